@@ -1,0 +1,92 @@
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import type { Clock } from '../clock.js';
+import type { Config } from '../config.js';
+import type { AtlasStores } from '../db/atlas-database.js';
+import type { StateDb } from '../db/state-db.js';
+import type { Report } from '../templates/report.js';
+import { parseDuration } from '../time/atlas-time.js';
+
+/** Who may run a command: anyone (read), responders (incident), remediators (remediate). */
+export type Tier = 'read' | 'incident' | 'remediate';
+
+export interface Actor {
+  source: 'slack' | 'cli';
+  /** Slack user ID, or the terminal user's login name. */
+  userId: string;
+  channelId?: string;
+}
+
+/** Everything a command may use. Built once at start; commands never reach for globals. */
+export interface CommandDeps {
+  config: Config;
+  atlas: AtlasStores;
+  state: StateDb;
+  clock: Clock;
+  logger: Logger;
+  /** Outbound HTTP (provider and IPFS probes); injectable for tests. */
+  fetch: typeof fetch;
+  /** Whether the Slack connection works; set by the Slack app, absent in the terminal. */
+  slackStatus?: () => Promise<{ ok: boolean; detail: string }>;
+}
+
+export interface OptionSpec {
+  type: 'string' | 'boolean';
+  /** Shown in help: "--window 1h". */
+  hint?: string;
+}
+
+export interface CommandSpec<A = unknown> {
+  name: string;
+  /** One line for help. */
+  summary: string;
+  /** Arguments after the name, e.g. "[--window 1h]". */
+  usage: string;
+  tier: Tier;
+  /** Flags this command accepts; anything else is a usage error. */
+  options?: Record<string, OptionSpec>;
+  /** Validates `{ _: positionals, ...flags }` into the command's arguments. */
+  args: z.ZodType<A>;
+  /** Takes long enough that Slack gets a "working on it" reply first (integrity, providers). */
+  slow?: boolean;
+  run(args: A, deps: CommandDeps, actor: Actor): Promise<Report>;
+}
+
+/** Keeps the argument type of each command while they share one table. */
+export function defineCommand<A>(spec: CommandSpec<A>): CommandSpec<unknown> {
+  return spec as unknown as CommandSpec<unknown>;
+}
+
+/** `--window 10m`: a duration between 1 minute and 30 days, in ms. */
+export function windowArg(fallback: string) {
+  return z
+    .string()
+    .default(fallback)
+    .transform((text, ctx) => {
+      const ms = parseDuration(text);
+      if (ms === null || ms < 60_000 || ms > 30 * 86_400_000) {
+        ctx.addIssue({ code: 'custom', message: `--window takes a duration from 1m to 30d, like 10m, 1h or 2d (got "${text.slice(0, 20)}")` });
+        return z.NEVER;
+      }
+      return ms;
+    });
+}
+
+/** `--limit N`: a whole number in [1, max]. */
+export function limitArg(fallback: number, max: number) {
+  return z
+    .string()
+    .optional()
+    .transform((text, ctx) => {
+      if (text === undefined) return fallback;
+      const n = Number(text);
+      if (!/^\d+$/.test(text) || n < 1 || n > max) {
+        ctx.addIssue({ code: 'custom', message: `--limit takes a whole number from 1 to ${max} (got "${text.slice(0, 20)}")` });
+        return z.NEVER;
+      }
+      return n;
+    });
+}
+
+/** No positional arguments. */
+export const noPositionals = z.array(z.string()).max(0, { message: 'takes no arguments besides its flags' });

@@ -1,0 +1,45 @@
+/**
+ * The one shape every command answers with. Templates turn check results into a Report;
+ * renderers turn a Report into Block Kit (Slack) or plain text (terminal).
+ * All strings are plain text: renderers escape them for their surface.
+ */
+export type Level = 'ok' | 'warn' | 'crit' | 'unknown';
+
+/** ok/warn/crit/unknown for verdicts, info for listings, error when the command could not answer. */
+export type ReportLevel = Level | 'info' | 'error';
+
+export interface ReportTable {
+  columns: string[];
+  rows: string[][];
+}
+
+export interface ReportSection {
+  title?: string;
+  lines?: string[];
+  table?: ReportTable;
+}
+
+export interface Report {
+  command: string;
+  level: ReportLevel;
+  /** The first line, and the answer: "🔴 unhealthy: 2 critical, 1 warning". No emoji here; renderers add it. */
+  headline: string;
+  sections: ReportSection[];
+  /** A short closing hint, e.g. the runbook link or the next command to run. */
+  footer?: string;
+  /** The typed result behind the report, printed by `--json`. */
+  data?: unknown;
+}
+
+export const LEVEL_RANK: Record<ReportLevel, number> = { crit: 4, error: 3, warn: 2, unknown: 1, ok: 0, info: 0 };
+
+export function worstLevel(levels: Iterable<Level>): Level {
+  let worst: Level = 'ok';
+  for (const l of levels) if (LEVEL_RANK[l] > LEVEL_RANK[worst]) worst = l;
+  return worst;
+}
+
+/** An answer that says what went wrong and what to do, in one sentence. */
+export function problemReport(command: string, message: string): Report {
+  return { command, level: 'error', headline: message, sections: [] };
+}
