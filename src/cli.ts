@@ -1,0 +1,97 @@
+#!/usr/bin/env node
+import { existsSync, realpathSync } from 'node:fs';
+import { userInfo } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import pino from 'pino';
+import { createAuthorizer } from './commands/authorize.js';
+import { createRegistry } from './commands/index.js';
+import { ConfigError, loadConfig } from './config.js';
+import { closeDeps, createDeps } from './runtime.js';
+import { renderPlainText } from './templates/plain-text.js';
+import type { Outcome } from './commands/registry.js';
+
+export interface CliIo {
+  env: NodeJS.ProcessEnv;
+  stdout: (s: string) => void;
+  stderr: (s: string) => void;
+  cwd: string;
+}
+
+/** Exit codes: like the guide's health-check script for verdicts, sysexits for the rest. */
+export const EXIT_CODES: Record<Outcome, number> = {
+  ok: 0,
+  info: 0,
+  warn: 1,
+  unknown: 1,
+  crit: 2,
+  error: 3,
+  denied: 3,
+  usage: 64,
+};
+export const EXIT_CONFIG = 78;
+
+function terminalUser(env: NodeJS.ProcessEnv): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return env.USER ?? 'terminal';
+  }
+}
+
+/** `atlas <subcommand> [args] [--json]`: the same registry as Slack, printed as text. */
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  const json = argv.includes('--json');
+  const args = argv.filter((a) => a !== '--json');
+  let config;
+  try {
+    config = loadConfig(io.env, io.cwd);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      io.stderr(`atlas: config error: ${err.message}\n`);
+      return EXIT_CONFIG;
+    }
+    throw err;
+  }
+  // Diagnostics go to stderr as JSON lines only when asked; the terminal shows the answer.
+  const logger = pino({ level: io.env.LOG_LEVEL ?? 'silent' }, pino.destination(2));
+  const deps = createDeps(config, logger, { stateFile: existsSync(config.dataDir) ? undefined : null });
+  try {
+    const registry = createRegistry(createAuthorizer(config));
+    const { report, outcome } = await registry.run(args, { source: 'cli', userId: terminalUser(io.env) }, deps);
+    if (json) {
+      io.stdout(`${JSON.stringify({ command: report.command, level: report.level, headline: report.headline, data: report.data ?? null }, null, 2)}\n`);
+    } else {
+      io.stdout(renderPlainText(report));
+    }
+    return EXIT_CODES[outcome];
+  } finally {
+    closeDeps(deps);
+  }
+}
+
+function invokedDirectly(): boolean {
+  const entry = process.argv[1];
+  if (!entry) return false;
+  try {
+    return realpathSync(entry) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (invokedDirectly()) {
+  runCli(process.argv.slice(2), {
+    env: process.env,
+    stdout: (s) => process.stdout.write(s),
+    stderr: (s) => process.stderr.write(s),
+    cwd: process.cwd(),
+  }).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      console.error(`atlas: ${err instanceof Error ? err.message : String(err)}`);
+      process.exitCode = 3;
+    },
+  );
+}

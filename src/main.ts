@@ -1,0 +1,82 @@
+import pino from 'pino';
+import { buildSlackApp, slackConnectionStatus } from './app.js';
+import { checkSchema, METRICS_NEEDS, PERSISTENCE_NEEDS } from './checks/schema-check.js';
+import { createAuthorizer } from './commands/authorize.js';
+import { createRegistry } from './commands/index.js';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { createLogger } from './logger.js';
+import { closeDeps, createDeps } from './runtime.js';
+
+const MISSING_CREDENTIALS = `The bot needs Slack credentials to start. Set:
+  SLACK_BOT_TOKEN        the Bot User OAuth Token (xoxb-…) from OAuth & Permissions
+  SLACK_SIGNING_SECRET   the Signing Secret from Basic Information (HTTP mode), or
+  SLACK_APP_TOKEN        an app-level token (xapp-…) with connections:write, for Socket Mode
+(copy .env.example to .env and fill it in; the README's "Slack app" section creates the app from manifest.yml).
+
+Without Slack, try the same subcommands in the terminal against demo data:
+  npm run demo
+  ATLAS_DATA_DIR=demo-data/.shadow-atlas npm run atlas -- health
+`;
+
+function fail(message: string, code: number): never {
+  process.stderr.write(message.endsWith('\n') ? message : `${message}\n`);
+  process.exit(code);
+}
+
+function requireCredentials(config: Config): { botToken: string; signingSecret?: string; appToken?: string } {
+  const { SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET, SLACK_APP_TOKEN } = config.env;
+  if (!SLACK_BOT_TOKEN || (!SLACK_SIGNING_SECRET && !SLACK_APP_TOKEN)) fail(MISSING_CREDENTIALS, 78);
+  return { botToken: SLACK_BOT_TOKEN, signingSecret: SLACK_SIGNING_SECRET, appToken: SLACK_APP_TOKEN };
+}
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) fail(`config error: ${err.message}`, 78);
+    throw err;
+  }
+  const credentials = requireCredentials(config);
+  const logger = createLogger(config.env.LOG_LEVEL);
+  const deps = createDeps(config, logger);
+
+  for (const [db, needs] of [
+    [deps.atlas.persistence, PERSISTENCE_NEEDS],
+    [deps.atlas.metrics, METRICS_NEEDS],
+  ] as const) {
+    const status = checkSchema(db, needs);
+    if (status.problem) logger.warn({ db: status.label, problem: status.problem }, 'Atlas database not readable at start');
+    else if (status.missing.length > 0) logger.warn({ db: status.label, missing: status.missing }, 'Atlas schema lacks what some checks need; they will answer unknown');
+  }
+
+  const registry = createRegistry(createAuthorizer(config));
+  const slack = buildSlackApp({
+    deps,
+    registry,
+    logger,
+    slack: { ...credentials, apiUrl: config.env.SLACK_API_URL },
+    port: config.env.PORT,
+  });
+  deps.slackStatus = () => slackConnectionStatus(slack.app.client);
+  const port = await slack.start(config.env.PORT);
+  logger.info({ port, mode: credentials.appToken ? 'socket' : 'http', dataDir: config.dataDir }, 'atlas bot started');
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    try {
+      await slack.stop();
+    } finally {
+      closeDeps(deps);
+      process.exit(0);
+    }
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('unhandledRejection', (err) => logger.error({ err }, 'unhandled rejection'));
+}
+
+main().catch((err: unknown) => fail(`atlas bot failed to start: ${err instanceof Error ? err.message : String(err)}`, 1));

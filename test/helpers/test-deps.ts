@@ -1,0 +1,49 @@
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import pino from 'pino';
+import { manualClock } from '../../src/clock.js';
+import type { CommandDeps } from '../../src/commands/command-spec.js';
+import { buildConfig } from '../../src/config.js';
+import { openAtlasStores } from '../../src/db/atlas-database.js';
+import { openStateDb } from '../../src/db/state-db.js';
+import { METRICS_DDL, PERSISTENCE_DDL } from '../../src/demo/atlas-schema.js';
+
+/** A fresh temporary directory, removed by the returned cleanup. */
+export function tempDir(prefix = 'atlas-test-'): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(path.join(tmpdir(), prefix));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Creates empty metrics.db and persistence.db with the service's schema in `dataDir`. */
+export function createAtlasFiles(dataDir: string): { metrics: Database.Database; persistence: Database.Database } {
+  mkdirSync(dataDir, { recursive: true });
+  const metrics = new Database(path.join(dataDir, 'metrics.db'));
+  metrics.exec(METRICS_DDL);
+  const persistence = new Database(path.join(dataDir, 'persistence.db'));
+  persistence.pragma('journal_mode = WAL');
+  persistence.exec(PERSISTENCE_DDL);
+  return { metrics, persistence };
+}
+
+export const TEST_NOW = '2026-11-26T12:00:00.000Z';
+
+/**
+ * CommandDeps over a real data directory, a real chatops.db in it, a manual clock and a
+ * silent logger. `fetch` defaults to the global one (intercept it with nock).
+ */
+export function testDeps(dataDir: string, overrides: Partial<CommandDeps> & { file?: unknown } = {}) {
+  const { file, ...rest } = overrides;
+  const clock = manualClock(TEST_NOW);
+  const deps: CommandDeps = {
+    config: buildConfig(dataDir, file ?? {}),
+    atlas: openAtlasStores(dataDir),
+    state: openStateDb(path.join(dataDir, 'chatops.db')),
+    clock,
+    logger: pino({ level: 'silent' }),
+    fetch: (...args) => globalThis.fetch(...args),
+    ...rest,
+  };
+  return { deps, clock, close: () => { deps.atlas.close(); deps.state.close(); } };
+}
