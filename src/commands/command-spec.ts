@@ -65,7 +65,7 @@ export function windowArg(fallback: string) {
     .transform((text, ctx) => {
       const ms = parseDuration(text);
       if (ms === null || ms < 60_000 || ms > 30 * 86_400_000) {
-        ctx.addIssue({ code: 'custom', message: `--window takes a duration from 1m to 30d, like 10m, 1h or 2d (got "${text.slice(0, 20)}")` });
+        ctx.addIssue({ code: 'custom', message: `takes a duration from 1m to 30d, like 10m, 1h or 2d (got "${text.slice(0, 20)}")` });
         return z.NEVER;
       }
       return ms;
@@ -81,7 +81,7 @@ export function limitArg(fallback: number, max: number) {
       if (text === undefined) return fallback;
       const n = Number(text);
       if (!/^\d+$/.test(text) || n < 1 || n > max) {
-        ctx.addIssue({ code: 'custom', message: `--limit takes a whole number from 1 to ${max} (got "${text.slice(0, 20)}")` });
+        ctx.addIssue({ code: 'custom', message: `takes a whole number from 1 to ${max} (got "${text.slice(0, 20)}")` });
         return z.NEVER;
       }
       return n;

@@ -76,8 +76,8 @@ describe('CommandRegistry', () => {
 
   it.each([
     [['nope'], /^Unknown subcommand `nope`\. Try `\/atlas help`/],
-    [['echo', '--window', 'forever'], /--window takes a duration.*Usage: `\/atlas echo \[--window 1h\]/],
-    [['echo', '--limit', '0'], /--limit takes a whole number from 1 to 100/],
+    [['echo', '--window', 'forever'], /--window: takes a duration.*Usage: `\/atlas echo \[--window 1h\]/],
+    [['echo', '--limit', '0'], /^--limit: takes a whole number from 1 to 100/],
     [['echo', '--frobnicate'], /unknown flag `--frobnicate`/],
     [['echo', '--window'], /`--window` needs a value/],
     [['echo', 'extra'], /takes no arguments besides its flags/],

@@ -1,0 +1,27 @@
+# syntax=docker/dockerfile:1
+# Node 24 is the newest LTS line that better-sqlite3 12 supports (its engines stop at 25);
+# move to node:26 together with better-sqlite3 13 once the development machines run Node 22+.
+FROM node:24-bookworm-slim AS build
+WORKDIR /app
+# better-sqlite3 compiles from source when no prebuilt binary matches.
+RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
+COPY package.json package-lock.json ./
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npm ci --no-audit --no-fund && npm prune --omit=dev
+
+FROM node:24-bookworm-slim
+ENV NODE_ENV=production \
+    ATLAS_DATA_DIR=/data \
+    ATLAS_CONFIG=/config/atlas.config.yml \
+    PORT=3000
+WORKDIR /app
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY package.json manifest.yml atlas.config.example.yml ./
+# The service's data directory is mounted at /data; the bot reads it and keeps chatops.db there.
+VOLUME ["/data"]
+EXPOSE 3000
+USER node
+HEALTHCHECK --interval=30s --timeout=3s CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+CMD ["node", "dist/main.js"]

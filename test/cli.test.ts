@@ -1,0 +1,66 @@
+import { existsSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { EXIT_CONFIG, runCli } from '../src/cli.js';
+import { createAtlasFiles, tempDir } from './helpers/test-deps.js';
+
+describe('atlas (terminal)', () => {
+  let dir: string;
+  let cleanup: () => void;
+  beforeEach(() => {
+    ({ dir, cleanup } = tempDir());
+  });
+  afterEach(() => cleanup());
+
+  async function atlas(argv: string[], env: NodeJS.ProcessEnv = {}) {
+    let stdout = '';
+    let stderr = '';
+    const code = await runCli(argv, {
+      env: { ATLAS_DATA_DIR: '.shadow-atlas', ...env },
+      cwd: dir,
+      stdout: (s) => (stdout += s),
+      stderr: (s) => (stderr += s),
+    });
+    return { code, stdout, stderr };
+  }
+
+  it('prints help with exit 0', async () => {
+    const { code, stdout } = await atlas(['help']);
+    expect(code).toBe(0);
+    expect(stdout.split('\n')[0]).toMatch(/^\[INFO\] atlas <subcommand>/);
+    expect(stdout).toContain('atlas doctor');
+  });
+
+  it('answers an unknown subcommand with a usage line and exit 64', async () => {
+    const { code, stdout } = await atlas(['frobnicate']);
+    expect(code).toBe(64);
+    expect(stdout).toMatch(/Unknown subcommand `frobnicate`\. Try `atlas help`/);
+  });
+
+  it('does not create a data directory that is missing, and says so', async () => {
+    const { code, stdout } = await atlas(['doctor']);
+    expect(code).toBe(2);
+    expect(stdout).toMatch(/does not exist; set ATLAS_DATA_DIR/);
+    expect(existsSync(path.join(dir, '.shadow-atlas'))).toBe(false);
+  });
+
+  it('records terminal runs in chatops.db when the data directory exists', async () => {
+    const files = createAtlasFiles(path.join(dir, '.shadow-atlas'));
+    files.metrics.close();
+    files.persistence.close();
+    const { stdout } = await atlas(['doctor', '--json']);
+    const parsed = JSON.parse(stdout) as { command: string; data: { key: string }[] };
+    expect(parsed.command).toBe('doctor');
+    expect(parsed.data.map((d) => d.key)).toContain('state-db');
+    expect(existsSync(path.join(dir, '.shadow-atlas', 'chatops.db'))).toBe(true);
+  });
+
+  it('stops on a bad config with one line and exit 78', async () => {
+    writeFileSync(path.join(dir, 'atlas.config.yml'), 'thresholds:\n  activeJobs: { target: five, alert: 10 }\n');
+    const { code, stderr, stdout } = await atlas(['help']);
+    expect(code).toBe(EXIT_CONFIG);
+    expect(stdout).toBe('');
+    expect(stderr.trim().split('\n')).toHaveLength(1);
+    expect(stderr).toMatch(/thresholds\.activeJobs\.target/);
+  });
+});
