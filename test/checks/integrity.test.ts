@@ -1,0 +1,89 @@
+import { rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { integrity, quickCheckItems } from '../../src/checks/integrity.js';
+import { openAtlasStores, type AtlasStores } from '../../src/db/atlas-database.js';
+import { createAtlasFiles, tempDir } from '../helpers/test-deps.js';
+import { buildDatabase, corruptPages } from '../db/integrity-fixtures.js';
+
+describe('integrity checks of the Atlas databases', () => {
+  let tmp: ReturnType<typeof tempDir>;
+  let stores: AtlasStores;
+
+  beforeEach(() => {
+    tmp = tempDir();
+    const files = createAtlasFiles(tmp.dir);
+    files.metrics.close();
+    files.persistence.close();
+    stores = openAtlasStores(tmp.dir);
+  });
+  afterEach(() => {
+    stores.close();
+    tmp.cleanup();
+  });
+
+  it('checks both files by default, persistence first, and finds them ok', async () => {
+    const verdicts = await integrity(stores, 'all');
+    expect(verdicts.map((v) => [v.label, v.role, v.mode, v.level, v.ok])).toEqual([
+      ['persistence.db', 'persistence', 'full', 'ok', true],
+      ['metrics.db', 'metrics', 'full', 'ok', true],
+    ]);
+  });
+
+  it('checks only the file asked for, in the mode asked for', async () => {
+    const verdicts = await integrity(stores, 'metrics', 'quick');
+    expect(verdicts).toHaveLength(1);
+    expect(verdicts[0]).toMatchObject({ label: 'metrics.db', mode: 'quick', ok: true });
+  });
+
+  it('quick-checks both files for health: ok items', async () => {
+    const items = await quickCheckItems(stores);
+    expect(items.map((i) => [i.key, i.level, i.value])).toEqual([
+      ['integrity:persistence.db', 'ok', 0],
+      ['integrity:metrics.db', 'ok', 0],
+    ]);
+    expect(items[0]?.detail).toMatch(/^quick_check ok \(\d+ ms\)$/);
+  });
+
+  it('a missing persistence.db is crit, a missing metrics.db a warning (as health-check.sh)', async () => {
+    rmSync(stores.persistence.file);
+    rmSync(`${stores.persistence.file}-wal`, { force: true });
+    rmSync(`${stores.persistence.file}-shm`, { force: true });
+    rmSync(stores.metrics.file);
+    const items = await quickCheckItems(stores);
+    expect(items.map((i) => [i.key, i.level])).toEqual([
+      ['integrity:persistence.db', 'crit'],
+      ['integrity:metrics.db', 'warn'],
+    ]);
+    expect(items[1]?.detail).toContain('metrics.db not found');
+    expect(items[1]?.value).toBeNull();
+  });
+
+  it('a corrupt file or a non-database file is crit with the first problem in the detail', async () => {
+    rmSync(stores.metrics.file);
+    buildDatabase(stores.metrics.file);
+    corruptPages(stores.metrics.file, [5, 10]);
+    writeFileSync(stores.persistence.file, 'garbage '.repeat(1000));
+    rmSync(`${stores.persistence.file}-wal`, { force: true });
+    rmSync(`${stores.persistence.file}-shm`, { force: true });
+    const items = await quickCheckItems(stores);
+    expect(items[0]).toMatchObject({ key: 'integrity:persistence.db', level: 'crit', value: null });
+    expect(items[0]?.detail).toMatch(/not a readable SQLite database/);
+    expect(items[1]).toMatchObject({ key: 'integrity:metrics.db', level: 'crit' });
+    expect(items[1]?.value).toBeGreaterThan(0);
+    expect(items[1]?.detail).toMatch(/^quick_check: \d+\+? problems?, first: .*page/);
+
+    const verdicts = await integrity(stores, 'all');
+    expect(verdicts.map((v) => v.level)).toEqual(['crit', 'crit']);
+    expect(verdicts[0]?.problem?.kind).toBe('corrupt');
+  });
+
+  it('works when the data directory itself is gone', async () => {
+    const gone = openAtlasStores(path.join(tmp.dir, 'missing-dir'));
+    const verdicts = await integrity(gone, 'all');
+    expect(verdicts.map((v) => [v.problem?.kind, v.level])).toEqual([
+      ['missing', 'crit'],
+      ['missing', 'warn'],
+    ]);
+  });
+});
