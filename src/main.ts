@@ -3,6 +3,7 @@ import { buildSlackApp, slackConnectionStatus } from './app.js';
 import { checkSchema, METRICS_NEEDS, PERSISTENCE_NEEDS } from './checks/schema-check.js';
 import { createAuthorizer } from './commands/authorize.js';
 import { createRegistry } from './commands/index.js';
+import { stopIntegrityChecks } from './db/integrity-check.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createLogger } from './logger.js';
 import { closeDeps, createDeps } from './runtime.js';
@@ -38,7 +39,9 @@ async function main(): Promise<void> {
     throw err;
   }
   const credentials = requireCredentials(config);
-  const logger = createLogger(config.env.LOG_LEVEL);
+  const logger = createLogger(config.env.LOG_LEVEL, undefined, {
+    secrets: [credentials.botToken, credentials.signingSecret, credentials.appToken].filter((s): s is string => Boolean(s)),
+  });
   const deps = createDeps(config, logger);
 
   for (const [db, needs] of [
@@ -69,6 +72,7 @@ async function main(): Promise<void> {
     logger.info({ signal }, 'shutting down');
     try {
       await slack.stop();
+      await stopIntegrityChecks();
     } finally {
       closeDeps(deps);
       process.exit(0);

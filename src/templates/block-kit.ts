@@ -1,0 +1,439 @@
+import type { types } from '@slack/bolt';
+import type { Report, ReportLevel, ReportSection, ReportTable } from './report.js';
+
+type KnownBlock = types.KnownBlock;
+type SectionBlock = types.SectionBlock;
+type ContextBlock = types.ContextBlock;
+type ActionsBlock = types.ActionsBlock;
+
+/** The `action_id` of the "Post to channel" button; the share handler listens for it. */
+export const SHARE_ACTION_ID = 'atlas_share_result';
+
+export const LEVEL_EMOJI: Record<ReportLevel, string> = {
+  ok: '✅',
+  warn: '⚠️',
+  crit: '🔴',
+  unknown: '❔',
+  info: 'ℹ️',
+  error: '❌',
+};
+
+/** Slack's hard limits (reference/block-kit), and the cumulative one behind msg_blocks_too_long. */
+export const BLOCK_KIT_LIMITS = {
+  blocksPerMessage: 50,
+  blocksPerView: 100,
+  blockId: 255,
+  sectionText: 3000,
+  sectionFields: 10,
+  sectionField: 2000,
+  textObject: 3000,
+  headerText: 150,
+  contextElements: 10,
+  actionsElements: 25,
+  buttonText: 75,
+  buttonValue: 2000,
+  buttonUrl: 3000,
+  actionId: 255,
+  markdownBlock: 12_000,
+  /** msg_blocks_too_long appears around 12-13k characters of block text (bolt-js #2509, #2867). */
+  messageTotalText: 11_000,
+} as const;
+
+/** What the renderer aims for, well under the cumulative limit. */
+const TEXT_BUDGET = 9000;
+const HEADLINE_MAX = 1000;
+const TITLE_MAX = 200;
+const LINE_MAX = 2000;
+const FOOTER_MAX = 1000;
+const CELL_MAX = 60;
+const ROW_MAX = 1000;
+/** No message can show more rows than this, so column widths are measured over them only. */
+const ROWS_MEASURED = 300;
+/** Room kept at the end of a block for "… N more rows". */
+const MORE_NOTE_ROOM = 40;
+
+export interface RenderOptions {
+  /** Adds the "Post to channel" button carrying this shared_results id. */
+  shareId?: string;
+  /** Slack user ID of whoever shared the result; adds a "shared by" context line. */
+  sharedBy?: string;
+}
+
+export interface SlackMessage {
+  /** Fallback for notifications and screen readers: the headline. */
+  text: string;
+  blocks: KnownBlock[];
+}
+
+// Explicit bidi embeddings/overrides/isolates can make an alert message or a job id display
+// reversed or reordered; C0 controls other than newline and tab have no business in a message.
+// eslint-disable-next-line no-control-regex -- matching control characters is the point here
+const INVISIBLE_CONTROLS = /[\u0000-\u0008\u000B-\u001F\u007F\u202A-\u202E\u2066-\u2069]/g;
+
+/** The three characters Slack's mrkdwn treats as control characters, as entities. Nothing else is encoded. */
+export function escapeMrkdwn(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+function clean(text: string): string {
+  return text.replace(INVISIBLE_CONTROLS, '').replace(/\t/g, '  ');
+}
+
+/** Cuts an escaped string to `max` characters without splitting an entity or a surrogate pair. */
+function cutEscaped(escaped: string, max: number): string {
+  if (escaped.length <= max) return escaped;
+  let cut = escaped.slice(0, Math.max(0, max - 1));
+  const amp = cut.lastIndexOf('&');
+  if (amp !== -1 && amp >= cut.length - 4 && !cut.slice(amp).includes(';')) cut = cut.slice(0, amp);
+  if (/[\uD800-\uDBFF]$/.test(cut)) cut = cut.slice(0, -1);
+  return `${cut}…`;
+}
+
+/** Plain text from a Report as mrkdwn of at most `max` characters. */
+function fit(plain: string, max: number): string {
+  return cutEscaped(escapeMrkdwn(clean(plain)), max);
+}
+
+const URL_IN_ESCAPED = /https?:\/\/(?:[^\s<>|`&*]|&amp;)+/g;
+
+/**
+ * Like `fit`, and makes http(s) URLs explicit links: text objects are `verbatim` (so user text
+ * never auto-links channels or mentions), which also stops Slack from linking runbook URLs.
+ * The `|` is excluded from a URL, so nobody can smuggle a link label in.
+ */
+function fitLinked(plain: string, max: number): string {
+  const escaped = escapeMrkdwn(clean(plain));
+  const linked = escaped.replace(URL_IN_ESCAPED, (url) => {
+    const trailing = /[.,;:!?)'"]+$/.exec(url)?.[0] ?? '';
+    const bare = url.slice(0, url.length - trailing.length);
+    return `<${bare}>${trailing}`;
+  });
+  if (linked.length <= max) return linked;
+  return cutEscaped(escaped, max);
+}
+
+function mrkdwn(text: string) {
+  return { type: 'mrkdwn' as const, text, verbatim: true };
+}
+
+function section(text: string): SectionBlock {
+  return { type: 'section', text: mrkdwn(text) };
+}
+
+function context(text: string): ContextBlock {
+  return { type: 'context', elements: [mrkdwn(text)] };
+}
+
+function plural(n: number, one: string, many: string): string {
+  return `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
+}
+
+/** Blocks and characters still available for the body of the message. */
+interface Budget {
+  blocks: number;
+  chars: number;
+}
+
+function take(budget: Budget, text: string): void {
+  budget.blocks -= 1;
+  budget.chars -= text.length;
+}
+
+/** The most characters the next block may hold. */
+function room(budget: Budget): number {
+  return budget.blocks > 0 ? Math.min(BLOCK_KIT_LIMITS.sectionText, budget.chars) : 0;
+}
+
+function titleText(title: string | undefined): string | null {
+  if (!title) return null;
+  // `*` inside a title would end the bold early; titles come from templates, so dropping it is safe.
+  const text = fit(title.replace(/\*/g, '').trim(), TITLE_MAX);
+  return text ? `*${text}*` : null;
+}
+
+/** Adds "… N more rows" to the section's last block (room for it was kept), or a block of its own. */
+function appendNote(blocks: SectionBlock[], title: string | null, note: string, budget: Budget): void {
+  const last = blocks[blocks.length - 1];
+  if (last?.text) {
+    last.text.text += `\n${note}`;
+    budget.chars -= note.length + 1;
+  } else if (budget.blocks > 0) {
+    const text = title ? `${title}\n${note}` : note;
+    blocks.push(section(text));
+    take(budget, text);
+  }
+}
+
+/** Packs a section's title and lines into as few section blocks as the limits allow. */
+function lineBlocks(title: string | null, lines: readonly string[], budget: Budget): { blocks: SectionBlock[]; omitted: number } {
+  const blocks: SectionBlock[] = [];
+  let current = title ?? '';
+  let index = 0;
+  const flush = () => {
+    if (current.trim() !== '') {
+      blocks.push(section(current));
+      take(budget, current);
+    }
+    current = '';
+  };
+  while (index < lines.length) {
+    const limit = room(budget) - MORE_NOTE_ROOM;
+    if (limit <= 0) break;
+    const line = fitLinked(lines[index] ?? '', Math.min(LINE_MAX, limit));
+    const next = current ? `${current}\n${line}` : line;
+    if (next.length <= limit) {
+      current = next;
+      index += 1;
+    } else if (current) {
+      flush();
+    } else {
+      break;
+    }
+  }
+  flush();
+  const omitted = lines.length - index;
+  if (omitted > 0) appendNote(blocks, title, `… ${plural(omitted, 'more line', 'more lines')}`, budget);
+  return { blocks, omitted };
+}
+
+/** A table cell on one line, at most CELL_MAX characters, safe inside a code fence. */
+function cell(text: string | undefined): string {
+  const flat = clean(text ?? '')
+    .replace(/[\r\n]+/g, ' ')
+    .replace(/`/g, "'");
+  return flat.length > CELL_MAX ? `${flat.slice(0, CELL_MAX - 1).replace(/[\uD800-\uDBFF]$/, '')}…` : flat;
+}
+
+function padRow(cells: readonly string[], widths: readonly number[]): string {
+  const line = cells
+    .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
+    .join('  ')
+    .trimEnd();
+  return escapeMrkdwn(line.length > ROW_MAX ? `${line.slice(0, ROW_MAX - 1)}…` : line);
+}
+
+/** A table as monospace code blocks with padded columns, split across blocks when long. */
+function tableBlocks(title: string | null, table: ReportTable, budget: Budget): { blocks: SectionBlock[]; omitted: number } {
+  const columns = table.columns.map((c) => cell(c));
+  const measured = table.rows.slice(0, ROWS_MEASURED).map((row) => columns.map((_, i) => cell(row[i])));
+  const widths = columns.map((c, i) => Math.max(c.length, ...measured.map((r) => r[i]?.length ?? 0)));
+  const head = `${padRow(columns, widths)}\n${escapeMrkdwn(widths.map((w) => '-'.repeat(w)).join('  '))}`;
+  const rows = measured.map((r) => padRow(r, widths));
+  const fence = '\n```';
+  const blocks: SectionBlock[] = [];
+  let shown = 0;
+  do {
+    const limit = room(budget) - MORE_NOTE_ROOM;
+    const opening = `${blocks.length === 0 && title ? `${title}\n` : ''}\`\`\`\n${head}`;
+    const firstRow = rows[shown];
+    // A block that cannot hold the header and its next row is not worth starting.
+    if (opening.length + (firstRow === undefined ? '\n(none)'.length : firstRow.length + 1) + fence.length > limit) break;
+    let text = opening;
+    if (rows.length === 0) text += '\n(none)';
+    while (shown < rows.length) {
+      const line = rows[shown] ?? '';
+      if (text.length + 1 + line.length + fence.length > limit) break;
+      text += `\n${line}`;
+      shown += 1;
+    }
+    text += fence;
+    blocks.push(section(text));
+    take(budget, text);
+  } while (shown < rows.length);
+  const omitted = table.rows.length - shown;
+  if (omitted > 0) appendNote(blocks, title, `… ${plural(omitted, 'more row', 'more rows')}`, budget);
+  return { blocks, omitted };
+}
+
+function sectionBlocks(s: ReportSection, budget: Budget): { blocks: SectionBlock[]; omitted: number } {
+  const title = titleText(s.title);
+  const out: SectionBlock[] = [];
+  let omitted = 0;
+  const lines = s.lines ?? [];
+  if (lines.length > 0 || (!s.table && title)) {
+    const r = lineBlocks(title, lines, budget);
+    out.push(...r.blocks);
+    omitted += r.omitted;
+  }
+  if (s.table) {
+    const r = tableBlocks(lines.length > 0 ? null : title, s.table, budget);
+    out.push(...r.blocks);
+    omitted += r.omitted;
+  }
+  return { blocks: out, omitted };
+}
+
+const SLACK_USER_ID = /^[UW][A-Z0-9]{2,}$/;
+const SHARE_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+/**
+ * A Report as a Slack message: the headline with its level emoji first, then each section
+ * (bold title, lines, tables as padded code blocks), the footer as context, and the share
+ * button. Every string from the Report is escaped; everything is cut to Block Kit's limits
+ * with "… N more" notes instead of failing.
+ */
+export function renderBlocks(report: Report, options: RenderOptions = {}): SlackMessage {
+  const emoji = LEVEL_EMOJI[report.level] ?? LEVEL_EMOJI.info;
+  const headline = fit(report.headline, HEADLINE_MAX) || '(no answer)';
+  const headText = `${emoji} ${headline}`;
+
+  const tail: KnownBlock[] = [];
+  if (report.footer) tail.push(context(fitLinked(report.footer, FOOTER_MAX)));
+  if (options.sharedBy && SLACK_USER_ID.test(options.sharedBy)) tail.push(context(`shared by <@${options.sharedBy}>`));
+  let actions: ActionsBlock | null = null;
+  if (options.shareId !== undefined) {
+    if (!SHARE_ID.test(options.shareId)) throw new Error('shareId must be a short url-safe id');
+    actions = {
+      type: 'actions',
+      block_id: 'atlas_share',
+      elements: [
+        {
+          type: 'button',
+          action_id: SHARE_ACTION_ID,
+          text: { type: 'plain_text', text: 'Post to channel', emoji: true },
+          value: options.shareId,
+        },
+      ],
+    };
+  }
+
+  const noticeRoom = 200;
+  const budget: Budget = {
+    // headline + tail + actions + one notice about anything left out
+    blocks: BLOCK_KIT_LIMITS.blocksPerMessage - 1 - tail.length - (actions ? 1 : 0) - 1,
+    chars: TEXT_BUDGET - headText.length - tail.reduce((n, b) => n + textLength(b), 0) - noticeRoom,
+  };
+
+  const body: SectionBlock[] = [];
+  let omittedItems = 0;
+  let omittedSections = 0;
+  for (const s of report.sections) {
+    if (budget.blocks <= 0 || budget.chars <= MORE_NOTE_ROOM * 2) {
+      omittedSections += 1;
+      continue;
+    }
+    const r = sectionBlocks(s, budget);
+    if (r.blocks.length === 0 && ((s.lines?.length ?? 0) > 0 || (s.table?.rows.length ?? 0) > 0)) omittedSections += 1;
+    body.push(...r.blocks);
+    omittedItems += r.omitted;
+  }
+
+  const blocks: KnownBlock[] = [section(headText), ...body, ...tail];
+  if (omittedItems > 0 || omittedSections > 0) {
+    const parts = omittedSections > 0 ? ` (${plural(omittedSections, 'more section', 'more sections')} not shown)` : '';
+    blocks.push(context(fit(`Shortened to fit Slack${parts}: \`atlas ${report.command}\` in a terminal prints all of it.`, noticeRoom)));
+  }
+  if (actions) blocks.push(actions);
+  return { text: headText, blocks };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Limits checker: used by tests over rendered messages (and usable on modals and Home tabs).
+
+export type BlockSurface = 'message' | 'modal' | 'home';
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+function textOf(v: unknown): string | null {
+  return isObj(v) && typeof v.text === 'string' ? v.text : null;
+}
+
+/** All the text a block carries (text objects, fields, element labels), for the cumulative budget. */
+function textLength(block: unknown): number {
+  let n = 0;
+  const visit = (v: unknown) => {
+    if (Array.isArray(v)) v.forEach(visit);
+    else if (isObj(v)) {
+      if ((v.type === 'mrkdwn' || v.type === 'plain_text') && typeof v.text === 'string') n += v.text.length;
+      else for (const value of Object.values(v)) visit(value);
+    }
+  };
+  visit(block);
+  return n;
+}
+
+/** Every Block Kit limit the given blocks break, as readable problems (empty when fine). */
+export function blockKitLimitProblems(surface: BlockSurface, blocks: readonly unknown[]): string[] {
+  const L = BLOCK_KIT_LIMITS;
+  const problems: string[] = [];
+  const maxBlocks = surface === 'message' ? L.blocksPerMessage : L.blocksPerView;
+  if (blocks.length > maxBlocks) problems.push(`${blocks.length} blocks; a ${surface} takes at most ${maxBlocks}`);
+  const checkText = (where: string, t: unknown, max: number) => {
+    const text = textOf(t);
+    if (text === null) problems.push(`${where}: missing text object`);
+    else if (text.length === 0) problems.push(`${where}: empty text`);
+    else if (text.length > max) problems.push(`${where}: ${text.length} characters, limit ${max}`);
+    else if (LONE_SURROGATE.test(text)) problems.push(`${where}: text with a broken surrogate pair`);
+  };
+  const checkButton = (where: string, el: Obj) => {
+    checkText(`${where} text`, el.text, L.buttonText);
+    if (typeof el.action_id === 'string' && el.action_id.length > L.actionId) problems.push(`${where}: action_id over ${L.actionId}`);
+    if (typeof el.value === 'string' && el.value.length > L.buttonValue) problems.push(`${where}: value over ${L.buttonValue}`);
+    if (typeof el.url === 'string' && el.url.length > L.buttonUrl) problems.push(`${where}: url over ${L.buttonUrl}`);
+  };
+  blocks.forEach((block, i) => {
+    const where = `block ${i}`;
+    if (!isObj(block) || typeof block.type !== 'string') {
+      problems.push(`${where}: not a block`);
+      return;
+    }
+    if (typeof block.block_id === 'string' && block.block_id.length > L.blockId) problems.push(`${where}: block_id over ${L.blockId}`);
+    switch (block.type) {
+      case 'section': {
+        if (block.text !== undefined || block.fields === undefined) checkText(`${where} (section)`, block.text, L.sectionText);
+        if (Array.isArray(block.fields)) {
+          if (block.fields.length > L.sectionFields) problems.push(`${where}: ${block.fields.length} fields, limit ${L.sectionFields}`);
+          block.fields.forEach((f, j) => checkText(`${where} field ${j}`, f, L.sectionField));
+        }
+        if (isObj(block.accessory) && block.accessory.type === 'button') checkButton(`${where} accessory`, block.accessory);
+        break;
+      }
+      case 'header':
+        checkText(`${where} (header)`, block.text, L.headerText);
+        if (isObj(block.text) && block.text.type !== 'plain_text') problems.push(`${where}: header text must be plain_text`);
+        break;
+      case 'context': {
+        const elements = Array.isArray(block.elements) ? block.elements : [];
+        if (elements.length === 0) problems.push(`${where}: context without elements`);
+        if (elements.length > L.contextElements) problems.push(`${where}: ${elements.length} context elements, limit ${L.contextElements}`);
+        elements.forEach((e, j) => {
+          if (isObj(e) && (e.type === 'mrkdwn' || e.type === 'plain_text')) checkText(`${where} element ${j}`, e, L.textObject);
+        });
+        break;
+      }
+      case 'actions': {
+        const elements = Array.isArray(block.elements) ? block.elements : [];
+        if (elements.length === 0) problems.push(`${where}: actions without elements`);
+        if (elements.length > L.actionsElements) problems.push(`${where}: ${elements.length} elements, limit ${L.actionsElements}`);
+        const ids = new Set<string>();
+        elements.forEach((e, j) => {
+          if (!isObj(e)) return;
+          if (typeof e.action_id === 'string') {
+            if (ids.has(e.action_id)) problems.push(`${where}: action_id ${e.action_id} repeated`);
+            ids.add(e.action_id);
+          }
+          if (e.type === 'button') checkButton(`${where} button ${j}`, e);
+        });
+        break;
+      }
+      case 'markdown':
+        if (typeof block.text !== 'string' || block.text.length > L.markdownBlock) problems.push(`${where}: markdown text over ${L.markdownBlock}`);
+        break;
+      default:
+        break;
+    }
+  });
+  if (surface === 'message') {
+    const total = blocks.reduce<number>((n, b) => n + textLength(b), 0);
+    if (total > L.messageTotalText) problems.push(`${total} characters of block text; keep a message under ${L.messageTotalText} (msg_blocks_too_long)`);
+  }
+  return problems;
+}
+
+/** Throws with every broken limit listed. */
+export function assertBlockKitLimits(surface: BlockSurface, blocks: readonly unknown[]): void {
+  const problems = blockKitLimitProblems(surface, blocks);
+  if (problems.length > 0) throw new Error(`Block Kit limits broken:\n- ${problems.join('\n- ')}`);
+}

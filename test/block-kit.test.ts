@@ -1,0 +1,219 @@
+import { describe, expect, it } from 'vitest';
+import type { Report, ReportLevel } from '../src/templates/report.js';
+import {
+  assertBlockKitLimits,
+  blockKitLimitProblems,
+  escapeMrkdwn,
+  LEVEL_EMOJI,
+  renderBlocks,
+  SHARE_ACTION_ID,
+} from '../src/templates/block-kit.js';
+
+type AnyBlock = { type: string; text?: { text: string; verbatim?: boolean }; elements?: Array<Record<string, unknown>> };
+
+function report(partial: Partial<Report>): Report {
+  return { command: 'health', level: 'ok', headline: 'persistence.db: ok', sections: [], ...partial };
+}
+
+function texts(blocks: readonly unknown[]): string[] {
+  const out: string[] = [];
+  const visit = (v: unknown) => {
+    if (Array.isArray(v)) v.forEach(visit);
+    else if (v && typeof v === 'object') {
+      const o = v as Record<string, unknown>;
+      if ((o.type === 'mrkdwn' || o.type === 'plain_text') && typeof o.text === 'string') out.push(o.text);
+      else Object.values(o).forEach(visit);
+    }
+  };
+  visit(blocks);
+  return out;
+}
+
+function sectionTexts(blocks: readonly unknown[]): string[] {
+  return (blocks as AnyBlock[]).filter((b) => b.type === 'section').map((b) => b.text?.text ?? '');
+}
+
+describe('renderBlocks', () => {
+  it('puts the headline first, with the emoji of its level, and uses it as the fallback text', () => {
+    const levels: ReportLevel[] = ['ok', 'warn', 'crit', 'unknown', 'info', 'error'];
+    for (const level of levels) {
+      const msg = renderBlocks(report({ level, headline: '3 firing alerts, 1 not acknowledged' }));
+      const first = msg.blocks[0] as AnyBlock;
+      expect(first.type).toBe('section');
+      expect(first.text?.text).toBe(`${LEVEL_EMOJI[level]} 3 firing alerts, 1 not acknowledged`);
+      expect(msg.text).toBe(first.text?.text);
+    }
+    expect(new Set(Object.values(LEVEL_EMOJI)).size).toBe(6);
+  });
+
+  it('renders sections with a bold title and their lines, and the footer as context', () => {
+    const msg = renderBlocks(
+      report({
+        sections: [{ title: 'Watch', lines: ['disk at 85%', 'backup 30 h old'] }],
+        footer: 'Runbook: https://runbooks.example/disk-full?x=1&y=2.',
+      }),
+    );
+    const [, body, footer] = msg.blocks as AnyBlock[];
+    expect(body?.text?.text).toBe('*Watch*\ndisk at 85%\nbackup 30 h old');
+    expect(body?.text?.verbatim).toBe(true);
+    expect(footer?.type).toBe('context');
+    // verbatim text does not auto-link, so URLs become explicit links; the final "." stays outside
+    expect(footer?.elements?.[0]?.text).toBe('Runbook: <https://runbooks.example/disk-full?x=1&amp;y=2>.');
+    assertBlockKitLimits('message', msg.blocks);
+  });
+
+  it('renders a table as a code block with padded columns', () => {
+    const msg = renderBlocks(
+      report({
+        sections: [{ title: 'Jobs', table: { columns: ['id', 'state', 'age'], rows: [['job-1', 'running', '3 min'], ['job-22222', 'stuck', '13 h']] } }],
+      }),
+    );
+    const text = sectionTexts(msg.blocks)[1];
+    expect(text).toBe(['*Jobs*', '```', 'id         state    age', '---------  -------  -----', 'job-1      running  3 min', 'job-22222  stuck    13 h', '```'].join('\n'));
+  });
+
+  it('says "(none)" for an empty table and keeps a backtick in a cell from closing the fence', () => {
+    const empty = sectionTexts(renderBlocks(report({ sections: [{ table: { columns: ['a'], rows: [] } }] })).blocks)[1];
+    expect(empty).toContain('(none)');
+    const tricky = sectionTexts(renderBlocks(report({ sections: [{ table: { columns: ['a'], rows: [['x```y'], ['two\nlines']] } }] })).blocks)[1] ?? '';
+    expect(tricky.match(/```/g)?.length).toBe(2);
+    expect(tricky).toContain("x'''y");
+    expect(tricky).toContain('two lines');
+  });
+
+  it('adds the share button only when a share id is given, and refuses a malformed id', () => {
+    const plain = renderBlocks(report({}));
+    expect((plain.blocks as AnyBlock[]).some((b) => b.type === 'actions')).toBe(false);
+    const shared = renderBlocks(report({}), { shareId: 'abc_DEF-123' });
+    const actions = shared.blocks.at(-1) as AnyBlock;
+    expect(actions.type).toBe('actions');
+    expect(actions.elements?.[0]).toMatchObject({ type: 'button', action_id: SHARE_ACTION_ID, value: 'abc_DEF-123' });
+    expect(() => renderBlocks(report({}), { shareId: 'no spaces<>' })).toThrow(/shareId/);
+  });
+
+  it('adds "shared by" with a real mention only for a well-formed user ID', () => {
+    const msg = renderBlocks(report({}), { sharedBy: 'U012ABC' });
+    expect(texts(msg.blocks)).toContain('shared by <@U012ABC>');
+    const hostile = renderBlocks(report({}), { sharedBy: 'U1> <!channel' });
+    expect(JSON.stringify(hostile.blocks)).not.toContain('shared by');
+  });
+
+  it('escapes &, < and > in every string from the report, so mentions and links stay literal', () => {
+    const evil = '<!channel> <@U123> <#C1> <https://evil.example|click> a&b';
+    const msg = renderBlocks(
+      report({
+        headline: evil,
+        sections: [{ title: evil, lines: [evil, 'https://evil.example|<!here>'], table: { columns: [evil], rows: [[evil]] } }],
+        footer: evil,
+      }),
+    );
+    const all = [msg.text, ...texts(msg.blocks)];
+    for (const t of all) {
+      expect(t).not.toMatch(/<[!@#]/);
+      expect(t).not.toMatch(/<https:\/\/evil\.example\|/);
+    }
+    expect(msg.text).toContain('&lt;!channel&gt; &lt;@U123&gt;');
+    expect(all.join('\n')).toContain('a&amp;b');
+    // the URL is linked without the pipe, so no label can be smuggled in
+    expect(all.join('\n')).toContain('<https://evil.example>|&lt;!here&gt;');
+  });
+
+  it('escapes exactly three characters and nothing else', () => {
+    expect(escapeMrkdwn(`a&b<c>d "e" 'f' *g*`)).toBe(`a&amp;b&lt;c&gt;d "e" 'f' *g*`);
+  });
+
+  it('cuts a 5,000-row table to the limits and says how many rows are left out', () => {
+    const rows = Array.from({ length: 5000 }, (_, i) => [`job-${i}`, 'running', `${i} min`]);
+    const msg = renderBlocks(report({ level: 'info', headline: '5000 jobs', sections: [{ title: 'Jobs', table: { columns: ['id', 'state', 'age'], rows } }] }), {
+      shareId: 'id1',
+    });
+    assertBlockKitLimits('message', msg.blocks);
+    const body = sectionTexts(msg.blocks).slice(1).join('\n');
+    const shown = body.split('\n').filter((l) => /^job-\d+/.test(l)).length;
+    expect(shown).toBeGreaterThan(50);
+    const note = /… ([\d,]+) more rows/.exec(body);
+    expect(note).not.toBeNull();
+    expect(Number(note?.[1]?.replace(/,/g, ''))).toBe(5000 - shown);
+    expect(texts(msg.blocks).join('\n')).toContain('Shortened to fit Slack');
+    expect((msg.blocks.at(-1) as AnyBlock).type).toBe('actions');
+  });
+
+  it('cuts a 10,000-character line with an ellipsis and keeps the message within limits', () => {
+    const msg = renderBlocks(report({ sections: [{ lines: ['x'.repeat(10_000), 'after'] }] }));
+    assertBlockKitLimits('message', msg.blocks);
+    const text = sectionTexts(msg.blocks)[1] ?? '';
+    expect(text.length).toBeLessThanOrEqual(3000);
+    expect(text).toMatch(/x…\nafter$/);
+  });
+
+  it('never splits an entity or an emoji when cutting', () => {
+    for (const unit of ['&', '<', '🔴', 'é', 'שלום ']) {
+      const msg = renderBlocks(report({ headline: unit.repeat(3000), sections: [{ lines: [unit.repeat(5000)] }], footer: unit.repeat(3000) }));
+      expect(blockKitLimitProblems('message', msg.blocks)).toEqual([]);
+      for (const t of [msg.text, ...texts(msg.blocks)]) {
+        expect(t).not.toMatch(/&(?:a|am|amp|l|lt|g|gt)?…/);
+        expect(t).not.toMatch(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])/);
+      }
+    }
+  });
+
+  it('removes bidi overrides and control characters but keeps RTL text and emoji', () => {
+    const msg = renderBlocks(report({ headline: 'job \u202Egnp.exe\u202C שלום 🔥 done\u0007' }));
+    expect(msg.text).toBe(`${LEVEL_EMOJI.ok} job gnp.exe שלום 🔥 done`);
+  });
+
+  it('drops whole sections past 50 blocks and says so', () => {
+    const sections = Array.from({ length: 120 }, (_, i) => ({ title: `Section ${i}`, lines: [`line ${i}`] }));
+    const msg = renderBlocks(report({ sections, footer: 'more: `atlas health`' }), { shareId: 'x' });
+    expect(msg.blocks.length).toBeLessThanOrEqual(50);
+    assertBlockKitLimits('message', msg.blocks);
+    expect(texts(msg.blocks).join('\n')).toMatch(/more sections not shown/);
+    // the footer and the button survive truncation
+    expect(texts(msg.blocks)).toContain('more: `atlas health`');
+    expect((msg.blocks.at(-1) as AnyBlock).type).toBe('actions');
+  });
+
+  it('keeps the total text of a huge report well under msg_blocks_too_long', () => {
+    const sections = Array.from({ length: 40 }, (_, i) => ({ title: `S${i}`, lines: Array.from({ length: 100 }, () => 'y'.repeat(200)) }));
+    const msg = renderBlocks(report({ sections }));
+    const total = texts(msg.blocks).reduce((n, t) => n + t.length, 0);
+    expect(total).toBeLessThanOrEqual(9500);
+    assertBlockKitLimits('message', msg.blocks);
+  });
+
+  it('never produces an empty text object, even for empty strings', () => {
+    const msg = renderBlocks(report({ headline: '', sections: [{ title: '', lines: ['', ''] }, { lines: [] }], footer: '' }));
+    assertBlockKitLimits('message', msg.blocks);
+    expect(msg.text).toContain('(no answer)');
+  });
+});
+
+describe('blockKitLimitProblems', () => {
+  const section = (text: string) => ({ type: 'section', text: { type: 'mrkdwn', text } });
+
+  it('accepts a plain message', () => {
+    expect(blockKitLimitProblems('message', [section('hi')])).toEqual([]);
+  });
+
+  it('reports every broken limit', () => {
+    expect(blockKitLimitProblems('message', Array.from({ length: 51 }, () => section('a')))).toEqual([
+      '51 blocks; a message takes at most 50',
+    ]);
+    expect(blockKitLimitProblems('modal', Array.from({ length: 51 }, () => section('a')))).toEqual([]);
+    expect(blockKitLimitProblems('message', [section('x'.repeat(3001))])[0]).toMatch(/3001 characters, limit 3000/);
+    expect(blockKitLimitProblems('message', [section('')])[0]).toMatch(/empty text/);
+    expect(blockKitLimitProblems('message', [{ type: 'header', text: { type: 'plain_text', text: 'h'.repeat(151) } }])[0]).toMatch(/limit 150/);
+    expect(blockKitLimitProblems('message', [{ type: 'header', text: { type: 'mrkdwn', text: 'h' } }])[0]).toMatch(/plain_text/);
+    const elements = Array.from({ length: 11 }, () => ({ type: 'mrkdwn', text: 'c' }));
+    expect(blockKitLimitProblems('message', [{ type: 'context', elements }])[0]).toMatch(/11 context elements/);
+    const button = (text: string, value: string, action_id = 'a') => ({ type: 'button', action_id, text: { type: 'plain_text', text }, value });
+    expect(blockKitLimitProblems('message', [{ type: 'actions', elements: [button('b'.repeat(76), 'v')] }])[0]).toMatch(/limit 75/);
+    expect(blockKitLimitProblems('message', [{ type: 'actions', elements: [button('b', 'v'.repeat(2001))] }])[0]).toMatch(/value over 2000/);
+    expect(blockKitLimitProblems('message', [{ type: 'actions', elements: [button('b', 'v'), button('c', 'w')] }])[0]).toMatch(/repeated/);
+    const big = Array.from({ length: 5 }, () => section('z'.repeat(2500)));
+    expect(blockKitLimitProblems('message', big)[0]).toMatch(/msg_blocks_too_long/);
+    expect(blockKitLimitProblems('message', [section('\uD83D broken')])[0]).toMatch(/surrogate/);
+    expect(blockKitLimitProblems('message', ['nope'])[0]).toMatch(/not a block/);
+    expect(() => assertBlockKitLimits('message', [section('')])).toThrow(/Block Kit limits broken/);
+  });
+});
