@@ -156,7 +156,7 @@ export function diskItems(usage: Omit<DiskUsage, 'items'>, thresholds: Threshold
   if (present.length === 0) {
     items.push(unknownItem('database_size', 'Database size', 'neither persistence.db nor metrics.db exists', 'GB'));
   } else {
-    const gb = Math.round((usage.databaseBytes / GB) * 100) / 100;
+    const gb = usage.databaseBytes / GB;
     const missing = usage.databases.filter((d) => d.dbBytes === null).map((d) => `${d.label} missing`);
     items.push({
       key: 'database_size',

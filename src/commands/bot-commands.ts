@@ -1,7 +1,22 @@
 import { z } from 'zod';
 import { doctor } from '../checks/doctor.js';
+import { health } from '../checks/health.js';
+import { healthReport } from '../templates/health-report.js';
 import { doctorReport } from '../templates/check-items-report.js';
-import { defineCommand, noPositionals, type CommandSpec } from './command-spec.js';
+import { defineCommand, noPositionals, windowArg, type CommandSpec } from './command-spec.js';
+
+/** `health` leads help: it is the first thing anyone runs. `doctor` closes it. */
+export const healthCommands: CommandSpec[] = [
+  defineCommand({
+    name: 'health',
+    summary: 'the on-call dashboard: every threshold, firing alerts, stuck jobs, snapshot, backup, database check',
+    usage: '[--window 1h]',
+    tier: 'read',
+    options: { window: { type: 'string' } },
+    args: z.object({ _: noPositionals, window: windowArg('1h') }),
+    run: async (args, deps) => healthReport(await health(deps, args.window)),
+  }),
+];
 
 export const botCommands: CommandSpec[] = [
   defineCommand({

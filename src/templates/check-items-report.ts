@@ -10,7 +10,8 @@ export function sortWorstFirst(items: readonly CheckItem[]): CheckItem[] {
 
 export function formatValue(item: CheckItem): string {
   if (item.value === null) return '–';
-  const rounded = Math.abs(item.value) >= 100 ? Math.round(item.value) : Math.round(item.value * 10) / 10;
+  const v = item.value;
+  const rounded = Math.abs(v) >= 100 ? Math.round(v) : Math.abs(v) >= 1 || v === 0 ? Math.round(v * 10) / 10 : Number(v.toPrecision(2));
   return item.unit === '' || item.unit === 'count' ? String(rounded) : `${rounded} ${item.unit}`;
 }
 

@@ -1,0 +1,69 @@
+import type { CommandDeps } from '../commands/command-spec.js';
+import { DbProblemError } from '../db/sqlite-problem.js';
+import { toSqlTime } from '../time/atlas-time.js';
+import { alertHealthItems } from './alerts.js';
+import { backupHealthItem } from './backups.js';
+import { unknownItem, type CheckItem } from './check-item.js';
+import { diskHealthItems } from './disk.js';
+import { quickCheckItems } from './integrity.js';
+import { ipfsRetrievalItem } from './ipfs-retrieval.js';
+import { jobHealthItems } from './jobs.js';
+import { metricThresholdItems } from './metric-thresholds.js';
+import { snapshotItemsFrom, snapshotStatus } from './snapshots.js';
+
+export type HealthStatus = 'healthy' | 'degraded' | 'unhealthy';
+
+export interface HealthResult {
+  status: HealthStatus;
+  checkedAt: string;
+  windowMs: number;
+  items: CheckItem[];
+}
+
+/** critical anywhere: unhealthy; a warning: degraded. Unknown (nothing measured) degrades nothing. */
+export function healthStatus(items: readonly CheckItem[]): HealthStatus {
+  if (items.some((i) => i.level === 'crit')) return 'unhealthy';
+  if (items.some((i) => i.level === 'warn')) return 'degraded';
+  return 'healthy';
+}
+
+/** A part that cannot read its database answers unknown with the reason; the others still run. */
+async function guarded(key: string, label: string, part: () => CheckItem[] | Promise<CheckItem[]>): Promise<CheckItem[]> {
+  try {
+    return await part();
+  } catch (err) {
+    if (err instanceof DbProblemError) return [unknownItem(key, label, err.problem.message)];
+    throw err;
+  }
+}
+
+/**
+ * The on-call dashboard: every threshold of the guide, firing alerts, stuck jobs, the current
+ * snapshot, the newest backup and a quick database check, in one pass. File and network
+ * checks run concurrently; the integrity part runs in a worker thread.
+ */
+export async function health(deps: CommandDeps, windowMs: number): Promise<HealthResult> {
+  const now = deps.clock();
+  const t = deps.config.thresholds;
+  const { atlas } = deps;
+
+  let cid: string | null = null;
+  const snapshotItems = await guarded('snapshot_current', 'Current snapshot', () => {
+    const status = snapshotStatus(atlas.persistence, now, 0);
+    if (status.available) cid = status.current?.ipfsCid ?? null;
+    return snapshotItemsFrom(status, t);
+  });
+  const metricItems = await guarded('metrics', 'Metrics', () => metricThresholdItems(atlas.metrics, now, windowMs, t));
+  const alertItems = alertHealthItems(atlas.metrics, now);
+
+  const parallel = await Promise.all([
+    guarded('quick_check', 'Database check', () => quickCheckItems(atlas)),
+    guarded('disk', 'Disk', () => diskHealthItems(atlas, t)),
+    guarded('jobs', 'Jobs', () => jobHealthItems(atlas, now, t)),
+    guarded('backup', 'Newest backup', async () => [await backupHealthItem(atlas.backupsDir, now, t)]),
+    guarded('ipfs', 'IPFS retrieval', async () => [await ipfsRetrievalItem(cid, deps.config.ipfs.gateways, deps.fetch, t)]),
+  ]);
+
+  const items = [...alertItems, ...metricItems, ...parallel.flat(), ...snapshotItems];
+  return { status: healthStatus(items), checkedAt: toSqlTime(now), windowMs, items };
+}

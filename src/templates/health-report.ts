@@ -1,0 +1,46 @@
+import type { CheckItem } from '../checks/check-item.js';
+import type { HealthResult } from '../checks/health.js';
+import { formatDuration } from '../time/atlas-time.js';
+import { checkItemsTable, countByLevel, formatValue, sortWorstFirst } from './check-items-report.js';
+import type { Report, ReportLevel, ReportSection } from './report.js';
+
+const LEVEL_OF: Record<HealthResult['status'], ReportLevel> = { healthy: 'ok', degraded: 'warn', unhealthy: 'crit' };
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+/** "Census TIGER availability 16.7 % (alert < 95 %)" for threshold items, else the detail. */
+function describeWorst(item: CheckItem): string {
+  const text = item.alert && item.value !== null ? `${item.label} ${formatValue(item)} (alert ${item.alert})` : `${item.label}: ${item.detail}`;
+  return text.length > 160 ? `${text.slice(0, 159)}…` : text;
+}
+
+/** `health`: the verdict first, then what needs attention, worst first. */
+export function healthReport(result: HealthResult): Report {
+  const counts = countByLevel(result.items);
+  const sorted = sortWorstFirst(result.items);
+  const attention = sorted.filter((i) => i.level === 'crit' || i.level === 'warn');
+  const worst = attention[0];
+  const tally = [counts.crit && `${counts.crit} critical`, counts.warn && plural(counts.warn, 'warning')].filter(Boolean).join(', ');
+  const headline =
+    result.status === 'healthy'
+      ? `healthy: all ${counts.ok} checks ok${counts.unknown ? `, ${counts.unknown} not measured` : ''}`
+      : `${result.status}: ${tally}; worst: ${worst ? describeWorst(worst) : ''}`;
+
+  const sections: ReportSection[] = [];
+  if (attention.length > 0) sections.push({ title: 'Needs attention', table: checkItemsTable(attention) });
+  const unknown = sorted.filter((i) => i.level === 'unknown');
+  if (unknown.length > 0) sections.push({ title: 'Not measured', lines: unknown.map((i) => `${i.label}: ${i.detail}`) });
+  const ok = sorted.filter((i) => i.level === 'ok');
+  if (ok.length > 0) sections.push({ title: 'OK', lines: [ok.map((i) => (i.value === null || !i.target ? i.label : `${i.label} ${formatValue(i)}`)).join(' · ')] });
+
+  return {
+    command: 'health',
+    level: LEVEL_OF[result.status],
+    headline,
+    sections,
+    footer: `Window ${formatDuration(result.windowMs)} · checked ${result.checkedAt} UTC · next: /atlas errors, /atlas providers, /atlas runbook <symptom>`,
+    data: result,
+  };
+}
