@@ -1,0 +1,317 @@
+/**
+ * Reads over a time window of metrics.db's `metrics` table, exact for every timestamp format
+ * and index-friendly: each window is split by `windowRanges` into text ranges, each range is
+ * one `type = ? AND recorded_at >= ? AND recorded_at < ?` lookup on idx_metrics_type_time, and
+ * the per-range aggregates are combined here. Statements are prepared once per connection.
+ */
+import type Database from 'better-sqlite3';
+import { z } from 'zod';
+import { windowRanges } from '../time/atlas-time.js';
+
+/** The columns every metric-window read needs; checks ask `AtlasDatabase.missing` for them. */
+export const METRICS_NEEDS = { metrics: ['type', 'value', 'labels_json', 'recorded_at'] } as const;
+
+/** Count rows of one type in one range: answered from the covering (type, recorded_at) index. */
+export const COUNT_SQL = 'SELECT COUNT(*) AS n FROM metrics WHERE type = ? AND recorded_at >= ? AND recorded_at < ?';
+
+export const AGGREGATE_SQL =
+  'SELECT COUNT(*) AS n, SUM(value) AS sum, MIN(value) AS min, MAX(value) AS max FROM metrics WHERE type = ? AND recorded_at >= ? AND recorded_at < ?';
+
+export const GROUP_BY_LABELS_SQL =
+  'SELECT labels_json AS labelsJson, COUNT(*) AS n, SUM(value) AS sum FROM metrics WHERE type = ? AND recorded_at >= ? AND recorded_at < ? GROUP BY labels_json';
+
+export const VALUES_SQL = 'SELECT value FROM metrics WHERE type = ? AND recorded_at >= ? AND recorded_at < ? LIMIT ?';
+
+/** The largest values of one range: the tail a high percentile is read from. */
+export const TOP_VALUES_SQL =
+  'SELECT value FROM metrics WHERE type = ? AND recorded_at >= ? AND recorded_at < ? ORDER BY value DESC LIMIT ?';
+
+/**
+ * Every type in one range, bucketed by time. The bucket is computed from the row's own
+ * timestamp (julianday reads all three formats) in the SELECT list, never in WHERE, so the
+ * range still uses idx_metrics_time. Julian-day milliseconds are rounded to whole integers
+ * (SQLite keeps them as integer ms) so bucket edges are exact.
+ */
+export const BUCKETS_SQL = `SELECT type,
+  ((CAST(ROUND(julianday(recorded_at) * 86400000.0) AS INTEGER) - ?) * ?) / ? AS bucket,
+  COUNT(*) AS n, SUM(value) AS sum, MIN(value) AS min, MAX(value) AS max
+  FROM metrics WHERE recorded_at >= ? AND recorded_at < ? GROUP BY type, bucket`;
+
+/** Milliseconds between the Julian-day epoch and the Unix epoch (2440587.5 days). */
+const JULIAN_EPOCH_MS = 210_866_760_000_000;
+
+const statementCache = new WeakMap<Database.Database, Map<string, Database.Statement>>();
+
+/**
+ * One prepared statement per SQL text per connection. AtlasDatabase opens a new connection
+ * when the file is replaced, and the old one's statements go with it.
+ */
+export function cachedStatement(db: Database.Database, sql: string): Database.Statement {
+  let perDb = statementCache.get(db);
+  if (!perDb) {
+    perDb = new Map();
+    statementCache.set(db, perDb);
+  }
+  let stmt = perDb.get(sql);
+  if (!stmt) {
+    stmt = db.prepare(sql);
+    perDb.set(sql, stmt);
+  }
+  return stmt;
+}
+
+export interface Aggregate {
+  count: number;
+  sum: number;
+  /** null when count is 0. */
+  min: number | null;
+  max: number | null;
+}
+
+export const EMPTY_AGGREGATE: Aggregate = { count: 0, sum: 0, min: null, max: null };
+
+/** Combines two aggregates of disjoint row sets. */
+export function mergeAggregate(a: Aggregate, b: Aggregate): Aggregate {
+  return {
+    count: a.count + b.count,
+    sum: a.sum + b.sum,
+    min: a.min === null ? b.min : b.min === null ? a.min : Math.min(a.min, b.min),
+    max: a.max === null ? b.max : b.max === null ? a.max : Math.max(a.max, b.max),
+  };
+}
+
+/*
+ * Rows of the aggregate SELECTs above are read with these small readers instead of a schema:
+ * the shapes are fixed by our own SQL, they run per row on the hot path of `errors`, and the
+ * only outside text (labels_json) is validated with zod in parseLabels.
+ */
+type SqlRow = Record<string, unknown>;
+
+function num(v: unknown): number | null {
+  if (typeof v === 'number') return Number.isFinite(v) ? v : null;
+  if (typeof v === 'bigint') return Number(v);
+  return null;
+}
+
+function aggregateOf(row: SqlRow): Aggregate {
+  const n = num(row.n) ?? 0;
+  return n > 0 ? { count: n, sum: num(row.sum) ?? 0, min: num(row.min), max: num(row.max) } : EMPTY_AGGREGATE;
+}
+
+function textOf(v: unknown): string {
+  if (typeof v === 'string') return v;
+  if (Buffer.isBuffer(v)) return v.toString('utf8');
+  return v === null || v === undefined ? '' : String(v);
+}
+
+/** Rows per type in [from, to); types without rows count 0. */
+export function countByType(db: Database.Database, types: readonly string[], from: Date, to: Date): Map<string, number> {
+  const stmt = cachedStatement(db, COUNT_SQL);
+  const ranges = windowRanges(from, to);
+  const out = new Map<string, number>();
+  for (const type of types) {
+    let n = 0;
+    for (const r of ranges) n += num((stmt.get(type, r.from, r.to) as SqlRow | undefined)?.n) ?? 0;
+    out.set(type, n);
+  }
+  return out;
+}
+
+/** count, sum, min and max of `value` per type in [from, to). */
+export function aggregateByType(db: Database.Database, types: readonly string[], from: Date, to: Date): Map<string, Aggregate> {
+  const stmt = cachedStatement(db, AGGREGATE_SQL);
+  const ranges = windowRanges(from, to);
+  const out = new Map<string, Aggregate>();
+  for (const type of types) {
+    let agg = EMPTY_AGGREGATE;
+    for (const r of ranges) {
+      const row = stmt.get(type, r.from, r.to) as SqlRow | undefined;
+      if (row) agg = mergeAggregate(agg, aggregateOf(row));
+    }
+    out.set(type, agg);
+  }
+  return out;
+}
+
+export interface LabelGroup {
+  /** The raw text of the row's labels_json (as stored; may be malformed). */
+  labelsJson: string;
+  count: number;
+  sum: number;
+}
+
+/** Rows of one type in [from, to) grouped by their labels_json text, largest count first. */
+export function groupByLabels(db: Database.Database, type: string, from: Date, to: Date): LabelGroup[] {
+  const stmt = cachedStatement(db, GROUP_BY_LABELS_SQL);
+  const merged = new Map<string, LabelGroup>();
+  for (const r of windowRanges(from, to)) {
+    for (const row of stmt.all(type, r.from, r.to) as SqlRow[]) {
+      const key = textOf(row.labelsJson);
+      const n = num(row.n) ?? 0;
+      const sum = num(row.sum) ?? 0;
+      const prev = merged.get(key);
+      if (prev) {
+        prev.count += n;
+        prev.sum += sum;
+      } else merged.set(key, { labelsJson: key, count: n, sum });
+    }
+  }
+  return [...merged.values()].sort((a, b) => b.count - a.count);
+}
+
+/** At most `limit` values of one type in [from, to); `truncated` says whether more exist. */
+export function valuesInWindow(
+  db: Database.Database,
+  type: string,
+  from: Date,
+  to: Date,
+  limit = 100_000,
+): { values: number[]; truncated: boolean } {
+  const stmt = cachedStatement(db, VALUES_SQL);
+  const values: number[] = [];
+  for (const r of windowRanges(from, to)) {
+    // One more than needed tells whether the window holds more than the limit.
+    const room = limit - values.length + 1;
+    for (const row of stmt.all(type, r.from, r.to, room) as SqlRow[]) {
+      const v = num(row.value);
+      if (v !== null) values.push(v);
+    }
+    if (values.length > limit) return { values: values.slice(0, limit), truncated: true };
+  }
+  return { values, truncated: false };
+}
+
+export interface Percentile {
+  /** null when the window holds no rows. */
+  value: number | null;
+  count: number;
+  /** false when the tail was larger than `maxTail` and `value` is an upper bound. */
+  exact: boolean;
+}
+
+/**
+ * The nearest-rank percentile (q in (0, 1]) of one type's values in [from, to). Only the
+ * tail above the percentile is read (ORDER BY value DESC LIMIT k per range), so a p95 reads
+ * about 5 % of the rows. Beyond `maxTail` rows the answer is the maxTail-th largest value, an
+ * upper bound: safe for latency alerting, and flagged as not exact.
+ */
+export function percentileInWindow(
+  db: Database.Database,
+  type: string,
+  from: Date,
+  to: Date,
+  q: number,
+  maxTail = 200_000,
+): Percentile {
+  if (!(q > 0 && q <= 1)) throw new RangeError(`percentile must be in (0, 1], got ${q}`);
+  const count = countByType(db, [type], from, to).get(type) ?? 0;
+  if (count === 0) return { value: null, count, exact: true };
+  const rank = Math.ceil(q * count);
+  const wanted = count - rank + 1;
+  const k = Math.min(wanted, maxTail);
+  const stmt = cachedStatement(db, TOP_VALUES_SQL);
+  const tail: number[] = [];
+  for (const r of windowRanges(from, to)) {
+    for (const row of stmt.all(type, r.from, r.to, k) as SqlRow[]) {
+      const v = num(row.value);
+      if (v !== null) tail.push(v);
+    }
+  }
+  tail.sort((a, b) => b - a);
+  const value = tail[Math.min(k, tail.length) - 1] ?? null;
+  return { value, count, exact: k === wanted };
+}
+
+export interface TypeBuckets {
+  type: string;
+  total: Aggregate;
+  /** One aggregate per bucket, oldest first. */
+  buckets: Aggregate[];
+}
+
+/**
+ * Every type with rows in [from, to), its totals and its rows split into `bucketCount`
+ * equal time buckets. One query per range on idx_metrics_time, however many types there are.
+ */
+export function bucketsByType(db: Database.Database, from: Date, to: Date, bucketCount: number): TypeBuckets[] {
+  const span = Math.round(to.getTime() - from.getTime());
+  if (!(span > 0) || !Number.isInteger(bucketCount) || bucketCount < 1) return [];
+  const stmt = cachedStatement(db, BUCKETS_SQL);
+  const fromJulianMs = from.getTime() + JULIAN_EPOCH_MS;
+  const byType = new Map<string, TypeBuckets>();
+  for (const r of windowRanges(from, to)) {
+    // BigInt binds as INTEGER, keeping the bucket arithmetic in integers (exact, and about
+    // twice as fast per row as the same arithmetic on REALs).
+    for (const row of stmt.all(BigInt(fromJulianMs), BigInt(bucketCount), BigInt(span), r.from, r.to) as SqlRow[]) {
+      const type = textOf(row.type);
+      let entry = byType.get(type);
+      if (!entry) {
+        entry = { type, total: EMPTY_AGGREGATE, buckets: Array.from({ length: bucketCount }, () => EMPTY_AGGREGATE) };
+        byType.set(type, entry);
+      }
+      const agg = aggregateOf(row);
+      entry.total = mergeAggregate(entry.total, agg);
+      // A row whose text sorts inside a range but does not parse as a time has no bucket;
+      // it still counts in the total. Rounding at the far edge is clamped into the last bucket.
+      const bucket = num(row.bucket);
+      if (bucket !== null) {
+        const i = Math.min(bucketCount - 1, Math.max(0, Math.floor(bucket)));
+        entry.buckets[i] = mergeAggregate(entry.buckets[i] ?? EMPTY_AGGREGATE, agg);
+      }
+    }
+  }
+  return [...byType.values()];
+}
+
+/** Labels are a JSON object of strings; numbers and booleans are read as their text. */
+const labelsSchema = z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()]));
+
+export interface ParsedLabels {
+  /** Shared and frozen: read it, copy it to change it. */
+  readonly labels: Readonly<Record<string, string>>;
+  /** false when labels_json was not valid JSON or not an object of scalar values. */
+  readonly valid: boolean;
+}
+
+const LABEL_CACHE_MAX = 10_000;
+const LABEL_CACHE_MAX_CHARS = 1_000;
+const labelCache = new Map<string, ParsedLabels>();
+const INVALID_LABELS: ParsedLabels = Object.freeze({ labels: Object.freeze({}), valid: false });
+
+/**
+ * labels_json comes from outside: anything that is not a JSON object of scalars is read as
+ * no labels (valid: false), never a crash. The record is built with Object.fromEntries so a
+ * "__proto__" key stays a plain property.
+ */
+export function parseLabels(text: string | null | undefined): ParsedLabels {
+  if (typeof text !== 'string') return INVALID_LABELS;
+  const cached = labelCache.get(text);
+  if (cached) return cached;
+  const parsed = parseLabelsUncached(text);
+  // The same few label sets repeat in every window; a bounded cache of short texts keeps
+  // `errors` cheap without letting a flood of distinct or huge label texts grow memory.
+  if (text.length <= LABEL_CACHE_MAX_CHARS) {
+    if (labelCache.size >= LABEL_CACHE_MAX) labelCache.clear();
+    labelCache.set(text, parsed);
+  }
+  return parsed;
+}
+
+function parseLabelsUncached(text: string): ParsedLabels {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    return INVALID_LABELS;
+  }
+  if (!labelsSchema.safeParse(raw).success) return INVALID_LABELS;
+  const entries = Object.entries(raw as Record<string, unknown>)
+    .filter(([, v]) => v !== null)
+    .map(([k, v]) => [k, String(v)] as const);
+  return Object.freeze({ labels: Object.freeze(Object.fromEntries(entries)), valid: true });
+}
+
+/** The windows the checks describe: [now - windowMs, now). */
+export function windowBounds(now: Date, windowMs: number): { from: Date; to: Date } {
+  return { from: new Date(now.getTime() - windowMs), to: now };
+}
