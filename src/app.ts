@@ -5,6 +5,7 @@ import { App, type CustomRoute, SocketModeReceiver, webApi } from '@slack/bolt';
 import type { Logger } from 'pino';
 import type { CommandDeps } from './commands/command-spec.js';
 import type { CommandRegistry } from './commands/registry.js';
+import { slackPoster } from './slack/slack-poster.js';
 import { registerHandlers } from './handlers/register-handlers.js';
 import { boltLevelOf, boltLogger } from './logger.js';
 
@@ -184,6 +185,7 @@ export function buildSlackApp(opts: SlackAppOptions): SlackApp {
   });
 
   const deps: CommandDeps = { ...opts.deps, slackStatus: opts.deps.slackStatus ?? (() => slackConnectionStatus(app.client)) };
+  deps.outbox.attach(slackPoster(app.client));
   registerHandlers(app, { registry: opts.registry, deps, logger });
 
   let running = false;

@@ -96,6 +96,8 @@ export const envSchema = z.object({
   SLACK_SIGNING_SECRET: z.string().min(8, 'the signing secret from Basic Information').optional(),
   SLACK_APP_TOKEN: z.string().regex(/^xapp-/, 'an app-level token starting with xapp-').optional(),
   SLACK_API_URL: httpUrl.optional(),
+  /** Bearer token that POST /hooks/alerts requires; the webhook is off without it. */
+  ALERT_WEBHOOK_TOKEN: z.string().min(16, 'at least 16 characters (e.g. openssl rand -hex 32)').optional(),
   PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
   ATLAS_DATA_DIR: z.string().min(1).default('.shadow-atlas'),
   ATLAS_CONFIG: z.string().min(1).default('atlas.config.yml'),

@@ -4,6 +4,7 @@ import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { AtlasStores } from '../db/atlas-database.js';
 import type { StateDb } from '../db/state-db.js';
+import type { Outbox } from '../slack/outbox.js';
 import type { Report } from '../templates/report.js';
 import { parseDuration } from '../time/atlas-time.js';
 
@@ -26,6 +27,11 @@ export interface CommandDeps {
   logger: Logger;
   /** Outbound HTTP (provider and IPFS probes); injectable for tests. */
   fetch: typeof fetch;
+  /**
+   * Everything the bot posts to channels goes through the outbox in chatops.db. In the terminal
+   * nothing delivers it; the running bot picks it up on its next sweep.
+   */
+  outbox: Outbox;
   /** Whether the Slack connection works; set by the Slack app, absent in the terminal. */
   slackStatus?: () => Promise<{ ok: boolean; detail: string }>;
 }

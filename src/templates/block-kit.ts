@@ -437,3 +437,8 @@ export function assertBlockKitLimits(surface: BlockSurface, blocks: readonly unk
   const problems = blockKitLimitProblems(surface, blocks);
   if (problems.length > 0) throw new Error(`Block Kit limits broken:\n- ${problems.join('\n- ')}`);
 }
+
+/** Untrusted plain text (alert messages, user input) as mrkdwn: escaped, cleaned, cut to `max`. */
+export function safeMrkdwn(plain: string, max: number = BLOCK_KIT_LIMITS.sectionText): string {
+  return fit(plain, max);
+}

@@ -29,6 +29,18 @@ export interface Report {
   footer?: string;
   /** The typed result behind the report, printed by `--json`. */
   data?: unknown;
+  /**
+   * Asks Slack to open a modal for the details of an action (impact and ETA, status update,
+   * escalation, resolution). The terminal ignores it; the headline says which flags to give.
+   */
+  modal?: ModalRequest;
+}
+
+export interface ModalRequest {
+  kind: 'ack-details' | 'update' | 'escalate' | 'resolve';
+  incidentId: string;
+  /** escalate: who to escalate to. */
+  target?: string;
 }
 
 export const LEVEL_RANK: Record<ReportLevel, number> = { crit: 4, error: 3, warn: 2, unknown: 1, ok: 0, info: 0 };

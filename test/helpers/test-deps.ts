@@ -6,8 +6,7 @@ import pino from 'pino';
 import { manualClock } from '../../src/clock.js';
 import type { CommandDeps } from '../../src/commands/command-spec.js';
 import { buildConfig } from '../../src/config.js';
-import { openAtlasStores } from '../../src/db/atlas-database.js';
-import { openStateDb } from '../../src/db/state-db.js';
+import { closeDeps, createDeps } from '../../src/runtime.js';
 import { METRICS_DDL, PERSISTENCE_DDL } from '../../src/demo/atlas-schema.js';
 
 /** A fresh temporary directory, removed by the returned cleanup. */
@@ -31,19 +30,16 @@ export const TEST_NOW = '2026-11-26T12:00:00.000Z';
 
 /**
  * CommandDeps over a real data directory, a real chatops.db in it, a manual clock and a
- * silent logger. `fetch` defaults to the global one (intercept it with nock).
+ * silent logger, built the way the bot builds them. `fetch` defaults to the global one
+ * (intercept it with nock).
  */
 export function testDeps(dataDir: string, overrides: Partial<CommandDeps> & { file?: unknown } = {}) {
   const { file, ...rest } = overrides;
   const clock = manualClock(TEST_NOW);
-  const deps: CommandDeps = {
-    config: buildConfig(dataDir, file ?? {}),
-    atlas: openAtlasStores(dataDir),
-    state: openStateDb(path.join(dataDir, 'chatops.db')),
-    clock,
-    logger: pino({ level: 'silent' }),
-    fetch: (...args) => globalThis.fetch(...args),
-    ...rest,
-  };
-  return { deps, clock, close: () => { deps.atlas.close(); deps.state.close(); } };
+  const base = createDeps(buildConfig(dataDir, file ?? {}), pino({ level: 'silent' }), {
+    clock: rest.clock ?? clock,
+    stateFile: path.join(dataDir, 'chatops.db'),
+  });
+  const deps: CommandDeps = { ...base, ...rest };
+  return { deps, clock, close: () => closeDeps(deps) };
 }
