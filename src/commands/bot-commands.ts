@@ -9,7 +9,7 @@ import { defineCommand, noPositionals, windowArg, type CommandSpec } from './com
 export const healthCommands: CommandSpec[] = [
   defineCommand({
     name: 'health',
-    summary: 'the on-call dashboard: every threshold, firing alerts, stuck jobs, snapshot, backup, database check',
+    summary: 'The on-call dashboard: every threshold, firing alerts, stuck jobs, snapshot, backup, database check',
     usage: '[--window 1h]',
     tier: 'read',
     options: { window: { type: 'string' } },
@@ -21,7 +21,7 @@ export const healthCommands: CommandSpec[] = [
 export const botCommands: CommandSpec[] = [
   defineCommand({
     name: 'doctor',
-    summary: "the bot's self-check: config, database files, schema mismatches, Slack connection",
+    summary: "The bot's self-check: config, database files, schema mismatches, Slack connection",
     usage: '',
     tier: 'read',
     args: z.object({ _: noPositionals }),
