@@ -28,6 +28,8 @@ export interface SlackAppOptions {
   botIdentity?: { botId: string; botUserId: string };
   /** HTTP port; in Socket Mode, the port of the /healthz server (fixed when the app is built). */
   port?: number;
+  /** More HTTP routes beside /healthz (the alert webhook), served in both modes. */
+  extraRoutes?: CustomRoute[];
 }
 
 export interface SlackApp {
@@ -147,7 +149,7 @@ export function buildSlackApp(opts: SlackAppOptions): SlackApp {
       logLevel,
       // Its own copy: the socket client sets its own retry policy on the object it is given.
       installerOptions: { clientOptions: { ...clientOptions }, port: healthPort },
-      customRoutes: [health],
+      customRoutes: [health, ...(opts.extraRoutes ?? [])],
     });
     app = new App({
       receiver,
@@ -168,7 +170,7 @@ export function buildSlackApp(opts: SlackAppOptions): SlackApp {
       logLevel,
       clientOptions,
       processBeforeResponse: false,
-      customRoutes: [health],
+      customRoutes: [health, ...(opts.extraRoutes ?? [])],
       deferInitialization,
       extendedErrorHandler: true,
     });

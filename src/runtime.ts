@@ -5,6 +5,7 @@ import type { CommandDeps } from './commands/command-spec.js';
 import type { Config } from './config.js';
 import { openAtlasStores } from './db/atlas-database.js';
 import { openStateDb } from './db/state-db.js';
+import { nextDeadlineText } from './incidents/incident-service.js';
 import { Outbox } from './slack/outbox.js';
 import { alertMessage } from './templates/alert-message.js';
 import { incidentCard } from './templates/incident-card.js';
@@ -31,7 +32,10 @@ export function createDeps(config: Config, logger: Logger, opts: DepsOptions = {
     outbox: new Outbox({
       state,
       poster: null,
-      render: { alertMessage, incidentCard },
+      render: {
+        alertMessage,
+        incidentCard: (incident, alert, now) => incidentCard(incident, alert, now, nextDeadlineText(state, incident.id, now)),
+      },
       clock,
       logger,
       incidentsChannel: config.channels.incidents ?? null,

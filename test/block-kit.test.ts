@@ -98,7 +98,7 @@ describe('renderBlocks', () => {
     expect(JSON.stringify(hostile.blocks)).not.toContain('shared by');
   });
 
-  it('escapes &, < and > in every string from the report, so mentions and links stay literal', () => {
+  it('escapes &, < and > in every string from the report, so broadcasts, channels and links stay literal', () => {
     const evil = '<!channel> <@U123> <#C1> <https://evil.example|click> a&b';
     const msg = renderBlocks(
       report({
@@ -109,13 +109,18 @@ describe('renderBlocks', () => {
     );
     const all = [msg.text, ...texts(msg.blocks)];
     for (const t of all) {
-      expect(t).not.toMatch(/<[!@#]/);
+      expect(t).not.toMatch(/<[!#]/);
       expect(t).not.toMatch(/<https:\/\/evil\.example\|/);
     }
-    expect(msg.text).toContain('&lt;!channel&gt; &lt;@U123&gt;');
+    expect(msg.text).toContain('&lt;!channel&gt; <@U123> &lt;#C1&gt;');
     expect(all.join('\n')).toContain('a&amp;b');
     // the URL is linked without the pipe, so no label can be smuggled in
     expect(all.join('\n')).toContain('<https://evil.example>|&lt;!here&gt;');
+  });
+
+  it('keeps a plain user mention a mention, and nothing with a label or a broadcast', () => {
+    const msg = renderBlocks(report({ headline: 'acknowledged by <@U0ALICE> <@U0BOB|bob> <!here|here>', sections: [] }));
+    expect(texts(msg.blocks).join('\n')).toContain('acknowledged by <@U0ALICE> &lt;@U0BOB|bob&gt; &lt;!here|here&gt;');
   });
 
   it('escapes exactly three characters and nothing else', () => {

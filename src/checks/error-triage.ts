@@ -6,7 +6,7 @@
 import type { AtlasDatabase } from '../db/atlas-database.js';
 import type { Level } from '../templates/report.js';
 import { formatDuration } from '../time/atlas-time.js';
-import { countByType, groupByLabels, METRICS_NEEDS, parseLabels, windowBounds } from './metric-window.js';
+import { countTypes, labelGroupsByType, METRICS_NEEDS, parseLabels, windowBounds } from './metric-window.js';
 
 /** The guide's scenario "Error rate > 5 % over 10 min" is critical; above 1 % is worth a look. */
 export const ERROR_RATE_CRIT_PCT = 5;
@@ -106,9 +106,9 @@ function errorOf(labels: Record<string, string>, family: FamilyDef): string {
 }
 
 /**
- * Error rate and the largest error groups over [now - windowMs, now). Every type is read with
- * `type = ? AND recorded_at` index ranges; attempt-only types are counted from the covering
- * index, error types are grouped by labels_json in SQL.
+ * Error rate and the largest error groups over [now - windowMs, now). Per index range, one
+ * `type IN (…)` query counts the attempt-only types from the covering index and one reads the
+ * error rows, grouped here by labels_json.
  */
 export function errorTriage(metrics: AtlasDatabase, now: Date, windowMs: number, top = 10): ErrorTriage {
   const { from, to } = windowBounds(now, windowMs);
@@ -132,14 +132,15 @@ export function errorTriage(metrics: AtlasDatabase, now: Date, windowMs: number,
   }
 
   return metrics.read((db) => {
-    const attemptCounts = countByType(db, FAMILIES.flatMap((f) => f.otherAttemptTypes), from, to);
+    const attemptCounts = countTypes(db, FAMILIES.flatMap((f) => f.otherAttemptTypes), from, to);
+    const errorRows = labelGroupsByType(db, FAMILIES.map((f) => f.errorType), from, to);
     const groups = new Map<string, ErrorGroup>();
     const families: ErrorFamily[] = [];
     let malformedLabels = 0;
     for (const family of FAMILIES) {
       let errors = 0;
       let errorTypeRows = 0;
-      for (const g of groupByLabels(db, family.errorType, from, to)) {
+      for (const g of errorRows.get(family.errorType) ?? []) {
         errorTypeRows += g.count;
         const { labels, valid } = parseLabels(g.labelsJson);
         const isError = family.errorWhen ? family.errorWhen(labels) : true;

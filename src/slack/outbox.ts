@@ -253,7 +253,8 @@ export class Outbox {
       place(posted.ts, posted.channel);
     }
     this.markCoalesced('incident-card', incident.id);
-    if (alert) this.markCoalesced('alert-message', alert.key);
+    // Only while the alert's message is this card: a re-fired alert gets a message of its own.
+    if (alert && alert.incident_id === incident.id) this.markCoalesced('alert-message', alert.key);
   }
 
   /** chat.update, or a fresh post when the original was deleted. */

@@ -1,4 +1,5 @@
 import type { types } from '@slack/bolt';
+import { classifyAlert } from '../alerts/alert-classify.js';
 import type { AlertRecord } from '../incidents/incident-types.js';
 import { SEVERITY_POLICIES } from '../incidents/severity-matrix.js';
 import { safeMrkdwn } from './block-kit.js';
@@ -15,30 +16,74 @@ export function severityText(alert: Pick<AlertRecord, 'severity' | 'severity_kno
   return alert.severity_known ? alert.severity : `${alert.severity} (not in the severity matrix: P2 by default)`;
 }
 
+const SOURCE_TEXT: Record<string, string> = {
+  'metrics-db': 'metrics.db',
+  'atlas-webhook': 'Shadow Atlas webhook',
+  alertmanager: 'Alertmanager',
+  watchdog: 'bot watchdog',
+  command: '/atlas',
+};
+
+function sourcesText(json: string): string {
+  let list: unknown;
+  try {
+    list = JSON.parse(json);
+  } catch {
+    return '';
+  }
+  if (!Array.isArray(list)) return '';
+  return list
+    .filter((s): s is string => typeof s === 'string')
+    .map((s) => SOURCE_TEXT[s] ?? 'another source')
+    .join(', ');
+}
+
+/** The verdict line, without markup: "P1 provider_down firing since 11:58 UTC (2 min)". */
+function stateText(alert: AlertRecord, now: Date): string {
+  if (alert.status === 'firing') {
+    const fresh = now.getTime() - new Date(alert.fired_at).getTime() < 60_000;
+    return `firing since ${hhmm(alert.fired_at)} (${fresh ? 'just now' : since(alert.fired_at, now)})`;
+  }
+  const end = alert.resolved_at ?? alert.updated_at;
+  return `resolved at ${hhmm(end)} after ${since(alert.fired_at, new Date(end))}`;
+}
+
 /**
- * The alert as posted in #incident-response: severity, name, message, since when, runbook,
- * and the Acknowledge and Health buttons while it is firing and nobody owns it.
+ * The alert as posted in #incident-response. The first line is the answer: severity, name,
+ * firing or resolved, since when. Then the alert's own message, then severity policy, runbook
+ * and sources, and the Acknowledge and Health buttons while it fires and nobody owns it.
+ * Once acknowledged, the incident card takes this message's place (the outbox renders it).
+ * Every piece of text from the alert's source is escaped: it may contain `<!channel>`.
  */
 export function alertMessage(alert: AlertRecord, now: Date): RenderedMessage {
   const policy = SEVERITY_POLICIES[alert.severity];
   const firing = alert.status === 'firing';
-  const icon = firing ? (alert.severity === 'P0' ? '🚨' : '🔴') : '✅';
-  const state = firing ? `firing since ${hhmm(alert.fired_at)} (${since(alert.fired_at, now)})` : `resolved at ${hhmm(alert.resolved_at ?? alert.updated_at)}`;
-  const name = safeMrkdwn(alert.name, 150);
-  const text = `${icon} ${alert.severity} ${alert.name}: ${firing ? 'firing' : 'resolved'}`;
+  const icon = firing ? (alert.severity === 'P0' ? '🚨' : alert.severity === 'P1' ? '🔴' : '🟠') : '✅';
+  const state = stateText(alert, now);
+  const name = safeMrkdwn(alert.name, 200);
+  const text = safeMrkdwn(`${alert.severity} ${alert.name} ${state}`, 300);
+
   const blocks: KnownBlock[] = [
-    { type: 'section', text: { type: 'mrkdwn', verbatim: true, text: `${icon} *${alert.severity} · ${name}* — ${state}` } },
+    { type: 'section', text: { type: 'mrkdwn', verbatim: true, text: `${icon} *${alert.severity} · ${name}* ${state}` } },
   ];
-  if (alert.message) blocks.push({ type: 'section', text: { type: 'mrkdwn', verbatim: true, text: safeMrkdwn(alert.message, 2000) } });
+  if (alert.message) blocks.push({ type: 'section', text: { type: 'mrkdwn', verbatim: true, text: safeMrkdwn(alert.message, 2900) } });
+
+  const runbookKey = classifyAlert(alert.name, alert.message).runbookKey ?? 'incident-response';
+  const sources = sourcesText(alert.sources);
   const context = [
-    `Severity ${safeMrkdwn(severityText(alert), 200)} · respond within ${policy.responseText}`,
-    alert.runbook_url ? `Runbook: <${alert.runbook_url}>` : '`/atlas runbook ' + safeMrkdwn(alert.name, 100) + '`',
-    alert.fire_count > 1 ? `fired ${alert.fire_count} times` : '',
+    firing ? `Severity ${safeMrkdwn(severityText(alert), 200)} · respond within ${policy.responseText}` : `Severity ${safeMrkdwn(severityText(alert), 200)}`,
+    // Runbook links come from config or the alert's source; links are shown, never auto-unfurled.
+    alert.runbook_url ? `Runbook: <${safeMrkdwn(alert.runbook_url, 2000).replace(/\|/g, '%7C')}>` : `Runbook: \`/atlas runbook ${runbookKey}\``,
+    sources ? `From ${sources}` : '',
+    alert.fire_count > 1 ? `Fired ${alert.fire_count} times` : '',
+    alert.acknowledged_by && !alert.incident_id ? `Acknowledged by <@${alert.acknowledged_by.replace(/[^A-Z0-9]/g, '')}>` : '',
   ].filter(Boolean);
   blocks.push({ type: 'context', elements: context.map((t) => ({ type: 'mrkdwn', text: t, verbatim: true })) });
+
   if (firing && !alert.incident_id) {
     blocks.push({
       type: 'actions',
+      block_id: 'atlas_alert_actions',
       elements: [
         { type: 'button', action_id: ALERT_ACK_ACTION, style: 'primary', text: { type: 'plain_text', text: 'Acknowledge' }, value: alert.key.slice(0, 2000) },
         { type: 'button', action_id: ALERT_HEALTH_ACTION, text: { type: 'plain_text', text: 'Health' }, value: alert.key.slice(0, 2000) },

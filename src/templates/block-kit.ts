@@ -89,9 +89,22 @@ function cutEscaped(escaped: string, max: number): string {
   return `${cut}…`;
 }
 
+/**
+ * A user mention written by a template as `<@U…>` stays a mention; everything else that looks
+ * like Slack markup (`<!channel>`, `<#C…>`, links with labels) stays literal text. A person who
+ * types a mention into a note could have mentioned that user in Slack anyway; nobody can make
+ * the bot broadcast.
+ */
+const ESCAPED_USER_MENTION = /&lt;@([UW][A-Z0-9]{2,20})&gt;/g;
+
+function escapeKeepingMentions(text: string): string {
+  return escapeMrkdwn(text).replace(ESCAPED_USER_MENTION, '<@$1>');
+}
+
 /** Plain text from a Report as mrkdwn of at most `max` characters. */
-function fit(plain: string, max: number): string {
-  return cutEscaped(escapeMrkdwn(clean(plain)), max);
+function fit(plain: string, max: number, keepMentions = true): string {
+  const cleaned = clean(plain);
+  return cutEscaped(keepMentions ? escapeKeepingMentions(cleaned) : escapeMrkdwn(cleaned), max);
 }
 
 const URL_IN_ESCAPED = /https?:\/\/(?:[^\s<>|`&*]|&amp;)+/g;
@@ -102,7 +115,7 @@ const URL_IN_ESCAPED = /https?:\/\/(?:[^\s<>|`&*]|&amp;)+/g;
  * The `|` is excluded from a URL, so nobody can smuggle a link label in.
  */
 function fitLinked(plain: string, max: number): string {
-  const escaped = escapeMrkdwn(clean(plain));
+  const escaped = escapeKeepingMentions(clean(plain));
   const linked = escaped.replace(URL_IN_ESCAPED, (url) => {
     const trailing = /[.,;:!?)'"]+$/.exec(url)?.[0] ?? '';
     const bare = url.slice(0, url.length - trailing.length);
@@ -438,7 +451,10 @@ export function assertBlockKitLimits(surface: BlockSurface, blocks: readonly unk
   if (problems.length > 0) throw new Error(`Block Kit limits broken:\n- ${problems.join('\n- ')}`);
 }
 
-/** Untrusted plain text (alert messages, user input) as mrkdwn: escaped, cleaned, cut to `max`. */
+/**
+ * Untrusted plain text (alert messages, user input) as mrkdwn: escaped, cleaned, cut to `max`.
+ * Unlike Report text, nothing in it becomes a mention.
+ */
 export function safeMrkdwn(plain: string, max: number = BLOCK_KIT_LIMITS.sectionText): string {
-  return fit(plain, max);
+  return fit(plain, max, false);
 }

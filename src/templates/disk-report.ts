@@ -1,5 +1,5 @@
 import { formatBytes, type DiskUsage } from '../checks/disk.js';
-import { checkItemsTable } from './check-items-report.js';
+import { checkItemsTable, formatValue } from './check-items-report.js';
 import { worstLevel, type Report } from './report.js';
 
 /** `disk`: "disk 91 % used: crit (9 GB free)", then the databases and backups. */
@@ -13,7 +13,7 @@ export function diskReport(usage: DiskUsage): Report {
   } else {
     headline = `disk usage unknown: ${usage.filesystemError ?? 'the filesystem could not be read'}`;
   }
-  if (dbItem && dbItem.level !== 'ok' && dbItem.value !== null) headline += `; databases ${dbItem.value} GB: ${dbItem.level}`;
+  if (dbItem && dbItem.level !== 'ok' && dbItem.value !== null) headline += `; databases ${formatValue(dbItem)}: ${dbItem.level}`;
 
   const rows = usage.databases.map((d) =>
     d.dbBytes === null

@@ -1,8 +1,10 @@
 import type { types } from '@slack/bolt';
 import type { AlertRecord, Incident } from '../incidents/incident-types.js';
+import { SEVERITY_POLICIES } from '../incidents/severity-matrix.js';
 import { safeMrkdwn } from './block-kit.js';
 import type { RenderedMessage } from '../slack/outbox.js';
-import { hhmm, since } from './slack-time.js';
+import { mention } from './incident-messages.js';
+import { dayTime, hhmm, since } from './slack-time.js';
 
 type KnownBlock = types.KnownBlock;
 
@@ -13,33 +15,60 @@ const STATUS_ICON: Record<Incident['status'], string> = {
   resolved: '✅',
 };
 
+const field = (text: string) => ({ type: 'mrkdwn' as const, text, verbatim: true });
+
+/** What comes next on an open incident: the earliest pending timer, else the promised update. */
+function nextText(incident: Incident, now: Date, nextDeadline?: string): string {
+  if (nextDeadline) return safeMrkdwn(nextDeadline, 200);
+  if (!incident.next_update_at) return '—';
+  const due = new Date(incident.next_update_at);
+  return due <= now ? `update overdue since ${hhmm(due)}` : `update due ${hhmm(due)}`;
+}
+
 /**
  * The incident's root message, edited in place: severity, status, owner, age, last update and
- * the next deadline. For an alert's incident it replaces the alert message.
+ * the next deadline (the runtime's renderer passes `nextDeadlineText` from the pending timers).
+ * For an alert's incident it replaces the alert message, so it also says who acknowledged it
+ * and when. Everything typed by people or alerts is escaped.
  */
 export function incidentCard(incident: Incident, alert: AlertRecord | null, now: Date, nextDeadline?: string): RenderedMessage {
   const resolved = incident.status === 'resolved';
   const icon = STATUS_ICON[incident.status];
+  const policy = SEVERITY_POLICIES[incident.severity];
   const title = safeMrkdwn(incident.title, 200);
-  const age = resolved && incident.resolved_at ? `lasted ${since(incident.opened_at, new Date(incident.resolved_at))}` : `open ${since(incident.opened_at, now)}`;
+  const age =
+    resolved && incident.resolved_at ? `lasted ${since(incident.opened_at, new Date(incident.resolved_at))}` : `open ${since(incident.opened_at, now)}`;
+  const lastUpdate = incident.last_update_at ? `${hhmm(incident.last_update_at)} (${since(incident.last_update_at, now)} ago)` : 'none yet';
+  const next = resolved
+    ? incident.review_done_at
+      ? 'review done'
+      : `post-incident review, \`/atlas review ${incident.id}\``
+    : nextText(incident, now, nextDeadline);
   const fields = [
-    `*Severity* ${incident.severity}`,
+    `*Severity* ${incident.severity} · updates ${policy.updateText}`,
     `*Status* ${icon} ${incident.status}`,
-    `*Owner* ${incident.owner_id ? `<@${incident.owner_id}>` : 'nobody'}`,
-    `*Age* ${age}`,
-    `*Last update* ${incident.last_update_at ? `${hhmm(incident.last_update_at)} (${since(incident.last_update_at, now)} ago)` : 'none yet'}`,
-    `*Next* ${resolved ? 'post-incident review' : (nextDeadline ?? (incident.next_update_at ? `update due ${hhmm(incident.next_update_at)}` : '—'))}`,
+    `*Owner* ${mention(incident.owner_id)}`,
+    `*Age* ${age} (since ${hhmm(incident.opened_at)})`,
+    `*Last update* ${lastUpdate}`,
+    `*Next* ${next}`,
   ];
   const blocks: KnownBlock[] = [
-    { type: 'section', text: { type: 'mrkdwn', verbatim: true, text: `${icon} *${incident.id} · ${incident.severity} · ${title}*` } },
-    { type: 'section', fields: fields.map((f) => ({ type: 'mrkdwn', text: f, verbatim: true })) },
+    { type: 'section', text: field(`${icon} *${incident.id} · ${incident.severity} · ${title}*`) },
+    { type: 'section', fields: fields.map(field) },
   ];
+  const notes: string[] = [];
+  if (resolved && incident.resolved_at) {
+    notes.push(`Resolved ${dayTime(incident.resolved_at)}${incident.resolution ? `: ${safeMrkdwn(incident.resolution, 600)}` : ''}`);
+  }
+  if (incident.impact) notes.push(`Impact: ${safeMrkdwn(incident.impact, 600)}`);
   if (alert) {
     const alertState = alert.status === 'firing' ? `firing since ${hhmm(alert.fired_at)}` : `resolved ${hhmm(alert.resolved_at ?? alert.updated_at)}`;
-    const ack = incident.acknowledged_at && incident.owner_id
-      ? ` · acknowledged by <@${incident.owner_id}> after ${since(incident.opened_at, new Date(incident.acknowledged_at))}`
-      : '';
-    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', verbatim: true, text: `Alert ${safeMrkdwn(alert.name, 150)}: ${alertState}${ack}` }] });
+    const by = alert.incident_id === incident.id ? (alert.acknowledged_by ?? incident.owner_id) : null;
+    const ackAt = alert.acknowledged_at ?? incident.acknowledged_at;
+    const ack = by && ackAt ? ` · acknowledged by ${mention(by)} after ${since(alert.fired_at, new Date(ackAt))}` : '';
+    notes.push(`Alert ${safeMrkdwn(alert.name, 150)}: ${alertState}${ack}`);
   }
-  return { text: `${icon} ${incident.id} ${incident.severity} ${incident.status}: ${incident.title}`.slice(0, 300), blocks };
+  if (notes.length > 0) blocks.push({ type: 'context', elements: notes.map(field) });
+  const text = `${icon} ${incident.id} ${incident.severity} ${incident.status}: ${safeMrkdwn(incident.title, 200)}`;
+  return { text, blocks };
 }

@@ -1,0 +1,161 @@
+import { rmSync } from 'node:fs';
+import path from 'node:path';
+import type Database from 'better-sqlite3';
+import SqliteDatabase from 'better-sqlite3';
+import pino from 'pino';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ingestAlert } from '../../src/alerts/alert-ingest.js';
+import { getAlert } from '../../src/alerts/alert-store.js';
+import { pollMetricsAlerts } from '../../src/alerts/metrics-alert-watcher.js';
+import { pendingTimers } from '../../src/incidents/timer-plan.js';
+import { createAtlasFiles, tempDir, testDeps } from '../helpers/test-deps.js';
+
+const MIN = 60_000;
+
+describe('pollMetricsAlerts', () => {
+  let dataDir: string;
+  let cleanup: () => void;
+  let metrics: Database.Database;
+  let env: ReturnType<typeof testDeps>;
+  let logs: { level: number; msg: string; problem?: string }[];
+
+  beforeEach(() => {
+    const t = tempDir();
+    cleanup = t.cleanup;
+    dataDir = path.join(t.dir, '.shadow-atlas');
+    const files = createAtlasFiles(dataDir);
+    files.persistence.close();
+    metrics = files.metrics;
+    logs = [];
+    const logger = pino({ level: 'debug' }, { write: (line: string) => logs.push(JSON.parse(line) as (typeof logs)[number]) });
+    env = testDeps(dataDir, { logger, file: { channels: { incidents: 'C0INCIDENT' } } });
+  });
+  afterEach(() => {
+    if (metrics.open) metrics.close();
+    env.close();
+    cleanup();
+  });
+
+  const insert = (name: string, status: 'firing' | 'resolved', firedAt: string, resolvedAt: string | null = null, message = `${name} message`) =>
+    metrics.prepare('INSERT INTO alerts (name, status, message, fired_at, resolved_at) VALUES (?, ?, ?, ?, ?)').run(name, status, message, firedAt, resolvedAt);
+  const poll = () => pollMetricsAlerts(env.deps);
+
+  it('ingests firing rows in all three timestamp formats, once', () => {
+    insert('provider_down', 'firing', '2026-11-26 11:50:00');
+    insert('validation_pass_rate_low', 'firing', '2026-11-26T11:40:00.000Z');
+    insert('job_duration_regression', 'firing', '2026-11-26T11:30:00Z');
+    insert('old_news', 'resolved', '2026-11-20 08:00:00', '2026-11-20 09:00:00');
+
+    const first = poll();
+    expect(first).toMatchObject({ problem: null, rows: 4, skipped: 0 });
+    expect(first.changes).toEqual([
+      { name: 'provider_down', action: 'new' },
+      { name: 'validation_pass_rate_low', action: 'new' },
+      { name: 'job_duration_regression', action: 'new' },
+    ]);
+    expect(getAlert(env.deps.state, 'provider_down')).toMatchObject({
+      fired_at: '2026-11-26T11:50:00.000Z',
+      source_fired_at: '2026-11-26 11:50:00',
+      sources: '["metrics-db"]',
+      severity: 'P1',
+    });
+    expect(getAlert(env.deps.state, 'validation_pass_rate_low')!.fired_at).toBe('2026-11-26T11:40:00.000Z');
+    expect(getAlert(env.deps.state, 'job_duration_regression')!.fired_at).toBe('2026-11-26T11:30:00.000Z');
+    expect(getAlert(env.deps.state, 'old_news')).toBeNull();
+    expect(env.deps.outbox.pending()).toBe(3);
+
+    expect(poll().changes).toEqual([]);
+    expect(env.deps.outbox.pending()).toBe(3);
+  });
+
+  it('resolves an alert when its row resolves, and re-fires it when fired_at changes', () => {
+    insert('provider_down', 'firing', '2026-11-26 11:50:00');
+    poll();
+    env.clock.advance(5 * MIN);
+    metrics.prepare("UPDATE alerts SET status = 'resolved', resolved_at = '2026-11-26 12:04:00' WHERE name = 'provider_down'").run();
+    expect(poll().changes).toEqual([{ name: 'provider_down', action: 'resolved' }]);
+    expect(getAlert(env.deps.state, 'provider_down')).toMatchObject({ status: 'resolved', resolved_at: '2026-11-26T12:04:00.000Z' });
+    expect(pendingTimers(env.deps.state, { alertKey: 'provider_down' })).toEqual([]);
+    expect(poll().changes).toEqual([]);
+
+    // The service re-fires by rewriting the one row with a new fired_at.
+    env.clock.advance(10 * MIN);
+    metrics.prepare("UPDATE alerts SET status = 'firing', resolved_at = NULL, fired_at = '2026-11-26T12:14:30.000Z' WHERE name = 'provider_down'").run();
+    expect(poll().changes).toEqual([{ name: 'provider_down', action: 'refired' }]);
+    expect(getAlert(env.deps.state, 'provider_down')).toMatchObject({ status: 'firing', fire_count: 2, source_fired_at: '2026-11-26T12:14:30.000Z' });
+    expect(poll().changes).toEqual([]);
+  });
+
+  it('does not re-post a firing row the bot already resolved (same fired_at)', () => {
+    insert('provider_down', 'firing', '2026-11-26 11:50:00');
+    poll();
+    ingestAlert(env.deps, { name: 'provider_down', status: 'resolved', message: '', source: 'alertmanager' });
+    expect(poll().changes).toEqual([]);
+    expect(getAlert(env.deps.state, 'provider_down')!.status).toBe('resolved');
+  });
+
+  it('does not resolve an alert that metrics.db never reported', () => {
+    ingestAlert(env.deps, { name: 'provider_down', status: 'firing', message: 'from Alertmanager', source: 'alertmanager' });
+    insert('provider_down', 'resolved', '2026-11-25 10:00:00', '2026-11-25 11:00:00');
+    expect(poll().changes).toEqual([]);
+    expect(getAlert(env.deps.state, 'provider_down')!.status).toBe('firing');
+  });
+
+  it('uses the optional severity column as a hint', () => {
+    metrics.exec('ALTER TABLE alerts ADD COLUMN severity TEXT');
+    metrics.prepare("INSERT INTO alerts (name, status, message, fired_at, severity) VALUES ('MemoryUsageHigh', 'firing', 'RSS 1.2 GB', '2026-11-26 11:00:00', 'Warning')").run();
+    metrics.prepare("INSERT INTO alerts (name, status, message, fired_at, severity) VALUES ('DiskSpaceLow', 'firing', 'disk 95%', '2026-11-26 11:00:00', 42)").run();
+    env.deps.atlas.metrics.close();
+    poll();
+    expect(getAlert(env.deps.state, 'memoryusagehigh')!.severity).toBe('P2');
+    expect(getAlert(env.deps.state, 'diskspacelow')!.severity).toBe('P1');
+  });
+
+  it('skips rows it cannot take and ingests the rest', () => {
+    insert('x'.repeat(300), 'firing', '2026-11-26 11:00:00');
+    insert('bad_time', 'firing', 'yesterday');
+    insert('provider_down', 'firing', '2026-11-26 11:50:00');
+    const result = poll();
+    expect(result.skipped).toBe(1);
+    expect(result.changes.map((c) => c.name)).toEqual(['bad_time', 'provider_down']);
+    // An unreadable fired_at is dated when the bot saw it.
+    expect(getAlert(env.deps.state, 'bad_time')!.fired_at).toBe('2026-11-26T12:00:00.000Z');
+  });
+
+  it('reports a missing metrics.db as a problem, logged once, then recovers', () => {
+    metrics.close();
+    rmSync(path.join(dataDir, 'metrics.db'));
+    const a = poll();
+    const b = poll();
+    expect(a.problem).toMatch(/^metrics\.db not found/);
+    expect(b).toEqual(a);
+    expect(logs.filter((l) => l.msg === 'cannot watch alerts in metrics.db')).toHaveLength(1);
+
+    metrics = createAtlasFiles(dataDir).metrics;
+    insert('provider_down', 'firing', '2026-11-26 11:50:00');
+    expect(poll()).toMatchObject({ problem: null, changes: [{ name: 'provider_down', action: 'new' }] });
+    expect(logs.filter((l) => l.msg === 'metrics.db alerts readable again; watching them')).toHaveLength(1);
+  });
+
+  it('reports a locked metrics.db as a problem without throwing', () => {
+    insert('provider_down', 'firing', '2026-11-26 11:50:00');
+    poll();
+    metrics.exec('BEGIN EXCLUSIVE');
+    metrics.prepare("UPDATE alerts SET status = 'resolved', resolved_at = '2026-11-26 12:00:00'").run();
+    const locked = poll();
+    expect(locked.problem).toMatch(/locked/);
+    expect(locked.changes).toEqual([]);
+    metrics.exec('COMMIT');
+    expect(poll().changes).toEqual([{ name: 'provider_down', action: 'resolved' }]);
+  });
+
+  it('names the missing columns of another schema instead of failing on SQL', () => {
+    metrics.close();
+    rmSync(path.join(dataDir, 'metrics.db'));
+    const other = new SqliteDatabase(path.join(dataDir, 'metrics.db'));
+    other.exec('CREATE TABLE alerts (id INTEGER PRIMARY KEY, name TEXT, status TEXT, fired_at TEXT)');
+    other.close();
+    const result = poll();
+    expect(result.problem).toBe('metrics.db lacks alerts.message, alerts.resolved_at; its alerts are not watched.');
+  });
+});

@@ -1,0 +1,373 @@
+import { request as httpRequest } from 'node:http';
+import path from 'node:path';
+import nock from 'nock';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { alertWebhookRoute, alertWebhookRoutes, parseAlertPayload } from '../../src/alerts/alert-webhook.js';
+import { getAlert } from '../../src/alerts/alert-store.js';
+import { buildSlackApp, type SlackApp } from '../../src/app.js';
+import type { CustomRoute } from '@slack/bolt';
+import { CommandRegistry } from '../../src/commands/registry.js';
+import { buildConfig } from '../../src/config.js';
+import { createLogger } from '../../src/logger.js';
+import { captureLogs, SLACK_API_ORIGIN, SLACK_API_URL, TEST_BOT, TEST_BOT_TOKEN, TEST_SIGNING_SECRET } from '../helpers/slack-harness.js';
+import { tempDir, testDeps } from '../helpers/test-deps.js';
+
+const TOKEN = 'webhook-token-0123456789abcdef';
+const CHANNEL = 'C0INCIDENT';
+const MAX_BYTES = 4096;
+
+interface SlackCall {
+  method: string;
+  body: Record<string, string>;
+}
+
+const atlasAlert = (over: Record<string, unknown> = {}) => ({
+  source: 'shadow-atlas',
+  type: 'alert',
+  name: 'provider_down',
+  severity: 'critical',
+  status: 'FIRING',
+  message: 'Provider Census TIGER availability 40%',
+  firedAt: '2026-11-26T11:55:00.000Z',
+  context: { extractionSuccessRate: 0.97, validationPassRate: 1, avgJobDurationMs: 42_000 },
+  ...over,
+});
+
+const alertmanagerBody = (alerts: Record<string, unknown>[], status = 'firing') => ({
+  version: '4',
+  groupKey: '{}:{alertname="ProviderDown"}',
+  truncatedAlerts: 0,
+  status,
+  receiver: 'atlas-bot',
+  groupLabels: { alertname: 'ProviderDown' },
+  commonLabels: {},
+  commonAnnotations: {},
+  externalURL: 'http://alertmanager.example:9093',
+  alerts,
+});
+
+const amAlert = (over: Record<string, unknown> = {}) => ({
+  status: 'firing',
+  labels: { alertname: 'ProviderDown', severity: 'critical', provider: 'census-tiger', instance: 'atlas-1:9090' },
+  annotations: {
+    summary: 'Provider census-tiger is down',
+    description: 'Health checks below 0.5 for 5 minutes',
+    runbook_url: 'https://docs.voter-protocol.org/runbooks/provider-down',
+  },
+  startsAt: '2026-11-26T11:58:00.123456789Z',
+  endsAt: '0001-01-01T00:00:00Z',
+  generatorURL: 'http://prometheus.example:9090/graph',
+  fingerprint: 'c6b2f1d0a9e8d7c6',
+  ...over,
+});
+
+describe('POST /hooks/alerts', () => {
+  let env: ReturnType<typeof testDeps>;
+  let cleanup: () => void;
+  let app: SlackApp;
+  let baseUrl: string;
+  let calls: SlackCall[];
+  let unmatched: string[];
+  let ts = 7000;
+  const logs = captureLogs();
+  /** Slack calls no interceptor was left for: a second post would land here. */
+  const onNoMatch = (req: { hostname?: string; path?: string; method?: string }) => {
+    if (req.hostname !== '127.0.0.1') unmatched.push(`${req.method} ${req.hostname}${req.path}`);
+  };
+
+  beforeAll(() => {
+    nock.disableNetConnect();
+    nock.enableNetConnect('127.0.0.1');
+    nock.emitter.on('no match', onNoMatch);
+  });
+  afterAll(() => {
+    nock.emitter.removeListener('no match', onNoMatch);
+    nock.enableNetConnect();
+  });
+
+  async function start(routes: (deps: typeof env.deps) => CustomRoute[]) {
+    const logger = createLogger('debug', logs, { secrets: [TEST_SIGNING_SECRET, TOKEN] });
+    app = buildSlackApp({
+      deps: env.deps,
+      registry: new CommandRegistry([], async () => true),
+      logger,
+      slack: { botToken: TEST_BOT_TOKEN, signingSecret: TEST_SIGNING_SECRET, apiUrl: SLACK_API_URL },
+      botIdentity: TEST_BOT,
+      extraRoutes: routes(env.deps),
+    });
+    baseUrl = `http://127.0.0.1:${await app.start(0, '127.0.0.1')}`;
+  }
+
+  beforeEach(async () => {
+    const t = tempDir();
+    cleanup = t.cleanup;
+    const dataDir = path.join(t.dir, '.shadow-atlas');
+    const file = { channels: { incidents: CHANNEL } };
+    env = testDeps(dataDir, { file });
+    env.deps.config = buildConfig(dataDir, file, { ALERT_WEBHOOK_TOKEN: TOKEN });
+    calls = [];
+    unmatched = [];
+    await start((deps) => [alertWebhookRoute(deps, { token: TOKEN, maxBytes: MAX_BYTES })]);
+  });
+  afterEach(async () => {
+    await app.stop();
+    nock.cleanAll();
+    env.close();
+    cleanup();
+  });
+
+  function slack(method: 'chat.postMessage' | 'chat.update') {
+    return nock(SLACK_API_ORIGIN)
+      .post(`/api/${method}`)
+      .once()
+      .reply(200, (_uri, body) => {
+        const parsed = Object.fromEntries(new URLSearchParams(body as string)) as Record<string, string>;
+        calls.push({ method, body: parsed });
+        return { ok: true, channel: parsed.channel, ts: parsed.ts ?? `${++ts}.000200` };
+      });
+  }
+
+  const post = (body: unknown, headers: Record<string, string> = {}) =>
+    fetch(`${baseUrl}/hooks/alerts`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}`, ...headers },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
+
+  /** Waits for the delivery the route started, and any it queued behind it. */
+  const delivered = () => env.deps.outbox.flush();
+  const alertCount = () => (env.deps.state.prepare('SELECT COUNT(*) AS n FROM alerts').get() as { n: number }).n;
+
+  describe('authentication', () => {
+    it.each([
+      ['no Authorization header', {}],
+      ['a wrong token', { authorization: 'Bearer webhook-token-0123456789abcdeX' }],
+      ['a prefix of the token', { authorization: `Bearer ${TOKEN.slice(0, -1)}` }],
+      ['the token with another scheme', { authorization: `Basic ${TOKEN}` }],
+      ['an empty bearer', { authorization: 'Bearer ' }],
+    ])('refuses %s with 401 and takes nothing', async (_what, headers) => {
+      const res = await fetch(`${baseUrl}/hooks/alerts`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify(atlasAlert()),
+      });
+      expect(res.status).toBe(401);
+      expect(res.headers.get('www-authenticate')).toMatch(/^Bearer/);
+      expect(await res.json()).toEqual({ ok: false, error: 'missing or wrong bearer token' });
+      expect(alertCount()).toBe(0);
+    });
+
+    it('never writes the token to the log', async () => {
+      await post(atlasAlert(), { authorization: 'Bearer not-the-token-at-all-xx' });
+      slack('chat.postMessage');
+      await post(atlasAlert());
+      await delivered();
+      expect(logs.raw.join('\n')).not.toContain(TOKEN);
+    });
+  });
+
+  it('takes a Shadow Atlas alert and posts it once to the incidents channel', async () => {
+    slack('chat.postMessage');
+    const res = await post(atlasAlert());
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ ok: true, accepted: 1, results: [{ name: 'provider_down', action: 'new' }] });
+    await delivered();
+    expect(calls).toHaveLength(1);
+    expect(calls[0]!.body.channel).toBe(CHANNEL);
+    expect(calls[0]!.body.text).toContain('P1 provider_down firing since 11:55 UTC');
+    expect(calls[0]!.body.blocks).toContain('Provider Census TIGER availability 40%');
+    expect(calls[0]!.body.blocks).toContain('atlas_alert_ack');
+    expect(getAlert(env.deps.state, 'provider_down')).toMatchObject({ sources: '["atlas-webhook"]', fired_at: '2026-11-26T11:55:00.000Z' });
+  });
+
+  it('takes an Alertmanager notification: each alert, its fingerprint, runbook and labels', async () => {
+    slack('chat.postMessage');
+    const res = await post(
+      alertmanagerBody([
+        amAlert(),
+        amAlert({ status: 'resolved', labels: { alertname: 'CacheHitRateLow' }, endsAt: '2026-11-26T11:59:00Z', fingerprint: 'ffff' }),
+      ]),
+    );
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({
+      ok: true,
+      accepted: 2,
+      results: [
+        { name: 'ProviderDown', action: 'new' },
+        { name: 'CacheHitRateLow', action: 'unknown-resolved' },
+      ],
+    });
+    await delivered();
+    const alert = getAlert(env.deps.state, 'providerdown')!;
+    expect(alert).toMatchObject({
+      severity: 'P1',
+      fired_at: '2026-11-26T11:58:00.123Z',
+      fingerprints: '["c6b2f1d0a9e8d7c6"]',
+      sources: '["alertmanager"]',
+      runbook_url: 'https://docs.voter-protocol.org/runbooks/provider-down',
+    });
+    expect(alert.message).toBe('Provider census-tiger is down\nHealth checks below 0.5 for 5 minutes\nLabels: provider=census-tiger, instance=atlas-1:9090');
+    expect(calls).toHaveLength(1);
+    expect(calls[0]!.body.blocks).toContain('Provider census-tiger is down');
+  });
+
+  it('deduplicates a flood: 50 concurrent posts of one alert give one row and one Slack message', async () => {
+    slack('chat.postMessage');
+    const responses = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => (i % 2 === 0 ? post(atlasAlert()) : post(alertmanagerBody([amAlert({ labels: { alertname: 'provider_down' } })])))),
+    );
+    const bodies = (await Promise.all(responses.map((r) => r.json()))) as { results: { action: string }[] }[];
+    expect(responses.every((r) => r.status === 200)).toBe(true);
+    const actions = bodies.flatMap((b) => b.results.map((r) => r.action));
+    expect(actions.filter((a) => a === 'new')).toHaveLength(1);
+    expect(actions.filter((a) => a === 'duplicate')).toHaveLength(49);
+    await delivered();
+    await delivered();
+    expect(alertCount()).toBe(1);
+    expect(calls).toHaveLength(1);
+    expect(unmatched).toEqual([]);
+    expect(env.deps.outbox.pending()).toBe(0);
+    expect(JSON.parse(getAlert(env.deps.state, 'provider_down')!.sources)).toEqual(['atlas-webhook', 'alertmanager']);
+  });
+
+  it('updates the posted message once on resolution, and posts a new message when it fires again', async () => {
+    slack('chat.postMessage');
+    await post(atlasAlert());
+    await delivered();
+    const firstTs = getAlert(env.deps.state, 'provider_down')!.message_ts;
+
+    env.clock.advance(15 * 60_000);
+    slack('chat.update');
+    const resolved = await post(atlasAlert({ status: 'RESOLVED', resolvedAt: '2026-11-26T12:14:00.000Z' }));
+    expect(await resolved.json()).toMatchObject({ results: [{ name: 'provider_down', action: 'resolved' }] });
+    await delivered();
+    expect(calls.map((c) => c.method)).toEqual(['chat.postMessage', 'chat.update']);
+    expect(calls[1]!.body.ts).toBe(firstTs);
+    expect(calls[1]!.body.text).toContain('resolved at 12:14 UTC');
+
+    expect(await (await post(atlasAlert({ status: 'RESOLVED' }))).json()).toMatchObject({ results: [{ action: 'already-resolved' }] });
+
+    env.clock.advance(15 * 60_000);
+    slack('chat.postMessage');
+    const again = await post(atlasAlert({ firedAt: '2026-11-26T12:29:00.000Z' }));
+    expect(await again.json()).toMatchObject({ results: [{ name: 'provider_down', action: 'refired' }] });
+    await delivered();
+    expect(calls.map((c) => c.method)).toEqual(['chat.postMessage', 'chat.update', 'chat.postMessage']);
+    expect(calls[2]!.body.ts).toBeUndefined();
+    expect(getAlert(env.deps.state, 'provider_down')!.message_ts).not.toBe(firstTs);
+    expect(unmatched).toEqual([]);
+  });
+
+  it('escapes <!channel> and other markup from the alert in what it posts', async () => {
+    slack('chat.postMessage');
+    await post(atlasAlert({ name: 'odd <!channel>', message: 'wake <!channel> <@U0BOSS> up' }));
+    await delivered();
+    const shown = JSON.stringify(JSON.parse(calls[0]!.body.blocks!), (k, v: unknown) => (k === 'value' ? undefined : v));
+    expect(shown).not.toMatch(/<!channel>|<@U0BOSS>/);
+    expect(shown).toContain('wake &lt;!channel&gt; &lt;@U0BOSS&gt; up');
+    expect(calls[0]!.body.text).not.toContain('<!channel>');
+  });
+
+  describe('bad bodies', () => {
+    it('answers 400 for a body that is not JSON', async () => {
+      const res = await post('{"source": "shadow-atlas",');
+      expect(res.status).toBe(400);
+      expect(await res.json()).toEqual({ ok: false, error: 'body is not valid JSON' });
+    });
+
+    it.each([
+      ['a JSON array', [atlasAlert()], 'body must be a JSON object'],
+      ['neither payload', { hello: 'world' }, 'body is neither a Shadow Atlas alert (source "shadow-atlas") nor an Alertmanager webhook (version "4")'],
+      ['an Atlas alert without a name', atlasAlert({ name: undefined }), /^name: /],
+      ['an Atlas alert with a bad status', atlasAlert({ status: 'EXPLODED' }), /^status: /],
+      ['an Atlas alert with a bad firedAt', atlasAlert({ firedAt: 'last tuesday' }), 'firedAt: must be an ISO-8601 timestamp'],
+      ['an Atlas alert with an overlong name', atlasAlert({ name: 'n'.repeat(201) }), 'name: must be at most 200 characters'],
+      ['an Atlas alert with a newline in its name', atlasAlert({ name: 'a\nb' }), 'name: must not contain control characters'],
+      ['an Alertmanager body of another version', { ...alertmanagerBody([amAlert()]), version: '3' }, /^version: /],
+      ['an Alertmanager alert without alertname', alertmanagerBody([amAlert(), amAlert({ labels: { severity: 'critical' } })]), /^alerts\[1\]\.labels\.alertname: /],
+      ['an Alertmanager body without alerts', alertmanagerBody([]), 'alerts: must hold at least one alert'],
+      ['an Alertmanager alert with a bad startsAt', alertmanagerBody([amAlert({ startsAt: 'soon' })]), 'alerts[0].startsAt: must be an ISO-8601 timestamp'],
+    ])('answers 400 naming the field for %s', async (_what, body, reason) => {
+      const res = await post(body);
+      expect(res.status).toBe(400);
+      const answer = (await res.json()) as { ok: boolean; error: string };
+      expect(answer.ok).toBe(false);
+      if (typeof reason === 'string') expect(answer.error).toBe(reason);
+      else expect(answer.error).toMatch(reason);
+      expect(answer.error).not.toContain('\n');
+      expect(alertCount()).toBe(0);
+    });
+
+    it('answers 413 for a declared length past the limit', async () => {
+      const res = await post({ ...atlasAlert(), message: 'x'.repeat(MAX_BYTES) });
+      expect(res.status).toBe(413);
+      expect(await res.json()).toEqual({ ok: false, error: `body larger than ${MAX_BYTES} bytes` });
+      expect(alertCount()).toBe(0);
+    });
+
+    it('answers 413 for a chunked body once it passes the limit, without reading the rest', async () => {
+      const status = await new Promise<number>((resolve, reject) => {
+        const req = httpRequest(`${baseUrl}/hooks/alerts`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}`, 'transfer-encoding': 'chunked' },
+        });
+        req.on('response', (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        });
+        req.on('error', reject);
+        // Keeps sending far past the limit; the server answers and stops listening.
+        let sent = 0;
+        const chunk = Buffer.alloc(1024, 'x');
+        const pump = () => {
+          while (sent < 64 && req.write(chunk)) sent++;
+          if (sent < 64) req.once('drain', pump);
+          else req.end();
+        };
+        req.write('{"source":"shadow-atlas","message":"');
+        pump();
+      });
+      expect(status).toBe(413);
+      expect(alertCount()).toBe(0);
+    });
+  });
+
+  it('parses both payloads without a server too', () => {
+    const parsed = parseAlertPayload(alertmanagerBody([amAlert({ labels: { alertname: 'MemoryUsageHigh', severity: 'warning' }, annotations: null })]));
+    expect(parsed).toMatchObject({ ok: true, kind: 'alertmanager', reports: [{ name: 'MemoryUsageHigh', severityHint: 'warning', message: '' }] });
+    const atlas = parseAlertPayload(atlasAlert({ firedAt: Date.parse('2026-11-26T11:00:00Z'), resolvedAt: null }));
+    expect(atlas).toMatchObject({ ok: true, kind: 'shadow-atlas', reports: [{ firedAt: new Date('2026-11-26T11:00:00Z'), resolvedAt: undefined }] });
+  });
+});
+
+describe('alertWebhookRoutes', () => {
+  it('serves the route only when ALERT_WEBHOOK_TOKEN is set, and refuses a short token', async () => {
+    const t = tempDir();
+    const env = testDeps(path.join(t.dir, '.shadow-atlas'));
+    try {
+      expect(alertWebhookRoutes(env.deps)).toEqual([]);
+      const app = buildSlackApp({
+        deps: env.deps,
+        registry: new CommandRegistry([], async () => true),
+        logger: createLogger('silent', captureLogs()),
+        slack: { botToken: TEST_BOT_TOKEN, signingSecret: TEST_SIGNING_SECRET, apiUrl: SLACK_API_URL },
+        botIdentity: TEST_BOT,
+        extraRoutes: alertWebhookRoutes(env.deps),
+      });
+      nock.enableNetConnect('127.0.0.1');
+      const port = await app.start(0, '127.0.0.1');
+      try {
+        const res = await fetch(`http://127.0.0.1:${port}/hooks/alerts`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` }, body: '{}' });
+        expect(res.status).toBe(404);
+      } finally {
+        await app.stop();
+      }
+      env.deps.config = buildConfig(env.deps.config.dataDir, {}, { ALERT_WEBHOOK_TOKEN: TOKEN });
+      expect(alertWebhookRoutes(env.deps).map((r) => [r.path, r.method])).toEqual([['/hooks/alerts', 'POST']]);
+      expect(() => alertWebhookRoute(env.deps, { token: 'short' })).toThrow(/at least 16/);
+    } finally {
+      env.close();
+      t.cleanup();
+    }
+  });
+});
