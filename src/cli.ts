@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import { createAuthorizer } from './commands/authorize.js';
 import { createRegistry } from './commands/index.js';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, loadConfig, loadDotEnv } from './config.js';
 import { closeDeps, createDeps } from './runtime.js';
 import { renderPlainText } from './templates/plain-text.js';
 import type { Outcome } from './commands/registry.js';
@@ -80,6 +80,12 @@ function invokedDirectly(): boolean {
 }
 
 if (invokedDirectly()) {
+  try {
+    loadDotEnv();
+  } catch (err) {
+    console.error(`atlas: config error: ${(err as Error).message}`);
+    process.exit(EXIT_CONFIG);
+  }
   runCli(process.argv.slice(2), {
     env: process.env,
     stdout: (s) => process.stdout.write(s),

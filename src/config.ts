@@ -153,6 +153,21 @@ export function loadConfig(processEnv: NodeJS.ProcessEnv = process.env, cwd = pr
   return { ...fileResult.data, env, dataDir: path.resolve(cwd, env.ATLAS_DATA_DIR), configPath: usedPath };
 }
 
+/**
+ * Reads `.env` from the working directory into process.env when it exists; variables already
+ * set in the environment win. Returns whether a file was read.
+ */
+export function loadDotEnv(cwd = process.cwd()): boolean {
+  const file = path.join(cwd, '.env');
+  if (!existsSync(file)) return false;
+  try {
+    process.loadEnvFile(file);
+    return true;
+  } catch (err) {
+    throw new ConfigError(`.env: could not be read (${(err as Error).message.split('\n')[0]})`);
+  }
+}
+
 /** Config for tests and the demo: defaults plus overrides, validated the same way. */
 export function buildConfig(dataDir: string, file: unknown = {}, env: Partial<Env> = {}): Config {
   const parsed = fileConfigSchema.parse(file);

@@ -1,12 +1,17 @@
-import pino from 'pino';
+import type { webApi } from '@slack/bolt';
+import { alertWebhookRoutes } from './alerts/alert-webhook.js';
+import { pollMetricsAlerts } from './alerts/metrics-alert-watcher.js';
+import { createWatchdog } from './alerts/watchdog.js';
 import { buildSlackApp, slackConnectionStatus } from './app.js';
 import { checkSchema, METRICS_NEEDS, PERSISTENCE_NEEDS } from './checks/schema-check.js';
 import { createAuthorizer } from './commands/authorize.js';
 import { createRegistry } from './commands/index.js';
 import { stopIntegrityChecks } from './db/integrity-check.js';
-import { ConfigError, loadConfig, type Config } from './config.js';
+import { startScheduler } from './scheduler.js';
+import { ConfigError, loadConfig, loadDotEnv, type Config } from './config.js';
 import { createLogger } from './logger.js';
 import { closeDeps, createDeps } from './runtime.js';
+import { usergroupMembers } from './slack/usergroup-members.js';
 
 const MISSING_CREDENTIALS = `The bot needs Slack credentials to start. Set:
   SLACK_BOT_TOKEN        the Bot User OAuth Token (xoxb-…) from OAuth & Permissions
@@ -33,6 +38,7 @@ function requireCredentials(config: Config): { botToken: string; signingSecret?:
 async function main(): Promise<void> {
   let config: Config;
   try {
+    loadDotEnv();
     config = loadConfig();
   } catch (err) {
     if (err instanceof ConfigError) fail(`config error: ${err.message}`, 78);
@@ -53,17 +59,26 @@ async function main(): Promise<void> {
     else if (status.missing.length > 0) logger.warn({ db: status.label, missing: status.missing }, 'Atlas schema lacks what some checks need; they will answer unknown');
   }
 
-  const registry = createRegistry(createAuthorizer(config));
+  // Responders may be a user group; its members are looked up through the app's own client.
+  let client: webApi.WebClient | null = null;
+  const registry = createRegistry(createAuthorizer(config, usergroupMembers(() => client)));
   const slack = buildSlackApp({
     deps,
     registry,
     logger,
     slack: { ...credentials, apiUrl: config.env.SLACK_API_URL },
     port: config.env.PORT,
+    extraRoutes: alertWebhookRoutes(deps),
   });
+  client = slack.app.client;
   deps.slackStatus = () => slackConnectionStatus(slack.app.client);
   const port = await slack.start(config.env.PORT);
-  logger.info({ port, mode: credentials.appToken ? 'socket' : 'http', dataDir: config.dataDir }, 'atlas bot started');
+  const watchdog = createWatchdog(deps);
+  const scheduler = startScheduler(deps, { pollAlerts: () => pollMetricsAlerts(deps), watchdog: () => watchdog.evaluate() });
+  logger.info(
+    { port, mode: credentials.appToken ? 'socket' : 'http', dataDir: config.dataDir, webhook: Boolean(config.env.ALERT_WEBHOOK_TOKEN) },
+    'atlas bot started',
+  );
 
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -71,6 +86,7 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info({ signal }, 'shutting down');
     try {
+      await scheduler.stop();
       await slack.stop();
       await stopIntegrityChecks();
     } finally {

@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import type { App, RespondFn } from '@slack/bolt';
+import type { App, RespondFn, webApi } from '@slack/bolt';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { Actor, CommandDeps } from '../commands/command-spec.js';
 import { quoteInput, type CommandRegistry, type RunResult } from '../commands/registry.js';
 import { tokenize } from '../commands/tokenize.js';
 import { escapeMrkdwn, renderBlocks } from '../templates/block-kit.js';
+import { attachOffer, flushOutbox, openModal } from './incident-actions.js';
 import { saveSharedResult } from './share-result.js';
 
 /** The one slash command; manifest.yml declares the same name. */
@@ -16,6 +17,7 @@ const commandSchema = z.object({
   text: z.string().default(''),
   user_id: z.string().regex(/^[UW][A-Z0-9]{2,}$/),
   channel_id: z.string().regex(/^[A-Z0-9]{2,30}$/),
+  trigger_id: z.string().max(255).optional(),
 });
 
 /**
@@ -37,7 +39,7 @@ export interface SlashCommandContext {
  * registry and answers ephemerally through response_url with a "Post to channel" button.
  */
 export function registerSlashCommand(app: App, ctx: SlashCommandContext): void {
-  app.command(SLASH_COMMAND, async ({ command, ack, respond }) => {
+  app.command(SLASH_COMMAND, async ({ command, ack, respond, client }) => {
     const payload = commandSchema.safeParse(command);
     if (!payload.success) {
       ctx.logger.warn({ issues: payload.error.issues.slice(0, 3) }, 'malformed slash command payload');
@@ -59,11 +61,21 @@ export function registerSlashCommand(app: App, ctx: SlashCommandContext): void {
       await ack();
     }
     const actor: Actor = { source: 'slack', userId: payload.data.user_id, channelId: payload.data.channel_id };
-    await answer(ctx, argv, actor, respond, slow);
+    const modal = payload.data.trigger_id ? { client, triggerId: payload.data.trigger_id } : undefined;
+    await answer(ctx, argv, actor, respond, slow, modal);
+    // Incident commands enqueue thread posts and card edits; deliver them now, not at the next sweep.
+    await flushOutbox(ctx);
   });
 }
 
-async function answer(ctx: SlashCommandContext, argv: string[], actor: Actor, respond: RespondFn, replaceOriginal: boolean): Promise<void> {
+async function answer(
+  ctx: SlashCommandContext,
+  argv: string[],
+  actor: Actor,
+  respond: RespondFn,
+  replaceOriginal: boolean,
+  modal?: { client: webApi.WebClient; triggerId: string },
+): Promise<void> {
   let result: RunResult;
   try {
     result = await ctx.registry.run(argv, actor, ctx.deps);
@@ -82,6 +94,16 @@ async function answer(ctx: SlashCommandContext, argv: string[], actor: Actor, re
       },
     };
   }
+  // A command that needs details asks for them in a modal. Update, escalate and resolve have not
+  // acted yet, so their answer only goes out when the modal could not be opened (its headline
+  // names the flags); an acknowledgement has happened, so its answer goes out as well.
+  if (result.report.modal && modal && result.outcome !== 'usage' && result.outcome !== 'denied' && result.outcome !== 'error') {
+    try {
+      if ((await openModal(ctx, modal.client, modal.triggerId, result.report.modal)) && result.report.modal.kind !== 'ack-details') return;
+    } catch (err) {
+      ctx.logger.warn({ err, modal: result.report.modal.kind }, 'could not open the modal a command asked for');
+    }
+  }
   let shareId: string | undefined;
   if (result.outcome !== 'usage' && result.outcome !== 'denied') {
     try {
@@ -92,6 +114,8 @@ async function answer(ctx: SlashCommandContext, argv: string[], actor: Actor, re
     }
   }
   const message = renderBlocks(result.report, { shareId });
+  const attach = result.outcome === 'usage' || result.outcome === 'denied' ? null : attachOffer(ctx.deps, result.report, ctx.registry.get(result.report.command)?.tier);
+  if (attach && message.blocks.length < 50) message.blocks.push(attach);
   try {
     await respond({ response_type: 'ephemeral', replace_original: replaceOriginal, text: message.text, blocks: message.blocks });
   } catch (err) {
