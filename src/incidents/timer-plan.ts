@@ -83,14 +83,17 @@ export function cancelTimers(
  */
 export function replanIncidentTimers(db: StateDb, incident: Incident, now: Date): void {
   db.transaction(() => {
-    cancelTimers(db, { incidentId: incident.id }, now, ['review-reminder']);
-    if (incident.status === 'resolved') return;
     const fired = new Set(
       (db.prepare('SELECT DISTINCT kind FROM timers WHERE incident_id = ? AND fired_at IS NOT NULL').all(incident.id) as { kind: TimerKind }[]).map(
         (r) => r.kind,
       ),
     );
-    for (const t of planIncidentTimers(incident)) {
+    const plan = incident.status === 'resolved' ? [] : planIncidentTimers(incident);
+    const planned = new Set(plan.map((t) => t.kind));
+    // A pending reminder of a kind that already fired is a snooze: it stays while the plan still has that kind.
+    const snoozed = [...fired].filter((k) => k !== 'update-due' && planned.has(k));
+    cancelTimers(db, { incidentId: incident.id }, now, ['review-reminder', ...snoozed]);
+    for (const t of plan) {
       if (t.kind !== 'update-due' && fired.has(t.kind)) continue;
       scheduleTimer(db, { kind: t.kind, due: t.due < now ? now : t.due, incidentId: incident.id, alertKey: incident.alert_key }, now);
     }
