@@ -6,6 +6,7 @@ import type { Actor, CommandDeps } from '../commands/command-spec.js';
 import { quoteInput, type CommandRegistry, type RunResult } from '../commands/registry.js';
 import { tokenize } from '../commands/tokenize.js';
 import { escapeMrkdwn, renderBlocks } from '../templates/block-kit.js';
+import { resolveAlertsOffer } from '../templates/nudge-messages.js';
 import { attachOffer, flushOutbox, openModal } from './incident-actions.js';
 import { saveSharedResult } from './share-result.js';
 
@@ -116,6 +117,8 @@ async function answer(
   const message = renderBlocks(result.report, { shareId });
   const attach = result.outcome === 'usage' || result.outcome === 'denied' ? null : attachOffer(ctx.deps, result.report, ctx.registry.get(result.report.command)?.tier);
   if (attach && message.blocks.length < 50) message.blocks.push(attach);
+  const offer = resolveAlertsOffer(result.report);
+  if (offer.length > 0 && message.blocks.length + offer.length <= 50) message.blocks.push(...offer);
   try {
     await respond({ response_type: 'ephemeral', replace_original: replaceOriginal, text: message.text, blocks: message.blocks });
   } catch (err) {

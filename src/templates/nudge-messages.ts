@@ -5,6 +5,8 @@ import type { RenderedMessage } from '../slack/outbox.js';
 import { ALERT_ACK_ACTION } from './alert-message.js';
 import { safeMrkdwn } from './block-kit.js';
 import { since } from './slack-time.js';
+import type { Report } from './report.js';
+import { z } from 'zod';
 
 type KnownBlock = types.KnownBlock;
 type Button = types.Button;
@@ -160,6 +162,15 @@ export function firingAlertsPrompt(incidentId: string, alertNames: readonly stri
     [`${incidentId} is resolved but ${count} still firing: ${shown}${more}. Resolve them in metrics.db too?`],
     [button(INCIDENT_RESOLVE_ALERTS_ACTION, 'Resolve firing alerts', incidentId, 'primary')],
   );
+}
+
+const resolveResultSchema = z.object({ incidentId: z.string(), firingAlerts: z.array(z.string()).min(1) });
+
+/** The "Resolve firing alerts" offer for a `resolve` answer whose incident still has alerts firing. */
+export function resolveAlertsOffer(report: Report): KnownBlock[] {
+  if (report.command !== 'resolve') return [];
+  const parsed = resolveResultSchema.safeParse(report.data);
+  return parsed.success ? (firingAlertsPrompt(parsed.data.incidentId, parsed.data.firingAlerts).blocks as KnownBlock[]) : [];
 }
 
 export interface AttachValue {

@@ -268,6 +268,19 @@ describe('incident buttons', () => {
     expect((await eventually(() => again.got[0], 'answer')).body.text).toBe(`No alert of ${incident.id} is firing any more.`);
   });
 
+  it('offers to resolve the firing alerts when /atlas resolve closes an incident whose alert still fires', async () => {
+    const name = postAlert('P1');
+    const { incident } = await acknowledgeAlert(env.deps, name, TEST_USER);
+    const path = newResponsePath();
+    const answer = h.expectResponse(path);
+    const res = await h.signedCommand(`resolve ${incident.id} --resolution "provider back"`, { responseUrl: `${RESPONSE_ORIGIN}${path}` });
+    expect(res.status).toBe(200);
+    const body = (await answer).body as { blocks: { type: string; elements?: { action_id?: string; value?: string }[] }[] };
+    const buttons = body.blocks.flatMap((b) => b.elements ?? []);
+    expect(buttons).toContainEqual(expect.objectContaining({ action_id: INCIDENT_RESOLVE_ALERTS_ACTION, value: incident.id }));
+    expect(getIncident(env.deps.state, incident.id)!.status).toBe('resolved');
+  });
+
   it('marks the review done from the reminder and stops the reminder', async () => {
     const { incident } = await declareIncident(env.deps, { title: 'partial job failure', actorId: TEST_USER });
     await resolveIncident(env.deps, incident.id, { resolution: 'reran the job' }, TEST_USER);
