@@ -25,8 +25,8 @@ import {
   blockActionPayload,
   eventually,
   newResponsePath,
+  recordSlackApi,
   RESPONSE_ORIGIN,
-  SLACK_API_ORIGIN,
   startHarness,
   TEST_USER,
   type CapturedResponse,
@@ -44,33 +44,6 @@ const CONFIG = {
   escalation: { techLead: 'U0TECHLEAD', cto: 'U0CTOBOSS' },
 };
 
-interface SlackCall {
-  method: string;
-  body: Record<string, unknown>;
-}
-
-/** Answers every Web API call like Slack would, and keeps what was sent (view and blocks parsed). */
-function slackApi() {
-  const calls: SlackCall[] = [];
-  const answers: Record<string, (body: Record<string, unknown>) => Record<string, unknown>> = {};
-  let ts = 5000;
-  nock(SLACK_API_ORIGIN)
-    .persist()
-    .post(/^\/api\/[A-Za-z.]+$/)
-    .reply(200, (uri, raw) => {
-      const method = uri.replace('/api/', '');
-      const body: Record<string, unknown> = Object.fromEntries(new URLSearchParams(raw as string));
-      for (const k of ['view', 'blocks']) if (typeof body[k] === 'string') body[k] = JSON.parse(body[k] as string);
-      calls.push({ method, body });
-      const custom = answers[method];
-      if (custom) return custom(body);
-      if (method === 'chat.postMessage') return { ok: true, channel: body.channel, ts: `1764158${++ts}.000100` };
-      if (method === 'usergroups.users.list') return { ok: true, users: [GROUP_MEMBER] };
-      return { ok: true };
-    });
-  return { calls, answers, of: (method: string) => calls.filter((c) => c.method === method) };
-}
-
 /** Captures the answers to one click's response_url. */
 function responses(h: Harness, count = 1): { url: string; got: CapturedResponse[] } {
   const path = newResponsePath('actions');
@@ -87,7 +60,7 @@ describe('incident buttons', () => {
   let atlas: { metrics: Database.Database; persistence: Database.Database };
   let env: ReturnType<typeof testDeps>;
   let h: Harness;
-  let slack: ReturnType<typeof slackApi>;
+  let slack: ReturnType<typeof recordSlackApi>;
   let alertSeq = 0;
 
   beforeAll(async () => {
@@ -100,7 +73,7 @@ describe('incident buttons', () => {
   });
 
   beforeEach(() => {
-    slack = slackApi();
+    slack = recordSlackApi({ groupMembers: [GROUP_MEMBER] });
     // Each test starts with no incident open.
     env.deps.state.prepare("UPDATE incidents SET status = 'resolved', resolved_at = ? WHERE status <> 'resolved'").run(iso(env.clock()));
   });

@@ -23,7 +23,7 @@ import {
 } from '../../src/templates/incident-modals.js';
 import type { ModalRequest } from '../../src/templates/report.js';
 import { INCIDENT_RESOLVE_ALERTS_ACTION } from '../../src/templates/nudge-messages.js';
-import { eventually, SLACK_API_ORIGIN, startHarness, TEST_TEAM, TEST_USER, type Harness } from '../helpers/slack-harness.js';
+import { eventually, recordSlackApi, startHarness, TEST_USER, viewSubmissionPayload, type Harness } from '../helpers/slack-harness.js';
 import { createAtlasFiles, tempDir, testDeps } from '../helpers/test-deps.js';
 
 const STRANGER = 'U0STRANGER';
@@ -34,60 +34,12 @@ const CONFIG = {
   escalation: { techLead: 'U0TECHLEAD', cto: 'U0CTOBOSS' },
 };
 
-interface SlackCall {
-  method: string;
-  body: Record<string, unknown>;
-}
-
-/** Answers every Web API call like Slack would, and keeps what was sent (blocks parsed). */
-function slackApi() {
-  const calls: SlackCall[] = [];
-  let ts = 7000;
-  nock(SLACK_API_ORIGIN)
-    .persist()
-    .post(/^\/api\/[A-Za-z.]+$/)
-    .reply(200, (uri, raw) => {
-      const method = uri.replace('/api/', '');
-      const body: Record<string, unknown> = Object.fromEntries(new URLSearchParams(raw as string));
-      if (typeof body.blocks === 'string') body.blocks = JSON.parse(body.blocks);
-      calls.push({ method, body });
-      if (method === 'chat.postMessage') return { ok: true, channel: body.channel, ts: `1764158${++ts}.000100` };
-      if (method === 'usergroups.users.list') return { ok: true, users: [] };
-      return { ok: true };
-    });
-  return { calls, of: (method: string) => calls.filter((c) => c.method === method) };
-}
-
 type Values = Record<string, Record<string, unknown>>;
 
 const text = (value: string | null) => ({ value: { type: 'plain_text_input', value } });
 const select = (value: string | null) => ({ value: { type: 'static_select', selected_option: value === null ? null : { value, text: { type: 'plain_text', text: value } } } });
 
-/** A view_submission payload as Slack sends it when a modal's submit button is pressed. */
-function submission(callbackId: string, metadata: unknown, values: Values | unknown, user = TEST_USER): Record<string, unknown> {
-  return {
-    type: 'view_submission',
-    token: 'verification-token-deprecated',
-    api_app_id: 'A0ATLAS',
-    team: { id: TEST_TEAM, domain: 'shadow-atlas' },
-    user: { id: user, username: 'oncall', name: 'oncall', team_id: TEST_TEAM },
-    trigger_id: `${Date.now()}.1.abcdef`,
-    view: {
-      id: 'V0MODAL1',
-      team_id: TEST_TEAM,
-      type: 'modal',
-      callback_id: callbackId,
-      private_metadata: typeof metadata === 'string' ? metadata : JSON.stringify(metadata),
-      state: { values },
-      hash: '1764158400.abcdef',
-      title: { type: 'plain_text', text: 'Atlas' },
-      blocks: [],
-      app_id: 'A0ATLAS',
-      bot_id: 'B0HARNESS',
-    },
-    response_urls: [],
-  };
-}
+const submission = viewSubmissionPayload;
 
 describe('incident modals', () => {
   const dir = tempDir();
@@ -95,7 +47,7 @@ describe('incident modals', () => {
   let atlas: { metrics: Database.Database; persistence: Database.Database };
   let env: ReturnType<typeof testDeps>;
   let h: Harness;
-  let slack: ReturnType<typeof slackApi>;
+  let slack: ReturnType<typeof recordSlackApi>;
   let seq = 0;
 
   beforeAll(async () => {
@@ -106,7 +58,7 @@ describe('incident modals', () => {
     h = await startHarness({ deps: env.deps, registry: createRegistry(createAuthorizer(buildConfig(dataDir, CONFIG))) });
   });
   beforeEach(() => {
-    slack = slackApi();
+    slack = recordSlackApi();
   });
   afterEach(() => nock.cleanAll());
   afterAll(async () => {

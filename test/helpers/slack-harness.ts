@@ -4,6 +4,7 @@
  * tests use is built here, in one place.
  */
 import { createHmac, randomBytes } from 'node:crypto';
+import type { CustomRoute } from '@slack/bolt';
 import nock from 'nock';
 import type { Logger } from 'pino';
 import { buildSlackApp, type SlackApp } from '../../src/app.js';
@@ -112,6 +113,63 @@ export function blockActionPayload(opts: ActionOptions = {}): Record<string, unk
   };
 }
 
+/** A view_submission payload as Slack sends it when a modal's submit button is pressed. */
+export function viewSubmissionPayload(callbackId: string, metadata: unknown, values: unknown, user = TEST_USER): Record<string, unknown> {
+  return {
+    type: 'view_submission',
+    token: 'verification-token-deprecated',
+    api_app_id: 'A0ATLAS',
+    team: { id: TEST_TEAM, domain: 'shadow-atlas' },
+    user: { id: user, username: 'oncall', name: 'oncall', team_id: TEST_TEAM },
+    trigger_id: `${Date.now()}.1.abcdef`,
+    view: {
+      id: 'V0MODAL1',
+      team_id: TEST_TEAM,
+      type: 'modal',
+      callback_id: callbackId,
+      private_metadata: typeof metadata === 'string' ? metadata : JSON.stringify(metadata),
+      state: { values },
+      hash: '1764158400.abcdef',
+      title: { type: 'plain_text', text: 'Atlas' },
+      blocks: [],
+      app_id: 'A0ATLAS',
+      bot_id: 'B0HARNESS',
+    },
+    response_urls: [],
+  };
+}
+
+/** One Web API call the app made, its form body parsed (blocks and view as JSON). */
+export interface SlackCall {
+  method: string;
+  body: Record<string, unknown>;
+}
+
+/**
+ * Answers every Web API call on SLACK_API_ORIGIN like Slack would and keeps what was sent.
+ * `answers` overrides a method's reply; usergroups.users.list returns `groupMembers`.
+ */
+export function recordSlackApi(opts: { groupMembers?: string[] } = {}) {
+  const calls: SlackCall[] = [];
+  const answers: Record<string, (body: Record<string, unknown>) => Record<string, unknown>> = {};
+  let ts = 5000;
+  nock(SLACK_API_ORIGIN)
+    .persist()
+    .post(/^\/api\/[A-Za-z.]+$/)
+    .reply(200, (uri, raw) => {
+      const method = uri.replace('/api/', '');
+      const body: Record<string, unknown> = Object.fromEntries(new URLSearchParams(raw as string));
+      for (const k of ['view', 'blocks']) if (typeof body[k] === 'string') body[k] = JSON.parse(body[k] as string);
+      calls.push({ method, body });
+      const custom = answers[method];
+      if (custom) return custom(body);
+      if (method === 'chat.postMessage') return { ok: true, channel: body.channel, ts: `1764158${++ts}.000100` };
+      if (method === 'usergroups.users.list') return { ok: true, users: opts.groupMembers ?? [] };
+      return { ok: true };
+    });
+  return { calls, answers, of: (method: string) => calls.filter((c) => c.method === method) };
+}
+
 /** The form body for an interactivity payload. */
 export function actionBody(payload: unknown): string {
   return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
@@ -171,7 +229,12 @@ export async function eventually<T>(check: () => T | Promise<T>, what: string, m
  * Starts the real app (HTTP receiver) on 127.0.0.1 at a free port with the test signing secret,
  * a known bot identity (no auth.test) and the Web API pointed at nock's host.
  */
-export async function startHarness(opts: { deps: CommandDeps; registry: CommandRegistry; logLevel?: LogLevelName }): Promise<Harness> {
+export async function startHarness(opts: {
+  deps: CommandDeps;
+  registry: CommandRegistry;
+  logLevel?: LogLevelName;
+  extraRoutes?: CustomRoute[];
+}): Promise<Harness> {
   const logs = captureLogs();
   const logger = createLogger(opts.logLevel ?? 'debug', logs, { secrets: [TEST_SIGNING_SECRET] });
   const app = buildSlackApp({
@@ -180,6 +243,7 @@ export async function startHarness(opts: { deps: CommandDeps; registry: CommandR
     logger,
     slack: { botToken: TEST_BOT_TOKEN, signingSecret: TEST_SIGNING_SECRET, apiUrl: SLACK_API_URL },
     botIdentity: TEST_BOT,
+    extraRoutes: opts.extraRoutes,
   });
   const port = await app.start(0, '127.0.0.1');
   const baseUrl = `http://127.0.0.1:${port}`;
