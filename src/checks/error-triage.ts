@@ -107,8 +107,8 @@ function errorOf(labels: Record<string, string>, family: FamilyDef): string {
 
 /**
  * Error rate and the largest error groups over [now - windowMs, now). Per index range, one
- * `type IN (…)` query counts the attempt-only types from the covering index and one reads the
- * error rows, grouped here by labels_json.
+ * `type IN (…)` query counts the attempt types from the covering index, one reads the error
+ * rows and one the failed proofs, grouped here by labels_json.
  */
 export function errorTriage(metrics: AtlasDatabase, now: Date, windowMs: number, top = 10): ErrorTriage {
   const { from, to } = windowBounds(now, windowMs);
@@ -132,15 +132,17 @@ export function errorTriage(metrics: AtlasDatabase, now: Date, windowMs: number,
   }
 
   return metrics.read((db) => {
-    const attemptCounts = countTypes(db, FAMILIES.flatMap((f) => f.otherAttemptTypes), from, to);
-    const errorRows = labelGroupsByType(db, FAMILIES.map((f) => f.errorType), from, to);
+    const conditional = FAMILIES.filter((f) => f.errorWhen).map((f) => f.errorType);
+    const attemptCounts = countTypes(db, [...FAMILIES.flatMap((f) => f.otherAttemptTypes), ...conditional], from, to);
+    const errorRows = labelGroupsByType(db, FAMILIES.filter((f) => !f.errorWhen).map((f) => f.errorType), from, to);
+    const failedRows = labelGroupsByType(db, conditional, from, to, { failedOnly: true });
     const groups = new Map<string, ErrorGroup>();
     const families: ErrorFamily[] = [];
     let malformedLabels = 0;
     for (const family of FAMILIES) {
       let errors = 0;
       let errorTypeRows = 0;
-      for (const g of errorRows.get(family.errorType) ?? []) {
+      for (const g of (family.errorWhen ? failedRows : errorRows).get(family.errorType) ?? []) {
         errorTypeRows += g.count;
         const { labels, valid } = parseLabels(g.labelsJson);
         const isError = family.errorWhen ? family.errorWhen(labels) : true;
@@ -155,7 +157,8 @@ export function errorTriage(metrics: AtlasDatabase, now: Date, windowMs: number,
         groups.set(key, existing);
       }
       let attempts = family.otherAttemptTypes.reduce((n, t) => n + (attemptCounts.get(t) ?? 0), 0);
-      if (family.errorTypeIsAttempt) attempts += errorTypeRows;
+      // Proof types were counted whole (all rows are attempts); error types by their rows.
+      if (family.errorTypeIsAttempt) attempts += family.errorWhen ? (attemptCounts.get(family.errorType) ?? 0) : errorTypeRows;
       // Errors without their attempt rows (a recorder that wrote only one of the two) still
       // count as attempts, so a family's rate never exceeds 100 %.
       attempts = Math.max(attempts, errors);

@@ -180,16 +180,31 @@ export function countTypes(db: Database.Database, types: readonly string[], from
 }
 
 /**
+ * Proof rows are all attempts; only those labelled success='false' are errors. Filtering in SQL
+ * (after the index range) reads the few failures instead of every proof. Malformed labels are
+ * not failures, as in parseLabels.
+ */
+const FAILED_ONLY = " AND json_valid(labels_json) AND json_extract(labels_json, '$.success') = 'false'";
+
+/**
  * `groupByLabels` for several types at once: one `type IN (…)` query per range reads the rows
  * (type, labels_json, value), grouped here. The rows of error types in a window are few, so
- * reading them beats one grouped query per type and range.
+ * reading them beats one grouped query per type and range. `failedOnly` keeps rows labelled
+ * success='false'.
  */
-export function labelGroupsByType(db: Database.Database, types: readonly string[], from: Date, to: Date): Map<string, LabelGroup[]> {
+export function labelGroupsByType(
+  db: Database.Database,
+  types: readonly string[],
+  from: Date,
+  to: Date,
+  opts: { failedOnly?: boolean } = {},
+): Map<string, LabelGroup[]> {
   const merged = new Map<string, Map<string, LabelGroup>>(types.map((t) => [t, new Map()]));
   if (types.length > 0) {
     const stmt = cachedStatement(
       db,
-      `SELECT type, labels_json, value FROM metrics WHERE type IN (${types.map(() => '?').join(', ')}) AND recorded_at >= ? AND recorded_at < ?`,
+      `SELECT type, labels_json, value FROM metrics WHERE type IN (${types.map(() => '?').join(', ')}) AND recorded_at >= ? AND recorded_at < ?` +
+        (opts.failedOnly ? FAILED_ONLY : ''),
     ).raw(true);
     for (const r of windowRanges(from, to)) {
       for (const [type, labels, value] of stmt.all(...types, r.from, r.to) as [unknown, unknown, unknown][]) {

@@ -1,5 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { performance } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
 import { classifySqliteError, DbProblemError, type DbProblem } from './sqlite-problem.js';
 
@@ -18,6 +19,7 @@ export class AtlasDatabase {
   private db: Database.Database | null = null;
   private schema: LiveSchema | null = null;
   private openedIdentity = '';
+  private checkedAt = -Infinity;
 
   constructor(
     readonly file: string,
@@ -28,6 +30,8 @@ export class AtlasDatabase {
      * so waiting here blocks every other request.
      */
     private readonly busyTimeoutMs = 200,
+    /** How often an open file is checked for having been removed or replaced (two stat calls). */
+    private readonly recheckMs = 1000,
   ) {}
 
   exists(): boolean {
@@ -48,6 +52,9 @@ export class AtlasDatabase {
 
   /** The open connection, or a DbProblemError naming what is wrong. */
   connection(): Database.Database {
+    const now = performance.now();
+    if (this.db && now - this.checkedAt < this.recheckMs) return this.db;
+    this.checkedAt = now;
     if (!this.exists()) {
       this.close();
       throw new DbProblemError({
