@@ -5,6 +5,7 @@ import { App, type CustomRoute, SocketModeReceiver, webApi } from '@slack/bolt';
 import type { Logger } from 'pino';
 import type { CommandDeps } from './commands/command-spec.js';
 import type { CommandRegistry } from './commands/registry.js';
+import { AckFirstQueue } from './slack/ack-first-queue.js';
 import { slackPoster } from './slack/slack-poster.js';
 import { registerHandlers } from './handlers/register-handlers.js';
 import { boltLevelOf, boltLogger } from './logger.js';
@@ -188,7 +189,8 @@ export function buildSlackApp(opts: SlackAppOptions): SlackApp {
 
   const deps: CommandDeps = { ...opts.deps, slackStatus: opts.deps.slackStatus ?? (() => slackConnectionStatus(app.client)) };
   deps.outbox.attach(slackPoster(app.client));
-  registerHandlers(app, { registry: opts.registry, deps, logger });
+  const afterAcks = new AckFirstQueue(logger);
+  registerHandlers(app, { registry: opts.registry, deps, logger, afterAcks });
 
   let running = false;
   let initialized = !deferInitialization;
@@ -217,6 +219,7 @@ export function buildSlackApp(opts: SlackAppOptions): SlackApp {
         return bound;
       }
       const server = (await app.start({ port: port ?? opts.port ?? DEFAULT_PORT, host })) as Server;
+      afterAcks.track(server);
       running = true;
       const bound = await boundPort(server, port ?? DEFAULT_PORT);
       logger.info({ mode, port: bound, host }, 'listening for Slack on /slack/events');

@@ -67,3 +67,26 @@ export async function health(deps: CommandDeps, windowMs: number): Promise<Healt
   const items = [...alertItems, ...metricItems, ...parallel.flat(), ...snapshotItems];
   return { status: healthStatus(items), checkedAt: toSqlTime(now), windowMs, items };
 }
+
+/** How long one health result answers everyone who asks for the same window. */
+export const HEALTH_SHARE_MS = 5_000;
+
+const recent = new WeakMap<CommandDeps['atlas'], Map<number, { at: number; result: Promise<HealthResult> }>>();
+
+/**
+ * `health` for a burst of callers: everyone who asks for the same window within
+ * HEALTH_SHARE_MS of a run shares it (the answer shows when it was checked). During an incident
+ * ten people run the dashboard at once; it need not be computed ten times.
+ */
+export function sharedHealth(deps: CommandDeps, windowMs: number): Promise<HealthResult> {
+  const now = deps.clock().getTime();
+  let byWindow = recent.get(deps.atlas);
+  if (!byWindow) recent.set(deps.atlas, (byWindow = new Map()));
+  const hit = byWindow.get(windowMs);
+  if (hit && now - hit.at >= 0 && now - hit.at < HEALTH_SHARE_MS) return hit.result;
+  const result = health(deps, windowMs);
+  byWindow.set(windowMs, { at: now, result });
+  // A failed run is not shared.
+  result.catch(() => byWindow.delete(windowMs));
+  return result;
+}

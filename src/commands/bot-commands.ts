@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { doctor } from '../checks/doctor.js';
-import { health } from '../checks/health.js';
+import { sharedHealth } from '../checks/health.js';
 import { healthReport } from '../templates/health-report.js';
 import { doctorReport } from '../templates/check-items-report.js';
 import { defineCommand, noPositionals, windowArg, type CommandSpec } from './command-spec.js';
@@ -14,7 +14,7 @@ export const healthCommands: CommandSpec[] = [
     tier: 'read',
     options: { window: { type: 'string' } },
     args: z.object({ _: noPositionals, window: windowArg('1h') }),
-    run: async (args, deps) => healthReport(await health(deps, args.window)),
+    run: async (args, deps) => healthReport(await sharedHealth(deps, args.window)),
   }),
 ];
 

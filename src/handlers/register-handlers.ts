@@ -2,6 +2,7 @@ import type { App } from '@slack/bolt';
 import type { Logger } from 'pino';
 import type { CommandDeps } from '../commands/command-spec.js';
 import type { CommandRegistry } from '../commands/registry.js';
+import type { AckFirstQueue } from '../slack/ack-first-queue.js';
 import { registerAlertHealthButton } from './alert-health-button.js';
 import { registerIncidentActions, responderCheck } from './incident-actions.js';
 import { registerIncidentViews } from './incident-views.js';
@@ -13,6 +14,7 @@ export interface HandlerContext {
   registry: CommandRegistry;
   deps: CommandDeps;
   logger: Logger;
+  afterAcks: AckFirstQueue;
 }
 
 /** Every Slack entry point, surface by surface. */

@@ -8,6 +8,7 @@ import { tokenize } from '../commands/tokenize.js';
 import { escapeMrkdwn, renderBlocks } from '../templates/block-kit.js';
 import { resolveAlertsOffer } from '../templates/nudge-messages.js';
 import { attachOffer, flushOutbox, openModal } from './incident-actions.js';
+import type { AckFirstQueue } from '../slack/ack-first-queue.js';
 import { saveSharedResult } from './share-result.js';
 
 /** The one slash command; manifest.yml declares the same name. */
@@ -33,6 +34,8 @@ export interface SlashCommandContext {
   registry: CommandRegistry;
   deps: CommandDeps;
   logger: Logger;
+  /** Where the work after an acknowledgement waits while other requests await theirs. */
+  afterAcks: AckFirstQueue;
 }
 
 /**
@@ -48,11 +51,15 @@ export function registerSlashCommand(app: App, ctx: SlashCommandContext): void {
       return;
     }
     const argv = tokenize(commandTextFromSlack(payload.data.text));
-    // Parsing is pure and cheap; it only decides whether the ack says "running…".
+    // Parsing is pure and cheap; it only decides whether the ack says "running…" and whether
+    // the answer may wait behind other acknowledgements.
     let slow = false;
+    let mayWait = true;
     try {
       const parsed = ctx.registry.parse(argv);
       slow = parsed.kind === 'ok' && parsed.spec.slow === true;
+      // Incident commands may open a modal, and a trigger_id expires 3 s after the command.
+      mayWait = !(parsed.kind === 'ok' && parsed.spec.tier !== 'read');
     } catch (err) {
       ctx.logger.warn({ err }, 'could not pre-parse a slash command');
     }
@@ -63,9 +70,13 @@ export function registerSlashCommand(app: App, ctx: SlashCommandContext): void {
     }
     const actor: Actor = { source: 'slack', userId: payload.data.user_id, channelId: payload.data.channel_id };
     const modal = payload.data.trigger_id ? { client, triggerId: payload.data.trigger_id } : undefined;
-    await answer(ctx, argv, actor, respond, slow, modal);
-    // Incident commands enqueue thread posts and card edits; deliver them now, not at the next sweep.
-    await flushOutbox(ctx);
+    const work = async () => {
+      await answer(ctx, argv, actor, respond, slow, modal);
+      // Incident commands enqueue thread posts and card edits; deliver them now, not at the next sweep.
+      await flushOutbox(ctx);
+    };
+    if (mayWait) ctx.afterAcks.enqueue(work);
+    else await work();
   });
 }
 

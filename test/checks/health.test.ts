@@ -3,7 +3,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { health, healthStatus } from '../../src/checks/health.js';
+import { health, HEALTH_SHARE_MS, healthStatus, sharedHealth } from '../../src/checks/health.js';
 import { CommandRegistry } from '../../src/commands/registry.js';
 import { healthCommands } from '../../src/commands/bot-commands.js';
 import { generateAtlasData } from '../../src/demo/generate-atlas-data.js';
@@ -105,5 +105,28 @@ describe('health', () => {
     expect(healthStatus([item('ok'), item('unknown')])).toBe('healthy');
     expect(healthStatus([item('ok'), item('warn')])).toBe('degraded');
     expect(healthStatus([item('warn'), item('crit')])).toBe('unhealthy');
+  });
+});
+
+describe('sharedHealth', () => {
+  it('answers a burst from one run, and runs again once the moment has passed', async () => {
+    const t = tempDir();
+    const dir = path.join(t.dir, '.shadow-atlas');
+    generateAtlasData(dir, { now: new Date(TEST_NOW), days: 1, scenario: 'demo' });
+    const env = testDeps(dir);
+    try {
+      const [a, b] = await Promise.all([sharedHealth(env.deps, HOUR), sharedHealth(env.deps, HOUR)]);
+      expect(a).toBe(b);
+      env.clock.advance(HEALTH_SHARE_MS - 1);
+      expect(await sharedHealth(env.deps, HOUR)).toBe(a);
+      expect(await sharedHealth(env.deps, 2 * HOUR)).not.toBe(a);
+      env.clock.advance(1);
+      const later = await sharedHealth(env.deps, HOUR);
+      expect(later).not.toBe(a);
+      expect(later.checkedAt).not.toBe(a.checkedAt);
+    } finally {
+      env.close();
+      t.cleanup();
+    }
   });
 });
