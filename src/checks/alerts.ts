@@ -130,8 +130,9 @@ export function alertItemsFrom(listing: AlertListing): CheckItem[] {
     key: `alert:${a.name}`,
     label: `Alert ${a.name}`,
     level: alertLevel(a),
-    value: a.firingForMs === null ? null : Math.round(a.firingForMs / 360_000) / 10,
-    unit: 'h',
+    // How long it fires is in the detail, in words; a bare "0.8 h" next to it would be noise.
+    value: null,
+    unit: '',
     detail: [
       a.firingForMs === null ? `firing since ${a.firedAt}` : `firing for ${formatDuration(a.firingForMs)}`,
       a.acknowledged ? 'acknowledged' : 'NOT acknowledged',

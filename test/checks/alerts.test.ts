@@ -137,7 +137,7 @@ describe('alertHealthItems and alertsReport', () => {
     const db = metrics();
     insertAlert(db, { name: 'proofs_failing', status: 'firing', fired_at: isoAgo(2), message: 'all proofs failing' });
     const [item] = alertHealthItems(atlas, NOW);
-    expect(item).toMatchObject({ key: 'alert:proofs_failing', level: 'crit', value: 2, unit: 'h' });
+    expect(item).toMatchObject({ key: 'alert:proofs_failing', level: 'crit', value: null, unit: '' });
     expect(item?.detail).toBe('firing for 2 h, NOT acknowledged, all proofs failing');
   });
 
