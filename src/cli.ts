@@ -1,7 +1,6 @@
 #!/usr/bin/env node
-import { existsSync, realpathSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { userInfo } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import { createAuthorizer } from './commands/authorize.js';
 import { createRegistry } from './commands/index.js';
@@ -9,6 +8,7 @@ import { ConfigError, loadConfig, loadDotEnv } from './config.js';
 import { closeDeps, createDeps } from './runtime.js';
 import { renderPlainText } from './templates/plain-text.js';
 import type { Outcome } from './commands/registry.js';
+import { isMainModule } from './is-main-module.js';
 
 export interface CliIo {
   env: NodeJS.ProcessEnv;
@@ -69,17 +69,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   }
 }
 
-function invokedDirectly(): boolean {
-  const entry = process.argv[1];
-  if (!entry) return false;
-  try {
-    return realpathSync(entry) === realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
-}
-
-if (invokedDirectly()) {
+if (isMainModule(import.meta.url)) {
   try {
     loadDotEnv();
   } catch (err) {

@@ -1,7 +1,6 @@
-import { mkdirSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import { errorTriage } from '../checks/error-triage.js';
@@ -12,6 +11,7 @@ import { benchAckLatency, type AckBenchResult, type AckScenario } from './ack-la
 import { ensureBigDatabase } from './big-database.js';
 import { countErrorsExactly, ensureBigMetrics, GUIDE_ERROR_TYPES } from './big-metrics.js';
 import { formatMs, formatRatio, summarize, type SampleSummary } from './stats.js';
+import { isMainModule } from '../is-main-module.js';
 
 /**
  * `npm run bench`: each figure next to a baseline measured in the same run, with its target and
@@ -286,17 +286,7 @@ export async function runBench(argv: string[], out: (s: string) => void): Promis
   return misses > 0 ? 1 : 0;
 }
 
-function invokedDirectly(): boolean {
-  const entry = process.argv[1];
-  if (!entry) return false;
-  try {
-    return realpathSync(entry) === realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
-}
-
-if (invokedDirectly()) {
+if (isMainModule(import.meta.url)) {
   runBench(process.argv.slice(2), (s) => process.stdout.write(s)).then(
     (code) => {
       process.exitCode = code;

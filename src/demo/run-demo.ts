@@ -1,8 +1,8 @@
-import { realpathSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { runCli, type CliIo } from '../cli.js';
 import { generateAtlasData } from './generate-atlas-data.js';
+import { isMainModule } from '../is-main-module.js';
 
 /** Where `npm run demo` writes its data directory, relative to the working directory. */
 export const DEMO_DATA_DIR = path.join('demo-data', '.shadow-atlas');
@@ -59,17 +59,7 @@ export async function runDemo(io: CliIo, now: Date = new Date()): Promise<number
   return failed > 0 ? 1 : 0;
 }
 
-function invokedDirectly(): boolean {
-  const entry = process.argv[1];
-  if (!entry) return false;
-  try {
-    return realpathSync(entry) === realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
-}
-
-if (invokedDirectly()) {
+if (isMainModule(import.meta.url)) {
   runDemo({
     env: process.env,
     stdout: (s) => process.stdout.write(s),
