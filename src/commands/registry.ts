@@ -105,7 +105,8 @@ export class CommandRegistry {
       command: 'help',
       level: 'info',
       headline: `${prefix} <subcommand>: ${specs.length} subcommands you can run`,
-      sections: [{ table: { columns: ['command', 'what it answers'], rows: specs.map((s) => [this.usageLine(s, prefix), s.summary]) } }],
+      // Long flag lists are cut here; `help <subcommand>` shows them all.
+      sections: [{ table: { columns: ['command', 'what it answers'], rows: specs.map((s) => [quoteInput(this.usageLine(s, prefix), 60), s.summary]) } }],
       footer: `Details: ${prefix} help <subcommand>`,
       data: specs.map((s) => ({ name: s.name, usage: s.usage, tier: s.tier, summary: s.summary })),
     };

@@ -56,11 +56,11 @@ export function scheduleTimer(
 export function pendingTimers(db: StateDb, filter: { incidentId?: string; alertKey?: string }): TimerRow[] {
   if (filter.incidentId) {
     return db
-      .prepare('SELECT * FROM timers WHERE incident_id = ? AND fired_at IS NULL AND cancelled_at IS NULL ORDER BY due_at')
+      .prepare('SELECT * FROM timers WHERE incident_id = ? AND fired_at IS NULL AND cancelled_at IS NULL ORDER BY due_at, id')
       .all(filter.incidentId) as TimerRow[];
   }
   return db
-    .prepare('SELECT * FROM timers WHERE alert_key = ? AND incident_id IS NULL AND fired_at IS NULL AND cancelled_at IS NULL ORDER BY due_at')
+    .prepare('SELECT * FROM timers WHERE alert_key = ? AND incident_id IS NULL AND fired_at IS NULL AND cancelled_at IS NULL ORDER BY due_at, id')
     .all(filter.alertKey ?? '') as TimerRow[];
 }
 

@@ -363,7 +363,7 @@ describe('status updates, severity, owner, notes', () => {
     const declared = (await declareIncident(env.deps, { title: 'slow queries', actorId: ONCALL })).incident;
     expect(pendingTimers(declared.id)).toEqual([
       { kind: 'handoff-suggest', due_at: at(240) },
-      { kind: 'update-due', due_at: at(1440) },
+      { kind: 'update-due', due_at: at(240) },
     ]);
     env.clock.advance(45 * MIN);
     const r = await changeSeverity(env.deps, declared.id, 'P0', ONCALL);
@@ -584,7 +584,7 @@ describe('lists and deadlines', () => {
     const list = listIncidents(env.deps);
     expect(list.map((i) => [i.id, i.severity, i.ownerId, i.ageMs / MIN, i.nextDeadline])).toEqual([
       ['INC-20261126-2', 'P0', OTHER, 13, 'tech lead escalation 12:27 UTC (in 17 min)'],
-      ['INC-20261126-1', 'P2', ONCALL, 10, 'handoff suggested 16:00 UTC (in 3 h 50 min)'],
+      ['INC-20261126-1', 'P2', ONCALL, 10, 'status update due 16:00 UTC (in 3 h 50 min)'],
     ]);
     env.clock.advance(20 * MIN);
     expect(nextDeadlineText(env.deps.state, 'INC-20261126-2', env.clock())).toBe('tech lead escalation 12:27 UTC (overdue 3 min)');
