@@ -119,10 +119,11 @@ export function boltLevelOf(level: string): LogLevel {
 export function boltLogger(parent: pino.Logger): BoltLogger {
   let log = parent.child({ component: 'bolt' });
   return {
-    debug: (...msg: unknown[]) => log.debug(format(...msg)),
-    info: (...msg: unknown[]) => log.info(format(...msg)),
-    warn: (...msg: unknown[]) => log.warn(format(...msg)),
-    error: (...msg: unknown[]) => log.error(format(...msg)),
+    // Bolt logs several debug lines per request: format only what will be written.
+    debug: (...msg: unknown[]) => log.isLevelEnabled('debug') && log.debug(format(...msg)),
+    info: (...msg: unknown[]) => log.isLevelEnabled('info') && log.info(format(...msg)),
+    warn: (...msg: unknown[]) => log.isLevelEnabled('warn') && log.warn(format(...msg)),
+    error: (...msg: unknown[]) => log.isLevelEnabled('error') && log.error(format(...msg)),
     setLevel: (level: LogLevel) => {
       const wanted = PINO_RANK[level] ?? PINO_RANK.info!;
       const floor = PINO_RANK[parent.level] ?? PINO_RANK.info!;
