@@ -6,7 +6,7 @@ import type { RunResult } from '../commands/registry.js';
 import { ALERT_HEALTH_ACTION } from '../templates/alert-message.js';
 import { renderBlocks } from '../templates/block-kit.js';
 import type { HandlerContext } from './register-handlers.js';
-import { saveSharedResult } from './share-result.js';
+import { saveSharedResult } from '../db/shared-results.js';
 
 /** The fields of the Health button's block_actions payload that the handler reads. */
 const healthClickSchema = z.object({

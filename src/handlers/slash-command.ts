@@ -9,7 +9,7 @@ import { escapeMrkdwn, renderBlocks } from '../templates/block-kit.js';
 import { resolveAlertsOffer } from '../templates/nudge-messages.js';
 import { attachOffer, flushOutbox, openModal } from './incident-actions.js';
 import type { AckFirstQueue } from '../slack/ack-first-queue.js';
-import { saveSharedResult } from './share-result.js';
+import { saveSharedResult } from '../db/shared-results.js';
 
 /** The one slash command; manifest.yml declares the same name. */
 export const SLASH_COMMAND = '/atlas';
