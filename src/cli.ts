@@ -57,11 +57,16 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const deps = createDeps(config, logger, { stateFile: existsSync(config.dataDir) ? undefined : null });
   try {
     const registry = createRegistry(createAuthorizer(config));
+    const queuedBefore = deps.outbox.pending();
     const { report, outcome } = await registry.run(args, { source: 'cli', userId: terminalUser(io.env) }, deps);
+    // The terminal does not talk to Slack: what an incident command posts waits for the bot.
+    const queued = deps.outbox.pending() - queuedBefore;
     if (json) {
-      io.stdout(`${JSON.stringify({ command: report.command, level: report.level, headline: report.headline, data: report.data ?? null }, null, 2)}\n`);
+      const out = { command: report.command, level: report.level, headline: report.headline, data: report.data ?? null, queuedForSlack: queued };
+      io.stdout(`${JSON.stringify(out, null, 2)}\n`);
     } else {
       io.stdout(renderPlainText(report));
+      if (queued > 0) io.stdout(`\n${queued} Slack message${queued === 1 ? '' : 's'} queued in chatops.db; the running bot posts ${queued === 1 ? 'it' : 'them'}.\n`);
     }
     return EXIT_CODES[outcome];
   } finally {

@@ -64,3 +64,24 @@ describe('atlas (terminal)', () => {
     expect(stderr).toMatch(/thresholds\.activeJobs\.target/);
   });
 });
+
+describe('atlas incident commands (terminal)', () => {
+  it('records the incident and says its Slack messages wait for the bot', async () => {
+    const t = tempDir();
+    try {
+      const files = createAtlasFiles(path.join(t.dir, '.shadow-atlas'));
+      files.metrics.close();
+      files.persistence.close();
+      let stdout = '';
+      const io = { env: { ATLAS_DATA_DIR: '.shadow-atlas' }, cwd: t.dir, stdout: (s: string) => (stdout += s), stderr: () => undefined };
+      expect(await runCli(['declare', 'TIGER returning 503'], io)).toBe(0);
+      expect(stdout).toMatch(/^\[OK\] Declared INC-\d{8}-1 \(P1/);
+      expect(stdout).toMatch(/2 Slack messages queued in chatops\.db; the running bot posts them\./);
+      stdout = '';
+      expect(await runCli(['incidents', '--json'], io)).toBe(1);
+      expect(JSON.parse(stdout)).toMatchObject({ command: 'incidents', queuedForSlack: 0 });
+    } finally {
+      t.cleanup();
+    }
+  });
+});

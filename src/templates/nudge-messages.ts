@@ -4,6 +4,7 @@ import { SEVERITY_POLICIES } from '../incidents/severity-matrix.js';
 import type { RenderedMessage } from '../slack/outbox.js';
 import { ALERT_ACK_ACTION } from './alert-message.js';
 import { safeMrkdwn } from './block-kit.js';
+import { mention } from './incident-messages.js';
 import { since } from './slack-time.js';
 import type { Report } from './report.js';
 import { z } from 'zod';
@@ -52,8 +53,6 @@ const ESCALATION: Record<'escalate-tech-lead' | 'escalate-cto', { target: NudgeE
   'escalate-tech-lead': { target: 'techlead', who: 'the tech lead', configKey: 'escalation.techLead' },
   'escalate-cto': { target: 'cto', who: 'the CTO', configKey: 'escalation.cto' },
 };
-
-const mention = (userId: string) => `<@${userId}>`;
 
 function button(actionId: string, text: string, value: string, style?: 'primary' | 'danger'): Button {
   return { type: 'button', action_id: actionId, text: { type: 'plain_text', text }, value, ...(style ? { style } : {}) };
