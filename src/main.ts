@@ -2,7 +2,7 @@ import type { webApi } from '@slack/bolt';
 import { alertWebhookRoutes } from './alerts/alert-webhook.js';
 import { pollMetricsAlerts } from './alerts/metrics-alert-watcher.js';
 import { createWatchdog } from './alerts/watchdog.js';
-import { buildSlackApp, slackConnectionStatus } from './app.js';
+import { buildSlackApp } from './app.js';
 import { checkSchema, METRICS_NEEDS, PERSISTENCE_NEEDS } from './checks/schema-check.js';
 import { createAuthorizer } from './commands/authorize.js';
 import { createRegistry } from './commands/index.js';
@@ -71,7 +71,6 @@ async function main(): Promise<void> {
     extraRoutes: alertWebhookRoutes(deps),
   });
   client = slack.app.client;
-  deps.slackStatus = () => slackConnectionStatus(slack.app.client);
   const port = await slack.start(config.env.PORT);
   const watchdog = createWatchdog(deps);
   const scheduler = startScheduler(deps, { pollAlerts: () => pollMetricsAlerts(deps), watchdog: () => watchdog.evaluate() });
