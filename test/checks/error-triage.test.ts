@@ -6,13 +6,14 @@ import { AtlasDatabase } from '../../src/db/atlas-database.js';
 import { DbProblemError } from '../../src/db/sqlite-problem.js';
 import { errorTriageReport, formatPct } from '../../src/templates/error-triage-report.js';
 import { toSqlTime } from '../../src/time/atlas-time.js';
-import { createAtlasFiles, tempDir, TEST_NOW } from '../helpers/test-deps.js';
+import { openMetricsFixture, type MetricsFixture } from '../helpers/metrics-fixture.js';
+import { TEST_NOW } from '../helpers/test-deps.js';
 
 const NOW = new Date(TEST_NOW);
 const MIN = 60_000;
 const WINDOW = 10 * MIN;
 
-let tmp: ReturnType<typeof tempDir>;
+let fx: MetricsFixture;
 let writer: Database.Database;
 let atlas: AtlasDatabase;
 let seq = 0;
@@ -35,19 +36,11 @@ function insertInside(type: string, labels: unknown, times = 1, value = 1): void
 }
 
 beforeEach(() => {
-  tmp = tempDir();
-  const files = createAtlasFiles(tmp.dir);
-  files.persistence.close();
-  writer = files.metrics;
-  writer.pragma('synchronous = OFF');
-  atlas = new AtlasDatabase(path.join(tmp.dir, 'metrics.db'));
+  fx = openMetricsFixture();
+  ({ writer, atlas } = fx);
 });
 
-afterEach(() => {
-  atlas.close();
-  if (writer.open) writer.close();
-  tmp.cleanup();
-});
+afterEach(() => fx.close());
 
 /** The scenario of the guide's "error rate > 5 % over 10 min", with rows that must not count. */
 function seedIncident(): void {
@@ -153,13 +146,13 @@ describe('errorTriage', () => {
 
   it('is unknown, naming what is missing, when the table or a column is absent', () => {
     writer.close();
-    const noTable = path.join(tmp.dir, 'no-table.db');
+    const noTable = path.join(fx.dir, 'no-table.db');
     new Database(noTable).exec('CREATE TABLE alerts (id INTEGER)').close();
     const a = new AtlasDatabase(noTable);
     expect(errorTriage(a, NOW, WINDOW)).toMatchObject({ level: 'unknown', missing: ['metrics'], detail: 'no-table.db lacks metrics; cannot count errors.' });
     a.close();
 
-    const noLabels = path.join(tmp.dir, 'no-labels.db');
+    const noLabels = path.join(fx.dir, 'no-labels.db');
     new Database(noLabels)
       .exec("CREATE TABLE metrics (id INTEGER PRIMARY KEY, type TEXT, value REAL, recorded_at TEXT); INSERT INTO metrics (type, value, recorded_at) VALUES ('extraction_failure', 1, '2026-11-26 11:55:00')")
       .close();
@@ -169,7 +162,7 @@ describe('errorTriage', () => {
   });
 
   it('throws the missing-file problem when metrics.db does not exist', () => {
-    const gone = new AtlasDatabase(path.join(tmp.dir, 'nope', 'metrics.db'));
+    const gone = new AtlasDatabase(path.join(fx.dir, 'nope', 'metrics.db'));
     expect(() => errorTriage(gone, NOW, WINDOW)).toThrow(DbProblemError);
     try {
       errorTriage(gone, NOW, WINDOW);

@@ -6,20 +6,17 @@ import { thresholdsSchema } from '../../src/config.js';
 import { AtlasDatabase } from '../../src/db/atlas-database.js';
 import { DbProblemError } from '../../src/db/sqlite-problem.js';
 import { toSqlTime } from '../../src/time/atlas-time.js';
-import { createAtlasFiles, tempDir, TEST_NOW } from '../helpers/test-deps.js';
+import { formatsOf, openMetricsFixture, type MetricsFixture } from '../helpers/metrics-fixture.js';
+import { TEST_NOW } from '../helpers/test-deps.js';
 
 const NOW = new Date(TEST_NOW);
 const HOUR = 3600_000;
 const DEFAULTS = thresholdsSchema.parse({});
 
-let tmp: ReturnType<typeof tempDir>;
+let fx: MetricsFixture;
 let writer: Database.Database;
 let atlas: AtlasDatabase;
 let seq = 0;
-
-function formatsOf(d: Date): string[] {
-  return [toSqlTime(d), d.toISOString(), `${d.toISOString().slice(0, 19)}Z`];
-}
 
 /** Rows inside the last hour, cycling through the three timestamp formats. */
 function insertInside(type: string, labels: unknown, values: number | number[], times = 1): void {
@@ -37,19 +34,11 @@ function insertAt(type: string, labels: unknown, value: number, at: string): voi
 }
 
 beforeEach(() => {
-  tmp = tempDir();
-  const files = createAtlasFiles(tmp.dir);
-  files.persistence.close();
-  writer = files.metrics;
-  writer.pragma('synchronous = OFF');
-  atlas = new AtlasDatabase(path.join(tmp.dir, 'metrics.db'));
+  fx = openMetricsFixture();
+  ({ writer, atlas } = fx);
 });
 
-afterEach(() => {
-  atlas.close();
-  if (writer.open) writer.close();
-  tmp.cleanup();
-});
+afterEach(() => fx.close());
 
 function seedDashboard(): void {
   insertInside('proof_generation', { success: 'true' }, 850, 18);
@@ -146,7 +135,7 @@ describe('metricThresholdItems', () => {
 
   it('names the missing table or column instead of failing', () => {
     writer.close();
-    const file = path.join(tmp.dir, 'old.db');
+    const file = path.join(fx.dir, 'old.db');
     new Database(file).exec('CREATE TABLE metrics (id INTEGER PRIMARY KEY, type TEXT, labels_json TEXT, recorded_at TEXT)').close();
     const old = new AtlasDatabase(file);
     const items = metricThresholdItems(old, NOW, HOUR, DEFAULTS);

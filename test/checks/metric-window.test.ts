@@ -1,4 +1,3 @@
-import path from 'node:path';
 import type Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -17,9 +16,10 @@ import {
   valuesInWindow,
   VALUES_SQL,
 } from '../../src/checks/metric-window.js';
-import { AtlasDatabase } from '../../src/db/atlas-database.js';
+import type { AtlasDatabase } from '../../src/db/atlas-database.js';
 import { toSqlTime } from '../../src/time/atlas-time.js';
-import { createAtlasFiles, tempDir, TEST_NOW } from '../helpers/test-deps.js';
+import { openMetricsFixture, type MetricsFixture } from '../helpers/metrics-fixture.js';
+import { TEST_NOW } from '../helpers/test-deps.js';
 
 const NOW = new Date(TEST_NOW);
 const MIN = 60_000;
@@ -33,7 +33,7 @@ function at(offsetMs: number, base = NOW): Date {
   return new Date(base.getTime() + offsetMs);
 }
 
-let tmp: ReturnType<typeof tempDir>;
+let fx: MetricsFixture;
 let writer: Database.Database;
 let atlas: AtlasDatabase;
 
@@ -44,20 +44,11 @@ function insert(type: string, value: number, labels: unknown, recordedAt: string
 }
 
 beforeEach(() => {
-  tmp = tempDir();
-  const files = createAtlasFiles(tmp.dir);
-  files.persistence.close();
-  writer = files.metrics;
-  // Fixture speed only; the journal mode (and so the locking) stays the service's.
-  writer.pragma('synchronous = OFF');
-  atlas = new AtlasDatabase(path.join(tmp.dir, 'metrics.db'));
+  fx = openMetricsFixture();
+  ({ writer, atlas } = fx);
 });
 
-afterEach(() => {
-  atlas.close();
-  writer.close();
-  tmp.cleanup();
-});
+afterEach(() => fx.close());
 
 describe('countByType', () => {
   it('counts every timestamp format exactly, [from, to) half-open, ignoring same-day ISO rows outside the window', () => {

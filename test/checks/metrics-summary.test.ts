@@ -6,7 +6,7 @@ import { AtlasDatabase } from '../../src/db/atlas-database.js';
 import { DbProblemError } from '../../src/db/sqlite-problem.js';
 import { formatMetricValue, metricsSummaryReport, sparkline } from '../../src/templates/metrics-summary-report.js';
 import { toSqlTime } from '../../src/time/atlas-time.js';
-import { createAtlasFiles, tempDir } from '../helpers/test-deps.js';
+import { formatsOf, openMetricsFixture, type MetricsFixture } from '../helpers/metrics-fixture.js';
 
 const HOUR = 3600_000;
 const MIN = 60_000;
@@ -14,13 +14,9 @@ const MIN = 60_000;
 const NOW = new Date('2026-11-27T00:30:00.000Z');
 const FROM = new Date(NOW.getTime() - HOUR);
 
-let tmp: ReturnType<typeof tempDir>;
+let fx: MetricsFixture;
 let writer: Database.Database;
 let atlas: AtlasDatabase;
-
-function formatsOf(d: Date): string[] {
-  return [toSqlTime(d), d.toISOString(), `${d.toISOString().slice(0, 19)}Z`];
-}
 
 function insert(type: string, value: number, at: string, labels = '{}'): void {
   writer.prepare('INSERT INTO metrics (type, value, labels_json, recorded_at) VALUES (?, ?, ?, ?)').run(type, value, labels, at);
@@ -32,19 +28,11 @@ function insertAll(type: string, value: number, offsetMs: number): void {
 }
 
 beforeEach(() => {
-  tmp = tempDir();
-  const files = createAtlasFiles(tmp.dir);
-  files.persistence.close();
-  writer = files.metrics;
-  writer.pragma('synchronous = OFF');
-  atlas = new AtlasDatabase(path.join(tmp.dir, 'metrics.db'));
+  fx = openMetricsFixture();
+  ({ writer, atlas } = fx);
 });
 
-afterEach(() => {
-  atlas.close();
-  if (writer.open) writer.close();
-  tmp.cleanup();
-});
+afterEach(() => fx.close());
 
 describe('metricsSummary', () => {
   it('counts every type with avg, min, max and a 12-bucket trend, exact across formats and midnight', () => {
@@ -78,7 +66,7 @@ describe('metricsSummary', () => {
     expect(metricsSummary(atlas, NOW, HOUR)).toMatchObject({ level: 'unknown', totalRows: 0, types: [], detail: 'no metrics in the last 1 h' });
 
     writer.close();
-    const file = path.join(tmp.dir, 'old.db');
+    const file = path.join(fx.dir, 'old.db');
     new Database(file).exec('CREATE TABLE metrics (id INTEGER PRIMARY KEY, type TEXT, value REAL, labels_json TEXT)').close();
     const old = new AtlasDatabase(file);
     expect(metricsSummary(old, NOW, HOUR)).toMatchObject({ level: 'unknown', missing: ['metrics.recorded_at'], detail: 'old.db lacks metrics.recorded_at' });

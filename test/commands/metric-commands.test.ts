@@ -6,13 +6,14 @@ import { CommandRegistry } from '../../src/commands/registry.js';
 import type { ErrorTriage } from '../../src/checks/error-triage.js';
 import type { MetricsSummary } from '../../src/checks/metrics-summary.js';
 import { toSqlTime } from '../../src/time/atlas-time.js';
-import { createAtlasFiles, tempDir, testDeps, TEST_NOW } from '../helpers/test-deps.js';
+import { openMetricsFixture, type MetricsFixture } from '../helpers/metrics-fixture.js';
+import { tempDir, testDeps, TEST_NOW } from '../helpers/test-deps.js';
 
 const NOW = new Date(TEST_NOW);
 const MIN = 60_000;
 const ACTOR: Actor = { source: 'cli', userId: 't' };
 
-let tmp: ReturnType<typeof tempDir>;
+let fx: MetricsFixture;
 let writer: Database.Database;
 let env: ReturnType<typeof testDeps>;
 let registry: CommandRegistry;
@@ -25,19 +26,15 @@ function insert(type: string, labels: object, minutesAgo: number, times = 1): vo
 }
 
 beforeEach(() => {
-  tmp = tempDir();
-  const files = createAtlasFiles(tmp.dir);
-  files.persistence.close();
-  writer = files.metrics;
-  writer.pragma('synchronous = OFF');
-  env = testDeps(tmp.dir);
+  fx = openMetricsFixture();
+  writer = fx.writer;
+  env = testDeps(fx.dir);
   registry = new CommandRegistry(metricCommands, async () => true);
 });
 
 afterEach(() => {
   env.close();
-  if (writer.open) writer.close();
-  tmp.cleanup();
+  fx.close();
 });
 
 describe('errors', () => {

@@ -14,8 +14,8 @@ import {
   blockActionPayload,
   eventually,
   newResponsePath,
+  recordSlackApi,
   RESPONSE_ORIGIN,
-  SLACK_API_ORIGIN,
   startHarness,
   TEST_USER,
   type CapturedResponse,
@@ -27,32 +27,14 @@ const MIN = 60_000;
 const CONFIG = { channels: { incidents: 'C0INCIDENT' }, responders: { users: [TEST_USER] } };
 
 type Button = { action_id: string; value: string; text: { text: string } };
-
-/** Answers chat.postMessage like Slack and keeps what was posted (blocks parsed). */
-function slackApi() {
-  const posted: Array<{ text: string; thread_ts?: string; blocks: Array<{ type: string; elements?: Button[] }> }> = [];
-  let ts = 9000;
-  nock(SLACK_API_ORIGIN)
-    .persist()
-    .post(/^\/api\/[A-Za-z.]+$/)
-    .reply(200, (uri, raw) => {
-      const body = Object.fromEntries(new URLSearchParams(raw as string));
-      if (uri.endsWith('chat.postMessage')) {
-        posted.push({ text: body.text ?? '', thread_ts: body.thread_ts, blocks: JSON.parse(body.blocks ?? '[]') });
-        return { ok: true, channel: body.channel, ts: `1764158${++ts}.000100` };
-      }
-      if (uri.endsWith('usergroups.users.list')) return { ok: true, users: [] };
-      return { ok: true };
-    });
-  return posted;
-}
+type Block = { type: string; elements?: Button[] };
 
 describe('snooze buttons', () => {
   const dir = tempDir();
   const dataDir = path.join(dir.dir, '.shadow-atlas');
   let env: ReturnType<typeof testDeps>;
   let h: Harness;
-  let posted: ReturnType<typeof slackApi>;
+  let slack: ReturnType<typeof recordSlackApi>;
 
   beforeAll(async () => {
     nock.disableNetConnect();
@@ -61,7 +43,7 @@ describe('snooze buttons', () => {
     h = await startHarness({ deps: env.deps, registry: createRegistry(createAuthorizer(buildConfig(dataDir, CONFIG))) });
   });
   beforeEach(() => {
-    posted = slackApi();
+    slack = recordSlackApi();
     env.clock.set(TEST_NOW);
   });
   afterEach(() => nock.cleanAll());
@@ -80,8 +62,8 @@ describe('snooze buttons', () => {
     at(30);
     await sweepTimers(env.deps);
     await env.deps.outbox.flush();
-    const nudge = posted.find((p) => p.text.startsWith(`⏰ No update on ${incident.id}`))!;
-    const actions = nudge.blocks.filter((b) => b.type === 'actions').flatMap((b) => b.elements ?? []);
+    const nudge = slack.of('chat.postMessage').find((c) => ((c.body.text as string | undefined) ?? '').startsWith(`⏰ No update on ${incident.id}`))!;
+    const actions = ((nudge.body.blocks ?? []) as Block[]).filter((b) => b.type === 'actions').flatMap((b) => b.elements ?? []);
     const snooze = actions.filter((e) => e.action_id.startsWith(TIMER_SNOOZE_ACTION));
     return { incident, snooze };
   }
