@@ -8,13 +8,18 @@ import { ConfigError, loadConfig, loadDotEnv } from './config.js';
 import { closeDeps, createDeps } from './runtime.js';
 import { renderPlainText } from './templates/plain-text.js';
 import type { Outcome } from './commands/registry.js';
-import { isMainModule } from './is-main-module.js';
+import { exitWith, isMainModule } from './is-main-module.js';
 
 export interface CliIo {
   env: NodeJS.ProcessEnv;
   stdout: (s: string) => void;
   stderr: (s: string) => void;
   cwd: string;
+}
+
+/** The real terminal. */
+export function processIo(): CliIo {
+  return { env: process.env, stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s), cwd: process.cwd() };
 }
 
 /** Exit codes: like the guide's health-check script for verdicts, sysexits for the rest. */
@@ -81,18 +86,5 @@ if (isMainModule(import.meta.url)) {
     console.error(`atlas: config error: ${(err as Error).message}`);
     process.exit(EXIT_CONFIG);
   }
-  runCli(process.argv.slice(2), {
-    env: process.env,
-    stdout: (s) => process.stdout.write(s),
-    stderr: (s) => process.stderr.write(s),
-    cwd: process.cwd(),
-  }).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (err: unknown) => {
-      console.error(`atlas: ${err instanceof Error ? err.message : String(err)}`);
-      process.exitCode = 3;
-    },
-  );
+  exitWith(runCli(process.argv.slice(2), processIo()), 'atlas', 3);
 }

@@ -11,3 +11,19 @@ export function isMainModule(moduleUrl: string): boolean {
     return false;
   }
 }
+
+/**
+ * Runs a command-line entry point: the number it resolves to becomes the exit code; a throw is
+ * one line on stderr and `failCode`.
+ */
+export function exitWith(run: Promise<number>, name: string, failCode: number): void {
+  run.then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      process.stderr.write(`${name}: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exitCode = failCode;
+    },
+  );
+}

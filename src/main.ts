@@ -21,7 +21,7 @@ const MISSING_CREDENTIALS = `The bot needs Slack credentials to start. Set:
 
 Without Slack, try the same subcommands in the terminal against demo data:
   npm run demo
-  ATLAS_DATA_DIR=demo-data/.shadow-atlas npm run atlas -- health
+  ATLAS_DATA_DIR=demo-data/.shadow-atlas npm run -s atlas -- health
 `;
 
 function fail(message: string, code: number): never {

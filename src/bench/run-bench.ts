@@ -11,7 +11,7 @@ import { benchAckLatency, type AckBenchResult, type AckScenario } from './ack-la
 import { ensureBigDatabase } from './big-database.js';
 import { countErrorsExactly, ensureBigMetrics, GUIDE_ERROR_TYPES } from './big-metrics.js';
 import { formatMs, formatRatio, summarize, type SampleSummary } from './stats.js';
-import { isMainModule } from '../is-main-module.js';
+import { exitWith, isMainModule } from '../is-main-module.js';
 
 /**
  * `npm run bench`: each figure next to a baseline measured in the same run, with its target and
@@ -286,14 +286,4 @@ export async function runBench(argv: string[], out: (s: string) => void): Promis
   return misses > 0 ? 1 : 0;
 }
 
-if (isMainModule(import.meta.url)) {
-  runBench(process.argv.slice(2), (s) => process.stdout.write(s)).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (err: unknown) => {
-      console.error(`bench: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-      process.exitCode = 1;
-    },
-  );
-}
+if (isMainModule(import.meta.url)) exitWith(runBench(process.argv.slice(2), (s) => process.stdout.write(s)), 'bench', 1);

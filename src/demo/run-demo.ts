@@ -1,8 +1,8 @@
 import { rmSync } from 'node:fs';
 import path from 'node:path';
-import { runCli, type CliIo } from '../cli.js';
+import { processIo, runCli, type CliIo } from '../cli.js';
 import { generateAtlasData } from './generate-atlas-data.js';
-import { isMainModule } from '../is-main-module.js';
+import { exitWith, isMainModule } from '../is-main-module.js';
 
 /** Where `npm run demo` writes its data directory, relative to the working directory. */
 export const DEMO_DATA_DIR = path.join('demo-data', '.shadow-atlas');
@@ -55,23 +55,8 @@ export async function runDemo(io: CliIo, now: Date = new Date()): Promise<number
     if (code >= 3) failed++;
     io.stdout(`(exit ${code})\n\n`);
   }
-  io.stdout(`Run any subcommand against this directory:\n  ATLAS_DATA_DIR=${DEMO_DATA_DIR} npm run atlas -- <subcommand>\n`);
+  io.stdout(`Run any subcommand against this directory:\n  ATLAS_DATA_DIR=${DEMO_DATA_DIR} npm run -s atlas -- <subcommand>\n`);
   return failed > 0 ? 1 : 0;
 }
 
-if (isMainModule(import.meta.url)) {
-  runDemo({
-    env: process.env,
-    stdout: (s) => process.stdout.write(s),
-    stderr: (s) => process.stderr.write(s),
-    cwd: process.cwd(),
-  }).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (err: unknown) => {
-      console.error(`demo: ${err instanceof Error ? err.message : String(err)}`);
-      process.exitCode = 1;
-    },
-  );
-}
+if (isMainModule(import.meta.url)) exitWith(runDemo(processIo()), 'demo', 1);
