@@ -93,7 +93,7 @@ async function measure(deps: WatchdogDeps, parts: ReadonlySet<WatchdogPart>, win
     parts.has('metrics') ? guarded('metrics', 'Metrics', () => metricThresholdItems(atlas.metrics, now, windowMs, t)) : [],
     parts.has('disk') ? guarded('disk', 'Disk', () => diskHealthItems(atlas, t)) : [],
     parts.has('jobs') ? guarded('jobs', 'Jobs', () => jobHealthItems(atlas, now, t)) : [],
-    parts.has('integrity') ? guarded('quick_check', 'Database check', () => quickCheckItems(atlas)) : [],
+    parts.has('integrity') ? guarded('quick_check', 'Database check', () => quickCheckItems(atlas, now)) : [],
     parts.has('ipfs') && cid !== null
       ? guarded('ipfs_retrieval', 'IPFS retrieval', async () => [await ipfsRetrievalItem(cid, deps.config.ipfs.gateways, deps.fetch, t)])
       : [],

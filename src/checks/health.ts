@@ -57,7 +57,7 @@ export async function health(deps: CommandDeps, windowMs: number): Promise<Healt
   const alertItems = alertHealthItems(atlas.metrics, now);
 
   const parallel = await Promise.all([
-    guarded('quick_check', 'Database check', () => quickCheckItems(atlas)),
+    guarded('quick_check', 'Database check', () => quickCheckItems(atlas, now)),
     guarded('disk', 'Disk', () => diskHealthItems(atlas, t)),
     guarded('jobs', 'Jobs', () => jobHealthItems(atlas, now, t)),
     guarded('backup', 'Newest backup', async () => [await backupHealthItem(atlas.backupsDir, now, t)]),

@@ -72,14 +72,32 @@ function integrityItem(result: IntegrityResult, role: DatabaseRole): CheckItem {
   };
 }
 
-/** quick_check of both databases, for `health`. The two run in parallel: a quick check is short. */
-export async function quickCheckItems(stores: AtlasStores): Promise<CheckItem[]> {
+/** How long a quick_check result answers `health` and the watchdog (a 10 GB file takes ~10 s). */
+export const QUICK_CHECK_REUSE_MS = 60_000;
+
+const lastQuick = new WeakMap<AtlasStores, Map<string, { at: number; result: IntegrityResult }>>();
+
+/**
+ * quick_check of both databases, for `health` and the watchdog. The two run in parallel: a quick
+ * check is short. Given `now`, a result younger than QUICK_CHECK_REUSE_MS is reused, so the
+ * watchdog's minute and a burst of `health` do not re-read gigabytes each time.
+ */
+export async function quickCheckItems(stores: AtlasStores, now?: Date): Promise<CheckItem[]> {
   const roles: DatabaseRole[] = ['persistence', 'metrics'];
+  let cache = lastQuick.get(stores);
+  if (!cache) lastQuick.set(stores, (cache = new Map()));
   return Promise.all(
     roles.map(async (role) => {
       const db = stores[role];
+      const hit = now ? cache.get(db.file) : undefined;
+      if (hit && now && now.getTime() - hit.at >= 0 && now.getTime() - hit.at < QUICK_CHECK_REUSE_MS) {
+        const item = integrityItem(hit.result, role);
+        return { ...item, detail: `${item.detail} (as of ${new Date(hit.at).toISOString().slice(11, 19)} UTC)` };
+      }
       try {
-        return integrityItem(await runIntegrityCheck(db.file, 'quick'), role);
+        const result = await runIntegrityCheck(db.file, 'quick');
+        if (now) cache.set(db.file, { at: now.getTime(), result });
+        return integrityItem(result, role);
       } catch (err) {
         // A crashed worker must not take the rest of `health` down with it.
         return unknownItem(`integrity:${db.label}`, `${db.label} integrity`, `quick_check could not run: ${(err as Error).message}`, 'count');
@@ -87,4 +105,3 @@ export async function quickCheckItems(stores: AtlasStores): Promise<CheckItem[]>
     }),
   );
 }
-

@@ -1,7 +1,7 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { integrity, quickCheckItems } from '../../src/checks/integrity.js';
+import { integrity, QUICK_CHECK_REUSE_MS, quickCheckItems } from '../../src/checks/integrity.js';
 import { openAtlasStores, type AtlasStores } from '../../src/db/atlas-database.js';
 import { createAtlasFiles, tempDir } from '../helpers/test-deps.js';
 import { buildDatabase, corruptPages } from '../db/integrity-fixtures.js';
@@ -85,5 +85,30 @@ describe('integrity checks of the Atlas databases', () => {
       ['missing', 'crit'],
       ['missing', 'warn'],
     ]);
+  });
+});
+
+describe('quickCheckItems reuse', () => {
+  it('reuses a result younger than a minute when given the time, and says when it was taken', async () => {
+    const t = tempDir();
+    const dir = path.join(t.dir, '.shadow-atlas');
+    const files = createAtlasFiles(dir);
+    files.metrics.close();
+    files.persistence.close();
+    const stores = openAtlasStores(dir);
+    try {
+      const at = new Date('2026-11-26T12:00:00Z');
+      const first = await quickCheckItems(stores, at);
+      expect(first.every((i) => i.level === 'ok' && !i.detail.includes('as of'))).toBe(true);
+      // Corrupt the file: a reused result cannot know, a fresh check does.
+      writeFileSync(path.join(dir, 'metrics.db'), 'not a database any more '.repeat(200));
+      const reused = await quickCheckItems(stores, new Date(at.getTime() + QUICK_CHECK_REUSE_MS - 1));
+      expect(reused.find((i) => i.label.startsWith('metrics.db'))).toMatchObject({ level: 'ok', detail: expect.stringContaining('(as of 12:00:00 UTC)') });
+      const fresh = await quickCheckItems(stores, new Date(at.getTime() + QUICK_CHECK_REUSE_MS));
+      expect(fresh.find((i) => i.label.startsWith('metrics.db'))?.level).not.toBe('ok');
+    } finally {
+      stores.close();
+      t.cleanup();
+    }
   });
 });
