@@ -38,8 +38,6 @@ export interface CommandDeps {
 
 export interface OptionSpec {
   type: 'string' | 'boolean';
-  /** Shown in help: "--window 1h". */
-  hint?: string;
 }
 
 export interface CommandSpec<A = unknown> {

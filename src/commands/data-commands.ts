@@ -38,7 +38,7 @@ const jobs = defineCommand({
   summary: 'Batch jobs (jobs/*.json and persistence.db), newest first; `jobs stuck`: running jobs gone silent',
   usage: '[stuck] [--limit N] [--status S]',
   tier: 'read',
-  options: { limit: { type: 'string', hint: '--limit 10' }, status: { type: 'string', hint: '--status running' } },
+  options: { limit: { type: 'string' }, status: { type: 'string' } },
   args: jobsArgs,
   async run(args, deps) {
     const now = deps.clock();
@@ -53,7 +53,7 @@ const snapshots = defineCommand({
   summary: 'The current snapshot (age, IPFS CID) and the ones before it',
   usage: '[--limit N]',
   tier: 'read',
-  options: { limit: { type: 'string', hint: '--limit 5' } },
+  options: { limit: { type: 'string' } },
   args: z.object({ _: noPositionals, limit: limitArg(5, 50) }),
   async run(args, deps) {
     return snapshotsReport(snapshotStatus(deps.atlas.persistence, deps.clock(), args.limit), deps.config.thresholds);

@@ -70,7 +70,7 @@ const ack = defineCommand({
   summary: 'Acknowledge a firing alert: opens its incident, yours, with the initial response in the thread',
   usage: '[alert] [--impact "…"] [--eta 30m]',
   tier: 'incident',
-  options: { impact: { type: 'string', hint: '--impact "…"' }, eta: { type: 'string', hint: '--eta 30m' } },
+  options: { impact: { type: 'string' }, eta: { type: 'string' } },
   args: z
     .object({ _: words(20, 'takes one alert name'), impact: z.string().optional(), eta: z.string().optional() })
     .transform(({ _, impact, eta }) => ({ alert: _.join(' '), impact, eta })),
@@ -98,7 +98,7 @@ const declare = defineCommand({
   summary: 'Open an incident without an alert; the severity comes from the title unless --sev says',
   usage: '<title> [--sev P0|P1|P2]',
   tier: 'incident',
-  options: { sev: { type: 'string', hint: '--sev P1' } },
+  options: { sev: { type: 'string' } },
   args: z
     .object({ _: z.array(z.string()).min(1, { message: 'needs a title, e.g. `declare tiger down --sev P1`' }), sev: severityWord.optional() })
     .transform(({ _, sev }) => ({ title: _.join(' '), sev })),

@@ -18,7 +18,7 @@ export const metricCommands: CommandSpec[] = [
     summary: 'Error rate over a window, by family, with the largest error groups',
     usage: '[--window 10m]',
     tier: 'read',
-    options: { window: { type: 'string', hint: '--window 10m' } },
+    options: { window: { type: 'string' } },
     args: z.object({ _: noPositionals, window: windowArg('10m') }),
     async run(args, deps) {
       return errorTriageReport(errorTriage(deps.atlas.metrics, deps.clock(), args.window), args.window);
@@ -29,7 +29,7 @@ export const metricCommands: CommandSpec[] = [
     summary: 'Rows per metric type over a window, with avg/min/max and a trend',
     usage: '[--window 1h]',
     tier: 'read',
-    options: { window: { type: 'string', hint: '--window 1h' } },
+    options: { window: { type: 'string' } },
     args: z.object({
       _: noPositionals,
       window: windowArg('1h').refine((ms) => ms <= METRICS_MAX_WINDOW_MS, {

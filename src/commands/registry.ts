@@ -52,10 +52,6 @@ export class CommandRegistry {
     return this.byName.get(name);
   }
 
-  all(): CommandSpec[] {
-    return [...this.byName.values()];
-  }
-
   parse(argv: readonly string[]): Parsed {
     const [name = 'help', ...rest] = argv;
     const lowered = name.toLowerCase();

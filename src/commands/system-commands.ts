@@ -39,7 +39,7 @@ export const systemCommands: CommandSpec[] = [
     summary: 'SQLite integrity check of persistence.db / metrics.db (runs in the background)',
     usage: '[persistence|metrics|all] [--quick]',
     tier: 'read',
-    options: { quick: { type: 'boolean', hint: '--quick' } },
+    options: { quick: { type: 'boolean' } },
     args: integrityArgs,
     slow: true,
     async run(args, deps, actor) {
