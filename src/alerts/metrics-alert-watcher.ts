@@ -24,7 +24,7 @@ export interface PollResult {
 }
 
 const NEEDS = { alerts: ['name', 'status', 'message', 'fired_at', 'resolved_at'] } as const;
-/** One row per alert name: this bound only guards against a runaway writer. */
+/** One row per alert name: this bound only guards against a runaway writer (the newest rows are read). */
 const MAX_ROWS = 2000;
 
 const rowSchema = z.object({
@@ -47,8 +47,16 @@ const lastLogged = new WeakMap<AtlasDatabase, string>();
 
 function readRows(metrics: AtlasDatabase): { rows: MetricsAlertRow[]; skipped: number } {
   const severity = metrics.hasColumn('alerts', 'severity') ? 'severity' : 'NULL AS severity';
+  // The newest rows (a runaway writer must not hide the latest firing), taken oldest first so that
+  // ingestion, and the messages it posts, stay in the order the alerts were written.
   const raw = metrics.read((db) =>
-    db.prepare(`SELECT name, status, message, fired_at, resolved_at, ${severity} FROM alerts ORDER BY id LIMIT ?`).all(MAX_ROWS),
+    db
+      .prepare(
+        `SELECT name, status, message, fired_at, resolved_at, severity FROM (
+           SELECT id, name, status, message, fired_at, resolved_at, ${severity} FROM alerts ORDER BY id DESC LIMIT ?
+         ) ORDER BY id`,
+      )
+      .all(MAX_ROWS),
   );
   const rows: MetricsAlertRow[] = [];
   let skipped = 0;

@@ -111,6 +111,24 @@ describe('pollMetricsAlerts', () => {
     expect(getAlert(env.deps.state, 'diskspacelow')!.severity).toBe('P1');
   });
 
+  it('reads the newest 2,000 rows when there are more, oldest first', () => {
+    // 2,100 resolved rows, then one firing: the newest row must not fall off the end.
+    const many = metrics.prepare("INSERT INTO alerts (name, status, message, fired_at, resolved_at) VALUES (?, 'resolved', '', ?, ?)");
+    metrics.transaction(() => {
+      for (let i = 0; i < 2100; i++) many.run(`old_${i}`, '2026-11-20 08:00:00', '2026-11-20 09:00:00');
+    })();
+    insert('replica_down', 'firing', '2026-11-26 11:58:00');
+    insert('provider_down', 'firing', '2026-11-26 11:59:00');
+    const result = poll();
+    expect(result.rows).toBe(2000);
+    // Ingested in id order (chronological), so the newest alert is the last one posted.
+    expect(result.changes).toEqual([
+      { name: 'replica_down', action: 'new' },
+      { name: 'provider_down', action: 'new' },
+    ]);
+    expect(getAlert(env.deps.state, 'provider_down')).toMatchObject({ status: 'firing' });
+  });
+
   it('skips rows it cannot take and ingests the rest', () => {
     insert('x'.repeat(300), 'firing', '2026-11-26 11:00:00');
     insert('bad_time', 'firing', 'yesterday');
