@@ -8,10 +8,38 @@ import { findSymptom, symptomById, type RunbookKey, type Severity } from '../inc
 
 export type SeverityHint = 'critical' | 'warning';
 
+/**
+ * How the severity was decided: `matrix` (the rule table or the severity matrix's phrases),
+ * `source` (the matrix does not know the alert; the source called it critical → P1 or
+ * warning → P2), `default` (neither: P2 assumed). The alert message says which.
+ */
+export type SeverityBasis = 'default' | 'matrix' | 'source';
+
+/**
+ * The basis as stored in chatops.db `alerts.severity_known` (an INTEGER that once meant known 1 /
+ * unknown 0, so 0 and 1 keep their meaning): 0 P2 by default, 1 matrix, 2 the source's severity.
+ */
+export const SEVERITY_KNOWN_VALUES: Readonly<Record<SeverityBasis, number>> = { default: 0, matrix: 1, source: 2 };
+
+/** The `severity_known` value to store for a classification. */
+export function severityKnownColumn(cls: Pick<AlertClass, 'basis'>): number {
+  return SEVERITY_KNOWN_VALUES[cls.basis];
+}
+
+/** Reads `severity_known` back; a value this version does not know reads as the P2 default, never as a match. */
+export function severityBasisOf(severityKnown: number): SeverityBasis {
+  if (severityKnown === SEVERITY_KNOWN_VALUES.matrix) return 'matrix';
+  if (severityKnown === SEVERITY_KNOWN_VALUES.source) return 'source';
+  return 'default';
+}
+
+/** The source's own severity, used when the matrix does not know the alert. */
+const SOURCE_SEVERITY: Readonly<Record<SeverityHint, Severity>> = { critical: 'P1', warning: 'P2' };
+
 export interface AlertClass {
   severity: Severity;
-  /** False when nothing matched and P2 was assumed; the alert message says so. */
-  known: boolean;
+  /** How `severity` was decided; the alert message says so unless it is the matrix. */
+  basis: SeverityBasis;
   /** The matrix row, when the alert is one of its symptoms at that row's severity. */
   symptomId: string | null;
   runbookKey: RunbookKey | null;
@@ -102,14 +130,16 @@ function fromRule(rule: RuleClass, hint: SeverityHint | undefined): AlertClass {
   const severity = hint === 'warning' && rule.warning ? rule.warning : rule.severity;
   // A symptom is named only at its own severity: the incident code reads its escalations from it.
   const symptom = rule.symptomId ? symptomById(rule.symptomId) : undefined;
-  return { severity, known: true, symptomId: symptom && symptom.severity === severity ? symptom.id : null, runbookKey: rule.runbook };
+  return { severity, basis: 'matrix', symptomId: symptom && symptom.severity === severity ? symptom.id : null, runbookKey: rule.runbook };
 }
 
 /**
  * Severity, matrix row and runbook of an alert: the rule table by name, else the matrix's
  * phrases in the name, else in the name and message together (a whole phrase must match: a
- * stray word like "job" is not a symptom). Unknown alerts are P2 with `known: false`.
- * The hint matters only for rules the service raises at both levels (MemoryUsageHigh).
+ * stray word like "job" is not a symptom). A match decides (basis `matrix`), whatever the
+ * source says, except for rules the service raises at both levels (MemoryUsageHigh), where the
+ * hint picks the level. Without a match the source's own severity decides (critical → P1,
+ * warning → P2, basis `source`); without that either, P2 (basis `default`).
  */
 export function classifyAlert(name: string, message: string, hint?: SeverityHint): AlertClass {
   const key = ruleKey(name);
@@ -119,8 +149,9 @@ export function classifyAlert(name: string, message: string, hint?: SeverityHint
   for (const text of [words, `${words} ${message}`]) {
     const match = findSymptom(text);
     if (match?.whole) {
-      return { severity: match.symptom.severity, known: true, symptomId: match.symptom.id, runbookKey: match.symptom.runbook };
+      return { severity: match.symptom.severity, basis: 'matrix', symptomId: match.symptom.id, runbookKey: match.symptom.runbook };
     }
   }
-  return { severity: 'P2', known: false, symptomId: null, runbookKey: null };
+  if (hint) return { severity: SOURCE_SEVERITY[hint], basis: 'source', symptomId: null, runbookKey: null };
+  return { severity: 'P2', basis: 'default', symptomId: null, runbookKey: null };
 }

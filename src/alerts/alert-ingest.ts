@@ -12,7 +12,7 @@ import { enqueue } from '../slack/outbox.js';
 import { safeMrkdwn } from '../templates/block-kit.js';
 import { hhmm } from '../templates/slack-time.js';
 import { alertKey, getAlert } from './alert-store.js';
-import { classifyAlert, type AlertClass, type SeverityHint } from './alert-classify.js';
+import { classifyAlert, severityKnownColumn, type AlertClass, type SeverityHint } from './alert-classify.js';
 
 export const MAX_ALERT_NAME = 200;
 export const MAX_ALERT_MESSAGE = 3000;
@@ -152,7 +152,7 @@ function insertNew(deps: IngestDeps, report: ValidReport, key: string, now: Date
       key,
       report.name,
       cls.severity,
-      cls.known ? 1 : 0,
+      severityKnownColumn(cls),
       cls.symptomId,
       report.message,
       JSON.stringify([report.source]),
@@ -181,7 +181,7 @@ function refire(deps: IngestDeps, report: ValidReport, old: AlertRecord, now: Da
     .run(
       report.name,
       cls.severity,
-      cls.known ? 1 : 0,
+      severityKnownColumn(cls),
       cls.symptomId,
       report.message,
       JSON.stringify([report.source]),

@@ -1,5 +1,5 @@
 import type { types } from '@slack/bolt';
-import { classifyAlert } from '../alerts/alert-classify.js';
+import { classifyAlert, severityBasisOf } from '../alerts/alert-classify.js';
 import type { AlertRecord } from '../incidents/incident-types.js';
 import { SEVERITY_POLICIES } from '../incidents/severity-matrix.js';
 import { safeMrkdwn } from './block-kit.js';
@@ -11,9 +11,17 @@ type KnownBlock = types.KnownBlock;
 export const ALERT_ACK_ACTION = 'atlas_alert_ack';
 export const ALERT_HEALTH_ACTION = 'atlas_alert_health';
 
-/** "P2 (not in the severity matrix: P2 by default)" */
+/**
+ * The severity and, unless the matrix decided it, why. `severity_known` holds how it was decided
+ * (see SEVERITY_KNOWN_VALUES): 0 P2 by default, 1 the matrix or rule table, 2 the source's own
+ * severity (critical → P1, warning → P2), so the source's word can be read back from the severity.
+ * "P1", "P1 (source says critical; not in the severity matrix)", "P2 (not in the severity matrix: P2 by default)".
+ */
 export function severityText(alert: Pick<AlertRecord, 'severity' | 'severity_known'>): string {
-  return alert.severity_known ? alert.severity : `${alert.severity} (not in the severity matrix: P2 by default)`;
+  const basis = severityBasisOf(alert.severity_known);
+  if (basis === 'matrix') return alert.severity;
+  if (basis === 'source') return `${alert.severity} (source says ${alert.severity === 'P1' ? 'critical' : 'warning'}; not in the severity matrix)`;
+  return `${alert.severity} (not in the severity matrix: P2 by default)`;
 }
 
 const SOURCE_TEXT: Record<string, string> = {

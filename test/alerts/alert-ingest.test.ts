@@ -243,8 +243,8 @@ describe('ingestAlert', () => {
     expect(getAlert(env.deps.state, 'provider_down')!.incident_id).toBeNull();
   });
 
-  it('defaults an unknown alert to P2 and says so in the posted message', async () => {
-    const outcome = ingest(firing({ name: 'weird_thing', message: 'the flux capacitor is warm', severityHint: 'critical' }));
+  it('defaults an unknown alert without a severity from its source to P2 and says so in the posted message', async () => {
+    const outcome = ingest(firing({ name: 'weird_thing', message: 'the flux capacitor is warm' }));
     expect(outcome.alert).toMatchObject({ severity: 'P2', severity_known: 0, symptom_id: null, runbook_url: null });
     expect(pendingTimers(env.deps.state, { alertKey: 'weird_thing' }).map((t) => t.kind)).toEqual(['ack-reminder']);
     slack('chat.postMessage');

@@ -78,6 +78,14 @@ describe('alertMessage', () => {
     expect(contextText(m)).toContain('/atlas runbook incident-response');
   });
 
+  it("says when the severity is the source's own because the matrix does not know the alert", () => {
+    expect(severityText({ severity: 'P1', severity_known: 2 })).toBe('P1 (source says critical; not in the severity matrix)');
+    expect(severityText({ severity: 'P2', severity_known: 2 })).toBe('P2 (source says warning; not in the severity matrix)');
+    const m = alertMessage(record({ name: 'replica_lag_high', key: 'replica_lag_high', severity: 'P1', severity_known: 2, symptom_id: null }), NOW);
+    expect(firstLine(m)).toContain('*P1 · replica_lag_high*');
+    expect(contextText(m)).toContain('Severity P1 (source says critical; not in the severity matrix) · respond within 1 h');
+  });
+
   it('links a runbook URL without letting a | smuggle a label in', () => {
     const m = alertMessage(record({ runbook_url: 'https://runbooks.example/a|click-me' }), NOW);
     expect(contextText(m)).toContain('Runbook: <https://runbooks.example/a%7Cclick-me>');

@@ -111,6 +111,16 @@ describe('pollMetricsAlerts', () => {
     expect(getAlert(env.deps.state, 'diskspacelow')!.severity).toBe('P1');
   });
 
+  it("takes the severity column's value for an alert the matrix does not know", () => {
+    metrics.exec('ALTER TABLE alerts ADD COLUMN severity TEXT');
+    metrics.prepare("INSERT INTO alerts (name, status, message, fired_at, severity) VALUES ('replica_lag_high', 'firing', 'lag 40 s', '2026-11-26 11:00:00', 'critical')").run();
+    metrics.prepare("INSERT INTO alerts (name, status, message, fired_at, severity) VALUES ('queue_backlog', 'firing', 'backlog', '2026-11-26 11:00:00', NULL)").run();
+    env.deps.atlas.metrics.close();
+    poll();
+    expect(getAlert(env.deps.state, 'replica_lag_high')).toMatchObject({ severity: 'P1', severity_known: 2 });
+    expect(getAlert(env.deps.state, 'queue_backlog')).toMatchObject({ severity: 'P2', severity_known: 0 });
+  });
+
   it('reads the newest 2,000 rows when there are more, oldest first', () => {
     // 2,100 resolved rows, then one firing: the newest row must not fall off the end.
     const many = metrics.prepare("INSERT INTO alerts (name, status, message, fired_at, resolved_at) VALUES (?, 'resolved', '', ?, ?)");

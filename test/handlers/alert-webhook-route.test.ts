@@ -258,6 +258,20 @@ describe('POST /hooks/alerts', () => {
     expect(unmatched).toEqual([]);
   });
 
+  it("posts an alert the matrix does not know at its source's own severity, and says so", async () => {
+    slack('chat.postMessage');
+    slack('chat.postMessage');
+    await post(atlasAlert({ name: 'replica_lag_high', severity: 'critical', message: 'replica 2 is 40 s behind' }));
+    await post(alertmanagerBody([amAlert({ labels: { alertname: 'QueueBacklogGrowing', severity: 'warning' }, annotations: { summary: 'Queue backlog is growing' }, fingerprint: 'aaaa' })]));
+    await delivered();
+    expect(getAlert(env.deps.state, 'replica_lag_high')).toMatchObject({ severity: 'P1', severity_known: 2 });
+    expect(getAlert(env.deps.state, 'queuebackloggrowing')).toMatchObject({ severity: 'P2', severity_known: 2 });
+    const byName = (n: string) => calls.find((c) => c.body.text!.includes(n))!;
+    expect(byName('replica_lag_high').body.text).toContain('P1 replica_lag_high firing since 11:55 UTC');
+    expect(byName('replica_lag_high').body.blocks).toContain('Severity P1 (source says critical; not in the severity matrix) · respond within 1 h');
+    expect(byName('QueueBacklogGrowing').body.blocks).toContain('Severity P2 (source says warning; not in the severity matrix)');
+  });
+
   it('escapes <!channel> and other markup from the alert in what it posts', async () => {
     slack('chat.postMessage');
     await post(atlasAlert({ name: 'odd <!channel>', message: 'wake <!channel> <@U0BOSS> up' }));
