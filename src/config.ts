@@ -8,31 +8,55 @@ const channelId = z.string().regex(/^[CGD][A-Z0-9]{2,}$/, 'a Slack channel ID su
 const usergroupId = z.string().regex(/^S[A-Z0-9]{2,}$/, 'a Slack user group ID such as S012ABC3DEF');
 const httpUrl = z.url({ protocol: /^https?$/, error: 'an http(s) URL' });
 
-/** A target/alert pair from the on-call guide's dashboard table. */
-const band = (target: number, alert: number) =>
-  z
-    .object({ target: z.number().nonnegative(), alert: z.number().nonnegative() })
+const percent = z.number().min(0, 'a percentage from 0 to 100').max(100, 'a percentage from 0 to 100');
+
+/**
+ * A target/alert pair from the on-call guide's dashboard table. `worse` says which way the alert
+ * lies from the target: an inverted pair would turn warnings into pages or hide them.
+ */
+const band = (target: number, alert: number, worse: 'higher' | 'lower', unit: 'pct' | 'other' = 'other') => {
+  const value = unit === 'pct' ? percent : z.number().nonnegative();
+  return z
+    .object({ target: value, alert: value })
     .strict()
+    .refine((b) => (worse === 'higher' ? b.alert >= b.target : b.alert <= b.target), {
+      error: (iss) => {
+        const b = iss.input as { target: number; alert: number };
+        return worse === 'higher'
+          ? `alert at or above target (higher is worse; got target ${b.target}, alert ${b.alert})`
+          : `alert at or below target (lower is worse; got target ${b.target}, alert ${b.alert})`;
+      },
+    })
     .default({ target, alert });
+};
 
 export const thresholdsSchema = z
   .object({
-    proofSuccessPct: band(95, 90),
-    extractionSuccessPct: band(90, 80),
-    validationPassPct: band(90, 80),
-    providerAvailabilityPct: band(95, 95),
-    jobDurationSec: band(60, 120),
-    queryLatencyP95Sec: band(1, 5),
-    ipfsRetrievalSec: band(10, 30),
-    databaseSizeGb: band(5, 10),
-    diskUsagePct: band(80, 90),
-    activeJobs: band(5, 10),
+    proofSuccessPct: band(95, 90, 'lower', 'pct'),
+    extractionSuccessPct: band(90, 80, 'lower', 'pct'),
+    validationPassPct: band(90, 80, 'lower', 'pct'),
+    providerAvailabilityPct: band(95, 95, 'lower', 'pct'),
+    jobDurationSec: band(60, 120, 'higher'),
+    queryLatencyP95Sec: band(1, 5, 'higher'),
+    ipfsRetrievalSec: band(10, 30, 'higher'),
+    databaseSizeGb: band(5, 10, 'higher'),
+    diskUsagePct: band(80, 90, 'higher', 'pct'),
+    activeJobs: band(5, 10, 'higher'),
     stuckJobHours: z.number().positive().default(12),
     backupMaxAgeHours: z.number().positive().default(48),
     snapshotWarnAgeDays: z.number().positive().default(30),
     snapshotCritAgeDays: z.number().positive().default(90),
   })
-  .strict();
+  .strict()
+  .superRefine((t, ctx) => {
+    if (t.snapshotCritAgeDays < t.snapshotWarnAgeDays) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['snapshotCritAgeDays'],
+        message: `at least snapshotWarnAgeDays (got ${t.snapshotCritAgeDays}, below ${t.snapshotWarnAgeDays})`,
+      });
+    }
+  });
 
 export type Thresholds = z.infer<typeof thresholdsSchema>;
 
@@ -42,6 +66,75 @@ const DEFAULT_PROVIDERS = [
 ];
 
 const DEFAULT_GATEWAYS = ['https://w3s.link/ipfs/', 'https://dweb.link/ipfs/'];
+
+const TIME_ZONE_EXPECTED = 'an IANA time zone such as Europe/Berlin';
+
+/** A time zone the timers can use: Intl is what they call, so Intl decides (it throws RangeError on an unknown one). */
+const timeZone = z.string({ error: TIME_ZONE_EXPECTED }).superRefine((tz, ctx) => {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+  } catch {
+    ctx.addIssue({ code: 'custom', message: `${TIME_ZONE_EXPECTED} (got ${JSON.stringify(tz)})` });
+  }
+});
+
+const HANDOFF_EXPECTED = 'a 24-hour time HH:MM such as 09:00';
+
+/** 00:00 to 23:59; "9:30" is taken as 09:30 (the rotation builds an ISO time from it). */
+const handoffTime = z
+  .string({ error: HANDOFF_EXPECTED })
+  .trim()
+  .superRefine((t, ctx) => {
+    if (!/^([01]?\d|2[0-3]):[0-5]\d$/.test(t)) ctx.addIssue({ code: 'custom', message: `${HANDOFF_EXPECTED} (got ${JSON.stringify(t)})` });
+  })
+  .transform((t) => t.padStart(5, '0'));
+
+/** Which slot of a list of `length` holds shift `index` (as the rotation walks it). */
+const slot = (index: number, length: number) => index % length;
+
+/**
+ * The rotation as `currentOnCall` reads it. Set either nothing or at least `start` and
+ * `primary`: with only one of them, or a secondary alone, nobody would ever be on call and the
+ * bot would say "no secondary configured" while one is. On no shift may the primary also be the
+ * secondary: escalating to the secondary would page the person who has not answered.
+ */
+const rotationSchema = z
+  .object({
+    timezone: timeZone.default('UTC'),
+    handoffTime: handoffTime.default('09:00'),
+    shiftDays: z.number().int().min(1, 'a whole number of days from 1 to 365').max(365, 'a whole number of days from 1 to 365').default(7),
+    start: z.iso.date({ error: 'a date YYYY-MM-DD' }).optional(),
+    primary: z.array(userId).default([]),
+    secondary: z.array(userId).default([]),
+  })
+  .strict()
+  .superRefine((r, ctx) => {
+    if (r.primary.length === 0 && (r.start !== undefined || r.secondary.length > 0)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['primary'],
+        message: 'at least one Slack user ID when rotation.start or rotation.secondary is set (nobody would be on call)',
+      });
+      return;
+    }
+    if (r.primary.length > 0 && r.start === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['start'], message: 'a date YYYY-MM-DD (the day the first shift starts) when rotation.primary is set' });
+      return;
+    }
+    if (r.secondary.length === 0) return;
+    // The pairs repeat every lcm(primary, secondary) shifts; at most primary × secondary.
+    const period = r.primary.length * r.secondary.length;
+    for (let i = 0; i < period; i++) {
+      const who = r.primary[slot(i, r.primary.length)]!;
+      if (who === r.secondary[slot(i, r.secondary.length)]) {
+        ctx.addIssue({ code: 'custom', path: ['secondary'], message: `someone other than the primary on every shift (${who} would be both on shift ${i + 1})` });
+        return;
+      }
+    }
+  });
+
+/** Two providers whose names fold to one key would share one watchdog alert and one availability series. */
+const providerKey = (name: string) => name.trim().toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_+|_+$/g, '');
 
 /** The YAML config file (ATLAS_CONFIG). Every key is optional; unknown keys are refused. */
 export const fileConfigSchema = z
@@ -63,20 +156,19 @@ export const fileConfigSchema = z
       })
       .strict()
       .default({}),
-    rotation: z
-      .object({
-        timezone: z.string().default('UTC'),
-        handoffTime: z.string().regex(/^\d{2}:\d{2}$/, 'HH:MM').default('09:00'),
-        shiftDays: z.number().int().positive().default(7),
-        start: z.iso.date({ error: 'a date YYYY-MM-DD' }).optional(),
-        primary: z.array(userId).default([]),
-        secondary: z.array(userId).default([]),
-      })
-      .strict()
-      .optional(),
+    rotation: rotationSchema.optional(),
     providers: z
       .array(z.object({ name: z.string().min(1).max(80), url: httpUrl }).strict())
       .min(1)
+      .superRefine((list, ctx) => {
+        const seen = new Map<string, string>();
+        list.forEach((p, i) => {
+          const first = seen.get(providerKey(p.name));
+          if (first !== undefined) {
+            ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `a name no other provider has (it is the same as ${JSON.stringify(first)})` });
+          } else seen.set(providerKey(p.name), p.name);
+        });
+      })
       .default(DEFAULT_PROVIDERS),
     ipfs: z
       .object({ gateways: z.array(httpUrl).min(1).default(DEFAULT_GATEWAYS) })

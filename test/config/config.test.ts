@@ -52,6 +52,66 @@ describe('loadConfig', () => {
     }
   });
 
+  describe('keys that used to load and then break later', () => {
+    const rotation = (extra: string) => `rotation:\n  start: "2026-11-02"\n  primary: [U0123ALICE, U0123BOBBY]\n${extra}`;
+
+    it.each([
+      [rotation('  timezone: Europe/Berln\n'), 'atlas.config.yml: rotation.timezone: an IANA time zone such as Europe/Berlin (got "Europe/Berln")'],
+      [rotation('  timezone: ""\n'), 'atlas.config.yml: rotation.timezone: an IANA time zone such as Europe/Berlin (got "")'],
+      [rotation('  handoffTime: "25:99"\n'), 'atlas.config.yml: rotation.handoffTime: a 24-hour time HH:MM such as 09:00 (got "25:99")'],
+      [rotation('  handoffTime: "24:00"\n'), 'atlas.config.yml: rotation.handoffTime: a 24-hour time HH:MM such as 09:00 (got "24:00")'],
+      [rotation('  handoffTime: "09:60"\n'), 'atlas.config.yml: rotation.handoffTime: a 24-hour time HH:MM such as 09:00 (got "09:60")'],
+      [rotation('  handoffTime: 900\n'), 'atlas.config.yml: rotation.handoffTime: a 24-hour time HH:MM such as 09:00'],
+      [rotation('  shiftDays: 100000000000\n'), 'atlas.config.yml: rotation.shiftDays: a whole number of days from 1 to 365'],
+      ['rotation:\n  start: "2026-02-30"\n  primary: [U0123ALICE]\n', 'atlas.config.yml: rotation.start: a date YYYY-MM-DD'],
+      [
+        'rotation:\n  start: "2026-11-02"\n  secondary: [U0123BOBBY]\n',
+        'atlas.config.yml: rotation.primary: at least one Slack user ID when rotation.start or rotation.secondary is set (nobody would be on call)',
+      ],
+      [
+        'rotation:\n  primary: [U0123ALICE]\n',
+        'atlas.config.yml: rotation.start: a date YYYY-MM-DD (the day the first shift starts) when rotation.primary is set',
+      ],
+      [
+        'rotation:\n  start: "2026-11-02"\n  primary: [U0123ALICE, U0123BOBBY, U0123CAROL]\n  secondary: [U0123BOBBY, U0123ALICE]\n',
+        'atlas.config.yml: rotation.secondary: someone other than the primary on every shift (U0123ALICE would be both on shift 4)',
+      ],
+      [
+        'providers:\n  - { name: Census TIGER, url: "https://a.example/" }\n  - { name: census-tiger, url: "https://b.example/" }\n',
+        'atlas.config.yml: providers.1.name: a name no other provider has (it is the same as "Census TIGER")',
+      ],
+      [
+        'thresholds:\n  diskUsagePct: { target: 90, alert: 80 }\n',
+        'atlas.config.yml: thresholds.diskUsagePct: alert at or above target (higher is worse; got target 90, alert 80)',
+      ],
+      [
+        'thresholds:\n  proofSuccessPct: { target: 90, alert: 95 }\n',
+        'atlas.config.yml: thresholds.proofSuccessPct: alert at or below target (lower is worse; got target 90, alert 95)',
+      ],
+      ['thresholds:\n  diskUsagePct: { target: 80, alert: 190 }\n', 'atlas.config.yml: thresholds.diskUsagePct.alert: a percentage from 0 to 100'],
+      [
+        'thresholds:\n  snapshotWarnAgeDays: 100\n',
+        'atlas.config.yml: thresholds.snapshotCritAgeDays: at least snapshotWarnAgeDays (got 90, below 100)',
+      ],
+    ])('refuses at start: %s', (yaml, message) => {
+      const cwd = dirWith(yaml);
+      expect(() => loadConfig({}, cwd)).toThrow(ConfigError);
+      expect(() => loadConfig({}, cwd)).toThrow(message);
+    });
+
+    it('accepts the good forms of the same keys', () => {
+      const cwd = dirWith(
+        'rotation:\n  timezone: America/New_York\n  handoffTime: "9:30"\n  start: "2099-01-05"\n  primary: [U0123ALICE, U0123BOBBY]\n  secondary: [U0123BOBBY, U0123ALICE]\n' +
+          'thresholds:\n  diskUsagePct: { target: 85, alert: 85 }\n  snapshotWarnAgeDays: 10\n',
+      );
+      const config = loadConfig({}, cwd);
+      expect(config.rotation).toMatchObject({ timezone: 'America/New_York', handoffTime: '09:30', start: '2099-01-05' });
+      expect(config.thresholds.diskUsagePct).toEqual({ target: 85, alert: 85 });
+      // A rotation left empty is no rotation, and is not refused.
+      expect(loadConfig({}, dirWith('rotation:\n  timezone: Europe/Berlin\n')).rotation).toMatchObject({ primary: [], secondary: [] });
+    });
+  });
+
   it('names a bad environment variable', () => {
     const cwd = dirWith();
     expect(() => loadConfig({ PORT: 'eighty' }, cwd)).toThrow(/environment: PORT/);
