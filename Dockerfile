@@ -1,7 +1,10 @@
 # syntax=docker/dockerfile:1
-# Node 24 is the newest LTS line that better-sqlite3 12 supports (its engines stop at 25);
-# move to node:26 together with better-sqlite3 13 once the development machines run Node 22+.
-FROM node:24-bookworm-slim AS build
+# Node 22 LTS, in both stages. Not 24: better-sqlite3 12's Statement destructor trips Node 24's
+# RemoveEnvironmentCleanupHook assertion and the process aborts (SIGABRT; WiseLibs/better-sqlite3
+# #1515). Not better-sqlite3 13 either: it crashes on the Node 20 development machines.
+# CI (.ci/run) runs the tests under the machine's Node 20 and under the major named in these FROM
+# lines (keep the two stages on the same line).
+FROM node:22-bookworm-slim AS build
 WORKDIR /app
 # better-sqlite3 compiles from source when no prebuilt binary matches.
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
@@ -10,7 +13,7 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 RUN npm ci --no-audit --no-fund && npm prune --omit=dev
 
-FROM node:24-bookworm-slim
+FROM node:22-bookworm-slim
 ENV NODE_ENV=production \
     ATLAS_DATA_DIR=/data \
     ATLAS_CONFIG=/config/atlas.config.yml \
@@ -20,6 +23,9 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json manifest.yml atlas.config.example.yml ./
 # The service's data directory is mounted at /data; the bot reads it and keeps chatops.db there.
+# Owned by the unprivileged user, so that a fresh named volume (which takes the ownership of the
+# image's directory) is writable by the bot.
+RUN mkdir -p /data && chown node:node /data
 VOLUME ["/data"]
 EXPOSE 3000
 USER node
