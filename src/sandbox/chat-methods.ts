@@ -16,7 +16,7 @@ export function targetChannel(ws: Workspace, value: string | undefined): Channel
   if (!value) refuse('channel_not_found');
   const channel = ws.directory.channel(value);
   if (channel) return channel;
-  if (/^[UW]/.test(value) && ws.directory.users.has(value)) return ws.directory.openConversation([value]).channel;
+  if (/^[UW]/.test(value) && value !== ws.bot.userId && ws.directory.users.has(value)) return ws.directory.openConversation([value]).channel;
   refuse('channel_not_found');
 }
 
@@ -24,11 +24,16 @@ function assertBotIn(ws: Workspace, channel: Channel): void {
   if (!channel.members.has(ws.bot.userId)) refuse('not_in_channel');
 }
 
-/** Message metadata: { event_type, event_payload }. The refusal code is the stand-in's reading of Slack's list. */
+/**
+ * Message metadata: { event_type, event_payload }. JSON that does not parse is
+ * invalid_metadata_format (method-args.ts); the wrong shape is invalid_metadata_schema. Both codes
+ * are in Slack's chat.postMessage error list as public code quotes it; which one Slack picks for
+ * which mistake is the stand-in's reading.
+ */
 function metadataOf(value: unknown): MessageMetadata | undefined {
   if (value === undefined) return undefined;
   const parsed = z.object({ event_type: z.string().min(1), event_payload: z.record(z.string(), z.unknown()) }).safeParse(value);
-  if (!parsed.success) refuse('invalid_metadata_format');
+  if (!parsed.success) refuse('invalid_metadata_schema');
   return parsed.data;
 }
 

@@ -106,6 +106,7 @@ export const open: MethodHandler = (ws, raw) => {
   if (users.length === 0) refuse('users_list_not_supplied');
   if (users.length > 8) refuse('too_many_users');
   for (const u of users) if (!ws.directory.users.has(u)) refuse('user_not_found');
+  if (users.every((u) => u === ws.bot.userId)) refuse('cannot_dm_bot');
   const { channel, alreadyOpen } = ws.directory.openConversation(users);
   return {
     ok: true,

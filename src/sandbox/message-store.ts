@@ -150,24 +150,25 @@ export class MessageStore {
 
   /**
    * Deletes a message. A thread parent with replies stays as a tombstone ("This message was
-   * deleted."), as in Slack; a reply's parent is recounted.
+   * deleted.") until its last reply goes, as in Slack; a reply's parent is recounted.
+   * The message_deleted event carries what remains: the tombstone, or the message as it was.
    */
   delete(message: StoredMessage): void {
     const list = this.list(message.channel);
-    const isParentWithReplies = message.thread_ts === message.ts && (message.reply_count ?? 0) > 0;
-    if (isParentWithReplies) {
-      const previous = structuredClone(message);
+    if (message.thread_ts === message.ts && (message.reply_count ?? 0) > 0) {
       Object.assign(message, { subtype: 'tombstone', text: 'This message was deleted.' });
       for (const key of ['blocks', 'attachments', 'metadata', 'bot_id', 'app_id', 'edited'] as const) delete message[key];
-      this.events.emit({ type: 'message_updated', channel: message.channel, message, previous });
-    } else {
-      list.splice(list.indexOf(message), 1);
-      if (message.thread_ts !== undefined && message.thread_ts !== message.ts) {
-        const parent = this.find(message.channel, message.thread_ts);
-        if (parent) this.recountThread(parent, this.replies(parent));
-      }
+      this.events.emit({ type: 'message_deleted', channel: message.channel, ts: message.ts, message });
+      return;
     }
+    list.splice(list.indexOf(message), 1);
     this.events.emit({ type: 'message_deleted', channel: message.channel, ts: message.ts, message });
+    if (message.thread_ts === undefined || message.thread_ts === message.ts) return;
+    const parent = this.find(message.channel, message.thread_ts);
+    if (!parent) return;
+    const replies = this.replies(parent);
+    this.recountThread(parent, replies);
+    if (parent.subtype === 'tombstone' && replies.length === 0) this.delete(parent);
   }
 
   /** Top-level messages and broadcast replies, oldest first: what conversations.history lists. */

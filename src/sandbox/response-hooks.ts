@@ -153,6 +153,6 @@ export class ResponseHooks {
       ...content,
       ...(p.thread_ts ? { thread_ts: p.thread_ts } : {}),
       responseUrlId: hook.id,
-    } as Parameters<MessageStore['postEphemeral']>[0]);
+    });
   }
 }

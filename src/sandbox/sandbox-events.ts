@@ -6,6 +6,7 @@ import type { StoredView } from './view-store.js';
 export type SandboxEvent =
   | { type: 'message_posted'; channel: string; message: StoredMessage }
   | { type: 'message_updated'; channel: string; message: StoredMessage; previous: StoredMessage }
+  /** `message` is what remains: a tombstone when a thread parent with replies was deleted. */
   | { type: 'message_deleted'; channel: string; ts: string; message: StoredMessage }
   | { type: 'ephemeral_posted'; channel: string; user: string; message: EphemeralMessage }
   | { type: 'ephemeral_updated'; channel: string; user: string; message: EphemeralMessage }

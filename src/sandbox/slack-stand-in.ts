@@ -40,7 +40,17 @@ export interface SlackStandIn {
 
 /**
  * A local stand-in for Slack's Web API: answers what Slack answers, refuses what Slack refuses,
- * with Slack's error codes. Point a WebClient at `apiUrl`.
+ * with Slack's error codes. Point a WebClient (or the bot, through SLACK_API_URL) at `apiUrl`:
+ *
+ *   const slack = await startSlackStandIn({ clock });
+ *   const client = new webApi.WebClient(slack.token, { slackApiUrl: slack.apiUrl, retryConfig: { retries: 0 } });
+ *   slack.faults.inject({ method: 'chat.postMessage', kind: 'ratelimit', retryAfter: 7 });
+ *   …
+ *   expect(slack.workspace.messages('C0INCIDENT')).toHaveLength(1);
+ *   await slack.close();
+ *
+ * Layers: Workspace (state; no HTTP) ← method handlers (chat-, conversation-, directory-,
+ * view-methods.ts, via method-table.ts) ← http-server.ts (routing, faults, the calls log).
  */
 export async function startSlackStandIn(options: SlackStandInOptions = {}): Promise<SlackStandIn> {
   const workspace = new Workspace({

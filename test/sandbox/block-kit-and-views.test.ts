@@ -151,6 +151,7 @@ describe('Slack stand-in: views', () => {
     await expect(ctx.client.views.open({ trigger_id: justInTime, view: modal() as never })).resolves.toMatchObject({ ok: true });
 
     expect((await refusal(ctx.client.views.open({ trigger_id: '1.2.3', view: modal() as never }))).error).toBe('invalid_trigger_id');
+    expect((await refusal(ctx.client.views.open({ view: modal() } as never))).error).toBe('invalid_arguments');
   });
 
   it('refuses a bad view with invalid_arguments and Slack-style messages, without spending the trigger', async () => {

@@ -102,7 +102,7 @@ describe('Slack stand-in: chat methods', () => {
     expect((await refusal(c.chat.update({ channel: HANDOFF, ts: mine.ts as string, text: 'x' }))).error).toBe('message_not_found');
   });
 
-  it('deletes its messages; a parent with replies stays as a tombstone and a deleted reply is uncounted', async () => {
+  it('deletes its messages; a parent with replies stays as a tombstone until its last reply goes', async () => {
     const parent = await ctx.client.chat.postMessage({ channel: INCIDENTS, text: 'parent' });
     const reply = await ctx.client.chat.postMessage({ channel: INCIDENTS, text: 'reply', thread_ts: parent.ts as string });
     const lone = await ctx.client.chat.postMessage({ channel: INCIDENTS, text: 'lone' });
@@ -110,7 +110,22 @@ describe('Slack stand-in: chat methods', () => {
     await ctx.client.chat.delete({ channel: INCIDENTS, ts: parent.ts as string });
     expect(ctx.standIn.workspace.messages(INCIDENTS)).toEqual([expect.objectContaining({ subtype: 'tombstone', reply_count: 1 })]);
     await ctx.client.chat.delete({ channel: INCIDENTS, ts: reply.ts as string });
-    expect(ctx.standIn.workspace.messages(INCIDENTS)[0]?.reply_count).toBeUndefined();
+    expect(ctx.standIn.workspace.messages(INCIDENTS)).toEqual([]);
+  });
+
+  it('recounts a thread when a reply is deleted', async () => {
+    const parent = await ctx.client.chat.postMessage({ channel: INCIDENTS, text: 'parent' });
+    const first = await ctx.client.chat.postMessage({ channel: INCIDENTS, text: 'one', thread_ts: parent.ts as string });
+    const second = await ctx.client.chat.postMessage({ channel: INCIDENTS, text: 'two', thread_ts: parent.ts as string });
+    await ctx.client.chat.delete({ channel: INCIDENTS, ts: second.ts as string });
+    expect(ctx.standIn.workspace.messages(INCIDENTS)[0]).toMatchObject({ reply_count: 1, latest_reply: first.ts });
+    await ctx.client.chat.delete({ channel: INCIDENTS, ts: first.ts as string });
+    expect(ctx.standIn.workspace.messages(INCIDENTS)[0]).not.toHaveProperty('reply_count');
+  });
+
+  it('refuses message metadata without event_type and event_payload', async () => {
+    const answer = await refusal(ctx.client.chat.postMessage({ channel: INCIDENTS, text: 'x', metadata: { event_type: 'atlas_outbox' } as never }));
+    expect(answer.error).toBe('invalid_metadata_schema');
   });
 
   it('posts ephemeral messages only to members of the channel', async () => {
