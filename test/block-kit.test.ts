@@ -1,5 +1,13 @@
+import { allowEveryone } from './helpers/authorizers.js';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { Actor } from '../src/commands/command-spec.js';
+import { ALL_COMMANDS } from '../src/commands/index.js';
+import { CommandRegistry } from '../src/commands/registry.js';
+import { generateAtlasData } from '../src/demo/generate-atlas-data.js';
+import { renderPlainText } from '../src/templates/plain-text.js';
 import type { Report, ReportLevel } from '../src/templates/report.js';
+import { tempDir, testDeps, TEST_NOW } from './helpers/test-deps.js';
 import {
   assertBlockKitLimits,
   blockKitLimitProblems,
@@ -143,6 +151,51 @@ describe('renderBlocks', () => {
     expect((msg.blocks.at(-1) as AnyBlock).type).toBe('actions');
   });
 
+  it('never cuts a cell: long text wraps at spaces inside its column, and an id stays whole', () => {
+    const id = 'job-mz3k2a1-1a2b3c4d';
+    const cid = 'bafybeiven4eisgfh7nf7iqckupufspbjlu7n4cz6zqsy6p3cavv67jxcsl';
+    const detail = `running without an update for 12 h or more: ${id} (14 h); a suspicion: is the orchestrator alive? has updatedAt moved?`;
+    const msg = renderBlocks(
+      report({
+        sections: [
+          {
+            table: {
+              columns: ['', 'check', 'value', 'detail'],
+              rows: [
+                ['WARN', 'Stuck jobs', '1', detail],
+                ['CRIT', 'Current snapshot', '', `${cid} is not pinned on any gateway we asked, after three tries`],
+              ],
+            },
+          },
+        ],
+      }),
+    );
+    const text = sectionTexts(msg.blocks)[1] ?? '';
+    expect(text).not.toContain('…');
+    expect(text).toContain(id);
+    expect(text).toContain(cid);
+    const lines = text.split('\n').slice(3, -1);
+    expect(lines.length).toBeGreaterThan(2); // the details wrapped
+    // The detail column starts at the same place on every line of the table, continuation lines included.
+    const detailAt = lines[0]!.indexOf('running');
+    expect(detailAt).toBeGreaterThan(0);
+    for (const line of lines.slice(1)) expect(line.slice(0, detailAt).trim() === '' || /^(WARN|CRIT)/.test(line)).toBe(true);
+    // Every word of the detail is there, in order, and no line is wider than the table is meant to be.
+    const shown = lines.map((l) => l.slice(detailAt).trim()).join(' ');
+    expect(shown).toContain(detail);
+    for (const line of lines) expect(line.length).toBeLessThanOrEqual(Math.max(120, detailAt + cid.length + 2));
+  });
+
+  it('cuts a long headline or line between words, never inside an id', () => {
+    const id = 'job-mz3k2a1-1a2b3c4d';
+    const long = `${'word '.repeat(197)}${id} and more`;
+    const msg = renderBlocks(report({ headline: long, sections: [{ lines: [`${'word '.repeat(397)}${id} and more`] }] }));
+    for (const t of [msg.text, ...sectionTexts(msg.blocks)]) {
+      expect(t).toContain('…');
+      expect(t).not.toMatch(/job-[a-z0-9-]*…/);
+    }
+  });
+
   it('cuts a 10,000-character line with an ellipsis and keeps the message within limits', () => {
     const msg = renderBlocks(report({ sections: [{ lines: ['x'.repeat(10_000), 'after'] }] }));
     assertBlockKitLimits('message', msg.blocks);
@@ -190,6 +243,50 @@ describe('renderBlocks', () => {
     const msg = renderBlocks(report({ headline: '', sections: [{ title: '', lines: ['', ''] }, { lines: [] }], footer: '' }));
     assertBlockKitLimits('message', msg.blocks);
     expect(msg.text).toContain('(no answer)');
+  });
+});
+
+describe('identifiers in Slack answers over the demo data', () => {
+  /** Job ids, UUIDs (snapshots), IPFS CIDs, merkle roots and incident ids. */
+  const ID = /job-[a-z0-9]+-[0-9a-f]+|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|bafy[a-z2-7]{20,}|Qm[1-9A-HJ-NP-Za-km-z]{44}|0x[0-9a-f]{64}|INC-[0-9]+-[0-9]+/g;
+  const whole = (text: string, id: string) => new RegExp(`(?<![A-Za-z0-9-])${id}(?![A-Za-z0-9-])`).test(text);
+
+  it('shows every id of the terminal answer whole in the Slack blocks: health, jobs, snapshots, incidents', async () => {
+    const t = tempDir();
+    try {
+      const dataDir = path.join(t.dir, '.shadow-atlas');
+      const facts = generateAtlasData(dataDir, { now: new Date(TEST_NOW), days: 2, seed: 42, scenario: 'demo' }).scenarioFacts;
+      // Providers and IPFS gateways answer; what matters here is the data.
+      const env = testDeps(dataDir, { fetch: (async () => new Response('ok', { status: 200 })) as typeof fetch });
+      try {
+        const registry = new CommandRegistry([...ALL_COMMANDS], allowEveryone);
+        const actor: Actor = { source: 'cli', userId: 'U0ONCALL1' };
+        const title = 'Census TIGER outage: job job-mz3k2a1-1a2b3c4d stuck, extraction failing in every state since 09:00 and retries exhausted';
+        await registry.run(['declare', title], actor, env.deps);
+        const seen = new Set<string>();
+        for (const argv of [['health'], ['jobs'], ['jobs', 'stuck'], ['snapshots'], ['incidents']]) {
+          const result = await registry.run(argv, actor, env.deps);
+          const answer = (result as { report?: Report }).report;
+          expect(answer, argv.join(' ')).toBeDefined();
+          const terminal = renderPlainText(answer!);
+          const slack = texts(renderBlocks(answer!).blocks).join('\n');
+          const ids = [...new Set(terminal.match(ID) ?? [])];
+          expect(ids.length, argv.join(' ')).toBeGreaterThan(0);
+          for (const id of ids) {
+            expect(whole(slack, id), `${argv.join(' ')}: ${id} in\n${slack}`).toBe(true);
+            seen.add(id);
+          }
+        }
+        // The planted stuck job, a snapshot CID and the id inside the incident title were among them.
+        expect(seen).toContain(facts.stuckJobId);
+        expect(seen).toContain('job-mz3k2a1-1a2b3c4d');
+        expect([...seen].some((id) => id.startsWith('bafy'))).toBe(true);
+      } finally {
+        env.close();
+      }
+    } finally {
+      t.cleanup();
+    }
   });
 });
 

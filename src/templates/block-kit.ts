@@ -1,4 +1,5 @@
 import type { types } from '@slack/bolt';
+import { clipText, WORD_MAX } from './clip-text.js';
 import type { Report, ReportLevel, ReportSection, ReportTable } from './report.js';
 
 type KnownBlock = types.KnownBlock;
@@ -45,8 +46,12 @@ const HEADLINE_MAX = 1000;
 const TITLE_MAX = 200;
 const LINE_MAX = 2000;
 const FOOTER_MAX = 1000;
-const CELL_MAX = 60;
-const ROW_MAX = 1000;
+/** Tables wrap their wordy columns to stay this wide; columns of ids wider than it stay whole. */
+const TABLE_WIDTH = 120;
+/** A wordy column is not wrapped narrower than this. */
+const WRAP_MIN = 30;
+/** Text in one cell, cut between words past this: a row is not an essay, and must fit a block. */
+const CELL_TEXT_MAX = 500;
 /** No message can show more rows than this, so column widths are measured over them only. */
 const ROWS_MEASURED = 300;
 /** Room kept at the end of a block for "… N more rows". */
@@ -79,10 +84,18 @@ function clean(text: string): string {
   return text.replace(INVISIBLE_CONTROLS, '').replace(/\t/g, '  ');
 }
 
-/** Cuts an escaped string to `max` characters without splitting an entity or a surrogate pair. */
+/**
+ * Cuts an escaped string to `max` characters without splitting an entity or a surrogate pair,
+ * and between words when a space is near the end: an id, a name or a CID is never cut in two.
+ */
 function cutEscaped(escaped: string, max: number): string {
   if (escaped.length <= max) return escaped;
   let cut = escaped.slice(0, Math.max(0, max - 1));
+  if (!/\s/.test(escaped[cut.length] ?? ' ')) {
+    const space = /\s\S*$/.exec(cut);
+    if (space && space.index > 0 && space.index >= cut.length - WORD_MAX) cut = cut.slice(0, space.index);
+  }
+  cut = cut.trimEnd();
   const amp = cut.lastIndexOf('&');
   if (amp !== -1 && amp >= cut.length - 4 && !cut.slice(amp).includes(';')) cut = cut.slice(0, amp);
   if (/[\uD800-\uDBFF]$/.test(cut)) cut = cut.slice(0, -1);
@@ -209,12 +222,57 @@ function lineBlocks(title: string | null, lines: readonly string[], budget: Budg
   return { blocks, omitted };
 }
 
-/** A table cell on one line, at most CELL_MAX characters, safe inside a code fence. */
+/**
+ * A table cell as one line of text, safe inside a code fence. Never cut below CELL_TEXT_MAX: ids,
+ * names and CIDs are shown whole, and wordy text wraps inside its column instead (`wrapCell`).
+ */
 function cell(text: string | undefined): string {
   const flat = clean(text ?? '')
     .replace(/[\r\n]+/g, ' ')
-    .replace(/`/g, "'");
-  return flat.length > CELL_MAX ? `${flat.slice(0, CELL_MAX - 1).replace(/[\uD800-\uDBFF]$/, '')}…` : flat;
+    .replace(/`/g, "'")
+    .trim();
+  return clipText(flat, CELL_TEXT_MAX);
+}
+
+const WORD_PIECES = new RegExp(`.{1,${WORD_MAX}}`, 'gu');
+
+/** The words of a cell; a word longer than any id is split so that it can wrap (nothing is lost). */
+function words(text: string): string[] {
+  return text.split(/ +/).flatMap((w) => (w.length <= WORD_MAX ? [w] : (w.match(WORD_PIECES) ?? [])));
+}
+
+/** A cell's lines at `width`, breaking only between words; a word wider than `width` gets a line of its own. */
+function wrapCell(text: string, width: number): string[] {
+  if (text.length <= width) return [text];
+  const lines: string[] = [];
+  let line = '';
+  for (const word of words(text)) {
+    if (line === '') line = word;
+    else if (line.length + 1 + word.length <= width) line += ` ${word}`;
+    else {
+      lines.push(line);
+      line = word;
+    }
+  }
+  lines.push(line);
+  return lines;
+}
+
+/**
+ * Column widths: every column as wide as its text when the table fits TABLE_WIDTH; otherwise
+ * the widest columns are narrowed to one shared cap (not below WRAP_MIN, their header or their
+ * longest word), so wordy columns wrap and columns of ids keep their width.
+ */
+function columnWidths(columns: readonly string[], rows: readonly string[][]): number[] {
+  const natural = columns.map((c, i) => Math.max(c.length, ...rows.map((r) => r[i]?.length ?? 0)));
+  const floor = columns.map((c, i) => Math.max(c.length, ...rows.flatMap((r) => words(r[i] ?? '').map((w) => w.length))));
+  const gaps = 2 * Math.max(0, columns.length - 1);
+  const at = (cap: number) => natural.map((n, i) => Math.min(n, Math.max(floor[i] ?? 0, cap)));
+  const total = (widths: number[]) => widths.reduce((a, b) => a + b, gaps);
+  if (total(natural) <= TABLE_WIDTH) return natural;
+  let cap = Math.max(...natural);
+  while (cap > WRAP_MIN && total(at(cap)) > TABLE_WIDTH) cap -= 1;
+  return at(cap);
 }
 
 function padRow(cells: readonly string[], widths: readonly number[]): string {
@@ -222,16 +280,23 @@ function padRow(cells: readonly string[], widths: readonly number[]): string {
     .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
     .join('  ')
     .trimEnd();
-  return escapeMrkdwn(line.length > ROW_MAX ? `${line.slice(0, ROW_MAX - 1)}…` : line);
+  return escapeMrkdwn(line);
 }
 
-/** A table as monospace code blocks with padded columns, split across blocks when long. */
+/** A row on as many lines as its tallest wrapped cell; continuation lines leave the other columns blank. */
+function rowLines(cells: readonly string[], widths: readonly number[]): string {
+  const wrapped = widths.map((w, i) => wrapCell(cells[i] ?? '', w));
+  const height = Math.max(1, ...wrapped.map((l) => l.length));
+  return Array.from({ length: height }, (_, line) => padRow(wrapped.map((l) => l[line] ?? ''), widths)).join('\n');
+}
+
+/** A table as monospace code blocks with padded columns, split across blocks (between rows) when long. */
 function tableBlocks(title: string | null, table: ReportTable, budget: Budget): { blocks: SectionBlock[]; omitted: number } {
   const columns = table.columns.map((c) => cell(c));
   const measured = table.rows.slice(0, ROWS_MEASURED).map((row) => columns.map((_, i) => cell(row[i])));
-  const widths = columns.map((c, i) => Math.max(c.length, ...measured.map((r) => r[i]?.length ?? 0)));
+  const widths = columnWidths(columns, measured);
   const head = `${padRow(columns, widths)}\n${escapeMrkdwn(widths.map((w) => '-'.repeat(w)).join('  '))}`;
-  const rows = measured.map((r) => padRow(r, widths));
+  const rows = measured.map((r) => rowLines(r, widths));
   const fence = '\n```';
   const blocks: SectionBlock[] = [];
   let shown = 0;

@@ -1,6 +1,7 @@
 import type { CheckItem } from '../checks/check-item.js';
 import type { HealthResult } from '../checks/health.js';
 import { formatDuration } from '../time/atlas-time.js';
+import { clipText } from './clip-text.js';
 import { checkItemsTable, countByLevel, formatValue, sortWorstFirst } from './check-items-report.js';
 import type { Report, ReportLevel, ReportSection } from './report.js';
 
@@ -13,7 +14,7 @@ function plural(n: number, word: string): string {
 /** "Census TIGER availability 16.7 % (alert < 95 %)" for threshold items, else the detail. */
 function describeWorst(item: CheckItem): string {
   const text = item.alert && item.value !== null ? `${item.label} ${formatValue(item)} (alert ${item.alert})` : `${item.label}: ${item.detail}`;
-  return text.length > 160 ? `${text.slice(0, 159)}…` : text;
+  return clipText(text, 160);
 }
 
 /** `health`: the verdict first, then what needs attention, worst first. */

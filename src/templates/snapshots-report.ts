@@ -3,11 +3,6 @@ import { snapshotItemsFrom, type SnapshotRow, type SnapshotStatus } from '../che
 import { formatDuration } from '../time/atlas-time.js';
 import { worstLevel, type Report, type ReportSection } from './report.js';
 
-/** CIDs are ~59 characters; the headline keeps the start, the sections the whole. */
-function shortCid(cid: string): string {
-  return cid.length > 16 ? `${cid.slice(0, 14)}…` : cid;
-}
-
 function age(row: SnapshotRow): string {
   return row.ageMs === null ? `? (created_at ${row.createdAt ?? 'NULL'})` : formatDuration(row.ageMs);
 }
@@ -58,7 +53,8 @@ export function snapshotsReport(
             : '';
     const ageText = current.ageMs === null ? 'of unknown age' : `${formatDuration(current.ageMs)} old${old}`;
     headline = current.ipfsCid
-      ? `current snapshot ${current.id} is ${ageText}, CID ${shortCid(current.ipfsCid)}`
+      ? // The whole CID (about 59 characters): someone will copy it from here.
+        `current snapshot ${current.id} is ${ageText}, CID ${current.ipfsCid}`
       : `current snapshot ${current.id} is ${ageText} but has NO IPFS CID`;
   }
   const sections: ReportSection[] = [];

@@ -134,7 +134,7 @@ describe('snapshotHealthItems and snapshotsReport', () => {
     ]);
     const report = snapshotsReport(snapshotStatus(atlas, NOW, 5), thresholds());
     expect(report.level).toBe('ok');
-    expect(report.headline).toBe('current snapshot snap-fresh is 3 d old, CID bafybeigdyrzt5…');
+    expect(report.headline).toBe('current snapshot snap-fresh is 3 d old, CID bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi');
     expect(report.sections[0]?.lines).toContain('IPFS CID: bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi');
   });
 
