@@ -1,22 +1,10 @@
-import path from 'node:path';
-import { webApi } from '@slack/bolt';
-import nock from 'nock';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AlertReportError, ingestAlert, MAX_ALERT_MESSAGE, type AlertReport } from '../../src/alerts/alert-ingest.js';
-import { getAlert } from '../../src/alerts/alert-store.js';
-import { createIncident, timeline } from '../../src/incidents/incident-store.js';
-import { pendingTimers } from '../../src/incidents/timer-plan.js';
-import { slackPoster } from '../../src/slack/slack-poster.js';
-import { tempDir, TEST_NOW, testDeps } from '../helpers/test-deps.js';
-
-const SLACK = 'https://slack.com';
-const CHANNEL = 'C0INCIDENT';
-const MIN = 60_000;
-
-interface Call {
-  method: string;
-  body: Record<string, string>;
-}
+import { acknowledgeAlert } from '../../src/incidents/acknowledge.js';
+import { resolveIncident } from '../../src/incidents/resolution.js';
+import { ALERT_ACK_ACTION } from '../../src/templates/incident-buttons.js';
+import { blockText, CHANNEL, MIN, openIncidentEnv, type IncidentEnv } from '../helpers/incident-env.js';
+import { TEST_NOW } from '../helpers/test-deps.js';
 
 const firing = (over: Partial<AlertReport> = {}): AlertReport => ({
   name: 'provider_down',
@@ -26,43 +14,18 @@ const firing = (over: Partial<AlertReport> = {}): AlertReport => ({
   ...over,
 });
 
+let ie: IncidentEnv;
+beforeEach(() => {
+  ie = openIncidentEnv({ channels: { incidents: CHANNEL }, runbooks: { 'upstream-failure': 'https://runbooks.example/upstream' } });
+});
+afterEach(() => ie.close());
+
+const deps = () => ie.env.deps;
+const ingest = (report: AlertReport) => ingestAlert(deps(), report);
+const alertTimers = (key: string) => deps().state.timers.pending({ alertKey: key });
+const calls = (method: string) => ie.harness!.slack.workspace.calls(method);
+
 describe('ingestAlert', () => {
-  let env: ReturnType<typeof testDeps>;
-  let cleanup: () => void;
-  let calls: Call[];
-  let ts = 5000;
-
-  beforeAll(() => nock.disableNetConnect());
-  afterAll(() => nock.enableNetConnect());
-  beforeEach(() => {
-    const t = tempDir();
-    cleanup = t.cleanup;
-    env = testDeps(path.join(t.dir, '.shadow-atlas'), {
-      file: { channels: { incidents: CHANNEL }, runbooks: { 'upstream-failure': 'https://runbooks.example/upstream' } },
-    });
-    env.deps.outbox.attach(slackPoster(new webApi.WebClient('xoxb-test', { retryConfig: { retries: 0 } })));
-    calls = [];
-  });
-  afterEach(() => {
-    nock.cleanAll();
-    env.close();
-    cleanup();
-  });
-
-  function slack(method: 'chat.postMessage' | 'chat.update', times = 1) {
-    return nock(SLACK)
-      .post(`/api/${method}`)
-      .times(times)
-      .reply(200, (_uri, body) => {
-        const parsed = Object.fromEntries(new URLSearchParams(body as string)) as Record<string, string>;
-        calls.push({ method, body: parsed });
-        return { ok: true, channel: parsed.channel, ts: parsed.ts ?? `${++ts}.000100` };
-      });
-  }
-
-  const ingest = (report: AlertReport) => ingestAlert(env.deps, report);
-  const blocksText = (call: Call) => call.body.blocks ?? '';
-
   it('posts a new firing alert once, with its severity, runbook and reminders planned from now', async () => {
     const outcome = ingest(firing({ firedAt: new Date(Date.parse(TEST_NOW) - 3 * MIN) }));
     expect(outcome.action).toBe('new');
@@ -77,26 +40,24 @@ describe('ingestAlert', () => {
       fire_count: 1,
       sources: '["atlas-webhook"]',
     });
-    const timers = pendingTimers(env.deps.state, { alertKey: 'provider_down' });
-    expect(timers.map((t) => [t.kind, t.due_at])).toEqual([
+    expect(alertTimers('provider_down').map((t) => [t.kind, t.due_at])).toEqual([
       ['ack-reminder', '2026-11-26T12:05:00.000Z'],
       ['ack-secondary', '2026-11-26T14:00:00.000Z'],
     ]);
 
-    slack('chat.postMessage');
-    await env.deps.outbox.flush();
-    expect(calls).toHaveLength(1);
-    expect(calls[0]!.body.channel).toBe(CHANNEL);
-    expect(calls[0]!.body.text).toContain('P1 provider_down firing since 11:57 UTC');
-    expect(blocksText(calls[0]!)).toContain('Provider Census TIGER availability 40%');
-    expect(blocksText(calls[0]!)).toContain('https://runbooks.example/upstream');
-    expect(getAlert(env.deps.state, 'provider_down')!.message_ts).toBe(`${ts}.000100`);
+    await ie.deliver();
+    expect(ie.channel()).toHaveLength(1);
+    const posted = ie.channel()[0]!;
+    expect(posted.text).toContain('P1 provider_down firing since 11:57 UTC');
+    expect(blockText(posted)).toContain('Provider Census TIGER availability 40%');
+    expect(blockText(posted)).toContain('https://runbooks.example/upstream');
+    expect(blockText(posted)).toContain(ALERT_ACK_ACTION);
+    expect(deps().state.slackMessages.get('alert:provider_down:1')).toEqual({ channel: CHANNEL, ts: posted.ts });
   });
 
   it('treats the same alert from any source, in any case, as a duplicate: no second post, sources merged', async () => {
     ingest(firing());
-    slack('chat.postMessage');
-    await env.deps.outbox.flush();
+    await ie.deliver();
 
     const again = ingest(firing({ name: 'Provider_Down', source: 'alertmanager', fingerprint: 'fp-1' }));
     const third = ingest(firing({ source: 'alertmanager', fingerprint: 'fp-2' }));
@@ -104,80 +65,88 @@ describe('ingestAlert', () => {
     expect(third.action).toBe('duplicate');
     expect(JSON.parse(third.alert!.sources)).toEqual(['atlas-webhook', 'alertmanager']);
     expect(JSON.parse(third.alert!.fingerprints)).toEqual(['fp-1', 'fp-2']);
-    expect(env.deps.outbox.pending()).toBe(0);
-    expect(pendingTimers(env.deps.state, { alertKey: 'provider_down' })).toHaveLength(2);
-    await env.deps.outbox.flush();
-    expect(calls).toHaveLength(1);
+    expect(deps().state.outbox.pendingCount()).toBe(0);
+    expect(alertTimers('provider_down')).toHaveLength(2);
+    await ie.deliver();
+    expect(calls('chat.postMessage')).toHaveLength(1);
+    expect(calls('chat.update')).toHaveLength(0);
   });
 
   it('resolves: updates the posted message in place, cancels the reminders, ignores repeats', async () => {
     ingest(firing());
-    slack('chat.postMessage');
-    await env.deps.outbox.flush();
-    const posted = getAlert(env.deps.state, 'provider_down')!;
+    await ie.deliver();
+    const posted = ie.channel()[0]!;
 
-    env.clock.advance(20 * MIN);
+    ie.env.clock.advance(20 * MIN);
     const resolved = ingest({ ...firing(), status: 'resolved' });
     expect(resolved.action).toBe('resolved');
     expect(resolved.alert).toMatchObject({ status: 'resolved', resolved_at: '2026-11-26T12:20:00.000Z' });
-    expect(pendingTimers(env.deps.state, { alertKey: 'provider_down' })).toEqual([]);
+    expect(alertTimers('provider_down')).toEqual([]);
     expect(ingest({ ...firing(), status: 'resolved' }).action).toBe('already-resolved');
 
-    slack('chat.update');
-    await env.deps.outbox.flush();
-    expect(calls.map((c) => c.method)).toEqual(['chat.postMessage', 'chat.update']);
-    expect(calls[1]!.body.ts).toBe(posted.message_ts);
-    expect(calls[1]!.body.text).toContain('resolved at 12:20 UTC after 20 min');
-    expect(blocksText(calls[1]!)).not.toContain('atlas_alert_ack');
+    await ie.deliver();
+    expect(calls('chat.postMessage')).toHaveLength(1);
+    expect(calls('chat.update')).toHaveLength(1);
+    expect(ie.channel()).toHaveLength(1);
+    const edited = ie.channel()[0]!;
+    expect(edited.ts).toBe(posted.ts);
+    expect(edited.text).toContain('resolved at 12:20 UTC after 20 min');
+    expect(blockText(edited)).not.toContain(ALERT_ACK_ACTION);
+    // Nobody acknowledged it: there is no thread to tell.
+    expect(ie.thread('alert:provider_down:1')).toEqual([]);
   });
 
   it('says unknown-resolved for a resolution of an alert it never saw, and posts nothing', () => {
     const outcome = ingest({ ...firing({ name: 'never_seen' }), status: 'resolved' });
     expect(outcome).toEqual({ action: 'unknown-resolved', alert: null });
-    expect(getAlert(env.deps.state, 'never_seen')).toBeNull();
-    expect(env.deps.outbox.pending()).toBe(0);
+    expect(deps().state.alerts.get('never_seen')).toBeNull();
+    expect(deps().state.outbox.pendingCount()).toBe(0);
   });
 
   it('keeps a resolution time between firing and now', () => {
     ingest(firing());
-    env.clock.advance(10 * MIN);
+    ie.env.clock.advance(10 * MIN);
     const before = ingest({ ...firing(), status: 'resolved', resolvedAt: new Date(Date.parse(TEST_NOW) - 60 * MIN) });
     expect(before.alert!.resolved_at).toBe('2026-11-26T12:10:00.000Z');
+    ingest(firing({ name: 'later' }));
+    ie.env.clock.advance(MIN);
+    const future = ingest({ ...firing({ name: 'later' }), status: 'resolved', resolvedAt: new Date(Date.parse(TEST_NOW) + 60 * MIN) });
+    expect(future.alert!.resolved_at).toBe('2026-11-26T12:11:00.000Z');
   });
 
-  it('posts a re-fire after a resolution as a new message, once, with fresh reminders', async () => {
+  it('posts a re-fire after a resolution as a new message, once, with fresh reminders; the old message keeps how it ended', async () => {
     ingest(firing());
-    slack('chat.postMessage');
-    await env.deps.outbox.flush();
-    env.clock.advance(10 * MIN);
+    await ie.deliver();
+    ie.env.clock.advance(10 * MIN);
     ingest({ ...firing(), status: 'resolved' });
-    slack('chat.update');
-    await env.deps.outbox.flush();
+    await ie.deliver();
 
-    env.clock.advance(30 * MIN);
+    ie.env.clock.advance(30 * MIN);
     const again = ingest(firing({ message: 'Provider Census TIGER availability 10%', source: 'metrics-db' }));
     expect(again.action).toBe('refired');
     expect(again.alert).toMatchObject({
       status: 'firing',
       fire_count: 2,
-      message_ts: null,
-      channel_id: null,
       resolved_at: null,
+      incident_id: null,
       fired_at: '2026-11-26T12:40:00.000Z',
       sources: '["metrics-db"]',
     });
-    expect(pendingTimers(env.deps.state, { alertKey: 'provider_down' }).map((t) => [t.kind, t.due_at])).toEqual([
+    expect(alertTimers('provider_down').map((t) => [t.kind, t.due_at])).toEqual([
       ['ack-reminder', '2026-11-26T12:45:00.000Z'],
       ['ack-secondary', '2026-11-26T14:40:00.000Z'],
     ]);
     expect(ingest(firing()).action).toBe('duplicate');
 
-    slack('chat.postMessage');
-    await env.deps.outbox.flush();
-    expect(calls.map((c) => c.method)).toEqual(['chat.postMessage', 'chat.update', 'chat.postMessage']);
-    expect(calls[2]!.body.ts).toBeUndefined();
-    expect(blocksText(calls[2]!)).toContain('Fired 2 times');
-    expect(blocksText(calls[2]!)).toContain('availability 10%');
+    await ie.deliver();
+    expect(calls('chat.postMessage')).toHaveLength(2);
+    expect(calls('chat.update')).toHaveLength(1);
+    const [first, second] = ie.channel();
+    expect(ie.anchored('alert:provider_down:2')!.ts).toBe(second!.ts);
+    expect(blockText(second)).toContain('Fired 2 times');
+    expect(blockText(second)).toContain('availability 10%');
+    expect(blockText(second)).toContain(ALERT_ACK_ACTION);
+    expect(first!.text).toContain('resolved at 12:10 UTC after 10 min');
   });
 
   it('does not re-fire a metrics.db firing it has already seen resolved (same fired_at)', () => {
@@ -192,82 +161,81 @@ describe('ingestAlert', () => {
 
   it('notes a resolution in the incident thread and on its timeline; the card shows the alert resolved', async () => {
     ingest(firing());
-    slack('chat.postMessage');
-    await env.deps.outbox.flush();
-    const alert = getAlert(env.deps.state, 'provider_down')!;
-    const incident = createIncident(
-      env.deps.state,
-      {
-        title: 'provider_down',
-        severity: 'P1',
-        createdBy: 'U0ONCALL1',
-        ownerId: 'U0ONCALL1',
-        alertKey: alert.key,
-        channelId: alert.channel_id,
-        rootTs: alert.message_ts,
-        openedAt: new Date(alert.fired_at),
-        acknowledgedAt: env.clock(),
-      },
-      env.clock(),
-    );
-    env.deps.state.prepare('UPDATE alerts SET incident_id = ? WHERE key = ?').run(incident.id, alert.key);
+    await ie.deliver();
+    const alertTs = ie.channel()[0]!.ts;
+    const { incident } = acknowledgeAlert(deps(), 'provider_down', 'U0ONCALL1');
 
-    env.clock.advance(45 * MIN);
+    ie.env.clock.advance(45 * MIN);
     expect(ingest({ ...firing(), status: 'resolved' }).action).toBe('resolved');
-    expect(timeline(env.deps.state, incident.id).map((e) => [e.kind, e.actor, e.text])).toEqual([
-      ['alert-resolved', 'bot', 'Alert provider_down resolved at 12:45 UTC.'],
-    ]);
+    expect(deps().state.timeline.list(incident.id).at(-1)).toMatchObject({ kind: 'alert-resolved', actor: 'bot', text: 'Alert provider_down resolved at 12:45 UTC.' });
 
-    slack('chat.update');
-    slack('chat.postMessage');
-    await env.deps.outbox.flush();
-    expect(calls.map((c) => c.method)).toEqual(['chat.postMessage', 'chat.update', 'chat.postMessage']);
-    expect(calls[1]!.body.ts).toBe(alert.message_ts);
-    expect(blocksText(calls[1]!)).toContain(incident.id);
-    expect(calls[2]!.body.thread_ts).toBe(alert.message_ts);
-    expect(calls[2]!.body.text).toBe('Alert provider_down resolved at 12:45 UTC.');
+    await ie.deliver();
+    expect(ie.channel()).toHaveLength(1);
+    const card = ie.channel()[0]!;
+    expect(card.ts).toBe(alertTs);
+    expect(card.text).toContain(incident.id);
+    expect(blockText(card)).toContain('Alert provider_down: resolved 12:45 UTC');
+    expect(ie.thread(incident.anchor).at(-1)!.text).toBe('Alert provider_down resolved at 12:45 UTC.');
   });
 
-  it('tells an open incident when its alert fires again', () => {
+  it('tells an open incident when its alert fires again; the new firing gets a message of its own and the card stays the card', async () => {
     ingest(firing());
-    const incident = createIncident(
-      env.deps.state,
-      { title: 't', severity: 'P1', createdBy: 'U0ONCALL1', ownerId: 'U0ONCALL1', alertKey: 'provider_down', openedAt: env.clock() },
-      env.clock(),
-    );
-    env.deps.state.prepare('UPDATE alerts SET incident_id = ? WHERE key = ?').run(incident.id, 'provider_down');
+    const { incident } = acknowledgeAlert(deps(), 'provider_down', 'U0ONCALL1');
     ingest({ ...firing(), status: 'resolved' });
-    env.clock.advance(5 * MIN);
+    ie.env.clock.advance(5 * MIN);
     expect(ingest(firing()).action).toBe('refired');
-    expect(timeline(env.deps.state, incident.id).map((e) => e.kind)).toEqual(['alert-resolved', 'alert-refired']);
-    expect(getAlert(env.deps.state, 'provider_down')!.incident_id).toBeNull();
+    expect(
+      deps()
+        .state.timeline.list(incident.id)
+        .map((e) => e.kind)
+        .slice(-2),
+    ).toEqual(['alert-resolved', 'alert-refired']);
+    expect(deps().state.alerts.get('provider_down')!.incident_id).toBeNull();
+
+    await ie.deliver();
+    expect(ie.channel()).toHaveLength(2);
+    const card = ie.anchored(incident.anchor)!;
+    expect(card.text).toContain(incident.id);
+    // The card no longer shows the alert: its new firing is not this incident's.
+    expect(blockText(card)).not.toContain('Alert provider_down');
+    expect(ie.thread(incident.anchor).at(-1)!.text).toBe('Alert provider_down fired again at 12:05 UTC; posted as a new alert.');
+    const fresh = ie.anchored('alert:provider_down:2')!;
+    expect(blockText(fresh)).toContain(ALERT_ACK_ACTION);
+
+    // Once its incident is resolved, an alert that fires again is only a new alert: the closed incident is not told.
+    ingest(firing({ name: 'replica_down' }));
+    const closed = acknowledgeAlert(deps(), 'replica_down', 'U0ONCALL1').incident;
+    resolveIncident(deps(), closed.id, { resolution: 'fixed' }, 'U0ONCALL1');
+    ingest({ ...firing({ name: 'replica_down' }), status: 'resolved' });
+    const told = () => deps().state.timeline.list(closed.id).map((e) => e.kind);
+    expect(told().at(-1)).toBe('alert-resolved');
+    expect(ingest(firing({ name: 'replica_down' })).action).toBe('refired');
+    expect(told().at(-1)).toBe('alert-resolved');
   });
 
   it('defaults an unknown alert without a severity from its source to P2 and says so in the posted message', async () => {
     const outcome = ingest(firing({ name: 'weird_thing', message: 'the flux capacitor is warm' }));
     expect(outcome.alert).toMatchObject({ severity: 'P2', severity_known: 0, symptom_id: null, runbook_url: null });
-    expect(pendingTimers(env.deps.state, { alertKey: 'weird_thing' }).map((t) => t.kind)).toEqual(['ack-reminder']);
-    slack('chat.postMessage');
-    await env.deps.outbox.flush();
-    expect(blocksText(calls[0]!)).toContain('not in the severity matrix: P2 by default');
-    expect(blocksText(calls[0]!)).toContain('/atlas runbook incident-response');
+    expect(alertTimers('weird_thing').map((t) => t.kind)).toEqual(['ack-reminder']);
+    await ie.deliver();
+    expect(blockText(ie.channel()[0])).toContain('not in the severity matrix: P2 by default');
+    expect(blockText(ie.channel()[0])).toContain('/atlas runbook incident-response');
   });
 
   it('escapes mentions and markup from the alert text in the posted blocks and the notification text', async () => {
     ingest(firing({ name: 'evil <!channel> alert', message: 'ping <!channel> and <@U123> <https://evil.example|click> & more' }));
-    slack('chat.postMessage');
-    await env.deps.outbox.flush();
-    const body = calls[0]!.body;
+    await ie.deliver();
+    const posted = ie.channel()[0]!;
     // Everything Slack renders; button values are never shown.
-    const shown = JSON.stringify(JSON.parse(body.blocks ?? '[]'), (k, v: unknown) => (k === 'value' ? undefined : v));
-    for (const field of [body.text ?? '', shown]) {
+    const shown = JSON.stringify(posted.blocks, (k, v: unknown) => (k === 'value' ? undefined : v));
+    for (const field of [posted.text, shown]) {
       expect(field).not.toContain('<!channel>');
       expect(field).not.toContain('<@U123>');
       expect(field).not.toContain('<https://evil.example|click>');
     }
-    expect(body.blocks).toContain('&lt;!channel&gt;');
-    expect(body.text).toContain('&lt;!channel&gt;');
-    expect(body.blocks).toContain('&amp; more');
+    expect(shown).toContain('&lt;!channel&gt;');
+    expect(posted.text).toContain('&lt;!channel&gt;');
+    expect(shown).toContain('&amp; more');
   });
 
   it("prefers the report's runbook link and ignores one that is not http(s)", () => {
@@ -286,16 +254,16 @@ describe('ingestAlert', () => {
     expect(() => ingest(firing({ name: '   ' }))).toThrow(AlertReportError);
     expect(() => ingest(firing({ name: 'x'.repeat(201) }))).toThrow(/longer than 200/);
     expect(() => ingest(firing({ name: 'two\nlines' }))).toThrow(/control characters/);
-    expect(env.deps.state.prepare('SELECT COUNT(*) AS n FROM alerts').get()).toEqual({ n: 0 });
+    expect(ie.env.db.prepare('SELECT COUNT(*) AS n FROM alerts').get()).toEqual({ n: 0 });
     const long = ingest(firing({ name: 'x'.repeat(200), message: 'm'.repeat(10_000) }));
     expect(long.alert!.message).toHaveLength(MAX_ALERT_MESSAGE);
     expect(long.alert!.message.endsWith('…')).toBe(true);
   });
 
-  it('rolls the whole change back when part of it fails', () => {
-    env.deps.state.exec('CREATE TRIGGER no_outbox BEFORE INSERT ON outbox BEGIN SELECT RAISE(ABORT, \'outbox full\'); END');
+  it('rolls the whole change back when its message cannot be queued', () => {
+    ie.env.db.exec("CREATE TEMP TRIGGER no_outbox BEFORE INSERT ON outbox BEGIN SELECT RAISE(ABORT, 'outbox full'); END");
     expect(() => ingest(firing())).toThrow(/outbox full/);
-    expect(getAlert(env.deps.state, 'provider_down')).toBeNull();
-    expect(pendingTimers(env.deps.state, { alertKey: 'provider_down' })).toEqual([]);
+    expect(deps().state.alerts.get('provider_down')).toBeNull();
+    expect(alertTimers('provider_down')).toEqual([]);
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { AlertRecord } from '../../src/incidents/incident-types.js';
-import { ALERT_ACK_ACTION, ALERT_HEALTH_ACTION, alertMessage, severityText } from '../../src/templates/alert-message.js';
+import type { AlertRecord } from '../../src/db/state/state-records.js';
+import { alertMessage, severityText } from '../../src/templates/alert-message.js';
+import { ALERT_ACK_ACTION, ALERT_HEALTH_ACTION } from '../../src/templates/incident-buttons.js';
 import { assertBlockKitLimits } from '../../src/templates/block-kit.js';
 
 const NOW = new Date('2026-11-26T12:00:00.000Z');
@@ -21,8 +22,6 @@ function record(over: Partial<AlertRecord> = {}): AlertRecord {
     resolved_at: null,
     source_fired_at: null,
     fire_count: 1,
-    channel_id: null,
-    message_ts: null,
     incident_id: null,
     acknowledged_by: null,
     acknowledged_at: null,

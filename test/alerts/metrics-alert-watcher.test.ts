@@ -5,9 +5,8 @@ import SqliteDatabase from 'better-sqlite3';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ingestAlert } from '../../src/alerts/alert-ingest.js';
-import { getAlert } from '../../src/alerts/alert-store.js';
 import { pollMetricsAlerts } from '../../src/alerts/metrics-alert-watcher.js';
-import { pendingTimers } from '../../src/incidents/timer-plan.js';
+import { startDeliveryHarness } from '../helpers/delivery-harness.js';
 import { createAtlasFiles, tempDir, testDeps } from '../helpers/test-deps.js';
 
 const MIN = 60_000;
@@ -39,8 +38,9 @@ describe('pollMetricsAlerts', () => {
   const insert = (name: string, status: 'firing' | 'resolved', firedAt: string, resolvedAt: string | null = null, message = `${name} message`) =>
     metrics.prepare('INSERT INTO alerts (name, status, message, fired_at, resolved_at) VALUES (?, ?, ?, ?, ?)').run(name, status, message, firedAt, resolvedAt);
   const poll = () => pollMetricsAlerts(env.deps);
+  const alert = (key: string) => env.deps.state.alerts.get(key);
 
-  it('ingests firing rows in all three timestamp formats, once', () => {
+  it('ingests firing rows in all three timestamp formats, once, and posts each once', async () => {
     insert('provider_down', 'firing', '2026-11-26 11:50:00');
     insert('validation_pass_rate_low', 'firing', '2026-11-26T11:40:00.000Z');
     insert('job_duration_regression', 'firing', '2026-11-26T11:30:00Z');
@@ -53,19 +53,28 @@ describe('pollMetricsAlerts', () => {
       { name: 'validation_pass_rate_low', action: 'new' },
       { name: 'job_duration_regression', action: 'new' },
     ]);
-    expect(getAlert(env.deps.state, 'provider_down')).toMatchObject({
+    expect(alert('provider_down')).toMatchObject({
       fired_at: '2026-11-26T11:50:00.000Z',
       source_fired_at: '2026-11-26 11:50:00',
       sources: '["metrics-db"]',
       severity: 'P1',
     });
-    expect(getAlert(env.deps.state, 'validation_pass_rate_low')!.fired_at).toBe('2026-11-26T11:40:00.000Z');
-    expect(getAlert(env.deps.state, 'job_duration_regression')!.fired_at).toBe('2026-11-26T11:30:00.000Z');
-    expect(getAlert(env.deps.state, 'old_news')).toBeNull();
-    expect(env.deps.outbox.pending()).toBe(3);
+    expect(alert('validation_pass_rate_low')!.fired_at).toBe('2026-11-26T11:40:00.000Z');
+    expect(alert('job_duration_regression')!.fired_at).toBe('2026-11-26T11:30:00.000Z');
+    expect(alert('old_news')).toBeNull();
 
-    expect(poll().changes).toEqual([]);
-    expect(env.deps.outbox.pending()).toBe(3);
+    const h = await startDeliveryHarness(env);
+    try {
+      await h.delivery.drain();
+      const posted = () => h.slack.workspace.messages('C0INCIDENT').map((m) => m.text.split(' ')[1]);
+      expect(posted()).toEqual(['provider_down', 'validation_pass_rate_low', 'job_duration_regression']);
+      expect(poll().changes).toEqual([]);
+      expect(env.deps.state.outbox.pendingCount()).toBe(0);
+      await h.delivery.drain();
+      expect(posted()).toHaveLength(3);
+    } finally {
+      await h.close();
+    }
   });
 
   it('resolves an alert when its row resolves, and re-fires it when fired_at changes', () => {
@@ -74,15 +83,15 @@ describe('pollMetricsAlerts', () => {
     env.clock.advance(5 * MIN);
     metrics.prepare("UPDATE alerts SET status = 'resolved', resolved_at = '2026-11-26 12:04:00' WHERE name = 'provider_down'").run();
     expect(poll().changes).toEqual([{ name: 'provider_down', action: 'resolved' }]);
-    expect(getAlert(env.deps.state, 'provider_down')).toMatchObject({ status: 'resolved', resolved_at: '2026-11-26T12:04:00.000Z' });
-    expect(pendingTimers(env.deps.state, { alertKey: 'provider_down' })).toEqual([]);
+    expect(alert('provider_down')).toMatchObject({ status: 'resolved', resolved_at: '2026-11-26T12:04:00.000Z' });
+    expect(env.deps.state.timers.pending({ alertKey: 'provider_down' })).toEqual([]);
     expect(poll().changes).toEqual([]);
 
     // The service re-fires by rewriting the one row with a new fired_at.
     env.clock.advance(10 * MIN);
     metrics.prepare("UPDATE alerts SET status = 'firing', resolved_at = NULL, fired_at = '2026-11-26T12:14:30.000Z' WHERE name = 'provider_down'").run();
     expect(poll().changes).toEqual([{ name: 'provider_down', action: 'refired' }]);
-    expect(getAlert(env.deps.state, 'provider_down')).toMatchObject({ status: 'firing', fire_count: 2, source_fired_at: '2026-11-26T12:14:30.000Z' });
+    expect(alert('provider_down')).toMatchObject({ status: 'firing', fire_count: 2, source_fired_at: '2026-11-26T12:14:30.000Z' });
     expect(poll().changes).toEqual([]);
   });
 
@@ -91,14 +100,14 @@ describe('pollMetricsAlerts', () => {
     poll();
     ingestAlert(env.deps, { name: 'provider_down', status: 'resolved', message: '', source: 'alertmanager' });
     expect(poll().changes).toEqual([]);
-    expect(getAlert(env.deps.state, 'provider_down')!.status).toBe('resolved');
+    expect(alert('provider_down')!.status).toBe('resolved');
   });
 
   it('does not resolve an alert that metrics.db never reported', () => {
     ingestAlert(env.deps, { name: 'provider_down', status: 'firing', message: 'from Alertmanager', source: 'alertmanager' });
     insert('provider_down', 'resolved', '2026-11-25 10:00:00', '2026-11-25 11:00:00');
     expect(poll().changes).toEqual([]);
-    expect(getAlert(env.deps.state, 'provider_down')!.status).toBe('firing');
+    expect(alert('provider_down')!.status).toBe('firing');
   });
 
   it('uses the optional severity column as a hint', () => {
@@ -107,8 +116,8 @@ describe('pollMetricsAlerts', () => {
     metrics.prepare("INSERT INTO alerts (name, status, message, fired_at, severity) VALUES ('DiskSpaceLow', 'firing', 'disk 95%', '2026-11-26 11:00:00', 42)").run();
     env.deps.atlas.metrics.close();
     poll();
-    expect(getAlert(env.deps.state, 'memoryusagehigh')!.severity).toBe('P2');
-    expect(getAlert(env.deps.state, 'diskspacelow')!.severity).toBe('P1');
+    expect(alert('memoryusagehigh')!.severity).toBe('P2');
+    expect(alert('diskspacelow')!.severity).toBe('P1');
   });
 
   it("takes the severity column's value for an alert the matrix does not know", () => {
@@ -117,8 +126,8 @@ describe('pollMetricsAlerts', () => {
     metrics.prepare("INSERT INTO alerts (name, status, message, fired_at, severity) VALUES ('queue_backlog', 'firing', 'backlog', '2026-11-26 11:00:00', NULL)").run();
     env.deps.atlas.metrics.close();
     poll();
-    expect(getAlert(env.deps.state, 'replica_lag_high')).toMatchObject({ severity: 'P1', severity_known: 2 });
-    expect(getAlert(env.deps.state, 'queue_backlog')).toMatchObject({ severity: 'P2', severity_known: 0 });
+    expect(alert('replica_lag_high')).toMatchObject({ severity: 'P1', severity_known: 2 });
+    expect(alert('queue_backlog')).toMatchObject({ severity: 'P2', severity_known: 0 });
   });
 
   it('reads the newest 2,000 rows when there are more, oldest first', () => {
@@ -136,7 +145,7 @@ describe('pollMetricsAlerts', () => {
       { name: 'replica_down', action: 'new' },
       { name: 'provider_down', action: 'new' },
     ]);
-    expect(getAlert(env.deps.state, 'provider_down')).toMatchObject({ status: 'firing' });
+    expect(alert('provider_down')).toMatchObject({ status: 'firing' });
   });
 
   it('skips rows it cannot take and ingests the rest', () => {
@@ -147,7 +156,7 @@ describe('pollMetricsAlerts', () => {
     expect(result.skipped).toBe(1);
     expect(result.changes.map((c) => c.name)).toEqual(['bad_time', 'provider_down']);
     // An unreadable fired_at is dated when the bot saw it.
-    expect(getAlert(env.deps.state, 'bad_time')!.fired_at).toBe('2026-11-26T12:00:00.000Z');
+    expect(alert('bad_time')!.fired_at).toBe('2026-11-26T12:00:00.000Z');
   });
 
   it('reports a missing metrics.db as a problem, logged once, then recovers', () => {

@@ -3,10 +3,10 @@ import path from 'node:path';
 import type Database from 'better-sqlite3';
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { getAlert } from '../../src/alerts/alert-store.js';
 import { ingestAlert } from '../../src/alerts/alert-ingest.js';
 import { createWatchdog, watchdogAlertName, watchdogMessage, type WatchdogOptions } from '../../src/alerts/watchdog.js';
 import { toSqlTime } from '../../src/time/atlas-time.js';
+import { startDeliveryHarness, type DeliveryHarness } from '../helpers/delivery-harness.js';
 import { createAtlasFiles, tempDir, testDeps } from '../helpers/test-deps.js';
 
 const MIN = 60_000;
@@ -17,8 +17,13 @@ describe('watchdog', () => {
   let metrics: Database.Database;
   let persistence: Database.Database;
   let env: ReturnType<typeof testDeps>;
+  let h: DeliveryHarness | undefined;
 
-  beforeAll(() => nock.disableNetConnect());
+  beforeAll(() => {
+    // No IPFS gateway is reached; the Slack stand-in on this machine is.
+    nock.disableNetConnect();
+    nock.enableNetConnect('127.0.0.1');
+  });
   afterAll(() => nock.enableNetConnect());
   beforeEach(() => {
     const t = tempDir();
@@ -27,7 +32,9 @@ describe('watchdog', () => {
     ({ metrics, persistence } = createAtlasFiles(dataDir));
     env = testDeps(dataDir, { file: { channels: { incidents: 'C0INCIDENT' } } });
   });
-  afterEach(() => {
+  afterEach(async () => {
+    await h?.close();
+    h = undefined;
     metrics.close();
     persistence.close();
     env.close();
@@ -48,8 +55,14 @@ describe('watchdog', () => {
     put('extraction_failure', 100 - successPct, 1);
   };
   const metricsOnly = (over: WatchdogOptions = {}) => createWatchdog(env.deps, { parts: ['metrics'], windowMinutes: 1, ...over });
-  const alertPosts = () =>
-    (env.deps.state.prepare("SELECT COUNT(*) AS n FROM outbox WHERE kind = 'alert-message' AND ref = ?").get(TIGER) as { n: number }).n;
+  const alert = (key: string) => env.deps.state.alerts.get(key);
+  /** What #incident-response shows of the TIGER alert: its messages, and the edits of them. */
+  const seen = async () => {
+    h ??= await startDeliveryHarness(env);
+    await h.delivery.drain();
+    const messages = h.slack.workspace.messages('C0INCIDENT').filter((m) => m.text.includes(TIGER));
+    return { messages: messages.length, edits: h.slack.workspace.calls('chat.update').length, text: messages.map((m) => m.text) };
+  };
 
   it('names alerts after the health item and says value, thresholds and evidence', () => {
     expect(watchdogAlertName('provider:Census TIGER')).toBe(TIGER);
@@ -67,8 +80,9 @@ describe('watchdog', () => {
     tiger(false);
     const first = await dog.evaluate();
     expect(first.raised).toEqual([TIGER]);
-    expect(getAlert(env.deps.state, TIGER)).toMatchObject({ status: 'firing', severity: 'P1', sources: '["watchdog"]' });
-    expect(getAlert(env.deps.state, TIGER)!.message).toMatch(/^Provider availability: Census TIGER is 0 % \(alert < 95 %, target ≥ 95 %\): average of 4 health checks/);
+    expect(alert(TIGER)).toMatchObject({ status: 'firing', severity: 'P1', sources: '["watchdog"]' });
+    expect(alert(TIGER)!.message).toMatch(/^Provider availability: Census TIGER is 0 % \(alert < 95 %, target ≥ 95 %\): average of 4 health checks/);
+    expect(await seen()).toEqual({ messages: 1, edits: 0, text: [expect.stringContaining(`P1 ${TIGER} firing since 12:00 UTC`)] });
 
     // Back at target from minute 1; still holding at minute 5 (4 min of ok), resolved at minute 6.
     for (let minute = 1; minute <= 5; minute++) {
@@ -84,8 +98,9 @@ describe('watchdog', () => {
     const done = await dog.evaluate();
     expect(done.resolved).toEqual([TIGER]);
     expect(done.firing).toEqual([]);
-    expect(getAlert(env.deps.state, TIGER)).toMatchObject({ status: 'resolved', resolved_at: '2026-11-26T12:06:00.000Z' });
-    expect(alertPosts()).toBe(2);
+    expect(alert(TIGER)).toMatchObject({ status: 'resolved', resolved_at: '2026-11-26T12:06:00.000Z' });
+    // Posted once, then edited to say it resolved.
+    expect(await seen()).toEqual({ messages: 1, edits: 1, text: [expect.stringContaining(`${TIGER} resolved at 12:06 UTC`)] });
   });
 
   it('posts once for a value flapping every minute (no storm)', async () => {
@@ -95,8 +110,8 @@ describe('watchdog', () => {
       await dog.evaluate();
       env.clock.advance(MIN);
     }
-    expect(alertPosts()).toBe(1);
-    expect(getAlert(env.deps.state, TIGER)).toMatchObject({ status: 'firing', fire_count: 1 });
+    expect(await seen()).toMatchObject({ messages: 1, edits: 0 });
+    expect(alert(TIGER)).toMatchObject({ status: 'firing', fire_count: 1 });
   });
 
   it('needs the ok streak unbroken: warn or no data restarts it, and neither raises nor resolves', async () => {
@@ -123,7 +138,7 @@ describe('watchdog', () => {
       const state = r.resolved.includes(name) ? 'resolved' : r.holding.some((h) => h.name === name) ? 'holding' : 'none';
       expect(state).toBe(expected);
     }
-    expect(getAlert(env.deps.state, name)!.status).toBe('resolved');
+    expect(alert(name)!.status).toBe('resolved');
   });
 
   it('after a restart, a watchdog alert still firing needs a fresh ok streak', async () => {
@@ -157,7 +172,7 @@ describe('watchdog', () => {
     env.clock.advance(MIN);
     tiger(false);
     expect((await dog.evaluate()).raised).toEqual([]);
-    expect(getAlert(env.deps.state, TIGER)).toMatchObject({ status: 'firing', fire_count: 2 });
+    expect(alert(TIGER)).toMatchObject({ status: 'firing', fire_count: 2 });
   });
 
   it('shares one pass between overlapping calls', async () => {
@@ -165,7 +180,7 @@ describe('watchdog', () => {
     tiger(false);
     const [a, b] = await Promise.all([dog.evaluate(), dog.evaluate()]);
     expect(a).toBe(b);
-    expect(alertPosts()).toBe(1);
+    expect(await seen()).toMatchObject({ messages: 1, edits: 0 });
   });
 
   it('measures the thresholds of health, never the firing alerts themselves', async () => {
@@ -176,7 +191,7 @@ describe('watchdog', () => {
     expect(result.raised).toContain('watchdog_snapshot_current');
     expect(result.raised.some((n) => n.startsWith('watchdog_alert'))).toBe(false);
     expect(result.items).toBeGreaterThanOrEqual(10);
-    expect(getAlert(env.deps.state, 'watchdog_snapshot_current')).toMatchObject({ severity: 'P1', severity_known: 1 });
+    expect(alert('watchdog_snapshot_current')).toMatchObject({ severity: 'P1', severity_known: 1 });
   });
 
   it('changes nothing when a database cannot be read', async () => {

@@ -1,21 +1,46 @@
 import { describe, expect, it } from 'vitest';
 import { RUNBOOKS } from '../../src/checks/runbook-selector.js';
-import { findSymptom, rankSymptoms, SEVERITY_POLICIES, symptomById, symptomWords, SYMPTOMS } from '../../src/incidents/severity-matrix.js';
+import { ESCALATION_CONTACTS } from '../../src/incidents/escalation-contacts.js';
+import {
+  ESCALATION_TARGET_TEXT,
+  ESCALATION_TARGETS,
+  findSymptom,
+  rankSymptoms,
+  SEVERITIES,
+  SEVERITY_POLICIES,
+  symptomById,
+  symptomWords,
+  SYMPTOMS,
+} from '../../src/incidents/severity-matrix.js';
 
 describe('severity matrix data', () => {
   it('has the guide numbers: response, updates, escalation, handoff', () => {
     expect(SEVERITY_POLICIES.P0).toMatchObject({ responseMinutes: 15, ackMinutes: 5, updateEveryMinutes: { min: 30, max: 60 }, handoffAfterMinutes: 240 });
     expect(SEVERITY_POLICIES.P0.escalation).toEqual([
-      { to: 'secondary-oncall', afterMinutes: 30, when: 'unacknowledged' },
-      { to: 'tech-lead', afterMinutes: 30, when: 'unresolved' },
+      { to: 'secondary', afterMinutes: 30, when: 'unacknowledged' },
+      { to: 'techlead', afterMinutes: 30, when: 'unresolved' },
       { to: 'cto', afterMinutes: 60, when: 'unresolved' },
     ]);
     expect(SEVERITY_POLICIES.P1).toMatchObject({ responseMinutes: 60, updateEveryMinutes: { min: 120, max: 240 } });
     expect(SEVERITY_POLICIES.P1.escalation).toEqual([
-      { to: 'secondary-oncall', afterMinutes: 120, when: 'unacknowledged' },
-      { to: 'tech-lead', afterMinutes: 120, when: 'unresolved' },
+      { to: 'secondary', afterMinutes: 120, when: 'unacknowledged' },
+      { to: 'techlead', afterMinutes: 120, when: 'unresolved' },
     ]);
     expect(SEVERITY_POLICIES.P2).toMatchObject({ responseMinutes: 240, escalation: [] });
+  });
+
+  it('spells escalation targets one way: the words `/atlas escalate` takes, each with words and a contact', () => {
+    expect(ESCALATION_TARGETS).toEqual(['techlead', 'cto', 'secondary', 'db', 'security']);
+    const used = [
+      ...SEVERITIES.flatMap((s) => SEVERITY_POLICIES[s].escalation.map((r) => r.to)),
+      ...SYMPTOMS.flatMap((s) => s.immediateEscalation),
+    ];
+    for (const target of used) expect(ESCALATION_TARGETS, target).toContain(target);
+    expect(Object.keys(ESCALATION_TARGET_TEXT).sort()).toEqual([...ESCALATION_TARGETS].sort());
+    expect(Object.keys(ESCALATION_CONTACTS).sort()).toEqual([...ESCALATION_TARGETS].sort());
+    // The deadlines the clock keeps are the ones whose reminder an escalation by hand settles.
+    expect(ESCALATION_CONTACTS.techlead.timer).toBe('escalate-tech-lead');
+    expect(ESCALATION_CONTACTS.cto.timer).toBe('escalate-cto');
   });
 
   it('lists the matrix symptoms with the guide severities and runbooks', () => {

@@ -1,90 +1,33 @@
 import { describe, expect, it } from 'vitest';
-import type { AlertRecord, Incident, IncidentEvent } from '../../src/incidents/incident-types.js';
-import { assertBlockKitLimits, renderBlocks } from '../../src/templates/block-kit.js';
-import { incidentCard } from '../../src/templates/incident-card.js';
+import { assertBlockKitLimits, type SlackMessage } from '../../src/templates/block-kit.js';
 import {
   ackDetailsMessage,
+  actionsTaken,
+  alertNoteMessage,
   alertsResolvedMessage,
   attachedResultMessage,
   escalationMessage,
+  escalationReasonText,
   incidentClosedMessage,
-  incidentsReport,
   initialResponseMessage,
-  mention,
   noteMessage,
   ownerChangedMessage,
   postIncidentChecklistMessage,
   resolutionMessage,
   reviewDoneMessage,
-  reviewReport,
   severityChangedMessage,
   statusUpdateMessage,
-  timelineReport,
-  userRef,
-  type IncidentMessage,
 } from '../../src/templates/incident-messages.js';
-import { renderPlainText } from '../../src/templates/plain-text.js';
+import { mention, userRef } from '../../src/templates/people.js';
+import { incidentRow as incident, timelineEntry } from '../helpers/incident-fixtures.js';
 
-const NOW = new Date('2026-11-26T12:00:00.000Z');
 const HOSTILE = '<!channel> <@U999|boss> &amp; <https://evil.example|click> `x`';
 const HUGE = 'z'.repeat(5000);
-
-function incident(patch: Partial<Incident> = {}): Incident {
-  return {
-    id: 'INC-20261126-1',
-    day: '20261126',
-    seq: 1,
-    title: 'IpfsDown: All IPFS gateways failing',
-    severity: 'P0',
-    status: 'investigating',
-    owner_id: 'U0ONCALL1',
-    created_by: 'U0ONCALL1',
-    alert_key: 'ipfsdown',
-    channel_id: 'C0INCIDENT',
-    root_ts: '1700000000.000100',
-    opened_at: '2026-11-26T11:57:00.000Z',
-    acknowledged_at: '2026-11-26T12:00:00.000Z',
-    ack_seconds: 180,
-    impact: null,
-    next_update_at: '2026-11-26T12:30:00.000Z',
-    last_update_at: '2026-11-26T12:00:00.000Z',
-    resolved_at: null,
-    resolution: null,
-    review_done_at: null,
-    ...patch,
-  };
-}
-
-function alert(patch: Partial<AlertRecord> = {}): AlertRecord {
-  return {
-    key: 'ipfsdown',
-    name: 'IpfsDown',
-    status: 'firing',
-    severity: 'P0',
-    severity_known: 1,
-    symptom_id: 'ipfs-down',
-    message: 'All IPFS gateways failing',
-    sources: '["metrics-db"]',
-    fingerprints: '[]',
-    runbook_url: null,
-    fired_at: '2026-11-26T11:57:00.000Z',
-    resolved_at: null,
-    source_fired_at: null,
-    fire_count: 1,
-    channel_id: 'C0INCIDENT',
-    message_ts: '1700000000.000100',
-    incident_id: 'INC-20261126-1',
-    acknowledged_by: 'U0ONCALL1',
-    acknowledged_at: '2026-11-26T12:00:00.000Z',
-    updated_at: '2026-11-26T12:00:00.000Z',
-    ...patch,
-  };
-}
 
 const body = (m: { blocks: unknown[] }) => JSON.stringify(m.blocks);
 
 /** Every message: within Block Kit's limits, and no user text un-escaped. */
-function safe(m: IncidentMessage): IncidentMessage {
+function safe(m: SlackMessage): SlackMessage {
   assertBlockKitLimits('message', m.blocks);
   const all = `${m.text}${body(m)}`;
   expect(all).not.toContain('<!channel>');
@@ -105,8 +48,8 @@ describe('people', () => {
 });
 
 describe('thread messages', () => {
-  it('initial response: the guide\'s five lines, first line the point', () => {
-    const m = safe(initialResponseMessage({ incident: incident(), how: 'ack' }));
+  it("initial response: the guide's five lines, first line the point", () => {
+    const m = safe(initialResponseMessage({ incident: incident(), how: 'ack', immediateEscalation: null }));
     expect(m.text).toBe('🔎 INC-20261126-1 acknowledged by <@U0ONCALL1> after 3 min · IpfsDown: All IPFS gateways failing');
     const text = (m.blocks[0] as { text: { text: string } }).text.text;
     expect(text.split('\n')).toEqual([
@@ -117,14 +60,18 @@ describe('thread messages', () => {
       '*Impact*: being assessed',
       '*ETA for update*: 12:30 UTC',
     ]);
+    expect(body(m)).not.toContain('straight to the CTO');
     const declared = safe(initialResponseMessage({ incident: incident({ title: HOSTILE, impact: HUGE }), how: 'declare', immediateEscalation: 'data loss' }));
     expect(declared.text).toMatch(/^🚨 INC-20261126-1 declared by <@U0ONCALL1>: P0 · &lt;!channel&gt;/);
-    expect(body(declared)).toContain('data loss goes straight to the CTO and security');
+    expect(body(declared)).toContain('data loss goes straight to the CTO and security: `/atlas escalate INC-20261126-1 cto`');
   });
 
   it('ack details, update, severity, owner, note, attachment, review done', () => {
     expect(safe(ackDetailsMessage(incident({ impact: HOSTILE }), 'U0ONCALL1')).text).toBe(
       '📝 INC-20261126-1 impact: &lt;!channel&gt; &lt;@U999|boss&gt; &amp;amp; &lt;https://evil.example|click&gt; `x` · next update 12:30 UTC',
+    );
+    expect(body(ackDetailsMessage(incident({ impact: 'Proof verification slow' }), 'U0ONCALL1'))).toContain(
+      '*Impact*: Proof verification slow · *Next update*: 12:30 UTC',
     );
     const update = safe(
       statusUpdateMessage(
@@ -148,8 +95,10 @@ describe('thread messages', () => {
     expect(safe(ownerChangedMessage(incident({ owner_id: 'U0ONCALL2' }), 'U0ONCALL1', 'U0ONCALL2')).blocks).toEqual([
       { type: 'section', text: { type: 'mrkdwn', verbatim: true, text: '👤 <@U0ONCALL2> now owns INC-20261126-1 (was <@U0ONCALL1>)' } },
     ]);
+    expect(body(ownerChangedMessage(incident({ owner_id: 'U0ONCALL2' }), 'U0ONCALL1', 'U0ONCALL1'))).toContain('(was <@U0ONCALL1>) (set by <@U0ONCALL1>)');
     const note = safe(noteMessage(incident(), HUGE, 'U0ONCALL1'));
     expect(note.text.length).toBeLessThanOrEqual(300);
+    expect(body(note)).toContain('…');
     expect(safe(noteMessage(incident(), HOSTILE, 'U0ONCALL1')).text).toBe(
       '📝 INC-20261126-1 note from <@U0ONCALL1>: &lt;!channel&gt; &lt;@U999|boss&gt; &amp;amp; &lt;https://evil.example|click&gt; `x`',
     );
@@ -159,16 +108,19 @@ describe('thread messages', () => {
     expect(safe(reviewDoneMessage(incident(), 'U0ONCALL1')).text).toBe('📋 INC-20261126-1 post-incident review marked done by <@U0ONCALL1>');
   });
 
-  it('escalation: the guide\'s sections, with the newest actions when there are many', () => {
+  it("escalation: the guide's sections, with the newest actions when there are many", () => {
+    const history = Array.from({ length: 40 }, (_, i) =>
+      timelineEntry(i + 1, '2026-11-26T12:10:00.000Z', 'U0ONCALL1', 'status-update', 'Update', { summary: 's', completed: `step ${i + 1} ${'w'.repeat(300)}` }),
+    );
     const m = safe(
       escalationMessage({
         incident: incident({ impact: HUGE }),
         target: 'db',
         contactId: null,
         configKey: 'escalation.dbExpert',
-        durationMs: 45 * 60_000,
-        actionsTaken: Array.from({ length: 40 }, (_, i) => `✅ step ${i + 1} ${'w'.repeat(300)}`),
-        why: HOSTILE,
+        at: new Date('2026-11-26T12:42:00.000Z'),
+        history,
+        reason: { kind: 'given', text: HOSTILE },
         need: HUGE,
         actorId: 'U0ONCALL1',
       }),
@@ -182,6 +134,58 @@ describe('thread messages', () => {
     expect(text).not.toContain('✅ step 34 ');
     expect(text).toContain('*Escalating Because*: &lt;!channel&gt;');
     expect(text).toContain('*Immediate Need*: zzz');
+
+    const named = safe(
+      escalationMessage({
+        incident: incident(),
+        target: 'techlead',
+        contactId: 'U0TECHLEAD',
+        configKey: 'escalation.techLead',
+        at: new Date('2026-11-26T12:42:00.000Z'),
+        history: [],
+        reason: { kind: 'threshold', severity: 'P0', afterMinutes: 30, reached: true, ageMs: 45 * 60_000 },
+        need: null,
+        actorId: 'U0ONCALL1',
+      }),
+    );
+    expect(named.text).toBe('📣 INC-20261126-1 escalated to the tech lead (<@U0TECHLEAD>) by <@U0ONCALL1>');
+    expect(body(named)).toContain('<@U0TECHLEAD> - Escalating P0 incident INC-20261126-1');
+    expect(body(named)).toContain('• nothing recorded on the timeline yet');
+    expect(body(named)).toContain('*Immediate Need*: eyes on the incident: see the thread');
+  });
+
+  it('says why an escalation happens now, in the guide\'s words', () => {
+    expect(escalationReasonText({ kind: 'threshold', severity: 'P0', afterMinutes: 30, reached: true, ageMs: 45 * 60_000 }, 'techlead')).toBe(
+      '30 min threshold for a P0 reached (open 45 min)',
+    );
+    expect(escalationReasonText({ kind: 'threshold', severity: 'P0', afterMinutes: 60, reached: false, ageMs: 10 * 60_000 }, 'cto')).toBe(
+      'judgement call of the responder, before the 1 h threshold for a P0',
+    );
+    expect(escalationReasonText({ kind: 'judgement', severity: 'P2', target: 'cto' }, 'cto')).toBe('judgement call of the responder (no CTO deadline for a P2)');
+    expect(escalationReasonText({ kind: 'immediate', symptom: 'data loss' }, 'cto')).toBe('data loss: the guide sends it straight to the CTO and security');
+    expect(escalationReasonText({ kind: 'given', text: 'vendor down' }, 'cto')).toBe('vendor down');
+  });
+
+  it('lists the actions taken from the timeline: done, blocked, ran, noted and changed', () => {
+    const at = '2026-11-26T12:10:00.000Z';
+    expect(
+      actionsTaken([
+        timelineEntry(1, at, 'U0ONCALL1', 'status-update', 'Update: x', { summary: 'x', completed: '- Emergency backup created', blocked: 'Gateway vendor unreachable' }),
+        timelineEntry(2, at, 'U0ONCALL1', 'status-update', 'Update: y', { summary: 'Still down' }),
+        timelineEntry(3, at, 'U0ONCALL1', 'attached', '/atlas health: IPFS 41 s'),
+        timelineEntry(4, at, 'U0ONCALL1', 'note', 'w3s returns 504'),
+        timelineEntry(5, at, 'U0ONCALL1', 'severity', 'Severity P1 → P0'),
+        timelineEntry(6, at, 'bot', 'reminder', 'Reminder: no status update for 30 min'),
+        timelineEntry(7, at, 'U0ONCALL1', 'status-update', 'Update: broken', null),
+      ]),
+    ).toEqual([
+      '✅ Emergency backup created',
+      '❌ Gateway vendor unreachable',
+      '🔄 Still down',
+      '✅ ran /atlas health: IPFS 41 s',
+      '📝 w3s returns 504',
+      '• Severity P1 → P0',
+    ]);
   });
 
   it('resolution, checklist, channel announcement and resolved alerts', () => {
@@ -197,82 +201,22 @@ describe('thread messages', () => {
       '*Follow-up*: post-incident review due by 2026-11-28 13:00 UTC (`/atlas review INC-20261126-1` drafts it)',
     ]);
     const checklist = safe(postIncidentChecklistMessage(closed, [], due));
+    expect(checklist.text).toBe('📋 INC-20261126-1 post-incident checklist');
     expect(body(checklist)).toContain('✅ Clear any firing alerts: none firing');
     expect(body(checklist)).toContain('☐ Schedule debrief meeting (by 2026-11-28 13:00 UTC)');
+    expect(body(safe(postIncidentChecklistMessage(closed, ['IpfsDown'], due)))).toContain('☐ Clear any firing alerts: 1 still firing (IpfsDown)');
     expect(body(safe(postIncidentChecklistMessage(closed, ['<!channel>'], due)))).toContain('1 still firing (&lt;!channel&gt;)');
     expect(safe(incidentClosedMessage(closed)).text).toBe('✅ INC-20261126-1 (P0) resolved after 1 h 3 min: IpfsDown: All IPFS gateways failing');
     const alerts = safe(alertsResolvedMessage(closed, ['IpfsDown', 'Other'], ['Other'], 'U0ONCALL1'));
     expect(alerts.text).toBe('🔕 INC-20261126-1: resolved 2 firing alerts');
     expect(body(alerts)).toContain('metrics.db was not updated for Other');
-  });
-});
-
-describe('incidentCard', () => {
-  it('shows severity, status, owner, age, last update and the next deadline, and who acknowledged', () => {
-    const card = incidentCard(incident({ impact: HOSTILE }), alert(), new Date('2026-11-26T12:10:00.000Z'), 'tech lead escalation 12:27 UTC (in 17 min)');
-    assertBlockKitLimits('message', card.blocks);
-    expect(card.text).toBe('🔎 INC-20261126-1 P0 investigating: IpfsDown: All IPFS gateways failing');
-    const fields = (card.blocks[1] as { fields: { text: string }[] }).fields.map((f) => f.text);
-    expect(fields).toEqual([
-      '*Severity* P0 · updates every 30–60 min',
-      '*Status* 🔎 investigating',
-      '*Owner* <@U0ONCALL1>',
-      '*Age* open 13 min (since 11:57 UTC)',
-      '*Last update* 12:00 UTC (10 min ago)',
-      '*Next* tech lead escalation 12:27 UTC (in 17 min)',
-    ]);
-    const context = JSON.stringify(card.blocks[2]);
-    expect(context).toContain('Impact: &lt;!channel&gt;');
-    expect(context).toContain('Alert IpfsDown: firing since 11:57 UTC · acknowledged by <@U0ONCALL1> after 3 min');
-    expect(JSON.stringify(card.blocks)).not.toContain('atlas_alert_ack');
+    expect(safe(alertsResolvedMessage(closed, ['IpfsDown'], [], 'U0ONCALL1')).text).toBe('🔕 INC-20261126-1: resolved 1 firing alert');
   });
 
-  it('falls back to the promised update, says when it is overdue, and closes with the review', () => {
-    const late = incidentCard(incident({ owner_id: 'U0ONCALL2' }), null, new Date('2026-11-26T12:40:00.000Z'));
-    const next = (late.blocks[1] as { fields: { text: string }[] }).fields[5]!.text;
-    expect(next).toBe('*Next* update overdue since 12:30 UTC');
-    expect(late.blocks).toHaveLength(2);
-    const resolved = incident({ status: 'resolved', resolved_at: '2026-11-26T13:00:00.000Z', resolution: 'Switched gateway' });
-    const card = incidentCard(resolved, alert({ status: 'resolved', resolved_at: '2026-11-26T13:00:00.000Z' }), new Date('2026-11-26T14:00:00.000Z'));
-    const fields = (card.blocks[1] as { fields: { text: string }[] }).fields.map((f) => f.text);
-    expect(fields[3]).toBe('*Age* lasted 1 h 3 min (since 11:57 UTC)');
-    expect(fields[5]).toBe('*Next* post-incident review, `/atlas review INC-20261126-1`');
-    expect(JSON.stringify(card.blocks[2])).toContain('Resolved 2026-11-26 13:00 UTC: Switched gateway');
-    const done = incidentCard({ ...resolved, review_done_at: '2026-11-27T10:00:00.000Z' }, null, NOW);
-    expect((done.blocks[1] as { fields: { text: string }[] }).fields[5]!.text).toBe('*Next* review done');
-    const hostile = incidentCard(incident({ title: HOSTILE, impact: HUGE, resolution: HUGE }), alert({ name: HOSTILE }), NOW, HOSTILE);
-    assertBlockKitLimits('message', hostile.blocks);
-    expect(JSON.stringify(hostile)).not.toContain('<!channel>');
-  });
-});
-
-describe('reports', () => {
-  it('incidents: worst first in the headline, one row each, empty says so', () => {
-    const r = incidentsReport([
-      { id: 'INC-20261126-2', severity: 'P0', status: 'investigating', title: 'IpfsDown', ownerId: 'U0ONCALL2', openedAt: '', ageMs: 13 * 60_000, nextDeadline: 'tech lead escalation 12:27 UTC (in 17 min)' },
-      { id: 'INC-20261126-1', severity: 'P2', status: 'identified', title: 'slow queries', ownerId: null, openedAt: '', ageMs: 2 * 3_600_000 },
-    ]);
-    expect(r.level).toBe('crit');
-    expect(r.headline).toBe('2 open incidents: 1 P0, 1 P2');
-    expect(r.sections[0]!.table!.rows[1]).toEqual(['INC-20261126-1', 'P2', 'identified', '—', '2 h', '—', 'slow queries']);
-    expect(renderBlocks(r).text).toContain('2 open incidents');
-    expect(incidentsReport([]).headline).toBe('No open incidents');
-  });
-
-  it('timeline: times in UTC, with the date when the incident spans days', () => {
-    const ev = (id: number, at: string, actor: string, text: string): IncidentEvent => ({ id, incident_id: 'INC-20261126-1', at, actor, kind: 'note', text, data: null });
-    const oneDay = timelineReport(incident(), [ev(1, '2026-11-26T11:57:00.000Z', 'bot', 'Alert fired'), ev(2, '2026-11-26T12:00:00.000Z', 'U0ONCALL1', 'Acknowledged')], NOW);
-    expect(oneDay.headline).toBe('INC-20261126-1 (P0, investigating, open 3 min): 2 events');
-    expect(oneDay.sections[0]!.lines).toEqual(['11:57 UTC · bot · Alert fired', '12:00 UTC · <@U0ONCALL1> · Acknowledged']);
-    expect(oneDay.footer).toBe('All times 2026-11-26, UTC.');
-    const twoDays = timelineReport(incident(), [ev(1, '2026-11-26T23:57:00.000Z', 'alice', 'a'), ev(2, '2026-11-27T00:03:00.000Z', 'alice', 'b')], NOW);
-    expect(twoDays.sections[0]!.lines).toEqual(['2026-11-26 23:57 UTC · alice · a', '2026-11-27 00:03 UTC · alice · b']);
-  });
-
-  it('review: the markdown as lines, and how to mark it done', () => {
-    const r = reviewReport(incident(), '# Incident Report\n\n| a | b |');
-    expect(r.sections[0]!.lines).toEqual(['# Incident Report', '', '| a | b |']);
-    expect(r.footer).toBe('`review-done INC-20261126-1` when the review is done (stops the 48 h reminder).');
-    expect(renderPlainText(r)).toContain('  # Incident Report');
+  it("notes in the thread that the incident's alert resolved or fired again", () => {
+    expect(safe(alertNoteMessage('IpfsDown', 'resolved', '2026-11-26T12:45:00.000Z')).text).toBe('Alert IpfsDown resolved at 12:45 UTC.');
+    expect(safe(alertNoteMessage('<!channel>', 'refired', new Date('2026-11-26T12:50:00.000Z'))).text).toBe(
+      'Alert &lt;!channel&gt; fired again at 12:50 UTC; posted as a new alert.',
+    );
   });
 });
