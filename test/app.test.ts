@@ -1,32 +1,35 @@
 import { createServer } from 'node:net';
 import { webApi } from '@slack/bolt';
 import nock from 'nock';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { ingestAlert } from '../src/alerts/alert-ingest.js';
 import { buildSlackApp, slackConnectionStatus } from '../src/app.js';
 import { defineCommand, noPositionals, type CommandDeps } from '../src/commands/command-spec.js';
 import { CommandRegistry } from '../src/commands/registry.js';
+import { SHARE_MESSAGES, shareCommands } from '../src/commands/share-commands.js';
+import { MALFORMED_PRESS } from '../src/handlers/reply.js';
 import { commandTextFromSlack } from '../src/handlers/slash-command.js';
-import { SHARE_MESSAGES } from '../src/handlers/share-result.js';
 import { createLogger } from '../src/logger.js';
+import { startSlackStandIn, type SlackStandIn } from '../src/sandbox/slack-stand-in.js';
 import { assertBlockKitLimits, SHARE_ACTION_ID } from '../src/templates/block-kit.js';
+import { allowEveryone } from './helpers/authorizers.js';
+import { startDeliveryHarness, type DeliveryHarness } from './helpers/delivery-harness.js';
 import {
-  blockActionPayload,
   captureLogs,
   eventually,
-  newResponsePath,
-  RESPONSE_ORIGIN,
   SLACK_API_ORIGIN,
   SLACK_API_URL,
   slashCommandBody,
   startHarness,
   TEST_BOT_TOKEN,
+  TEST_CHANNEL,
   TEST_SIGNING_SECRET,
   TEST_USER,
-  type CapturedResponse,
+  type Answer,
   type Harness,
 } from './helpers/slack-harness.js';
-import { tempDir, testDeps } from './helpers/test-deps.js';
+import { tempDir, testDeps, TEST_NOW, type TestEnv } from './helpers/test-deps.js';
 
 type Block = { type: string; text?: { text: string }; elements?: Array<Record<string, unknown> & { text?: unknown }> };
 
@@ -101,6 +104,7 @@ function testRegistry(): CommandRegistry {
           sections: [{ lines: args._ }],
         }),
       }),
+      ...shareCommands,
       defineCommand({
         name: 'slack',
         summary: 'checks the Slack connection',
@@ -113,19 +117,19 @@ function testRegistry(): CommandRegistry {
         },
       }),
     ],
-    async () => true,
+    allowEveryone,
   );
 }
 
-function blocksOf(r: CapturedResponse): Block[] {
-  return (r.body.blocks ?? []) as Block[];
+function blocksOf(r: Answer): Block[] {
+  return (r.blocks ?? []) as Block[];
 }
 
-function allText(r: CapturedResponse): string {
-  return JSON.stringify(r.body);
+function allText(r: Answer): string {
+  return JSON.stringify(r);
 }
 
-function shareValue(r: CapturedResponse): string | undefined {
+function shareValue(r: Answer): string | undefined {
   const actions = blocksOf(r).find((b) => b.type === 'actions');
   const button = actions?.elements?.find((e) => e.action_id === SHARE_ACTION_ID);
   return button?.value as string | undefined;
@@ -133,110 +137,111 @@ function shareValue(r: CapturedResponse): string | undefined {
 
 describe('the Slack app over HTTP', () => {
   const dir = tempDir();
-  const env = testDeps(dir.dir);
+  /** What the commands log (the bot gives them its own logger). */
+  const commandLogs = captureLogs();
+  const env = testDeps(dir.dir, { logger: createLogger('debug', commandLogs) });
   let h: Harness;
 
-  const runs = () => env.deps.state.prepare('SELECT command, outcome, user_id, channel_id, error_id FROM command_runs ORDER BY id').all() as Array<Record<string, string | null>>;
+  const runs = () => env.db.prepare('SELECT command, via, outcome, user_id, channel_id, error_id FROM command_runs ORDER BY id').all() as Array<Record<string, string | null>>;
+  const sharedRow = (id: string | undefined) => env.db.prepare('SELECT user_id FROM shared_results WHERE id = ?').get(id) as { user_id: string } | undefined;
 
   beforeAll(async () => {
-    nock.disableNetConnect();
-    nock.enableNetConnect('127.0.0.1');
     h = await startHarness({ deps: env.deps, registry: testRegistry() });
-  });
-
-  afterEach(() => {
-    nock.cleanAll();
   });
 
   afterAll(async () => {
     await h.close();
     env.close();
     dir.cleanup();
-    nock.enableNetConnect();
     // Whatever happened above, no secret reached the log.
     const log = h.logs.raw.join('');
-    expect(log).not.toContain(TEST_BOT_TOKEN);
+    expect(log).not.toContain(h.slack.token);
     expect(log).not.toContain(TEST_SIGNING_SECRET);
   });
+
+  /** `/atlas fast` answered privately; its share button's value and the private message's ts. */
+  async function fastAnswer(): Promise<{ id: string; ts: string }> {
+    const c = await h.command('fast');
+    const id = shareValue(await c.answer());
+    const ephemeral = h.slack.workspace.ephemerals({ user: TEST_USER }).find((e) => c.responseUrl.endsWith(`/${e.responseUrlId}`));
+    expect(id && ephemeral).toBeTruthy();
+    return { id: id!, ts: ephemeral!.ts };
+  }
 
   it('answers GET /healthz with a small JSON status and no secrets', async () => {
     const res = await fetch(`${h.baseUrl}/healthz`);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/application\/json/);
     const body = (await res.json()) as Record<string, unknown>;
+    // Without delivery (the terminal's shape of the app), no outbox figures.
     expect(body).toEqual({ ok: true, mode: 'http', uptimeSec: expect.any(Number) });
     expect(JSON.stringify(body)).not.toMatch(/xox|secret/i);
+    expect((await fetch(`${h.baseUrl}/healthz`, { method: 'HEAD' })).status).toBe(200);
     expect((await fetch(`${h.baseUrl}/nothing-here`)).status).toBe(404);
   });
 
   it('acks a command within the request and answers ephemerally through response_url with a share button', async () => {
-    const path = newResponsePath();
-    const reply = h.expectResponse(path);
-    const started = Date.now();
-    const res = await h.signedCommand('fast', { responseUrl: `${RESPONSE_ORIGIN}${path}` });
-    expect(res.status).toBe(200);
-    expect(await res.text()).toBe('');
-    expect(Date.now() - started).toBeLessThan(2000);
-    const r = await reply;
-    expect(r.body).toMatchObject({ response_type: 'ephemeral', replace_original: false, text: '✅ persistence.db: ok' });
-    assertBlockKitLimits('message', blocksOf(r));
+    const c = await h.command('fast');
+    expect(c.res.status).toBe(200);
+    expect(await c.res.text()).toBe('');
+    const r = await c.answer();
+    expect(r).toMatchObject({ response_type: 'ephemeral', replace_original: false, text: '✅ persistence.db: ok' });
+    assertBlockKitLimits('message', blocksOf(r) as never);
     expect(blocksOf(r)[0]?.text?.text).toBe('✅ persistence.db: ok');
     expect(allText(r)).toContain('persistence.db  12 MB');
     expect(allText(r)).toContain('<https://runbooks.example/health>');
     expect(shareValue(r)).toMatch(/^[A-Za-z0-9_-]{16}$/);
-    const stored = env.deps.state.prepare('SELECT user_id FROM shared_results WHERE id = ?').get(shareValue(r)) as { user_id: string };
-    expect(stored.user_id).toBe(TEST_USER);
-    expect(runs().at(-1)).toMatchObject({ command: 'fast', outcome: 'ok', user_id: TEST_USER, channel_id: 'C0INCIDENT' });
+    // Slack took it: the user sees it, privately.
+    expect(h.slack.workspace.calls('response_url').at(-1)).toMatchObject({ status: 200 });
+    expect(h.slack.workspace.ephemerals({ user: TEST_USER }).at(-1)).toMatchObject({ channel: TEST_CHANNEL, text: '✅ persistence.db: ok' });
+    expect(sharedRow(shareValue(r))!.user_id).toBe(TEST_USER);
+    expect(runs().at(-1)).toMatchObject({ command: 'fast', via: 'command', outcome: 'ok', user_id: TEST_USER, channel_id: 'C0INCIDENT' });
   });
 
   it('acks before any work starts', async () => {
     gate = new Promise((resolve) => (openGate = resolve));
     gatedStarted = false;
-    const path = newResponsePath();
-    const reply = h.expectResponse(path);
-    const res = await h.signedCommand('gated', { responseUrl: `${RESPONSE_ORIGIN}${path}` });
+    const c = await h.command('gated');
     // The command is still blocked on the gate, so the 200 can only have come from the ack.
-    expect(res.status).toBe(200);
+    expect(c.res.status).toBe(200);
     await eventually(() => gatedStarted, 'the command to start');
+    expect(c.answers()).toEqual([]);
     openGate();
-    expect((await reply).body.text).toBe('ℹ️ gate opened');
+    expect((await c.answer()).text).toBe('ℹ️ gate opened');
   });
 
   it('says a slow command is running in the ack, then replaces that message with the answer', async () => {
-    const path = newResponsePath();
-    const reply = h.expectResponse(path);
-    const res = await h.signedCommand('slow --deep', { responseUrl: `${RESPONSE_ORIGIN}${path}` });
-    expect(res.status).toBe(200);
-    const ack = (await res.json()) as Record<string, unknown>;
+    const c = await h.command('slow --deep');
+    expect(c.res.status).toBe(200);
+    const ack = (await c.res.json()) as Record<string, unknown>;
     expect(ack).toEqual({ response_type: 'ephemeral', text: '⏳ Running `slow --deep`… the answer follows here' });
-    const r = await reply;
-    expect(r.body).toMatchObject({ response_type: 'ephemeral', replace_original: true, text: '⚠️ integrity: 1 warning' });
+    const r = await c.answer();
+    expect(r).toMatchObject({ response_type: 'ephemeral', replace_original: true, text: '⚠️ integrity: 1 warning' });
     expect(allText(r)).toContain('freelist pages: 12');
+    // The "running" message became the answer: one message, not two.
+    await eventually(() => h.slack.workspace.calls('response_url').some((call) => call.status === 200 && call.args.text === '⚠️ integrity: 1 warning'), 'Slack to take it');
+    const shown = h.slack.workspace.ephemerals({ user: TEST_USER }).filter((e) => e.text.includes('slow --deep') || e.text.includes('integrity: 1 warning'));
+    expect(shown.map((e) => e.text)).toEqual(['⚠️ integrity: 1 warning']);
   });
 
   it('answers an unknown subcommand with usage text, no share button, and stays up', async () => {
-    const path = newResponsePath();
-    const reply = h.expectResponse(path);
-    expect((await h.signedCommand('frobnicate --now', { responseUrl: `${RESPONSE_ORIGIN}${path}` })).status).toBe(200);
-    const r = await reply;
-    expect(r.body.text).toBe('❌ Unknown subcommand `frobnicate`. Try `/atlas help` for the list.');
+    const c = await h.command('frobnicate --now');
+    expect(c.res.status).toBe(200);
+    const r = await c.answer();
+    expect(r.text).toBe('❌ Unknown subcommand `frobnicate`. Try `/atlas help` for the list.');
     expect(shareValue(r)).toBeUndefined();
     expect(allText(r)).not.toMatch(/at .*\.ts:\d+/);
 
-    const helpPath = newResponsePath();
-    const help = h.expectResponse(helpPath);
-    expect((await h.signedCommand('help', { responseUrl: `${RESPONSE_ORIGIN}${helpPath}` })).status).toBe(200);
-    const hr = await help;
-    expect(hr.body.text).toBe('ℹ️ /atlas &lt;subcommand&gt;: 6 subcommands you can run');
+    const help = await h.command('help');
+    expect(help.res.status).toBe(200);
+    const hr = await help.answer();
+    expect(hr.text).toBe('ℹ️ /atlas &lt;subcommand&gt;: 6 subcommands you can run');
     expect(allText(hr)).toContain('/atlas slow [--deep]');
   });
 
   it('answers a usage error with the usage line', async () => {
-    const path = newResponsePath();
-    const reply = h.expectResponse(path);
-    await h.signedCommand('fast extra', { responseUrl: `${RESPONSE_ORIGIN}${path}` });
-    const r = await reply;
-    expect(r.body.text).toMatch(/^❌ takes no arguments besides its flags\. Usage: `\/atlas fast`$/);
+    const r = await (await h.command('fast extra')).answer();
+    expect(r.text).toMatch(/^❌ takes no arguments besides its flags\. Usage: `\/atlas fast`$/);
     expect(runs().at(-1)).toMatchObject({ command: 'fast', outcome: 'usage' });
   });
 
@@ -253,19 +258,16 @@ describe('the Slack app over HTTP', () => {
   });
 
   it('gives a failing command an error id that is also in the log, and the next request still works', async () => {
-    const path = newResponsePath();
-    const reply = h.expectResponse(path);
-    await h.signedCommand('boom', { responseUrl: `${RESPONSE_ORIGIN}${path}` });
-    const r = await reply;
-    const errorId = /error id ([0-9a-f]{8})/.exec(String(r.body.text))?.[1];
+    const r = await (await h.command('boom')).answer();
+    const errorId = /error id ([0-9a-f]{8})/.exec(String(r.text))?.[1];
     expect(errorId).toBeDefined();
     expect(allText(r)).not.toContain('the disk exploded');
     expect(runs().at(-1)).toMatchObject({ command: 'boom', outcome: 'error', error_id: errorId });
+    expect(commandLogs.lines.find((l) => l.errorId === errorId)).toMatchObject({ level: 'error', command: 'boom', msg: 'command failed' });
 
-    const nextPath = newResponsePath();
-    const next = h.expectResponse(nextPath);
-    expect((await h.signedCommand('fast', { responseUrl: `${RESPONSE_ORIGIN}${nextPath}` })).status).toBe(200);
-    expect((await next).body.text).toBe('✅ persistence.db: ok');
+    const next = await h.command('fast');
+    expect(next.res.status).toBe(200);
+    expect((await next.answer()).text).toBe('✅ persistence.db: ok');
   });
 
   it('logs an error escaping a listener with an error id, and keeps serving', async () => {
@@ -278,136 +280,161 @@ describe('the Slack app over HTTP', () => {
     const line = await eventually(() => h.logs.lines.find((l) => l.msg === 'unhandled error in a Slack listener'), 'the error log');
     expect(line).toMatchObject({ level: 'error', errorId: expect.stringMatching(/^[0-9a-f]{8}$/), userId: TEST_USER });
     expect(JSON.stringify(line.err)).toContain('listener broke');
-    const path = newResponsePath();
-    const next = h.expectResponse(path);
-    await h.signedCommand('fast', { responseUrl: `${RESPONSE_ORIGIN}${path}` });
-    expect((await next).body.text).toBe('✅ persistence.db: ok');
+    expect((await (await h.command('fast')).answer()).text).toBe('✅ persistence.db: ok');
   });
 
   it('logs a failed respond() to an expired response_url and keeps serving', async () => {
-    const path = newResponsePath();
-    const expired = h.expectResponse(path, 404);
-    expect((await h.signedCommand('fast', { responseUrl: `${RESPONSE_ORIGIN}${path}` })).status).toBe(200);
-    await expired;
+    expect((await h.signedCommand('fast', { responseUrl: h.deadResponseUrl() })).status).toBe(200);
     const line = await eventually(() => h.logs.lines.find((l) => l.msg === 'could not deliver the answer to response_url'), 'the log line');
     expect(line).toMatchObject({ level: 'warn', statusCode: 404, command: 'fast' });
     expect((await fetch(`${h.baseUrl}/healthz`)).status).toBe(200);
-    const nextPath = newResponsePath();
-    const next = h.expectResponse(nextPath);
-    await h.signedCommand('fast', { responseUrl: `${RESPONSE_ORIGIN}${nextPath}` });
-    expect((await next).body.text).toBe('✅ persistence.db: ok');
+    expect((await (await h.command('fast')).answer()).text).toBe('✅ persistence.db: ok');
   });
 
   it('reads quotes, SQL, unicode and entities as words and escapes them in the answer', async () => {
-    const path = newResponsePath();
-    const reply = h.expectResponse(path);
     // Slack sends &, < and > as entities.
     const typed = `echo “two words” 'x' "; DROP TABLE command_runs; --" 🔥 שלום &lt;!channel&gt; a&amp;b`;
-    await h.signedCommand(typed, { responseUrl: `${RESPONSE_ORIGIN}${path}` });
-    const r = await reply;
+    const r = await (await h.command(typed)).answer();
     const words = blocksOf(r)[1]?.text?.text.split('\n');
     expect(words).toEqual(['two words', 'x', '; DROP TABLE command_runs; --', '🔥', 'שלום', '&lt;!channel&gt;', 'a&amp;b']);
-    expect(r.body.text).toBe('ℹ️ 7 words');
+    expect(r.text).toBe('ℹ️ 7 words');
     expect(runs().at(-1)).toMatchObject({ command: 'echo', outcome: 'info' });
   });
 
   it('answers 10,000 characters of text with one clear sentence', async () => {
-    const path = newResponsePath();
-    const reply = h.expectResponse(path);
-    expect((await h.signedCommand(`echo ${'y'.repeat(9995)}`, { responseUrl: `${RESPONSE_ORIGIN}${path}` })).status).toBe(200);
-    const r = await reply;
-    expect(r.body.text).toBe('❌ That is 10001 characters; /atlas takes at most 1000. Try `/atlas help`.');
-    assertBlockKitLimits('message', blocksOf(r));
+    const c = await h.command(`echo ${'y'.repeat(9995)}`);
+    expect(c.res.status).toBe(200);
+    const r = await c.answer();
+    expect(r.text).toBe('❌ That is 10001 characters; /atlas takes at most 1000. Try `/atlas help`.');
+    assertBlockKitLimits('message', blocksOf(r) as never);
   });
 
   it('posts a shared result into the channel once, with "shared by", and refuses repeats, strangers and unknown ids', async () => {
-    const path = newResponsePath();
-    const reply = h.expectResponse(path);
-    await h.signedCommand('fast', { responseUrl: `${RESPONSE_ORIGIN}${path}` });
-    const id = shareValue(await reply);
-    expect(id).toBeDefined();
+    const { id, ts } = await fastAnswer();
+    const original = { message: { ts, ephemeral: true } };
 
-    const strangerPath = newResponsePath('actions');
-    const stranger = h.expectResponse(strangerPath);
-    await h.signedAction(blockActionPayload({ value: id, user: 'U0SOMEONE', responseUrl: `${RESPONSE_ORIGIN}${strangerPath}` }));
-    expect((await stranger).body).toEqual({ response_type: 'ephemeral', replace_original: false, text: SHARE_MESSAGES.notYours });
+    const stranger = await h.press(SHARE_ACTION_ID, id, { user: 'U0READER', ...original });
+    expect(await stranger.answer()).toEqual({ response_type: 'ephemeral', replace_original: false, text: SHARE_MESSAGES.notYours });
 
-    const sharePath = newResponsePath('actions');
-    const shared = h.expectResponse(sharePath);
-    const res = await h.signedAction(blockActionPayload({ value: id, responseUrl: `${RESPONSE_ORIGIN}${sharePath}` }));
-    expect(res.status).toBe(200);
-    const s = await shared;
-    expect(s.body).toMatchObject({ response_type: 'in_channel', delete_original: true, text: '✅ persistence.db: ok' });
+    const shared = await h.press(SHARE_ACTION_ID, id, original);
+    expect(shared.res.status).toBe(200);
+    const s = await shared.answer();
+    expect(s).toMatchObject({ response_type: 'in_channel', text: '✅ persistence.db: ok' });
     expect(allText(s)).toContain(`shared by <@${TEST_USER}>`);
     expect(allText(s)).toContain('persistence.db  12 MB');
     expect(blocksOf(s).some((b) => b.type === 'actions')).toBe(false);
-    assertBlockKitLimits('message', blocksOf(s));
+    assertBlockKitLimits('message', blocksOf(s) as never);
+    // In the channel once, for everyone; the private copy is gone.
+    const inChannel = await eventually(() => h.slack.workspace.messages(TEST_CHANNEL).filter((m) => m.text === '✅ persistence.db: ok').length === 1 || undefined, 'the shared answer');
+    expect(inChannel).toBe(true);
+    await eventually(() => !h.slack.workspace.ephemerals({ user: TEST_USER }).some((e) => e.ts === ts), 'the private copy to go');
+    expect(runs().slice(-2).map((r) => [r.command, r.via, r.outcome, r.user_id])).toEqual([
+      ['share', 'button', 'error', 'U0READER'],
+      ['share', 'button', 'ok', TEST_USER],
+    ]);
 
-    const againPath = newResponsePath('actions');
-    const again = h.expectResponse(againPath);
-    await h.signedAction(blockActionPayload({ value: id, responseUrl: `${RESPONSE_ORIGIN}${againPath}` }));
-    expect((await again).body.text).toBe(SHARE_MESSAGES.expired);
+    const again = await h.press(SHARE_ACTION_ID, id, original);
+    expect((await again.answer()).text).toBe(SHARE_MESSAGES.expired);
 
-    const unknownPath = newResponsePath('actions');
-    const unknown = h.expectResponse(unknownPath);
-    await h.signedAction(blockActionPayload({ value: 'AAAAAAAAAAAAAAAA', responseUrl: `${RESPONSE_ORIGIN}${unknownPath}` }));
-    expect((await unknown).body.text).toBe(SHARE_MESSAGES.expired);
+    const unknown = await h.press(SHARE_ACTION_ID, 'AAAAAAAAAAAAAAAA');
+    expect((await unknown.answer()).text).toBe(SHARE_MESSAGES.expired);
+    expect(h.slack.workspace.messages(TEST_CHANNEL).filter((m) => m.text === '✅ persistence.db: ok')).toHaveLength(1);
   });
 
   it('keeps a shared result for 24 hours only', async () => {
-    const path = newResponsePath();
-    const reply = h.expectResponse(path);
-    await h.signedCommand('fast', { responseUrl: `${RESPONSE_ORIGIN}${path}` });
-    const id = shareValue(await reply);
+    const { id } = await fastAnswer();
     env.clock.advance(24 * 3_600_000 + 1000);
     try {
-      const latePath = newResponsePath('actions');
-      const late = h.expectResponse(latePath);
-      await h.signedAction(blockActionPayload({ value: id, responseUrl: `${RESPONSE_ORIGIN}${latePath}` }));
-      expect((await late).body.text).toBe(SHARE_MESSAGES.expired);
+      const late = await h.press(SHARE_ACTION_ID, id);
+      expect((await late.answer()).text).toBe(SHARE_MESSAGES.expired);
       // The next stored answer prunes the expired row.
-      const nextPath = newResponsePath();
-      const next = h.expectResponse(nextPath);
-      await h.signedCommand('fast', { responseUrl: `${RESPONSE_ORIGIN}${nextPath}` });
-      await next;
-      expect(env.deps.state.prepare('SELECT 1 FROM shared_results WHERE id = ?').get(id)).toBeUndefined();
+      await (await h.command('fast')).answer();
+      expect(sharedRow(id)).toBeUndefined();
     } finally {
-      env.clock.set(new Date('2026-11-26T12:00:00.000Z'));
+      env.clock.set(new Date(TEST_NOW));
     }
   });
 
   it('puts a shared result back when posting it fails, so the button works again', async () => {
-    const path = newResponsePath();
-    const reply = h.expectResponse(path);
-    await h.signedCommand('fast', { responseUrl: `${RESPONSE_ORIGIN}${path}` });
-    const id = shareValue(await reply);
-    const failPath = newResponsePath('actions');
-    const failed = h.expectResponse(failPath, 500);
-    await h.signedAction(blockActionPayload({ value: id, responseUrl: `${RESPONSE_ORIGIN}${failPath}` }));
-    await failed;
+    const { id, ts } = await fastAnswer();
+    h.slack.faults.inject({ method: 'response_url', kind: 'http', status: 500 });
+    await h.press(SHARE_ACTION_ID, id, { message: { ts, ephemeral: true } });
     await eventually(() => h.logs.lines.find((l) => l.msg === 'could not post a shared result'), 'the failure log');
-    await eventually(() => env.deps.state.prepare('SELECT 1 FROM shared_results WHERE id = ?').get(id), 'the row to come back');
+    await eventually(() => sharedRow(id), 'the row to come back');
+    // The private answer is still there, and its button works now.
+    expect(h.slack.workspace.ephemerals({ user: TEST_USER }).some((e) => e.ts === ts)).toBe(true);
+    const retry = await h.press(SHARE_ACTION_ID, id, { message: { ts, ephemeral: true } });
+    expect((await retry.answer()).response_type).toBe('in_channel');
   });
 
-  it('answers a malformed button payload with one sentence', async () => {
-    const path = newResponsePath('actions');
-    const reply = h.expectResponse(path);
-    const payload = blockActionPayload({ value: 'AAAAAAAAAAAAAAAA', responseUrl: `${RESPONSE_ORIGIN}${path}` });
-    (payload.user as Record<string, unknown>).id = 'not a user';
-    expect((await h.signedAction(payload)).status).toBe(200);
-    expect((await reply).body.text).toBe(SHARE_MESSAGES.malformed);
+  it('answers a malformed button payload with one sentence, and runs nothing', async () => {
+    const before = runs().length;
+    const p = await h.press(SHARE_ACTION_ID, 'AAAAAAAAAAAAAAAA', { override: { user: { id: 'not a user' } } });
+    expect(p.res.status).toBe(200);
+    expect((await p.answer()).text).toBe(MALFORMED_PRESS);
+    expect(runs().length).toBe(before);
   });
 
-  it('gives commands a slackStatus that calls auth.test on SLACK_API_URL', async () => {
-    const api = nock(SLACK_API_ORIGIN)
-      .post('/api/auth.test')
-      .matchHeader('authorization', `Bearer ${TEST_BOT_TOKEN}`)
-      .reply(200, { ok: true, user: 'atlas', team: 'Shadow Atlas', user_id: 'U0HARNESSBOT', bot_id: 'B0HARNESS' });
-    const path = newResponsePath();
-    const reply = h.expectResponse(path);
-    await h.signedCommand('slack', { responseUrl: `${RESPONSE_ORIGIN}${path}` });
-    expect((await reply).body.text).toBe('✅ Slack: connected as @atlas to Shadow Atlas');
-    expect(api.isDone()).toBe(true);
+  it('gives commands a slackStatus that calls auth.test on SLACK_API_URL with the bot token', async () => {
+    const r = await (await h.command('slack')).answer();
+    expect(r.text).toBe('✅ Slack: connected as @atlas to Shadow Atlas');
+    expect(h.slack.workspace.calls('auth.test')).toEqual([expect.objectContaining({ status: 200, answer: expect.objectContaining({ ok: true }) })]);
+  });
+});
+
+describe('/healthz with the outbox figures', () => {
+  let dir: ReturnType<typeof tempDir>;
+  let env: TestEnv;
+  let d: DeliveryHarness;
+
+  beforeEach(async () => {
+    dir = tempDir();
+    env = testDeps(dir.dir, { file: { channels: { incidents: TEST_CHANNEL } } });
+    d = await startDeliveryHarness(env);
+  });
+  afterEach(async () => {
+    await d.close();
+    env.close();
+    dir.cleanup();
+  });
+
+  const health = async (h: Harness) => (await (await fetch(`${h.baseUrl}/healthz`)).json()) as Record<string, unknown>;
+
+  it('reports pending, failed and the age of the oldest pending message, as delivery sees them', async () => {
+    const h = await startHarness({ deps: env.deps, registry: testRegistry(), slack: d.slack, outboxStats: () => d.delivery.stats() });
+    try {
+      expect(await health(h)).toEqual({ ok: true, mode: 'http', uptimeSec: expect.any(Number), outbox: { pending: 0, failed: 0, oldestPendingSec: 0 } });
+      // Slack refuses the channel: delivery gives the message up, and says so.
+      d.slack.faults.inject({ method: 'chat.postMessage', kind: 'error', error: 'channel_not_found' });
+      ingestAlert(env.deps, { name: 'provider_down', status: 'firing', message: 'TIGER down', source: 'atlas-webhook' });
+      await d.delivery.drain();
+      expect((await health(h)).outbox).toEqual({ pending: 0, failed: 1, oldestPendingSec: 0 });
+      // Delivery stops (Slack unreachable, say); what waits shows its age.
+      await d.delivery.stop(100);
+      ingestAlert(env.deps, { name: 'disk_space_low', status: 'firing', message: 'disk 95%', source: 'watchdog' });
+      env.clock.advance(90_000);
+      expect((await health(h)).outbox).toEqual({ pending: 1, failed: 1, oldestPendingSec: 90 });
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('still answers 200 when the outbox cannot be read, and says so', async () => {
+    const h = await startHarness({
+      deps: env.deps,
+      registry: testRegistry(),
+      slack: d.slack,
+      outboxStats: () => {
+        throw new Error('SQLITE_IOERR: disk I/O error');
+      },
+    });
+    try {
+      const res = await fetch(`${h.baseUrl}/healthz`);
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({ ok: true, mode: 'http', uptimeSec: expect.any(Number), outbox: { error: 'chatops.db could not be read' } });
+    } finally {
+      await h.close();
+    }
   });
 });
 
@@ -418,31 +445,36 @@ describe('commandTextFromSlack', () => {
 });
 
 describe('slackConnectionStatus', () => {
-  beforeAll(() => {
-    nock.disableNetConnect();
+  let slack: SlackStandIn;
+  beforeEach(async () => {
+    slack = await startSlackStandIn();
   });
-  afterEach(() => nock.cleanAll());
-  afterAll(() => nock.enableNetConnect());
+  afterEach(() => slack.close());
 
-  const client = () => new webApi.WebClient(TEST_BOT_TOKEN, { slackApiUrl: SLACK_API_URL });
+  const client = (token = slack.token) => new webApi.WebClient(token, { slackApiUrl: slack.apiUrl });
 
   it('reports the bot and team when auth.test succeeds', async () => {
-    nock(SLACK_API_ORIGIN).post('/api/auth.test').reply(200, { ok: true, user: 'atlas', team: 'Shadow Atlas' });
     expect(await slackConnectionStatus(client())).toEqual({ ok: true, detail: 'connected as @atlas to Shadow Atlas' });
   });
 
   it('reports a refused token without retrying or leaking it', async () => {
-    nock(SLACK_API_ORIGIN).post('/api/auth.test').reply(200, { ok: false, error: 'invalid_auth' });
-    const status = await slackConnectionStatus(client());
+    const status = await slackConnectionStatus(client('xoxb-not-the-token'));
     expect(status).toEqual({ ok: false, detail: 'Slack refused the call: invalid_auth' });
+    expect(slack.workspace.calls('auth.test')).toHaveLength(1);
   });
 
   it('reports an HTTP failure at once instead of retrying for half an hour', async () => {
-    const scope = nock(SLACK_API_ORIGIN).post('/api/auth.test').reply(503, 'down');
-    const started = Date.now();
+    slack.faults.inject({ method: 'auth.test', kind: 'http', status: 503 });
     expect(await slackConnectionStatus(client())).toEqual({ ok: false, detail: 'Slack answered HTTP 503' });
-    expect(Date.now() - started).toBeLessThan(2000);
-    expect(scope.isDone()).toBe(true);
+    // One try: the client the status check is given retries, its own probe does not.
+    expect(slack.workspace.calls('auth.test')).toHaveLength(1);
+  });
+
+  it('gives up on a Slack that never answers after its time bound', async () => {
+    slack.faults.inject({ method: 'auth.test', kind: 'hang' });
+    const status = await slackConnectionStatus(client(), 200);
+    expect(status.ok).toBe(false);
+    expect(status.detail).toMatch(/^could not reach Slack: /);
   });
 
   it('says when there is no token', async () => {
@@ -486,28 +518,25 @@ describe('building the app', () => {
   });
 
   it('makes no network call until start, then checks the token with auth.test on SLACK_API_URL', async () => {
-    const unmatched: string[] = [];
-    // Requests to the app itself pass through nock and are reported as "no match" too.
-    const onNoMatch = (req: { href?: string }) => {
-      if (!String(req.href).startsWith('http://127.0.0.1')) unmatched.push(String(req.href));
-    };
-    nock.emitter.on('no match', onNoMatch);
-    const built = buildSlackApp({
-      deps: env.deps,
-      registry: testRegistry(),
-      logger,
-      slack: { botToken: TEST_BOT_TOKEN, signingSecret: TEST_SIGNING_SECRET, apiUrl: SLACK_API_URL },
-    });
-    await new Promise((r) => setTimeout(r, 50));
-    expect(unmatched).toEqual([]);
-    const authTest = nock(SLACK_API_ORIGIN).post('/api/auth.test').reply(200, { ok: true, user_id: 'U0BOT', bot_id: 'B0BOT' });
-    const port = await built.start(0, '127.0.0.1');
-    expect(authTest.isDone()).toBe(true);
-    expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
-    await built.stop();
-    await built.stop();
-    nock.emitter.off('no match', onNoMatch);
-    expect(unmatched).toEqual([]);
+    const slack = await startSlackStandIn();
+    try {
+      const built = buildSlackApp({
+        deps: env.deps,
+        registry: testRegistry(),
+        logger,
+        slack: { botToken: slack.token, signingSecret: TEST_SIGNING_SECRET, apiUrl: slack.apiUrl },
+      });
+      await new Promise((r) => setTimeout(r, 50));
+      expect(slack.workspace.calls()).toEqual([]);
+      const port = await built.start(0, '127.0.0.1');
+      expect(slack.workspace.calls().map((c) => [c.method, c.status])).toEqual([['auth.test', 200]]);
+      expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+      await built.stop();
+      await built.stop();
+      expect(slack.workspace.calls()).toHaveLength(1);
+    } finally {
+      await slack.close();
+    }
   });
 
   it('in Socket Mode opens the connection through SLACK_API_URL with the app token and serves /healthz meanwhile', async () => {

@@ -1,39 +1,32 @@
 import path from 'node:path';
 import type Database from 'better-sqlite3';
-import { webApi } from '@slack/bolt';
-import nock from 'nock';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ingestAlert } from '../../src/alerts/alert-ingest.js';
 import { createAuthorizer } from '../../src/commands/authorize.js';
 import type { Actor } from '../../src/commands/command-spec.js';
 import { incidentCommands, parseUserRef } from '../../src/commands/incident-commands.js';
 import { CommandRegistry } from '../../src/commands/registry.js';
-import { getIncident } from '../../src/incidents/incident-store.js';
-import { slackPoster } from '../../src/slack/slack-poster.js';
+import type { CallRecord } from '../../src/sandbox/slack-stand-in.js';
 import { renderPlainText } from '../../src/templates/plain-text.js';
-import { createAtlasFiles, tempDir, TEST_NOW, testDeps } from '../helpers/test-deps.js';
+import { startDeliveryHarness, type DeliveryHarness } from '../helpers/delivery-harness.js';
+import { createAtlasFiles, tempDir, TEST_NOW, testDeps, type TestEnv } from '../helpers/test-deps.js';
 
 const ONCALL = 'U0ONCALL1';
 const OTHER = 'U0ONCALL2';
 const VISITOR = 'U0VISITOR';
 const TECH_LEAD = 'U0TECHLEAD';
 const CHANNEL = 'C0INCIDENT';
-const ALERT_TS = '1700000000.000100';
-const SLACK = 'https://slack.com';
 const MIN = 60_000;
 const NOW = new Date(TEST_NOW);
 const at = (minutes: number) => new Date(NOW.getTime() + minutes * MIN).toISOString();
 
 let cleanup: () => void;
 let metrics: Database.Database;
-let env: ReturnType<typeof testDeps>;
+let env: TestEnv;
 let registry: CommandRegistry;
-let calls: { method: string; body: Record<string, string> }[];
-let tsCounter: number;
+let h: DeliveryHarness | undefined;
 
 const slackActor = (userId = ONCALL): Actor => ({ source: 'slack', userId, channelId: CHANNEL });
-
-beforeAll(() => nock.disableNetConnect());
-afterAll(() => nock.enableNetConnect());
 
 beforeEach(() => {
   const t = tempDir();
@@ -46,61 +39,60 @@ beforeEach(() => {
     file: { channels: { incidents: CHANNEL }, escalation: { techLead: TECH_LEAD }, responders: { users: [ONCALL, OTHER] } },
   });
   registry = new CommandRegistry(incidentCommands, createAuthorizer(env.deps.config));
-  env.deps.outbox.attach(slackPoster(new webApi.WebClient('xoxb-test', { retryConfig: { retries: 0 } })));
-  calls = [];
-  tsCounter = 0;
-  // Slack's Web API: every post gets a fresh ts, every update keeps its own.
-  nock(SLACK)
-    .persist()
-    .post(/\/api\/chat\.(postMessage|update)/)
-    .reply(200, (uri, body) => {
-      const parsed = Object.fromEntries(new URLSearchParams(body as string)) as Record<string, string>;
-      const method = uri.endsWith('update') ? 'chat.update' : 'chat.postMessage';
-      calls.push({ method, body: parsed });
-      return { ok: true, channel: parsed.channel, ts: parsed.ts ?? `1700000200.${String(++tsCounter).padStart(6, '0')}` };
-    });
 });
 
-afterEach(() => {
-  nock.cleanAll();
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
   env.close();
   metrics.close();
   cleanup();
 });
 
-/** The P0 alert as the ingestion side left it: posted in the channel with its Acknowledge button. */
+/** The P0 alert as ingestion leaves it (from metrics.db), fired 3 minutes ago. */
 function firingAlert(name = 'IpfsDown', firedAt = at(-3)) {
-  env.deps.state
-    .prepare(
-      `INSERT INTO alerts (key, name, status, severity, severity_known, symptom_id, message, sources, fired_at, channel_id, message_ts, updated_at)
-       VALUES (?, ?, 'firing', 'P0', 1, 'ipfs-down', 'All IPFS gateways failing', '["metrics-db"]', ?, ?, ?, ?)`,
-    )
-    .run(name.toLowerCase(), name, firedAt, CHANNEL, ALERT_TS, firedAt);
   metrics.prepare("INSERT INTO alerts (name, status, message, fired_at) VALUES (?, 'firing', 'x', ?)").run(name, firedAt.slice(0, 19).replace('T', ' '));
+  const now = env.clock();
+  env.clock.set(new Date(firedAt));
+  ingestAlert(env.deps, { name, status: 'firing', message: 'All IPFS gateways failing', source: 'metrics-db', firedAt: new Date(firedAt) });
+  env.clock.set(now);
 }
 
 async function run(text: string, actor = slackActor()) {
   return registry.run(text.split(' ').filter(Boolean), actor, env.deps);
 }
 
-/** Delivers the outbox and returns what reached Slack since the last call. */
-async function delivered() {
-  const before = calls.length;
-  const result = await env.deps.outbox.flush();
-  expect(result.failed).toBe(0);
-  return calls.slice(before);
+function count(sql: string): number {
+  return (env.db.prepare(sql).get() as { n: number }).n;
 }
 
 function timers(incidentId: string) {
-  return env.deps.state
+  return env.db
     .prepare('SELECT kind, due_at FROM timers WHERE incident_id = ? AND fired_at IS NULL AND cancelled_at IS NULL ORDER BY due_at, kind')
     .all(incidentId) as { kind: string; due_at: string }[];
 }
 
+const sends = (): CallRecord[] => h!.slack.workspace.calls().filter((c) => c.method === 'chat.postMessage' || c.method === 'chat.update');
+const blocksOf = (c: CallRecord) => JSON.stringify(c.args.blocks ?? []);
+
 describe('a P0 from alert to review, through the registry', () => {
   it('acknowledges, updates, re-plans, hands over, escalates, resolves and reviews, each message once and in the thread', async () => {
+    h = await startDeliveryHarness(env);
+    const workspace = h.slack.workspace;
     firingAlert();
+    await h.delivery.drain();
+    expect(workspace.messages(CHANNEL)).toHaveLength(1);
+    const ALERT_TS = workspace.messages(CHANNEL)[0]!.ts;
     const id = 'INC-20261126-1';
+    let seen = sends().length;
+    /** What reached Slack since the last look, after delivering everything due. */
+    const delivered = async () => {
+      await h!.delivery.drain();
+      const out = sends().slice(seen);
+      seen = sends().length;
+      expect(out.every((c) => c.status === 200 && c.answer?.ok === true)).toBe(true);
+      return out;
+    };
 
     const acked = await run('ack IpfsDown');
     expect(acked.outcome).toBe('ok');
@@ -109,10 +101,10 @@ describe('a P0 from alert to review, through the registry', () => {
     expect(acked.report.footer).toBe('Impact and next update: being assessed, 12:30 UTC by default (in the terminal: --impact and --eta).');
     let out = await delivered();
     expect(out.map((c) => c.method)).toEqual(['chat.update', 'chat.postMessage']);
-    expect(out[0]!.body).toMatchObject({ channel: CHANNEL, ts: ALERT_TS });
-    expect(out[0]!.body.text).toBe(`🔎 ${id} P0 investigating: IpfsDown: All IPFS gateways failing`);
-    expect(out[1]!.body).toMatchObject({ channel: CHANNEL, thread_ts: ALERT_TS });
-    expect(out[1]!.body.text).toBe(`🔎 ${id} acknowledged by <@${ONCALL}> after 3 min · IpfsDown: All IPFS gateways failing`);
+    expect(out[0]!.args).toMatchObject({ channel: CHANNEL, ts: ALERT_TS });
+    expect(out[0]!.args.text).toBe(`🔎 ${id} P0 investigating: IpfsDown: All IPFS gateways failing`);
+    expect(out[1]!.args).toMatchObject({ channel: CHANNEL, thread_ts: ALERT_TS });
+    expect(out[1]!.args.text).toBe(`🔎 ${id} acknowledged by <@${ONCALL}> after 3 min · IpfsDown: All IPFS gateways failing`);
     expect(metrics.prepare('SELECT acknowledged_at FROM alerts').get()).toEqual({ acknowledged_at: '2026-11-26 12:00:00' });
 
     // A second acknowledgement is told who was first, and nothing is posted.
@@ -132,13 +124,13 @@ describe('a P0 from alert to review, through the registry', () => {
     );
     expect(upd.report.headline).toBe(`Update posted in ${id}'s thread; the next one is due by 12:40 UTC.`);
     out = await delivered();
-    expect(out.map((c) => [c.method, c.body.thread_ts ?? c.body.ts])).toEqual([
+    expect(out.map((c) => [c.method, c.args.thread_ts ?? c.args.ts])).toEqual([
       ['chat.postMessage', ALERT_TS],
       ['chat.update', ALERT_TS],
     ]);
-    expect(out[0]!.body.text).toBe(`🔄 ${id} update [12:10 UTC]: Gateways timing out`);
-    expect(out[0]!.body.blocks).toContain('• ✅ Checked w3s.link');
-    expect(out[1]!.body.text).toContain(`${id} P0 identified`);
+    expect(out[0]!.args.text).toBe(`🔄 ${id} update [12:10 UTC]: Gateways timing out`);
+    expect(blocksOf(out[0]!)).toContain('• ✅ Checked w3s.link');
+    expect(out[1]!.args.text).toContain(`${id} P0 identified`);
 
     const sev = await run(`sev ${id.toLowerCase()} p1`);
     expect(sev.report.headline).toBe(`${id} is now P1 (was P0); updates every 2–4 h, timers re-planned.`);
@@ -150,7 +142,7 @@ describe('a P0 from alert to review, through the registry', () => {
 
     const own = await run(`own ${id} <@${OTHER}|bob>`);
     expect(own.report.headline).toBe(`<@${OTHER}> now owns ${id}.`);
-    expect(getIncident(env.deps.state, id)!.owner_id).toBe(OTHER);
+    expect(env.deps.state.incidents.get(id)!.owner_id).toBe(OTHER);
 
     const note = await run(`note ${id} <!channel> pin failures need an alert`, slackActor(OTHER));
     expect(note.report.headline).toBe(`Note added to ${id}'s timeline.`);
@@ -162,19 +154,21 @@ describe('a P0 from alert to review, through the registry', () => {
     expect(esc.report.headline).toBe(`Escalated ${id} to the tech lead, <@${TECH_LEAD}>, in its thread.`);
 
     out = await delivered();
-    const texts = out.filter((c) => c.method === 'chat.postMessage').map((c) => c.body.text);
+    const texts = out.filter((c) => c.method === 'chat.postMessage').map((c) => c.args.text);
     expect(texts).toEqual([
       `⬇️ ${id} severity P0 → P1`,
       `👤 ${id} now owned by <@${OTHER}>`,
       `📝 ${id} note from <@${OTHER}>: &lt;!channel&gt; pin failures need an alert`,
       `📣 ${id} escalated to the tech lead (<@${TECH_LEAD}>) by <@${OTHER}>`,
     ]);
+    // Four changes to the card in a row are one edit.
     expect(out.filter((c) => c.method === 'chat.update')).toHaveLength(1);
-    expect(out.every((c) => !JSON.stringify(c.body).includes('<!channel>'))).toBe(true);
-    const escalation = out.find((c) => c.body.text?.startsWith('📣'))!;
-    expect(escalation.body.reply_broadcast).toBe('false');
-    expect(escalation.body.blocks).toContain(`<@${TECH_LEAD}> - Escalating P1 incident ${id}`);
-    expect(escalation.body.blocks).toContain('• ✅ Checked w3s.link');
+    expect(out.every((c) => !JSON.stringify(c.args).includes('<!channel>'))).toBe(true);
+    const escalation = out.find((c) => String(c.args.text).startsWith('📣'))!;
+    // A P1 escalation stays in the thread; a P0 one is broadcast to the channel.
+    expect(escalation.args.reply_broadcast).toBe('false');
+    expect(blocksOf(escalation)).toContain(`<@${TECH_LEAD}> - Escalating P1 incident ${id}`);
+    expect(blocksOf(escalation)).toContain('• ✅ Checked w3s.link');
 
     const listed = await run('incidents', slackActor(VISITOR));
     expect(listed.report.headline).toBe('1 open incident: 1 P1');
@@ -189,16 +183,16 @@ describe('a P0 from alert to review, through the registry', () => {
     expect(res.report.data).toEqual({ incidentId: id, firingAlerts: ['IpfsDown'] });
     expect(timers(id)).toEqual([{ kind: 'review-reminder', due_at: at(60 + 48 * 60) }]);
     out = await delivered();
-    expect(out.map((c) => [c.method, c.body.thread_ts ?? c.body.ts ?? null])).toEqual([
+    expect(out.map((c) => [c.method, c.args.thread_ts ?? c.args.ts ?? null])).toEqual([
       ['chat.postMessage', ALERT_TS],
       ['chat.postMessage', ALERT_TS],
       ['chat.postMessage', null],
       ['chat.update', ALERT_TS],
     ]);
-    expect(out[0]!.body.text).toBe(`✅ ${id} resolved after 1 h 3 min by <@${OTHER}>`);
-    expect(out[1]!.body.text).toBe(`📋 ${id} post-incident checklist`);
-    expect(out[2]!.body).toMatchObject({ channel: CHANNEL, text: `✅ ${id} (P1) resolved after 1 h 3 min: IpfsDown: All IPFS gateways failing` });
-    expect(out[3]!.body.text).toContain(`${id} P1 resolved`);
+    expect(out[0]!.args.text).toBe(`✅ ${id} resolved after 1 h 3 min by <@${OTHER}>`);
+    expect(out[1]!.args.text).toBe(`📋 ${id} post-incident checklist`);
+    expect(out[2]!.args).toMatchObject({ channel: CHANNEL, text: `✅ ${id} (P1) resolved after 1 h 3 min: IpfsDown: All IPFS gateways failing` });
+    expect(out[3]!.args.text).toContain(`${id} P1 resolved`);
 
     const late = await run(`update ${id} --summary more`);
     expect(late.report.headline).toBe(`${id} is already resolved (2026-11-26 13:00 UTC).`);
@@ -228,11 +222,13 @@ describe('a P0 from alert to review, through the registry', () => {
     expect(reviewed.report.headline).toBe(`Review of ${id} marked done; the reminder is off.`);
     expect(timers(id)).toEqual([]);
     out = await delivered();
-    expect(out.map((c) => c.body.text)).toEqual([`📋 ${id} post-incident review marked done by <@${ONCALL}>`, expect.stringContaining(`${id} P1 resolved`)]);
+    expect(out.map((c) => c.args.text)).toEqual([`📋 ${id} post-incident review marked done by <@${ONCALL}>`, expect.stringContaining(`${id} P1 resolved`)]);
 
-    // Everything was delivered exactly once: nothing pending, nothing failed.
-    expect(env.deps.outbox.pending()).toBe(0);
-    expect(env.deps.state.prepare('SELECT COUNT(*) AS n FROM outbox WHERE failed_at IS NOT NULL').get()).toEqual({ n: 0 });
+    // Everything was delivered exactly once: nothing pending, nothing failed; the channel holds
+    // the alert (now the card) and the closing line, the thread the rest.
+    expect(env.deps.state.outbox.stats(env.deps.clock())).toEqual({ pending: 0, failed: 0, oldestPendingSec: 0 });
+    expect(workspace.messages(CHANNEL).map((m) => m.ts)).toEqual([ALERT_TS, expect.any(String)]);
+    expect(workspace.replies(CHANNEL, ALERT_TS)).toHaveLength(9);
   });
 });
 
@@ -242,11 +238,12 @@ describe('incident commands', () => {
     const denied = await run('ack IpfsDown', slackActor(VISITOR));
     expect(denied.outcome).toBe('denied');
     expect(denied.report.headline).toBe("`ack` is for responders; ask the on-call lead to add you in the bot's config.");
-    for (const text of ['declare tiger down', 'update --summary x', 'sev P1', 'own', 'note hello', 'escalate', 'resolve --resolution x']) {
+    for (const text of ['declare tiger down', 'update --summary x', 'sev P1', 'own', 'note hello', 'escalate', 'resolve --resolution x', 'resolve-alerts', 'review-done']) {
       expect((await run(text, slackActor(VISITOR))).outcome).toBe('denied');
     }
     expect((await run('incidents', slackActor(VISITOR))).outcome).toBe('ok');
-    expect(env.deps.state.prepare('SELECT COUNT(*) AS n FROM incidents').get()).toEqual({ n: 0 });
+    expect(count('SELECT COUNT(*) AS n FROM incidents')).toBe(0);
+    expect(count("SELECT COUNT(*) AS n FROM command_runs WHERE outcome = 'denied' AND user_id = 'U0VISITOR'")).toBe(10);
   });
 
   it('numbers acknowledged incidents per UTC day, and two simultaneous acks make one incident', async () => {
@@ -260,7 +257,7 @@ describe('incident commands', () => {
     expect((await run('ack a2', slackActor(OTHER))).report.headline).toContain('INC-20261126-2');
     env.clock.set(at(24 * 60 + 5));
     expect((await run('ack A3')).report.headline).toBe('A3 acknowledged after 5 min: INC-20261127-1 (P0) is open and yours; the initial response is in its thread.');
-    expect(env.deps.state.prepare('SELECT id, owner_id FROM incidents ORDER BY id').all()).toEqual([
+    expect(env.db.prepare('SELECT id, owner_id FROM incidents ORDER BY id').all()).toEqual([
       { id: 'INC-20261126-1', owner_id: ONCALL },
       { id: 'INC-20261126-2', owner_id: OTHER },
       { id: 'INC-20261127-1', owner_id: ONCALL },
@@ -276,7 +273,7 @@ describe('incident commands', () => {
     expect(bad.outcome).toBe('usage');
     expect(bad.report.headline).toContain('--sev: severity is P0, P1 or P2 (got "P7")');
     expect((await run('declare')).outcome).toBe('usage');
-    expect(env.deps.state.prepare('SELECT COUNT(*) AS n FROM incidents').get()).toEqual({ n: 2 });
+    expect(count('SELECT COUNT(*) AS n FROM incidents')).toBe(2);
   });
 
   it('acknowledges with --impact and --eta in the terminal, and refuses a bad --eta before acknowledging', async () => {
@@ -285,14 +282,18 @@ describe('incident commands', () => {
     const bad = await registry.run(['ack', 'IpfsDown', '--eta', 'after lunch'], cli, env.deps);
     expect(bad.outcome).toBe('error');
     expect(bad.report.headline).toBe('--eta "after lunch" is not a time: give minutes (30m), hours (2h) or a UTC time (14:30).');
-    expect(env.deps.state.prepare('SELECT COUNT(*) AS n FROM incidents').get()).toEqual({ n: 0 });
+    expect(count('SELECT COUNT(*) AS n FROM incidents')).toBe(0);
     const ok = await registry.run(['ack', 'IpfsDown', '--impact', 'No retrievals', '--eta', '20m'], cli, env.deps);
     expect(ok.report.headline).toBe(
       'IpfsDown acknowledged after 3 min: INC-20261126-1 (P0) is open and yours; the initial response is in its thread. INC-20261126-1: impact recorded, next update 12:20 UTC.',
     );
     expect(ok.report.modal).toBeUndefined();
-    expect(getIncident(env.deps.state, 'INC-20261126-1')).toMatchObject({ owner_id: 'alice', impact: 'No retrievals', next_update_at: at(20) });
+    expect(env.deps.state.incidents.get('INC-20261126-1')).toMatchObject({ owner_id: 'alice', impact: 'No retrievals', next_update_at: at(20) });
     expect(renderPlainText(ok.report)).toMatch(/^\[OK\] IpfsDown acknowledged after 3 min/);
+    expect(env.db.prepare('SELECT source, via, user_id FROM command_runs ORDER BY id').all()).toEqual([
+      { source: 'cli', via: 'terminal', user_id: 'alice' },
+      { source: 'cli', via: 'terminal', user_id: 'alice' },
+    ]);
   });
 
   it('finds the only open incident when none is named, and says which ones when several are', async () => {
@@ -316,9 +317,23 @@ describe('incident commands', () => {
     await run('declare slow queries', slackActor(OTHER));
     expect((await run('own')).report.headline).toBe(`<@${ONCALL}> now owns INC-20261126-1.`);
     expect((await run('own INC-20261126-1 @U0ONCALL2')).report.headline).toBe(`<@${OTHER}> now owns INC-20261126-1.`);
-    const bad = await run('own INC-20261126-1 <!here>');
-    expect(bad.outcome).toBe('error');
-    expect(bad.report.headline).toContain('is not a user');
+    expect((await run('own INC-20261126-1 U0ONCALL2')).report.headline).toBe(`<@${OTHER}> already owns INC-20261126-1.`);
+  });
+
+  it.each([
+    ['alice', '"alice" is not a Slack user'],
+    ['@alice', '"alice" is not a Slack user'],
+    ['<!here>', '"<!here>" is not a Slack user'],
+  ])('refuses `own INC %s` from Slack as a usage error naming what to type, and changes nothing (defect 7)', async (who, message) => {
+    await run('declare slow queries');
+    const before = env.deps.state.incidents.get('INC-20261126-1');
+    const events = env.deps.state.timeline.list('INC-20261126-1').length;
+    const bad = await run(`own INC-20261126-1 ${who}`);
+    expect(bad.outcome).toBe('usage');
+    expect(bad.report.headline).toBe(`${message}: mention them (@name) or give their user ID (U012ABC3DEF). Usage: \`/atlas own [INC] [@user]\``);
+    expect(env.deps.state.incidents.get('INC-20261126-1')).toEqual(before);
+    expect(env.deps.state.timeline.list('INC-20261126-1')).toHaveLength(events);
+    expect(count("SELECT COUNT(*) AS n FROM outbox WHERE payload LIKE '%now owned by%'")).toBe(0);
   });
 
   it('answers usage errors with the usage line', async () => {
@@ -327,5 +342,19 @@ describe('incident commands', () => {
     expect((await run('update --status resolved --summary x')).report.headline).toContain('--status: takes investigating, identified or monitoring');
     expect((await run('note')).outcome).toBe('usage');
     expect((await run('incidents now')).outcome).toBe('usage');
+  });
+
+  it('resolves the alerts an incident left firing, once, in chatops.db and metrics.db', async () => {
+    firingAlert();
+    await run('ack IpfsDown');
+    await run('resolve --resolution provider back');
+    const done = await run('resolve-alerts');
+    expect(done.outcome).toBe('ok');
+    expect(done.report.headline).toBe('Resolved 1 alert of INC-20261126-1: IpfsDown.');
+    expect(env.deps.state.alerts.get('ipfsdown')!.status).toBe('resolved');
+    expect(metrics.prepare('SELECT status FROM alerts').get()).toEqual({ status: 'resolved' });
+    const again = await run('resolve-alerts INC-20261126-1');
+    expect(again.outcome).toBe('error');
+    expect(again.report.headline).toBe('No alert of INC-20261126-1 is firing any more.');
   });
 });

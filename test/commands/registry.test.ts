@@ -1,17 +1,21 @@
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { createAuthorizer } from '../../src/commands/authorize.js';
 import { defineCommand, limitArg, noPositionals, windowArg, type Actor } from '../../src/commands/command-spec.js';
+import { ALL_COMMANDS } from '../../src/commands/index.js';
 import { CommandRegistry } from '../../src/commands/registry.js';
 import { tokenize } from '../../src/commands/tokenize.js';
 import { buildConfig } from '../../src/config.js';
 import { DbProblemError } from '../../src/db/sqlite-problem.js';
-import { tempDir, testDeps } from '../helpers/test-deps.js';
+import { allowEveryone } from '../helpers/authorizers.js';
+import { tempDir, testDeps, type TestEnv } from '../helpers/test-deps.js';
 
 const cli: Actor = { source: 'cli', userId: 'tester' };
 const slackUser: Actor = { source: 'slack', userId: 'U0STRANGER', channelId: 'C0INCIDENT' };
 const responder: Actor = { source: 'slack', userId: 'U0RESPOND', channelId: 'C0INCIDENT' };
+
+let ran: unknown[] = [];
 
 const specs = [
   defineCommand({
@@ -29,7 +33,22 @@ const specs = [
     usage: '',
     tier: 'incident',
     args: z.object({ _: z.array(z.string()) }),
-    run: async () => ({ command: 'ack', level: 'ok', headline: 'acknowledged', sections: [] }),
+    run: async (args) => {
+      ran.push(args);
+      return { command: 'ack', level: 'ok', headline: 'acknowledged', sections: [] };
+    },
+  }),
+  defineCommand({
+    name: 'press',
+    summary: 'stands behind a button',
+    usage: '<id> [--minutes N]',
+    tier: 'incident',
+    hidden: true,
+    args: z.object({ _: z.tuple([z.string().regex(/^\d+$/)]), minutes: z.string().regex(/^\d+$/).optional() }),
+    run: async (args) => {
+      ran.push(args);
+      return { command: 'press', level: 'ok', headline: 'pressed', sections: [] };
+    },
   }),
   defineCommand({
     name: 'boom',
@@ -54,11 +73,12 @@ const specs = [
 ];
 
 describe('CommandRegistry', () => {
-  let env: ReturnType<typeof testDeps>;
+  let env: TestEnv;
   let cleanup: () => void;
   beforeEach(() => {
     const t = tempDir();
     cleanup = t.cleanup;
+    ran = [];
     env = testDeps(path.join(t.dir, '.shadow-atlas'), { file: { responders: { users: ['U0RESPOND'] } } });
   });
   afterEach(() => {
@@ -66,12 +86,14 @@ describe('CommandRegistry', () => {
     cleanup();
   });
   const registry = () => new CommandRegistry(specs, createAuthorizer(env.deps.config));
-  const runs = () => env.deps.state.prepare('SELECT * FROM command_runs ORDER BY id').all() as Record<string, unknown>[];
+  const runs = () => env.db.prepare('SELECT * FROM command_runs ORDER BY id').all() as Record<string, unknown>[];
 
   it('runs a command with validated arguments and audits it', async () => {
     const result = await registry().run(['echo', '--window', '10m', '--limit', '5'], slackUser, env.deps);
     expect(result.report.headline).toBe('window 600000 limit 5');
-    expect(runs()).toMatchObject([{ source: 'slack', user_id: 'U0STRANGER', channel_id: 'C0INCIDENT', command: 'echo', outcome: 'ok' }]);
+    expect(runs()).toMatchObject([
+      { source: 'slack', via: 'command', user_id: 'U0STRANGER', channel_id: 'C0INCIDENT', command: 'echo', outcome: 'ok', args: '["--window","10m","--limit","5"]' },
+    ]);
   });
 
   it.each([
@@ -88,30 +110,51 @@ describe('CommandRegistry', () => {
     expect(result.outcome).toBe('usage');
     expect(result.report.headline).toMatch(message);
     expect(result.report.headline).not.toContain('\n');
-    expect(runs().at(-1)).toMatchObject({ outcome: 'usage' });
+    expect(runs()).toHaveLength(1);
+    expect(runs()[0]).toMatchObject({ outcome: 'usage' });
   });
 
   it('refuses very long input', async () => {
     const result = await registry().run(['echo', 'x'.repeat(5000)], slackUser, env.deps);
     expect(result.outcome).toBe('usage');
     expect(result.report.headline).toMatch(/at most 1000/);
+    expect(runs()).toMatchObject([{ command: '(too long)', outcome: 'usage' }]);
   });
 
   it('enforces tiers: strangers may read, responders may act, the terminal is trusted', async () => {
-    expect((await registry().run(['ack'], slackUser, env.deps)).outcome).toBe('denied');
+    const denied = await registry().run(['ack'], slackUser, env.deps);
+    expect(denied.outcome).toBe('denied');
+    expect(denied.report.headline).toBe("`ack` is for responders; ask the on-call lead to add you in the bot's config.");
+    expect(ran).toEqual([]);
     expect((await registry().run(['ack'], responder, env.deps)).outcome).toBe('ok');
     expect((await registry().run(['ack'], cli, env.deps)).outcome).toBe('ok');
+    expect(runs().map((r) => [r.user_id, r.via, r.outcome])).toEqual([
+      ['U0STRANGER', 'command', 'denied'],
+      ['U0RESPOND', 'command', 'ok'],
+      ['tester', 'terminal', 'ok'],
+    ]);
   });
 
-  it('help lists only what the caller may run', async () => {
+  it('help lists only what the caller may run, and never the hidden commands', async () => {
     const stranger = await registry().helpReport(slackUser, '/atlas');
     const names = (stranger.data as { name: string }[]).map((c) => c.name);
     expect(names).toEqual(['echo', 'boom', 'locked']);
     const theirs = await registry().helpReport(responder, '/atlas');
-    expect((theirs.data as { name: string }[]).map((c) => c.name)).toContain('ack');
+    expect((theirs.data as { name: string }[]).map((c) => c.name)).toEqual(['echo', 'ack', 'boom', 'locked']);
     const one = await registry().run(['help', 'echo'], slackUser, env.deps);
     expect(one.report.headline).toBe('/atlas echo [--window 1h] [--limit N]: repeats its window');
+    // A hidden command has no help page of its own: the list again.
+    const hidden = await registry().run(['help', 'press'], responder, env.deps);
+    expect(hidden.report.headline).toBe('/atlas <subcommand>: 4 subcommands you can run');
     expect((await registry().run([], slackUser, env.deps)).report.command).toBe('help');
+  });
+
+  it('hides ack-details, attach, snooze and share from help, and lists resolve-alerts', async () => {
+    const all = new CommandRegistry(ALL_COMMANDS, allowEveryone);
+    expect(ALL_COMMANDS.filter((s) => s.hidden).map((s) => s.name).sort()).toEqual(['ack-details', 'attach', 'share', 'snooze']);
+    const listed = ((await all.helpReport(responder, '/atlas')).data as { name: string }[]).map((c) => c.name);
+    expect(listed).toContain('resolve-alerts');
+    for (const name of ['ack-details', 'attach', 'snooze', 'share']) expect(listed).not.toContain(name);
   });
 
   it('turns an unexpected error into an error id, keeping internals out of the answer', async () => {
@@ -129,27 +172,148 @@ describe('CommandRegistry', () => {
   });
 
   it('still answers when the audit table cannot be written', async () => {
-    env.deps.state.exec('DROP TABLE command_runs');
+    env.db.exec('DROP TABLE command_runs');
     const result = await registry().run(['echo'], cli, env.deps);
     expect(result.outcome).toBe('ok');
+  });
+
+  describe('invoke: a button or a form standing for a command', () => {
+    const pressed = (via: 'button' | 'modal', userId = 'U0RESPOND', channelId = 'C0INCIDENT'): Actor => ({ source: 'slack', userId, channelId, via });
+
+    it('validates with the same schema, authorizes with the same tier and writes one audit row with its surface', async () => {
+      const ok = await registry().invoke('press', { _: ['42'], minutes: '30' }, pressed('button'), env.deps);
+      expect(ok).toMatchObject({ outcome: 'ok', report: { headline: 'pressed' } });
+      expect(ran).toEqual([{ _: ['42'], minutes: '30' }]);
+      const denied = await registry().invoke('press', { _: ['42'] }, pressed('modal', 'U0STRANGER'), env.deps);
+      expect(denied.outcome).toBe('denied');
+      expect(denied.report.headline).toBe("`press` is for responders; ask the on-call lead to add you in the bot's config.");
+      expect(ran).toHaveLength(1);
+      expect(runs().map((r) => [r.command, r.via, r.user_id, r.outcome, r.args])).toEqual([
+        ['press', 'button', 'U0RESPOND', 'ok', '["42","--minutes","30"]'],
+        ['press', 'modal', 'U0STRANGER', 'denied', '["42"]'],
+      ]);
+    });
+
+    it('refuses arguments its schema does not take, as a usage error, running nothing', async () => {
+      const bad = await registry().invoke('press', { _: ['DROP TABLE timers'] }, pressed('button'), env.deps);
+      expect(bad.outcome).toBe('usage');
+      expect(bad.report.headline).toMatch(/^That could not be read \(/);
+      expect(ran).toEqual([]);
+      expect(runs()).toMatchObject([{ command: 'press', via: 'button', outcome: 'usage' }]);
+    });
+
+    it('throws for a command the registry does not have (a programming error, not input)', async () => {
+      await expect(registry().invoke('nope', { _: [] }, pressed('button'), env.deps)).rejects.toThrow(/no subcommand nope/);
+    });
+
+    it('runs the hidden command typed as well, through the same tier', async () => {
+      expect((await registry().run(['press', '7'], slackUser, env.deps)).outcome).toBe('denied');
+      expect((await registry().run(['press', '7'], responder, env.deps)).outcome).toBe('ok');
+    });
   });
 });
 
 describe('createAuthorizer', () => {
-  it('counts members of configured user groups as responders, and survives a failing lookup', async () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  const stranger = (channelId?: string): Actor => ({ source: 'slack', userId: 'U0OTHER', ...(channelId ? { channelId } : {}) });
+  const member = (channelId?: string): Actor => ({ source: 'slack', userId: 'U0MEMBER', ...(channelId ? { channelId } : {}) });
+
+  it('counts members of configured user groups as responders, caches for five minutes, and keeps a stale answer when Slack fails', async () => {
     const config = buildConfig('/nowhere', { responders: { usergroups: ['S0ONCALL'] } });
     let calls = 0;
     let failing = false;
-    const authorize = createAuthorizer(config, async (group) => {
-      calls++;
-      if (failing) throw new Error('slack down');
-      return group === 'S0ONCALL' ? ['U0MEMBER'] : [];
+    let now = 1_000_000;
+    const authorizer = createAuthorizer(
+      config,
+      async (group) => {
+        calls++;
+        if (failing) throw new Error('slack down');
+        return group === 'S0ONCALL' ? ['U0MEMBER'] : [];
+      },
+      () => now,
+    );
+    expect(await authorizer.decide(member(), 'incident', 'ack')).toEqual({ allowed: true });
+    expect(await authorizer.decide(stranger(), 'remediate', 'backup')).toEqual({
+      allowed: false,
+      reason: "`backup` is for responders; ask the on-call lead to add you in the bot's config.",
     });
-    expect(await authorize({ source: 'slack', userId: 'U0MEMBER' }, 'incident')).toBe(true);
-    expect(await authorize({ source: 'slack', userId: 'U0OTHER' }, 'remediate')).toBe(false);
     expect(calls).toBe(1); // cached
+    now += 5 * 60_000 + 1;
     failing = true;
-    expect(await authorize({ source: 'slack', userId: 'U0MEMBER' }, 'incident')).toBe(true);
+    expect(await authorizer.decide(member(), 'incident', 'ack')).toEqual({ allowed: true });
+    expect(calls).toBe(2);
+    // Anyone may read; the terminal is trusted; neither asks Slack.
+    expect(await authorizer.decide(stranger(), 'read', 'health')).toEqual({ allowed: true });
+    expect(await authorizer.decide({ source: 'cli', userId: 'alice' }, 'incident', 'ack')).toEqual({ allowed: true });
+    expect(calls).toBe(2);
+  });
+
+  it('warm() loads the user groups ahead of the first request', async () => {
+    const config = buildConfig('/nowhere', { responders: { usergroups: ['S0ONCALL', 'S0LEADS'] } });
+    const asked: string[] = [];
+    const authorizer = createAuthorizer(config, async (group) => {
+      asked.push(group);
+      return group === 'S0LEADS' ? ['U0MEMBER'] : [];
+    });
+    authorizer.warm();
+    expect(asked).toEqual(['S0ONCALL', 'S0LEADS']);
+    expect(await authorizer.decide(member(), 'incident', 'ack')).toEqual({ allowed: true });
+    expect(asked).toHaveLength(2);
+  });
+
+  it('limits the incident tier to responders.channels and DMs, and says where', async () => {
+    const config = buildConfig('/nowhere', { responders: { users: ['U0MEMBER'], channels: ['C0INCIDENT', 'C0WAROOM'] } });
+    const authorizer = createAuthorizer(config);
+    expect(await authorizer.decide(member('C0INCIDENT'), 'incident', 'ack')).toEqual({ allowed: true });
+    expect(await authorizer.decide(member('D0DIRECT1'), 'incident', 'ack')).toEqual({ allowed: true });
+    const elsewhere = { allowed: false, reason: '`resolve` runs in <#C0INCIDENT>, <#C0WAROOM> or a DM with the bot, where the team sees it.' };
+    expect(await authorizer.decide(member('C0RANDOM'), 'incident', 'resolve')).toEqual(elsewhere);
+    // No channel at all (a form that lost it) is not one of the channels either.
+    expect(await authorizer.decide(member(), 'incident', 'resolve')).toEqual(elsewhere);
+    // Reading is anywhere; the channel rule is checked before membership, so a stranger learns where, not who.
+    expect(await authorizer.decide(stranger('C0RANDOM'), 'read', 'health')).toEqual({ allowed: true });
+    expect((await authorizer.decide(stranger('C0RANDOM'), 'incident', 'ack')).allowed).toBe(false);
+    expect(await authorizer.decide(stranger('C0INCIDENT'), 'incident', 'ack')).toMatchObject({ reason: expect.stringContaining('is for responders') });
+    // Without responders.channels, any channel will do.
+    const anywhere = createAuthorizer(buildConfig('/nowhere', { responders: { users: ['U0MEMBER'] } }));
+    expect(await anywhere.decide(member('C0RANDOM'), 'incident', 'ack')).toEqual({ allowed: true });
+  });
+
+  it('waits at most 1.5 s for a user group lookup, then says to try again (nothing cached), and uses the late answer next time', async () => {
+    vi.useFakeTimers();
+    const config = buildConfig('/nowhere', { responders: { usergroups: ['S0ONCALL'] } });
+    let answer: (users: string[]) => void = () => {};
+    const authorizer = createAuthorizer(config, () => new Promise<string[]>((resolve) => (answer = resolve)));
+    let decided: unknown;
+    const pending = authorizer.decide(member('C0INCIDENT'), 'incident', 'update').then((d) => (decided = d));
+    await vi.advanceTimersByTimeAsync(1499);
+    expect(decided).toBeUndefined();
+    await vi.advanceTimersByTimeAsync(1);
+    await pending;
+    expect(decided).toEqual({
+      allowed: false,
+      reason: "Slack did not say in time whether you are in the responders' user group; try `update` again in a moment.",
+    });
+    answer(['U0MEMBER']);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(await authorizer.decide(member('C0INCIDENT'), 'incident', 'update')).toEqual({ allowed: true });
+  });
+
+  it('keeps a cached answer when a refresh is slow', async () => {
+    vi.useFakeTimers();
+    const config = buildConfig('/nowhere', { responders: { usergroups: ['S0ONCALL'] } });
+    let now = 0;
+    let slow = false;
+    const authorizer = createAuthorizer(config, () => (slow ? new Promise<string[]>(() => {}) : Promise.resolve(['U0MEMBER'])), () => now);
+    expect(await authorizer.decide(member(), 'incident', 'ack')).toEqual({ allowed: true });
+    now += 6 * 60_000;
+    slow = true;
+    const decided = authorizer.decide(member(), 'incident', 'ack');
+    await vi.advanceTimersByTimeAsync(1500);
+    expect(await decided).toEqual({ allowed: true });
   });
 });
 

@@ -1,25 +1,26 @@
+/**
+ * The alert webhook on the app's HTTP server; what it takes is delivered by a real delivery loop
+ * into the Slack stand-in.
+ */
 import { request as httpRequest } from 'node:http';
 import path from 'node:path';
-import nock from 'nock';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { alertWebhookRoute, alertWebhookRoutes, parseAlertPayload } from '../../src/alerts/alert-webhook.js';
-import { getAlert } from '../../src/alerts/alert-store.js';
 import { buildSlackApp, type SlackApp } from '../../src/app.js';
 import type { CustomRoute } from '@slack/bolt';
 import { CommandRegistry } from '../../src/commands/registry.js';
 import { buildConfig } from '../../src/config.js';
+import { alertAnchor } from '../../src/db/state/state-records.js';
 import { createLogger } from '../../src/logger.js';
-import { captureLogs, SLACK_API_ORIGIN, SLACK_API_URL, TEST_BOT, TEST_BOT_TOKEN, TEST_SIGNING_SECRET } from '../helpers/slack-harness.js';
-import { tempDir, testDeps } from '../helpers/test-deps.js';
+import type { CallRecord } from '../../src/sandbox/slack-stand-in.js';
+import { allowEveryone } from '../helpers/authorizers.js';
+import { startDeliveryHarness, type DeliveryHarness } from '../helpers/delivery-harness.js';
+import { captureLogs, SLACK_API_URL, TEST_BOT, TEST_BOT_TOKEN, TEST_SIGNING_SECRET } from '../helpers/slack-harness.js';
+import { tempDir, testDeps, type TestEnv } from '../helpers/test-deps.js';
 
 const TOKEN = 'webhook-token-0123456789abcdef';
 const CHANNEL = 'C0INCIDENT';
 const MAX_BYTES = 4096;
-
-interface SlackCall {
-  method: string;
-  body: Record<string, string>;
-}
 
 const atlasAlert = (over: Record<string, unknown> = {}) => ({
   source: 'shadow-atlas',
@@ -62,37 +63,22 @@ const amAlert = (over: Record<string, unknown> = {}) => ({
 });
 
 describe('POST /hooks/alerts', () => {
-  let env: ReturnType<typeof testDeps>;
+  let env: TestEnv;
   let cleanup: () => void;
   let app: SlackApp;
+  let d: DeliveryHarness;
   let baseUrl: string;
-  let calls: SlackCall[];
-  let unmatched: string[];
-  let ts = 7000;
   const logs = captureLogs();
-  /** Slack calls no interceptor was left for: a second post would land here. */
-  const onNoMatch = (req: { hostname?: string; path?: string; method?: string }) => {
-    if (req.hostname !== '127.0.0.1') unmatched.push(`${req.method} ${req.hostname}${req.path}`);
-  };
-
-  beforeAll(() => {
-    nock.disableNetConnect();
-    nock.enableNetConnect('127.0.0.1');
-    nock.emitter.on('no match', onNoMatch);
-  });
-  afterAll(() => {
-    nock.emitter.removeListener('no match', onNoMatch);
-    nock.enableNetConnect();
-  });
 
   async function start(routes: (deps: typeof env.deps) => CustomRoute[]) {
     const logger = createLogger('debug', logs, { secrets: [TEST_SIGNING_SECRET, TOKEN] });
+    const bot = d.slack.workspace.bot;
     app = buildSlackApp({
       deps: env.deps,
-      registry: new CommandRegistry([], async () => true),
+      registry: new CommandRegistry([], allowEveryone),
       logger,
-      slack: { botToken: TEST_BOT_TOKEN, signingSecret: TEST_SIGNING_SECRET, apiUrl: SLACK_API_URL },
-      botIdentity: TEST_BOT,
+      slack: { botToken: d.slack.token, signingSecret: TEST_SIGNING_SECRET, apiUrl: d.slack.apiUrl },
+      botIdentity: { botId: bot.botId, botUserId: bot.userId },
       extraRoutes: routes(env.deps),
     });
     baseUrl = `http://127.0.0.1:${await app.start(0, '127.0.0.1')}`;
@@ -105,27 +91,20 @@ describe('POST /hooks/alerts', () => {
     const file = { channels: { incidents: CHANNEL } };
     env = testDeps(dataDir, { file });
     env.deps.config = buildConfig(dataDir, file, { ALERT_WEBHOOK_TOKEN: TOKEN });
-    calls = [];
-    unmatched = [];
+    d = await startDeliveryHarness(env);
     await start((deps) => [alertWebhookRoute(deps, { token: TOKEN, maxBytes: MAX_BYTES })]);
   });
   afterEach(async () => {
     await app.stop();
-    nock.cleanAll();
+    await d.close();
     env.close();
     cleanup();
   });
 
-  function slack(method: 'chat.postMessage' | 'chat.update') {
-    return nock(SLACK_API_ORIGIN)
-      .post(`/api/${method}`)
-      .once()
-      .reply(200, (_uri, body) => {
-        const parsed = Object.fromEntries(new URLSearchParams(body as string)) as Record<string, string>;
-        calls.push({ method, body: parsed });
-        return { ok: true, channel: parsed.channel, ts: parsed.ts ?? `${++ts}.000200` };
-      });
-  }
+  /** Every message the bot sent to Slack (posts and edits), in order. */
+  const calls = (): CallRecord[] => d.slack.workspace.calls().filter((c) => c.method === 'chat.postMessage' || c.method === 'chat.update');
+  const textOf = (c: CallRecord) => String(c.args.text);
+  const blocksOf = (c: CallRecord) => JSON.stringify(c.args.blocks ?? []);
 
   const post = (body: unknown, headers: Record<string, string> = {}) =>
     fetch(`${baseUrl}/hooks/alerts`, {
@@ -134,9 +113,12 @@ describe('POST /hooks/alerts', () => {
       body: typeof body === 'string' ? body : JSON.stringify(body),
     });
 
-  /** Waits for the delivery the route started, and any it queued behind it. */
-  const delivered = () => env.deps.outbox.flush();
-  const alertCount = () => (env.deps.state.prepare('SELECT COUNT(*) AS n FROM alerts').get() as { n: number }).n;
+  /** Delivers everything the route queued. */
+  const delivered = () => d.delivery.drain();
+  const alertCount = () => (env.db.prepare('SELECT COUNT(*) AS n FROM alerts').get() as { n: number }).n;
+  const alert = (key: string) => env.deps.state.alerts.get(key);
+  /** The ts of the Slack message of the alert's current firing. */
+  const messageTs = (key: string) => env.deps.state.slackMessages.get(alertAnchor(alert(key)!))?.ts;
 
   describe('authentication', () => {
     it.each([
@@ -159,7 +141,6 @@ describe('POST /hooks/alerts', () => {
 
     it('never writes the token to the log', async () => {
       await post(atlasAlert(), { authorization: 'Bearer not-the-token-at-all-xx' });
-      slack('chat.postMessage');
       await post(atlasAlert());
       await delivered();
       expect(logs.raw.join('\n')).not.toContain(TOKEN);
@@ -167,21 +148,20 @@ describe('POST /hooks/alerts', () => {
   });
 
   it('takes a Shadow Atlas alert and posts it once to the incidents channel', async () => {
-    slack('chat.postMessage');
     const res = await post(atlasAlert());
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ ok: true, accepted: 1, results: [{ name: 'provider_down', action: 'new' }] });
     await delivered();
-    expect(calls).toHaveLength(1);
-    expect(calls[0]!.body.channel).toBe(CHANNEL);
-    expect(calls[0]!.body.text).toContain('P1 provider_down firing since 11:55 UTC');
-    expect(calls[0]!.body.blocks).toContain('Provider Census TIGER availability 40%');
-    expect(calls[0]!.body.blocks).toContain('atlas_alert_ack');
-    expect(getAlert(env.deps.state, 'provider_down')).toMatchObject({ sources: '["atlas-webhook"]', fired_at: '2026-11-26T11:55:00.000Z' });
+    expect(calls()).toHaveLength(1);
+    expect(calls()[0]!.args.channel).toBe(CHANNEL);
+    expect(textOf(calls()[0]!)).toContain('P1 provider_down firing since 11:55 UTC');
+    expect(blocksOf(calls()[0]!)).toContain('Provider Census TIGER availability 40%');
+    expect(blocksOf(calls()[0]!)).toContain('atlas_alert_ack');
+    expect(d.slack.workspace.messages(CHANNEL)).toHaveLength(1);
+    expect(alert('provider_down')).toMatchObject({ sources: '["atlas-webhook"]', fired_at: '2026-11-26T11:55:00.000Z' });
   });
 
   it('takes an Alertmanager notification: each alert, its fingerprint, runbook and labels', async () => {
-    slack('chat.postMessage');
     const res = await post(
       alertmanagerBody([
         amAlert(),
@@ -198,21 +178,20 @@ describe('POST /hooks/alerts', () => {
       ],
     });
     await delivered();
-    const alert = getAlert(env.deps.state, 'providerdown')!;
-    expect(alert).toMatchObject({
+    const row = alert('providerdown')!;
+    expect(row).toMatchObject({
       severity: 'P1',
       fired_at: '2026-11-26T11:58:00.123Z',
       fingerprints: '["c6b2f1d0a9e8d7c6"]',
       sources: '["alertmanager"]',
       runbook_url: 'https://docs.voter-protocol.org/runbooks/provider-down',
     });
-    expect(alert.message).toBe('Provider census-tiger is down\nHealth checks below 0.5 for 5 minutes\nLabels: provider=census-tiger, instance=atlas-1:9090');
-    expect(calls).toHaveLength(1);
-    expect(calls[0]!.body.blocks).toContain('Provider census-tiger is down');
+    expect(row.message).toBe('Provider census-tiger is down\nHealth checks below 0.5 for 5 minutes\nLabels: provider=census-tiger, instance=atlas-1:9090');
+    expect(calls()).toHaveLength(1);
+    expect(blocksOf(calls()[0]!)).toContain('Provider census-tiger is down');
   });
 
   it('deduplicates a flood: 50 concurrent posts of one alert give one row and one Slack message', async () => {
-    slack('chat.postMessage');
     const responses = await Promise.all(
       Array.from({ length: 50 }, (_, i) => (i % 2 === 0 ? post(atlasAlert()) : post(alertmanagerBody([amAlert({ labels: { alertname: 'provider_down' } })])))),
     );
@@ -224,62 +203,62 @@ describe('POST /hooks/alerts', () => {
     await delivered();
     await delivered();
     expect(alertCount()).toBe(1);
-    expect(calls).toHaveLength(1);
-    expect(unmatched).toEqual([]);
-    expect(env.deps.outbox.pending()).toBe(0);
-    expect(JSON.parse(getAlert(env.deps.state, 'provider_down')!.sources)).toEqual(['atlas-webhook', 'alertmanager']);
+    expect(calls()).toHaveLength(1);
+    expect(d.slack.workspace.messages(CHANNEL)).toHaveLength(1);
+    expect(env.deps.state.outbox.stats(env.deps.clock())).toMatchObject({ pending: 0, failed: 0 });
+    expect(JSON.parse(alert('provider_down')!.sources)).toEqual(['atlas-webhook', 'alertmanager']);
   });
 
   it('updates the posted message once on resolution, and posts a new message when it fires again', async () => {
-    slack('chat.postMessage');
     await post(atlasAlert());
     await delivered();
-    const firstTs = getAlert(env.deps.state, 'provider_down')!.message_ts;
+    const firstTs = messageTs('provider_down');
+    expect(firstTs).toBe(d.slack.workspace.messages(CHANNEL)[0]!.ts);
 
     env.clock.advance(15 * 60_000);
-    slack('chat.update');
     const resolved = await post(atlasAlert({ status: 'RESOLVED', resolvedAt: '2026-11-26T12:14:00.000Z' }));
     expect(await resolved.json()).toMatchObject({ results: [{ name: 'provider_down', action: 'resolved' }] });
     await delivered();
-    expect(calls.map((c) => c.method)).toEqual(['chat.postMessage', 'chat.update']);
-    expect(calls[1]!.body.ts).toBe(firstTs);
-    expect(calls[1]!.body.text).toContain('resolved at 12:14 UTC');
+    expect(calls().map((c) => c.method)).toEqual(['chat.postMessage', 'chat.update']);
+    expect(calls()[1]!.args.ts).toBe(firstTs);
+    expect(textOf(calls()[1]!)).toContain('resolved at 12:14 UTC');
 
     expect(await (await post(atlasAlert({ status: 'RESOLVED' }))).json()).toMatchObject({ results: [{ action: 'already-resolved' }] });
 
     env.clock.advance(15 * 60_000);
-    slack('chat.postMessage');
     const again = await post(atlasAlert({ firedAt: '2026-11-26T12:29:00.000Z' }));
     expect(await again.json()).toMatchObject({ results: [{ name: 'provider_down', action: 'refired' }] });
     await delivered();
-    expect(calls.map((c) => c.method)).toEqual(['chat.postMessage', 'chat.update', 'chat.postMessage']);
-    expect(calls[2]!.body.ts).toBeUndefined();
-    expect(getAlert(env.deps.state, 'provider_down')!.message_ts).not.toBe(firstTs);
-    expect(unmatched).toEqual([]);
+    expect(calls().map((c) => c.method)).toEqual(['chat.postMessage', 'chat.update', 'chat.postMessage']);
+    expect(calls()[2]!.args.ts).toBeUndefined();
+    expect(calls()[2]!.args.thread_ts).toBeUndefined();
+    expect(messageTs('provider_down')).not.toBe(firstTs);
+    // In Slack: the first firing's message, edited to resolved, and the second firing's own message.
+    const shown = d.slack.workspace.messages(CHANNEL);
+    expect(shown.map((m) => m.ts)).toEqual([firstTs, messageTs('provider_down')]);
+    expect(shown[0]!.text).toContain('resolved at 12:14 UTC');
   });
 
   it("posts an alert the matrix does not know at its source's own severity, and says so", async () => {
-    slack('chat.postMessage');
-    slack('chat.postMessage');
     await post(atlasAlert({ name: 'replica_lag_high', severity: 'critical', message: 'replica 2 is 40 s behind' }));
     await post(alertmanagerBody([amAlert({ labels: { alertname: 'QueueBacklogGrowing', severity: 'warning' }, annotations: { summary: 'Queue backlog is growing' }, fingerprint: 'aaaa' })]));
     await delivered();
-    expect(getAlert(env.deps.state, 'replica_lag_high')).toMatchObject({ severity: 'P1', severity_known: 2 });
-    expect(getAlert(env.deps.state, 'queuebackloggrowing')).toMatchObject({ severity: 'P2', severity_known: 2 });
-    const byName = (n: string) => calls.find((c) => c.body.text!.includes(n))!;
-    expect(byName('replica_lag_high').body.text).toContain('P1 replica_lag_high firing since 11:55 UTC');
-    expect(byName('replica_lag_high').body.blocks).toContain('Severity P1 (source says critical; not in the severity matrix) · respond within 1 h');
-    expect(byName('QueueBacklogGrowing').body.blocks).toContain('Severity P2 (source says warning; not in the severity matrix)');
+    expect(alert('replica_lag_high')).toMatchObject({ severity: 'P1', severity_known: 2 });
+    expect(alert('queuebackloggrowing')).toMatchObject({ severity: 'P2', severity_known: 2 });
+    expect(calls()).toHaveLength(2);
+    const byName = (n: string) => calls().find((c) => textOf(c).includes(n))!;
+    expect(textOf(byName('replica_lag_high'))).toContain('P1 replica_lag_high firing since 11:55 UTC');
+    expect(blocksOf(byName('replica_lag_high'))).toContain('Severity P1 (source says critical; not in the severity matrix) · respond within 1 h');
+    expect(blocksOf(byName('QueueBacklogGrowing'))).toContain('Severity P2 (source says warning; not in the severity matrix)');
   });
 
   it('escapes <!channel> and other markup from the alert in what it posts', async () => {
-    slack('chat.postMessage');
     await post(atlasAlert({ name: 'odd <!channel>', message: 'wake <!channel> <@U0BOSS> up' }));
     await delivered();
-    const shown = JSON.stringify(JSON.parse(calls[0]!.body.blocks!), (k, v: unknown) => (k === 'value' ? undefined : v));
+    const shown = JSON.stringify(calls()[0]!.args.blocks, (k, v: unknown) => (k === 'value' ? undefined : v));
     expect(shown).not.toMatch(/<!channel>|<@U0BOSS>/);
     expect(shown).toContain('wake &lt;!channel&gt; &lt;@U0BOSS&gt; up');
-    expect(calls[0]!.body.text).not.toContain('<!channel>');
+    expect(textOf(calls()[0]!)).not.toContain('<!channel>');
   });
 
   describe('bad bodies', () => {
@@ -362,13 +341,12 @@ describe('alertWebhookRoutes', () => {
       expect(alertWebhookRoutes(env.deps)).toEqual([]);
       const app = buildSlackApp({
         deps: env.deps,
-        registry: new CommandRegistry([], async () => true),
+        registry: new CommandRegistry([], allowEveryone),
         logger: createLogger('silent', captureLogs()),
         slack: { botToken: TEST_BOT_TOKEN, signingSecret: TEST_SIGNING_SECRET, apiUrl: SLACK_API_URL },
         botIdentity: TEST_BOT,
         extraRoutes: alertWebhookRoutes(env.deps),
       });
-      nock.enableNetConnect('127.0.0.1');
       const port = await app.start(0, '127.0.0.1');
       try {
         const res = await fetch(`http://127.0.0.1:${port}/hooks/alerts`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` }, body: '{}' });

@@ -1,26 +1,28 @@
 /**
- * Drives the real Bolt app over HTTP on 127.0.0.1 with signed requests, as Slack would, and
- * captures what the app sends back through response_url with nock. Every Slack payload the
- * tests use is built here, in one place.
+ * Drives the real Bolt app over HTTP on 127.0.0.1 with signed requests, as Slack would. The
+ * app's Web API (SLACK_API_URL) is the Slack stand-in, so its calls meet Slack's answers and
+ * refusals; every response_url and trigger_id is minted by the stand-in, which keeps what the
+ * app answered. Every Slack payload the tests use is built here, in one place.
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import type { CustomRoute } from '@slack/bolt';
-import nock from 'nock';
 import type { Logger } from 'pino';
 import { buildSlackApp, type SlackApp } from '../../src/app.js';
 import type { CommandDeps } from '../../src/commands/command-spec.js';
 import type { CommandRegistry } from '../../src/commands/registry.js';
+import type { OutboxStats } from '../../src/db/state/outbox-store.js';
 import { createLogger, type LogLevelName } from '../../src/logger.js';
+import { startSlackStandIn, type SlackStandIn, type SlackStandInOptions } from '../../src/sandbox/slack-stand-in.js';
 
 export const TEST_SIGNING_SECRET = 'harness-signing-secret-6f1d2c9b8a7e';
+/** For apps built without the stand-in (nock answers on SLACK_API_ORIGIN). */
 export const TEST_BOT_TOKEN = 'xoxb-1111-2222-harnessbottoken';
 export const TEST_BOT = { botId: 'B0HARNESS', botUserId: 'U0HARNESSBOT' };
-/** The Web API base URL the app is pointed at (SLACK_API_URL); nock answers for it. */
 export const SLACK_API_ORIGIN = 'https://slack.test';
 export const SLACK_API_URL = `${SLACK_API_ORIGIN}/api/`;
-export const RESPONSE_ORIGIN = 'https://hooks.slack.com';
 export const FORM = 'application/x-www-form-urlencoded';
 
+/** People and channels of the stand-in's default workspace. */
 export const TEST_USER = 'U0ONCALL1';
 export const TEST_CHANNEL = 'C0INCIDENT';
 export const TEST_TEAM = 'T0ATLAS';
@@ -42,13 +44,8 @@ export function captureLogs(): { lines: LogLine[]; raw: string[]; write(line: st
   };
 }
 
-let responseCounter = 0;
-
-/** A fresh response_url path, so each test's nock interceptor catches only its own reply. */
-export function newResponsePath(kind: 'commands' | 'actions' = 'commands'): string {
-  responseCounter += 1;
-  return `/${kind}/${TEST_TEAM}/${1000 + responseCounter}/${randomBytes(6).toString('hex')}`;
-}
+const placeholderTrigger = () => `${Date.now()}.1.${randomBytes(8).toString('hex')}`;
+const placeholderResponseUrl = () => `https://hooks.slack.com/commands/${TEST_TEAM}/1/${randomBytes(6).toString('hex')}`;
 
 export interface CommandOptions {
   /** Defaults to /atlas. */
@@ -56,6 +53,7 @@ export interface CommandOptions {
   user?: string;
   channel?: string;
   responseUrl?: string;
+  triggerId?: string;
 }
 
 /** The form body Slack posts for `/atlas <text>` (fields as in the slash-command docs). */
@@ -72,8 +70,8 @@ export function slashCommandBody(text: string, opts: CommandOptions = {}): strin
     text,
     api_app_id: 'A0ATLAS',
     is_enterprise_install: 'false',
-    response_url: opts.responseUrl ?? `${RESPONSE_ORIGIN}${newResponsePath()}`,
-    trigger_id: `${Date.now()}.1.${randomBytes(8).toString('hex')}`,
+    response_url: opts.responseUrl ?? placeholderResponseUrl(),
+    trigger_id: opts.triggerId ?? placeholderTrigger(),
   }).toString();
 }
 
@@ -81,32 +79,36 @@ export interface ActionOptions {
   user?: string;
   channel?: string;
   responseUrl?: string;
+  triggerId?: string;
   actionId?: string;
   value?: string;
+  /** The message the button is on (default: an ephemeral answer). */
+  message?: { ts: string; ephemeral?: boolean };
 }
 
-/** A block_actions payload for a button press on an ephemeral message. */
+/** A block_actions payload for a button press. */
 export function blockActionPayload(opts: ActionOptions = {}): Record<string, unknown> {
   const user = opts.user ?? TEST_USER;
   const channel = opts.channel ?? TEST_CHANNEL;
+  const message = opts.message ?? { ts: '1764158400.000100', ephemeral: true };
   return {
     type: 'block_actions',
     token: 'verification-token-deprecated',
-    trigger_id: `${Date.now()}.1.${randomBytes(8).toString('hex')}`,
+    trigger_id: opts.triggerId ?? placeholderTrigger(),
     api_app_id: 'A0ATLAS',
     team: { id: TEST_TEAM, domain: 'shadow-atlas' },
     user: { id: user, username: 'oncall', team_id: TEST_TEAM },
-    container: { type: 'message', message_ts: '1764158400.000100', channel_id: channel, is_ephemeral: true },
+    container: { type: 'message', message_ts: message.ts, channel_id: channel, is_ephemeral: message.ephemeral ?? false },
     channel: { id: channel, name: 'incident-response' },
-    response_url: opts.responseUrl ?? `${RESPONSE_ORIGIN}${newResponsePath('actions')}`,
+    response_url: opts.responseUrl ?? placeholderResponseUrl(),
     state: { values: {} },
     actions: [
       {
         type: 'button',
         action_id: opts.actionId ?? 'atlas_share_result',
-        block_id: 'atlas_share',
+        block_id: 'atlas_block',
         value: opts.value ?? 'nothing',
-        text: { type: 'plain_text', text: 'Post to channel', emoji: true },
+        text: { type: 'plain_text', text: 'A button', emoji: true },
         action_ts: '1764158460.000200',
       },
     ],
@@ -121,7 +123,7 @@ export function viewSubmissionPayload(callbackId: string, metadata: unknown, val
     api_app_id: 'A0ATLAS',
     team: { id: TEST_TEAM, domain: 'shadow-atlas' },
     user: { id: user, username: 'oncall', name: 'oncall', team_id: TEST_TEAM },
-    trigger_id: `${Date.now()}.1.abcdef`,
+    trigger_id: placeholderTrigger(),
     view: {
       id: 'V0MODAL1',
       team_id: TEST_TEAM,
@@ -137,37 +139,6 @@ export function viewSubmissionPayload(callbackId: string, metadata: unknown, val
     },
     response_urls: [],
   };
-}
-
-/** One Web API call the app made, its form body parsed (blocks and view as JSON). */
-export interface SlackCall {
-  method: string;
-  body: Record<string, unknown>;
-}
-
-/**
- * Answers every Web API call on SLACK_API_ORIGIN like Slack would and keeps what was sent.
- * `answers` overrides a method's reply; usergroups.users.list returns `groupMembers`.
- */
-export function recordSlackApi(opts: { groupMembers?: string[] } = {}) {
-  const calls: SlackCall[] = [];
-  const answers: Record<string, (body: Record<string, unknown>) => Record<string, unknown>> = {};
-  let ts = 5000;
-  nock(SLACK_API_ORIGIN)
-    .persist()
-    .post(/^\/api\/[A-Za-z.]+$/)
-    .reply(200, (uri, raw) => {
-      const method = uri.replace('/api/', '');
-      const body: Record<string, unknown> = Object.fromEntries(new URLSearchParams(raw as string));
-      for (const k of ['view', 'blocks']) if (typeof body[k] === 'string') body[k] = JSON.parse(body[k] as string);
-      calls.push({ method, body });
-      const custom = answers[method];
-      if (custom) return custom(body);
-      if (method === 'chat.postMessage') return { ok: true, channel: body.channel, ts: `1764158${++ts}.000100` };
-      if (method === 'usergroups.users.list') return { ok: true, users: opts.groupMembers ?? [] };
-      return { ok: true };
-    });
-  return { calls, answers, of: (method: string) => calls.filter((c) => c.method === method) };
 }
 
 /** The form body for an interactivity payload. */
@@ -191,29 +162,6 @@ export interface PostOptions {
   headers?: Record<string, string>;
 }
 
-/** A captured response_url request. */
-export interface CapturedResponse {
-  path: string;
-  body: Record<string, unknown>;
-}
-
-export interface Harness {
-  app: SlackApp;
-  baseUrl: string;
-  logs: ReturnType<typeof captureLogs>;
-  logger: Logger;
-  /** POSTs a raw body to /slack/events, signed unless the options say otherwise. */
-  post(rawBody: string, opts?: PostOptions): Promise<Response>;
-  signedCommand(text: string, opts?: CommandOptions & PostOptions): Promise<Response>;
-  signedAction(payload: unknown, opts?: PostOptions): Promise<Response>;
-  /**
-   * Intercepts the next POST to `RESPONSE_ORIGIN + path` and resolves with its JSON body.
-   * `status` lets a test play an expired response_url (404).
-   */
-  expectResponse(path: string, status?: number): Promise<CapturedResponse>;
-  close(): Promise<void>;
-}
-
 /** Waits for `check` to give something truthy, polling; fails with `what` after `ms`. */
 export async function eventually<T>(check: () => T | Promise<T>, what: string, ms = 5000): Promise<NonNullable<T>> {
   const deadline = Date.now() + ms;
@@ -225,25 +173,83 @@ export async function eventually<T>(check: () => T | Promise<T>, what: string, m
   }
 }
 
-/**
- * Starts the real app (HTTP receiver) on 127.0.0.1 at a free port with the test signing secret,
- * a known bot identity (no auth.test) and the Web API pointed at nock's host.
- */
-export async function startHarness(opts: {
+/** Gives handlers still running after their ack a moment to (wrongly) say more. */
+export const settle = () => new Promise((r) => setTimeout(r, 150));
+
+/** What the app posted to one response_url. */
+export type Answer = Record<string, unknown> & { text?: string; blocks?: unknown[]; response_type?: string; replace_original?: boolean };
+
+/** A slash command or a button press, sent; its response_url was minted by the stand-in. */
+export interface Interaction {
+  res: Response;
+  responseUrl: string;
+  /** Everything the app posted to the response_url so far (Slack's refusals included). */
+  answers(): Answer[];
+  /** Waits for the n-th answer (1-based, default the first). */
+  answer(n?: number): Promise<Answer>;
+}
+
+export interface PressOptions extends PostOptions {
+  user?: string;
+  channel?: string;
+  message?: { ts: string; ephemeral?: boolean };
+  /** Fields of the payload to replace (a payload Slack would never send). */
+  override?: Record<string, unknown>;
+  /** Leave out the stand-in's trigger_id (a press whose form can never open). */
+  noTrigger?: boolean;
+}
+
+export interface Harness {
+  app: SlackApp;
+  baseUrl: string;
+  /** The Slack stand-in the app talks to. */
+  slack: SlackStandIn;
+  logs: ReturnType<typeof captureLogs>;
+  logger: Logger;
+  /** POSTs a raw body to /slack/events, signed unless the options say otherwise. */
+  post(rawBody: string, opts?: PostOptions): Promise<Response>;
+  signedCommand(text: string, opts?: CommandOptions & PostOptions): Promise<Response>;
+  signedAction(payload: unknown, opts?: PostOptions): Promise<Response>;
+  /** `/atlas <text>` typed by `user` in `channel`, with a response_url and trigger_id from the stand-in. */
+  command(text: string, opts?: Omit<CommandOptions, 'responseUrl' | 'triggerId'> & PostOptions): Promise<Interaction>;
+  /** A press of the button `actionId` carrying `value`, with a response_url and trigger_id from the stand-in. */
+  press(actionId: string, value: string, opts?: PressOptions): Promise<Interaction>;
+  /** Submits a modal; the HTTP answer: {} when accepted, the errors otherwise. */
+  submit(callbackId: string, metadata: unknown, values: unknown, user?: string): Promise<{ status: number; body: Record<string, unknown> }>;
+  /** A response_url the stand-in never issued (Slack answers 404): an expired one. */
+  deadResponseUrl(): string;
+  close(): Promise<void>;
+}
+
+export interface HarnessOptions {
   deps: CommandDeps;
   registry: CommandRegistry;
   logLevel?: LogLevelName;
   extraRoutes?: CustomRoute[];
-}): Promise<Harness> {
+  outboxStats?: () => OutboxStats;
+  /** The stand-in to use (shared with a delivery loop); else one is started and closed with the app. */
+  slack?: SlackStandIn;
+  standIn?: SlackStandInOptions;
+}
+
+/**
+ * Starts the real app (HTTP receiver) on 127.0.0.1 at a free port with the test signing secret,
+ * the stand-in's bot identity (no auth.test) and its Web API as SLACK_API_URL.
+ */
+export async function startHarness(opts: HarnessOptions): Promise<Harness> {
+  const ownStandIn = opts.slack === undefined;
+  const slack = opts.slack ?? (await startSlackStandIn(opts.standIn));
   const logs = captureLogs();
-  const logger = createLogger(opts.logLevel ?? 'debug', logs, { secrets: [TEST_SIGNING_SECRET] });
+  const logger = createLogger(opts.logLevel ?? 'debug', logs, { secrets: [TEST_SIGNING_SECRET, slack.token] });
+  const bot = slack.workspace.bot;
   const app = buildSlackApp({
     deps: opts.deps,
     registry: opts.registry,
     logger,
-    slack: { botToken: TEST_BOT_TOKEN, signingSecret: TEST_SIGNING_SECRET, apiUrl: SLACK_API_URL },
-    botIdentity: TEST_BOT,
+    slack: { botToken: slack.token, signingSecret: TEST_SIGNING_SECRET, apiUrl: slack.apiUrl },
+    botIdentity: { botId: bot.botId, botUserId: bot.userId },
     extraRoutes: opts.extraRoutes,
+    ...(opts.outboxStats ? { outboxStats: opts.outboxStats } : {}),
   });
   const port = await app.start(0, '127.0.0.1');
   const baseUrl = `http://127.0.0.1:${port}`;
@@ -257,25 +263,65 @@ export async function startHarness(opts: {
     });
   };
 
+  const interaction = (res: Response, responseUrl: string): Interaction => {
+    const id = responseUrl.split('/').pop() ?? '';
+    const answers = () => (slack.workspace.responseHooks.get(id)?.posts ?? []).map((p) => p.payload as Answer);
+    return {
+      res,
+      responseUrl,
+      answers,
+      answer: (n = 1) => eventually(() => answers()[n - 1], `answer ${n} on the response_url`),
+    };
+  };
+
   return {
     app,
     baseUrl,
+    slack,
     logs,
     logger,
     post,
     signedCommand: (text, o = {}) => post(slashCommandBody(text, o), o),
     signedAction: (payload, o = {}) => post(actionBody(payload), o),
-    expectResponse(path: string, status = 200): Promise<CapturedResponse> {
-      return new Promise((resolve) => {
-        nock(RESPONSE_ORIGIN)
-          .post(path)
-          .reply(status, (_uri, body) => {
-            const parsed = (typeof body === 'string' ? JSON.parse(body) : body) as Record<string, unknown>;
-            resolve({ path, body: parsed });
-            return status === 200 ? { ok: true } : 'expired_url';
-          });
-      });
+    async command(text, o = {}) {
+      const user = o.user ?? TEST_USER;
+      const channel = o.channel ?? TEST_CHANNEL;
+      const responseUrl = slack.mintResponseUrl({ channel, user });
+      const res = await post(slashCommandBody(text, { ...o, user, channel, responseUrl, triggerId: slack.mintTriggerId(user) }), o);
+      // As Slack does: a message in the acknowledgement is shown to the user, and is the
+      // original that the response_url may replace.
+      const acked = await res
+        .clone()
+        .json()
+        .catch(() => null);
+      if (acked && typeof acked === 'object' && typeof (acked as { text?: unknown }).text === 'string') {
+        const hook = slack.workspace.responseHooks.get(responseUrl.split('/').pop() ?? '');
+        const shown = slack.workspace.chat.postEphemeral({ channel, user, text: (acked as { text: string }).text });
+        if (hook) hook.original = { ts: shown.ts, ephemeral: true };
+      }
+      return interaction(res, responseUrl);
     },
-    close: () => app.stop(),
+    async press(actionId, value, o = {}) {
+      const user = o.user ?? TEST_USER;
+      const channel = o.channel ?? TEST_CHANNEL;
+      const message = o.message ?? { ts: '1764158400.000100', ephemeral: true };
+      const responseUrl = slack.mintResponseUrl({ channel, user, original: message });
+      const payload = {
+        ...blockActionPayload({ actionId, value, user, channel, message, responseUrl, triggerId: o.noTrigger ? placeholderTrigger() : slack.mintTriggerId(user) }),
+        ...o.override,
+      };
+      const res = await post(actionBody(payload), o);
+      return interaction(res, responseUrl);
+    },
+    async submit(callbackId, metadata, values, user = TEST_USER) {
+      const res = await post(actionBody(viewSubmissionPayload(callbackId, metadata, values, user)));
+      const raw = await res.text();
+      return { status: res.status, body: raw ? (JSON.parse(raw) as Record<string, unknown>) : {} };
+    },
+    deadResponseUrl: () => `${slack.url}/response/expired${randomBytes(6).toString('hex')}`,
+    async close() {
+      await app.stop();
+      if (ownStandIn) await slack.close();
+    },
   };
 }
