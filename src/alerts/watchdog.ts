@@ -5,14 +5,8 @@
  * have no Prometheus.
  */
 import type { CommandDeps } from '../commands/command-spec.js';
-import { unknownItem, type CheckItem } from '../checks/check-item.js';
-import { diskHealthItems } from '../checks/disk.js';
-import { quickCheckItems } from '../checks/integrity.js';
-import { ipfsRetrievalItem } from '../checks/ipfs-retrieval.js';
-import { jobHealthItems } from '../checks/jobs.js';
-import { metricThresholdItems } from '../checks/metric-thresholds.js';
-import { snapshotItemsFrom, snapshotStatus } from '../checks/snapshots.js';
-import { DbProblemError } from '../db/sqlite-problem.js';
+import type { CheckItem } from '../checks/check-item.js';
+import { healthItems } from '../checks/health-items.js';
 import { toSqlTime } from '../time/atlas-time.js';
 import { alertKey, getAlert } from './alert-store.js';
 import { alertSources, ingestAlert } from './alert-ingest.js';
@@ -65,40 +59,13 @@ export function watchdogMessage(item: CheckItem): string {
   return `${item.label} ${value}${bands ? ` (${bands})` : ''}: ${item.detail}`;
 }
 
-/** A part that cannot read its database is unknown with the reason, like in `health`. */
-async function guarded(key: string, label: string, part: () => CheckItem[] | Promise<CheckItem[]>): Promise<CheckItem[]> {
-  try {
-    return await part();
-  } catch (err) {
-    if (err instanceof DbProblemError) return [unknownItem(key, label, err.problem.message)];
-    return [unknownItem(key, label, `could not be measured: ${(err as Error).message}`)];
-  }
-}
-
-/** The threshold items of `health`, without its firing-alert items (alerting on alerts would loop). */
+/**
+ * The threshold items of `health` (the same composition), without its firing-alert items
+ * (alerting on alerts would loop). A part that fails is unknown with the reason, so one broken
+ * part never stops the others from being watched.
+ */
 async function measure(deps: WatchdogDeps, parts: ReadonlySet<WatchdogPart>, windowMs: number): Promise<CheckItem[]> {
-  const now = deps.clock();
-  const t = deps.config.thresholds;
-  const { atlas } = deps;
-  let cid: string | null = null;
-  const snapshot =
-    parts.has('snapshot') || parts.has('ipfs')
-      ? await guarded('snapshot_current', 'Current snapshot', () => {
-          const status = snapshotStatus(atlas.persistence, now, 0);
-          if (status.available) cid = status.current?.ipfsCid ?? null;
-          return snapshotItemsFrom(status, t);
-        })
-      : [];
-  const groups = await Promise.all([
-    parts.has('metrics') ? guarded('metrics', 'Metrics', () => metricThresholdItems(atlas.metrics, now, windowMs, t)) : [],
-    parts.has('disk') ? guarded('disk', 'Disk', () => diskHealthItems(atlas, t)) : [],
-    parts.has('jobs') ? guarded('jobs', 'Jobs', () => jobHealthItems(atlas, now, t)) : [],
-    parts.has('integrity') ? guarded('quick_check', 'Database check', () => quickCheckItems(atlas, now)) : [],
-    parts.has('ipfs') && cid !== null
-      ? guarded('ipfs_retrieval', 'IPFS retrieval', async () => [await ipfsRetrievalItem(cid, deps.config.ipfs.gateways, deps.fetch, t)])
-      : [],
-  ]);
-  return [...groups.flat(), ...(parts.has('snapshot') ? snapshot : [])];
+  return (await healthItems(deps, deps.clock(), windowMs, { parts, onUnexpected: 'unknown' })).items;
 }
 
 /**

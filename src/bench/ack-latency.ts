@@ -13,8 +13,8 @@ import { summarize, type SampleSummary } from './stats.js';
  * provider and IPFS probes go to one local fake server that answers 200.
  */
 
-const SIGNING_SECRET = 'bench-signing-secret-0123456789abcdef';
-const BOT = { botId: 'B0BENCH000', botUserId: 'U0BENCHBOT' };
+export const SIGNING_SECRET = 'bench-signing-secret-0123456789abcdef';
+export const BOT = { botId: 'B0BENCH000', botUserId: 'U0BENCHBOT' };
 
 // --- the load generator (runs in a worker thread) -----------------------------------------------
 
@@ -28,6 +28,8 @@ interface LoadJob {
   concurrency: number;
   responseUrlBase: string;
   signingSecret: string;
+  /** A steady load: lanes keep sending (up to `requests`) until the parent posts 'stop'. */
+  untilStopped?: boolean;
 }
 
 /** One request: its index, absolute start/end times (epoch ms, sub-ms precision), the HTTP status. */
@@ -93,9 +95,11 @@ async function generateLoad(job: LoadJob): Promise<LoadResult> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: job.concurrency });
   const samples: LoadSample[] = [];
   let next = 0;
+  let stopped = false;
+  if (job.untilStopped) parentPort?.on('message', (m: unknown) => void (m === 'stop' && (stopped = true)));
   const started = epochMs();
   const lane = async () => {
-    while (next < job.requests) {
+    while (next < job.requests && !stopped) {
       const i = next++;
       const payload = signedCommand(job, i);
       const start = epochMs();
@@ -110,6 +114,7 @@ async function generateLoad(job: LoadJob): Promise<LoadResult> {
   };
   await Promise.all(Array.from({ length: job.concurrency }, lane));
   agent.destroy();
+  parentPort?.removeAllListeners('message');
   return { samples, wallMs: epochMs() - started };
 }
 
@@ -122,8 +127,13 @@ if (!isMainThread && (workerData as Partial<LoadJob> | null)?.role === 'ack-load
 
 /** Runs one load in a fresh worker thread (this same module) and returns its samples. */
 export function runLoad(job: Omit<LoadJob, 'role' | 'signingSecret'>): Promise<LoadResult> {
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(new URL(import.meta.url), { workerData: { ...job, role: 'ack-load', signingSecret: SIGNING_SECRET } });
+  return startLoad(job).result;
+}
+
+/** A load in a fresh worker thread; `stop()` ends a steady load (`untilStopped`) early. */
+export function startLoad(job: Omit<LoadJob, 'role' | 'signingSecret'>): { result: Promise<LoadResult>; stop: () => void } {
+  const worker = new Worker(new URL(import.meta.url), { workerData: { ...job, role: 'ack-load', signingSecret: SIGNING_SECRET } });
+  const result = new Promise<LoadResult>((resolve, reject) => {
     worker.once('message', (message: LoadResult | { error: string }) => {
       void worker.terminate();
       if ('error' in message) reject(new Error(message.error));
@@ -131,6 +141,7 @@ export function runLoad(job: Omit<LoadJob, 'role' | 'signingSecret'>): Promise<L
     });
     worker.once('error', reject);
   });
+  return { result, stop: () => worker.postMessage('stop') };
 }
 
 // --- the fake Slack / response_url / provider / IPFS server (its own worker thread) ------------------
@@ -198,7 +209,7 @@ export function startFakeServer(): Promise<FakeServer> {
 }
 
 /** Outbound HTTP for the bench: loopback only, so a probe can never leave the machine. */
-const loopbackFetch: typeof fetch = (input, init) => {
+export const loopbackFetch: typeof fetch = (input, init) => {
   const href = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
   const host = new URL(href).hostname;
   if (host !== '127.0.0.1' && host !== 'localhost') return Promise.reject(new Error(`bench: refusing non-loopback fetch to ${host}`));
@@ -274,7 +285,7 @@ const DRAIN_TIMEOUT_MS = 180_000;
  * Waits until every request of a run has been answered through response_url, so the work queued
  * behind the acknowledgements does not spill into the next measurement.
  */
-async function drainAnswers(fake: FakeServer, runTag: string, expected: number): Promise<{ answers: Map<number, number>; drainMs: number }> {
+export async function drainAnswers(fake: FakeServer, runTag: string, expected: number): Promise<{ answers: Map<number, number>; drainMs: number }> {
   const started = performance.now();
   for (;;) {
     const answers = await fake.answers(runTag);

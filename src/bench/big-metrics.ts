@@ -11,6 +11,8 @@ import { parseAtlasTime, toSqlTime } from '../time/atlas-time.js';
  * guide's `datetime('now')` means something), a third of them ISO-formatted. Cached under
  * bench-data/; a re-run appends the rows the service would have written since and drops what
  * fell out of the 30-day retention, so the window "last 10 minutes" always has rows.
+ * The `error-storm` mix is the same size with about 1.9 million error rows (38 %): a month
+ * of a service failing hard, the worst case for `errors --window 30d`.
  */
 
 const DAY = 86_400_000;
@@ -40,6 +42,8 @@ const metaSchema = z.object({
   nextIndex: z.number().int().nonnegative(),
   from: z.iso.datetime(),
   to: z.iso.datetime(),
+  /** Absent in files built before the mixes existed: the normal mix. */
+  mix: z.enum(['normal', 'error-storm']).optional(),
 });
 type Meta = z.infer<typeof metaSchema>;
 
@@ -89,9 +93,29 @@ const TYPE_MIX: TypeSpec[] = [
   { type: 'active_connections', weight: 27, labels: ['{}'], value: (r) => r.int(0, 20) },
 ];
 
-const TOTAL_WEIGHT = TYPE_MIX.reduce((n, t) => n + t.weight, 0);
+/**
+ * A month of a service failing hard: provider and request errors dominate and a third of the
+ * proofs fail. 380 error rows per mille: 1.9 million of 5 million.
+ */
+const ERROR_STORM_WEIGHTS: Record<string, number> = {
+  health_check: 130, provider_latency: 120, provider_error: 170, request_count: 90, request_latency: 90, request_error: 150,
+  cache_hit: 40, cache_miss: 20, db_query: 60, proof_generation: 30, merkle_proof: 20, extraction_success: 10,
+  extraction_failure: 30, job_duration: 10, boundary_count: 5, validation_pass: 5, validation_fail: 10, active_connections: 10,
+};
+const ERROR_STORM_MIX: TypeSpec[] = TYPE_MIX.map((t) => {
+  const weight = ERROR_STORM_WEIGHTS[t.type] ?? 0;
+  // Half the proofs fail (15 per mille), a quarter of the Merkle proofs (5 per mille).
+  if (t.type === 'proof_generation') return { ...t, weight, labels: [j({ success: 'true' }), j({ success: 'false' })] };
+  if (t.type === 'merkle_proof') return { ...t, weight, labels: [...Array<string>(3).fill(j({ success: 'true' })), j({ success: 'false' })] };
+  return { ...t, weight };
+});
+
+export type MetricsMix = 'normal' | 'error-storm';
+
 /** Weighted choice by table lookup: one slot per unit of weight. */
-const TYPE_SLOTS: TypeSpec[] = TYPE_MIX.flatMap((t) => Array<TypeSpec>(t.weight).fill(t));
+function typeSlots(mix: MetricsMix): TypeSpec[] {
+  return (mix === 'error-storm' ? ERROR_STORM_MIX : TYPE_MIX).flatMap((t) => Array<TypeSpec>(t.weight).fill(t));
+}
 
 /** Every third row (by global index) is ISO: alternately with and without milliseconds. */
 function formatRow(index: number, t: number): string {
@@ -101,7 +125,8 @@ function formatRow(index: number, t: number): string {
 }
 
 /** Appends `count` rows evenly spread over [from, to), in time order. Returns how many were ISO. */
-function appendRows(db: Database.Database, fromMs: number, toMs: number, count: number, firstIndex: number, rng: Rng): number {
+function appendRows(db: Database.Database, fromMs: number, toMs: number, count: number, firstIndex: number, rng: Rng, mix: MetricsMix): number {
+  const slots = typeSlots(mix);
   const insert = db.prepare('INSERT INTO metrics (type, value, labels_json, recorded_at) VALUES (?, ?, ?, ?)');
   const step = (toMs - fromMs) / count;
   let iso = 0;
@@ -110,7 +135,7 @@ function appendRows(db: Database.Database, fromMs: number, toMs: number, count: 
     db.transaction(() => {
       const end = Math.min(count, start + batch);
       for (let i = start; i < end; i++) {
-        const spec = TYPE_SLOTS[Math.floor(rng.next() * TOTAL_WEIGHT)]!;
+        const spec = slots[Math.floor(rng.next() * slots.length)]!;
         const labels = spec.labels[Math.floor(rng.next() * spec.labels.length)]!;
         const t = Math.floor(fromMs + i * step + rng.next() * step);
         const index = firstIndex + i;
@@ -159,18 +184,19 @@ function firstIdAtOrAfter(db: Database.Database, cutoffMs: number): number | nul
  */
 export function ensureBigMetrics(
   benchDir: string,
-  opts: { now: Date; rows?: number; days?: number; seed?: number; log?: (line: string) => void },
+  opts: { now: Date; rows?: number; days?: number; seed?: number; mix?: MetricsMix; log?: (line: string) => void },
 ): BigMetricsFile {
   const rows = opts.rows ?? 5_000_000;
+  const mix = opts.mix ?? 'normal';
   const days = opts.days ?? 30;
   const now = opts.now.getTime();
   const log = opts.log ?? (() => {});
   mkdirSync(benchDir, { recursive: true });
-  const file = path.join(benchDir, `metrics-${rows}.db`);
+  const file = path.join(benchDir, mix === 'normal' ? `metrics-${rows}.db` : `metrics-${rows}-${mix}.db`);
   const metaFile = `${file}.json`;
   const started = performance.now();
   const meta = existsSync(file) ? readMeta(metaFile) : null;
-  const usable = meta && meta.rows === rows && meta.days === days && now - Date.parse(meta.to) < 2 * DAY && Date.parse(meta.to) <= now;
+  const usable = meta && (meta.mix ?? 'normal') === mix && meta.rows === rows && meta.days === days && now - Date.parse(meta.to) < 2 * DAY && Date.parse(meta.to) <= now;
   const rng = seededRng((opts.seed ?? 5) + (usable ? meta.nextIndex : 0));
 
   if (usable) {
@@ -181,7 +207,7 @@ export function ensureBigMetrics(
     const db = new Database(file);
     try {
       db.pragma('synchronous = OFF');
-      const addedIso = appendRows(db, lastMs + 1, now, missing, meta.nextIndex, rng);
+      const addedIso = appendRows(db, lastMs + 1, now, missing, meta.nextIndex, rng, mix);
       // Retention, like the service's cleanup(): drop what is older than `days`.
       const keepFrom = firstIdAtOrAfter(db, now - days * DAY);
       let droppedIso = 0;
@@ -221,7 +247,7 @@ export function ensureBigMetrics(
     db.exec(METRICS_DDL);
     // Loading without indexes and building them afterwards (one sort each) is several times faster.
     db.exec('DROP INDEX idx_metrics_type_time; DROP INDEX idx_metrics_time;');
-    isoRows = appendRows(db, from, now, rows, 0, rng);
+    isoRows = appendRows(db, from, now, rows, 0, rng, mix);
     log('creating the indexes');
     db.exec(METRICS_DDL);
     db.pragma('journal_mode = DELETE');
@@ -238,7 +264,7 @@ export function ensureBigMetrics(
     reopened.close();
   }
   const meta2: Meta = {
-    version: FORMAT_VERSION, rows, days, isoRows, nextIndex: rows,
+    version: FORMAT_VERSION, rows, days, isoRows, nextIndex: rows, mix,
     from: new Date(from).toISOString(), to: new Date(last?.t ?? now).toISOString(),
   };
   writeFileSync(metaFile, JSON.stringify(meta2, null, 2));

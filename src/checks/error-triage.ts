@@ -3,10 +3,24 @@
  * rows, but there is no such metric type: errors are spread over several types (DATA-CONTRACT,
  * metrics.db), each with its own denominator. This check counts them exactly over a window.
  */
+import type Database from 'better-sqlite3';
 import type { AtlasDatabase } from '../db/atlas-database.js';
 import type { Level } from '../templates/report.js';
-import { formatDuration } from '../time/atlas-time.js';
-import { countTypes, labelGroupsByType, METRICS_NEEDS, parseLabels, windowBounds } from './metric-window.js';
+import {
+  completeCoverage,
+  countTypes,
+  groupByLabels,
+  inWindowText,
+  labelGroupsByType,
+  METRICS_NEEDS,
+  NO_DEADLINE,
+  parseLabels,
+  readByDay,
+  windowBounds,
+  type Deadline,
+  type LabelGroup,
+  type WindowCoverage,
+} from './metric-window.js';
 
 /** The guide's scenario "Error rate > 5 % over 10 min" is critical; above 1 % is worth a look. */
 export const ERROR_RATE_CRIT_PCT = 5;
@@ -80,6 +94,13 @@ export interface ErrorTriage {
   missing: string[];
   /** Why the level is unknown, in one sentence; empty otherwise. */
   detail: string;
+  /** All of the window, or the newest part of it that was read within the time bound. */
+  coverage: WindowCoverage;
+}
+
+export interface ErrorTriageOptions {
+  /** Stops a long window between days; the answer then covers the newest days read. */
+  deadline?: Deadline;
 }
 
 function rateLevel(ratePct: number): Level {
@@ -105,12 +126,57 @@ function errorOf(labels: Record<string, string>, family: FamilyDef): string {
   return family.errorWhen ? 'success=false' : '-';
 }
 
+const ATTEMPT_TYPES = FAMILIES.flatMap((f) => f.otherAttemptTypes);
+const ERROR_TYPES = FAMILIES.map((f) => f.errorType);
+const COUNTED_TYPES = [...ATTEMPT_TYPES, ...ERROR_TYPES];
+
 /**
- * Error rate and the largest error groups over [now - windowMs, now). Per index range, one
- * `type IN (…)` query counts the attempt types from the covering index, one reads the error
- * rows and one the failed proofs, grouped here by labels_json.
+ * Up to this many error and proof rows in a day are read and grouped here (one query per
+ * range); above it SQLite groups each type (one query per type and range, half the cost per row).
  */
-export function errorTriage(metrics: AtlasDatabase, now: Date, windowMs: number, top = 10): ErrorTriage {
+const FEW_ROWS = 256;
+
+function readDay(db: Database.Database, from: Date, to: Date): DayCounts {
+  const counts = countTypes(db, COUNTED_TYPES, from, to);
+  const present = ERROR_TYPES.filter((t) => (counts.get(t) ?? 0) > 0);
+  const rows = present.reduce((n, t) => n + (counts.get(t) ?? 0), 0);
+  const groups =
+    rows <= FEW_ROWS
+      ? labelGroupsByType(db, present, from, to)
+      : new Map(present.map((t) => [t, groupByLabels(db, t, from, to)]));
+  return { attempts: counts, groups };
+}
+
+/** One day's rows: attempt counts from the covering index, error (and proof) rows grouped by labels_json. */
+interface DayCounts {
+  attempts: Map<string, number>;
+  groups: Map<string, LabelGroup[]>;
+}
+
+/** Adds label groups of one type from several days. */
+function mergeGroups(days: readonly DayCounts[], type: string): LabelGroup[] {
+  const merged = new Map<string, LabelGroup>();
+  for (const day of days) {
+    for (const g of day.groups.get(type) ?? []) {
+      const prev = merged.get(g.labelsJson);
+      if (prev) {
+        prev.count += g.count;
+        prev.sum += g.sum;
+      } else merged.set(g.labelsJson, { ...g });
+    }
+  }
+  return [...merged.values()];
+}
+
+/**
+ * Error rate and the largest error groups over [now - windowMs, now). Day by day, newest first:
+ * one `type IN (…)` query per index range counts attempts and errors from the covering index;
+ * then a quiet day's few error rows are read and grouped here, a busy day's are grouped by
+ * SQLite per type (an aggregate per distinct label set, not a row per error), so a month with
+ * millions of errors costs what reading its rows costs. Past `deadline` the answer covers the
+ * days read and says so in `coverage`.
+ */
+export function errorTriage(metrics: AtlasDatabase, now: Date, windowMs: number, top = 10, opts: ErrorTriageOptions = {}): ErrorTriage {
   const { from, to } = windowBounds(now, windowMs);
   const base = { windowMs, from: from.toISOString(), to: to.toISOString() };
   const missing = metrics.missing(METRICS_NEEDS);
@@ -128,21 +194,20 @@ export function errorTriage(metrics: AtlasDatabase, now: Date, windowMs: number,
       malformedLabels: 0,
       missing,
       detail: `${metrics.label} lacks ${missing.join(', ')}; cannot count errors.`,
+      coverage: completeCoverage(from, to),
     };
   }
 
   return metrics.read((db) => {
-    const conditional = FAMILIES.filter((f) => f.errorWhen).map((f) => f.errorType);
-    const attemptCounts = countTypes(db, [...FAMILIES.flatMap((f) => f.otherAttemptTypes), ...conditional], from, to);
-    const errorRows = labelGroupsByType(db, FAMILIES.filter((f) => !f.errorWhen).map((f) => f.errorType), from, to);
-    const failedRows = labelGroupsByType(db, conditional, from, to, { failedOnly: true });
+    const read = readByDay(from, to, opts.deadline ?? NO_DEADLINE, (day) => readDay(db, day.from, day.to));
+    const attemptCount = (type: string) => read.results.reduce((n, d) => n + (d.attempts.get(type) ?? 0), 0);
     const groups = new Map<string, ErrorGroup>();
     const families: ErrorFamily[] = [];
     let malformedLabels = 0;
     for (const family of FAMILIES) {
       let errors = 0;
       let errorTypeRows = 0;
-      for (const g of (family.errorWhen ? failedRows : errorRows).get(family.errorType) ?? []) {
+      for (const g of mergeGroups(read.results, family.errorType)) {
         errorTypeRows += g.count;
         const { labels, valid } = parseLabels(g.labelsJson);
         const isError = family.errorWhen ? family.errorWhen(labels) : true;
@@ -156,9 +221,9 @@ export function errorTriage(metrics: AtlasDatabase, now: Date, windowMs: number,
         existing.count += g.count;
         groups.set(key, existing);
       }
-      let attempts = family.otherAttemptTypes.reduce((n, t) => n + (attemptCounts.get(t) ?? 0), 0);
-      // Proof types were counted whole (all rows are attempts); error types by their rows.
-      if (family.errorTypeIsAttempt) attempts += family.errorWhen ? (attemptCounts.get(family.errorType) ?? 0) : errorTypeRows;
+      let attempts = family.otherAttemptTypes.reduce((n, t) => n + attemptCount(t), 0);
+      // Rows of the error type are attempts too where they are failures or proofs.
+      if (family.errorTypeIsAttempt) attempts += errorTypeRows;
       // Errors without their attempt rows (a recorder that wrote only one of the two) still
       // count as attempts, so a family's rate never exceeds 100 %.
       attempts = Math.max(attempts, errors);
@@ -184,7 +249,8 @@ export function errorTriage(metrics: AtlasDatabase, now: Date, windowMs: number,
       moreErrors: errors - shown.reduce((n, g) => n + g.count, 0),
       malformedLabels,
       missing: [],
-      detail: ratePct === null ? `no metrics in the last ${formatDuration(windowMs)}` : '',
+      detail: ratePct === null ? `no metrics ${inWindowText(read.coverage)}` : '',
+      coverage: read.coverage,
     } satisfies ErrorTriage;
   });
 }

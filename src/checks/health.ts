@@ -1,15 +1,8 @@
 import type { CommandDeps } from '../commands/command-spec.js';
-import { DbProblemError } from '../db/sqlite-problem.js';
 import { toSqlTime } from '../time/atlas-time.js';
-import { alertHealthItems } from './alerts.js';
-import { backupHealthItem } from './backups.js';
-import { unknownItem, type CheckItem } from './check-item.js';
-import { diskHealthItems } from './disk.js';
-import { quickCheckItems } from './integrity.js';
-import { ipfsRetrievalItem } from './ipfs-retrieval.js';
-import { jobHealthItems } from './jobs.js';
-import { metricThresholdItems } from './metric-thresholds.js';
-import { snapshotItemsFrom, snapshotStatus } from './snapshots.js';
+import type { CheckItem } from './check-item.js';
+import { healthItems } from './health-items.js';
+import type { WindowCoverage } from './metric-window.js';
 
 export type HealthStatus = 'healthy' | 'degraded' | 'unhealthy';
 
@@ -18,6 +11,11 @@ export interface HealthResult {
   checkedAt: string;
   windowMs: number;
   items: CheckItem[];
+  /**
+   * What the metric items cover: all of the window, or (complete: false) the newest part read
+   * within the time bound. null when metrics.db could not be read.
+   */
+  metricsCoverage: WindowCoverage | null;
 }
 
 /** critical anywhere: unhealthy; a warning: degraded. Unknown (nothing measured) degrades nothing. */
@@ -27,45 +25,15 @@ export function healthStatus(items: readonly CheckItem[]): HealthStatus {
   return 'healthy';
 }
 
-/** A part that cannot read its database answers unknown with the reason; the others still run. */
-async function guarded(key: string, label: string, part: () => CheckItem[] | Promise<CheckItem[]>): Promise<CheckItem[]> {
-  try {
-    return await part();
-  } catch (err) {
-    if (err instanceof DbProblemError) return [unknownItem(key, label, err.problem.message)];
-    throw err;
-  }
-}
-
 /**
  * The on-call dashboard: every threshold of the guide, firing alerts, stuck jobs, the current
- * snapshot, the newest backup and a quick database check, in one pass. File and network
- * checks run concurrently; the integrity part runs in a worker thread.
+ * snapshot, the newest backup and a quick database check, in one pass (healthItems). The metric
+ * items and the integrity part run in worker threads; file and network checks concurrently.
  */
 export async function health(deps: CommandDeps, windowMs: number): Promise<HealthResult> {
   const now = deps.clock();
-  const t = deps.config.thresholds;
-  const { atlas } = deps;
-
-  let cid: string | null = null;
-  const snapshotItems = await guarded('snapshot_current', 'Current snapshot', () => {
-    const status = snapshotStatus(atlas.persistence, now, 0);
-    if (status.available) cid = status.current?.ipfsCid ?? null;
-    return snapshotItemsFrom(status, t);
-  });
-  const metricItems = await guarded('metrics', 'Metrics', () => metricThresholdItems(atlas.metrics, now, windowMs, t));
-  const alertItems = alertHealthItems(atlas.metrics, now);
-
-  const parallel = await Promise.all([
-    guarded('quick_check', 'Database check', () => quickCheckItems(atlas, now)),
-    guarded('disk', 'Disk', () => diskHealthItems(atlas, t)),
-    guarded('jobs', 'Jobs', () => jobHealthItems(atlas, now, t)),
-    guarded('backup', 'Newest backup', async () => [await backupHealthItem(atlas.backupsDir, now, t)]),
-    guarded('ipfs', 'IPFS retrieval', async () => [await ipfsRetrievalItem(cid, deps.config.ipfs.gateways, deps.fetch, t)]),
-  ]);
-
-  const items = [...alertItems, ...metricItems, ...parallel.flat(), ...snapshotItems];
-  return { status: healthStatus(items), checkedAt: toSqlTime(now), windowMs, items };
+  const { items, metricsCoverage } = await healthItems(deps, now, windowMs);
+  return { status: healthStatus(items), checkedAt: toSqlTime(now), windowMs, items, metricsCoverage };
 }
 
 /** How long one health result answers everyone who asks for the same window. */

@@ -5,16 +5,29 @@
  */
 import type { Thresholds } from '../config.js';
 import type { AtlasDatabase } from '../db/atlas-database.js';
-import { formatDuration } from '../time/atlas-time.js';
 import { bandLevel, bandText, unknownItem, type Band, type CheckItem } from './check-item.js';
 import {
   aggregateByType,
-  countByType,
+  completeCoverage,
+  countTypes,
+  coverageOf,
+  DEFAULT_MAX_TAIL,
+  EMPTY_AGGREGATE,
   groupByLabels,
+  inWindowText,
+  mergeAggregate,
   METRICS_NEEDS,
+  NO_DEADLINE,
   parseLabels,
-  percentileInWindow,
+  percentileOfTails,
+  readByDay,
+  tailSize,
+  topValues,
   windowBounds,
+  type Aggregate,
+  type Deadline,
+  type LabelGroup,
+  type WindowCoverage,
 } from './metric-window.js';
 
 /** Item keys, stable for the health template and --json consumers. */
@@ -76,150 +89,206 @@ function pctItem(
   return measured(key, label, (100 * ok) / total, '%', band, 'higher', `${count(ok)} of ${count(total)} ${noun} ${inWindow}${note}`);
 }
 
+export interface MetricThresholds {
+  items: CheckItem[];
+  /** All of the window, or the newest part of it that was read within the time bound. */
+  coverage: WindowCoverage;
+}
+
+export interface MetricThresholdOptions {
+  /** Stops a long window between days; the items then cover the newest days read. */
+  deadline?: Deadline;
+}
+
+const COUNTED_TYPES = ['extraction_success', 'extraction_failure', 'validation_pass', 'validation_fail', 'db_query'];
+const P95 = 0.95;
+
+/** What one day of the window holds for the dashboard. */
+interface DayRows {
+  proofs: LabelGroup[];
+  counts: Map<string, number>;
+  healthChecks: LabelGroup[];
+  jobs: Aggregate;
+}
+
+function sumOver<T>(days: readonly T[], f: (day: T) => number): number {
+  return days.reduce((n, d) => n + f(d), 0);
+}
+
 /**
  * One CheckItem per dashboard metric over [now - windowMs, now): proof success, extraction
  * success, validation pass, availability per provider label, average job duration and the
  * p95 of db_query latency. No rows in the window is `unknown` (nothing measured), not a failure.
+ * The window is read day by day, newest first: first every day's counts and groups, then the
+ * latency tail for the p95. Past `deadline` the items cover the days fully read, and say so.
  */
-export function metricThresholdItems(metrics: AtlasDatabase, now: Date, windowMs: number, t: Thresholds): CheckItem[] {
+export function metricThresholds(
+  metrics: AtlasDatabase,
+  now: Date,
+  windowMs: number,
+  t: Thresholds,
+  opts: MetricThresholdOptions = {},
+): MetricThresholds {
+  const { from, to } = windowBounds(now, windowMs);
   const missing = metrics.missing(METRICS_NEEDS);
   if (missing.length > 0) {
     const detail = `${metrics.label} lacks ${missing.join(', ')}`;
-    return (Object.keys(METRIC_ITEM_KEYS) as (keyof typeof METRIC_ITEM_KEYS)[]).map((k) =>
-      unknownItem(METRIC_ITEM_KEYS[k], LABELS[k], detail),
-    );
+    return {
+      items: (Object.keys(METRIC_ITEM_KEYS) as (keyof typeof METRIC_ITEM_KEYS)[]).map((k) => unknownItem(METRIC_ITEM_KEYS[k], LABELS[k], detail)),
+      coverage: completeCoverage(from, to),
+    };
   }
-  const { from, to } = windowBounds(now, windowMs);
-  const inWindow = `in the last ${formatDuration(windowMs)}`;
+  const deadline = opts.deadline ?? NO_DEADLINE;
 
   return metrics.read((db) => {
-    const items: CheckItem[] = [];
-
-    // proof_generation's value is latency; success is the `success` label.
-    let proofOk = 0;
-    let proofLabelled = 0;
-    let proofUnlabelled = 0;
-    for (const g of groupByLabels(db, 'proof_generation', from, to)) {
-      const success = parseLabels(g.labelsJson).labels.success;
-      if (success === 'true' || success === 'false') {
-        proofLabelled += g.count;
-        if (success === 'true') proofOk += g.count;
-      } else proofUnlabelled += g.count;
+    const firstPass = readByDay(from, to, deadline, (day): DayRows => ({
+      proofs: groupByLabels(db, 'proof_generation', day.from, day.to),
+      counts: countTypes(db, COUNTED_TYPES, day.from, day.to),
+      healthChecks: groupByLabels(db, 'health_check', day.from, day.to),
+      jobs: aggregateByType(db, ['job_duration'], day.from, day.to).get('job_duration') ?? EMPTY_AGGREGATE,
+    }));
+    // The p95 needs the count of the days read before their tails; a tail is the k largest
+    // values of a day, k from the count. If the bound passes while tails are read, the answer
+    // keeps the days whose tail was read: the top k' (k' <= k) of fewer days is in their tails.
+    const queries = sumOver(firstPass.results, (d) => d.counts.get('db_query') ?? 0);
+    const { k } = tailSize(queries, P95, DEFAULT_MAX_TAIL);
+    const tails: number[][] = [];
+    for (const [i, day] of firstPass.days.entries()) {
+      if (i > 0 && deadline.passed()) break;
+      tails.push(k > 0 && (firstPass.results[i]?.counts.get('db_query') ?? 0) > 0 ? topValues(db, 'db_query', day.from, day.to, k) : []);
     }
-    if (proofLabelled === 0 && proofUnlabelled > 0) {
-      items.push(
-        unknownItem(
-          METRIC_ITEM_KEYS.proofSuccess,
-          LABELS.proofSuccess,
-          `${count(proofUnlabelled)} proof_generation rows ${inWindow}, none with a success label`,
-          '%',
-        ),
-      );
-    } else {
-      const proofNote = proofUnlabelled > 0 ? `; ${count(proofUnlabelled)} rows without a success label ignored` : '';
-      items.push(
-        pctItem(METRIC_ITEM_KEYS.proofSuccess, LABELS.proofSuccess, proofOk, proofLabelled, t.proofSuccessPct, 'proofs', 'proof_generation', inWindow, proofNote),
-      );
-    }
+    const days = firstPass.results.slice(0, tails.length);
+    const coverage = tails.length === firstPass.days.length ? firstPass.coverage : coverageOf(from, to, firstPass.days.slice(0, tails.length), deadline);
+    const p95 = percentileOfTails(sumOver(days, (d) => d.counts.get('db_query') ?? 0), tails, P95, DEFAULT_MAX_TAIL);
+    return { items: thresholdItems(days, p95, inWindowText(coverage), t), coverage };
+  });
+}
 
-    const counts = countByType(db, ['extraction_success', 'extraction_failure', 'validation_pass', 'validation_fail'], from, to);
-    const n = (type: string) => counts.get(type) ?? 0;
+function thresholdItems(days: readonly DayRows[], p95: ReturnType<typeof percentileOfTails>, inWindow: string, t: Thresholds): CheckItem[] {
+  const items: CheckItem[] = [];
+
+  // proof_generation's value is latency; success is the `success` label.
+  let proofOk = 0;
+  let proofLabelled = 0;
+  let proofUnlabelled = 0;
+  for (const g of days.flatMap((d) => d.proofs)) {
+    const success = parseLabels(g.labelsJson).labels.success;
+    if (success === 'true' || success === 'false') {
+      proofLabelled += g.count;
+      if (success === 'true') proofOk += g.count;
+    } else proofUnlabelled += g.count;
+  }
+  if (proofLabelled === 0 && proofUnlabelled > 0) {
     items.push(
-      pctItem(
-        METRIC_ITEM_KEYS.extractionSuccess,
-        LABELS.extractionSuccess,
-        n('extraction_success'),
-        n('extraction_success') + n('extraction_failure'),
-        t.extractionSuccessPct,
-        'extractions',
-        'extraction_success/extraction_failure',
-        inWindow,
-      ),
-      pctItem(
-        METRIC_ITEM_KEYS.validationPass,
-        LABELS.validationPass,
-        n('validation_pass'),
-        n('validation_pass') + n('validation_fail'),
-        t.validationPassPct,
-        'validations',
-        'validation_pass/validation_fail',
-        inWindow,
+      unknownItem(
+        METRIC_ITEM_KEYS.proofSuccess,
+        LABELS.proofSuccess,
+        `${count(proofUnlabelled)} proof_generation rows ${inWindow}, none with a success label`,
+        '%',
       ),
     );
+  } else {
+    const proofNote = proofUnlabelled > 0 ? `; ${count(proofUnlabelled)} rows without a success label ignored` : '';
+    items.push(
+      pctItem(METRIC_ITEM_KEYS.proofSuccess, LABELS.proofSuccess, proofOk, proofLabelled, t.proofSuccessPct, 'proofs', 'proof_generation', inWindow, proofNote),
+    );
+  }
 
-    // Availability is AVG(health_check value) per provider label, as the service computes it.
-    const providers = new Map<string, { count: number; sum: number }>();
-    for (const g of groupByLabels(db, 'health_check', from, to)) {
-      const name = parseLabels(g.labelsJson).labels.provider || UNLABELLED_PROVIDER;
-      const p = providers.get(name) ?? { count: 0, sum: 0 };
-      p.count += g.count;
-      p.sum += g.sum;
-      providers.set(name, p);
-    }
-    if (providers.size === 0) {
-      items.push(unknownItem(METRIC_ITEM_KEYS.providerAvailability, LABELS.providerAvailability, `no health_check rows ${inWindow}`, '%'));
-    }
-    for (const [name, p] of [...providers.entries()].sort(([a], [b]) => a.localeCompare(b))) {
-      const avg = p.sum / p.count;
-      // health_check is 1 (available) or 0; an average outside 0..1 is not an availability.
-      if (!(avg >= 0 && avg <= 1)) {
-        items.push(
-          unknownItem(
-            `provider:${name}`,
-            `${LABELS.providerAvailability}: ${name}`,
-            `health_check values are not 0/1 (average ${round2(avg)} over ${count(p.count)} rows ${inWindow}); cannot read availability`,
-            '%',
-          ),
-        );
-        continue;
-      }
+  const n = (type: string) => sumOver(days, (d) => d.counts.get(type) ?? 0);
+  items.push(
+    pctItem(
+      METRIC_ITEM_KEYS.extractionSuccess,
+      LABELS.extractionSuccess,
+      n('extraction_success'),
+      n('extraction_success') + n('extraction_failure'),
+      t.extractionSuccessPct,
+      'extractions',
+      'extraction_success/extraction_failure',
+      inWindow,
+    ),
+    pctItem(
+      METRIC_ITEM_KEYS.validationPass,
+      LABELS.validationPass,
+      n('validation_pass'),
+      n('validation_pass') + n('validation_fail'),
+      t.validationPassPct,
+      'validations',
+      'validation_pass/validation_fail',
+      inWindow,
+    ),
+  );
+
+  // Availability is AVG(health_check value) per provider label, as the service computes it.
+  const providers = new Map<string, { count: number; sum: number }>();
+  for (const g of days.flatMap((d) => d.healthChecks)) {
+    const name = parseLabels(g.labelsJson).labels.provider || UNLABELLED_PROVIDER;
+    const p = providers.get(name) ?? { count: 0, sum: 0 };
+    p.count += g.count;
+    p.sum += g.sum;
+    providers.set(name, p);
+  }
+  if (providers.size === 0) {
+    items.push(unknownItem(METRIC_ITEM_KEYS.providerAvailability, LABELS.providerAvailability, `no health_check rows ${inWindow}`, '%'));
+  }
+  for (const [name, p] of [...providers.entries()].sort(([a], [b]) => a.localeCompare(b))) {
+    const avg = p.sum / p.count;
+    // health_check is 1 (available) or 0; an average outside 0..1 is not an availability.
+    if (!(avg >= 0 && avg <= 1)) {
       items.push(
-        measured(
+        unknownItem(
           `provider:${name}`,
           `${LABELS.providerAvailability}: ${name}`,
-          100 * avg,
+          `health_check values are not 0/1 (average ${round2(avg)} over ${count(p.count)} rows ${inWindow}); cannot read availability`,
           '%',
-          t.providerAvailabilityPct,
-          'higher',
-          `average of ${count(p.count)} health checks ${inWindow}`,
         ),
       );
+      continue;
     }
+    items.push(
+      measured(
+        `provider:${name}`,
+        `${LABELS.providerAvailability}: ${name}`,
+        100 * avg,
+        '%',
+        t.providerAvailabilityPct,
+        'higher',
+        `average of ${count(p.count)} health checks ${inWindow}`,
+      ),
+    );
+  }
 
-    const jobs = aggregateByType(db, ['job_duration'], from, to).get('job_duration');
-    if (!jobs || jobs.count === 0) {
-      items.push(unknownItem(METRIC_ITEM_KEYS.jobDuration, LABELS.jobDuration, `no job_duration rows ${inWindow}`, 's'));
-    } else {
-      const maxS = (jobs.max ?? 0) / 1000;
-      items.push(
-        measured(
-          METRIC_ITEM_KEYS.jobDuration,
-          LABELS.jobDuration,
-          jobs.sum / jobs.count / 1000,
-          's',
-          t.jobDurationSec,
-          'lower',
-          `average of ${count(jobs.count)} jobs ${inWindow} (longest ${round2(maxS)} s)`,
-        ),
-      );
-    }
+  const jobs = days.reduce((agg, d) => mergeAggregate(agg, d.jobs), EMPTY_AGGREGATE);
+  if (jobs.count === 0) {
+    items.push(unknownItem(METRIC_ITEM_KEYS.jobDuration, LABELS.jobDuration, `no job_duration rows ${inWindow}`, 's'));
+  } else {
+    const maxS = (jobs.max ?? 0) / 1000;
+    items.push(
+      measured(
+        METRIC_ITEM_KEYS.jobDuration,
+        LABELS.jobDuration,
+        jobs.sum / jobs.count / 1000,
+        's',
+        t.jobDurationSec,
+        'lower',
+        `average of ${count(jobs.count)} jobs ${inWindow} (longest ${round2(maxS)} s)`,
+      ),
+    );
+  }
 
-    const p95 = percentileInWindow(db, 'db_query', from, to, 0.95);
-    if (p95.value === null) {
-      items.push(unknownItem(METRIC_ITEM_KEYS.queryLatencyP95, LABELS.queryLatencyP95, `no db_query rows ${inWindow}`, 's'));
-    } else {
-      items.push(
-        measured(
-          METRIC_ITEM_KEYS.queryLatencyP95,
-          LABELS.queryLatencyP95,
-          p95.value / 1000,
-          's',
-          t.queryLatencyP95Sec,
-          'lower',
-          `p95 of ${count(p95.count)} queries ${inWindow}${p95.exact ? '' : ' (upper bound: too many rows for an exact tail)'}`,
-        ),
-      );
-    }
-    return items;
-  });
+  if (p95.value === null) {
+    items.push(unknownItem(METRIC_ITEM_KEYS.queryLatencyP95, LABELS.queryLatencyP95, `no db_query rows ${inWindow}`, 's'));
+  } else {
+    items.push(
+      measured(
+        METRIC_ITEM_KEYS.queryLatencyP95,
+        LABELS.queryLatencyP95,
+        p95.value / 1000,
+        's',
+        t.queryLatencyP95Sec,
+        'lower',
+        `p95 of ${count(p95.count)} queries ${inWindow}${p95.exact ? '' : ' (upper bound: too many rows for an exact tail)'}`,
+      ),
+    );
+  }
+  return items;
 }

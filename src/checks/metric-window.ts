@@ -6,7 +6,7 @@
  */
 import type Database from 'better-sqlite3';
 import { z } from 'zod';
-import { windowRanges } from '../time/atlas-time.js';
+import { formatDuration, windowRanges } from '../time/atlas-time.js';
 
 /** The columns every metric-window read needs; checks ask `AtlasDatabase.missing` for them. */
 export const METRICS_NEEDS = { metrics: ['type', 'value', 'labels_json', 'recorded_at'] } as const;
@@ -180,31 +180,17 @@ export function countTypes(db: Database.Database, types: readonly string[], from
 }
 
 /**
- * Proof rows are all attempts; only those labelled success='false' are errors. Filtering in SQL
- * (after the index range) reads the few failures instead of every proof. Malformed labels are
- * not failures, as in parseLabels.
+ * `groupByLabels` for several types at once, grouped here instead of in SQLite: one
+ * `type IN (…)` query per range reads the rows (type, labels_json, value). For a few hundred
+ * rows this beats one grouped query per type and range (each sets up its own sort); for many
+ * rows SQLite's GROUP BY is about twice as fast, so callers choose by the row count.
  */
-const FAILED_ONLY = " AND json_valid(labels_json) AND json_extract(labels_json, '$.success') = 'false'";
-
-/**
- * `groupByLabels` for several types at once: one `type IN (…)` query per range reads the rows
- * (type, labels_json, value), grouped here. The rows of error types in a window are few, so
- * reading them beats one grouped query per type and range. `failedOnly` keeps rows labelled
- * success='false'.
- */
-export function labelGroupsByType(
-  db: Database.Database,
-  types: readonly string[],
-  from: Date,
-  to: Date,
-  opts: { failedOnly?: boolean } = {},
-): Map<string, LabelGroup[]> {
+export function labelGroupsByType(db: Database.Database, types: readonly string[], from: Date, to: Date): Map<string, LabelGroup[]> {
   const merged = new Map<string, Map<string, LabelGroup>>(types.map((t) => [t, new Map()]));
   if (types.length > 0) {
     const stmt = cachedStatement(
       db,
-      `SELECT type, labels_json, value FROM metrics WHERE type IN (${types.map(() => '?').join(', ')}) AND recorded_at >= ? AND recorded_at < ?` +
-        (opts.failedOnly ? FAILED_ONLY : ''),
+      `SELECT type, labels_json, value FROM metrics WHERE type IN (${types.map(() => '?').join(', ')}) AND recorded_at >= ? AND recorded_at < ?`,
     ).raw(true);
     for (const r of windowRanges(from, to)) {
       for (const [type, labels, value] of stmt.all(...types, r.from, r.to) as [unknown, unknown, unknown][]) {
@@ -245,12 +231,47 @@ export function valuesInWindow(
   return { values, truncated: false };
 }
 
+/** Beyond this many tail rows a percentile is an upper bound (see percentileInWindow). */
+export const DEFAULT_MAX_TAIL = 200_000;
+
 export interface Percentile {
   /** null when the window holds no rows. */
   value: number | null;
   count: number;
   /** false when the tail was larger than `maxTail` and `value` is an upper bound. */
   exact: boolean;
+}
+
+/** How many of the largest values a nearest-rank percentile q of `count` values needs. */
+export function tailSize(count: number, q: number, maxTail: number): { wanted: number; k: number } {
+  if (!(q > 0 && q <= 1)) throw new RangeError(`percentile must be in (0, 1], got ${q}`);
+  const wanted = count === 0 ? 0 : count - Math.ceil(q * count) + 1;
+  return { wanted, k: Math.min(wanted, maxTail) };
+}
+
+/** The `k` largest values of one type in [from, to), largest first. */
+export function topValues(db: Database.Database, type: string, from: Date, to: Date, k: number): number[] {
+  if (k < 1) return [];
+  const stmt = cachedStatement(db, TOP_VALUES_SQL);
+  const tail: number[] = [];
+  for (const r of windowRanges(from, to)) {
+    for (const row of stmt.all(type, r.from, r.to, k) as SqlRow[]) {
+      const v = num(row.value);
+      if (v !== null) tail.push(v);
+    }
+  }
+  return tail.sort((a, b) => b - a).slice(0, k);
+}
+
+/**
+ * The percentile from the tails of disjoint parts of a window: each part's `k` largest values
+ * (k from tailSize over all the parts' rows) hold the window's k largest.
+ */
+export function percentileOfTails(count: number, tails: readonly (readonly number[])[], q: number, maxTail: number): Percentile {
+  if (count === 0) return { value: null, count, exact: true };
+  const { wanted, k } = tailSize(count, q, maxTail);
+  const tail = tails.flat().sort((a, b) => b - a);
+  return { value: tail[Math.min(k, tail.length) - 1] ?? null, count, exact: k === wanted };
 }
 
 /**
@@ -265,25 +286,11 @@ export function percentileInWindow(
   from: Date,
   to: Date,
   q: number,
-  maxTail = 200_000,
+  maxTail = DEFAULT_MAX_TAIL,
 ): Percentile {
-  if (!(q > 0 && q <= 1)) throw new RangeError(`percentile must be in (0, 1], got ${q}`);
   const count = countByType(db, [type], from, to).get(type) ?? 0;
-  if (count === 0) return { value: null, count, exact: true };
-  const rank = Math.ceil(q * count);
-  const wanted = count - rank + 1;
-  const k = Math.min(wanted, maxTail);
-  const stmt = cachedStatement(db, TOP_VALUES_SQL);
-  const tail: number[] = [];
-  for (const r of windowRanges(from, to)) {
-    for (const row of stmt.all(type, r.from, r.to, k) as SqlRow[]) {
-      const v = num(row.value);
-      if (v !== null) tail.push(v);
-    }
-  }
-  tail.sort((a, b) => b - a);
-  const value = tail[Math.min(k, tail.length) - 1] ?? null;
-  return { value, count, exact: k === wanted };
+  const { k } = tailSize(count, q, maxTail);
+  return percentileOfTails(count, [topValues(db, type, from, to, k)], q, maxTail);
 }
 
 export interface TypeBuckets {
@@ -296,14 +303,22 @@ export interface TypeBuckets {
 /**
  * Every type with rows in [from, to), its totals and its rows split into `bucketCount`
  * equal time buckets. One query per range on idx_metrics_time, however many types there are.
+ * `part` reads only that part of the window (one day of it), with the window's buckets; the
+ * results of the parts of a window add up with mergeTypeBuckets.
  */
-export function bucketsByType(db: Database.Database, from: Date, to: Date, bucketCount: number): TypeBuckets[] {
+export function bucketsByType(
+  db: Database.Database,
+  from: Date,
+  to: Date,
+  bucketCount: number,
+  part: { from: Date; to: Date } = { from, to },
+): TypeBuckets[] {
   const span = Math.round(to.getTime() - from.getTime());
   if (!(span > 0) || !Number.isInteger(bucketCount) || bucketCount < 1) return [];
   const stmt = cachedStatement(db, BUCKETS_SQL);
   const fromJulianMs = from.getTime() + JULIAN_EPOCH_MS;
   const byType = new Map<string, TypeBuckets>();
-  for (const r of windowRanges(from, to)) {
+  for (const r of windowRanges(part.from, part.to)) {
     // BigInt binds as INTEGER, keeping the bucket arithmetic in integers (exact, and about
     // twice as fast per row as the same arithmetic on REALs).
     for (const row of stmt.all(BigInt(fromJulianMs), BigInt(bucketCount), BigInt(span), r.from, r.to) as SqlRow[]) {
@@ -322,6 +337,23 @@ export function bucketsByType(db: Database.Database, from: Date, to: Date, bucke
         const i = Math.min(bucketCount - 1, Math.max(0, Math.floor(bucket)));
         entry.buckets[i] = mergeAggregate(entry.buckets[i] ?? EMPTY_AGGREGATE, agg);
       }
+    }
+  }
+  return [...byType.values()];
+}
+
+/** Adds the buckets of disjoint parts of one window (same bucket count), type by type. */
+export function mergeTypeBuckets(parts: readonly (readonly TypeBuckets[])[]): TypeBuckets[] {
+  const byType = new Map<string, TypeBuckets>();
+  for (const part of parts) {
+    for (const t of part) {
+      const prev = byType.get(t.type);
+      if (!prev) {
+        byType.set(t.type, { type: t.type, total: t.total, buckets: [...t.buckets] });
+        continue;
+      }
+      prev.total = mergeAggregate(prev.total, t.total);
+      prev.buckets = prev.buckets.map((b, i) => mergeAggregate(b, t.buckets[i] ?? EMPTY_AGGREGATE));
     }
   }
   return [...byType.values()];
@@ -378,4 +410,114 @@ function parseLabelsUncached(text: string): ParsedLabels {
 /** The windows the checks describe: [now - windowMs, now). */
 export function windowBounds(now: Date, windowMs: number): { from: Date; to: Date } {
   return { from: new Date(now.getTime() - windowMs), to: now };
+}
+
+// --- long windows: day by day, newest first, within a time bound --------------------------------
+
+/** One UTC day of a window (or the part of it inside the window): two index ranges, one per format. */
+export interface WindowDay {
+  from: Date;
+  to: Date;
+}
+
+const DAY_MS = 86_400_000;
+
+/** The UTC days of [from, to), newest first, each cut to the window. */
+export function windowDays(from: Date, to: Date): WindowDay[] {
+  const days: WindowDay[] = [];
+  let end = to.getTime();
+  const start = from.getTime();
+  while (end > start) {
+    const dayStart = Math.max(start, Math.floor((end - 1) / DAY_MS) * DAY_MS);
+    days.push({ from: new Date(dayStart), to: new Date(end) });
+    end = dayStart;
+  }
+  return days;
+}
+
+/**
+ * When a long read must stop. SQLite calls cannot be interrupted, so the bound is asked between
+ * days of a window, never inside one: a read overshoots it by at most one day's queries.
+ */
+export interface Deadline {
+  /** The bound, for the partial answer's wording. */
+  readonly boundMs: number;
+  passed(): boolean;
+}
+
+/** No bound: the whole window is read (terminal tests, the benchmark's baselines). */
+export const NO_DEADLINE: Deadline = { boundMs: Number.POSITIVE_INFINITY, passed: () => false };
+
+/** A bound of `boundMs` from now, on `now` (performance.now by default). */
+export function deadlineIn(boundMs: number, now: () => number = () => performance.now()): Deadline {
+  const end = now() + boundMs;
+  return { boundMs, passed: () => now() >= end };
+}
+
+/** How much of a window a read covered: all of it, or the newest part when the bound stopped it. */
+export interface WindowCoverage {
+  complete: boolean;
+  /** ISO start of what was read; the window's start when complete. */
+  readFrom: string;
+  /** Milliseconds read, counted back from the window's end. */
+  readMs: number;
+  windowMs: number;
+  /** The bound that stopped the read; null when it was complete. */
+  boundMs: number | null;
+}
+
+export function completeCoverage(from: Date, to: Date): WindowCoverage {
+  const windowMs = to.getTime() - from.getTime();
+  return { complete: true, readFrom: from.toISOString(), readMs: windowMs, windowMs, boundMs: null };
+}
+
+/**
+ * Reads a window day by day, newest first, with `readDay`, until the days run out or the
+ * deadline passes. The newest day is always read, so a partial answer is never empty of time.
+ * Returns each day's result (newest first) and what the days cover.
+ */
+export function readByDay<T>(
+  from: Date,
+  to: Date,
+  deadline: Deadline,
+  readDay: (day: WindowDay) => T,
+): { days: WindowDay[]; results: T[]; coverage: WindowCoverage } {
+  const all = windowDays(from, to);
+  const results: T[] = [];
+  for (const day of all) {
+    if (results.length > 0 && deadline.passed()) break;
+    results.push(readDay(day));
+  }
+  const days = all.slice(0, results.length);
+  return { days, results, coverage: coverageOf(from, to, days, deadline) };
+}
+
+/** What the first `days` (newest first) of [from, to) cover. */
+export function coverageOf(from: Date, to: Date, days: readonly WindowDay[], deadline: Deadline): WindowCoverage {
+  const oldest = days[days.length - 1];
+  if (!oldest || oldest.from.getTime() <= from.getTime()) return completeCoverage(from, to);
+  return {
+    complete: false,
+    readFrom: oldest.from.toISOString(),
+    readMs: to.getTime() - oldest.from.getTime(),
+    windowMs: to.getTime() - from.getTime(),
+    boundMs: Number.isFinite(deadline.boundMs) ? deadline.boundMs : null,
+  };
+}
+
+/** "in the last 30 d", or "in the newest 8 d 6 h of 30 d" for a read the bound cut short. */
+export function inWindowText(coverage: WindowCoverage): string {
+  return coverage.complete
+    ? `in the last ${formatDuration(coverage.windowMs)}`
+    : `in the newest ${formatDuration(coverage.readMs)} of ${formatDuration(coverage.windowMs)}`;
+}
+
+/**
+ * The plain sentence a partial answer carries: "partial: only the newest 8 d 6 h of the 30 d
+ * window were read within the 20 s time bound; the figures cover that part." Empty when complete.
+ */
+export function partialWindowText(coverage: WindowCoverage): string {
+  if (coverage.complete) return '';
+  const bound = coverage.boundMs === null ? 'time bound' : `${formatDuration(coverage.boundMs)} time bound`;
+  return `partial: only the newest ${formatDuration(coverage.readMs)} of the ${formatDuration(coverage.windowMs)} window were read within the ${bound}; the figures cover that part.`;
 }

@@ -5,8 +5,18 @@
  */
 import type { AtlasDatabase } from '../db/atlas-database.js';
 import type { Level } from '../templates/report.js';
-import { formatDuration } from '../time/atlas-time.js';
-import { bucketsByType, METRICS_NEEDS, windowBounds } from './metric-window.js';
+import {
+  bucketsByType,
+  completeCoverage,
+  inWindowText,
+  mergeTypeBuckets,
+  METRICS_NEEDS,
+  NO_DEADLINE,
+  readByDay,
+  windowBounds,
+  type Deadline,
+  type WindowCoverage,
+} from './metric-window.js';
 
 export const TREND_BUCKETS = 12;
 
@@ -64,6 +74,16 @@ export interface MetricsSummary {
   missing: string[];
   /** Why the level is unknown, in one sentence; empty otherwise. */
   detail: string;
+  /**
+   * All of the window, or the newest part of it that was read within the time bound (the
+   * older buckets are then empty for want of time, not of rows).
+   */
+  coverage: WindowCoverage;
+}
+
+export interface MetricsSummaryOptions {
+  /** Stops a long window between days; the summary then covers the newest days read. */
+  deadline?: Deadline;
 }
 
 function typeRank(type: string): number {
@@ -75,15 +95,30 @@ function typeOrder(a: string, b: string): number {
   return typeRank(a) - typeRank(b) || a.localeCompare(b);
 }
 
-export function metricsSummary(metrics: AtlasDatabase, now: Date, windowMs: number, buckets = TREND_BUCKETS): MetricsSummary {
+/** Every type over [now - windowMs, now), read day by day, newest first, until `deadline`. */
+export function metricsSummary(
+  metrics: AtlasDatabase,
+  now: Date,
+  windowMs: number,
+  buckets = TREND_BUCKETS,
+  opts: MetricsSummaryOptions = {},
+): MetricsSummary {
   const { from, to } = windowBounds(now, windowMs);
   const base = { windowMs, from: from.toISOString(), to: to.toISOString(), bucketMs: windowMs / buckets };
   const missing = metrics.missing(METRICS_NEEDS);
   if (missing.length > 0) {
-    return { ...base, level: 'unknown', totalRows: 0, types: [], missing, detail: `${metrics.label} lacks ${missing.join(', ')}` };
+    return {
+      ...base,
+      level: 'unknown',
+      totalRows: 0,
+      types: [],
+      missing,
+      detail: `${metrics.label} lacks ${missing.join(', ')}`,
+      coverage: completeCoverage(from, to),
+    };
   }
-  const byType = metrics.read((db) => bucketsByType(db, from, to, buckets));
-  const types = byType
+  const read = metrics.read((db) => readByDay(from, to, opts.deadline ?? NO_DEADLINE, (day) => bucketsByType(db, from, to, buckets, day)));
+  const types = mergeTypeBuckets(read.results)
     .sort((a, b) => typeOrder(a.type, b.type))
     .map((t): MetricTypeSummary => {
       const trendOf = AVERAGED_TYPES.has(t.type) ? 'avg' : 'count';
@@ -105,6 +140,7 @@ export function metricsSummary(metrics: AtlasDatabase, now: Date, windowMs: numb
     totalRows,
     types,
     missing: [],
-    detail: totalRows > 0 ? '' : `no metrics in the last ${formatDuration(windowMs)}`,
+    detail: totalRows > 0 ? '' : `no metrics ${inWindowText(read.coverage)}`,
+    coverage: read.coverage,
   };
 }

@@ -1,4 +1,5 @@
 import { ERROR_RATE_CRIT_PCT, ERROR_RATE_WARN_PCT, type ErrorTriage } from '../checks/error-triage.js';
+import { inWindowText, partialWindowText } from '../checks/metric-window.js';
 import { formatDuration } from '../time/atlas-time.js';
 import type { Report, ReportSection } from './report.js';
 
@@ -27,6 +28,10 @@ function verdict(t: ErrorTriage): string {
 /** The `errors` answer: the rate first, then the families and the largest error groups. */
 export function errorTriageReport(t: ErrorTriage, windowMs: number): Report {
   const window = formatDuration(windowMs);
+  // A window the time bound cut short says so first, and every figure names the part read.
+  const partial = partialWindowText(t.coverage);
+  const partialSections: ReportSection[] = partial ? [{ lines: [partial] }] : [];
+  const inWindow = t.coverage.complete ? `in the last ${window}` : `${inWindowText(t.coverage)} (partial)`;
   if (t.missing.length > 0) {
     return { command: 'errors', level: 'unknown', headline: `cannot count errors: ${t.detail}`, sections: [], data: t };
   }
@@ -36,6 +41,7 @@ export function errorTriageReport(t: ErrorTriage, windowMs: number): Report {
       level: 'unknown',
       headline: `${t.detail || `no metrics in the last ${window}`}: error rate unknown`,
       sections: [
+        ...partialSections,
         {
           lines: [
             'No extraction, validation, provider check, request or proof rows were recorded in the window; is the service running?',
@@ -46,7 +52,7 @@ export function errorTriageReport(t: ErrorTriage, windowMs: number): Report {
     };
   }
 
-  const sections: ReportSection[] = [];
+  const sections: ReportSection[] = [...partialSections];
   const active = t.families.filter((f) => f.attempts > 0);
   sections.push({
     title: 'By family',
@@ -74,7 +80,7 @@ export function errorTriageReport(t: ErrorTriage, windowMs: number): Report {
   return {
     command: 'errors',
     level: t.level,
-    headline: `error rate ${formatPct(t.ratePct)} in the last ${window} (${count(t.errors)} of ${count(t.attempts)} failed): ${verdict(t)}`,
+    headline: `error rate ${formatPct(t.ratePct)} ${inWindow} (${count(t.errors)} of ${count(t.attempts)} failed): ${verdict(t)}`,
     sections,
     footer: `crit above ${ERROR_RATE_CRIT_PCT} %, warn above ${ERROR_RATE_WARN_PCT} %. Errors are extraction_failure, validation_fail, provider_error, request_error and proofs with success=false (there is no metric type \`error\`).`,
     data: t,

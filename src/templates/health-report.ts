@@ -1,5 +1,6 @@
 import type { CheckItem } from '../checks/check-item.js';
 import type { HealthResult } from '../checks/health.js';
+import { partialWindowText } from '../checks/metric-window.js';
 import { formatDuration } from '../time/atlas-time.js';
 import { clipText } from './clip-text.js';
 import { checkItemsTable, countByLevel, formatValue, sortWorstFirst } from './check-items-report.js';
@@ -24,12 +25,17 @@ export function healthReport(result: HealthResult): Report {
   const attention = sorted.filter((i) => i.level === 'crit' || i.level === 'warn');
   const worst = attention[0];
   const tally = [counts.crit && `${counts.crit} critical`, counts.warn && plural(counts.warn, 'warning')].filter(Boolean).join(', ');
+  // Metric items the time bound cut short: said in the headline and first, before any item.
+  const coverage = result.metricsCoverage;
+  const partial = coverage ? partialWindowText(coverage) : '';
+  const partialNote = coverage && partial ? `; metrics partial: newest ${formatDuration(coverage.readMs)} of ${formatDuration(coverage.windowMs)}` : '';
   const headline =
     result.status === 'healthy'
-      ? `healthy: all ${counts.ok} checks ok${counts.unknown ? `, ${counts.unknown} not measured` : ''}`
-      : `${result.status}: ${tally}; worst: ${worst ? describeWorst(worst) : ''}`;
+      ? `healthy: all ${counts.ok} checks ok${counts.unknown ? `, ${counts.unknown} not measured` : ''}${partialNote}`
+      : `${result.status}: ${tally}${partialNote}; worst: ${worst ? describeWorst(worst) : ''}`;
 
   const sections: ReportSection[] = [];
+  if (partial) sections.push({ lines: [`Metric items: ${partial}`] });
   if (attention.length > 0) sections.push({ title: 'Needs attention', table: checkItemsTable(attention) });
   const unknown = sorted.filter((i) => i.level === 'unknown');
   if (unknown.length > 0) sections.push({ title: 'Not measured', lines: unknown.map((i) => `${i.label}: ${i.detail}`) });

@@ -1,4 +1,5 @@
 import type { MetricsSummary, MetricTypeSummary } from '../checks/metrics-summary.js';
+import { inWindowText, partialWindowText } from '../checks/metric-window.js';
 import { formatDuration } from '../time/atlas-time.js';
 import type { Report } from './report.js';
 
@@ -52,16 +53,21 @@ export function metricsSummaryReport(s: MetricsSummary, windowMs: number): Repor
   if (s.missing.length > 0) {
     return { command: 'metrics', level: 'unknown', headline: `cannot summarize metrics: ${s.detail}`, sections: [], data: s };
   }
+  // A window the time bound cut short says so first; its older buckets are empty for want of time.
+  const partial = partialWindowText(s.coverage);
+  const partialLines = partial ? [{ lines: [`${partial} Older trend buckets were not read.`] }] : [];
+  const inWindow = s.coverage.complete ? `in the last ${window}` : `${inWindowText(s.coverage)} (partial)`;
   if (s.totalRows === 0) {
-    return { command: 'metrics', level: 'unknown', headline: `no metrics in the last ${window}`, sections: [], data: s };
+    return { command: 'metrics', level: 'unknown', headline: `no metrics ${inWindow}`, sections: partialLines, data: s };
   }
   const shown = s.types.slice(0, MAX_TYPES);
   const hidden = s.types.slice(MAX_TYPES);
   return {
     command: 'metrics',
     level: 'info',
-    headline: `${count(s.totalRows)} metric rows of ${count(s.types.length)} types in the last ${window}`,
+    headline: `${count(s.totalRows)} metric rows of ${count(s.types.length)} types ${inWindow}`,
     sections: [
+      ...partialLines,
       {
         table: {
           columns: ['type', 'count', 'avg', 'min', 'max', 'trend'],

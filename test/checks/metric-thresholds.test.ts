@@ -1,7 +1,7 @@
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { metricThresholdItems } from '../../src/checks/metric-thresholds.js';
+import { metricThresholds } from '../../src/checks/metric-thresholds.js';
 import { thresholdsSchema } from '../../src/config.js';
 import { AtlasDatabase } from '../../src/db/atlas-database.js';
 import { DbProblemError } from '../../src/db/sqlite-problem.js';
@@ -64,10 +64,10 @@ function seedDashboard(): void {
   }
 }
 
-describe('metricThresholdItems', () => {
+describe('metricThresholds', () => {
   it('measures each dashboard metric over the window against the guide bands', () => {
     seedDashboard();
-    const items = metricThresholdItems(atlas, NOW, HOUR, DEFAULTS);
+    const items = metricThresholds(atlas, NOW, HOUR, DEFAULTS).items;
     expect(items.map((i) => [i.key, i.level, i.value, i.unit])).toEqual([
       ['proof_success', 'warn', 90, '%'],
       ['extraction_success', 'ok', 90, '%'],
@@ -94,13 +94,13 @@ describe('metricThresholdItems', () => {
   it('follows the configured bands', () => {
     seedDashboard();
     const strict = thresholdsSchema.parse({ jobDurationSec: { target: 30, alert: 45 }, queryLatencyP95Sec: { target: 0.5, alert: 2 }, extractionSuccessPct: { target: 95, alert: 92 } });
-    const levels = Object.fromEntries(metricThresholdItems(atlas, NOW, HOUR, strict).map((i) => [i.key, i.level]));
+    const levels = Object.fromEntries(metricThresholds(atlas, NOW, HOUR, strict).items.map((i) => [i.key, i.level]));
     expect(levels).toMatchObject({ job_duration: 'crit', query_latency_p95: 'warn', extraction_success: 'crit' });
   });
 
   it('reports every metric as unknown, not failing, when the window has no rows', () => {
     insertAt('extraction_failure', {}, 1, toSqlTime(new Date(NOW.getTime() - 3 * HOUR)));
-    const items = metricThresholdItems(atlas, NOW, HOUR, DEFAULTS);
+    const items = metricThresholds(atlas, NOW, HOUR, DEFAULTS).items;
     expect(items.map((i) => [i.key, i.level, i.detail])).toEqual([
       ['proof_success', 'unknown', 'no proof_generation rows in the last 1 h'],
       ['extraction_success', 'unknown', 'no extraction_success/extraction_failure rows in the last 1 h'],
@@ -114,14 +114,14 @@ describe('metricThresholdItems', () => {
   it('groups health checks without a provider label, and rounds to what a reader sees', () => {
     insertInside('health_check', 'not json', 1, 2);
     insertInside('health_check', {}, 0, 1);
-    const [item] = metricThresholdItems(atlas, NOW, HOUR, DEFAULTS).filter((i) => i.key.startsWith('provider'));
+    const [item] = metricThresholds(atlas, NOW, HOUR, DEFAULTS).items.filter((i) => i.key.startsWith('provider'));
     expect(item).toMatchObject({ key: 'provider:(no provider label)', value: 66.67, level: 'crit' });
   });
 
   it('does not read availability from health_check values that are not 0/1, nor proof success without labels', () => {
     insertInside('health_check', { provider: 'Odd' }, 250, 4);
     insertInside('proof_generation', {}, 900, 3);
-    const items = metricThresholdItems(atlas, NOW, HOUR, DEFAULTS);
+    const items = metricThresholds(atlas, NOW, HOUR, DEFAULTS).items;
     expect(items.find((i) => i.key === 'provider:Odd')).toMatchObject({
       level: 'unknown',
       value: null,
@@ -138,7 +138,7 @@ describe('metricThresholdItems', () => {
     const file = path.join(fx.dir, 'old.db');
     new Database(file).exec('CREATE TABLE metrics (id INTEGER PRIMARY KEY, type TEXT, labels_json TEXT, recorded_at TEXT)').close();
     const old = new AtlasDatabase(file);
-    const items = metricThresholdItems(old, NOW, HOUR, DEFAULTS);
+    const items = metricThresholds(old, NOW, HOUR, DEFAULTS).items;
     expect(items).toHaveLength(6);
     for (const i of items) expect(i).toMatchObject({ level: 'unknown', value: null, detail: 'old.db lacks metrics.value' });
     old.close();
@@ -149,7 +149,7 @@ describe('metricThresholdItems', () => {
     writer.exec('BEGIN EXCLUSIVE');
     let problem: unknown;
     try {
-      metricThresholdItems(atlas, NOW, HOUR, DEFAULTS);
+      metricThresholds(atlas, NOW, HOUR, DEFAULTS);
     } catch (err) {
       problem = err;
     } finally {

@@ -1,0 +1,123 @@
+/**
+ * The metric-window reads that may be long (a 30-day window of a 5-million-row table reads
+ * seconds of rows), as messages: what the metrics reader's worker thread is asked and answers.
+ * `answerMetricsRead` runs in the worker; nothing here starts a thread.
+ */
+import { z } from 'zod';
+import type { Thresholds } from '../config.js';
+import { AtlasDatabase } from '../db/atlas-database.js';
+import { DbProblemError, type DbProblem } from '../db/sqlite-problem.js';
+import { errorTriage, type ErrorTriage } from './error-triage.js';
+import { deadlineIn } from './metric-window.js';
+import { metricThresholds, type MetricThresholds } from './metric-thresholds.js';
+import { metricsSummary, type MetricsSummary } from './metrics-summary.js';
+
+/** What to read; `nowMs` is the end of the window (epoch ms). */
+export type MetricsRead =
+  | { kind: 'errors'; nowMs: number; windowMs: number; top: number }
+  | { kind: 'thresholds'; nowMs: number; windowMs: number; thresholds: Thresholds }
+  | { kind: 'summary'; nowMs: number; windowMs: number; buckets: number };
+
+/** The result of each kind of read. */
+export interface MetricsReadResults {
+  errors: ErrorTriage;
+  thresholds: MetricThresholds;
+  summary: MetricsSummary;
+}
+
+export interface MetricsReadRequest {
+  id: number;
+  /** metrics.db as the main thread's AtlasDatabase names it. */
+  file: string;
+  label: string;
+  busyTimeoutMs: number;
+  /** Time left for this read: the bound minus the time it waited for a free worker. */
+  budgetMs: number;
+  read: MetricsRead;
+}
+
+export type MetricsReadReply =
+  | { id: number; kind: 'ok'; result: unknown }
+  | { id: number; kind: 'problem'; problem: DbProblem }
+  | { id: number; kind: 'error'; message: string };
+
+const ms = z.number().finite().nonnegative();
+
+const requestSchema = z.object({
+  id: z.number().int(),
+  file: z.string().min(1),
+  label: z.string(),
+  busyTimeoutMs: ms,
+  budgetMs: ms,
+  read: z.discriminatedUnion('kind', [
+    z.object({ kind: z.literal('errors'), nowMs: z.number().finite(), windowMs: ms, top: z.number().int().nonnegative() }),
+    // The thresholds come from the validated config of the same process.
+    z.object({ kind: z.literal('thresholds'), nowMs: z.number().finite(), windowMs: ms, thresholds: z.custom<Thresholds>((v) => typeof v === 'object' && v !== null) }),
+    z.object({ kind: z.literal('summary'), nowMs: z.number().finite(), windowMs: ms, buckets: z.number().int().positive() }),
+  ]),
+});
+
+export const replySchema = z.discriminatedUnion('kind', [
+  z.object({ id: z.number(), kind: z.literal('ok'), result: z.unknown() }),
+  z.object({
+    id: z.number(),
+    kind: z.literal('problem'),
+    problem: z.object({ kind: z.enum(['missing', 'locked', 'corrupt', 'unreadable']), message: z.string(), detail: z.string().optional() }),
+  }),
+  z.object({ id: z.number(), kind: z.literal('error'), message: z.string() }),
+]);
+
+/** Files the worker keeps open: metrics.db, and a few more in tests that make one per case. */
+const MAX_OPEN = 4;
+
+/**
+ * The worker's side: its own read-only connection per file (AtlasDatabase: readonly, never
+ * creating the file, a short busy timeout, reopened when the file is replaced), the read done
+ * day by day within the request's budget, and the outcome as a message. A file problem is
+ * answered as the same DbProblem the main thread would have met.
+ */
+export function metricsReadAnswerer(open: (file: string, label: string, busyTimeoutMs: number) => AtlasDatabase = defaultOpen()) {
+  return (message: unknown): MetricsReadReply => {
+    const parsed = requestSchema.safeParse(message);
+    if (!parsed.success) {
+      const id = typeof message === 'object' && message !== null && typeof (message as { id?: unknown }).id === 'number' ? (message as { id: number }).id : -1;
+      return { id, kind: 'error', message: 'the metrics reader received a request it cannot read' };
+    }
+    const req = parsed.data;
+    try {
+      const db = open(req.file, req.label, req.busyTimeoutMs);
+      const deadline = deadlineIn(req.budgetMs);
+      const now = new Date(req.read.nowMs);
+      const read = req.read;
+      let result: unknown;
+      if (read.kind === 'errors') result = errorTriage(db, now, read.windowMs, read.top, { deadline });
+      else if (read.kind === 'thresholds') result = metricThresholds(db, now, read.windowMs, read.thresholds, { deadline });
+      else result = metricsSummary(db, now, read.windowMs, read.buckets, { deadline });
+      return { id: req.id, kind: 'ok', result };
+    } catch (err) {
+      if (err instanceof DbProblemError) return { id: req.id, kind: 'problem', problem: err.problem };
+      return { id: req.id, kind: 'error', message: err instanceof Error ? err.message : String(err) };
+    }
+  };
+}
+
+function defaultOpen(): (file: string, label: string, busyTimeoutMs: number) => AtlasDatabase {
+  const open = new Map<string, AtlasDatabase>();
+  return (file, label, busyTimeoutMs) => {
+    const key = JSON.stringify([file, label, busyTimeoutMs]);
+    let db = open.get(key);
+    if (db) {
+      // Most recently used last, so the first is the one to close.
+      open.delete(key);
+    } else {
+      db = new AtlasDatabase(file, label, busyTimeoutMs);
+      if (open.size >= MAX_OPEN) {
+        const [oldestKey, oldest] = open.entries().next().value as [string, AtlasDatabase];
+        oldest.close();
+        open.delete(oldestKey);
+      }
+    }
+    open.set(key, db);
+    return db;
+  };
+}
