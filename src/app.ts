@@ -5,8 +5,10 @@ import { App, type CustomRoute, SocketModeReceiver, webApi } from '@slack/bolt';
 import type { Logger } from 'pino';
 import type { CommandDeps } from './commands/command-spec.js';
 import type { CommandRegistry } from './commands/registry.js';
+import type { OutboxStats } from './db/state/outbox-store.js';
 import { AckFirstQueue } from './slack/ack-first-queue.js';
-import { slackPoster } from './slack/slack-poster.js';
+import { boundedClientOptions, silentSlackLogger } from './slack/slack-clients.js';
+import { describeSlackError } from './slack/slack-errors.js';
 import { registerHandlers } from './handlers/register-handlers.js';
 import { boltLevelOf, boltLogger } from './logger.js';
 
@@ -31,6 +33,8 @@ export interface SlackAppOptions {
   port?: number;
   /** More HTTP routes beside /healthz (the alert webhook), served in both modes. */
   extraRoutes?: CustomRoute[];
+  /** The outbox's state for /healthz; absent until delivery runs. */
+  outboxStats?: () => OutboxStats;
 }
 
 export interface SlackApp {
@@ -38,64 +42,34 @@ export interface SlackApp {
   mode: SlackMode;
   /** Starts listening (HTTP) or connecting (Socket Mode); resolves with the bound HTTP port. */
   start(port?: number, host?: string): Promise<number>;
-  stop(): Promise<void>;
+  /** Stops taking requests; those in progress get `graceMs` before their connections are closed. */
+  stop(graceMs?: number): Promise<void>;
 }
 
 const DEFAULT_PORT = 3000;
 
-function healthRoute(mode: SlackMode, uptimeSec: () => number): CustomRoute {
+function healthRoute(mode: SlackMode, uptimeSec: () => number, outboxStats?: () => OutboxStats): CustomRoute {
   return {
     path: '/healthz',
     method: ['GET', 'HEAD'],
     handler: (req: IncomingMessage, res: ServerResponse) => {
-      const body = JSON.stringify({ ok: true, mode, uptimeSec: uptimeSec() });
+      let outbox: OutboxStats | { error: string } | undefined;
+      try {
+        outbox = outboxStats?.();
+      } catch {
+        outbox = { error: 'chatops.db could not be read' };
+      }
+      const body = JSON.stringify({ ok: true, mode, uptimeSec: uptimeSec(), ...(outbox ? { outbox } : {}) });
       res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
       res.end(req.method === 'HEAD' ? undefined : body);
     },
   };
 }
 
-/** A WebClient logger that says nothing: the probe reports its own outcome. */
-const silentSlackLogger = {
-  debug: () => {},
-  info: () => {},
-  warn: () => {},
-  error: () => {},
-  setLevel: () => {},
-  getLevel: () => webApi.LogLevel.ERROR,
-  setName: () => {},
-};
-
-/** One sentence about a failed Web API call; never contains the token. */
-export function describeSlackError(err: unknown): string {
-  const e = err as { code?: string; data?: { error?: string }; statusCode?: number; original?: Error; retryAfter?: number; message?: string };
-  switch (e?.code) {
-    case webApi.ErrorCode.PlatformError:
-      return `Slack refused the call: ${e.data?.error ?? 'unknown error'}`;
-    case webApi.ErrorCode.HTTPError:
-      return `Slack answered HTTP ${e.statusCode ?? '?'}`;
-    case webApi.ErrorCode.RateLimitedError:
-      return `Slack rate-limited the call (retry after ${e.retryAfter ?? '?'} s)`;
-    case webApi.ErrorCode.RequestError:
-      return `could not reach Slack: ${e.original?.message ?? 'request failed'}`;
-    default:
-      return `could not reach Slack: ${e?.message ?? String(err)}`;
-  }
-}
-
-/**
- * Whether the bot token works (auth.test), for `doctor`. Uses a one-shot client without
- * retries: the app's client would retry for about half an hour.
- */
+/** Whether the bot token works (auth.test), for `doctor`: one try, bounded in time. */
 export async function slackConnectionStatus(client: webApi.WebClient, timeoutMs = 5000): Promise<{ ok: boolean; detail: string }> {
   if (!client.token) return { ok: false, detail: 'no bot token configured (SLACK_BOT_TOKEN)' };
-  const probe = new webApi.WebClient(client.token, {
-    slackApiUrl: client.slackApiUrl,
-    retryConfig: { retries: 0 },
-    rejectRateLimitedCalls: true,
-    timeout: timeoutMs,
-    logger: silentSlackLogger,
-  });
+  const probe = new webApi.WebClient(client.token, boundedClientOptions(client.slackApiUrl, silentSlackLogger, timeoutMs));
   try {
     const result = await probe.auth.test();
     const who = result.user ? `@${result.user}` : 'the bot';
@@ -133,9 +107,11 @@ export function buildSlackApp(opts: SlackAppOptions): SlackApp {
   }
   const bolt = boltLogger(logger);
   const logLevel = boltLevelOf(logger.level);
-  const clientOptions = slack.apiUrl ? { slackApiUrl: slack.apiUrl } : {};
+  // Every call the handlers make (views.open, response_url aside, postEphemeral, user groups) tries
+  // once and gives up after the time bound: a person is waiting, and the 3 s ack does not wait.
+  const clientOptions = boundedClientOptions(slack.apiUrl);
   let startedAt: number | null = null;
-  const health = healthRoute(mode, () => (startedAt === null ? 0 : Math.floor((performance.now() - startedAt) / 1000)));
+  const health = healthRoute(mode, () => (startedAt === null ? 0 : Math.floor((performance.now() - startedAt) / 1000)), opts.outboxStats);
   const identity = opts.botIdentity ? { botId: opts.botIdentity.botId, botUserId: opts.botIdentity.botUserId } : {};
   // Without a known identity Bolt would call auth.test inside the constructor; defer it to start.
   const deferInitialization = opts.botIdentity === undefined;
@@ -149,7 +125,8 @@ export function buildSlackApp(opts: SlackAppOptions): SlackApp {
       logger: bolt,
       logLevel,
       // Its own copy: the socket client sets its own retry policy on the object it is given.
-      installerOptions: { clientOptions: { ...clientOptions }, port: healthPort },
+      // The socket client keeps its own reconnecting retry policy; it only needs the API's address.
+      installerOptions: { clientOptions: slack.apiUrl ? { slackApiUrl: slack.apiUrl } : {}, port: healthPort },
       customRoutes: [health, ...(opts.extraRoutes ?? [])],
     });
     app = new App({
@@ -188,11 +165,11 @@ export function buildSlackApp(opts: SlackAppOptions): SlackApp {
   });
 
   const deps: CommandDeps = { ...opts.deps, slackStatus: opts.deps.slackStatus ?? (() => slackConnectionStatus(app.client)) };
-  deps.outbox.attach(slackPoster(app.client));
   const afterAcks = new AckFirstQueue(logger);
   registerHandlers(app, { registry: opts.registry, deps, logger, afterAcks });
 
   let running = false;
+  let httpServer: Server | undefined;
   let initialized = !deferInitialization;
   return {
     app,
@@ -219,16 +196,25 @@ export function buildSlackApp(opts: SlackAppOptions): SlackApp {
         return bound;
       }
       const server = (await app.start({ port: port ?? opts.port ?? DEFAULT_PORT, host })) as Server;
+      httpServer = server;
       afterAcks.track(server);
       running = true;
       const bound = await boundPort(server, port ?? DEFAULT_PORT);
       logger.info({ mode, port: bound, host }, 'listening for Slack on /slack/events');
       return bound;
     },
-    async stop(): Promise<void> {
+    async stop(graceMs = 3000): Promise<void> {
       if (!running) return;
       running = false;
-      await app.stop();
+      // Requests in progress get `graceMs` to finish; kept-alive and stuck connections then go.
+      httpServer?.closeIdleConnections();
+      const closing = app.stop();
+      const timer = setTimeout(() => httpServer?.closeAllConnections(), graceMs);
+      try {
+        await closing;
+      } finally {
+        clearTimeout(timer);
+      }
     },
   };
 }

@@ -62,10 +62,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const deps = createDeps(config, logger, { stateFile: existsSync(config.dataDir) ? undefined : null });
   try {
     const registry = createRegistry(createAuthorizer(config));
-    const queuedBefore = deps.outbox.pending();
+    const queuedBefore = deps.state.outbox.pendingCount();
     const { report, outcome } = await registry.run(args, { source: 'cli', userId: terminalUser(io.env) }, deps);
     // The terminal does not talk to Slack: what an incident command posts waits for the bot.
-    const queued = deps.outbox.pending() - queuedBefore;
+    const queued = deps.state.outbox.pendingCount() - queuedBefore;
     if (json) {
       const out = { command: report.command, level: report.level, headline: report.headline, data: report.data ?? null, queuedForSlack: queued };
       io.stdout(`${JSON.stringify(out, null, 2)}\n`);

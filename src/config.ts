@@ -2,10 +2,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import { z } from 'zod';
+import { SLACK_CHANNEL_ID, SLACK_USER_ID, SLACK_USERGROUP_ID } from './ids.js';
 
-const userId = z.string().regex(/^[UW][A-Z0-9]{2,}$/, 'a Slack user ID such as U012ABC3DEF');
-const channelId = z.string().regex(/^[CGD][A-Z0-9]{2,}$/, 'a Slack channel ID such as C012ABC3DEF');
-const usergroupId = z.string().regex(/^S[A-Z0-9]{2,}$/, 'a Slack user group ID such as S012ABC3DEF');
+const userId = z.string().regex(SLACK_USER_ID, 'a Slack user ID such as U012ABC3DEF');
+const channelId = z.string().regex(SLACK_CHANNEL_ID, 'a Slack channel ID such as C012ABC3DEF');
+const usergroupId = z.string().regex(SLACK_USERGROUP_ID, 'a Slack user group ID such as S012ABC3DEF');
 const httpUrl = z.url({ protocol: /^https?$/, error: 'an http(s) URL' });
 
 const percent = z.number().min(0, 'a percentage from 0 to 100').max(100, 'a percentage from 0 to 100');
@@ -136,6 +137,37 @@ const rotationSchema = z
 /** Two providers whose names fold to one key would share one watchdog alert and one availability series. */
 const providerKey = (name: string) => name.trim().toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_+|_+$/g, '');
 
+const days = (fallback: number) => z.number().int().min(1).max(3650).default(fallback);
+
+/**
+ * How long the bot keeps its own history in chatops.db, in days. Pending messages and timers,
+ * and everything of an open incident, are kept whatever the age.
+ */
+const retentionSchema = z
+  .object({
+    /** Delivered and given-up Slack messages. */
+    outboxDays: days(14),
+    /** The audit trail of commands run. */
+    commandRunsDays: days(90),
+    /** Fired and cancelled reminders. */
+    timersDays: days(30),
+    /** The timelines of incidents resolved this long ago. */
+    timelineDays: days(365),
+  })
+  .strict();
+
+/** How the bot delivers to Slack; the defaults follow Slack's documented pace. */
+const deliverySchema = z
+  .object({
+    /** Posts per second per channel (Slack allows about one, with short bursts). */
+    postsPerSecond: z.number().positive().max(100).default(1),
+    /** Posts a channel may take at once above that pace. */
+    burst: z.number().int().min(1).max(100).default(10),
+    /** How long a process's claim on a message lasts without renewal: after a crash, its messages wait at most this long. */
+    leaseSeconds: z.number().min(1).max(600).default(30),
+  })
+  .strict();
+
 /** The YAML config file (ATLAS_CONFIG). Every key is optional; unknown keys are refused. */
 export const fileConfigSchema = z
   .object({
@@ -144,9 +176,14 @@ export const fileConfigSchema = z
       .strict()
       .default({}),
     responders: z
-      .object({ users: z.array(userId).default([]), usergroups: z.array(usergroupId).default([]) })
+      .object({
+        users: z.array(userId).default([]),
+        usergroups: z.array(usergroupId).default([]),
+        /** Where the incident commands, buttons and forms may be used (besides a DM with the bot); empty: anywhere. */
+        channels: z.array(channelId).default([]),
+      })
       .strict()
-      .default({ users: [], usergroups: [] }),
+      .default({ users: [], usergroups: [], channels: [] }),
     escalation: z
       .object({
         techLead: userId.optional(),
@@ -176,6 +213,8 @@ export const fileConfigSchema = z
       .default({ gateways: DEFAULT_GATEWAYS }),
     runbooks: z.record(z.string().regex(/^[a-z0-9-]+$/, 'a runbook key such as provider-outage'), httpUrl).default({}),
     thresholds: thresholdsSchema.default(thresholdsSchema.parse({})),
+    retention: retentionSchema.default(retentionSchema.parse({})),
+    delivery: deliverySchema.default(deliverySchema.parse({})),
   })
   .strict();
 

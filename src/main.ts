@@ -1,16 +1,23 @@
-import type { webApi } from '@slack/bolt';
+import { webApi } from '@slack/bolt';
 import { alertWebhookRoutes } from './alerts/alert-webhook.js';
-import { pollMetricsAlerts } from './alerts/metrics-alert-watcher.js';
 import { createWatchdog } from './alerts/watchdog.js';
 import { buildSlackApp } from './app.js';
+import { botJobs } from './bot-jobs.js';
+import { stopMetricsReaders } from './checks/metrics-reader.js';
 import { checkSchema, METRICS_NEEDS, PERSISTENCE_NEEDS } from './checks/schema-check.js';
+import { systemClock } from './clock.js';
 import { createAuthorizer } from './commands/authorize.js';
 import { createRegistry } from './commands/index.js';
-import { stopIntegrityChecks } from './db/integrity-check.js';
-import { startScheduler } from './scheduler.js';
 import { ConfigError, loadConfig, loadDotEnv, type Config } from './config.js';
+import { stopIntegrityChecks } from './db/integrity-check.js';
+import { openStateStore } from './db/state/sqlite-state-store.js';
 import { createLogger } from './logger.js';
-import { closeDeps, createDeps } from './runtime.js';
+import { liveMessage } from './presenter/live-messages.js';
+import { closeDeps, createDeps, stateFileOf } from './runtime.js';
+import { startScheduler } from './scheduler.js';
+import { createDelivery } from './slack/outbox-delivery.js';
+import { boundedClientOptions, silentSlackLogger } from './slack/slack-clients.js';
+import { slackPoster } from './slack/slack-poster.js';
 import { usergroupMembers } from './slack/usergroup-members.js';
 
 const MISSING_CREDENTIALS = `The bot needs Slack credentials to start. Set:
@@ -23,6 +30,9 @@ Without Slack, try the same subcommands in the terminal against demo data:
   npm run demo
   ATLAS_DATA_DIR=demo-data/.shadow-atlas npm run -s atlas -- health
 `;
+
+/** SIGTERM to exit, at most: an orchestrator's grace period is usually 10 s or more. */
+const SHUTDOWN_DEADLINE_MS = 9_000;
 
 function fail(message: string, code: number): never {
   process.stderr.write(message.endsWith('\n') ? message : `${message}\n`);
@@ -48,7 +58,20 @@ async function main(): Promise<void> {
   const logger = createLogger(config.env.LOG_LEVEL, undefined, {
     secrets: [credentials.botToken, credentials.signingSecret, credentials.appToken].filter((s): s is string => Boolean(s)),
   });
-  const deps = createDeps(config, logger);
+  const clock = systemClock;
+  const state = openStateStore(stateFileOf(config));
+
+  // Delivery has a client of its own: one try per call, bounded in time; its backoff is the only retry.
+  const delivery = createDelivery({
+    store: state,
+    poster: slackPoster(new webApi.WebClient(credentials.botToken, boundedClientOptions(config.env.SLACK_API_URL, silentSlackLogger))),
+    render: (anchor) => liveMessage(state, anchor, clock()),
+    clock,
+    logger: logger.child({ component: 'delivery' }),
+    leaseMs: config.delivery.leaseSeconds * 1000,
+    pace: { perSecond: config.delivery.postsPerSecond, burst: config.delivery.burst },
+  });
+  const deps = createDeps(config, logger, { state, clock, wakeDelivery: delivery.wake });
 
   for (const [db, needs] of [
     [deps.atlas.persistence, PERSISTENCE_NEEDS],
@@ -61,7 +84,8 @@ async function main(): Promise<void> {
 
   // Responders may be a user group; its members are looked up through the app's own client.
   let client: webApi.WebClient | null = null;
-  const registry = createRegistry(createAuthorizer(config, usergroupMembers(() => client)));
+  const authorizer = createAuthorizer(config, usergroupMembers(() => client));
+  const registry = createRegistry(authorizer);
   const slack = buildSlackApp({
     deps,
     registry,
@@ -69,25 +93,32 @@ async function main(): Promise<void> {
     slack: { ...credentials, apiUrl: config.env.SLACK_API_URL },
     port: config.env.PORT,
     extraRoutes: alertWebhookRoutes(deps),
+    outboxStats: delivery.stats,
   });
   client = slack.app.client;
   const port = await slack.start(config.env.PORT);
-  const watchdog = createWatchdog(deps);
-  const scheduler = startScheduler(deps, { pollAlerts: () => pollMetricsAlerts(deps), watchdog: () => watchdog.evaluate() });
-  logger.info(
-    { port, mode: credentials.appToken ? 'socket' : 'http', dataDir: config.dataDir, webhook: Boolean(config.env.ALERT_WEBHOOK_TOKEN) },
-    'atlas bot started',
-  );
+  authorizer.warm();
+  delivery.start();
+  const scheduler = startScheduler(botJobs(deps, createWatchdog(deps)), logger);
+  logger.info({ port, mode: credentials.appToken ? 'socket' : 'http', dataDir: config.dataDir, webhook: Boolean(config.env.ALERT_WEBHOOK_TOKEN) }, 'atlas bot started');
 
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
+    // Whatever hangs, the process is gone within the deadline; claims not released expire on their own.
+    setTimeout(() => {
+      logger.error({ signal }, 'shutdown did not finish in time; exiting anyway');
+      process.exit(1);
+    }, SHUTDOWN_DEADLINE_MS).unref();
     try {
-      await scheduler.stop();
-      await slack.stop();
-      await stopIntegrityChecks();
+      // Stop taking work: no new ticks, no new requests; then let in-flight sends finish or time out.
+      await Promise.all([scheduler.stop(2_000), slack.stop(2_000)]);
+      await delivery.stop(4_000);
+      await Promise.all([stopIntegrityChecks(), stopMetricsReaders()]);
+    } catch (err) {
+      logger.error({ err }, 'error while shutting down');
     } finally {
       closeDeps(deps);
       process.exit(0);

@@ -4,42 +4,37 @@ import { systemClock, type Clock } from './clock.js';
 import type { CommandDeps } from './commands/command-spec.js';
 import type { Config } from './config.js';
 import { openAtlasStores } from './db/atlas-database.js';
-import { openStateDb } from './db/state-db.js';
-import { nextDeadlineText } from './incidents/incident-service.js';
-import { Outbox } from './slack/outbox.js';
-import { alertMessage } from './templates/alert-message.js';
-import { incidentCard } from './templates/incident-card.js';
+import { openStateStore } from './db/state/sqlite-state-store.js';
+import type { StateStore } from './db/state/state-store.js';
+import { eventRecorder } from './presenter/event-recorder.js';
 
 export interface DepsOptions {
   clock?: Clock;
+  /** The state store, when the caller opened it already (the bot opens it before delivery). */
+  state?: StateStore;
   /** null keeps the bot's state in memory (the terminal pointed at a directory that does not exist must not create one). */
   stateFile?: string | null;
   fetch?: typeof fetch;
+  /** Wakes delivery after a change queued messages; the terminal has none (the running bot delivers). */
+  wakeDelivery?: () => void;
+}
+
+/** Where the bot keeps its own state: chatops.db in the data directory. */
+export function stateFileOf(config: Config): string {
+  return path.join(config.dataDir, 'chatops.db');
 }
 
 /** The dependencies every front door shares. */
 export function createDeps(config: Config, logger: Logger, opts: DepsOptions = {}): CommandDeps {
-  const stateFile = opts.stateFile === undefined ? path.join(config.dataDir, 'chatops.db') : opts.stateFile;
-  const clock = opts.clock ?? systemClock;
-  const state = openStateDb(stateFile ?? ':memory:');
+  const state = opts.state ?? openStateStore(opts.stateFile === undefined ? stateFileOf(config) : (opts.stateFile ?? ':memory:'));
   return {
     config,
     atlas: openAtlasStores(config.dataDir),
     state,
-    clock,
+    clock: opts.clock ?? systemClock,
     logger,
     fetch: opts.fetch ?? ((...args) => globalThis.fetch(...args)),
-    outbox: new Outbox({
-      state,
-      poster: null,
-      render: {
-        alertMessage,
-        incidentCard: (incident, alert, now) => incidentCard(incident, alert, now, nextDeadlineText(state, incident.id, now)),
-      },
-      clock,
-      logger,
-      incidentsChannel: config.channels.incidents ?? null,
-    }),
+    events: eventRecorder(state, config, opts.wakeDelivery),
   };
 }
 

@@ -216,16 +216,16 @@ describe('a P0 from webhook to review reminder, with a restart in the middle', (
     expect(shown(techLead)).toContain('<@U0TECHLEAD>');
     expect(buttons(techLead).map((b) => b.value)).toContain(`${INC}:techlead`);
 
-    // The update reminder at its minute and not before, naming the owner, with Post update.
+    // The update reminder when the form promised the update (t+7 + 30 min) and not before, naming the owner, with Post update.
     const updateDue = pendingTimers().find((t) => t.kind === 'update-due')!;
-    expect(updateDue.due_at).toBe(new Date(start + 36 * MIN).toISOString());
+    expect(updateDue.due_at).toBe(new Date(start + 37 * MIN).toISOString());
     n = thread().length;
-    await at(35, 59);
+    await at(36, 59);
     expect(thread()).toHaveLength(n);
-    await at(36);
+    await at(37);
     expect(thread()).toHaveLength(n + 1);
     const nudge = thread().at(-1)!;
-    expect(nudge.text).toBe(`⏰ No update on ${INC} for 30 min`);
+    expect(nudge.text).toBe(`⏰ No update on ${INC} for 31 min`);
     expect(shown(nudge)).toContain(`<@${TEST_USER}>`);
     expect(buttons(nudge).map((b) => b.action_id)).toContain(INCIDENT_UPDATE_ACTION);
 
@@ -298,7 +298,7 @@ describe('a P0 from webhook to review reminder, with a restart in the middle', (
       expect.stringContaining(`${INC} acknowledged by <@${TEST_USER}> after 6 min`),
       expect.stringContaining(`${INC} impact: No proofs for any district`),
       `🆙 ${INC} open for 30 min: escalate to the tech lead`,
-      `⏰ No update on ${INC} for 30 min`,
+      `⏰ No update on ${INC} for 31 min`,
       `🔄 ${INC} update [12:40 UTC]: Rolled back the prover to v1.4`,
       `📣 ${INC} escalated to the CTO (<@U0CTOBOSS>) by <@${TEST_USER}>`,
       `✅ ${INC} resolved after 50 min by <@${TEST_USER}>`,

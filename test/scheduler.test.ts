@@ -1,150 +1,181 @@
 import path from 'node:path';
-import { webApi } from '@slack/bolt';
-import nock from 'nock';
 import cron from 'node-cron';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createIncident, updateIncident } from '../src/incidents/incident-store.js';
-import { iso } from '../src/incidents/incident-types.js';
-import { replanIncidentTimers } from '../src/incidents/timer-plan.js';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ingestAlert } from '../src/alerts/alert-ingest.js';
+import { BOT_SCHEDULE, botJobs } from '../src/bot-jobs.js';
+import { createWatchdog } from '../src/alerts/watchdog.js';
+import { declareIncident } from '../src/incidents/declare.js';
+import { sweepTimers } from '../src/incidents/timer-sweeper.js';
 import { createLogger } from '../src/logger.js';
-import { DEFAULT_SCHEDULE, startScheduler, type Scheduler } from '../src/scheduler.js';
-import { slackPoster } from '../src/slack/slack-poster.js';
+import { startScheduler, type Scheduler, type ScheduledJob } from '../src/scheduler.js';
+import { startDeliveryHarness, type DeliveryHarness } from './helpers/delivery-harness.js';
 import { captureLogs, eventually } from './helpers/slack-harness.js';
-import { tempDir, testDeps, TEST_NOW } from './helpers/test-deps.js';
+import { createAtlasFiles, tempDir, testDeps, TEST_NOW, type TestEnv } from './helpers/test-deps.js';
 
-const SLACK = 'https://slack.com';
 const MIN = 60_000;
+const CHANNEL = 'C0INCIDENT';
 
 describe('startScheduler', () => {
-  let env: ReturnType<typeof testDeps>;
+  let env: TestEnv;
   let cleanup: () => void;
   let logs: ReturnType<typeof captureLogs>;
   let scheduler: Scheduler | null;
-  let posted: string[];
+  let h: DeliveryHarness | null;
 
-  beforeAll(() => nock.disableNetConnect());
   beforeEach(() => {
     const t = tempDir();
     cleanup = t.cleanup;
     logs = captureLogs();
-    env = testDeps(path.join(t.dir, '.shadow-atlas'), { file: { channels: { incidents: 'C0INCIDENT' } }, logger: createLogger('debug', logs) });
-    env.deps.outbox.attach(slackPoster(new webApi.WebClient('xoxb-test', { retryConfig: { retries: 0 } })));
-    posted = [];
-    let ts = 100;
-    nock(SLACK)
-      .persist()
-      .post(/^\/api\/chat\.(postMessage|update)$/)
-      .reply(200, (_uri, raw) => {
-        const body = Object.fromEntries(new URLSearchParams(raw as string));
-        posted.push(body.text ?? '');
-        return { ok: true, channel: body.channel, ts: `1764158400.${++ts}` };
-      });
+    const dataDir = path.join(t.dir, '.shadow-atlas');
+    createAtlasFiles(dataDir).metrics.close();
+    env = testDeps(dataDir, { file: { channels: { incidents: CHANNEL } }, logger: createLogger('debug', logs) });
     scheduler = null;
+    h = null;
   });
   afterEach(async () => {
-    await scheduler?.stop();
-    nock.cleanAll();
+    await scheduler?.stop(100);
+    await h?.close();
     env.close();
     cleanup();
   });
 
-  /** A P0 incident opened at TEST_NOW, its clock planned. */
-  function openIncident() {
-    const now = env.clock();
-    const created = createIncident(
-      env.deps.state,
-      { title: 'proofs failing', severity: 'P0', createdBy: 'U0ONCALL1', ownerId: 'U0ONCALL1', openedAt: now, acknowledgedAt: now },
-      now,
-    );
-    const incident = updateIncident(env.deps.state, created.id, { last_update_at: iso(now) });
-    replanIncidentTimers(env.deps.state, incident, now);
-    return incident;
-  }
+  const job = (name: string, run: () => unknown, boundMs = 1000): ScheduledJob => ({ name, cron: '0 0 1 1 *', boundMs, run });
 
-  it('uses 15 s, 30 s and 1 min cron schedules with a seconds field', () => {
+  it('keeps the bot clock on 30 s, 1 min, 15 s and hourly schedules with a seconds field, and refuses a bad one', () => {
     const gaps = (expression: string) => {
       const task = cron.createTask(expression, () => undefined);
       const [a, b] = task.getNextRuns(2);
       void task.destroy();
       return (b!.getTime() - a!.getTime()) / 1000;
     };
-    expect(gaps(DEFAULT_SCHEDULE.timers)).toBe(15);
-    expect(gaps(DEFAULT_SCHEDULE.alerts)).toBe(30);
-    expect(gaps(DEFAULT_SCHEDULE.watchdog)).toBe(60);
-    expect(() => startScheduler(env.deps, {}, { schedule: { timers: 'every now and then' }, runAtStart: false })).toThrow(/not a valid cron expression for timers/);
+    expect(gaps(BOT_SCHEDULE.alerts)).toBe(30);
+    expect(gaps(BOT_SCHEDULE.watchdog)).toBe(60);
+    expect(gaps(BOT_SCHEDULE.timers)).toBe(15);
+    expect(gaps(BOT_SCHEDULE.retention)).toBe(3600);
+    expect(botJobs(env.deps, createWatchdog(env.deps)).map((j) => j.name)).toEqual(['alerts', 'watchdog', 'timers', 'retention']);
+    expect(() => startScheduler([{ ...job('timers', () => 0), cron: 'every now and then' }], env.deps.logger, { runAtStart: false })).toThrow(/not a valid cron expression for timers/);
   });
 
-  it('fires at start what came due while the bot was down, and delivers it', async () => {
-    const incident = openIncident();
+  it('fires at start what came due while the bot was down, and delivery posts it', async () => {
+    h = await startDeliveryHarness(env);
+    const { incident } = declareIncident(env.deps, { title: 'proofs failing', severity: 'P0', actorId: 'U0ONCALL1' });
+    await h.delivery.drain();
     env.clock.set(new Date(new Date(TEST_NOW).getTime() + 45 * MIN));
-    scheduler = startScheduler(env.deps);
-    await eventually(() => posted.length >= 3 && env.deps.outbox.pending() === 0, 'the overdue nudges delivered');
-    expect(posted.some((t) => t.startsWith(`⏰ No update on ${incident.id} for 45 min`))).toBe(true);
-    expect(posted.filter((t) => t.startsWith('⏰'))).toHaveLength(1);
-    expect(posted.some((t) => t.includes('escalate to the tech lead'))).toBe(true);
-    expect(env.deps.outbox.pending()).toBe(0);
+    scheduler = startScheduler([job('timers', () => sweepTimers(env.deps))], env.deps.logger);
+    const root = h.slack.workspace.messages(CHANNEL)[0]!.ts;
+    const replies = () => h!.slack.workspace.replies(CHANNEL, root).map((r) => r.text);
+    await eventually(async () => {
+      await h!.delivery.drain();
+      return replies().some((t) => t.includes('escalate to the tech lead'));
+    }, 'the overdue reminders delivered');
+    expect(replies().filter((t) => t.startsWith(`⏰ No update on ${incident.id} for 45 min`))).toHaveLength(1);
   });
 
-  it('runs every job once per tick, alerts before timers, and logs a failing job without throwing', async () => {
+  it('runs every job once per tick, in order, and logs a failing job without throwing', async () => {
     const order: string[] = [];
     scheduler = startScheduler(
-      env.deps,
-      {
-        pollAlerts: () => {
+      [
+        job('alerts', () => {
           order.push('alerts');
           throw new Error('metrics.db is locked');
-        },
-        watchdog: async () => {
+        }),
+        job('watchdog', async () => {
           order.push('watchdog');
-        },
-      },
+        }),
+      ],
+      env.deps.logger,
       { runAtStart: false },
     );
-    expect(await scheduler.tick()).toEqual({ alerts: 'failed', watchdog: 'ok', timers: 'ok' });
+    expect(await scheduler.tick()).toEqual({ alerts: 'failed', watchdog: 'ok' });
     expect(order).toEqual(['alerts', 'watchdog']);
     const line = logs.lines.find((l) => l.msg === 'scheduled job failed; the next tick tries again')!;
     expect(line).toMatchObject({ level: 'error', job: 'alerts' });
     expect(JSON.stringify(line.err)).toContain('metrics.db is locked');
-    // The failure did not stick: the next tick runs it again.
     expect((await scheduler.tick()).alerts).toBe('failed');
     expect(order.filter((o) => o === 'alerts')).toHaveLength(2);
   });
 
-  it('skips a tick while the previous run of the same job is still going, and stop() waits for it', async () => {
+  it('skips a tick while the previous run is still going within its bound; stop() waits for it up to its grace', async () => {
     let open: () => void = () => {};
     const gate = new Promise<void>((r) => (open = r));
     let runs = 0;
     scheduler = startScheduler(
-      env.deps,
-      {
-        watchdog: async () => {
-          runs += 1;
-          await gate;
-        },
-      },
+      [
+        job(
+          'watchdog',
+          async () => {
+            runs += 1;
+            await gate;
+          },
+          60_000,
+        ),
+      ],
+      env.deps.logger,
       { runAtStart: false },
     );
     const first = scheduler.tick();
     await eventually(() => runs === 1, 'the first run');
     expect((await scheduler.tick()).watchdog).toBe('skipped');
-    expect(runs).toBe(1);
     let stopped = false;
-    const stopping = scheduler.stop().then(() => (stopped = true));
+    const stopping = scheduler.stop(5000).then(() => (stopped = true));
     await new Promise((r) => setTimeout(r, 50));
     expect(stopped).toBe(false);
     open();
     await stopping;
     expect((await first).watchdog).toBe('ok');
-    // Stopped: nothing runs any more.
-    expect(await scheduler.tick()).toEqual({ alerts: 'absent', watchdog: 'skipped', timers: 'skipped' });
+    expect(await scheduler.tick()).toEqual({ watchdog: 'skipped' });
     scheduler = null;
+  });
+
+  it('abandons a run that outlives its bound, so one hung call cannot stop the clock (defect 1)', async () => {
+    let runs = 0;
+    scheduler = startScheduler(
+      [
+        job(
+          'watchdog',
+          () => {
+            runs += 1;
+            return new Promise(() => {}); // never settles, like a call without a time bound
+          },
+          100,
+        ),
+      ],
+      env.deps.logger,
+      { runAtStart: false },
+    );
+    expect((await scheduler.tick()).watchdog).toBe('abandoned');
+    expect(logs.lines.some((l) => l.msg?.includes('outlived its time bound') && l.job === 'watchdog')).toBe(true);
+    expect((await scheduler.tick()).watchdog).toBe('abandoned');
+    expect(runs).toBe(2);
+  });
+
+  it('keeps sweeping timers while a chat.postMessage hangs, and delivery resumes after the call timeout (defect 1)', async () => {
+    h = await startDeliveryHarness(env, { timeoutMs: 300 });
+    h.slack.faults.inject({ method: 'chat.postMessage', kind: 'hang' });
+    ingestAlert(env.deps, { name: 'provider_down', status: 'firing', message: 'Census TIGER down', source: 'atlas-webhook' });
+    await eventually(() => h!.slack.workspace.calls('chat.postMessage').length === 1, 'the hung post');
+    env.clock.advance(5 * MIN);
+    scheduler = startScheduler([job('timers', () => sweepTimers(env.deps))], env.deps.logger, { runAtStart: false });
+    // The post is still hanging (or just cut off): the clock does not wait for it.
+    expect((await scheduler.tick()).timers).toBe('ok');
+    const cutOff = () => (env.db.prepare('SELECT last_error FROM outbox WHERE id = 1').get() as { last_error: string | null }).last_error === 'request_failed';
+    await eventually(cutOff, 'the call to be cut off at its time bound');
+    expect(env.db.prepare("SELECT COUNT(*) AS n FROM timers WHERE kind = 'ack-reminder' AND fired_at IS NOT NULL").get()).toEqual({ n: 1 });
+    // Past the backoff that follows the cut-off call.
+    env.clock.advance(MIN);
+    await eventually(async () => {
+      await h!.delivery.drain();
+      const texts = h!.slack.workspace.messages(CHANNEL).map((m) => m.text);
+      return texts.length === 2 && texts[1]!.startsWith('⏰');
+    }, 'the alert (found or posted again) and its reminder, in order', 5000);
+    expect(h.slack.workspace.messages(CHANNEL)[0]!.text).toContain('provider_down');
   });
 
   it('runs the jobs on their cron schedule until stopped', async () => {
     let polls = 0;
-    scheduler = startScheduler(env.deps, { pollAlerts: () => (polls += 1) }, { schedule: { alerts: '* * * * * *' }, runAtStart: false });
+    scheduler = startScheduler([{ ...job('alerts', () => (polls += 1)), cron: '* * * * * *' }], env.deps.logger, { runAtStart: false });
     await eventually(() => polls >= 1, 'a scheduled poll', 3000);
-    await scheduler.stop();
+    await scheduler.stop(100);
     scheduler = null;
     const after = polls;
     await new Promise((r) => setTimeout(r, 1100));

@@ -4,15 +4,11 @@
  * firing, however many sources or repeats report it.
  */
 import { z } from 'zod';
-import type { CommandDeps } from '../commands/command-spec.js';
-import { addEvent, getIncident } from '../incidents/incident-store.js';
-import { iso, type AlertRecord, type AlertSource } from '../incidents/incident-types.js';
-import { cancelTimers, planAlertTimers, scheduleTimer } from '../incidents/timer-plan.js';
-import { enqueue } from '../slack/outbox.js';
-import { safeMrkdwn } from '../templates/block-kit.js';
-import { hhmm } from '../templates/slack-time.js';
-import { alertKey, getAlert } from './alert-store.js';
-import { classifyAlert, severityKnownColumn, type AlertClass, type SeverityHint } from './alert-classify.js';
+import { alertKey, type AlertRecord, type AlertSource } from '../db/state/state-records.js';
+import type { AlertFiring } from '../db/state/alert-store.js';
+import type { DomainDeps } from '../incidents/incident-deps.js';
+import { startAlertClock, stopTimers } from '../incidents/timer-plan.js';
+import { classifyAlert, severityKnownColumn, type SeverityHint } from './alert-classify.js';
 
 export const MAX_ALERT_NAME = 200;
 export const MAX_ALERT_MESSAGE = 3000;
@@ -48,7 +44,7 @@ export interface IngestOutcome {
   alert: AlertRecord | null;
 }
 
-export type IngestDeps = Pick<CommandDeps, 'state' | 'clock' | 'config'>;
+export type IngestDeps = Pick<DomainDeps, 'state' | 'clock' | 'config' | 'events'>;
 
 /** A report that cannot be taken (empty or overlong name); the message names the problem. */
 export class AlertReportError extends Error {
@@ -122,89 +118,30 @@ function validate(report: AlertReport): ValidReport {
   return parsed.data;
 }
 
-/** The report's own link, else the configured one for its runbook or its matrix row (as `runbook` looks them up). */
-function runbookFor(deps: IngestDeps, report: ValidReport, cls: AlertClass): string | null {
+/** What a firing report sets: the classification, the link (the report's own, else the configured one). */
+function firingOf(deps: IngestDeps, report: ValidReport, fingerprints: string[], now: Date): AlertFiring {
+  const cls = classifyAlert(report.name, report.message, report.severityHint);
   const configured = deps.config.runbooks;
-  return report.runbookUrl ?? (cls.runbookKey ? configured[cls.runbookKey] : undefined) ?? (cls.symptomId ? configured[cls.symptomId] : undefined) ?? null;
+  return {
+    name: report.name,
+    severity: cls.severity,
+    severityBasis: severityKnownColumn(cls),
+    symptomId: cls.symptomId,
+    message: report.message,
+    sources: [report.source],
+    fingerprints,
+    runbookUrl: report.runbookUrl ?? (cls.runbookKey ? configured[cls.runbookKey] : undefined) ?? (cls.symptomId ? configured[cls.symptomId] : undefined) ?? null,
+    firedAt: notAfter(report.firedAt, now),
+    sourceFiredAt: report.sourceFiredAt ?? null,
+  };
 }
 
-/** Plans the unacknowledged alert's reminders, counted from now (when it is posted). */
-function startAlertClock(deps: IngestDeps, alert: AlertRecord, now: Date): void {
-  cancelTimers(deps.state, { alertKey: alert.key }, now);
-  for (const t of planAlertTimers(alert, now)) scheduleTimer(deps.state, { kind: t.kind, due: t.due, alertKey: alert.key }, now);
-}
-
-function threadNote(deps: IngestDeps, incidentId: string, text: string, mrkdwn: string, kind: string, now: Date): void {
-  enqueue(deps.state, 'thread-post', incidentId, { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', verbatim: true, text: mrkdwn } }] }, now);
-  addEvent(deps.state, incidentId, { at: now, actor: 'bot', kind, text });
-}
-
-function insertNew(deps: IngestDeps, report: ValidReport, key: string, now: Date): AlertRecord | null {
-  const cls = classifyAlert(report.name, report.message, report.severityHint);
-  const info = deps.state
-    .prepare(
-      `INSERT INTO alerts (key, name, status, severity, severity_known, symptom_id, message, sources, fingerprints, runbook_url,
-         fired_at, source_fired_at, fire_count, updated_at)
-       VALUES (?, ?, 'firing', ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)
-       ON CONFLICT (key) DO NOTHING`,
-    )
-    .run(
-      key,
-      report.name,
-      cls.severity,
-      severityKnownColumn(cls),
-      cls.symptomId,
-      report.message,
-      JSON.stringify([report.source]),
-      JSON.stringify(report.fingerprint ? [report.fingerprint] : []),
-      runbookFor(deps, report, cls),
-      iso(notAfter(report.firedAt, now)),
-      report.sourceFiredAt ?? null,
-      iso(now),
-    );
-  return info.changes === 1 ? getAlert(deps.state, key) : null;
-}
-
-/**
- * A resolved alert fires again: a new firing with its own message (the old one keeps showing
- * how the last firing ended), its own acknowledgement and its own reminders.
- */
-function refire(deps: IngestDeps, report: ValidReport, old: AlertRecord, now: Date): AlertRecord | null {
-  const cls = classifyAlert(report.name, report.message, report.severityHint);
-  const info = deps.state
-    .prepare(
-      `UPDATE alerts SET status = 'firing', name = ?, severity = ?, severity_known = ?, symptom_id = ?, message = ?, sources = ?,
-         fingerprints = ?, runbook_url = ?, fired_at = ?, resolved_at = NULL, source_fired_at = ?, fire_count = fire_count + 1,
-         channel_id = NULL, message_ts = NULL, incident_id = NULL, acknowledged_by = NULL, acknowledged_at = NULL, updated_at = ?
-       WHERE key = ? AND status = 'resolved'`,
-    )
-    .run(
-      report.name,
-      cls.severity,
-      severityKnownColumn(cls),
-      cls.symptomId,
-      report.message,
-      JSON.stringify([report.source]),
-      JSON.stringify(merged(parseList(old.fingerprints), report.fingerprint, MAX_FINGERPRINTS)),
-      runbookFor(deps, report, cls),
-      iso(notAfter(report.firedAt, now)),
-      report.sourceFiredAt ?? old.source_fired_at,
-      iso(now),
-      old.key,
-    );
-  if (info.changes !== 1) return null;
-  const previous = old.incident_id ? getIncident(deps.state, old.incident_id) : null;
-  if (previous && previous.status !== 'resolved') {
-    threadNote(
-      deps,
-      previous.id,
-      `Alert ${old.name} fired again at ${hhmm(now)}; posted as a new alert.`,
-      `🔁 Alert *${safeMrkdwn(old.name, 150)}* fired again at ${hhmm(now)}; posted as a new alert.`,
-      'alert-refired',
-      now,
-    );
-  }
-  return getAlert(deps.state, old.key);
+/** A new firing: its message, and its acknowledgement reminders counted from now. */
+function raised(deps: IngestDeps, key: string, now: Date): AlertRecord {
+  const alert = deps.state.alerts.get(key)!;
+  startAlertClock(deps.state.timers, alert, now);
+  deps.events.record({ type: 'alert-raised', alert }, now);
+  return alert;
 }
 
 /** Another report of a firing alert: remember who else reported it; nothing is posted. */
@@ -212,80 +149,63 @@ function noteDuplicate(deps: IngestDeps, report: ValidReport, alert: AlertRecord
   const sources = merged(parseList(alert.sources), report.source);
   const fingerprints = merged(parseList(alert.fingerprints), report.fingerprint, MAX_FINGERPRINTS);
   const sourceFiredAt = report.sourceFiredAt ?? alert.source_fired_at;
-  const runbook = alert.runbook_url ?? report.runbookUrl ?? null;
+  const runbookUrl = alert.runbook_url ?? report.runbookUrl ?? null;
   const changed =
     JSON.stringify(sources) !== alert.sources ||
     JSON.stringify(fingerprints) !== alert.fingerprints ||
     sourceFiredAt !== alert.source_fired_at ||
-    runbook !== alert.runbook_url;
+    runbookUrl !== alert.runbook_url;
   if (!changed) return alert;
-  deps.state
-    .prepare('UPDATE alerts SET sources = ?, fingerprints = ?, source_fired_at = ?, runbook_url = ?, updated_at = ? WHERE key = ?')
-    .run(JSON.stringify(sources), JSON.stringify(fingerprints), sourceFiredAt, runbook, iso(now), alert.key);
-  return getAlert(deps.state, alert.key)!;
-}
-
-function resolve(deps: IngestDeps, report: ValidReport, alert: AlertRecord, now: Date): AlertRecord | null {
-  const firedAt = new Date(alert.fired_at);
-  const at = report.resolvedAt && report.resolvedAt >= firedAt ? notAfter(report.resolvedAt, now) : now;
-  const info = deps.state
-    .prepare("UPDATE alerts SET status = 'resolved', resolved_at = ?, updated_at = ? WHERE key = ? AND status = 'firing'")
-    .run(iso(at), iso(now), alert.key);
-  if (info.changes !== 1) return null;
-  cancelTimers(deps.state, { alertKey: alert.key }, now);
-  // Rendered at send time: the alert's own message, or the incident card when it has one.
-  enqueue(deps.state, 'alert-message', alert.key, null, now);
-  if (alert.incident_id) {
-    threadNote(
-      deps,
-      alert.incident_id,
-      `Alert ${alert.name} resolved at ${hhmm(at)}.`,
-      `✅ Alert *${safeMrkdwn(alert.name, 150)}* resolved at ${hhmm(at)}.`,
-      'alert-resolved',
-      now,
-    );
-  }
-  return getAlert(deps.state, alert.key);
+  deps.state.alerts.noteReport(alert.key, { sources, fingerprints, sourceFiredAt, runbookUrl }, now);
+  return deps.state.alerts.get(alert.key)!;
 }
 
 function ingestValid(deps: IngestDeps, report: ValidReport, now: Date): IngestOutcome {
+  const { state } = deps;
   const key = alertKey(report.name);
-  const existing = getAlert(deps.state, key);
+  const existing = state.alerts.get(key);
 
   if (report.status === 'resolved') {
     if (!existing) return { action: 'unknown-resolved', alert: null };
     if (existing.status === 'resolved') return { action: 'already-resolved', alert: existing };
-    const resolved = resolve(deps, report, existing, now);
-    return resolved ? { action: 'resolved', alert: resolved } : { action: 'already-resolved', alert: getAlert(deps.state, key) };
+    const firedAt = new Date(existing.fired_at);
+    const at = report.resolvedAt && report.resolvedAt >= firedAt ? notAfter(report.resolvedAt, now) : now;
+    if (!state.alerts.resolve(key, at, now)) return { action: 'already-resolved', alert: state.alerts.get(key) };
+    stopTimers(state.timers, { alertKey: key }, now);
+    const alert = state.alerts.get(key)!;
+    deps.events.record({ type: 'alert-resolved', alert }, now);
+    return { action: 'resolved', alert };
   }
 
   if (!existing) {
-    const created = insertNew(deps, report, key, now);
-    if (!created) return { action: 'duplicate', alert: getAlert(deps.state, key) };
-    enqueue(deps.state, 'alert-message', key, null, now);
-    startAlertClock(deps, created, now);
-    return { action: 'new', alert: created };
+    if (!state.alerts.insert(key, firingOf(deps, report, report.fingerprint ? [report.fingerprint] : [], now), now)) {
+      return { action: 'duplicate', alert: state.alerts.get(key) };
+    }
+    return { action: 'new', alert: raised(deps, key, now) };
   }
   if (existing.status === 'firing') return { action: 'duplicate', alert: noteDuplicate(deps, report, existing, now) };
   // metrics.db keeps one row per name: the same fired_at after a resolution is the firing already handled.
   if (report.sourceFiredAt !== undefined && report.sourceFiredAt === existing.source_fired_at) {
     return { action: 'already-resolved', alert: existing };
   }
-  const again = refire(deps, report, existing, now);
-  if (!again) return { action: 'duplicate', alert: getAlert(deps.state, key) };
-  enqueue(deps.state, 'alert-message', key, null, now);
-  startAlertClock(deps, again, now);
-  return { action: 'refired', alert: again };
+  // A resolved alert fires again: a new firing with its own message (the old one keeps showing
+  // how the last firing ended), its own acknowledgement and its own reminders.
+  const fingerprints = merged(parseList(existing.fingerprints), report.fingerprint, MAX_FINGERPRINTS);
+  if (!state.alerts.refire(key, firingOf(deps, report, fingerprints, now), now)) return { action: 'duplicate', alert: state.alerts.get(key) };
+  const previous = existing.incident_id ? state.incidents.get(existing.incident_id) : null;
+  const alert = raised(deps, key, now);
+  if (previous && previous.status !== 'resolved') deps.events.record({ type: 'alert-refired', incident: previous, alert }, now);
+  return { action: 'refired', alert };
 }
 
 /**
  * Takes one report of an alert in one chatops.db transaction: the row, its Slack message (through
- * the outbox) and its reminders change together or not at all. Check-and-set updates make a
- * repeat or a concurrent report a duplicate, never a second post.
+ * the events) and its reminders change together or not at all. Check-and-set updates make a
+ * repeat or a concurrent report (another process included) a duplicate, never a second post.
  * Throws AlertReportError for a report without a usable name.
  */
 export function ingestAlert(deps: IngestDeps, report: AlertReport): IngestOutcome {
   const valid = validate(report);
   const now = deps.clock();
-  return deps.state.transaction(() => ingestValid(deps, valid, now)).immediate();
+  return deps.state.transaction(() => ingestValid(deps, valid, now));
 }

@@ -8,7 +8,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CustomRoute } from '@slack/bolt';
 import { z } from 'zod';
-import type { CommandDeps } from '../commands/command-spec.js';
+import type { DomainDeps } from '../incidents/incident-deps.js';
 import { parseAtlasTime } from '../time/atlas-time.js';
 import { ingestAlert, MAX_ALERT_NAME, type AlertReport, type IngestAction } from './alert-ingest.js';
 
@@ -18,7 +18,7 @@ export const DEFAULT_WEBHOOK_MAX_BYTES = 256 * 1024;
 const MAX_ALERTS_PER_BODY = 500;
 const MIN_TOKEN_LENGTH = 16;
 
-export type WebhookDeps = Pick<CommandDeps, 'state' | 'clock' | 'config' | 'logger' | 'outbox'>;
+export type WebhookDeps = Pick<DomainDeps, 'state' | 'clock' | 'config' | 'logger' | 'events'>;
 
 export interface AlertWebhookOptions {
   token: string;
@@ -218,7 +218,7 @@ function readBody(req: IncomingMessage, maxBytes: number): Promise<BodyRead> {
  * The webhook route: bearer token (constant time) -> 401; body over `maxBytes` -> 413 without
  * reading the rest; not JSON or neither payload -> 400 with the field at fault; otherwise every
  * alert is ingested (deduplicated by name) and the answer lists what happened to each. Slack
- * delivery follows through the outbox, after the answer.
+ * delivery follows on its own, after the answer: the sender never waits for Slack.
  */
 export function alertWebhookRoute(deps: WebhookDeps, opts: AlertWebhookOptions): CustomRoute {
   if (opts.token.length < MIN_TOKEN_LENGTH) throw new Error(`ALERT_WEBHOOK_TOKEN must be at least ${MIN_TOKEN_LENGTH} characters`);
@@ -265,8 +265,6 @@ export function alertWebhookRoute(deps: WebhookDeps, opts: AlertWebhookOptions):
     }
     const answer: WebhookResult = { ok: true, accepted: results.length, results };
     sendJson(res, 200, answer);
-    // The sender does not wait for Slack; the outbox retries what fails.
-    deps.outbox.flush().catch((err: unknown) => logger.error({ err }, 'alert webhook: outbox flush failed'));
   }
 
   return {

@@ -3,14 +3,14 @@
  * and feeds what changed into `ingestAlert`. The scheduler calls `pollMetricsAlerts` every 30 s.
  */
 import { z } from 'zod';
-import type { CommandDeps } from '../commands/command-spec.js';
+import type { DomainDeps } from '../incidents/incident-deps.js';
 import type { AtlasDatabase } from '../db/atlas-database.js';
 import { DbProblemError } from '../db/sqlite-problem.js';
 import { parseAtlasTime } from '../time/atlas-time.js';
-import { alertKey, getAlert } from './alert-store.js';
+import { alertKey } from '../db/state/state-records.js';
 import { AlertReportError, alertSources, ingestAlert, type IngestAction } from './alert-ingest.js';
 
-export type WatcherDeps = Pick<CommandDeps, 'atlas' | 'state' | 'clock' | 'config' | 'logger'>;
+export type WatcherDeps = Pick<DomainDeps, 'atlas' | 'state' | 'clock' | 'config' | 'logger' | 'events'>;
 
 export interface PollResult {
   /** One sentence when metrics.db could not be read (missing, locked, another schema); null otherwise. */
@@ -124,7 +124,7 @@ export function pollMetricsAlerts(deps: WatcherDeps): PollResult {
         if (outcome.action !== 'duplicate' && outcome.action !== 'already-resolved') changes.push({ name: row.name, action: outcome.action });
         continue;
       }
-      const known = getAlert(deps.state, alertKey(row.name));
+      const known = deps.state.alerts.get(alertKey(row.name));
       if (!known || known.status !== 'firing' || !alertSources(known).includes('metrics-db')) continue;
       const outcome = ingestAlert(deps, {
         name: row.name,

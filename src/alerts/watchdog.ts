@@ -4,14 +4,14 @@
  * alerts on most of them: the service's alert manager is not wired up and its Prometheus rules
  * have no Prometheus.
  */
-import type { CommandDeps } from '../commands/command-spec.js';
+import type { DomainDeps } from '../incidents/incident-deps.js';
 import type { CheckItem } from '../checks/check-item.js';
 import { healthItems } from '../checks/health-items.js';
 import { toSqlTime } from '../time/atlas-time.js';
-import { alertKey, getAlert } from './alert-store.js';
+import { alertKey } from '../db/state/state-records.js';
 import { alertSources, ingestAlert } from './alert-ingest.js';
 
-export type WatchdogDeps = Pick<CommandDeps, 'atlas' | 'state' | 'clock' | 'config' | 'logger' | 'fetch'>;
+export type WatchdogDeps = Pick<DomainDeps, 'atlas' | 'state' | 'clock' | 'config' | 'logger' | 'events'> & { fetch: typeof fetch };
 
 /** The groups of health items the watchdog measures. */
 export type WatchdogPart = 'metrics' | 'disk' | 'jobs' | 'integrity' | 'snapshot' | 'ipfs';
@@ -84,7 +84,7 @@ export function createWatchdog(deps: WatchdogDeps, opts: WatchdogOptions = {}): 
   let running: Promise<WatchdogResult> | null = null;
 
   const firingByWatchdog = (key: string) => {
-    const alert = getAlert(deps.state, key);
+    const alert = deps.state.alerts.get(key);
     return alert !== null && alert.status === 'firing' && alertSources(alert).includes('watchdog');
   };
 
@@ -130,11 +130,7 @@ export function createWatchdog(deps: WatchdogDeps, opts: WatchdogOptions = {}): 
         deps.logger.info({ alert: name, okForMs }, 'watchdog resolved an alert');
       }
     }
-    result.firing = (
-      deps.state.prepare("SELECT name FROM alerts WHERE status = 'firing' AND key GLOB ? ORDER BY key").all(`${WATCHDOG_PREFIX}*`) as {
-        name: string;
-      }[]
-    ).map((r) => r.name);
+    result.firing = deps.state.alerts.firingNamesWithPrefix(WATCHDOG_PREFIX);
     return result;
   }
 

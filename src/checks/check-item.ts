@@ -1,4 +1,5 @@
-import type { Level } from '../templates/report.js';
+/** A check's verdict; `unknown` when nothing could be measured. */
+export type Level = 'ok' | 'warn' | 'crit' | 'unknown';
 
 /** One line of a diagnostic verdict: a value measured against the on-call guide's thresholds. */
 export interface CheckItem {

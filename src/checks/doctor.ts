@@ -1,15 +1,27 @@
 import { access, constants, stat } from 'node:fs/promises';
-import type { CommandDeps } from '../commands/command-spec.js';
-import { STATE_MIGRATIONS } from '../db/state-migrations.js';
+import type { Config } from '../config.js';
+import type { AtlasStores } from '../db/atlas-database.js';
+import type { StateStore } from '../db/state/state-store.js';
 import type { CheckItem } from './check-item.js';
 import { checkSchema, METRICS_NEEDS, PERSISTENCE_NEEDS } from './schema-check.js';
 
-/** The bot's self-check: config, data files, schema, its own database, Slack. */
-export async function doctor(deps: CommandDeps): Promise<CheckItem[]> {
+export interface DoctorDeps {
+  config: Config;
+  atlas: AtlasStores;
+  state: StateStore;
+  clock: () => Date;
+  /** Whether the Slack connection works; absent in the terminal. */
+  slackStatus?: () => Promise<{ ok: boolean; detail: string }>;
+}
+
+/** Messages waiting longer than this mean delivery is stuck (Slack down, or no bot running). */
+const STUCK_OUTBOX_SEC = 5 * 60;
+
+/** The bot's self-check: config, data files, schema, its own database and outbox, Slack. */
+export async function doctor(deps: DoctorDeps): Promise<CheckItem[]> {
   const { config, atlas } = deps;
   const items: CheckItem[] = [];
-  const item = (key: string, label: string, level: CheckItem['level'], detail: string) =>
-    items.push({ key, label, level, value: null, unit: '', detail });
+  const item = (key: string, label: string, level: CheckItem['level'], detail: string) => items.push({ key, label, level, value: null, unit: '', detail });
 
   item('config', 'Config', 'ok', config.configPath ? `read from ${config.configPath}` : 'no config file; defaults in use (see atlas.config.example.yml)');
   if (!config.channels.incidents) item('config:incidents', 'Incident channel', 'warn', 'channels.incidents is not set: alerts have nowhere to go');
@@ -30,9 +42,8 @@ export async function doctor(deps: CommandDeps): Promise<CheckItem[]> {
   ] as const) {
     const status = checkSchema(db, needs);
     if (status.problem) item(`db:${db.label}`, db.label, db.exists() ? 'crit' : missingLevel, status.problem);
-    else if (status.missing.length > 0) {
-      item(`db:${db.label}`, db.label, 'warn', `opens, but lacks ${status.missing.join(', ')}: checks that need them answer unknown`);
-    } else item(`db:${db.label}`, db.label, 'ok', 'opens read-only; schema as expected');
+    else if (status.missing.length > 0) item(`db:${db.label}`, db.label, 'warn', `opens, but lacks ${status.missing.join(', ')}: checks that need them answer unknown`);
+    else item(`db:${db.label}`, db.label, 'ok', 'opens read-only; schema as expected');
   }
 
   try {
@@ -42,8 +53,17 @@ export async function doctor(deps: CommandDeps): Promise<CheckItem[]> {
     item('jobs-dir', 'jobs/ folder', 'warn', `${atlas.jobsDir} is missing or unreadable: file-backed jobs are not listed`);
   }
 
-  const version = deps.state.pragma('user_version', { simple: true }) as number;
-  item('state-db', 'chatops.db', version === STATE_MIGRATIONS.length ? 'ok' : 'crit', `schema version ${version} of ${STATE_MIGRATIONS.length}`);
+  const version = deps.state.schemaVersion();
+  item('state-db', 'chatops.db', version.current === version.latest ? 'ok' : 'crit', `schema version ${version.current} of ${version.latest}`);
+
+  const outbox = deps.state.outbox.stats(deps.clock());
+  const failures = deps.state.outbox.recentFailures(3);
+  const failed = failures.map((f) => `#${f.id} ${f.last_error ?? 'failed'}`).join(', ');
+  if (outbox.failed > 0) {
+    item('outbox:failed', 'Slack messages not delivered', 'warn', `${outbox.failed} given up (newest: ${failed}); the log has each reason`);
+  }
+  const waiting = `${outbox.pending} waiting${outbox.pending > 0 ? `, the oldest for ${outbox.oldestPendingSec} s` : ''}`;
+  item('outbox', 'Slack delivery', outbox.oldestPendingSec > STUCK_OUTBOX_SEC ? 'warn' : 'ok', waiting);
 
   if (deps.slackStatus) {
     const slack = await deps.slackStatus();

@@ -1,41 +1,85 @@
 import type { Config } from '../config.js';
 import type { Actor, Tier } from './command-spec.js';
-import type { Authorizer } from './registry.js';
 
 /** Lists the members of a Slack user group (usergroups.users.list in the app). */
 export type UsergroupMembers = (usergroupId: string) => Promise<string[]>;
 
+export type Decision = { allowed: true } | { allowed: false; reason: string };
+
+export interface Authorizer {
+  /** May `actor` run a command of `tier`, here? The reason says who may, and where. */
+  decide(actor: Actor, tier: Tier, command: string): Promise<Decision>;
+  /** Loads the responder user groups in the background, so the first request need not wait for Slack. */
+  warm(): void;
+}
+
 const MEMBERSHIP_TTL_MS = 5 * 60_000;
+/** A modal submission must be answered within Slack's 3 s: a user-group lookup waits at most this long. */
+const LOOKUP_BOUND_MS = 1500;
 
 /**
- * read: anyone. incident and remediate: the configured responders, by user ID or by
- * membership of a configured user group (cached for five minutes).
+ * The one decision about who may do what, for slash commands, buttons and forms alike.
+ * read: anyone, anywhere. incident (and remediate, until it has its own list): the configured
+ * responders, by user ID or membership of a configured user group (cached five minutes,
+ * refreshed in the background, a stale answer kept when Slack is down), and only in the
+ * channels `responders.channels` lists (any channel when empty) or a DM with the bot.
  * The terminal is trusted: whoever can run it already has the data directory in hand.
  */
-export function createAuthorizer(config: Config, members?: UsergroupMembers, now: () => number = Date.now): Authorizer {
+export function createAuthorizer(config: Pick<Config, 'responders'>, members?: UsergroupMembers, now: () => number = Date.now): Authorizer {
   const cache = new Map<string, { at: number; users: Set<string> }>();
+  const loading = new Map<string, Promise<Set<string> | null>>();
 
-  async function inUsergroup(userId: string): Promise<boolean> {
-    if (!members) return false;
-    for (const group of config.responders.usergroups) {
-      let entry = cache.get(group);
-      if (!entry || now() - entry.at > MEMBERSHIP_TTL_MS) {
-        try {
-          entry = { at: now(), users: new Set(await members(group)) };
-          cache.set(group, entry);
-        } catch {
-          // Slack being down must not lock responders out when a cached answer exists.
-          if (!entry) continue;
-        }
-      }
-      if (entry.users.has(userId)) return true;
+  function load(group: string): Promise<Set<string> | null> {
+    let p = loading.get(group);
+    if (!p) {
+      p = (members ? members(group) : Promise.resolve([]))
+        .then((users) => {
+          const set = new Set(users);
+          cache.set(group, { at: now(), users: set });
+          return set;
+        })
+        .catch(() => null)
+        .finally(() => loading.delete(group));
+      loading.set(group, p);
     }
-    return false;
+    return p;
   }
 
-  return async (actor: Actor, tier: Tier) => {
-    if (tier === 'read' || actor.source === 'cli') return true;
-    if (config.responders.users.includes(actor.userId)) return true;
-    return inUsergroup(actor.userId);
+  /** true, false, or null when Slack did not answer in time and nothing is cached. */
+  async function inUsergroups(userId: string): Promise<boolean | null> {
+    let unknown = false;
+    for (const group of config.responders.usergroups) {
+      const entry = cache.get(group);
+      let users = entry?.users ?? null;
+      if (!entry || now() - entry.at > MEMBERSHIP_TTL_MS) {
+        const fresh = load(group);
+        const answered = await Promise.race([fresh, new Promise<'late'>((r) => setTimeout(() => r('late'), LOOKUP_BOUND_MS).unref())]);
+        // Slack being slow or down must not lock responders out when a cached answer exists.
+        if (answered !== 'late' && answered !== null) users = answered;
+        else if (!users) unknown = true;
+      }
+      if (users?.has(userId)) return true;
+    }
+    return unknown ? null : false;
+  }
+
+  return {
+    async decide(actor, tier, command) {
+      if (tier === 'read' || actor.source === 'cli') return { allowed: true };
+      const channels = config.responders.channels;
+      const inDm = actor.channelId?.startsWith('D') ?? false;
+      if (channels.length > 0 && !inDm && (!actor.channelId || !channels.includes(actor.channelId))) {
+        const where = channels.map((c) => `<#${c}>`).join(', ');
+        return { allowed: false, reason: `\`${command}\` runs in ${where} or a DM with the bot, where the team sees it.` };
+      }
+      if (config.responders.users.includes(actor.userId)) return { allowed: true };
+      const member = await inUsergroups(actor.userId);
+      if (member) return { allowed: true };
+      if (member === null) return { allowed: false, reason: `Slack did not say in time whether you are in the responders' user group; try \`${command}\` again in a moment.` };
+      return { allowed: false, reason: `\`${command}\` is for responders; ask the on-call lead to add you in the bot's config.` };
+    },
+    warm() {
+      for (const group of config.responders.usergroups) void load(group);
+    },
   };
 }

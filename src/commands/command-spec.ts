@@ -1,10 +1,5 @@
-import type { Logger } from 'pino';
 import { z } from 'zod';
-import type { Clock } from '../clock.js';
-import type { Config } from '../config.js';
-import type { AtlasStores } from '../db/atlas-database.js';
-import type { StateDb } from '../db/state-db.js';
-import type { Outbox } from '../slack/outbox.js';
+import type { DomainDeps } from '../incidents/incident-deps.js';
 import type { Report } from '../templates/report.js';
 import { parseDuration } from '../time/atlas-time.js';
 
@@ -16,22 +11,17 @@ export interface Actor {
   /** Slack user ID, or the terminal user's login name. */
   userId: string;
   channelId?: string;
+  /** Which Slack surface the request came through, for the audit trail (default: a slash command). */
+  via?: 'command' | 'button' | 'modal';
 }
 
-/** Everything a command may use. Built once at start; commands never reach for globals. */
-export interface CommandDeps {
-  config: Config;
-  atlas: AtlasStores;
-  state: StateDb;
-  clock: Clock;
-  logger: Logger;
+/**
+ * Everything a command may use: the domain's dependencies (state, clock, config, the Atlas
+ * stores, the event sink) and the outside world. Built once at start; commands never reach for globals.
+ */
+export interface CommandDeps extends DomainDeps {
   /** Outbound HTTP (provider and IPFS probes); injectable for tests. */
   fetch: typeof fetch;
-  /**
-   * Everything the bot posts to channels goes through the outbox in chatops.db. In the terminal
-   * nothing delivers it; the running bot picks it up on its next sweep.
-   */
-  outbox: Outbox;
   /** Whether the Slack connection works; set by the Slack app, absent in the terminal. */
   slackStatus?: () => Promise<{ ok: boolean; detail: string }>;
 }
@@ -53,6 +43,8 @@ export interface CommandSpec<A = unknown> {
   args: z.ZodType<A>;
   /** Takes long enough that Slack gets a "working on it" reply first (integrity, providers). */
   slow?: boolean;
+  /** Stands behind a button or form only: not listed in help, still authorized and audited here. */
+  hidden?: boolean;
   run(args: A, deps: CommandDeps, actor: Actor): Promise<Report>;
 }
 

@@ -1,68 +1,72 @@
 import { z } from 'zod';
+import { isSlackUserId, INCIDENT_ID } from '../ids.js';
+import { INCIDENT_STATUSES, type IncidentStatus } from '../db/state/state-records.js';
+import { acknowledgeAlert, setAckDetails } from '../incidents/acknowledge.js';
+import { declareIncident } from '../incidents/declare.js';
+import { escalate } from '../incidents/escalation.js';
+import { findIncident } from '../incidents/find-incident.js';
+import { addNote, attachToTimeline, changeOwner, changeSeverity, postStatusUpdate } from '../incidents/incident-changes.js';
+import { IncidentError } from '../incidents/incident-errors.js';
+import { parseEta } from '../incidents/incident-input.js';
+import { incidentTimeline, listIncidents } from '../incidents/incident-queries.js';
+import { markReviewDone, resolveFiringAlerts, resolveIncident } from '../incidents/resolution.js';
+import { ESCALATION_TARGETS, type EscalationTarget, type Severity } from '../incidents/severity-matrix.js';
+import { snoozeTimer } from '../incidents/snooze.js';
 import {
-  acknowledgeAlert,
-  addNote,
-  changeOwner,
-  changeSeverity,
-  declareIncident,
-  escalate,
-  ESCALATE_TARGETS,
-  lookupIncident,
-  incidentTimeline,
-  listIncidents,
-  markReviewDone,
-  parseEta,
-  postStatusUpdate,
-  resolveIncident,
-  reviewDraft,
-  setAckDetails,
-  type EscalateTarget,
-} from '../incidents/incident-service.js';
-import { IncidentError } from '../incidents/incident-store.js';
-import { INCIDENT_STATUSES, type IncidentStatus } from '../incidents/incident-types.js';
-import type { Severity } from '../incidents/severity-matrix.js';
-import { incidentActionReport, incidentsReport, reviewReport, timelineReport } from '../templates/incident-messages.js';
+  ackDetailsText,
+  acknowledgedText,
+  alertsResolvedText,
+  attachedText,
+  declaredText,
+  escalatedText,
+  incidentActionReport,
+  noteAddedText,
+  ownerChangedText,
+  refusalReport,
+  resolvedText,
+  reviewDoneText,
+  severityChangedText,
+  snoozedText,
+  updatePostedText,
+} from '../templates/incident-answers.js';
+import { incidentsReport, reviewReport, timelineReport } from '../templates/incident-reports.js';
 import { problemReport, type Report } from '../templates/report.js';
+import { reviewDraft } from '../templates/review-draft.js';
 import { hhmm } from '../templates/slack-time.js';
 import { defineCommand, noPositionals, type CommandSpec } from './command-spec.js';
 
-const INCIDENT_ID = /^INC-\d{8}-\d{1,4}$/i;
-
-/** Splits off a leading incident id; without one, the service picks the only open incident. */
+/** Splits off a leading incident id; without one, the domain picks the only open incident. */
 function takeRef(words: readonly string[]): { ref: string | undefined; rest: string[] } {
   const [first, ...rest] = words;
   return first !== undefined && INCIDENT_ID.test(first) ? { ref: first, rest } : { ref: undefined, rest: [...words] };
 }
 
-/** Runs an action; an IncidentError is the user's answer, not a failure of the bot. */
+/** Runs an action; a refusal from the domain is the person's answer, not a failure of the bot. */
 async function answer(command: string, fn: () => Promise<Report> | Report): Promise<Report> {
   try {
     return await fn();
   } catch (err) {
-    if (err instanceof IncidentError) return problemReport(command, err.message);
+    if (err instanceof IncidentError) return refusalReport(command, err);
     throw err;
   }
 }
 
-const severityWord = z
-  .string()
-  .transform((s, ctx): Severity => {
-    const up = s.trim().toUpperCase();
-    if (up === 'P0' || up === 'P1' || up === 'P2') return up;
-    ctx.addIssue({ code: 'custom', message: `severity is P0, P1 or P2 (got "${s.slice(0, 10)}")` });
-    return z.NEVER;
-  });
+const severityWord = z.string().transform((s, ctx): Severity => {
+  const up = s.trim().toUpperCase();
+  if (up === 'P0' || up === 'P1' || up === 'P2') return up;
+  ctx.addIssue({ code: 'custom', message: `severity is P0, P1 or P2 (got "${s.slice(0, 10)}")` });
+  return z.NEVER;
+});
 
 const words = (max: number, message: string) => z.array(z.string()).max(max, { message });
 
 /**
- * A person as typed: Slack's escaped mention `<@U123|name>`, `<@U123>`, `@U123`, `U123`, or a
- * login name in the terminal. Anything else goes to the service, which refuses it clearly.
+ * A person as typed: Slack's escaped mention `<@U123|name>`, `<@U123>`, `@U123` or `U123` give
+ * the user ID; anything else is returned as typed, for the domain to refuse with a sentence.
  */
 export function parseUserRef(word: string): string {
   const slack = /^<?@?([UW][A-Z0-9]{2,})(?:\|[^>]*)?>?$/.exec(word.trim());
-  if (slack) return slack[1]!;
-  return word.trim().replace(/^@/, '');
+  return slack ? slack[1]! : word.trim().replace(/^@/, '');
 }
 
 const ack = defineCommand({
@@ -75,21 +79,38 @@ const ack = defineCommand({
     .object({ _: words(20, 'takes one alert name'), impact: z.string().optional(), eta: z.string().optional() })
     .transform(({ _, impact, eta }) => ({ alert: _.join(' '), impact, eta })),
   run: (args, deps, actor) =>
-    answer('ack', async () => {
+    answer('ack', () => {
       // A bad --eta is refused before anything is acknowledged.
       if (args.eta !== undefined && !parseEta(args.eta, deps.clock())) {
-        return problemReport('ack', `--eta "${args.eta.slice(0, 30)}" is not a time: give minutes (30m), hours (2h) or a UTC time (14:30).`);
+        return { ...problemReport('ack', `--eta "${args.eta.slice(0, 30)}" is not a time: give minutes (30m), hours (2h) or a UTC time (14:30).`), field: 'eta' };
       }
-      const acked = await acknowledgeAlert(deps, args.alert, actor.userId);
+      const acked = acknowledgeAlert(deps, args.alert, actor.userId);
+      const data = { incidentId: acked.incident.id };
       if (args.impact !== undefined || args.eta !== undefined) {
-        const details = await setAckDetails(deps, acked.incident.id, { impact: args.impact, eta: args.eta }, actor.userId);
-        return incidentActionReport('ack', `${acked.message} ${details.message}`, { incidentId: acked.incident.id });
+        const details = setAckDetails(deps, acked.incident.id, { impact: args.impact, eta: args.eta }, actor.userId);
+        return incidentActionReport('ack', `${acknowledgedText(acked)} ${ackDetailsText(details)}`, data);
       }
       return {
-        ...incidentActionReport('ack', acked.message, { incidentId: acked.incident.id }),
+        ...incidentActionReport('ack', acknowledgedText(acked), data),
         footer: `Impact and next update: being assessed, ${acked.incident.next_update_at ? hhmm(acked.incident.next_update_at) : 'on the cadence'} by default (in the terminal: --impact and --eta).`,
         modal: { kind: 'ack-details', incidentId: acked.incident.id },
       };
+    }),
+});
+
+/** The acknowledge form's answers; the form is its only way in. */
+const ackDetails = defineCommand({
+  name: 'ack-details',
+  summary: 'Impact and next update time of a just-acknowledged incident (the form after Acknowledge)',
+  usage: '<INC> [--impact "…"] [--eta 30m]',
+  tier: 'incident',
+  hidden: true,
+  options: { impact: { type: 'string' }, eta: { type: 'string' } },
+  args: z.object({ _: z.array(z.string()).length(1, { message: 'takes an incident id' }), impact: z.string().optional(), eta: z.string().optional() }),
+  run: (args, deps, actor) =>
+    answer('ack-details', () => {
+      const r = setAckDetails(deps, args._[0]!, { impact: args.impact, eta: args.eta }, actor.userId);
+      return incidentActionReport('ack-details', ackDetailsText(r), { incidentId: r.incident.id });
     }),
 });
 
@@ -103,20 +124,18 @@ const declare = defineCommand({
     .object({ _: z.array(z.string()).min(1, { message: 'needs a title, e.g. `declare tiger down --sev P1`' }), sev: severityWord.optional() })
     .transform(({ _, sev }) => ({ title: _.join(' '), sev })),
   run: (args, deps, actor) =>
-    answer('declare', async () => {
-      const r = await declareIncident(deps, { title: args.title, ...(args.sev ? { severity: args.sev } : {}), actorId: actor.userId });
-      return incidentActionReport('declare', r.message, { incidentId: r.incident.id, severity: r.incident.severity });
+    answer('declare', () => {
+      const r = declareIncident(deps, { title: args.title, ...(args.sev ? { severity: args.sev } : {}), actorId: actor.userId });
+      return incidentActionReport('declare', declaredText(r), { incidentId: r.incident.id, severity: r.incident.severity });
     }),
 });
 
-const statusWord = z
-  .string()
-  .transform((s, ctx): IncidentStatus => {
-    const found = INCIDENT_STATUSES.find((x) => x === s.trim().toLowerCase() && x !== 'resolved');
-    if (found) return found;
-    ctx.addIssue({ code: 'custom', message: 'takes investigating, identified or monitoring (`resolve` closes an incident)' });
-    return z.NEVER;
-  });
+const statusWord = z.string().transform((s, ctx): IncidentStatus => {
+  const found = INCIDENT_STATUSES.find((x) => x === s.trim().toLowerCase() && x !== 'resolved');
+  if (found) return found;
+  ctx.addIssue({ code: 'custom', message: 'takes investigating, identified or monitoring (`resolve` closes an incident)' });
+  return z.NEVER;
+});
 
 const update = defineCommand({
   name: 'update',
@@ -143,9 +162,9 @@ const update = defineCommand({
     status: statusWord.optional(),
   }),
   run: (args, deps, actor) =>
-    answer('update', async () => {
+    answer('update', () => {
       if (args.summary === undefined) {
-        const incident = lookupIncident(deps, args._[0], { mustBeOpen: true });
+        const incident = findIncident(deps.state, args._[0], { mustBeOpen: true });
         return {
           command: 'update',
           level: 'info',
@@ -154,7 +173,7 @@ const update = defineCommand({
           modal: { kind: 'update', incidentId: incident.id },
         };
       }
-      const r = await postStatusUpdate(
+      const incident = postStatusUpdate(
         deps,
         args._[0] ?? '',
         {
@@ -168,13 +187,13 @@ const update = defineCommand({
         },
         actor.userId,
       );
-      return incidentActionReport('update', r.message, { incidentId: r.incident.id });
+      return incidentActionReport('update', updatePostedText(incident), { incidentId: incident.id });
     }),
 });
 
 const sev = defineCommand({
   name: 'sev',
-  summary: 'Change an incident\'s severity; the update cadence and escalation deadlines follow',
+  summary: "Change an incident's severity; the update cadence and escalation deadlines follow",
   usage: '[INC] <P0|P1|P2>',
   tier: 'incident',
   args: z
@@ -189,9 +208,9 @@ const sev = defineCommand({
       return { ref, severity: parsed.data };
     }),
   run: (args, deps, actor) =>
-    answer('sev', async () => {
-      const r = await changeSeverity(deps, args.ref ?? '', args.severity, actor.userId);
-      return incidentActionReport('sev', r.message, { incidentId: r.incident.id, severity: r.incident.severity });
+    answer('sev', () => {
+      const r = changeSeverity(deps, args.ref ?? '', args.severity, actor.userId);
+      return incidentActionReport('sev', severityChangedText(r.incident, r.from), { incidentId: r.incident.id, severity: r.incident.severity });
     }),
 });
 
@@ -200,26 +219,29 @@ const own = defineCommand({
   summary: 'Hand an incident to someone (@user), or take it yourself',
   usage: '[INC] [@user]',
   tier: 'incident',
-  args: z
-    .object({ _: words(2, 'takes an incident id and one user') })
-    .transform(({ _ }, ctx) => {
-      const { ref, rest } = takeRef(_);
-      if (rest.length > 1) {
-        ctx.addIssue({ code: 'custom', message: 'takes an incident id and one user' });
-        return z.NEVER;
-      }
-      return { ref, user: rest[0] === undefined ? undefined : parseUserRef(rest[0]) };
-    }),
+  args: z.object({ _: words(2, 'takes an incident id and one user') }).transform(({ _ }, ctx) => {
+    const { ref, rest } = takeRef(_);
+    if (rest.length > 1) {
+      ctx.addIssue({ code: 'custom', message: 'takes an incident id and one user' });
+      return z.NEVER;
+    }
+    const user = rest[0] === undefined ? undefined : parseUserRef(rest[0]);
+    if (user !== undefined && !isSlackUserId(user)) {
+      ctx.addIssue({ code: 'custom', message: `"${user.slice(0, 30)}" is not a Slack user: mention them (@name) or give their user ID (U012ABC3DEF)` });
+      return z.NEVER;
+    }
+    return { ref, user };
+  }),
   run: (args, deps, actor) =>
-    answer('own', async () => {
-      const r = await changeOwner(deps, args.ref ?? '', args.user ?? actor.userId, actor.userId);
-      return incidentActionReport('own', r.message, { incidentId: r.incident.id, ownerId: r.incident.owner_id });
+    answer('own', () => {
+      const r = changeOwner(deps, args.ref ?? '', args.user ?? actor.userId, actor.userId);
+      return incidentActionReport('own', ownerChangedText(r.incident), { incidentId: r.incident.id, ownerId: r.incident.owner_id });
     }),
 });
 
 const note = defineCommand({
   name: 'note',
-  summary: 'Add a note to an incident\'s timeline and thread (notes become review action items)',
+  summary: "Add a note to an incident's timeline and thread (notes become review action items)",
   usage: '[INC] <text…>',
   tier: 'incident',
   args: z.object({ _: z.array(z.string()) }).transform(({ _ }, ctx) => {
@@ -231,16 +253,16 @@ const note = defineCommand({
     return { ref, text: rest.join(' ') };
   }),
   run: (args, deps, actor) =>
-    answer('note', async () => {
-      const r = await addNote(deps, args.ref ?? '', args.text, actor.userId);
-      return incidentActionReport('note', r.message, { incidentId: r.incident.id });
+    answer('note', () => {
+      const incident = addNote(deps, args.ref ?? '', args.text, actor.userId);
+      return incidentActionReport('note', noteAddedText(incident), { incidentId: incident.id });
     }),
 });
 
 const escalateCommand = defineCommand({
   name: 'escalate',
-  summary: 'Post the guide\'s escalation message in the thread, mentioning the contact (a form in Slack)',
-  usage: `[INC] [${ESCALATE_TARGETS.join('|')}] [--need "…"] [--why "…"]`,
+  summary: "Post the guide's escalation message in the thread, mentioning the contact (a form in Slack)",
+  usage: `[INC] [${ESCALATION_TARGETS.join('|')}] [--need "…"] [--why "…"]`,
   tier: 'incident',
   options: { need: { type: 'string' }, why: { type: 'string' } },
   args: z
@@ -248,17 +270,17 @@ const escalateCommand = defineCommand({
     .transform(({ _, need, why }, ctx) => {
       const { ref, rest } = takeRef(_);
       const word = (rest[0] ?? 'techlead').toLowerCase().replace(/[-\s]/g, '');
-      const target = ESCALATE_TARGETS.find((t) => t === word);
+      const target = ESCALATION_TARGETS.find((t) => t === word);
       if (rest.length > 1 || !target) {
-        ctx.addIssue({ code: 'custom', message: `escalates to one of ${ESCALATE_TARGETS.join(', ')}` });
+        ctx.addIssue({ code: 'custom', message: `escalates to one of ${ESCALATION_TARGETS.join(', ')}` });
         return z.NEVER;
       }
-      return { ref, target: target as EscalateTarget, need, why };
+      return { ref, target: target as EscalationTarget, need, why };
     }),
   run: (args, deps, actor) =>
-    answer('escalate', async () => {
+    answer('escalate', () => {
       if (args.need === undefined) {
-        const incident = lookupIncident(deps, args.ref, { mustBeOpen: true });
+        const incident = findIncident(deps.state, args.ref, { mustBeOpen: true });
         return {
           command: 'escalate',
           level: 'info',
@@ -267,22 +289,22 @@ const escalateCommand = defineCommand({
           modal: { kind: 'escalate', incidentId: incident.id, target: args.target },
         };
       }
-      const r = await escalate(deps, args.ref ?? '', args.target, { need: args.need, why: args.why }, actor.userId);
-      return incidentActionReport('escalate', r.message, { incidentId: r.incident.id, contactId: r.contactId }, r.contactId ? 'ok' : 'warn');
+      const r = escalate(deps, args.ref ?? '', args.target, { need: args.need, why: args.why }, actor.userId);
+      return incidentActionReport('escalate', escalatedText(r), { incidentId: r.incident.id, contactId: r.contactId }, r.contactId ? 'ok' : 'warn');
     }),
 });
 
 const resolve = defineCommand({
   name: 'resolve',
-  summary: 'Close an incident with the guide\'s resolution message and checklist (a form in Slack)',
+  summary: "Close an incident with the guide's resolution message and checklist (a form in Slack)",
   usage: '[INC] [--resolution "…"] [--impact "…"]',
   tier: 'incident',
   options: { resolution: { type: 'string' }, impact: { type: 'string' } },
   args: z.object({ _: words(1, 'takes at most an incident id'), resolution: z.string().optional(), impact: z.string().optional() }),
   run: (args, deps, actor) =>
-    answer('resolve', async () => {
+    answer('resolve', () => {
       if (args.resolution === undefined) {
-        const incident = lookupIncident(deps, args._[0], { mustBeOpen: true });
+        const incident = findIncident(deps.state, args._[0], { mustBeOpen: true });
         return {
           command: 'resolve',
           level: 'info',
@@ -291,8 +313,22 @@ const resolve = defineCommand({
           modal: { kind: 'resolve', incidentId: incident.id },
         };
       }
-      const r = await resolveIncident(deps, args._[0] ?? '', { resolution: args.resolution, impact: args.impact }, actor.userId);
-      return incidentActionReport('resolve', r.message, { incidentId: r.incident.id, firingAlerts: r.firingAlerts }, r.firingAlerts.length > 0 ? 'warn' : 'ok');
+      const r = resolveIncident(deps, args._[0] ?? '', { resolution: args.resolution, impact: args.impact }, actor.userId);
+      const level = r.firingAlerts.length > 0 ? 'warn' : 'ok';
+      return incidentActionReport('resolve', resolvedText(r, deps.clock()), { incidentId: r.incident.id, firingAlerts: r.firingAlerts }, level);
+    }),
+});
+
+const resolveAlerts = defineCommand({
+  name: 'resolve-alerts',
+  summary: "Resolve an incident's alerts that still fire, in metrics.db too",
+  usage: '[INC]',
+  tier: 'incident',
+  args: z.object({ _: words(1, 'takes at most an incident id') }),
+  run: (args, deps, actor) =>
+    answer('resolve-alerts', () => {
+      const r = resolveFiringAlerts(deps, args._[0] ?? '', actor.userId);
+      return incidentActionReport('resolve-alerts', alertsResolvedText(r), { incidentId: r.incident.id, resolved: r.resolved }, r.notWritten.length > 0 ? 'warn' : 'ok');
     }),
 });
 
@@ -312,25 +348,23 @@ const review = defineCommand({
   }),
   run: (args, deps) =>
     answer('review', () => {
-      const incident = lookupIncident(deps, args.ref, { mustBeOpen: false });
-      if (args.done) {
-        // Printing is for anyone; marking done is a responder's act, so it is its own command with its own tier.
-        return problemReport('review', `Marking the review done is \`review-done ${incident.id}\` (for responders).`);
-      }
-      return reviewReport(incident, reviewDraft(deps, incident.id));
+      const { incident, events } = incidentTimeline(deps.state, args.ref);
+      // Printing is for anyone; marking done is a responder's act, so it is its own command with its own tier.
+      if (args.done) return problemReport('review', `Marking the review done is \`review-done ${incident.id}\` (for responders).`);
+      return reviewReport(incident, reviewDraft(incident, events, deps.clock()));
     }),
 });
 
 const reviewDone = defineCommand({
   name: 'review-done',
-  summary: 'Mark an incident\'s post-incident review done (stops the 48 h reminder)',
+  summary: "Mark an incident's post-incident review done (stops the 48 h reminder)",
   usage: '[INC]',
   tier: 'incident',
   args: z.object({ _: words(1, 'takes an incident id') }),
   run: (args, deps, actor) =>
-    answer('review-done', async () => {
-      const r = await markReviewDone(deps, args._[0] ?? '', actor.userId);
-      return incidentActionReport('review-done', r.message, { incidentId: r.incident.id });
+    answer('review-done', () => {
+      const incident = markReviewDone(deps, args._[0] ?? '', actor.userId);
+      return incidentActionReport('review-done', reviewDoneText(incident), { incidentId: incident.id });
     }),
 });
 
@@ -340,7 +374,10 @@ const incidents = defineCommand({
   usage: '',
   tier: 'read',
   args: z.object({ _: noPositionals }),
-  run: async (_args, deps) => incidentsReport(listIncidents(deps)),
+  run: async (_args, deps) => {
+    const now = deps.clock();
+    return incidentsReport(listIncidents(deps.state, now), now);
+  },
 });
 
 const timelineCommand = defineCommand({
@@ -351,8 +388,41 @@ const timelineCommand = defineCommand({
   args: z.object({ _: words(1, 'takes an incident id') }),
   run: (args, deps) =>
     answer('timeline', () => {
-      const { incident, events } = incidentTimeline(deps, args._[0]);
+      const { incident, events } = incidentTimeline(deps.state, args._[0]);
       return timelineReport(incident, events, deps.clock());
+    }),
+});
+
+/** "Add to INC-…" on a diagnostic answer. */
+const attach = defineCommand({
+  name: 'attach',
+  summary: "Put a diagnostic's answer on an incident's timeline (the Add to INC button)",
+  usage: '<INC> --command <subcommand> --headline "…"',
+  tier: 'incident',
+  hidden: true,
+  options: { command: { type: 'string' }, headline: { type: 'string' } },
+  args: z.object({ _: z.array(z.string()).length(1, { message: 'takes an incident id' }), command: z.string().max(200), headline: z.string().max(1500) }),
+  run: (args, deps, actor) =>
+    answer('attach', () => {
+      const r = attachToTimeline(deps, args._[0]!, { headline: args.headline, command: args.command }, actor.userId);
+      return incidentActionReport('attach', attachedText(r.incident, r.command), { incidentId: r.incident.id });
+    }),
+});
+
+/** The Snooze buttons of a reminder. */
+const snooze = defineCommand({
+  name: 'snooze',
+  summary: 'Snooze a reminder (the Snooze buttons on reminders)',
+  usage: '<reminder id> <minutes>',
+  tier: 'incident',
+  hidden: true,
+  args: z
+    .object({ _: z.tuple([z.string().regex(/^\d{1,12}$/), z.string().regex(/^\d{1,4}$/)]) })
+    .transform(({ _ }) => ({ timerId: Number(_[0]), minutes: Number(_[1]) })),
+  run: (args, deps, actor) =>
+    answer('snooze', () => {
+      const r = snoozeTimer(deps, args.timerId, args.minutes, actor.userId);
+      return incidentActionReport('snooze', snoozedText(r), r);
     }),
 });
 
@@ -366,8 +436,12 @@ export const incidentCommands: CommandSpec[] = [
   note,
   escalateCommand,
   resolve,
+  resolveAlerts,
   incidents,
   timelineCommand,
   review,
   reviewDone,
+  ackDetails,
+  attach,
+  snooze,
 ];

@@ -1,13 +1,15 @@
 import { botCommands, healthCommands } from './bot-commands.js';
 import { dataCommands } from './data-commands.js';
 import { incidentCommands } from './incident-commands.js';
+import { shareCommands } from './share-commands.js';
 import { metricCommands } from './metric-commands.js';
 import { systemCommands } from './system-commands.js';
 import type { CommandSpec } from './command-spec.js';
-import { CommandRegistry, type Authorizer } from './registry.js';
+import type { Authorizer } from './authorize.js';
+import { CommandRegistry } from './registry.js';
 
 /** Every subcommand, in the order help lists them: the 3 a.m. ones first. */
-export const ALL_COMMANDS: readonly CommandSpec[] = [...healthCommands, ...incidentCommands, ...metricCommands, ...dataCommands, ...systemCommands, ...botCommands];
+export const ALL_COMMANDS: readonly CommandSpec[] = [...healthCommands, ...incidentCommands, ...metricCommands, ...dataCommands, ...systemCommands, ...botCommands, ...shareCommands];
 
 export function createRegistry(authorize: Authorizer): CommandRegistry {
   return new CommandRegistry(ALL_COMMANDS, authorize);

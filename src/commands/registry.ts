@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import type { Actor, CommandDeps, CommandSpec, Tier } from './command-spec.js';
+import type { Actor, CommandDeps, CommandSpec } from './command-spec.js';
+import type { Authorizer } from './authorize.js';
 import { DbProblemError } from '../db/sqlite-problem.js';
+import { quoteInput } from '../templates/quote-input.js';
 import type { Report } from '../templates/report.js';
 import { toSqlTime } from '../time/atlas-time.js';
 
@@ -14,8 +16,8 @@ export interface RunResult {
   errorId?: string;
 }
 
-/** Decides whether an actor may run commands of a tier. */
-export type Authorizer = (actor: Actor, tier: Tier) => Promise<boolean>;
+/** A command's arguments as parseArgs gives them: positionals under `_`, flags by name. */
+export type RawArgs = { _: string[] } & Record<string, string | boolean | string[] | undefined>;
 
 type Parsed =
   | { kind: 'help'; topic?: string }
@@ -25,14 +27,19 @@ type Parsed =
 
 const MAX_INPUT_CHARS = 1000;
 
-/** Quotes user text for a message, short and on one line. */
-export function quoteInput(text: string, max = 40): string {
-  const flat = text.replace(/\s+/g, ' ').replace(/`/g, "'");
-  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+/** The answer for an unexpected failure: an error id that is also in the log. */
+export function unexpectedFailure(command: string, errorId: string): Report {
+  return {
+    command,
+    level: 'error',
+    headline: `\`${command}\` failed unexpectedly (error id ${errorId}); the bot's log has the detail. Other subcommands still work.`,
+    sections: [],
+  };
 }
 
 /**
- * The one table of subcommands that Slack and the terminal share. Help, usage errors,
+ * The one table of subcommands that Slack and the terminal share, and the one way to run one:
+ * typed in Slack or a terminal, pressed as a button, submitted as a form. Help, usage errors,
  * authorization and the audit record all come from here.
  */
 export class CommandRegistry {
@@ -40,7 +47,7 @@ export class CommandRegistry {
 
   constructor(
     specs: readonly CommandSpec[],
-    private readonly authorize: Authorizer,
+    private readonly authorizer: Authorizer,
   ) {
     for (const spec of specs) {
       if (this.byName.has(spec.name)) throw new Error(`duplicate command ${spec.name}`);
@@ -66,7 +73,11 @@ export class CommandRegistry {
     } catch (err) {
       return { kind: 'usage', spec, message: describeParseError(err) };
     }
-    const result = spec.args.safeParse({ _: parsed.positionals, ...parsed.values });
+    return this.validate(spec, { _: parsed.positionals, ...parsed.values });
+  }
+
+  private validate(spec: CommandSpec, raw: RawArgs): Parsed {
+    const result = spec.args.safeParse(raw);
     if (!result.success) {
       const issue = result.error.issues[0];
       const where = issue && issue.path.length > 0 && issue.path[0] !== '_' ? `--${String(issue.path[0])}: ` : '';
@@ -81,13 +92,15 @@ export class CommandRegistry {
 
   async visibleTo(actor: Actor): Promise<CommandSpec[]> {
     const out: CommandSpec[] = [];
-    for (const spec of this.byName.values()) if (await this.authorize(actor, spec.tier)) out.push(spec);
+    for (const spec of this.byName.values()) {
+      if (!spec.hidden && (await this.authorizer.decide(actor, spec.tier, spec.name)).allowed) out.push(spec);
+    }
     return out;
   }
 
   async helpReport(actor: Actor, prefix: string, topic?: string): Promise<Report> {
     const topicSpec = topic ? this.byName.get(topic) : undefined;
-    if (topicSpec) {
+    if (topicSpec && !topicSpec.hidden) {
       return {
         command: 'help',
         level: 'info',
@@ -108,92 +121,88 @@ export class CommandRegistry {
     };
   }
 
-  /** Parses, authorizes, runs and audits one invocation. Never throws. */
+  /** Typed words (a slash command, the terminal): parses, then runs as `invoke` does. Never throws. */
   async run(argv: readonly string[], actor: Actor, deps: CommandDeps): Promise<RunResult> {
     const prefix = actor.source === 'slack' ? '/atlas' : 'atlas';
-    const started = Date.now();
-    const finish = (result: RunResult, command: string, args: readonly string[]): RunResult => {
-      this.audit(deps, actor, command, args, result, Date.now() - started);
-      return result;
-    };
+    const started = performance.now();
     const inputLength = argv.reduce((n, w) => n + w.length + 1, 0);
     if (inputLength > MAX_INPUT_CHARS) {
-      return finish(usage('input', `That is ${inputLength} characters; /atlas takes at most ${MAX_INPUT_CHARS}. Try \`${prefix} help\`.`), '(too long)', []);
+      const result = usage('input', `That is ${inputLength} characters; /atlas takes at most ${MAX_INPUT_CHARS}. Try \`${prefix} help\`.`);
+      return this.audited(deps, actor, '(too long)', [], result, started);
     }
     const parsed = this.parse(argv);
     const [name = 'help', ...rest] = argv;
     switch (parsed.kind) {
       case 'help':
-        return finish({ report: await this.helpReport(actor, prefix, parsed.topic), outcome: 'info' }, 'help', rest);
+        return this.audited(deps, actor, 'help', rest, { report: await this.helpReport(actor, prefix, parsed.topic), outcome: 'info' }, started);
       case 'unknown':
-        return finish(
-          usage(name, `Unknown subcommand \`${quoteInput(name)}\`. Try \`${prefix} help\` for the list.`),
-          '(unknown)',
-          argv,
-        );
+        return this.audited(deps, actor, '(unknown)', argv, usage(name, `Unknown subcommand \`${quoteInput(name)}\`. Try \`${prefix} help\` for the list.`), started);
       case 'usage':
-        return finish(
-          usage(parsed.spec.name, `${parsed.message}. Usage: \`${this.usageLine(parsed.spec, prefix)}\``),
-          parsed.spec.name,
-          rest,
-        );
-      case 'ok': {
-        const { spec } = parsed;
-        if (!(await this.authorize(actor, spec.tier))) {
-          const report: Report = {
-            command: spec.name,
-            level: 'error',
-            headline: `\`${spec.name}\` is for ${spec.tier === 'incident' ? 'responders' : 'remediators'}; ask the on-call lead to add you in the bot's config.`,
-            sections: [],
-          };
-          return finish({ report, outcome: 'denied' }, spec.name, rest);
-        }
-        try {
-          const report = await spec.run(parsed.args, deps, actor);
-          return finish({ report, outcome: report.level }, spec.name, rest);
-        } catch (err) {
-          if (err instanceof DbProblemError) {
-            deps.logger.warn({ command: spec.name, problem: err.problem }, 'command could not read a database');
-            const report: Report = { command: spec.name, level: 'error', headline: err.problem.message, sections: [] };
-            return finish({ report, outcome: 'error' }, spec.name, rest);
-          }
-          const errorId = randomBytes(4).toString('hex');
-          deps.logger.error({ err, errorId, command: spec.name }, 'command failed');
-          const report: Report = {
-            command: spec.name,
-            level: 'error',
-            headline: `\`${spec.name}\` failed unexpectedly (error id ${errorId}); the bot's log has the detail. Other subcommands still work.`,
-            sections: [],
-          };
-          return finish({ report, outcome: 'error', errorId }, spec.name, rest);
-        }
-      }
+        return this.audited(deps, actor, parsed.spec.name, rest, usage(parsed.spec.name, `${parsed.message}. Usage: \`${this.usageLine(parsed.spec, prefix)}\``), started);
+      case 'ok':
+        return this.execute(parsed.spec, parsed.args, rest, actor, deps, started);
     }
   }
 
-  private audit(deps: CommandDeps, actor: Actor, command: string, args: readonly string[], result: RunResult, ms: number): void {
+  /**
+   * A button press or a form submission standing for subcommand `name` with `raw` arguments:
+   * validated by the same schema, authorized by the same tier, audited in the same table.
+   */
+  async invoke(name: string, raw: RawArgs, actor: Actor, deps: CommandDeps): Promise<RunResult> {
+    const started = performance.now();
+    const spec = this.byName.get(name);
+    const shown = [...raw._, ...Object.entries(raw).flatMap(([k, v]) => (k === '_' || v === undefined ? [] : [`--${k}`, String(v)]))];
+    if (!spec) throw new Error(`no subcommand ${name} in the registry`);
+    const parsed = this.validate(spec, raw);
+    if (parsed.kind !== 'ok') {
+      const message = parsed.kind === 'usage' ? parsed.message : 'invalid arguments';
+      return this.audited(deps, actor, spec.name, shown, usage(spec.name, `That could not be read (${message}).`), started);
+    }
+    return this.execute(spec, parsed.args, shown, actor, deps, started);
+  }
+
+  private async execute(spec: CommandSpec, args: unknown, shown: readonly string[], actor: Actor, deps: CommandDeps, started: number): Promise<RunResult> {
+    const decision = await this.authorizer.decide(actor, spec.tier, spec.name);
+    if (!decision.allowed) {
+      return this.audited(deps, actor, spec.name, shown, { report: { command: spec.name, level: 'error', headline: decision.reason, sections: [] }, outcome: 'denied' }, started);
+    }
+    let result: RunResult;
     try {
-      deps.state
-        .prepare(
-          `INSERT INTO command_runs (at, source, user_id, channel_id, command, args, outcome, summary, duration_ms, error_id)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(
-          toSqlTime(deps.clock()),
-          actor.source,
-          actor.userId.slice(0, 100),
-          actor.channelId ?? null,
-          command.slice(0, 100),
-          JSON.stringify(args).slice(0, 2000),
-          result.outcome,
-          result.report.headline.slice(0, 500),
-          ms,
-          result.errorId ?? null,
-        );
+      const report = await spec.run(args, deps, actor);
+      result = { report, outcome: report.level };
+    } catch (err) {
+      if (err instanceof DbProblemError) {
+        deps.logger.warn({ command: spec.name, problem: err.problem }, 'command could not read a database');
+        result = { report: { command: spec.name, level: 'error', headline: err.problem.message, sections: [] }, outcome: 'error' };
+      } else {
+        const errorId = randomBytes(4).toString('hex');
+        deps.logger.error({ err, errorId, command: spec.name }, 'command failed');
+        result = { report: unexpectedFailure(spec.name, errorId), outcome: 'error', errorId };
+      }
+    }
+    return this.audited(deps, actor, spec.name, shown, result, started);
+  }
+
+  private audited(deps: CommandDeps, actor: Actor, command: string, args: readonly string[], result: RunResult, started: number): RunResult {
+    try {
+      deps.state.commandRuns.add({
+        at: toSqlTime(deps.clock()),
+        source: actor.source,
+        via: actor.source === 'cli' ? 'terminal' : (actor.via ?? 'command'),
+        userId: actor.userId.slice(0, 100),
+        channelId: actor.channelId ?? null,
+        command: command.slice(0, 100),
+        args: JSON.stringify(args).slice(0, 2000),
+        outcome: result.outcome,
+        summary: result.report.headline.slice(0, 500),
+        durationMs: Math.round(performance.now() - started),
+        errorId: result.errorId ?? null,
+      });
     } catch (err) {
       // The answer matters more than its audit row; the log keeps what the table could not.
       deps.logger.error({ err, command }, 'could not record the command run in chatops.db');
     }
+    return result;
   }
 }
 

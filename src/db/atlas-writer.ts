@@ -17,7 +17,8 @@ function withWriter<T>(metrics: AtlasDatabase, fn: (db: Database.Database) => T)
   try {
     db = new Database(metrics.file, { fileMustExist: true });
     db.pragma('busy_timeout = 250');
-    return db.transaction(() => fn(db!))();
+    // Immediate: the write lock is taken at the start, so a concurrent writer makes it wait, not fail mid-way.
+    return db.transaction(() => fn(db!)).immediate();
   } catch (err) {
     const problem = classifySqliteError(err, metrics.label);
     throw problem ? new DbProblemError(problem) : err;

@@ -1,29 +1,14 @@
 import type { App } from '@slack/bolt';
-import type { Logger } from 'pino';
-import type { CommandDeps } from '../commands/command-spec.js';
-import type { CommandRegistry } from '../commands/registry.js';
-import type { AckFirstQueue } from '../slack/ack-first-queue.js';
-import { registerAlertHealthButton } from './alert-health-button.js';
-import { registerIncidentActions, responderCheck } from './incident-actions.js';
-import { registerIncidentViews } from './incident-views.js';
-import { registerShareResult } from './share-result.js';
+import { registerButtons } from './buttons.js';
+import type { HandlerContext } from './handler-context.js';
+import { registerModalSubmissions } from './modal-submissions.js';
 import { registerSlashCommand } from './slash-command.js';
-import { registerTimerActions } from './timer-actions.js';
 
-export interface HandlerContext {
-  registry: CommandRegistry;
-  deps: CommandDeps;
-  logger: Logger;
-  afterAcks: AckFirstQueue;
-}
+export type { HandlerContext } from './handler-context.js';
 
-/** Every Slack entry point, surface by surface. */
+/** Every Slack entry point, surface by surface: the slash command, the buttons, the forms. */
 export function registerHandlers(app: App, ctx: HandlerContext): void {
   registerSlashCommand(app, ctx);
-  registerShareResult(app, { state: ctx.deps.state, clock: ctx.deps.clock, logger: ctx.logger });
-  registerAlertHealthButton(app, ctx);
-  const responders = responderCheck(app, ctx.deps.config);
-  registerIncidentActions(app, ctx, responders);
-  registerIncidentViews(app, ctx, responders);
-  registerTimerActions(app, ctx, responders);
+  registerButtons(app, ctx);
+  registerModalSubmissions(app, ctx);
 }

@@ -4,12 +4,16 @@
  * live here once, typed, and nowhere else.
  */
 
-export type Severity = 'P0' | 'P1' | 'P2' | 'P3';
+import type { Severity } from '../db/state/state-records.js';
+
+export type { Severity };
 
 export const SEVERITIES: readonly Severity[] = ['P0', 'P1', 'P2', 'P3'];
 
-/** Who an incident escalates to. */
-export type EscalationTarget = 'tech-lead' | 'cto' | 'secondary-oncall' | 'security';
+/** Who an incident escalates to, in the words `/atlas escalate` takes. */
+export type EscalationTarget = 'techlead' | 'cto' | 'secondary' | 'db' | 'security';
+
+export const ESCALATION_TARGETS: readonly EscalationTarget[] = ['techlead', 'cto', 'secondary', 'db', 'security'];
 
 export interface EscalationRule {
   to: EscalationTarget;
@@ -48,8 +52,8 @@ export const SEVERITY_POLICIES: Readonly<Record<Severity, SeverityPolicy>> = {
     updateEveryMinutes: { min: 30, max: 60 },
     updateText: 'every 30–60 min',
     escalation: [
-      { to: 'secondary-oncall', afterMinutes: 30, when: 'unacknowledged' },
-      { to: 'tech-lead', afterMinutes: 30, when: 'unresolved' },
+      { to: 'secondary', afterMinutes: 30, when: 'unacknowledged' },
+      { to: 'techlead', afterMinutes: 30, when: 'unresolved' },
       { to: 'cto', afterMinutes: 60, when: 'unresolved' },
     ],
     handoffAfterMinutes: HANDOFF_AFTER,
@@ -65,8 +69,8 @@ export const SEVERITY_POLICIES: Readonly<Record<Severity, SeverityPolicy>> = {
     // The on-call guide says tech lead after 2 h; incident-response.md says 4 h. The data contract
     // follows the guide, and the earlier deadline is the safer one.
     escalation: [
-      { to: 'secondary-oncall', afterMinutes: 120, when: 'unacknowledged' },
-      { to: 'tech-lead', afterMinutes: 120, when: 'unresolved' },
+      { to: 'secondary', afterMinutes: 120, when: 'unacknowledged' },
+      { to: 'techlead', afterMinutes: 120, when: 'unresolved' },
     ],
     handoffAfterMinutes: HANDOFF_AFTER,
   },
@@ -387,8 +391,9 @@ export function symptomById(id: string): Symptom | undefined {
 
 /** Human words for an escalation target. */
 export const ESCALATION_TARGET_TEXT: Readonly<Record<EscalationTarget, string>> = {
-  'tech-lead': 'tech lead',
+  techlead: 'tech lead',
   cto: 'CTO',
-  'secondary-oncall': 'secondary on-call',
+  secondary: 'secondary on-call',
+  db: 'database expert',
   security: 'security',
 };

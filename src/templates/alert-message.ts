@@ -1,15 +1,12 @@
 import type { types } from '@slack/bolt';
 import { classifyAlert, severityBasisOf } from '../alerts/alert-classify.js';
-import type { AlertRecord } from '../incidents/incident-types.js';
+import type { AlertRecord } from '../db/state/state-records.js';
 import { SEVERITY_POLICIES } from '../incidents/severity-matrix.js';
-import { safeMrkdwn } from './block-kit.js';
-import type { RenderedMessage } from '../slack/outbox.js';
+import { safeMrkdwn, type SlackMessage } from './block-kit.js';
+import { ALERT_ACK_ACTION, ALERT_HEALTH_ACTION } from './incident-buttons.js';
 import { hhmm, since } from './slack-time.js';
 
 type KnownBlock = types.KnownBlock;
-
-export const ALERT_ACK_ACTION = 'atlas_alert_ack';
-export const ALERT_HEALTH_ACTION = 'atlas_alert_health';
 
 /**
  * The severity and, unless the matrix decided it, why. `severity_known` holds how it was decided
@@ -63,7 +60,7 @@ function stateText(alert: AlertRecord, now: Date): string {
  * Once acknowledged, the incident card takes this message's place (the outbox renders it).
  * Every piece of text from the alert's source is escaped: it may contain `<!channel>`.
  */
-export function alertMessage(alert: AlertRecord, now: Date): RenderedMessage {
+export function alertMessage(alert: AlertRecord, now: Date): SlackMessage {
   const policy = SEVERITY_POLICIES[alert.severity];
   const firing = alert.status === 'firing';
   const icon = firing ? (alert.severity === 'P0' ? '🚨' : alert.severity === 'P1' ? '🔴' : '🟠') : '✅';

@@ -1,5 +1,6 @@
 import type { types } from '@slack/bolt';
 import { clipText, WORD_MAX } from './clip-text.js';
+import { SLACK_USER_ID } from '../ids.js';
 import type { Report, ReportLevel, ReportSection, ReportTable } from './report.js';
 
 type KnownBlock = types.KnownBlock;
@@ -103,15 +104,17 @@ function cutEscaped(escaped: string, max: number): string {
 }
 
 /**
- * A user mention written by a template as `<@U…>` stays a mention; everything else that looks
- * like Slack markup (`<!channel>`, `<#C…>`, links with labels) stays literal text. A person who
- * types a mention into a note could have mentioned that user in Slack anyway; nobody can make
- * the bot broadcast.
+ * A user mention written by a template as `<@U…>` stays a mention, and a channel link `<#C…>`
+ * stays a link; everything else that looks like Slack markup (`<!channel>`, `<!here>`, links with
+ * labels) stays literal text. A person who types a mention into a note could have mentioned that
+ * user in Slack anyway; nobody can make the bot broadcast.
  */
-const ESCAPED_USER_MENTION = /&lt;@([UW][A-Z0-9]{2,20})&gt;/g;
+const ESCAPED_MENTION = /&lt;([@#])([UWCG][A-Z0-9]{2,20})&gt;/g;
 
 function escapeKeepingMentions(text: string): string {
-  return escapeMrkdwn(text).replace(ESCAPED_USER_MENTION, '<@$1>');
+  return escapeMrkdwn(text).replace(ESCAPED_MENTION, (whole: string, sigil: string, id: string) =>
+    (sigil === '@') === /^[UW]/.test(id) ? `<${sigil}${id}>` : whole,
+  );
 }
 
 /** Plain text from a Report as mrkdwn of at most `max` characters. */
@@ -341,7 +344,6 @@ function sectionBlocks(s: ReportSection, budget: Budget): { blocks: SectionBlock
   return { blocks: out, omitted };
 }
 
-const SLACK_USER_ID = /^[UW][A-Z0-9]{2,}$/;
 const SHARE_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
 /**

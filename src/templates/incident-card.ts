@@ -1,9 +1,9 @@
 import type { types } from '@slack/bolt';
-import type { AlertRecord, Incident } from '../incidents/incident-types.js';
+import type { AlertRecord, Incident, TimerKind, TimerRow } from '../db/state/state-records.js';
 import { SEVERITY_POLICIES } from '../incidents/severity-matrix.js';
-import { safeMrkdwn } from './block-kit.js';
-import type { RenderedMessage } from '../slack/outbox.js';
-import { mention } from './incident-messages.js';
+import { formatDuration } from '../time/atlas-time.js';
+import { safeMrkdwn, type SlackMessage } from './block-kit.js';
+import { mention } from './people.js';
 import { dayTime, hhmm, since } from './slack-time.js';
 
 type KnownBlock = types.KnownBlock;
@@ -17,9 +17,30 @@ const STATUS_ICON: Record<Incident['status'], string> = {
 
 const field = (text: string) => ({ type: 'mrkdwn' as const, text, verbatim: true });
 
+const DEADLINE_TEXT: Record<TimerKind, string> = {
+  'ack-reminder': 'acknowledge reminder',
+  'ack-secondary': 'secondary on-call paged',
+  'update-due': 'status update due',
+  'escalate-tech-lead': 'tech lead escalation',
+  'escalate-cto': 'CTO escalation',
+  'handoff-suggest': 'handoff suggested',
+  'review-reminder': 'review due',
+};
+
+/** "status update due 12:30 UTC (in 25 min)", for the status card and the incident list. */
+export function deadlineText(timer: TimerRow | null, now: Date): string | undefined {
+  if (!timer) return undefined;
+  const due = new Date(timer.due_at);
+  const left = due.getTime() - now.getTime();
+  const at = left > 86_400_000 ? dayTime(due) : hhmm(due);
+  const rel = left > 30_000 ? `in ${formatDuration(left)}` : left < -30_000 ? `overdue ${formatDuration(-left)}` : 'now';
+  return `${DEADLINE_TEXT[timer.kind]} ${at} (${rel})`;
+}
+
 /** What comes next on an open incident: the earliest pending timer, else the promised update. */
-function nextText(incident: Incident, now: Date, nextDeadline?: string): string {
-  if (nextDeadline) return safeMrkdwn(nextDeadline, 200);
+function nextText(incident: Incident, now: Date, nextDeadline: TimerRow | null): string {
+  const deadline = deadlineText(nextDeadline, now);
+  if (deadline) return safeMrkdwn(deadline, 200);
   if (!incident.next_update_at) return '—';
   const due = new Date(incident.next_update_at);
   return due <= now ? `update overdue since ${hhmm(due)}` : `update due ${hhmm(due)}`;
@@ -27,11 +48,11 @@ function nextText(incident: Incident, now: Date, nextDeadline?: string): string 
 
 /**
  * The incident's root message, edited in place: severity, status, owner, age, last update and
- * the next deadline (the runtime's renderer passes `nextDeadlineText` from the pending timers).
+ * the next deadline (the earliest pending timer).
  * For an alert's incident it replaces the alert message, so it also says who acknowledged it
  * and when. Everything typed by people or alerts is escaped.
  */
-export function incidentCard(incident: Incident, alert: AlertRecord | null, now: Date, nextDeadline?: string): RenderedMessage {
+export function incidentCard(incident: Incident, alert: AlertRecord | null, now: Date, nextDeadline: TimerRow | null): SlackMessage {
   const resolved = incident.status === 'resolved';
   const icon = STATUS_ICON[incident.status];
   const policy = SEVERITY_POLICIES[incident.severity];

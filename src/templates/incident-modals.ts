@@ -1,7 +1,8 @@
 import type { types } from '@slack/bolt';
 import { z } from 'zod';
-import { INCIDENT_STATUSES, type Incident, type IncidentStatus } from '../incidents/incident-types.js';
-import { SEVERITY_POLICIES } from '../incidents/severity-matrix.js';
+import { INCIDENT_ID, SLACK_CHANNEL_ID } from '../ids.js';
+import { INCIDENT_STATUSES, type Incident, type IncidentStatus } from '../db/state/state-records.js';
+import { ESCALATION_TARGETS, ESCALATION_TARGET_TEXT, SEVERITY_POLICIES, type EscalationTarget } from '../incidents/severity-matrix.js';
 import { formatDuration } from '../time/atlas-time.js';
 import { safeMrkdwn } from './block-kit.js';
 import type { ModalRequest } from './report.js';
@@ -36,25 +37,20 @@ export const FIELD_MAX = {
 
 export type FieldName = keyof typeof FIELD_MAX;
 
-export const ESCALATION_TARGETS = ['techlead', 'cto', 'secondary', 'db', 'security'] as const;
-export type EscalationChoice = (typeof ESCALATION_TARGETS)[number];
-
-export const ESCALATION_CHOICE_TEXT: Readonly<Record<EscalationChoice, string>> = {
-  techlead: 'the tech lead',
-  cto: 'the CTO',
-  secondary: 'the secondary on-call',
-  db: 'the database expert',
-  security: 'security',
-};
+const choiceText = (t: EscalationTarget) => (t === 'security' ? 'security' : `the ${ESCALATION_TARGET_TEXT[t]}`);
+const TARGETS = ESCALATION_TARGETS as [EscalationTarget, ...EscalationTarget[]];
 
 const OPEN_STATUSES = INCIDENT_STATUSES.filter((s) => s !== 'resolved');
 
-const INCIDENT_ID = /^INC-\d{8}-\d{1,4}$/;
-
-/** What a modal carries between opening and submission (private_metadata, at most 3000 characters). */
+/**
+ * What a modal carries between opening and submission (private_metadata, at most 3000
+ * characters): the incident, the escalation target, and the channel it was opened from (a
+ * submission has none of its own, and the channel is part of who may act).
+ */
 export const modalMetadataSchema = z.object({
   incidentId: z.string().regex(INCIDENT_ID),
-  target: z.enum(ESCALATION_TARGETS).optional(),
+  target: z.enum(TARGETS).optional(),
+  channel: z.string().regex(SLACK_CHANNEL_ID).optional(),
 });
 export type ModalMetadata = z.infer<typeof modalMetadataSchema>;
 
@@ -118,8 +114,8 @@ const etaHint = (incident: Incident) =>
  * status update, an escalation, a resolution. Titles fit Slack's 24 characters; every text
  * input has a max_length.
  */
-export function modalFor(request: ModalRequest, incident: Incident): ModalView {
-  const meta: ModalMetadata = { incidentId: incident.id };
+export function modalFor(request: ModalRequest, incident: Incident, channel?: string): ModalView {
+  const meta: ModalMetadata = { incidentId: incident.id, ...(channel ? { channel } : {}) };
   switch (request.kind) {
     case 'ack-details':
       return modal('ack-details', 'Impact and next update', 'Save', meta, [
@@ -156,11 +152,11 @@ export function modalFor(request: ModalRequest, incident: Incident): ModalView {
       ]);
     }
     case 'escalate': {
-      const parsedTarget = z.enum(ESCALATION_TARGETS).safeParse(request.target);
+      const parsedTarget = z.enum(TARGETS).safeParse(request.target);
       const blocks: KnownBlock[] = [header(incident)];
       if (parsedTarget.success) {
         meta.target = parsedTarget.data;
-        blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `Escalating to *${ESCALATION_CHOICE_TEXT[parsedTarget.data]}*.` } });
+        blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `Escalating to *${choiceText(parsedTarget.data)}*.` } });
       } else {
         blocks.push({
           type: 'input',
@@ -169,8 +165,8 @@ export function modalFor(request: ModalRequest, incident: Incident): ModalView {
           element: {
             type: 'static_select',
             action_id: INPUT_ACTION,
-            options: ESCALATION_TARGETS.map((t) => option(t, ESCALATION_CHOICE_TEXT[t])),
-            initial_option: option('techlead', ESCALATION_CHOICE_TEXT.techlead),
+            options: ESCALATION_TARGETS.map((t) => option(t, choiceText(t))),
+            initial_option: option('techlead', choiceText('techlead')),
           },
         });
       }
@@ -305,13 +301,13 @@ export function readStatusUpdate(values: unknown): ModalParse<StatusUpdateInput>
 }
 
 export interface EscalateInput {
-  target: EscalationChoice;
+  target: EscalationTarget;
   need: string;
   why?: string;
 }
 
 /** The target comes from the metadata when the modal was opened for one, else from the select. */
-export function readEscalate(values: unknown, metadataTarget?: EscalationChoice): ModalParse<EscalateInput> {
+export function readEscalate(values: unknown, metadataTarget?: EscalationTarget): ModalParse<EscalateInput> {
   return parseWith('escalate', values, (v, e) => ({
     target: metadataTarget ?? readSelect(v, 'target', 'who to escalate to', ESCALATION_TARGETS, e) ?? 'techlead',
     need: readText(v, 'need', 'Immediate need', true, e) ?? '',

@@ -25,8 +25,8 @@ export function renderTable(table: ReportTable, indent = '  '): string[] {
   return [line(table.columns), line(widths.map((w) => '-'.repeat(w))), ...table.rows.map(line)];
 }
 
-/** Slack's `<@U123>` mention markup, read in a terminal as `@U123`. */
-const MENTION = /<@([UW][A-Z0-9]+)>/g;
+/** Slack's `<@U123>` mention and `<#C123>` channel markup, read in a terminal as `@U123` and `#C123`. */
+const MENTION = /<([@#])([UWCG][A-Z0-9]+)>/g;
 
 /** A Report as terminal text: the verdict on the first line, then sections. */
 export function renderPlainText(report: Report): string {
@@ -38,5 +38,5 @@ export function renderPlainText(report: Report): string {
     if (section.table) out.push(...renderTable(section.table));
   }
   if (report.footer) out.push('', report.footer);
-  return `${out.join('\n').replace(MENTION, '@$1')}\n`;
+  return `${out.join('\n').replace(MENTION, '$1$2')}\n`;
 }

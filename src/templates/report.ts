@@ -3,7 +3,9 @@
  * renderers turn a Report into Block Kit (Slack) or plain text (terminal).
  * All strings are plain text: renderers escape them for their surface.
  */
-export type Level = 'ok' | 'warn' | 'crit' | 'unknown';
+import type { Level } from '../checks/check-item.js';
+
+export type { Level };
 
 /** ok/warn/crit/unknown for verdicts, info for listings, error when the command could not answer. */
 export type ReportLevel = Level | 'info' | 'error';
@@ -34,6 +36,8 @@ export interface Report {
    * escalation, resolution). The terminal ignores it; the headline says which flags to give.
    */
   modal?: ModalRequest;
+  /** For a refusal about one input: which one, so a form shows the sentence next to it. */
+  field?: string;
 }
 
 export interface ModalRequest {

@@ -1,3 +1,4 @@
+import { allowEveryone } from '../helpers/authorizers.js';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -92,7 +93,7 @@ describe('health', () => {
 
   it('runs as /atlas health with --window and refuses a bad window', async () => {
     const { deps } = dataDir('demo');
-    const registry = new CommandRegistry(healthCommands, async () => true);
+    const registry = new CommandRegistry(healthCommands, allowEveryone);
     const ok = await registry.run(['health', '--window', '2h'], { source: 'cli', userId: 't' }, deps);
     expect(ok.outcome).toBe('crit');
     expect(ok.report.footer).toContain('Window 2 h');

@@ -1,3 +1,4 @@
+import { allowEveryone } from '../helpers/authorizers.js';
 import type Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { dataCommands } from '../../src/commands/data-commands.js';
@@ -10,7 +11,7 @@ let dir: string;
 let cleanup: () => void;
 let ctx: ReturnType<typeof testDeps> | undefined;
 const opened: Database.Database[] = [];
-const registry = new CommandRegistry(dataCommands, async () => true);
+const registry = new CommandRegistry(dataCommands, allowEveryone);
 const actor = { source: 'cli' as const, userId: 't' };
 
 beforeEach(() => {

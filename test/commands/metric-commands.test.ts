@@ -1,3 +1,4 @@
+import { allowEveryone } from '../helpers/authorizers.js';
 import type Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Actor } from '../../src/commands/command-spec.js';
@@ -29,7 +30,7 @@ beforeEach(() => {
   fx = openMetricsFixture();
   writer = fx.writer;
   env = testDeps(fx.dir);
-  registry = new CommandRegistry(metricCommands, async () => true);
+  registry = new CommandRegistry(metricCommands, allowEveryone);
 });
 
 afterEach(() => {

@@ -1,3 +1,4 @@
+import { allowEveryone } from '../helpers/authorizers.js';
 import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import nock from 'nock';
@@ -11,7 +12,7 @@ import { createAtlasFiles, tempDir, testDeps } from '../helpers/test-deps.js';
 
 const cli: Actor = { source: 'cli', userId: 't' };
 const slack: Actor = { source: 'slack', userId: 'U123', channelId: 'C123' };
-const registry = new CommandRegistry(systemCommands, async () => true);
+const registry = new CommandRegistry(systemCommands, allowEveryone);
 
 const file = {
   providers: [
@@ -191,7 +192,7 @@ describe('system commands', () => {
 
     it('records each run in the audit table', async () => {
       await run(['severity', 'tiger', 'down']);
-      const row = ctx.deps.state.prepare("SELECT command, outcome, summary FROM command_runs WHERE command = 'severity'").get();
+      const row = ctx.db.prepare("SELECT command, outcome, summary FROM command_runs WHERE command = 'severity'").get();
       expect(row).toEqual({ command: 'severity', outcome: 'info', summary: 'provider outage → P1, respond within 1 h' });
     });
   });

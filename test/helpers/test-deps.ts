@@ -6,6 +6,7 @@ import pino from 'pino';
 import { manualClock } from '../../src/clock.js';
 import type { CommandDeps } from '../../src/commands/command-spec.js';
 import { buildConfig } from '../../src/config.js';
+import { openStateStore, type SqliteStateStore } from '../../src/db/state/sqlite-state-store.js';
 import { closeDeps, createDeps } from '../../src/runtime.js';
 import { METRICS_DDL, PERSISTENCE_DDL } from '../../src/demo/atlas-schema.js';
 
@@ -31,15 +32,29 @@ export const TEST_NOW = '2026-11-26T12:00:00.000Z';
 /**
  * CommandDeps over a real data directory, a real chatops.db in it, a manual clock and a
  * silent logger, built the way the bot builds them. `fetch` defaults to the global one
- * (intercept it with nock).
+ * (intercept it with nock). `db` is chatops.db itself, for fixtures and assertions;
+ * `onEvent` connects a delivery loop's wake-up.
  */
 export function testDeps(dataDir: string, overrides: Partial<CommandDeps> & { file?: unknown } = {}) {
   const { file, ...rest } = overrides;
   const clock = manualClock(TEST_NOW);
+  const state: SqliteStateStore = openStateStore(path.join(dataDir, 'chatops.db'));
+  let wake = () => {};
   const base = createDeps(buildConfig(dataDir, file ?? {}), pino({ level: 'silent' }), {
     clock: rest.clock ?? clock,
-    stateFile: path.join(dataDir, 'chatops.db'),
+    state,
+    wakeDelivery: () => wake(),
   });
   const deps: CommandDeps = { ...base, ...rest };
-  return { deps, clock, close: () => closeDeps(deps) };
+  return {
+    deps,
+    clock,
+    db: state.db,
+    onEvent(fn: () => void) {
+      wake = fn;
+    },
+    close: () => closeDeps(deps),
+  };
 }
+
+export type TestEnv = ReturnType<typeof testDeps>;

@@ -24,10 +24,15 @@ describe('planAlertTimers', () => {
 describe('planIncidentTimers', () => {
   it('counts the cadence from the last update and the escalations and handoff from the start', () => {
     const plan = (patch: Partial<Incident>) => planIncidentTimers(incidentRow(patch)).map((t) => `${t.kind}@${hhmm(t.due)}`);
-    // Opened 11:57, last update 12:00.
-    expect(plan({})).toEqual(['update-due@12:30', 'escalate-tech-lead@12:27', 'escalate-cto@12:57', 'handoff-suggest@15:57']);
-    expect(plan({ severity: 'P1' })).toEqual(['update-due@14:00', 'escalate-tech-lead@13:57', 'handoff-suggest@15:57']);
-    expect(plan({ severity: 'P2', last_update_at: null, acknowledged_at: null })).toEqual(['update-due@15:57', 'handoff-suggest@15:57']);
+    // Opened 11:57, last update 12:00, no update promised.
+    expect(plan({ next_update_at: null })).toEqual(['update-due@12:30', 'escalate-tech-lead@12:27', 'escalate-cto@12:57', 'handoff-suggest@15:57']);
+    expect(plan({ severity: 'P1', next_update_at: null })).toEqual(['update-due@14:00', 'escalate-tech-lead@13:57', 'handoff-suggest@15:57']);
+    expect(plan({ severity: 'P2', last_update_at: null, acknowledged_at: null, next_update_at: null })).toEqual(['update-due@15:57', 'handoff-suggest@15:57']);
+  });
+
+  it('reminds of the update when it was promised (an ETA), not on the cadence', () => {
+    const plan = planIncidentTimers(incidentRow({ next_update_at: '2026-11-26T12:45:00.000Z' }));
+    expect(plan.find((t) => t.kind === 'update-due')!.due.toISOString()).toBe('2026-11-26T12:45:00.000Z');
   });
 });
 

@@ -7,6 +7,8 @@ import { alertRow, incidentRow, timelineEntry } from '../helpers/incident-fixtur
 const NOW = new Date('2026-11-26T12:10:00.000Z');
 const CONFIG = { channels: { incidents: 'C0INCIDENT' } };
 const CARD = 'alert:ipfsdown:1';
+/** All firings of one alert share one lane. */
+const LANE = 'alert:ipfsdown';
 
 const incident = incidentRow();
 const declared = incidentRow({ id: 'INC-20261126-2', alert_key: null, anchor: 'incident:INC-20261126-2' });
@@ -21,7 +23,7 @@ const of = (event: DomainEvent) => eventMessages(event, CONFIG, NOW);
 const starts = (prefix: string) => expect.stringMatching(new RegExp(`^${prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`)) as string;
 
 describe('eventMessages', () => {
-  it('puts everything about one alert firing and its incident in the lane of its anchor, for the incident channel', () => {
+  it("puts everything about an alert and its incidents in the alert's lane, for the incident channel", () => {
     const all: DomainEvent[] = [
       { type: 'alert-raised', alert: unacknowledged },
       { type: 'alert-resolved', alert: alertRow({ status: 'resolved', resolved_at: '2026-11-26T12:09:00.000Z' }) },
@@ -32,7 +34,7 @@ describe('eventMessages', () => {
     ];
     for (const event of all) {
       for (const m of of(event)) {
-        expect(m.lane, event.type).toBe(CARD);
+        expect(m.lane, event.type).toBe(LANE);
         expect(m.anchor, event.type).toBe(CARD);
         expect(m.channel, event.type).toBe('C0INCIDENT');
       }
@@ -58,7 +60,9 @@ describe('eventMessages', () => {
   it("a re-fire is told in the old incident's thread (its new message comes from its own alert-raised)", () => {
     const refired = of({ type: 'alert-refired', incident, alert: alertRow({ fire_count: 2, incident_id: null }) });
     expect(shape(refired)).toEqual([['reply', CARD, starts('Alert IpfsDown fired again at 12:10 UTC')]]);
-    expect(refired[0]!.lane).toBe(CARD);
+    // The same lane as the new firing's message: the old thread hears of it first.
+    expect(refired[0]!.lane).toBe(LANE);
+    expect(of({ type: 'alert-raised', alert: alertRow({ fire_count: 2, incident_id: null }) })[0]!.lane).toBe(LANE);
   });
 
   it('an incident opens with its card first, then the initial response in its thread', () => {

@@ -1,9 +1,13 @@
-import type { Severity } from './severity-matrix.js';
+/**
+ * The rows of the bot's own state (chatops.db), as the stores read and write them. Timestamps
+ * are ISO-8601 UTC with milliseconds, so text order is time order.
+ */
+
+export type Severity = 'P0' | 'P1' | 'P2' | 'P3';
 
 export type IncidentStatus = 'investigating' | 'identified' | 'monitoring' | 'resolved';
 export const INCIDENT_STATUSES: readonly IncidentStatus[] = ['investigating', 'identified', 'monitoring', 'resolved'];
 
-/** A row of chatops.db `incidents`. Timestamps are ISO-8601 UTC. */
 export interface Incident {
   id: string;
   day: string;
@@ -14,9 +18,12 @@ export interface Incident {
   owner_id: string | null;
   created_by: string;
   alert_key: string | null;
-  channel_id: string | null;
-  /** The incident's root message (its status card); the thread hangs under it. */
-  root_ts: string | null;
+  /**
+   * The Slack message that is the incident's status card, by name: the alert's message when the
+   * incident came from an alert (`alert:<key>:<firing>`), else `incident:<id>`. Its thread is the
+   * incident's thread.
+   */
+  anchor: string;
   /** When the problem started: the alert's fired_at, or the declaration. */
   opened_at: string;
   acknowledged_at: string | null;
@@ -29,26 +36,28 @@ export interface Incident {
   review_done_at: string | null;
 }
 
-export interface IncidentEvent {
+/** One line of an incident's timeline. */
+export interface TimelineEntry {
   id: number;
   incident_id: string;
   at: string;
-  /** Slack user ID, or "bot". */
+  /** Slack user ID, a terminal login name, or "bot". */
   actor: string;
   kind: string;
   text: string;
+  /** JSON, or null. */
   data: string | null;
 }
 
 export type AlertSource = 'metrics-db' | 'atlas-webhook' | 'alertmanager' | 'watchdog' | 'command';
 
-/** A row of chatops.db `alerts`: one per alert name, whatever reported it. */
+/** A row of `alerts`: one per alert name, whatever reported it. */
 export interface AlertRecord {
   key: string;
   name: string;
   status: 'firing' | 'resolved';
   severity: Severity;
-  /** 0 when the name matched nothing in the severity matrix and P2 was assumed. */
+  /** How the severity was decided: 0 P2 by default, 1 the severity matrix, 2 the source's own severity (alerts/alert-classify.ts). */
   severity_known: number;
   symptom_id: string | null;
   message: string;
@@ -61,9 +70,8 @@ export interface AlertRecord {
   resolved_at: string | null;
   /** metrics.db's fired_at as last seen, to tell a re-fire from the same firing. */
   source_fired_at: string | null;
+  /** Which firing this is (1, 2, …): each firing has its own Slack message. */
   fire_count: number;
-  channel_id: string | null;
-  message_ts: string | null;
   incident_id: string | null;
   acknowledged_by: string | null;
   acknowledged_at: string | null;
@@ -93,3 +101,9 @@ export interface TimerRow {
 }
 
 export const iso = (d: Date): string => d.toISOString();
+
+/** The name of the Slack message of one firing of an alert (its status card once acknowledged). */
+export const alertAnchor = (alert: Pick<AlertRecord, 'key' | 'fire_count'>): string => `alert:${alert.key}:${alert.fire_count}`;
+
+/** The dedupe key of an alert: its name, case-insensitively, whichever source reported it. */
+export const alertKey = (name: string): string => name.trim().toLowerCase();

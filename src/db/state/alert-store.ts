@@ -1,0 +1,89 @@
+import type Database from 'better-sqlite3';
+import { iso, type AlertRecord, type Severity } from './state-records.js';
+import { statements } from './statements.js';
+
+/** What a firing report sets on the alert's row. */
+export interface AlertFiring {
+  name: string;
+  severity: Severity;
+  severityBasis: number;
+  symptomId: string | null;
+  message: string;
+  sources: string[];
+  fingerprints: string[];
+  runbookUrl: string | null;
+  firedAt: Date;
+  sourceFiredAt: string | null;
+}
+
+export interface AlertStore {
+  get(key: string): AlertRecord | null;
+  /** Firing alerts, oldest first. */
+  firing(): AlertRecord[];
+  /** Firing alerts nobody has acknowledged, newest first. */
+  awaitingAck(): AlertRecord[];
+  /** Names of the incident's alerts that still fire. */
+  firingOf(incidentId: string): { key: string; name: string }[];
+  /** Names of firing alerts whose key starts with `prefix`. */
+  firingNamesWithPrefix(prefix: string): string[];
+  /** A first firing; false when the key exists already (a concurrent report won). */
+  insert(key: string, firing: AlertFiring, now: Date): boolean;
+  /** A resolved alert fires again (check-and-set on status): a new firing, unacknowledged. */
+  refire(key: string, firing: AlertFiring, now: Date): boolean;
+  /** Another report of a firing alert: who reported it, fingerprints, the source's fired_at, the runbook. */
+  noteReport(key: string, fields: { sources: string[]; fingerprints: string[]; sourceFiredAt: string | null; runbookUrl: string | null }, now: Date): void;
+  /** Check-and-set: resolves a firing alert; false when it was not firing. */
+  resolve(key: string, at: Date, now: Date): boolean;
+  /** Check-and-set: links an unacknowledged alert to its incident; false when someone else did first. */
+  linkIncident(key: string, incidentId: string, by: string, now: Date): boolean;
+}
+
+export function alertStore(db: Database.Database): AlertStore {
+  const sql = statements(db);
+  return {
+    get: (key) => (sql('SELECT * FROM alerts WHERE key = ?').get(key) as AlertRecord | undefined) ?? null,
+    firing: () => sql("SELECT * FROM alerts WHERE status = 'firing' ORDER BY fired_at").all() as AlertRecord[],
+    awaitingAck: () => sql("SELECT * FROM alerts WHERE status = 'firing' AND incident_id IS NULL ORDER BY fired_at DESC").all() as AlertRecord[],
+    firingOf: (incidentId) => sql("SELECT key, name FROM alerts WHERE incident_id = ? AND status = 'firing' ORDER BY key").all(incidentId) as { key: string; name: string }[],
+    firingNamesWithPrefix: (prefix) =>
+      (sql("SELECT name FROM alerts WHERE status = 'firing' AND key GLOB ? ORDER BY key").all(`${prefix.replace(/[*?[]/g, '')}*`) as { name: string }[]).map((r) => r.name),
+    insert(key, f, now) {
+      const info = sql(
+        `INSERT INTO alerts (key, name, status, severity, severity_known, symptom_id, message, sources, fingerprints, runbook_url,
+           fired_at, source_fired_at, fire_count, updated_at)
+         VALUES (?, ?, 'firing', ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)
+         ON CONFLICT (key) DO NOTHING`,
+      ).run(key, f.name, f.severity, f.severityBasis, f.symptomId, f.message, JSON.stringify(f.sources), JSON.stringify(f.fingerprints), f.runbookUrl, iso(f.firedAt), f.sourceFiredAt, iso(now));
+      return info.changes === 1;
+    },
+    refire(key, f, now) {
+      const info = sql(
+        `UPDATE alerts SET status = 'firing', name = ?, severity = ?, severity_known = ?, symptom_id = ?, message = ?, sources = ?,
+           fingerprints = ?, runbook_url = ?, fired_at = ?, resolved_at = NULL, source_fired_at = COALESCE(?, source_fired_at),
+           fire_count = fire_count + 1, incident_id = NULL, acknowledged_by = NULL, acknowledged_at = NULL, updated_at = ?
+         WHERE key = ? AND status = 'resolved'`,
+      ).run(f.name, f.severity, f.severityBasis, f.symptomId, f.message, JSON.stringify(f.sources), JSON.stringify(f.fingerprints), f.runbookUrl, iso(f.firedAt), f.sourceFiredAt, iso(now), key);
+      return info.changes === 1;
+    },
+    noteReport(key, f, now) {
+      sql('UPDATE alerts SET sources = ?, fingerprints = ?, source_fired_at = ?, runbook_url = ?, updated_at = ? WHERE key = ?').run(
+        JSON.stringify(f.sources),
+        JSON.stringify(f.fingerprints),
+        f.sourceFiredAt,
+        f.runbookUrl,
+        iso(now),
+        key,
+      );
+    },
+    resolve: (key, at, now) =>
+      sql("UPDATE alerts SET status = 'resolved', resolved_at = ?, updated_at = ? WHERE key = ? AND status = 'firing'").run(iso(at), iso(now), key).changes === 1,
+    linkIncident: (key, incidentId, by, now) =>
+      sql('UPDATE alerts SET incident_id = ?, acknowledged_by = ?, acknowledged_at = ?, updated_at = ? WHERE key = ? AND incident_id IS NULL').run(
+        incidentId,
+        by,
+        iso(now),
+        iso(now),
+        key,
+      ).changes === 1,
+  };
+}

@@ -1,0 +1,179 @@
+import type Database from 'better-sqlite3';
+import { iso } from './state-records.js';
+import { statements } from './statements.js';
+
+/**
+ * post: a new top-level message in `channel`. reply: a reply in the thread of the message named
+ * `anchor`. refresh: the message named `anchor` rendered anew from current state at send time
+ * (posted when it does not exist yet, edited in place when it does).
+ */
+export type OutboxOp = 'post' | 'reply' | 'refresh';
+
+/** The words of a message; for refresh rows, what to show when the live rendering is gone. */
+export interface OutboxPayload {
+  text: string;
+  blocks?: unknown[];
+  /** reply: also show it in the channel. */
+  broadcast?: boolean;
+}
+
+export interface OutboxMessage {
+  /** Messages of one lane go out in order; lanes are independent. */
+  lane: string;
+  op: OutboxOp;
+  anchor?: string | null;
+  channel?: string | null;
+  payload?: OutboxPayload | null;
+}
+
+export interface OutboxRow {
+  id: number;
+  created_at: string;
+  lane: string;
+  op: OutboxOp;
+  anchor: string | null;
+  channel: string | null;
+  /** JSON OutboxPayload, or null. */
+  payload: string | null;
+  attempts: number;
+  next_attempt_at: string;
+  claimed_by: string | null;
+  lease_until: string | null;
+  /** 1 while a post may have reached Slack without the bot knowing (crash, timeout). */
+  in_doubt: number;
+  sent_at: string | null;
+  failed_at: string | null;
+  last_error: string | null;
+  slack_ts: string | null;
+}
+
+export interface OutboxStats {
+  pending: number;
+  failed: number;
+  /** Age of the oldest pending row in seconds, 0 when none. */
+  oldestPendingSec: number;
+}
+
+export interface ClaimOptions {
+  owner: string;
+  /** The bot's clock: which rows are due. */
+  now: Date;
+  /** Wall time: leases are between processes, not in the bot's clock. */
+  wallNow: Date;
+  leaseMs: number;
+  limit: number;
+}
+
+export interface OutboxStore {
+  enqueue(message: OutboxMessage, now: Date): number;
+  /**
+   * Claims the first pending row of each lane whose time has come and whose lease (if any) has
+   * expired, at most `limit`, oldest first. Only lane heads are claimed, so a row waiting out its
+   * backoff holds back everything behind it in its lane.
+   */
+  claimHeads(opts: ClaimOptions): OutboxRow[];
+  /** The last pending refresh of the same message in the same lane: a send covers all up to it. */
+  lastRefreshOf(row: OutboxRow): number;
+  /** Marks a post as possibly delivered before the call; cleared when the answer is known. */
+  setInDoubt(id: number, inDoubt: boolean): void;
+  /** Sent; refresh rows of the same message up to `coversUpTo` are sent with it. */
+  markSent(row: OutboxRow, ts: string | null, now: Date, coversUpTo?: number): void;
+  /** Another try later; `countAttempt` false for rate limits, which are Slack's pace, not a failure. */
+  retryLater(id: number, opts: { at: Date; error: string; countAttempt: boolean; owner: string }): number;
+  fail(id: number, error: string, now: Date): void;
+  /** Extends the leases of rows `owner` is still sending. */
+  renew(owner: string, ids: readonly number[], until: Date): void;
+  /** Gives up the leases of `owner` (shutdown): another process may take the rows at once. */
+  release(owner: string): number;
+  stats(now: Date): OutboxStats;
+  /** The newest permanent failures, for doctor. */
+  recentFailures(limit: number): OutboxRow[];
+  /** Pending rows (not sent, not failed). */
+  pendingCount(): number;
+}
+
+export function outboxStore(db: Database.Database): OutboxStore {
+  const sql = statements(db);
+  const claim = db.transaction((o: ClaimOptions): OutboxRow[] => {
+    const wall = iso(o.wallNow);
+    const heads = sql(
+      `SELECT o.* FROM outbox o
+       JOIN (SELECT lane, MIN(id) AS id FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL GROUP BY lane) h ON h.id = o.id
+       WHERE o.next_attempt_at <= ? AND (o.lease_until IS NULL OR o.lease_until <= ?)
+       ORDER BY o.id LIMIT ?`,
+    ).all(iso(o.now), wall, o.limit) as OutboxRow[];
+    const until = iso(new Date(o.wallNow.getTime() + o.leaseMs));
+    for (const row of heads) {
+      sql('UPDATE outbox SET claimed_by = ?, lease_until = ? WHERE id = ?').run(o.owner, until, row.id);
+      row.claimed_by = o.owner;
+      row.lease_until = until;
+    }
+    return heads;
+  });
+  return {
+    enqueue(m, now) {
+      return Number(
+        sql('INSERT INTO outbox (created_at, lane, op, anchor, channel, payload, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?)').run(
+          iso(now),
+          m.lane,
+          m.op,
+          m.anchor ?? null,
+          m.channel ?? null,
+          m.payload ? JSON.stringify(m.payload) : null,
+          iso(now),
+        ).lastInsertRowid,
+      );
+    },
+    claimHeads: (opts) => claim.immediate(opts),
+    lastRefreshOf(row) {
+      const r = sql(
+        "SELECT MAX(id) AS id FROM outbox WHERE lane = ? AND op = 'refresh' AND anchor = ? AND sent_at IS NULL AND failed_at IS NULL",
+      ).get(row.lane, row.anchor) as { id: number | null };
+      return r.id ?? row.id;
+    },
+    setInDoubt(id, inDoubt) {
+      sql('UPDATE outbox SET in_doubt = ? WHERE id = ?').run(inDoubt ? 1 : 0, id);
+    },
+    markSent(row, ts, now, coversUpTo) {
+      db.transaction(() => {
+        sql('UPDATE outbox SET sent_at = ?, attempts = attempts + 1, last_error = NULL, in_doubt = 0, claimed_by = NULL, lease_until = NULL, slack_ts = ? WHERE id = ?').run(
+          iso(now),
+          ts,
+          row.id,
+        );
+        if (row.op === 'refresh' && coversUpTo !== undefined && coversUpTo > row.id) {
+          sql(
+            "UPDATE outbox SET sent_at = ?, slack_ts = ? WHERE lane = ? AND op = 'refresh' AND anchor = ? AND id > ? AND id <= ? AND sent_at IS NULL AND failed_at IS NULL",
+          ).run(iso(now), ts, row.lane, row.anchor, row.id, coversUpTo);
+        }
+      }).immediate();
+    },
+    retryLater(id, o) {
+      const row = sql(
+        `UPDATE outbox SET attempts = attempts + ?, last_error = ?, next_attempt_at = ?, claimed_by = NULL, lease_until = NULL
+         WHERE id = ? AND claimed_by = ? RETURNING attempts`,
+      ).get(o.countAttempt ? 1 : 0, o.error.slice(0, 500), iso(o.at), id, o.owner) as { attempts: number } | undefined;
+      return row?.attempts ?? 0;
+    },
+    fail(id, error, now) {
+      sql('UPDATE outbox SET failed_at = ?, last_error = ?, claimed_by = NULL, lease_until = NULL, in_doubt = 0 WHERE id = ?').run(iso(now), error.slice(0, 500), id);
+    },
+    renew(owner, ids, until) {
+      for (const id of ids) sql('UPDATE outbox SET lease_until = ? WHERE id = ? AND claimed_by = ? AND sent_at IS NULL').run(iso(until), id, owner);
+    },
+    release: (owner) =>
+      sql('UPDATE outbox SET claimed_by = NULL, lease_until = NULL WHERE claimed_by = ? AND sent_at IS NULL AND failed_at IS NULL').run(owner).changes,
+    stats(now) {
+      const r = sql(
+        `SELECT
+           (SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL) AS pending,
+           (SELECT COUNT(*) FROM outbox WHERE failed_at IS NOT NULL) AS failed,
+           (SELECT MIN(created_at) FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL) AS oldest`,
+      ).get() as { pending: number; failed: number; oldest: string | null };
+      const oldestPendingSec = r.oldest ? Math.max(0, Math.floor((now.getTime() - new Date(r.oldest).getTime()) / 1000)) : 0;
+      return { pending: r.pending, failed: r.failed, oldestPendingSec };
+    },
+    recentFailures: (limit) => sql('SELECT * FROM outbox WHERE failed_at IS NOT NULL ORDER BY failed_at DESC, id DESC LIMIT ?').all(limit) as OutboxRow[],
+    pendingCount: () => (sql('SELECT COUNT(*) AS n FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL').get() as { n: number }).n,
+  };
+}

@@ -1,0 +1,62 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { alertStore } from './alert-store.js';
+import { commandRunStore } from './command-run-store.js';
+import { incidentStore } from './incident-store.js';
+import { outboxStore } from './outbox-store.js';
+import { retentionStore } from './retention-store.js';
+import { sharedResultStore } from './shared-result-store.js';
+import { slackMessageStore } from './slack-message-store.js';
+import { STATE_MIGRATIONS } from './state-migrations.js';
+import type { StateStore } from './state-store.js';
+import { timelineStore } from './timeline-store.js';
+import { timerStore } from './timer-store.js';
+
+/** The SQLite store; `db` is for migrations and tests, never for the bot's code. */
+export type SqliteStateStore = StateStore & { db: Database.Database };
+
+/**
+ * Opens (creating if needed) chatops.db and brings it to the newest schema. Each migration runs
+ * in its own transaction with `user_version`, so a crash leaves the file at a whole version.
+ */
+export function openStateStore(file: string, migrations: readonly string[] = STATE_MIGRATIONS): SqliteStateStore {
+  if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  // WAL with NORMAL survives a crash of the bot intact; only an OS crash can lose the newest
+  // commits. FULL would fsync on every audit row, stalling every request behind the disk.
+  db.pragma('synchronous = NORMAL');
+  // Two processes (a rolling deploy) wait this long for each other's short write transactions.
+  db.pragma('busy_timeout = 5000');
+  db.pragma('foreign_keys = ON');
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > migrations.length) {
+    db.close();
+    throw new Error(`${file} is at schema version ${current}, newer than this bot knows (${migrations.length}); run a newer bot or restore a backup.`);
+  }
+  for (let version = current + 1; version <= migrations.length; version++) {
+    // Foreign keys are checked at the end of a migration that rebuilds a table, not mid-way.
+    db.pragma('foreign_keys = OFF');
+    db.transaction(() => {
+      db.exec(migrations[version - 1]!);
+      db.pragma(`user_version = ${version}`);
+    }).immediate();
+    db.pragma('foreign_keys = ON');
+  }
+  return {
+    db,
+    transaction: (fn) => db.transaction(fn).immediate(),
+    incidents: incidentStore(db),
+    timeline: timelineStore(db),
+    alerts: alertStore(db),
+    timers: timerStore(db),
+    outbox: outboxStore(db),
+    slackMessages: slackMessageStore(db),
+    commandRuns: commandRunStore(db),
+    sharedResults: sharedResultStore(db),
+    retention: retentionStore(db),
+    schemaVersion: () => ({ current: db.pragma('user_version', { simple: true }) as number, latest: migrations.length }),
+    close: () => db.close(),
+  };
+}

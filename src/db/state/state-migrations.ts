@@ -1,0 +1,184 @@
+/**
+ * The bot's own schema, one entry per version. Append only: a released migration is never
+ * edited, because chatops.db files in the field already ran it.
+ */
+export const STATE_MIGRATIONS: readonly string[] = [
+  // 1: the audit trail of every command run, and results shared from ephemeral replies.
+  `CREATE TABLE command_runs (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     at TEXT NOT NULL,
+     source TEXT NOT NULL CHECK (source IN ('slack','cli')),
+     user_id TEXT NOT NULL,
+     channel_id TEXT,
+     command TEXT NOT NULL,
+     args TEXT NOT NULL,
+     outcome TEXT NOT NULL CHECK (outcome IN ('ok','warn','crit','unknown','info','error','usage','denied')),
+     summary TEXT NOT NULL,
+     duration_ms INTEGER NOT NULL,
+     error_id TEXT
+   );
+   CREATE INDEX idx_command_runs_at ON command_runs(at);
+   CREATE TABLE shared_results (
+     id TEXT PRIMARY KEY,
+     created_at TEXT NOT NULL,
+     user_id TEXT NOT NULL,
+     report_json TEXT NOT NULL
+   );`,
+  // 2: alerts as the bot knows them (deduplicated across sources), incidents with their
+  // timeline, timers swept by the scheduler, and the outbox of Slack messages to deliver.
+  // All timestamps are ISO-8601 UTC with milliseconds, so text order is time order.
+  `CREATE TABLE incidents (
+     id TEXT PRIMARY KEY,
+     day TEXT NOT NULL,
+     seq INTEGER NOT NULL,
+     title TEXT NOT NULL,
+     severity TEXT NOT NULL CHECK (severity IN ('P0','P1','P2','P3')),
+     status TEXT NOT NULL CHECK (status IN ('investigating','identified','monitoring','resolved')),
+     owner_id TEXT,
+     created_by TEXT NOT NULL,
+     alert_key TEXT,
+     channel_id TEXT,
+     root_ts TEXT,
+     opened_at TEXT NOT NULL,
+     acknowledged_at TEXT,
+     ack_seconds INTEGER,
+     impact TEXT,
+     next_update_at TEXT,
+     last_update_at TEXT,
+     resolved_at TEXT,
+     resolution TEXT,
+     review_done_at TEXT,
+     UNIQUE (day, seq)
+   );
+   CREATE INDEX idx_incidents_open ON incidents(status) WHERE status <> 'resolved';
+   CREATE TABLE incident_events (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     incident_id TEXT NOT NULL REFERENCES incidents(id),
+     at TEXT NOT NULL,
+     actor TEXT NOT NULL,
+     kind TEXT NOT NULL,
+     text TEXT NOT NULL,
+     data TEXT
+   );
+   CREATE INDEX idx_incident_events ON incident_events(incident_id, id);
+   CREATE TABLE alerts (
+     key TEXT PRIMARY KEY,
+     name TEXT NOT NULL,
+     status TEXT NOT NULL CHECK (status IN ('firing','resolved')),
+     severity TEXT NOT NULL CHECK (severity IN ('P0','P1','P2','P3')),
+     severity_known INTEGER NOT NULL,
+     symptom_id TEXT,
+     message TEXT NOT NULL DEFAULT '',
+     sources TEXT NOT NULL DEFAULT '[]',
+     fingerprints TEXT NOT NULL DEFAULT '[]',
+     runbook_url TEXT,
+     fired_at TEXT NOT NULL,
+     resolved_at TEXT,
+     source_fired_at TEXT,
+     fire_count INTEGER NOT NULL DEFAULT 1,
+     channel_id TEXT,
+     message_ts TEXT,
+     incident_id TEXT REFERENCES incidents(id),
+     acknowledged_by TEXT,
+     acknowledged_at TEXT,
+     updated_at TEXT NOT NULL
+   );
+   CREATE TABLE timers (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     incident_id TEXT REFERENCES incidents(id),
+     alert_key TEXT REFERENCES alerts(key),
+     kind TEXT NOT NULL,
+     due_at TEXT NOT NULL,
+     created_at TEXT NOT NULL,
+     fired_at TEXT,
+     cancelled_at TEXT,
+     attempts INTEGER NOT NULL DEFAULT 0,
+     last_error TEXT
+   );
+   CREATE INDEX idx_timers_due ON timers(due_at) WHERE fired_at IS NULL AND cancelled_at IS NULL;
+   CREATE TABLE outbox (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     created_at TEXT NOT NULL,
+     kind TEXT NOT NULL CHECK (kind IN ('alert-message','incident-card','thread-post','channel-post')),
+     ref TEXT NOT NULL,
+     payload TEXT,
+     attempts INTEGER NOT NULL DEFAULT 0,
+     next_attempt_at TEXT NOT NULL,
+     sent_at TEXT,
+     failed_at TEXT,
+     last_error TEXT
+   );
+   CREATE INDEX idx_outbox_pending ON outbox(next_attempt_at) WHERE sent_at IS NULL AND failed_at IS NULL;`,
+  // 3: delivery that survives crashes and a second process. Messages are named by an anchor
+  // (alert:<key>:<firing>, incident:<id>) and their Slack ids kept in slack_messages, so neither
+  // incidents nor alerts carry Slack message ids; outbox rows go out in lanes, claimed with a
+  // lease, and a post whose fate is unknown is marked in doubt. Pending rows of the old outbox
+  // are carried over; delivered ones are not needed any more.
+  `CREATE TABLE slack_messages (
+     anchor TEXT PRIMARY KEY,
+     channel TEXT NOT NULL,
+     ts TEXT NOT NULL,
+     posted_at TEXT NOT NULL
+   );
+   ALTER TABLE incidents ADD COLUMN anchor TEXT;
+   UPDATE incidents SET anchor = 'incident:' || id;
+   -- An acknowledged alert's message is its incident's card: one name, or the alert's events would render the alert over the card.
+   UPDATE incidents SET anchor = (SELECT 'alert:' || a.key || ':' || a.fire_count FROM alerts a WHERE a.incident_id = incidents.id ORDER BY a.key LIMIT 1)
+     WHERE EXISTS (SELECT 1 FROM alerts a WHERE a.incident_id = incidents.id);
+   INSERT OR IGNORE INTO slack_messages (anchor, channel, ts, posted_at)
+     SELECT anchor, channel_id, root_ts, opened_at FROM incidents WHERE channel_id IS NOT NULL AND root_ts IS NOT NULL;
+   INSERT OR IGNORE INTO slack_messages (anchor, channel, ts, posted_at)
+     SELECT 'alert:' || key || ':' || fire_count, channel_id, message_ts, updated_at FROM alerts
+     WHERE channel_id IS NOT NULL AND message_ts IS NOT NULL;
+   CREATE UNIQUE INDEX idx_incidents_anchor ON incidents(anchor);
+   CREATE TABLE outbox_v3 (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     created_at TEXT NOT NULL,
+     lane TEXT NOT NULL,
+     op TEXT NOT NULL CHECK (op IN ('post','reply','refresh')),
+     anchor TEXT,
+     channel TEXT,
+     payload TEXT,
+     attempts INTEGER NOT NULL DEFAULT 0,
+     next_attempt_at TEXT NOT NULL,
+     claimed_by TEXT,
+     lease_until TEXT,
+     in_doubt INTEGER NOT NULL DEFAULT 0,
+     sent_at TEXT,
+     failed_at TEXT,
+     last_error TEXT,
+     slack_ts TEXT
+   );
+   INSERT INTO outbox_v3 (created_at, lane, op, anchor, channel, payload, attempts, next_attempt_at)
+     SELECT o.created_at,
+       CASE o.kind
+         WHEN 'alert-message' THEN COALESCE((SELECT i.anchor FROM alerts a JOIN incidents i ON i.id = a.incident_id WHERE a.key = o.ref),
+                                            (SELECT 'alert:' || a.key || ':' || a.fire_count FROM alerts a WHERE a.key = o.ref), 'alert:' || o.ref)
+         WHEN 'channel-post' THEN COALESCE((SELECT anchor FROM incidents WHERE id = o.ref),
+                                           (SELECT 'alert:' || a.key || ':' || a.fire_count FROM alerts a WHERE a.key = o.ref), 'channel:' || o.ref)
+         ELSE COALESCE((SELECT anchor FROM incidents WHERE id = o.ref), 'incident:' || o.ref)
+       END,
+       CASE o.kind WHEN 'thread-post' THEN 'reply' WHEN 'channel-post' THEN 'post' ELSE 'refresh' END,
+       CASE o.kind
+         WHEN 'alert-message' THEN COALESCE((SELECT i.anchor FROM alerts a JOIN incidents i ON i.id = a.incident_id WHERE a.key = o.ref),
+                                            (SELECT 'alert:' || a.key || ':' || a.fire_count FROM alerts a WHERE a.key = o.ref))
+         WHEN 'channel-post' THEN NULL
+         ELSE (SELECT anchor FROM incidents WHERE id = o.ref)
+       END,
+       -- Where a message never posted goes: the post's own channel, else the channel the bot has been posting in.
+       COALESCE(CASE o.kind WHEN 'channel-post' THEN json_extract(o.payload, '$.channel') END,
+                (SELECT channel FROM slack_messages ORDER BY posted_at DESC LIMIT 1)),
+       CASE o.kind WHEN 'alert-message' THEN NULL WHEN 'incident-card' THEN NULL ELSE o.payload END,
+       o.attempts, o.next_attempt_at
+     FROM outbox o WHERE o.sent_at IS NULL AND o.failed_at IS NULL ORDER BY o.id;
+   DROP TABLE outbox;
+   ALTER TABLE outbox_v3 RENAME TO outbox;
+   CREATE INDEX idx_outbox_pending_lane ON outbox(lane, id) WHERE sent_at IS NULL AND failed_at IS NULL;
+   CREATE INDEX idx_outbox_failed ON outbox(failed_at) WHERE failed_at IS NOT NULL;
+   ALTER TABLE incidents DROP COLUMN channel_id;
+   ALTER TABLE incidents DROP COLUMN root_ts;
+   ALTER TABLE alerts DROP COLUMN channel_id;
+   ALTER TABLE alerts DROP COLUMN message_ts;
+   ALTER TABLE command_runs ADD COLUMN via TEXT NOT NULL DEFAULT 'command';`,
+];
+

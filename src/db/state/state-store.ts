@@ -1,0 +1,30 @@
+import type { AlertStore } from './alert-store.js';
+import type { CommandRunStore } from './command-run-store.js';
+import type { IncidentStore } from './incident-store.js';
+import type { OutboxStore } from './outbox-store.js';
+import type { RetentionStore } from './retention-store.js';
+import type { SharedResultStore } from './shared-result-store.js';
+import type { SlackMessageStore } from './slack-message-store.js';
+import type { TimelineStore } from './timeline-store.js';
+import type { TimerStore } from './timer-store.js';
+
+/**
+ * The bot's own state, one narrow store per concept. Nothing outside src/db/state/ writes SQL
+ * against chatops.db; a PostgreSQL implementation (for replicas on two hosts) implements this
+ * interface. Every change runs inside `transaction`, which takes the write lock at its start
+ * (an immediate transaction), so two processes never fail each other's commits mid-way.
+ */
+export interface StateStore {
+  transaction<T>(fn: () => T): T;
+  incidents: IncidentStore;
+  timeline: TimelineStore;
+  alerts: AlertStore;
+  timers: TimerStore;
+  outbox: OutboxStore;
+  slackMessages: SlackMessageStore;
+  commandRuns: CommandRunStore;
+  sharedResults: SharedResultStore;
+  retention: RetentionStore;
+  schemaVersion(): { current: number; latest: number };
+  close(): void;
+}

@@ -1,0 +1,77 @@
+/**
+ * What the domain decided, as typed events. Every change records its events in the same
+ * transaction as the state it changed; the presenter (wired in by the runtime) turns them into
+ * timeline lines and Slack messages. The domain never builds a message itself.
+ */
+import type { AlertRecord, Incident, IncidentStatus, Severity, TimelineEntry, TimerKind } from '../db/state/state-records.js';
+import type { EscalationTarget } from './severity-matrix.js';
+
+/** The guide's "Incident Update" fields. */
+export interface StatusUpdate {
+  summary: string;
+  completed?: string;
+  inProgress?: string;
+  blocked?: string;
+  nextSteps?: string;
+  eta?: string;
+  /** Set when the update changed the status. */
+  status?: IncidentStatus;
+}
+
+/** Why an escalation happens now, when the person escalating did not say. */
+export type EscalationReason =
+  | { kind: 'given'; text: string }
+  /** A symptom the guide sends straight to the CTO and security. */
+  | { kind: 'immediate'; symptom: string }
+  | { kind: 'threshold'; severity: Severity; afterMinutes: number; reached: boolean; ageMs: number }
+  | { kind: 'judgement'; severity: Severity; target: EscalationTarget };
+
+/** A reminder the clock sends, with what it needs to say. */
+export type Reminder =
+  | { kind: 'ack-reminder'; timerId: number; alert: AlertRecord }
+  | { kind: 'ack-secondary'; timerId: number; alert: AlertRecord; secondary: string | null }
+  | { kind: 'update-due'; timerId: number; incident: Incident; lastUpdateAt: string }
+  | { kind: 'escalate-tech-lead' | 'escalate-cto'; timerId: number; incident: Incident; contact: string | null }
+  | { kind: 'handoff-suggest'; timerId: number; incident: Incident; onCallPrimary: string | null }
+  | { kind: 'review-reminder'; timerId: number; incident: Incident };
+
+export type DomainEvent =
+  /** A first firing, or a resolved alert firing again: a message of its own. */
+  | { type: 'alert-raised'; alert: AlertRecord }
+  | { type: 'alert-resolved'; alert: AlertRecord }
+  /** The alert of an open incident fired again after resolving; the incident hears of it. */
+  | { type: 'alert-refired'; incident: Incident; alert: AlertRecord }
+  | { type: 'incident-opened'; incident: Incident; how: 'ack'; alert: AlertRecord; immediateEscalation: string | null }
+  | { type: 'incident-opened'; incident: Incident; how: 'declare'; basis: DeclaredSeverity; immediateEscalation: string | null }
+  | { type: 'ack-details-set'; incident: Incident; impact: string | null; eta: Date | null; actor: string }
+  | { type: 'status-updated'; incident: Incident; update: StatusUpdate; previousStatus: IncidentStatus; actor: string }
+  | { type: 'severity-changed'; incident: Incident; from: Severity; actor: string }
+  | { type: 'owner-changed'; incident: Incident; previous: string | null; actor: string }
+  | { type: 'note-added'; incident: Incident; text: string; actor: string }
+  | { type: 'result-attached'; incident: Incident; command: string; headline: string; actor: string }
+  | {
+      type: 'escalated';
+      incident: Incident;
+      target: EscalationTarget;
+      contactId: string | null;
+      reason: EscalationReason;
+      need: string | null;
+      /** The timeline before the escalation: the message lists the actions taken. */
+      history: TimelineEntry[];
+      actor: string;
+    }
+  | { type: 'incident-resolved'; incident: Incident; firingAlerts: string[]; reviewDue: Date; actor: string }
+  | { type: 'alerts-resolved'; incident: Incident; names: string[]; notWritten: { name: string; problem: string }[]; actor: string }
+  | { type: 'review-done'; incident: Incident; actor: string }
+  | { type: 'reminder-fired'; reminder: Reminder }
+  | { type: 'reminder-snoozed'; incidentId: string | null; kind: TimerKind; from: number; to: number; minutes: number; until: Date; actor: string }
+  /** The service's own database could not be written (metrics.db acknowledged_at, …). */
+  | { type: 'atlas-not-updated'; incident: Incident; what: string; problem: string };
+
+/** How a declared incident's severity was decided. */
+export type DeclaredSeverity = { kind: 'given' } | { kind: 'symptom'; title: string } | { kind: 'default' };
+
+/** Where events go; called inside the transaction of the change. */
+export interface EventSink {
+  record(event: DomainEvent, now: Date): void;
+}

@@ -1,0 +1,30 @@
+import type { Config } from '../config.js';
+import type { TimerKind } from '../db/state/state-records.js';
+import { currentOnCall } from '../oncall/rotation.js';
+import type { EscalationTarget } from './severity-matrix.js';
+
+/** Where each escalation contact is configured, and the reminder an escalation by hand settles. */
+export const ESCALATION_CONTACTS: Readonly<Record<EscalationTarget, { configKey: string; timer?: TimerKind }>> = {
+  techlead: { configKey: 'escalation.techLead', timer: 'escalate-tech-lead' },
+  cto: { configKey: 'escalation.cto', timer: 'escalate-cto' },
+  secondary: { configKey: 'rotation.secondary' },
+  db: { configKey: 'escalation.dbExpert' },
+  security: { configKey: 'escalation.security' },
+};
+
+/** The Slack user ID of a contact, or null when none is configured. */
+export function escalationContact(config: Pick<Config, 'escalation' | 'rotation'>, target: EscalationTarget, now: Date): string | null {
+  const e = config.escalation;
+  switch (target) {
+    case 'techlead':
+      return e.techLead ?? null;
+    case 'cto':
+      return e.cto ?? null;
+    case 'db':
+      return e.dbExpert ?? null;
+    case 'security':
+      return e.security ?? null;
+    case 'secondary':
+      return currentOnCall(config.rotation, now)?.secondary ?? null;
+  }
+}

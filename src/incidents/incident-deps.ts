@@ -1,0 +1,17 @@
+import type { Logger } from 'pino';
+import type { Clock } from '../clock.js';
+import type { Config } from '../config.js';
+import type { AtlasStores } from '../db/atlas-database.js';
+import type { StateStore } from '../db/state/state-store.js';
+import type { EventSink } from './domain-events.js';
+
+/** What the incident and alert domain needs; the front doors build it once. */
+export interface DomainDeps {
+  state: StateStore;
+  clock: Clock;
+  config: Config;
+  logger: Logger;
+  /** metrics.db is written for the alert status changes the on-call guide makes by hand. */
+  atlas: AtlasStores;
+  events: EventSink;
+}

@@ -1,0 +1,43 @@
+import type { Incident, IncidentStatus, TimelineEntry, TimerRow } from '../db/state/state-records.js';
+import type { StateStore } from '../db/state/state-store.js';
+import { findIncident } from './find-incident.js';
+import type { Severity } from './severity-matrix.js';
+
+/** The earliest pending timer of an incident: what comes next on its clock. */
+export function nextDeadline(state: StateStore, incidentId: string): TimerRow | null {
+  return state.timers.pending({ incidentId })[0] ?? null;
+}
+
+export interface IncidentSummary {
+  id: string;
+  severity: Severity;
+  status: IncidentStatus;
+  title: string;
+  ownerId: string | null;
+  openedAt: string;
+  ageMs: number;
+  nextDeadline: TimerRow | null;
+}
+
+/** The open incidents, most severe first, then oldest first. */
+export function listIncidents(state: StateStore, now: Date): IncidentSummary[] {
+  return state.incidents
+    .open()
+    .sort((a, b) => a.severity.localeCompare(b.severity) || a.opened_at.localeCompare(b.opened_at))
+    .map((i) => ({
+      id: i.id,
+      severity: i.severity,
+      status: i.status,
+      title: i.title,
+      ownerId: i.owner_id,
+      openedAt: i.opened_at,
+      ageMs: now.getTime() - new Date(i.opened_at).getTime(),
+      nextDeadline: nextDeadline(state, i.id),
+    }));
+}
+
+/** One incident and everything on its timeline, in order. */
+export function incidentTimeline(state: StateStore, incidentRef: string | undefined): { incident: Incident; events: TimelineEntry[] } {
+  const incident = findIncident(state, incidentRef);
+  return { incident, events: state.timeline.list(incident.id) };
+}

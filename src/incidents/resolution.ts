@@ -1,0 +1,85 @@
+import { resolveAtlasAlert } from '../db/atlas-writer.js';
+import { iso, type Incident } from '../db/state/state-records.js';
+import { atlasProblemText } from './atlas-problem.js';
+import { IncidentError } from './incident-errors.js';
+import type { DomainDeps } from './incident-deps.js';
+import { actorOf, textOf } from './incident-input.js';
+import { findIncident, withIncident } from './find-incident.js';
+import { plusMinutes, REVIEW_REMINDER_MINUTES, stopTimers } from './timer-plan.js';
+
+export interface Resolved {
+  incident: Incident;
+  /** The incident's alerts still firing, for a "resolve them" offer. */
+  firingAlerts: string[];
+  reviewDue: Date;
+}
+
+/**
+ * Closes the incident: the guide's resolution message and post-incident checklist in the
+ * thread, the channel told, all timers stopped and the review reminder set for 48 h later.
+ */
+export function resolveIncident(deps: DomainDeps, incidentRef: string, details: { resolution: string; impact?: string }, actorId: string): Resolved {
+  const who = actorOf(actorId);
+  const resolution = textOf('resolution', 'resolution', details.resolution, { required: true });
+  const impact = textOf('impact', 'impact', details.impact);
+  return withIncident(deps, incidentRef, { mustBeOpen: true }, (found, now) => {
+    const { state } = deps;
+    if (!state.incidents.markResolved(found.id)) throw new IncidentError(`${found.id} is already resolved.`);
+    const incident = state.incidents.update(found.id, { resolved_at: iso(now), resolution, next_update_at: null, ...(impact ? { impact } : {}) })!;
+    stopTimers(state.timers, { incidentId: incident.id }, now);
+    const reviewDue = plusMinutes(now, REVIEW_REMINDER_MINUTES);
+    state.timers.schedule({ kind: 'review-reminder', due: reviewDue, incidentId: incident.id, alertKey: incident.alert_key }, now);
+    const firingAlerts = state.alerts.firingOf(incident.id).map((a) => a.name);
+    deps.events.record({ type: 'incident-resolved', incident, firingAlerts, reviewDue, actor: who }, now);
+    return { incident, firingAlerts, reviewDue };
+  });
+}
+
+export interface AlertsResolved {
+  incident: Incident;
+  resolved: string[];
+  notWritten: { name: string; problem: string }[];
+}
+
+/** Resolves the incident's alerts that still fire, in metrics.db and in the bot's own view. */
+export function resolveFiringAlerts(deps: DomainDeps, incidentRef: string, actorId: string): AlertsResolved {
+  const who = actorOf(actorId);
+  const now = deps.clock();
+  const incident = findIncident(deps.state, incidentRef);
+  const firing = deps.state.alerts.firingOf(incident.id);
+  if (firing.length === 0) throw new IncidentError(`No alert of ${incident.id} is firing any more.`);
+  // metrics.db first: it is the service's truth, and the bot's view should not claim more.
+  const notWritten: { name: string; problem: string }[] = [];
+  for (const a of firing) {
+    try {
+      resolveAtlasAlert(deps.atlas.metrics, a.name, now);
+    } catch (err) {
+      deps.logger.warn({ err, incidentId: incident.id, alert: a.name }, 'could not resolve the alert in metrics.db');
+      notWritten.push({ name: a.name, problem: atlasProblemText(err) });
+    }
+  }
+  const resolved = deps.state.transaction(() => {
+    const done: string[] = [];
+    for (const a of firing) {
+      // One message for one action: the incident's 'alerts-resolved' says it, and refreshes the card the alert is on.
+      if (deps.state.alerts.resolve(a.key, now, now)) done.push(a.name);
+    }
+    if (done.length === 0) throw new IncidentError(`No alert of ${incident.id} is firing any more.`);
+    deps.events.record({ type: 'alerts-resolved', incident, names: done, notWritten, actor: who }, now);
+    return done;
+  });
+  return { incident, resolved, notWritten };
+}
+
+/** The review is done: recorded, and the 48 h reminder stops. */
+export function markReviewDone(deps: DomainDeps, incidentRef: string, actorId: string): Incident {
+  const who = actorOf(actorId);
+  return withIncident(deps, incidentRef, { mustBeOpen: false }, (found, now) => {
+    if (found.status !== 'resolved') throw new IncidentError(`${found.id} is still open; resolve it first, then review it.`);
+    if (found.review_done_at) throw new IncidentError(`The review of ${found.id} was already marked done (${found.review_done_at.slice(0, 16).replace('T', ' ')} UTC).`);
+    const incident = deps.state.incidents.update(found.id, { review_done_at: iso(now) })!;
+    stopTimers(deps.state.timers, { incidentId: incident.id }, now);
+    deps.events.record({ type: 'review-done', incident, actor: who }, now);
+    return incident;
+  });
+}

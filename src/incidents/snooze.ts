@@ -1,0 +1,63 @@
+import type { TimerKind } from '../db/state/state-records.js';
+import type { TimerScope } from '../db/state/timer-store.js';
+import { IncidentError } from './incident-errors.js';
+import { actorOf } from './incident-input.js';
+import { ALERT_TIMER_KINDS, KNOWN_TIMER_KINDS, type TimerDeps } from './timer-sweeper.js';
+import { plusMinutes } from './timer-plan.js';
+
+export const MAX_SNOOZE_MINUTES = 24 * 60;
+
+export interface Snoozed {
+  timerId: number;
+  kind: TimerKind;
+  incidentId: string | null;
+  alertKey: string | null;
+  until: Date;
+}
+
+/**
+ * Snoozes the reminder a message came from: pending timers of the same kind for the same
+ * incident (or unacknowledged alert) are replaced by one at now + minutes, in one transaction.
+ * Refused (IncidentError) when the reminder is over: incident resolved, alert acknowledged,
+ * review done.
+ */
+export function snoozeTimer(deps: TimerDeps, timerId: number, minutes: number, actorId: string): Snoozed {
+  const who = actorOf(actorId);
+  if (!Number.isInteger(minutes) || minutes < 1 || minutes > MAX_SNOOZE_MINUTES) {
+    throw new IncidentError(`A snooze lasts 1 to ${MAX_SNOOZE_MINUTES} minutes.`);
+  }
+  const { state } = deps;
+  const now = deps.clock();
+  const until = plusMinutes(now, minutes);
+  const result = state.transaction((): Snoozed => {
+    const timer = state.timers.get(timerId);
+    if (!timer || !KNOWN_TIMER_KINDS.has(timer.kind)) throw new IncidentError('That reminder no longer exists.');
+    let scope: TimerScope;
+    let incidentId: string | null = null;
+    let alertKey: string | null;
+    if (ALERT_TIMER_KINDS.has(timer.kind) && !timer.incident_id) {
+      const alert = timer.alert_key ? state.alerts.get(timer.alert_key) : null;
+      if (!alert || alert.status !== 'firing') throw new IncidentError('The alert is resolved; its reminders are over.');
+      if (alert.incident_id) throw new IncidentError(`The alert was acknowledged as ${alert.incident_id}; its reminders are over.`);
+      scope = { alertKey: alert.key };
+      alertKey = alert.key;
+    } else {
+      const incident = timer.incident_id ? state.incidents.get(timer.incident_id) : null;
+      if (!incident) throw new IncidentError('That reminder no longer exists.');
+      if (timer.kind === 'review-reminder') {
+        if (incident.review_done_at) throw new IncidentError(`The review of ${incident.id} is already marked done; nothing to snooze.`);
+      } else if (incident.status === 'resolved') {
+        throw new IncidentError(`${incident.id} is resolved; its reminders are over.`);
+      }
+      scope = { incidentId: incident.id };
+      incidentId = incident.id;
+      alertKey = incident.alert_key;
+    }
+    state.timers.cancelKind(scope, timer.kind, now);
+    const id = state.timers.schedule({ kind: timer.kind, due: until, incidentId, alertKey }, now);
+    deps.events.record({ type: 'reminder-snoozed', incidentId, kind: timer.kind, from: timer.id, to: id, minutes, until, actor: who }, now);
+    return { timerId: id, kind: timer.kind, incidentId, alertKey, until };
+  });
+  deps.logger.info({ timerId, kind: result.kind, incidentId: result.incidentId, alertKey: result.alertKey, minutes, actorId: who }, 'reminder snoozed');
+  return result;
+}

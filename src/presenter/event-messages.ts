@@ -1,0 +1,119 @@
+/**
+ * Which Slack messages an event causes, and in which lane: everything about one alert (each of
+ * its firings, their incidents' cards and threads, reminders, closing notes) shares one lane, and
+ * a declared incident has its own, so it goes out in the order it happened. Thread and channel messages are
+ * rendered now, from the event; the anchor message itself is a refresh, rendered from the
+ * current state when it is sent.
+ */
+import type { Config } from '../config.js';
+import type { OutboxMessage, OutboxPayload } from '../db/state/outbox-store.js';
+import { alertAnchor, type Incident } from '../db/state/state-records.js';
+import type { DomainEvent } from '../incidents/domain-events.js';
+import { ESCALATION_CONTACTS } from '../incidents/escalation-contacts.js';
+import { alertMessage } from '../templates/alert-message.js';
+import type { SlackMessage } from '../templates/block-kit.js';
+import {
+  ackDetailsMessage,
+  alertNoteMessage,
+  alertsResolvedMessage,
+  attachedResultMessage,
+  escalationMessage,
+  incidentClosedMessage,
+  initialResponseMessage,
+  noteMessage,
+  ownerChangedMessage,
+  postIncidentChecklistMessage,
+  resolutionMessage,
+  reviewDoneMessage,
+  severityChangedMessage,
+  statusUpdateMessage,
+} from '../templates/incident-messages.js';
+import { reminderMessage } from '../templates/reminder-messages.js';
+
+/** An alert's firings (`alert:<key>:<n>`) share the alert's lane: a firing's end goes out before the next one begins. */
+export const laneOf = (anchor: string): string => anchor.replace(/^(alert:.+):\d+$/, '$1');
+
+const payload = (m: SlackMessage, extra: Partial<OutboxPayload> = {}): OutboxPayload => ({ text: m.text, blocks: m.blocks, ...extra });
+
+export function eventMessages(event: DomainEvent, config: Pick<Config, 'channels'>, now: Date): OutboxMessage[] {
+  const channel = config.channels.incidents ?? null;
+  const refresh = (anchor: string, fallback?: SlackMessage): OutboxMessage => ({
+    lane: laneOf(anchor),
+    op: 'refresh',
+    anchor,
+    channel,
+    ...(fallback ? { payload: payload(fallback) } : {}),
+  });
+  /** A reply in the thread of the anchor message (an incident's card); the channel serves when it was never posted. */
+  const reply = (on: Incident | string, m: SlackMessage, extra: Partial<OutboxPayload> = {}): OutboxMessage => {
+    const anchor = typeof on === 'string' ? on : on.anchor;
+    return { lane: laneOf(anchor), op: 'reply', anchor, channel, payload: payload(m, extra) };
+  };
+  /** A top-level message in the anchor's channel, after everything already in its lane. */
+  const beside = (anchor: string, m: SlackMessage): OutboxMessage => ({ lane: laneOf(anchor), op: 'post', anchor, channel, payload: payload(m) });
+
+  switch (event.type) {
+    case 'alert-raised':
+      return [refresh(alertAnchor(event.alert))];
+    case 'alert-resolved': {
+      const a = event.alert;
+      // The fallback shows how this firing ended, should the alert fire again before the edit goes out.
+      const out = [refresh(alertAnchor(a), alertMessage(a, now))];
+      return a.incident_id ? [...out, reply(alertAnchor(a), alertNoteMessage(a.name, 'resolved', a.resolved_at ?? now))] : out;
+    }
+    case 'alert-refired':
+      return [reply(event.incident, alertNoteMessage(event.alert.name, 'refired', now))];
+    case 'incident-opened':
+      return [refresh(event.incident.anchor), reply(event.incident, initialResponseMessage({ incident: event.incident, how: event.how, immediateEscalation: event.immediateEscalation }))];
+    case 'ack-details-set':
+      return [reply(event.incident, ackDetailsMessage(event.incident, event.actor)), refresh(event.incident.anchor)];
+    case 'status-updated':
+      return [reply(event.incident, statusUpdateMessage(event.incident, event.update, now, event.actor)), refresh(event.incident.anchor)];
+    case 'severity-changed':
+      return [reply(event.incident, severityChangedMessage(event.incident, event.from, event.actor)), refresh(event.incident.anchor)];
+    case 'owner-changed':
+      return [reply(event.incident, ownerChangedMessage(event.incident, event.previous, event.actor)), refresh(event.incident.anchor)];
+    case 'note-added':
+      return [reply(event.incident, noteMessage(event.incident, event.text, event.actor)), refresh(event.incident.anchor)];
+    case 'result-attached':
+      return [reply(event.incident, attachedResultMessage(event.incident, { headline: event.headline, command: event.command }, event.actor))];
+    case 'escalated': {
+      const m = escalationMessage({
+        incident: event.incident,
+        target: event.target,
+        contactId: event.contactId,
+        configKey: ESCALATION_CONTACTS[event.target].configKey,
+        at: now,
+        history: event.history,
+        reason: event.reason,
+        need: event.need,
+        actorId: event.actor,
+      });
+      return [reply(event.incident, m, event.incident.severity === 'P0' ? { broadcast: true } : {}), refresh(event.incident.anchor)];
+    }
+    case 'incident-resolved': {
+      const i = event.incident;
+      return [
+        reply(i, resolutionMessage(i, event.reviewDue, event.actor)),
+        reply(i, postIncidentChecklistMessage(i, event.firingAlerts, event.reviewDue)),
+        beside(i.anchor, incidentClosedMessage(i)),
+        refresh(i.anchor),
+      ];
+    }
+    case 'alerts-resolved':
+      // The incident's alerts are on its card (its anchor is their message): one reply, and the card shows them resolved.
+      return [reply(event.incident, alertsResolvedMessage(event.incident, event.names, event.notWritten.map((n) => n.name), event.actor)), refresh(event.incident.anchor)];
+    case 'review-done':
+      return [reply(event.incident, reviewDoneMessage(event.incident, event.actor)), refresh(event.incident.anchor)];
+    case 'reminder-fired': {
+      const r = event.reminder;
+      const m = reminderMessage(r, now);
+      if (r.kind === 'ack-reminder' || r.kind === 'ack-secondary') return [beside(alertAnchor(r.alert), m)];
+      // The card shows the next deadline, which just moved.
+      return [reply(r.incident, m), refresh(r.incident.anchor)];
+    }
+    case 'reminder-snoozed':
+    case 'atlas-not-updated':
+      return [];
+  }
+}

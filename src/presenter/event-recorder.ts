@@ -1,0 +1,21 @@
+import type { Config } from '../config.js';
+import type { StateStore } from '../db/state/state-store.js';
+import type { EventSink } from '../incidents/domain-events.js';
+import { timelineLines } from '../templates/timeline-entries.js';
+import { eventMessages } from './event-messages.js';
+
+/**
+ * The domain's EventSink: each event's timeline lines and Slack messages are written in the
+ * transaction of the change that caused it, then `delivered` wakes the delivery loop (which
+ * sends only what the commit made visible). The terminal passes no waker: the running bot's
+ * delivery loop finds the rows on its next look.
+ */
+export function eventRecorder(state: StateStore, config: Pick<Config, 'channels'>, delivered: () => void = () => {}): EventSink {
+  return {
+    record(event, now) {
+      for (const { incidentId, ...entry } of timelineLines(event, now)) state.timeline.add(incidentId, entry);
+      for (const message of eventMessages(event, config, now)) state.outbox.enqueue(message, now);
+      delivered();
+    },
+  };
+}

@@ -1,0 +1,26 @@
+import { alertAnchor } from '../db/state/state-records.js';
+import type { StateStore } from '../db/state/state-store.js';
+import { nextDeadline } from '../incidents/incident-queries.js';
+import { alertMessage } from '../templates/alert-message.js';
+import type { SlackMessage } from '../templates/block-kit.js';
+import { incidentCard } from '../templates/incident-card.js';
+
+/**
+ * The message named by an anchor, rendered from the current state: an incident's status card, or
+ * an alert's message while nobody has acknowledged it. Null when the anchor names nothing the
+ * state still shows (an alert that has fired again since: its new firing has its own message).
+ */
+export function liveMessage(state: StateStore, anchor: string, now: Date): SlackMessage | null {
+  const incident = state.incidents.byAnchor(anchor);
+  if (incident) {
+    const alert = incident.alert_key ? state.alerts.get(incident.alert_key) : null;
+    // The alert line belongs on the card only while the alert is still this firing.
+    const sameFiring = alert && alertAnchor(alert) === incident.anchor ? alert : null;
+    return incidentCard(incident, sameFiring, now, nextDeadline(state, incident.id));
+  }
+  const m = /^alert:(.+):(\d+)$/.exec(anchor);
+  if (!m) return null;
+  const alert = state.alerts.get(m[1]!);
+  if (!alert || alert.fire_count !== Number(m[2])) return null;
+  return alertMessage(alert, now);
+}

@@ -1,0 +1,360 @@
+/**
+ * Delivers the outbox: its own loop, never awaited by the clock, the alert poll or a handler.
+ * It knows messages, lanes and anchors, nothing of incidents: a refresh is rendered by the
+ * `render` function it is given.
+ *
+ * Guarantees (each backed by a test in test/slack/):
+ * - order per lane, across backoff and restarts: only a lane's first pending row is claimed;
+ * - two processes on one chatops.db never send the same row: rows are claimed with a lease in an
+ *   immediate transaction, renewed while sending, taken over when a dead owner's lease expires;
+ * - a post whose fate is unknown (crash, timeout) is in doubt, and before it is posted again the
+ *   channel or thread is searched for its outbox id in the message metadata;
+ * - edits of one message coalesce, and a change made while an edit is in flight gets its own edit;
+ * - one retry layer: every call tries once, bounded in time; the outbox's backoff (honouring
+ *   Retry-After) is the only retry.
+ */
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { Clock } from '../clock.js';
+import type { OutboxPayload, OutboxRow, OutboxStore, OutboxStats } from '../db/state/outbox-store.js';
+import type { PostedMessage, SlackMessageStore } from '../db/state/slack-message-store.js';
+import { ChannelPacer, Unsent } from './channel-pacer.js';
+import { classifySlackFailure } from './slack-errors.js';
+import type { OutboxMark, SlackPoster } from './slack-poster.js';
+
+/** A message as rendered for Slack. */
+export interface RenderedMessage {
+  text: string;
+  blocks: unknown[];
+}
+
+export interface DeliveryOptions {
+  store: { outbox: OutboxStore; slackMessages: SlackMessageStore };
+  poster: SlackPoster;
+  /** The message an anchor names, from current state; null when there is nothing to show. */
+  render: (anchor: string) => RenderedMessage | null;
+  /** The bot's clock: when rows are due. */
+  clock: Clock;
+  logger: Logger;
+  /** Wall time for leases (between processes) and Slack's pace. */
+  wallClock?: () => number;
+  /** How long a claim lasts without renewal; a dead process's rows wait this long at most. */
+  leaseMs?: number;
+  /** Lanes sent at once. */
+  concurrency?: number;
+  /** How often the outbox is looked at besides the wake-ups (other processes, the terminal, retries). */
+  pollMs?: number;
+  /** Posts per second per channel, and the burst above it. */
+  pace?: { perSecond: number; burst: number };
+  /** Attempts before a row is given up (rate limits do not count). */
+  maxAttempts?: number;
+}
+
+export interface Delivery {
+  /** Starts the loop. */
+  start(): void;
+  /** Something was enqueued: look now instead of at the next poll. */
+  wake(): void;
+  /** Delivers everything due until the outbox is empty of due rows (tests, the terminal's `--deliver`). */
+  drain(): Promise<void>;
+  stats(): OutboxStats;
+  /**
+   * Stops taking work, waits up to `graceMs` for sends in flight, then gives up its leases so
+   * another process (or the next start) takes the rows at once; a post cut off is in doubt.
+   */
+  stop(graceMs: number): Promise<void>;
+}
+
+const MIN_BACKOFF_MS = 15_000;
+const MAX_BACKOFF_MS = 10 * 60_000;
+
+class Refused extends Error {
+  constructor(readonly code: string) {
+    super(code);
+  }
+}
+
+/** Slack asked for a pause while this post waited for its turn: it goes back, in its place, unharmed. */
+class Paused extends Unsent {}
+
+function parsePayload(row: OutboxRow): OutboxPayload | null {
+  if (!row.payload) return null;
+  try {
+    const p = JSON.parse(row.payload) as OutboxPayload;
+    return typeof p?.text === 'string' ? p : null;
+  } catch {
+    return null;
+  }
+}
+
+export function createDelivery(opts: DeliveryOptions): Delivery {
+  const { store, poster, clock, logger } = opts;
+  const wall = opts.wallClock ?? (() => Date.now());
+  const leaseMs = opts.leaseMs ?? 30_000;
+  const concurrency = opts.concurrency ?? 4;
+  const pollMs = opts.pollMs ?? 1000;
+  const maxAttempts = opts.maxAttempts ?? 20;
+  const pacer = new ChannelPacer(opts.pace?.perSecond ?? 1, opts.pace?.burst ?? 10, wall);
+  const owner = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+  const inFlight = new Map<number, Promise<void>>();
+  let pausedUntil = 0;
+  /** Counts Slack's rate limits: a post that waited its turn across one goes back to keep the order. */
+  let rateLimits = 0;
+  let running = false;
+  let stopping = false;
+  let scheduled = false;
+  let poll: NodeJS.Timeout | null = null;
+  let renew: NodeJS.Timeout | null = null;
+  let pauseTimer: NodeJS.Timeout | null = null;
+  const idleWaiters: Array<() => void> = [];
+
+  const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref?.());
+
+  /**
+   * Posts a message with its outbox mark, in its channel's turn and pace. The row is in doubt from
+   * just before the call until Slack's answer. A pause Slack asked for while it waited sends it back.
+   */
+  function post(row: OutboxRow, message: RenderedMessage, where: { channel: string; threadTs?: string; broadcast?: boolean }, mark: OutboxMark): Promise<PostedMessage> {
+    const seen = rateLimits;
+    return pacer.run(where.channel, async () => {
+      // Rows before it in the channel went back to wait out the pause: so does this one.
+      if (seen !== rateLimits || wall() < pausedUntil || stopping) throw new Paused();
+      store.outbox.setInDoubt(row.id, true);
+      try {
+        return await poster.post({ channel: where.channel, text: message.text, blocks: message.blocks, threadTs: where.threadTs, broadcast: where.broadcast, mark });
+      } catch (err) {
+        const f = classifySlackFailure(err);
+        // Slack answered: nothing was posted. Anything else (timeout, reset, 5xx) stays in doubt.
+        if (f.kind !== 'unknown') store.outbox.setInDoubt(row.id, false);
+        // Before the channel's next post gets its turn: it must see the pause.
+        if (f.kind === 'rate-limited') {
+          pausedUntil = Math.max(pausedUntil, wall() + f.retryAfterSec * 1000);
+          rateLimits += 1;
+        }
+        throw err;
+      }
+    });
+  }
+
+  /** A post in doubt: was it made? Reads the channel (or thread); joins a public channel once if the bot is not in it. */
+  async function alreadyPosted(channel: string, threadTs: string | undefined, matches: (mark: OutboxMark) => boolean): Promise<string | null> {
+    try {
+      return await poster.findPosted({ channel, threadTs, matches });
+    } catch (err) {
+      const f = classifySlackFailure(err);
+      if (f.kind === 'refused' && f.code === 'not_in_channel') {
+        await poster.join(channel);
+        return poster.findPosted({ channel, threadTs, matches });
+      }
+      throw err;
+    }
+  }
+
+  /** The anchor message, posted now when it never was (or was deleted): from the live rendering, else the row's fallback. */
+  async function ensureAnchor(row: OutboxRow, anchor: string, fallback: OutboxPayload | null): Promise<PostedMessage> {
+    const known = store.slackMessages.get(anchor);
+    if (known) return known;
+    const channel = row.channel;
+    if (!channel) throw new Refused('channel_not_found');
+    if (row.in_doubt) {
+      const ts = await alreadyPosted(channel, undefined, (m) => m.anchor === anchor);
+      if (ts) {
+        logger.info({ outboxId: row.id, anchor, ts }, 'a post in doubt was found in the channel; not posting it again');
+        const found = { channel, ts };
+        store.slackMessages.put(anchor, found, clock());
+        return found;
+      }
+    }
+    const message = opts.render(anchor) ?? (fallback ? { text: fallback.text, blocks: fallback.blocks ?? [] } : null);
+    if (!message) throw new Refused('anchor_missing');
+    const posted = await post(row, message, { channel }, { outbox_id: row.id, anchor });
+    store.slackMessages.put(anchor, posted, clock());
+    return posted;
+  }
+
+  /** Sends one claimed row; resolves when it is marked sent, rescheduled or failed. */
+  async function send(row: OutboxRow): Promise<void> {
+    const payload = parsePayload(row);
+    try {
+      switch (row.op) {
+        case 'refresh': {
+          const anchor = row.anchor!;
+          // Rows up to this id were committed before the rendering below reads the state.
+          const coversUpTo = store.outbox.lastRefreshOf(row);
+          const known = store.slackMessages.get(anchor);
+          if (!known && !opts.render(anchor) && !payload) {
+            // A message never posted and with nothing left to show (its alert has fired again
+            // since, with a message of its own): nothing to do, but a later row may have something.
+            store.outbox.markSent(row, null, clock());
+            return;
+          }
+          if (!known) {
+            const posted = await ensureAnchor(row, anchor, payload);
+            store.outbox.markSent(row, posted.ts, clock(), coversUpTo);
+            return;
+          }
+          const message = opts.render(anchor) ?? (payload ? { text: payload.text, blocks: payload.blocks ?? [] } : null);
+          if (message) {
+            try {
+              await poster.update({ channel: known.channel, ts: known.ts, text: message.text, blocks: message.blocks });
+            } catch (err) {
+              const f = classifySlackFailure(err);
+              if (f.kind !== 'refused' || f.code !== 'message_not_found') throw err;
+              // Someone deleted it: post it anew, and the thread goes on under the new one.
+              store.slackMessages.forget(anchor);
+              const posted = await ensureAnchor(row, anchor, payload);
+              store.outbox.markSent(row, posted.ts, clock(), coversUpTo);
+              return;
+            }
+          }
+          store.outbox.markSent(row, known.ts, clock(), coversUpTo);
+          return;
+        }
+        case 'reply': {
+          if (!payload) throw new Refused('no_text');
+          const parent = await ensureAnchor(row, row.anchor!, null);
+          const mine = (m: OutboxMark) => m.outbox_id === row.id && m.anchor === undefined;
+          const found = row.in_doubt ? await alreadyPosted(parent.channel, parent.ts, mine) : null;
+          if (found) {
+            logger.info({ outboxId: row.id, ts: found }, 'a reply in doubt was found in its thread; not posting it again');
+            store.outbox.markSent(row, found, clock());
+            return;
+          }
+          const posted = await post(row, { text: payload.text, blocks: payload.blocks ?? [] }, { channel: parent.channel, threadTs: parent.ts, broadcast: payload.broadcast }, { outbox_id: row.id });
+          store.outbox.markSent(row, posted.ts, clock());
+          return;
+        }
+        case 'post': {
+          if (!payload) throw new Refused('no_text');
+          const channel = (row.anchor ? store.slackMessages.get(row.anchor)?.channel : undefined) ?? row.channel;
+          if (!channel) throw new Refused('channel_not_found');
+          const mine = (m: OutboxMark) => m.outbox_id === row.id && m.anchor === undefined;
+          const found = row.in_doubt ? await alreadyPosted(channel, undefined, mine) : null;
+          if (found) {
+            logger.info({ outboxId: row.id, ts: found }, 'a post in doubt was found in the channel; not posting it again');
+            store.outbox.markSent(row, found, clock());
+            return;
+          }
+          const posted = await post(row, { text: payload.text, blocks: payload.blocks ?? [] }, { channel }, { outbox_id: row.id });
+          store.outbox.markSent(row, posted.ts, clock());
+          return;
+        }
+      }
+    } catch (err) {
+      failed(row, err);
+    }
+  }
+
+  function failed(row: OutboxRow, err: unknown): void {
+    const now = clock();
+    // A rate limit is Slack's pace, not a failure: the row goes back as it was (due, in its place)
+    // and the whole loop waits out Retry-After, so the order of the channel holds.
+    if (err instanceof Paused) {
+      store.outbox.retryLater(row.id, { at: new Date(row.next_attempt_at), error: 'ratelimited', countAttempt: false, owner });
+      return;
+    }
+    const f = err instanceof Refused ? { kind: 'refused' as const, code: err.code, permanent: true } : classifySlackFailure(err);
+    if (f.kind === 'rate-limited') {
+      pausedUntil = Math.max(pausedUntil, wall() + f.retryAfterSec * 1000);
+      store.outbox.retryLater(row.id, { at: new Date(row.next_attempt_at), error: 'ratelimited', countAttempt: false, owner });
+      logger.warn({ outboxId: row.id, retryAfterSec: f.retryAfterSec }, 'Slack rate-limited delivery; pausing');
+      return;
+    }
+    const attempts = row.attempts + 1;
+    if ((f.kind === 'refused' && f.permanent) || attempts >= maxAttempts) {
+      store.outbox.fail(row.id, f.code, now);
+      logger.error({ err, outboxId: row.id, op: row.op, lane: row.lane, code: f.code, attempts }, 'gave up delivering a Slack message');
+      return;
+    }
+    const backoff = Math.min(MIN_BACKOFF_MS * 2 ** (attempts - 1), MAX_BACKOFF_MS);
+    store.outbox.retryLater(row.id, { at: new Date(now.getTime() + backoff), error: f.code, countAttempt: true, owner });
+    logger.warn({ outboxId: row.id, op: row.op, lane: row.lane, code: f.code, attempts, retryInSec: backoff / 1000 }, 'Slack delivery failed; will retry');
+  }
+
+  function pump(): void {
+    scheduled = false;
+    if (!running || stopping) return;
+    const now = wall();
+    if (now < pausedUntil) {
+      pauseTimer ??= setTimeout(() => {
+        pauseTimer = null;
+        wake();
+      }, pausedUntil - now);
+      return;
+    }
+    const room = concurrency - inFlight.size;
+    if (room <= 0) return;
+    let rows: OutboxRow[];
+    try {
+      rows = store.outbox.claimHeads({ owner, now: clock(), wallNow: new Date(now), leaseMs, limit: room });
+    } catch (err) {
+      logger.warn({ err }, 'could not claim outbox rows; the next look tries again');
+      return;
+    }
+    if (rows.length === 0 && inFlight.size === 0) {
+      for (const resolve of idleWaiters.splice(0)) resolve();
+      return;
+    }
+    for (const row of rows) {
+      if (inFlight.has(row.id)) continue;
+      const p = send(row)
+        .catch((err: unknown) => logger.error({ err, outboxId: row.id }, 'outbox delivery failed unexpectedly'))
+        .finally(() => {
+          inFlight.delete(row.id);
+          wake();
+        });
+      inFlight.set(row.id, p);
+    }
+  }
+
+  function wake(): void {
+    if (scheduled || !running || stopping) return;
+    scheduled = true;
+    setImmediate(pump);
+  }
+
+  return {
+    start() {
+      if (running) return;
+      running = true;
+      poll = setInterval(wake, pollMs);
+      poll.unref();
+      renew = setInterval(() => {
+        if (inFlight.size === 0) return;
+        try {
+          store.outbox.renew(owner, [...inFlight.keys()], new Date(wall() + leaseMs));
+        } catch (err) {
+          logger.warn({ err }, 'could not renew outbox leases');
+        }
+      }, Math.max(50, Math.floor(leaseMs / 3)));
+      renew.unref();
+      wake();
+    },
+    wake,
+    drain() {
+      return new Promise<void>((resolve) => {
+        idleWaiters.push(resolve);
+        wake();
+      });
+    },
+    stats: () => store.outbox.stats(clock()),
+    async stop(graceMs) {
+      if (!running) return;
+      stopping = true;
+      if (poll) clearInterval(poll);
+      if (pauseTimer) clearTimeout(pauseTimer);
+      const pending = [...inFlight.values()];
+      await Promise.race([Promise.allSettled(pending), sleep(graceMs)]);
+      if (renew) clearInterval(renew);
+      try {
+        const released = store.outbox.release(owner);
+        if (released > 0) logger.info({ released }, 'released outbox claims for another process or the next start');
+      } catch (err) {
+        logger.warn({ err }, 'could not release outbox claims; they expire on their own');
+      }
+      running = false;
+      for (const resolve of idleWaiters.splice(0)) resolve();
+    },
+  };
+}

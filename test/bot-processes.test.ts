@@ -1,0 +1,138 @@
+/**
+ * The delivery guarantees where only real processes can show them: two bots on one chatops.db,
+ * SIGKILL at random points, SIGTERM in the middle of a send. Each bot is `src/main.ts` in its own
+ * process, talking to the Slack stand-in.
+ */
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startSlackStandIn, type SlackStandIn } from '../src/sandbox/slack-stand-in.js';
+import { startBotProcess, writeBotConfig, type BotProcess } from './helpers/bot-process.js';
+import { eventually } from './helpers/slack-harness.js';
+import { createAtlasFiles, tempDir } from './helpers/test-deps.js';
+
+const CHANNEL = 'C0INCIDENT';
+
+let slack: SlackStandIn;
+let dataDir: string;
+let configFile: string;
+let cleanup: () => void;
+let metrics: Database.Database;
+const bots: BotProcess[] = [];
+
+beforeEach(async () => {
+  const t = tempDir();
+  cleanup = t.cleanup;
+  dataDir = path.join(t.dir, '.shadow-atlas');
+  const files = createAtlasFiles(dataDir);
+  files.persistence.close();
+  metrics = files.metrics;
+  configFile = writeBotConfig(path.join(t.dir, 'atlas.config.yml'));
+  slack = await startSlackStandIn();
+});
+afterEach(async () => {
+  for (const bot of bots.splice(0)) {
+    if (bot.child.exitCode === null && bot.child.signalCode === null) bot.child.kill('SIGKILL');
+    await bot.exited;
+  }
+  await slack.close();
+  metrics.close();
+  cleanup();
+});
+
+async function startBot(): Promise<BotProcess> {
+  const bot = await startBotProcess({ dataDir, configFile, apiUrl: slack.apiUrl, token: slack.token });
+  bots.push(bot);
+  return bot;
+}
+
+/** How many messages each alert got in the channel, by the anchor in their metadata. */
+function postsPerAlert(): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const m of slack.workspace.messages(CHANNEL)) {
+    const anchor = (m.metadata as { event_payload?: { anchor?: string } } | undefined)?.event_payload?.anchor;
+    if (anchor?.startsWith('alert:')) counts.set(anchor, (counts.get(anchor) ?? 0) + 1);
+  }
+  return counts;
+}
+
+function outboxPending(): number {
+  const db = new Database(path.join(dataDir, 'chatops.db'), { readonly: true });
+  try {
+    return (db.prepare('SELECT COUNT(*) AS n FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL').get() as { n: number }).n;
+  } finally {
+    db.close();
+  }
+}
+
+const anchorOf = (name: string) => `alert:${name.toLowerCase()}:1`;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('bot processes on one chatops.db', () => {
+  it('two bots fed by the webhook and by metrics.db post every alert exactly once', async () => {
+    const insert = metrics.prepare("INSERT INTO alerts (name, status, message, fired_at) VALUES (?, 'firing', ?, datetime('now'))");
+    for (let i = 0; i < 10; i++) insert.run(`metrics_alert_${i}`, 'from metrics.db');
+    // Both answers slow: both bots are sending at the same time.
+    slack.faults.inject({ method: 'chat.postMessage', kind: 'delay', ms: 20, times: Infinity });
+    const [a, b] = await Promise.all([startBot(), startBot()]);
+    const names = Array.from({ length: 20 }, (_, i) => `webhook_alert_${i}`);
+    // Every alert reaches both bots, as a retrying sender or two alert managers would send it.
+    const answers = await Promise.all(names.flatMap((n) => [a.postAlert(n), b.postAlert(n)]));
+    expect(answers.every((r) => r.status === 200)).toBe(true);
+    const all = [...names, ...Array.from({ length: 10 }, (_, i) => `metrics_alert_${i}`)];
+    await eventually(() => all.every((n) => postsPerAlert().has(anchorOf(n))) && outboxPending() === 0, 'every alert posted', 20_000);
+    await sleep(300);
+    const counts = postsPerAlert();
+    expect(all.map((n) => counts.get(anchorOf(n)))).toEqual(all.map(() => 1));
+    // Nothing else twice either (the watchdog raises an alert of its own on these empty databases).
+    expect([...counts.values()].every((n) => n === 1)).toBe(true);
+  });
+
+  it('SIGKILL at random points while alerts flow: every accepted alert is posted exactly once', async () => {
+    // Slack posts, then answers 150 ms later: a kill in between leaves a post in doubt.
+    slack.faults.inject({ method: 'chat.postMessage', kind: 'delay', ms: 150, when: 'after', times: Infinity });
+    const accepted = new Set<string>();
+    const sent: string[] = [];
+    for (let round = 0; round < 3; round++) {
+      const bot = await startBot();
+      const feeding = (async () => {
+        for (let i = 0; i < 12; i++) {
+          const name = `round${round}_alert_${i}`;
+          sent.push(name);
+          try {
+            if ((await bot.postAlert(name)).status === 200) accepted.add(name);
+          } catch {
+            return; // the bot is gone
+          }
+        }
+      })();
+      await sleep(150 + Math.floor(Math.random() * 600));
+      bot.child.kill('SIGKILL');
+      await Promise.all([bot.exited, feeding]);
+    }
+    expect(accepted.size).toBeGreaterThan(0);
+    await startBot();
+    await eventually(() => [...accepted].every((n) => postsPerAlert().has(anchorOf(n))) && outboxPending() === 0, 'the survivors posted', 30_000);
+    const counts = postsPerAlert();
+    for (const name of sent) expect(counts.get(anchorOf(name)) ?? 0, name).toBeLessThanOrEqual(1);
+    for (const name of accepted) expect(counts.get(anchorOf(name)), name).toBe(1);
+  });
+
+  it('SIGTERM during a send that hangs: exits within 10 s, gives up its claim, and the next bot posts it once', async () => {
+    slack.faults.inject({ method: 'chat.postMessage', kind: 'hang' });
+    const bot = await startBot();
+    expect((await bot.postAlert('provider_down')).status).toBe(200);
+    await eventually(() => slack.workspace.calls('chat.postMessage').length === 1, 'the hung post');
+    const sentAt = Date.now();
+    bot.child.kill('SIGTERM');
+    const { code, atMs } = await bot.exited;
+    expect(code).toBe(0);
+    expect(atMs - sentAt).toBeLessThan(10_000);
+    const db = new Database(path.join(dataDir, 'chatops.db'), { readonly: true });
+    expect(db.prepare("SELECT claimed_by, in_doubt, sent_at FROM outbox WHERE anchor = 'alert:provider_down:1'").all()).toEqual([{ claimed_by: null, in_doubt: 1, sent_at: null }]);
+    db.close();
+    await startBot();
+    await eventually(() => postsPerAlert().get(anchorOf('provider_down')) === 1 && outboxPending() === 0, 'the next bot to post it', 20_000);
+    expect(postsPerAlert().get(anchorOf('provider_down'))).toBe(1);
+  });
+});
