@@ -5,7 +5,7 @@
  */
 import type Database from 'better-sqlite3';
 import type { AtlasDatabase } from '../db/atlas-database.js';
-import type { Level } from '../templates/report.js';
+import type { Level } from './check-item.js';
 import {
   completeCoverage,
   countTypes,

@@ -2,7 +2,8 @@
  * The one composition of the on-call dashboard's items: `health` shows all of them, the
  * watchdog alerts on a subset (never on the firing-alert items: alerting on alerts would loop).
  */
-import type { CommandDeps } from '../commands/command-spec.js';
+import type { Config } from '../config.js';
+import type { AtlasStores } from '../db/atlas-database.js';
 import { DbProblemError } from '../db/sqlite-problem.js';
 import { alertHealthItems } from './alerts.js';
 import { backupHealthItem } from './backups.js';
@@ -19,7 +20,12 @@ import { snapshotItemsFrom, snapshotStatus } from './snapshots.js';
 export type HealthPart = 'alerts' | 'metrics' | 'integrity' | 'disk' | 'jobs' | 'backup' | 'ipfs' | 'snapshot';
 export const HEALTH_PARTS: readonly HealthPart[] = ['alerts', 'metrics', 'integrity', 'disk', 'jobs', 'backup', 'ipfs', 'snapshot'];
 
-export type HealthItemsDeps = Pick<CommandDeps, 'atlas' | 'config' | 'fetch'>;
+export interface HealthItemsDeps {
+  atlas: AtlasStores;
+  config: Config;
+  /** Outbound HTTP (the IPFS probe). */
+  fetch: typeof fetch;
+}
 
 export interface HealthItemsOptions {
   /** The parts to measure (default all). */

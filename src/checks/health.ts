@@ -1,7 +1,7 @@
-import type { CommandDeps } from '../commands/command-spec.js';
+import type { Clock } from '../clock.js';
 import { toSqlTime } from '../time/atlas-time.js';
 import type { CheckItem } from './check-item.js';
-import { healthItems } from './health-items.js';
+import { healthItems, type HealthItemsDeps } from './health-items.js';
 import type { WindowCoverage } from './metric-window.js';
 
 export type HealthStatus = 'healthy' | 'degraded' | 'unhealthy';
@@ -30,7 +30,10 @@ export function healthStatus(items: readonly CheckItem[]): HealthStatus {
  * snapshot, the newest backup and a quick database check, in one pass (healthItems). The metric
  * items and the integrity part run in worker threads; file and network checks concurrently.
  */
-export async function health(deps: CommandDeps, windowMs: number): Promise<HealthResult> {
+/** What `health` reads: the Atlas stores, the config, outbound HTTP and the clock. */
+export type HealthDeps = HealthItemsDeps & { clock: Clock };
+
+export async function health(deps: HealthDeps, windowMs: number): Promise<HealthResult> {
   const now = deps.clock();
   const { items, metricsCoverage } = await healthItems(deps, now, windowMs);
   return { status: healthStatus(items), checkedAt: toSqlTime(now), windowMs, items, metricsCoverage };
@@ -39,14 +42,14 @@ export async function health(deps: CommandDeps, windowMs: number): Promise<Healt
 /** How long one health result answers everyone who asks for the same window. */
 export const HEALTH_SHARE_MS = 5_000;
 
-const recent = new WeakMap<CommandDeps['atlas'], Map<number, { at: number; result: Promise<HealthResult> }>>();
+const recent = new WeakMap<HealthDeps['atlas'], Map<number, { at: number; result: Promise<HealthResult> }>>();
 
 /**
  * `health` for a burst of callers: everyone who asks for the same window within
  * HEALTH_SHARE_MS of a run shares it (the answer shows when it was checked). During an incident
  * ten people run the dashboard at once; it need not be computed ten times.
  */
-export function sharedHealth(deps: CommandDeps, windowMs: number): Promise<HealthResult> {
+export function sharedHealth(deps: HealthDeps, windowMs: number): Promise<HealthResult> {
   const now = deps.clock().getTime();
   let byWindow = recent.get(deps.atlas);
   if (!byWindow) recent.set(deps.atlas, (byWindow = new Map()));

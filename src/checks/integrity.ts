@@ -1,6 +1,6 @@
 import type { AtlasStores } from '../db/atlas-database.js';
 import { runIntegrityCheck, type IntegrityMode, type IntegrityResult } from '../db/integrity-check.js';
-import type { Level } from '../templates/report.js';
+import type { Level } from './check-item.js';
 import { unknownItem, type CheckItem } from './check-item.js';
 
 export type IntegrityTarget = 'persistence' | 'metrics' | 'all';

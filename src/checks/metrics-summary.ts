@@ -4,7 +4,7 @@
  * value for latencies and gauges, where the count says little).
  */
 import type { AtlasDatabase } from '../db/atlas-database.js';
-import type { Level } from '../templates/report.js';
+import type { Level } from './check-item.js';
 import {
   bucketsByType,
   completeCoverage,

@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
 import type { AtlasDatabase } from '../db/atlas-database.js';
 import { DbProblemError } from '../db/sqlite-problem.js';
-import type { Level } from '../templates/report.js';
+import type { Level } from './check-item.js';
 import { windowRanges } from '../time/atlas-time.js';
 import { bandLevel, type Band } from './check-item.js';
 

@@ -1,73 +1,32 @@
 import { z } from 'zod';
-import { isSlackUserId, INCIDENT_ID } from '../ids.js';
+import { isSlackUserId } from '../ids.js';
 import { INCIDENT_STATUSES, type IncidentStatus } from '../db/state/state-records.js';
 import { acknowledgeAlert, setAckDetails } from '../incidents/acknowledge.js';
 import { declareIncident } from '../incidents/declare.js';
 import { escalate } from '../incidents/escalation.js';
 import { findIncident } from '../incidents/find-incident.js';
-import { addNote, attachToTimeline, changeOwner, changeSeverity, postStatusUpdate } from '../incidents/incident-changes.js';
-import { IncidentError } from '../incidents/incident-errors.js';
+import { addNote, changeOwner, changeSeverity, postStatusUpdate } from '../incidents/incident-changes.js';
 import { parseEta } from '../incidents/incident-input.js';
-import { incidentTimeline, listIncidents } from '../incidents/incident-queries.js';
 import { markReviewDone, resolveFiringAlerts, resolveIncident } from '../incidents/resolution.js';
-import { ESCALATION_TARGETS, type EscalationTarget, type Severity } from '../incidents/severity-matrix.js';
-import { snoozeTimer } from '../incidents/snooze.js';
+import { ESCALATION_TARGETS, type EscalationTarget } from '../incidents/severity-matrix.js';
 import {
   ackDetailsText,
   acknowledgedText,
   alertsResolvedText,
-  attachedText,
   declaredText,
   escalatedText,
   incidentActionReport,
   noteAddedText,
   ownerChangedText,
-  refusalReport,
   resolvedText,
   reviewDoneText,
   severityChangedText,
-  snoozedText,
   updatePostedText,
 } from '../templates/incident-answers.js';
-import { incidentsReport, reviewReport, timelineReport } from '../templates/incident-reports.js';
-import { problemReport, type Report } from '../templates/report.js';
-import { reviewDraft } from '../templates/review-draft.js';
+import { problemReport } from '../templates/report.js';
 import { hhmm } from '../templates/slack-time.js';
-import { defineCommand, noPositionals, type CommandSpec } from './command-spec.js';
-
-/** Splits off a leading incident id; without one, the domain picks the only open incident. */
-function takeRef(words: readonly string[]): { ref: string | undefined; rest: string[] } {
-  const [first, ...rest] = words;
-  return first !== undefined && INCIDENT_ID.test(first) ? { ref: first, rest } : { ref: undefined, rest: [...words] };
-}
-
-/** Runs an action; a refusal from the domain is the person's answer, not a failure of the bot. */
-async function answer(command: string, fn: () => Promise<Report> | Report): Promise<Report> {
-  try {
-    return await fn();
-  } catch (err) {
-    if (err instanceof IncidentError) return refusalReport(command, err);
-    throw err;
-  }
-}
-
-const severityWord = z.string().transform((s, ctx): Severity => {
-  const up = s.trim().toUpperCase();
-  if (up === 'P0' || up === 'P1' || up === 'P2') return up;
-  ctx.addIssue({ code: 'custom', message: `severity is P0, P1 or P2 (got "${s.slice(0, 10)}")` });
-  return z.NEVER;
-});
-
-const words = (max: number, message: string) => z.array(z.string()).max(max, { message });
-
-/**
- * A person as typed: Slack's escaped mention `<@U123|name>`, `<@U123>`, `@U123` or `U123` give
- * the user ID; anything else is returned as typed, for the domain to refuse with a sentence.
- */
-export function parseUserRef(word: string): string {
-  const slack = /^<?@?([UW][A-Z0-9]{2,})(?:\|[^>]*)?>?$/.exec(word.trim());
-  return slack ? slack[1]! : word.trim().replace(/^@/, '');
-}
+import { defineCommand, type CommandSpec } from './command-spec.js';
+import { answer, parseUserRef, severityWord, takeRef, words } from './incident-args.js';
 
 const ack = defineCommand({
   name: 'ack',
@@ -95,22 +54,6 @@ const ack = defineCommand({
         footer: `Impact and next update: being assessed, ${acked.incident.next_update_at ? hhmm(acked.incident.next_update_at) : 'on the cadence'} by default (in the terminal: --impact and --eta).`,
         modal: { kind: 'ack-details', incidentId: acked.incident.id },
       };
-    }),
-});
-
-/** The acknowledge form's answers; the form is its only way in. */
-const ackDetails = defineCommand({
-  name: 'ack-details',
-  summary: 'Impact and next update time of a just-acknowledged incident (the form after Acknowledge)',
-  usage: '<INC> [--impact "…"] [--eta 30m]',
-  tier: 'incident',
-  hidden: true,
-  options: { impact: { type: 'string' }, eta: { type: 'string' } },
-  args: z.object({ _: z.array(z.string()).length(1, { message: 'takes an incident id' }), impact: z.string().optional(), eta: z.string().optional() }),
-  run: (args, deps, actor) =>
-    answer('ack-details', () => {
-      const r = setAckDetails(deps, args._[0]!, { impact: args.impact, eta: args.eta }, actor.userId);
-      return incidentActionReport('ack-details', ackDetailsText(r), { incidentId: r.incident.id });
     }),
 });
 
@@ -332,29 +275,6 @@ const resolveAlerts = defineCommand({
     }),
 });
 
-const review = defineCommand({
-  name: 'review',
-  summary: 'A post-incident review draft from the timeline, in markdown for a GitHub issue',
-  usage: '[INC]',
-  tier: 'read',
-  args: z.object({ _: words(2, 'takes an incident id') }).transform(({ _ }, ctx) => {
-    const { ref, rest } = takeRef(_);
-    const done = rest.length === 1 && rest[0]!.toLowerCase() === 'done';
-    if (rest.length > 0 && !done) {
-      ctx.addIssue({ code: 'custom', message: 'takes an incident id' });
-      return z.NEVER;
-    }
-    return { ref, done };
-  }),
-  run: (args, deps) =>
-    answer('review', () => {
-      const { incident, events } = incidentTimeline(deps.state, args.ref);
-      // Printing is for anyone; marking done is a responder's act, so it is its own command with its own tier.
-      if (args.done) return problemReport('review', `Marking the review done is \`review-done ${incident.id}\` (for responders).`);
-      return reviewReport(incident, reviewDraft(incident, events, deps.clock()));
-    }),
-});
-
 const reviewDone = defineCommand({
   name: 'review-done',
   summary: "Mark an incident's post-incident review done (stops the 48 h reminder)",
@@ -368,80 +288,5 @@ const reviewDone = defineCommand({
     }),
 });
 
-const incidents = defineCommand({
-  name: 'incidents',
-  summary: 'Open incidents: id, severity, owner, age, next deadline',
-  usage: '',
-  tier: 'read',
-  args: z.object({ _: noPositionals }),
-  run: async (_args, deps) => {
-    const now = deps.clock();
-    return incidentsReport(listIncidents(deps.state, now), now);
-  },
-});
-
-const timelineCommand = defineCommand({
-  name: 'timeline',
-  summary: 'Everything that happened in an incident, with time (UTC) and who',
-  usage: '[INC]',
-  tier: 'read',
-  args: z.object({ _: words(1, 'takes an incident id') }),
-  run: (args, deps) =>
-    answer('timeline', () => {
-      const { incident, events } = incidentTimeline(deps.state, args._[0]);
-      return timelineReport(incident, events, deps.clock());
-    }),
-});
-
-/** "Add to INC-…" on a diagnostic answer. */
-const attach = defineCommand({
-  name: 'attach',
-  summary: "Put a diagnostic's answer on an incident's timeline (the Add to INC button)",
-  usage: '<INC> --command <subcommand> --headline "…"',
-  tier: 'incident',
-  hidden: true,
-  options: { command: { type: 'string' }, headline: { type: 'string' } },
-  args: z.object({ _: z.array(z.string()).length(1, { message: 'takes an incident id' }), command: z.string().max(200), headline: z.string().max(1500) }),
-  run: (args, deps, actor) =>
-    answer('attach', () => {
-      const r = attachToTimeline(deps, args._[0]!, { headline: args.headline, command: args.command }, actor.userId);
-      return incidentActionReport('attach', attachedText(r.incident, r.command), { incidentId: r.incident.id });
-    }),
-});
-
-/** The Snooze buttons of a reminder. */
-const snooze = defineCommand({
-  name: 'snooze',
-  summary: 'Snooze a reminder (the Snooze buttons on reminders)',
-  usage: '<reminder id> <minutes>',
-  tier: 'incident',
-  hidden: true,
-  args: z
-    .object({ _: z.tuple([z.string().regex(/^\d{1,12}$/), z.string().regex(/^\d{1,4}$/)]) })
-    .transform(({ _ }) => ({ timerId: Number(_[0]), minutes: Number(_[1]) })),
-  run: (args, deps, actor) =>
-    answer('snooze', () => {
-      const r = snoozeTimer(deps, args.timerId, args.minutes, actor.userId);
-      return incidentActionReport('snooze', snoozedText(r), r);
-    }),
-});
-
-/** The incident lifecycle: acting commands for responders, lists and drafts for anyone. */
-export const incidentCommands: CommandSpec[] = [
-  ack,
-  declare,
-  update,
-  sev,
-  own,
-  note,
-  escalateCommand,
-  resolve,
-  resolveAlerts,
-  incidents,
-  timelineCommand,
-  review,
-  reviewDone,
-  ackDetails,
-  attach,
-  snooze,
-];
+/** The incident lifecycle's acting commands, for responders. */
+export const incidentCommands: CommandSpec[] = [ack, declare, update, sev, own, note, escalateCommand, resolve, resolveAlerts, reviewDone];

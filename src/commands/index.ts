@@ -1,6 +1,8 @@
 import { botCommands, healthCommands } from './bot-commands.js';
 import { dataCommands } from './data-commands.js';
 import { incidentCommands } from './incident-commands.js';
+import { incidentFormCommands } from './incident-form-commands.js';
+import { incidentReadCommands } from './incident-read-commands.js';
 import { shareCommands } from './share-commands.js';
 import { metricCommands } from './metric-commands.js';
 import { systemCommands } from './system-commands.js';
@@ -9,7 +11,17 @@ import type { Authorizer } from './authorize.js';
 import { CommandRegistry } from './registry.js';
 
 /** Every subcommand, in the order help lists them: the 3 a.m. ones first. */
-export const ALL_COMMANDS: readonly CommandSpec[] = [...healthCommands, ...incidentCommands, ...metricCommands, ...dataCommands, ...systemCommands, ...botCommands, ...shareCommands];
+export const ALL_COMMANDS: readonly CommandSpec[] = [
+  ...healthCommands,
+  ...incidentCommands,
+  ...incidentReadCommands,
+  ...metricCommands,
+  ...dataCommands,
+  ...systemCommands,
+  ...botCommands,
+  ...incidentFormCommands,
+  ...shareCommands,
+];
 
 export function createRegistry(authorize: Authorizer): CommandRegistry {
   return new CommandRegistry(ALL_COMMANDS, authorize);

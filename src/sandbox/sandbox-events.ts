@@ -1,6 +1,5 @@
 import type { CallRecord } from './call-log.js';
-import type { EphemeralMessage, StoredMessage } from './message-store.js';
-import type { StoredView } from './view-store.js';
+import type { EphemeralMessage, StoredMessage, StoredView } from './stored-objects.js';
 
 /** Everything that happens in the workspace, in the order it happens: what a live page shows. */
 export type SandboxEvent =

@@ -2,13 +2,10 @@ import type { SandboxEvents } from './sandbox-events.js';
 import { idSequence, newTriggerId, randomToken, type Clock } from './slack-ids.js';
 import { SLACK_LIMITS } from './slack-limits.js';
 import { refuse } from './slack-refusal.js';
+import type { StoredView } from './stored-objects.js';
 import type { BotIdentity } from './workspace-directory.js';
 
-/** A view as the views.* methods answer it, and whom it is shown to. */
-export interface StoredView {
-  user: string;
-  view: Record<string, unknown> & { id: string; type: 'modal' | 'home'; hash: string; root_view_id: string | null };
-}
+export type { StoredView } from './stored-objects.js';
 
 interface Trigger {
   id: string;

@@ -4,7 +4,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ingestAlert } from '../../src/alerts/alert-ingest.js';
 import { createAuthorizer } from '../../src/commands/authorize.js';
 import type { Actor } from '../../src/commands/command-spec.js';
-import { incidentCommands, parseUserRef } from '../../src/commands/incident-commands.js';
+import { incidentCommands } from '../../src/commands/incident-commands.js';
+import { parseUserRef } from '../../src/commands/incident-args.js';
+import { incidentFormCommands } from '../../src/commands/incident-form-commands.js';
+import { incidentReadCommands } from '../../src/commands/incident-read-commands.js';
 import { CommandRegistry } from '../../src/commands/registry.js';
 import type { CallRecord } from '../../src/sandbox/slack-stand-in.js';
 import { renderPlainText } from '../../src/templates/plain-text.js';
@@ -38,7 +41,7 @@ beforeEach(() => {
   env = testDeps(dataDir, {
     file: { channels: { incidents: CHANNEL }, escalation: { techLead: TECH_LEAD }, responders: { users: [ONCALL, OTHER] } },
   });
-  registry = new CommandRegistry(incidentCommands, createAuthorizer(env.deps.config));
+  registry = new CommandRegistry([...incidentCommands, ...incidentReadCommands, ...incidentFormCommands], createAuthorizer(env.deps.config));
 });
 
 afterEach(async () => {
