@@ -1,3 +1,4 @@
+import { assertBlockKitLimits } from './helpers/slack-judge.js';
 import { createServer } from 'node:net';
 import { webApi } from '@slack/bolt';
 import nock from 'nock';
@@ -12,7 +13,9 @@ import { MALFORMED_PRESS } from '../src/handlers/reply.js';
 import { commandTextFromSlack } from '../src/handlers/slash-command.js';
 import { createLogger } from '../src/logger.js';
 import { startSlackStandIn, type SlackStandIn } from '../src/sandbox/slack-stand-in.js';
-import { assertBlockKitLimits, SHARE_ACTION_ID } from '../src/templates/block-kit.js';
+import {
+  SHARE_ACTION_ID,
+} from '../src/templates/block-kit.js';
 import { allowEveryone } from './helpers/authorizers.js';
 import { startDeliveryHarness, type DeliveryHarness } from './helpers/delivery-harness.js';
 import {

@@ -157,6 +157,21 @@ function plural(n: number, one: string, many: string): string {
   return `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
 }
 
+/** All the text a block carries (text objects, fields, element labels), for the cumulative budget. */
+function textLength(block: unknown): number {
+  let n = 0;
+  const visit = (v: unknown) => {
+    if (Array.isArray(v)) v.forEach(visit);
+    else if (typeof v === 'object' && v !== null) {
+      const o = v as Record<string, unknown>;
+      if ((o.type === 'mrkdwn' || o.type === 'plain_text') && typeof o.text === 'string') n += o.text.length;
+      else for (const value of Object.values(o)) visit(value);
+    }
+  };
+  visit(block);
+  return n;
+}
+
 /** Blocks and characters still available for the body of the message. */
 interface Budget {
   blocks: number;
@@ -405,117 +420,6 @@ export function renderBlocks(report: Report, options: RenderOptions = {}): Slack
   }
   if (actions) blocks.push(actions);
   return { text: headText, blocks };
-}
-
-// ---------------------------------------------------------------------------------------------
-// Limits checker: used by tests over rendered messages (and usable on modals and Home tabs).
-
-export type BlockSurface = 'message' | 'modal' | 'home';
-
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
-function textOf(v: unknown): string | null {
-  return isObj(v) && typeof v.text === 'string' ? v.text : null;
-}
-
-/** All the text a block carries (text objects, fields, element labels), for the cumulative budget. */
-function textLength(block: unknown): number {
-  let n = 0;
-  const visit = (v: unknown) => {
-    if (Array.isArray(v)) v.forEach(visit);
-    else if (isObj(v)) {
-      if ((v.type === 'mrkdwn' || v.type === 'plain_text') && typeof v.text === 'string') n += v.text.length;
-      else for (const value of Object.values(v)) visit(value);
-    }
-  };
-  visit(block);
-  return n;
-}
-
-/** Every Block Kit limit the given blocks break, as readable problems (empty when fine). */
-export function blockKitLimitProblems(surface: BlockSurface, blocks: readonly unknown[]): string[] {
-  const L = BLOCK_KIT_LIMITS;
-  const problems: string[] = [];
-  const maxBlocks = surface === 'message' ? L.blocksPerMessage : L.blocksPerView;
-  if (blocks.length > maxBlocks) problems.push(`${blocks.length} blocks; a ${surface} takes at most ${maxBlocks}`);
-  const checkText = (where: string, t: unknown, max: number) => {
-    const text = textOf(t);
-    if (text === null) problems.push(`${where}: missing text object`);
-    else if (text.length === 0) problems.push(`${where}: empty text`);
-    else if (text.length > max) problems.push(`${where}: ${text.length} characters, limit ${max}`);
-    else if (LONE_SURROGATE.test(text)) problems.push(`${where}: text with a broken surrogate pair`);
-  };
-  const checkButton = (where: string, el: Obj) => {
-    checkText(`${where} text`, el.text, L.buttonText);
-    if (typeof el.action_id === 'string' && el.action_id.length > L.actionId) problems.push(`${where}: action_id over ${L.actionId}`);
-    if (typeof el.value === 'string' && el.value.length > L.buttonValue) problems.push(`${where}: value over ${L.buttonValue}`);
-    if (typeof el.url === 'string' && el.url.length > L.buttonUrl) problems.push(`${where}: url over ${L.buttonUrl}`);
-  };
-  blocks.forEach((block, i) => {
-    const where = `block ${i}`;
-    if (!isObj(block) || typeof block.type !== 'string') {
-      problems.push(`${where}: not a block`);
-      return;
-    }
-    if (typeof block.block_id === 'string' && block.block_id.length > L.blockId) problems.push(`${where}: block_id over ${L.blockId}`);
-    switch (block.type) {
-      case 'section': {
-        if (block.text !== undefined || block.fields === undefined) checkText(`${where} (section)`, block.text, L.sectionText);
-        if (Array.isArray(block.fields)) {
-          if (block.fields.length > L.sectionFields) problems.push(`${where}: ${block.fields.length} fields, limit ${L.sectionFields}`);
-          block.fields.forEach((f, j) => checkText(`${where} field ${j}`, f, L.sectionField));
-        }
-        if (isObj(block.accessory) && block.accessory.type === 'button') checkButton(`${where} accessory`, block.accessory);
-        break;
-      }
-      case 'header':
-        checkText(`${where} (header)`, block.text, L.headerText);
-        if (isObj(block.text) && block.text.type !== 'plain_text') problems.push(`${where}: header text must be plain_text`);
-        break;
-      case 'context': {
-        const elements = Array.isArray(block.elements) ? block.elements : [];
-        if (elements.length === 0) problems.push(`${where}: context without elements`);
-        if (elements.length > L.contextElements) problems.push(`${where}: ${elements.length} context elements, limit ${L.contextElements}`);
-        elements.forEach((e, j) => {
-          if (isObj(e) && (e.type === 'mrkdwn' || e.type === 'plain_text')) checkText(`${where} element ${j}`, e, L.textObject);
-        });
-        break;
-      }
-      case 'actions': {
-        const elements = Array.isArray(block.elements) ? block.elements : [];
-        if (elements.length === 0) problems.push(`${where}: actions without elements`);
-        if (elements.length > L.actionsElements) problems.push(`${where}: ${elements.length} elements, limit ${L.actionsElements}`);
-        const ids = new Set<string>();
-        elements.forEach((e, j) => {
-          if (!isObj(e)) return;
-          if (typeof e.action_id === 'string') {
-            if (ids.has(e.action_id)) problems.push(`${where}: action_id ${e.action_id} repeated`);
-            ids.add(e.action_id);
-          }
-          if (e.type === 'button') checkButton(`${where} button ${j}`, e);
-        });
-        break;
-      }
-      case 'markdown':
-        if (typeof block.text !== 'string' || block.text.length > L.markdownBlock) problems.push(`${where}: markdown text over ${L.markdownBlock}`);
-        break;
-      default:
-        break;
-    }
-  });
-  if (surface === 'message') {
-    const total = blocks.reduce<number>((n, b) => n + textLength(b), 0);
-    if (total > L.messageTotalText) problems.push(`${total} characters of block text; keep a message under ${L.messageTotalText} (msg_blocks_too_long)`);
-  }
-  return problems;
-}
-
-/** Throws with every broken limit listed. */
-export function assertBlockKitLimits(surface: BlockSurface, blocks: readonly unknown[]): void {
-  const problems = blockKitLimitProblems(surface, blocks);
-  if (problems.length > 0) throw new Error(`Block Kit limits broken:\n- ${problems.join('\n- ')}`);
 }
 
 /**

@@ -1,8 +1,9 @@
+import { assertBlockKitLimits } from '../helpers/slack-judge.js';
 import { describe, expect, it } from 'vitest';
 import type { AlertRecord } from '../../src/db/state/state-records.js';
 import { alertMessage, severityText } from '../../src/templates/alert-message.js';
 import { ALERT_ACK_ACTION, ALERT_HEALTH_ACTION } from '../../src/templates/incident-buttons.js';
-import { assertBlockKitLimits } from '../../src/templates/block-kit.js';
+
 
 const NOW = new Date('2026-11-26T12:00:00.000Z');
 

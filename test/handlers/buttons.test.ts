@@ -1,3 +1,4 @@
+import { assertBlockKitLimits } from '../helpers/slack-judge.js';
 /**
  * Every button stands for a subcommand and runs through the registry: the same tier check (who,
  * and where), the same audit row (via "button") as the slash command. The app runs on the real
@@ -18,7 +19,9 @@ import { declareIncident } from '../../src/incidents/declare.js';
 import { markReviewDone, resolveIncident } from '../../src/incidents/resolution.js';
 import { sweepTimers } from '../../src/incidents/timer-sweeper.js';
 import { usergroupMembers } from '../../src/slack/usergroup-members.js';
-import { assertBlockKitLimits, SHARE_ACTION_ID } from '../../src/templates/block-kit.js';
+import {
+  SHARE_ACTION_ID,
+} from '../../src/templates/block-kit.js';
 import {
   ALERT_ACK_ACTION,
   ALERT_HEALTH_ACTION,

@@ -1,3 +1,4 @@
+import { assertBlockKitLimits } from '../helpers/slack-judge.js';
 /**
  * Each form stands for a subcommand: its fields become the subcommand's arguments and it runs
  * through the registry (tier, channel, audit row via "modal") within Slack's 3 s, so a refusal is
@@ -14,7 +15,7 @@ import { acknowledgeAlert } from '../../src/incidents/acknowledge.js';
 import { declareIncident } from '../../src/incidents/declare.js';
 import type { Incident } from '../../src/db/state/state-records.js';
 import { usergroupMembers } from '../../src/slack/usergroup-members.js';
-import { assertBlockKitLimits } from '../../src/templates/block-kit.js';
+
 import { INCIDENT_RESOLVE_ALERTS_ACTION } from '../../src/templates/incident-buttons.js';
 import {
   FIELD_MAX,

@@ -1,3 +1,4 @@
+import { assertBlockKitLimits } from '../helpers/slack-judge.js';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -8,7 +9,7 @@ import { AlreadyAcknowledgedError, IncidentError, IncidentInputError } from '../
 import { parseEta } from '../../src/incidents/incident-input.js';
 import { incidentTimeline } from '../../src/incidents/incident-queries.js';
 import { eventRecorder } from '../../src/presenter/event-recorder.js';
-import { assertBlockKitLimits } from '../../src/templates/block-kit.js';
+
 import { ackDetailsText, acknowledgedText, refusalReport } from '../../src/templates/incident-answers.js';
 import { ALERT_ACK_ACTION } from '../../src/templates/incident-buttons.js';
 import { at, blockText, NOW, ONCALL, openIncidentEnv, pendingTimers as pendingOf, OTHER, raiseAlert, type IncidentEnv } from '../helpers/incident-env.js';

@@ -1,3 +1,4 @@
+import { assertBlockKitLimits } from '../helpers/slack-judge.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { acknowledgeAlert, setAckDetails } from '../../src/incidents/acknowledge.js';
 import { declareIncident } from '../../src/incidents/declare.js';
@@ -6,7 +7,7 @@ import { escalate } from '../../src/incidents/escalation.js';
 import { postStatusUpdate } from '../../src/incidents/incident-changes.js';
 import { IncidentInputError } from '../../src/incidents/incident-errors.js';
 import { sweepTimers } from '../../src/incidents/timer-sweeper.js';
-import { assertBlockKitLimits } from '../../src/templates/block-kit.js';
+
 import { escalatedText } from '../../src/templates/incident-answers.js';
 import {
   at,

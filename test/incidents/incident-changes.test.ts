@@ -1,10 +1,11 @@
+import { assertBlockKitLimits } from '../helpers/slack-judge.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { acknowledgeAlert } from '../../src/incidents/acknowledge.js';
 import { declareIncident } from '../../src/incidents/declare.js';
 import { addNote, attachToTimeline, changeOwner, changeSeverity, postStatusUpdate } from '../../src/incidents/incident-changes.js';
 import { AlreadyOwnerError, IncidentError, IncidentInputError } from '../../src/incidents/incident-errors.js';
 import { resolveIncident } from '../../src/incidents/resolution.js';
-import { assertBlockKitLimits } from '../../src/templates/block-kit.js';
+
 import { attachedText, noteAddedText, ownerChangedText, refusalReport, severityChangedText, updatePostedText } from '../../src/templates/incident-answers.js';
 import { at, blockText, MIN, ONCALL, openIncidentEnv, OTHER, pendingTimers as pendingOf, raiseAlert, type IncidentEnv } from '../helpers/incident-env.js';
 

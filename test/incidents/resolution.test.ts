@@ -1,3 +1,4 @@
+import { assertBlockKitLimits } from '../helpers/slack-judge.js';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -7,7 +8,7 @@ import { escalate } from '../../src/incidents/escalation.js';
 import { addNote, changeOwner, changeSeverity, postStatusUpdate } from '../../src/incidents/incident-changes.js';
 import { incidentTimeline } from '../../src/incidents/incident-queries.js';
 import { markReviewDone, resolveFiringAlerts, resolveIncident } from '../../src/incidents/resolution.js';
-import { assertBlockKitLimits } from '../../src/templates/block-kit.js';
+
 import { alertsResolvedText, resolvedText, reviewDoneText } from '../../src/templates/incident-answers.js';
 import { INCIDENT_RESOLVE_ALERTS_ACTION, resolveAlertsOffer } from '../../src/templates/incident-buttons.js';
 import { reviewDraft } from '../../src/templates/review-draft.js';

@@ -1,3 +1,4 @@
+import { assertBlockKitLimits } from '../helpers/slack-judge.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { alertAnchor, iso, type AlertRecord, type Incident, type TimerRow } from '../../src/db/state/state-records.js';
 import { declareIncident } from '../../src/incidents/declare.js';
@@ -8,7 +9,7 @@ import { snoozeTimer } from '../../src/incidents/snooze.js';
 import { REVIEW_REMINDER_MINUTES, startAlertClock } from '../../src/incidents/timer-plan.js';
 import { MAX_TIMER_ATTEMPTS, sweepTimers } from '../../src/incidents/timer-sweeper.js';
 import type { StoredMessage } from '../../src/sandbox/message-store.js';
-import { assertBlockKitLimits } from '../../src/templates/block-kit.js';
+
 import { snoozedText } from '../../src/templates/incident-answers.js';
 import {
   ALERT_ACK_ACTION,

@@ -1,5 +1,6 @@
+import { assertBlockKitLimits } from '../helpers/slack-judge.js';
 import { describe, expect, it } from 'vitest';
-import { assertBlockKitLimits } from '../../src/templates/block-kit.js';
+
 import { deadlineText, incidentCard } from '../../src/templates/incident-card.js';
 import { alertRow as alert, incidentRow as incident, timerRow } from '../helpers/incident-fixtures.js';
 

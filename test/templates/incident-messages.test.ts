@@ -1,5 +1,8 @@
+import { assertBlockKitLimits } from '../helpers/slack-judge.js';
 import { describe, expect, it } from 'vitest';
-import { assertBlockKitLimits, type SlackMessage } from '../../src/templates/block-kit.js';
+import {
+  type SlackMessage,
+} from '../../src/templates/block-kit.js';
 import {
   ackDetailsMessage,
   actionsTaken,
