@@ -183,7 +183,8 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
           // Rows up to this id were committed before the rendering below reads the state.
           const coversUpTo = store.outbox.lastRefreshOf(row);
           const known = store.slackMessages.get(anchor);
-          if (!known && !opts.render(anchor) && !payload) {
+          const message = opts.render(anchor) ?? (payload ? { text: payload.text, blocks: payload.blocks ?? [] } : null);
+          if (!known && !message) {
             // A message never posted and with nothing left to show (its alert has fired again
             // since, with a message of its own): nothing to do, but a later row may have something.
             store.outbox.markSent(row, null, clock());
@@ -194,7 +195,6 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
             store.outbox.markSent(row, posted.ts, clock(), coversUpTo);
             return;
           }
-          const message = opts.render(anchor) ?? (payload ? { text: payload.text, blocks: payload.blocks ?? [] } : null);
           if (message) {
             try {
               await poster.update({ channel: known.channel, ts: known.ts, text: message.text, blocks: message.blocks });
@@ -256,7 +256,9 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
     }
     const f = err instanceof Refused ? { kind: 'refused' as const, code: err.code, permanent: true } : classifySlackFailure(err);
     if (f.kind === 'rate-limited') {
+      // Edits and history reads are rate-limited too; a post already set the pause in its turn.
       pausedUntil = Math.max(pausedUntil, wall() + f.retryAfterSec * 1000);
+      rateLimits += 1;
       store.outbox.retryLater(row.id, { at: new Date(row.next_attempt_at), error: 'ratelimited', countAttempt: false, owner });
       logger.warn({ outboxId: row.id, retryAfterSec: f.retryAfterSec }, 'Slack rate-limited delivery; pausing');
       return;
