@@ -144,6 +144,60 @@ export function startLoad(job: Omit<LoadJob, 'role' | 'signingSecret'>): { resul
   return { result, stop: () => worker.postMessage('stop') };
 }
 
+/**
+ * A client that sends one command at a time on request, from a thread started beforehand: a
+ * command sent in the middle of a measurement must not cost the measured event loop a thread
+ * start (as a fresh runLoad would).
+ */
+export interface Commander {
+  /** Sends `text` as request `i` of `runTag`; resolves with its timing once acknowledged. */
+  send: (text: string, runTag: string, i: number) => Promise<LoadSample>;
+  close: () => Promise<void>;
+}
+
+interface CommanderJob {
+  role: 'commander';
+  url: string;
+  responseUrlBase: string;
+  signingSecret: string;
+}
+
+function serveCommands(job: CommanderJob): void {
+  const url = new URL('/slack/events', job.url);
+  const agent = new http.Agent({ keepAlive: true });
+  parentPort?.on('message', (m: { id: number; text: string; runTag: string; i: number }) => {
+    const payload = signedCommand({ ...job, role: 'ack-load', text: m.text, runTag: m.runTag, requests: 1, concurrency: 1 }, m.i);
+    const start = epochMs();
+    post(url, agent, payload).then(
+      (status) => parentPort?.postMessage({ id: m.id, sample: { i: m.i, start, end: epochMs(), status } }),
+      () => parentPort?.postMessage({ id: m.id, sample: { i: m.i, start, end: epochMs(), status: 0 } }),
+    );
+  });
+}
+
+if (!isMainThread && (workerData as { role?: string } | null)?.role === 'commander') serveCommands(workerData as CommanderJob);
+
+export function startCommander(url: string, responseUrlBase: string): Commander {
+  const worker = new Worker(new URL(import.meta.url), { workerData: { role: 'commander', url, responseUrlBase, signingSecret: SIGNING_SECRET } });
+  let next = 0;
+  const waiting = new Map<number, (sample: LoadSample) => void>();
+  worker.on('message', (m: { id: number; sample: LoadSample }) => {
+    waiting.get(m.id)?.(m.sample);
+    waiting.delete(m.id);
+  });
+  return {
+    send: (text, runTag, i) =>
+      new Promise((resolve) => {
+        const id = next++;
+        waiting.set(id, resolve);
+        worker.postMessage({ id, text, runTag, i });
+      }),
+    close: async () => {
+      await worker.terminate();
+    },
+  };
+}
+
 // --- the fake Slack / response_url / provider / IPFS server (its own worker thread) ------------------
 
 export interface FakeServer {

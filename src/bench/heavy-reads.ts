@@ -8,7 +8,18 @@ import { MetricsReaderPool } from '../checks/metrics-reader.js';
 import { AtlasDatabase } from '../db/atlas-database.js';
 import { generateAtlasData } from '../demo/generate-atlas-data.js';
 import { windowRanges } from '../time/atlas-time.js';
-import { BOT, drainAnswers, loopbackFetch, runLoad, SIGNING_SECRET, startFakeServer, startLoad, type FakeServer, type LoadResult } from './ack-latency.js';
+import {
+  BOT,
+  drainAnswers,
+  loopbackFetch,
+  runLoad,
+  SIGNING_SECRET,
+  startCommander,
+  startFakeServer,
+  startLoad,
+  type FakeServer,
+  type LoadResult,
+} from './ack-latency.js';
 import { ensureBigMetrics } from './big-metrics.js';
 import { summarize, type SampleSummary } from './stats.js';
 
@@ -162,7 +173,7 @@ export interface HeavyAckResult {
   idle: { health: SampleSummary; errors: SampleSummary };
   /** The same, each round sent together, under the steady load. */
   underLoad: { health: SampleSummary; errors: SampleSummary; answered: number; expected: number };
-  /** Acks of the steady load with no heavy read running. */
+  /** Acks of the steady load in the windows between heavy rounds, no heavy read running. */
   atRest: { latency: SampleSummary; throughputPerSec: number; failures: number };
   /** Acks of the steady load sent and answered while heavy reads ran. */
   during: { latency: SampleSummary; samples: number; failures: number };
@@ -229,14 +240,15 @@ export async function benchHeavyAcks(opts: HeavyAckOptions): Promise<HeavyAckRes
   loop.enable();
   const port = await slack.start(0, '127.0.0.1');
   const url = `http://127.0.0.1:${port}`;
+  const commander = startCommander(url, fake.url);
   let runs = 0;
   const tag = () => `heavy${++runs}`;
   /** One command, answered: its answer latency in ms (NaN when no answer came). */
   const one = async (text: string): Promise<{ ms: number; start: number; answeredAt: number }> => {
     const runTag = tag();
-    const result = await runLoad({ url, text, runTag, requests: 1, concurrency: 1, responseUrlBase: fake.url });
+    const sample = await commander.send(text, runTag, 0);
     const { answers } = await drainAnswers(fake, runTag, 1);
-    const start = result.samples[0]?.start ?? Number.NaN;
+    const start = sample.start;
     const answeredAt = answers.get(0) ?? Number.NaN;
     return { ms: answeredAt - start, start, answeredAt };
   };
@@ -261,32 +273,35 @@ export async function benchHeavyAcks(opts: HeavyAckOptions): Promise<HeavyAckRes
       idleErrors.push((await one('errors --window 30d')).ms);
     }
 
-    log(`heavy reads: steady /atlas help, ${loadConcurrency} at a time, ${(opts.restMs / 1000).toFixed(0)} s at rest`);
-    const rest = steady(1_000_000);
-    await new Promise((resolve) => setTimeout(resolve, opts.restMs));
-    rest.load.stop();
-    const restResult = await rest.load.result;
-    const restDrain = await drainAnswers(fake, rest.runTag, restResult.samples.length);
-
-    log(`heavy reads: the same load with ${rounds} rounds of health and errors --window 30d sent together`);
+    // One steady load throughout; each round is a window at rest, then both heavy commands sent
+    // together. At rest and during are taken from the same run, interleaved, so what changes
+    // over a run (chatops.db grows by a row or two per answer) weighs on both alike.
+    log(`heavy reads: steady /atlas help, ${loadConcurrency} at a time; ${rounds} rounds of ${(opts.restMs / 1000).toFixed(0)} s at rest, then health and errors --window 30d sent together`);
     const load = steady(1_000_000);
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     const heavyHealth: number[] = [];
     const heavyErrors: number[] = [];
-    const windows: [number, number][] = [];
+    const restWindows: [number, number][] = [];
+    const heavyWindows: [number, number][] = [];
+    const epoch = () => performance.timeOrigin + performance.now();
     for (let r = 0; r < rounds; r++) {
-      await new Promise((resolve) => setTimeout(resolve, 5_100));
+      const restStart = epoch();
+      // At least the 5 s during which a burst of health requests shares one run.
+      await new Promise((resolve) => setTimeout(resolve, Math.max(opts.restMs, 5_100)));
+      restWindows.push([restStart, epoch()]);
       const [h, e] = await Promise.all([one('health --window 30d'), one('errors --window 30d')]);
       heavyHealth.push(h.ms);
       heavyErrors.push(e.ms);
-      windows.push([Math.min(h.start, e.start), Math.max(h.answeredAt, e.answeredAt)]);
+      heavyWindows.push([Math.min(h.start, e.start), Math.max(h.answeredAt, e.answeredAt)]);
     }
     load.load.stop();
     const loadResult = await load.load.result;
     const loadDrain = await drainAnswers(fake, load.runTag, loadResult.samples.length);
-    const inHeavy = (s: { start: number; end: number }) => windows.some(([a, b]) => s.start >= a && s.end <= b);
-    const during = loadResult.samples.filter(inHeavy);
-    const restAnswers = answerTimes(restResult, restDrain.answers);
+    const within = (windows: [number, number][]) => (s: { start: number; end: number }) => windows.some(([a, b]) => s.start >= a && s.end <= b);
+    const rest = loadResult.samples.filter(within(restWindows));
+    const during = loadResult.samples.filter(within(heavyWindows));
+    const restMs = restWindows.reduce((n, [a, b]) => n + (b - a), 0);
+    const restAnswers = answerTimes({ samples: rest, wallMs: 0 }, loadDrain.answers);
     const duringAnswers = answerTimes({ samples: during, wallMs: 0 }, loadDrain.answers);
     loop.disable();
     const answered = [...heavyHealth, ...heavyErrors].filter(Number.isFinite).length;
@@ -301,9 +316,9 @@ export async function benchHeavyAcks(opts: HeavyAckOptions): Promise<HeavyAckRes
         expected: 2 * rounds,
       },
       atRest: {
-        latency: summarize(restResult.samples.map((s) => s.end - s.start)),
-        throughputPerSec: (restResult.samples.length / restResult.wallMs) * 1000,
-        failures: restResult.samples.filter((s) => s.status !== 200).length,
+        latency: summarize(rest.map((s) => s.end - s.start)),
+        throughputPerSec: (rest.length / restMs) * 1000,
+        failures: rest.filter((s) => s.status !== 200).length,
       },
       during: {
         latency: summarize(during.map((s) => s.end - s.start)),
@@ -315,6 +330,7 @@ export async function benchHeavyAcks(opts: HeavyAckOptions): Promise<HeavyAckRes
     };
   } finally {
     loop.disable();
+    await commander.close();
     await slack.stop();
     closeDeps(deps);
     await fake.close();

@@ -1,5 +1,5 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
@@ -252,9 +252,10 @@ function heavyAckRows(r: HeavyAckResult, otherLoopsMaxMs: number | null): Row[] 
   const rest = r.atRest.latency;
   const during = r.during.latency;
   const loopMax = Math.max(r.loop.maxMs, otherLoopsMaxMs ?? 0);
+  // Each answer counts: the slowest of the rounds against the idle median.
   const answerRow = (name: string, idle: SampleSummary, loaded: SampleSummary): Row => ({
-    measure: `${name} --window 30d answer under the load: median (max)`, ours: `${formatMs(loaded.median)} (${formatMs(loaded.max)})`,
-    baseline: `${formatMs(idle.median)} on an idle bot`, ratio: formatRatio(loaded.median, idle.median), target: '<= x 2.00 of idle',
+    measure: `${name} --window 30d answer under the load: slowest (median) of ${r.rounds}`, ours: `${formatMs(loaded.max)} (${formatMs(loaded.median)})`,
+    baseline: `${formatMs(idle.median)} on an idle bot`, ratio: formatRatio(loaded.max, idle.median), target: '<= x 2.00 of idle',
     result: verdict(loaded.n === r.rounds && loaded.max <= 2 * idle.median),
   });
   return [
@@ -294,7 +295,7 @@ export async function runBench(argv: string[], out: (s: string) => void): Promis
       only: { type: 'string', default: 'all' },
       rounds: { type: 'string', default: '3' },
       'load-concurrency': { type: 'string', default: '5' },
-      'rest-seconds': { type: 'string', default: '8' },
+      'rest-seconds': { type: 'string', default: '6' },
     },
   });
   if (values.only !== 'all' && values.only !== 'heavy') throw new Error('--only takes all or heavy');
@@ -315,7 +316,9 @@ export async function runBench(argv: string[], out: (s: string) => void): Promis
   mkdirSync(benchDir, { recursive: true });
   const started = performance.now();
   const log = (line: string) => out(`· ${line}\n`);
-  out(`Shadow Atlas bot benchmark: node ${process.version}, ${cpus().length} CPU(s), data in ${path.relative(process.cwd(), benchDir) || '.'}/\n`);
+  // Other processes on the machine move every figure; the load average says how busy it was.
+  const load = () => loadavg().map((n) => n.toFixed(2)).join(' ');
+  out(`Shadow Atlas bot benchmark: node ${process.version}, ${cpus().length} CPU(s), load average ${load()}, data in ${path.relative(process.cwd(), benchDir) || '.'}/\n`);
 
   const errors = heavyOnly ? null : benchErrorsWindow(benchDir, iterations, log);
 
@@ -386,7 +389,7 @@ export async function runBench(argv: string[], out: (s: string) => void): Promis
   ];
   const misses = all.filter((r) => r.result === 'MISS').length;
   const passes = all.filter((r) => r.result === 'PASS').length;
-  out(`\n${passes} PASS, ${misses} MISS in ${formatMs(totalMs)}; figures in ${path.join(path.relative(process.cwd(), benchDir), heavyOnly ? 'last-run-heavy.json' : 'last-run.json')}\n`);
+  out(`\n${passes} PASS, ${misses} MISS in ${formatMs(totalMs)} (load average at the end ${load()}); figures in ${path.join(path.relative(process.cwd(), benchDir), heavyOnly ? 'last-run-heavy.json' : 'last-run.json')}\n`);
   return misses > 0 ? 1 : 0;
 }
 

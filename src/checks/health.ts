@@ -25,14 +25,14 @@ export function healthStatus(items: readonly CheckItem[]): HealthStatus {
   return 'healthy';
 }
 
+/** What `health` reads: the Atlas stores, the config, outbound HTTP and the clock. */
+export type HealthDeps = HealthItemsDeps & { clock: Clock };
+
 /**
  * The on-call dashboard: every threshold of the guide, firing alerts, stuck jobs, the current
  * snapshot, the newest backup and a quick database check, in one pass (healthItems). The metric
  * items and the integrity part run in worker threads; file and network checks concurrently.
  */
-/** What `health` reads: the Atlas stores, the config, outbound HTTP and the clock. */
-export type HealthDeps = HealthItemsDeps & { clock: Clock };
-
 export async function health(deps: HealthDeps, windowMs: number): Promise<HealthResult> {
   const now = deps.clock();
   const { items, metricsCoverage } = await healthItems(deps, now, windowMs);
@@ -54,10 +54,26 @@ export function sharedHealth(deps: HealthDeps, windowMs: number): Promise<Health
   let byWindow = recent.get(deps.atlas);
   if (!byWindow) recent.set(deps.atlas, (byWindow = new Map()));
   const hit = byWindow.get(windowMs);
-  if (hit && now - hit.at >= 0 && now - hit.at < HEALTH_SHARE_MS) return hit.result;
+  if (hit && now - hit.at >= 0 && now - hit.at < HEALTH_SHARE_MS) return oneTurnEach(hit.result);
   const result = health(deps, windowMs);
   byWindow.set(windowMs, { at: now, result });
   // A failed run is not shared.
   result.catch(() => byWindow.delete(windowMs));
-  return result;
+  return oneTurnEach(result);
+}
+
+let handedOut: Promise<void> = Promise.resolve();
+
+/**
+ * Hands a shared result to its callers one per turn of the event loop. Everyone waiting on one
+ * run would otherwise resume in the same instant, and each goes on to render and post its
+ * answer: thirty waiters at a few milliseconds each would hold the event loop (and every
+ * acknowledgement behind it) for a tenth of a second.
+ */
+function oneTurnEach<T>(shared: Promise<T>): Promise<T> {
+  return shared.then((value) => {
+    const turn = handedOut.then(() => new Promise<void>((resolve) => setImmediate(resolve)));
+    handedOut = turn;
+    return turn.then(() => value);
+  });
 }

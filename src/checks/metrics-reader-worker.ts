@@ -12,7 +12,7 @@ import { metricsReadAnswerer } from './metrics-reads.js';
  * event loop that acknowledges Slack wins the CPU and a long read takes what is left. Elsewhere
  * the call would lower the whole process, so it is made on Linux only.
  */
-export const METRICS_READER_NICE = 5;
+export const METRICS_READER_NICE = 10;
 
 if (!parentPort) throw new Error('metrics-reader-worker must run in a worker thread');
 if (process.platform === 'linux') {

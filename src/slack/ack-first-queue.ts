@@ -1,38 +1,56 @@
 import type { Server } from 'node:http';
 import type { Logger } from 'pino';
 
+export interface AckFirstQueueOptions {
+  /** Jobs in progress at once; their network waits overlap, their CPU work does not. */
+  concurrency?: number;
+  /**
+   * Synchronous work (ms) the queue starts per turn of the event loop while HTTP requests await
+   * their acknowledgement; then the loop reads them first.
+   */
+  sliceMs?: number;
+  /** The same while no request awaits one: larger, but still bounded, so no turn stalls the loop. */
+  idleSliceMs?: number;
+  now?: () => number;
+}
+
 interface Job {
   run: () => Promise<void>;
-  queuedAt: number;
 }
 
 /**
  * The work that follows an acknowledgement (running a subcommand, answering through
- * response_url) waits while HTTP requests are still waiting for their acknowledgement, but at
- * most `maxDelayMs`: Slack allows an acknowledgement 3 s, so a burst of commands is acknowledged
- * first. Past that, jobs start in order, as many per turn of the event loop as fit in `sliceMs`
- * of synchronous work, then the loop reads requests again. So a steady stream of commands
- * (there is always an ack pending) can neither starve the answers, as a queue that started one
- * job per turn did (answers fell behind without bound: `health --window 30d` answered after
- * 69 s), nor stall the acknowledgements behind a backlog of answers. With nothing tracked
- * (Socket Mode, tests) jobs start on the next turn.
+ * response_url) runs in order, on later turns of the event loop than the acknowledgement. While
+ * requests are still waiting for theirs, a turn starts at most `sliceMs` of that work, so a
+ * waiting acknowledgement is never behind more than one slice of answers (Slack allows an
+ * acknowledgement 3 s; heavy reads run in worker threads, so the slice is the answers'
+ * rendering and posting, a millisecond or two each); otherwise at most `idleSliceMs`.
+ *
+ * It used to hold the work back while any request awaited its acknowledgement (up to 2 s) and
+ * then start one job per turn. Under a steady stream of commands there is always an
+ * acknowledgement pending and more than one command per turn, so the answers fell behind
+ * without bound (`health --window 30d` answered after 69 s). Now a job waits for the jobs
+ * ahead of it and for the slices, never for the stream.
  */
 export class AckFirstQueue {
   private readonly jobs: Job[] = [];
   private waitingForAck = 0;
   private active = 0;
   private scheduled = false;
-  private timer: NodeJS.Timeout | null = null;
+  private readonly concurrency: number;
+  private readonly sliceMs: number;
+  private readonly idleSliceMs: number;
+  private readonly now: () => number;
 
   constructor(
     private readonly logger: Logger,
-    private readonly maxDelayMs = 250,
-    /** Jobs in progress at once; their network waits overlap, their CPU work does not. */
-    private readonly concurrency = 32,
-    private readonly now: () => number = () => performance.now(),
-    /** Synchronous work started per turn of the event loop before incoming requests are read again. */
-    private readonly sliceMs = 5,
-  ) {}
+    opts: AckFirstQueueOptions = {},
+  ) {
+    this.concurrency = opts.concurrency ?? 16;
+    this.sliceMs = opts.sliceMs ?? 5;
+    this.idleSliceMs = opts.idleSliceMs ?? 20;
+    this.now = opts.now ?? (() => performance.now());
+  }
 
   /** Counts requests on `server` from arrival until their response is sent. */
   track(server: Server): void {
@@ -40,13 +58,12 @@ export class AckFirstQueue {
       this.waitingForAck++;
       res.once('close', () => {
         this.waitingForAck--;
-        if (this.waitingForAck === 0) this.schedule();
       });
     });
   }
 
   enqueue(run: () => Promise<void>): void {
-    this.jobs.push({ run, queuedAt: this.now() });
+    this.jobs.push({ run });
     this.schedule();
   }
 
@@ -64,29 +81,17 @@ export class AckFirstQueue {
     });
   }
 
-  /** Starts the jobs that may start, in order, until this turn's slice is used up. */
+  /** Starts jobs in order, one slice's worth per turn. */
   private pump(): void {
     const sliceStart = this.now();
     while (this.jobs.length > 0 && this.active < this.concurrency) {
-      const next = this.jobs[0]!;
-      const waited = this.now() - next.queuedAt;
-      if (this.waitingForAck > 0 && waited < this.maxDelayMs) {
-        // Held for the acknowledgements; the timer (or the last ack) starts it.
-        if (!this.timer) {
-          this.timer = setTimeout(() => {
-            this.timer = null;
-            this.schedule();
-          }, this.maxDelayMs - waited);
-        }
-        return;
-      }
-      this.jobs.shift();
-      this.start(next);
-      if (this.now() - sliceStart >= this.sliceMs) {
-        // Let the requests that arrived meanwhile be read (and acknowledged) first.
+      const slice = this.waitingForAck > 0 ? this.sliceMs : this.idleSliceMs;
+      if (this.now() - sliceStart >= slice) {
+        // Let the requests that arrived meanwhile be read and acknowledged first.
         this.schedule();
         return;
       }
+      this.start(this.jobs.shift()!);
     }
   }
 
