@@ -1,8 +1,14 @@
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { openStateStore, type SqliteStateStore } from '../../src/db/state/sqlite-state-store.js';
+import { STATE_MIGRATIONS } from '../../src/db/state/state-migrations.js';
 import { tempDir } from '../helpers/test-deps.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const OPENER = fileURLToPath(new URL('../fixtures/open-state-store.ts', import.meta.url));
 
 describe('state transactions', () => {
   let cleanup: () => void;
@@ -51,4 +57,28 @@ describe('state transactions', () => {
       deferred.close();
     }
   });
+});
+
+describe('migrations', () => {
+  it('six processes opening a new chatops.db at the same moment all end at the newest version', async () => {
+    const t = tempDir();
+    try {
+      const file = path.join(t.dir, 'chatops.db');
+      const startAt = Date.now() + 1500;
+      const runs = Array.from({ length: 6 }, () =>
+        new Promise<{ code: number | null; out: string }>((resolve) => {
+          const child = spawn(process.execPath, ['--import', 'tsx', OPENER, file, String(startAt)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+          let out = '';
+          child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+          child.stderr.on('data', (c: Buffer) => (out += c.toString()));
+          child.on('exit', (code) => resolve({ code, out }));
+        }),
+      );
+      const results = await Promise.all(runs);
+      const latest = STATE_MIGRATIONS.length;
+      expect(results).toEqual(results.map(() => ({ code: 0, out: `${latest}\n` })));
+    } finally {
+      t.cleanup();
+    }
+  }, 20_000);
 });

@@ -39,6 +39,8 @@ export function openStateStore(file: string, migrations: readonly string[] = STA
     // Foreign keys are checked at the end of a migration that rebuilds a table, not mid-way.
     db.pragma('foreign_keys = OFF');
     db.transaction(() => {
+      // Another process starting at the same moment may have run it while this one waited for the lock.
+      if ((db.pragma('user_version', { simple: true }) as number) >= version) return;
       db.exec(migrations[version - 1]!);
       db.pragma(`user_version = ${version}`);
     }).immediate();

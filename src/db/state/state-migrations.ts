@@ -180,5 +180,6 @@ export const STATE_MIGRATIONS: readonly string[] = [
    ALTER TABLE alerts DROP COLUMN channel_id;
    ALTER TABLE alerts DROP COLUMN message_ts;
    ALTER TABLE command_runs ADD COLUMN via TEXT NOT NULL DEFAULT 'command';`,
+  // 4: shared answers are pruned by age on every save; without an index that read the whole table.
+  'CREATE INDEX idx_shared_results_created ON shared_results(created_at);',
 ];
-

@@ -1,0 +1,114 @@
+import { webApi } from '@slack/bolt';
+import type { Logger } from 'pino';
+import { alertWebhookRoutes } from './alerts/alert-webhook.js';
+import { createWatchdog } from './alerts/watchdog.js';
+import { buildSlackApp } from './app.js';
+import { botJobs } from './bot-jobs.js';
+import { stopMetricsReaders } from './checks/metrics-reader.js';
+import { checkSchema, METRICS_NEEDS, PERSISTENCE_NEEDS } from './checks/schema-check.js';
+import { systemClock, type Clock } from './clock.js';
+import type { CommandDeps } from './commands/command-spec.js';
+import { createAuthorizer } from './commands/authorize.js';
+import { createRegistry } from './commands/index.js';
+import type { Config } from './config.js';
+import { stopIntegrityChecks } from './db/integrity-check.js';
+import { openStateStore } from './db/state/sqlite-state-store.js';
+import { liveMessage } from './presenter/live-messages.js';
+import { closeDeps, createDeps, stateFileOf } from './runtime.js';
+import { startScheduler } from './scheduler.js';
+import { createDelivery } from './slack/outbox-delivery.js';
+import { boundedClientOptions, silentSlackLogger } from './slack/slack-clients.js';
+import { slackPoster } from './slack/slack-poster.js';
+import { usergroupMembers } from './slack/usergroup-members.js';
+
+export interface SlackCredentials {
+  botToken: string;
+  /** HTTP mode. */
+  signingSecret?: string;
+  /** Socket Mode when set. */
+  appToken?: string;
+}
+
+export interface BotOptions {
+  config: Config;
+  logger: Logger;
+  credentials: SlackCredentials;
+  /** The bot's clock; the sandbox passes a manual one. */
+  clock?: Clock;
+  /** Interface of the HTTP receiver (default: all). */
+  host?: string;
+}
+
+export interface RunningBot {
+  /** The bound HTTP port (/slack/events, /healthz, /hooks/alerts). */
+  port: number;
+  deps: CommandDeps;
+  /**
+   * Stops taking work (no new ticks, no new requests), lets in-flight sends finish or time out,
+   * releases claims and closes the databases. The caller bounds it in time.
+   */
+  stop(): Promise<void>;
+}
+
+/**
+ * The whole bot: its state, delivery, the Slack app with the webhook, and the clock's jobs.
+ * `npm start` (src/main.ts) and `npm run sandbox` both run it; nothing here reads the environment.
+ */
+export async function startBot(opts: BotOptions): Promise<RunningBot> {
+  const { config, logger, credentials } = opts;
+  const clock = opts.clock ?? systemClock;
+  const state = openStateStore(stateFileOf(config));
+
+  // Delivery has a client of its own: one try per call, bounded in time; its backoff is the only retry.
+  const delivery = createDelivery({
+    store: state,
+    poster: slackPoster(new webApi.WebClient(credentials.botToken, boundedClientOptions(config.env.SLACK_API_URL, silentSlackLogger))),
+    render: (anchor) => liveMessage(state, anchor, clock()),
+    clock,
+    logger: logger.child({ component: 'delivery' }),
+    leaseMs: config.delivery.leaseSeconds * 1000,
+    pace: { perSecond: config.delivery.postsPerSecond, burst: config.delivery.burst },
+  });
+  const deps = createDeps(config, logger, { state, clock, wakeDelivery: delivery.wake });
+
+  for (const [db, needs] of [
+    [deps.atlas.persistence, PERSISTENCE_NEEDS],
+    [deps.atlas.metrics, METRICS_NEEDS],
+  ] as const) {
+    const status = checkSchema(db, needs);
+    if (status.problem) logger.warn({ db: status.label, problem: status.problem }, 'Atlas database not readable at start');
+    else if (status.missing.length > 0) logger.warn({ db: status.label, missing: status.missing }, 'Atlas schema lacks what some checks need; they will answer unknown');
+  }
+
+  // Responders may be a user group; its members are looked up through the app's own client.
+  let client: webApi.WebClient | null = null;
+  const authorizer = createAuthorizer(config, usergroupMembers(() => client));
+  const slack = buildSlackApp({
+    deps,
+    registry: createRegistry(authorizer),
+    logger,
+    slack: { ...credentials, apiUrl: config.env.SLACK_API_URL },
+    port: config.env.PORT,
+    extraRoutes: alertWebhookRoutes(deps),
+    outboxStats: delivery.stats,
+  });
+  client = slack.app.client;
+  const port = await slack.start(config.env.PORT, opts.host);
+  authorizer.warm();
+  delivery.start();
+  const scheduler = startScheduler(botJobs(deps, createWatchdog(deps)), logger);
+  return {
+    port,
+    deps,
+    async stop() {
+      try {
+        // Stop taking work: no new ticks, no new requests; then let in-flight sends finish or time out.
+        await Promise.all([scheduler.stop(2_000), slack.stop(2_000)]);
+        await delivery.stop(4_000);
+        await Promise.all([stopIntegrityChecks(), stopMetricsReaders()]);
+      } finally {
+        closeDeps(deps);
+      }
+    },
+  };
+}
