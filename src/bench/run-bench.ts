@@ -9,6 +9,7 @@ import { generateAtlasData } from '../demo/generate-atlas-data.js';
 import { toSqlTime, windowRanges } from '../time/atlas-time.js';
 import { benchAckLatency, type AckBenchResult, type AckScenario } from './ack-latency.js';
 import { ensureBigDatabase } from './big-database.js';
+import { benchDelivery, type DeliveryBenchResult } from './delivery-bench.js';
 import { benchErrorStorm, benchHeavyAcks, type ErrorStormResult, type HeavyAckResult } from './heavy-reads.js';
 import { countErrorsExactly, ensureBigMetrics, GUIDE_ERROR_TYPES } from './big-metrics.js';
 import { formatMs, formatRatio, summarize, type SampleSummary } from './stats.js';
@@ -19,7 +20,8 @@ import { exitWith, isMainModule } from '../is-main-module.js';
  * PASS/MISS. Data files are cached under bench-data/. A first run builds two 5M-row metrics.db
  * files and a 1 GB database (a few minutes on 2 cores); later runs reuse them (about 4 minutes,
  * most of it waiting for integrity_check and the long-window rounds).
- * `npm run bench -- --only heavy` runs only the long-window tables (d and e).
+ * `npm run bench -- --only heavy` runs only the long-window tables (d and e); `--only delivery` only
+ * the delivery table (f: 500 alerts at Slack's pace, about 9 minutes; `--alerts N` for fewer).
  */
 
 interface Row {
@@ -282,6 +284,26 @@ function heavyAckRows(r: HeavyAckResult, otherLoopsMaxMs: number | null): Row[] 
   ];
 }
 
+// --- f. delivery -----------------------------------------------------------------------------------
+
+const deliveryTitle = (r: DeliveryBenchResult) =>
+  `f. ${r.alerts} alerts through the webhook into delivery, the Slack stand-in answering 429 (Retry-After: 1) to every tenth chat.postMessage`;
+
+function deliveryRows(r: DeliveryBenchResult): Row[] {
+  return [
+    {
+      measure: 'alerts posted / posted twice / out of order', ours: `${r.delivered} / ${r.doubled} / ${r.outOfOrder}`,
+      baseline: `${r.alerts} sent, ${r.rateLimited} rate-limited calls`, ratio: '', target: `all, 0, 0`,
+      result: verdict(r.delivered === r.alerts && r.doubled === 0 && r.outOfOrder === 0),
+    },
+    {
+      measure: 'time from the first alert to the last post', ours: `${r.seconds.toFixed(1)} s`,
+      baseline: `${r.idealSeconds.toFixed(0)} s ideal at 1 message/s per channel`, ratio: formatRatio(r.seconds, r.idealSeconds),
+      target: '<= x 1.20 of ideal', result: verdict(r.seconds <= 1.2 * r.idealSeconds),
+    },
+  ];
+}
+
 // --- main ---------------------------------------------------------------------------------------
 
 export async function runBench(argv: string[], out: (s: string) => void): Promise<number> {
@@ -296,10 +318,13 @@ export async function runBench(argv: string[], out: (s: string) => void): Promis
       rounds: { type: 'string', default: '3' },
       'load-concurrency': { type: 'string', default: '5' },
       'rest-seconds': { type: 'string', default: '6' },
+      alerts: { type: 'string', default: '500' },
     },
   });
-  if (values.only !== 'all' && values.only !== 'heavy') throw new Error('--only takes all or heavy');
+  if (values.only !== 'all' && values.only !== 'heavy' && values.only !== 'delivery') throw new Error('--only takes all, heavy or delivery');
   const heavyOnly = values.only === 'heavy';
+  const deliveryOnly = values.only === 'delivery';
+  const alerts = Number(values.alerts);
   const rounds = Number(values.rounds);
   const loadConcurrency = Number(values['load-concurrency']);
   const restSeconds = Number(values['rest-seconds']);
@@ -308,7 +333,7 @@ export async function runBench(argv: string[], out: (s: string) => void): Promis
   const iterations = Number(values.iterations);
   for (const [name, n, max] of [
     ['requests', requests, 20_000], ['concurrency', concurrency, 200], ['iterations', iterations, 10_000],
-    ['rounds', rounds, 20], ['load-concurrency', loadConcurrency, 50], ['rest-seconds', restSeconds, 120],
+    ['rounds', rounds, 20], ['load-concurrency', loadConcurrency, 50], ['rest-seconds', restSeconds, 120], ['alerts', alerts, 5000],
   ] as const) {
     if (!Number.isInteger(n) || n < 1 || n > max) throw new Error(`--${name} takes a whole number from 1 to ${max}`);
   }
@@ -319,6 +344,16 @@ export async function runBench(argv: string[], out: (s: string) => void): Promis
   // Other processes on the machine move every figure; the load average says how busy it was.
   const load = () => loadavg().map((n) => n.toFixed(2)).join(' ');
   out(`Shadow Atlas bot benchmark: node ${process.version}, ${cpus().length} CPU(s), load average ${load()}, data in ${path.relative(process.cwd(), benchDir) || '.'}/\n`);
+
+  if (deliveryOnly) {
+    const delivery = await benchDelivery(benchDir, alerts, log);
+    printTable(deliveryTitle(delivery), deliveryRows(delivery), out);
+    writeFileSync(path.join(benchDir, 'last-run-delivery.json'), `${JSON.stringify({ startedAt: new Date().toISOString(), node: process.version, delivery }, null, 2)}\n`);
+    const rows = deliveryRows(delivery);
+    const misses = rows.filter((r) => r.result === 'MISS').length;
+    out(`\n${rows.filter((r) => r.result === 'PASS').length} PASS, ${misses} MISS in ${formatMs(performance.now() - started)}; figures in bench-data/last-run-delivery.json\n`);
+    return misses > 0 ? 1 : 0;
+  }
 
   const errors = heavyOnly ? null : benchErrorsWindow(benchDir, iterations, log);
 
@@ -375,17 +410,19 @@ export async function runBench(argv: string[], out: (s: string) => void): Promis
   } else {
     out('\ne. skipped (--skip-ack)\n');
   }
+  const delivery = heavyOnly ? null : await benchDelivery(benchDir, alerts, log);
+  if (delivery) printTable(deliveryTitle(delivery), deliveryRows(delivery), out);
 
   const totalMs = performance.now() - started;
   const figures = {
     startedAt: new Date(Date.now() - totalMs).toISOString(), node: process.version, cpus: cpus().length, totalMs,
-    errorsWindow: errors, ack, integrity, errorStorm: storm, heavyReads: heavy,
+    errorsWindow: errors, ack, integrity, errorStorm: storm, heavyReads: heavy, delivery,
   };
   writeFileSync(path.join(benchDir, heavyOnly ? 'last-run-heavy.json' : 'last-run.json'), `${JSON.stringify(figures, null, 2)}\n`);
   const ackTable = ack ? ackRows(ack) : { atRest: [], underCheck: [] };
   const all = [
     ...(errors ? errorsRows(errors) : []), ...ackTable.atRest, ...ackTable.underCheck,
-    ...errorStormRows(storm), ...(heavy ? heavyAckRows(heavy, otherLoops) : []),
+    ...errorStormRows(storm), ...(heavy ? heavyAckRows(heavy, otherLoops) : []), ...(delivery ? deliveryRows(delivery) : []),
   ];
   const misses = all.filter((r) => r.result === 'MISS').length;
   const passes = all.filter((r) => r.result === 'PASS').length;
