@@ -11,6 +11,7 @@ import { summarize, type SampleSummary } from './stats.js';
  * requests over loopback, N at a time, timed from a worker thread (so the client does not share
  * the server's event loop). All traffic stays on 127.0.0.1: Slack's Web API, response_url,
  * provider and IPFS probes go to one local fake server that answers 200.
+ * One file: the load generator is this same module, run again in a worker thread.
  */
 
 export const SIGNING_SECRET = 'bench-signing-secret-0123456789abcdef';

@@ -22,6 +22,7 @@ import { exitWith, isMainModule } from '../is-main-module.js';
  * most of it waiting for integrity_check and the long-window rounds).
  * `npm run bench -- --only heavy` runs only the long-window tables (d and e); `--only delivery` only
  * the delivery table (f: 500 alerts at Slack's pace, about 9 minutes; `--alerts N` for fewer).
+ * One file: the tables, their targets and the summary are printed together.
  */
 
 interface Row {

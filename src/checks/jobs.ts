@@ -9,6 +9,12 @@ import { ageMs, formatDuration, parseAtlasTime } from '../time/atlas-time.js';
 import { bandLevel, bandText, unknownItem, type CheckItem } from './check-item.js';
 import { JOB_STATUSES, jobIdSchema, jobStatusSchema, parseJobFile, type JobFile, type JobStatus } from './job-file.js';
 
+/*
+ * Jobs as the on-call engineer sees them: the jobs/*.json files the orchestrator really uses and
+ * the `jobs` table, merged one row per id, their health items and the stuck-job suspicion. One
+ * file: the listing, the health items and the suspicion all read the same merged rows.
+ */
+
 /** Where a listed job was found. */
 export type JobSource = 'file' | 'table' | 'file+table';
 

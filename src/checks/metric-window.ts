@@ -3,6 +3,8 @@
  * and index-friendly: each window is split by `windowRanges` into text ranges, each range is
  * one `type = ? AND recorded_at >= ? AND recorded_at < ?` lookup on idx_metrics_type_time, and
  * the per-range aggregates are combined here. Statements are prepared once per connection.
+ * Long because every window read shares the range splitting, the statement cache and the row
+ * readers; each function in it is short.
  */
 import type Database from 'better-sqlite3';
 import { z } from 'zod';

@@ -8,6 +8,8 @@ import { METRICS_DDL, PERSISTENCE_DDL } from './atlas-schema.js';
  * Writes a complete Shadow Atlas data directory (metrics.db, persistence.db, jobs/, backups/)
  * shaped like DATA-CONTRACT.md, for the demo, for tests and for the benchmark.
  * Deterministic: a seeded PRNG and a passed-in `now`, never the wall clock.
+ * One file on purpose: the demo is one story (a TIGER outage, a stuck job, a snapshot without its
+ * CID) told consistently across every table and file; split, its parts would pass the story around.
  */
 
 export type Scenario = 'demo' | 'healthy';

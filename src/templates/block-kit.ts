@@ -8,6 +8,11 @@ type SectionBlock = types.SectionBlock;
 type ContextBlock = types.ContextBlock;
 type ActionsBlock = types.ActionsBlock;
 
+/*
+ * A Report as a Slack message. One file: every part of a message (headline, lines, tables, notes,
+ * buttons) draws on one budget of blocks and characters, so they are laid out together.
+ */
+
 /** The `action_id` of the "Post to channel" button; the share handler listens for it. */
 export const SHARE_ACTION_ID = 'atlas_share_result';
 
