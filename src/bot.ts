@@ -43,6 +43,8 @@ export interface RunningBot {
   /** The bound HTTP port (/slack/events, /healthz, /hooks/alerts). */
   port: number;
   deps: CommandDeps;
+  /** Runs every scheduled job once now (the sandbox, after moving its clock). */
+  tick(): Promise<unknown>;
   /**
    * Stops taking work (no new ticks, no new requests), lets in-flight sends finish or time out,
    * releases claims and closes the databases. The caller bounds it in time.
@@ -100,6 +102,7 @@ export async function startBot(opts: BotOptions): Promise<RunningBot> {
   return {
     port,
     deps,
+    tick: () => scheduler.tick(),
     async stop() {
       try {
         // Stop taking work: no new ticks, no new requests; then let in-flight sends finish or time out.

@@ -7,6 +7,12 @@ import { decodeNestedFields } from './method-args.js';
 import { parseApiRequest, parseHookPayload, readBody } from './request-body.js';
 import type { Workspace } from './workspace.js';
 
+/**
+ * A route served beside the Web API (the sandbox page and its actions): answers and returns
+ * true, or returns false to leave the request to the stand-in.
+ */
+export type ExtraRoute = (req: IncomingMessage, res: ServerResponse, url: URL, body: string) => boolean | Promise<boolean>;
+
 export interface StandInServer {
   /** Base URL, e.g. http://127.0.0.1:PORT */
   url: string;
@@ -23,7 +29,7 @@ interface Answer {
  * /response/<id> for response URLs. Faults are applied here; the workspace never sees them.
  * Every socket and pending timer is tracked, so close() finishes even with calls hanging.
  */
-export async function startHttpServer(ws: Workspace, faults: Faults, host: string, port: number): Promise<StandInServer> {
+export async function startHttpServer(ws: Workspace, faults: Faults, host: string, port: number, extraRoute?: ExtraRoute): Promise<StandInServer> {
   const sockets = new Set<Socket>();
   const timers = new Set<NodeJS.Timeout>();
   let closing = false;
@@ -109,6 +115,7 @@ export async function startHttpServer(ws: Workspace, faults: Faults, host: strin
         payload === undefined ? { status: 400, body: { ok: false, error: 'invalid_payload' } } : ws.responseHooks.use(hook[1] as string, payload),
       );
     }
+    if (extraRoute && (await extraRoute(req, res, url, body))) return;
     if (url.pathname === '/' && req.method === 'GET') {
       res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
       res.end(JSON.stringify({ ok: true, service: 'slack-stand-in', api: '/api/', team: ws.bot.team }));

@@ -1,6 +1,6 @@
 import type { SandboxEvents } from './sandbox-events.js';
 import type { EphemeralMessage, MessageMetadata, StoredMessage } from './stored-objects.js';
-import { isSlackTs, tsToMicros } from './slack-ids.js';
+import { isSlackTs, tsToMicros, withBlockIds } from './slack-ids.js';
 import { refuse } from './slack-refusal.js';
 
 export type { EphemeralMessage, MessageMetadata, StoredMessage } from './stored-objects.js';
@@ -64,7 +64,7 @@ export class MessageStore {
       user: input.user,
       team: this.team,
       ...(input.bot ? { bot_id: input.bot.botId, app_id: input.bot.appId } : {}),
-      ...(input.blocks ? { blocks: input.blocks } : {}),
+      ...(input.blocks ? { blocks: withBlockIds(input.blocks) } : {}),
       ...(input.attachments ? { attachments: input.attachments } : {}),
       ...(input.metadata ? { metadata: input.metadata } : {}),
     };
@@ -101,7 +101,7 @@ export class MessageStore {
   /** Replaces what a message says; the caller has checked who may. */
   update(message: StoredMessage, patch: Partial<Pick<StoredMessage, 'text' | 'blocks' | 'attachments' | 'metadata' | 'edited'>>): StoredMessage {
     const previous = structuredClone(message);
-    for (const [key, value] of Object.entries(patch)) {
+    for (const [key, value] of Object.entries({ ...patch, ...(patch.blocks ? { blocks: withBlockIds(patch.blocks) } : {}) })) {
       if (value === undefined) delete (message as unknown as Record<string, unknown>)[key];
       else (message as unknown as Record<string, unknown>)[key] = value;
     }
@@ -150,7 +150,7 @@ export class MessageStore {
 
   postEphemeral(input: Omit<EphemeralMessage, 'ts'>): EphemeralMessage {
     // Slack's message_ts for an ephemeral message is a ts from the same clock as channel messages.
-    const message: EphemeralMessage = { ...input, ts: this.nextTs() };
+    const message: EphemeralMessage = { ...input, ...(input.blocks ? { blocks: withBlockIds(input.blocks) } : {}), ts: this.nextTs() };
     this.ephemeralList.push(message);
     this.events.emit({ type: 'ephemeral_posted', channel: message.channel, user: message.user, message });
     return message;
@@ -161,7 +161,7 @@ export class MessageStore {
   }
 
   replaceEphemeral(message: EphemeralMessage, patch: Pick<EphemeralMessage, 'text' | 'blocks' | 'attachments'>): void {
-    Object.assign(message, patch);
+    Object.assign(message, patch, patch.blocks ? { blocks: withBlockIds(patch.blocks) } : {});
     if (patch.blocks === undefined) delete message.blocks;
     if (patch.attachments === undefined) delete message.attachments;
     this.events.emit({ type: 'ephemeral_updated', channel: message.channel, user: message.user, message });

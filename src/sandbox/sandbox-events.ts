@@ -14,6 +14,8 @@ export type SandboxEvent =
   | { type: 'view_pushed'; user: string; view: StoredView }
   | { type: 'view_updated'; user: string; view: StoredView }
   | { type: 'view_published'; user: string; view: StoredView }
+  /** The person closed the modal (or the app's answer closed it); `viewIds` are the views that went, top first. */
+  | { type: 'view_closed'; user: string; viewIds: string[] }
   | { type: 'response_url_used'; id: string; payload: Record<string, unknown>; status: number; answer: Record<string, unknown> }
   | { type: 'api_call'; call: CallRecord };
 

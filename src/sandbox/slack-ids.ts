@@ -49,3 +49,18 @@ export function newTriggerId(now: Date, n: number): string {
 export function randomToken(): string {
   return randomBytes(12).toString('hex');
 }
+
+const BLOCK_ID_CHARS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+
+/**
+ * Blocks as Slack stores them: one without a block_id gets a short random one (as messages read
+ * back from Slack show), so that a block_actions payload can name the block it came from.
+ */
+export function withBlockIds<T>(blocks: T): T {
+  if (!Array.isArray(blocks)) return blocks;
+  return blocks.map((block: unknown) => {
+    if (typeof block !== 'object' || block === null || (block as { block_id?: unknown }).block_id !== undefined) return block;
+    const id = [...randomBytes(5)].map((b) => BLOCK_ID_CHARS[b % BLOCK_ID_CHARS.length]).join('');
+    return { ...block, block_id: id };
+  }) as T;
+}

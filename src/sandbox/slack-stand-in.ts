@@ -1,5 +1,5 @@
 import { Faults } from './faults.js';
-import { startHttpServer } from './http-server.js';
+import { startHttpServer, type ExtraRoute } from './http-server.js';
 import type { ResponseHookOptions } from './response-hooks.js';
 import type { SandboxEvents } from './sandbox-events.js';
 import type { Clock } from './slack-ids.js';
@@ -18,6 +18,8 @@ export interface SlackStandInOptions {
   channels?: ChannelSpec[];
   users?: UserSpec[];
   usergroups?: UsergroupSpec[];
+  /** Served before the stand-in's own routes (the sandbox page); the Web API stays under /api/. */
+  extraRoute?: ExtraRoute;
 }
 
 export interface SlackStandIn {
@@ -61,7 +63,7 @@ export async function startSlackStandIn(options: SlackStandInOptions = {}): Prom
     ...(options.usergroups ? { usergroups: options.usergroups } : {}),
   });
   const faults = new Faults();
-  const server = await startHttpServer(workspace, faults, options.host ?? '127.0.0.1', options.port ?? 0);
+  const server = await startHttpServer(workspace, faults, options.host ?? '127.0.0.1', options.port ?? 0, options.extraRoute);
   return {
     url: server.url,
     apiUrl: `${server.url}/api/`,
@@ -76,7 +78,8 @@ export async function startSlackStandIn(options: SlackStandInOptions = {}): Prom
 }
 
 export type { BotIdentity, ChannelSpec, UsergroupSpec, UserSpec } from './workspace-directory.js';
-export { DEFAULT_BOT, SANDBOX_USERS } from './workspace-directory.js';
+export { DEFAULT_BOT, DEFAULT_CHANNELS, DEFAULT_USERS, SANDBOX_USERS } from './workspace-directory.js';
+export type { ExtraRoute } from './http-server.js';
 export type { FaultKind, FaultSpec, InjectedFault } from './faults.js';
 export type { SandboxEvent } from './sandbox-events.js';
 export type { CallRecord } from './call-log.js';

@@ -1,5 +1,5 @@
 import type { SandboxEvents } from './sandbox-events.js';
-import { idSequence, newTriggerId, randomToken, type Clock } from './slack-ids.js';
+import { idSequence, newTriggerId, randomToken, withBlockIds, type Clock } from './slack-ids.js';
 import { SLACK_LIMITS } from './slack-limits.js';
 import { refuse } from './slack-refusal.js';
 import type { StoredView } from './stored-objects.js';
@@ -64,7 +64,7 @@ export class ViewStore {
       title: spec.title,
       submit: spec.submit ?? null,
       close: spec.close ?? null,
-      blocks: spec.blocks,
+      blocks: withBlockIds(spec.blocks),
       private_metadata: spec.private_metadata ?? '',
       callback_id: spec.callback_id ?? '',
       external_id: spec.external_id ?? '',
@@ -146,8 +146,10 @@ export class ViewStore {
     const stack = rootId ? this.stacks.get(rootId) : undefined;
     if (!stack) return;
     const at = stack.indexOf(viewId);
-    for (const id of stack.splice(at)) this.views.delete(id);
+    const closed = stack.splice(at);
+    for (const id of closed) this.views.delete(id);
     if (stack.length === 0) this.stacks.delete(rootId as string);
+    this.events.emit({ type: 'view_closed', user: (stored as StoredView).user, viewIds: closed.reverse() });
   }
 
   view(id: string): StoredView | undefined {

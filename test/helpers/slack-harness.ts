@@ -4,7 +4,7 @@
  * refusals; every response_url and trigger_id is minted by the stand-in, which keeps what the
  * app answered. Every Slack payload the tests use is built here, in one place.
  */
-import { createHmac, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { CustomRoute } from '@slack/bolt';
 import type { Logger } from 'pino';
 import { buildSlackApp, type SlackApp } from '../../src/app.js';
@@ -12,6 +12,7 @@ import type { CommandDeps } from '../../src/commands/command-spec.js';
 import type { CommandRegistry } from '../../src/commands/registry.js';
 import type { OutboxStats } from '../../src/db/state/outbox-store.js';
 import { createLogger, type LogLevelName } from '../../src/logger.js';
+import { slackSignatureHeaders } from '../../src/sandbox/interaction-payloads.js';
 import { startSlackStandIn, type SlackStandIn, type SlackStandInOptions } from '../../src/sandbox/slack-stand-in.js';
 
 export const TEST_SIGNING_SECRET = 'harness-signing-secret-6f1d2c9b8a7e';
@@ -148,8 +149,7 @@ export function actionBody(payload: unknown): string {
 
 /** Slack's v0 request signature headers. */
 export function slackSignature(secret: string, rawBody: string, timestamp = Math.floor(Date.now() / 1000)): Record<string, string> {
-  const digest = createHmac('sha256', secret).update(`v0:${timestamp}:${rawBody}`).digest('hex');
-  return { 'x-slack-request-timestamp': String(timestamp), 'x-slack-signature': `v0=${digest}` };
+  return slackSignatureHeaders(secret, rawBody, timestamp);
 }
 
 export interface PostOptions {

@@ -1,0 +1,127 @@
+/**
+ * What Slack sends an app when a person acts: the slash-command form, block_actions and
+ * view_submission payloads (https://api.slack.com/interactivity/slash-commands,
+ * https://api.slack.com/reference/interaction-payloads/block-actions,
+ * https://api.slack.com/reference/interaction-payloads/views), and the v0 signature on them
+ * (https://api.slack.com/authentication/verifying-requests-from-slack).
+ */
+import { createHmac } from 'node:crypto';
+import type { StoredMessage, StoredView } from './stored-objects.js';
+import type { BotIdentity } from './workspace-directory.js';
+
+/** Slack's v0 request signature headers, for a request sent at `epochSeconds`. */
+export function slackSignatureHeaders(secret: string, rawBody: string, epochSeconds: number): Record<string, string> {
+  const digest = createHmac('sha256', secret).update(`v0:${epochSeconds}:${rawBody}`).digest('hex');
+  return { 'x-slack-request-timestamp': String(epochSeconds), 'x-slack-signature': `v0=${digest}` };
+}
+
+export interface Person {
+  id: string;
+  name: string;
+}
+
+export interface Place {
+  id: string;
+  name: string;
+}
+
+interface Common {
+  bot: BotIdentity;
+  user: Person;
+  triggerId: string;
+}
+
+const team = (bot: BotIdentity) => ({ id: bot.teamId, domain: bot.team.toLowerCase().replace(/[^a-z0-9]+/g, '-') });
+
+/** The form body of a slash command. */
+export function slashCommandForm(input: Common & { channel: Place; command: string; text: string; responseUrl: string }): string {
+  return new URLSearchParams({
+    token: 'sandbox-verification-token',
+    team_id: input.bot.teamId,
+    team_domain: team(input.bot).domain,
+    channel_id: input.channel.id,
+    channel_name: input.channel.name,
+    user_id: input.user.id,
+    user_name: input.user.name,
+    command: input.command,
+    text: input.text,
+    api_app_id: input.bot.appId,
+    is_enterprise_install: 'false',
+    response_url: input.responseUrl,
+    trigger_id: input.triggerId,
+  }).toString();
+}
+
+/** The element pressed, as the payload's `actions[0]` shows it. */
+export interface PressedElement {
+  blockId: string;
+  element: Record<string, unknown>;
+  /** For a select: the option chosen. */
+  selectedOption?: Record<string, unknown>;
+}
+
+export type PressSource =
+  | { type: 'message'; channel: Place; message: StoredMessage | { ts: string; thread_ts?: string }; ephemeral: boolean; responseUrl: string }
+  | { type: 'view'; view: StoredView['view'] };
+
+/** A block_actions payload for one element of a message or a view. */
+export function blockActionsPayload(input: Common & { source: PressSource; pressed: PressedElement; actionTs: string }): Record<string, unknown> {
+  const { element, blockId, selectedOption } = input.pressed;
+  const action: Record<string, unknown> = {
+    type: element.type,
+    action_id: element.action_id,
+    block_id: blockId,
+    action_ts: input.actionTs,
+    ...(element.text !== undefined ? { text: element.text } : {}),
+    ...(element.value !== undefined ? { value: element.value } : {}),
+    ...(element.style !== undefined ? { style: element.style } : {}),
+    ...(selectedOption ? { selected_option: selectedOption } : {}),
+  };
+  const base = {
+    type: 'block_actions',
+    token: 'sandbox-verification-token',
+    api_app_id: input.bot.appId,
+    team: team(input.bot),
+    user: { id: input.user.id, username: input.user.name, name: input.user.name, team_id: input.bot.teamId },
+    enterprise: null,
+    is_enterprise_install: false,
+    trigger_id: input.triggerId,
+    state: { values: {} },
+    actions: [action],
+  };
+  const source = input.source;
+  if (source.type === 'view') {
+    return { ...base, container: { type: 'view', view_id: source.view.id }, view: source.view };
+  }
+  const threadTs = source.message.thread_ts;
+  return {
+    ...base,
+    container: {
+      type: 'message',
+      message_ts: source.message.ts,
+      channel_id: source.channel.id,
+      is_ephemeral: source.ephemeral,
+      ...(threadTs && threadTs !== source.message.ts ? { thread_ts: threadTs } : {}),
+    },
+    channel: { id: source.channel.id, name: source.channel.name },
+    // Slack leaves the message out for an ephemeral one: the app never saw it stored.
+    ...(source.ephemeral ? {} : { message: source.message }),
+    response_url: source.responseUrl,
+  };
+}
+
+/** A view_submission payload for `view` with the inputs' state. */
+export function viewSubmissionPayload(input: Common & { view: StoredView['view']; values: Record<string, unknown> }): Record<string, unknown> {
+  return {
+    type: 'view_submission',
+    token: 'sandbox-verification-token',
+    api_app_id: input.bot.appId,
+    team: team(input.bot),
+    user: { id: input.user.id, username: input.user.name, name: input.user.name, team_id: input.bot.teamId },
+    enterprise: null,
+    is_enterprise_install: false,
+    trigger_id: input.triggerId,
+    view: { ...input.view, state: { values: input.values } },
+    response_urls: [],
+  };
+}

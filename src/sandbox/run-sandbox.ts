@@ -1,0 +1,218 @@
+/**
+ * `npm run sandbox`: the whole bot on this machine, on the demo data, against the Slack
+ * stand-in with a page that looks and behaves like Slack. The bot runs as `npm start` runs it
+ * (startBot: HTTP receiver with a signing secret, Web API through SLACK_API_URL, outbox,
+ * scheduler, webhook); only its clock is the sandbox's, which the page can move forward.
+ */
+import { randomBytes } from 'node:crypto';
+import { createWriteStream, mkdirSync, rmSync, type WriteStream } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { startBot, type RunningBot } from '../bot.js';
+import { buildConfig, type Config } from '../config.js';
+import { generateAtlasData } from '../demo/generate-atlas-data.js';
+import { exitWith, isMainModule } from '../is-main-module.js';
+import { createLogger, type LogDestination, type LogLevelName } from '../logger.js';
+import { currentOnCall } from '../oncall/rotation.js';
+import { ALERT_PRESETS } from './alert-presets.js';
+import type { ExtraRoute } from './http-server.js';
+import { sandboxActions } from './sandbox-actions.js';
+import { sandboxClock, type SandboxClock } from './sandbox-clock.js';
+import { CLOCK_STEPS, sandboxRoutes, type SandboxControls } from './sandbox-routes.js';
+import { sandboxState } from './sandbox-state.js';
+import { DEFAULT_CHANNELS, DEFAULT_USERS, SANDBOX_USERS, startSlackStandIn, type SlackStandIn } from './slack-stand-in.js';
+import { UPSTREAM_PATHS, upstreamStandIns } from './upstream-stand-ins.js';
+
+/** Where `npm run sandbox` keeps its data, relative to the working directory; rebuilt on every start. */
+export const SANDBOX_DIR = path.join('demo-data', 'sandbox');
+export const DEFAULT_SANDBOX_PORT = 3100;
+
+const CTO = 'U0CTO';
+
+export interface SandboxOptions {
+  /** Rebuilt from scratch: the demo data in `<dir>/.shadow-atlas`, the bot's log in `<dir>/bot.log`. */
+  dir: string;
+  /** 0 for any free port. */
+  port: number;
+  host?: string;
+  logLevel?: LogLevelName;
+  /** Where the bot logs (default: `<dir>/bot.log`). */
+  logDestination?: LogDestination;
+}
+
+export interface RunningSandbox {
+  /** The page, e.g. http://127.0.0.1:3100/ */
+  url: string;
+  clock: SandboxClock;
+  slack: SlackStandIn;
+  bot: RunningBot;
+  config: Config;
+  close(): Promise<void>;
+}
+
+/** The bot's config in the sandbox: the stand-in's channels and people, every upstream on the sandbox server. */
+function sandboxConfig(dataDir: string, base: string, env: { token: string; signingSecret: string; webhookToken: string; apiUrl: string; logLevel: LogLevelName }, now: Date): Config {
+  const started = new Date(now.getTime() - 14 * 86_400_000).toISOString().slice(0, 10);
+  return buildConfig(
+    dataDir,
+    {
+      channels: { incidents: 'C0INCIDENT', handoff: 'C0HANDOFF' },
+      responders: { users: [SANDBOX_USERS.primary, SANDBOX_USERS.secondary, SANDBOX_USERS.techLead, SANDBOX_USERS.responder, CTO] },
+      escalation: { techLead: SANDBOX_USERS.techLead, cto: CTO },
+      rotation: {
+        timezone: 'UTC',
+        handoffTime: '09:00',
+        shiftDays: 1,
+        start: started,
+        primary: [SANDBOX_USERS.primary, SANDBOX_USERS.secondary],
+        secondary: [SANDBOX_USERS.secondary, SANDBOX_USERS.primary],
+      },
+      providers: [
+        { name: 'Census TIGER', url: `${base}${UPSTREAM_PATHS.tiger}` },
+        { name: 'ArcGIS Hub', url: `${base}${UPSTREAM_PATHS.arcgis}` },
+      ],
+      ipfs: { gateways: [`${base}${UPSTREAM_PATHS.ipfsGateway}`] },
+    },
+    {
+      SLACK_BOT_TOKEN: env.token,
+      SLACK_SIGNING_SECRET: env.signingSecret,
+      SLACK_API_URL: env.apiUrl,
+      ALERT_WEBHOOK_TOKEN: env.webhookToken,
+      PORT: 0,
+      ATLAS_DATA_DIR: dataDir,
+      LOG_LEVEL: env.logLevel,
+    },
+  );
+}
+
+export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox> {
+  const dir = path.resolve(opts.dir);
+  const dataDir = path.join(dir, '.shadow-atlas');
+  // Only the sandbox's own directory is replaced: every start is a fresh story.
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const clock = sandboxClock();
+  generateAtlasData(dataDir, { now: clock(), days: 4, scenario: 'demo', seed: 20_261_126 });
+
+  let route: ExtraRoute = upstreamStandIns;
+  const slack = await startSlackStandIn({
+    port: opts.port,
+    host: opts.host ?? '127.0.0.1',
+    clock,
+    users: [...DEFAULT_USERS, { id: CTO, name: 'cora', realName: 'Cora Blake', title: 'CTO' }],
+    channels: DEFAULT_CHANNELS.map((c) => (c.id === 'C0INCIDENT' ? { ...c, members: [...c.members, CTO] } : c)),
+    extraRoute: (req, res, url, body) => route(req, res, url, body),
+  });
+
+  let logFile: WriteStream | undefined;
+  let bot: RunningBot | undefined;
+  try {
+    const signingSecret = randomBytes(24).toString('hex');
+    const webhookToken = randomBytes(24).toString('hex');
+    const logLevel = opts.logLevel ?? 'info';
+    const config = sandboxConfig(dataDir, slack.url, { token: slack.token, signingSecret, webhookToken, apiUrl: slack.apiUrl, logLevel }, clock());
+    logFile = opts.logDestination ? undefined : createWriteStream(path.join(dir, 'bot.log'), { flags: 'a' });
+    const logger = createLogger(logLevel, opts.logDestination ?? logFile, { secrets: [signingSecret, webhookToken, slack.token] });
+    const running = await startBot({ config, logger, credentials: { botToken: slack.token, signingSecret }, clock, host: '127.0.0.1' });
+    bot = running;
+    const botUrl = `http://127.0.0.1:${running.port}`;
+
+    const clockListeners = new Set<() => void>();
+    const nextShiftChange = () => currentOnCall(config.rotation, clock())?.shiftEnd ?? null;
+    const controls: SandboxControls = {
+      state: (user) => {
+        const person = slack.workspace.directory.users.get(user);
+        if (!person || person.isBot) return undefined;
+        return sandboxState(slack.workspace, user, {
+          clock: { now: clock(), offsetMs: clock.offsetMs(), nextShiftChange: nextShiftChange() },
+          presets: ALERT_PRESETS,
+        });
+      },
+      actions: sandboxActions(slack, { eventsUrl: `${botUrl}/slack/events`, signingSecret }),
+      events: slack.events,
+      onClockChange(listener) {
+        clockListeners.add(listener);
+        return () => clockListeners.delete(listener);
+      },
+      async fireAlert(id) {
+        const preset = ALERT_PRESETS.find((p) => p.id === id);
+        if (!preset) return { ok: false, error: `No alert preset "${id}"; pick one from the menu.` };
+        const res = await fetch(`${botUrl}/hooks/alerts`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${webhookToken}` },
+          body: JSON.stringify(preset.body(clock())),
+          signal: AbortSignal.timeout(5_000),
+        });
+        const answer = (await res.json().catch(() => ({}))) as { results?: { action?: string }[]; error?: string };
+        if (!res.ok) return { ok: false, error: `The bot refused the alert: ${answer.error ?? `HTTP ${res.status}`}.` };
+        if (answer.results?.every((r) => r.action === 'duplicate')) return { ok: false, error: 'That alert is already firing; the bot posts it once. Resolve it first, or fire another.' };
+        return { ok: true };
+      },
+      async advanceClock(step) {
+        const ms = step === 'shift' ? (nextShiftChange()?.getTime() ?? Number.NaN) - clock().getTime() : CLOCK_STEPS[step];
+        if (!(ms > 0)) return { ok: false, error: 'No rotation is configured, so there is no shift change to move to.' };
+        clock.advance(ms);
+        for (const listener of clockListeners) listener();
+        // What the bot would have done in that time, done now: reminders, escalations, the handoff.
+        await running.tick();
+        return { ok: true };
+      },
+    };
+    route = (req, res, url, body) => upstreamStandIns(req, res, url, body) || sandboxRoutes(controls)(req, res, url, body);
+
+    return {
+      url: `${slack.url}/`,
+      clock,
+      slack,
+      bot: running,
+      config,
+      async close() {
+        await running.stop().catch(() => undefined);
+        await slack.close();
+        await new Promise<void>((resolve) => (logFile ? logFile.end(resolve) : resolve()));
+      },
+    };
+  } catch (err) {
+    await bot?.stop().catch(() => undefined);
+    await slack.close();
+    logFile?.end();
+    throw err;
+  }
+}
+
+const envSchema = z.object({
+  SANDBOX_PORT: z.coerce.number({ error: 'a port number from 0 to 65535 (0: any free port)' }).int().min(0).max(65_535).default(DEFAULT_SANDBOX_PORT),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+async function main(): Promise<number> {
+  const env = envSchema.safeParse(Object.fromEntries(Object.entries(process.env).filter(([, v]) => v !== undefined && v.trim() !== '')));
+  if (!env.success) {
+    const issue = env.error.issues[0];
+    process.stderr.write(`sandbox: ${String(issue?.path[0] ?? 'environment')}: ${issue?.message ?? 'invalid'}\n`);
+    return 78;
+  }
+  let sandbox: RunningSandbox;
+  try {
+    sandbox = await startSandbox({ dir: SANDBOX_DIR, port: env.data.SANDBOX_PORT, logLevel: env.data.LOG_LEVEL });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      process.stderr.write(`sandbox: port ${env.data.SANDBOX_PORT} is taken; set SANDBOX_PORT to another port, or to 0 for any free one.\n`);
+      return 1;
+    }
+    throw err;
+  }
+  process.stdout.write(
+    `Shadow Atlas sandbox: ${sandbox.url}\n` +
+      `  The /atlas bot on demo data, against a Slack stand-in: no Slack app, no network.\n` +
+      `  Bot log: ${path.join(SANDBOX_DIR, 'bot.log')}. Ctrl-C stops it.\n`,
+  );
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await sandbox.close();
+  return 0;
+}
+
+if (isMainModule(import.meta.url)) exitWith(main(), 'sandbox', 1);
