@@ -28,15 +28,16 @@ export const SANDBOX_DIR = path.join('demo-data', 'sandbox');
 export const DEFAULT_SANDBOX_PORT = 3100;
 
 const CTO = 'U0CTO';
+const HANDOFF_HOUR_UTC = 9;
 
 export interface SandboxOptions {
-  /** Rebuilt from scratch: the demo data in `<dir>/.shadow-atlas`, the bot's log in `<dir>/bot.log`. */
-  dir: string;
+  /** The bot's data directory, rebuilt from scratch: the demo's Shadow Atlas data, the bot's chatops.db and its bot.log. */
+  dataDir: string;
   /** 0 for any free port. */
   port: number;
   host?: string;
   logLevel?: LogLevelName;
-  /** Where the bot logs (default: `<dir>/bot.log`). */
+  /** Where the bot logs (default: `<dataDir>/bot.log`). */
   logDestination?: LogDestination;
 }
 
@@ -52,7 +53,9 @@ export interface RunningSandbox {
 
 /** The bot's config in the sandbox: the stand-in's channels and people, every upstream on the sandbox server. */
 function sandboxConfig(dataDir: string, base: string, env: { token: string; signingSecret: string; webhookToken: string; apiUrl: string; logLevel: LogLevelName }, now: Date): Config {
-  const started = new Date(now.getTime() - 14 * 86_400_000).toISOString().slice(0, 10);
+  // Two weeks of daily shifts, so that the person titled "On-call primary" is on call now.
+  const currentShiftDay = now.getUTCHours() >= HANDOFF_HOUR_UTC ? now : new Date(now.getTime() - 86_400_000);
+  const started = new Date(currentShiftDay.getTime() - 14 * 86_400_000).toISOString().slice(0, 10);
   return buildConfig(
     dataDir,
     {
@@ -61,7 +64,7 @@ function sandboxConfig(dataDir: string, base: string, env: { token: string; sign
       escalation: { techLead: SANDBOX_USERS.techLead, cto: CTO },
       rotation: {
         timezone: 'UTC',
-        handoffTime: '09:00',
+        handoffTime: `${String(HANDOFF_HOUR_UTC).padStart(2, '0')}:00`,
         shiftDays: 1,
         start: started,
         primary: [SANDBOX_USERS.primary, SANDBOX_USERS.secondary],
@@ -86,11 +89,10 @@ function sandboxConfig(dataDir: string, base: string, env: { token: string; sign
 }
 
 export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox> {
-  const dir = path.resolve(opts.dir);
-  const dataDir = path.join(dir, '.shadow-atlas');
+  const dataDir = path.resolve(opts.dataDir);
   // Only the sandbox's own directory is replaced: every start is a fresh story.
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(dir, { recursive: true });
+  rmSync(dataDir, { recursive: true, force: true });
+  mkdirSync(dataDir, { recursive: true });
   const clock = sandboxClock();
   generateAtlasData(dataDir, { now: clock(), days: 4, scenario: 'demo', seed: 20_261_126 });
 
@@ -111,7 +113,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox
     const webhookToken = randomBytes(24).toString('hex');
     const logLevel = opts.logLevel ?? 'info';
     const config = sandboxConfig(dataDir, slack.url, { token: slack.token, signingSecret, webhookToken, apiUrl: slack.apiUrl, logLevel }, clock());
-    logFile = opts.logDestination ? undefined : createWriteStream(path.join(dir, 'bot.log'), { flags: 'a' });
+    logFile = opts.logDestination ? undefined : createWriteStream(path.join(dataDir, 'bot.log'));
     const logger = createLogger(logLevel, opts.logDestination ?? logFile, { secrets: [signingSecret, webhookToken, slack.token] });
     const running = await startBot({ config, logger, credentials: { botToken: slack.token, signingSecret }, clock, host: '127.0.0.1' });
     bot = running;
@@ -120,7 +122,9 @@ export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox
     const clockListeners = new Set<() => void>();
     const nextShiftChange = () => currentOnCall(config.rotation, clock())?.shiftEnd ?? null;
     const controls: SandboxControls = {
-      state: (user) => {
+      state: (asked) => {
+        // Nobody chosen yet: the page starts as whoever is on call now.
+        const user = asked === '' ? (currentOnCall(config.rotation, clock())?.primary ?? SANDBOX_USERS.primary) : asked;
         const person = slack.workspace.directory.users.get(user);
         if (!person || person.isBot) return undefined;
         return sandboxState(slack.workspace, user, {
@@ -194,7 +198,7 @@ async function main(): Promise<number> {
   }
   let sandbox: RunningSandbox;
   try {
-    sandbox = await startSandbox({ dir: SANDBOX_DIR, port: env.data.SANDBOX_PORT, logLevel: env.data.LOG_LEVEL });
+    sandbox = await startSandbox({ dataDir: SANDBOX_DIR, port: env.data.SANDBOX_PORT, logLevel: env.data.LOG_LEVEL });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
       process.stderr.write(`sandbox: port ${env.data.SANDBOX_PORT} is taken; set SANDBOX_PORT to another port, or to 0 for any free one.\n`);

@@ -30,23 +30,35 @@ export type ActionResult = { ok: true } | { ok: false; error: string; errors?: R
 const userId = z.string().regex(/^[UW][A-Z0-9]{2,}$/, 'a user id');
 const channelId = z.string().regex(/^[CDG][A-Z0-9]{2,}$/, 'a channel id');
 
+const ts = z.string().regex(/^\d+\.\d{6}$/, 'a Slack ts');
+
+/** `/atlas <text>` typed in a channel (text may be empty: `/atlas` alone). */
 export const commandInput = z.object({
   user: userId,
   channel: channelId,
-  text: z.string().trim().min(1, 'type a message or a command').max(4000),
-  threadTs: z.string().regex(/^\d+\.\d{6}$/).optional(),
+  text: z.string().max(4000).transform((t) => t.trim()),
+});
+
+/** Something a person says, in a channel or (with thread_ts) in a thread. */
+export const messageInput = z.object({
+  user: userId,
+  channel: channelId,
+  text: z.string().trim().min(1, 'type a message').max(4000),
+  thread_ts: ts.optional(),
 });
 
 export const pressInput = z.object({
   user: userId,
   container: z.discriminatedUnion('type', [
-    z.object({ type: z.literal('message'), channel: channelId, ts: z.string().regex(/^\d+\.\d{6}$/), ephemeral: z.boolean().default(false) }),
+    z.object({ type: z.enum(['message', 'ephemeral']), ts }),
     z.object({ type: z.literal('view'), viewId: z.string().min(1) }),
   ]),
+  /** Where the message is; null for a view. */
+  channel: channelId.nullish(),
   blockId: z.string().min(1).max(255),
   actionId: z.string().min(1).max(255),
-  /** For a select: the value of the option chosen. */
-  selectedValue: z.string().max(2000).optional(),
+  /** For a select in a message: the value of the option chosen (a button's value is read from the message). */
+  value: z.string().max(2000).optional(),
 });
 
 /** Input values as the page sends them: Slack's state.values shape, or plain strings by block and action. */
@@ -127,6 +139,7 @@ const commandAnswer = z
   .loose();
 
 export interface SandboxActions {
+  message(input: z.infer<typeof messageInput>): ActionResult;
   command(input: z.infer<typeof commandInput>): Promise<ActionResult>;
   press(input: z.infer<typeof pressInput>): Promise<ActionResult>;
   submit(input: z.infer<typeof submitInput>): Promise<ActionResult>;
@@ -184,25 +197,30 @@ export function sandboxActions(slack: SlackStandIn, bot: BotEndpoint): SandboxAc
   }
 
   return {
+    message(input) {
+      const user = person(input.user);
+      const channel = ws.directory.channels.get(input.channel);
+      if (!user) return { ok: false, error: `No person ${input.user} in this workspace; pick one under "Signed in as".` };
+      if (!channel || !channel.members.has(user.id)) return { ok: false, error: 'You are not in that channel; pick another one on the left.' };
+      try {
+        ws.postAsUser({ channel: channel.id, user: user.id, text: input.text, ...(input.thread_ts ? { threadTs: input.thread_ts } : {}) });
+      } catch (err) {
+        if (!(err instanceof SlackRefusal)) throw err;
+        return { ok: false, error: `Slack would not post that (${err.code}).` };
+      }
+      return { ok: true };
+    },
+
     async command(input) {
       const user = person(input.user);
       const channel = ws.directory.channels.get(input.channel);
       if (!user) return { ok: false, error: `No person ${input.user} in this workspace; pick one under "Signed in as".` };
       if (!channel || !channel.members.has(user.id)) return { ok: false, error: 'You are not in that channel; pick another one on the left.' };
-      if (!input.text.startsWith('/')) {
-        ws.postAsUser({ channel: channel.id, user: user.id, text: input.text, ...(input.threadTs ? { threadTs: input.threadTs } : {}) });
-        return { ok: true };
-      }
-      const [command = '', ...rest] = input.text.split(/\s+/);
-      if (command !== '/atlas') {
-        ws.chat.postEphemeral({ channel: channel.id, user: user.id, text: `${command} is not a valid command. In this sandbox, only /atlas is installed.` });
-        return { ok: true };
-      }
       const responseUrl = slack.mintResponseUrl({ channel: channel.id, user: user.id });
       const triggerId = slack.mintTriggerId(user.id);
-      const answer = await send(slashCommandForm({ bot: ws.bot, user, channel: place(channel), command, text: rest.join(' '), responseUrl, triggerId }));
+      const answer = await send(slashCommandForm({ bot: ws.bot, user, channel: place(channel), command: '/atlas', text: input.text, responseUrl, triggerId }));
       if ('error' in answer || answer.status !== 200) {
-        const result = failed(command, answer);
+        const result = failed('/atlas', answer);
         if (!result.ok) ws.chat.postEphemeral({ channel: channel.id, user: user.id, text: result.error });
         return result;
       }
@@ -229,15 +247,16 @@ export function sandboxActions(slack: SlackStandIn, bot: BotEndpoint): SandboxAc
       let blocks: unknown;
       let viewId: string | undefined;
       const c = input.container;
-      if (c.type === 'message') {
-        const channel = ws.directory.channels.get(c.channel);
-        if (!channel) return { ok: false, error: 'That channel is gone.' };
-        const message = c.ephemeral ? ws.chat.ephemerals({ channel: channel.id, user: user.id }).find((e) => e.ts === c.ts) : ws.chat.find(channel.id, c.ts);
+      if (c.type !== 'view') {
+        const channel = input.channel ? ws.directory.channels.get(input.channel) : undefined;
+        if (!channel) return { ok: false, error: 'Say which channel the message is in.' };
+        const ephemeral = c.type === 'ephemeral';
+        const message = ephemeral ? ws.chat.ephemerals({ channel: channel.id, user: user.id }).find((e) => e.ts === c.ts) : ws.chat.find(channel.id, c.ts);
         if (!message) return { ok: false, error: 'That message is gone; it was deleted or replaced.' };
         blocks = message.blocks;
-        const responseUrl = slack.mintResponseUrl({ channel: channel.id, user: user.id, original: { ts: message.ts, ephemeral: c.ephemeral } });
-        const stored = c.ephemeral ? { ts: message.ts, ...(message.thread_ts ? { thread_ts: message.thread_ts } : {}) } : ws.chat.find(channel.id, c.ts)!;
-        source = { type: 'message', channel: place(channel), message: stored, ephemeral: c.ephemeral, responseUrl };
+        const responseUrl = slack.mintResponseUrl({ channel: channel.id, user: user.id, original: { ts: message.ts, ephemeral } });
+        const stored = ephemeral ? { ts: message.ts, ...(message.thread_ts ? { thread_ts: message.thread_ts } : {}) } : ws.chat.find(channel.id, c.ts)!;
+        source = { type: 'message', channel: place(channel), message: stored, ephemeral, responseUrl };
       } else {
         const view = ws.views.view(c.viewId);
         if (!view || view.user !== user.id) return { ok: false, error: 'That view is closed.' };
@@ -248,8 +267,8 @@ export function sandboxActions(slack: SlackStandIn, bot: BotEndpoint): SandboxAc
       const element = findElement(blocks, input.blockId, input.actionId);
       if (!element) return { ok: false, error: 'That button is no longer there.' };
       const pressed: PressedElement = { blockId: input.blockId, element };
-      if (input.selectedValue !== undefined) {
-        const option = optionsOf(element).find((o) => o.value === input.selectedValue);
+      if (element.type !== 'button' && input.value !== undefined) {
+        const option = optionsOf(element).find((o) => o.value === input.value);
         if (!option) return { ok: false, error: 'That option is not offered.' };
         pressed.selectedOption = option;
       }

@@ -2,10 +2,11 @@
  * The sandbox page and what it calls, served beside the stand-in's Web API:
  *   GET  /                     the page
  *   GET  /page/<file>          its modules and styles (no build step)
- *   GET  /sandbox/state?user=  what that person sees (SandboxState)
+ *   GET  /sandbox/state?user=  what that person sees (SandboxState); no user: the on-call primary
  *   GET  /sandbox/events       server-sent events: `change` whenever something changed
- *   POST /sandbox/command      {user, channel, text[, threadTs]}: a message, or /atlas …
- *   POST /sandbox/press        {user, container, blockId, actionId[, selectedValue]}
+ *   POST /sandbox/message      {user, channel, text[, thread_ts]}: a person says something
+ *   POST /sandbox/command      {user, channel, text}: `/atlas <text>`
+ *   POST /sandbox/press        {user, channel, container: {type: message|ephemeral, ts} | {type: view, viewId}, blockId, actionId[, value]}
  *   POST /sandbox/submit       {user, viewId, values}
  *   POST /sandbox/close-view   {user, viewId}
  *   POST /sandbox/fire-alert   {preset}
@@ -19,7 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import type { ExtraRoute } from './http-server.js';
 import type { ActionResult, SandboxActions } from './sandbox-actions.js';
-import { closeViewInput, commandInput, pressInput, submitInput } from './sandbox-actions.js';
+import { closeViewInput, commandInput, messageInput, pressInput, submitInput } from './sandbox-actions.js';
 import type { SandboxEvents } from './sandbox-events.js';
 import type { SandboxState } from './sandbox-state.js';
 
@@ -110,6 +111,8 @@ export function sandboxRoutes(controls: SandboxControls, pageDir = pageDirectory
       return [200, await act(parsed.data)];
     };
     switch (pathname) {
+      case '/sandbox/message':
+        return run(messageInput, (i) => controls.actions.message(i));
       case '/sandbox/command':
         return run(commandInput, (i) => controls.actions.command(i));
       case '/sandbox/press':

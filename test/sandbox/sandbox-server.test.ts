@@ -23,7 +23,7 @@ const logLines: string[] = [];
 
 beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'atlas-sandbox-'));
-  sandbox = await startSandbox({ dir, port: 0, logLevel: 'info', logDestination: { write: (line) => void logLines.push(line) } });
+  sandbox = await startSandbox({ dataDir: dir, port: 0, logLevel: 'info', logDestination: { write: (line) => void logLines.push(line) } });
 });
 
 afterAll(async () => {
@@ -76,30 +76,33 @@ describe('npm run sandbox, server side', () => {
   });
 
   it('answers /atlas health to the person who asked, and to nobody else', async () => {
-    expect((await call('/sandbox/command', { user: primary, channel: INCIDENTS, text: '/atlas health' })).json).toEqual({ ok: true });
+    expect((await call('/sandbox/command', { user: primary, channel: INCIDENTS, text: 'health' })).json).toEqual({ ok: true });
     const answer = await eventually(async () => (await stateOf(primary)).ephemerals[INCIDENTS]?.find((e) => /unhealthy|degraded|healthy/.test(e.text)), 'the health answer');
     expect(answer.text.split('\n')[0]).toMatch(/^🔴 unhealthy: \d+ critical/);
     expect((await stateOf(reader)).ephemerals[INCIDENTS]).toEqual([]);
   });
 
-  it('posts plain messages as the person, and says so for a command that is not installed', async () => {
-    await call('/sandbox/command', { user: reader, channel: INCIDENTS, text: 'anyone looking at TIGER?' });
-    await call('/sandbox/command', { user: reader, channel: INCIDENTS, text: '/deploy now' });
-    const seen = await stateOf(reader);
-    expect(seen.messages[INCIDENTS]?.some((m) => m.user === reader && m.text === 'anyone looking at TIGER?')).toBe(true);
-    expect(seen.ephemerals[INCIDENTS]?.at(-1)?.text).toBe('/deploy is not a valid command. In this sandbox, only /atlas is installed.');
+  it('posts what a person says, in the channel or in a thread', async () => {
+    expect((await call('/sandbox/message', { user: reader, channel: INCIDENTS, text: 'anyone looking at TIGER?' })).json).toEqual({ ok: true });
+    const said = (await stateOf(reader)).messages[INCIDENTS]!.find((m) => m.user === reader && m.text === 'anyone looking at TIGER?')!;
+    expect((await call('/sandbox/message', { user: primary, channel: INCIDENTS, text: 'on it', thread_ts: said.ts })).json).toEqual({ ok: true });
+    expect((await stateOf(reader)).replies[`${INCIDENTS}:${said.ts}`]?.map((m) => m.text)).toEqual(['on it']);
+    expect((await call('/sandbox/message', { user: primary, channel: INCIDENTS, text: 'lost', thread_ts: '1000000000.000000' })).json).toEqual({ ok: false, error: 'Slack would not post that (thread_not_found).' });
   });
 
   it('refuses bad input with one sentence and changes nothing', async () => {
     const before = (await stateOf(primary)).messages[INCIDENTS]?.length;
     expect(await call('/sandbox/command', '{not json')).toEqual({ status: 400, json: { ok: false, error: 'The body is not JSON.' } });
-    expect(await call('/sandbox/command', { user: primary, channel: INCIDENTS, text: '   ' })).toEqual({ status: 400, json: { ok: false, error: 'text: type a message or a command' } });
-    expect((await call('/sandbox/command', { user: 'U0NOBODY', channel: INCIDENTS, text: 'hi' })).json.error).toMatch(/^No person U0NOBODY/);
-    expect((await call('/sandbox/command', { user: reader, channel: 'C0HANDOFF', text: 'hi' })).json.error).toBe('You are not in that channel; pick another one on the left.');
+    expect(await call('/sandbox/message', { user: primary, channel: INCIDENTS, text: '   ' })).toEqual({ status: 400, json: { ok: false, error: 'text: type a message' } });
+    expect((await call('/sandbox/command', { user: 'U0NOBODY', channel: INCIDENTS, text: 'help' })).json.error).toMatch(/^No person U0NOBODY/);
+    expect((await call('/sandbox/command', { user: reader, channel: 'C0HANDOFF', text: 'help' })).json.error).toBe('You are not in that channel; pick another one on the left.');
+    expect((await call('/sandbox/press', { user: reader, container: { type: 'message', ts: '1.000001' }, blockId: 'b', actionId: 'a' })).json.error).toBe('Say which channel the message is in.');
     expect((await call('/sandbox/clock', { advance: '1y' })).status).toBe(400);
     expect((await call('/sandbox/fire-alert', { preset: 'meteor' })).json.error).toBe('No alert preset "meteor"; pick one from the menu.');
     expect((await call('/sandbox/nonsense', {})).status).toBe(404);
     expect((await fetch(new URL('/sandbox/state?user=U0NOBODY', sandbox.url))).status).toBe(400);
+    const nobodyYet = (await (await fetch(new URL('/sandbox/state', sandbox.url))).json()) as SandboxState;
+    expect(nobodyYet.user).toBe(primary);
     expect((await stateOf(primary)).messages[INCIDENTS]?.length).toBe(before);
   });
 
@@ -114,11 +117,11 @@ describe('npm run sandbox, server side', () => {
   it('sends the bot real button presses: a reader is refused, a responder acknowledges', async () => {
     const alert = (await stateOf(primary)).messages[INCIDENTS]!.find((m) => m.text.includes('HighP95Latency'))!;
     const ack = buttonIn(alert, 'Acknowledge')!;
-    const container = { type: 'message', channel: INCIDENTS, ts: alert.ts };
-    expect((await call('/sandbox/press', { user: reader, container, ...ack })).json).toEqual({ ok: true });
+    const press = { channel: INCIDENTS, container: { type: 'message', ts: alert.ts } };
+    expect((await call('/sandbox/press', { user: reader, ...press, ...ack })).json).toEqual({ ok: true });
     const refusal = await eventually(async () => (await stateOf(reader)).ephemerals[INCIDENTS]?.find((e) => /may not|not allowed|responders/i.test(e.text)), 'the refusal');
     expect(refusal.text).toMatch(/responder/i);
-    expect((await call('/sandbox/press', { user: responder, container, ...ack })).json).toEqual({ ok: true });
+    expect((await call('/sandbox/press', { user: responder, ...press, ...ack })).json).toEqual({ ok: true });
     await eventually(async () => {
       const now = (await stateOf(responder)).messages[INCIDENTS]!.find((m) => m.ts === alert.ts)!;
       return !buttonIn(now, 'Acknowledge') && (now.reply_count ?? 0) > 0;
@@ -129,7 +132,7 @@ describe('npm run sandbox, server side', () => {
     expect((await call('/sandbox/close-view', { user: reader, viewId: details.id })).json).toEqual({ ok: false, error: 'That form is already closed.' });
     expect((await call('/sandbox/close-view', { user: responder, viewId: details.id })).json).toEqual({ ok: true });
     expect((await stateOf(responder)).modal).toBeNull();
-    expect((await call('/sandbox/press', { user: responder, container, blockId: ack.blockId, actionId: 'atlas_nothing' })).json).toEqual({ ok: false, error: 'That button is no longer there.' });
+    expect((await call('/sandbox/press', { user: responder, ...press, blockId: ack.blockId, actionId: 'atlas_nothing' })).json).toEqual({ ok: false, error: 'That button is no longer there.' });
   });
 
   it('opens a modal from a command, refuses it with a required field empty, and closes it when the bot takes it', async () => {
@@ -137,7 +140,7 @@ describe('npm run sandbox, server side', () => {
     const alert = messages[INCIDENTS]!.find((m) => m.text.includes('HighP95Latency'))!;
     const incident = /INC-\d{8}-\d+/.exec(alert.text)?.[0];
     expect(incident, 'the status card names the incident').toBeDefined();
-    await call('/sandbox/command', { user: responder, channel: INCIDENTS, text: `/atlas update ${incident}` });
+    await call('/sandbox/command', { user: responder, channel: INCIDENTS, text: `update ${incident}` });
     const modal = await eventually(async () => (await stateOf(responder)).modal, 'the update modal');
     expect((await stateOf(reader)).modal).toBeNull();
 
@@ -191,7 +194,7 @@ describe('the sandbox’s Slack, when the bot does not answer', () => {
     const slack = await startSlackStandIn();
     try {
       const actions = sandboxActions(slack, { eventsUrl: `http://127.0.0.1:${port}/slack/events`, signingSecret: 'sandbox-test-secret', ackTimeoutMs: 200 });
-      const result = await actions.command({ user: primary, channel: INCIDENTS, text: '/atlas health' });
+      const result = await actions.command({ user: primary, channel: INCIDENTS, text: 'health' });
       expect(result).toEqual({ ok: false, error: '/atlas failed with the error "operation_timeout"' });
       expect(slack.workspace.ephemerals({ channel: INCIDENTS, user: primary }).map((e) => e.text)).toEqual(['/atlas failed with the error "operation_timeout"']);
     } finally {
