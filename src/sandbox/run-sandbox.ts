@@ -90,12 +90,7 @@ function sandboxConfig(dataDir: string, base: string, env: { token: string; sign
 
 export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox> {
   const dataDir = path.resolve(opts.dataDir);
-  // Only the sandbox's own directory is replaced: every start is a fresh story.
-  rmSync(dataDir, { recursive: true, force: true });
-  mkdirSync(dataDir, { recursive: true });
   const clock = sandboxClock();
-  generateAtlasData(dataDir, { now: clock(), days: 4, scenario: 'demo', seed: 20_261_126 });
-
   let route: ExtraRoute = upstreamStandIns;
   const slack = await startSlackStandIn({
     port: opts.port,
@@ -109,6 +104,11 @@ export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox
   let logFile: WriteStream | undefined;
   let bot: RunningBot | undefined;
   try {
+    // Every start is a fresh story, but only once the port is ours: a second sandbox started by
+    // mistake must not wipe the data of the one running.
+    rmSync(dataDir, { recursive: true, force: true });
+    mkdirSync(dataDir, { recursive: true });
+    generateAtlasData(dataDir, { now: clock(), days: 4, scenario: 'demo', seed: 20_261_126 });
     const signingSecret = randomBytes(24).toString('hex');
     const webhookToken = randomBytes(24).toString('hex');
     const logLevel = opts.logLevel ?? 'info';

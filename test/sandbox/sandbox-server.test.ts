@@ -4,7 +4,7 @@
  * through the page; this one holds the answers to bad input and the paths the story skips.
  */
 import { createServer, type Server } from 'node:http';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -174,6 +174,13 @@ describe('npm run sandbox, server side', () => {
     const next = (await stateOf(primary)).clock.nextShiftChange!;
     expect((await call('/sandbox/clock', { advance: 'shift' })).json).toEqual({ ok: true });
     expect(sandbox.clock().toISOString() >= next).toBe(true);
+  });
+
+  it('leaves a running sandbox alone when a second one is started on its port', async () => {
+    const port = Number(new URL(sandbox.url).port);
+    await expect(startSandbox({ dataDir: dir, port, logDestination: { write: () => undefined } })).rejects.toMatchObject({ code: 'EADDRINUSE' });
+    expect(existsSync(path.join(dir, 'metrics.db'))).toBe(true);
+    expect((await call('/sandbox/command', { user: primary, channel: INCIDENTS, text: 'alerts' })).json).toEqual({ ok: true });
   });
 
   it('never writes the secrets it made to the log', () => {
