@@ -29,6 +29,7 @@ export const DEFAULT_SANDBOX_PORT = 3100;
 
 const CTO = 'U0CTO';
 const HANDOFF_HOUR_UTC = 9;
+const SHUTDOWN_DEADLINE_MS = 9_000;
 
 export interface SandboxOptions {
   /** The bot's data directory, rebuilt from scratch: the demo's Shadow Atlas data, the bot's chatops.db and its bot.log. */
@@ -96,7 +97,11 @@ export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox
     port: opts.port,
     host: opts.host ?? '127.0.0.1',
     clock,
-    users: [...DEFAULT_USERS, { id: CTO, name: 'cora', realName: 'Cora Blake', title: 'CTO' }],
+    // Alice and Bobby take turns on call; the page titles whoever is on call now.
+    users: [
+      ...DEFAULT_USERS.map((u) => (u.id === SANDBOX_USERS.primary || u.id === SANDBOX_USERS.secondary ? { ...u, title: 'Responder' } : u)),
+      { id: CTO, name: 'cora', realName: 'Cora Blake', title: 'CTO' },
+    ],
     channels: DEFAULT_CHANNELS.map((c) => (c.id === 'C0INCIDENT' ? { ...c, members: [...c.members, CTO] } : c)),
     extraRoute: (req, res, url, body) => route(req, res, url, body),
   });
@@ -127,8 +132,10 @@ export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox
         const user = asked === '' ? (currentOnCall(config.rotation, clock())?.primary ?? SANDBOX_USERS.primary) : asked;
         const person = slack.workspace.directory.users.get(user);
         if (!person || person.isBot) return undefined;
+        const onCall = currentOnCall(config.rotation, clock());
         return sandboxState(slack.workspace, user, {
-          clock: { now: clock(), offsetMs: clock.offsetMs(), nextShiftChange: nextShiftChange() },
+          clock: { now: clock(), offsetMs: clock.offsetMs(), nextShiftChange: onCall?.shiftEnd ?? null },
+          onCall,
           presets: ALERT_PRESETS,
         });
       },
@@ -215,6 +222,11 @@ async function main(): Promise<number> {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
+  // Whatever hangs, the sandbox is gone within the deadline, as the bot is under `npm start`.
+  setTimeout(() => {
+    process.stderr.write('sandbox: did not stop in time; exiting anyway\n');
+    process.exit(1);
+  }, SHUTDOWN_DEADLINE_MS).unref();
   await sandbox.close();
   return 0;
 }

@@ -14,7 +14,7 @@
  * Every answer is JSON {ok: true} or {ok: false, error: one sentence[, errors: by field]}.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
@@ -77,7 +77,7 @@ function sendFile(res: ServerResponse, dir: string, name: string): boolean {
   return true;
 }
 
-function openEventStream(req: IncomingMessage, res: ServerResponse, controls: SandboxControls): true {
+function openEventStream(res: ServerResponse, controls: SandboxControls): true {
   res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive' });
   res.write('retry: 1000\n\n');
   const change = (type: string) => res.write(`event: change\ndata: ${JSON.stringify({ type })}\n\n`);
@@ -87,7 +87,8 @@ function openEventStream(req: IncomingMessage, res: ServerResponse, controls: Sa
   });
   const offClock = controls.onClockChange(() => change('clock'));
   const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), HEARTBEAT_MS);
-  req.on('close', () => {
+  // The response's close, not the request's: the request ended when its (empty) body was read.
+  res.on('close', () => {
     clearInterval(heartbeat);
     offEvents();
     offClock();
@@ -140,7 +141,7 @@ export function sandboxRoutes(controls: SandboxControls, pageDir = pageDirectory
         const state = controls.state(user);
         return state ? sendJson(res, 200, state) : sendJson(res, 400, { ok: false, error: `No person ${JSON.stringify(user)} in this workspace.` });
       }
-      if (url.pathname === '/sandbox/events') return openEventStream(req, res, controls);
+      if (url.pathname === '/sandbox/events') return openEventStream(res, controls);
       return false;
     }
     if (req.method !== 'POST' || !url.pathname.startsWith('/sandbox/')) return false;

@@ -37,6 +37,8 @@ export interface SandboxState {
 
 export interface StateInputs {
   clock: { now: Date; offsetMs: number; nextShiftChange: Date | null };
+  /** Who is on call now: their titles say so, whatever the directory's title. */
+  onCall: { primary: string | null; secondary: string | null } | null;
   presets: readonly AlertPreset[];
 }
 
@@ -72,7 +74,7 @@ export function sandboxState(ws: Workspace, user: string, inputs: StateInputs): 
     user,
     users: [...ws.directory.users.values()]
       .filter((u) => !u.isBot)
-      .map((u) => ({ id: u.id, name: u.name, realName: u.realName, title: u.title ?? '' })),
+      .map((u) => ({ id: u.id, name: u.name, realName: u.realName, title: onCallTitle(u.id, inputs.onCall) ?? u.title ?? '' })),
     usergroups: [...ws.directory.usergroups.values()].map((g) => ({ id: g.id, handle: g.handle, name: g.name })),
     channels,
     messages,
@@ -87,4 +89,10 @@ export function sandboxState(ws: Workspace, user: string, inputs: StateInputs): 
     },
     alertPresets: inputs.presets.map((p) => ({ id: p.id, label: p.label })),
   };
+}
+
+function onCallTitle(user: string, onCall: StateInputs['onCall']): string | undefined {
+  if (onCall?.primary === user) return 'On-call primary';
+  if (onCall?.secondary === user) return 'On-call secondary';
+  return undefined;
 }

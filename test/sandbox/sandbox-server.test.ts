@@ -164,16 +164,21 @@ describe('npm run sandbox, server side', () => {
   it('moves the clock forward, tells the page, and runs the bot’s jobs at once', async () => {
     const stream = await fetch(new URL('/sandbox/events', sandbox.url));
     const reader = stream.body!.getReader();
-    const before = sandbox.clock().getTime();
+    const started = sandbox.clock().getTime();
     expect((await call('/sandbox/clock', { advance: '30m' })).json).toEqual({ ok: true });
-    expect(sandbox.clock().getTime() - before).toBeGreaterThanOrEqual(30 * 60_000);
+    expect(sandbox.clock().getTime() - started).toBeGreaterThanOrEqual(30 * 60_000);
     let seen = '';
     while (!seen.includes('"type":"clock"')) seen += new TextDecoder().decode((await reader.read()).value);
     expect(seen).toContain('event: change');
     await reader.cancel();
-    const next = (await stateOf(primary)).clock.nextShiftChange!;
+    const before = await stateOf(primary);
+    const title = (state: SandboxState, id: string) => state.users.find((u) => u.id === id)?.title;
+    const onCall = (state: SandboxState) => [title(state, primary), title(state, SANDBOX_USERS.secondary)];
+    expect(onCall(before).sort()).toEqual(['On-call primary', 'On-call secondary']);
     expect((await call('/sandbox/clock', { advance: 'shift' })).json).toEqual({ ok: true });
-    expect(sandbox.clock().toISOString() >= next).toBe(true);
+    expect(sandbox.clock().toISOString() >= before.clock.nextShiftChange!).toBe(true);
+    // Alice and Bobby take turns: the titles swap at the shift change.
+    expect(onCall(await stateOf(primary))).toEqual(onCall(before).reverse());
   });
 
   it('leaves a running sandbox alone when a second one is started on its port', async () => {
