@@ -16,6 +16,29 @@ import { timerStore } from './timer-store.js';
 /** The SQLite store; `db` is for migrations and tests, never for the bot's code. */
 export type SqliteStateStore = StateStore & { db: Database.Database };
 
+/** How long opening waits, at most, for other processes switching the same new file to WAL. */
+const WAL_SWITCH_WAIT_MS = 5_000;
+
+/**
+ * Switches the file to WAL. Two processes doing so to a new file at once (a rolling deploy)
+ * can each hold a shared lock and want an exclusive one; SQLite then answers SQLITE_BUSY at
+ * once instead of waiting (the busy timeout does not apply to a deadlock), so this tries again.
+ */
+function useWal(db: Database.Database): void {
+  const deadline = Date.now() + WAL_SWITCH_WAIT_MS;
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (;;) {
+    try {
+      db.pragma('journal_mode = WAL');
+      return;
+    } catch (err) {
+      if ((err as { code?: unknown }).code !== 'SQLITE_BUSY' || Date.now() > deadline) throw err;
+      // Only while the bot opens its state, before it serves anything: a blocking pause is fine.
+      Atomics.wait(pause, 0, 0, 10 + Math.floor(Math.random() * 40));
+    }
+  }
+}
+
 /**
  * Opens (creating if needed) chatops.db and brings it to the newest schema. Each migration runs
  * in its own transaction with `user_version`, so a crash leaves the file at a whole version.
@@ -23,7 +46,7 @@ export type SqliteStateStore = StateStore & { db: Database.Database };
 export function openStateStore(file: string, migrations: readonly string[] = STATE_MIGRATIONS): SqliteStateStore {
   if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
   const db = new Database(file);
-  db.pragma('journal_mode = WAL');
+  useWal(db);
   // WAL with NORMAL survives a crash of the bot intact; only an OS crash can lose the newest
   // commits. FULL would fsync on every audit row, stalling every request behind the disk.
   db.pragma('synchronous = NORMAL');
