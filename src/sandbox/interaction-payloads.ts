@@ -33,6 +33,20 @@ interface Common {
 
 const team = (bot: BotIdentity) => ({ id: bot.teamId, domain: bot.team.toLowerCase().replace(/[^a-z0-9]+/g, '-') });
 
+/** The fields every interaction payload starts with. */
+function envelope(type: 'block_actions' | 'view_submission', input: Common): Record<string, unknown> {
+  return {
+    type,
+    token: 'sandbox-verification-token',
+    api_app_id: input.bot.appId,
+    team: team(input.bot),
+    user: { id: input.user.id, username: input.user.name, name: input.user.name, team_id: input.bot.teamId },
+    enterprise: null,
+    is_enterprise_install: false,
+    trigger_id: input.triggerId,
+  };
+}
+
 /** The form body of a slash command. */
 export function slashCommandForm(input: Common & { channel: Place; command: string; text: string; responseUrl: string }): string {
   return new URLSearchParams({
@@ -77,18 +91,7 @@ export function blockActionsPayload(input: Common & { source: PressSource; press
     ...(element.style !== undefined ? { style: element.style } : {}),
     ...(selectedOption ? { selected_option: selectedOption } : {}),
   };
-  const base = {
-    type: 'block_actions',
-    token: 'sandbox-verification-token',
-    api_app_id: input.bot.appId,
-    team: team(input.bot),
-    user: { id: input.user.id, username: input.user.name, name: input.user.name, team_id: input.bot.teamId },
-    enterprise: null,
-    is_enterprise_install: false,
-    trigger_id: input.triggerId,
-    state: { values: {} },
-    actions: [action],
-  };
+  const base = { ...envelope('block_actions', input), state: { values: {} }, actions: [action] };
   const source = input.source;
   if (source.type === 'view') {
     return { ...base, container: { type: 'view', view_id: source.view.id }, view: source.view };
@@ -113,14 +116,7 @@ export function blockActionsPayload(input: Common & { source: PressSource; press
 /** A view_submission payload for `view` with the inputs' state. */
 export function viewSubmissionPayload(input: Common & { view: StoredView['view']; values: Record<string, unknown> }): Record<string, unknown> {
   return {
-    type: 'view_submission',
-    token: 'sandbox-verification-token',
-    api_app_id: input.bot.appId,
-    team: team(input.bot),
-    user: { id: input.user.id, username: input.user.name, name: input.user.name, team_id: input.bot.teamId },
-    enterprise: null,
-    is_enterprise_install: false,
-    trigger_id: input.triggerId,
+    ...envelope('view_submission', input),
     view: { ...input.view, state: { values: input.values } },
     response_urls: [],
   };
