@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { CronExpressionParser } from 'cron-parser';
 import YAML from 'yaml';
 import { z } from 'zod';
 import { SLACK_CHANNEL_ID, SLACK_USER_ID, SLACK_USERGROUP_ID } from './ids.js';
@@ -79,48 +80,87 @@ const timeZone = z.string({ error: TIME_ZONE_EXPECTED }).superRefine((tz, ctx) =
   }
 });
 
-const HANDOFF_EXPECTED = 'a 24-hour time HH:MM such as 09:00';
+const CRON_EXPECTED = 'a cron expression of five fields (minute hour day-of-month month day-of-week) such as "0 0 * * 1"';
 
-/** 00:00 to 23:59; "9:30" is taken as 09:30 (the rotation builds an ISO time from it). */
-const handoffTime = z
-  .string({ error: HANDOFF_EXPECTED })
+/** A shift change as cron writes it; cron-parser decides what is valid (the scheduler enumerates with it). */
+const cronExpression = z
+  .string({ error: CRON_EXPECTED })
   .trim()
-  .superRefine((t, ctx) => {
-    if (!/^([01]?\d|2[0-3]):[0-5]\d$/.test(t)) ctx.addIssue({ code: 'custom', message: `${HANDOFF_EXPECTED} (got ${JSON.stringify(t)})` });
+  .superRefine((expr, ctx) => {
+    if (expr.split(/\s+/).length !== 5) {
+      ctx.addIssue({ code: 'custom', message: `${CRON_EXPECTED} (got ${JSON.stringify(expr)})` });
+      return;
+    }
+    try {
+      CronExpressionParser.parse(expr, { tz: 'UTC' }).next();
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: `${CRON_EXPECTED} (got ${JSON.stringify(expr)}: ${(err as Error).message})` });
+    }
+  });
+
+/** An instant with its offset (2026-12-01T09:00:00Z, 2026-12-01T10:00:00+01:00). */
+const instant = z.iso.datetime({ offset: true, error: 'an ISO instant with its offset, such as 2026-12-24T00:00:00Z' }).transform((t) => new Date(t));
+
+const ROLE_EXPECTED = 'primary or secondary';
+
+const overrideSchema = z
+  .object({
+    user: userId,
+    role: z.enum(['primary', 'secondary'], { error: ROLE_EXPECTED }),
+    from: instant,
+    until: instant,
   })
-  .transform((t) => t.padStart(5, '0'));
+  .strict()
+  // Zod runs refinements past a field's own error; only two instants can be compared.
+  .refine((o) => !(o.from instanceof Date && o.until instanceof Date) || o.until.getTime() > o.from.getTime(), { path: ['until'], message: 'an instant after `from`' });
 
 /** Which slot of a list of `length` holds shift `index` (as the rotation walks it). */
 const slot = (index: number, length: number) => index % length;
 
+const replaced = (by: string) => z.never({ error: `replaced by ${by}` }).optional();
+
 /**
- * The rotation as `currentOnCall` reads it. Set either nothing or at least `start` and
- * `primary`: with only one of them, or a secondary alone, nobody would ever be on call and the
- * bot would say "no secondary configured" while one is. On no shift may the primary also be the
- * secondary: escalating to the secondary would page the person who has not answered.
+ * The rotation (src/oncall/config-rotation.ts reads it): a shift change on the `handoff` cron in
+ * `timezone`; shift N is the Nth interval between fire times from `start`. Set either nothing or
+ * at least `start` and `primary`: with only one of them nobody would ever be on call. On no
+ * shift may the primary also be the secondary: escalating to the secondary would page the
+ * person who has not answered. Overrides of one role may not overlap.
  */
 const rotationSchema = z
   .object({
+    /** Where who-is-on-call comes from; `pagerduty` is part 7. */
+    source: z.literal('config', { error: 'config (the rotation below)' }).default('config'),
+    handoff: cronExpression.default('0 0 * * 1'),
     timezone: timeZone.default('UTC'),
-    handoffTime: handoffTime.default('09:00'),
-    shiftDays: z.number().int().min(1, 'a whole number of days from 1 to 365').max(365, 'a whole number of days from 1 to 365').default(7),
-    start: z.iso.date({ error: 'a date YYYY-MM-DD' }).optional(),
+    start: z.union([z.iso.date(), z.iso.datetime({ offset: true })], { error: 'a date YYYY-MM-DD (midnight in rotation.timezone) or an ISO instant' }).optional(),
     primary: z.array(userId).default([]),
     secondary: z.array(userId).default([]),
+    overrides: z.array(overrideSchema).default([]),
+    handoffTime: replaced('rotation.handoff, a cron expression: handoffTime 09:00 with shiftDays 7 starting on a Monday is "0 9 * * 1"'),
+    shiftDays: replaced('rotation.handoff, a cron expression: "0 9 * * 1" changes shift every Monday at 09:00, "0 9 * * *" every day'),
   })
   .strict()
   .superRefine((r, ctx) => {
-    if (r.primary.length === 0 && (r.start !== undefined || r.secondary.length > 0)) {
+    if (!r.overrides.every((o) => o.from instanceof Date && o.until instanceof Date)) return;
+    if (r.primary.length === 0 && (r.start !== undefined || r.secondary.length > 0 || r.overrides.length > 0)) {
       ctx.addIssue({
         code: 'custom',
         path: ['primary'],
-        message: 'at least one Slack user ID when rotation.start or rotation.secondary is set (nobody would be on call)',
+        message: 'at least one Slack user ID when the rotation is set (nobody would be on call)',
       });
       return;
     }
     if (r.primary.length > 0 && r.start === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['start'], message: 'a date YYYY-MM-DD (the day the first shift starts) when rotation.primary is set' });
+      ctx.addIssue({ code: 'custom', path: ['start'], message: 'a date YYYY-MM-DD or an ISO instant (when the first shift starts) when rotation.primary is set' });
       return;
+    }
+    const byRole = [...r.overrides.entries()].sort(([, a], [, b]) => a.from.getTime() - b.from.getTime());
+    for (const [i, o] of byRole) {
+      const clash = byRole.find(([j, p]) => j !== i && p.role === o.role && p.from < o.until && o.from < p.until);
+      if (clash) {
+        ctx.addIssue({ code: 'custom', path: ['overrides', Math.max(i, clash[0])], message: `no overlap with another ${o.role} override (overrides ${Math.min(i, clash[0])} and ${Math.max(i, clash[0])} overlap)` });
+        return;
+      }
     }
     if (r.secondary.length === 0) return;
     // The pairs repeat every lcm(primary, secondary) shifts; at most primary × secondary.
@@ -133,6 +173,16 @@ const rotationSchema = z
       }
     }
   });
+
+/** The shift handoff in channels.handoff. */
+const handoffSchema = z
+  .object({
+    /** The outgoing primary's reminder to add notes, this many minutes before the shift change. */
+    reminderMinutes: z.number().int().min(1, 'minutes from 1 to 1440').max(1440, 'minutes from 1 to 1440').default(60),
+    /** The guide's ops/maintenance-calendar.md, relative to the config file's folder. */
+    maintenanceCalendar: z.string().min(1).optional(),
+  })
+  .strict();
 
 /** Two providers whose names fold to one key would share one watchdog alert and one availability series. */
 const providerKey = (name: string) => name.trim().toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_+|_+$/g, '');
@@ -194,6 +244,7 @@ export const fileConfigSchema = z
       .strict()
       .default({}),
     rotation: rotationSchema.optional(),
+    handoff: handoffSchema.default(handoffSchema.parse({})),
     providers: z
       .array(z.object({ name: z.string().min(1).max(80), url: httpUrl }).strict())
       .min(1)

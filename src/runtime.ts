@@ -6,6 +6,7 @@ import type { Config } from './config.js';
 import { openAtlasStores } from './db/atlas-database.js';
 import { openStateStore } from './db/state/sqlite-state-store.js';
 import type { StateStore } from './db/state/state-store.js';
+import { rotationOf } from './oncall/config-rotation.js';
 import { eventRecorder } from './presenter/event-recorder.js';
 
 export interface DepsOptions {
@@ -35,6 +36,7 @@ export function createDeps(config: Config, logger: Logger, opts: DepsOptions = {
     logger,
     fetch: opts.fetch ?? ((...args) => globalThis.fetch(...args)),
     events: eventRecorder(state, config, opts.wakeDelivery),
+    rotation: rotationOf(config, state),
   };
 }
 

@@ -1,6 +1,6 @@
 import type { Config } from '../config.js';
 import type { TimerKind } from '../db/state/state-records.js';
-import { currentOnCall } from '../oncall/rotation.js';
+import type { RotationSource } from '../oncall/rotation-source.js';
 import type { EscalationTarget } from './severity-matrix.js';
 
 /** Where each escalation contact is configured, and the reminder an escalation by hand settles. */
@@ -13,8 +13,8 @@ export const ESCALATION_CONTACTS: Readonly<Record<EscalationTarget, { configKey:
 };
 
 /** The Slack user ID of a contact, or null when none is configured. */
-export function escalationContact(config: Pick<Config, 'escalation' | 'rotation'>, target: EscalationTarget, now: Date): string | null {
-  const e = config.escalation;
+export function escalationContact(deps: { config: Pick<Config, 'escalation'>; rotation: RotationSource }, target: EscalationTarget, now: Date): string | null {
+  const e = deps.config.escalation;
   switch (target) {
     case 'techlead':
       return e.techLead ?? null;
@@ -25,6 +25,6 @@ export function escalationContact(config: Pick<Config, 'escalation' | 'rotation'
     case 'security':
       return e.security ?? null;
     case 'secondary':
-      return currentOnCall(config.rotation, now)?.secondary ?? null;
+      return deps.rotation.at(now)?.secondary ?? null;
   }
 }

@@ -40,7 +40,7 @@ export function escalate(deps: DomainDeps, incidentRef: string, target: Escalati
   const need = textOf('need', 'immediate need', details.need) ?? null;
   const why = textOf('why', 'reason', details.why);
   return withIncident(deps, incidentRef, { mustBeOpen: true }, (incident, now) => {
-    const contactId = escalationContact(deps.config, to, now);
+    const contactId = escalationContact(deps, to, now);
     const ageMs = now.getTime() - new Date(incident.opened_at).getTime();
     const history = deps.state.timeline.list(incident.id);
     const timer = ESCALATION_CONTACTS[to].timer;

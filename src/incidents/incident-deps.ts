@@ -3,6 +3,7 @@ import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { AtlasStores } from '../db/atlas-database.js';
 import type { StateStore } from '../db/state/state-store.js';
+import type { RotationSource } from '../oncall/rotation-source.js';
 import type { EventSink } from './domain-events.js';
 
 /** What the incident and alert domain needs; the front doors build it once. */
@@ -14,4 +15,6 @@ export interface DomainDeps {
   /** metrics.db is written for the alert status changes the on-call guide makes by hand. */
   atlas: AtlasStores;
   events: EventSink;
+  /** Who is on call, and when that changes. */
+  rotation: RotationSource;
 }

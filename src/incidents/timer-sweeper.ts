@@ -1,5 +1,4 @@
 import type { TimerKind, TimerRow } from '../db/state/state-records.js';
-import { currentOnCall } from '../oncall/rotation.js';
 import type { Reminder } from './domain-events.js';
 import type { DomainDeps } from './incident-deps.js';
 import { SEVERITY_POLICIES } from './severity-matrix.js';
@@ -12,7 +11,7 @@ export const ALERT_TIMER_KINDS: ReadonlySet<TimerKind> = new Set(['ack-reminder'
 const INCIDENT_KINDS: ReadonlySet<TimerKind> = new Set(['update-due', 'escalate-tech-lead', 'escalate-cto', 'handoff-suggest']);
 export const KNOWN_TIMER_KINDS: ReadonlySet<string> = new Set([...ALERT_TIMER_KINDS, ...INCIDENT_KINDS, 'review-reminder']);
 
-export type TimerDeps = Pick<DomainDeps, 'state' | 'clock' | 'config' | 'logger' | 'events'>;
+export type TimerDeps = Pick<DomainDeps, 'state' | 'clock' | 'config' | 'logger' | 'events' | 'rotation'>;
 
 export interface SweepResult {
   /** Pending rows whose time had come. */
@@ -48,7 +47,7 @@ function relevance(deps: TimerDeps, t: TimerRow, now: Date): Relevance {
     if (alert.status !== 'firing') return { relevant: false, why: 'alert resolved' };
     if (alert.incident_id || alert.acknowledged_at) return { relevant: false, why: 'alert acknowledged' };
     if (t.kind === 'ack-reminder') return { relevant: true, reminder: { kind: 'ack-reminder', alert } };
-    return { relevant: true, reminder: { kind: 'ack-secondary', alert, secondary: currentOnCall(deps.config.rotation, now)?.secondary ?? null } };
+    return { relevant: true, reminder: { kind: 'ack-secondary', alert, secondary: deps.rotation.at(now)?.secondary ?? null } };
   }
   const incident = t.incident_id ? state.incidents.get(t.incident_id) : null;
   if (!incident) return { relevant: false, why: 'incident gone' };
@@ -70,7 +69,7 @@ function relevance(deps: TimerDeps, t: TimerRow, now: Date): Relevance {
     case 'escalate-cto':
       return { relevant: true, reminder: { kind: t.kind, incident, contact: deps.config.escalation.cto ?? null } };
     default:
-      return { relevant: true, reminder: { kind: 'handoff-suggest', incident, onCallPrimary: currentOnCall(deps.config.rotation, now)?.primary ?? null } };
+      return { relevant: true, reminder: { kind: 'handoff-suggest', incident, onCallPrimary: deps.rotation.at(now)?.primary ?? null } };
   }
 }
 

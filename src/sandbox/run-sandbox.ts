@@ -13,7 +13,6 @@ import { buildConfig, type Config } from '../config.js';
 import { generateAtlasData } from '../demo/generate-atlas-data.js';
 import { exitWith, isMainModule } from '../is-main-module.js';
 import { createLogger, type LogDestination, type LogLevelName } from '../logger.js';
-import { currentOnCall } from '../oncall/rotation.js';
 import { ALERT_PRESETS } from './alert-presets.js';
 import type { ExtraRoute } from './http-server.js';
 import { sandboxActions } from './sandbox-actions.js';
@@ -65,8 +64,7 @@ function sandboxConfig(dataDir: string, base: string, env: { token: string; sign
       escalation: { techLead: SANDBOX_USERS.techLead, cto: CTO },
       rotation: {
         timezone: 'UTC',
-        handoffTime: `${String(HANDOFF_HOUR_UTC).padStart(2, '0')}:00`,
-        shiftDays: 1,
+        handoff: `0 ${HANDOFF_HOUR_UTC} * * *`,
         start: started,
         primary: [SANDBOX_USERS.primary, SANDBOX_USERS.secondary],
         secondary: [SANDBOX_USERS.secondary, SANDBOX_USERS.primary],
@@ -125,16 +123,17 @@ export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox
     const botUrl = `http://127.0.0.1:${running.port}`;
 
     const clockListeners = new Set<() => void>();
-    const nextShiftChange = () => currentOnCall(config.rotation, clock())?.shiftEnd ?? null;
+    const rotation = running.deps.rotation;
+    const nextShiftChange = () => rotation.nextShiftChange(clock());
     const controls: SandboxControls = {
       state: (asked) => {
         // Nobody chosen yet: the page starts as whoever is on call now.
-        const user = asked === '' ? (currentOnCall(config.rotation, clock())?.primary ?? SANDBOX_USERS.primary) : asked;
+        const user = asked === '' ? (rotation.at(clock())?.primary ?? SANDBOX_USERS.primary) : asked;
         const person = slack.workspace.directory.users.get(user);
         if (!person || person.isBot) return undefined;
-        const onCall = currentOnCall(config.rotation, clock());
+        const onCall = rotation.at(clock());
         return sandboxState(slack.workspace, user, {
-          clock: { now: clock(), offsetMs: clock.offsetMs(), nextShiftChange: onCall?.shiftEnd ?? null },
+          clock: { now: clock(), offsetMs: clock.offsetMs(), nextShiftChange: nextShiftChange() },
           onCall,
           presets: ALERT_PRESETS,
         });

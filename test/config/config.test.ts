@@ -58,19 +58,31 @@ describe('loadConfig', () => {
     it.each([
       [rotation('  timezone: Europe/Berln\n'), 'atlas.config.yml: rotation.timezone: an IANA time zone such as Europe/Berlin (got "Europe/Berln")'],
       [rotation('  timezone: ""\n'), 'atlas.config.yml: rotation.timezone: an IANA time zone such as Europe/Berlin (got "")'],
-      [rotation('  handoffTime: "25:99"\n'), 'atlas.config.yml: rotation.handoffTime: a 24-hour time HH:MM such as 09:00 (got "25:99")'],
-      [rotation('  handoffTime: "24:00"\n'), 'atlas.config.yml: rotation.handoffTime: a 24-hour time HH:MM such as 09:00 (got "24:00")'],
-      [rotation('  handoffTime: "09:60"\n'), 'atlas.config.yml: rotation.handoffTime: a 24-hour time HH:MM such as 09:00 (got "09:60")'],
-      [rotation('  handoffTime: 900\n'), 'atlas.config.yml: rotation.handoffTime: a 24-hour time HH:MM such as 09:00'],
-      [rotation('  shiftDays: 100000000000\n'), 'atlas.config.yml: rotation.shiftDays: a whole number of days from 1 to 365'],
-      ['rotation:\n  start: "2026-02-30"\n  primary: [U0123ALICE]\n', 'atlas.config.yml: rotation.start: a date YYYY-MM-DD'],
+      [rotation('  handoff: "0 25 * * 1"\n'), 'atlas.config.yml: rotation.handoff: a cron expression of five fields (minute hour day-of-month month day-of-week) such as "0 0 * * 1" (got "0 25 * * 1": Constraint error, got value 25 expected range 0-23)'],
+      [rotation('  handoff: "0 0 * * * *"\n'), 'atlas.config.yml: rotation.handoff: a cron expression of five fields (minute hour day-of-month month day-of-week) such as "0 0 * * 1" (got "0 0 * * * *")'],
+      [rotation('  handoff: mondays\n'), 'atlas.config.yml: rotation.handoff: a cron expression of five fields'],
+      [rotation('  handoffTime: "09:00"\n'), 'atlas.config.yml: rotation.handoffTime: replaced by rotation.handoff, a cron expression: handoffTime 09:00 with shiftDays 7 starting on a Monday is "0 9 * * 1"'],
+      [rotation('  shiftDays: 7\n'), 'atlas.config.yml: rotation.shiftDays: replaced by rotation.handoff'],
+      [rotation('  primary: []\n').replace('  primary: [U0123ALICE, U0123BOBBY]\n', ''), 'atlas.config.yml: rotation.primary: at least one Slack user ID when the rotation is set (nobody would be on call)'],
+      [
+        rotation('  overrides:\n    - { user: U0123BOBBY, role: primary, from: "2026-12-01T00:00:00Z", until: "2026-12-03T00:00:00Z" }\n    - { user: U0123ALICE, role: primary, from: "2026-12-02T00:00:00Z", until: "2026-12-04T00:00:00Z" }\n'),
+        'atlas.config.yml: rotation.overrides.1: no overlap with another primary override (overrides 0 and 1 overlap)',
+      ],
+      [
+        rotation('  overrides:\n    - { user: U0123BOBBY, role: primary, from: "2026-12-03T00:00:00Z", until: "2026-12-01T00:00:00Z" }\n'),
+        'atlas.config.yml: rotation.overrides.0.until: an instant after `from`',
+      ],
+      [rotation('  overrides:\n    - { user: U0123BOBBY, role: boss, from: "2026-12-01T00:00:00Z", until: "2026-12-03T00:00:00Z" }\n'), 'atlas.config.yml: rotation.overrides.0.role: primary or secondary'],
+      [rotation('  overrides:\n    - { user: U0123BOBBY, role: primary, from: "2026-12-01", until: "2026-12-03T00:00:00Z" }\n'), 'atlas.config.yml: rotation.overrides.0.from: an ISO instant with its offset'],
+      ['handoff:\n  reminderMinutes: 0\n', 'atlas.config.yml: handoff.reminderMinutes: minutes from 1 to 1440'],
+      ['rotation:\n  start: "2026-02-30"\n  primary: [U0123ALICE]\n', 'atlas.config.yml: rotation.start: a date YYYY-MM-DD (midnight in rotation.timezone) or an ISO instant'],
       [
         'rotation:\n  start: "2026-11-02"\n  secondary: [U0123BOBBY]\n',
-        'atlas.config.yml: rotation.primary: at least one Slack user ID when rotation.start or rotation.secondary is set (nobody would be on call)',
+        'atlas.config.yml: rotation.primary: at least one Slack user ID when the rotation is set (nobody would be on call)',
       ],
       [
         'rotation:\n  primary: [U0123ALICE]\n',
-        'atlas.config.yml: rotation.start: a date YYYY-MM-DD (the day the first shift starts) when rotation.primary is set',
+        'atlas.config.yml: rotation.start: a date YYYY-MM-DD or an ISO instant (when the first shift starts) when rotation.primary is set',
       ],
       [
         'rotation:\n  start: "2026-11-02"\n  primary: [U0123ALICE, U0123BOBBY, U0123CAROL]\n  secondary: [U0123BOBBY, U0123ALICE]\n',
@@ -101,11 +113,12 @@ describe('loadConfig', () => {
 
     it('accepts the good forms of the same keys', () => {
       const cwd = dirWith(
-        'rotation:\n  timezone: America/New_York\n  handoffTime: "9:30"\n  start: "2099-01-05"\n  primary: [U0123ALICE, U0123BOBBY]\n  secondary: [U0123BOBBY, U0123ALICE]\n' +
+        'rotation:\n  timezone: America/New_York\n  handoff: "30 9 * * 1"\n  start: "2099-01-05"\n  primary: [U0123ALICE, U0123BOBBY]\n  secondary: [U0123BOBBY, U0123ALICE]\n' +
           'thresholds:\n  diskUsagePct: { target: 85, alert: 85 }\n  snapshotWarnAgeDays: 10\n',
       );
       const config = loadConfig({}, cwd);
-      expect(config.rotation).toMatchObject({ timezone: 'America/New_York', handoffTime: '09:30', start: '2099-01-05' });
+      expect(config.rotation).toMatchObject({ timezone: 'America/New_York', handoff: '30 9 * * 1', start: '2099-01-05', source: 'config' });
+      expect(config.handoff).toEqual({ reminderMinutes: 60 });
       expect(config.thresholds.diskUsagePct).toEqual({ target: 85, alert: 85 });
       // A rotation left empty is no rotation, and is not refused.
       expect(loadConfig({}, dirWith('rotation:\n  timezone: Europe/Berlin\n')).rotation).toMatchObject({ primary: [], secondary: [] });

@@ -127,11 +127,11 @@ describe('escalate', () => {
     expect(r.contactId).toBe(OTHER);
     await ie.deliver();
     expect(blockText(ie.thread(incident.anchor).at(-1))).toContain('<@U0ONCALL2> - Escalating P2 incident');
-    const config = deps().config;
-    expect(escalationContact(config, 'techlead', NOW)).toBe(TECH_LEAD);
-    expect(escalationContact(config, 'cto', NOW)).toBe('U0CTOBOSS');
-    expect(escalationContact(config, 'db', NOW)).toBe('U0DBEXPERT');
-    expect(escalationContact(config, 'security', NOW)).toBe('U0SECURITY');
-    expect(escalationContact(config, 'secondary', NOW)).toBe(OTHER);
+    const d = deps();
+    expect(escalationContact(d, 'techlead', NOW)).toBe(TECH_LEAD);
+    expect(escalationContact(d, 'cto', NOW)).toBe('U0CTOBOSS');
+    expect(escalationContact(d, 'db', NOW)).toBe('U0DBEXPERT');
+    expect(escalationContact(d, 'security', NOW)).toBe('U0SECURITY');
+    expect(escalationContact(d, 'secondary', NOW)).toBe(OTHER);
   });
 });

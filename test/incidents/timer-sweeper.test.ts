@@ -25,7 +25,7 @@ const CONFIG = {
   channels: { incidents: CHANNEL },
   responders: { users: ['U0ONCALL1'] },
   escalation: { techLead: 'U0TECHLEAD', cto: 'U0CTOBOSS' },
-  rotation: { start: '2026-11-23', handoffTime: '09:00', shiftDays: 7, primary: ['U0PRIMARY'], secondary: ['U0SECONDA'] },
+  rotation: { start: '2026-11-23', handoff: '0 9 * * 1', primary: ['U0PRIMARY'], secondary: ['U0SECONDA'] },
 };
 
 let ie: IncidentEnv;

@@ -36,10 +36,29 @@ export interface AlertStore {
   resolve(key: string, at: Date, now: Date): boolean;
   /** Check-and-set: links an unacknowledged alert to its incident; false when someone else did first. */
   linkIncident(key: string, incidentId: string, by: string, now: Date): boolean;
+  /** Every firing that began at or after `since`, or was still firing then, oldest first. */
+  firingsSince(since: Date): AlertFiringRecord[];
+}
+
+/** One firing of an alert (an alert fires, resolves and may fire again). */
+export interface AlertFiringRecord {
+  alert_key: string;
+  firing: number;
+  name: string;
+  severity: Severity;
+  fired_at: string;
+  resolved_at: string | null;
+  acknowledged_at: string | null;
 }
 
 export function alertStore(db: Database.Database): AlertStore {
   const sql = statements(db);
+  /** Each firing is kept, so the handoff can count them; written with the alert's own change. */
+  const recordFiring = (key: string) =>
+    sql(
+      `INSERT OR REPLACE INTO alert_firings (alert_key, firing, name, severity, fired_at, resolved_at, acknowledged_at)
+       SELECT key, fire_count, name, severity, fired_at, resolved_at, acknowledged_at FROM alerts WHERE key = ?`,
+    ).run(key);
   return {
     get: (key) => (sql('SELECT * FROM alerts WHERE key = ?').get(key) as AlertRecord | undefined) ?? null,
     firing: () => sql("SELECT * FROM alerts WHERE status = 'firing' ORDER BY fired_at").all() as AlertRecord[],
@@ -54,6 +73,7 @@ export function alertStore(db: Database.Database): AlertStore {
          VALUES (?, ?, 'firing', ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)
          ON CONFLICT (key) DO NOTHING`,
       ).run(key, f.name, f.severity, f.severityBasis, f.symptomId, f.message, JSON.stringify(f.sources), JSON.stringify(f.fingerprints), f.runbookUrl, iso(f.firedAt), f.sourceFiredAt, iso(now));
+      if (info.changes === 1) recordFiring(key);
       return info.changes === 1;
     },
     refire(key, f, now) {
@@ -63,6 +83,7 @@ export function alertStore(db: Database.Database): AlertStore {
            fire_count = fire_count + 1, incident_id = NULL, acknowledged_by = NULL, acknowledged_at = NULL, updated_at = ?
          WHERE key = ? AND status = 'resolved'`,
       ).run(f.name, f.severity, f.severityBasis, f.symptomId, f.message, JSON.stringify(f.sources), JSON.stringify(f.fingerprints), f.runbookUrl, iso(f.firedAt), f.sourceFiredAt, iso(now), key);
+      if (info.changes === 1) recordFiring(key);
       return info.changes === 1;
     },
     noteReport(key, f, now) {
@@ -75,15 +96,24 @@ export function alertStore(db: Database.Database): AlertStore {
         key,
       );
     },
-    resolve: (key, at, now) =>
-      sql("UPDATE alerts SET status = 'resolved', resolved_at = ?, updated_at = ? WHERE key = ? AND status = 'firing'").run(iso(at), iso(now), key).changes === 1,
-    linkIncident: (key, incidentId, by, now) =>
-      sql('UPDATE alerts SET incident_id = ?, acknowledged_by = ?, acknowledged_at = ?, updated_at = ? WHERE key = ? AND incident_id IS NULL').run(
-        incidentId,
-        by,
-        iso(now),
-        iso(now),
-        key,
-      ).changes === 1,
+    resolve(key, at, now) {
+      const done = sql("UPDATE alerts SET status = 'resolved', resolved_at = ?, updated_at = ? WHERE key = ? AND status = 'firing'").run(iso(at), iso(now), key).changes === 1;
+      if (done) recordFiring(key);
+      return done;
+    },
+    linkIncident(key, incidentId, by, now) {
+      const linked =
+        sql('UPDATE alerts SET incident_id = ?, acknowledged_by = ?, acknowledged_at = ?, updated_at = ? WHERE key = ? AND incident_id IS NULL').run(
+          incidentId,
+          by,
+          iso(now),
+          iso(now),
+          key,
+        ).changes === 1;
+      if (linked) recordFiring(key);
+      return linked;
+    },
+    firingsSince: (since) =>
+      sql('SELECT * FROM alert_firings WHERE fired_at >= ? OR resolved_at IS NULL OR resolved_at >= ? ORDER BY fired_at, alert_key').all(iso(since), iso(since)) as AlertFiringRecord[],
   };
 }

@@ -3,8 +3,11 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { alertStore } from './alert-store.js';
 import { commandRunStore } from './command-run-store.js';
+import { handoffStore } from './handoff-store.js';
+import { homeViewStore } from './home-view-store.js';
 import { incidentStore } from './incident-store.js';
 import { outboxStore } from './outbox-store.js';
+import { overrideStore } from './override-store.js';
 import { retentionStore } from './retention-store.js';
 import { sharedResultStore } from './shared-result-store.js';
 import { slackMessageStore } from './slack-message-store.js';
@@ -81,6 +84,9 @@ export function openStateStore(file: string, migrations: readonly string[] = STA
     commandRuns: commandRunStore(db),
     sharedResults: sharedResultStore(db),
     retention: retentionStore(db),
+    overrides: overrideStore(db),
+    handoffs: handoffStore(db),
+    homeViews: homeViewStore(db),
     schemaVersion: () => ({ current: db.pragma('user_version', { simple: true }) as number, latest: migrations.length }),
     close: () => db.close(),
   };

@@ -182,4 +182,52 @@ export const STATE_MIGRATIONS: readonly string[] = [
    ALTER TABLE command_runs ADD COLUMN via TEXT NOT NULL DEFAULT 'command';`,
   // 4: shared answers are pruned by age on every save; without an index that read the whole table.
   'CREATE INDEX idx_shared_results_created ON shared_results(created_at);',
+  // 5: the on-call rotation's overrides (swaps, holidays), one row per shift's handoff (notes,
+  // the reminder, the post: each at most once, whichever process gets there first), every
+  // firing of an alert (the handoff counts the last 24 h), and who has the App Home open.
+  `CREATE TABLE oncall_overrides (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     user_id TEXT NOT NULL,
+     role TEXT NOT NULL CHECK (role IN ('primary','secondary')),
+     from_at TEXT NOT NULL,
+     until_at TEXT NOT NULL,
+     created_by TEXT NOT NULL,
+     created_at TEXT NOT NULL,
+     removed_by TEXT,
+     removed_at TEXT,
+     CHECK (until_at > from_at)
+   );
+   CREATE INDEX idx_oncall_overrides_span ON oncall_overrides(until_at) WHERE removed_at IS NULL;
+   CREATE TABLE handoffs (
+     shift_start TEXT PRIMARY KEY,
+     notes TEXT,
+     notes_by TEXT,
+     notes_at TEXT,
+     reminded_at TEXT,
+     status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending','posted','skipped','baseline')),
+     settled_at TEXT,
+     outgoing TEXT,
+     incoming TEXT,
+     late INTEGER NOT NULL DEFAULT 0,
+     skipped TEXT
+   );
+   CREATE TABLE alert_firings (
+     alert_key TEXT NOT NULL REFERENCES alerts(key),
+     firing INTEGER NOT NULL,
+     name TEXT NOT NULL,
+     severity TEXT NOT NULL,
+     fired_at TEXT NOT NULL,
+     resolved_at TEXT,
+     acknowledged_at TEXT,
+     PRIMARY KEY (alert_key, firing)
+   );
+   CREATE INDEX idx_alert_firings_fired ON alert_firings(fired_at);
+   INSERT INTO alert_firings (alert_key, firing, name, severity, fired_at, resolved_at, acknowledged_at)
+     SELECT key, fire_count, name, severity, fired_at, resolved_at, acknowledged_at FROM alerts;
+   CREATE TABLE home_views (
+     user_id TEXT PRIMARY KEY,
+     opened_at TEXT NOT NULL,
+     published_at TEXT,
+     stale_at TEXT
+   );`,
 ];

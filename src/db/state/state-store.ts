@@ -1,7 +1,10 @@
 import type { AlertStore } from './alert-store.js';
 import type { CommandRunStore } from './command-run-store.js';
+import type { HandoffStore } from './handoff-store.js';
+import type { HomeViewStore } from './home-view-store.js';
 import type { IncidentStore } from './incident-store.js';
 import type { OutboxStore } from './outbox-store.js';
+import type { OverrideStore } from './override-store.js';
 import type { RetentionStore } from './retention-store.js';
 import type { SharedResultStore } from './shared-result-store.js';
 import type { SlackMessageStore } from './slack-message-store.js';
@@ -25,6 +28,9 @@ export interface StateStore {
   commandRuns: CommandRunStore;
   sharedResults: SharedResultStore;
   retention: RetentionStore;
+  overrides: OverrideStore;
+  handoffs: HandoffStore;
+  homeViews: HomeViewStore;
   schemaVersion(): { current: number; latest: number };
   close(): void;
 }

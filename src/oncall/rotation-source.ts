@@ -1,0 +1,67 @@
+import type { OnCallRole } from '../db/state/override-store.js';
+
+export type { OnCallRole };
+
+/** Someone covering a role for a span: from the config (planned) or `/atlas oncall cover`. */
+export interface Override {
+  /** The chatops.db row id (what `oncall uncover` takes); null for one from the config. */
+  id: number | null;
+  user: string;
+  role: OnCallRole;
+  from: Date;
+  until: Date;
+  /** Who set it with `oncall cover`; null for the config's. */
+  by: string | null;
+}
+
+/** Who the rotation itself puts on a shift. */
+export interface ShiftPair {
+  primary: string | null;
+  secondary: string | null;
+}
+
+/** One shift of the rotation: between two consecutive shift changes. */
+export interface Shift {
+  index: number;
+  start: Date;
+  end: Date;
+  scheduled: ShiftPair;
+  /** Overrides overlapping the shift, by start. */
+  overrides: Override[];
+}
+
+/** Who is on call at one instant. */
+export interface OnCallAt extends ShiftPair {
+  shift: Shift;
+  /** The overrides in force at that instant, by role. */
+  covering: Partial<Record<OnCallRole, Override>>;
+  /** When who is on call next changes: the shift's end or an override's bound, whichever comes first. */
+  until: Date;
+}
+
+/**
+ * Who is on call at instant t, and when that changes. The config's rotation is one source;
+ * PagerDuty's schedules (part 7) are another. Everything that asks who is on call (escalation,
+ * reminders, the handoff, the permission tiers, the Home tab) asks through this.
+ */
+export interface RotationSource {
+  /** The zone shift changes are written in (the handoff shows it beside UTC when it is not UTC). */
+  readonly timezone: string;
+  /** Who is on call at t; null without a rotation or before its first shift. */
+  at(t: Date): OnCallAt | null;
+  /** The shift changes after `from` up to and including `to`, oldest first. */
+  shiftChanges(from: Date, to: Date): Date[];
+  /** The first shift change after t; null without a rotation. */
+  nextShiftChange(t: Date): Date | null;
+  /** The shifts overlapping [from, to), oldest first. */
+  shifts(from: Date, to: Date): Shift[];
+}
+
+/** No rotation configured: nobody is on call, and no shift ever changes. */
+export const NO_ROTATION: RotationSource = {
+  timezone: 'UTC',
+  at: () => null,
+  shiftChanges: () => [],
+  nextShiftChange: () => null,
+  shifts: () => [],
+};
