@@ -1,0 +1,9 @@
+/**
+ * The action ids of the handoff's buttons. Each stands for a subcommand run through the registry:
+ * Take over (value: the incident id) is `take-over`; Add handoff notes (value: the shift change,
+ * an ISO instant) opens the notes form, whose submission is `handoff-notes`; Post now is
+ * `handoff --post`.
+ */
+export const HANDOFF_TAKE_OVER_ACTION = 'atlas_handoff_take_over';
+export const HANDOFF_NOTES_ACTION = 'atlas_handoff_notes';
+export const HANDOFF_POST_NOW_ACTION = 'atlas_handoff_post_now';
