@@ -84,7 +84,7 @@ export async function startBot(opts: BotOptions): Promise<RunningBot> {
 
   // Responders may be a user group; its members are looked up through the app's own client.
   let client: webApi.WebClient | null = null;
-  const authorizer = createAuthorizer(config, usergroupMembers(() => client));
+  const authorizer = createAuthorizer(config, usergroupMembers(() => client), Date.now, () => deps.rotation.at(clock()));
   const slack = buildSlackApp({
     deps,
     registry: createRegistry(authorizer),

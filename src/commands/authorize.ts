@@ -17,15 +17,20 @@ const MEMBERSHIP_TTL_MS = 5 * 60_000;
 /** A modal submission must be answered within Slack's 3 s: a user-group lookup waits at most this long. */
 const LOOKUP_BOUND_MS = 1500;
 
+/** Who is on call at this moment (the rotation's `at(now)`), or null when nobody is. */
+export type OnCallNow = () => { primary: string | null; secondary: string | null } | null;
+
 /**
  * The one decision about who may do what, for slash commands, buttons and forms alike.
  * read: anyone, anywhere. incident (and remediate, until it has its own list): the configured
  * responders, by user ID or membership of a configured user group (cached five minutes,
  * refreshed in the background, a stale answer kept when Slack is down), and only in the
  * channels `responders.channels` lists (any channel when empty) or a DM with the bot.
+ * The primary and secondary on call now (overrides included) count as responders for the
+ * incident tier, asked at each decision, so a shift's end or an override takes effect at once.
  * The terminal is trusted: whoever can run it already has the data directory in hand.
  */
-export function createAuthorizer(config: Pick<Config, 'responders'>, members?: UsergroupMembers, now: () => number = Date.now): Authorizer {
+export function createAuthorizer(config: Pick<Config, 'responders'>, members?: UsergroupMembers, now: () => number = Date.now, onCall?: OnCallNow): Authorizer {
   const cache = new Map<string, { at: number; users: Set<string> }>();
   const loading = new Map<string, Promise<Set<string> | null>>();
 
@@ -63,6 +68,17 @@ export function createAuthorizer(config: Pick<Config, 'responders'>, members?: U
     return unknown ? null : false;
   }
 
+  function isOnCall(userId: string): boolean {
+    if (!onCall) return false;
+    try {
+      const duty = onCall();
+      return duty !== null && (duty.primary === userId || duty.secondary === userId);
+    } catch {
+      // The rotation could not be read (chatops.db busy): the other ways in still decide.
+      return false;
+    }
+  }
+
   return {
     async decide(actor, tier, command) {
       if (tier === 'read' || actor.source === 'cli') return { allowed: true };
@@ -73,6 +89,7 @@ export function createAuthorizer(config: Pick<Config, 'responders'>, members?: U
         return { allowed: false, reason: `\`${command}\` runs in ${where} or a DM with the bot, where the team sees it.` };
       }
       if (config.responders.users.includes(actor.userId)) return { allowed: true };
+      if (tier === 'incident' && isOnCall(actor.userId)) return { allowed: true };
       const member = await inUsergroups(actor.userId);
       if (member) return { allowed: true };
       if (member === null) return { allowed: false, reason: `Slack did not say in time whether you are in the responders' user group; try \`${command}\` again in a moment.` };

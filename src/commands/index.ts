@@ -5,6 +5,7 @@ import { incidentFormCommands } from './incident-form-commands.js';
 import { incidentReadCommands } from './incident-read-commands.js';
 import { shareCommands } from './share-commands.js';
 import { metricCommands } from './metric-commands.js';
+import { oncallCommands } from './oncall-commands.js';
 import { systemCommands } from './system-commands.js';
 import type { CommandSpec } from './command-spec.js';
 import type { Authorizer } from './authorize.js';
@@ -15,6 +16,7 @@ export const ALL_COMMANDS: readonly CommandSpec[] = [
   ...healthCommands,
   ...incidentCommands,
   ...incidentReadCommands,
+  ...oncallCommands,
   ...metricCommands,
   ...dataCommands,
   ...systemCommands,

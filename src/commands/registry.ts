@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import type { Actor, CommandDeps, CommandSpec } from './command-spec.js';
-import type { Authorizer } from './authorize.js';
+import type { Authorizer, Decision } from './authorize.js';
 import { DbProblemError } from '../db/sqlite-problem.js';
 import { quoteInput } from '../templates/quote-input.js';
 import type { Report } from '../templates/report.js';
@@ -19,13 +19,17 @@ export interface RunResult {
 /** A command's arguments as parseArgs gives them: positionals under `_`, flags by name. */
 export type RawArgs = { _: string[] } & Record<string, string | boolean | string[] | undefined>;
 
+/** What typed words stand for; `rest` is the words after the subcommand's name (or after `help`). */
 type Parsed =
-  | { kind: 'help'; topic?: string }
+  | { kind: 'help'; topic?: string; rest: string[] }
   | { kind: 'unknown'; name: string }
-  | { kind: 'usage'; spec: CommandSpec; message: string }
-  | { kind: 'ok'; spec: CommandSpec; args: unknown };
+  | { kind: 'usage'; spec: CommandSpec; message: string; rest: string[] }
+  | { kind: 'ok'; spec: CommandSpec; args: unknown; rest: string[] };
 
 const MAX_INPUT_CHARS = 1000;
+
+/** A subcommand's name: lowercase words, one space between them (`oncall cover`). */
+const COMMAND_NAME = /^[a-z0-9][a-z0-9-]*(?: [a-z0-9][a-z0-9-]*)*$/;
 
 /** The answer for an unexpected failure: an error id that is also in the log. */
 export function unexpectedFailure(command: string, errorId: string): Report {
@@ -44,14 +48,18 @@ export function unexpectedFailure(command: string, errorId: string): Report {
  */
 export class CommandRegistry {
   private readonly byName = new Map<string, CommandSpec>();
+  /** The most words in one name: how far `match` looks. */
+  private readonly longestName: number = 1;
 
   constructor(
     specs: readonly CommandSpec[],
     private readonly authorizer: Authorizer,
   ) {
     for (const spec of specs) {
+      if (!COMMAND_NAME.test(spec.name)) throw new Error(`command name ${JSON.stringify(spec.name)} is not lowercase words with one space between them`);
       if (this.byName.has(spec.name)) throw new Error(`duplicate command ${spec.name}`);
       this.byName.set(spec.name, spec);
+      this.longestName = Math.max(this.longestName, spec.name.split(' ').length);
     }
   }
 
@@ -59,35 +67,57 @@ export class CommandRegistry {
     return this.byName.get(name);
   }
 
+  /**
+   * The subcommand the first words name, the longest name first: `oncall cover 12` is
+   * `oncall cover`, `oncall @ann` is `oncall`. Case-insensitive; null when none matches.
+   */
+  private match(words: readonly string[]): { spec: CommandSpec; rest: string[] } | null {
+    for (let n = Math.min(this.longestName, words.length); n >= 1; n--) {
+      const spec = this.byName.get(words.slice(0, n).join(' ').toLowerCase());
+      if (spec) return { spec, rest: words.slice(n) };
+    }
+    return null;
+  }
+
   parse(argv: readonly string[]): Parsed {
-    const [name = 'help', ...rest] = argv;
+    const [name = 'help', ...afterName] = argv;
     const lowered = name.toLowerCase();
-    if (lowered === 'help' || lowered === '--help' || lowered === '-h') return { kind: 'help', topic: rest[0]?.toLowerCase() };
-    const spec = this.byName.get(lowered);
-    if (!spec) return { kind: 'unknown', name };
-    if (rest.includes('--help') || rest.includes('-h')) return { kind: 'help', topic: spec.name };
+    if (lowered === 'help' || lowered === '--help' || lowered === '-h') {
+      return { kind: 'help', topic: this.match(afterName)?.spec.name ?? afterName[0]?.toLowerCase(), rest: afterName };
+    }
+    const found = this.match(argv);
+    if (!found) return { kind: 'unknown', name };
+    const { spec, rest } = found;
+    if (rest.includes('--help') || rest.includes('-h')) return { kind: 'help', topic: spec.name, rest };
     let parsed: ReturnType<typeof parseArgs>;
     try {
       const options = Object.fromEntries(Object.entries(spec.options ?? {}).map(([k, o]) => [k, { type: o.type }]));
       parsed = parseArgs({ args: [...rest], options, strict: true, allowPositionals: true });
     } catch (err) {
-      return { kind: 'usage', spec, message: describeParseError(err) };
+      return { kind: 'usage', spec, message: describeParseError(err), rest };
     }
-    return this.validate(spec, { _: parsed.positionals, ...parsed.values });
+    return this.validate(spec, { _: parsed.positionals, ...parsed.values }, rest);
   }
 
-  private validate(spec: CommandSpec, raw: RawArgs): Parsed {
+  private validate(spec: CommandSpec, raw: RawArgs, rest: string[]): Parsed {
     const result = spec.args.safeParse(raw);
     if (!result.success) {
       const issue = result.error.issues[0];
       const where = issue && issue.path.length > 0 && issue.path[0] !== '_' ? `--${String(issue.path[0])}: ` : '';
-      return { kind: 'usage', spec, message: `${where}${issue?.message ?? 'invalid arguments'}` };
+      return { kind: 'usage', spec, message: `${where}${issue?.message ?? 'invalid arguments'}`, rest };
     }
-    return { kind: 'ok', spec, args: result.data };
+    return { kind: 'ok', spec, args: result.data, rest };
   }
 
   usageLine(spec: CommandSpec, prefix: string): string {
     return `${prefix} ${spec.name}${spec.usage ? ` ${spec.usage}` : ''}`;
+  }
+
+  /** Whether `actor` may run subcommand `name` here (a form checks before it opens, not only when it is sent). */
+  async allows(actor: Actor, name: string): Promise<Decision> {
+    const spec = this.byName.get(name);
+    if (!spec) throw new Error(`no subcommand ${name} in the registry`);
+    return this.authorizer.decide(actor, spec.tier, spec.name);
   }
 
   async visibleTo(actor: Actor): Promise<CommandSpec[]> {
@@ -101,11 +131,13 @@ export class CommandRegistry {
   async helpReport(actor: Actor, prefix: string, topic?: string): Promise<Report> {
     const topicSpec = topic ? this.byName.get(topic) : undefined;
     if (topicSpec && !topicSpec.hidden) {
+      // `help oncall` names the subcommands under it too (`oncall cover`, `oncall uncover`) that the caller may run.
+      const family = (await this.visibleTo(actor)).filter((s) => s.name.startsWith(`${topicSpec.name} `));
       return {
         command: 'help',
         level: 'info',
         headline: `${this.usageLine(topicSpec, prefix)}: ${topicSpec.summary}`,
-        sections: [],
+        sections: family.length > 0 ? [{ title: 'Also', lines: family.map((s) => `${this.usageLine(s, prefix)}: ${s.summary}`) }] : [],
         data: { name: topicSpec.name, usage: topicSpec.usage, tier: topicSpec.tier },
       };
     }
@@ -131,16 +163,15 @@ export class CommandRegistry {
       return this.audited(deps, actor, '(too long)', [], result, started);
     }
     const parsed = this.parse(argv);
-    const [name = 'help', ...rest] = argv;
     switch (parsed.kind) {
       case 'help':
-        return this.audited(deps, actor, 'help', rest, { report: await this.helpReport(actor, prefix, parsed.topic), outcome: 'info' }, started);
+        return this.audited(deps, actor, 'help', parsed.rest, { report: await this.helpReport(actor, prefix, parsed.topic), outcome: 'info' }, started);
       case 'unknown':
-        return this.audited(deps, actor, '(unknown)', argv, usage(name, `Unknown subcommand \`${quoteInput(name)}\`. Try \`${prefix} help\` for the list.`), started);
+        return this.audited(deps, actor, '(unknown)', argv, usage(parsed.name, `Unknown subcommand \`${quoteInput(parsed.name)}\`. Try \`${prefix} help\` for the list.`), started);
       case 'usage':
-        return this.audited(deps, actor, parsed.spec.name, rest, usage(parsed.spec.name, `${parsed.message}. Usage: \`${this.usageLine(parsed.spec, prefix)}\``), started);
+        return this.audited(deps, actor, parsed.spec.name, parsed.rest, usage(parsed.spec.name, `${parsed.message}. Usage: \`${this.usageLine(parsed.spec, prefix)}\``), started);
       case 'ok':
-        return this.execute(parsed.spec, parsed.args, rest, actor, deps, started);
+        return this.execute(parsed.spec, parsed.args, parsed.rest, actor, deps, started);
     }
   }
 
@@ -153,7 +184,7 @@ export class CommandRegistry {
     const spec = this.byName.get(name);
     const shown = [...raw._, ...Object.entries(raw).flatMap(([k, v]) => (k === '_' || v === undefined ? [] : [`--${k}`, String(v)]))];
     if (!spec) throw new Error(`no subcommand ${name} in the registry`);
-    const parsed = this.validate(spec, raw);
+    const parsed = this.validate(spec, raw, shown);
     if (parsed.kind !== 'ok') {
       const message = parsed.kind === 'usage' ? parsed.message : 'invalid arguments';
       return this.audited(deps, actor, spec.name, shown, usage(spec.name, `That could not be read (${message}).`), started);

@@ -213,6 +213,144 @@ describe('CommandRegistry', () => {
   });
 });
 
+describe('CommandRegistry: subcommands of more than one word', () => {
+  let env: TestEnv;
+  let cleanup: () => void;
+  beforeEach(() => {
+    const t = tempDir();
+    cleanup = t.cleanup;
+    ran = [];
+    env = testDeps(path.join(t.dir, '.shadow-atlas'), { file: { responders: { users: ['U0RESPOND'] } } });
+  });
+  afterEach(() => {
+    env.close();
+    cleanup();
+  });
+
+  const family = [
+    defineCommand({
+      name: 'shift',
+      summary: 'who is on shift',
+      usage: '[who]',
+      tier: 'read',
+      args: z.object({ _: z.array(z.string()).max(1) }),
+      run: async (args) => {
+        ran.push(['shift', args]);
+        return { command: 'shift', level: 'info', headline: 'on shift', sections: [] };
+      },
+    }),
+    defineCommand({
+      name: 'shift cover',
+      summary: 'someone covers a shift',
+      usage: '<who> --until <when>',
+      tier: 'incident',
+      options: { until: { type: 'string' } },
+      args: z.object({ _: z.array(z.string()).length(1, { message: 'takes one person' }), until: z.string({ error: 'needed' }) }),
+      run: async (args) => {
+        ran.push(['shift cover', args]);
+        return { command: 'shift cover', level: 'ok', headline: 'covered', sections: [] };
+      },
+    }),
+    defineCommand({
+      name: 'shift uncover',
+      summary: 'undo a cover',
+      usage: '<id>',
+      tier: 'incident',
+      args: z.object({ _: z.tuple([z.string()]) }),
+      run: async (args) => {
+        ran.push(['shift uncover', args]);
+        return { command: 'shift uncover', level: 'ok', headline: 'uncovered', sections: [] };
+      },
+    }),
+  ];
+  const registry = () => new CommandRegistry([...specs, ...family], createAuthorizer(env.deps.config));
+  const runs = () => env.db.prepare('SELECT command, args, outcome FROM command_runs ORDER BY id').all() as Record<string, unknown>[];
+
+  it('picks the longest name the first words match, case-insensitive, and passes on only the words after it', async () => {
+    const r = registry();
+    expect(r.parse(['shift', 'cover', 'ann', '--until', '2h'])).toMatchObject({ kind: 'ok', spec: { name: 'shift cover' }, args: { _: ['ann'], until: '2h' }, rest: ['ann', '--until', '2h'] });
+    expect(r.parse(['SHIFT', 'Cover', 'ann', '--until', '2h'])).toMatchObject({ kind: 'ok', spec: { name: 'shift cover' } });
+    expect(r.parse(['shift', 'ann'])).toMatchObject({ kind: 'ok', spec: { name: 'shift' }, args: { _: ['ann'] } });
+    expect(r.parse(['shift'])).toMatchObject({ kind: 'ok', spec: { name: 'shift' }, args: { _: [] } });
+    // A second word that names no subcommand is the shorter command's argument.
+    expect(r.parse(['shift', 'coverage'])).toMatchObject({ kind: 'ok', spec: { name: 'shift' }, args: { _: ['coverage'] } });
+    expect(r.parse(['shifts', 'cover'])).toEqual({ kind: 'unknown', name: 'shifts' });
+    expect(r.get('shift cover')?.tier).toBe('incident');
+  });
+
+  it('runs, authorizes and audits each by its whole name, with its own tier', async () => {
+    expect((await registry().run(['shift', 'cover', 'ann', '--until', '2h'], responder, env.deps)).report.headline).toBe('covered');
+    const denied = await registry().run(['shift', 'cover', 'ann', '--until', '2h'], slackUser, env.deps);
+    expect(denied).toMatchObject({ outcome: 'denied', report: { command: 'shift cover', headline: "`shift cover` is for responders; ask the on-call lead to add you in the bot's config." } });
+    expect((await registry().run(['shift', 'ann'], slackUser, env.deps)).outcome).toBe('info');
+    expect(ran).toEqual([
+      ['shift cover', { _: ['ann'], until: '2h' }],
+      ['shift', { _: ['ann'] }],
+    ]);
+    expect(runs()).toEqual([
+      { command: 'shift cover', args: '["ann","--until","2h"]', outcome: 'ok' },
+      { command: 'shift cover', args: '["ann","--until","2h"]', outcome: 'denied' },
+      { command: 'shift', args: '["ann"]', outcome: 'info' },
+    ]);
+  });
+
+  it('answers bad input with the usage line of the subcommand that was meant', async () => {
+    const missing = await registry().run(['shift', 'cover', 'ann'], responder, env.deps);
+    expect(missing.outcome).toBe('usage');
+    expect(missing.report.headline).toBe('--until: needed. Usage: `/atlas shift cover <who> --until <when>`');
+    const flag = await registry().run(['shift', 'uncover', '7', '--until', '2h'], responder, env.deps);
+    expect(flag.report.headline).toBe('unknown flag `--until`. Usage: `/atlas shift uncover <id>`');
+    expect(runs()).toEqual([
+      { command: 'shift cover', args: '["ann"]', outcome: 'usage' },
+      { command: 'shift uncover', args: '["7","--until","2h"]', outcome: 'usage' },
+    ]);
+    expect(ran).toEqual([]);
+  });
+
+  it('gives each its own help page, lists the family under the first word for those who may run it, and takes --help after the whole name', async () => {
+    const r = registry();
+    expect((await r.run(['help', 'shift', 'cover'], slackUser, env.deps)).report).toMatchObject({
+      headline: '/atlas shift cover <who> --until <when>: someone covers a shift',
+      data: { name: 'shift cover', tier: 'incident' },
+    });
+    expect((await r.run(['shift', 'uncover', '--help'], slackUser, env.deps)).report.headline).toBe('/atlas shift uncover <id>: undo a cover');
+    const forResponder = await r.run(['help', 'SHIFT'], responder, env.deps);
+    expect(forResponder.report.headline).toBe('/atlas shift [who]: who is on shift');
+    expect(forResponder.report.sections).toEqual([
+      { title: 'Also', lines: ['/atlas shift cover <who> --until <when>: someone covers a shift', '/atlas shift uncover <id>: undo a cover'] },
+    ]);
+    expect((await r.run(['help', 'shift'], slackUser, env.deps)).report.sections).toEqual([]);
+    const list = await r.helpReport(responder, 'atlas');
+    expect((list.data as { name: string }[]).map((c) => c.name)).toEqual(['echo', 'ack', 'boom', 'locked', 'shift', 'shift cover', 'shift uncover']);
+    expect(((await r.helpReport(slackUser, 'atlas')).data as { name: string }[]).map((c) => c.name)).not.toContain('shift cover');
+    expect(runs().map((row) => [row.command, row.args])).toEqual([
+      ['help', '["shift","cover"]'],
+      ['help', '["--help"]'],
+      ['help', '["SHIFT"]'],
+      ['help', '["shift"]'],
+    ]);
+  });
+
+  it('invokes a subcommand of several words by its name, as a button or form would', async () => {
+    const pressed: Actor = { source: 'slack', userId: 'U0RESPOND', channelId: 'C0INCIDENT', via: 'button' };
+    expect((await registry().invoke('shift uncover', { _: ['7'] }, pressed, env.deps)).report.headline).toBe('uncovered');
+    expect(runs()).toEqual([{ command: 'shift uncover', args: '["7"]', outcome: 'ok' }]);
+  });
+
+  it('refuses names that are not lowercase words with one space between them', () => {
+    for (const name of ['Shift cover', 'shift  cover', ' shift', 'shift cover ', 'shift\tcover']) {
+      expect(() => new CommandRegistry([{ ...family[1]!, name }], allowEveryone)).toThrow(/lowercase words/);
+    }
+  });
+
+  it('finds the real oncall family: `oncall` reads, `oncall cover` and `oncall uncover` act', () => {
+    const all = new CommandRegistry(ALL_COMMANDS, allowEveryone);
+    expect(all.parse(['oncall', 'cover', '<@U0ANN|ann>', '--role', 'primary', '--until', '2h'])).toMatchObject({ kind: 'ok', spec: { name: 'oncall cover', tier: 'incident' } });
+    expect(all.parse(['oncall', 'uncover', '12'])).toMatchObject({ kind: 'ok', spec: { name: 'oncall uncover', tier: 'incident' }, args: { id: 12 } });
+    expect(all.parse(['oncall', '<@U0ANN>'])).toMatchObject({ kind: 'ok', spec: { name: 'oncall', tier: 'read' }, args: { user: 'U0ANN' } });
+  });
+});
+
 describe('createAuthorizer', () => {
   afterEach(() => {
     vi.useRealTimers();

@@ -1,0 +1,207 @@
+/** `/atlas oncall` (who is on call, someone's shifts, the schedule) and its overrides: `oncall cover`, `oncall uncover`. */
+import { z } from 'zod';
+import type { OverrideRow } from '../db/state/override-store.js';
+import { isSlackUserId } from '../ids.js';
+import { coveredPeople, onCallSummary, shiftsOf } from '../oncall/oncall-queries.js';
+import type { OnCallRole, Override, RotationSource } from '../oncall/rotation-source.js';
+import {
+  coverNothingReport,
+  coverOverlapReport,
+  coverReport,
+  noRotationReport,
+  onCallNowReport,
+  personShiftsReport,
+  scheduleReport,
+  stamp,
+  uncoverRefusal,
+  uncoverReport,
+  type Surface,
+} from '../templates/oncall-report.js';
+import { quoteInput } from '../templates/quote-input.js';
+import { problemReport } from '../templates/report.js';
+import { parseWhen, resolveSpan, WHEN_EXPECTED, type When } from '../time/when.js';
+import { defineCommand, type Actor, type CommandSpec } from './command-spec.js';
+import { parseUserRef } from './incident-args.js';
+
+const DAY_MS = 86_400_000;
+const WEEK_MS = 7 * DAY_MS;
+/** `--weeks`: how far ahead the schedule or someone's shifts go. */
+const MAX_WEEKS = 26;
+/** `oncall @user` looks this far ahead unless --weeks says, and lists this many. */
+const PERSON_WEEKS = 26;
+const PERSON_SHIFTS = 8;
+/** An override may run until this far ahead. */
+const COVER_MAX_AHEAD_MS = 90 * DAY_MS;
+/** A --from typed a few minutes ago is read as now. */
+const FROM_TOLERANCE_MS = 5 * 60_000;
+
+const surfaceOf = (actor: Actor): Surface => (actor.source === 'slack' ? 'slack' : 'terminal');
+
+const NOT_A_USER = (word: string) => `"${quoteInput(word, 30)}" is not a Slack user: mention them (@name) or give their user ID (U012ABC3DEF)`;
+
+/** A person as typed: `<@U123|ann>`, `<@U123>`, `@U123` or `U123`. */
+function slackUser(word: string, ctx: z.RefinementCtx, hint = ''): string | typeof z.NEVER {
+  const user = parseUserRef(word);
+  if (isSlackUserId(user)) return user;
+  ctx.addIssue({ code: 'custom', message: `${NOT_A_USER(word)}${hint}` });
+  return z.NEVER;
+}
+
+/** `--from`, `--until`: an ISO time with its offset, now, or a duration from now. */
+const whenArg = z.string().transform((text, ctx): When => {
+  const when = parseWhen(text);
+  if (when) return when;
+  ctx.addIssue({ code: 'custom', message: `${WHEN_EXPECTED} (got "${quoteInput(text, 30)}")` });
+  return z.NEVER;
+});
+
+const roleArg = z
+  .string({ error: 'needed: primary or secondary' })
+  .transform((text, ctx): OnCallRole => {
+    const role = text.trim().toLowerCase();
+    if (role === 'primary' || role === 'secondary') return role;
+    ctx.addIssue({ code: 'custom', message: `takes primary or secondary (got "${quoteInput(text, 20)}")` });
+    return z.NEVER;
+  });
+
+const weeksArg = z
+  .string()
+  .optional()
+  .transform((text, ctx) => {
+    if (text === undefined) return undefined;
+    const n = Number(text);
+    if (!/^\d+$/.test(text) || n < 1 || n > MAX_WEEKS) {
+      ctx.addIssue({ code: 'custom', message: `takes a whole number of weeks from 1 to ${MAX_WEEKS} (got "${quoteInput(text, 20)}")` });
+      return z.NEVER;
+    }
+    return n;
+  });
+
+/** Whether a rotation is configured at all: one without any shift change is none. */
+const hasRotation = (rotation: RotationSource, now: Date) => rotation.nextShiftChange(now) !== null;
+
+const oncall = defineCommand({
+  name: 'oncall',
+  summary: "Who is on call now and next, and the overrides; with @user that person's shifts; with --weeks the schedule",
+  usage: '[@user] [--weeks N]',
+  tier: 'read',
+  options: { weeks: { type: 'string' } },
+  args: z
+    .object({ _: z.array(z.string()).max(1, { message: 'takes one person (`oncall @user`) or --weeks N' }), weeks: weeksArg })
+    .transform(({ _, weeks }, ctx) => {
+      const word = _[0];
+      if (word === undefined) return { user: undefined, weeks };
+      const user = slackUser(word, ctx, '; overrides are `oncall cover` and `oncall uncover`');
+      return { user, weeks };
+    }),
+  async run(args, deps, actor) {
+    const now = deps.clock();
+    const { rotation } = deps;
+    const surface = surfaceOf(actor);
+    if (args.user !== undefined) {
+      if (!hasRotation(rotation, now)) return noRotationReport('oncall');
+      const weeks = args.weeks ?? PERSON_WEEKS;
+      const shifts = shiftsOf(rotation, args.user, now, new Date(now.getTime() + weeks * WEEK_MS), PERSON_SHIFTS);
+      return personShiftsReport(args.user, shifts, PERSON_SHIFTS, now, rotation.timezone, weeks, surface);
+    }
+    if (args.weeks !== undefined) {
+      if (!hasRotation(rotation, now)) return noRotationReport('oncall');
+      return scheduleReport(rotation.shifts(now, new Date(now.getTime() + args.weeks * WEEK_MS)), now, rotation.timezone, args.weeks, surface);
+    }
+    return onCallNowReport(onCallSummary(rotation, now), now, rotation.timezone, surface);
+  },
+});
+
+/** The first stretch of [from, until) in which `user` holds `role`, by asking who is on call as time goes on. */
+function firstStretchAs(rotation: RotationSource, user: string, role: OnCallRole, from: Date, until: Date): { from: Date; until: Date } | null {
+  let t = from;
+  let start: Date | null = null;
+  while (t < until) {
+    const at = rotation.at(t);
+    const next = at ? at.until : rotation.nextShiftChange(t);
+    if (at?.[role] === user) start ??= t;
+    else if (start) return { from: start, until: t };
+    if (!next || next <= t) break;
+    t = next;
+  }
+  return start ? { from: start, until: t < until ? t : until } : null;
+}
+
+const fromRow = (r: OverrideRow): Override => ({ id: r.id, user: r.user_id, role: r.role, from: new Date(r.from_at), until: new Date(r.until_at), by: r.created_by });
+
+const cover = defineCommand({
+  name: 'oncall cover',
+  summary: 'Someone covers primary or secondary for a span (a swap, a holiday); the override wins over the rotation',
+  usage: '@user --role primary|secondary [--from <when>] --until <when>',
+  tier: 'incident',
+  options: { role: { type: 'string' }, from: { type: 'string' }, until: { type: 'string' } },
+  args: z
+    .object({
+      _: z
+        .array(z.string())
+        .min(1, { message: 'needs the person who covers: `oncall cover @user --role primary --until 3d`' })
+        .max(1, { message: 'takes one person; the span is --from and --until' }),
+      role: roleArg,
+      from: whenArg.optional(),
+      until: z.string({ error: `needed: ${WHEN_EXPECTED.replace(/^takes /, '')}` }).pipe(whenArg),
+    })
+    .transform(({ _, role, from, until }, ctx) => ({ user: slackUser(_[0]!, ctx), role, from, until })),
+  async run(args, deps, actor) {
+    const now = deps.clock();
+    const { rotation } = deps;
+    const tz = rotation.timezone;
+    const surface = surfaceOf(actor);
+    if (!hasRotation(rotation, now)) return noRotationReport('oncall cover', 'error');
+    const span = resolveSpan(args.from, args.until, now, { maxAheadMs: COVER_MAX_AHEAD_MS, pastToleranceMs: FROM_TOLERANCE_MS, show: (t) => stamp(t, now, tz, false) });
+    if (!span.ok) return { ...problemReport('oncall cover', span.message), field: span.field };
+    // Planned overrides (the config's) are not in chatops.db: the rotation knows them.
+    const planned = rotation
+      .shifts(span.from, span.until)
+      .flatMap((s) => s.overrides)
+      .find((o) => o.id === null && o.role === args.role && o.from < span.until && span.from < o.until);
+    if (planned) return coverOverlapReport(planned, args.role, surface);
+    const scheduled = new Set(rotation.shifts(span.from, span.until).map((s) => s.scheduled[args.role]));
+    if (scheduled.size === 1 && scheduled.has(args.user)) return coverNothingReport(args.user, args.role);
+    const added = deps.state.overrides.add({ user: args.user, role: args.role, from: span.from, until: span.until, createdBy: actor.userId }, now);
+    if ('overlaps' in added) return coverOverlapReport(fromRow(added.overlaps), args.role, surface);
+    const other: OnCallRole = args.role === 'primary' ? 'secondary' : 'primary';
+    return coverReport(
+      { id: added.id, user: args.user, role: args.role, from: span.from, until: span.until, fromNow: args.from === undefined || span.from.getTime() === now.getTime() },
+      coveredPeople(rotation, { role: args.role, from: span.from, until: span.until }).filter((u) => u !== args.user),
+      firstStretchAs(rotation, args.user, other, span.from, span.until),
+      now,
+      tz,
+      surface,
+    );
+  },
+});
+
+const uncover = defineCommand({
+  name: 'oncall uncover',
+  summary: 'Remove an override set with `oncall cover` (its number is in `oncall`)',
+  usage: '<id>',
+  tier: 'incident',
+  args: z
+    .object({ _: z.array(z.string()).length(1, { message: 'takes the number of one override, such as 12 (`oncall` lists them)' }) })
+    .transform(({ _ }, ctx) => {
+      const m = /^#?(\d{1,9})$/.exec(_[0]!.trim());
+      if (!m) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `takes the number of an override, such as 12 (got "${quoteInput(_[0]!, 20)}"); one planned in the config (rotation.overrides) is removed by editing the config`,
+        });
+        return z.NEVER;
+      }
+      return { id: Number(m[1]) };
+    }),
+  async run(args, deps, actor) {
+    const now = deps.clock();
+    const removed = deps.state.overrides.remove(args.id, actor.userId, now);
+    const row = deps.state.overrides.get(args.id);
+    if (!removed || !row) return uncoverRefusal(args.id, row, surfaceOf(actor));
+    return uncoverReport(row, deps.rotation.at(now)?.[row.role] ?? null, now, deps.rotation.timezone);
+  },
+});
+
+/** Who is on call, and the overrides for swaps and holidays. */
+export const oncallCommands: CommandSpec[] = [oncall, cover, uncover];
