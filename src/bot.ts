@@ -12,6 +12,8 @@ import { createAuthorizer } from './commands/authorize.js';
 import { createRegistry } from './commands/index.js';
 import type { Config } from './config.js';
 import { stopIntegrityChecks } from './db/integrity-check.js';
+import { homePublisher } from './handlers/home.js';
+import { homeRefreshJob } from './home/home-refresh.js';
 import { openStateStore } from './db/state/sqlite-state-store.js';
 import { liveMessage } from './presenter/live-messages.js';
 import { closeDeps, createDeps, stateFileOf } from './runtime.js';
@@ -85,9 +87,10 @@ export async function startBot(opts: BotOptions): Promise<RunningBot> {
   // Responders may be a user group; its members are looked up through the app's own client.
   let client: webApi.WebClient | null = null;
   const authorizer = createAuthorizer(config, usergroupMembers(() => client), Date.now, () => deps.rotation.at(clock()));
+  const registry = createRegistry(authorizer);
   const slack = buildSlackApp({
     deps,
-    registry: createRegistry(authorizer),
+    registry,
     logger,
     slack: { ...credentials, apiUrl: config.env.SLACK_API_URL },
     port: config.env.PORT,
@@ -98,7 +101,10 @@ export async function startBot(opts: BotOptions): Promise<RunningBot> {
   const port = await slack.start(config.env.PORT, opts.host);
   authorizer.warm();
   delivery.start();
-  const scheduler = startScheduler(botJobs(deps, createWatchdog(deps)), logger);
+  const scheduler = startScheduler(
+    [...botJobs(deps, createWatchdog(deps)), homeRefreshJob(deps, homePublisher({ deps, registry, logger: logger.child({ component: 'home' }) }, slack.app.client))],
+    logger,
+  );
   return {
     port,
     deps,

@@ -26,7 +26,7 @@ import {
 import { answerMessage } from './answer-message.js';
 import { openModal } from './open-modal.js';
 import type { HandlerContext } from './handler-context.js';
-import { MALFORMED_PRESS, replyPrivately, unexpectedFailureText } from './reply.js';
+import { answerPress, MALFORMED_PRESS, pressUserId, replyPrivately, unexpectedFailureText } from './reply.js';
 
 /** The fields of a block_actions payload the buttons read. */
 const pressSchema = z.object({
@@ -90,7 +90,7 @@ const ROUTES: readonly ButtonRoute[] = [
   },
 ];
 
-function registerRoute(app: App, ctx: HandlerContext, route: ButtonRoute): void {
+export function registerRoute(app: App, ctx: HandlerContext, route: ButtonRoute): void {
   app.action({ type: 'block_actions', action_id: route.actionId }, async ({ ack, body, respond, client }) => {
     await ack();
     const press = pressSchema.safeParse(body);
@@ -98,7 +98,7 @@ function registerRoute(app: App, ctx: HandlerContext, route: ButtonRoute): void 
     const args = action?.value !== undefined ? route.args(action.value) : null;
     if (!press.success || !args) {
       ctx.logger.warn({ actionId: String(route.actionId), issues: press.success ? 'bad value' : press.error.issues.slice(0, 3) }, 'malformed button payload');
-      await replyPrivately(ctx.logger, respond, MALFORMED_PRESS);
+      await answerPress(ctx.logger, { respond, client, userId: pressUserId(body) }, MALFORMED_PRESS);
       return;
     }
     const p = press.data;
@@ -113,17 +113,17 @@ function registerRoute(app: App, ctx: HandlerContext, route: ButtonRoute): void 
         // The form's own command (ack-details after an acknowledgement: `ack` itself would now be refused).
         const form = ctx.registry.get(report.modal.kind);
         const how = form ? `\`${ctx.registry.usageLine(form, '/atlas')}\` takes the same details as flags` : 'the slash command takes the same details as flags';
-        await replyPrivately(ctx.logger, respond, `${report.headline} The form did not open; ${how}.`);
+        await answerPress(ctx.logger, { respond, client, userId: actor.userId }, `${report.headline} The form did not open; ${how}.`);
         return;
       }
       if (route.answer === 'report') {
         const message = answerMessage(ctx.deps, ctx.logger, result, actor.userId, ctx.registry.get(route.command)?.tier);
-        await replyPrivately(ctx.logger, respond, message.text, message.blocks);
+        await answerPress(ctx.logger, { respond, client, userId: actor.userId }, message.text, message.blocks);
         return;
       }
-      await replyPrivately(ctx.logger, respond, report.headline);
+      await answerPress(ctx.logger, { respond, client, userId: actor.userId }, report.headline);
     } catch (err) {
-      await replyPrivately(ctx.logger, respond, unexpectedFailureText(ctx.logger, err, { userId: actor.userId, actionId: String(route.actionId) }));
+      await answerPress(ctx.logger, { respond, client, userId: actor.userId }, unexpectedFailureText(ctx.logger, err, { userId: actor.userId, actionId: String(route.actionId) }));
     }
   });
 }

@@ -1,14 +1,16 @@
 import type { App } from '@slack/bolt';
 import { registerButtons } from './buttons.js';
 import type { HandlerContext } from './handler-context.js';
+import { registerHome } from './home.js';
 import { registerModalSubmissions } from './modal-submissions.js';
 import { registerSlashCommand } from './slash-command.js';
 
 export type { HandlerContext } from './handler-context.js';
 
-/** Every Slack entry point, surface by surface: the slash command, the buttons, the forms. */
+/** Every Slack entry point, surface by surface: the slash command, the buttons, the forms, the Home tab. */
 export function registerHandlers(app: App, ctx: HandlerContext): void {
   registerSlashCommand(app, ctx);
   registerButtons(app, ctx);
   registerModalSubmissions(app, ctx);
+  registerHome(app, ctx);
 }

@@ -1,5 +1,6 @@
 import type { Config } from '../config.js';
 import type { StateStore } from '../db/state/state-store.js';
+import { changesHome } from '../home/home-events.js';
 import type { EventSink } from '../incidents/domain-events.js';
 import { timelineLines } from '../templates/timeline-entries.js';
 import { eventMessages } from './event-messages.js';
@@ -15,6 +16,8 @@ export function eventRecorder(state: StateStore, config: Pick<Config, 'channels'
     record(event, now) {
       for (const { incidentId, ...entry } of timelineLines(event, now)) state.timeline.add(incidentId, entry);
       for (const message of eventMessages(event, config, now)) state.outbox.enqueue(message, now);
+      // In the change's own transaction: the Home tabs are marked stale exactly when the change commits.
+      if (changesHome(event)) state.homeViews.markStale(now);
       delivered();
     },
   };

@@ -2,7 +2,9 @@
  * What Slack sends an app when a person acts: the slash-command form, block_actions and
  * view_submission payloads (https://api.slack.com/interactivity/slash-commands,
  * https://api.slack.com/reference/interaction-payloads/block-actions,
- * https://api.slack.com/reference/interaction-payloads/views), and the v0 signature on them
+ * https://api.slack.com/reference/interaction-payloads/views), the Events API request for an
+ * event such as app_home_opened (https://api.slack.com/apis/events-api#callback-field,
+ * https://api.slack.com/events/app_home_opened), and the v0 signature on them
  * (https://api.slack.com/authentication/verifying-requests-from-slack).
  */
 import { createHmac } from 'node:crypto';
@@ -33,11 +35,14 @@ interface Common {
 
 const team = (bot: BotIdentity) => ({ id: bot.teamId, domain: bot.team.toLowerCase().replace(/[^a-z0-9]+/g, '-') });
 
+/** The deprecated verification token every payload still carries; apps check the signature instead. */
+const VERIFICATION_TOKEN = 'sandbox-verification-token';
+
 /** The fields every interaction payload starts with. */
 function envelope(type: 'block_actions' | 'view_submission', input: Common): Record<string, unknown> {
   return {
     type,
-    token: 'sandbox-verification-token',
+    token: VERIFICATION_TOKEN,
     api_app_id: input.bot.appId,
     team: team(input.bot),
     user: { id: input.user.id, username: input.user.name, name: input.user.name, team_id: input.bot.teamId },
@@ -50,7 +55,7 @@ function envelope(type: 'block_actions' | 'view_submission', input: Common): Rec
 /** The form body of a slash command. */
 export function slashCommandForm(input: Common & { channel: Place; command: string; text: string; responseUrl: string }): string {
   return new URLSearchParams({
-    token: 'sandbox-verification-token',
+    token: VERIFICATION_TOKEN,
     team_id: input.bot.teamId,
     team_domain: team(input.bot).domain,
     channel_id: input.channel.id,
@@ -119,5 +124,40 @@ export function viewSubmissionPayload(input: Common & { view: StoredView['view']
     ...envelope('view_submission', input),
     view: { ...input.view, state: { values: input.values } },
     response_urls: [],
+  };
+}
+
+/**
+ * An Events API request: `event` in Slack's envelope, as JSON (not a form), signed like the rest.
+ * `authorizations` names the installation the event is for: the bot itself.
+ */
+export function eventCallbackPayload(input: { bot: BotIdentity; event: Record<string, unknown>; eventId: string; eventTime: number }): Record<string, unknown> {
+  return {
+    token: VERIFICATION_TOKEN,
+    team_id: input.bot.teamId,
+    context_team_id: input.bot.teamId,
+    context_enterprise_id: null,
+    api_app_id: input.bot.appId,
+    event: input.event,
+    type: 'event_callback',
+    event_id: input.eventId,
+    event_time: input.eventTime,
+    authorizations: [{ enterprise_id: null, team_id: input.bot.teamId, user_id: input.bot.userId, is_bot: true, is_enterprise_install: false }],
+    is_ext_shared_channel: false,
+  };
+}
+
+/**
+ * app_home_opened: `user` opened a tab of the app in `channel`, their DM with the app. Slack adds
+ * the Home view last published for them, when there is one.
+ */
+export function appHomeOpenedEvent(input: { user: string; channel: string; tab: 'home' | 'messages'; eventTs: string; view?: StoredView['view'] }): Record<string, unknown> {
+  return {
+    type: 'app_home_opened',
+    user: input.user,
+    channel: input.channel,
+    tab: input.tab,
+    event_ts: input.eventTs,
+    ...(input.view ? { view: input.view } : {}),
   };
 }

@@ -3,10 +3,21 @@
  * is a signed form POST to the bot's /slack/events with a response_url and trigger_id the
  * stand-in issued; a button is a signed block_actions payload; a modal's submit button is a
  * signed view_submission, whose acknowledgement closes, updates or keeps the modal with the
- * bot's field errors. The bot is reached over HTTP only, as Slack reaches it.
+ * bot's field errors. Opening the App Home tab is a signed app_home_opened event. The bot is
+ * reached over HTTP only, as Slack reaches it.
  */
+import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { blockActionsPayload, slackSignatureHeaders, slashCommandForm, viewSubmissionPayload, type PressSource, type PressedElement } from './interaction-payloads.js';
+import {
+  appHomeOpenedEvent,
+  blockActionsPayload,
+  eventCallbackPayload,
+  slackSignatureHeaders,
+  slashCommandForm,
+  viewSubmissionPayload,
+  type PressSource,
+  type PressedElement,
+} from './interaction-payloads.js';
 import { SlackRefusal } from './slack-refusal.js';
 import type { SlackStandIn } from './slack-stand-in.js';
 import type { StoredView } from './stored-objects.js';
@@ -69,6 +80,9 @@ export const submitInput = z.object({
 });
 
 export const closeViewInput = z.object({ user: userId, viewId: z.string().min(1) });
+
+/** Someone opened the App Home tab in their DM with the bot. */
+export const homeOpenedInput = z.object({ user: userId });
 
 type Block = Record<string, unknown> & { type?: string; block_id?: string; element?: Record<string, unknown>; elements?: unknown[]; accessory?: Record<string, unknown>; optional?: boolean; label?: unknown };
 
@@ -144,6 +158,7 @@ export interface SandboxActions {
   press(input: z.infer<typeof pressInput>): Promise<ActionResult>;
   submit(input: z.infer<typeof submitInput>): Promise<ActionResult>;
   closeView(input: z.infer<typeof closeViewInput>): ActionResult;
+  homeOpened(input: z.infer<typeof homeOpenedInput>): Promise<ActionResult>;
 }
 
 export function sandboxActions(slack: SlackStandIn, bot: BotEndpoint): SandboxActions {
@@ -156,8 +171,8 @@ export function sandboxActions(slack: SlackStandIn, bot: BotEndpoint): SandboxAc
   const place = (channel: Channel) => ({ id: channel.id, name: channel.isIm ? 'directmessage' : channel.name });
 
   /** Signs with the real time: the bot checks the timestamp against its own wall clock, not the sandbox's. */
-  async function send(body: string): Promise<{ status: number; text: string } | { error: string }> {
-    const headers = { 'content-type': 'application/x-www-form-urlencoded', ...slackSignatureHeaders(bot.signingSecret, body, Math.floor(Date.now() / 1000)) };
+  async function send(body: string, contentType = 'application/x-www-form-urlencoded'): Promise<{ status: number; text: string } | { error: string }> {
+    const headers = { 'content-type': contentType, ...slackSignatureHeaders(bot.signingSecret, body, Math.floor(Date.now() / 1000)) };
     try {
       const res = await fetch(bot.eventsUrl, { method: 'POST', headers, body, signal: AbortSignal.timeout(bot.ackTimeoutMs ?? SLACK_ACK_TIMEOUT_MS) });
       return { status: res.status, text: await res.text() };
@@ -309,6 +324,21 @@ export function sandboxActions(slack: SlackStandIn, bot: BotEndpoint): SandboxAc
       if (!stored || stored.user !== input.user) return { ok: false, error: 'That form is already closed.' };
       ws.views.close(stored.view.id);
       return { ok: true };
+    },
+
+    async homeOpened(input) {
+      const user = person(input.user);
+      if (!user) return { ok: false, error: `No person ${input.user} in this workspace; pick one under "Signed in as".` };
+      const dm = ws.directory.openConversation([user.id]).channel;
+      const home = ws.views.list(user.id).find((v) => v.view.type === 'home')?.view;
+      const now = ws.clock();
+      const event = appHomeOpenedEvent({ user: user.id, channel: dm.id, tab: 'home', eventTs: (now.getTime() / 1000).toFixed(6), ...(home ? { view: home } : {}) });
+      // Event ids look like Ev0123ABCD: upper-case letters and digits.
+      const eventId = `Ev${randomBytes(6).toString('hex').toUpperCase()}`;
+      const payload = eventCallbackPayload({ bot: ws.bot, event, eventId, eventTime: Math.floor(now.getTime() / 1000) });
+      const answer = await send(JSON.stringify(payload), 'application/json');
+      // Slack does not tell the person when an app fails an event; the page does, as a sandbox should.
+      return 'error' in answer || answer.status !== 200 ? failed('Opening the Home tab', answer) : { ok: true };
     },
   };
 }

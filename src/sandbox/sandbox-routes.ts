@@ -9,6 +9,7 @@
  *   POST /sandbox/press        {user, channel, container: {type: message|ephemeral, ts} | {type: view, viewId}, blockId, actionId[, value]}
  *   POST /sandbox/submit       {user, viewId, values}
  *   POST /sandbox/close-view   {user, viewId}
+ *   POST /sandbox/home-opened  {user}: the App Home tab was opened (app_home_opened to the bot)
  *   POST /sandbox/fire-alert   {preset}
  *   POST /sandbox/clock        {advance: '5m' | '30m' | '2h' | 'shift'}
  * Every answer is JSON {ok: true} or {ok: false, error: one sentence[, errors: by field]}.
@@ -20,7 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import type { ExtraRoute } from './http-server.js';
 import type { ActionResult, SandboxActions } from './sandbox-actions.js';
-import { closeViewInput, commandInput, messageInput, pressInput, submitInput } from './sandbox-actions.js';
+import { closeViewInput, commandInput, homeOpenedInput, messageInput, pressInput, submitInput } from './sandbox-actions.js';
 import type { SandboxEvents } from './sandbox-events.js';
 import type { SandboxState } from './sandbox-state.js';
 
@@ -122,6 +123,8 @@ export function sandboxRoutes(controls: SandboxControls, pageDir = pageDirectory
         return run(submitInput, (i) => controls.actions.submit(i));
       case '/sandbox/close-view':
         return run(closeViewInput, (i) => controls.actions.closeView(i));
+      case '/sandbox/home-opened':
+        return run(homeOpenedInput, (i) => controls.actions.homeOpened(i));
       case '/sandbox/fire-alert':
         return run(fireInput, (i) => controls.fireAlert(i.preset));
       case '/sandbox/clock':

@@ -161,6 +161,27 @@ describe('npm run sandbox, server side', () => {
     expect((await call('/sandbox/close-view', { user: responder, viewId: modal.id })).json).toEqual({ ok: false, error: 'That form is already closed.' });
   });
 
+  it('opens the Home tab as Slack does: the bot publishes it, and its buttons answer by DM', async () => {
+    expect((await call('/sandbox/home-opened', { user: reader })).json).toEqual({ ok: true });
+    const home = await eventually(async () => (await stateOf(reader)).home, 'the Home tab');
+    expect(home.type).toBe('home');
+    const first = (home.blocks as { text?: { text: string } }[])[0]?.text?.text ?? '';
+    expect(first).toMatch(/^On call: <@U0ONCALL\d> primary, <@U0ONCALL\d> secondary until /);
+    // A reader sees the firing alerts, but no Acknowledge.
+    expect(buttonIn({ blocks: home.blocks as unknown[] }, 'Acknowledge')).toBeUndefined();
+    const alerts = buttonIn({ blocks: home.blocks as unknown[] }, 'Alerts')!;
+    expect((await call('/sandbox/press', { user: reader, container: { type: 'view', viewId: home.id }, ...alerts })).json).toEqual({ ok: true });
+    const dm = (await stateOf(reader)).channels.find((c) => c.kind === 'im')!.id;
+    const answer = await eventually(async () => (await stateOf(reader)).messages[dm]?.find((m) => /alert/i.test(m.text)), 'the answer by DM');
+    expect(answer.user).toBe(sandbox.slack.workspace.bot.userId);
+    // The responder's Home has the button; nobody else's Home changed.
+    expect((await call('/sandbox/home-opened', { user: responder })).json).toEqual({ ok: true });
+    const theirs = await eventually(async () => (await stateOf(responder)).home, 'the responder’s Home tab');
+    expect(theirs.id).not.toBe(home.id);
+    expect((await call('/sandbox/home-opened', { user: 'U0NOBODY' })).json.error).toMatch(/^No person U0NOBODY/);
+    expect((await call('/sandbox/home-opened', {})).status).toBe(400);
+  });
+
   it('moves the clock forward, tells the page, and runs the bot’s jobs at once', async () => {
     const stream = await fetch(new URL('/sandbox/events', sandbox.url));
     const reader = stream.body!.getReader();

@@ -4,7 +4,7 @@
  *
  *   GET  /sandbox/state?user=…   everything this person sees, as JSON
  *   GET  /sandbox/events         server-sent "change" events: the page re-reads the state (debounced)
- *   POST /sandbox/command|press|submit|close-view|fire-alert|clock|message
+ *   POST /sandbox/command|press|submit|close-view|fire-alert|clock|message|home-opened
  *
  * The page keeps no copy of the workspace beyond the last state it read; what it remembers is
  * only where the person is looking (channel, tab, thread), which ephemeral messages they
@@ -350,6 +350,24 @@ const messageView = {
 
 const modal = modalController({ names, api, user: () => ui.user, press, changed: scheduleRefresh, toast });
 
+/** Whose Home tab the bot was last told is open ('' while none is shown). */
+let announcedHome = '';
+
+/**
+ * Slack sends the app app_home_opened each time someone opens its Home tab; the bot publishes
+ * the tab in answer. Told once per opening: again only after the tab was left, or for someone else.
+ * @param {boolean} onHome
+ */
+function announceHome(onHome) {
+  const who = onHome ? ui.user : '';
+  if (who === announcedHome) return;
+  announcedHome = who;
+  if (!who) return;
+  void api('/sandbox/home-opened', { user: who }).then((answer) => {
+    if (!answer.ok) toast(`The Home tab: ${answer.error ?? 'the bot did not answer.'}`, 'error');
+  });
+}
+
 let shownHome = '';
 function renderHome() {
   const pane = $('home-pane');
@@ -359,7 +377,7 @@ function renderHome() {
   shownHome = sig;
   if (!home) {
     const empty = el('div', 'home-empty');
-    empty.append(el('p', 'home-empty-title', 'No Home tab yet'), el('p', undefined, 'atlas has not published a Home tab for you. Its messages are in the Messages tab.'));
+    empty.append(el('p', 'home-empty-title', 'No Home tab yet'), el('p', undefined, 'atlas has been told you opened it and has not published it yet. Its messages are in the Messages tab.'));
     pane.replaceChildren(empty);
     return;
   }
@@ -468,7 +486,9 @@ function render() {
     safeStorage('set', ui.user);
   }
   if (!ui.channelId || !state.channels.some((c) => c.id === ui.channelId)) {
-    ui.channelId = (state.channels.find((c) => c.kind === 'channel') ?? state.channels[0])?.id ?? null;
+    // Someone else signed in while the Home tab was shown: their own DM with the bot, on its Home tab.
+    const home = ui.tab === 'home' ? state.channels.find((c) => c.kind === 'im') : undefined;
+    ui.channelId = (home ?? state.channels.find((c) => c.kind === 'channel') ?? state.channels[0])?.id ?? null;
   }
   // First sight of a channel: everything in it counts as seen.
   for (const c of state.channels) if (ui.seen[c.id] === undefined) ui.seen[c.id] = state.messages[c.id]?.length ?? 0;
@@ -494,6 +514,7 @@ function render() {
     const notMember = $('not-member');
     notMember.hidden = onHome || member;
     notMember.textContent = member ? '' : `You are not a member of #${channel.name}: you can read it, but not post or run /atlas here.`;
+    announceHome(onHome);
     if (onHome) renderHome();
     else renderChannelMessages(channel);
     /** @type {HTMLTextAreaElement} */ ($('message-input')).placeholder = isIm ? 'Message atlas · /atlas help' : `Message #${channel.name} · /atlas help`;
