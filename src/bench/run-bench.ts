@@ -10,6 +10,7 @@ import { toSqlTime, windowRanges } from '../time/atlas-time.js';
 import { benchAckLatency, type AckBenchResult, type AckScenario } from './ack-latency.js';
 import { ensureBigDatabase } from './big-database.js';
 import { benchDelivery, type DeliveryBenchResult } from './delivery-bench.js';
+import { benchHandoff, type HandoffBenchResult } from './handoff-bench.js';
 import { benchErrorStorm, benchHeavyAcks, type ErrorStormResult, type HeavyAckResult } from './heavy-reads.js';
 import { countErrorsExactly, ensureBigMetrics, GUIDE_ERROR_TYPES } from './big-metrics.js';
 import { formatMs, formatRatio, summarize, type SampleSummary } from './stats.js';
@@ -21,7 +22,8 @@ import { exitWith, isMainModule } from '../is-main-module.js';
  * files and a 1 GB database (a few minutes on 2 cores); later runs reuse them (about 4 minutes,
  * most of it waiting for integrity_check and the long-window rounds).
  * `npm run bench -- --only heavy` runs only the long-window tables (d and e); `--only delivery` only
- * the delivery table (f: 500 alerts at Slack's pace, about 9 minutes; `--alerts N` for fewer).
+ * the delivery table (f: 500 alerts at Slack's pace, about 9 minutes; `--alerts N` for fewer);
+ * `--only handoff` only the handoff table (g: `--handoff-runs N` builds on each side, default 20).
  * One file: the tables, their targets and the summary are printed together.
  */
 
@@ -305,6 +307,39 @@ function deliveryRows(r: DeliveryBenchResult): Row[] {
   ];
 }
 
+// --- g. handoff -------------------------------------------------------------------------------------
+
+const handoffTitle = (r: HandoffBenchResult) =>
+  `g. building the shift handoff (gatherHandoff + handoffMessage, health included) beside the ${r.rows.toLocaleString('en-US')}-row metrics.db (cache ${r.cache}) vs the demo's own`;
+
+function handoffRows(r: HandoffBenchResult): Row[] {
+  const target = '<= x 1.50 of demo, < 500 ms';
+  const pass = (p: HandoffBenchResult['warm']) => verdict(p.big.median <= 1.5 * p.demo.median && p.big.median < 500);
+  return [
+    {
+      measure: `handoff built, the watchdog's quick_check reused: median of ${r.iterations}`, ours: formatMs(r.warm.big.median),
+      baseline: `${formatMs(r.warm.demo.median)} demo data`, ratio: formatRatio(r.warm.big.median, r.warm.demo.median), target, result: pass(r.warm),
+    },
+    {
+      measure: `handoff built, a fresh quick_check each time: median of ${r.iterations}`, ours: formatMs(r.cold.big.median),
+      baseline: `${formatMs(r.cold.demo.median)} demo data`, ratio: formatRatio(r.cold.big.median, r.cold.demo.median), target, result: pass(r.cold),
+    },
+    {
+      measure: '  of which quick_check of metrics.db alone: median', ours: formatMs(r.quickCheck.big.median),
+      baseline: `${formatMs(r.quickCheck.demo.median)} demo data`, ratio: formatRatio(r.quickCheck.big.median, r.quickCheck.demo.median),
+      target: '(info: grows with the file)', result: 'info',
+    },
+    {
+      measure: '  slowest build (reused / fresh)', ours: `${formatMs(r.warm.big.max)} / ${formatMs(r.cold.big.max)}`,
+      baseline: `${formatMs(r.warm.demo.max)} / ${formatMs(r.cold.demo.max)} demo data`, ratio: '', target: '(info)', result: 'info',
+    },
+    {
+      measure: '  what both said (status, watch items)', ours: `${r.bigStatus}, ${r.bigWatchItems}`, baseline: `${r.demoStatus}, ${r.demoWatchItems} demo data`,
+      ratio: '', target: '(info)', result: 'info',
+    },
+  ];
+}
+
 // --- main ---------------------------------------------------------------------------------------
 
 export async function runBench(argv: string[], out: (s: string) => void): Promise<number> {
@@ -320,11 +355,14 @@ export async function runBench(argv: string[], out: (s: string) => void): Promis
       'load-concurrency': { type: 'string', default: '5' },
       'rest-seconds': { type: 'string', default: '6' },
       alerts: { type: 'string', default: '500' },
+      'handoff-runs': { type: 'string', default: '20' },
     },
   });
-  if (values.only !== 'all' && values.only !== 'heavy' && values.only !== 'delivery') throw new Error('--only takes all, heavy or delivery');
+  if (!['all', 'heavy', 'delivery', 'handoff'].includes(values.only)) throw new Error('--only takes all, heavy, delivery or handoff');
   const heavyOnly = values.only === 'heavy';
   const deliveryOnly = values.only === 'delivery';
+  const handoffOnly = values.only === 'handoff';
+  const handoffRuns = Number(values['handoff-runs']);
   const alerts = Number(values.alerts);
   const rounds = Number(values.rounds);
   const loadConcurrency = Number(values['load-concurrency']);
@@ -335,6 +373,7 @@ export async function runBench(argv: string[], out: (s: string) => void): Promis
   for (const [name, n, max] of [
     ['requests', requests, 20_000], ['concurrency', concurrency, 200], ['iterations', iterations, 10_000],
     ['rounds', rounds, 20], ['load-concurrency', loadConcurrency, 50], ['rest-seconds', restSeconds, 120], ['alerts', alerts, 5000],
+    ['handoff-runs', handoffRuns, 1000],
   ] as const) {
     if (!Number.isInteger(n) || n < 1 || n > max) throw new Error(`--${name} takes a whole number from 1 to ${max}`);
   }
@@ -353,6 +392,16 @@ export async function runBench(argv: string[], out: (s: string) => void): Promis
     const rows = deliveryRows(delivery);
     const misses = rows.filter((r) => r.result === 'MISS').length;
     out(`\n${rows.filter((r) => r.result === 'PASS').length} PASS, ${misses} MISS in ${formatMs(performance.now() - started)}; figures in bench-data/last-run-delivery.json\n`);
+    return misses > 0 ? 1 : 0;
+  }
+
+  if (handoffOnly) {
+    const handoff = await benchHandoff(benchDir, handoffRuns, log);
+    const rows = handoffRows(handoff);
+    printTable(handoffTitle(handoff), rows, out);
+    writeFileSync(path.join(benchDir, 'last-run-handoff.json'), `${JSON.stringify({ startedAt: new Date().toISOString(), node: process.version, handoff }, null, 2)}\n`);
+    const misses = rows.filter((r) => r.result === 'MISS').length;
+    out(`\n${rows.filter((r) => r.result === 'PASS').length} PASS, ${misses} MISS in ${formatMs(performance.now() - started)} (load average at the end ${load()}); figures in bench-data/last-run-handoff.json\n`);
     return misses > 0 ? 1 : 0;
   }
 
@@ -377,6 +426,7 @@ export async function runBench(argv: string[], out: (s: string) => void): Promis
     const big = ensureBigMetrics(benchDir, { now: new Date(), log });
     heavy = await benchHeavyAcks({ benchDir, metricsFile: big.file, rounds, loadConcurrency, restMs: restSeconds * 1000, log });
   }
+  const handoff = heavyOnly ? null : await benchHandoff(benchDir, handoffRuns, log);
   const otherLoops = ack ? Math.max(...[ack.bare, ...ack.ours, ...ack.underIntegrity].filter((s) => s !== ack.bare).map((s) => s.eventLoopDelay.maxMs)) : null;
 
   if (errors) {
@@ -413,17 +463,19 @@ export async function runBench(argv: string[], out: (s: string) => void): Promis
   }
   const delivery = heavyOnly ? null : await benchDelivery(benchDir, alerts, log);
   if (delivery) printTable(deliveryTitle(delivery), deliveryRows(delivery), out);
+  if (handoff) printTable(handoffTitle(handoff), handoffRows(handoff), out);
 
   const totalMs = performance.now() - started;
   const figures = {
     startedAt: new Date(Date.now() - totalMs).toISOString(), node: process.version, cpus: cpus().length, totalMs,
-    errorsWindow: errors, ack, integrity, errorStorm: storm, heavyReads: heavy, delivery,
+    errorsWindow: errors, ack, integrity, errorStorm: storm, heavyReads: heavy, delivery, handoff,
   };
   writeFileSync(path.join(benchDir, heavyOnly ? 'last-run-heavy.json' : 'last-run.json'), `${JSON.stringify(figures, null, 2)}\n`);
   const ackTable = ack ? ackRows(ack) : { atRest: [], underCheck: [] };
   const all = [
     ...(errors ? errorsRows(errors) : []), ...ackTable.atRest, ...ackTable.underCheck,
     ...errorStormRows(storm), ...(heavy ? heavyAckRows(heavy, otherLoops) : []), ...(delivery ? deliveryRows(delivery) : []),
+    ...(handoff ? handoffRows(handoff) : []),
   ];
   const misses = all.filter((r) => r.result === 'MISS').length;
   const passes = all.filter((r) => r.result === 'PASS').length;
