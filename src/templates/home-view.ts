@@ -124,9 +124,13 @@ function alertBlocks(alerts: readonly HomeAlert[], c: HomeContent): KnownBlock[]
   return blocks;
 }
 
-/** "Extraction success 72 % (alert < 80 %)" for a threshold item, else its detail. */
+/**
+ * "Extraction success 72 % (alert < 80 %)" for a critical threshold item, "Extraction success
+ * 86 % (target ≥ 90 %)" for a warning (the alert bound would read as fine), else the detail.
+ */
 function itemLine(item: CheckItem): string {
-  const text = item.alert && item.value !== null ? `${item.label} ${formatValue(item)} (alert ${item.alert})` : `${item.label}: ${item.detail}`;
+  const bound = item.level === 'warn' && item.target ? `target ${item.target}` : item.alert ? `alert ${item.alert}` : null;
+  const text = bound && item.value !== null ? `${item.label} ${formatValue(item)} (${bound})` : `${item.label}: ${item.detail}`;
   return `${LEVEL_EMOJI[item.level]} ${safeMrkdwn(text, 200)}`;
 }
 

@@ -240,14 +240,22 @@ describe('buttons on the Home tab answer by DM', () => {
     expect(dmTexts(TEST_USER)).toEqual([]);
   });
 
-  it('a diagnostics button runs its subcommand and the report arrives by DM', async () => {
+  it('each diagnostics button runs its subcommand and the report arrives by DM', async () => {
     fireAlert('replica_lag');
-    await openHome(READER);
-    expect((await pressOnHome(READER, 'atlas_home_run:alerts')).status).toBe(200);
-    const answer = await eventually(() => slack().messages(dmOf(READER))[0], 'the alerts report by DM');
-    expect(answer.text).toMatch(/alert/i);
-    expect(answer.blocks?.length).toBeGreaterThan(0);
-    expect(runs()).toEqual([{ command: 'alerts', via: 'button', user_id: READER, channel_id: null, outcome: expect.any(String) }]);
+    const commands = buttons(await openHome(READER))
+      .filter((b) => b.action_id?.startsWith('atlas_home_run:'))
+      .map((b) => b.value!);
+    expect(commands).toEqual(['health', 'alerts', 'jobs', 'incidents', 'oncall']);
+    for (const [i, command] of commands.entries()) {
+      expect((await pressOnHome(READER, `atlas_home_run:${command}`)).status).toBe(200);
+      const answer = await eventually(() => slack().messages(dmOf(READER))[i], `the ${command} report by DM`);
+      expect(answer.blocks?.length, command).toBeGreaterThan(0);
+      expect(answer.user).toBe(slack().bot.userId);
+    }
+    expect(slack().messages(dmOf(READER))[1]!.text).toBe('🔴 1 firing alert, 1 not acknowledged');
+    expect(runs().map((r) => [r.command, r.via, r.user_id, r.channel_id])).toEqual(commands.map((c) => [c, 'button', READER, null]));
+    expect(runs().map((r) => r.outcome)).not.toContainEqual(expect.stringMatching(/^(error|usage|denied)$/));
+    expect(slack().calls('response_url')).toEqual([]);
   });
 
   it('a diagnostics press whose value is not its command gets one sentence by DM and runs nothing', async () => {
