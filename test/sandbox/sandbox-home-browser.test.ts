@@ -82,6 +82,15 @@ describe('the App Home tab on the sandbox page, in Chromium', { timeout: 45_000 
     await page.getByRole('tab', { name: 'Messages' }).click();
     const conversation = page.getByRole('region', { name: 'Conversation' });
     await expect.poll(() => conversation.getByRole('article').filter({ hasText: /\d+ firing alerts?, \d+ not acknowledged/ }).count(), SEEN).toBe(1);
+  });
+
+  it('opens the Home again when the sandbox clock jumps, so it shows the new time', async () => {
+    await page.getByRole('tab', { name: 'Home' }).click();
+    const updated = async () => /Updated (\w{3} \d+ \w{3} \d\d:\d\d) UTC/.exec(await home().innerText())?.[1];
+    await expect.poll(updated, SEEN).toBeDefined();
+    const before = await updated();
+    await page.getByRole('button', { name: '+2 h' }).click();
+    await expect.poll(updated, SEEN).not.toBe(before);
     expect(pageErrors).toEqual([]);
   });
 });

@@ -556,6 +556,12 @@ async function advanceClock(button) {
     toast(`The clock did not move: ${answer.error ?? 'the sandbox refused.'}`, 'error');
     return;
   }
+  // The bot counts a Home as open for 30 min after it was opened, by its clock: a jump of hours
+  // would leave the Home on screen unrefreshed, so the page opens it again, as a person would.
+  if (announcedHome) {
+    announcedHome = '';
+    announceHome(true);
+  }
   await refresh();
   const now = new Date(answer.now ?? state?.clock?.now ?? '');
   if (!Number.isNaN(now.getTime())) toast(`Sandbox time is now ${hhmm(now)} UTC`);
