@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { diskUsage } from '../checks/disk.js';
 import { integrity, type IntegrityTarget } from '../checks/integrity.js';
 import { probeProviders } from '../checks/providers.js';
-import { selectRunbook } from '../checks/runbook-selector.js';
+import { selectRunbook } from '../incidents/runbook-selector.js';
 import { findSymptom } from '../incidents/severity-matrix.js';
 import { diskReport } from '../templates/disk-report.js';
 import { integrityReport } from '../templates/integrity-report.js';

@@ -1,4 +1,4 @@
-import type { RunbookSelection } from '../checks/runbook-selector.js';
+import type { RunbookSelection } from '../incidents/runbook-selector.js';
 import type { Report } from './report.js';
 import { escalationLines, severityHeadline, unknownSymptomReport } from './severity-report.js';
 

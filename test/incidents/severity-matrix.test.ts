@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RUNBOOKS } from '../../src/checks/runbook-selector.js';
+import { RUNBOOKS } from '../../src/incidents/runbook-selector.js';
 import { ESCALATION_CONTACTS } from '../../src/incidents/escalation-contacts.js';
 import {
   ESCALATION_TARGET_TEXT,

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { GB, type DiskUsage } from '../../src/checks/disk.js';
 import type { IntegrityVerdict } from '../../src/checks/integrity.js';
 import type { ProvidersResult, ProviderStatus } from '../../src/checks/providers.js';
-import { selectRunbook } from '../../src/checks/runbook-selector.js';
+import { selectRunbook } from '../../src/incidents/runbook-selector.js';
 import { buildConfig } from '../../src/config.js';
 import { diskItems } from '../../src/checks/disk.js';
 import { diskReport } from '../../src/templates/disk-report.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RUNBOOKS, selectRunbook } from '../../src/checks/runbook-selector.js';
+import { RUNBOOKS, selectRunbook } from '../../src/incidents/runbook-selector.js';
 import { buildConfig } from '../../src/config.js';
 import { SYMPTOMS } from '../../src/incidents/severity-matrix.js';
 

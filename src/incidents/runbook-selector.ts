@@ -6,7 +6,7 @@ import {
   type RunbookKey,
   type SeverityPolicy,
   type Symptom,
-} from '../incidents/severity-matrix.js';
+} from './severity-matrix.js';
 
 /**
  * One step of a runbook. `command` is a bot subcommand (rendered as `/atlas <command>` or
