@@ -3,6 +3,7 @@
  * by the refresh job while it is open and incidents change, and its diagnostics buttons. A press
  * on the Home carries no response_url, so the answers go by DM (answerPress).
  */
+import { dmChannelOf } from '../slack/dm-channels.js';
 import type { App, webApi } from '@slack/bolt';
 import { z } from 'zod';
 import { HOME_DIAGNOSTICS, homeContent } from '../home/home-content.js';
@@ -48,7 +49,9 @@ export function homePublisher(ctx: Pick<HandlerContext, 'registry' | 'deps' | 'l
   const publishBoundMs = opts.publishBoundMs ?? HOME_PUBLISH_BOUND_MS;
   return async (userId) => {
     try {
-      const view = homeView(await homeContent(ctx.deps, ctx.registry, userId, { healthWaitMs }));
+      const actor = { source: 'slack' as const, userId, channelId: await dmChannelOf(client, userId), via: 'button' as const };
+      const may = new Set((await ctx.registry.visibleTo(actor)).map((s) => s.name));
+      const view = homeView(await homeContent(ctx.deps, may, userId, { healthWaitMs }));
       await within(client.views.publish({ user_id: userId, view }), publishBoundMs);
       return true;
     } catch (err) {

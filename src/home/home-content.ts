@@ -4,12 +4,14 @@
  * and the diagnostics they may run. Each part is shown only to someone who may run the command
  * that answers the same question, so the Home never shows more than `/atlas` would.
  */
-import type { CommandDeps } from '../commands/command-spec.js';
-import type { CommandRegistry } from '../commands/registry.js';
+import type { DomainDeps } from '../incidents/incident-deps.js';
 import type { AlertRecord } from '../db/state/state-records.js';
 import { listIncidents, type IncidentSummary } from '../incidents/incident-queries.js';
 import type { OnCallRole } from '../oncall/rotation-source.js';
 import { homeHealth, type HomeHealth } from './home-health.js';
+
+/** What a Home reads: the domain's state, and outbound HTTP for the health checks. */
+export type HomeDeps = DomainDeps & { fetch: typeof fetch };
 
 /** The diagnostics the Home offers as buttons, in this order; each is the subcommand of that name. */
 export const HOME_DIAGNOSTICS = ['health', 'alerts', 'jobs', 'incidents', 'oncall'] as const;
@@ -69,7 +71,7 @@ export interface HomeContentOptions {
   healthWaitMs: number;
 }
 
-function onCallFor(deps: CommandDeps, viewer: string, now: Date): HomeOnCall {
+function onCallFor(deps: HomeDeps, viewer: string, now: Date): HomeOnCall {
   const at = deps.rotation.at(now);
   if (!at) {
     const first = deps.rotation.nextShiftChange(now);
@@ -89,7 +91,7 @@ const STINT_LOOKAHEAD = 50;
  * When `viewer` stops holding `role`: `at.until` is when anyone's role changes (the partner's
  * override may begin first), so the change points are walked until the role is someone else's.
  */
-function stintEnd(deps: CommandDeps, viewer: string, role: OnCallRole, from: Date): Date {
+function stintEnd(deps: HomeDeps, viewer: string, role: OnCallRole, from: Date): Date {
   let t = from;
   for (let i = 0; i < STINT_LOOKAHEAD; i++) {
     const next = deps.rotation.at(t);
@@ -99,7 +101,7 @@ function stintEnd(deps: CommandDeps, viewer: string, role: OnCallRole, from: Dat
   return t;
 }
 
-function nextHandoff(deps: CommandDeps, now: Date): HomeHandoff | null {
+function nextHandoff(deps: HomeDeps, now: Date): HomeHandoff | null {
   const at = deps.rotation.nextShiftChange(now);
   if (!at) return null;
   const row = deps.state.handoffs.get(at);
@@ -107,7 +109,7 @@ function nextHandoff(deps: CommandDeps, now: Date): HomeHandoff | null {
   return { at, outgoing: deps.rotation.at(now)?.primary ?? null, incoming: deps.rotation.at(at)?.primary ?? null, notes };
 }
 
-function firingAlerts(deps: CommandDeps, mayAcknowledge: boolean): HomeAlert[] {
+function firingAlerts(deps: HomeDeps, mayAcknowledge: boolean): HomeAlert[] {
   const alerts = deps.state.alerts.firing().map(
     (a): HomeAlert => ({
       key: a.key,
@@ -126,12 +128,11 @@ function firingAlerts(deps: CommandDeps, mayAcknowledge: boolean): HomeAlert[] {
 }
 
 /**
- * The Home of `viewer` now. What they may run is decided as for a press on the Home (no
- * channel: a view carries none), so a button shown is a button that works.
+ * The Home of `viewer` now. `may` holds the subcommands they may run, decided as for a press on
+ * the Home (in their DM with the bot), so a button shown is a button that works.
  */
-export async function homeContent(deps: CommandDeps, registry: Pick<CommandRegistry, 'visibleTo'>, viewer: string, opts: HomeContentOptions): Promise<HomeContent> {
+export async function homeContent(deps: HomeDeps, may: ReadonlySet<string>, viewer: string, opts: HomeContentOptions): Promise<HomeContent> {
   const now = deps.clock();
-  const may = new Set((await registry.visibleTo({ source: 'slack', userId: viewer, via: 'button' })).map((s) => s.name));
   return {
     viewer,
     now,

@@ -16,6 +16,8 @@ const CHANGES_HOME: ReadonlySet<DomainEvent['type']> = new Set<DomainEvent['type
   'escalated',
   'incident-resolved',
   'alerts-resolved',
+  // The next handoff and who is on call change at a shift change.
+  'handoff-posted',
 ]);
 
 export function changesHome(event: DomainEvent): boolean {

@@ -224,10 +224,25 @@ describe('buttons on the Home tab answer by DM', () => {
     const second = await eventually(() => dmTexts(TEST_USER)[1], 'the second DM');
     expect(second).toMatch(/already/i);
     expect(slack().calls('response_url')).toEqual([]);
+    // The Home is the person's DM with the bot: authorized and audited as that DM.
     expect(runs().map((r) => [r.command, r.via, r.channel_id, r.outcome])).toEqual([
-      ['ack', 'button', null, 'ok'],
-      ['ack', 'button', null, expect.not.stringMatching(/^ok$/)],
+      ['ack', 'button', dmOf(TEST_USER), 'ok'],
+      ['ack', 'button', dmOf(TEST_USER), expect.not.stringMatching(/^ok$/)],
     ]);
+  });
+
+  it('offers and runs Acknowledge on the Home when responders.channels limits where incident commands run', async () => {
+    await h.close();
+    const limited = { ...env.deps.config, responders: { ...env.deps.config.responders, channels: [CHANNEL] } };
+    registry = createRegistry(createAuthorizer(limited));
+    h = await startHarness({ deps: { ...env.deps, config: limited }, registry, slack: d.slack });
+    fireAlert('replica_lag');
+    const blocks = await openHome(TEST_USER);
+    expect(buttons(blocks).some((b) => b.action_id === ALERT_ACK_ACTION)).toBe(true);
+    expect((await pressOnHome(TEST_USER, ALERT_ACK_ACTION, { triggerId: '1.1.deadbeef' })).status).toBe(200);
+    await eventually(() => dmTexts(TEST_USER)[0], 'the DM answer');
+    expect(env.deps.state.alerts.firing()[0]!.incident_id).toBe('INC-20261126-1');
+    expect(runs().at(-1)).toMatchObject({ command: 'ack', channel_id: dmOf(TEST_USER), outcome: 'ok' });
   });
 
   it('Acknowledge opens the form from the Home with the press’s trigger', async () => {
@@ -253,7 +268,7 @@ describe('buttons on the Home tab answer by DM', () => {
       expect(answer.user).toBe(slack().bot.userId);
     }
     expect(slack().messages(dmOf(READER))[1]!.text).toBe('🔴 1 firing alert, 1 not acknowledged');
-    expect(runs().map((r) => [r.command, r.via, r.user_id, r.channel_id])).toEqual(commands.map((c) => [c, 'button', READER, null]));
+    expect(runs().map((r) => [r.command, r.via, r.user_id, r.channel_id])).toEqual(commands.map((c) => [c, 'button', READER, dmOf(READER)]));
     expect(runs().map((r) => r.outcome)).not.toContainEqual(expect.stringMatching(/^(error|usage|denied)$/));
     expect(slack().calls('response_url')).toEqual([]);
   });
