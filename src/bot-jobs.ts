@@ -2,6 +2,7 @@ import { pollMetricsAlerts } from './alerts/metrics-alert-watcher.js';
 import type { Watchdog } from './alerts/watchdog.js';
 import type { CommandDeps } from './commands/command-spec.js';
 import { retentionCutoffs } from './db/state/retention-policy.js';
+import { runHandoffs } from './handoff/run-handoffs.js';
 import { sweepTimers } from './incidents/timer-sweeper.js';
 import type { ScheduledJob } from './scheduler.js';
 
@@ -10,12 +11,14 @@ export const BOT_SCHEDULE = {
   alerts: '*/30 * * * * *',
   watchdog: '0 * * * * *',
   timers: '*/15 * * * * *',
+  handoff: '5,20,35,50 * * * * *',
   retention: '0 17 * * * *',
 } as const;
 
 /**
  * The bot's clock: the metrics.db alert poll every 30 s, the threshold watchdog every minute,
- * the timer sweep every 15 s and the retention of old rows hourly. Alerts come first in a tick,
+ * the timer sweep every 15 s, the shift handoff every 15 s (5 s past the sweep: it reads what
+ * the sweep settled) and the retention of old rows hourly. Alerts come first in a tick,
  * so a fresh alert's reminders are planned before the sweep. Each has a time bound.
  */
 export function botJobs(deps: CommandDeps, watchdog: Watchdog): ScheduledJob[] {
@@ -23,6 +26,7 @@ export function botJobs(deps: CommandDeps, watchdog: Watchdog): ScheduledJob[] {
     { name: 'alerts', cron: BOT_SCHEDULE.alerts, boundMs: 20_000, run: () => pollMetricsAlerts(deps) },
     { name: 'watchdog', cron: BOT_SCHEDULE.watchdog, boundMs: 50_000, run: () => watchdog.evaluate() },
     { name: 'timers', cron: BOT_SCHEDULE.timers, boundMs: 10_000, run: () => sweepTimers(deps) },
+    { name: 'handoff', cron: BOT_SCHEDULE.handoff, boundMs: 40_000, run: () => runHandoffs(deps) },
     { name: 'retention', cron: BOT_SCHEDULE.retention, boundMs: 30_000, run: () => deps.state.retention.prune(retentionCutoffs(deps.config.retention, deps.clock())) },
   ];
 }

@@ -22,6 +22,7 @@ import { createDelivery } from './slack/outbox-delivery.js';
 import { boundedClientOptions, silentSlackLogger } from './slack/slack-clients.js';
 import { slackPoster } from './slack/slack-poster.js';
 import { usergroupMembers } from './slack/usergroup-members.js';
+import { workspacePeople } from './slack/workspace-people.js';
 
 export interface SlackCredentials {
   botToken: string;
@@ -86,6 +87,8 @@ export async function startBot(opts: BotOptions): Promise<RunningBot> {
 
   // Responders may be a user group; its members are looked up through the app's own client.
   let client: webApi.WebClient | null = null;
+  // The handoff says when the rotation names someone who left the workspace.
+  deps.userExists = workspacePeople(() => client);
   const authorizer = createAuthorizer(config, usergroupMembers(() => client), Date.now, () => deps.rotation.at(clock()));
   const registry = createRegistry(authorizer);
   const slack = buildSlackApp({

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { DomainDeps } from '../incidents/incident-deps.js';
+import type { UserExists } from '../slack/workspace-people.js';
 import type { Report } from '../templates/report.js';
 import { parseDuration } from '../time/atlas-time.js';
 
@@ -24,6 +25,8 @@ export interface CommandDeps extends DomainDeps {
   fetch: typeof fetch;
   /** Whether the Slack connection works; set by the Slack app, absent in the terminal. */
   slackStatus?: () => Promise<{ ok: boolean; detail: string }>;
+  /** Whether a user ID is still someone in the workspace; set by the bot, absent in the terminal. */
+  userExists?: UserExists;
 }
 
 export interface OptionSpec {

@@ -1,5 +1,6 @@
 import { botCommands, healthCommands } from './bot-commands.js';
 import { dataCommands } from './data-commands.js';
+import { handoffCommands } from './handoff-commands.js';
 import { incidentCommands } from './incident-commands.js';
 import { incidentFormCommands } from './incident-form-commands.js';
 import { incidentReadCommands } from './incident-read-commands.js';
@@ -17,6 +18,7 @@ export const ALL_COMMANDS: readonly CommandSpec[] = [
   ...incidentCommands,
   ...incidentReadCommands,
   ...oncallCommands,
+  ...handoffCommands,
   ...metricCommands,
   ...dataCommands,
   ...systemCommands,

@@ -23,22 +23,24 @@ import {
   SNOOZE_MINUTES,
   TIMER_SNOOZE_ACTION,
 } from '../templates/incident-buttons.js';
+import { dmChannelOf } from '../slack/dm-channels.js';
 import { answerMessage } from './answer-message.js';
 import { openModal } from './open-modal.js';
 import type { HandlerContext } from './handler-context.js';
 import { answerPress, MALFORMED_PRESS, pressUserId, replyPrivately, unexpectedFailureText } from './reply.js';
 
 /** The fields of a block_actions payload the buttons read. */
-const pressSchema = z.object({
+export const pressSchema = z.object({
   type: z.literal('block_actions'),
   trigger_id: z.string().min(1).max(255),
   user: z.object({ id: z.string().regex(SLACK_USER_ID) }),
   channel: z.object({ id: z.string().regex(SLACK_CHANNEL_ID) }).nullish(),
   container: z.object({ channel_id: z.string().regex(SLACK_CHANNEL_ID).optional() }).nullish(),
+  view: z.object({ type: z.string().max(40) }).nullish(),
   actions: z.array(z.object({ action_id: z.string().max(255), value: z.string().max(2000).optional() })).min(1),
 });
 
-interface ButtonRoute {
+export interface ButtonRoute {
   actionId: string | RegExp;
   command: string;
   /** The subcommand's arguments from the button's value; null when the value is not one of ours. */
@@ -102,7 +104,9 @@ export function registerRoute(app: App, ctx: HandlerContext, route: ButtonRoute)
       return;
     }
     const p = press.data;
-    const actor: Actor = { source: 'slack', userId: p.user.id, channelId: p.channel?.id ?? p.container?.channel_id, via: 'button' };
+    // A press on the Home tab has no channel: the Home is the person's DM with the bot.
+    const channelId = p.channel?.id ?? p.container?.channel_id ?? (p.view?.type === 'home' ? await dmChannelOf(client, p.user.id) : undefined);
+    const actor: Actor = { source: 'slack', userId: p.user.id, channelId, via: 'button' };
     try {
       const result = await ctx.registry.invoke(route.command, args, actor, ctx.deps);
       const { report } = result;

@@ -25,7 +25,7 @@ import type { HandlerContext } from './handler-context.js';
 import { unexpectedFailureText } from './reply.js';
 
 /** The fields of a view_submission payload the handlers read. */
-const submissionSchema = z.object({
+export const submissionSchema = z.object({
   type: z.literal('view_submission'),
   user: z.object({ id: z.string().regex(SLACK_USER_ID) }),
   view: z.object({ callback_id: z.string().max(255), private_metadata: z.string().max(3000), state: z.object({ values: z.unknown() }) }),

@@ -1,5 +1,7 @@
 import type { App } from '@slack/bolt';
 import { registerButtons } from './buttons.js';
+import { registerHandoffButtons } from './handoff-buttons.js';
+import { registerHandoffNotesForm } from './handoff-notes-form.js';
 import type { HandlerContext } from './handler-context.js';
 import { registerHome } from './home.js';
 import { registerModalSubmissions } from './modal-submissions.js';
@@ -13,4 +15,6 @@ export function registerHandlers(app: App, ctx: HandlerContext): void {
   registerButtons(app, ctx);
   registerModalSubmissions(app, ctx);
   registerHome(app, ctx);
+  registerHandoffButtons(app, ctx);
+  registerHandoffNotesForm(app, ctx);
 }

@@ -4,6 +4,7 @@
  * timeline lines and Slack messages. The domain never builds a message itself.
  */
 import type { AlertRecord, Incident, IncidentStatus, Severity, TimelineEntry, TimerKind } from '../db/state/state-records.js';
+import type { HandoffContent } from '../oncall/handoff-content.js';
 import type { EscalationTarget } from './severity-matrix.js';
 
 /** The guide's "Incident Update" fields. */
@@ -66,7 +67,11 @@ export type DomainEvent =
   | { type: 'reminder-fired'; reminder: Reminder }
   | { type: 'reminder-snoozed'; incidentId: string | null; kind: TimerKind; from: number; to: number; minutes: number; until: Date; actor: string }
   /** The service's own database could not be written (metrics.db acknowledged_at, …). */
-  | { type: 'atlas-not-updated'; incident: Incident; what: string; problem: string };
+  | { type: 'atlas-not-updated'; incident: Incident; what: string; problem: string }
+  /** A shift's handoff, for channels.handoff: by the clock (postedBy null) or by someone's Post now. */
+  | { type: 'handoff-posted'; handoff: HandoffContent; postedBy: string | null; nextScheduled: Date | null }
+  /** The outgoing primary's reminder to add notes before the shift change. */
+  | { type: 'handoff-reminder'; shiftChange: Date; outgoing: string; incoming: string | null; notes: string | null; timezone: string };
 
 /** How a declared incident's severity was decided. */
 export type DeclaredSeverity = { kind: 'given' } | { kind: 'symptom'; title: string } | { kind: 'default' };

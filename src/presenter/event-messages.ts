@@ -28,10 +28,15 @@ import {
   severityChangedMessage,
   statusUpdateMessage,
 } from '../templates/incident-messages.js';
+import { handoffMessage } from '../templates/handoff-message.js';
+import { handoffReminderMessage, postedByHand } from '../templates/handoff-notices.js';
 import { reminderMessage } from '../templates/reminder-messages.js';
 
 /** An alert's firings (`alert:<key>:<n>`) share the alert's lane: a firing's end goes out before the next one begins. */
 export const laneOf = (anchor: string): string => anchor.replace(/^(alert:.+):\d+$/, '$1');
+
+/** The handoffs and their reminders go out in the order they were decided. */
+const HANDOFF_LANE = 'handoff';
 
 const payload = (m: SlackMessage, extra: Partial<OutboxPayload> = {}): OutboxPayload => ({ text: m.text, blocks: m.blocks, ...extra });
 
@@ -112,6 +117,14 @@ export function eventMessages(event: DomainEvent, config: Pick<Config, 'channels
       // The card shows the next deadline, which just moved.
       return [reply(r.incident, m), refresh(r.incident.anchor)];
     }
+    case 'handoff-posted': {
+      const m = handoffMessage(event.handoff);
+      const posted = event.postedBy ? postedByHand(m, event.postedBy, event.nextScheduled, event.handoff.timezone) : m;
+      return config.channels.handoff ? [{ lane: HANDOFF_LANE, op: 'post', channel: config.channels.handoff, payload: payload(posted) }] : [];
+    }
+    case 'handoff-reminder':
+      // A user ID as the channel: delivery opens the DM with that person.
+      return [{ lane: HANDOFF_LANE, op: 'post', channel: event.outgoing, payload: payload(handoffReminderMessage(event, now)) }];
     case 'reminder-snoozed':
     case 'atlas-not-updated':
       return [];

@@ -5,11 +5,12 @@
  * scheduler, webhook); only its clock is the sandbox's, which the page can move forward.
  */
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, mkdirSync, rmSync, type WriteStream } from 'node:fs';
+import { createWriteStream, mkdirSync, rmSync, writeFileSync, type WriteStream } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { startBot, type RunningBot } from '../bot.js';
 import { buildConfig, type Config } from '../config.js';
+import { demoMaintenanceCalendar } from '../demo/demo-maintenance-calendar.js';
 import { generateAtlasData } from '../demo/generate-atlas-data.js';
 import { exitWith, isMainModule } from '../is-main-module.js';
 import { createLogger, type LogDestination, type LogLevelName } from '../logger.js';
@@ -29,6 +30,7 @@ export const DEFAULT_SANDBOX_PORT = 3100;
 const CTO = 'U0CTO';
 const HANDOFF_HOUR_UTC = 9;
 const SHUTDOWN_DEADLINE_MS = 9_000;
+const MAINTENANCE_CALENDAR = 'maintenance-calendar.md';
 
 export interface SandboxOptions {
   /** The bot's data directory, rebuilt from scratch: the demo's Shadow Atlas data, the bot's chatops.db and its bot.log. */
@@ -74,6 +76,7 @@ function sandboxConfig(dataDir: string, base: string, env: { token: string; sign
         { name: 'ArcGIS Hub', url: `${base}${UPSTREAM_PATHS.arcgis}` },
       ],
       ipfs: { gateways: [`${base}${UPSTREAM_PATHS.ipfsGateway}`] },
+      handoff: { maintenanceCalendar: path.join(dataDir, MAINTENANCE_CALENDAR) },
     },
     {
       SLACK_BOT_TOKEN: env.token,
@@ -112,6 +115,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox
     rmSync(dataDir, { recursive: true, force: true });
     mkdirSync(dataDir, { recursive: true });
     generateAtlasData(dataDir, { now: clock(), days: 4, scenario: 'demo', seed: 20_261_126 });
+    writeFileSync(path.join(dataDir, MAINTENANCE_CALENDAR), demoMaintenanceCalendar(clock()));
     const signingSecret = randomBytes(24).toString('hex');
     const webhookToken = randomBytes(24).toString('hex');
     const logLevel = opts.logLevel ?? 'info';

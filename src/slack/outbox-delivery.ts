@@ -67,6 +67,8 @@ export interface Delivery {
 }
 
 const MIN_BACKOFF_MS = 15_000;
+/** A user ID where a channel goes: the message is for that person's DM. */
+const SLACK_USER = /^[UW][A-Z0-9]{2,}$/;
 const MAX_BACKOFF_MS = 10 * 60_000;
 
 class Refused extends Error {
@@ -227,8 +229,10 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
         }
         case 'post': {
           if (!payload) throw new Refused('no_text');
-          const channel = (row.anchor ? store.slackMessages.get(row.anchor)?.channel : undefined) ?? row.channel;
-          if (!channel) throw new Refused('channel_not_found');
+          const named = (row.anchor ? store.slackMessages.get(row.anchor)?.channel : undefined) ?? row.channel;
+          if (!named) throw new Refused('channel_not_found');
+          // A message to a person goes to the DM with them, whose history can be searched for it when in doubt.
+          const channel = SLACK_USER.test(named) ? await poster.openDm(named) : named;
           const mine = (m: OutboxMark) => m.outbox_id === row.id && m.anchor === undefined;
           const found = row.in_doubt ? await alreadyPosted(channel, undefined, mine) : null;
           if (found) {

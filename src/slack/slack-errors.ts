@@ -5,6 +5,8 @@ const PERMANENT = new Set([
   'channel_not_found', 'not_in_channel', 'is_archived', 'invalid_auth', 'account_inactive', 'token_revoked',
   'msg_too_long', 'invalid_blocks', 'no_text', 'restricted_action', 'missing_scope', 'not_authed', 'thread_not_found',
   'invalid_metadata_format', 'invalid_metadata_schema', 'msg_blocks_too_long', 'cant_update_message', 'invalid_arguments',
+  // A DM to someone who left, is deactivated or cannot be written to (conversations.open).
+  'user_not_found', 'users_not_found', 'user_disabled', 'user_not_visible', 'cannot_dm_bot',
 ]);
 
 /**

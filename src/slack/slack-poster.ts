@@ -29,6 +29,8 @@ export interface SlackPoster {
   findPosted(args: { channel: string; threadTs?: string; matches: (mark: OutboxMark) => boolean }): Promise<string | null>;
   /** Joins a public channel, so its history can be read. */
   join(channel: string): Promise<void>;
+  /** The DM channel with a person (conversations.open), for messages addressed to a user ID. */
+  openDm(user: string): Promise<string>;
 }
 
 /** How far back a search for a post in doubt looks: 5 pages of 200 messages. */
@@ -77,6 +79,11 @@ export function slackPoster(client: webApi.WebClient): SlackPoster {
     },
     async join(channel) {
       await client.conversations.join({ channel });
+    },
+    async openDm(user) {
+      const res = await client.conversations.open({ users: user });
+      if (!res.channel?.id) throw Object.assign(new Error('conversations.open returned no channel'), { code: 'no_channel' });
+      return res.channel.id;
     },
   };
 }

@@ -397,6 +397,13 @@ export function renderBlocks(report: Report, options: RenderOptions = {}): Slack
     };
   }
 
+  if (report.blocks) {
+    // Laid out by its own template: the headline, its blocks as far as the message has room, the tail.
+    const room = BLOCK_KIT_LIMITS.blocksPerMessage - 1 - tail.length - (actions ? 1 : 0);
+    const own = report.blocks.slice(0, room) as KnownBlock[];
+    return { text: headText, blocks: [section(headText), ...own, ...tail, ...(actions ? [actions] : [])] };
+  }
+
   const noticeRoom = 200;
   const budget: Budget = {
     // headline + tail + actions + one notice about anything left out

@@ -3,6 +3,7 @@
  * the template's sections and order, nothing cut (a file has no block limit), for the team's
  * records or a GitHub issue labelled `ops-handoff`.
  */
+import { problemText } from './handoff-problems.js';
 import {
   alertGroupText,
   isGap,
@@ -104,6 +105,7 @@ export function handoffMarkdown(content: HandoffContent): string {
   header.push(`From: ${user(c.outgoing.primary)}${c.outgoing.secondary ? ` (secondary ${user(c.outgoing.secondary)})` : ''}`);
   header.push(`To: ${user(c.incoming.primary)}${c.incoming.secondary ? ` (secondary ${user(c.incoming.secondary)})` : ''}`);
   if (c.late) header.push(`Posted late: scheduled for ${shiftChangeText(c.late.scheduled, c.timezone)}`);
+  for (const p of c.problems) header.push(`Warning: ${problemText(p, user)}`);
   if (c.skipped.length + c.skippedMore > 0) {
     const more = c.skippedMore > 0 ? ` and ${c.skippedMore} earlier` : '';
     header.push(`Skipped (the bot was down): ${c.skipped.map((d) => dayTime(d)).join(', ')}${more}`);

@@ -6,6 +6,7 @@
  */
 import type { types } from '@slack/bolt';
 import type { Severity } from '../db/state/state-records.js';
+import { problemText } from './handoff-problems.js';
 import {
   alertGroupText,
   isGap,
@@ -114,6 +115,7 @@ function contextBlock(c: HandoffContent): KnownBlock | null {
   const { outgoing, incoming } = c;
   if (outgoing.secondary || incoming.secondary) items.push(`Secondary: ${person(outgoing.secondary)} → ${person(incoming.secondary)}`);
   if (c.late) items.push(`⏰ Posted late: scheduled for ${shiftChangeText(c.late.scheduled, c.timezone)}`);
+  for (const p of c.problems) items.push(`⚠️ ${problemText(p, mention)}`);
   const skippedTotal = c.skipped.length + c.skippedMore;
   if (skippedTotal > 0) {
     const shown = c.skipped.slice(-SKIPPED_SHOWN).map((d) => dayTime(d));

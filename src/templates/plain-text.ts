@@ -30,6 +30,7 @@ const MENTION = /<([@#])([UWCG][A-Z0-9]+)>/g;
 
 /** A Report as terminal text: the verdict on the first line, then sections. */
 export function renderPlainText(report: Report): string {
+  if (report.plainText !== undefined) return report.plainText.endsWith('\n') ? report.plainText : `${report.plainText}\n`;
   const out = [`[${LEVEL_TAG[report.level]}] ${report.headline}`];
   for (const section of report.sections) {
     out.push('');

@@ -38,6 +38,13 @@ export interface Report {
   modal?: ModalRequest;
   /** For a refusal about one input: which one, so a form shows the sentence next to it. */
   field?: string;
+  /**
+   * An answer laid out by a template of its own (the handoff preview): Slack shows these blocks
+   * under the headline instead of the sections. The template keeps them within Slack's limits.
+   */
+  blocks?: unknown[];
+  /** What the terminal prints as is, instead of the headline and sections (the handoff's markdown file). */
+  plainText?: string;
 }
 
 export interface ModalRequest {

@@ -107,6 +107,8 @@ export function timelineLines(event: DomainEvent, now: Date): TimelineLine[] {
     case 'alert-refired':
       return [line(event.incident.id, 'alert-refired', 'bot', `Alert ${event.alert.name} fired again at ${hhmm(now)}; posted as a new alert.`)];
     case 'alert-raised':
+    case 'handoff-posted':
+    case 'handoff-reminder':
       return [];
   }
 }

@@ -151,10 +151,10 @@ describe('CommandRegistry', () => {
 
   it('hides ack-details, attach, snooze and share from help, and lists resolve-alerts', async () => {
     const all = new CommandRegistry(ALL_COMMANDS, allowEveryone);
-    expect(ALL_COMMANDS.filter((s) => s.hidden).map((s) => s.name).sort()).toEqual(['ack-details', 'attach', 'share', 'snooze']);
+    expect(ALL_COMMANDS.filter((s) => s.hidden).map((s) => s.name).sort()).toEqual(['ack-details', 'attach', 'handoff-notes', 'handoff-post', 'share', 'snooze']);
     const listed = ((await all.helpReport(responder, '/atlas')).data as { name: string }[]).map((c) => c.name);
     expect(listed).toContain('resolve-alerts');
-    for (const name of ['ack-details', 'attach', 'snooze', 'share']) expect(listed).not.toContain(name);
+    for (const name of ['ack-details', 'attach', 'snooze', 'share', 'handoff-notes', 'handoff-post']) expect(listed).not.toContain(name);
   });
 
   it('turns an unexpected error into an error id, keeping internals out of the answer', async () => {

@@ -6,17 +6,8 @@ import { sharedHealth } from '../../src/checks/health.js';
 import { generateAtlasData, type GeneratedSummary, type Scenario } from '../../src/demo/generate-atlas-data.js';
 import { acknowledgeAlert } from '../../src/incidents/acknowledge.js';
 import { declareIncident } from '../../src/incidents/declare.js';
-import {
-  alertGroupText,
-  gatherHandoff,
-  isGap,
-  shiftChangeText,
-  type GatherOptions,
-  type HandoffContent,
-  type HandoffInput,
-  type HandoffSection,
-  type Listed,
-} from '../../src/oncall/handoff-content.js';
+import { alertGroupText, isGap, shiftChangeText, type HandoffContent, type HandoffInput, type HandoffSection, type Listed } from '../../src/oncall/handoff-content.js';
+import { gatherHandoff, type GatherOptions } from '../../src/handoff/gather-handoff.js';
 import { tempDir, testDeps, TEST_NOW, type TestEnv } from '../helpers/test-deps.js';
 
 const OUT = 'U0OUTGOING';

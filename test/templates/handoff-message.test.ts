@@ -5,15 +5,8 @@ import type { JobRow } from '../../src/checks/jobs.js';
 import { generateAtlasData } from '../../src/demo/generate-atlas-data.js';
 import type { TimerRow } from '../../src/db/state/state-records.js';
 import { declareIncident } from '../../src/incidents/declare.js';
-import {
-  gatherHandoff,
-  handoffStatus,
-  type HandoffAlertGroup,
-  type HandoffContent,
-  type HandoffIncident,
-  type HandoffWatchItem,
-  type MaintenanceEntry,
-} from '../../src/oncall/handoff-content.js';
+import { handoffStatus, type HandoffAlertGroup, type HandoffContent, type HandoffIncident, type HandoffWatchItem, type MaintenanceEntry } from '../../src/oncall/handoff-content.js';
+import { gatherHandoff } from '../../src/handoff/gather-handoff.js';
 import { checkMessage } from '../../src/sandbox/message-check.js';
 import { blocksTextLength } from '../../src/sandbox/block-kit-check.js';
 import { SlackRefusal } from '../../src/sandbox/slack-refusal.js';
@@ -123,6 +116,10 @@ function floodedContent(): HandoffContent {
     jobs: { items: Array.from({ length: 100 }, (_, i) => job(i + 1)), gaps: ['persistence.db is locked by a writer; try again in a few seconds. Check by hand: `/atlas jobs`.'], notes: [] },
     watch: { items: Array.from({ length: 80 }, (_, i) => watchItem(i)), gaps: [], notes: ['Not measured: IPFS retrieval; `/atlas health` says why.'] },
     maintenance: { items: Array.from({ length: 40 }, (_, i) => entry(i)), gaps: [], notes: [] },
+    problems: [
+      { kind: 'user-gone' as const, userId: 'U0INSEC', role: 'incoming secondary' },
+      { kind: 'reminder-undelivered' as const, userId: OUT, error: 'cannot_dm_bot' },
+    ],
   };
   return {
     shiftChange: NOW,
@@ -146,7 +143,14 @@ function floodedContent(): HandoffContent {
 
 function quietContent(patch: Partial<HandoffContent> = {}): HandoffContent {
   const empty = { items: [], gaps: [], notes: [] };
-  const sections = { incidents: empty, alerts: empty, jobs: empty, watch: empty, maintenance: { items: [], gaps: [], notes: ['No maintenance calendar is configured (handoff.maintenanceCalendar).'] } };
+  const sections = {
+    incidents: empty,
+    alerts: empty,
+    jobs: empty,
+    watch: empty,
+    maintenance: { items: [], gaps: [], notes: ['No maintenance calendar is configured (handoff.maintenanceCalendar).'] },
+    problems: [],
+  };
   return {
     shiftChange: NOW,
     timezone: 'UTC',
@@ -268,7 +272,7 @@ describe('handoffMessage', () => {
 
   it('says each gap in its own section', () => {
     const gap = (what: string) => ({ gap: `${what} could not be read (boom); check by hand: \`/atlas x\`.` });
-    const sections = { incidents: gap('The incident list'), alerts: gap('The alert history'), jobs: gap('Jobs'), watch: gap('The health checks'), maintenance: gap('The calendar') };
+    const sections = { incidents: gap('The incident list'), alerts: gap('The alert history'), jobs: gap('Jobs'), watch: gap('The health checks'), maintenance: gap('The calendar'), problems: [] };
     const m = handoffMessage(quietContent({ ...sections, status: handoffStatus(sections) }));
     judge(m);
     const text = readable(m);

@@ -90,6 +90,8 @@ export interface OutboxStore {
   recentFailures(limit: number): OutboxRow[];
   /** Pending rows (not sent, not failed). */
   pendingCount(): number;
+  /** Why the newest message to `channel` queued since `since` was given up, or null when none was. */
+  failureTo(channel: string, since: Date): string | null;
 }
 
 export function outboxStore(db: Database.Database): OutboxStore {
@@ -175,5 +177,8 @@ export function outboxStore(db: Database.Database): OutboxStore {
     },
     recentFailures: (limit) => sql('SELECT * FROM outbox WHERE failed_at IS NOT NULL ORDER BY failed_at DESC, id DESC LIMIT ?').all(limit) as OutboxRow[],
     pendingCount: () => (sql('SELECT COUNT(*) AS n FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL').get() as { n: number }).n,
+    failureTo: (channel, since) =>
+      (sql("SELECT COALESCE(last_error, 'failed') AS last_error FROM outbox WHERE channel = ? AND created_at >= ? AND failed_at IS NOT NULL ORDER BY id DESC LIMIT 1").get(channel, iso(since)) as { last_error: string | null } | undefined)
+        ?.last_error ?? null,
   };
 }

@@ -1,0 +1,76 @@
+import type { HandoffDeps } from './handoff-deps.js';
+import type { HandoffContent, HandoffProblem } from '../oncall/handoff-content.js';
+import { gatherHandoff } from './gather-handoff.js';
+import type { ShiftPair } from '../oncall/rotation-source.js';
+
+const NOBODY: ShiftPair = { primary: null, secondary: null };
+
+export interface HandoffOccasion {
+  /** The shift change the handoff is for. */
+  shiftChange: Date;
+  /** Set when it is posted after its time (the bot was down). */
+  late?: boolean;
+  /** Earlier shift changes missed in its favour. */
+  skipped?: Date[];
+}
+
+/** Who hands over to whom at a shift change: on call just before it, and from it. */
+export function handoffPeople(deps: Pick<HandoffDeps, 'rotation'>, shiftChange: Date): { outgoing: ShiftPair; incoming: ShiftPair } {
+  const pair = (t: Date): ShiftPair => {
+    const on = deps.rotation.at(t);
+    return on ? { primary: on.primary, secondary: on.secondary } : NOBODY;
+  };
+  return { outgoing: pair(new Date(shiftChange.getTime() - 1)), incoming: pair(shiftChange) };
+}
+
+/** The notes kept for a shift change, as the handoff shows them. */
+export function handoffNotes(deps: Pick<HandoffDeps, 'state'>, shiftChange: Date): { text: string; by: string; at: Date } | null {
+  const row = deps.state.handoffs.get(shiftChange);
+  return row?.notes && row.notes_by && row.notes_at ? { text: row.notes, by: row.notes_by, at: new Date(row.notes_at) } : null;
+}
+
+/** How long the handoff waits for Slack to say who is still in the workspace: it is posted on time regardless. */
+const PEOPLE_BOUND_MS = 3_000;
+
+/**
+ * Who the handoff names that Slack no longer knows, and whether the outgoing primary's notes
+ * reminder was given up. Slack not answering in time says nothing: the handoff goes out.
+ */
+async function peopleProblems(deps: HandoffDeps, shiftChange: Date, people: { outgoing: ShiftPair; incoming: ShiftPair }): Promise<HandoffProblem[]> {
+  const named = new Map<string, string>();
+  for (const [role, id] of [
+    ['outgoing primary', people.outgoing.primary],
+    ['incoming primary', people.incoming.primary],
+    ['incoming secondary', people.incoming.secondary],
+  ] as const) {
+    if (id && !named.has(id)) named.set(id, role);
+  }
+  const problems: HandoffProblem[] = [];
+  const exists = deps.userExists;
+  if (exists) {
+    const timeout = new Promise<null>((resolve) => setTimeout(() => resolve(null), PEOPLE_BOUND_MS).unref());
+    const answers = await Promise.all([...named].map(async ([id, role]) => ({ id, role, exists: await Promise.race([exists(id).catch(() => null), timeout]) })));
+    for (const a of answers) if (a.exists === false) problems.push({ kind: 'user-gone', userId: a.id, role: a.role });
+  }
+  const outgoing = people.outgoing.primary;
+  if (outgoing) {
+    const since = new Date(shiftChange.getTime() - (deps.config.handoff.reminderMinutes + 5) * 60_000);
+    const error = deps.state.outbox.failureTo(outgoing, since);
+    if (error) problems.push({ kind: 'reminder-undelivered', userId: outgoing, error });
+  }
+  return problems;
+}
+
+/** The handoff for a shift change, filled in from the data as of now. */
+export async function buildHandoff(deps: HandoffDeps, occasion: HandoffOccasion): Promise<HandoffContent> {
+  const people = handoffPeople(deps, occasion.shiftChange);
+  return gatherHandoff(deps, {
+    shiftChange: occasion.shiftChange,
+    ...people,
+    notes: handoffNotes(deps, occasion.shiftChange),
+    late: occasion.late ? { scheduled: occasion.shiftChange } : null,
+    skipped: occasion.skipped ?? [],
+    now: deps.clock(),
+    problems: await peopleProblems(deps, occasion.shiftChange, people),
+  });
+}

@@ -1,0 +1,60 @@
+import type { HandoffDeps } from './handoff-deps.js';
+import { dueHandoff, dueReminder } from '../oncall/handoff-schedule.js';
+import { buildHandoff, handoffNotes, handoffPeople } from './build-handoff.js';
+
+export interface HandoffRun {
+  /** The shift change whose outgoing primary was reminded in this run. */
+  reminded: Date | null;
+  /** The shift change whose handoff this run posted (null: none due, or another process posted it). */
+  posted: Date | null;
+  /** The shift the bot first started in, recorded without a post. */
+  baseline: Date | null;
+}
+
+/** The outgoing primary's notes reminder, once per shift change, whichever process or tick gets there first. */
+function remindOutgoing(deps: HandoffDeps, now: Date): Date | null {
+  const due = dueReminder(deps.rotation, deps.state.handoffs, now, deps.config.handoff.reminderMinutes);
+  if (!due) return null;
+  return deps.state.transaction(() => {
+    if (!deps.state.handoffs.claimReminder(due.shiftChange, now)) return null;
+    const { incoming } = handoffPeople(deps, due.shiftChange);
+    const notes = handoffNotes(deps, due.shiftChange)?.text ?? null;
+    deps.events.record({ type: 'handoff-reminder', shiftChange: due.shiftChange, outgoing: due.outgoing, incoming: incoming.primary, notes, timezone: deps.rotation.timezone }, now);
+    return due.shiftChange;
+  });
+}
+
+/**
+ * The handoff's clock, run every few seconds: the notes reminder before a shift change, and the
+ * handoff at it. Each is claimed in chatops.db in the transaction that queues its message, so a
+ * restart, a second bot process or a repeated tick never posts one twice; a handoff missed
+ * while the bot was down is posted when it is back, late, naming any earlier ones it skipped.
+ */
+export async function runHandoffs(deps: HandoffDeps): Promise<HandoffRun> {
+  const run: HandoffRun = { reminded: null, posted: null, baseline: null };
+  // Without a handoff channel there is nothing to post, and nothing to add notes to.
+  if (!deps.config.channels.handoff) return run;
+  const now = deps.clock();
+  run.reminded = remindOutgoing(deps, now);
+  const due = dueHandoff(deps.rotation, deps.state.handoffs, now);
+  if (due.kind === 'baseline') {
+    if (deps.state.transaction(() => deps.state.handoffs.markBaseline(due.shiftChange, now))) {
+      deps.logger.info({ shiftChange: due.shiftChange.toISOString() }, 'first start mid-shift: handoffs are posted from the next shift change on');
+      run.baseline = due.shiftChange;
+    }
+    return run;
+  }
+  if (due.kind !== 'post') return run;
+  const content = await buildHandoff(deps, due);
+  const at = deps.clock();
+  const posted = deps.state.transaction(() => {
+    const { outgoing, incoming } = handoffPeople(deps, due.shiftChange);
+    // Notes saved while the data was gathered are the outgoing engineer's last word: they go out too.
+    const notes = handoffNotes(deps, due.shiftChange);
+    if (!deps.state.handoffs.claimPost(due.shiftChange, { outgoing: outgoing.primary, incoming: incoming.primary, late: due.late, skipped: due.skipped }, at)) return false;
+    deps.events.record({ type: 'handoff-posted', handoff: { ...content, notes }, postedBy: null, nextScheduled: null }, at);
+    return true;
+  });
+  if (posted) run.posted = due.shiftChange;
+  return run;
+}

@@ -1,0 +1,34 @@
+import type { webApi } from '@slack/bolt';
+import { classifySlackFailure } from './slack-errors.js';
+
+/** Is this user ID still someone in the workspace? true, false (gone or deactivated), or null (Slack did not say). */
+export type UserExists = (userId: string) => Promise<boolean | null>;
+
+const CACHE_MS = 10 * 60_000;
+
+/**
+ * users.info (scope users:read) through the app's bounded client, remembered ten minutes: the
+ * handoff asks about the same four people every time.
+ */
+export function workspacePeople(client: () => webApi.WebClient | null, now: () => number = Date.now): UserExists {
+  const known = new Map<string, { at: number; exists: boolean }>();
+  return async (userId) => {
+    const hit = known.get(userId);
+    if (hit && now() - hit.at < CACHE_MS) return hit.exists;
+    const c = client();
+    if (!c) return null;
+    try {
+      const res = await c.users.info({ user: userId });
+      const exists = res.user?.deleted !== true;
+      known.set(userId, { at: now(), exists });
+      return exists;
+    } catch (err) {
+      const f = classifySlackFailure(err);
+      if (f.kind === 'refused' && f.code === 'user_not_found') {
+        known.set(userId, { at: now(), exists: false });
+        return false;
+      }
+      return null;
+    }
+  };
+}
