@@ -85,3 +85,45 @@ describe('atlas incident commands (terminal)', () => {
     }
   });
 });
+
+describe('atlas handoff (terminal)', () => {
+  it('prints the handoff as it would be posted now, and with --markdown only the guide’s file, for a redirect', async () => {
+    const t = tempDir();
+    try {
+      const files = createAtlasFiles(path.join(t.dir, '.shadow-atlas'));
+      files.metrics.close();
+      files.persistence.close();
+      writeFileSync(
+        path.join(t.dir, 'atlas.config.yml'),
+        'channels: { handoff: C0HANDOFF }\nrotation:\n  handoff: "0 0 * * 1"\n  start: "2026-01-05"\n  primary: [U0ALICE, U0BOBBY]\n',
+      );
+      let stdout = '';
+      const io = { env: { ATLAS_DATA_DIR: '.shadow-atlas' }, cwd: t.dir, stdout: (s: string) => (stdout += s), stderr: () => undefined };
+      expect(await runCli(['handoff', '--markdown'], io)).toBe(0);
+      expect(stdout).toMatch(/^# On-Call Handoff: @U0(ALICE|BOBBY) → @U0(ALICE|BOBBY)\n/);
+      expect(stdout).toContain('## Active Incidents');
+      expect(stdout).toContain('## Scheduled Maintenance');
+      expect(stdout).not.toContain('[INFO]');
+      stdout = '';
+      expect(await runCli(['handoff'], io)).toBe(0);
+      expect(stdout).toMatch(/^Handoff for the shift change at \d{4}-\d{2}-\d{2} 00:00 UTC, as it would be posted now\nSave it: atlas handoff --markdown > handoff-\d{8}\.md\n\n# On-Call Handoff/);
+    } finally {
+      t.cleanup();
+    }
+  });
+
+  it('says what to set when no rotation is configured', async () => {
+    const t = tempDir();
+    try {
+      const files = createAtlasFiles(path.join(t.dir, '.shadow-atlas'));
+      files.metrics.close();
+      files.persistence.close();
+      let stdout = '';
+      const io = { env: { ATLAS_DATA_DIR: '.shadow-atlas' }, cwd: t.dir, stdout: (s: string) => (stdout += s), stderr: () => undefined };
+      expect(await runCli(['handoff'], io)).toBe(3);
+      expect(stdout).toBe('[ERROR] No rotation is configured, so there is no shift change to hand off at: set `rotation.start` and `rotation.primary` in the config.\n');
+    } finally {
+      t.cleanup();
+    }
+  });
+});
