@@ -10,6 +10,7 @@ import type { JobRow } from '../checks/jobs.js';
 import type { IncidentStatus, Severity, TimerRow } from '../db/state/state-records.js';
 import type { MaintenanceEntry } from './maintenance-calendar.js';
 import type { ShiftPair } from './rotation-source.js';
+import { wallClock } from './zoned-time.js';
 
 export type { JobRow, MaintenanceEntry };
 
@@ -191,21 +192,6 @@ export const STATUS_WORDS: Record<HandoffStatusLevel, string> = { 'all-clear': '
 /** "2x provider_down (resolved)", as the guide writes its alert summary. */
 export function alertGroupText(g: Pick<HandoffAlertGroup, 'firings' | 'name' | 'outcome'>): string {
   return `${g.firings}x ${g.name} (${g.outcome})`;
-}
-
-/** The wall-clock date and time of an instant in a zone: { date: "2026-11-30", time: "09:00" }. */
-export function wallClock(at: Date, timeZone: string): { date: string; time: string } {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-  }).formatToParts(at);
-  const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '00';
-  return { date: `${get('year')}-${get('month')}-${get('day')}`, time: `${get('hour')}:${get('minute')}` };
 }
 
 /** "2026-11-30 08:00 UTC", and "(09:00 Europe/Berlin)" beside it when the zone is not UTC (with its date when that differs). */

@@ -1,5 +1,5 @@
-/** Minutes east of UTC of a time zone at an instant, from Intl (no tz database of our own). */
-function offsetMinutes(timeZone: string, at: Date): number {
+/** An instant's wall-clock fields in a time zone, from Intl (no tz database of our own). */
+function wallFields(at: Date, timeZone: string): Record<'year' | 'month' | 'day' | 'hour' | 'minute' | 'second', string> {
   const parts = new Intl.DateTimeFormat('en-US', {
     timeZone,
     hourCycle: 'h23',
@@ -10,8 +10,20 @@ function offsetMinutes(timeZone: string, at: Date): number {
     minute: '2-digit',
     second: '2-digit',
   }).formatToParts(at);
-  const get = (type: string) => Number(parts.find((p) => p.type === type)?.value);
-  const asUtc = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
+  const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '00';
+  return { year: get('year'), month: get('month'), day: get('day'), hour: get('hour'), minute: get('minute'), second: get('second') };
+}
+
+/** The wall-clock date and time of an instant in a zone: { date: "2026-11-30", time: "09:00" }. */
+export function wallClock(at: Date, timeZone: string): { date: string; time: string } {
+  const f = wallFields(at, timeZone);
+  return { date: `${f.year}-${f.month}-${f.day}`, time: `${f.hour}:${f.minute}` };
+}
+
+/** Minutes east of UTC of a time zone at an instant. */
+function offsetMinutes(timeZone: string, at: Date): number {
+  const f = wallFields(at, timeZone);
+  const asUtc = Date.UTC(Number(f.year), Number(f.month) - 1, Number(f.day), Number(f.hour), Number(f.minute), Number(f.second));
   return Math.round((asUtc - at.getTime()) / 60_000);
 }
 

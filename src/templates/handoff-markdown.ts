@@ -9,7 +9,6 @@ import {
   isGap,
   shiftChangeText,
   STATUS_WORDS,
-  wallClock,
   type HandoffContent,
   type HandoffIncident,
   type HandoffSection,
@@ -18,6 +17,7 @@ import {
   type JobRow,
   type MaintenanceEntry,
 } from '../oncall/handoff-content.js';
+import { wallClock } from '../oncall/zoned-time.js';
 import { formatDuration } from '../time/atlas-time.js';
 import { deadlineText } from './incident-card.js';
 import { dayTime } from './slack-time.js';

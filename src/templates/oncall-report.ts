@@ -3,6 +3,7 @@
  * (read on a phone); the terminal gets aligned tables. Times are UTC (`2026-11-30 08:00 UTC`),
  * with the rotation's own zone beside them when it is not UTC, and how far off they are.
  */
+import { wallClock } from '../oncall/zoned-time.js';
 import type { OverrideRow } from '../db/state/override-store.js';
 import { isSlackUserId } from '../ids.js';
 import type { OnCallSummary, PersonShift, ListedOverride } from '../oncall/oncall-queries.js';
@@ -21,13 +22,6 @@ const OVERRIDES_SHOWN = 10;
 const isUtc = (timeZone: string) => timeZone === 'UTC' || timeZone === 'Etc/UTC';
 
 const WEEKDAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'] as const;
-
-/** Date, time and weekday of an instant on the wall clock of a zone. */
-function wallClock(at: Date, timeZone: string): { date: string; time: string } {
-  const parts = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' }).formatToParts(at);
-  const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
-  return { date: `${get('year')}-${get('month')}-${get('day')}`, time: `${get('hour')}:${get('minute')}` };
-}
 
 /** "in 3 h", "2 d ago", "now". */
 function relative(at: Date, now: Date): string {
