@@ -234,6 +234,17 @@ export const fileConfigSchema = z
       })
       .strict()
       .default({ users: [], usergroups: [], channels: [] }),
+    remediators: z
+      .object({
+        /** Who may run the remediations (besides whoever is on call now); default: responders.users. */
+        users: z.array(userId).optional(),
+        /** Default: responders.usergroups. */
+        usergroups: z.array(usergroupId).optional(),
+        /** Where remediations may run (besides a DM with the bot), so that the team sees them; default: channels.incidents. */
+        channels: z.array(channelId).optional(),
+      })
+      .strict()
+      .default({}),
     escalation: z
       .object({
         techLead: userId.optional(),

@@ -30,7 +30,7 @@ export type OnCallNow = () => { primary: string | null; secondary: string | null
  * incident tier, asked at each decision, so a shift's end or an override takes effect at once.
  * The terminal is trusted: whoever can run it already has the data directory in hand.
  */
-export function createAuthorizer(config: Pick<Config, 'responders'>, members?: UsergroupMembers, now: () => number = Date.now, onCall?: OnCallNow): Authorizer {
+export function createAuthorizer(config: Pick<Config, 'responders'> & Partial<Pick<Config, 'remediators' | 'channels'>>, members?: UsergroupMembers, now: () => number = Date.now, onCall?: OnCallNow): Authorizer {
   const cache = new Map<string, { at: number; users: Set<string> }>();
   const loading = new Map<string, Promise<Set<string> | null>>();
 
@@ -51,9 +51,9 @@ export function createAuthorizer(config: Pick<Config, 'responders'>, members?: U
   }
 
   /** true, false, or null when Slack did not answer in time and nothing is cached. */
-  async function inUsergroups(userId: string): Promise<boolean | null> {
+  async function inUsergroups(userId: string, groups: readonly string[]): Promise<boolean | null> {
     let unknown = false;
-    for (const group of config.responders.usergroups) {
+    for (const group of groups) {
       const entry = cache.get(group);
       let users = entry?.users ?? null;
       if (!entry || now() - entry.at > MEMBERSHIP_TTL_MS) {
@@ -79,9 +79,32 @@ export function createAuthorizer(config: Pick<Config, 'responders'>, members?: U
     }
   }
 
+  /**
+   * Remediators: `remediators.users` / `.usergroups` (the responders' when unset) and whoever is
+   * on call now, in `remediators.channels` (default the incident channel) or a DM with the bot.
+   */
+  async function decideRemediation(actor: Actor, command: string): Promise<Decision> {
+    const r = config.remediators ?? {};
+    const users = r.users ?? config.responders.users;
+    const groups = r.usergroups ?? config.responders.usergroups;
+    const channels = r.channels ?? (config.channels?.incidents ? [config.channels.incidents] : []);
+    const who = [...users.map((u) => `<@${u}>`), ...groups.map((g) => `<!subteam^${g}>`), 'the on-call primary and secondary'].join(', ');
+    const where = [...channels.map((c) => `<#${c}>`), 'a DM with the bot'].join(' or ');
+    const inDm = actor.channelId?.startsWith('D') ?? false;
+    if (channels.length > 0 && !inDm && (!actor.channelId || !channels.includes(actor.channelId))) {
+      return { allowed: false, reason: `\`${command}\` runs in ${where}, where the team sees it; it may be run by ${who}.` };
+    }
+    if (users.includes(actor.userId) || isOnCall(actor.userId)) return { allowed: true };
+    const member = await inUsergroups(actor.userId, groups);
+    if (member) return { allowed: true };
+    if (member === null) return { allowed: false, reason: `Slack did not say in time whether you are in the remediators' user group; try \`${command}\` again in a moment.` };
+    return { allowed: false, reason: `\`${command}\` changes Shadow Atlas data: it may be run by ${who}, in ${where}.` };
+  }
+
   return {
     async decide(actor, tier, command) {
       if (tier === 'read' || actor.source === 'cli') return { allowed: true };
+      if (tier === 'remediate') return decideRemediation(actor, command);
       const channels = config.responders.channels;
       const inDm = actor.channelId?.startsWith('D') ?? false;
       if (channels.length > 0 && !inDm && (!actor.channelId || !channels.includes(actor.channelId))) {
@@ -89,14 +112,14 @@ export function createAuthorizer(config: Pick<Config, 'responders'>, members?: U
         return { allowed: false, reason: `\`${command}\` runs in ${where} or a DM with the bot, where the team sees it.` };
       }
       if (config.responders.users.includes(actor.userId)) return { allowed: true };
-      if (tier === 'incident' && isOnCall(actor.userId)) return { allowed: true };
-      const member = await inUsergroups(actor.userId);
+      if (isOnCall(actor.userId)) return { allowed: true };
+      const member = await inUsergroups(actor.userId, config.responders.usergroups);
       if (member) return { allowed: true };
       if (member === null) return { allowed: false, reason: `Slack did not say in time whether you are in the responders' user group; try \`${command}\` again in a moment.` };
       return { allowed: false, reason: `\`${command}\` is for responders; ask the on-call lead to add you in the bot's config.` };
     },
     warm() {
-      for (const group of config.responders.usergroups) void load(group);
+      for (const group of new Set([...config.responders.usergroups, ...(config.remediators?.usergroups ?? [])])) void load(group);
     },
   };
 }

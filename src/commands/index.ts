@@ -1,3 +1,4 @@
+import { auditCommands } from './audit-commands.js';
 import { botCommands, healthCommands } from './bot-commands.js';
 import { dataCommands } from './data-commands.js';
 import { handoffCommands } from './handoff-commands.js';
@@ -6,6 +7,7 @@ import { incidentFormCommands } from './incident-form-commands.js';
 import { incidentReadCommands } from './incident-read-commands.js';
 import { shareCommands } from './share-commands.js';
 import { metricCommands } from './metric-commands.js';
+import { remediationCommandList } from './remediation-list.js';
 import { oncallCommands } from './oncall-commands.js';
 import { systemCommands } from './system-commands.js';
 import type { CommandSpec } from './command-spec.js';
@@ -22,6 +24,8 @@ export const ALL_COMMANDS: readonly CommandSpec[] = [
   ...metricCommands,
   ...dataCommands,
   ...systemCommands,
+  ...remediationCommandList,
+  ...auditCommands,
   ...botCommands,
   ...incidentFormCommands,
   ...shareCommands,

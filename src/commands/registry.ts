@@ -195,6 +195,8 @@ export class CommandRegistry {
   private async execute(spec: CommandSpec, args: unknown, shown: readonly string[], actor: Actor, deps: CommandDeps, started: number): Promise<RunResult> {
     const decision = await this.authorizer.decide(actor, spec.tier, spec.name);
     if (!decision.allowed) {
+      // A refused remediation is part of the remediation audit trail too (who tried, where).
+      if (spec.tier === 'remediate') this.auditRefusal(deps, actor, spec.name, shown, decision.reason);
       return this.audited(deps, actor, spec.name, shown, { report: { command: spec.name, level: 'error', headline: decision.reason, sections: [] }, outcome: 'denied' }, started);
     }
     let result: RunResult;
@@ -212,6 +214,17 @@ export class CommandRegistry {
       }
     }
     return this.audited(deps, actor, spec.name, shown, result, started);
+  }
+
+  private auditRefusal(deps: CommandDeps, actor: Actor, command: string, args: readonly string[], reason: string): void {
+    try {
+      deps.state.audit.append(
+        { source: actor.source, userId: actor.userId, channelId: actor.channelId ?? null, command, args: JSON.stringify(args), outcome: 'refused', plan: null, result: reason, undo: null },
+        deps.clock(),
+      );
+    } catch (err) {
+      deps.logger.error({ err, command }, 'could not append the refusal to the audit log');
+    }
   }
 
   private audited(deps: CommandDeps, actor: Actor, command: string, args: readonly string[], result: RunResult, started: number): RunResult {

@@ -32,7 +32,8 @@ function attachOffer(deps: CommandDeps, result: RunResult, tier: string | undefi
 export function answerMessage(deps: CommandDeps, logger: Logger, result: RunResult, userId: string, tier: string | undefined): SlackMessage {
   const refused = result.outcome === 'usage' || result.outcome === 'denied';
   let shareId: string | undefined;
-  if (!refused) {
+  // A remediation's preview carries a Confirm only its requester may press: it is not for sharing.
+  if (!refused && tier !== 'remediate') {
     try {
       shareId = saveSharedResult(deps.state, result.report, userId, deps.clock());
     } catch (err) {

@@ -2,6 +2,7 @@ import type { App } from '@slack/bolt';
 import { registerButtons } from './buttons.js';
 import { registerHandoffButtons } from './handoff-buttons.js';
 import { registerHandoffNotesForm } from './handoff-notes-form.js';
+import { registerRemediationButtons } from './remediation-buttons.js';
 import type { HandlerContext } from './handler-context.js';
 import { registerHome } from './home.js';
 import { registerModalSubmissions } from './modal-submissions.js';
@@ -17,4 +18,5 @@ export function registerHandlers(app: App, ctx: HandlerContext): void {
   registerHome(app, ctx);
   registerHandoffButtons(app, ctx);
   registerHandoffNotesForm(app, ctx);
+  registerRemediationButtons(app, ctx);
 }

@@ -70,6 +70,8 @@ export type DomainEvent =
   | { type: 'atlas-not-updated'; incident: Incident; what: string; problem: string }
   /** A shift's handoff, for channels.handoff: by the clock (postedBy null) or by someone's Post now. */
   | { type: 'handoff-posted'; handoff: HandoffContent; postedBy: string | null; nextScheduled: Date | null }
+  /** A confirmed remediation was applied: told in the open incident's thread, else the incident channel. */
+  | { type: 'remediation-applied'; command: string; headline: string; lines: string[]; undo: string | null; actor: string; incident: Incident | null }
   /** The outgoing primary's reminder to add notes before the shift change. */
   | { type: 'handoff-reminder'; shiftChange: Date; outgoing: string; incoming: string | null; notes: string | null; timezone: string };
 

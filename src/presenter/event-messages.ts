@@ -31,12 +31,15 @@ import {
 import { handoffMessage } from '../templates/handoff-message.js';
 import { handoffReminderMessage, postedByHand } from '../templates/handoff-notices.js';
 import { reminderMessage } from '../templates/reminder-messages.js';
+import { remediationAppliedMessage } from '../templates/remediation-messages.js';
 
 /** An alert's firings (`alert:<key>:<n>`) share the alert's lane: a firing's end goes out before the next one begins. */
 export const laneOf = (anchor: string): string => anchor.replace(/^(alert:.+):\d+$/, '$1');
 
 /** The handoffs and their reminders go out in the order they were decided. */
 const HANDOFF_LANE = 'handoff';
+/** Remediations told in the channel (no incident open) go out in the order they were applied. */
+const REMEDIATION_LANE = 'remediation';
 
 const payload = (m: SlackMessage, extra: Partial<OutboxPayload> = {}): OutboxPayload => ({ text: m.text, blocks: m.blocks, ...extra });
 
@@ -121,6 +124,11 @@ export function eventMessages(event: DomainEvent, config: Pick<Config, 'channels
       const m = handoffMessage(event.handoff);
       const posted = event.postedBy ? postedByHand(m, event.postedBy, event.nextScheduled, event.handoff.timezone) : m;
       return config.channels.handoff ? [{ lane: HANDOFF_LANE, op: 'post', channel: config.channels.handoff, payload: payload(posted) }] : [];
+    }
+    case 'remediation-applied': {
+      const m = remediationAppliedMessage(event);
+      if (event.incident) return [reply(event.incident, m)];
+      return channel ? [{ lane: REMEDIATION_LANE, op: 'post', channel, payload: payload(m) }] : [];
     }
     case 'handoff-reminder':
       // A user ID as the channel: delivery opens the DM with that person.

@@ -106,6 +106,8 @@ export function timelineLines(event: DomainEvent, now: Date): TimelineLine[] {
     }
     case 'alert-refired':
       return [line(event.incident.id, 'alert-refired', 'bot', `Alert ${event.alert.name} fired again at ${hhmm(now)}; posted as a new alert.`)];
+    case 'remediation-applied':
+      return event.incident ? [line(event.incident.id, 'remediation', event.actor, `${event.command}: ${event.headline}`, { undo: event.undo })] : [];
     case 'alert-raised':
     case 'handoff-posted':
     case 'handoff-reminder':

@@ -265,13 +265,14 @@ describe('on call counts as responders (the incident tier)', () => {
   const decide = (userId: string, tier: 'incident' | 'remediate' = 'incident', channelId = CHANNEL) =>
     createAuthorizer(env.deps.config, undefined, undefined, () => env.deps.rotation.at(env.clock())).decide({ source: 'slack', userId, channelId }, tier, 'ack');
 
-  it('lets the primary and secondary act during their shift and not after, the remediate tier staying with responders', async () => {
+  it('lets the primary and secondary act during their shift and not after, remediations included', async () => {
     expect(await decide('U0ANN')).toEqual({ allowed: true });
     expect(await decide('U0EVE')).toEqual({ allowed: true });
     expect(await decide('U0BOB')).toMatchObject({ allowed: false, reason: expect.stringContaining('is for responders') });
-    expect((await decide('U0ANN', 'remediate')).allowed).toBe(false);
+    expect((await decide('U0ANN', 'remediate')).allowed).toBe(true);
     env.clock.set('2026-11-30T09:00:00Z');
     expect((await decide('U0ANN')).allowed).toBe(false);
+    expect((await decide('U0ANN', 'remediate')).allowed).toBe(false);
     expect(await decide('U0BOB')).toEqual({ allowed: true });
     expect(await decide('U0DAN')).toEqual({ allowed: true });
   });

@@ -151,7 +151,7 @@ describe('CommandRegistry', () => {
 
   it('hides ack-details, attach, snooze and share from help, and lists resolve-alerts', async () => {
     const all = new CommandRegistry(ALL_COMMANDS, allowEveryone);
-    expect(ALL_COMMANDS.filter((s) => s.hidden).map((s) => s.name).sort()).toEqual(['ack-details', 'attach', 'handoff-notes', 'handoff-post', 'share', 'snooze']);
+    expect(ALL_COMMANDS.filter((s) => s.hidden).map((s) => s.name).sort()).toEqual(['ack-details', 'attach', 'confirm', 'handoff-notes', 'handoff-post', 'share', 'snooze']);
     const listed = ((await all.helpReport(responder, '/atlas')).data as { name: string }[]).map((c) => c.name);
     expect(listed).toContain('resolve-alerts');
     for (const name of ['ack-details', 'attach', 'snooze', 'share', 'handoff-notes', 'handoff-post']) expect(listed).not.toContain(name);
@@ -374,10 +374,12 @@ describe('createAuthorizer', () => {
       () => now,
     );
     expect(await authorizer.decide(member(), 'incident', 'ack')).toEqual({ allowed: true });
+    // Remediators default to the responders (their user groups too), and say who may and where.
     expect(await authorizer.decide(stranger(), 'remediate', 'backup')).toEqual({
       allowed: false,
-      reason: "`backup` is for responders; ask the on-call lead to add you in the bot's config.",
+      reason: '`backup` changes Shadow Atlas data: it may be run by <!subteam^S0ONCALL>, the on-call primary and secondary, in a DM with the bot.',
     });
+    expect(await authorizer.decide(member(), 'remediate', 'backup')).toEqual({ allowed: true });
     expect(calls).toBe(1); // cached
     now += 5 * 60_000 + 1;
     failing = true;

@@ -2,7 +2,9 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { alertStore } from './alert-store.js';
+import { auditStore } from './audit-store.js';
 import { commandRunStore } from './command-run-store.js';
+import { confirmationStore } from './confirmation-store.js';
 import { handoffStore } from './handoff-store.js';
 import { homeViewStore } from './home-view-store.js';
 import { incidentStore } from './incident-store.js';
@@ -87,6 +89,8 @@ export function openStateStore(file: string, migrations: readonly string[] = STA
     overrides: overrideStore(db),
     handoffs: handoffStore(db),
     homeViews: homeViewStore(db),
+    audit: auditStore(db),
+    confirmations: confirmationStore(db),
     schemaVersion: () => ({ current: db.pragma('user_version', { simple: true }) as number, latest: migrations.length }),
     close: () => db.close(),
   };

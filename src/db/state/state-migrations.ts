@@ -230,4 +230,35 @@ export const STATE_MIGRATIONS: readonly string[] = [
      published_at TEXT,
      stale_at TEXT
    );`,
+  // 6: remediation. Each preview's plan waits in remediation_confirmations for its one
+  // confirmation (a single-use token bound to the plan and the person, 10 minutes); the audit
+  // log keeps every remediation and every refusal, each row's hash covering the previous row's
+  // hash and its own content, so an edited, inserted or deleted row shows.
+  `CREATE TABLE remediation_confirmations (
+     token TEXT PRIMARY KEY,
+     user_id TEXT NOT NULL,
+     channel_id TEXT,
+     command TEXT NOT NULL,
+     args TEXT NOT NULL,
+     plan TEXT NOT NULL,
+     fingerprint TEXT NOT NULL,
+     created_at TEXT NOT NULL,
+     expires_at TEXT NOT NULL,
+     used_at TEXT
+   );
+   CREATE TABLE audit_log (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     at TEXT NOT NULL,
+     source TEXT NOT NULL,
+     user_id TEXT NOT NULL,
+     channel_id TEXT,
+     command TEXT NOT NULL,
+     args TEXT NOT NULL,
+     outcome TEXT NOT NULL,
+     plan TEXT,
+     result TEXT,
+     undo TEXT,
+     prev_hash TEXT NOT NULL,
+     hash TEXT NOT NULL UNIQUE
+   );`,
 ];

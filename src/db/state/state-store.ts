@@ -1,5 +1,7 @@
 import type { AlertStore } from './alert-store.js';
+import type { AuditStore } from './audit-store.js';
 import type { CommandRunStore } from './command-run-store.js';
+import type { ConfirmationStore } from './confirmation-store.js';
 import type { HandoffStore } from './handoff-store.js';
 import type { HomeViewStore } from './home-view-store.js';
 import type { IncidentStore } from './incident-store.js';
@@ -31,6 +33,8 @@ export interface StateStore {
   overrides: OverrideStore;
   handoffs: HandoffStore;
   homeViews: HomeViewStore;
+  audit: AuditStore;
+  confirmations: ConfirmationStore;
   schemaVersion(): { current: number; latest: number };
   close(): void;
 }
