@@ -1,0 +1,63 @@
+/** `/atlas audit` (the latest remediations and refusals) and `audit verify` (is the hash chain whole?). */
+import { existsSync } from 'node:fs';
+import { z } from 'zod';
+import { isSlackUserId } from '../ids.js';
+import { stateFileOf } from '../runtime.js';
+import { auditListReport, auditVerifyReport, noAuditLogReport } from '../templates/audit-report.js';
+import { quoteInput } from '../templates/quote-input.js';
+import { defineCommand, limitArg, noPositionals, type CommandDeps, type CommandSpec } from './command-spec.js';
+import { parseUserRef } from './incident-args.js';
+
+/** `--user`: someone in Slack, as a mention or a user ID. */
+const userArg = z
+  .string()
+  .optional()
+  .transform((text, ctx) => {
+    if (text === undefined) return undefined;
+    const user = parseUserRef(text);
+    if (isSlackUserId(user)) return user;
+    ctx.addIssue({ code: 'custom', message: `"${quoteInput(text, 30)}" is not a Slack user: mention them (@name) or give their user ID (U012ABC3DEF)` });
+    return z.NEVER;
+  });
+
+/**
+ * The terminal keeps a missing data directory's state in memory (runtime.ts): an empty log
+ * there would read as "intact", so both subcommands say there is no log instead.
+ */
+function missingLogFile(deps: CommandDeps): string | null {
+  const file = stateFileOf(deps.config);
+  return existsSync(file) ? null : file;
+}
+
+// Tier incident, not read: the trail says who did what where, which is for responders.
+const audit = defineCommand({
+  name: 'audit',
+  summary: 'The latest remediations and refusals: who, where, what, how it ended, the undo',
+  usage: '[--limit N] [--user @user]',
+  tier: 'incident',
+  options: { limit: { type: 'string' }, user: { type: 'string' } },
+  args: z.object({ _: noPositionals, limit: limitArg(20, 200), user: userArg }),
+  async run(args, deps, actor) {
+    const missing = missingLogFile(deps);
+    if (missing) return noAuditLogReport('audit', missing);
+    const rows = deps.state.audit.latest({ limit: args.limit, ...(args.user ? { userId: args.user } : {}) });
+    const total = deps.state.audit.count(args.user);
+    return auditListReport({ rows, total, ...(args.user ? { userId: args.user } : {}) }, actor.source === 'slack' ? 'slack' : 'terminal');
+  },
+});
+
+const verify = defineCommand({
+  name: 'audit verify',
+  summary: "Checks the audit log's hash chain: intact, or the first row edited, inserted or deleted",
+  usage: '',
+  tier: 'incident',
+  args: z.object({ _: noPositionals }),
+  async run(_args, deps) {
+    const missing = missingLogFile(deps);
+    if (missing) return noAuditLogReport('audit verify', missing);
+    return auditVerifyReport(deps.state.audit.verify());
+  },
+});
+
+/** The remediation audit trail. */
+export const auditCommands: CommandSpec[] = [audit, verify];

@@ -1,0 +1,246 @@
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { chainHash, GENESIS_HASH, type AuditRow, type NewAuditEntry } from '../../src/db/state/audit-store.js';
+import { openStateStore, type SqliteStateStore } from '../../src/db/state/sqlite-state-store.js';
+import { tempDir, TEST_NOW } from '../helpers/test-deps.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const STORE_MODULE = fileURLToPath(new URL('../../src/db/state/sqlite-state-store.ts', import.meta.url));
+const NOW = new Date(TEST_NOW);
+const minutes = (n: number) => new Date(NOW.getTime() + n * 60_000);
+
+const entry = (n: number, over: Partial<NewAuditEntry> = {}): NewAuditEntry => ({
+  source: 'slack',
+  userId: 'U0ANN',
+  channelId: 'C0INCIDENT',
+  command: 'snapshot rollback',
+  args: JSON.stringify({ snapshot: `snap-${n}` }),
+  outcome: 'applied',
+  plan: JSON.stringify({ summary: `roll back to snap-${n}` }),
+  result: `Rolled back to snap-${n}`,
+  undo: `/atlas snapshot rollback snap-${n + 1}`,
+  ...over,
+});
+
+describe('state.audit', () => {
+  let cleanup: () => void;
+  let file: string;
+  let state: SqliteStateStore;
+  /** A second connection to the same file: someone editing chatops.db behind the bot's back. */
+  let hand: Database.Database;
+
+  beforeEach(() => {
+    const t = tempDir();
+    cleanup = t.cleanup;
+    file = path.join(t.dir, 'chatops.db');
+    state = openStateStore(file);
+    hand = new Database(file);
+  });
+  afterEach(() => {
+    hand.close();
+    state.close();
+    cleanup();
+  });
+
+  const appendFive = () => [1, 2, 3, 4, 5].map((n) => state.audit.append(entry(n), minutes(n)));
+  const rowAt = (id: number) => hand.prepare('SELECT * FROM audit_log WHERE id = ?').get(id) as AuditRow;
+
+  it('chains each row to the one before from the genesis hash; the hash covers the id and the content in a fixed order', () => {
+    const rows = appendFive();
+    expect(rows.map((r) => r.id)).toEqual([1, 2, 3, 4, 5]);
+    expect(rows[0]!.prev_hash).toBe(GENESIS_HASH);
+    expect(GENESIS_HASH).toBe('0'.repeat(64));
+    for (let i = 1; i < rows.length; i++) expect(rows[i]!.prev_hash).toBe(rows[i - 1]!.hash);
+    // Pinned by hand, so an outside verifier can reproduce it: sha256(prev + "\n" + canonical JSON).
+    const canonical =
+      '{"id":1,"at":"2026-11-26T12:01:00.000Z","source":"slack","user_id":"U0ANN","channel_id":"C0INCIDENT","command":"snapshot rollback",' +
+      '"args":"{\\"snapshot\\":\\"snap-1\\"}","outcome":"applied","plan":"{\\"summary\\":\\"roll back to snap-1\\"}","result":"Rolled back to snap-1",' +
+      '"undo":"/atlas snapshot rollback snap-2"}';
+    expect(rows[0]!.hash).toBe(createHash('sha256').update(`${GENESIS_HASH}\n${canonical}`).digest('hex'));
+    expect(rowAt(1)).toEqual(rows[0]);
+    expect(state.audit.verify()).toEqual({ ok: true, rows: 5, last: { id: 5, at: minutes(5).toISOString(), hash: rows[4]!.hash } });
+  });
+
+  it('an empty log verifies, with no latest row', () => {
+    expect(state.audit.verify()).toEqual({ ok: true, rows: 0, last: null });
+  });
+
+  it("an edited row's content is detected at that row", () => {
+    appendFive();
+    hand.prepare("UPDATE audit_log SET result = 'Nothing happened' WHERE id = 3").run();
+    expect(state.audit.verify()).toEqual({ ok: false, rowId: 3, reason: 'its content was changed or forged (its hash does not match what it holds)', verified: 2 });
+  });
+
+  it('an edited link (prev_hash) is detected at that row', () => {
+    appendFive();
+    hand.prepare('UPDATE audit_log SET prev_hash = ? WHERE id = 4').run(rowAt(2).hash);
+    expect(state.audit.verify()).toMatchObject({ ok: false, rowId: 4, reason: expect.stringMatching(/^its content was changed/) });
+  });
+
+  it('a deleted middle row is detected at the next one', () => {
+    appendFive();
+    hand.prepare('DELETE FROM audit_log WHERE id = 3').run();
+    expect(state.audit.verify()).toEqual({ ok: false, rowId: 4, reason: 'row #3 before it is missing', verified: 2 });
+    hand.prepare('DELETE FROM audit_log WHERE id = 2').run();
+    expect(state.audit.verify()).toEqual({ ok: false, rowId: 4, reason: 'rows #2–#3 before it are missing', verified: 1 });
+  });
+
+  it('a forged row with a made-up hash is detected, at the end or before the first row', () => {
+    appendFive();
+    const forge = hand.prepare(
+      `INSERT INTO audit_log (id, at, source, user_id, channel_id, command, args, outcome, plan, result, undo, prev_hash, hash)
+       VALUES (?, ?, 'slack', 'U0MALLORY', 'C0INCIDENT', 'job cancel', '["job-9"]', 'applied', NULL, 'Cancelled job-9', NULL, ?, ?)`,
+    );
+    forge.run(6, minutes(6).toISOString(), rowAt(5).hash, 'f'.repeat(64));
+    expect(state.audit.verify()).toMatchObject({ ok: false, rowId: 6, reason: expect.stringMatching(/^its content was changed or forged/), verified: 5 });
+    hand.prepare('DELETE FROM audit_log WHERE id = 6').run();
+    forge.run(0, minutes(0).toISOString(), GENESIS_HASH, 'e'.repeat(64));
+    expect(state.audit.verify()).toEqual({ ok: false, rowId: 0, reason: 'it was inserted before the first row (ids start at #1)', verified: 0 });
+  });
+
+  it('a row changed and its own hash recomputed correctly breaks the chain at the row after it', () => {
+    const rows = appendFive();
+    const forged = { ...rowAt(3), user_id: 'U0MALLORY', result: 'Rolled back by someone else' };
+    hand.prepare('UPDATE audit_log SET user_id = ?, result = ?, hash = ? WHERE id = 3').run(forged.user_id, forged.result, chainHash(forged.prev_hash, forged));
+    expect(state.audit.verify()).toEqual({
+      ok: false,
+      rowId: 4,
+      reason: 'the row before it was changed or replaced, or this one was inserted (it does not chain from the hash before it)',
+      verified: 3,
+    });
+    // Likewise a row deleted and a forged one put in its place with a correct hash.
+    hand.prepare('UPDATE audit_log SET user_id = ?, result = ?, hash = ? WHERE id = 3').run(rows[2]!.user_id, rows[2]!.result, rows[2]!.hash);
+    expect(state.audit.verify()).toMatchObject({ ok: true, rows: 5 });
+  });
+
+  it('a deleted last row shows through sqlite_sequence; lowered there too, the chain alone cannot show it', () => {
+    const rows = appendFive();
+    hand.prepare('DELETE FROM audit_log WHERE id = 5').run();
+    expect(state.audit.verify()).toEqual({ ok: false, rowId: 5, reason: 'it is missing from the end (ids were handed out up to #5)', verified: 4 });
+    hand.prepare('DELETE FROM audit_log WHERE id = 4').run();
+    expect(state.audit.verify()).toEqual({ ok: false, rowId: 4, reason: 'it and the rows up to #5 are missing from the end', verified: 3 });
+    // Someone who also lowers AUTOINCREMENT's counter leaves a shorter chain that holds:
+    // only a latest hash noted outside chatops.db (verify shows it) tells.
+    hand.prepare("UPDATE sqlite_sequence SET seq = 3 WHERE name = 'audit_log'").run();
+    const verdict = state.audit.verify();
+    expect(verdict).toEqual({ ok: true, rows: 3, last: { id: 3, at: rows[2]!.at, hash: rows[2]!.hash } });
+    expect(verdict.ok && verdict.last?.hash).not.toBe(rows[4]!.hash);
+  });
+
+  it('a row appended after the last one was deleted leaves the gap to see, not the id reused', () => {
+    appendFive();
+    hand.prepare('DELETE FROM audit_log WHERE id = 5').run();
+    const next = state.audit.append(entry(6), minutes(6));
+    expect(next.id).toBe(6);
+    expect(next.prev_hash).toBe(rowAt(4).hash);
+    expect(state.audit.verify()).toEqual({ ok: false, rowId: 6, reason: 'row #5 before it is missing', verified: 4 });
+  });
+
+  it('a log rewritten from a row to its end, every hash recomputed, holds: only a latest hash noted earlier shows it', () => {
+    const rows = appendFive();
+    const noted = state.audit.verify();
+    let prev = rowAt(2).hash;
+    for (const id of [3, 4, 5]) {
+      const row = { ...rowAt(id), prev_hash: prev, result: 'Nothing to see' };
+      row.hash = chainHash(prev, row);
+      hand.prepare('UPDATE audit_log SET result = ?, prev_hash = ?, hash = ? WHERE id = ?').run(row.result, row.prev_hash, row.hash, id);
+      prev = row.hash;
+    }
+    const after = state.audit.verify();
+    expect(after).toMatchObject({ ok: true, rows: 5 });
+    expect(noted).toMatchObject({ ok: true, last: { hash: rows[4]!.hash } });
+    expect(after.ok && after.last?.hash).not.toBe(rows[4]!.hash);
+  });
+
+  it('two connections appending in turn keep one chain (each reads the hash the other wrote)', () => {
+    const other = openStateStore(file);
+    try {
+      for (let i = 0; i < 50; i++) {
+        state.audit.append(entry(i, { userId: 'U0ANN' }), minutes(i));
+        other.audit.append(entry(i, { userId: 'U0BOB' }), minutes(i));
+      }
+    } finally {
+      other.close();
+    }
+    expect(state.audit.verify()).toMatchObject({ ok: true, rows: 100 });
+  });
+
+  it('two processes appending at the same moment keep one valid chain', async () => {
+    const perProcess = 150;
+    const startAt = Date.now() + 1000;
+    const script = `
+      import { openStateStore } from ${JSON.stringify(STORE_MODULE)};
+      const [file, user, startAt, count] = process.argv.slice(1);
+      const state = openStateStore(file);
+      while (Date.now() < Number(startAt)) {}
+      for (let i = 0; i < Number(count); i++) {
+        state.audit.append({ source: 'cli', userId: user, channelId: null, command: 'job cancel', args: JSON.stringify(['job-' + i]), outcome: 'applied', plan: null, result: null, undo: null }, new Date());
+        // A moment between appends, as between two remediations: without it one process holds
+        // the lock back to back and the other only waits, which proves less.
+        const until = performance.now() + 0.5;
+        while (performance.now() < until) {}
+      }
+      state.close();
+    `;
+    const run = (user: string) =>
+      new Promise<{ code: number | null; out: string }>((resolve) => {
+        const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, file, user, String(startAt), String(perProcess)], {
+          cwd: ROOT,
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        let out = '';
+        child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+        child.stderr.on('data', (c: Buffer) => (out += c.toString()));
+        child.on('exit', (code) => resolve({ code, out }));
+      });
+    const results = await Promise.all([run('ann'), run('bob')]);
+    expect(results).toEqual([
+      { code: 0, out: '' },
+      { code: 0, out: '' },
+    ]);
+    expect(state.audit.verify()).toMatchObject({ ok: true, rows: 2 * perProcess });
+    // They did run at once: each one's rows are not all before the other's.
+    const users = (hand.prepare('SELECT user_id FROM audit_log ORDER BY id').all() as { user_id: string }[]).map((r) => r.user_id);
+    const switches = users.filter((u, i) => i > 0 && u !== users[i - 1]).length;
+    expect(switches).toBeGreaterThan(1);
+  }, 20_000);
+
+  it('joins the transaction it is appended in: rolled back with the change it records', () => {
+    appendFive();
+    expect(() =>
+      state.transaction(() => {
+        state.audit.append(entry(6), minutes(6));
+        throw new Error('the remediation failed');
+      }),
+    ).toThrow('the remediation failed');
+    expect(state.audit.count()).toBe(5);
+    expect(state.audit.append(entry(6), minutes(6)).id).toBe(6);
+    expect(state.audit.verify()).toMatchObject({ ok: true, rows: 6 });
+  });
+
+  it('lists the newest entries first, of one person when asked, and counts them', () => {
+    appendFive();
+    state.audit.append(entry(6, { userId: 'U0BOB', outcome: 'refused', plan: null, undo: null }), minutes(6));
+    expect(state.audit.latest({ limit: 3 }).map((r) => r.id)).toEqual([6, 5, 4]);
+    expect(state.audit.latest({ limit: 10, userId: 'U0BOB' }).map((r) => r.id)).toEqual([6]);
+    expect(state.audit.latest({ limit: 10, userId: 'U0NOBODY' })).toEqual([]);
+    expect([state.audit.count(), state.audit.count('U0ANN'), state.audit.count('U0NOBODY')]).toEqual([6, 5, 0]);
+  });
+
+  it('refuses arguments or a plan that are not JSON text, and writes nothing', () => {
+    expect(() => state.audit.append(entry(1, { args: 'snap-1' }), NOW)).toThrow('audit args must be JSON text');
+    expect(() => state.audit.append(entry(1, { plan: '{' }), NOW)).toThrow('audit plan must be JSON text');
+    expect(state.audit.count()).toBe(0);
+  });
+
+  it('retention never deletes audit rows', () => {
+    appendFive();
+    const future = new Date('2100-01-01T00:00:00Z');
+    state.retention.prune({ outbox: future, commandRuns: future, timers: future, timeline: future });
+    expect(state.audit.verify()).toMatchObject({ ok: true, rows: 5 });
+  });
+});
