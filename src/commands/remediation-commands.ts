@@ -119,17 +119,26 @@ async function preview(spec: AnyRemediation, args: unknown, deps: CommandDeps, a
 /** A remediation as a registry entry: tier `remediate`, the terminal's `--yes` added. */
 function defineRemediation<A extends object>(spec: RemediationSpec<A>, shown: (args: A) => string): CommandSpec {
   const any = spec as unknown as AnyRemediation;
+  // `--yes` is the framework's, not the remediation's: taken off before its own schema reads the rest.
+  const args = z.custom<Record<string, unknown>>((v) => typeof v === 'object' && v !== null).transform((raw, ctx) => {
+    const { yes, ...rest } = raw;
+    const parsed = spec.args.safeParse(rest);
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues) ctx.addIssue({ code: 'custom', message: issue.message, path: issue.path });
+      return z.NEVER;
+    }
+    return { args: parsed.data, yes: yes === true };
+  });
   return defineCommand({
     name: spec.name,
     summary: spec.summary,
     usage: `${spec.usage} [--yes]`.trim(),
     tier: 'remediate',
     options: { ...(spec.options ?? {}), yes: { type: 'boolean' } },
-    args: spec.args,
-    async run(args: A, deps, actor) {
-      const { yes, ...rest } = args as A & { yes?: boolean };
+    args,
+    async run({ args: rest, yes }, deps, actor) {
       if (yes && actor.source === 'slack') return problemReport(spec.name, '`--yes` is for the terminal; in Slack, press Confirm on the preview.');
-      if (!yes) return preview(any, rest, deps, actor, shown(rest as A));
+      if (!yes) return preview(any, rest, deps, actor, shown(rest));
       // The terminal: the same plan, applied at once (the person typed --yes after reading it).
       let plan: RemediationPlan;
       try {
