@@ -218,6 +218,43 @@ const deliverySchema = z
   })
   .strict();
 
+/** An external command as an argument array: run without a shell, each element one argument. */
+const argv = z.array(z.string().min(1, 'a non-empty argument'), { error: 'an argument array such as ["npx", "tsx", "scripts/stop.ts"]' }).min(1, 'an argument array with the program first');
+
+/** `{word}` placeholders in an argument array that are not `allowed`. */
+const placeholdersIn = (args: readonly string[]) => args.flatMap((a) => [...a.matchAll(/\{([A-Za-z]+)\}/g)].map((m) => m[1]!));
+
+const withPlaceholders = (allowed: readonly string[], required: boolean) =>
+  argv.superRefine((args, ctx) => {
+    const found = placeholdersIn(args);
+    const stray = found.find((p) => !allowed.includes(p));
+    if (stray !== undefined) {
+      ctx.addIssue({ code: 'custom', message: `only ${allowed.length > 0 ? allowed.map((p) => `{${p}}`).join(', ') : 'no'} placeholder${allowed.length === 1 ? '' : 's'} (got {${stray}})` });
+    } else if (required && allowed.some((p) => !found.includes(p))) {
+      ctx.addIssue({ code: 'custom', message: `an argument with ${allowed.map((p) => `{${p}}`).join(', ')} (which job or snapshot would it act on?)` });
+    }
+  });
+
+/**
+ * External commands the remediations run (src/remediation/external-command.ts): argument
+ * arrays, never a shell; nothing runs that is not named here. A placeholder is replaced by its
+ * value as one whole argument.
+ */
+const commandsSchema = z
+  .object({
+    /** The guide's "stop all writes" (`stop-jobs`); no placeholders. */
+    stopJobs: withPlaceholders([], false).optional(),
+    /** `job resume <id>`: must contain {jobId}. */
+    resumeJob: withPlaceholders(['jobId'], true).optional(),
+    /** `snapshot upload <id>`: must contain {snapshotId}. */
+    uploadSnapshot: withPlaceholders(['snapshotId'], true).optional(),
+    /** What finds the batch orchestrator among the running processes' command lines (a substring). */
+    orchestratorProcess: z.string().trim().min(1, 'a non-empty substring of the orchestrator\'s command line').default('batch-orchestrator'),
+    /** How long an external command may run before its process group is killed. */
+    timeoutSeconds: z.number().int().min(1, 'seconds from 1 to 3600').max(3600, 'seconds from 1 to 3600').default(120),
+  })
+  .strict();
+
 /** The YAML config file (ATLAS_CONFIG). Every key is optional; unknown keys are refused. */
 export const fileConfigSchema = z
   .object({
@@ -277,6 +314,7 @@ export const fileConfigSchema = z
     thresholds: thresholdsSchema.default(thresholdsSchema.parse({})),
     retention: retentionSchema.default(retentionSchema.parse({})),
     delivery: deliverySchema.default(deliverySchema.parse({})),
+    commands: commandsSchema.default(commandsSchema.parse({})),
   })
   .strict();
 
