@@ -7,6 +7,7 @@ import type { CommandDeps } from './commands/command-spec.js';
 import type { CommandRegistry } from './commands/registry.js';
 import type { OutboxStats } from './db/state/outbox-store.js';
 import { AckFirstQueue } from './slack/ack-first-queue.js';
+import { uploadFile } from './slack/file-upload.js';
 import { boundedClientOptions, silentSlackLogger } from './slack/slack-clients.js';
 import { describeSlackError } from './slack/slack-errors.js';
 import { registerHandlers } from './handlers/register-handlers.js';
@@ -164,7 +165,11 @@ export function buildSlackApp(opts: SlackAppOptions): SlackApp {
     );
   });
 
-  const deps: CommandDeps = { ...opts.deps, slackStatus: opts.deps.slackStatus ?? (() => slackConnectionStatus(app.client)) };
+  const deps: CommandDeps = {
+    ...opts.deps,
+    slackStatus: opts.deps.slackStatus ?? (() => slackConnectionStatus(app.client)),
+    uploadFile: opts.deps.uploadFile ?? ((file) => uploadFile(app.client, file)),
+  };
   const afterAcks = new AckFirstQueue(logger);
   registerHandlers(app, { registry: opts.registry, deps, logger, afterAcks });
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { DomainDeps } from '../incidents/incident-deps.js';
+import type { UploadFile } from '../slack/file-upload.js';
 import type { UserExists } from '../slack/workspace-people.js';
 import type { Report } from '../templates/report.js';
 import { parseDuration } from '../time/atlas-time.js';
@@ -27,6 +28,8 @@ export interface CommandDeps extends DomainDeps {
   slackStatus?: () => Promise<{ ok: boolean; detail: string }>;
   /** Whether a user ID is still someone in the workspace; set by the bot, absent in the terminal. */
   userExists?: UserExists;
+  /** Shares a text file in a channel or thread (files upload), bounded in time; set by the Slack app, absent in the terminal. */
+  uploadFile?: UploadFile;
 }
 
 export interface OptionSpec {

@@ -1,5 +1,6 @@
 import { auditCommands } from './audit-commands.js';
 import { botCommands, healthCommands } from './bot-commands.js';
+import { bundleCommands } from './bundle-commands.js';
 import { dataCommands } from './data-commands.js';
 import { handoffCommands } from './handoff-commands.js';
 import { incidentCommands } from './incident-commands.js';
@@ -24,6 +25,7 @@ export const ALL_COMMANDS: readonly CommandSpec[] = [
   ...metricCommands,
   ...dataCommands,
   ...systemCommands,
+  ...bundleCommands,
   ...remediationCommandList,
   ...auditCommands,
   ...botCommands,

@@ -2,6 +2,7 @@ import { createServer, STATUS_CODES, type IncomingMessage, type ServerResponse }
 import type { Socket } from 'node:net';
 import type { CallRecord } from './call-log.js';
 import type { FaultSpec, Faults } from './faults.js';
+import { readUploadBytes, receiveUpload, setUploadBaseUrl, uploadedBytes, uploadUrlFileId } from './file-methods.js';
 import { callMethod } from './method-table.js';
 import { decodeNestedFields } from './method-args.js';
 import { parseApiRequest, parseHookPayload, readBody } from './request-body.js';
@@ -98,6 +99,13 @@ export async function startHttpServer(ws: Workspace, faults: Faults, host: strin
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://stand-in');
+    // The upload URL files.getUploadURLExternal hands out: the bytes, read as bytes (faults as "file_upload").
+    const uploadId = req.method === 'POST' ? uploadUrlFileId(url.pathname) : null;
+    if (uploadId) {
+      const raw = await readUploadBytes(req);
+      const bytes = raw === null ? null : await uploadedBytes(req.headers['content-type'], raw);
+      return serve('file_upload', { file_id: uploadId, bytes: bytes?.length ?? null }, req, res, () => receiveUpload(ws, uploadId, bytes));
+    }
     const body = await readBody(req);
     const api = /^\/api\/([A-Za-z0-9_.]+)$/.exec(url.pathname);
     if (api && (req.method === 'POST' || req.method === 'GET')) {
@@ -151,6 +159,7 @@ export async function startHttpServer(ws: Workspace, faults: Faults, host: strin
   const address = server.address();
   if (address === null || typeof address === 'string') throw new Error('the stand-in has no TCP address');
   const shownHost = host.includes(':') ? `[${host}]` : host;
+  setUploadBaseUrl(ws, `http://${shownHost}:${address.port}`);
 
   return {
     url: `http://${shownHost}:${address.port}`,

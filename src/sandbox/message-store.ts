@@ -14,6 +14,7 @@ export interface NewMessage {
   blocks?: unknown[] | undefined;
   attachments?: unknown[] | undefined;
   metadata?: MessageMetadata | undefined;
+  files?: unknown[] | undefined;
   thread_ts?: string | undefined;
   reply_broadcast?: boolean | undefined;
 }
@@ -67,6 +68,7 @@ export class MessageStore {
       ...(input.blocks ? { blocks: withBlockIds(input.blocks) } : {}),
       ...(input.attachments ? { attachments: input.attachments } : {}),
       ...(input.metadata ? { metadata: input.metadata } : {}),
+      ...(input.files ? { files: input.files } : {}),
     };
     if (parent) {
       message.thread_ts = parent.ts;

@@ -1,6 +1,7 @@
 import * as chat from './chat-methods.js';
 import * as conversations from './conversation-methods.js';
 import * as directory from './directory-methods.js';
+import * as files from './file-methods.js';
 import { decodeNestedFields, type MethodHandler } from './method-args.js';
 import { SlackRefusal } from './slack-refusal.js';
 import * as views from './view-methods.js';
@@ -18,6 +19,8 @@ export const METHODS: Readonly<Record<string, MethodHandler>> = {
   'conversations.list': conversations.list,
   'conversations.info': conversations.info,
   'conversations.open': conversations.open,
+  'files.getUploadURLExternal': files.getUploadURLExternal,
+  'files.completeUploadExternal': files.completeUploadExternal,
   'users.info': directory.usersInfo,
   'usergroups.users.list': directory.usergroupsUsersList,
   'views.open': views.viewsOpen,

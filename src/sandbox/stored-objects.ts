@@ -19,6 +19,8 @@ export interface StoredMessage {
   blocks?: unknown[];
   attachments?: unknown[];
   metadata?: MessageMetadata;
+  /** Files shared with the message (files.completeUploadExternal). */
+  files?: unknown[];
   thread_ts?: string;
   parent_user_id?: string;
   reply_count?: number;

@@ -121,6 +121,8 @@ export function messageArticle(m, opts, view) {
       content.append(text);
     }
     if (Array.isArray(m.attachments)) for (const a of m.attachments) content.append(attachment(a, names));
+    // A shared file (files.completeUploadExternal): its name and size, as a muted note.
+    if (Array.isArray(m.files)) for (const f of m.files) content.append(el('div', 'broadcast-note file-note', `📄 ${String(f?.name ?? 'file')} · ${Number(f?.size ?? 0).toLocaleString('en')} bytes`));
   }
   if (m.edited) {
     const edited = el('span', 'edited', '(edited)');
