@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { Thresholds } from '../config.js';
 import { formatDuration } from '../time/atlas-time.js';
 import { unknownItem, type CheckItem } from './check-item.js';
+import { isTemporaryName, MANIFEST_NAME } from '../remediation/backup-names.js';
 
 export type BackupStatus =
   | { kind: 'no-folder'; dir: string }
@@ -41,6 +42,8 @@ async function collectFiles(root: string, rel: string, depth: number, out: Found
   for (const e of entries) {
     if (budget.left-- <= 0) return;
     const name = rel ? `${rel}/${e.name}` : e.name;
+    // A backup still being written or killed mid-way (a temporary name), and the bot's manifests, are not backups.
+    if (isTemporaryName(name) || (!rel && MANIFEST_NAME.test(e.name))) continue;
     if (e.isFile()) {
       try {
         const s = await stat(path.join(root, name));

@@ -1,4 +1,5 @@
 import { auditCommands } from './audit-commands.js';
+import { backupReadCommands } from './backup-commands.js';
 import { botCommands, healthCommands } from './bot-commands.js';
 import { bundleCommands } from './bundle-commands.js';
 import { dataCommands } from './data-commands.js';
@@ -26,6 +27,7 @@ export const ALL_COMMANDS: readonly CommandSpec[] = [
   ...dataCommands,
   ...systemCommands,
   ...bundleCommands,
+  ...backupReadCommands,
   ...remediationCommandList,
   ...auditCommands,
   ...botCommands,
