@@ -1,9 +1,9 @@
 import { remediationCommands, type RemediationEntry } from './remediation-commands.js';
-import { backupRemediations } from './backup-commands.js';
+import { snapshotRemediations } from '../remediation/snapshot-remediations.js';
 
 /** Every remediation the bot offers, in the order help lists them. */
 const REMEDIATIONS: readonly RemediationEntry[] = [
-  ...backupRemediations(),
+  ...snapshotRemediations,
 ];
 
 export const remediationCommandList = remediationCommands(REMEDIATIONS);

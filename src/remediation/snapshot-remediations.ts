@@ -1,0 +1,6 @@
+/** The snapshot remediations (issue 9), in the order help lists them. */
+import type { RemediationEntry } from '../commands/remediation-commands.js';
+import { snapshotRollback } from './snapshot-rollback.js';
+import { snapshotSetCid } from './snapshot-set-cid.js';
+
+export const snapshotRemediations: readonly RemediationEntry[] = [snapshotRollback, snapshotSetCid];
