@@ -200,7 +200,7 @@ export function outputTail(output: string, maxLines = 15, maxChars = 1500): stri
 export function describeRun(run: CommandRun, timeoutMs: number): string {
   const took = `${(run.durationMs / 1000).toFixed(1)} s`;
   if (run.spawnError) return run.spawnError;
-  if (run.timedOut) return `killed at its ${Math.round(timeoutMs / 1000)} s time bound (with its process group)`;
+  if (run.timedOut) return `killed with its process group at its ${Math.round(timeoutMs / 1000)} s time bound`;
   if (run.exitCode !== null) return `exit status ${run.exitCode} after ${took}`;
   return `ended by signal ${run.signal ?? 'unknown'} after ${took}`;
 }

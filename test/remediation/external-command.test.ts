@@ -80,7 +80,7 @@ describe('runCommand', () => {
     expect(run.signal).toBe('SIGKILL');
     expect(run.output).toContain('started');
     expect(took).toBeLessThan(5000);
-    expect(describeRun(run, 800)).toContain('killed at its 1 s time bound');
+    expect(describeRun(run, 800)).toContain('killed with its process group at its 1 s time bound');
     const grandchild = Number(readFileSync(pidFile, 'utf8'));
     await new Promise((r) => setTimeout(r, 200));
     expect(alive(grandchild)).toBe(false);
