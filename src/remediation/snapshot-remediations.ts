@@ -2,5 +2,6 @@
 import type { RemediationEntry } from '../commands/remediation-commands.js';
 import { snapshotRollback } from './snapshot-rollback.js';
 import { snapshotSetCid } from './snapshot-set-cid.js';
+import { snapshotUpload } from './snapshot-upload.js';
 
-export const snapshotRemediations: readonly RemediationEntry[] = [snapshotRollback, snapshotSetCid];
+export const snapshotRemediations: readonly RemediationEntry[] = [snapshotRollback, snapshotSetCid, snapshotUpload];
