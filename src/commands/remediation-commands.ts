@@ -74,7 +74,8 @@ async function applyPlan(spec: AnyRemediation, args: unknown, plan: RemediationP
     audit(deps, actor, spec.name, args, err instanceof RemediationRefusal ? 'refused' : 'failed', { plan, result: sentence });
     return problemReport(spec.name, sentence);
   }
-  const incident = incidentFor(deps);
+  const own = applied.incidentId ? deps.state.incidents.get(applied.incidentId) : null;
+  const incident = own && own.status !== 'resolved' ? own : incidentFor(deps);
   const now = deps.clock();
   deps.state.transaction(() => {
     audit(deps, actor, spec.name, args, 'applied', { plan, result: applied.headline, undo: applied.undo });

@@ -128,7 +128,7 @@ const alertClear = remediation<AlertArgs>(
         const outcome = ingestAlert(deps, { name: r.bot.name, status: 'resolved', message: '', source: 'command', resolvedAt: now });
         lines.push(outcome.action === 'resolved' ? `the bot's alert resolved${r.incident ? ` (${r.incident.id} told in its thread)` : ''}` : "the bot's alert was resolved meanwhile");
       }
-      return { headline: `Alert ${quoteInput(r.row?.name ?? r.bot?.name ?? name, 80)} cleared`, lines, undo: plan.undo };
+      return { headline: `Alert ${quoteInput(r.row?.name ?? r.bot?.name ?? name, 80)} cleared`, lines, undo: plan.undo, ...(r.incident ? { incidentId: r.incident.id } : {}) };
     },
   },
   (a) => a.name,
@@ -172,6 +172,7 @@ const alertAck = remediation<AlertArgs>(
       const now = deps.clock();
       const after = await writeRow(deps, r.row!, 'acknowledge', now);
       const lines = [`metrics.db: acknowledged_at ${String(after.acknowledged_at)}`];
+      let incidentId = r.incident?.id;
       if (r.bot?.status === 'firing' && !r.bot.incident_id) {
         if (actor.source !== 'slack') {
           lines.push("the bot's alert stays unacknowledged: the terminal has no Slack user to own its incident; press Acknowledge in Slack");
@@ -179,13 +180,14 @@ const alertAck = remediation<AlertArgs>(
           try {
             const acked = acknowledgeAlert(deps, r.bot.name, actor.userId);
             lines.push(`the bot's alert acknowledged: ${acked.incident.id} opened`);
+            incidentId = acked.incident.id;
           } catch (err) {
             if (!(err instanceof IncidentError)) throw err;
             lines.push(`the bot's alert: ${err.message}`);
           }
         }
       }
-      return { headline: `Alert ${quoteInput(r.row!.name, 80)} acknowledged`, lines, undo: plan.undo };
+      return { headline: `Alert ${quoteInput(r.row!.name, 80)} acknowledged`, lines, undo: plan.undo, ...(incidentId ? { incidentId } : {}) };
     },
   },
   (a) => a.name,

@@ -29,6 +29,8 @@ export interface AppliedRemediation {
   headline: string;
   lines: string[];
   undo: string | null;
+  /** The incident the result belongs to (an alert's, the one the flow declared); else the newest open one hears of it. */
+  incidentId?: string;
 }
 
 /** A remediation that cannot be planned or applied: one sentence of what is wrong and what to do. Nothing changed. */
