@@ -74,7 +74,8 @@ function runWorker(job: Record<string, unknown>, opts: RunOptions, what: string)
     };
     let worker: Worker;
     try {
-      worker = new Worker(opts.workerUrl ?? WORKER_URL, { workerData: job });
+      // A process started with `node --input-type=module -e …` hands that flag to its workers, which load a file and would refuse it.
+      worker = new Worker(opts.workerUrl ?? WORKER_URL, { workerData: job, execArgv: process.execArgv.filter((a) => !a.startsWith('--input-type')) });
     } catch (err) {
       reject(new Error(`could not start the ${what}: ${(err as Error).message}`));
       return;

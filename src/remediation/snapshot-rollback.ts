@@ -12,7 +12,9 @@ import { remediation } from '../commands/remediation-commands.js';
 import { SnapshotsChangedError, snapshotRowsIn, swapDeprecated, writeSnapshots, type SnapshotRecord } from '../db/snapshot-writes.js';
 import { DbProblemError } from '../db/sqlite-problem.js';
 import { RemediationRefusal, type PlanChange, type RemediationPlan } from './remediation-plan.js';
-import { backupBeforeChange, backupName, backupSpace } from './snapshot-backup.js';
+import { backupFileName } from './backup-names.js';
+import { statfsFreeSpace, takeBackup } from './backup-take.js';
+import { backupSpace } from './snapshot-backup.js';
 import { parseCid } from './snapshot-cid.js';
 import { currentOf, describeRow, hasCid, newestFirst, readForPlan, rowOf, snapshotIdWord } from './snapshot-model.js';
 
@@ -84,7 +86,7 @@ function decideRollback(rows: SnapshotRecord[], fingerprint: string, args: Rollb
     throw new RemediationRefusal(`The pre-rollback backup of ${persistence.label} needs ${(space.needBytes / 1048576).toFixed(1)} MB and only ${(space.freeBytes / 1048576).toFixed(1)} MB are free; free some space (\`disk\`), nothing was changed.`);
   }
   const changes: PlanChange[] = [
-    { kind: 'file', path: path.join(path.basename(backupsDir), backupName(persistence, deps.clock(), 'pre-rollback')), note: `a backup of ${persistence.label} first, with the SQLite backup API (the name takes the time of the change)` },
+    { kind: 'file', path: path.join(path.basename(backupsDir), backupFileName('persistence', '<UTC time of Confirm>')), note: `a verified backup of ${persistence.label} first (the backup API in a worker thread, integrity_check, sha256; listed by \`backups\`)` },
     { kind: 'space', what: `the backup in ${path.basename(backupsDir)}/`, needBytes: space.needBytes, freeBytes: space.freeBytes },
   ];
   if (current) changes.push({ kind: 'row', what: `snapshots ${current.id} (current now; ${describeRow(current)})`, before: activity(current), after: activity(current, now) });
@@ -117,13 +119,20 @@ export const snapshotRollback = remediation<RollbackArgs>(
       const { rows, fingerprint } = readForPlan(deps);
       return decideRollback(rows, fingerprint, args, deps).plan;
     },
-    async apply(args, plan, deps) {
+    async apply(args, plan, deps, actor) {
       // The plan again, from the rows as they are now: the same target and the same current, or a refusal.
       const { rows, fingerprint } = readForPlan(deps);
       if (fingerprint !== plan.fingerprint) throw new RemediationRefusal(changedSentence(args));
       const { current, target } = decideRollback(rows, fingerprint, args, deps);
       const targetId = target.id;
-      const backup = await backupBeforeChange(deps.atlas.persistence, deps.atlas.backupsDir, deps.clock(), 'pre-rollback');
+      const taken = await takeBackup('persistence', deps.atlas, {
+        reason: `before snapshot rollback to ${targetId}`,
+        who: { source: actor.source, userId: actor.userId },
+        at: deps.clock(),
+        freeSpace: statfsFreeSpace,
+        logger: deps.logger,
+      });
+      const backup = { file: taken.files[0]!.file, bytes: taken.files[0]!.bytes };
       const deprecatedAt = deps.clock().toISOString();
       try {
         await writeSnapshots(deps.atlas.persistence, plan.fingerprint, (db) => {

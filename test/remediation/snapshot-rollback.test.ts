@@ -68,7 +68,7 @@ describe('snapshot rollback: the preview', () => {
     expect(report.headline).toBe('Preview of `snapshot rollback`: snap-good becomes the current snapshot instead of snap-bad. Nothing changed: run `atlas snapshot rollback --yes` to apply it.');
     const plan = (report.data as { plan: RemediationPlan }).plan;
     expect(plan.changes).toEqual([
-      { kind: 'file', path: 'backups/persistence-20261126T120000Z-pre-rollback.db', note: expect.stringContaining('a backup of persistence.db first') },
+      { kind: 'file', path: 'backups/persistence-<UTC time of Confirm>.db', note: expect.stringContaining('a verified backup of persistence.db first') },
       { kind: 'space', what: 'the backup in backups/', needBytes: expect.any(Number), freeBytes: expect.any(Number) },
       {
         kind: 'row',
@@ -197,12 +197,13 @@ describe('snapshot rollback: applying', () => {
     expect(after['snap-good']).toBeNull();
     expect(after['snap-old']).toBe('2026-08-15T09:05:00.000Z');
     expect(report.sections.flatMap((s) => s.lines ?? [])).toEqual(
-      expect.arrayContaining([expect.stringMatching(/^Backup before the change: backups\/persistence-20261126T120000Z-pre-rollback\.db \(\d+\.\d MB\)$/), 'snapshot rollback snap-bad']),
+      expect.arrayContaining([expect.stringMatching(/^Backup before the change: backups\/persistence-2026-11-26T12-00-00Z\.db \(\d+\.\d MB\)$/), 'snapshot rollback snap-bad']),
     );
 
     // The backup holds the state before the change.
-    expect(backups(dataDir)).toEqual(['persistence-20261126T120000Z-pre-rollback.db']);
-    const copy = new Database(path.join(dataDir, 'backups', 'persistence-20261126T120000Z-pre-rollback.db'), { readonly: true });
+    // The shared engine's verified backup, with its manifest.
+    expect(backups(dataDir)).toEqual(['manifest-2026-11-26T12-00-00Z.json', 'persistence-2026-11-26T12-00-00Z.db']);
+    const copy = new Database(path.join(dataDir, 'backups', 'persistence-2026-11-26T12-00-00Z.db'), { readonly: true });
     expect(deprecation(copy)['snap-bad']).toBeNull();
     expect(deprecation(copy)['snap-good']).toBe('2026-11-20T09:05:00.000Z');
     copy.close();
@@ -213,7 +214,7 @@ describe('snapshot rollback: applying', () => {
     expect(undo.report.headline).toContain('snap-bad is the current snapshot instead of snap-good');
     expect(deprecation(atlas.persistence)['snap-bad']).toBeNull();
     expect(deprecation(atlas.persistence)['snap-good']).toBe('2026-11-26T12:01:00.000Z');
-    expect(backups(dataDir)).toEqual(['persistence-20261126T120000Z-pre-rollback.db', 'persistence-20261126T120100Z-pre-rollback.db']);
+    expect(backups(dataDir).filter((n) => n.endsWith('.db'))).toEqual(['persistence-2026-11-26T12-00-00Z.db', 'persistence-2026-11-26T12-01-00Z.db']);
     expect(auditOutcomes()).toEqual(['applied', 'applied']);
   });
 
@@ -274,7 +275,7 @@ describe('snapshot rollback: applying', () => {
     service.exec('ROLLBACK');
     service.close();
     expect(outcome).toBe('error');
-    expect(report.headline).toMatch(/^persistence\.db is locked by another writer \(the service\?\); waited 3(\.\d)? s, nothing was changed; try again in a minute\. \(The backup persistence-20261126T120000Z-pre-rollback\.db was made\.\)$/);
+    expect(report.headline).toMatch(/^persistence\.db is locked by another writer \(the service\?\); waited 3(\.\d)? s, nothing was changed; try again in a minute\. \(The backup persistence-2026-11-26T12-00-00Z\.db was made\.\)$/);
     expect(took).toBeGreaterThanOrEqual(2900);
     expect(took).toBeLessThan(6000);
     expect(deprecation(atlas.persistence)['snap-bad']).toBeNull();
@@ -340,7 +341,7 @@ describe('snapshot rollback: a process killed in the middle of the swap', () => 
     const killed = await child(true);
     expect(killed.signal, killed.stderr).toBe('SIGKILL');
     // The killed process took its backup first, then died inside the transaction.
-    expect(backups(dataDir)).toEqual([expect.stringMatching(/^persistence-\d{8}T\d{6}Z-pre-rollback\.db$/)]);
+    expect(backups(dataDir)).toEqual(expect.arrayContaining([expect.stringMatching(/^persistence-\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}Z\.db$/)]));
     // A fresh connection recovers the file: the first UPDATE was never committed.
     const after = new Database(path.join(dataDir, 'persistence.db'));
     expect(deprecation(after)).toEqual(before);

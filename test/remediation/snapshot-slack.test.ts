@@ -76,7 +76,7 @@ describe('snapshot rollback in Slack', () => {
     expect(p.blocks).toContain(`deprecated_at: null, archived_at: null → deprecated_at: ${TEST_NOW}, archived_at: null`);
     expect(p.blocks).toContain('snapshots snap-good (current after;');
     expect(p.blocks).toContain('deprecated_at: 2026-11-20T09:05:00.000Z, archived_at: null → deprecated_at: null, archived_at: null');
-    expect(p.blocks).toContain('persistence-20261126T120000Z-pre-rollback.db');
+    expect(p.blocks).toContain('persistence-&lt;UTC time of Confirm&gt;.db');
     expect(p.blocks).toContain('*Undo*: snapshot rollback snap-bad');
     expect(deprecation(atlas.persistence)['snap-bad']).toBeNull();
     expect(backups(dataDir)).toEqual([]);
@@ -84,7 +84,8 @@ describe('snapshot rollback in Slack', () => {
     const done = await confirm(p.token);
     expect(done.text).toContain(`snap-good is the current snapshot instead of snap-bad (told in <#${CHANNEL}>)`);
     expect(deprecation(atlas.persistence)).toMatchObject({ 'snap-bad': TEST_NOW, 'snap-good': null });
-    expect(backups(dataDir)).toEqual(['persistence-20261126T120000Z-pre-rollback.db']);
+    // The shared engine's verified backup, with its manifest.
+    expect(backups(dataDir)).toEqual(['manifest-2026-11-26T12-00-00Z.json', 'persistence-2026-11-26T12-00-00Z.db']);
     await d.delivery.drain();
     const told = d.slack.workspace.messages(CHANNEL);
     expect(told.map((m) => m.text)).toEqual([expect.stringContaining('snap-good is the current snapshot instead of snap-bad')]);
@@ -93,7 +94,7 @@ describe('snapshot rollback in Slack', () => {
     // The same token again: refused, applied once.
     const replay = await confirm(p.token);
     expect(replay.text).toContain('was confirmed already');
-    expect(backups(dataDir)).toHaveLength(1);
+    expect(backups(dataDir).filter((n) => n.endsWith('.db'))).toHaveLength(1);
     expect(auditRows().map((r) => r.outcome)).toEqual(['previewed', 'applied']);
   });
 
