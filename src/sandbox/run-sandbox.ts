@@ -15,6 +15,7 @@ import { generateAtlasData } from '../demo/generate-atlas-data.js';
 import { exitWith, isMainModule } from '../is-main-module.js';
 import { createLogger, type LogDestination, type LogLevelName } from '../logger.js';
 import { ALERT_PRESETS } from './alert-presets.js';
+import { standInCommand } from './orchestrator-stand-in.js';
 import type { ExtraRoute } from './http-server.js';
 import { sandboxActions } from './sandbox-actions.js';
 import { sandboxClock, type SandboxClock } from './sandbox-clock.js';
@@ -77,6 +78,8 @@ function sandboxConfig(dataDir: string, base: string, env: { token: string; sign
       ],
       ipfs: { gateways: [`${base}${UPSTREAM_PATHS.ipfsGateway}`] },
       handoff: { maintenanceCalendar: path.join(dataDir, MAINTENANCE_CALENDAR) },
+      // The service's scripts, stood in: the remediations that run them work here too.
+      commands: { stopJobs: standInCommand('stop'), resumeJob: standInCommand('resume', '{jobId}'), uploadSnapshot: standInCommand('upload', '{snapshotId}') },
     },
     {
       SLACK_BOT_TOKEN: env.token,
