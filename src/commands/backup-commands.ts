@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import { z } from 'zod';
+import type { BackupProgress } from '../remediation/backup-runner.js';
 import { readBackupCatalog } from '../remediation/backup-catalog.js';
 import { backupFileName, backupStamp } from '../remediation/backup-names.js';
 import { resolveRestore, restoreBackup, restoreSpace, writesProblem, type RestoreRequest } from '../remediation/backup-restore.js';
@@ -36,6 +37,25 @@ interface BackupArgs {
 }
 
 const quoted = (s: string) => `"${s.replaceAll('"', "'")}"`;
+
+/** How often the person waiting hears how far the backup got, at most. */
+const PROGRESS_EVERY_MS = 3000;
+
+/** "⏳ Backing up persistence: copying, 40 %", at most every few seconds and at each new phase. */
+function progressLines(say: (line: string) => void): (database: string, p: BackupProgress) => void {
+  let last = 0;
+  let lastPhase = '';
+  const words: Record<BackupProgress['phase'], string> = { copy: 'copying', verify: 'verifying (integrity_check, row counts)', hash: 'hashing (sha256)', restore: 'restoring' };
+  return (database, p) => {
+    const now = Date.now();
+    const key = `${database}:${p.phase}`;
+    if (key === lastPhase && now - last < PROGRESS_EVERY_MS) return;
+    last = now;
+    lastPhase = key;
+    const pct = p.total > 0 ? `, ${Math.floor((p.done / p.total) * 100)} %` : '';
+    say(`⏳ Backing up ${database}: ${words[p.phase]}${pct}`);
+  };
+}
 
 function backupEntry(tools: BackupTools): RemediationEntry {
   return remediation<BackupArgs>(
@@ -84,6 +104,7 @@ function backupEntry(tools: BackupTools): RemediationEntry {
           freeSpace: tools.freeSpace,
           logger: deps.logger,
           busyTimeoutMs: tools.busyTimeoutMs,
+          ...(actor.progress ? { onProgress: progressLines(actor.progress) } : {}),
         });
         return {
           headline: `Backed up ${taken.files.map((f) => f.file).join(' and ')}, verified`,
@@ -189,6 +210,7 @@ export const backupReadCommands: readonly CommandSpec[] = [
     summary: 'The backups present, newest first: age, size, reason, verification',
     usage: '',
     tier: 'read',
+    group: 'Remediation',
     args: z.object({ _: noPositionals }),
     async run(_args, deps) {
       return backupsReport(await readBackupCatalog(deps.atlas.backupsDir, deps.clock()));

@@ -8,6 +8,10 @@ import { parseDuration } from '../time/atlas-time.js';
 /** Who may run a command: anyone (read), responders (incident), remediators (remediate). */
 export type Tier = 'read' | 'incident' | 'remediate';
 
+/** The families help groups subcommands by, in the order Slack's help lists them. */
+export const COMMAND_GROUPS = ['Diagnostics', 'Incidents', 'On call and handoff', 'Remediation', 'Bot'] as const;
+export type CommandGroup = (typeof COMMAND_GROUPS)[number];
+
 export interface Actor {
   source: 'slack' | 'cli';
   /** Slack user ID, or the terminal user's login name. */
@@ -15,6 +19,11 @@ export interface Actor {
   channelId?: string;
   /** Which Slack surface the request came through, for the audit trail (default: a slash command). */
   via?: 'command' | 'button' | 'modal';
+  /**
+   * Where a long apply says how far it got (a backup's copy), for the person waiting: in Slack the
+   * preview they confirmed is replaced by the line. Best effort; never awaited.
+   */
+  progress?: (line: string) => void;
 }
 
 /**
@@ -43,6 +52,8 @@ export interface CommandSpec<A = unknown> {
   /** Arguments after the name, e.g. "[--window 1h]". */
   usage: string;
   tier: Tier;
+  /** Its family in Slack's help (Diagnostics, Incidents, …); help lists one without a group last. */
+  group?: CommandGroup;
   /** Flags this command accepts; anything else is a usage error. */
   options?: Record<string, OptionSpec>;
   /** Validates `{ _: positionals, ...flags }` into the command's arguments. */

@@ -135,6 +135,7 @@ function defineRemediation<A extends object>(spec: RemediationSpec<A>, shown: (a
     summary: spec.summary,
     usage: `${spec.usage} [--yes]`.trim(),
     tier: 'remediate',
+    group: 'Remediation',
     options: { ...(spec.options ?? {}), yes: { type: 'boolean' } },
     args,
     async run({ args: rest, yes }, deps, actor) {
@@ -161,6 +162,7 @@ function confirmCommand(remediations: ReadonlyMap<string, AnyRemediation>): Comm
     summary: 'Apply a previewed remediation (its Confirm button)',
     usage: '<token>',
     tier: 'remediate',
+    group: 'Remediation',
     hidden: true,
     args: z.object({ _: z.array(z.string().regex(/^[A-Za-z0-9_-]{10,64}$/, { message: 'takes the token of a preview' })).length(1, { message: 'takes the token of a preview' }) }),
     async run(args, deps, actor) {

@@ -3,7 +3,7 @@
  * subcommand's arguments and run through the registry (the same tier check and audit row as the
  * slash command); its answer goes privately to whoever pressed, or opens the form it asks for.
  */
-import type { App } from '@slack/bolt';
+import type { App, RespondFn } from '@slack/bolt';
 import { z } from 'zod';
 import type { RawArgs, RunResult } from '../commands/registry.js';
 import { putBackSharedResult } from '../commands/shared-results.js';
@@ -40,11 +40,20 @@ export const pressSchema = z.object({
   actions: z.array(z.object({ action_id: z.string().max(255), value: z.string().max(2000).optional() })).min(1),
 });
 
+/** A long apply's progress line replaces the message pressed (its buttons go with it: nothing to press twice). */
+function progressTo(ctx: HandlerContext, respond: RespondFn): (line: string) => void {
+  return (line) => {
+    respond({ response_type: 'ephemeral', replace_original: true, text: line }).catch((err: unknown) => ctx.logger.debug({ err }, 'could not show progress'));
+  };
+}
+
 export interface ButtonRoute {
   actionId: string | RegExp;
   command: string;
   /** The subcommand's arguments from the button's value; null when the value is not one of ours. */
   args(value: string): RawArgs | null;
+  /** The subcommand may say how far it got, replacing the pressed message (a remediation's Confirm). */
+  progress?: boolean;
   /** 'report': the whole answer (a diagnostic); 'sentence': its first line; 'modal': open the form it asks for. */
   answer: 'report' | 'sentence' | 'modal';
 }
@@ -106,7 +115,7 @@ export function registerRoute(app: App, ctx: HandlerContext, route: ButtonRoute)
     const p = press.data;
     // A press on the Home tab has no channel: the Home is the person's DM with the bot.
     const channelId = p.channel?.id ?? p.container?.channel_id ?? (p.view?.type === 'home' ? await dmChannelOf(client, p.user.id) : undefined);
-    const actor: Actor = { source: 'slack', userId: p.user.id, channelId, via: 'button' };
+    const actor: Actor = { source: 'slack', userId: p.user.id, channelId, via: 'button', ...(route.progress && respond ? { progress: progressTo(ctx, respond) } : {}) };
     try {
       const result = await ctx.registry.invoke(route.command, args, actor, ctx.deps);
       const { report } = result;

@@ -9,6 +9,7 @@ export function registerRemediationButtons(app: App, ctx: HandlerContext): void 
     actionId: REMEDIATION_CONFIRM_ACTION,
     command: 'confirm',
     answer: 'report',
+    progress: true,
     args: (v) => (/^[A-Za-z0-9_-]{10,64}$/.test(v) ? { _: [v] } : null),
   });
 }

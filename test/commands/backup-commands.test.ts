@@ -11,7 +11,7 @@ import { CommandRegistry } from '../../src/commands/registry.js';
 import { REMEDIATION_CONFIRM_ACTION } from '../../src/templates/remediation-messages.js';
 import { startDeliveryHarness, type DeliveryHarness } from '../helpers/delivery-harness.js';
 import { assertBlockKitLimits } from '../helpers/slack-judge.js';
-import { startHarness, TEST_USER, type Harness } from '../helpers/slack-harness.js';
+import { eventually, startHarness, TEST_USER, type Harness } from '../helpers/slack-harness.js';
 import { createAtlasFiles, tempDir, testDeps, type TestEnv } from '../helpers/test-deps.js';
 
 const CHANNEL = 'C0INCIDENT';
@@ -56,7 +56,9 @@ describe('backup in Slack', () => {
     expect(button).toBeDefined();
 
     const p = await h.press(REMEDIATION_CONFIRM_ACTION, button!.value, { channel: CHANNEL });
-    const result = await p.answer();
+    // While it runs, the confirmed preview is replaced by how far it got; the result comes after.
+    const result = await eventually(() => p.answers().find((a) => a.replace_original !== true), 'the result');
+    expect(p.answers().filter((a) => a.replace_original === true).map((a) => a.text)).toContainEqual(expect.stringMatching(/^⏳ Backing up persistence: (copying|verifying|hashing)/));
     expect(result.text).toContain(`Backed up persistence-2026-11-26T12-00-00Z.db, verified (told in <#${CHANNEL}>)`);
     expect(JSON.stringify(result)).toContain('integrity ok');
     expect(readdirSync(path.join(env.deps.config.dataDir, 'backups')).sort()).toEqual(['manifest-2026-11-26T12-00-00Z.json', 'persistence-2026-11-26T12-00-00Z.db']);
