@@ -6,18 +6,17 @@
  */
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createAuthorizer } from '../../src/commands/authorize.js';
 import { BUNDLE_MESSAGES } from '../../src/commands/bundle-commands.js';
 import { BUNDLE_SECTIONS, bundleFilename, sectionHeader } from '../../src/commands/diagnostics-bundle.js';
-import { createRegistry } from '../../src/commands/index.js';
 import { declareIncident } from '../../src/incidents/declare.js';
+import { createRegistry } from '../../src/commands/index.js';
 import { filesOf } from '../../src/sandbox/file-methods.js';
-import { usergroupMembers } from '../../src/slack/usergroup-members.js';
-import { startDeliveryHarness, type DeliveryHarness } from '../helpers/delivery-harness.js';
-import { settle, startHarness, TEST_USER, type Harness } from '../helpers/slack-harness.js';
-import { createAtlasFiles, tempDir, TEST_NOW, testDeps, type TestEnv } from '../helpers/test-deps.js';
+import type { DeliveryHarness } from '../helpers/delivery-harness.js';
+import { startSlackEnv, type SlackEnv } from '../helpers/slack-env.js';
+import { settle, TEST_USER, type Harness } from '../helpers/slack-harness.js';
+import { TEST_NOW, type TestEnv } from '../helpers/test-deps.js';
 
 const CHANNEL = 'C0INCIDENT';
 /** In the channel, not a responder. */
@@ -28,35 +27,23 @@ const CONFIG = {
 };
 const FILENAME = bundleFilename(new Date(TEST_NOW));
 
-let dir: { dir: string; cleanup: () => void };
-let atlas: { metrics: Database.Database; persistence: Database.Database };
-let env: TestEnv;
-let d: DeliveryHarness;
-let h: Harness;
-
 /** Providers answer at once: the probes are part of the bundle, the network is not. */
 const providerFetch: typeof fetch = async () => new Response('ok', { status: 200 });
 
+let se: SlackEnv;
+let atlas: SlackEnv['atlas'];
+let env: TestEnv;
+let d: DeliveryHarness;
+let h: Harness;
+/** The temporary folder holding the data directory: where terminal bundles are written. */
+const root = () => path.dirname(se.dataDir);
+
 beforeEach(async () => {
-  dir = tempDir();
-  const dataDir = path.join(dir.dir, '.shadow-atlas');
-  atlas = createAtlasFiles(dataDir);
-  env = testDeps(dataDir, { file: CONFIG, fetch: providerFetch });
-  d = await startDeliveryHarness(env);
-  let client: Harness['app']['app']['client'] | null = null;
-  const registry = createRegistry(createAuthorizer(env.deps.config, usergroupMembers(() => client)));
-  h = await startHarness({ deps: env.deps, registry, slack: d.slack });
-  client = h.app.app.client;
+  se = await startSlackEnv({ file: CONFIG, fetch: providerFetch });
+  ({ atlas, env, d, h } = se);
 });
 
-afterEach(async () => {
-  await h.close();
-  await d.close();
-  env.close();
-  atlas.metrics.close();
-  atlas.persistence.close();
-  dir.cleanup();
-});
+afterEach(() => se.close());
 
 const slack = () => d.slack.workspace;
 
@@ -153,7 +140,7 @@ describe('atlas bundle in the terminal', () => {
   const registry = () => createRegistry(createAuthorizer(env.deps.config));
 
   it('writes the file to --out and says where and how big', async () => {
-    const out = path.join(dir.dir, 'incident.txt');
+    const out = path.join(root(), 'incident.txt');
     const { report, outcome } = await registry().run(['bundle', '--out', out], cli, env.deps);
     expect(outcome).toBe('info');
     expect(report.headline).toMatch(new RegExp(`^Wrote ${out.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(\\d+(\\.\\d)? KB, 11 sections\\)\\.$`));
@@ -165,12 +152,12 @@ describe('atlas bundle in the terminal', () => {
   });
 
   it('writes into a folder given as --out, and by default into the working directory', async () => {
-    const folder = path.join(dir.dir, 'bundles');
+    const folder = path.join(root(), 'bundles');
     mkdirSync(folder);
     await registry().run(['bundle', '--out', folder], cli, env.deps);
     expect(existsSync(path.join(folder, FILENAME))).toBe(true);
 
-    const cwd = path.join(dir.dir, 'cwd');
+    const cwd = path.join(root(), 'cwd');
     mkdirSync(cwd);
     const spy = vi.spyOn(process, 'cwd').mockReturnValue(cwd);
     try {
@@ -183,12 +170,12 @@ describe('atlas bundle in the terminal', () => {
   });
 
   it('refuses a path into a missing folder, and an existing file, in one sentence', async () => {
-    const missing = path.join(dir.dir, 'nope', 'b.txt');
+    const missing = path.join(root(), 'nope', 'b.txt');
     const a = await registry().run(['bundle', '--out', missing], cli, env.deps);
     expect(a.outcome).toBe('error');
     expect(a.report.headline).toBe(`There is no folder ${path.dirname(missing)}; create it or choose another --out.`);
 
-    const existing = path.join(dir.dir, 'there.txt');
+    const existing = path.join(root(), 'there.txt');
     writeFileSync(existing, 'keep me');
     const b = await registry().run(['bundle', '--out', existing], cli, env.deps);
     expect(b.outcome).toBe('error');
@@ -201,7 +188,7 @@ describe('atlas bundle in the terminal', () => {
     // metrics.db gone: its sections say so; the rest of the bundle is there.
     const { rmSync } = await import('node:fs');
     rmSync(path.join(env.deps.config.dataDir, 'metrics.db'));
-    const out = path.join(dir.dir, 'partial.txt');
+    const out = path.join(root(), 'partial.txt');
     const { report } = await registry().run(['bundle', '--out', out], cli, env.deps);
     expect(report.level).toBe('info');
     const text = readFileSync(out, 'utf8');

@@ -3,19 +3,16 @@
  * notes form opens for those who may save it and saves through the registry; Take over makes
  * the presser the owner. The real HTTP receiver, signed requests, the stand-in's Web API.
  */
-import path from 'node:path';
-import type Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createAuthorizer } from '../../src/commands/authorize.js';
-import { createRegistry } from '../../src/commands/index.js';
 import { declareIncident } from '../../src/incidents/declare.js';
 import { runHandoffs } from '../../src/handoff/run-handoffs.js';
 import { HANDOFF_NOTES_ACTION, HANDOFF_POST_NOW_ACTION, HANDOFF_TAKE_OVER_ACTION } from '../../src/templates/handoff-buttons.js';
 import { HANDOFF_NOTES_CALLBACK } from '../../src/templates/handoff-notes-modal.js';
-import { startDeliveryHarness, type DeliveryHarness } from '../helpers/delivery-harness.js';
+import type { DeliveryHarness } from '../helpers/delivery-harness.js';
+import { startSlackEnv, type SlackEnv } from '../helpers/slack-env.js';
 import { assertBlockKitLimits } from '../helpers/slack-judge.js';
-import { eventually, settle, startHarness, TEST_USER, type Harness } from '../helpers/slack-harness.js';
-import { createAtlasFiles, tempDir, testDeps, type TestEnv } from '../helpers/test-deps.js';
+import { eventually, settle, TEST_USER, type Harness } from '../helpers/slack-harness.js';
+import type { TestEnv } from '../helpers/test-deps.js';
 
 const HANDOFF = 'C0HANDOFF';
 const OTHER = 'U0ONCALL2';
@@ -29,30 +26,17 @@ const CONFIG = {
   rotation: { start: '2026-11-02', primary: [TEST_USER, OTHER], secondary: [OTHER, TEST_USER] },
 };
 
-let dir: { dir: string; cleanup: () => void };
-let atlas: { metrics: Database.Database; persistence: Database.Database };
+let se: SlackEnv;
 let env: TestEnv;
 let d: DeliveryHarness;
 let h: Harness;
 
 beforeEach(async () => {
-  dir = tempDir();
-  const dataDir = path.join(dir.dir, '.shadow-atlas');
-  atlas = createAtlasFiles(dataDir);
-  env = testDeps(dataDir, { file: CONFIG });
-  d = await startDeliveryHarness(env);
-  const registry = createRegistry(createAuthorizer(env.deps.config, undefined, undefined, () => env.deps.rotation.at(env.clock())));
-  h = await startHarness({ deps: env.deps, registry, slack: d.slack });
+  se = await startSlackEnv({ file: CONFIG });
+  ({ env, d, h } = se);
 });
 
-afterEach(async () => {
-  await h.close();
-  await d.close();
-  env.close();
-  atlas.metrics.close();
-  atlas.persistence.close();
-  dir.cleanup();
-});
+afterEach(() => se.close());
 
 const opened = () => d.slack.workspace.calls('views.open').filter((c) => c.status === 200 && c.answer?.ok === true);
 const notes = () => env.deps.state.handoffs.get(new Date(MONDAY))?.notes ?? null;

@@ -7,7 +7,6 @@
  */
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { EXIT_CODES } from '../../src/cli.js';
@@ -18,10 +17,11 @@ import { remediation, remediationCommands } from '../../src/commands/remediation
 import { declareIncident } from '../../src/incidents/declare.js';
 import { fingerprintOf, RemediationRefusal } from '../../src/remediation/remediation-plan.js';
 import { REMEDIATION_CONFIRM_ACTION } from '../../src/templates/remediation-messages.js';
-import { startDeliveryHarness, type DeliveryHarness } from '../helpers/delivery-harness.js';
+import type { DeliveryHarness } from '../helpers/delivery-harness.js';
 import { assertBlockKitLimits } from '../helpers/slack-judge.js';
-import { eventually, startHarness, TEST_USER, type Harness } from '../helpers/slack-harness.js';
-import { createAtlasFiles, tempDir, testDeps, type TestEnv } from '../helpers/test-deps.js';
+import { eventually, TEST_USER, type Harness } from '../helpers/slack-harness.js';
+import { confirmButton, startSlackEnv, type SlackEnv } from '../helpers/slack-env.js';
+import type { TestEnv } from '../helpers/test-deps.js';
 
 const CHANNEL = 'C0INCIDENT';
 const ELSEWHERE = 'C0RANDOM';
@@ -29,8 +29,7 @@ const OTHER = 'U0ONCALL2';
 const READER = 'U0READER';
 const CONFIG = { channels: { incidents: CHANNEL }, responders: { users: [TEST_USER, OTHER] } };
 
-let dir: { dir: string; cleanup: () => void };
-let atlas: { metrics: Database.Database; persistence: Database.Database };
+let se: SlackEnv;
 let env: TestEnv;
 let d: DeliveryHarness;
 let h: Harness;
@@ -70,28 +69,15 @@ const fixture = remediation(
 
 beforeEach(async () => {
   writes = 0;
-  dir = tempDir();
-  const dataDir = path.join(dir.dir, '.shadow-atlas');
-  atlas = createAtlasFiles(dataDir);
-  env = testDeps(dataDir, { file: CONFIG });
-  writeFileSync(valueFile(), 'old');
-  d = await startDeliveryHarness(env);
-  registry = new CommandRegistry([...ALL_COMMANDS.filter((c) => c.name !== 'confirm'), ...remediationCommands([fixture])], createAuthorizer(env.deps.config));
-  h = await startHarness({ deps: env.deps, registry, slack: d.slack });
+  se = await startSlackEnv({
+    file: CONFIG,
+    seed: (_atlas, dataDir) => writeFileSync(path.join(dataDir, 'fixture-value.txt'), 'old'),
+    registry: (e) => (registry = new CommandRegistry([...ALL_COMMANDS.filter((c) => c.name !== 'confirm'), ...remediationCommands([fixture])], createAuthorizer(e.deps.config))),
+  });
+  ({ env, d, h } = se);
 });
 
-afterEach(async () => {
-  await h.close();
-  await d.close();
-  env.close();
-  atlas.metrics.close();
-  atlas.persistence.close();
-  dir.cleanup();
-});
-
-type Button = { action_id: string; value: string; style?: string; confirm?: { title: { text: string } } };
-const confirmButton = (blocks: unknown[] | undefined) =>
-  ((blocks ?? []) as { type: string; elements?: Button[] }[]).flatMap((b) => (b.type === 'actions' ? (b.elements ?? []) : [])).find((e) => e.action_id === REMEDIATION_CONFIRM_ACTION);
+afterEach(() => se.close());
 const auditRows = () => env.db.prepare('SELECT user_id, channel_id, command, outcome FROM audit_log ORDER BY id').all() as Record<string, string | null>[];
 
 /** `/atlas fixture set <v>` as `user`; the preview's token. */

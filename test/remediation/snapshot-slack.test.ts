@@ -4,55 +4,41 @@
  * incident channel is told; a replayed token, a non-remediator's press and a press after the
  * data changed change nothing (the last with a new preview). `snapshot set-cid` the same way.
  */
-import path from 'node:path';
-import type Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createAuthorizer } from '../../src/commands/authorize.js';
-import { createRegistry } from '../../src/commands/index.js';
 import { REMEDIATION_CONFIRM_ACTION } from '../../src/templates/remediation-messages.js';
-import { startDeliveryHarness, type DeliveryHarness } from '../helpers/delivery-harness.js';
+import type { DeliveryHarness } from '../helpers/delivery-harness.js';
+import { confirmButton, startSlackEnv, type SlackEnv } from '../helpers/slack-env.js';
 import { assertBlockKitLimits } from '../helpers/slack-judge.js';
-import { startHarness, TEST_USER, type Harness } from '../helpers/slack-harness.js';
-import { createAtlasFiles, tempDir, TEST_NOW, testDeps, type TestEnv } from '../helpers/test-deps.js';
+import { TEST_USER, type Harness } from '../helpers/slack-harness.js';
+import { TEST_NOW, type TestEnv } from '../helpers/test-deps.js';
 import { allRows, backups, cidOf, deprecation, insertSnapshots } from './snapshot-fixtures.js';
 
 const CHANNEL = 'C0INCIDENT';
 const READER = 'U0READER';
 const CONFIG = { channels: { incidents: CHANNEL }, responders: { users: [TEST_USER] } };
 
-let dir: { dir: string; cleanup: () => void };
+let se: SlackEnv;
 let dataDir: string;
-let atlas: { metrics: Database.Database; persistence: Database.Database };
+let atlas: SlackEnv['atlas'];
 let env: TestEnv;
 let d: DeliveryHarness;
 let h: Harness;
 
 beforeEach(async () => {
-  dir = tempDir();
-  dataDir = path.join(dir.dir, '.shadow-atlas');
-  atlas = createAtlasFiles(dataDir);
-  insertSnapshots(atlas.persistence, [
-    { id: 'snap-bad', created: '2026-11-20T09:00:00.000Z' },
-    { id: 'snap-good', created: '2026-08-15T09:00:00.000Z', deprecated: '2026-11-20T09:05:00.000Z' },
-    { id: 'snap-nocid', cid: '', created: '2026-05-15T09:00:00.000Z', deprecated: '2026-08-15T09:05:00.000Z' },
-  ]);
-  env = testDeps(dataDir, { file: CONFIG });
-  d = await startDeliveryHarness(env);
-  h = await startHarness({ deps: env.deps, registry: createRegistry(createAuthorizer(env.deps.config)), slack: d.slack });
+  se = await startSlackEnv({
+    file: CONFIG,
+    seed: (a) =>
+      insertSnapshots(a.persistence, [
+        { id: 'snap-bad', created: '2026-11-20T09:00:00.000Z' },
+        { id: 'snap-good', created: '2026-08-15T09:00:00.000Z', deprecated: '2026-11-20T09:05:00.000Z' },
+        { id: 'snap-nocid', cid: '', created: '2026-05-15T09:00:00.000Z', deprecated: '2026-08-15T09:05:00.000Z' },
+      ]),
+  });
+  ({ dataDir, atlas, env, d, h } = se);
 });
 
-afterEach(async () => {
-  await h.close();
-  await d.close();
-  env.close();
-  atlas.metrics.close();
-  atlas.persistence.close();
-  dir.cleanup();
-});
+afterEach(() => se.close());
 
-type Button = { action_id: string; value: string; style?: string };
-const confirmButton = (blocks: unknown[] | undefined) =>
-  ((blocks ?? []) as { type: string; elements?: Button[] }[]).flatMap((b) => (b.type === 'actions' ? (b.elements ?? []) : [])).find((e) => e.action_id === REMEDIATION_CONFIRM_ACTION);
 const auditRows = () => env.db.prepare('SELECT user_id, command, outcome FROM audit_log ORDER BY id').all() as Record<string, string>[];
 
 /** `/atlas <text>` in the incident channel; the preview and its Confirm token. */
