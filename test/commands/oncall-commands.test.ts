@@ -4,10 +4,7 @@ import { createAuthorizer } from '../../src/commands/authorize.js';
 import type { Actor } from '../../src/commands/command-spec.js';
 import { createRegistry } from '../../src/commands/index.js';
 import type { CommandRegistry } from '../../src/commands/registry.js';
-import { tokenize } from '../../src/commands/tokenize.js';
-import { renderBlocks } from '../../src/templates/block-kit.js';
-import { renderPlainText } from '../../src/templates/plain-text.js';
-import { assertBlockKitLimits } from '../helpers/slack-judge.js';
+import { renderedAnswer } from '../helpers/rendered-answer.js';
 import { tempDir, testDeps, type TestEnv } from '../helpers/test-deps.js';
 
 // TEST_NOW is Thursday 2026-11-26 12:00 UTC. Shifts change Mondays 09:00 from 2026-11-02:
@@ -44,22 +41,7 @@ afterEach(() => {
 const slack = (userId = LEAD): Actor => ({ source: 'slack', userId, channelId: CHANNEL });
 const terminal: Actor = { source: 'cli', userId: 'ann' };
 
-async function run(text: string, actor: Actor = slack()) {
-  const result = await registry.run(tokenize(text), actor, env.deps);
-  const message = renderBlocks(result.report);
-  assertBlockKitLimits('message', message.blocks);
-  return { ...result, headline: result.report.headline, text: renderPlainText(result.report), slack: slackText(message.blocks) };
-}
-
-/** The Slack message as a person reads it, one block a paragraph. */
-function slackText(blocks: readonly unknown[]): string {
-  return blocks
-    .map((b) => {
-      const block = b as { text?: { text: string }; elements?: { text?: string }[] };
-      return block.text?.text ?? (block.elements ?? []).map((e) => e.text ?? '').join(' ');
-    })
-    .join('\n');
-}
+const run = (text: string, actor: Actor = slack()) => renderedAnswer(registry, env.deps, text, actor);
 
 const overrides = () => env.db.prepare('SELECT id, user_id, role, from_at, until_at, created_by, removed_by FROM oncall_overrides ORDER BY id').all();
 const audit = () => env.db.prepare('SELECT command, user_id, outcome FROM command_runs ORDER BY id').all();

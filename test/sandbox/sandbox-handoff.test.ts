@@ -3,33 +3,24 @@
  * the handoff appears in #ops-handoff, once, filled in from the demo data and the calendar; the
  * preview and its buttons work through the page's actions as through Slack.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSandbox, type RunningSandbox } from '../../src/sandbox/run-sandbox.js';
+import type { RunningSandbox } from '../../src/sandbox/run-sandbox.js';
 import { SANDBOX_USERS } from '../../src/sandbox/slack-stand-in.js';
+import { startSandboxSession, type SandboxSession } from '../helpers/sandbox-session.js';
 import { eventually } from '../helpers/slack-harness.js';
 
 const HANDOFF = 'C0HANDOFF';
 
+let session: SandboxSession;
 let sandbox: RunningSandbox;
-let dir: string;
+const call = (pathname: string, body: unknown) => session.call(pathname, body);
 
 beforeAll(async () => {
-  dir = mkdtempSync(path.join(tmpdir(), 'atlas-sandbox-handoff-'));
-  sandbox = await startSandbox({ dataDir: dir, port: 0, logLevel: 'silent' });
+  session = await startSandboxSession('atlas-sandbox-handoff-');
+  ({ sandbox } = session);
 });
 
-afterAll(async () => {
-  await sandbox?.close();
-  rmSync(dir, { recursive: true, force: true });
-});
-
-async function call(pathname: string, body: unknown): Promise<Record<string, unknown>> {
-  const res = await fetch(new URL(pathname, sandbox.url), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  return (await res.json()) as Record<string, unknown>;
-}
+afterAll(() => session?.close());
 
 const text = (m: { text?: string; blocks?: unknown[] }) => `${m.text ?? ''}\n${JSON.stringify(m.blocks ?? [])}`;
 

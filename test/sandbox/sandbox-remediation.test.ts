@@ -3,35 +3,28 @@
  * without a CID is uploaded by the stood-in upload script and its CID recorded on Confirm; the
  * preview goes only to the person who asked; a reader's request is refused.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSandbox, type RunningSandbox } from '../../src/sandbox/run-sandbox.js';
+import type { RunningSandbox } from '../../src/sandbox/run-sandbox.js';
 import { SANDBOX_USERS } from '../../src/sandbox/slack-stand-in.js';
 import { REMEDIATION_CONFIRM_ACTION } from '../../src/templates/remediation-messages.js';
+import { startSandboxSession, type SandboxSession } from '../helpers/sandbox-session.js';
 import { eventually } from '../helpers/slack-harness.js';
 
 const INCIDENTS = 'C0INCIDENT';
 
+let session: SandboxSession;
 let sandbox: RunningSandbox;
 let dir: string;
+const call = (pathname: string, body: unknown) => session.call(pathname, body);
 
 beforeAll(async () => {
-  dir = mkdtempSync(path.join(tmpdir(), 'atlas-sandbox-remediation-'));
-  sandbox = await startSandbox({ dataDir: dir, port: 0, logLevel: 'silent' });
+  session = await startSandboxSession('atlas-sandbox-remediation-');
+  ({ sandbox, dir } = session);
 });
 
-afterAll(async () => {
-  await sandbox?.close();
-  rmSync(dir, { recursive: true, force: true });
-});
-
-async function call(pathname: string, body: unknown): Promise<Record<string, unknown>> {
-  const res = await fetch(new URL(pathname, sandbox.url), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  return (await res.json()) as Record<string, unknown>;
-}
+afterAll(() => session?.close());
 
 const snapshotsWithoutCid = () => {
   const db = new Database(path.join(dir, 'persistence.db'), { readonly: true });
