@@ -191,7 +191,8 @@ describe('the Slack app over HTTP', () => {
     expect(r).toMatchObject({ response_type: 'ephemeral', replace_original: false, text: '✅ persistence.db: ok' });
     assertBlockKitLimits('message', blocksOf(r) as never);
     expect(blocksOf(r)[0]?.text?.text).toBe('✅ persistence.db: ok');
-    expect(allText(r)).toContain('persistence.db  12 MB');
+    // The table as Slack's table block: the row's cells side by side.
+    expect(allText(r)).toContain('{"type":"raw_text","text":"persistence.db"},{"type":"raw_text","text":"12 MB"}');
     expect(allText(r)).toContain('<https://runbooks.example/health>');
     expect(shareValue(r)).toMatch(/^[A-Za-z0-9_-]{16}$/);
     // Slack took it: the user sees it, privately.
@@ -239,7 +240,9 @@ describe('the Slack app over HTTP', () => {
     expect(help.res.status).toBe(200);
     const hr = await help.answer();
     expect(hr.text).toBe('ℹ️ /atlas &lt;subcommand&gt;: 6 subcommands you can run');
-    expect(allText(hr)).toContain('/atlas slow [--deep]');
+    // One line per subcommand with its summary; the flags are in `help <subcommand>`.
+    expect(allText(hr)).toContain('`slow` takes a while');
+    expect((await (await h.command('help slow')).answer()).text).toContain('/atlas slow [--deep]');
   });
 
   it('answers a usage error with the usage line', async () => {
@@ -324,7 +327,7 @@ describe('the Slack app over HTTP', () => {
     const s = await shared.answer();
     expect(s).toMatchObject({ response_type: 'in_channel', text: '✅ persistence.db: ok' });
     expect(allText(s)).toContain(`shared by <@${TEST_USER}>`);
-    expect(allText(s)).toContain('persistence.db  12 MB');
+    expect(allText(s)).toContain('{"type":"raw_text","text":"persistence.db"},{"type":"raw_text","text":"12 MB"}');
     expect(blocksOf(s).some((b) => b.type === 'actions')).toBe(false);
     assertBlockKitLimits('message', blocksOf(s) as never);
     // In the channel once, for everyone; the private copy is gone.

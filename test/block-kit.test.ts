@@ -16,6 +16,7 @@ import {
   SHARE_ACTION_ID,
 } from '../src/templates/block-kit.js';
 
+type TableBlockShape = { type: string; rows: { type: string; text: string }[][]; column_settings: { align: string; is_wrapped: boolean }[] };
 type AnyBlock = { type: string; text?: { text: string; verbatim?: boolean }; elements?: Array<Record<string, unknown>> };
 
 function report(partial: Partial<Report>): Report {
@@ -28,7 +29,8 @@ function texts(blocks: readonly unknown[]): string[] {
     if (Array.isArray(v)) v.forEach(visit);
     else if (v && typeof v === 'object') {
       const o = v as Record<string, unknown>;
-      if ((o.type === 'mrkdwn' || o.type === 'plain_text') && typeof o.text === 'string') out.push(o.text);
+      // Text objects, table cells (raw_text) and rich text inside cells: all a person reads.
+      if ((o.type === 'mrkdwn' || o.type === 'plain_text' || o.type === 'raw_text' || o.type === 'text') && typeof o.text === 'string') out.push(o.text);
       else Object.values(o).forEach(visit);
     }
   };
@@ -69,23 +71,72 @@ describe('renderBlocks', () => {
     assertBlockKitLimits('message', msg.blocks);
   });
 
-  it('renders a table as a code block with padded columns', () => {
+  it("renders a table as Slack's table block: the header row first, numbers right-aligned, no code block", () => {
     const msg = renderBlocks(
       report({
-        sections: [{ title: 'Jobs', table: { columns: ['id', 'state', 'age'], rows: [['job-1', 'running', '3 min'], ['job-22222', 'stuck', '13 h']] } }],
+        sections: [{ title: 'Jobs', table: { columns: ['id', 'state', 'age', 'rows'], rows: [['job-1', 'running', '3 min', '14,472'], ['job-22222', 'stuck', '13 h', '7']] } }],
       }),
     );
-    const text = sectionTexts(msg.blocks)[1];
-    expect(text).toBe(['*Jobs*', '```', 'id         state    age', '---------  -------  -----', 'job-1      running  3 min', 'job-22222  stuck    13 h', '```'].join('\n'));
+    assertBlockKitLimits('message', msg.blocks);
+    expect(sectionTexts(msg.blocks)[1]).toBe('*Jobs*');
+    const table = msg.blocks[2] as unknown as TableBlockShape;
+    expect(table.type).toBe('table');
+    expect(table.rows.map((r) => r.map((c) => c.text))).toEqual([
+      ['id', 'state', 'age', 'rows'],
+      ['job-1', 'running', '3 min', '14,472'],
+      ['job-22222', 'stuck', '13 h', '7'],
+    ]);
+    expect(table.rows.flat().every((c) => c.type === 'raw_text')).toBe(true);
+    expect(table.column_settings.map((c) => c.align)).toEqual(['left', 'left', 'right', 'right']);
+    expect(texts(msg.blocks).join('\n')).not.toContain('```');
   });
 
-  it('says "(none)" for an empty table and keeps a backtick in a cell from closing the fence', () => {
-    const empty = sectionTexts(renderBlocks(report({ sections: [{ table: { columns: ['a'], rows: [] } }] })).blocks)[1];
-    expect(empty).toContain('(none)');
-    const tricky = sectionTexts(renderBlocks(report({ sections: [{ table: { columns: ['a'], rows: [['x```y'], ['two\nlines']] } }] })).blocks)[1] ?? '';
-    expect(tricky.match(/```/g)?.length).toBe(2);
-    expect(tricky).toContain("x'''y");
-    expect(tricky).toContain('two lines');
+  it('says "(none)" for an empty table, keeps a cell on one line and an empty cell a space (Slack refuses an empty one)', () => {
+    const empty = renderBlocks(report({ sections: [{ table: { columns: ['a', 'b'], rows: [] } }] }));
+    assertBlockKitLimits('message', empty.blocks);
+    expect((empty.blocks[1] as unknown as TableBlockShape).rows[1]?.map((c) => c.text)).toEqual(['(none)', ' ']);
+    const tricky = renderBlocks(report({ sections: [{ table: { columns: ['a', ''], rows: [['x```y', ''], ['two\nlines', 'b']] } }] }));
+    assertBlockKitLimits('message', tricky.blocks);
+    expect((tricky.blocks[1] as unknown as TableBlockShape).rows.map((r) => r.map((c) => c.text))).toEqual([
+      ['a', ' '],
+      ['x```y', ' '],
+      ['two lines', 'b'],
+    ]);
+  });
+
+  it('sends one table block per message, as Slack allows: a later table comes as lines naming its columns', () => {
+    const msg = renderBlocks(
+      report({
+        sections: [
+          { title: 'By family', table: { columns: ['family', 'errors'], rows: [['requests', '3']] } },
+          { title: 'Top errors', table: { columns: ['metric', 'where', 'count'], rows: [['provider_error', 'Census TIGER', '2'], ['proof_generation', '', '1']] } },
+        ],
+      }),
+    );
+    assertBlockKitLimits('message', msg.blocks);
+    expect(msg.blocks.filter((b) => b.type === 'table')).toHaveLength(1);
+    expect(sectionTexts(msg.blocks).at(-1)).toBe(['*Top errors*', '_metric · where · count_', '*provider_error* · Census TIGER · 2', '*proof_generation* · – · 1'].join('\n'));
+  });
+
+  it("shows a report's slackSections instead of its sections, and a context section as context", () => {
+    const msg = renderBlocks(
+      report({
+        sections: [{ table: { columns: ['check'], rows: [['terminal only']] } }],
+        slackSections: [{ title: 'Needs attention', lines: ['⚠️ *Disk* 91 %'] }, { context: true, lines: ['✅ OK: backup, integrity'] }],
+      }),
+    );
+    expect(texts(msg.blocks).join('\n')).not.toContain('terminal only');
+    expect(sectionTexts(msg.blocks)[1]).toBe('*Needs attention*\n⚠️ *Disk* 91 %');
+    expect(msg.blocks.at(-1)).toMatchObject({ type: 'context', elements: [{ type: 'mrkdwn', text: '✅ OK: backup, integrity' }] });
+  });
+
+  it('shows a mention in a cell as Slack does, through a rich_text cell', () => {
+    const msg = renderBlocks(report({ sections: [{ table: { columns: ['owner'], rows: [['<@U0ALICE> (primary)']] } }] }));
+    assertBlockKitLimits('message', msg.blocks);
+    expect((msg.blocks[1] as unknown as { rows: unknown[][] }).rows[1]?.[0]).toEqual({
+      type: 'rich_text',
+      elements: [{ type: 'rich_text_section', elements: [{ type: 'user', user_id: 'U0ALICE' }, { type: 'text', text: ' (primary)' }] }],
+    });
   });
 
   it('adds the share button only when a share id is given, and refuses a malformed id', () => {
@@ -114,7 +165,12 @@ describe('renderBlocks', () => {
         footer: evil,
       }),
     );
-    const all = [msg.text, ...texts(msg.blocks)];
+    // Text objects are where Slack reads markup; a table cell is literal text (raw_text, or rich
+    // text elements), where `<!channel>` is only characters, and no broadcast or link element is made.
+    const all = [msg.text, ...texts(msg.blocks.filter((b) => b.type !== 'table'))];
+    const table = JSON.stringify(msg.blocks.filter((b) => b.type === 'table'));
+    expect(table).toContain(JSON.stringify(' <#C1> <https://evil.example|click> a&b'));
+    expect(table).not.toMatch(/"type":"(broadcast|link|channel)"/);
     for (const t of all) {
       expect(t).not.toMatch(/<[!#]/);
       expect(t).not.toMatch(/<https:\/\/evil\.example\|/);
@@ -140,17 +196,18 @@ describe('renderBlocks', () => {
       shareId: 'id1',
     });
     assertBlockKitLimits('message', msg.blocks);
-    const body = sectionTexts(msg.blocks).slice(1).join('\n');
-    const shown = body.split('\n').filter((l) => /^job-\d+/.test(l)).length;
+    const table = msg.blocks.find((b) => b.type === 'table') as unknown as TableBlockShape;
+    const shown = table.rows.length - 1;
     expect(shown).toBeGreaterThan(50);
-    const note = /… ([\d,]+) more rows/.exec(body);
+    expect(table.rows.slice(1).map((r) => r[0]?.text)).toEqual(rows.slice(0, shown).map((r) => r[0]));
+    const note = /… ([\d,]+) more rows/.exec(texts(msg.blocks).join('\n'));
     expect(note).not.toBeNull();
     expect(Number(note?.[1]?.replace(/,/g, ''))).toBe(5000 - shown);
     expect(texts(msg.blocks).join('\n')).toContain('Shortened to fit Slack');
     expect((msg.blocks.at(-1) as AnyBlock).type).toBe('actions');
   });
 
-  it('never cuts a cell: long text wraps at spaces inside its column, and an id stays whole', () => {
+  it('never cuts a cell: ids and CIDs whole, long columns wrapped and short ones on one line', () => {
     const id = 'job-mz3k2a1-1a2b3c4d';
     const cid = 'bafybeiven4eisgfh7nf7iqckupufspbjlu7n4cz6zqsy6p3cavv67jxcsl';
     const detail = `running without an update for 12 h or more: ${id} (14 h); a suspicion: is the orchestrator alive? has updatedAt moved?`;
@@ -169,20 +226,14 @@ describe('renderBlocks', () => {
         ],
       }),
     );
-    const text = sectionTexts(msg.blocks)[1] ?? '';
-    expect(text).not.toContain('…');
-    expect(text).toContain(id);
-    expect(text).toContain(cid);
-    const lines = text.split('\n').slice(3, -1);
-    expect(lines.length).toBeGreaterThan(2); // the details wrapped
-    // The detail column starts at the same place on every line of the table, continuation lines included.
-    const detailAt = lines[0]!.indexOf('running');
-    expect(detailAt).toBeGreaterThan(0);
-    for (const line of lines.slice(1)) expect(line.slice(0, detailAt).trim() === '' || /^(WARN|CRIT)/.test(line)).toBe(true);
-    // Every word of the detail is there, in order, and no line is wider than the table is meant to be.
-    const shown = lines.map((l) => l.slice(detailAt).trim()).join(' ');
-    expect(shown).toContain(detail);
-    for (const line of lines) expect(line.length).toBeLessThanOrEqual(Math.max(120, detailAt + cid.length + 2));
+    assertBlockKitLimits('message', msg.blocks);
+    const table = msg.blocks[1] as unknown as TableBlockShape;
+    const cells = table.rows.flat().map((c) => c.text);
+    expect(cells).toContain(detail);
+    expect(cells).toContain(`${cid} is not pinned on any gateway we asked, after three tries`);
+    expect(cells.join(' ')).not.toContain('…');
+    expect(table.column_settings.map((c) => c.is_wrapped)).toEqual([false, false, false, true]);
+    expect(table.column_settings.map((c) => c.align)).toEqual(['left', 'left', 'right', 'left']);
   });
 
   it('cuts a long headline or line between words, never inside an id', () => {
@@ -250,7 +301,7 @@ describe('identifiers in Slack answers over the demo data', () => {
   const ID = /job-[a-z0-9]+-[0-9a-f]+|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|bafy[a-z2-7]{20,}|Qm[1-9A-HJ-NP-Za-km-z]{44}|0x[0-9a-f]{64}|INC-[0-9]+-[0-9]+/g;
   const whole = (text: string, id: string) => new RegExp(`(?<![A-Za-z0-9-])${id}(?![A-Za-z0-9-])`).test(text);
 
-  it('shows every id of the terminal answer whole in the Slack blocks: health, jobs, snapshots, incidents', async () => {
+  it('shows every id of the terminal answer whole in the Slack blocks (table cells included): health, jobs, snapshots, incidents', async () => {
     const t = tempDir();
     try {
       const dataDir = path.join(t.dir, '.shadow-atlas');

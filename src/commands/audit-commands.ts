@@ -35,6 +35,7 @@ const audit = defineCommand({
   summary: 'The latest remediations and refusals: who, where, what, how it ended, the undo',
   usage: '[--limit N] [--user @user]',
   tier: 'incident',
+  group: 'Remediation',
   options: { limit: { type: 'string' }, user: { type: 'string' } },
   args: z.object({ _: noPositionals, limit: limitArg(20, 200), user: userArg }),
   async run(args, deps, actor) {
@@ -51,6 +52,7 @@ const verify = defineCommand({
   summary: "Checks the audit log's hash chain: intact, or the first row edited, inserted or deleted",
   usage: '',
   tier: 'incident',
+  group: 'Remediation',
   args: z.object({ _: noPositionals }),
   async run(_args, deps) {
     const missing = missingLogFile(deps);

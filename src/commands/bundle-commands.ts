@@ -108,6 +108,7 @@ const bundle = defineCommand({
   usage: '[--out <path>]',
   // incident, not read: it posts into incident threads.
   tier: 'incident',
+  group: 'Diagnostics',
   options: { out: { type: 'string' } },
   args: z.object({ _: noPositionals, out: z.string().min(1, { message: 'takes a file or folder path' }).optional() }),
   slow: true,

@@ -38,6 +38,7 @@ const jobs = defineCommand({
   summary: 'Batch jobs (jobs/*.json and persistence.db), newest first; `jobs stuck`: running jobs gone silent',
   usage: '[stuck] [--limit N] [--status S]',
   tier: 'read',
+  group: 'Diagnostics',
   options: { limit: { type: 'string' }, status: { type: 'string' } },
   args: jobsArgs,
   async run(args, deps) {
@@ -53,6 +54,7 @@ const snapshots = defineCommand({
   summary: 'The current snapshot (age, IPFS CID) and the ones before it',
   usage: '[--limit N]',
   tier: 'read',
+  group: 'Diagnostics',
   options: { limit: { type: 'string' } },
   args: z.object({ _: noPositionals, limit: limitArg(5, 50) }),
   async run(args, deps) {
@@ -65,6 +67,7 @@ const alerts = defineCommand({
   summary: 'Firing alerts and whether they are acknowledged; --all adds those resolved in the last 24 h',
   usage: '[--all]',
   tier: 'read',
+  group: 'Diagnostics',
   options: { all: { type: 'boolean' } },
   args: z.object({ _: noPositionals, all: z.boolean().default(false) }),
   async run(args, deps) {

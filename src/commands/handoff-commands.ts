@@ -35,6 +35,7 @@ export const handoffCommands: CommandSpec[] = [
     summary: 'The shift handoff as it would be posted now, with Post now and Add notes',
     usage: '[--markdown]',
     tier: 'read',
+    group: 'On call and handoff',
     options: { markdown: { type: 'boolean' } },
     args: z.object({ _: noPositionals, markdown: z.boolean().optional() }),
     async run(args, deps, actor): Promise<Report> {
@@ -61,6 +62,7 @@ export const handoffCommands: CommandSpec[] = [
     summary: 'Post the handoff in the handoff channel now (the scheduled one still goes out)',
     usage: '',
     tier: 'incident',
+    group: 'On call and handoff',
     hidden: true,
     args: z.object({ _: noPositionals }),
     async run(_args, deps, actor): Promise<Report> {
@@ -79,6 +81,7 @@ export const handoffCommands: CommandSpec[] = [
     summary: "Save the outgoing engineer's notes for a shift's handoff",
     usage: '<shift change> --notes <text>',
     tier: 'incident',
+    group: 'On call and handoff',
     hidden: true,
     options: { notes: { type: 'string' } },
     args: z.object({

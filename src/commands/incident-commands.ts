@@ -33,6 +33,7 @@ const ack = defineCommand({
   summary: 'Acknowledge a firing alert: opens its incident, yours, with the initial response in the thread',
   usage: '[alert] [--impact "…"] [--eta 30m]',
   tier: 'incident',
+  group: 'Incidents',
   options: { impact: { type: 'string' }, eta: { type: 'string' } },
   args: z
     .object({ _: words(20, 'takes one alert name'), impact: z.string().optional(), eta: z.string().optional() })
@@ -62,6 +63,7 @@ const declare = defineCommand({
   summary: 'Open an incident without an alert; the severity comes from the title unless --sev says',
   usage: '<title> [--sev P0|P1|P2]',
   tier: 'incident',
+  group: 'Incidents',
   options: { sev: { type: 'string' } },
   args: z
     .object({ _: z.array(z.string()).min(1, { message: 'needs a title, e.g. `declare tiger down --sev P1`' }), sev: severityWord.optional() })
@@ -85,6 +87,7 @@ const update = defineCommand({
   summary: 'Post the guide\'s "Incident Update [HH:MM UTC]" in the thread (a form in Slack)',
   usage: '[INC] [--summary "…"] [--completed "…"] [--in-progress "…"] [--blocked "…"] [--next "…"] [--eta "…"] [--status identified]',
   tier: 'incident',
+  group: 'Incidents',
   options: {
     summary: { type: 'string' },
     completed: { type: 'string' },
@@ -139,6 +142,7 @@ const sev = defineCommand({
   summary: "Change an incident's severity; the update cadence and escalation deadlines follow",
   usage: '[INC] <P0|P1|P2>',
   tier: 'incident',
+  group: 'Incidents',
   args: z
     .object({ _: z.array(z.string()).min(1, { message: 'needs the new severity: `sev INC-… P1`' }).max(2, { message: 'takes an incident id and a severity' }) })
     .transform(({ _ }, ctx) => {
@@ -162,6 +166,7 @@ const own = defineCommand({
   summary: 'Hand an incident to someone (@user), or take it yourself',
   usage: '[INC] [@user]',
   tier: 'incident',
+  group: 'Incidents',
   args: z.object({ _: words(2, 'takes an incident id and one user') }).transform(({ _ }, ctx) => {
     const { ref, rest } = takeRef(_);
     if (rest.length > 1) {
@@ -187,6 +192,7 @@ const note = defineCommand({
   summary: "Add a note to an incident's timeline and thread (notes become review action items)",
   usage: '[INC] <text…>',
   tier: 'incident',
+  group: 'Incidents',
   args: z.object({ _: z.array(z.string()) }).transform(({ _ }, ctx) => {
     const { ref, rest } = takeRef(_);
     if (rest.length === 0) {
@@ -207,6 +213,7 @@ const escalateCommand = defineCommand({
   summary: "Post the guide's escalation message in the thread, mentioning the contact (a form in Slack)",
   usage: `[INC] [${ESCALATION_TARGETS.join('|')}] [--need "…"] [--why "…"]`,
   tier: 'incident',
+  group: 'Incidents',
   options: { need: { type: 'string' }, why: { type: 'string' } },
   args: z
     .object({ _: words(2, 'takes an incident id and a contact'), need: z.string().optional(), why: z.string().optional() })
@@ -242,6 +249,7 @@ const resolve = defineCommand({
   summary: "Close an incident with the guide's resolution message and checklist (a form in Slack)",
   usage: '[INC] [--resolution "…"] [--impact "…"]',
   tier: 'incident',
+  group: 'Incidents',
   options: { resolution: { type: 'string' }, impact: { type: 'string' } },
   args: z.object({ _: words(1, 'takes at most an incident id'), resolution: z.string().optional(), impact: z.string().optional() }),
   run: (args, deps, actor) =>
@@ -267,6 +275,7 @@ const resolveAlerts = defineCommand({
   summary: "Resolve an incident's alerts that still fire, in metrics.db too",
   usage: '[INC]',
   tier: 'incident',
+  group: 'Incidents',
   args: z.object({ _: words(1, 'takes at most an incident id') }),
   run: (args, deps, actor) =>
     answer('resolve-alerts', () => {
@@ -280,6 +289,7 @@ const reviewDone = defineCommand({
   summary: "Mark an incident's post-incident review done (stops the 48 h reminder)",
   usage: '[INC]',
   tier: 'incident',
+  group: 'Incidents',
   args: z.object({ _: words(1, 'takes an incident id') }),
   run: (args, deps, actor) =>
     answer('review-done', () => {

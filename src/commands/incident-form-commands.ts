@@ -12,6 +12,7 @@ const ackDetails = defineCommand({
   summary: 'Impact and next update time of a just-acknowledged incident (the form after Acknowledge)',
   usage: '<INC> [--impact "…"] [--eta 30m]',
   tier: 'incident',
+  group: 'Incidents',
   hidden: true,
   options: { impact: { type: 'string' }, eta: { type: 'string' } },
   args: z.object({ _: z.array(z.string()).length(1, { message: 'takes an incident id' }), impact: z.string().optional(), eta: z.string().optional() }),
@@ -28,6 +29,7 @@ const attach = defineCommand({
   summary: "Put a diagnostic's answer on an incident's timeline (the Add to INC button)",
   usage: '<INC> --command <subcommand> --headline "…"',
   tier: 'incident',
+  group: 'Incidents',
   hidden: true,
   options: { command: { type: 'string' }, headline: { type: 'string' } },
   args: z.object({ _: z.array(z.string()).length(1, { message: 'takes an incident id' }), command: z.string().max(200), headline: z.string().max(1500) }),
@@ -44,6 +46,7 @@ const snooze = defineCommand({
   summary: 'Snooze a reminder (the Snooze buttons on reminders)',
   usage: '<reminder id> <minutes>',
   tier: 'incident',
+  group: 'Incidents',
   hidden: true,
   args: z
     .object({ _: z.tuple([z.string().regex(/^\d{1,12}$/), z.string().regex(/^\d{1,4}$/)]) })

@@ -11,6 +11,7 @@ const incidents = defineCommand({
   summary: 'Open incidents: id, severity, owner, age, next deadline',
   usage: '',
   tier: 'read',
+  group: 'Incidents',
   args: z.object({ _: noPositionals }),
   run: async (_args, deps) => {
     const now = deps.clock();
@@ -23,6 +24,7 @@ const timelineCommand = defineCommand({
   summary: 'Everything that happened in an incident, with time (UTC) and who',
   usage: '[INC]',
   tier: 'read',
+  group: 'Incidents',
   args: z.object({ _: words(1, 'takes an incident id') }),
   run: (args, deps) =>
     answer('timeline', () => {
@@ -36,6 +38,7 @@ const review = defineCommand({
   summary: 'A post-incident review draft from the timeline, in markdown for a GitHub issue',
   usage: '[INC]',
   tier: 'read',
+  group: 'Incidents',
   args: z.object({ _: words(2, 'takes an incident id') }).transform(({ _ }, ctx) => {
     const { ref, rest } = takeRef(_);
     const done = rest.length === 1 && rest[0]!.toLowerCase() === 'done';

@@ -18,6 +18,7 @@ export const metricCommands: CommandSpec[] = [
     summary: 'Error rate over a window, by family, with the largest error groups',
     usage: '[--window 10m]',
     tier: 'read',
+    group: 'Diagnostics',
     options: { window: { type: 'string' } },
     args: z.object({ _: noPositionals, window: windowArg('10m') }),
     async run(args, deps) {
@@ -29,6 +30,7 @@ export const metricCommands: CommandSpec[] = [
     summary: 'Rows per metric type over a window, with avg/min/max and a trend',
     usage: '[--window 1h]',
     tier: 'read',
+    group: 'Diagnostics',
     options: { window: { type: 'string' } },
     args: z.object({
       _: noPositionals,

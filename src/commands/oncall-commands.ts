@@ -85,6 +85,7 @@ const oncall = defineCommand({
   summary: "Who is on call now and next, and the overrides; with @user that person's shifts; with --weeks the schedule",
   usage: '[@user] [--weeks N]',
   tier: 'read',
+  group: 'On call and handoff',
   options: { weeks: { type: 'string' } },
   args: z
     .object({ _: z.array(z.string()).max(1, { message: 'takes one person (`oncall @user`) or --weeks N' }), weeks: weeksArg })
@@ -134,6 +135,7 @@ const cover = defineCommand({
   summary: 'Someone covers primary or secondary for a span (a swap, a holiday); the override wins over the rotation',
   usage: '@user --role primary|secondary [--from <when>] --until <when>',
   tier: 'incident',
+  group: 'On call and handoff',
   options: { role: { type: 'string' }, from: { type: 'string' }, until: { type: 'string' } },
   args: z
     .object({
@@ -181,6 +183,7 @@ const uncover = defineCommand({
   summary: 'Remove an override set with `oncall cover` (its number is in `oncall`)',
   usage: '<id>',
   tier: 'incident',
+  group: 'On call and handoff',
   args: z
     .object({ _: z.array(z.string()).length(1, { message: 'takes the number of one override, such as 12 (`oncall` lists them)' }) })
     .transform(({ _ }, ctx) => {

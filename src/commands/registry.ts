@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import type { Actor, CommandDeps, CommandSpec } from './command-spec.js';
+import { COMMAND_GROUPS, type Actor, type CommandDeps, type CommandSpec } from './command-spec.js';
 import type { Authorizer, Decision } from './authorize.js';
 import { DbProblemError } from '../db/sqlite-problem.js';
 import { quoteInput } from '../templates/quote-input.js';
@@ -30,6 +30,18 @@ const MAX_INPUT_CHARS = 1000;
 
 /** A subcommand's name: lowercase words, one space between them (`oncall cover`). */
 const COMMAND_NAME = /^[a-z0-9][a-z0-9-]*(?: [a-z0-9][a-z0-9-]*)*$/;
+
+/**
+ * Slack's help: the subcommands by family, one short line each (its name and summary; flags are
+ * in `help <subcommand>`), which a phone shows without wrapping a table apart.
+ */
+function helpGroups(specs: readonly CommandSpec[]): { title: string; lines: string[] }[] {
+  const groups = [...COMMAND_GROUPS, undefined].map((group) => ({
+    title: group ?? 'Other',
+    lines: specs.filter((s) => s.group === group).map((s) => `\`${s.name}\` ${s.summary}`),
+  }));
+  return groups.filter((g) => g.lines.length > 0);
+}
 
 /** The answer for an unexpected failure: an error id that is also in the log. */
 export function unexpectedFailure(command: string, errorId: string): Report {
@@ -148,6 +160,7 @@ export class CommandRegistry {
       headline: `${prefix} <subcommand>: ${specs.length} subcommands you can run`,
       // Long flag lists are cut here; `help <subcommand>` shows them all.
       sections: [{ table: { columns: ['command', 'what it answers'], rows: specs.map((s) => [quoteInput(this.usageLine(s, prefix), 60), s.summary]) } }],
+      slackSections: helpGroups(specs),
       footer: `Details: ${prefix} help <subcommand>`,
       data: specs.map((s) => ({ name: s.name, usage: s.usage, tier: s.tier, summary: s.summary })),
     };

@@ -24,6 +24,7 @@ const share = defineCommand({
   summary: 'Post an answer you got privately to the channel (the Post to channel button)',
   usage: '<result id>',
   tier: 'read',
+  group: 'Bot',
   hidden: true,
   args: z.object({ _: z.array(z.string().max(64)).length(1, { message: 'takes a result id' }) }),
   run: async (args, deps, actor) => {

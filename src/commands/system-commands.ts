@@ -39,6 +39,7 @@ export const systemCommands: CommandSpec[] = [
     summary: 'SQLite integrity check of persistence.db / metrics.db (runs in the background)',
     usage: '[persistence|metrics|all] [--quick]',
     tier: 'read',
+    group: 'Diagnostics',
     options: { quick: { type: 'boolean' } },
     args: integrityArgs,
     slow: true,
@@ -51,6 +52,7 @@ export const systemCommands: CommandSpec[] = [
     summary: 'Disk use of the data directory, database and backup sizes',
     usage: '',
     tier: 'read',
+    group: 'Diagnostics',
     args: z.object({ _: noPositionals }),
     async run(_args, deps) {
       return diskReport(await diskUsage(deps.atlas, deps.config.thresholds));
@@ -61,6 +63,7 @@ export const systemCommands: CommandSpec[] = [
     summary: 'Probe the boundary data providers now, next to their availability from metrics',
     usage: '',
     tier: 'read',
+    group: 'Diagnostics',
     args: z.object({ _: noPositionals }),
     slow: true,
     async run(_args, deps, actor) {
@@ -73,6 +76,7 @@ export const systemCommands: CommandSpec[] = [
     summary: 'The runbook for a symptom: severity, first steps, escalation',
     usage: '<symptom, e.g. tiger down>',
     tier: 'read',
+    group: 'Incidents',
     args: words(1, 'name a symptom, e.g. `runbook tiger down` or `runbook corrupt db`'),
     async run(text, deps, actor) {
       return runbookReport(selectRunbook(text, deps.config), prefixFor(actor));
@@ -83,6 +87,7 @@ export const systemCommands: CommandSpec[] = [
     summary: 'Severity, response time and escalation for a symptom (no symptom: the whole matrix)',
     usage: '[symptom]',
     tier: 'read',
+    group: 'Incidents',
     args: words(0, ''),
     async run(text, _deps, actor) {
       const prefix = prefixFor(actor);

@@ -52,8 +52,9 @@ function image(p: Problems, ptr: string, b: Json): void {
 }
 
 /**
- * Table block: rows (required) of at most 100, each at most 20 cells of raw_text or rich_text;
- * column_settings at most 20 of { align: left|center|right, is_wrapped: boolean }.
+ * Table block: rows (required) of at most 100, each at most 20 cells of raw_text or rich_text
+ * (a raw_text not empty), at most 10,000 characters in all its cells together; column_settings
+ * at most 20 of { align: left|center|right, is_wrapped: boolean }.
  * https://docs.slack.dev/reference/block-kit/blocks/table-block
  * (@slack/types 3.2 also lists raw_number cells; the stand-in accepts them.)
  */
@@ -65,6 +66,8 @@ function table(p: Problems, ptr: string, b: Json): void {
       const cells = p.array(`${ptr}/rows/${r}`, row, 1, B.tableCells);
       cells?.forEach((cell, c) => tableCell(p, `${ptr}/rows/${r}/${c}`, cell));
     });
+    const chars = blocksTextLength(b.rows);
+    if (chars > B.tableCellText) p.add(`${ptr}/rows`, `cells must hold at most ${B.tableCellText} characters together (${chars})`);
   }
   if (b.column_settings !== undefined) {
     const settings = p.array(`${ptr}/column_settings`, b.column_settings, 0, B.tableColumnSettings);

@@ -6,7 +6,8 @@
  * Sources (as of the 2025-03 crawl of api.slack.com and docs.slack.dev):
  * - https://api.slack.com/reference/block-kit/blocks, /block-elements, /composition-objects
  * - https://api.slack.com/reference/surfaces/views, https://api.slack.com/surfaces/modals
- * - https://docs.slack.dev/reference/block-kit/blocks/table-block (rows 100, cells 20, column_settings 20)
+ * - https://docs.slack.dev/reference/block-kit/blocks/table-block (rows 100, cells 20, column_settings 20,
+ *   10,000 characters across a table's cells: "A single table's character count across all cells")
  * - chat.postMessage: "Slack will truncate messages containing more than 40,000 characters";
  *   the stand-in refuses with msg_too_long instead, as the brief asks.
  * - msg_blocks_too_long is undocumented: slackapi/bolt-js #2509 measured ~13,200 characters of
@@ -49,6 +50,8 @@ export const SLACK_LIMITS = {
     tableRows: 100,
     tableCells: 20,
     tableColumnSettings: 20,
+    /** Characters in all the cells of one table together (docs.slack.dev table block; Slack refuses more). */
+    tableCellText: 10_000,
   },
   element: {
     actionId: 255,

@@ -7,6 +7,7 @@ type KnownBlock = types.KnownBlock;
 type SectionBlock = types.SectionBlock;
 type ContextBlock = types.ContextBlock;
 type ActionsBlock = types.ActionsBlock;
+type TableBlock = types.TableBlock;
 
 /*
  * A Report as a Slack message. One file: every part of a message (headline, lines, tables, notes,
@@ -52,14 +53,14 @@ const HEADLINE_MAX = 1000;
 const TITLE_MAX = 200;
 const LINE_MAX = 2000;
 const FOOTER_MAX = 1000;
-/** Tables wrap their wordy columns to stay this wide; columns of ids wider than it stay whole. */
-const TABLE_WIDTH = 120;
-/** A wordy column is not wrapped narrower than this. */
-const WRAP_MIN = 30;
-/** Text in one cell, cut between words past this: a row is not an essay, and must fit a block. */
+/** Text in one cell, cut between words past this: a row is not an essay. Ids, names and CIDs are far shorter. */
 const CELL_TEXT_MAX = 500;
-/** No message can show more rows than this, so column widths are measured over them only. */
-const ROWS_MEASURED = 300;
+/** Slack's table block: at most 100 rows, the header row included (reference/block-kit/blocks/table-block). */
+const TABLE_ROWS = 100;
+/** Slack refuses a table whose cells hold more than 10,000 characters together; this keeps clear of it. */
+const TABLE_CELL_TEXT = 9500;
+/** A column whose longest cell is longer than this wraps; shorter ones (ids, states, numbers) stay on one line. */
+const UNWRAPPED_MAX = 24;
 /** Room kept at the end of a block for "… N more rows". */
 const MORE_NOTE_ROOM = 40;
 
@@ -169,7 +170,7 @@ function textLength(block: unknown): number {
     if (Array.isArray(v)) v.forEach(visit);
     else if (typeof v === 'object' && v !== null) {
       const o = v as Record<string, unknown>;
-      if ((o.type === 'mrkdwn' || o.type === 'plain_text') && typeof o.text === 'string') n += o.text.length;
+      if ((o.type === 'mrkdwn' || o.type === 'plain_text' || o.type === 'raw_text' || o.type === 'text') && typeof o.text === 'string') n += o.text.length;
       else for (const value of Object.values(o)) visit(value);
     }
   };
@@ -245,131 +246,143 @@ function lineBlocks(title: string | null, lines: readonly string[], budget: Budg
   return { blocks, omitted };
 }
 
-/**
- * A table cell as one line of text, safe inside a code fence. Never cut below CELL_TEXT_MAX: ids,
- * names and CIDs are shown whole, and wordy text wraps inside its column instead (`wrapCell`).
- */
+/** A cell as one line of plain text: tables show ids, names and CIDs whole, wordy text is cut between words. */
 function cell(text: string | undefined): string {
-  const flat = clean(text ?? '')
-    .replace(/[\r\n]+/g, ' ')
-    .replace(/`/g, "'")
-    .trim();
-  return clipText(flat, CELL_TEXT_MAX);
+  return clipText(clean(text ?? '').replace(/[\r\n]+/g, ' ').trim(), CELL_TEXT_MAX);
 }
 
-const WORD_PIECES = new RegExp(`.{1,${WORD_MAX}}`, 'gu');
+/** A number, optionally with a short unit: "14472", "16.7 %", "0.11 s", "0.0021 GB". */
+const NUMBER_CELL = /^[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?: ?(?:%|[A-Za-z]{1,3}))?$/;
+/** What a template writes for "nothing here"; it does not make a column less numeric. */
+const NO_VALUE = new Set(['', '-', '–']);
 
-/** The words of a cell; a word longer than any id is split so that it can wrap (nothing is lost). */
-function words(text: string): string[] {
-  return text.split(/ +/).flatMap((w) => (w.length <= WORD_MAX ? [w] : (w.match(WORD_PIECES) ?? [])));
+/** Right-aligned when every filled cell of the column is a number (Slack's tables and the eye read numbers that way). */
+function isNumberColumn(rows: readonly string[][], column: number): boolean {
+  const filled = rows.map((r) => r[column] ?? '').filter((c) => !NO_VALUE.has(c));
+  return filled.length > 0 && filled.every((c) => NUMBER_CELL.test(c));
 }
 
-/** A cell's lines at `width`, breaking only between words; a word wider than `width` gets a line of its own. */
-function wrapCell(text: string, width: number): string[] {
-  if (text.length <= width) return [text];
-  const lines: string[] = [];
-  let line = '';
-  for (const word of words(text)) {
-    if (line === '') line = word;
-    else if (line.length + 1 + word.length <= width) line += ` ${word}`;
-    else {
-      lines.push(line);
-      line = word;
-    }
+/** A user mention `<@U…>` or channel link `<#C…>` written by a template: a rich_text cell shows it as Slack does. */
+const MENTION_IN_CELL = /<([@#])([UWCG][A-Z0-9]{2,20})>/g;
+
+type TableCell = types.RawTextElement | types.RichTextBlock;
+
+/** One cell of a table block. Slack refuses an empty raw_text, so an empty cell is one space. */
+function tableCell(text: string): TableCell {
+  if (!MENTION_IN_CELL.test(text)) return { type: 'raw_text', text: text === '' ? ' ' : text };
+  MENTION_IN_CELL.lastIndex = 0;
+  const elements: types.RichTextSection['elements'] = [];
+  let at = 0;
+  for (const m of text.matchAll(MENTION_IN_CELL)) {
+    const [whole, sigil, id] = m as unknown as [string, string, string];
+    if (m.index > at) elements.push({ type: 'text', text: text.slice(at, m.index) });
+    elements.push(sigil === '@' ? { type: 'user', user_id: id } : { type: 'channel', channel_id: id });
+    at = m.index + whole.length;
   }
-  lines.push(line);
-  return lines;
+  if (at < text.length) elements.push({ type: 'text', text: text.slice(at) });
+  return { type: 'rich_text', elements: [{ type: 'rich_text_section', elements }] };
+}
+
+/** Characters a cell counts for against Slack's limit on a table's cells and the message's text. */
+function cellLength(c: TableCell): number {
+  return c.type === 'raw_text' ? c.text.length : textLength(c.elements) + 12 * c.elements.length;
 }
 
 /**
- * Column widths: every column as wide as its text when the table fits TABLE_WIDTH; otherwise
- * the widest columns are narrowed to one shared cap (not below WRAP_MIN, their header or their
- * longest word), so wordy columns wrap and columns of ids keep their width.
+ * A table as Slack's native table block: the header row first, numbers right-aligned, long
+ * columns (titles, details, CIDs) wrapped and short ones (ids, states) on one line. Rows past
+ * Slack's 100 (header included) or past the message's room are left out with a note.
  */
-function columnWidths(columns: readonly string[], rows: readonly string[][]): number[] {
-  const natural = columns.map((c, i) => Math.max(c.length, ...rows.map((r) => r[i]?.length ?? 0)));
-  const floor = columns.map((c, i) => Math.max(c.length, ...rows.flatMap((r) => words(r[i] ?? '').map((w) => w.length))));
-  const gaps = 2 * Math.max(0, columns.length - 1);
-  const at = (cap: number) => natural.map((n, i) => Math.min(n, Math.max(floor[i] ?? 0, cap)));
-  const total = (widths: number[]) => widths.reduce((a, b) => a + b, gaps);
-  if (total(natural) <= TABLE_WIDTH) return natural;
-  let cap = Math.max(...natural);
-  while (cap > WRAP_MIN && total(at(cap)) > TABLE_WIDTH) cap -= 1;
-  return at(cap);
-}
-
-function padRow(cells: readonly string[], widths: readonly number[]): string {
-  const line = cells
-    .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
-    .join('  ')
-    .trimEnd();
-  return escapeMrkdwn(line);
-}
-
-/** A row on as many lines as its tallest wrapped cell; continuation lines leave the other columns blank. */
-function rowLines(cells: readonly string[], widths: readonly number[]): string {
-  const wrapped = widths.map((w, i) => wrapCell(cells[i] ?? '', w));
-  const height = Math.max(1, ...wrapped.map((l) => l.length));
-  return Array.from({ length: height }, (_, line) => padRow(wrapped.map((l) => l[line] ?? ''), widths)).join('\n');
-}
-
-/** A table as monospace code blocks with padded columns, split across blocks (between rows) when long. */
-function tableBlocks(title: string | null, table: ReportTable, budget: Budget): { blocks: SectionBlock[]; omitted: number } {
+function tableBlocks(title: string | null, table: ReportTable, budget: Budget): { blocks: KnownBlock[]; omitted: number } {
   const columns = table.columns.map((c) => cell(c));
-  const measured = table.rows.slice(0, ROWS_MEASURED).map((row) => columns.map((_, i) => cell(row[i])));
-  const widths = columnWidths(columns, measured);
-  const head = `${padRow(columns, widths)}\n${escapeMrkdwn(widths.map((w) => '-'.repeat(w)).join('  '))}`;
-  const rows = measured.map((r) => rowLines(r, widths));
-  const fence = '\n```';
-  const blocks: SectionBlock[] = [];
-  let shown = 0;
-  do {
-    const limit = room(budget) - MORE_NOTE_ROOM;
-    const opening = `${blocks.length === 0 && title ? `${title}\n` : ''}\`\`\`\n${head}`;
-    const firstRow = rows[shown];
-    // A block that cannot hold the header and its next row is not worth starting.
-    if (opening.length + (firstRow === undefined ? '\n(none)'.length : firstRow.length + 1) + fence.length > limit) break;
-    let text = opening;
-    if (rows.length === 0) text += '\n(none)';
-    while (shown < rows.length) {
-      const line = rows[shown] ?? '';
-      if (text.length + 1 + line.length + fence.length > limit) break;
-      text += `\n${line}`;
-      shown += 1;
-    }
-    text += fence;
-    blocks.push(section(text));
-    take(budget, text);
-  } while (shown < rows.length);
-  const omitted = table.rows.length - shown;
-  if (omitted > 0) appendNote(blocks, title, `… ${plural(omitted, 'more row', 'more rows')}`, budget);
+  const rows = table.rows.map((row) => columns.map((_, i) => cell(row[i])));
+  const blocks: KnownBlock[] = [];
+  if (title && budget.blocks > 1) {
+    blocks.push(section(title));
+    take(budget, title);
+  }
+  if (budget.blocks <= 1) return { blocks, omitted: rows.length };
+  const header = columns.map(tableCell);
+  let room = Math.min(TABLE_CELL_TEXT, budget.chars - MORE_NOTE_ROOM) - header.reduce((n, c) => n + cellLength(c), 0);
+  const body: TableCell[][] = [];
+  for (const row of rows) {
+    if (body.length >= TABLE_ROWS - 1) break;
+    const cells = row.map(tableCell);
+    const length = cells.reduce((n, c) => n + cellLength(c), 0);
+    if (length > room) break;
+    body.push(cells);
+    room -= length;
+  }
+  const shown = body.length;
+  const settings = columns.map((_, i) => {
+    const longest = Math.max(columns[i]?.length ?? 0, ...rows.slice(0, shown).map((r) => r[i]?.length ?? 0));
+    return { align: isNumberColumn(rows.slice(0, shown), i) ? ('right' as const) : ('left' as const), is_wrapped: longest > UNWRAPPED_MAX };
+  });
+  const empty = [columns.map((_, i) => tableCell(i === 0 ? '(none)' : ''))];
+  const block: TableBlock = { type: 'table', column_settings: settings, rows: [header, ...(rows.length === 0 ? empty : body)] };
+  blocks.push(block);
+  budget.blocks -= 1;
+  budget.chars -= [header, ...body].flat().reduce((n, c) => n + cellLength(c), 0);
+  const omitted = rows.length - shown;
+  if (omitted > 0 && budget.blocks > 0) {
+    const note = `… ${plural(omitted, 'more row', 'more rows')}`;
+    blocks.push(context(note));
+    take(budget, note);
+  }
   return { blocks, omitted };
 }
 
-function sectionBlocks(s: ReportSection, budget: Budget): { blocks: SectionBlock[]; omitted: number } {
+/**
+ * A table where the message has one already (Slack takes one table block per message): a line
+ * naming the columns, then one line per row with its first cell in bold.
+ */
+function tableAsLines(title: string | null, table: ReportTable, budget: Budget): { blocks: KnownBlock[]; omitted: number } {
+  const bold = (text: string) => (text === '' ? '–' : `*${text.replace(/\*/g, '')}*`);
+  const columns = table.columns.map((c) => cell(c)).filter((c) => c !== '');
+  const lines = [
+    `_${columns.join(' · ').replace(/_/g, ' ')}_`,
+    ...table.rows.map((row) => table.columns.map((_, i) => (i === 0 ? bold(cell(row[i])) : cell(row[i]) || '–')).join(' · ')),
+  ];
+  if (table.rows.length === 0) lines.push('(none)');
+  return lineBlocks(title, lines, budget);
+}
+
+function sectionBlocks(s: ReportSection, budget: Budget, tableUsed: boolean): { blocks: KnownBlock[]; omitted: number; table: boolean } {
   const title = titleText(s.title);
-  const out: SectionBlock[] = [];
+  const out: KnownBlock[] = [];
   let omitted = 0;
   const lines = s.lines ?? [];
+  if (s.context && !s.table) {
+    const text = fit([title, ...lines].filter((l) => l).join('\n'), Math.min(BLOCK_KIT_LIMITS.textObject, room(budget)));
+    if (text) {
+      out.push(context(text));
+      take(budget, text);
+    }
+    return { blocks: out, omitted, table: false };
+  }
   if (lines.length > 0 || (!s.table && title)) {
     const r = lineBlocks(title, lines, budget);
     out.push(...r.blocks);
     omitted += r.omitted;
   }
   if (s.table) {
-    const r = tableBlocks(lines.length > 0 ? null : title, s.table, budget);
+    const tableTitle = lines.length > 0 ? null : title;
+    const r = tableUsed ? tableAsLines(tableTitle, s.table, budget) : tableBlocks(tableTitle, s.table, budget);
     out.push(...r.blocks);
     omitted += r.omitted;
+    return { blocks: out, omitted, table: !tableUsed };
   }
-  return { blocks: out, omitted };
+  return { blocks: out, omitted, table: false };
 }
 
 const SHARE_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
 /**
  * A Report as a Slack message: the headline with its level emoji first, then each section
- * (bold title, lines, tables as padded code blocks), the footer as context, and the share
- * button. Every string from the Report is escaped; everything is cut to Block Kit's limits
+ * (bold title, lines; the first table as Slack's table block, any later one as lines, since
+ * Slack takes one table per message), the footer as context, and the share button. Slack shows
+ * `slackSections` where a report has them. No code blocks: a phone shows about 40 monospace
+ * characters, and Slack wraps wider ones until the columns fall apart. Every string from the Report is escaped; everything is cut to Block Kit's limits
  * with "… N more" notes instead of failing.
  */
 export function renderBlocks(report: Report, options: RenderOptions = {}): SlackMessage {
@@ -411,15 +424,17 @@ export function renderBlocks(report: Report, options: RenderOptions = {}): Slack
     chars: TEXT_BUDGET - headText.length - tail.reduce((n, b) => n + textLength(b), 0) - noticeRoom,
   };
 
-  const body: SectionBlock[] = [];
+  const body: KnownBlock[] = [];
   let omittedItems = 0;
   let omittedSections = 0;
-  for (const s of report.sections) {
+  let tableUsed = false;
+  for (const s of report.slackSections ?? report.sections) {
     if (budget.blocks <= 0 || budget.chars <= MORE_NOTE_ROOM * 2) {
       omittedSections += 1;
       continue;
     }
-    const r = sectionBlocks(s, budget);
+    const r = sectionBlocks(s, budget, tableUsed);
+    tableUsed ||= r.table;
     if (r.blocks.length === 0 && ((s.lines?.length ?? 0) > 0 || (s.table?.rows.length ?? 0) > 0)) omittedSections += 1;
     body.push(...r.blocks);
     omittedItems += r.omitted;

@@ -2,6 +2,7 @@ import type { CheckItem } from '../checks/check-item.js';
 import type { HealthResult } from '../checks/health.js';
 import { partialWindowText } from '../checks/metric-window.js';
 import { formatDuration } from '../time/atlas-time.js';
+import { LEVEL_EMOJI } from './block-kit.js';
 import { clipText } from './clip-text.js';
 import { checkItemsTable, countByLevel, formatValue, sortWorstFirst } from './check-items-report.js';
 import type { Report, ReportLevel, ReportSection } from './report.js';
@@ -16,6 +17,34 @@ function plural(n: number, word: string): string {
 function describeWorst(item: CheckItem): string {
   const text = item.alert && item.value !== null ? `${item.label} ${formatValue(item)} (alert ${item.alert})` : `${item.label}: ${item.detail}`;
   return clipText(text, 160);
+}
+
+/** "16.7 % (target ≥ 95 %, alert < 95 %)": the value against what it should be. */
+function valueAgainstTarget(item: CheckItem): string {
+  if (item.value === null) return '';
+  const bounds = [item.target && `target ${item.target}`, item.alert && `alert ${item.alert}`].filter(Boolean).join(', ');
+  return bounds ? `${formatValue(item)} (${bounds})` : formatValue(item);
+}
+
+/** One item as a Slack line: status emoji, name in bold, value against target, the whole detail. */
+function itemLine(item: CheckItem): string {
+  return [`${LEVEL_EMOJI[item.level]} *${item.label}*`, valueAgainstTarget(item), item.detail].filter(Boolean).join(' · ');
+}
+
+/**
+ * Slack's health, for a phone: one line per item that needs attention (nothing cut, so a stuck
+ * job's id is whole), the unmeasured ones, then every OK item folded into one context line.
+ */
+function slackHealth(partial: string, attention: readonly CheckItem[], unknown: readonly CheckItem[], ok: readonly CheckItem[]): ReportSection[] {
+  const sections: ReportSection[] = [];
+  if (partial) sections.push({ lines: [`Metric items: ${partial}`] });
+  if (attention.length > 0) sections.push({ title: 'Needs attention', lines: attention.map(itemLine) });
+  if (unknown.length > 0) sections.push({ title: 'Not measured', lines: unknown.map(itemLine) });
+  if (ok.length > 0) {
+    const items = ok.map((i) => (i.value === null || !i.target ? i.label : `${i.label} ${formatValue(i)}`));
+    sections.push({ context: true, lines: [`${LEVEL_EMOJI.ok} OK: ${items.join(' · ')}`] });
+  }
+  return sections;
 }
 
 /** `health`: the verdict first, then what needs attention, worst first. */
@@ -47,6 +76,7 @@ export function healthReport(result: HealthResult): Report {
     level: LEVEL_OF[result.status],
     headline,
     sections,
+    slackSections: slackHealth(partial, attention, unknown, ok),
     footer: `Window ${formatDuration(result.windowMs)} · checked ${result.checkedAt} UTC · next: /atlas errors, /atlas providers, /atlas runbook <symptom>`,
     data: result,
   };

@@ -19,6 +19,8 @@ export interface ReportSection {
   title?: string;
   lines?: string[];
   table?: ReportTable;
+  /** Slack shows the lines as small grey context text: what is fine, folded out of the way. */
+  context?: boolean;
 }
 
 export interface Report {
@@ -27,6 +29,11 @@ export interface Report {
   /** The first line, and the answer: "🔴 unhealthy: 2 critical, 1 warning". No emoji here; renderers add it. */
   headline: string;
   sections: ReportSection[];
+  /**
+   * What Slack shows instead of `sections`, where a phone reads another form better than the
+   * terminal's (help grouped by family, health as one line per item). The terminal keeps `sections`.
+   */
+  slackSections?: ReportSection[];
   /** A short closing hint, e.g. the runbook link or the next command to run. */
   footer?: string;
   /** The typed result behind the report, printed by `--json`. */

@@ -62,6 +62,8 @@ const MESSAGE_LIMITS: [string, unknown[], string, unknown[]][] = [
   ['table cell of an unknown type', [{ type: 'table', rows: [[{ type: 'text', text: 'x' }]] }], '/blocks/0/rows/0/0/type', [{ type: 'table', rows: [[{ type: 'rich_text', elements: [] }]] }]],
   ['table column_settings align', [table(1, 2, { column_settings: [{ align: 'middle' }] })], '/blocks/0/column_settings/0/align', [table(1, 2, { column_settings: [{ align: 'center', is_wrapped: true }, null] })]],
   ['table without rows', [{ type: 'table' }], '/blocks/0', [table(1, 1)]],
+  ['table cells over 10,000 characters together', [{ type: 'table', rows: [[cell(x(5000)), cell(x(5001))]] }], '/blocks/0/rows', [{ type: 'table', rows: [[cell(x(5000)), cell(x(5000))]] }]],
+  ['empty raw_text cell', [{ type: 'table', rows: [[cell('')]] }], '/blocks/0/rows/0/0/text', [{ type: 'table', rows: [[cell(' ')]] }]],
 ];
 
 describe('Slack stand-in: Block Kit limits in messages', () => {

@@ -75,6 +75,22 @@ async function screenshot(name: string): Promise<void> {
   await page.screenshot({ path: path.resolve(dir, name) });
 }
 
+/**
+ * With ATLAS_SCREENSHOTS, one answer as a 390-pixel-wide phone shows it: the viewport is made
+ * tall enough for the whole answer (the width is what matters), the answer scrolled to the
+ * bottom of the conversation, and the picture cut to its box.
+ */
+async function phoneScreenshot(answer: Locator, name: string): Promise<void> {
+  const dir = process.env.ATLAS_SCREENSHOTS;
+  if (!dir) return;
+  await page.evaluate("document.getElementById('toasts').replaceChildren()");
+  await page.setViewportSize({ width: 390, height: 1800 });
+  await answer.evaluate((node) => node.scrollIntoView({ block: 'end' }));
+  const box = await answer.boundingBox();
+  if (box) await page.screenshot({ path: path.resolve(dir, name), clip: { x: 0, y: box.y, width: 390, height: box.height } });
+  await page.setViewportSize({ width: 390, height: 844 });
+}
+
 function channelMessages(): Locator {
   return page.getByRole('region', { name: 'Conversation' });
 }
@@ -180,6 +196,44 @@ describe('the sandbox page, in Chromium', { timeout: 45_000 }, () => {
     await page.setViewportSize({ width: 390, height: 844 });
     await screenshot('sandbox-mobile.png');
     await page.setViewportSize({ width: 1280, height: 800 });
+  });
+
+  it('answers health, errors and incidents readably on a 390-pixel phone: tables scroll inside themselves, never the page', async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.getByRole('button', { name: 'Close thread' }).click();
+    const overflow = () => page.evaluate<number>('document.documentElement.scrollWidth - document.documentElement.clientWidth');
+    const answers: [string, RegExp, string][] = [
+      ['/atlas health', /Needs attention/, 'sandbox-phone-health.png'],
+      // The clock moved on 30 minutes past the demo data's end: a window that reaches back into it.
+      ['/atlas errors --window 2h', /By family/, 'sandbox-phone-errors.png'],
+      ['/atlas incidents', /open incident/, 'sandbox-phone-incidents.png'],
+    ];
+    for (const [command, marker, file] of answers) {
+      await slash(command);
+      const answer = article(marker);
+      await expect.poll(() => answer.count(), SEEN).toBe(1);
+      await answer.scrollIntoViewIfNeeded();
+      expect(await overflow(), command).toBeLessThanOrEqual(0);
+      // Every line fits: the answer's own box is no wider than the screen.
+      const box = await answer.boundingBox();
+      expect((box?.x ?? 0) + (box?.width ?? 0), command).toBeLessThanOrEqual(390);
+      await phoneScreenshot(answer, file);
+    }
+    // errors and incidents came as Slack's table block: a grid with a header row, numbers right-aligned.
+    const errors = article(/By family/);
+    expect(await errors.getByRole('columnheader').allInnerTexts()).toEqual(['family', 'errors', 'attempts', 'rate']);
+    expect(await errors.getByRole('cell', { name: /%$/ }).first().getAttribute('style')).toContain('text-align: right');
+    const incidents = article(/open incident/);
+    expect(await incidents.getByRole('columnheader').first().innerText()).toBe('incident');
+    expect(await incidents.getByRole('cell', { name: /^INC-\d{8}-\d+$/ }).count()).toBe(1);
+    // health is lines, not a table: the verdict, one line per item needing attention, the OK items folded.
+    const health = article(/Needs attention/);
+    expect(await health.getByRole('table').count()).toBe(0);
+    expect(await health.innerText()).toMatch(/✅ OK: /);
+    // Back to the thread, as the next step expects.
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await channelMessages().getByRole('article').filter({ hasText: alertName }).getByRole('button', { name: /^\d+ repl(y|ies)$/ }).click();
+    await expect.poll(() => threadPane().isVisible(), SEEN).toBe(true);
   });
 
   it('resolves the incident through the resolve form', async () => {
