@@ -289,7 +289,7 @@ export interface AckScenario {
   answer?: { answered: number; latency: SampleSummary; drainMs: number };
   /** The server's event loop during the run: how long it was blocked at worst, and at p99 (ms). */
   eventLoopDelay: { maxMs: number; p99Ms: number };
-  /** Only for runs under an integrity check: how many acks were timed while it ran. */
+  /** Only for runs under an integrity check (or other background work): how many acks were timed while it ran. */
   duringCheck?: { samples: number; checkMs: number; checkOk: boolean | null; latency: SampleSummary };
 }
 
@@ -321,7 +321,21 @@ export interface AckBenchOptions {
   concurrency: number;
   /** When set, the "under integrity_check" scenarios run against this file. */
   integrityFile?: string;
+  /**
+   * Other background work in place of integrity_check (a backup): started once per command, with
+   * that command's load sent until the work ends, so every phase of it is timed.
+   */
+  background?: BackgroundWork;
+  /** The commands timed (at rest, then under the background work); `help` and `health` by default. */
+  texts?: string[];
   log: (line: string) => void;
+}
+
+/** Work run beside the acknowledgements: resolves when done, `ok` saying whether it succeeded. */
+export interface BackgroundWork {
+  /** For the log and the scenario's name: "integrity_check", "backup". */
+  name: string;
+  start: () => Promise<{ ok: boolean }>;
 }
 
 export interface AckBenchResult {
@@ -378,15 +392,24 @@ export async function benchAckLatency(opts: AckBenchOptions): Promise<AckBenchRe
   const { requests, concurrency, log } = opts;
   const fake = await startFakeServer();
   let runs = 0;
-  const load = async (port: number, text: string, n: number, answersExpected: boolean) => {
+  /** `until`: a steady load (up to `n` requests) stopped when that promise settles. */
+  const load = async (port: number, text: string, n: number, answersExpected: boolean, until?: Promise<unknown>) => {
     const runTag = `run${++runs}`;
     // The server runs on this thread: its worst stall explains the worst acknowledgements.
     const histogram = monitorEventLoopDelay({ resolution: 5 });
     histogram.enable();
-    const result = await runLoad({ url: `http://127.0.0.1:${port}`, text, runTag, requests: n, concurrency, responseUrlBase: fake.url });
+    const job = { url: `http://127.0.0.1:${port}`, text, runTag, requests: n, concurrency, responseUrlBase: fake.url };
+    let result: LoadResult;
+    if (until) {
+      const steady = startLoad({ ...job, untilStopped: true });
+      until.finally(steady.stop).catch(() => undefined);
+      result = await steady.result;
+    } else {
+      result = await runLoad(job);
+    }
     histogram.disable();
     const loop = { maxMs: histogram.max / 1e6, p99Ms: histogram.percentile(99) / 1e6 };
-    const drained = answersExpected ? await drainAnswers(fake, runTag, n) : null;
+    const drained = answersExpected ? await drainAnswers(fake, runTag, result.samples.length) : null;
     return { result, drained, loop };
   };
 
@@ -435,7 +458,8 @@ export async function benchAckLatency(opts: AckBenchOptions): Promise<AckBenchRe
     const ours: AckScenario[] = [];
     const underIntegrity: AckScenario[] = [];
     try {
-      for (const text of ['help', 'health']) {
+      const texts = opts.texts ?? ['help', 'health'];
+      for (const text of texts) {
         log(`ack latency: /atlas ${text}, ${requests} requests, ${concurrency} concurrent`);
         await load(port, text, WARMUP, true);
         const { result, drained, loop } = await load(port, text, requests, true);
@@ -445,21 +469,26 @@ export async function benchAckLatency(opts: AckBenchOptions): Promise<AckBenchRe
 
       // 3. The same while integrity_check reads a big file. runIntegrityCheck joins a check that is
       // still running, so each scenario is timed against whichever check is in flight.
-      if (opts.integrityFile) {
-        for (const text of ['help', 'health']) {
-          log(`ack latency under PRAGMA integrity_check of ${path.basename(opts.integrityFile)}: /atlas ${text}`);
+      // A backup (opts.background) is timed whole: its load is sent until it ends.
+      const integrityFile = opts.integrityFile;
+      const background: BackgroundWork | null = opts.background ?? (integrityFile ? { name: 'integrity_check', start: () => runIntegrityCheck(integrityFile, 'full') } : null);
+      if (background) {
+        for (const text of texts) {
+          log(`ack latency under ${opts.background ? background.name : `PRAGMA integrity_check of ${path.basename(integrityFile!)}`}: /atlas ${text}`);
           const checkStart = performance.timeOrigin + performance.now();
           let checkEnd = Number.POSITIVE_INFINITY;
           let checkOk: boolean | null = null;
-          const check = runIntegrityCheck(opts.integrityFile, 'full').then((r) => {
+          const check = background.start().then((r) => {
             checkEnd = performance.timeOrigin + performance.now();
             checkOk = r.ok;
             return r;
           });
-          const { result, drained, loop } = await load(port, text, requests, true);
+          const { result, drained, loop } = opts.background
+            ? await load(port, text, 1_000_000, true, check)
+            : await load(port, text, requests, true);
           const during = result.samples.filter((s) => s.start >= checkStart && s.end <= checkEnd);
           const scenario = withAnswers(
-            toScenario(`ours under integrity_check: /atlas ${text}`, text, requests, concurrency, result, loop),
+            toScenario(`ours under ${background.name}: /atlas ${text}`, text, result.samples.length, concurrency, result, loop),
             result,
             drained!,
           );

@@ -8,6 +8,7 @@ import { AtlasDatabase } from '../db/atlas-database.js';
 import { generateAtlasData } from '../demo/generate-atlas-data.js';
 import { toSqlTime, windowRanges } from '../time/atlas-time.js';
 import { benchAckLatency, type AckBenchResult, type AckScenario } from './ack-latency.js';
+import { benchBackup, type BackupBenchResult } from './backup-bench.js';
 import { ensureBigDatabase } from './big-database.js';
 import { benchDelivery, type DeliveryBenchResult } from './delivery-bench.js';
 import { benchHandoff, type HandoffBenchResult } from './handoff-bench.js';
@@ -23,7 +24,8 @@ import { exitWith, isMainModule } from '../is-main-module.js';
  * most of it waiting for integrity_check and the long-window rounds).
  * `npm run bench -- --only heavy` runs only the long-window tables (d and e); `--only delivery` only
  * the delivery table (f: 500 alerts at Slack's pace, about 9 minutes; `--alerts N` for fewer);
- * `--only handoff` only the handoff table (g: `--handoff-runs N` builds on each side, default 20).
+ * `--only handoff` only the handoff table (g: `--handoff-runs N` builds on each side, default 20);
+ * `--only backup` only the backup table (h: a 1 GB backup under a writer, about 2 minutes).
  * One file: the tables, their targets and the summary are printed together.
  */
 
@@ -340,6 +342,59 @@ function handoffRows(r: HandoffBenchResult): Row[] {
   ];
 }
 
+// --- h. backup ---------------------------------------------------------------------------------------
+
+const backupTitle = (r: BackupBenchResult) =>
+  `h. backup (backupInWorker) of a ${(r.bytes / 1e9).toFixed(2)} GB WAL database while another process inserts rows into it, vs a plain copy of the same file`;
+
+function backupRows(r: BackupBenchResult): Row[] {
+  const q = r.quiet;
+  const rest = r.ack.ours.find((s) => s.text === 'help');
+  const under = r.ack.underIntegrity.find((s) => s.text === 'help');
+  const during = under?.duringCheck;
+  const restP99 = rest?.latency.p99 ?? Number.NaN;
+  const none = !during || during.samples === 0;
+  const b = r.underAcks;
+  const loopMax = Math.max(under?.eventLoopDelay.maxMs ?? Number.NaN, b?.loopMaxMs ?? Number.NaN);
+  return [
+    {
+      measure: `backup copy (backup API, ${q.pages.toLocaleString('en-US')} pages; writer committed ${q.writerRows.toLocaleString('en-US')} rows)`,
+      ours: formatMs(q.copyMs), baseline: `${formatMs(r.copyFileMs)} fs.copyFile`, ratio: formatRatio(q.copyMs, r.copyFileMs),
+      target: '<= x 1.30 of copy', result: verdict(q.copyMs <= 1.3 * r.copyFileMs),
+    },
+    {
+      measure: '  the copy: integrity_check ok, rows = the snapshot\'s', ours: `${q.integrityOk ? 'ok' : 'FAILED'}, ${q.countsEqual ? 'equal' : 'DIFFER'}`,
+      baseline: '', ratio: '', target: 'ok, equal', result: verdict(q.integrityOk && q.countsEqual),
+    },
+    {
+      measure: '  verification of the copy (integrity_check, counts, sha256)', ours: formatMs(q.verifyMs),
+      baseline: `${formatMs(r.copyFileMs)} fs.copyFile`, ratio: formatRatio(q.verifyMs, r.copyFileMs), target: '(info)', result: 'info',
+    },
+    {
+      measure: '  whole backupInWorker (snapshot counts, copy, verification)', ours: formatMs(q.wallMs),
+      baseline: `${formatMs(r.copyFileSyncedMs)} copyFile + fsync`, ratio: formatRatio(q.wallMs, r.copyFileSyncedMs), target: '(info)', result: 'info',
+    },
+    {
+      measure: `ack p99, /atlas help ${r.ack.ours[0]?.concurrency ?? ''} concurrent, during a backup (${during?.samples ?? 0} acks in ${formatMs(during?.checkMs ?? Number.NaN)})`,
+      ours: during ? `${formatMs(during.latency.p99)} (p50 ${formatMs(during.latency.median)})` : 'n/a',
+      baseline: `${formatMs(restP99)} at rest`, ratio: during ? formatRatio(during.latency.p99, restP99) : '', target: '<= x 2.00 of at rest',
+      result: none ? 'n/a' : verdict(during.latency.p99 <= 2 * restP99 && (under?.failures ?? 1) === 0 && during.checkOk === true),
+    },
+    {
+      measure: '  slowest ack during the backup', ours: none ? 'n/a' : formatMs(during.latency.max), baseline: `${formatMs(rest?.latency.max ?? Number.NaN)} at rest`,
+      ratio: '', target: '<= 250 ms', result: none ? 'n/a' : verdict(during.latency.max <= 250),
+    },
+    {
+      measure: "  event loop's longest stall during the backup (p99)", ours: `${formatMs(loopMax)} (${formatMs(under?.eventLoopDelay.p99Ms ?? Number.NaN)})`,
+      baseline: `${formatMs(rest?.eventLoopDelay.maxMs ?? Number.NaN)} at rest; ${formatMs(q.loopMaxMs)} backup without acks`, ratio: '', target: '(info)', result: 'info',
+    },
+    {
+      measure: '  that backup under the acks: copy / verification', ours: b ? `${formatMs(b.copyMs)} / ${formatMs(b.verifyMs)}` : 'n/a',
+      baseline: `${formatMs(r.copyFileMs)} fs.copyFile`, ratio: b ? formatRatio(b.copyMs, r.copyFileMs) : '', target: '(info)', result: 'info',
+    },
+  ];
+}
+
 // --- main ---------------------------------------------------------------------------------------
 
 export async function runBench(argv: string[], out: (s: string) => void): Promise<number> {
@@ -358,10 +413,11 @@ export async function runBench(argv: string[], out: (s: string) => void): Promis
       'handoff-runs': { type: 'string', default: '20' },
     },
   });
-  if (!['all', 'heavy', 'delivery', 'handoff'].includes(values.only)) throw new Error('--only takes all, heavy, delivery or handoff');
+  if (!['all', 'heavy', 'delivery', 'handoff', 'backup'].includes(values.only)) throw new Error('--only takes all, heavy, delivery, handoff or backup');
   const heavyOnly = values.only === 'heavy';
   const deliveryOnly = values.only === 'delivery';
   const handoffOnly = values.only === 'handoff';
+  const backupOnly = values.only === 'backup';
   const handoffRuns = Number(values['handoff-runs']);
   const alerts = Number(values.alerts);
   const rounds = Number(values.rounds);
@@ -405,6 +461,16 @@ export async function runBench(argv: string[], out: (s: string) => void): Promis
     return misses > 0 ? 1 : 0;
   }
 
+  if (backupOnly) {
+    const backup = await benchBackup(benchDir, { requests, concurrency, log });
+    const rows = backupRows(backup);
+    printTable(backupTitle(backup), rows, out);
+    writeFileSync(path.join(benchDir, 'last-run-backup.json'), `${JSON.stringify({ startedAt: new Date().toISOString(), node: process.version, backup }, null, 2)}\n`);
+    const misses = rows.filter((r) => r.result === 'MISS').length;
+    out(`\n${rows.filter((r) => r.result === 'PASS').length} PASS, ${misses} MISS in ${formatMs(performance.now() - started)} (load average at the end ${load()}); figures in bench-data/last-run-backup.json\n`);
+    return misses > 0 ? 1 : 0;
+  }
+
   const errors = heavyOnly ? null : benchErrorsWindow(benchDir, iterations, log);
 
   let ack: AckBenchResult | null = null;
@@ -427,6 +493,7 @@ export async function runBench(argv: string[], out: (s: string) => void): Promis
     heavy = await benchHeavyAcks({ benchDir, metricsFile: big.file, rounds, loadConcurrency, restMs: restSeconds * 1000, log });
   }
   const handoff = heavyOnly ? null : await benchHandoff(benchDir, handoffRuns, log);
+  const backup = heavyOnly || values['skip-ack'] ? null : await benchBackup(benchDir, { requests, concurrency, log });
   const otherLoops = ack ? Math.max(...[ack.bare, ...ack.ours, ...ack.underIntegrity].filter((s) => s !== ack.bare).map((s) => s.eventLoopDelay.maxMs)) : null;
 
   if (errors) {
@@ -464,18 +531,19 @@ export async function runBench(argv: string[], out: (s: string) => void): Promis
   const delivery = heavyOnly ? null : await benchDelivery(benchDir, alerts, log);
   if (delivery) printTable(deliveryTitle(delivery), deliveryRows(delivery), out);
   if (handoff) printTable(handoffTitle(handoff), handoffRows(handoff), out);
+  if (backup) printTable(backupTitle(backup), backupRows(backup), out);
 
   const totalMs = performance.now() - started;
   const figures = {
     startedAt: new Date(Date.now() - totalMs).toISOString(), node: process.version, cpus: cpus().length, totalMs,
-    errorsWindow: errors, ack, integrity, errorStorm: storm, heavyReads: heavy, delivery, handoff,
+    errorsWindow: errors, ack, integrity, errorStorm: storm, heavyReads: heavy, delivery, handoff, backup,
   };
   writeFileSync(path.join(benchDir, heavyOnly ? 'last-run-heavy.json' : 'last-run.json'), `${JSON.stringify(figures, null, 2)}\n`);
   const ackTable = ack ? ackRows(ack) : { atRest: [], underCheck: [] };
   const all = [
     ...(errors ? errorsRows(errors) : []), ...ackTable.atRest, ...ackTable.underCheck,
     ...errorStormRows(storm), ...(heavy ? heavyAckRows(heavy, otherLoops) : []), ...(delivery ? deliveryRows(delivery) : []),
-    ...(handoff ? handoffRows(handoff) : []),
+    ...(handoff ? handoffRows(handoff) : []), ...(backup ? backupRows(backup) : []),
   ];
   const misses = all.filter((r) => r.result === 'MISS').length;
   const passes = all.filter((r) => r.result === 'PASS').length;

@@ -61,6 +61,17 @@ export interface RunOptions {
 }
 
 const DEFAULTS = { busyTimeoutMs: 5000, stepPages: 4096, maxMs: 60 * 60_000 };
+
+/**
+ * A process started with `node --input-type=module -e …` hands that flag to its workers, which
+ * load a file and would refuse it: then the worker gets the process's flags without it. Otherwise
+ * the worker inherits them as they are: an explicit execArgv is checked more strictly than an
+ * inherited one, and refuses V8's flags (`node --expose-gc`, as `npm run bench` runs).
+ */
+function workerExecArgv(): { execArgv?: string[] } {
+  if (!process.execArgv.some((a) => a.startsWith('--input-type'))) return {};
+  return { execArgv: process.execArgv.filter((a) => !a.startsWith('--input-type') && !/^--expose[-_]gc$/.test(a)) };
+}
 const live = new Set<Worker>();
 
 function runWorker(job: Record<string, unknown>, opts: RunOptions, what: string): Promise<Reply> {
@@ -74,8 +85,7 @@ function runWorker(job: Record<string, unknown>, opts: RunOptions, what: string)
     };
     let worker: Worker;
     try {
-      // A process started with `node --input-type=module -e …` hands that flag to its workers, which load a file and would refuse it.
-      worker = new Worker(opts.workerUrl ?? WORKER_URL, { workerData: job, execArgv: process.execArgv.filter((a) => !a.startsWith('--input-type')) });
+      worker = new Worker(opts.workerUrl ?? WORKER_URL, { workerData: job, ...workerExecArgv() });
     } catch (err) {
       reject(new Error(`could not start the ${what}: ${(err as Error).message}`));
       return;
