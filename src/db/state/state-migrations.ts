@@ -261,4 +261,41 @@ export const STATE_MIGRATIONS: readonly string[] = [
      prev_hash TEXT NOT NULL,
      hash TEXT NOT NULL UNIQUE
    );`,
+  // 7: PagerDuty and GitHub (part 7). PagerDuty webhook deliveries seen (they repeat and arrive
+  // out of order), the PagerDuty incident linked to each bot alert and incident, the GitHub
+  // issue filed for each post-incident review (a second press links it), and every page of the
+  // on-call engineer (an alert posted or acknowledged) for night-page counts and `oncall load`.
+  `CREATE TABLE pagerduty_events (
+     event_id TEXT PRIMARY KEY,
+     event_type TEXT NOT NULL,
+     pd_incident_id TEXT NOT NULL,
+     occurred_at TEXT NOT NULL,
+     received_at TEXT NOT NULL
+   );
+   CREATE TABLE pagerduty_incidents (
+     pd_incident_id TEXT PRIMARY KEY,
+     alert_key TEXT REFERENCES alerts(key),
+     incident_id TEXT REFERENCES incidents(id),
+     status TEXT NOT NULL,
+     html_url TEXT,
+     last_event_at TEXT NOT NULL
+   );
+   CREATE INDEX idx_pagerduty_incidents_alert ON pagerduty_incidents(alert_key);
+   CREATE TABLE github_issue_links (
+     incident_id TEXT PRIMARY KEY REFERENCES incidents(id),
+     repo TEXT NOT NULL,
+     number INTEGER,
+     html_url TEXT,
+     state TEXT NOT NULL CHECK (state IN ('creating','created')),
+     created_at TEXT NOT NULL
+   );
+   CREATE TABLE pages (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     user_id TEXT NOT NULL,
+     at TEXT NOT NULL,
+     kind TEXT NOT NULL CHECK (kind IN ('posted','acknowledged')),
+     alert_key TEXT,
+     incident_id TEXT
+   );
+   CREATE INDEX idx_pages_user_at ON pages(user_id, at);`,
 ];
