@@ -8,7 +8,6 @@ import { userRef } from './people.js';
 import type { Report } from './report.js';
 import { dayTime, hhmm, since } from './slack-time.js';
 
-const bareUser = (id: string | null) => id ?? '—';
 
 /** `/atlas incidents`: the open incidents, worst first. */
 export function incidentsReport(incidents: readonly IncidentSummary[], now: Date): Report {
@@ -27,7 +26,7 @@ export function incidentsReport(incidents: readonly IncidentSummary[], now: Date
       {
         table: {
           columns: ['incident', 'sev', 'status', 'owner', 'age', 'next deadline', 'title'],
-          rows: incidents.map((i) => [i.id, i.severity, i.status, bareUser(i.ownerId), formatDuration(i.ageMs), deadlineText(i.nextDeadline, now) ?? '—', i.title]),
+          rows: incidents.map((i) => [i.id, i.severity, i.status, userRef(i.ownerId), formatDuration(i.ageMs), deadlineText(i.nextDeadline, now) ?? '—', i.title]),
         },
       },
     ],

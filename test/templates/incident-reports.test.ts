@@ -31,12 +31,12 @@ describe('reports', () => {
       'INC-20261126-2',
       'P0',
       'investigating',
-      'U0ONCALL2',
+      '<@U0ONCALL2>',
       '13 min',
       'tech lead escalation 12:27 UTC (in 17 min)',
       'IpfsDown',
     ]);
-    expect(r.sections[0]!.table!.rows[1]).toEqual(['INC-20261126-1', 'P2', 'identified', '—', '2 h', '—', 'slow queries']);
+    expect(r.sections[0]!.table!.rows[1]).toEqual(['INC-20261126-1', 'P2', 'identified', 'nobody', '2 h', '—', 'slow queries']);
     expect(renderBlocks(r).text).toContain('2 open incidents');
     expect(incidentsReport([], now).headline).toBe('No open incidents');
   });
