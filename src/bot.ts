@@ -23,6 +23,8 @@ import { boundedClientOptions, silentSlackLogger } from './slack/slack-clients.j
 import { slackPoster } from './slack/slack-poster.js';
 import { usergroupMembers } from './slack/usergroup-members.js';
 import { workspacePeople } from './slack/workspace-people.js';
+import { pagerdutyWebhookRoutes } from './integrations/pagerduty-webhook.js';
+import { slackLookupByEmail } from './integrations/pagerduty-users.js';
 
 export interface SlackCredentials {
   botToken: string;
@@ -97,7 +99,7 @@ export async function startBot(opts: BotOptions): Promise<RunningBot> {
     logger,
     slack: { ...credentials, apiUrl: config.env.SLACK_API_URL },
     port: config.env.PORT,
-    extraRoutes: alertWebhookRoutes(deps),
+    extraRoutes: [...alertWebhookRoutes(deps), ...pagerdutyWebhookRoutes(deps, { slackUserByEmail: slackLookupByEmail(() => client) })],
     outboxStats: delivery.stats,
   });
   client = slack.app.client;

@@ -117,6 +117,16 @@ const overrideSchema = z
 /** Which slot of a list of `length` holds shift `index` (as the rotation walks it). */
 const slot = (index: number, length: number) => index % length;
 
+/**
+ * PagerDuty (src/integrations/): `users` maps a PagerDuty user ID to the Slack user it is, for
+ * acknowledgements made in PagerDuty (else users.lookupByEmail, else the PagerDuty name is said).
+ */
+const pagerdutySchema = z
+  .object({
+    users: z.record(z.string().regex(/^P[A-Z0-9]{5,15}$/, 'a PagerDuty user ID such as PLH1HKV'), userId).default({}),
+  })
+  .strict();
+
 const replaced = (by: string) => z.never({ error: `replaced by ${by}` }).optional();
 
 /**
@@ -292,6 +302,7 @@ export const fileConfigSchema = z
       .strict()
       .default({}),
     rotation: rotationSchema.optional(),
+    pagerduty: pagerdutySchema.default(pagerdutySchema.parse({})),
     handoff: handoffSchema.default(handoffSchema.parse({})),
     providers: z
       .array(z.object({ name: z.string().min(1).max(80), url: httpUrl }).strict())
@@ -329,6 +340,8 @@ export const envSchema = z.object({
   SLACK_API_URL: httpUrl.optional(),
   /** Bearer token that POST /hooks/alerts requires; the webhook is off without it. */
   ALERT_WEBHOOK_TOKEN: z.string().min(16, 'at least 16 characters (e.g. openssl rand -hex 32)').optional(),
+  /** The PagerDuty v3 webhook subscription's signing secret; POST /hooks/pagerduty is off without it. */
+  PAGERDUTY_WEBHOOK_SECRET: z.string().min(16, 'the secret PagerDuty showed when the webhook subscription was created').optional(),
   PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
   ATLAS_DATA_DIR: z.string().min(1).default('.shadow-atlas'),
   ATLAS_CONFIG: z.string().min(1).default('atlas.config.yml'),

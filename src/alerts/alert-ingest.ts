@@ -75,7 +75,7 @@ const reportSchema = z.object({
     .transform((m) => cut(m.replaceAll('\u0000', '').trim(), MAX_ALERT_MESSAGE)),
   firedAt: validDate.optional().catch(undefined),
   resolvedAt: validDate.optional().catch(undefined),
-  source: z.enum(['metrics-db', 'atlas-webhook', 'alertmanager', 'watchdog', 'command']),
+  source: z.enum(['metrics-db', 'atlas-webhook', 'alertmanager', 'watchdog', 'command', 'pagerduty']),
   fingerprint: z.string().trim().min(1).max(200).optional().catch(undefined),
   severityHint: z.enum(['critical', 'warning']).optional().catch(undefined),
   runbookUrl: z.url({ protocol: /^https?$/ }).max(2000).optional().catch(undefined),

@@ -174,22 +174,22 @@ export function bearerMatches(header: string | undefined, expectedDigest: Buffer
   return match !== null && same;
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   if (res.headersSent) return;
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers });
   res.end(JSON.stringify(body));
 }
 
 /** Answers and closes the connection, so a client still sending a huge body is not read to the end. */
-function refuseAndClose(req: IncomingMessage, res: ServerResponse, status: number, error: string, headers: Record<string, string> = {}): void {
+export function refuseAndClose(req: IncomingMessage, res: ServerResponse, status: number, error: string, headers: Record<string, string> = {}): void {
   req.pause();
   res.once('finish', () => req.socket.destroySoon());
   sendJson(res, status, { ok: false, error }, { connection: 'close', ...headers });
 }
 
-type BodyRead = { kind: 'ok'; body: Buffer } | { kind: 'too-large' } | { kind: 'aborted' };
+export type BodyRead = { kind: 'ok'; body: Buffer } | { kind: 'too-large' } | { kind: 'aborted' };
 
-function readBody(req: IncomingMessage, maxBytes: number): Promise<BodyRead> {
+export function readBody(req: IncomingMessage, maxBytes: number): Promise<BodyRead> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;

@@ -27,6 +27,7 @@ const SOURCE_TEXT: Record<string, string> = {
   alertmanager: 'Alertmanager',
   watchdog: 'bot watchdog',
   command: '/atlas',
+  pagerduty: 'PagerDuty',
 };
 
 function sourcesText(json: string): string {

@@ -10,6 +10,7 @@ import { homeViewStore } from './home-view-store.js';
 import { incidentStore } from './incident-store.js';
 import { outboxStore } from './outbox-store.js';
 import { overrideStore } from './override-store.js';
+import { pagerdutyStore } from './pagerduty-store.js';
 import { retentionStore } from './retention-store.js';
 import { sharedResultStore } from './shared-result-store.js';
 import { slackMessageStore } from './slack-message-store.js';
@@ -91,6 +92,7 @@ export function openStateStore(file: string, migrations: readonly string[] = STA
     homeViews: homeViewStore(db),
     audit: auditStore(db),
     confirmations: confirmationStore(db),
+    pagerduty: pagerdutyStore(db),
     schemaVersion: () => ({ current: db.pragma('user_version', { simple: true }) as number, latest: migrations.length }),
     close: () => db.close(),
   };

@@ -49,7 +49,7 @@ export interface TimelineEntry {
   data: string | null;
 }
 
-export type AlertSource = 'metrics-db' | 'atlas-webhook' | 'alertmanager' | 'watchdog' | 'command';
+export type AlertSource = 'metrics-db' | 'atlas-webhook' | 'alertmanager' | 'watchdog' | 'command' | 'pagerduty';
 
 /** A row of `alerts`: one per alert name, whatever reported it. */
 export interface AlertRecord {

@@ -7,6 +7,7 @@ import type { HomeViewStore } from './home-view-store.js';
 import type { IncidentStore } from './incident-store.js';
 import type { OutboxStore } from './outbox-store.js';
 import type { OverrideStore } from './override-store.js';
+import type { PagerDutyStore } from './pagerduty-store.js';
 import type { RetentionStore } from './retention-store.js';
 import type { SharedResultStore } from './shared-result-store.js';
 import type { SlackMessageStore } from './slack-message-store.js';
@@ -35,6 +36,7 @@ export interface StateStore {
   homeViews: HomeViewStore;
   audit: AuditStore;
   confirmations: ConfirmationStore;
+  pagerduty: PagerDutyStore;
   schemaVersion(): { current: number; latest: number };
   close(): void;
 }
