@@ -22,10 +22,13 @@ export async function orchestratorNow(deps: CommandDeps): Promise<{ processes: O
   return { processes: status.kind === 'alive' ? status.processes : [], unknown: null };
 }
 
+/** A command line as people read it: the program by its name (its install path says nothing), then its arguments, cut at 80. */
+const shortCommandLine = (commandLine: string) => commandLine.replace(/^\S*\//, '').slice(0, 80);
+
 export const pidList = (ps: readonly OrchestratorProcess[]) =>
   ps
     .slice(0, 3)
-    .map((p) => `pid ${p.pid}: ${p.commandLine.slice(0, 80)}`)
+    .map((p) => `pid ${p.pid}: ${shortCommandLine(p.commandLine)}`)
     .join('; ') + (ps.length > 3 ? `; and ${ps.length - 3} more` : '');
 
 /** The sources a status change touches: those whose status allows it. */
