@@ -265,6 +265,21 @@ const commandsSchema = z
   })
   .strict();
 
+/** A GitHub label: 1 to 50 characters, no comma (the issues API takes a comma-separated list). */
+const githubLabel = z.string().regex(/^[^,]{1,50}$/, 'a GitHub label of 1 to 50 characters without a comma');
+
+/**
+ * GitHub (src/integrations/github/): review issues and runbook feedback are filed in `repo`, the
+ * handoff lists its open issues carrying every one of `incidentLabels`. Off without `repo` and GITHUB_TOKEN.
+ */
+const githubSchema = z
+  .object({
+    repo: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9-]{0,38}\/[A-Za-z0-9._-]{1,100}$/, 'a repository as owner/name, such as voter-protocol/shadow-atlas').optional(),
+    reviewLabels: z.array(githubLabel).max(20).default(['incident', 'post-incident']),
+    incidentLabels: z.array(githubLabel).min(1).max(20).default(['incident', 'ops']),
+  })
+  .strict();
+
 /** The YAML config file (ATLAS_CONFIG). Every key is optional; unknown keys are refused. */
 export const fileConfigSchema = z
   .object({
@@ -326,6 +341,7 @@ export const fileConfigSchema = z
     retention: retentionSchema.default(retentionSchema.parse({})),
     delivery: deliverySchema.default(deliverySchema.parse({})),
     commands: commandsSchema.default(commandsSchema.parse({})),
+    github: githubSchema.default(githubSchema.parse({})),
   })
   .strict();
 
@@ -342,6 +358,10 @@ export const envSchema = z.object({
   ALERT_WEBHOOK_TOKEN: z.string().min(16, 'at least 16 characters (e.g. openssl rand -hex 32)').optional(),
   /** The PagerDuty v3 webhook subscription's signing secret; POST /hooks/pagerduty is off without it. */
   PAGERDUTY_WEBHOOK_SECRET: z.string().min(16, 'the secret PagerDuty showed when the webhook subscription was created').optional(),
+  /** GitHub token for review issues, runbook feedback and the handoff's issues; GitHub is off without it. */
+  GITHUB_TOKEN: z.string().min(20, 'a GitHub token (ghp_…, github_pat_… or an app installation token)').optional(),
+  /** GitHub's REST API; GitHub Enterprise Server: https://<host>/api/v3. */
+  GITHUB_API_URL: httpUrl.default('https://api.github.com'),
   PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
   ATLAS_DATA_DIR: z.string().min(1).default('.shadow-atlas'),
   ATLAS_CONFIG: z.string().min(1).default('atlas.config.yml'),

@@ -3,6 +3,7 @@ import type { Config } from '../config.js';
 import type { AtlasStores } from '../db/atlas-database.js';
 import type { StateStore } from '../db/state/state-store.js';
 import type { CheckItem } from './check-item.js';
+import { gitHubSetupProblem } from '../integrations/github/github-client.js';
 import { checkSchema, METRICS_NEEDS, PERSISTENCE_NEEDS } from './schema-check.js';
 
 export interface DoctorDeps {
@@ -64,6 +65,7 @@ export async function doctor(deps: DoctorDeps): Promise<CheckItem[]> {
   }
   const waiting = `${outbox.pending} waiting${outbox.pending > 0 ? `, the oldest for ${outbox.oldestPendingSec} s` : ''}`;
   item('outbox', 'Slack delivery', outbox.oldestPendingSec > STUCK_OUTBOX_SEC ? 'warn' : 'ok', waiting);
+  item('github', 'GitHub', 'ok', config.github.repo && config.env.GITHUB_TOKEN ? `on: issues in ${config.github.repo} through ${config.env.GITHUB_API_URL}` : `off: ${gitHubSetupProblem(config)!.replace(/^GitHub is not set up: /, '')} to file review issues and list them in the handoff`);
 
   if (deps.slackStatus) {
     const slack = await deps.slackStatus();

@@ -3,6 +3,7 @@ import type { CommandDeps } from '../commands/command-spec.js';
 import type { RunResult } from '../commands/registry.js';
 import { saveSharedResult } from '../commands/shared-results.js';
 import { BLOCK_KIT_LIMITS, renderBlocks, type SlackMessage } from '../templates/block-kit.js';
+import { reviewIssueOffer } from '../templates/github-messages.js';
 import { attachToIncidentBlock, resolveAlertsOffer } from '../templates/incident-buttons.js';
 import type { Logger } from 'pino';
 
@@ -42,7 +43,7 @@ export function answerMessage(deps: CommandDeps, logger: Logger, result: RunResu
     }
   }
   const message = renderBlocks(result.report, { shareId });
-  const extra = [...(refused ? [] : [attachOffer(deps, result, tier)].filter((b): b is types.KnownBlock => b !== null)), ...resolveAlertsOffer(result.report)];
+  const extra = [...(refused ? [] : [attachOffer(deps, result, tier)].filter((b): b is types.KnownBlock => b !== null)), ...resolveAlertsOffer(result.report), ...reviewIssueOffer(result.report)];
   if (message.blocks.length + extra.length <= BLOCK_KIT_LIMITS.blocksPerMessage) message.blocks.push(...extra);
   return message;
 }

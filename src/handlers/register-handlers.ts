@@ -1,5 +1,6 @@
 import type { App } from '@slack/bolt';
 import { registerButtons } from './buttons.js';
+import { registerGitHubButtons } from './github-buttons.js';
 import { registerHandoffButtons } from './handoff-buttons.js';
 import { registerHandoffNotesForm } from './handoff-notes-form.js';
 import { registerRemediationButtons } from './remediation-buttons.js';
@@ -19,4 +20,5 @@ export function registerHandlers(app: App, ctx: HandlerContext): void {
   registerHandoffButtons(app, ctx);
   registerHandoffNotesForm(app, ctx);
   registerRemediationButtons(app, ctx);
+  registerGitHubButtons(app, ctx);
 }

@@ -12,11 +12,13 @@ import type { AlertFiringRecord } from '../db/state/alert-store.js';
 import type { Severity } from '../db/state/state-records.js';
 import { classifySqliteError, DbProblemError } from '../db/sqlite-problem.js';
 import { nextDeadline } from '../incidents/incident-queries.js';
+import { gitHubClient, GitHubError, type GitHubClient } from '../integrations/github/github-client.js';
 import {
   handoffStatus,
   type AlertOutcome,
   type HandoffAlertGroup,
   type HandoffContent,
+  type HandoffGitHubIssue,
   type HandoffIncident,
   type HandoffInput,
   type HandoffSection,
@@ -213,6 +215,25 @@ async function gatherMaintenance(deps: HandoffDeps, now: Date, cwd: string | und
   return listed(read.entries, read.problems);
 }
 
+/** Open GitHub issues listed at most; the rest are counted in a note. */
+const GITHUB_ISSUES_SHOWN = 15;
+
+async function gatherGitHubIssues(client: GitHubClient, labels: readonly string[]): Promise<Listed<HandoffGitHubIssue>> {
+  const issues = await client.listOpenIssues(labels, GITHUB_ISSUES_SHOWN + 1);
+  const items = issues
+    .slice(0, GITHUB_ISSUES_SHOWN)
+    .map((i): HandoffGitHubIssue => ({ repo: client.repo, number: i.number, title: i.title, url: i.html_url, labels: i.labels, createdAt: i.created_at }));
+  const notes = issues.length > GITHUB_ISSUES_SHOWN ? [`Only the newest ${GITHUB_ISSUES_SHOWN} are listed; ${client.repo} has more.`] : [];
+  return listed(items, [], notes);
+}
+
+/** The GitHub section's gap: GitHub's own sentence, and the guide's command to run by hand. */
+function gitHubGap(err: unknown, labels: readonly string[], repo: string): string {
+  const byHand = `check by hand: \`gh issue list --repo ${repo} --label "${labels.join(',')}" --state open\``;
+  if (err instanceof TimedOut) return `GitHub's open incident issues did not come within ${bound(err.ms)}; ${byHand}.`;
+  const why = err instanceof GitHubError ? err.message : (err instanceof Error ? err.message : String(err)).split('\n')[0]!.slice(0, 200);
+  return `GitHub's open incident issues could not be read. ${why} Meanwhile ${byHand}.`;
+}
 
 /**
  * Gathers the handoff: every section concurrently, each within its bound (health 20 s, the others
@@ -222,7 +243,9 @@ export async function gatherHandoff(deps: HandoffDeps, input: HandoffInput, opts
   const partMs = opts.partTimeoutMs ?? PART_TIMEOUT_MS;
   const stuckHours = deps.config.thresholds.stuckJobHours;
   const chatops = 'chatops.db';
-  const [incidents, alerts, jobs, watch, maintenance] = await Promise.all([
+  const github = gitHubClient(deps.config);
+  const labels = deps.config.github.incidentLabels;
+  const [incidents, alerts, jobs, watch, maintenance, githubIssues] = await Promise.all([
     section(partMs, () => gatherIncidents(deps, input), (err) => gapSentence(err, chatops, 'The incident list', '/atlas incidents')),
     section(partMs, () => gatherAlerts(deps, input.now), (err) => gapSentence(err, chatops, 'The alert history', '/atlas alerts --all')),
     section(
@@ -239,6 +262,7 @@ export async function gatherHandoff(deps: HandoffDeps, input: HandoffInput, opts
           ? err.message
           : `The maintenance calendar could not be read (${err instanceof Error ? err.message.split('\n')[0] : String(err)}); open it by hand (handoff.maintenanceCalendar).`,
     ),
+    github ? section(partMs, () => gatherGitHubIssues(github, labels), (err) => gitHubGap(err, labels, github.repo)) : Promise.resolve(undefined),
   ]);
   return {
     shiftChange: input.shiftChange,
@@ -249,8 +273,9 @@ export async function gatherHandoff(deps: HandoffDeps, input: HandoffInput, opts
     late: input.late,
     skipped: input.skipped,
     skippedMore: input.skippedMore ?? 0,
-    status: handoffStatus({ incidents, alerts, jobs, watch, maintenance, problems: input.problems ?? [] }),
+    status: handoffStatus({ incidents, alerts, jobs, watch, maintenance, githubIssues, problems: input.problems ?? [] }),
     incidents,
+    ...(githubIssues ? { githubIssues } : {}),
     alerts,
     alertHours: ALERT_HOURS,
     jobs,

@@ -30,7 +30,9 @@ export function resolveIncident(deps: DomainDeps, incidentRef: string, details: 
     const reviewDue = plusMinutes(now, REVIEW_REMINDER_MINUTES);
     state.timers.schedule({ kind: 'review-reminder', due: reviewDue, incidentId: incident.id, alertKey: incident.alert_key }, now);
     const firingAlerts = state.alerts.firingOf(incident.id).map((a) => a.name);
-    deps.events.record({ type: 'incident-resolved', incident, firingAlerts, reviewDue, actor: who }, now);
+    const link = state.githubIssues.get(incident.id);
+    const reviewIssue = link?.state === 'created' && link.number !== null && link.html_url !== null ? { repo: link.repo, number: link.number, url: link.html_url } : null;
+    deps.events.record({ type: 'incident-resolved', incident, firingAlerts, reviewDue, actor: who, reviewIssue }, now);
     return { incident, firingAlerts, reviewDue };
   });
 }

@@ -80,6 +80,16 @@ export interface HandoffIncident {
   nextDeadline: TimerRow | null;
 }
 
+/** An open GitHub issue carrying every one of github.incidentLabels (the guide's `gh issue list`). */
+export interface HandoffGitHubIssue {
+  repo: string;
+  number: number;
+  title: string;
+  url: string;
+  labels: string[];
+  createdAt: string;
+}
+
 export type AlertOutcome = 'resolved' | 'still firing' | 'acknowledged, still firing';
 
 /** The firings of one alert in the window. */
@@ -120,6 +130,8 @@ export interface HandoffContent {
   status: HandoffStatus;
   /** Open incidents: those that need a new owner first, then worst and oldest first. */
   incidents: HandoffSection<HandoffIncident>;
+  /** Open GitHub issues labelled github.incidentLabels, newest first; absent when GitHub is off. */
+  githubIssues?: HandoffSection<HandoffGitHubIssue>;
   /** Alerts that fired in the last `alertHours` or still fire: still firing first. */
   alerts: HandoffSection<HandoffAlertGroup>;
   alertHours: number;
@@ -148,7 +160,7 @@ const MAX_REASONS = 5;
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
 /** The status from the sections: Critical, Issues to watch, or All clear, with its reasons worst first. */
-export function handoffStatus(c: Pick<HandoffContent, 'incidents' | 'alerts' | 'jobs' | 'watch' | 'maintenance' | 'problems'>): HandoffStatus {
+export function handoffStatus(c: Pick<HandoffContent, 'incidents' | 'alerts' | 'jobs' | 'watch' | 'maintenance' | 'problems' | 'githubIssues'>): HandoffStatus {
   const critical: string[] = [];
   const issues: string[] = [];
   /** What the incoming engineer must do at once, whatever the severity. */
@@ -174,7 +186,7 @@ export function handoffStatus(c: Pick<HandoffContent, 'incidents' | 'alerts' | '
     if (failed > 0) issues.push(`${plural(failed, 'job')} failed`);
     if (partial > 0) issues.push(`${plural(partial, 'job')} partly failed`);
   }
-  const sections: HandoffSection<unknown>[] = [c.incidents, c.alerts, c.jobs, c.watch, c.maintenance];
+  const sections: HandoffSection<unknown>[] = [c.incidents, c.alerts, c.jobs, c.watch, c.maintenance, ...(c.githubIssues ? [c.githubIssues] : [])];
   const gaps = sections.reduce((n, s) => n + (isGap(s) ? 1 : s.gaps.length), 0);
   if (c.problems.some((p) => p.kind === 'user-gone')) handOver.push('the rotation names someone who left');
   if (c.problems.some((p) => p.kind === 'reminder-undelivered')) issues.push('the notes reminder did not arrive');

@@ -28,6 +28,7 @@ import {
   severityChangedMessage,
   statusUpdateMessage,
 } from '../templates/incident-messages.js';
+import { reviewIssueFiledMessage } from '../templates/github-messages.js';
 import { handoffMessage } from '../templates/handoff-message.js';
 import { handoffReminderMessage, postedByHand } from '../templates/handoff-notices.js';
 import { reminderMessage } from '../templates/reminder-messages.js';
@@ -103,7 +104,7 @@ export function eventMessages(event: DomainEvent, config: Pick<Config, 'channels
       const i = event.incident;
       return [
         reply(i, resolutionMessage(i, event.reviewDue, event.actor)),
-        reply(i, postIncidentChecklistMessage(i, event.firingAlerts, event.reviewDue)),
+        reply(i, postIncidentChecklistMessage(i, event.firingAlerts, event.reviewDue, event.reviewIssue ?? null)),
         beside(i.anchor, incidentClosedMessage(i)),
         refresh(i.anchor),
       ];
@@ -113,6 +114,8 @@ export function eventMessages(event: DomainEvent, config: Pick<Config, 'channels
       return [reply(event.incident, alertsResolvedMessage(event.incident, event.names, event.notWritten.map((n) => n.name), event.actor)), refresh(event.incident.anchor)];
     case 'review-done':
       return [reply(event.incident, reviewDoneMessage(event.incident, event.actor)), refresh(event.incident.anchor)];
+    case 'review-issue-filed':
+      return [reply(event.incident, reviewIssueFiledMessage(event))];
     case 'reminder-fired': {
       const r = event.reminder;
       const m = reminderMessage(r, now);

@@ -10,6 +10,7 @@ import {
   shiftChangeText,
   STATUS_WORDS,
   type HandoffContent,
+  type HandoffGitHubIssue,
   type HandoffIncident,
   type HandoffSection,
   type HandoffStatusLevel,
@@ -69,6 +70,14 @@ function incidentSection(c: HandoffContent): string[] {
   return ['### P0/P1 Incidents', '', ...lines(urgent), '', '### P2/P3 Incidents', '', ...lines(other), ...s.gaps.map((g) => `\n- ⚠ ${md(g)}`), ...s.notes.map((n) => `\n- ℹ ${md(n)}`)];
 }
 
+/** The repository's open incident issues under the bot's incidents (the guide's `gh issue list`); none when GitHub is off. */
+function gitHubIssueSection(c: HandoffContent): string[] {
+  const s = c.githubIssues;
+  if (!s) return [];
+  const line = (i: HandoffGitHubIssue) => `- [${md(`${i.repo}#${i.number}`)}](${i.url.replace(/[()\s]/g, encodeURIComponent)}) ${md(i.title)} (opened ${dayTime(i.createdAt)})`;
+  return ['', '### GitHub Incident Issues', '', ...listOf(s, line, '_None open_')];
+}
+
 function jobLine(j: JobRow, stuckHours: number): string {
   const tasks = j.totalTasks > 0 ? `, ${j.percent ?? 0}% (${j.completedTasks} of ${j.totalTasks} tasks${j.failedTasks > 0 ? `, ${j.failedTasks} failed` : ''})` : '';
   const updated = j.sinceUpdateMs === null ? 'no readable update time' : `updated ${formatDuration(j.sinceUpdateMs)} ago`;
@@ -124,6 +133,7 @@ export function handoffMarkdown(content: HandoffContent): string {
     '## Active Incidents',
     '',
     ...incidentSection(c),
+    ...gitHubIssueSection(c),
     '',
     `## Alerts (last ${c.alertHours} h)`,
     '',

@@ -14,6 +14,7 @@ import {
   STATUS_WORDS,
   type HandoffAlertGroup,
   type HandoffContent,
+  type HandoffGitHubIssue,
   type HandoffIncident,
   type HandoffSection,
   type HandoffStatusLevel,
@@ -26,6 +27,7 @@ import { safeMrkdwn, type SlackMessage } from './block-kit.js';
 import { HANDOFF_TAKE_OVER_ACTION } from './handoff-buttons.js';
 import { deadlineText } from './incident-card.js';
 import { button, context, fallback, section } from './message-parts.js';
+import { slackLink } from './github-messages.js';
 import { mention } from './people.js';
 import { dayTime, hhmm } from './slack-time.js';
 
@@ -48,6 +50,8 @@ const JOBS_MAX = 1100;
 const WATCH_MAX = 1300;
 const MAINTENANCE_MAX = 700;
 const NOTES_MAX = 1200;
+/** The open GitHub incident issues (github.incidentLabels), when GitHub is on. */
+const GITHUB_MAX = 700;
 /** Shift changes named in "Skipped", newest last; the rest are counted. */
 const SKIPPED_SHOWN = 5;
 
@@ -163,6 +167,18 @@ function incidentBlocks(c: HandoffContent): KnownBlock[] {
   return blocks;
 }
 
+function gitHubIssueLine(i: HandoffGitHubIssue, now: Date): string {
+  return `• ${slackLink(i.url, `#${i.number}`)} ${safeMrkdwn(i.title, 100)} · opened ${when(i.createdAt, now)}`;
+}
+
+/** The repository's open incident issues, beside the bot's own incidents; none when GitHub is off. */
+function gitHubIssueBlocks(c: HandoffContent): KnownBlock[] {
+  const s = c.githubIssues;
+  if (!s) return [];
+  const repo = isGap(s) || s.items.length === 0 ? '' : ` in ${safeMrkdwn(s.items[0]!.repo, 140)}`;
+  return [listSection(`*GitHub incident issues*${repo}`, s, (i) => gitHubIssueLine(i, c.now), 'None open.', GITHUB_MAX, (n) => `… and ${n} more on GitHub`)];
+}
+
 function alertLine(g: HandoffAlertGroup, now: Date): string {
   const icon = g.outcome === 'resolved' ? '✅' : g.outcome === 'still firing' ? (g.severity === 'P0' || g.severity === 'P1' ? '🔴' : '🟠') : '👀';
   const name = g.name.length > 80 ? `${g.name.slice(0, 79)}…` : g.name;
@@ -215,7 +231,7 @@ export function handoffMessage(content: HandoffContent): SlackMessage {
   const blocks: KnownBlock[] = [headBlock(c)];
   const ctx = contextBlock(c);
   if (ctx) blocks.push(ctx);
-  blocks.push(divider, ...incidentBlocks(c), divider);
+  blocks.push(divider, ...incidentBlocks(c), ...gitHubIssueBlocks(c), divider);
   blocks.push(
     listSection(`*Recent alerts (last ${c.alertHours} h)*`, c.alerts, (g) => alertLine(g, c.now), 'None.', ALERTS_MAX, (n) => `… and ${n} more: \`/atlas alerts --all\``),
   );

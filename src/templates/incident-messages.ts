@@ -5,6 +5,7 @@ import { ESCALATION_TARGET_TEXT, SEVERITY_POLICIES, type EscalationTarget, type 
 import { formatDuration } from '../time/atlas-time.js';
 import { safeMrkdwn, type SlackMessage } from './block-kit.js';
 import { bullets, context, fallback, packLines, section } from './message-parts.js';
+import { REVIEW_ISSUE_ITEM, slackLink } from './github-messages.js';
 import { mention } from './people.js';
 import { dayTime, hhmm, since } from './slack-time.js';
 
@@ -198,7 +199,12 @@ export function resolutionMessage(incident: Incident, reviewDue: Date, actorId: 
 }
 
 /** The guide's post-incident checklist, with what the bot already did ticked. */
-export function postIncidentChecklistMessage(incident: Incident, firingAlerts: readonly string[], reviewDue: Date): SlackMessage {
+export function postIncidentChecklistMessage(
+  incident: Incident,
+  firingAlerts: readonly string[],
+  reviewDue: Date,
+  reviewIssue: { repo: string; number: number; url: string } | null = null,
+): SlackMessage {
   const alerts =
     firingAlerts.length === 0
       ? '✅ Clear any firing alerts: none firing'
@@ -208,7 +214,9 @@ export function postIncidentChecklistMessage(incident: Incident, firingAlerts: r
     '☐ Resolve the PagerDuty incident, if one was opened',
     alerts,
     `✅ Document timeline: recorded, \`/atlas timeline ${incident.id}\``,
-    `☐ Create GitHub issue for post-incident review: \`/atlas review ${incident.id}\` prints the draft`,
+    reviewIssue
+      ? `✅ ${REVIEW_ISSUE_ITEM}: ${slackLink(reviewIssue.url, `${reviewIssue.repo}#${reviewIssue.number}`)}`
+      : `☐ ${REVIEW_ISSUE_ITEM}: \`/atlas review ${incident.id}\` prints the draft, with a button that files it`,
     '☐ Update runbook if gaps found',
     `☐ Schedule debrief meeting (by ${dayTime(reviewDue)})`,
   ];
