@@ -4,6 +4,7 @@ import type { CommandDeps } from './commands/command-spec.js';
 import { retentionCutoffs } from './db/state/retention-policy.js';
 import { runHandoffs } from './handoff/run-handoffs.js';
 import { sweepTimers } from './incidents/timer-sweeper.js';
+import { checkNightPages } from './oncall/night-pages.js';
 import type { ScheduledJob } from './scheduler.js';
 
 /** Cron expressions with a seconds field. */
@@ -13,6 +14,7 @@ export const BOT_SCHEDULE = {
   timers: '*/15 * * * * *',
   handoff: '5,20,35,50 * * * * *',
   retention: '0 17 * * * *',
+  nightPages: '40 */5 * * * *',
 } as const;
 
 /**
@@ -27,6 +29,7 @@ export function botJobs(deps: CommandDeps, watchdog: Watchdog): ScheduledJob[] {
     { name: 'watchdog', cron: BOT_SCHEDULE.watchdog, boundMs: 50_000, run: () => watchdog.evaluate() },
     { name: 'timers', cron: BOT_SCHEDULE.timers, boundMs: 10_000, run: () => sweepTimers(deps) },
     { name: 'handoff', cron: BOT_SCHEDULE.handoff, boundMs: 40_000, run: () => runHandoffs(deps) },
+    { name: 'night-pages', cron: BOT_SCHEDULE.nightPages, boundMs: 30_000, run: () => checkNightPages(deps) },
     { name: 'retention', cron: BOT_SCHEDULE.retention, boundMs: 30_000, run: () => deps.state.retention.prune(retentionCutoffs(deps.config.retention, deps.clock())) },
   ];
 }

@@ -22,7 +22,7 @@ import { createDelivery } from './slack/outbox-delivery.js';
 import { boundedClientOptions, silentSlackLogger } from './slack/slack-clients.js';
 import { slackPoster } from './slack/slack-poster.js';
 import { usergroupMembers } from './slack/usergroup-members.js';
-import { workspacePeople } from './slack/workspace-people.js';
+import { workspacePeople, workspaceTimeZones } from './slack/workspace-people.js';
 import { pagerdutyWebhookRoutes } from './integrations/pagerduty-webhook.js';
 import { slackLookupByEmail } from './integrations/pagerduty-users.js';
 
@@ -91,6 +91,7 @@ export async function startBot(opts: BotOptions): Promise<RunningBot> {
   let client: webApi.WebClient | null = null;
   // The handoff says when the rotation names someone who left the workspace.
   deps.userExists = workspacePeople(() => client);
+  deps.userTimeZone = workspaceTimeZones(() => client);
   const authorizer = createAuthorizer(config, usergroupMembers(() => client), Date.now, () => deps.rotation.at(clock()));
   const registry = createRegistry(authorizer);
   const slack = buildSlackApp({

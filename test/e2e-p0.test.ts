@@ -199,7 +199,7 @@ describe('a P0 from webhook to review reminder, with a restart in the middle', (
     // Restart: the bot goes away and comes back; timers and messages are rows, so none is lost or sent twice.
     await shutdown();
     await boot(start + 8 * MIN);
-    expect(pendingTimers().map((t) => t.kind).sort()).toEqual(['escalate-cto', 'escalate-tech-lead', 'handoff-suggest', 'update-due']);
+    expect(pendingTimers().map((t) => t.kind).sort()).toEqual(['break-nudge', 'escalate-cto', 'escalate-tech-lead', 'handoff-suggest', 'update-due']);
     await delivery.drain();
     expect(thread()).toHaveLength(2);
     expect(shown(thread()[1]!)).toContain('No proofs for any district');
@@ -309,7 +309,9 @@ describe('a P0 from webhook to review reminder, with a restart in the middle', (
     ]);
     // Every post Slack took once: as many posts as messages, every call answered ok.
     const posts = everythingSent().filter((c) => c.method === 'chat.postMessage');
-    expect(posts).toHaveLength(channel().length - 1 + thread().length);
+    // …and, with the review reminder, the debrief offer in a DM to the one responder.
+    expect(posts.filter((c) => String((c.args as { text?: unknown }).text).startsWith(`🗓️ Debrief for ${INC}`))).toHaveLength(1);
+    expect(posts).toHaveLength(channel().length - 1 + thread().length + 1);
     expect(everythingSent().every((c) => c.status === 200 && c.answer?.ok === true)).toBe(true);
     expect(delivery.stats()).toEqual({ pending: 0, failed: 0, oldestPendingSec: 0 });
   });

@@ -44,7 +44,8 @@ export interface IngestOutcome {
   alert: AlertRecord | null;
 }
 
-export type IngestDeps = Pick<DomainDeps, 'state' | 'clock' | 'config' | 'events'>;
+/** With the rotation, a posted alert is recorded as a page of the on-call primary (night pages, `oncall load`). */
+export type IngestDeps = Pick<DomainDeps, 'state' | 'clock' | 'config' | 'events'> & Partial<Pick<DomainDeps, 'rotation'>>;
 
 /** A report that cannot be taken (empty or overlong name); the message names the problem. */
 export class AlertReportError extends Error {
@@ -75,7 +76,7 @@ const reportSchema = z.object({
     .transform((m) => cut(m.replaceAll('\u0000', '').trim(), MAX_ALERT_MESSAGE)),
   firedAt: validDate.optional().catch(undefined),
   resolvedAt: validDate.optional().catch(undefined),
-  source: z.enum(['metrics-db', 'atlas-webhook', 'alertmanager', 'watchdog', 'command', 'pagerduty']),
+  source: z.enum(['metrics-db', 'atlas-webhook', 'alertmanager', 'watchdog', 'command', 'file', 'pagerduty']),
   fingerprint: z.string().trim().min(1).max(200).optional().catch(undefined),
   severityHint: z.enum(['critical', 'warning']).optional().catch(undefined),
   runbookUrl: z.url({ protocol: /^https?$/ }).max(2000).optional().catch(undefined),
@@ -140,6 +141,8 @@ function firingOf(deps: IngestDeps, report: ValidReport, fingerprints: string[],
 function raised(deps: IngestDeps, key: string, now: Date): AlertRecord {
   const alert = deps.state.alerts.get(key)!;
   startAlertClock(deps.state.timers, alert, now);
+  const primary = deps.rotation?.at(now)?.primary;
+  if (primary) deps.state.pages.record({ userId: primary, at: now, kind: 'posted', alertKey: key });
   deps.events.record({ type: 'alert-raised', alert }, now);
   return alert;
 }

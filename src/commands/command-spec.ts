@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { DomainDeps } from '../incidents/incident-deps.js';
 import type { UploadFile } from '../slack/file-upload.js';
-import type { UserExists } from '../slack/workspace-people.js';
+import type { UserExists, UserTimeZone } from '../slack/workspace-people.js';
 import type { Report } from '../templates/report.js';
 import { parseDuration } from '../time/atlas-time.js';
 
@@ -37,6 +37,8 @@ export interface CommandDeps extends DomainDeps {
   slackStatus?: () => Promise<{ ok: boolean; detail: string }>;
   /** Whether a user ID is still someone in the workspace; set by the bot, absent in the terminal. */
   userExists?: UserExists;
+  /** A person's time zone from Slack (users.info tz); set by the bot, absent in the terminal (the rotation's zone serves). */
+  userTimeZone?: UserTimeZone;
   /** Shares a text file in a channel or thread (files upload), bounded in time; set by the Slack app, absent in the terminal. */
   uploadFile?: UploadFile;
 }

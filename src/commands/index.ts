@@ -3,7 +3,6 @@ import { backupReadCommands } from './backup-commands.js';
 import { botCommands, healthCommands } from './bot-commands.js';
 import { bundleCommands } from './bundle-commands.js';
 import { dataCommands } from './data-commands.js';
-import { githubCommands } from './github-commands.js';
 import { handoffCommands } from './handoff-commands.js';
 import { incidentCommands } from './incident-commands.js';
 import { incidentFormCommands } from './incident-form-commands.js';
@@ -12,6 +11,7 @@ import { shareCommands } from './share-commands.js';
 import { metricCommands } from './metric-commands.js';
 import { remediationCommandList } from './remediation-list.js';
 import { oncallCommands } from './oncall-commands.js';
+import { oncallHealthCommands } from './health-commands.js';
 import { systemCommands } from './system-commands.js';
 import type { CommandSpec } from './command-spec.js';
 import type { Authorizer } from './authorize.js';
@@ -22,8 +22,8 @@ export const ALL_COMMANDS: readonly CommandSpec[] = [
   ...healthCommands,
   ...incidentCommands,
   ...incidentReadCommands,
-  ...githubCommands,
   ...oncallCommands,
+  ...oncallHealthCommands,
   ...handoffCommands,
   ...metricCommands,
   ...dataCommands,

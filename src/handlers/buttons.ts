@@ -16,7 +16,9 @@ import {
   ALERT_ACK_ACTION,
   ALERT_HEALTH_ACTION,
   INCIDENT_ATTACH_ACTION,
+  INCIDENT_DEBRIEF_DONE_ACTION,
   INCIDENT_ESCALATE_ACTION,
+  INCIDENT_HAND_SECONDARY_ACTION,
   INCIDENT_RESOLVE_ALERTS_ACTION,
   INCIDENT_REVIEW_DONE_ACTION,
   INCIDENT_UPDATE_ACTION,
@@ -61,7 +63,7 @@ export interface ButtonRoute {
 const incidentId = (v: string): RawArgs | null => (INCIDENT_ID.test(v) ? { _: [v] } : null);
 const attachValue = z.object({ incidentId: z.string().regex(INCIDENT_ID), command: z.string().min(1).max(60), headline: z.string().min(1).max(1500) });
 
-const ROUTES: readonly ButtonRoute[] = [
+export const ROUTES: readonly ButtonRoute[] = [
   { actionId: ALERT_ACK_ACTION, command: 'ack', answer: 'modal', args: (v) => (v.trim() && v.length <= 200 ? { _: [v] } : null) },
   { actionId: ALERT_HEALTH_ACTION, command: 'health', answer: 'report', args: () => ({ _: [] }) },
   {
@@ -76,6 +78,16 @@ const ROUTES: readonly ButtonRoute[] = [
   { actionId: INCIDENT_UPDATE_ACTION, command: 'update', answer: 'modal', args: incidentId },
   { actionId: INCIDENT_RESOLVE_ALERTS_ACTION, command: 'resolve-alerts', answer: 'sentence', args: incidentId },
   { actionId: INCIDENT_REVIEW_DONE_ACTION, command: 'review-done', answer: 'sentence', args: incidentId },
+  { actionId: INCIDENT_DEBRIEF_DONE_ACTION, command: 'debrief-done', answer: 'sentence', args: incidentId },
+  {
+    actionId: INCIDENT_HAND_SECONDARY_ACTION,
+    command: 'own',
+    answer: 'sentence',
+    args: (v) => {
+      const [id = '', user = ''] = v.split(':');
+      return INCIDENT_ID.test(id) && SLACK_USER_ID.test(user) ? { _: [id, user] } : null;
+    },
+  },
   {
     actionId: INCIDENT_ATTACH_ACTION,
     command: 'attach',

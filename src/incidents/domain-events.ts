@@ -34,6 +34,8 @@ export type Reminder =
   | { kind: 'update-due'; timerId: number; incident: Incident; lastUpdateAt: string }
   | { kind: 'escalate-tech-lead' | 'escalate-cto'; timerId: number; incident: Incident; contact: string | null }
   | { kind: 'handoff-suggest'; timerId: number; incident: Incident; onCallPrimary: string | null }
+  /** The owner has held the incident for BREAK_NUDGE_MINUTES: take a break, hand it to the secondary. */
+  | { kind: 'break-nudge'; timerId: number; incident: Incident; owner: string; ownerSince: string; secondary: string | null }
   | { kind: 'review-reminder'; timerId: number; incident: Incident };
 
 export type DomainEvent =
@@ -61,11 +63,9 @@ export type DomainEvent =
       history: TimelineEntry[];
       actor: string;
     }
-  | { type: 'incident-resolved'; incident: Incident; firingAlerts: string[]; reviewDue: Date; actor: string; reviewIssue?: { repo: string; number: number; url: string } | null }
+  | { type: 'incident-resolved'; incident: Incident; firingAlerts: string[]; reviewDue: Date; actor: string }
   | { type: 'alerts-resolved'; incident: Incident; names: string[]; notWritten: { name: string; problem: string }[]; actor: string }
   | { type: 'review-done'; incident: Incident; actor: string }
-  /** The review draft became a GitHub issue (or one an earlier, interrupted attempt filed was found): the checklist item is done. */
-  | { type: 'review-issue-filed'; incident: Incident; repo: string; number: number; url: string; actor: string }
   | { type: 'reminder-fired'; reminder: Reminder }
   | { type: 'reminder-snoozed'; incidentId: string | null; kind: TimerKind; from: number; to: number; minutes: number; until: Date; actor: string }
   /** The service's own database could not be written (metrics.db acknowledged_at, …). */
@@ -74,6 +74,12 @@ export type DomainEvent =
   | { type: 'handoff-posted'; handoff: HandoffContent; postedBy: string | null; nextScheduled: Date | null }
   /** A confirmed remediation was applied: told in the open incident's thread, else the incident channel. */
   | { type: 'remediation-applied'; command: string; headline: string; lines: string[]; undo: string | null; actor: string; incident: Incident | null }
+  /** A primary paged on RELIEF_NIGHTS or more nights of one shift (in their zone): a DM to them, and to the secondary. */
+  | { type: 'relief-suggested'; primary: string; secondary: string | null; nights: string[]; shiftEnd: Date; timezone: string; zoneFrom: 'slack' | 'rotation' }
+  /** The post-incident review is due: each responder gets a DM offering a debrief time. */
+  | { type: 'debrief-offered'; incident: Incident; responders: string[]; suggestedAt: Date; timezone: string }
+  /** The debrief meeting was marked scheduled: the checklist item is ticked. */
+  | { type: 'debrief-scheduled'; incident: Incident; actor: string }
   /** The outgoing primary's reminder to add notes before the shift change. */
   | { type: 'handoff-reminder'; shiftChange: Date; outgoing: string; incoming: string | null; notes: string | null; timezone: string };
 

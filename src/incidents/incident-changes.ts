@@ -8,7 +8,7 @@ import type { DomainDeps } from './incident-deps.js';
 import { actorOf, severityOf, textOf } from './incident-input.js';
 import { withIncident } from './find-incident.js';
 import type { Severity } from './severity-matrix.js';
-import { cadenceDue, replanIncidentTimers } from './timer-plan.js';
+import { cadenceDue, replanIncidentTimers, restartBreakNudge } from './timer-plan.js';
 
 const statusSchema = z.enum(INCIDENT_STATUSES.filter((s) => s !== 'resolved') as [IncidentStatus, ...IncidentStatus[]]);
 
@@ -77,6 +77,7 @@ export function changeOwner(deps: DomainDeps, incidentRef: string, ownerId: stri
     if (found.owner_id === owner) throw new AlreadyOwnerError(found.id, owner);
     const incident = deps.state.incidents.update(found.id, { owner_id: owner })!;
     replanIncidentTimers(deps.state.timers, incident, now);
+    restartBreakNudge(deps.state.timers, incident, now);
     deps.events.record({ type: 'owner-changed', incident, previous: found.owner_id, actor: who }, now);
     return { incident, previous: found.owner_id };
   });

@@ -6,6 +6,8 @@ const MIN = 60_000;
 
 /** Not acknowledged after this long: a reminder in the channel, whatever the severity. */
 export const ACK_REMINDER_MINUTES = 5;
+/** An owner active this long on one incident is told to take a break (the guide's self-care rule). */
+export const BREAK_NUDGE_MINUTES = 8 * 60;
 /** After a resolution, the post-incident review is due within 48 h. */
 export const REVIEW_REMINDER_MINUTES = 48 * 60;
 
@@ -71,9 +73,22 @@ export function replanIncidentTimers(timers: TimerStore, incident: Incident, now
   const planned = new Set(plan.map((t) => t.kind));
   // A pending reminder of a kind that already fired is a snooze: it stays while the plan still has that kind.
   const snoozed = [...fired].filter((k) => k !== 'update-due' && planned.has(k));
-  stopTimers(timers, { incidentId: incident.id }, now, ['review-reminder', ...snoozed]);
+  // The break nudge counts from when the owner took the incident, not from this change: it stays (an owner change restarts it).
+  const open = incident.status !== 'resolved';
+  stopTimers(timers, { incidentId: incident.id }, now, ['review-reminder', ...snoozed, ...(open ? (['break-nudge'] as const) : [])]);
   for (const t of plan) {
     if (t.kind !== 'update-due' && fired.has(t.kind)) continue;
     timers.schedule({ kind: t.kind, due: t.due < now ? now : t.due, incidentId: incident.id, alertKey: incident.alert_key }, now);
   }
+  if (open && incident.owner_id && !fired.has('break-nudge') && !timers.pending({ incidentId: incident.id }).some((t) => t.kind === 'break-nudge')) {
+    const due = plusMinutes(incident.acknowledged_at ?? incident.opened_at, BREAK_NUDGE_MINUTES);
+    timers.schedule({ kind: 'break-nudge', due: due < now ? now : due, incidentId: incident.id, alertKey: incident.alert_key }, now);
+  }
+}
+
+/** A new owner: their break nudge counts from now (the previous owner's, fired or not, is over). */
+export function restartBreakNudge(timers: TimerStore, incident: Incident, now: Date): void {
+  timers.cancelKind({ incidentId: incident.id }, 'break-nudge', now);
+  if (incident.status === 'resolved' || !incident.owner_id) return;
+  timers.schedule({ kind: 'break-nudge', due: plusMinutes(now, BREAK_NUDGE_MINUTES), incidentId: incident.id, alertKey: incident.alert_key }, now);
 }

@@ -1,14 +1,15 @@
-import type { TimerKind, TimerRow } from '../db/state/state-records.js';
+import type { Incident, TimerKind, TimerRow } from '../db/state/state-records.js';
 import type { Reminder } from './domain-events.js';
 import type { DomainDeps } from './incident-deps.js';
 import { SEVERITY_POLICIES } from './severity-matrix.js';
 import { plusMinutes } from './timer-plan.js';
+import { offerDebrief } from './debrief.js';
 
 /** A timer whose sweep keeps throwing is given up after this many tries (and logged each time). */
 export const MAX_TIMER_ATTEMPTS = 5;
 
 export const ALERT_TIMER_KINDS: ReadonlySet<TimerKind> = new Set(['ack-reminder', 'ack-secondary']);
-const INCIDENT_KINDS: ReadonlySet<TimerKind> = new Set(['update-due', 'escalate-tech-lead', 'escalate-cto', 'handoff-suggest']);
+const INCIDENT_KINDS: ReadonlySet<TimerKind> = new Set(['update-due', 'escalate-tech-lead', 'escalate-cto', 'handoff-suggest', 'break-nudge']);
 export const KNOWN_TIMER_KINDS: ReadonlySet<string> = new Set([...ALERT_TIMER_KINDS, ...INCIDENT_KINDS, 'review-reminder']);
 
 export type TimerDeps = Pick<DomainDeps, 'state' | 'clock' | 'config' | 'logger' | 'events' | 'rotation'>;
@@ -68,9 +69,20 @@ function relevance(deps: TimerDeps, t: TimerRow, now: Date): Relevance {
       return { relevant: true, reminder: { kind: t.kind, incident, contact: deps.config.escalation.techLead ?? null } };
     case 'escalate-cto':
       return { relevant: true, reminder: { kind: t.kind, incident, contact: deps.config.escalation.cto ?? null } };
+    case 'break-nudge': {
+      if (!incident.owner_id) return { relevant: false, why: 'nobody owns it' };
+      const ownerSince = ownerSinceOf(deps, incident);
+      return { relevant: true, reminder: { kind: 'break-nudge', incident, owner: incident.owner_id, ownerSince, secondary: deps.rotation.at(now)?.secondary ?? null } };
+    }
     default:
       return { relevant: true, reminder: { kind: 'handoff-suggest', incident, onCallPrimary: deps.rotation.at(now)?.primary ?? null } };
   }
+}
+
+/** When the current owner took the incident: the newest owner change on its timeline, else the acknowledgement. */
+export function ownerSinceOf(deps: Pick<TimerDeps, 'state'>, incident: Incident): string {
+  const changes = deps.state.timeline.list(incident.id).filter((e) => e.kind === 'owner');
+  return changes.at(-1)?.at ?? incident.acknowledged_at ?? incident.opened_at;
 }
 
 type GroupOutcome = { kind: 'fired'; timer: TimerRow; collapsed: number } | { kind: 'cancelled'; count: number } | { kind: 'gone' };
@@ -96,6 +108,7 @@ function fireGroup(deps: TimerDeps, rows: TimerRow[], now: Date): GroupOutcome {
     for (const r of live) state.timers.markFired(r.id, now);
     const reminder = { ...decision.reminder, timerId: timer.id } as Reminder;
     deps.events.record({ type: 'reminder-fired', reminder }, now);
+    if (reminder.kind === 'review-reminder') offerDebrief(deps, reminder.incident, now);
     if (reminder.kind === 'update-due') {
       const { incident } = reminder;
       // Until an update comes (which re-plans), the reminder repeats at the cadence.

@@ -28,8 +28,8 @@ import {
   severityChangedMessage,
   statusUpdateMessage,
 } from '../templates/incident-messages.js';
-import { reviewIssueFiledMessage } from '../templates/github-messages.js';
 import { handoffMessage } from '../templates/handoff-message.js';
+import { debriefOfferMessage, debriefScheduledMessage, reliefToPrimaryMessage, reliefToSecondaryMessage } from '../templates/health-messages.js';
 import { handoffReminderMessage, postedByHand } from '../templates/handoff-notices.js';
 import { reminderMessage } from '../templates/reminder-messages.js';
 import { remediationAppliedMessage } from '../templates/remediation-messages.js';
@@ -39,6 +39,8 @@ export const laneOf = (anchor: string): string => anchor.replace(/^(alert:.+):\d
 
 /** The handoffs and their reminders go out in the order they were decided. */
 const HANDOFF_LANE = 'handoff';
+/** The on-call engineer's health DMs (relief after night pages) go out in the order they were decided. */
+const HEALTH_LANE = 'oncall-health';
 /** Remediations told in the channel (no incident open) go out in the order they were applied. */
 const REMEDIATION_LANE = 'remediation';
 
@@ -104,7 +106,7 @@ export function eventMessages(event: DomainEvent, config: Pick<Config, 'channels
       const i = event.incident;
       return [
         reply(i, resolutionMessage(i, event.reviewDue, event.actor)),
-        reply(i, postIncidentChecklistMessage(i, event.firingAlerts, event.reviewDue, event.reviewIssue ?? null)),
+        reply(i, postIncidentChecklistMessage(i, event.firingAlerts, event.reviewDue)),
         beside(i.anchor, incidentClosedMessage(i)),
         refresh(i.anchor),
       ];
@@ -114,8 +116,6 @@ export function eventMessages(event: DomainEvent, config: Pick<Config, 'channels
       return [reply(event.incident, alertsResolvedMessage(event.incident, event.names, event.notWritten.map((n) => n.name), event.actor)), refresh(event.incident.anchor)];
     case 'review-done':
       return [reply(event.incident, reviewDoneMessage(event.incident, event.actor)), refresh(event.incident.anchor)];
-    case 'review-issue-filed':
-      return [reply(event.incident, reviewIssueFiledMessage(event))];
     case 'reminder-fired': {
       const r = event.reminder;
       const m = reminderMessage(r, now);
@@ -136,6 +136,17 @@ export function eventMessages(event: DomainEvent, config: Pick<Config, 'channels
     case 'handoff-reminder':
       // A user ID as the channel: delivery opens the DM with that person.
       return [{ lane: HANDOFF_LANE, op: 'post', channel: event.outgoing, payload: payload(handoffReminderMessage(event, now)) }];
+    case 'relief-suggested': {
+      // A user ID as the channel: delivery opens the DM with that person.
+      const toPrimary: OutboxMessage = { lane: HEALTH_LANE, op: 'post', channel: event.primary, payload: payload(reliefToPrimaryMessage(event)) };
+      return event.secondary ? [toPrimary, { lane: HEALTH_LANE, op: 'post', channel: event.secondary, payload: payload(reliefToSecondaryMessage(event)) }] : [toPrimary];
+    }
+    case 'debrief-offered': {
+      const m = debriefOfferMessage(event.incident, event.suggestedAt, event.timezone);
+      return event.responders.map((user): OutboxMessage => ({ lane: laneOf(event.incident.anchor), op: 'post', channel: user, payload: payload(m) }));
+    }
+    case 'debrief-scheduled':
+      return [reply(event.incident, debriefScheduledMessage(event.incident, event.actor))];
     case 'reminder-snoozed':
     case 'atlas-not-updated':
       return [];

@@ -32,3 +32,39 @@ export function workspacePeople(client: () => webApi.WebClient | null, now: () =
     }
   };
 }
+
+/** A person's time zone (an IANA name such as Asia/Kolkata), or null when Slack did not say. */
+export type UserTimeZone = (userId: string) => Promise<string | null>;
+
+/**
+ * users.info's `tz` (scope users:read) through the app's bounded client, remembered ten minutes
+ * like `workspacePeople`; a zone Node's Intl does not know counts as none.
+ */
+export function workspaceTimeZones(client: () => webApi.WebClient | null, now: () => number = Date.now): UserTimeZone {
+  const known = new Map<string, { at: number; tz: string | null }>();
+  return async (userId) => {
+    const hit = known.get(userId);
+    if (hit && now() - hit.at < CACHE_MS) return hit.tz;
+    const c = client();
+    if (!c) return null;
+    try {
+      const res = await c.users.info({ user: userId });
+      const tz = validTimeZone(res.user?.tz);
+      known.set(userId, { at: now(), tz });
+      return tz;
+    } catch {
+      return null;
+    }
+  };
+}
+
+/** The zone if Intl knows it, else null. */
+export function validTimeZone(tz: unknown): string | null {
+  if (typeof tz !== 'string' || tz === '' || tz.length > 64) return null;
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return tz;
+  } catch {
+    return null;
+  }
+}

@@ -24,6 +24,10 @@ export const INCIDENT_UPDATE_ACTION = 'atlas_incident_update';
 export const INCIDENT_RESOLVE_ALERTS_ACTION = 'atlas_incident_resolve_alerts';
 export const INCIDENT_REVIEW_DONE_ACTION = 'atlas_incident_review_done';
 export const INCIDENT_ATTACH_ACTION = 'atlas_incident_attach'; // value: JSON {incidentId, command, headline}
+/** Hand to the secondary (the break nudge): runs `own <INC> <secondary>`; value `${incidentId}:${userId}`. */
+export const INCIDENT_HAND_SECONDARY_ACTION = 'atlas_incident_hand_secondary';
+/** The debrief meeting is scheduled (the review reminder): runs `debrief-done <INC>`. */
+export const INCIDENT_DEBRIEF_DONE_ACTION = 'atlas_incident_debrief_done';
 
 function snoozeLabel(minutes: number): string {
   return minutes < 60 ? `${minutes} min` : `${minutes / 60} h`;

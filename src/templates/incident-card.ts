@@ -24,6 +24,7 @@ const DEADLINE_TEXT: Record<TimerKind, string> = {
   'escalate-tech-lead': 'tech lead escalation',
   'escalate-cto': 'CTO escalation',
   'handoff-suggest': 'handoff suggested',
+  'break-nudge': 'owner break due',
   'review-reminder': 'review due',
 };
 

@@ -3,7 +3,14 @@ import type { Incident, TimerKind } from '../db/state/state-records.js';
 import type { Reminder } from '../incidents/domain-events.js';
 import { SEVERITY_POLICIES } from '../incidents/severity-matrix.js';
 import { safeMrkdwn, type SlackMessage } from './block-kit.js';
-import { ALERT_ACK_ACTION, INCIDENT_ESCALATE_ACTION, INCIDENT_REVIEW_DONE_ACTION, INCIDENT_UPDATE_ACTION, snoozeButtons } from './incident-buttons.js';
+import {
+  ALERT_ACK_ACTION,
+  INCIDENT_ESCALATE_ACTION,
+  INCIDENT_HAND_SECONDARY_ACTION,
+  INCIDENT_REVIEW_DONE_ACTION,
+  INCIDENT_UPDATE_ACTION,
+  snoozeButtons,
+} from './incident-buttons.js';
 import { button } from './message-parts.js';
 import { mention } from './people.js';
 import { since } from './slack-time.js';
@@ -18,6 +25,7 @@ export const TIMER_KIND_TEXT: Readonly<Record<TimerKind, string>> = {
   'escalate-tech-lead': 'tech lead escalation reminder',
   'escalate-cto': 'CTO escalation reminder',
   'handoff-suggest': 'handoff suggestion',
+  'break-nudge': 'break reminder',
   'review-reminder': 'post-incident review reminder',
 };
 
@@ -92,6 +100,19 @@ export function reminderMessage(reminder: Reminder, now: Date): SlackMessage {
       const fresh = reminder.onCallPrimary && reminder.onCallPrimary !== incident.owner_id ? ` On call now: ${mention(reminder.onCallPrimary)}.` : '';
       const head = `🔄 ${incidentName(incident)} is open for ${since(incident.opened_at, now)}, ${ownerText(incident)}: time to hand it to a fresh responder with \`/atlas own ${incident.id} @someone\`.${fresh}`;
       return message(`🔄 ${incident.id} open for ${since(incident.opened_at, now)}: consider a handoff`, [head], snooze);
+    }
+    case 'break-nudge': {
+      const { incident } = reminder;
+      const held = since(reminder.ownerSince, now);
+      const canHand = reminder.secondary !== null && reminder.secondary !== reminder.owner;
+      const handTo = canHand
+        ? ` Hand it to ${mention(reminder.secondary!)} (secondary on-call) with one click, or \`/atlas own ${incident.id} @someone\`.`
+        : reminder.secondary === reminder.owner
+          ? ` You are the secondary too: hand it to someone fresh with \`/atlas own ${incident.id} @someone\`.`
+          : ` No secondary on-call is known: hand it to someone fresh with \`/atlas own ${incident.id} @someone\`.`;
+      const head = `☕ ${mention(reminder.owner)}, you have owned ${incidentName(incident)} for ${held}: the guide says take a break.${handTo}`;
+      const hand = canHand ? [button(INCIDENT_HAND_SECONDARY_ACTION, 'Hand to the secondary', `${incident.id}:${reminder.secondary!}`, 'primary')] : [];
+      return message(`☕ ${incident.id}: owned for ${held}, take a break`, [head], [...hand, ...snooze]);
     }
     case 'review-reminder': {
       const { incident } = reminder;

@@ -20,6 +20,8 @@ function reminderText(r: Reminder, now: Date): string {
       return `Reminder: escalate to the CTO${r.contact ? '' : ' (none configured)'}`;
     case 'handoff-suggest':
       return 'Reminder: open past 4 h, consider a handoff';
+    case 'break-nudge':
+      return `Reminder: ${r.owner} active for ${formatDuration(now.getTime() - new Date(r.ownerSince).getTime())}, take a break`;
     case 'review-reminder':
       return 'Reminder: post-incident review not marked done';
     default:
@@ -87,8 +89,6 @@ export function timelineLines(event: DomainEvent, now: Date): TimelineLine[] {
       ];
     case 'review-done':
       return [line(event.incident.id, 'review-done', event.actor, 'Post-incident review marked done')];
-    case 'review-issue-filed':
-      return [line(event.incident.id, 'review-issue', event.actor, `GitHub issue ${event.repo}#${event.number} filed for the post-incident review: ${event.url}`, { repo: event.repo, number: event.number, url: event.url })];
     case 'reminder-fired': {
       const r = event.reminder;
       if (r.kind === 'ack-reminder' || r.kind === 'ack-secondary') return [];
@@ -100,6 +100,10 @@ export function timelineLines(event: DomainEvent, now: Date): TimelineLine[] {
       const text = `${TIMER_KIND_TEXT[event.kind]} snoozed for ${span}, until ${hhmm(event.until)}`;
       return [line(event.incidentId, 'snooze', event.actor, text, { timer: event.kind, from: event.from, to: event.to, minutes: event.minutes })];
     }
+    case 'debrief-offered':
+      return [line(event.incident.id, 'debrief-offered', 'bot', `Debrief offered to ${event.responders.join(', ')}, suggested ${event.suggestedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC`)];
+    case 'debrief-scheduled':
+      return [line(event.incident.id, 'debrief-scheduled', event.actor, 'Debrief meeting marked scheduled')];
     case 'atlas-not-updated':
       return [line(event.incident.id, 'bot-note', 'bot', `metrics.db not updated (${event.what}): ${event.problem}`)];
     case 'alert-resolved': {
@@ -111,6 +115,7 @@ export function timelineLines(event: DomainEvent, now: Date): TimelineLine[] {
     case 'remediation-applied':
       return event.incident ? [line(event.incident.id, 'remediation', event.actor, `${event.command}: ${event.headline}`, { undo: event.undo })] : [];
     case 'alert-raised':
+    case 'relief-suggested':
     case 'handoff-posted':
     case 'handoff-reminder':
       return [];

@@ -141,6 +141,7 @@ describe('a P0 from alert to review, through the registry', () => {
       { kind: 'escalate-tech-lead', due_at: at(117) },
       { kind: 'update-due', due_at: at(130) },
       { kind: 'handoff-suggest', due_at: at(237) },
+      { kind: 'break-nudge', due_at: at(480) },
     ]);
 
     const own = await run(`own ${id} <@${OTHER}|bob>`);

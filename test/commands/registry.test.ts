@@ -151,7 +151,7 @@ describe('CommandRegistry', () => {
 
   it('hides ack-details, attach, snooze and share from help, and lists resolve-alerts', async () => {
     const all = new CommandRegistry(ALL_COMMANDS, allowEveryone);
-    expect(ALL_COMMANDS.filter((s) => s.hidden).map((s) => s.name).sort()).toEqual(['ack-details', 'attach', 'confirm', 'handoff-notes', 'handoff-post', 'share', 'snooze']);
+    expect(ALL_COMMANDS.filter((s) => s.hidden).map((s) => s.name).sort()).toEqual(['ack-details', 'attach', 'confirm', 'debrief-done', 'handoff-notes', 'handoff-post', 'share', 'snooze']);
     const listed = ((await all.helpReport(responder, '/atlas')).data as { name: string }[]).map((c) => c.name);
     expect(listed).toContain('resolve-alerts');
     for (const name of ['ack-details', 'attach', 'snooze', 'share', 'handoff-notes', 'handoff-post']) expect(listed).not.toContain(name);

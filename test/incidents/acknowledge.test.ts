@@ -73,6 +73,7 @@ describe('acknowledgeAlert', () => {
       { kind: 'update-due', due_at: at(30) },
       { kind: 'escalate-cto', due_at: at(57) },
       { kind: 'handoff-suggest', due_at: at(237) },
+      { kind: 'break-nudge', due_at: at(480) },
     ]);
     expect(timeline(r.incident.id).map((e) => [e.at, e.actor, e.kind, e.text])).toEqual([
       [at(-3), 'bot', 'alert-fired', 'Alert IpfsDown fired: All IPFS gateways failing. Retrieval of the current snapshot times out.'],

@@ -32,6 +32,7 @@ describe('declareIncident', () => {
       { kind: 'escalate-tech-lead', due_at: at(120) },
       { kind: 'update-due', due_at: at(120) },
       { kind: 'handoff-suggest', due_at: at(240) },
+      { kind: 'break-nudge', due_at: at(480) },
     ]);
     expect(deps().state.timeline.list(tiger.incident.id).map((e) => [e.actor, e.kind, e.text])).toEqual([
       [ONCALL, 'declared', 'Declared P1 (matches "provider outage"): TIGER down since 3am'],

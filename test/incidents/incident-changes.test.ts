@@ -103,6 +103,7 @@ describe('changeSeverity', () => {
     expect(pendingTimers(declared.id)).toEqual([
       { kind: 'handoff-suggest', due_at: at(240) },
       { kind: 'update-due', due_at: at(240) },
+      { kind: 'break-nudge', due_at: at(480) },
     ]);
     ie.env.clock.advance(45 * MIN);
     const r = changeSeverity(deps(), declared.id, 'P0', ONCALL);
@@ -112,6 +113,7 @@ describe('changeSeverity', () => {
       { kind: 'update-due', due_at: at(45) },
       { kind: 'escalate-cto', due_at: at(60) },
       { kind: 'handoff-suggest', due_at: at(240) },
+      { kind: 'break-nudge', due_at: at(480) },
     ]);
     expect(r.incident.next_update_at).toBe(at(30));
     expect(timeline(declared.id).at(-1)).toMatchObject({ kind: 'severity', text: 'Severity P2 → P0' });
@@ -124,7 +126,7 @@ describe('changeSeverity', () => {
     ie.env.db.prepare("UPDATE timers SET fired_at = ? WHERE incident_id = ? AND kind = 'escalate-tech-lead' AND cancelled_at IS NULL").run(at(45), declared.id);
     changeSeverity(deps(), declared.id, 'P1', ONCALL);
     changeSeverity(deps(), declared.id, 'P0', ONCALL);
-    expect(pendingTimers(declared.id).map((t) => t.kind)).toEqual(['update-due', 'escalate-cto', 'handoff-suggest']);
+    expect(pendingTimers(declared.id).map((t) => t.kind)).toEqual(['update-due', 'escalate-cto', 'handoff-suggest', 'break-nudge']);
   });
 });
 

@@ -50,12 +50,12 @@ describe('timers of the state store', () => {
   it('plans a P0 from its start and moves deadlines that passed under a new severity to now', () => {
     let incident = open('P2');
     replanIncidentTimers(state.timers, incident, NOW);
-    expect(kinds(incident.id).sort()).toEqual(['handoff-suggest@16:00', 'update-due@16:00']);
+    expect(kinds(incident.id).sort()).toEqual(['break-nudge@20:00', 'handoff-suggest@16:00', 'update-due@16:00']);
     const later = plus(45);
     incident = state.incidents.update(incident.id, { severity: 'P0' })!;
     replanIncidentTimers(state.timers, incident, later);
     // Tech lead was due at 30 min: now. CTO at 1 h. Updates every 30 min from the last one (none: the acknowledgement).
-    expect(kinds(incident.id).sort()).toEqual(['escalate-cto@13:00', 'escalate-tech-lead@12:45', 'handoff-suggest@16:00', 'update-due@12:45'].sort());
+    expect(kinds(incident.id).sort()).toEqual(['break-nudge@20:00', 'escalate-cto@13:00', 'escalate-tech-lead@12:45', 'handoff-suggest@16:00', 'update-due@12:45'].sort());
     // The replaced timers are cancelled, not deleted.
     expect(state.db.prepare('SELECT COUNT(*) AS n FROM timers WHERE cancelled_at = ?').get(iso(later))).toEqual({ n: 2 });
   });

@@ -218,8 +218,13 @@ describe('sweepTimers', () => {
     expect(sweep()).toMatchObject({ fired: 0, cancelled: 4 });
     await ie.deliver();
     expect(threadReminders(incident)).toEqual([]);
-    expect(timers().every((t) => t.cancelled_at !== null && t.fired_at === null)).toBe(true);
-    expect(timers().map((t) => t.last_error)).toEqual(Array(4).fill('incident resolved'));
+    // The break nudge (8 h) is not due yet; it is dropped the same way when it is.
+    const early = timers().filter((t) => t.kind !== 'break-nudge');
+    expect(early.every((t) => t.cancelled_at !== null && t.fired_at === null)).toBe(true);
+    expect(early.map((t) => t.last_error)).toEqual(Array(4).fill('incident resolved'));
+    at(480);
+    expect(sweep()).toMatchObject({ fired: 0, cancelled: 1 });
+    expect(timers().at(-1)).toMatchObject({ kind: 'break-nudge', last_error: 'incident resolved', fired_at: null });
   });
 
   it('reminds about the review 48 h after the resolution unless it was marked done', async () => {
@@ -262,6 +267,7 @@ describe('sweepTimers', () => {
     // Re-armed once, 30 min from now; nothing else pending fires now.
     const pending = timers().filter((t) => !t.fired_at && !t.cancelled_at);
     expect(pending.map((t) => [t.kind, t.due_at]).sort()).toEqual([
+      ['break-nudge', iso(new Date(new Date(TEST_NOW).getTime() + 480 * MIN))],
       ['handoff-suggest', iso(new Date(new Date(TEST_NOW).getTime() + 240 * MIN))],
       ['update-due', iso(new Date(new Date(TEST_NOW).getTime() + 210 * MIN))],
     ]);

@@ -5,12 +5,12 @@ import { alertStore } from './alert-store.js';
 import { auditStore } from './audit-store.js';
 import { commandRunStore } from './command-run-store.js';
 import { confirmationStore } from './confirmation-store.js';
-import { gitHubIssueStore } from './github-issue-store.js';
 import { handoffStore } from './handoff-store.js';
 import { homeViewStore } from './home-view-store.js';
 import { incidentStore } from './incident-store.js';
 import { outboxStore } from './outbox-store.js';
 import { overrideStore } from './override-store.js';
+import { pageStore } from './page-store.js';
 import { pagerdutyStore } from './pagerduty-store.js';
 import { retentionStore } from './retention-store.js';
 import { sharedResultStore } from './shared-result-store.js';
@@ -93,7 +93,7 @@ export function openStateStore(file: string, migrations: readonly string[] = STA
     homeViews: homeViewStore(db),
     audit: auditStore(db),
     confirmations: confirmationStore(db),
-    githubIssues: gitHubIssueStore(db),
+    pages: pageStore(db),
     pagerduty: pagerdutyStore(db),
     schemaVersion: () => ({ current: db.pragma('user_version', { simple: true }) as number, latest: migrations.length }),
     close: () => db.close(),

@@ -298,4 +298,13 @@ export const STATE_MIGRATIONS: readonly string[] = [
      incident_id TEXT
    );
    CREATE INDEX idx_pages_user_at ON pages(user_id, at);`,
+  // 8: the on-call engineer's health. Relief suggested to a primary paged on two or more nights
+  // of one shift: remembered per person and shift, so it is suggested once.
+  `CREATE TABLE relief_suggestions (
+     user_id TEXT NOT NULL,
+     shift_start TEXT NOT NULL,
+     nights INTEGER NOT NULL,
+     suggested_at TEXT NOT NULL,
+     PRIMARY KEY (user_id, shift_start)
+   );`,
 ];

@@ -49,7 +49,7 @@ export interface TimelineEntry {
   data: string | null;
 }
 
-export type AlertSource = 'metrics-db' | 'atlas-webhook' | 'alertmanager' | 'watchdog' | 'command' | 'pagerduty';
+export type AlertSource = 'metrics-db' | 'atlas-webhook' | 'alertmanager' | 'watchdog' | 'command' | 'file' | 'pagerduty';
 
 /** A row of `alerts`: one per alert name, whatever reported it. */
 export interface AlertRecord {
@@ -85,6 +85,7 @@ export type TimerKind =
   | 'escalate-tech-lead'
   | 'escalate-cto'
   | 'handoff-suggest'
+  | 'break-nudge'
   | 'review-reminder';
 
 export interface TimerRow {
