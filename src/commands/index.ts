@@ -3,6 +3,7 @@ import { backupReadCommands } from './backup-commands.js';
 import { botCommands, healthCommands } from './bot-commands.js';
 import { bundleCommands } from './bundle-commands.js';
 import { dataCommands } from './data-commands.js';
+import { githubCommands } from './github-commands.js';
 import { handoffCommands } from './handoff-commands.js';
 import { incidentCommands } from './incident-commands.js';
 import { incidentFormCommands } from './incident-form-commands.js';
@@ -22,6 +23,7 @@ export const ALL_COMMANDS: readonly CommandSpec[] = [
   ...healthCommands,
   ...incidentCommands,
   ...incidentReadCommands,
+  ...githubCommands,
   ...oncallCommands,
   ...oncallHealthCommands,
   ...handoffCommands,

@@ -63,9 +63,11 @@ export type DomainEvent =
       history: TimelineEntry[];
       actor: string;
     }
-  | { type: 'incident-resolved'; incident: Incident; firingAlerts: string[]; reviewDue: Date; actor: string }
+  | { type: 'incident-resolved'; incident: Incident; firingAlerts: string[]; reviewDue: Date; actor: string; reviewIssue?: { repo: string; number: number; url: string } | null }
   | { type: 'alerts-resolved'; incident: Incident; names: string[]; notWritten: { name: string; problem: string }[]; actor: string }
   | { type: 'review-done'; incident: Incident; actor: string }
+  /** The review draft became a GitHub issue (or one an earlier, interrupted attempt filed was found): the checklist item is done. */
+  | { type: 'review-issue-filed'; incident: Incident; repo: string; number: number; url: string; actor: string }
   | { type: 'reminder-fired'; reminder: Reminder }
   | { type: 'reminder-snoozed'; incidentId: string | null; kind: TimerKind; from: number; to: number; minutes: number; until: Date; actor: string }
   /** The service's own database could not be written (metrics.db acknowledged_at, …). */

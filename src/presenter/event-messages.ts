@@ -28,6 +28,7 @@ import {
   severityChangedMessage,
   statusUpdateMessage,
 } from '../templates/incident-messages.js';
+import { reviewIssueFiledMessage } from '../templates/github-messages.js';
 import { handoffMessage } from '../templates/handoff-message.js';
 import { debriefOfferMessage, debriefScheduledMessage, reliefToPrimaryMessage, reliefToSecondaryMessage } from '../templates/health-messages.js';
 import { handoffReminderMessage, postedByHand } from '../templates/handoff-notices.js';
@@ -106,7 +107,7 @@ export function eventMessages(event: DomainEvent, config: Pick<Config, 'channels
       const i = event.incident;
       return [
         reply(i, resolutionMessage(i, event.reviewDue, event.actor)),
-        reply(i, postIncidentChecklistMessage(i, event.firingAlerts, event.reviewDue)),
+        reply(i, postIncidentChecklistMessage(i, event.firingAlerts, event.reviewDue, event.reviewIssue ?? null)),
         beside(i.anchor, incidentClosedMessage(i)),
         refresh(i.anchor),
       ];
@@ -116,6 +117,8 @@ export function eventMessages(event: DomainEvent, config: Pick<Config, 'channels
       return [reply(event.incident, alertsResolvedMessage(event.incident, event.names, event.notWritten.map((n) => n.name), event.actor)), refresh(event.incident.anchor)];
     case 'review-done':
       return [reply(event.incident, reviewDoneMessage(event.incident, event.actor)), refresh(event.incident.anchor)];
+    case 'review-issue-filed':
+      return [reply(event.incident, reviewIssueFiledMessage(event))];
     case 'reminder-fired': {
       const r = event.reminder;
       const m = reminderMessage(r, now);

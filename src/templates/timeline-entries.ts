@@ -89,6 +89,8 @@ export function timelineLines(event: DomainEvent, now: Date): TimelineLine[] {
       ];
     case 'review-done':
       return [line(event.incident.id, 'review-done', event.actor, 'Post-incident review marked done')];
+    case 'review-issue-filed':
+      return [line(event.incident.id, 'review-issue', event.actor, `GitHub issue ${event.repo}#${event.number} filed for the post-incident review: ${event.url}`, { repo: event.repo, number: event.number, url: event.url })];
     case 'reminder-fired': {
       const r = event.reminder;
       if (r.kind === 'ack-reminder' || r.kind === 'ack-secondary') return [];

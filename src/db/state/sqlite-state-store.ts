@@ -5,6 +5,7 @@ import { alertStore } from './alert-store.js';
 import { auditStore } from './audit-store.js';
 import { commandRunStore } from './command-run-store.js';
 import { confirmationStore } from './confirmation-store.js';
+import { gitHubIssueStore } from './github-issue-store.js';
 import { handoffStore } from './handoff-store.js';
 import { homeViewStore } from './home-view-store.js';
 import { incidentStore } from './incident-store.js';
@@ -94,6 +95,7 @@ export function openStateStore(file: string, migrations: readonly string[] = STA
     audit: auditStore(db),
     confirmations: confirmationStore(db),
     pages: pageStore(db),
+    githubIssues: gitHubIssueStore(db),
     pagerduty: pagerdutyStore(db),
     schemaVersion: () => ({ current: db.pragma('user_version', { simple: true }) as number, latest: migrations.length }),
     close: () => db.close(),

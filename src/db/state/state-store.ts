@@ -2,6 +2,7 @@ import type { AlertStore } from './alert-store.js';
 import type { AuditStore } from './audit-store.js';
 import type { CommandRunStore } from './command-run-store.js';
 import type { ConfirmationStore } from './confirmation-store.js';
+import type { GitHubIssueStore } from './github-issue-store.js';
 import type { HandoffStore } from './handoff-store.js';
 import type { HomeViewStore } from './home-view-store.js';
 import type { IncidentStore } from './incident-store.js';
@@ -38,6 +39,7 @@ export interface StateStore {
   audit: AuditStore;
   confirmations: ConfirmationStore;
   pages: PageStore;
+  githubIssues: GitHubIssueStore;
   pagerduty: PagerDutyStore;
   schemaVersion(): { current: number; latest: number };
   close(): void;
