@@ -1,3 +1,4 @@
+import { alertFileWatcher } from './alerts/alert-file-watcher.js';
 import { pollMetricsAlerts } from './alerts/metrics-alert-watcher.js';
 import type { Watchdog } from './alerts/watchdog.js';
 import type { CommandDeps } from './commands/command-spec.js';
@@ -24,8 +25,10 @@ export const BOT_SCHEDULE = {
  * so a fresh alert's reminders are planned before the sweep. Each has a time bound.
  */
 export function botJobs(deps: CommandDeps, watchdog: Watchdog): ScheduledJob[] {
+  const alertFile = alertFileWatcher(deps);
   return [
     { name: 'alerts', cron: BOT_SCHEDULE.alerts, boundMs: 20_000, run: () => pollMetricsAlerts(deps) },
+    { name: 'alert-file', cron: BOT_SCHEDULE.alerts, boundMs: 20_000, run: () => alertFile.poll() },
     { name: 'watchdog', cron: BOT_SCHEDULE.watchdog, boundMs: 50_000, run: () => watchdog.evaluate() },
     { name: 'timers', cron: BOT_SCHEDULE.timers, boundMs: 10_000, run: () => sweepTimers(deps) },
     { name: 'handoff', cron: BOT_SCHEDULE.handoff, boundMs: 40_000, run: () => runHandoffs(deps) },

@@ -341,6 +341,13 @@ export const fileConfigSchema = z
     retention: retentionSchema.default(retentionSchema.parse({})),
     delivery: deliverySchema.default(deliverySchema.parse({})),
     commands: commandsSchema.default(commandsSchema.parse({})),
+    alerts: z
+      .object({
+        /** A JSON file watched as one more alert source (the guide's /tmp/shadow-atlas-alert.json); relative to the bot's working directory. */
+        file: z.string().min(1).max(1000).optional(),
+      })
+      .strict()
+      .default({}),
     github: githubSchema.default(githubSchema.parse({})),
   })
   .strict();
