@@ -176,7 +176,7 @@ describe('a P0 from alert to review, through the registry', () => {
 
     const listed = await run('incidents', slackActor(VISITOR));
     expect(listed.report.headline).toBe('1 open incident: 1 P1');
-    expect(listed.report.sections[0]!.table!.rows).toEqual([[id, 'P1', 'identified', OTHER, '13 min', 'status update due 14:10 UTC (in 2 h)', 'IpfsDown: All IPFS gateways failing']]);
+    expect(listed.report.sections[0]!.table!.rows).toEqual([[id, 'P1', 'identified', `<@${OTHER}>`, '13 min', 'status update due 14:10 UTC (in 2 h)', 'IpfsDown: All IPFS gateways failing']]);
 
     env.clock.advance(50 * MIN);
     const resForm = await run(`resolve ${id}`);
