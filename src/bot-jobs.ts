@@ -5,7 +5,7 @@ import type { CommandDeps } from './commands/command-spec.js';
 import { retentionCutoffs } from './db/state/retention-policy.js';
 import { runHandoffs } from './handoff/run-handoffs.js';
 import { sweepTimers } from './incidents/timer-sweeper.js';
-import { checkNightPages } from './oncall/night-pages.js';
+import { checkNightPages } from './oncall-health/night-pages.js';
 import type { ScheduledJob } from './scheduler.js';
 
 /** Cron expressions with a seconds field. */

@@ -1,10 +1,10 @@
-import path from 'node:path';
 import type { Logger } from 'pino';
 import { systemClock, type Clock } from './clock.js';
 import type { CommandDeps } from './commands/command-spec.js';
 import type { Config } from './config.js';
 import { openAtlasStores } from './db/atlas-database.js';
 import { openStateStore } from './db/state/sqlite-state-store.js';
+import { stateFileOf } from './db/state/state-file.js';
 import type { StateStore } from './db/state/state-store.js';
 import { rotationOf } from './oncall/config-rotation.js';
 import { eventRecorder } from './presenter/event-recorder.js';
@@ -20,10 +20,6 @@ export interface DepsOptions {
   wakeDelivery?: () => void;
 }
 
-/** Where the bot keeps its own state: chatops.db in the data directory. */
-export function stateFileOf(config: Config): string {
-  return path.join(config.dataDir, 'chatops.db');
-}
 
 /** The dependencies every front door shares. */
 export function createDeps(config: Config, logger: Logger, opts: DepsOptions = {}): CommandDeps {

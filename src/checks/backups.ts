@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Thresholds } from '../config.js';
 import { formatDuration } from '../time/atlas-time.js';
 import { unknownItem, type CheckItem } from './check-item.js';
-import { isTemporaryName, MANIFEST_NAME } from '../remediation/backup-names.js';
+import { isTemporaryName, MANIFEST_NAME } from '../db/backup-names.js';
 
 export type BackupStatus =
   | { kind: 'no-folder'; dir: string }

@@ -3,7 +3,7 @@ import type { Config } from '../config.js';
 import type { AtlasStores } from '../db/atlas-database.js';
 import type { StateStore } from '../db/state/state-store.js';
 import type { CheckItem } from './check-item.js';
-import { gitHubSetupProblem } from '../integrations/github/github-client.js';
+import { gitHubSetupProblem } from '../github-setup.js';
 import { checkSchema, METRICS_NEEDS, PERSISTENCE_NEEDS } from './schema-check.js';
 
 export interface DoctorDeps {

@@ -7,7 +7,7 @@ import type { AtlasStores } from '../db/atlas-database.js';
 import { DbProblemError } from '../db/sqlite-problem.js';
 import { ageMs, formatDuration, parseAtlasTime } from '../time/atlas-time.js';
 import { bandLevel, bandText, unknownItem, type CheckItem } from './check-item.js';
-import { JOB_STATUSES, jobIdSchema, jobStatusSchema, parseJobFile, type JobFile, type JobStatus } from './job-file.js';
+import { JOB_STATUSES, jobIdSchema, jobStatusSchema, parseJobFile, type JobFile, type JobStatus } from '../db/job-file.js';
 
 /*
  * Jobs as the on-call engineer sees them: the jobs/*.json files the orchestrator really uses and

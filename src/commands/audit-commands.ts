@@ -2,9 +2,9 @@
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import { isSlackUserId } from '../ids.js';
-import { stateFileOf } from '../runtime.js';
+import { stateFileOf } from '../db/state/state-file.js';
 import { auditListReport, auditVerifyReport, noAuditLogReport } from '../templates/audit-report.js';
-import { quoteInput } from '../templates/quote-input.js';
+import { quoteInput } from '../text/quote-input.js';
 import { defineCommand, limitArg, noPositionals, type CommandDeps, type CommandSpec } from './command-spec.js';
 import { parseUserRef } from './incident-args.js';
 

@@ -6,14 +6,14 @@ import path from 'node:path';
 import { z } from 'zod';
 import type { BackupProgress } from '../remediation/backup-runner.js';
 import { readBackupCatalog } from '../remediation/backup-catalog.js';
-import { backupFileName, backupStamp } from '../remediation/backup-names.js';
+import { backupFileName, backupStamp } from '../db/backup-names.js';
 import { resolveRestore, restoreBackup, restoreSpace, writesProblem, type RestoreRequest } from '../remediation/backup-restore.js';
 import { measureBackup, spaceProblem, statfsFreeSpace, takeBackup, type BackupWhich, type FreeSpaceReader } from '../remediation/backup-take.js';
 import { DEFAULT_ORCHESTRATOR_PATTERN, procOrchestratorProbe, type OrchestratorProbe } from '../remediation/orchestrator-process.js';
 import { fingerprintOf, RemediationRefusal, type PlanChange } from '../remediation/remediation-plan.js';
 import { backupsReport, bytesText, takenLines } from '../templates/backup-report.js';
 import { defineCommand, noPositionals, type CommandDeps, type CommandSpec } from './command-spec.js';
-import { remediation, type RemediationEntry } from './remediation-commands.js';
+import { remediation, type RemediationEntry } from '../remediation/remediation-spec.js';
 
 /** What the backup commands take from the machine; tests pass their own. */
 export interface BackupTools {

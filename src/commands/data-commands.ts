@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { listAlerts } from '../checks/alerts.js';
-import { JOB_STATUSES, type JobStatus } from '../checks/job-file.js';
+import { JOB_STATUSES, type JobStatus } from '../db/job-file.js';
 import { listJobs, stuckJobs } from '../checks/jobs.js';
 import { snapshotStatus } from '../checks/snapshots.js';
 import { alertsReport } from '../templates/alerts-report.js';

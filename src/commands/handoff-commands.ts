@@ -7,7 +7,7 @@ import { HANDOFF_NOTES_MAX as NOTES_MAX } from '../templates/handoff-notes-modal
 import { shiftChangeText } from '../oncall/handoff-content.js';
 import { problemReport, type Report } from '../templates/report.js';
 import { defineCommand, noPositionals, type Actor, type CommandDeps, type CommandSpec } from './command-spec.js';
-import { quoteInput } from '../templates/quote-input.js';
+import { quoteInput } from '../text/quote-input.js';
 
 const NO_ROTATION = 'No rotation is configured, so there is no shift change to hand off at: set `rotation.start` and `rotation.primary` in the config.';
 const NO_CHANNEL = 'No handoff channel is configured: set `channels.handoff` in the config (the ID of #ops-handoff).';

@@ -1,10 +1,10 @@
 /** The on-call engineer's health: `oncall load`, and the debrief's hidden `debrief-done` behind its button. */
 import { z } from 'zod';
 import { markDebriefScheduled } from '../incidents/debrief.js';
-import { oncallLoad } from '../oncall/oncall-load.js';
+import { oncallLoad } from '../oncall-health/oncall-load.js';
 import { incidentActionReport } from '../templates/incident-answers.js';
 import { oncallLoadReport } from '../templates/oncall-load-report.js';
-import { quoteInput } from '../templates/quote-input.js';
+import { quoteInput } from '../text/quote-input.js';
 import { defineCommand, type CommandSpec } from './command-spec.js';
 import { answer, words } from './incident-args.js';
 

@@ -17,7 +17,7 @@ import {
   uncoverReport,
   type Surface,
 } from '../templates/oncall-report.js';
-import { quoteInput } from '../templates/quote-input.js';
+import { quoteInput } from '../text/quote-input.js';
 import { problemReport } from '../templates/report.js';
 import { parseWhen, resolveSpan, WHEN_EXPECTED, type When } from '../time/when.js';
 import { defineCommand, type Actor, type CommandSpec } from './command-spec.js';

@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { COMMAND_GROUPS, type Actor, type CommandDeps, type CommandSpec } from './command-spec.js';
 import type { Authorizer, Decision } from './authorize.js';
 import { DbProblemError } from '../db/sqlite-problem.js';
-import { quoteInput } from '../templates/quote-input.js';
+import { quoteInput } from '../text/quote-input.js';
 import type { Report } from '../templates/report.js';
 import { toSqlTime } from '../time/atlas-time.js';
 

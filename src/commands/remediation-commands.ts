@@ -8,26 +8,11 @@ import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { Incident } from '../db/state/state-records.js';
 import { RemediationRefusal, type AppliedRemediation, type RemediationPlan } from '../remediation/remediation-plan.js';
+import { CONFIRM_MINUTES, type RemediationEntry, type RemediationSpec } from '../remediation/remediation-spec.js';
 import { appliedReport, previewReport } from '../templates/remediation-messages.js';
 import { problemReport, type Report } from '../templates/report.js';
 import { toSqlTime } from '../time/atlas-time.js';
-import { defineCommand, type Actor, type CommandDeps, type CommandSpec, type OptionSpec } from './command-spec.js';
-
-/** How long a preview's Confirm stays good. */
-export const CONFIRM_MINUTES = 10;
-
-export interface RemediationSpec<A> {
-  name: string;
-  summary: string;
-  usage: string;
-  options?: Record<string, OptionSpec>;
-  /** Validates the arguments; the result must be plain JSON (it is stored with the preview). */
-  args: z.ZodType<A>;
-  /** The plan from the data as it is now; throws RemediationRefusal (one sentence) when it cannot be done. */
-  plan(args: A, deps: CommandDeps): Promise<RemediationPlan>;
-  /** Applies the plan; re-checks what it must under its own lock or transaction; throws RemediationRefusal for a refusal. */
-  apply(args: A, plan: RemediationPlan, deps: CommandDeps, actor: Actor): Promise<AppliedRemediation>;
-}
+import { defineCommand, type Actor, type CommandDeps, type CommandSpec } from './command-spec.js';
 
 type AnyRemediation = RemediationSpec<unknown>;
 
@@ -136,6 +121,7 @@ function defineRemediation<A extends object>(spec: RemediationSpec<A>, shown: (a
     usage: `${spec.usage} [--yes]`.trim(),
     tier: 'remediate',
     group: 'Remediation',
+    ...(spec.slow ? { slow: true } : {}),
     options: { ...(spec.options ?? {}), yes: { type: 'boolean' } },
     args,
     async run({ args: rest, yes }, deps, actor) {
@@ -206,18 +192,9 @@ function confirmCommand(remediations: ReadonlyMap<string, AnyRemediation>): Comm
 }
 
 /** Every remediation as registry entries, and the Confirm that applies their previews. */
-export function remediationCommands(specs: readonly RemediationEntry[]): CommandSpec[] {
-  const byName = new Map<string, AnyRemediation>(specs.map((e) => [e.spec.name, e.spec as unknown as AnyRemediation]));
-  return [...specs.map((e) => e.command), confirmCommand(byName)];
+export function remediationCommands(entries: readonly RemediationEntry[]): CommandSpec[] {
+  const byName = new Map<string, AnyRemediation>(entries.map((e) => [e.spec.name, e.spec as unknown as AnyRemediation]));
+  return [...entries.map((e) => defineRemediation(e.spec, e.shown)), confirmCommand(byName)];
 }
 
-/** A remediation and its registry entry, built together by `remediation()`. */
-export interface RemediationEntry {
-  spec: RemediationSpec<object>;
-  command: CommandSpec;
-}
-
-/** Declares a remediation: the spec, and how its arguments read back as typed words (for the terminal's `--yes` hint). */
-export function remediation<A extends object>(spec: RemediationSpec<A>, shown: (args: A) => string): RemediationEntry {
-  return { spec: spec as unknown as RemediationSpec<object>, command: defineRemediation(spec, shown) };
-}
+export { CONFIRM_MINUTES };

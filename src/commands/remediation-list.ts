@@ -1,4 +1,5 @@
-import { remediationCommands, type RemediationEntry } from './remediation-commands.js';
+import type { RemediationEntry } from '../remediation/remediation-spec.js';
+import { remediationCommands } from './remediation-commands.js';
 import { alertRemediations } from '../remediation/alert-remediations.js';
 import { jobRemediations } from '../remediation/job-remediations.js';
 import { stopJobsRemediations } from '../remediation/stop-jobs.js';

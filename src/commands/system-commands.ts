@@ -10,7 +10,7 @@ import { providersReport } from '../templates/providers-report.js';
 import { runbookReport } from '../templates/runbook-report.js';
 import { severityMatrixReport, symptomSeverityReport, unknownSymptomReport } from '../templates/severity-report.js';
 import { defineCommand, noPositionals, type Actor, type CommandSpec } from './command-spec.js';
-import { quoteInput } from '../templates/quote-input.js';
+import { quoteInput } from '../text/quote-input.js';
 
 const prefixFor = (actor: Actor) => (actor.source === 'slack' ? '/atlas' : 'atlas');
 

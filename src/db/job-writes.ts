@@ -12,7 +12,7 @@ import { lstat, open, readFile, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { AtlasDatabase } from './atlas-database.js';
 import { withAtlasWrite } from './atlas-write-lock.js';
-import { jobIdSchema, type JobStatus } from '../checks/job-file.js';
+import { jobIdSchema, type JobStatus } from './job-file.js';
 
 /** What a plan read is no longer there: nothing was written. */
 export class JobChangedError extends Error {

@@ -6,7 +6,7 @@
  * only if they are still exactly what the plan read (its fingerprint).
  */
 import Database from 'better-sqlite3';
-import { fingerprintOf } from '../remediation/remediation-plan.js';
+import { fingerprintOf } from './fingerprint.js';
 import type { AtlasDatabase } from './atlas-database.js';
 import { classifySqliteError, DbProblemError } from './sqlite-problem.js';
 

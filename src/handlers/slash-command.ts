@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { Actor, CommandDeps } from '../commands/command-spec.js';
 import type { CommandRegistry, RunResult } from '../commands/registry.js';
-import { quoteInput } from '../templates/quote-input.js';
+import { quoteInput } from '../text/quote-input.js';
 import { tokenize } from '../commands/tokenize.js';
 import { SLACK_CHANNEL_ID, SLACK_USER_ID } from '../ids.js';
 import type { AckFirstQueue } from '../slack/ack-first-queue.js';

@@ -6,7 +6,7 @@
  */
 import { sharedHealth } from '../checks/health.js';
 import type { CheckItem } from '../checks/check-item.js';
-import type { JobStatus } from '../checks/job-file.js';
+import type { JobStatus } from '../db/job-file.js';
 import { listJobs, noJobSource, type JobRow } from '../checks/jobs.js';
 import type { AlertFiringRecord } from '../db/state/alert-store.js';
 import type { Severity } from '../db/state/state-records.js';

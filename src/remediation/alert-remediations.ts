@@ -7,14 +7,14 @@
  */
 import { z } from 'zod';
 import { ingestAlert } from '../alerts/alert-ingest.js';
-import type { CommandDeps } from '../commands/command-spec.js';
-import { remediation, type RemediationEntry } from '../commands/remediation-commands.js';
+import type { RemediationDeps } from './remediation-spec.js';
+import { remediation, type RemediationEntry } from './remediation-spec.js';
 import { alertChange, AlertChangedError, readAtlasAlertRow, writeAtlasAlert, type AtlasAlertRow } from '../db/alert-writes.js';
 import { DbProblemError } from '../db/sqlite-problem.js';
 import { alertKey, type AlertRecord, type Incident } from '../db/state/state-records.js';
 import { acknowledgeAlert } from '../incidents/acknowledge.js';
 import { IncidentError } from '../incidents/incident-errors.js';
-import { quoteInput } from '../templates/quote-input.js';
+import { quoteInput } from '../text/quote-input.js';
 import { fingerprintOf, RemediationRefusal, type AppliedRemediation, type PlanChange, type RemediationPlan } from './remediation-plan.js';
 
 const MAX_NAME = 200;
@@ -37,7 +37,7 @@ interface AlertRead {
   incident: Incident | null;
 }
 
-function readAlert(deps: CommandDeps, name: string): AlertRead {
+function readAlert(deps: RemediationDeps, name: string): AlertRead {
   let row: AtlasAlertRow | null;
   try {
     row = readAtlasAlertRow(deps.atlas.metrics, name);
@@ -59,7 +59,7 @@ function rowChange(row: AtlasAlertRow, kind: 'resolve' | 'acknowledge', now: Dat
   return { kind: 'row', what: `metrics.db alerts ${row.name} (id ${row.id})`, before, after };
 }
 
-async function rereadUnchanged(deps: CommandDeps, name: string, plan: RemediationPlan): Promise<AlertRead> {
+async function rereadUnchanged(deps: RemediationDeps, name: string, plan: RemediationPlan): Promise<AlertRead> {
   const r = readAlert(deps, name);
   if (fingerprintOf(fingerprintParts(r)) !== plan.fingerprint) {
     throw new RemediationRefusal(`Alert ${quoteInput(name, 80)} changed since the preview, so nothing was changed; run the subcommand again for a new preview.`);
@@ -67,7 +67,7 @@ async function rereadUnchanged(deps: CommandDeps, name: string, plan: Remediatio
   return r;
 }
 
-async function writeRow(deps: CommandDeps, row: AtlasAlertRow, kind: 'resolve' | 'acknowledge', now: Date): Promise<AtlasAlertRow> {
+async function writeRow(deps: RemediationDeps, row: AtlasAlertRow, kind: 'resolve' | 'acknowledge', now: Date): Promise<AtlasAlertRow> {
   try {
     return await writeAtlasAlert(deps.atlas.metrics, row, kind, now);
   } catch (err) {

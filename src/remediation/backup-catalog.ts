@@ -7,7 +7,7 @@ import type { Dirent } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { databaseOfName, isTemporaryName, MANIFEST_NAME, type AtlasDatabaseName } from './backup-names.js';
+import { databaseOfName, isTemporaryName, MANIFEST_NAME, type AtlasDatabaseName } from '../db/backup-names.js';
 
 export const manifestFileSchema = z.object({
   file: z.string(),

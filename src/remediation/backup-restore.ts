@@ -12,7 +12,7 @@ import type { Logger } from 'pino';
 import type { AtlasStores } from '../db/atlas-database.js';
 import { runIntegrityCheck } from '../db/integrity-check.js';
 import { findBackup, type BackupEntry } from './backup-catalog.js';
-import { backupNameProblem, backupStamp, DATABASE_NAMES, databaseOfName, type AtlasDatabaseName } from './backup-names.js';
+import { backupNameProblem, backupStamp, DATABASE_NAMES, databaseOfName, type AtlasDatabaseName } from '../db/backup-names.js';
 import { restoreInWorker, verifyInWorker } from './backup-runner.js';
 import { shortBytes, spaceProblem, takeBackup, measureBackup, type FreeSpaceReader, type TakenBackup } from './backup-take.js';
 import type { OrchestratorStatus } from './orchestrator-process.js';

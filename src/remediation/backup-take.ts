@@ -14,7 +14,7 @@ import type { Logger } from 'pino';
 import type { AtlasDatabase, AtlasStores } from '../db/atlas-database.js';
 import { backupInWorker, type BackupProgress, type WorkerFailure } from './backup-runner.js';
 import type { BackupManifest, ManifestFile } from './backup-catalog.js';
-import { backupFileName, backupStamp, jobsFolderName, manifestFileName, temporaryName, type AtlasDatabaseName } from './backup-names.js';
+import { backupFileName, backupStamp, jobsFolderName, manifestFileName, temporaryName, type AtlasDatabaseName } from '../db/backup-names.js';
 import { RemediationRefusal } from './remediation-plan.js';
 
 export type BackupWhich = AtlasDatabaseName | 'all';

@@ -9,12 +9,12 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { integrity, integrityDetail } from '../checks/integrity.js';
-import { noPositionals } from '../commands/command-spec.js';
-import { remediation, type RemediationEntry } from '../commands/remediation-commands.js';
+import { noArguments } from './remediation-spec.js';
+import { remediation, type RemediationEntry } from './remediation-spec.js';
 import type { Incident } from '../db/state/state-records.js';
 import { declareIncident } from '../incidents/declare.js';
 import { RUNBOOKS } from '../incidents/runbook-selector.js';
-import { backupFileName } from './backup-names.js';
+import { backupFileName } from '../db/backup-names.js';
 import { measureBackup, spaceProblem, statfsFreeSpace, takeBackup, type FreeSpaceReader } from './backup-take.js';
 import { describeRun, runCommand } from './external-command.js';
 import { orchestratorNow, pidList } from './job-remediations.js';
@@ -37,7 +37,7 @@ export function emergencyCorruption(tools: { freeSpace: FreeSpaceReader } = { fr
       usage: '[--reason text]',
       options: { reason: { type: 'string' } },
       args: z
-        .object({ _: noPositionals, reason: z.string().trim().min(1).max(300).optional() })
+        .object({ _: noArguments, reason: z.string().trim().min(1).max(300).optional() })
         .transform((a) => ({ reason: a.reason ?? null })),
       async plan(_args, deps) {
         const joined = openP0(deps.state.incidents.open());

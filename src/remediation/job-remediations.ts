@@ -4,9 +4,9 @@
  * applied to both places a job lives, `jobs/<id>.json` and the persistence.db row. Each plan
  * reads both whole; each apply re-reads them and refuses unless they are still what was shown.
  */
-import type { JobStatus } from '../checks/job-file.js';
-import type { CommandDeps } from '../commands/command-spec.js';
-import { remediation, type RemediationEntry } from '../commands/remediation-commands.js';
+import type { JobStatus } from '../db/job-file.js';
+import type { RemediationDeps } from './remediation-spec.js';
+import { remediation, type RemediationEntry } from './remediation-spec.js';
 import { JobChangedError, rewriteJobFileStatus, updateJobRowStatus } from '../db/job-writes.js';
 import { DbProblemError } from '../db/sqlite-problem.js';
 import { formatDuration } from '../time/atlas-time.js';
@@ -16,7 +16,7 @@ import { findOrchestratorProcesses, type OrchestratorProcess } from './orchestra
 import { fingerprintOf, RemediationRefusal, type AppliedRemediation, type PlanChange, type RemediationPlan } from './remediation-plan.js';
 
 /** What the orchestrator check found, for the plan, its fingerprint and its refusals. */
-export async function orchestratorNow(deps: CommandDeps): Promise<{ processes: OrchestratorProcess[]; unknown: string | null }> {
+export async function orchestratorNow(deps: RemediationDeps): Promise<{ processes: OrchestratorProcess[]; unknown: string | null }> {
   const status = await findOrchestratorProcesses(deps.config.commands.orchestratorProcess);
   if (status.kind === 'unknown') return { processes: [], unknown: status.reason };
   return { processes: status.kind === 'alive' ? status.processes : [], unknown: null };
@@ -68,7 +68,7 @@ function untouched(r: JobRead, t: Targets): string[] {
 }
 
 /** Apply-time: the sources read again must be what the plan read (its fingerprint), else nothing is written. */
-async function rereadUnchanged(deps: CommandDeps, id: string, plan: RemediationPlan, extra: (r: JobRead) => Promise<unknown>): Promise<JobRead> {
+async function rereadUnchanged(deps: RemediationDeps, id: string, plan: RemediationPlan, extra: (r: JobRead) => Promise<unknown>): Promise<JobRead> {
   const r = await readJob(deps, id);
   if (fingerprintOf(jobFingerprintParts(r), await extra(r)) !== plan.fingerprint) {
     throw new RemediationRefusal(`Job ${id} changed since the preview, so nothing was changed; run the subcommand again for a new preview.`);
@@ -77,7 +77,7 @@ async function rereadUnchanged(deps: CommandDeps, id: string, plan: RemediationP
 }
 
 /** Writes the status to the targeted sources: the file first (what the orchestrator reads), then the row. */
-async function writeStatus(deps: CommandDeps, r: JobRead, t: Targets, to: JobStatus, now: Date): Promise<string[]> {
+async function writeStatus(deps: RemediationDeps, r: JobRead, t: Targets, to: JobStatus, now: Date): Promise<string[]> {
   const done: string[] = [];
   const updatedAt = now.toISOString();
   try {
@@ -140,7 +140,7 @@ const jobCancel = remediation<JobArgs>(
 );
 
 /** What mark-partial read besides the job: who runs, and the threshold. */
-async function partialContext(deps: CommandDeps, force: boolean) {
+async function partialContext(deps: RemediationDeps, force: boolean) {
   const orchestrator = await orchestratorNow(deps);
   return { pids: orchestrator.processes.map((p) => p.pid), unknown: orchestrator.unknown, force, stuckHours: deps.config.thresholds.stuckJobHours, orchestrator };
 }

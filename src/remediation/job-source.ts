@@ -4,11 +4,11 @@
  * fingerprint covers every byte and every column it read.
  */
 import { z } from 'zod';
-import { jobIdSchema, parseJobFile, type JobFile, type JobStatus } from '../checks/job-file.js';
-import type { CommandDeps } from '../commands/command-spec.js';
+import { jobIdSchema, parseJobFile, type JobFile, type JobStatus } from '../db/job-file.js';
+import type { RemediationDeps } from './remediation-spec.js';
 import { readJobFileText, readJobRow, type JobFileRead, type JobTableRow } from '../db/job-writes.js';
 import { DbProblemError } from '../db/sqlite-problem.js';
-import { quoteInput } from '../templates/quote-input.js';
+import { quoteInput } from '../text/quote-input.js';
 import { parseAtlasTime } from '../time/atlas-time.js';
 import { RemediationRefusal } from './remediation-plan.js';
 
@@ -49,7 +49,7 @@ export interface JobRead {
 }
 
 /** Reads both sources; refuses (one sentence) when neither has the job or its file is not one the orchestrator could use. */
-export async function readJob(deps: CommandDeps, id: string): Promise<JobRead> {
+export async function readJob(deps: RemediationDeps, id: string): Promise<JobRead> {
   const parsedId = jobIdSchema.safeParse(id);
   if (!parsedId.success) throw new RemediationRefusal(`\`${quoteInput(id)}\` is not a job id; it takes ${ID_HELP}. Nothing was changed.`);
   const file = await readJobFileText(deps.atlas.jobsDir, id);

@@ -5,10 +5,10 @@
  * timestamp formats, that is neither deprecated nor archived).
  */
 import { z } from 'zod';
-import type { CommandDeps } from '../commands/command-spec.js';
+import type { RemediationDeps } from './remediation-spec.js';
 import { readSnapshotRecords, snapshotsFingerprint, type SnapshotRecord } from '../db/snapshot-writes.js';
 import { DbProblemError } from '../db/sqlite-problem.js';
-import { quoteInput } from '../templates/quote-input.js';
+import { quoteInput } from '../text/quote-input.js';
 import { parseAtlasTime } from '../time/atlas-time.js';
 import { RemediationRefusal } from './remediation-plan.js';
 
@@ -47,7 +47,7 @@ export function currentOf(rows: readonly SnapshotRecord[]): SnapshotRecord | nul
 export const hasCid = (r: SnapshotRecord) => r.ipfsCid.trim() !== '';
 
 /** Every row of `snapshots` and their fingerprint, or a refusal naming what is wrong. */
-export function readForPlan(deps: CommandDeps): { rows: SnapshotRecord[]; fingerprint: string } {
+export function readForPlan(deps: RemediationDeps): { rows: SnapshotRecord[]; fingerprint: string } {
   const persistence = deps.atlas.persistence;
   let read: ReturnType<typeof readSnapshotRecords>;
   try {

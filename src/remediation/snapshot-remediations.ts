@@ -1,5 +1,5 @@
 /** The snapshot remediations (issue 9), in the order help lists them. */
-import type { RemediationEntry } from '../commands/remediation-commands.js';
+import type { RemediationEntry } from './remediation-spec.js';
 import { snapshotRollback } from './snapshot-rollback.js';
 import { snapshotSetCid } from './snapshot-set-cid.js';
 import { snapshotUpload } from './snapshot-upload.js';

@@ -7,12 +7,12 @@
  */
 import path from 'node:path';
 import { z } from 'zod';
-import type { CommandDeps } from '../commands/command-spec.js';
-import { remediation } from '../commands/remediation-commands.js';
+import type { RemediationDeps } from './remediation-spec.js';
+import { remediation } from './remediation-spec.js';
 import { SnapshotsChangedError, snapshotRowsIn, swapDeprecated, writeSnapshots, type SnapshotRecord } from '../db/snapshot-writes.js';
 import { DbProblemError } from '../db/sqlite-problem.js';
 import { RemediationRefusal, type PlanChange, type RemediationPlan } from './remediation-plan.js';
-import { backupFileName } from './backup-names.js';
+import { backupFileName } from '../db/backup-names.js';
 import { statfsFreeSpace, takeBackup } from './backup-take.js';
 import { backupSpace } from './snapshot-backup.js';
 import { parseCid } from './snapshot-cid.js';
@@ -45,7 +45,7 @@ interface Rollback {
 }
 
 /** Which snapshot, what changes, and whether it is allowed: the plan from the rows as they are. */
-function decideRollback(rows: SnapshotRecord[], fingerprint: string, args: RollbackArgs, deps: CommandDeps): Rollback {
+function decideRollback(rows: SnapshotRecord[], fingerprint: string, args: RollbackArgs, deps: RemediationDeps): Rollback {
   const ordered = newestFirst(rows);
   const current = currentOf(ordered);
   let target: SnapshotRecord;

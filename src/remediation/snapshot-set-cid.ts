@@ -6,11 +6,11 @@
  * shared with `snapshot upload`, which reads the CID from the upload command's output.
  */
 import { z } from 'zod';
-import type { CommandDeps } from '../commands/command-spec.js';
-import { remediation } from '../commands/remediation-commands.js';
+import type { RemediationDeps } from './remediation-spec.js';
+import { remediation } from './remediation-spec.js';
 import { setCid, SnapshotsChangedError, writeSnapshots, type SnapshotRecord } from '../db/snapshot-writes.js';
 import { DbProblemError } from '../db/sqlite-problem.js';
-import { quoteInput } from '../templates/quote-input.js';
+import { quoteInput } from '../text/quote-input.js';
 import { RemediationRefusal, type AppliedRemediation, type PlanChange, type RemediationPlan } from './remediation-plan.js';
 import { cidKey, parseCid } from './snapshot-cid.js';
 import { currentOf, hasCid, readForPlan, rowOf, snapshotIdProblem } from './snapshot-model.js';
@@ -72,7 +72,7 @@ export function planSetCid(rows: SnapshotRecord[], fingerprint: string, id: stri
 }
 
 /** Writes the CID in one immediate transaction if the rows are still those the plan read. */
-export async function applySetCid(deps: CommandDeps, plan: RemediationPlan, id: string, cid: string, again: string): Promise<AppliedRemediation> {
+export async function applySetCid(deps: RemediationDeps, plan: RemediationPlan, id: string, cid: string, again: string): Promise<AppliedRemediation> {
   let written: { before: string; current: boolean };
   try {
     written = await writeSnapshots(deps.atlas.persistence, plan.fingerprint, (db, rows) => {

@@ -10,8 +10,8 @@
  * different CID at Confirm (an upload run again elsewhere) is a changed plan, never applied unseen.
  */
 import { z } from 'zod';
-import type { CommandDeps } from '../commands/command-spec.js';
-import { CONFIRM_MINUTES, remediation, type RemediationEntry } from '../commands/remediation-commands.js';
+import type { RemediationDeps } from './remediation-spec.js';
+import { CONFIRM_MINUTES, remediation, type RemediationEntry } from './remediation-spec.js';
 import type { SnapshotRecord } from '../db/snapshot-writes.js';
 import { describeRun, outputTail, runCommand, type CommandRun } from './external-command.js';
 import { fingerprintOf, RemediationRefusal } from './remediation-plan.js';
@@ -61,7 +61,7 @@ function targetOf(rows: SnapshotRecord[], id: string | null): SnapshotRecord {
 }
 
 /** Runs the upload (or takes this process's recent one) and reads its CID; a refusal when it failed. */
-async function upload(deps: CommandDeps, id: string, rowsFingerprint: string): Promise<{ cid: string; run: CommandRun; reused: boolean }> {
+async function upload(deps: RemediationDeps, id: string, rowsFingerprint: string): Promise<{ cid: string; run: CommandRun; reused: boolean }> {
   const argv = deps.config.commands.uploadSnapshot;
   if (!argv) {
     throw new RemediationRefusal(`\`snapshot upload\` runs commands.uploadSnapshot, which is not set; set it in the config file to the argument array that uploads a snapshot and prints its CID, e.g. ${UPLOAD_EXAMPLE}. Nothing was run.`);
@@ -94,6 +94,8 @@ function previewedCid(plan: { changes: readonly { kind: string; after?: Record<s
 const entry = remediation<UploadArgs>(
   {
     name: 'snapshot upload',
+    // The upload may take up to commands.timeoutSeconds: Slack is told it is running first.
+    slow: true,
     summary: 'Run commands.uploadSnapshot for a snapshot without a CID, then record the CID it printed',
     usage: '[<snapshot id>]',
     args: uploadArgs,
@@ -127,8 +129,7 @@ const entry = remediation<UploadArgs>(
   (a) => a.id ?? '',
 );
 
-/** The upload may take up to commands.timeoutSeconds: Slack is told it is running first. */
-export const snapshotUpload: RemediationEntry = { ...entry, command: { ...entry.command, slow: true } };
+export const snapshotUpload: RemediationEntry = entry;
 
 /** For tests: forget this process's recent uploads. */
 export function forgetRecentUploads(): void {

@@ -5,8 +5,8 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
-import { noPositionals } from '../commands/command-spec.js';
-import { remediation, type RemediationEntry } from '../commands/remediation-commands.js';
+import { noArguments } from './remediation-spec.js';
+import { remediation, type RemediationEntry } from './remediation-spec.js';
 import { describeRun, outputTail, runCommand } from './external-command.js';
 import { orchestratorNow, pidList } from './job-remediations.js';
 import { fingerprintOf, RemediationRefusal, type AppliedRemediation } from './remediation-plan.js';
@@ -22,7 +22,7 @@ const stopJobs = remediation<Record<string, never>>(
     name: 'stop-jobs',
     summary: "The guide's \"stop all writes\": runs commands.stopJobs, then checks no orchestrator is left",
     usage: '',
-    args: z.object({ _: noPositionals, yes: z.boolean().optional() }).transform((a) => (a.yes ? { yes: true } : {}) as Record<string, never>),
+    args: z.object({ _: noArguments, yes: z.boolean().optional() }).transform((a) => (a.yes ? { yes: true } : {}) as Record<string, never>),
     async plan(_args, deps) {
       const argv = deps.config.commands.stopJobs;
       if (!argv) throw new RemediationRefusal(`\`stop-jobs\` runs commands.stopJobs, which is not set; set it in the config file to the argument array that stops the orchestrator, e.g. ${STOP_EXAMPLE}. Nothing was run.`);

@@ -5,7 +5,7 @@
 import type { AuditRow, AuditVerification } from '../db/state/audit-store.js';
 import { isSlackUserId } from '../ids.js';
 import { userRef } from './people.js';
-import { quoteInput } from './quote-input.js';
+import { quoteInput } from '../text/quote-input.js';
 import type { Report } from './report.js';
 import { dayTime } from './slack-time.js';
 

@@ -1,4 +1,4 @@
-import { JOB_STATUSES } from '../checks/job-file.js';
+import { JOB_STATUSES } from '../db/job-file.js';
 import { noJobSource, type JobListing, type JobRow, type JobSources, type SkippedJobFile, type StuckJobs } from '../checks/jobs.js';
 import { formatDuration } from '../time/atlas-time.js';
 import type { Report, ReportSection } from './report.js';

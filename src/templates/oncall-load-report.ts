@@ -1,5 +1,5 @@
 /** `oncall load`: one line per person and shift in Slack (readable on a phone), an aligned table in the terminal. */
-import type { LoadRow } from '../oncall/oncall-load.js';
+import type { LoadRow } from '../oncall-health/oncall-load.js';
 import { formatDuration } from '../time/atlas-time.js';
 import { userRef } from './people.js';
 import type { Report } from './report.js';

@@ -1,4 +1,4 @@
-import { quoteInput } from './quote-input.js';
+import { quoteInput } from '../text/quote-input.js';
 import {
   ESCALATION_TARGET_TEXT,
   SEVERITIES,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseJobFile } from '../../src/checks/job-file.js';
+import { parseJobFile } from '../../src/db/job-file.js';
 import { jobFileObject } from './data-fixtures.js';
 
 const ID = 'job-mbx3k2a1-1a2b3c4d';

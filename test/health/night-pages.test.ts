@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ingestAlert } from '../../src/alerts/alert-ingest.js';
 import { acknowledgeAlert } from '../../src/incidents/acknowledge.js';
-import { checkNightPages, nightsPaged } from '../../src/oncall/night-pages.js';
+import { checkNightPages, nightsPaged } from '../../src/oncall-health/night-pages.js';
 import { CHANNEL, openIncidentEnv, type IncidentEnv } from '../helpers/incident-env.js';
 
 const CONFIG = {

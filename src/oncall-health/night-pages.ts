@@ -3,16 +3,17 @@
  * by them) between 00:00 and 06:00 in their own time zone on two or more nights of one shift is
  * suggested to ask for relief, and the secondary is told. Once per person and shift.
  */
-import type { CommandDeps } from '../commands/command-spec.js';
+import type { DomainDeps } from '../incidents/incident-deps.js';
+import type { UserTimeZone } from '../slack/workspace-people.js';
 import type { PageRow } from '../db/state/page-store.js';
-import { wallClock } from './zoned-time.js';
+import { wallClock } from '../oncall/zoned-time.js';
 
 /** Nights with pages at or above this suggest relief. */
 export const RELIEF_NIGHTS = 2;
 /** A page before this local hour is a night page. */
 export const NIGHT_END_HOUR = 6;
 
-export type NightPagesDeps = Pick<CommandDeps, 'state' | 'clock' | 'rotation' | 'events' | 'logger' | 'userTimeZone'>;
+export type NightPagesDeps = Pick<DomainDeps, 'state' | 'clock' | 'rotation' | 'events' | 'logger'> & { userTimeZone?: UserTimeZone };
 
 /** Whose zone a count used: the person's own from Slack, or the rotation's (the terminal, or Slack did not say). */
 export interface PersonZone {
@@ -21,7 +22,7 @@ export interface PersonZone {
 }
 
 /** A person's zone: Slack's users.info tz when the bot has Slack, else the rotation's. */
-export async function zoneOf(deps: Pick<CommandDeps, 'rotation' | 'userTimeZone'>, userId: string): Promise<PersonZone> {
+export async function zoneOf(deps: Pick<DomainDeps, 'rotation'> & { userTimeZone?: UserTimeZone }, userId: string): Promise<PersonZone> {
   const tz = deps.userTimeZone ? await deps.userTimeZone(userId).catch(() => null) : null;
   return tz ? { timezone: tz, from: 'slack' } : { timezone: deps.rotation.timezone, from: 'rotation' };
 }

@@ -3,11 +3,12 @@
  * acknowledged), the night pages (00:00–06:00 in their zone), the incidents they opened and
  * owned, and the time they owned incidents, for the team's review of the on-call load.
  */
-import type { CommandDeps } from '../commands/command-spec.js';
+import type { DomainDeps } from '../incidents/incident-deps.js';
+import type { UserTimeZone } from '../slack/workspace-people.js';
 import type { Incident } from '../db/state/state-records.js';
 import type { StateStore } from '../db/state/state-store.js';
 import { isNightPage, zoneOf, type PersonZone } from './night-pages.js';
-import type { Shift } from './rotation-source.js';
+import type { Shift } from '../oncall/rotation-source.js';
 
 export interface LoadRow {
   user: string;
@@ -58,11 +59,11 @@ export function ownerSpans(state: Pick<StateStore, 'timeline'>, incident: Incide
 }
 
 /** The shifts that started within the last `weeks` weeks (and the current one), oldest first. */
-export function reviewShifts(deps: Pick<CommandDeps, 'rotation'>, now: Date, weeks: number): Shift[] {
+export function reviewShifts(deps: Pick<DomainDeps, 'rotation'>, now: Date, weeks: number): Shift[] {
   return deps.rotation.shifts(new Date(now.getTime() - weeks * 7 * 86_400_000), now);
 }
 
-export async function oncallLoad(deps: Pick<CommandDeps, 'state' | 'rotation' | 'userTimeZone'>, now: Date, weeks: number): Promise<LoadRow[]> {
+export async function oncallLoad(deps: Pick<DomainDeps, 'state' | 'rotation'> & { userTimeZone?: UserTimeZone }, now: Date, weeks: number): Promise<LoadRow[]> {
   const shifts = reviewShifts(deps, now, weeks);
   if (shifts.length === 0) return [];
   const from = shifts[0]!.start;
