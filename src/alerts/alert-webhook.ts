@@ -187,6 +187,21 @@ export function refuseAndClose(req: IncomingMessage, res: ServerResponse, status
   sendJson(res, status, { ok: false, error }, { connection: 'close', ...headers });
 }
 
+/** The request's body within `maxBytes` (a declared or actual size over it is refused with 413); null when refused or the client went away. */
+export async function readBoundedBody(req: IncomingMessage, res: ServerResponse, maxBytes: number): Promise<Buffer | null> {
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    refuseAndClose(req, res, 413, `body larger than ${maxBytes} bytes`);
+    return null;
+  }
+  const read = await readBody(req, maxBytes);
+  if (read.kind === 'too-large') {
+    refuseAndClose(req, res, 413, `body larger than ${maxBytes} bytes`);
+    return null;
+  }
+  return read.kind === 'aborted' ? null : read.body;
+}
+
 export type BodyRead = { kind: 'ok'; body: Buffer } | { kind: 'too-large' } | { kind: 'aborted' };
 
 export function readBody(req: IncomingMessage, maxBytes: number): Promise<BodyRead> {
@@ -232,21 +247,12 @@ export function alertWebhookRoute(deps: WebhookDeps, opts: AlertWebhookOptions):
       refuseAndClose(req, res, 401, 'missing or wrong bearer token', { 'www-authenticate': 'Bearer realm="atlas-alerts"' });
       return;
     }
-    const declared = Number(req.headers['content-length']);
-    if (Number.isFinite(declared) && declared > maxBytes) {
-      refuseAndClose(req, res, 413, `body larger than ${maxBytes} bytes`);
-      return;
-    }
-    const read = await readBody(req, maxBytes);
-    if (read.kind === 'too-large') {
-      refuseAndClose(req, res, 413, `body larger than ${maxBytes} bytes`);
-      return;
-    }
-    if (read.kind === 'aborted') return;
+    const body = await readBoundedBody(req, res, maxBytes);
+    if (!body) return;
 
     let json: unknown;
     try {
-      json = JSON.parse(read.body.toString('utf8'));
+      json = JSON.parse(body.toString('utf8'));
     } catch {
       sendJson(res, 400, { ok: false, error: 'body is not valid JSON' });
       return;

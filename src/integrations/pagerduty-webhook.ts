@@ -14,7 +14,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CustomRoute } from '@slack/bolt';
 import { z } from 'zod';
-import { readBody, refuseAndClose, sendJson } from '../alerts/alert-webhook.js';
+import { readBoundedBody, refuseAndClose, sendJson } from '../alerts/alert-webhook.js';
 import type { DomainDeps } from '../incidents/incident-deps.js';
 import { parseAtlasTime } from '../time/atlas-time.js';
 import { applyPagerDutyEvent, PAGERDUTY_APPLIED_EVENTS, type PagerDutyIncidentEvent, type PagerDutyOutcome } from './pagerduty-incidents.js';
@@ -172,18 +172,9 @@ export function pagerdutyWebhookRoute(deps: PagerDutyWebhookDeps, opts: PagerDut
       refuseAndClose(req, res, 400, header.reason);
       return;
     }
-    const declared = Number(req.headers['content-length']);
-    if (Number.isFinite(declared) && declared > maxBytes) {
-      refuseAndClose(req, res, 413, `body larger than ${maxBytes} bytes`);
-      return;
-    }
-    const read = await readBody(req, maxBytes);
-    if (read.kind === 'too-large') {
-      refuseAndClose(req, res, 413, `body larger than ${maxBytes} bytes`);
-      return;
-    }
-    if (read.kind === 'aborted') return;
-    if (!signatureMatches(read.body, header.signatures, opts.secret)) {
+    const body = await readBoundedBody(req, res, maxBytes);
+    if (!body) return;
+    if (!signatureMatches(body, header.signatures, opts.secret)) {
       logger.warn({ remote: req.socket.remoteAddress, signatures: header.signatures.length }, 'PagerDuty webhook: refused, signature does not match PAGERDUTY_WEBHOOK_SECRET');
       sendJson(res, 403, { ok: false, error: 'signature does not match' });
       return;
@@ -191,7 +182,7 @@ export function pagerdutyWebhookRoute(deps: PagerDutyWebhookDeps, opts: PagerDut
 
     let json: unknown;
     try {
-      json = JSON.parse(read.body.toString('utf8'));
+      json = JSON.parse(body.toString('utf8'));
     } catch {
       sendJson(res, 400, { ok: false, error: 'body is not valid JSON' });
       return;
