@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { access, constants, stat } from 'node:fs/promises';
 import type { Config } from '../config.js';
 import type { AtlasStores } from '../db/atlas-database.js';
@@ -65,6 +66,15 @@ export async function doctor(deps: DoctorDeps): Promise<CheckItem[]> {
   }
   const waiting = `${outbox.pending} waiting${outbox.pending > 0 ? `, the oldest for ${outbox.oldestPendingSec} s` : ''}`;
   item('outbox', 'Slack delivery', outbox.oldestPendingSec > STUCK_OUTBOX_SEC ? 'warn' : 'ok', waiting);
+  item(
+    'pagerduty',
+    'PagerDuty webhook',
+    'ok',
+    config.env.PAGERDUTY_WEBHOOK_SECRET ? 'on: POST /hooks/pagerduty takes signed incident events' : 'off: set PAGERDUTY_WEBHOOK_SECRET to take PagerDuty incidents in',
+  );
+  if (config.alerts.file) {
+    item('alerts-file', 'Alert file', 'ok', `watched every 30 s: ${config.alerts.file}${existsSync(config.alerts.file) ? '' : ' (not there now; fine until something writes it)'}`);
+  }
   item('github', 'GitHub', 'ok', config.github.repo && config.env.GITHUB_TOKEN ? `on: issues in ${config.github.repo} through ${config.env.GITHUB_API_URL}` : `off: ${gitHubSetupProblem(config)!.replace(/^GitHub is not set up: /, '')} to file review issues and list them in the handoff`);
 
   if (deps.slackStatus) {

@@ -1,0 +1,46 @@
+/** doctor says whether the PagerDuty webhook is on and which alert file is watched, over real files. */
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { doctor } from '../../src/checks/doctor.js';
+import { createAtlasFiles, tempDir, testDeps, type TestEnv } from '../helpers/test-deps.js';
+
+let env: TestEnv | undefined;
+let cleanup: (() => void) | undefined;
+
+afterEach(() => {
+  env?.close();
+  cleanup?.();
+});
+
+function open(file: object) {
+  const t = tempDir();
+  cleanup = t.cleanup;
+  const dataDir = path.join(t.dir, '.shadow-atlas');
+  const files = createAtlasFiles(dataDir);
+  files.metrics.close();
+  files.persistence.close();
+  env = testDeps(dataDir, { file });
+  return { dir: t.dir, env };
+}
+
+const line = async (key: string) => (await doctor(env!.deps)).find((i) => i.key === key);
+
+describe('doctor on the integrations', () => {
+  it('says the PagerDuty webhook is off and what to set, and lists no alert file when none is configured', async () => {
+    open({});
+    expect(await line('pagerduty')).toMatchObject({ level: 'ok', detail: 'off: set PAGERDUTY_WEBHOOK_SECRET to take PagerDuty incidents in' });
+    expect(await line('alerts-file')).toBeUndefined();
+  });
+
+  it('says the webhook is on with a secret, and names the alert file, said missing until it is written', async () => {
+    const { dir } = open({});
+    const file = path.join(dir, 'shadow-atlas-alert.json');
+    env!.deps.config.env.PAGERDUTY_WEBHOOK_SECRET = 'a-secret-of-sixteen-chars';
+    env!.deps.config.alerts.file = file;
+    expect(await line('pagerduty')).toMatchObject({ detail: 'on: POST /hooks/pagerduty takes signed incident events' });
+    expect((await line('alerts-file'))!.detail).toBe(`watched every 30 s: ${file} (not there now; fine until something writes it)`);
+    writeFileSync(file, '{}');
+    expect((await line('alerts-file'))!.detail).toBe(`watched every 30 s: ${file}`);
+  });
+});
