@@ -78,7 +78,8 @@ export function acknowledgeAlert(deps: DomainDeps, alertRef: string, actorId: st
     stopTimers(state.timers, { alertKey: found.key }, now);
     const incident = state.incidents.update(created.id, { last_update_at: iso(now), next_update_at: iso(cadenceDue(created.severity, now)) })!;
     replanIncidentTimers(state.timers, incident, now);
-    state.pages.record({ userId: who, at: now, kind: 'acknowledged', alertKey: found.key, incidentId: incident.id });
+    // A page is a person woken: an acknowledgement the bot makes for someone PagerDuty could not name is none.
+    if (who !== 'bot') state.pages.record({ userId: who, at: now, kind: 'acknowledged', alertKey: found.key, incidentId: incident.id });
     const alert = state.alerts.get(found.key)!;
     deps.events.record({ type: 'incident-opened', how: 'ack', incident, alert, immediateEscalation: immediateEscalationOf(found.symptom_id) }, now);
     return { incident, alert };

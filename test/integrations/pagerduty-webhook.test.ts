@@ -275,6 +275,8 @@ describe('POST /hooks/pagerduty', () => {
       expect(lines).toContain('Acknowledged in PagerDuty by Tenex Engineer (no Slack user matches them: map them in pagerduty.users).');
       expect(calls().map(blocksOf).join('\n')).toContain('Acknowledged in PagerDuty by Tenex Engineer');
       expect(logs.lines.some((l) => String(l.msg).includes('no Slack user has their email'))).toBe(true);
+      // Nobody was woken by the bot's own acknowledgement: no page for `bot` in the on-call load.
+      expect(env.db.prepare("SELECT COUNT(*) AS n FROM pages WHERE user_id = 'bot'").get()).toEqual({ n: 0 });
     });
 
     it('a lookup that fails or hangs is no match: the acknowledgement still goes through in time', async () => {
