@@ -16,6 +16,7 @@ export const BOT_SCHEDULE = {
   handoff: '5,20,35,50 * * * * *',
   retention: '0 17 * * * *',
   nightPages: '40 */5 * * * *',
+  pagerdutyRotation: '50 * * * * *',
 } as const;
 
 /**
@@ -33,6 +34,7 @@ export function botJobs(deps: CommandDeps, watchdog: Watchdog): ScheduledJob[] {
     { name: 'timers', cron: BOT_SCHEDULE.timers, boundMs: 10_000, run: () => sweepTimers(deps) },
     { name: 'handoff', cron: BOT_SCHEDULE.handoff, boundMs: 40_000, run: () => runHandoffs(deps) },
     { name: 'night-pages', cron: BOT_SCHEDULE.nightPages, boundMs: 30_000, run: () => checkNightPages(deps) },
+    ...(deps.rotation.refresh ? [{ name: 'pagerduty-rotation', cron: BOT_SCHEDULE.pagerdutyRotation, boundMs: 30_000, run: () => deps.rotation.refresh?.() }] : []),
     { name: 'retention', cron: BOT_SCHEDULE.retention, boundMs: 30_000, run: () => deps.state.retention.prune(retentionCutoffs(deps.config.retention, deps.clock())) },
   ];
 }

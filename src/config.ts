@@ -124,6 +124,14 @@ const slot = (index: number, length: number) => index % length;
 const pagerdutySchema = z
   .object({
     users: z.record(z.string().regex(/^P[A-Z0-9]{5,15}$/, 'a PagerDuty user ID such as PLH1HKV'), userId).default({}),
+    /** The schedules `rotation.source: pagerduty` reads who is on call from (src/integrations/pagerduty-rotation.ts). */
+    schedules: z
+      .object({
+        primary: z.string().regex(/^P[A-Z0-9]{5,15}$/, 'a PagerDuty schedule ID such as PI7DH85'),
+        secondary: z.string().regex(/^P[A-Z0-9]{5,15}$/, 'a PagerDuty schedule ID such as PI7DH85').optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 
@@ -138,8 +146,8 @@ const replaced = (by: string) => z.never({ error: `replaced by ${by}` }).optiona
  */
 const rotationSchema = z
   .object({
-    /** Where who-is-on-call comes from; `pagerduty` is part 7. */
-    source: z.literal('config', { error: 'config (the rotation below)' }).default('config'),
+    /** Where who-is-on-call comes from: `config` (the rotation below) or `pagerduty` (pagerduty.schedules). */
+    source: z.enum(['config', 'pagerduty'], { error: 'config (the rotation below) or pagerduty (pagerduty.schedules)' }).default('config'),
     handoff: cronExpression.default('0 0 * * 1'),
     timezone: timeZone.default('UTC'),
     start: z.union([z.iso.date(), z.iso.datetime({ offset: true })], { error: 'a date YYYY-MM-DD (midnight in rotation.timezone) or an ISO instant' }).optional(),
@@ -152,7 +160,7 @@ const rotationSchema = z
   .strict()
   .superRefine((r, ctx) => {
     if (!r.overrides.every((o) => o.from instanceof Date && o.until instanceof Date)) return;
-    if (r.primary.length === 0 && (r.start !== undefined || r.secondary.length > 0 || r.overrides.length > 0)) {
+    if (r.source === 'config' && r.primary.length === 0 && (r.start !== undefined || r.secondary.length > 0 || r.overrides.length > 0)) {
       ctx.addIssue({
         code: 'custom',
         path: ['primary'],
@@ -160,7 +168,7 @@ const rotationSchema = z
       });
       return;
     }
-    if (r.primary.length > 0 && r.start === undefined) {
+    if (r.source === 'config' && r.primary.length > 0 && r.start === undefined) {
       ctx.addIssue({ code: 'custom', path: ['start'], message: 'a date YYYY-MM-DD or an ISO instant (when the first shift starts) when rotation.primary is set' });
       return;
     }
@@ -350,7 +358,12 @@ export const fileConfigSchema = z
       .default({}),
     github: githubSchema.default(githubSchema.parse({})),
   })
-  .strict();
+  .strict()
+  .superRefine((c, ctx) => {
+    if (c.rotation?.source === 'pagerduty' && !c.pagerduty.schedules) {
+      ctx.addIssue({ code: 'custom', path: ['pagerduty', 'schedules'], message: 'the PagerDuty schedule IDs ({ primary: P…, secondary: P… }) when rotation.source is pagerduty' });
+    }
+  });
 
 export type FileConfig = z.infer<typeof fileConfigSchema>;
 
@@ -365,6 +378,10 @@ export const envSchema = z.object({
   ALERT_WEBHOOK_TOKEN: z.string().min(16, 'at least 16 characters (e.g. openssl rand -hex 32)').optional(),
   /** The PagerDuty v3 webhook subscription's signing secret; POST /hooks/pagerduty is off without it. */
   PAGERDUTY_WEBHOOK_SECRET: z.string().min(16, 'the secret PagerDuty showed when the webhook subscription was created').optional(),
+  /** A PagerDuty REST API key; `rotation.source: pagerduty` needs it. */
+  PAGERDUTY_TOKEN: z.string().min(16, 'a PagerDuty REST API key (Integrations → API Access Keys)').optional(),
+  /** PagerDuty's REST API; EU accounts: https://api.eu.pagerduty.com. */
+  PAGERDUTY_API_URL: httpUrl.default('https://api.pagerduty.com'),
   /** GitHub token for review issues, runbook feedback and the handoff's issues; GitHub is off without it. */
   GITHUB_TOKEN: z.string().min(20, 'a GitHub token (ghp_…, github_pat_… or an app installation token)').optional(),
   /** GitHub's REST API; GitHub Enterprise Server: https://<host>/api/v3. */
@@ -421,6 +438,9 @@ export function loadConfig(processEnv: NodeJS.ProcessEnv = process.env, cwd = pr
   }
   const fileResult = fileConfigSchema.safeParse(raw);
   if (!fileResult.success) throw new ConfigError(describeIssue(env.ATLAS_CONFIG, fileResult.error.issues[0]!));
+  if (fileResult.data.rotation?.source === 'pagerduty' && !env.PAGERDUTY_TOKEN) {
+    throw new ConfigError('environment: PAGERDUTY_TOKEN: a PagerDuty REST API key when rotation.source is pagerduty');
+  }
   return { ...fileResult.data, env, dataDir: path.resolve(cwd, env.ATLAS_DATA_DIR), configPath: usedPath };
 }
 

@@ -6,6 +6,7 @@ import { openAtlasStores } from './db/atlas-database.js';
 import { openStateStore } from './db/state/sqlite-state-store.js';
 import { stateFileOf } from './db/state/state-file.js';
 import type { StateStore } from './db/state/state-store.js';
+import { pagerdutyRotationOf } from './integrations/pagerduty-rotation.js';
 import { rotationOf } from './oncall/config-rotation.js';
 import { eventRecorder } from './presenter/event-recorder.js';
 
@@ -24,15 +25,24 @@ export interface DepsOptions {
 /** The dependencies every front door shares. */
 export function createDeps(config: Config, logger: Logger, opts: DepsOptions = {}): CommandDeps {
   const state = opts.state ?? openStateStore(opts.stateFile === undefined ? stateFileOf(config) : (opts.stateFile ?? ':memory:'));
+  const clock = opts.clock ?? systemClock;
+  const fetchFn: typeof fetch = opts.fetch ?? ((...args) => globalThis.fetch(...args));
+  let rotation: CommandDeps['rotation'];
+  if (config.rotation?.source === 'pagerduty') {
+    // PagerDuty's schedules, cached: asked once now and then by the pagerduty-rotation job.
+    const pd = pagerdutyRotationOf(config, state, { fetch: fetchFn, clock, logger: logger.child({ component: 'pagerduty-rotation' }) });
+    void pd.refresh();
+    rotation = pd;
+  } else rotation = rotationOf(config, state);
   return {
     config,
     atlas: openAtlasStores(config.dataDir),
     state,
-    clock: opts.clock ?? systemClock,
+    clock,
     logger,
-    fetch: opts.fetch ?? ((...args) => globalThis.fetch(...args)),
+    fetch: fetchFn,
     events: eventRecorder(state, config, opts.wakeDelivery),
-    rotation: rotationOf(config, state),
+    rotation,
   };
 }
 

@@ -109,7 +109,10 @@ const oncall = defineCommand({
       if (!hasRotation(rotation, now)) return noRotationReport('oncall');
       return scheduleReport(rotation.shifts(now, new Date(now.getTime() + args.weeks * WEEK_MS)), now, rotation.timezone, args.weeks, surface);
     }
-    return onCallNowReport(onCallSummary(rotation, now), now, rotation.timezone, surface);
+    const report = onCallNowReport(onCallSummary(rotation, now), now, rotation.timezone, surface);
+    // A cached source (PagerDuty) that has not answered lately: the answer is its last known.
+    if (!rotation.stale) return report;
+    return { ...report, level: report.level === 'info' ? 'warn' : report.level, headline: `${report.headline} (PagerDuty not reachable since ${rotation.stale.since.toISOString().slice(11, 16)} UTC; last known)` };
   },
 });
 

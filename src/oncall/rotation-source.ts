@@ -55,6 +55,13 @@ export interface RotationSource {
   nextShiftChange(t: Date): Date | null;
   /** The shifts overlapping [from, to), oldest first. */
   shifts(from: Date, to: Date): Shift[];
+  /**
+   * A cached source (PagerDuty's schedules) whose source has not answered since `since`: the
+   * answers are the last known. Absent or null when the answers are current.
+   */
+  readonly stale?: { since: Date } | null;
+  /** A cached source asks its source again (the pagerduty-rotation job); never throws. */
+  refresh?(): Promise<void>;
 }
 
 /** No rotation configured: nobody is on call, and no shift ever changes. */

@@ -1,0 +1,248 @@
+/**
+ * `rotation.source: pagerduty`: who is on call comes from PagerDuty's schedules
+ * (`pagerduty.schedules.primary` / `.secondary`). RotationSource is synchronous (the domain asks it
+ * inside transactions), so this source answers from a cache of PagerDuty's
+ * `GET /oncalls?schedule_ids[]=…&since=…&until=…` (a window from a day ago to 28 days ahead),
+ * refreshed by the `pagerduty-rotation` job every minute and once at start. A shift change is a
+ * boundary of the primary schedule's on-call spans. PagerDuty users become Slack users through
+ * `pagerduty.users`; an unmapped one is nobody (null), logged once. When PagerDuty cannot be
+ * reached (timeout, 429, 5xx, a malformed answer) the last good answer is kept and `stale` says
+ * since when; `oncall cover` overrides and the config's planned ones still win for their span.
+ */
+import type { Logger } from 'pino';
+import type { Clock } from '../clock.js';
+import type { Config } from '../config.js';
+import type { StateStore } from '../db/state/state-store.js';
+import { configOverrides, type OverrideLookup } from '../oncall/config-rotation.js';
+import type { OnCallAt, Override, RotationSource, Shift, ShiftPair } from '../oncall/rotation-source.js';
+
+/** How long one PagerDuty call may take, answer body included. */
+export const PAGERDUTY_TIMEOUT_MS = 10_000;
+/** The cached window: from this long ago… */
+export const WINDOW_BEHIND_MS = 24 * 3_600_000;
+/** …to this far ahead. */
+export const WINDOW_AHEAD_MS = 28 * 24 * 3_600_000;
+/** Pages of /oncalls followed at most (100 entries each). */
+const MAX_PAGES = 20;
+
+/** One on-call span of a schedule, as PagerDuty answered it. */
+export interface OnCallSpan {
+  schedule: string;
+  pdUser: string;
+  name: string;
+  start: number;
+  end: number;
+}
+
+export interface PagerDutyRotation extends RotationSource {
+  /** Since when PagerDuty has not answered (the cache is the last good answer); null when fresh. */
+  readonly stale: { since: Date } | null;
+  /** Asks PagerDuty again; never throws (a failure keeps the last answer and marks it stale). */
+  refresh(): Promise<void>;
+}
+
+export interface PagerDutyRotationOptions {
+  config: Pick<Config, 'rotation' | 'pagerduty' | 'env'>;
+  fetch: typeof fetch;
+  clock: Clock;
+  logger: Logger;
+  overrides?: OverrideLookup;
+  timeoutMs?: number;
+}
+
+type OnCallEntry = { user?: { id?: unknown; summary?: unknown } | null; schedule?: { id?: unknown } | null; start?: unknown; end?: unknown };
+
+class PagerDutyUnreachable extends Error {
+  override name = 'PagerDutyUnreachable';
+}
+
+/** The on-call spans of `schedules` in [since, until), every page; throws PagerDutyUnreachable. */
+export async function fetchOnCalls(
+  opts: Pick<PagerDutyRotationOptions, 'config' | 'fetch' | 'timeoutMs'>,
+  schedules: readonly string[],
+  since: Date,
+  until: Date,
+): Promise<OnCallSpan[]> {
+  const { env } = opts.config;
+  if (!env.PAGERDUTY_TOKEN) throw new PagerDutyUnreachable('PAGERDUTY_TOKEN is not set');
+  const spans: OnCallSpan[] = [];
+  for (let page = 0, offset = 0; page < MAX_PAGES; page++) {
+    const url = new URL('oncalls', env.PAGERDUTY_API_URL.endsWith('/') ? env.PAGERDUTY_API_URL : `${env.PAGERDUTY_API_URL}/`);
+    for (const id of schedules) url.searchParams.append('schedule_ids[]', id);
+    url.searchParams.set('since', since.toISOString());
+    url.searchParams.set('until', until.toISOString());
+    url.searchParams.set('limit', '100');
+    url.searchParams.set('offset', String(offset));
+    let body: { oncalls?: unknown; more?: unknown; limit?: unknown };
+    try {
+      const res = await opts.fetch(url, {
+        headers: { Authorization: `Token token=${env.PAGERDUTY_TOKEN}`, Accept: 'application/vnd.pagerduty+json;version=2' },
+        signal: AbortSignal.timeout(opts.timeoutMs ?? PAGERDUTY_TIMEOUT_MS),
+      });
+      if (!res.ok) {
+        await res.body?.cancel();
+        throw new PagerDutyUnreachable(`PagerDuty answered ${res.status}`);
+      }
+      body = (await res.json()) as typeof body;
+    } catch (err) {
+      if (err instanceof PagerDutyUnreachable) throw err;
+      const e = err as Error;
+      throw new PagerDutyUnreachable(e.name === 'TimeoutError' ? `no answer within ${opts.timeoutMs ?? PAGERDUTY_TIMEOUT_MS} ms` : `unreachable (${e.message})`);
+    }
+    if (!body || !Array.isArray(body.oncalls)) throw new PagerDutyUnreachable('the answer has no oncalls list');
+    for (const o of body.oncalls as OnCallEntry[]) {
+      const schedule = o.schedule?.id;
+      const pdUser = o.user?.id;
+      if (typeof schedule !== 'string' || typeof pdUser !== 'string') continue;
+      // Always-on-call levels have no start or end: on call for the whole window.
+      const start = typeof o.start === 'string' ? Date.parse(o.start) : since.getTime();
+      const end = typeof o.end === 'string' ? Date.parse(o.end) : until.getTime();
+      if (!Number.isFinite(start) || !Number.isFinite(end) || end <= start) continue;
+      spans.push({ schedule, pdUser, name: typeof o.user?.summary === 'string' ? o.user.summary : pdUser, start, end });
+    }
+    if (body.more !== true) break;
+    offset += typeof body.limit === 'number' && body.limit > 0 ? body.limit : body.oncalls.length;
+  }
+  // A schedule in several escalation policies (or levels) comes back once for each.
+  const seen = new Set<string>();
+  return spans
+    .filter((s) => {
+      const key = `${s.schedule} ${s.pdUser} ${s.start} ${s.end}`;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    })
+    .sort((a, b) => a.start - b.start);
+}
+
+/** The index of the last element ≤ t in a sorted list, or -1. */
+function lastAtOrBefore(sorted: readonly number[], t: number): number {
+  let lo = 0;
+  let hi = sorted.length - 1;
+  let found = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid]! <= t) {
+      found = mid;
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  return found;
+}
+
+export function pagerdutyRotation(opts: PagerDutyRotationOptions): PagerDutyRotation {
+  const { config, clock, logger } = opts;
+  const schedules = config.pagerduty.schedules;
+  const overrides = opts.overrides ?? (() => []);
+  const timezone = config.rotation?.timezone ?? 'UTC';
+  let primarySpans: OnCallSpan[] = [];
+  let secondarySpans: OnCallSpan[] = [];
+  /** The primary schedule's span boundaries, sorted: the shift changes. */
+  let changes: number[] = [];
+  let stale: { since: Date } | null = null;
+  const unmappedLogged = new Set<string>();
+
+  const slackOf = (span: OnCallSpan | undefined): string | null => {
+    if (!span) return null;
+    const user = config.pagerduty.users[span.pdUser];
+    if (user) return user;
+    if (!unmappedLogged.has(span.pdUser)) {
+      unmappedLogged.add(span.pdUser);
+      logger.warn({ pdUser: span.pdUser, name: span.name }, 'PagerDuty rotation: this on-call user is not in pagerduty.users; nobody is named for their shifts');
+    }
+    return null;
+  };
+  const spanAt = (spans: readonly OnCallSpan[], t: number) => spans.find((s) => s.start <= t && t < s.end);
+
+  const shift = (index: number): Shift => {
+    const start = new Date(changes[index]!);
+    const end = new Date(changes[index + 1]!);
+    const scheduled: ShiftPair = { primary: slackOf(spanAt(primarySpans, start.getTime())), secondary: slackOf(spanAt(secondarySpans, start.getTime())) };
+    return { index, start, end, scheduled, overrides: overrides(start, end) };
+  };
+  /** The shift holding t: between two known changes; -1 outside them. */
+  const indexAt = (t: number) => {
+    const i = lastAtOrBefore(changes, t);
+    return i < 0 || i >= changes.length - 1 ? -1 : i;
+  };
+
+  return {
+    timezone,
+    get stale() {
+      return stale;
+    },
+    async refresh() {
+      if (!schedules) return;
+      const now = clock();
+      const ids = [schedules.primary, ...(schedules.secondary ? [schedules.secondary] : [])];
+      try {
+        const spans = await fetchOnCalls(opts, ids, new Date(now.getTime() - WINDOW_BEHIND_MS), new Date(now.getTime() + WINDOW_AHEAD_MS));
+        primarySpans = spans.filter((s) => s.schedule === schedules.primary);
+        secondarySpans = schedules.secondary ? spans.filter((s) => s.schedule === schedules.secondary) : [];
+        changes = [...new Set(primarySpans.flatMap((s) => [s.start, s.end]))].sort((a, b) => a - b);
+        if (stale) logger.info({ since: stale.since }, 'PagerDuty rotation: PagerDuty answers again');
+        stale = null;
+      } catch (err) {
+        if (!stale) {
+          stale = { since: now };
+          logger.warn({ err: (err as Error).message }, 'PagerDuty rotation: PagerDuty not reachable; the last known on-call answer is kept');
+        }
+      }
+    },
+    at(t) {
+      const index = indexAt(t.getTime());
+      if (index < 0) return null;
+      const s = shift(index);
+      const covering: OnCallAt['covering'] = {};
+      let until = s.end.getTime();
+      // The secondary schedule changes on its own boundaries: who is on call next changes there too.
+      const secondaryNow = spanAt(secondarySpans, t.getTime());
+      if (secondaryNow && secondaryNow.end < until) until = secondaryNow.end;
+      const nextSecondary = secondarySpans.find((x) => x.start > t.getTime());
+      if (nextSecondary && nextSecondary.start < until) until = nextSecondary.start;
+      for (const o of s.overrides) {
+        if (o.from <= t && t < o.until) covering[o.role] = o;
+        for (const bound of [o.from.getTime(), o.until.getTime()]) if (bound > t.getTime() && bound < until) until = bound;
+      }
+      return {
+        primary: covering.primary?.user ?? s.scheduled.primary,
+        secondary: covering.secondary?.user ?? slackOf(secondaryNow),
+        shift: s,
+        covering,
+        until: new Date(until),
+      };
+    },
+    shiftChanges(from, to) {
+      return changes.filter((c) => c > from.getTime() && c <= to.getTime()).map((c) => new Date(c));
+    },
+    nextShiftChange(t) {
+      const next = changes.find((c) => c > t.getTime());
+      return next === undefined ? null : new Date(next);
+    },
+    shifts(from, to) {
+      const out: Shift[] = [];
+      for (let i = 0; i < changes.length - 1; i++) {
+        if (changes[i]! < to.getTime() && changes[i + 1]! > from.getTime()) out.push(shift(i));
+      }
+      return out;
+    },
+  };
+}
+
+/** The bot's PagerDuty rotation, with the config's planned overrides and those in chatops.db. */
+export function pagerdutyRotationOf(
+  config: Pick<Config, 'rotation' | 'pagerduty' | 'env'>,
+  state: Pick<StateStore, 'overrides'>,
+  opts: Omit<PagerDutyRotationOptions, 'config' | 'overrides'>,
+): PagerDutyRotation {
+  const planned: Override[] = config.rotation ? configOverrides(config.rotation) : [];
+  return pagerdutyRotation({
+    ...opts,
+    config,
+    overrides: (from, to) =>
+      [
+        ...planned.filter((o) => o.from < to && from < o.until),
+        ...state.overrides.overlapping(from, to).map((r) => ({ id: r.id, user: r.user_id, role: r.role, from: new Date(r.from_at), until: new Date(r.until_at), by: r.created_by })),
+      ].sort((a, b) => a.from.getTime() - b.from.getTime()),
+  });
+}

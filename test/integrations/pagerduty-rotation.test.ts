@@ -1,0 +1,200 @@
+/**
+ * `rotation.source: pagerduty` through nock answering `GET /oncalls` as PagerDuty documents it:
+ * who is on call now and next from the cached spans, shift changes at the primary schedule's
+ * boundaries (a handoff falls due at one), a 500 and a timeout keeping the last answer marked
+ * stale (and `oncall` saying so), unmapped users as nobody (logged once), and the config refusals.
+ */
+import path from 'node:path';
+import nock from 'nock';
+import type { Logger } from 'pino';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { manualClock } from '../../src/clock.js';
+import { createAuthorizer } from '../../src/commands/authorize.js';
+import { createRegistry } from '../../src/commands/index.js';
+import { buildConfig, ConfigError, loadConfig } from '../../src/config.js';
+import type { HandoffRow } from '../../src/db/state/handoff-store.js';
+import { pagerdutyRotation, type PagerDutyRotation } from '../../src/integrations/pagerduty-rotation.js';
+import { dueHandoff } from '../../src/oncall/handoff-schedule.js';
+import { renderedAnswer } from '../helpers/rendered-answer.js';
+import { tempDir, testDeps, TEST_NOW } from '../helpers/test-deps.js';
+import { writeFileSync } from 'node:fs';
+
+const API = 'https://pagerduty.example.test';
+const TOKEN = 'u+abcdefghijklmnopqrst';
+const PRIMARY = 'PSCHED1';
+const SECONDARY = 'PSCHED2';
+const USERS = { PUSRANN: 'U0ANN', PUSRBOB: 'U0BOB', PUSRDAN: 'U0DAN', PUSREVE: 'U0EVE' };
+
+const entry = (user: string, schedule: string, start: string, end: string) => ({
+  escalation_policy: { id: 'PESCPOL', type: 'escalation_policy_reference', summary: 'Shadow Atlas' },
+  escalation_level: schedule === PRIMARY ? 1 : 2,
+  schedule: { id: schedule, type: 'schedule_reference', summary: schedule === PRIMARY ? 'Primary' : 'Secondary' },
+  user: { id: user, type: 'user_reference', summary: user.slice(4), self: `${API}/users/${user}`, html_url: `https://example.pagerduty.com/users/${user}` },
+  start,
+  end,
+});
+
+// TEST_NOW is Thursday 2026-11-26 12:00 UTC. Primary changes Mondays 09:00: ANN, BOB, then CAT
+// (not in pagerduty.users); the secondary changes Fridays 00:00: DAN, EVE.
+const ONCALLS = {
+  oncalls: [
+    entry('PUSRANN', PRIMARY, '2026-11-23T09:00:00Z', '2026-11-30T09:00:00Z'),
+    entry('PUSRDAN', SECONDARY, '2026-11-20T00:00:00Z', '2026-11-27T00:00:00Z'),
+    entry('PUSRBOB', PRIMARY, '2026-11-30T09:00:00Z', '2026-12-07T09:00:00Z'),
+    entry('PUSREVE', SECONDARY, '2026-11-27T00:00:00Z', '2026-12-04T00:00:00Z'),
+    entry('PUSRCAT', PRIMARY, '2026-12-07T09:00:00Z', '2026-12-14T09:00:00Z'),
+    // The same span again, through a second escalation policy.
+    entry('PUSRBOB', PRIMARY, '2026-11-30T09:00:00Z', '2026-12-07T09:00:00Z'),
+  ],
+  limit: 100,
+  offset: 0,
+  more: false,
+  total: null,
+};
+
+const oncalls = () =>
+  nock(API, { reqheaders: { authorization: `Token token=${TOKEN}`, accept: 'application/vnd.pagerduty+json;version=2' } }).get((uri) => {
+    if (!uri.startsWith('/oncalls?')) return false;
+    const q = new URL(uri, API).searchParams;
+    return (
+      q.getAll('schedule_ids[]').join(',') === `${PRIMARY},${SECONDARY}` &&
+      q.get('since') === new Date(Date.parse(clock().toISOString()) - 86_400_000).toISOString() &&
+      q.get('until') === new Date(Date.parse(clock().toISOString()) + 28 * 86_400_000).toISOString()
+    );
+  });
+
+beforeAll(() => nock.disableNetConnect());
+afterAll(() => nock.enableNetConnect());
+
+let clock: ReturnType<typeof manualClock>;
+let logger: Logger & { warn: ReturnType<typeof vi.fn> };
+let rotation: PagerDutyRotation;
+
+function config(extra: Record<string, unknown> = {}) {
+  return buildConfig('/nonexistent', { rotation: { source: 'pagerduty' }, pagerduty: { users: USERS, schedules: { primary: PRIMARY, secondary: SECONDARY } }, ...extra }, { PAGERDUTY_TOKEN: TOKEN, PAGERDUTY_API_URL: API });
+}
+
+beforeEach(() => {
+  clock = manualClock(TEST_NOW);
+  logger = { warn: vi.fn(), info: vi.fn() } as unknown as typeof logger;
+  rotation = pagerdutyRotation({ config: config(), fetch: (...a) => globalThis.fetch(...a), clock, logger, timeoutMs: 200 });
+});
+afterEach(() => {
+  expect(nock.pendingMocks()).toEqual([]);
+  nock.cleanAll();
+});
+
+const at = (iso: string) => new Date(iso);
+
+describe('rotation.source: pagerduty', () => {
+  it('says who is on call now and next from the on-calls answer; shift changes are the primary schedule bounds', async () => {
+    expect(rotation.at(clock())).toBeNull();
+    oncalls().reply(200, ONCALLS);
+    await rotation.refresh();
+    expect(rotation.stale).toBeNull();
+    const now = rotation.at(clock())!;
+    expect(now).toMatchObject({ primary: 'U0ANN', secondary: 'U0DAN', until: at('2026-11-27T00:00:00Z') });
+    expect(now.shift).toMatchObject({ start: at('2026-11-23T09:00:00Z'), end: at('2026-11-30T09:00:00Z'), scheduled: { primary: 'U0ANN', secondary: 'U0DAN' } });
+    expect(rotation.at(at('2026-11-28T12:00:00Z'))).toMatchObject({ primary: 'U0ANN', secondary: 'U0EVE', until: at('2026-11-30T09:00:00Z') });
+    expect(rotation.at(at('2026-11-30T09:00:00Z'))).toMatchObject({ primary: 'U0BOB', secondary: 'U0EVE' });
+    expect(rotation.nextShiftChange(clock())).toEqual(at('2026-11-30T09:00:00Z'));
+    expect(rotation.shiftChanges(clock(), at('2026-12-31T00:00:00Z'))).toEqual([at('2026-11-30T09:00:00Z'), at('2026-12-07T09:00:00Z'), at('2026-12-14T09:00:00Z')]);
+    expect(rotation.shifts(clock(), at('2026-12-08T00:00:00Z')).map((s) => [s.start.toISOString(), s.scheduled.primary])).toEqual([
+      ['2026-11-23T09:00:00.000Z', 'U0ANN'],
+      ['2026-11-30T09:00:00.000Z', 'U0BOB'],
+      ['2026-12-07T09:00:00.000Z', null],
+    ]);
+    // Past the last span PagerDuty answered for, nobody is known.
+    expect(rotation.at(at('2026-12-20T00:00:00Z'))).toBeNull();
+    expect(rotation.nextShiftChange(at('2026-12-20T00:00:00Z'))).toBeNull();
+  });
+
+  it('keeps an unmapped PagerDuty user as nobody, logged once', async () => {
+    oncalls().reply(200, ONCALLS);
+    await rotation.refresh();
+    expect(rotation.at(at('2026-12-08T00:00:00Z'))?.primary).toBeNull();
+    rotation.at(at('2026-12-09T00:00:00Z'));
+    rotation.shifts(clock(), at('2026-12-31T00:00:00Z'));
+    const unmapped = logger.warn.mock.calls.filter(([fields]) => (fields as { pdUser?: string }).pdUser === 'PUSRCAT');
+    expect(unmapped).toHaveLength(1);
+    expect(unmapped[0]![1]).toMatch(/not in pagerduty\.users/);
+  });
+
+  it('lets a handoff fall due at a PagerDuty shift boundary', async () => {
+    oncalls().reply(200, ONCALLS);
+    await rotation.refresh();
+    const settled = { shift_start: '2026-11-23T09:00:00.000Z', status: 'posted' } as HandoffRow;
+    const history = { get: () => null, latestSettled: () => settled };
+    expect(dueHandoff(rotation, history, at('2026-11-30T08:59:00Z'))).toEqual({ kind: 'none' });
+    expect(dueHandoff(rotation, history, at('2026-11-30T09:00:30Z'))).toEqual({ kind: 'post', shiftChange: at('2026-11-30T09:00:00Z'), late: false, skipped: [] });
+  });
+
+  it('keeps the last answer on a 500 and on a timeout, says since when it is stale, and is fresh again when PagerDuty answers', async () => {
+    oncalls().reply(200, ONCALLS);
+    await rotation.refresh();
+    clock.advance(60_000);
+    oncalls().reply(500, { error: { message: 'Internal Server Error', code: 2001 } });
+    await rotation.refresh();
+    expect(rotation.stale).toEqual({ since: at('2026-11-26T12:01:00Z') });
+    expect(rotation.at(clock())?.primary).toBe('U0ANN');
+    clock.advance(60_000);
+    oncalls().delay(1_000).reply(200, ONCALLS);
+    await rotation.refresh();
+    expect(rotation.stale).toEqual({ since: at('2026-11-26T12:01:00Z') });
+    expect(rotation.at(clock())?.primary).toBe('U0ANN');
+    clock.advance(60_000);
+    oncalls().reply(429, { error: { message: 'Rate Limit Exceeded', code: 2020 } });
+    await rotation.refresh();
+    expect(rotation.stale).toEqual({ since: at('2026-11-26T12:01:00Z') });
+    expect(logger.warn).toHaveBeenCalledTimes(1);
+    clock.advance(60_000);
+    oncalls().reply(200, ONCALLS);
+    await rotation.refresh();
+    expect(rotation.stale).toBeNull();
+  });
+
+  it('oncall says when PagerDuty has not answered and that the answer is the last known', async () => {
+    oncalls().reply(200, ONCALLS);
+    await rotation.refresh();
+    clock.set('2026-11-26T10:42:00Z');
+    oncalls().reply(503, '');
+    await rotation.refresh();
+    clock.set(TEST_NOW);
+    const t = tempDir();
+    const env = testDeps(path.join(t.dir, '.shadow-atlas'), { rotation, file: { responders: { users: ['U0LEAD'] } } });
+    try {
+      const registry = createRegistry(createAuthorizer(env.deps.config, undefined, undefined, () => env.deps.rotation.at(env.clock())));
+      const r = await renderedAnswer(registry, env.deps, 'oncall', { source: 'slack', userId: 'U0LEAD', channelId: 'C0INCIDENT' });
+      expect(r.headline).toMatch(/^On call now: primary <@U0ANN>, secondary <@U0DAN>;.* \(PagerDuty not reachable since 10:42 UTC; last known\)$/);
+      expect(r.outcome).toBe('warn');
+    } finally {
+      env.close();
+      t.cleanup();
+    }
+  });
+});
+
+describe('config', () => {
+  it('refuses rotation.source pagerduty without schedules or a token, naming the key', () => {
+    const t = tempDir();
+    const load = (yaml: string, env: NodeJS.ProcessEnv = { PAGERDUTY_TOKEN: TOKEN }) => {
+      writeFileSync(path.join(t.dir, 'atlas.config.yml'), yaml);
+      return loadConfig(env, t.dir);
+    };
+    try {
+      expect(() => load('rotation:\n  source: pagerduty\n')).toThrow(
+        new ConfigError('atlas.config.yml: pagerduty.schedules: the PagerDuty schedule IDs ({ primary: P…, secondary: P… }) when rotation.source is pagerduty'),
+      );
+      expect(() => load('rotation:\n  source: opsgenie\n')).toThrow('atlas.config.yml: rotation.source: config (the rotation below) or pagerduty (pagerduty.schedules)');
+      expect(() => load('pagerduty:\n  schedules:\n    primary: primary\n')).toThrow('atlas.config.yml: pagerduty.schedules.primary: a PagerDuty schedule ID such as PI7DH85');
+      const yaml = 'rotation:\n  source: pagerduty\npagerduty:\n  schedules:\n    primary: PSCHED1\n';
+      expect(() => load(yaml, {})).toThrow(new ConfigError('environment: PAGERDUTY_TOKEN: a PagerDuty REST API key when rotation.source is pagerduty'));
+      const ok = load(yaml);
+      expect(ok.rotation?.source).toBe('pagerduty');
+      expect(ok.env.PAGERDUTY_API_URL).toBe('https://api.pagerduty.com');
+      expect(config().env.PAGERDUTY_API_URL).toBe(API);
+    } finally {
+      t.cleanup();
+    }
+  });
+});
