@@ -61,6 +61,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const logger = pino({ level: io.env.LOG_LEVEL ?? 'silent' }, pino.destination(2));
   const deps = createDeps(config, logger, { stateFile: existsSync(config.dataDir) ? undefined : null });
   try {
+    // Who is on call from PagerDuty is only known once its on-calls API answered (bounded in time).
+    await deps.rotation.refresh?.();
     const registry = createRegistry(createAuthorizer(config));
     const queuedBefore = deps.state.outbox.pendingCount();
     const { report, outcome } = await registry.run(args, { source: 'cli', userId: terminalUser(io.env) }, deps);

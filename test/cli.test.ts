@@ -1,5 +1,6 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import nock from 'nock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EXIT_CONFIG, runCli } from '../src/cli.js';
 import { createAtlasFiles, tempDir } from './helpers/test-deps.js';
@@ -123,6 +124,40 @@ describe('atlas handoff (terminal)', () => {
       expect(await runCli(['handoff'], io)).toBe(3);
       expect(stdout).toBe('[ERROR] No rotation is configured, so there is no shift change to hand off at: set `rotation.start` and `rotation.primary` in the config.\n');
     } finally {
+      t.cleanup();
+    }
+  });
+});
+
+describe('atlas oncall with rotation.source: pagerduty (terminal)', () => {
+  it('waits for PagerDuty\'s on-calls answer before saying who is on call', async () => {
+    const t = tempDir();
+    const api = 'https://pagerduty.cli.test';
+    const day = 86_400_000;
+    const iso = (ms: number) => new Date(ms).toISOString();
+    const start = Date.now() - day;
+    const span = (user: string, schedule: string, from: number, to: number) => ({
+      user: { id: user, type: 'user_reference', summary: user },
+      schedule: { id: schedule, type: 'schedule_reference' },
+      escalation_level: schedule === 'PSCHEDPRI' ? 1 : 2,
+      start: iso(from),
+      end: iso(to),
+    });
+    const scope = nock(api)
+      .get((uri) => uri.startsWith('/oncalls?'))
+      .reply(200, { oncalls: [span('PUSRANN', 'PSCHEDPRI', start, start + 7 * day), span('PUSRBOB', 'PSCHEDPRI', start + 7 * day, start + 14 * day)], limit: 100, offset: 0, more: false });
+    try {
+      const files = createAtlasFiles(path.join(t.dir, '.shadow-atlas'));
+      files.metrics.close();
+      files.persistence.close();
+      writeFileSync(path.join(t.dir, 'atlas.config.yml'), 'rotation:\n  source: pagerduty\npagerduty:\n  schedules: { primary: PSCHEDPRI }\n  users: { PUSRANN: U0ANN, PUSRBOB: U0BOB }\n');
+      let stdout = '';
+      const io = { env: { ATLAS_DATA_DIR: '.shadow-atlas', PAGERDUTY_TOKEN: 'u+abcdefghijklmnop', PAGERDUTY_API_URL: api }, cwd: t.dir, stdout: (s: string) => (stdout += s), stderr: (s: string) => (stdout += s) };
+      expect(await runCli(['oncall'], io), stdout).toBe(0);
+      expect(stdout).toMatch(/^\[INFO\] On call now: primary @U0ANN/);
+      expect(scope.isDone()).toBe(true);
+    } finally {
+      nock.cleanAll();
       t.cleanup();
     }
   });

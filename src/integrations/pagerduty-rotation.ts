@@ -166,28 +166,39 @@ export function pagerdutyRotation(opts: PagerDutyRotationOptions): PagerDutyRota
     return i < 0 || i >= changes.length - 1 ? -1 : i;
   };
 
+  let inFlight: Promise<void> | null = null;
+
+  /** One answer of PagerDuty's on-calls API into the cache; a failure keeps the last answer and marks it stale. */
+  async function load(): Promise<void> {
+    if (!schedules) return;
+    const now = clock();
+    const ids = [schedules.primary, ...(schedules.secondary ? [schedules.secondary] : [])];
+    try {
+      const spans = await fetchOnCalls(opts, ids, new Date(now.getTime() - WINDOW_BEHIND_MS), new Date(now.getTime() + WINDOW_AHEAD_MS));
+      primarySpans = spans.filter((s) => s.schedule === schedules.primary);
+      secondarySpans = schedules.secondary ? spans.filter((s) => s.schedule === schedules.secondary) : [];
+      changes = [...new Set(primarySpans.flatMap((s) => [s.start, s.end]))].sort((a, b) => a - b);
+      if (stale) logger.info({ since: stale.since }, 'PagerDuty rotation: PagerDuty answers again');
+      stale = null;
+    } catch (err) {
+      if (!stale) {
+        stale = { since: now };
+        logger.warn({ err: (err as Error).message }, 'PagerDuty rotation: PagerDuty not reachable; the last known on-call answer is kept');
+      }
+    }
+  }
+
   return {
     timezone,
     get stale() {
       return stale;
     },
-    async refresh() {
-      if (!schedules) return;
-      const now = clock();
-      const ids = [schedules.primary, ...(schedules.secondary ? [schedules.secondary] : [])];
-      try {
-        const spans = await fetchOnCalls(opts, ids, new Date(now.getTime() - WINDOW_BEHIND_MS), new Date(now.getTime() + WINDOW_AHEAD_MS));
-        primarySpans = spans.filter((s) => s.schedule === schedules.primary);
-        secondarySpans = schedules.secondary ? spans.filter((s) => s.schedule === schedules.secondary) : [];
-        changes = [...new Set(primarySpans.flatMap((s) => [s.start, s.end]))].sort((a, b) => a - b);
-        if (stale) logger.info({ since: stale.since }, 'PagerDuty rotation: PagerDuty answers again');
-        stale = null;
-      } catch (err) {
-        if (!stale) {
-          stale = { since: now };
-          logger.warn({ err: (err as Error).message }, 'PagerDuty rotation: PagerDuty not reachable; the last known on-call answer is kept');
-        }
-      }
+    refresh() {
+      // Callers at the same moment (the start, the job, the terminal waiting) share one call.
+      inFlight ??= load().finally(() => {
+        inFlight = null;
+      });
+      return inFlight;
     },
     at(t) {
       const index = indexAt(t.getTime());

@@ -109,6 +109,19 @@ describe('rotation.source: pagerduty', () => {
     expect(rotation.nextShiftChange(at('2026-12-20T00:00:00Z'))).toBeNull();
   });
 
+  it('makes one call for refreshes asked at the same moment (the start, the job, the terminal waiting)', async () => {
+    let calls = 0;
+    const counted = pagerdutyRotation({ config: config(), fetch: (...a) => ((calls += 1), globalThis.fetch(...a)), clock, logger, timeoutMs: 200 });
+    oncalls().reply(200, ONCALLS);
+    await Promise.all([counted.refresh(), counted.refresh(), counted.refresh()]);
+    expect(calls).toBe(1);
+    expect(counted.at(clock())?.primary).toBe('U0ANN');
+    // Once answered, the next refresh asks again.
+    oncalls().reply(200, ONCALLS);
+    await counted.refresh();
+    expect(calls).toBe(2);
+  });
+
   it('keeps an unmapped PagerDuty user as nobody, logged once', async () => {
     oncalls().reply(200, ONCALLS);
     await rotation.refresh();
