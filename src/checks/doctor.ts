@@ -14,6 +14,8 @@ export interface DoctorDeps {
   clock: () => Date;
   /** Whether the Slack connection works; absent in the terminal. */
   slackStatus?: () => Promise<{ ok: boolean; detail: string }>;
+  /** Whether who is on call comes from an answer that is stale (PagerDuty's schedules, unreachable). */
+  rotation?: { stale?: { since: Date } | null };
 }
 
 /** Messages waiting longer than this mean delivery is stuck (Slack down, or no bot running). */
@@ -66,6 +68,17 @@ export async function doctor(deps: DoctorDeps): Promise<CheckItem[]> {
   }
   const waiting = `${outbox.pending} waiting${outbox.pending > 0 ? `, the oldest for ${outbox.oldestPendingSec} s` : ''}`;
   item('outbox', 'Slack delivery', outbox.oldestPendingSec > STUCK_OUTBOX_SEC ? 'warn' : 'ok', waiting);
+  if (config.rotation?.source === 'pagerduty') {
+    const stale = deps.rotation?.stale;
+    item(
+      'pagerduty-rotation',
+      'On call from PagerDuty',
+      stale ? 'warn' : 'ok',
+      stale
+        ? `PagerDuty's on-calls API not reachable since ${stale.since.toISOString().slice(11, 16)} UTC; the last known answer is used`
+        : `schedules ${[config.pagerduty.schedules?.primary, config.pagerduty.schedules?.secondary].filter(Boolean).join(' and ')} read from ${config.env.PAGERDUTY_API_URL}`,
+    );
+  }
   item(
     'pagerduty',
     'PagerDuty webhook',

@@ -44,3 +44,14 @@ describe('doctor on the integrations', () => {
     expect((await line('alerts-file'))!.detail).toBe(`watched every 30 s: ${file}`);
   });
 });
+
+describe('doctor on a PagerDuty rotation', () => {
+  it('says where the schedules come from, and warns while PagerDuty has not answered since a time', async () => {
+    open({ rotation: { source: 'pagerduty' }, pagerduty: { schedules: { primary: 'PSCHEDPRI', secondary: 'PSCHEDSEC' } } });
+    const fresh = await doctor({ ...env!.deps, rotation: { stale: null } });
+    expect(fresh.find((i) => i.key === 'pagerduty-rotation')).toMatchObject({ level: 'ok', detail: 'schedules PSCHEDPRI and PSCHEDSEC read from https://api.pagerduty.com' });
+    const since = new Date('2026-11-26T10:42:00Z');
+    const items = await doctor({ ...env!.deps, rotation: { stale: { since } } });
+    expect(items.find((i) => i.key === 'pagerduty-rotation')).toMatchObject({ level: 'warn', detail: "PagerDuty's on-calls API not reachable since 10:42 UTC; the last known answer is used" });
+  });
+});
