@@ -78,6 +78,8 @@ export async function startBot(opts: BotOptions): Promise<RunningBot> {
     pace: { perSecond: config.delivery.postsPerSecond, burst: config.delivery.burst },
   });
   const deps = createDeps(config, logger, { state, clock, wakeDelivery: delivery.wake });
+  // Who is on call from PagerDuty: asked now, not only at the job's first minute.
+  void deps.rotation.refresh?.();
 
   for (const [db, needs] of [
     [deps.atlas.persistence, PERSISTENCE_NEEDS],

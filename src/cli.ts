@@ -61,9 +61,11 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const logger = pino({ level: io.env.LOG_LEVEL ?? 'silent' }, pino.destination(2));
   const deps = createDeps(config, logger, { stateFile: existsSync(config.dataDir) ? undefined : null });
   try {
-    // Who is on call from PagerDuty is only known once its on-calls API answered (bounded in time).
-    await deps.rotation.refresh?.();
+    // Who is on call from PagerDuty is known once its on-calls API answered (bounded in time): only
+    // the on-call answers wait for it, so `atlas health` with PagerDuty down answers at once.
     const registry = createRegistry(createAuthorizer(config));
+    const parsed = registry.parse(args);
+    if (parsed.kind === 'ok' && parsed.spec.group === 'On call and handoff') await deps.rotation.refresh?.();
     const queuedBefore = deps.state.outbox.pendingCount();
     const { report, outcome } = await registry.run(args, { source: 'cli', userId: terminalUser(io.env) }, deps);
     // The terminal does not talk to Slack: what an incident command posts waits for the bot.

@@ -29,10 +29,9 @@ export function createDeps(config: Config, logger: Logger, opts: DepsOptions = {
   const fetchFn: typeof fetch = opts.fetch ?? ((...args) => globalThis.fetch(...args));
   let rotation: CommandDeps['rotation'];
   if (config.rotation?.source === 'pagerduty') {
-    // PagerDuty's schedules, cached: asked once now and then by the pagerduty-rotation job.
-    const pd = pagerdutyRotationOf(config, state, { fetch: fetchFn, clock, logger: logger.child({ component: 'pagerduty-rotation' }) });
-    void pd.refresh();
-    rotation = pd;
+    // PagerDuty's schedules, cached: the bot asks at start and then in the pagerduty-rotation job;
+    // the terminal asks only for the answers that need it.
+    rotation = pagerdutyRotationOf(config, state, { fetch: fetchFn, clock, logger: logger.child({ component: 'pagerduty-rotation' }) });
   } else rotation = rotationOf(config, state);
   return {
     config,

@@ -187,6 +187,19 @@ export function refuseAndClose(req: IncomingMessage, res: ServerResponse, status
   sendJson(res, status, { ok: false, error }, { connection: 'close', ...headers });
 }
 
+/** What jsonOf answers for a body that is not JSON (after refusing it with 400). */
+export const NOT_JSON: unique symbol = Symbol('not JSON');
+
+/** The body as JSON, or NOT_JSON once the request is refused with 400. */
+export function jsonOf(body: Buffer, res: ServerResponse): unknown {
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch {
+    sendJson(res, 400, { ok: false, error: 'body is not valid JSON' });
+    return NOT_JSON;
+  }
+}
+
 /** The request's body within `maxBytes` (a declared or actual size over it is refused with 413); null when refused or the client went away. */
 export async function readBoundedBody(req: IncomingMessage, res: ServerResponse, maxBytes: number): Promise<Buffer | null> {
   const declared = Number(req.headers['content-length']);
@@ -250,13 +263,8 @@ export function alertWebhookRoute(deps: WebhookDeps, opts: AlertWebhookOptions):
     const body = await readBoundedBody(req, res, maxBytes);
     if (!body) return;
 
-    let json: unknown;
-    try {
-      json = JSON.parse(body.toString('utf8'));
-    } catch {
-      sendJson(res, 400, { ok: false, error: 'body is not valid JSON' });
-      return;
-    }
+    const json = jsonOf(body, res);
+    if (json === NOT_JSON) return;
     const parsed = parseAlertPayload(json);
     if (!parsed.ok) {
       logger.warn({ reason: parsed.reason }, 'alert webhook: refused a malformed body');

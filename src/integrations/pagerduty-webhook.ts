@@ -14,7 +14,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CustomRoute } from '@slack/bolt';
 import { z } from 'zod';
-import { readBoundedBody, refuseAndClose, sendJson } from '../alerts/alert-webhook.js';
+import { jsonOf, NOT_JSON, readBoundedBody, refuseAndClose, sendJson } from '../alerts/alert-webhook.js';
 import type { DomainDeps } from '../incidents/incident-deps.js';
 import { parseAtlasTime } from '../time/atlas-time.js';
 import { applyPagerDutyEvent, PAGERDUTY_APPLIED_EVENTS, type PagerDutyIncidentEvent, type PagerDutyOutcome } from './pagerduty-incidents.js';
@@ -180,13 +180,8 @@ export function pagerdutyWebhookRoute(deps: PagerDutyWebhookDeps, opts: PagerDut
       return;
     }
 
-    let json: unknown;
-    try {
-      json = JSON.parse(body.toString('utf8'));
-    } catch {
-      sendJson(res, 400, { ok: false, error: 'body is not valid JSON' });
-      return;
-    }
+    const json = jsonOf(body, res);
+    if (json === NOT_JSON) return;
     const parsed = parsePagerDutyEvent(json);
     if (!parsed.ok) {
       logger.warn({ reason: parsed.reason }, 'PagerDuty webhook: refused a malformed event');
