@@ -25,7 +25,8 @@ import { slackPoster } from './slack/slack-poster.js';
 import { usergroupMembers } from './slack/usergroup-members.js';
 import { workspacePeople, workspaceTimeZones } from './slack/workspace-people.js';
 import { pagerdutyWebhookRoutes } from './integrations/pagerduty-webhook.js';
-import { slackLookupByEmail } from './integrations/pagerduty-users.js';
+import { slackLookupByEmail, type PagerDutyUserLookups } from './integrations/pagerduty-users.js';
+import { pagerdutyApi } from './integrations/pagerduty-api.js';
 
 export interface SlackCredentials {
   botToken: string;
@@ -77,7 +78,16 @@ export async function startBot(opts: BotOptions): Promise<RunningBot> {
     leaseMs: config.delivery.leaseSeconds * 1000,
     pace: { perSecond: config.delivery.postsPerSecond, burst: config.delivery.burst },
   });
-  const deps = createDeps(config, logger, { state, clock, wakeDelivery: delivery.wake });
+  // Slack calls go through the app's own client, set below once the app is built.
+  let client: webApi.WebClient | null = null;
+  // A PagerDuty user not in pagerduty.users is found by email (GET /users/{id}, then
+  // users.lookupByEmail): who acknowledged in PagerDuty, and who is on call from its schedules.
+  const pagerdutyLookups: PagerDutyUserLookups = { slackUserByEmail: slackLookupByEmail(() => client) };
+  if (config.env.PAGERDUTY_TOKEN) {
+    const pagerduty = pagerdutyApi({ config, fetch: (...args) => globalThis.fetch(...args) });
+    pagerdutyLookups.emailOf = (pdUserId) => pagerduty.userEmail(pdUserId);
+  }
+  const deps = createDeps(config, logger, { state, clock, wakeDelivery: delivery.wake, pagerdutyLookups });
   // Who is on call from PagerDuty: asked now, not only at the job's first minute.
   void deps.rotation.refresh?.();
 
@@ -91,7 +101,6 @@ export async function startBot(opts: BotOptions): Promise<RunningBot> {
   }
 
   // Responders may be a user group; its members are looked up through the app's own client.
-  let client: webApi.WebClient | null = null;
   // The handoff says when the rotation names someone who left the workspace.
   deps.userExists = workspacePeople(() => client);
   deps.userTimeZone = workspaceTimeZones(() => client);
@@ -103,7 +112,7 @@ export async function startBot(opts: BotOptions): Promise<RunningBot> {
     logger,
     slack: { ...credentials, apiUrl: config.env.SLACK_API_URL },
     port: config.env.PORT,
-    extraRoutes: [...alertWebhookRoutes(deps), ...pagerdutyWebhookRoutes(deps, { slackUserByEmail: slackLookupByEmail(() => client) })],
+    extraRoutes: [...alertWebhookRoutes(deps), ...pagerdutyWebhookRoutes(deps, pagerdutyLookups)],
     outboxStats: delivery.stats,
   });
   client = slack.app.client;

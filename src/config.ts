@@ -132,6 +132,16 @@ const pagerdutySchema = z
       })
       .strict()
       .optional(),
+    /**
+     * An Events API v2 integration key (a service's "Events API V2" integration): alerts from
+     * every other source page through PagerDuty (src/integrations/pagerduty-sync.ts).
+     */
+    routingKey: z.string().regex(/^[A-Za-z0-9]{32}$/, "a service's Events API v2 integration key (32 letters and digits)").optional(),
+    /**
+     * The PagerDuty user email sent as `From:` when the bot itself resolves a PagerDuty incident
+     * (an alert that cleared, a resolution by nobody mapped to PagerDuty).
+     */
+    fromEmail: z.email('the email of a PagerDuty user, sent as From: for the bot\'s own changes').optional(),
   })
   .strict();
 
@@ -382,6 +392,8 @@ export const envSchema = z.object({
   PAGERDUTY_TOKEN: z.string().min(16, 'a PagerDuty REST API key (Integrations → API Access Keys)').optional(),
   /** PagerDuty's REST API; EU accounts: https://api.eu.pagerduty.com. */
   PAGERDUTY_API_URL: httpUrl.default('https://api.pagerduty.com'),
+  /** PagerDuty's Events API (paging out with pagerduty.routingKey); EU accounts: https://events.eu.pagerduty.com. */
+  PAGERDUTY_EVENTS_URL: httpUrl.default('https://events.pagerduty.com'),
   /** GitHub token for review issues, runbook feedback and the handoff's issues; GitHub is off without it. */
   GITHUB_TOKEN: z.string().min(20, 'a GitHub token (ghp_…, github_pat_… or an app installation token)').optional(),
   /** GitHub's REST API; GitHub Enterprise Server: https://<host>/api/v3. */

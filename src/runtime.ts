@@ -7,6 +7,7 @@ import { openStateStore } from './db/state/sqlite-state-store.js';
 import { stateFileOf } from './db/state/state-file.js';
 import type { StateStore } from './db/state/state-store.js';
 import { pagerdutyRotationOf } from './integrations/pagerduty-rotation.js';
+import type { PagerDutyUserLookups } from './integrations/pagerduty-users.js';
 import { rotationOf } from './oncall/config-rotation.js';
 import { eventRecorder } from './presenter/event-recorder.js';
 
@@ -19,6 +20,8 @@ export interface DepsOptions {
   fetch?: typeof fetch;
   /** Wakes delivery after a change queued messages; the terminal has none (the running bot delivers). */
   wakeDelivery?: () => void;
+  /** PagerDuty on-call users not in pagerduty.users found by email (the bot; the terminal has no Slack client). */
+  pagerdutyLookups?: PagerDutyUserLookups;
 }
 
 
@@ -31,7 +34,7 @@ export function createDeps(config: Config, logger: Logger, opts: DepsOptions = {
   if (config.rotation?.source === 'pagerduty') {
     // PagerDuty's schedules, cached: the bot asks at start and then in the pagerduty-rotation job;
     // the terminal asks only for the answers that need it.
-    rotation = pagerdutyRotationOf(config, state, { fetch: fetchFn, clock, logger: logger.child({ component: 'pagerduty-rotation' }) });
+    rotation = pagerdutyRotationOf(config, state, { fetch: fetchFn, clock, logger: logger.child({ component: 'pagerduty-rotation' }), lookups: opts.pagerdutyLookups });
   } else rotation = rotationOf(config, state);
   return {
     config,

@@ -5,9 +5,12 @@
  * `GET /oncalls?schedule_ids[]=…&since=…&until=…` (a window from a day ago to 28 days ahead),
  * refreshed by the `pagerduty-rotation` job every minute and once at start. A shift change is a
  * boundary of the primary schedule's on-call spans. PagerDuty users become Slack users through
- * `pagerduty.users`; an unmapped one is nobody (null), logged once. When PagerDuty cannot be
- * reached (timeout, 429, 5xx, a malformed answer) the last good answer is kept and `stale` says
- * since when; `oncall cover` overrides and the config's planned ones still win for their span.
+ * `pagerduty.users`, else (with `lookups`) by email: `GET /users/{id}` then users.lookupByEmail,
+ * asked in the refresh for each on-call user not in the map; a match is kept, a miss or a failure
+ * is asked again at most every 10 minutes. One matched neither way is nobody (null), logged once.
+ * When PagerDuty cannot be reached (timeout, 429, 5xx, a malformed answer) the last good answer
+ * is kept and `stale` says since when; `oncall cover` overrides and the config's planned ones
+ * still win for their span.
  */
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
@@ -15,6 +18,7 @@ import type { Config } from '../config.js';
 import type { StateStore } from '../db/state/state-store.js';
 import { configOverrides, type OverrideLookup } from '../oncall/config-rotation.js';
 import type { OnCallAt, Override, RotationSource, Shift, ShiftPair } from '../oncall/rotation-source.js';
+import { slackUserOfAgent, type PagerDutyUserLookups } from './pagerduty-users.js';
 
 /** How long one PagerDuty call may take, answer body included. */
 export const PAGERDUTY_TIMEOUT_MS = 10_000;
@@ -24,6 +28,8 @@ export const WINDOW_BEHIND_MS = 24 * 3_600_000;
 export const WINDOW_AHEAD_MS = 28 * 24 * 3_600_000;
 /** Pages of /oncalls followed at most (100 entries each). */
 const MAX_PAGES = 20;
+/** An on-call user whose email matched nobody (or whose lookup failed) is looked up again after this long. */
+export const EMAIL_RETRY_MS = 10 * 60_000;
 
 /** One on-call span of a schedule, as PagerDuty answered it. */
 export interface OnCallSpan {
@@ -48,6 +54,11 @@ export interface PagerDutyRotationOptions {
   logger: Logger;
   overrides?: OverrideLookup;
   timeoutMs?: number;
+  /**
+   * Email matching for on-call users not in `pagerduty.users` (GET /users/{id}, then
+   * users.lookupByEmail); without both lookups only the map names people.
+   */
+  lookups?: PagerDutyUserLookups;
 }
 
 type OnCallEntry = { user?: { id?: unknown; summary?: unknown } | null; schedule?: { id?: unknown } | null; start?: unknown; end?: unknown };
@@ -141,17 +152,49 @@ export function pagerdutyRotation(opts: PagerDutyRotationOptions): PagerDutyRota
   let changes: number[] = [];
   let stale: { since: Date } | null = null;
   const unmappedLogged = new Set<string>();
+  const lookups = opts.lookups?.emailOf && opts.lookups.slackUserByEmail ? opts.lookups : null;
+  /** PagerDuty users found by email: PagerDuty user ID → Slack user ID. */
+  const byEmail = new Map<string, string>();
+  /** When each user's email last matched nobody (or its lookup failed): asked again EMAIL_RETRY_MS later. */
+  const missedAt = new Map<string, number>();
 
   const slackOf = (span: OnCallSpan | undefined): string | null => {
     if (!span) return null;
-    const user = config.pagerduty.users[span.pdUser];
+    const user = config.pagerduty.users[span.pdUser] ?? byEmail.get(span.pdUser);
     if (user) return user;
     if (!unmappedLogged.has(span.pdUser)) {
       unmappedLogged.add(span.pdUser);
-      logger.warn({ pdUser: span.pdUser, name: span.name }, 'PagerDuty rotation: this on-call user is not in pagerduty.users; nobody is named for their shifts');
+      logger.warn(
+        { pdUser: span.pdUser, name: span.name },
+        lookups
+          ? 'PagerDuty rotation: this on-call user is not in pagerduty.users and not matched by email (asked again every 10 minutes); nobody is named for their shifts'
+          : 'PagerDuty rotation: this on-call user is not in pagerduty.users; nobody is named for their shifts',
+      );
     }
     return null;
   };
+
+  /** Looks up by email the on-call users of `spans` not in pagerduty.users, not found yet and not missed in the last EMAIL_RETRY_MS. */
+  async function matchByEmail(spans: readonly OnCallSpan[], now: number): Promise<void> {
+    if (!lookups) return;
+    const unmatched = new Map<string, OnCallSpan>();
+    for (const s of spans) {
+      if (config.pagerduty.users[s.pdUser] || byEmail.has(s.pdUser) || unmatched.has(s.pdUser)) continue;
+      const missed = missedAt.get(s.pdUser);
+      if (missed !== undefined && now - missed < EMAIL_RETRY_MS) continue;
+      unmatched.set(s.pdUser, s);
+    }
+    // slackUserOfAgent bounds each lookup in time and never throws (a failure is no match, logged).
+    await Promise.all(
+      [...unmatched.values()].map(async (s) => {
+        const user = await slackUserOfAgent({ id: s.pdUser, name: s.name }, config, lookups, logger);
+        if (user) {
+          byEmail.set(s.pdUser, user);
+          missedAt.delete(s.pdUser);
+        } else missedAt.set(s.pdUser, now);
+      }),
+    );
+  }
   const spanAt = (spans: readonly OnCallSpan[], t: number) => spans.find((s) => s.start <= t && t < s.end);
 
   const shift = (index: number): Shift => {
@@ -175,6 +218,8 @@ export function pagerdutyRotation(opts: PagerDutyRotationOptions): PagerDutyRota
     const ids = [schedules.primary, ...(schedules.secondary ? [schedules.secondary] : [])];
     try {
       const spans = await fetchOnCalls(opts, ids, new Date(now.getTime() - WINDOW_BEHIND_MS), new Date(now.getTime() + WINDOW_AHEAD_MS));
+      // Before the answer is used, so that nobody found by email is said to be nobody meanwhile.
+      await matchByEmail(spans, now.getTime());
       primarySpans = spans.filter((s) => s.schedule === schedules.primary);
       secondarySpans = schedules.secondary ? spans.filter((s) => s.schedule === schedules.secondary) : [];
       changes = [...new Set(primarySpans.flatMap((s) => [s.start, s.end]))].sort((a, b) => a - b);

@@ -3,8 +3,12 @@
  * who is on call now and next from the cached spans, shift changes at the primary schedule's
  * boundaries (a handoff falls due at one), a 500 and a timeout keeping the last answer marked
  * stale (and `oncall` saying so), unmapped users as nobody (logged once), and the config refusals.
+ * Users not in pagerduty.users are found by email through nock answering `GET /users/{id}` as
+ * PagerDuty does (test/fixtures/pagerduty/user.json) and users.lookupByEmail as Slack does.
  */
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { webApi } from '@slack/bolt';
 import nock from 'nock';
 import type { Logger } from 'pino';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -13,8 +17,11 @@ import { createAuthorizer } from '../../src/commands/authorize.js';
 import { createRegistry } from '../../src/commands/index.js';
 import { buildConfig, ConfigError, loadConfig } from '../../src/config.js';
 import type { HandoffRow } from '../../src/db/state/handoff-store.js';
-import { pagerdutyRotation, type PagerDutyRotation } from '../../src/integrations/pagerduty-rotation.js';
+import { pagerdutyApi } from '../../src/integrations/pagerduty-api.js';
+import { EMAIL_RETRY_MS, pagerdutyRotation, type PagerDutyRotation } from '../../src/integrations/pagerduty-rotation.js';
+import { slackLookupByEmail, type PagerDutyUserLookups } from '../../src/integrations/pagerduty-users.js';
 import { dueHandoff } from '../../src/oncall/handoff-schedule.js';
+import { boundedClientOptions, silentSlackLogger } from '../../src/slack/slack-clients.js';
 import { renderedAnswer } from '../helpers/rendered-answer.js';
 import { tempDir, testDeps, TEST_NOW } from '../helpers/test-deps.js';
 import { writeFileSync } from 'node:fs';
@@ -184,6 +191,159 @@ describe('rotation.source: pagerduty', () => {
       env.close();
       t.cleanup();
     }
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// By email: GET /users/{id}, then Slack's users.lookupByEmail
+
+const SLACK = 'https://slack.example.test';
+const BOT_TOKEN = 'xoxb-test-0123456789';
+
+/** PagerDuty's GET /users/{id} answer (the fixture) for another user. */
+function pdUserAnswer(id: string, name: string, email: string) {
+  const body = JSON.parse(readFileSync(path.join(import.meta.dirname, '../fixtures/pagerduty/user.json'), 'utf8')) as { user: Record<string, unknown> };
+  return { user: { ...body.user, id, summary: name, name, email, self: `${API}/users/${id}`, html_url: `https://example.pagerduty.com/users/${id}` } };
+}
+/** Slack's users.lookupByEmail answer for a user found. */
+const slackUserAnswer = (id: string, email: string) => ({
+  ok: true,
+  user: {
+    id,
+    team_id: 'T0ATLAS',
+    name: email.split('@')[0],
+    deleted: false,
+    real_name: 'Cat Ops',
+    tz: 'Europe/Berlin',
+    tz_label: 'Central European Time',
+    tz_offset: 3600,
+    profile: { real_name: 'Cat Ops', display_name: 'cat', email, team: 'T0ATLAS' },
+    is_admin: false,
+    is_owner: false,
+    is_bot: false,
+    is_app_user: false,
+    updated: 1764158400,
+  },
+});
+
+const userRequest = (id: string) => nock(API, { reqheaders: { authorization: `Token token=${TOKEN}`, accept: 'application/vnd.pagerduty+json;version=2' } }).get(`/users/${id}`);
+const lookupByEmail = (email: string) =>
+  nock(SLACK, { reqheaders: { authorization: `Bearer ${BOT_TOKEN}` } }).post('/api/users.lookupByEmail', (body: Record<string, unknown>) => body.email === email);
+
+describe('rotation.source: pagerduty, users found by email', () => {
+  /** Requests nock had nothing for: a lookup that should not have been made. */
+  let unexpected: string[];
+  const noMatch = (req: { method?: string; path?: string; url?: string; href?: string }) => unexpected.push(`${req.method ?? ''} ${req.href ?? req.url ?? req.path ?? ''}`);
+  let asked: { emails: string[]; slack: string[] };
+
+  /** The rotation as the bot builds it: emails from PagerDuty's REST API, Slack users through a WebClient. */
+  function withLookups(users: Record<string, string> = USERS) {
+    const cfg = config({ pagerduty: { users, schedules: { primary: PRIMARY, secondary: SECONDARY } } });
+    const fetchFn: typeof fetch = (...a) => globalThis.fetch(...a);
+    const pd = pagerdutyApi({ config: cfg, fetch: fetchFn, timeoutMs: 200 });
+    const slack = new webApi.WebClient(BOT_TOKEN, boundedClientOptions(`${SLACK}/api/`, silentSlackLogger, 1_000));
+    const byEmail = slackLookupByEmail(() => slack);
+    const lookups: PagerDutyUserLookups = {
+      emailOf: (id) => (asked.emails.push(id), pd.userEmail(id)),
+      slackUserByEmail: (email) => (asked.slack.push(email), byEmail(email)),
+    };
+    return pagerdutyRotation({ config: cfg, fetch: fetchFn, clock, logger, timeoutMs: 200, lookups });
+  }
+  const catShift = at('2026-12-08T00:00:00Z');
+  const catWarnings = () => logger.warn.mock.calls.filter(([fields, msg]) => (fields as { pdUser?: string }).pdUser === 'PUSRCAT' && /nobody is named/.test(String(msg)));
+
+  beforeEach(() => {
+    unexpected = [];
+    asked = { emails: [], slack: [] };
+    nock.emitter.on('no match', noMatch);
+  });
+  afterEach(() => {
+    nock.emitter.removeListener('no match', noMatch);
+    expect(unexpected).toEqual([]);
+  });
+
+  it('names an on-call user not in pagerduty.users through their PagerDuty email and users.lookupByEmail', async () => {
+    const r = withLookups();
+    oncalls().reply(200, ONCALLS);
+    userRequest('PUSRCAT').reply(200, pdUserAnswer('PUSRCAT', 'Cat Ops', 'cat@example.org'));
+    lookupByEmail('cat@example.org').reply(200, slackUserAnswer('U0CAT', 'cat@example.org'));
+    await r.refresh();
+    expect(r.at(catShift)?.primary).toBe('U0CAT');
+    expect(r.shifts(clock(), at('2026-12-31T00:00:00Z')).map((s) => s.scheduled.primary)).toEqual(['U0ANN', 'U0BOB', 'U0CAT']);
+    // Only the one user not in the map was looked up, and only once.
+    expect(asked).toEqual({ emails: ['PUSRCAT'], slack: ['cat@example.org'] });
+    expect(catWarnings()).toEqual([]);
+    // Found is kept: the next refresh asks neither PagerDuty's users nor Slack again.
+    clock.advance(EMAIL_RETRY_MS + 60_000);
+    oncalls().reply(200, ONCALLS);
+    await r.refresh();
+    expect(r.at(catShift)?.primary).toBe('U0CAT');
+    expect(asked.emails).toEqual(['PUSRCAT']);
+  });
+
+  it('uses pagerduty.users before any email: nothing is looked up for mapped users', async () => {
+    const r = withLookups({ ...USERS, PUSRCAT: 'U0MAPPED' });
+    oncalls().reply(200, ONCALLS);
+    await r.refresh();
+    expect(r.at(catShift)?.primary).toBe('U0MAPPED');
+    expect(r.at(clock())).toMatchObject({ primary: 'U0ANN', secondary: 'U0DAN' });
+    expect(asked).toEqual({ emails: [], slack: [] });
+  });
+
+  it('keeps a user whose email matches no Slack user as nobody, and asks again only after 10 minutes', async () => {
+    const r = withLookups();
+    oncalls().reply(200, ONCALLS);
+    userRequest('PUSRCAT').reply(200, pdUserAnswer('PUSRCAT', 'Cat Ops', 'cat@example.org'));
+    lookupByEmail('cat@example.org').reply(200, { ok: false, error: 'users_not_found' });
+    await r.refresh();
+    expect(r.at(catShift)?.primary).toBeNull();
+    expect(r.at(clock())?.primary).toBe('U0ANN');
+    expect(catWarnings()).toHaveLength(1);
+    expect(catWarnings()[0]![1]).toMatch(/not in pagerduty\.users and not matched by email/);
+    // Every minute's refresh within the 10 minutes: no lookup (nock has none to answer).
+    for (let minute = 1; minute < EMAIL_RETRY_MS / 60_000; minute++) {
+      clock.advance(60_000);
+      oncalls().reply(200, ONCALLS);
+      await r.refresh();
+    }
+    expect(asked).toEqual({ emails: ['PUSRCAT'], slack: ['cat@example.org'] });
+    expect(r.at(catShift)?.primary).toBeNull();
+    // Ten minutes after the miss it is asked again; meanwhile they joined Slack.
+    clock.advance(60_000);
+    oncalls().reply(200, ONCALLS);
+    userRequest('PUSRCAT').reply(200, pdUserAnswer('PUSRCAT', 'Cat Ops', 'cat@example.org'));
+    lookupByEmail('cat@example.org').reply(200, slackUserAnswer('U0CAT', 'cat@example.org'));
+    await r.refresh();
+    expect(asked.emails).toEqual(['PUSRCAT', 'PUSRCAT']);
+    expect(r.at(catShift)?.primary).toBe('U0CAT');
+    // Said once, whatever the refreshes.
+    expect(catWarnings()).toHaveLength(1);
+  });
+
+  it('keeps a user as nobody when PagerDuty answers GET /users with a 500 or not in time; mapped users are still named', async () => {
+    const r = withLookups();
+    oncalls().reply(200, ONCALLS);
+    userRequest('PUSRCAT').reply(500, { error: { message: 'Internal Server Error', code: 2001 } });
+    await r.refresh();
+    expect(r.stale).toBeNull();
+    expect(r.at(catShift)?.primary).toBeNull();
+    expect(r.at(clock())).toMatchObject({ primary: 'U0ANN', secondary: 'U0DAN' });
+    expect(r.at(at('2026-11-30T09:00:00Z'))).toMatchObject({ primary: 'U0BOB', secondary: 'U0EVE' });
+    expect(asked.slack).toEqual([]);
+    const failed = logger.warn.mock.calls.find(([fields]) => (fields as { pdUser?: string }).pdUser === 'PUSRCAT' && (fields as { err?: unknown }).err);
+    expect(String((failed![0] as { err: Error }).err.message)).toMatch(/PagerDuty answered 500/);
+
+    // Ten minutes on it is asked again; PagerDuty does not answer within the bound.
+    clock.advance(EMAIL_RETRY_MS);
+    oncalls().reply(200, ONCALLS);
+    userRequest('PUSRCAT').delay(1_000).reply(200, pdUserAnswer('PUSRCAT', 'Cat Ops', 'cat@example.org'));
+    const started = Date.now();
+    await r.refresh();
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(asked).toEqual({ emails: ['PUSRCAT', 'PUSRCAT'], slack: [] });
+    expect(r.stale).toBeNull();
+    expect(r.at(catShift)?.primary).toBeNull();
+    expect(r.at(clock())).toMatchObject({ primary: 'U0ANN', secondary: 'U0DAN' });
   });
 });
 

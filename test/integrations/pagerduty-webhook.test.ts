@@ -1,16 +1,21 @@
 /**
  * POST /hooks/pagerduty on the app's HTTP server, with bodies shaped as PagerDuty's v3 webhook
  * examples (test/fixtures/pagerduty/, from PagerDuty/developer-docs docs/webhooks/01-Overview.md)
- * and signed as PagerDuty signs them; what it takes is delivered into the Slack stand-in.
+ * and signed as PagerDuty signs them; what it takes is delivered into the Slack stand-in. Who
+ * acknowledged is found by email through nock answering `GET /users/{id}` as PagerDuty does and
+ * users.lookupByEmail as Slack does.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { webApi } from '@slack/bolt';
+import nock from 'nock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { alertWebhookRoute } from '../../src/alerts/alert-webhook.js';
 import { buildSlackApp, type SlackApp } from '../../src/app.js';
 import { CommandRegistry } from '../../src/commands/registry.js';
 import { buildConfig } from '../../src/config.js';
 import { alertAnchor } from '../../src/db/state/state-records.js';
+import { pagerdutyApi } from '../../src/integrations/pagerduty-api.js';
 import {
   pagerdutySignature,
   pagerdutyWebhookRoute,
@@ -18,9 +23,10 @@ import {
   parsePagerDutyEvent,
   parseSignatureHeader,
 } from '../../src/integrations/pagerduty-webhook.js';
-import type { PagerDutyUserLookups } from '../../src/integrations/pagerduty-users.js';
+import { slackLookupByEmail, type PagerDutyUserLookups } from '../../src/integrations/pagerduty-users.js';
 import { createLogger } from '../../src/logger.js';
 import type { CallRecord } from '../../src/sandbox/slack-stand-in.js';
+import { boundedClientOptions, silentSlackLogger } from '../../src/slack/slack-clients.js';
 import { allowEveryone } from '../helpers/authorizers.js';
 import { startDeliveryHarness, type DeliveryHarness } from '../helpers/delivery-harness.js';
 import { captureLogs, TEST_SIGNING_SECRET } from '../helpers/slack-harness.js';
@@ -261,6 +267,61 @@ describe('POST /hooks/pagerduty', () => {
       await sendOk(acknowledged());
       expect(asked).toEqual(['tenex@example.org']);
       expect(alert()).toMatchObject({ acknowledged_by: ENGINEER });
+    });
+
+    it('acknowledged by a user not in pagerduty.users: their email from GET /users/{id} matches a Slack user (users.lookupByEmail), who acknowledged', async () => {
+      const PD_API = 'https://pagerduty.example.test';
+      const PD_TOKEN = 'u+abcdefghijklmnopqrst';
+      const SLACK = 'https://slack.example.test';
+      const BOT_TOKEN = 'xoxb-test-0123456789';
+      nock.disableNetConnect();
+      // The bot's own HTTP server and the Slack stand-in delivery posts to.
+      nock.enableNetConnect('127.0.0.1');
+      try {
+        await start({ pagerduty: { users: { PSOMEONE: 'U0SOMEONE' } } });
+        // As src/bot.ts wires them: PagerDuty's REST API for the email, the app's client for Slack.
+        const pd = pagerdutyApi({ config: buildConfig(env.deps.config.dataDir, {}, { PAGERDUTY_TOKEN: PD_TOKEN, PAGERDUTY_API_URL: PD_API }), fetch: (...a) => globalThis.fetch(...a) });
+        const client = new webApi.WebClient(BOT_TOKEN, boundedClientOptions(`${SLACK}/api/`, silentSlackLogger, 1_000));
+        lookups = { emailOf: (id) => pd.userEmail(id), slackUserByEmail: slackLookupByEmail(() => client) };
+        const user = nock(PD_API, { reqheaders: { authorization: `Token token=${PD_TOKEN}`, accept: 'application/vnd.pagerduty+json;version=2' } })
+          .get('/users/PLH1HKV')
+          .reply(200, JSON.parse(readFileSync(path.join(import.meta.dirname, '../fixtures/pagerduty/user.json'), 'utf8')) as Record<string, unknown>);
+        const slack = nock(SLACK, { reqheaders: { authorization: `Bearer ${BOT_TOKEN}` } })
+          .post('/api/users.lookupByEmail', (body: Record<string, unknown>) => body.email === 'tenex@example.org')
+          .reply(200, {
+            ok: true,
+            user: {
+              id: ENGINEER,
+              team_id: 'T0ATLAS',
+              name: 'tenex',
+              deleted: false,
+              real_name: 'Tenex Engineer',
+              tz: 'Europe/Berlin',
+              profile: { real_name: 'Tenex Engineer', display_name: 'tenex', email: 'tenex@example.org', team: 'T0ATLAS' },
+              is_bot: false,
+              updated: 1764158400,
+            },
+          });
+
+        await sendOk(triggered());
+        await delivered();
+        const ts = env.deps.state.slackMessages.get(alertAnchor(alert()!))!.ts;
+        expect(await sendOk(acknowledged())).toMatchObject({ action: 'acknowledged' });
+        await delivered();
+        expect(user.isDone() && slack.isDone()).toBe(true);
+        const a = alert()!;
+        expect(a).toMatchObject({ acknowledged_by: ENGINEER });
+        const incident = env.deps.state.incidents.get(a.incident_id!)!;
+        expect(incident.owner_id).toBe(ENGINEER);
+        const lines = timeline(incident.id).join('\n');
+        expect(lines).toContain('Acknowledged in PagerDuty by Tenex Engineer.');
+        expect(lines).not.toContain('no Slack user matches them');
+        const card = calls().filter((c) => c.method === 'chat.update' && c.args.ts === ts).at(-1)!;
+        expect(blocksOf(card)).toContain(`<@${ENGINEER}>`);
+      } finally {
+        nock.cleanAll();
+        nock.enableNetConnect();
+      }
     });
 
     it('acknowledged by someone with no Slack match: acknowledged as the bot, the card and thread say who in PagerDuty', async () => {

@@ -1,0 +1,138 @@
+/**
+ * The PagerDuty calls the bot makes besides reading schedules: a user's email (REST), an
+ * incident's status (REST, `From:` a PagerDuty user's email) and an event (Events API v2). Each
+ * call tries once, bounded in time; the outbox retries. A failure is a PagerDutyCallError that
+ * says whether trying again can help and, in one sentence, what is wrong.
+ */
+import type { Config } from '../config.js';
+
+/** How long one call may take, answer included. */
+export const PAGERDUTY_CALL_TIMEOUT_MS = 10_000;
+/** PagerDuty sends no Retry-After with its 429s: wait this long before the next try. */
+export const PAGERDUTY_RATE_LIMIT_WAIT_SEC = 30;
+
+export class PagerDutyCallError extends Error {
+  override name = 'PagerDutyCallError';
+  constructor(
+    /** One sentence for the card: what PagerDuty said, or why it could not be asked. */
+    readonly problem: string,
+    readonly opts: { status: number | null; permanent: boolean; retryAfterSec?: number },
+  ) {
+    super(problem);
+  }
+}
+
+export type PagerDutyIncidentStatus = 'acknowledged' | 'resolved';
+
+/** An Events API v2 event. `payload` only for trigger. */
+export interface PagerDutyEvent {
+  event_action: 'trigger' | 'acknowledge' | 'resolve';
+  dedup_key: string;
+  payload?: {
+    summary: string;
+    source: string;
+    severity: 'critical' | 'error' | 'warning' | 'info';
+    timestamp?: string;
+    custom_details?: Record<string, string>;
+  };
+}
+
+export interface PagerDutyApi {
+  /** `GET /users/{id}` → the user's email; null when PagerDuty knows no such user. */
+  userEmail(pdUserId: string): Promise<string | null>;
+  /** `PUT /incidents/{id}`; an incident already resolved counts as done. */
+  setIncidentStatus(pdIncidentId: string, status: PagerDutyIncidentStatus, fromEmail: string): Promise<void>;
+  /** `POST /v2/enqueue` with the routing key. */
+  sendEvent(event: PagerDutyEvent): Promise<void>;
+}
+
+export interface PagerDutyApiOptions {
+  config: Pick<Config, 'env' | 'pagerduty'>;
+  fetch: typeof fetch;
+  timeoutMs?: number;
+}
+
+const join = (base: string, path: string) => new URL(path, base.endsWith('/') ? base : `${base}/`);
+
+/** What PagerDuty's error body says: REST `{error: {message, errors[]}}`, Events `{message, errors[]}`. */
+function saidIn(body: unknown): string {
+  const b = body as { error?: { message?: unknown; errors?: unknown }; message?: unknown; errors?: unknown } | null;
+  const e = b?.error ?? b;
+  const details = Array.isArray(e?.errors) ? e.errors.filter((x): x is string => typeof x === 'string') : [];
+  const message = typeof e?.message === 'string' ? e.message : '';
+  return [message, ...details].filter((s) => s !== '').join(': ').slice(0, 300);
+}
+
+function failureOf(status: number, said: string, what: string): PagerDutyCallError {
+  const because = said ? ` (${said})` : '';
+  if (status === 429) return new PagerDutyCallError(`PagerDuty asked to slow down while ${what}`, { status, permanent: false, retryAfterSec: PAGERDUTY_RATE_LIMIT_WAIT_SEC });
+  if (status >= 500) return new PagerDutyCallError(`PagerDuty answered ${status} while ${what}${because}`, { status, permanent: false });
+  if (status === 401) return new PagerDutyCallError(`PagerDuty refused the API key while ${what}: check PAGERDUTY_TOKEN`, { status, permanent: true });
+  if (status === 403) return new PagerDutyCallError(`PagerDuty's API key may not do this (${what}): it needs a full-access key or a user token${because}`, { status, permanent: true });
+  if (status === 404) return new PagerDutyCallError(`PagerDuty knows no such incident or user (${what})`, { status, permanent: true });
+  return new PagerDutyCallError(`PagerDuty refused ${what}${because}`, { status, permanent: true });
+}
+
+export function pagerdutyApi(opts: PagerDutyApiOptions): PagerDutyApi {
+  const { env } = opts.config;
+  const timeoutMs = opts.timeoutMs ?? PAGERDUTY_CALL_TIMEOUT_MS;
+
+  /** One call; the parsed JSON answer (or null), or a PagerDutyCallError. */
+  async function call(url: URL, init: RequestInit, what: string, accept: (status: number, said: string) => boolean = () => false): Promise<unknown> {
+    let res: Response;
+    let body: unknown = null;
+    try {
+      res = await opts.fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+      const text = await res.text();
+      try {
+        body = text === '' ? null : JSON.parse(text);
+      } catch {
+        body = null;
+      }
+    } catch (err) {
+      const e = err as Error;
+      const why = e.name === 'TimeoutError' ? `no answer within ${timeoutMs / 1000} s` : `not reachable (${e.message})`;
+      throw new PagerDutyCallError(`PagerDuty was ${why} while ${what}`, { status: null, permanent: false });
+    }
+    if (res.ok || accept(res.status, saidIn(body))) return body;
+    throw failureOf(res.status, saidIn(body), what);
+  }
+
+  const restHeaders = (extra: Record<string, string> = {}) => {
+    if (!env.PAGERDUTY_TOKEN) throw new PagerDutyCallError('PAGERDUTY_TOKEN is not set: the bot cannot change PagerDuty incidents', { status: null, permanent: true });
+    return { Authorization: `Token token=${env.PAGERDUTY_TOKEN}`, Accept: 'application/vnd.pagerduty+json;version=2', ...extra };
+  };
+
+  return {
+    async userEmail(pdUserId) {
+      const body = (await call(join(env.PAGERDUTY_API_URL, `users/${encodeURIComponent(pdUserId)}`), { headers: restHeaders() }, `reading PagerDuty user ${pdUserId}`, (s) => s === 404)) as {
+        user?: { email?: unknown };
+      } | null;
+      const email = body?.user?.email;
+      return typeof email === 'string' && email.includes('@') ? email : null;
+    },
+    async setIncidentStatus(pdIncidentId, status, fromEmail) {
+      const verb = status === 'acknowledged' ? 'acknowledging' : 'resolving';
+      await call(
+        join(env.PAGERDUTY_API_URL, `incidents/${encodeURIComponent(pdIncidentId)}`),
+        {
+          method: 'PUT',
+          headers: restHeaders({ 'Content-Type': 'application/json', From: fromEmail }),
+          body: JSON.stringify({ incident: { type: 'incident_reference', status } }),
+        },
+        `${verb} PagerDuty incident ${pdIncidentId}`,
+        // Resolved in PagerDuty meanwhile: nothing is left to acknowledge or resolve.
+        (s, said) => s === 400 && /already resolved/i.test(said),
+      );
+    },
+    async sendEvent(event) {
+      const routingKey = opts.config.pagerduty.routingKey;
+      if (!routingKey) throw new PagerDutyCallError('pagerduty.routingKey is not set: the bot does not page through PagerDuty', { status: null, permanent: true });
+      await call(
+        join(env.PAGERDUTY_EVENTS_URL, 'v2/enqueue'),
+        { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ routing_key: routingKey, ...event }) },
+        `sending the ${event.event_action} event to PagerDuty`,
+      );
+    },
+  };
+}
