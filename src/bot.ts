@@ -19,14 +19,15 @@ import { liveMessage } from './presenter/live-messages.js';
 import { stateFileOf } from './db/state/state-file.js';
 import { closeDeps, createDeps } from './runtime.js';
 import { startScheduler } from './scheduler.js';
-import { createDelivery } from './slack/outbox-delivery.js';
+import { createDelivery, type CallSender } from './slack/outbox-delivery.js';
 import { boundedClientOptions, silentSlackLogger } from './slack/slack-clients.js';
 import { slackPoster } from './slack/slack-poster.js';
 import { usergroupMembers } from './slack/usergroup-members.js';
-import { workspacePeople, workspaceTimeZones } from './slack/workspace-people.js';
+import { workspaceEmails, workspacePeople, workspaceTimeZones } from './slack/workspace-people.js';
 import { pagerdutyWebhookRoutes } from './integrations/pagerduty-webhook.js';
 import { slackLookupByEmail, type PagerDutyUserLookups } from './integrations/pagerduty-users.js';
 import { pagerdutyApi } from './integrations/pagerduty-api.js';
+import { PAGERDUTY_TARGET, pagerdutyCallSender } from './integrations/pagerduty-sync.js';
 
 export interface SlackCredentials {
   botToken: string;
@@ -68,8 +69,11 @@ export async function startBot(opts: BotOptions): Promise<RunningBot> {
   const clock = opts.clock ?? systemClock;
   const state = openStateStore(stateFileOf(config));
 
+  // Calls to PagerDuty go through the outbox too; their sender needs the deps built below.
+  const callSenders: Record<string, CallSender> = {};
   // Delivery has a client of its own: one try per call, bounded in time; its backoff is the only retry.
   const delivery = createDelivery({
+    callSenders,
     store: state,
     poster: slackPoster(new webApi.WebClient(credentials.botToken, boundedClientOptions(config.env.SLACK_API_URL, silentSlackLogger))),
     render: (anchor) => liveMessage(state, anchor, clock()),
@@ -83,11 +87,17 @@ export async function startBot(opts: BotOptions): Promise<RunningBot> {
   // A PagerDuty user not in pagerduty.users is found by email (GET /users/{id}, then
   // users.lookupByEmail): who acknowledged in PagerDuty, and who is on call from its schedules.
   const pagerdutyLookups: PagerDutyUserLookups = { slackUserByEmail: slackLookupByEmail(() => client) };
-  if (config.env.PAGERDUTY_TOKEN) {
-    const pagerduty = pagerdutyApi({ config, fetch: (...args) => globalThis.fetch(...args) });
-    pagerdutyLookups.emailOf = (pdUserId) => pagerduty.userEmail(pdUserId);
-  }
+  const pagerduty = pagerdutyApi({ config, fetch: (...args) => globalThis.fetch(...args) });
+  if (config.env.PAGERDUTY_TOKEN) pagerdutyLookups.emailOf = (pdUserId) => pagerduty.userEmail(pdUserId);
   const deps = createDeps(config, logger, { state, clock, wakeDelivery: delivery.wake, pagerdutyLookups });
+  callSenders[PAGERDUTY_TARGET] = pagerdutyCallSender({
+    state,
+    config,
+    api: pagerduty,
+    events: deps.events,
+    clock,
+    slackEmailOf: workspaceEmails(() => client),
+  });
   // Who is on call from PagerDuty: asked now, not only at the job's first minute.
   void deps.rotation.refresh?.();
 

@@ -7,6 +7,7 @@ import { openStateStore } from './db/state/sqlite-state-store.js';
 import { stateFileOf } from './db/state/state-file.js';
 import type { StateStore } from './db/state/state-store.js';
 import { pagerdutyRotationOf } from './integrations/pagerduty-rotation.js';
+import { pagerdutyInUse, withPagerDuty } from './integrations/pagerduty-sync.js';
 import type { PagerDutyUserLookups } from './integrations/pagerduty-users.js';
 import { rotationOf } from './oncall/config-rotation.js';
 import { eventRecorder } from './presenter/event-recorder.js';
@@ -43,7 +44,7 @@ export function createDeps(config: Config, logger: Logger, opts: DepsOptions = {
     clock,
     logger,
     fetch: fetchFn,
-    events: eventRecorder(state, config, opts.wakeDelivery),
+    events: pagerdutyInUse(config) ? withPagerDuty(eventRecorder(state, config, opts.wakeDelivery), state, config) : eventRecorder(state, config, opts.wakeDelivery),
     rotation,
   };
 }

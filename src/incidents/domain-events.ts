@@ -82,8 +82,18 @@ export type DomainEvent =
   | { type: 'debrief-offered'; incident: Incident; responders: string[]; suggestedAt: Date; timezone: string }
   /** The debrief meeting was marked scheduled: the checklist item is ticked. */
   | { type: 'debrief-scheduled'; incident: Incident; actor: string }
+  /**
+   * A change PagerDuty was to make (page, acknowledge, resolve) was given up: refused, or out of
+   * attempts. Shown on the Slack message `anchor` and in its thread, with where to do it by hand.
+   */
+  | { type: 'pagerduty-not-synced'; anchor: string; incident: Incident | null; alertName: string; action: PagerDutyAction; problem: string; htmlUrl: string | null }
+  /** A later PagerDuty change went through: the problem shown on `anchor` is gone. */
+  | { type: 'pagerduty-synced-again'; anchor: string }
   /** The outgoing primary's reminder to add notes before the shift change. */
   | { type: 'handoff-reminder'; shiftChange: Date; outgoing: string; incoming: string | null; notes: string | null; timezone: string };
+
+/** What the bot asks of PagerDuty for an alert. */
+export type PagerDutyAction = 'page' | 'acknowledge' | 'resolve';
 
 /** How a declared incident's severity was decided. */
 export type DeclaredSeverity = { kind: 'given' } | { kind: 'symptom'; title: string } | { kind: 'default' };

@@ -39,6 +39,8 @@ export interface PagerDutyIncidentEvent {
     priority: string | null;
     service: string | null;
     createdAt: Date | null;
+    /** The Events API dedup key the incident was raised with: the bot's own for an alert it paged. */
+    incidentKey?: string | null;
   };
 }
 
@@ -55,6 +57,8 @@ export type PagerDutyAction =
   | 'stale'
   | 'unknown-incident'
   | `alert-${IngestAction}`
+  /** The incident the bot's own page raised: linked to its alert, which is already in Slack. */
+  | 'linked-to-page'
   | 'acknowledged'
   | 'already-acknowledged'
   | 'already-resolved';
@@ -104,6 +108,9 @@ function outcome(action: PagerDutyAction, alert: AlertRecord | null): PagerDutyO
 }
 
 function triggered(deps: Deps, ev: PagerDutyIncidentEvent): { result: PagerDutyOutcome; alert: AlertRecord | null } {
+  const page = ev.incident.incidentKey ? deps.state.pagerduty.pageByDedupKey(ev.incident.incidentKey) : null;
+  const paged = page ? deps.state.alerts.get(page.alert_key) : null;
+  if (paged) return { result: outcome('linked-to-page', paged), alert: paged };
   const hint = severityHintOf(ev.incident);
   const ingested = ingestAlert(deps, {
     name: alertNameOf(ev.incident),
@@ -162,6 +169,8 @@ export function applyPagerDutyEvent(deps: Deps, ev: PagerDutyIncidentEvent, matc
     const link = state.pagerduty.incident(ev.incident.id);
     const linked = link?.alert_key ? state.alerts.get(link.alert_key) : null;
     if (link && new Date(link.last_event_at).getTime() > ev.occurredAt.getTime()) return outcome('stale', linked);
+    // What PagerDuty did is known before the change it causes here, so that change is not sent back to it.
+    if (link) state.pagerduty.setIncidentStatus(ev.incident.id, ev.type.slice('incident.'.length));
 
     let result: PagerDutyOutcome;
     let alert: AlertRecord | null = linked;

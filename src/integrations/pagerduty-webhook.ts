@@ -92,6 +92,7 @@ const incidentData = z.looseObject({
   status: z.string().max(64).nullish(),
   title: z.string().max(10_000).nullish(),
   created_at: timestamp.nullish(),
+  incident_key: z.string().max(1000).nullish(),
   service: reference.nullish(),
   priority: reference.nullish(),
   urgency: z.string().max(32).nullish(),
@@ -147,6 +148,7 @@ export function parsePagerDutyEvent(json: unknown): ParsedPagerDutyEvent {
         priority: d.priority?.summary ?? null,
         service: d.service?.summary ?? null,
         createdAt: d.created_at ?? null,
+        incidentKey: d.incident_key ?? null,
       },
     },
   };

@@ -29,6 +29,7 @@ import {
   statusUpdateMessage,
 } from '../templates/incident-messages.js';
 import { reviewIssueFiledMessage } from '../templates/github-messages.js';
+import { pagerdutyNotSyncedMessage } from '../templates/pagerduty-messages.js';
 import { handoffMessage } from '../templates/handoff-message.js';
 import { debriefOfferMessage, debriefScheduledMessage, reliefToPrimaryMessage, reliefToSecondaryMessage } from '../templates/health-messages.js';
 import { handoffReminderMessage, postedByHand } from '../templates/handoff-notices.js';
@@ -119,6 +120,11 @@ export function eventMessages(event: DomainEvent, config: Pick<Config, 'channels
       return [reply(event.incident, reviewDoneMessage(event.incident, event.actor)), refresh(event.incident.anchor)];
     case 'review-issue-filed':
       return [reply(event.incident, reviewIssueFiledMessage(event))];
+    case 'pagerduty-not-synced':
+      // Said in the thread of the message it concerns, and shown on that message until a later change goes through.
+      return [reply(event.anchor, pagerdutyNotSyncedMessage(event)), refresh(event.anchor)];
+    case 'pagerduty-synced-again':
+      return [refresh(event.anchor)];
     case 'reminder-fired': {
       const r = event.reminder;
       const m = reminderMessage(r, now);

@@ -1,9 +1,10 @@
-import { alertAnchor } from '../db/state/state-records.js';
+import { alertAnchor, type AlertRecord } from '../db/state/state-records.js';
 import type { StateStore } from '../db/state/state-store.js';
 import { nextDeadline } from '../incidents/incident-queries.js';
 import { alertMessage } from '../templates/alert-message.js';
 import type { SlackMessage } from '../templates/block-kit.js';
 import { incidentCard } from '../templates/incident-card.js';
+import type { PagerDutyOnCard } from '../templates/pagerduty-messages.js';
 
 /**
  * The message named by an anchor, rendered from the current state: an incident's status card, or
@@ -16,11 +17,20 @@ export function liveMessage(state: StateStore, anchor: string, now: Date): Slack
     const alert = incident.alert_key ? state.alerts.get(incident.alert_key) : null;
     // The alert line belongs on the card only while the alert is still this firing.
     const sameFiring = alert && alertAnchor(alert) === incident.anchor ? alert : null;
-    return incidentCard(incident, sameFiring, now, nextDeadline(state, incident.id));
+    return incidentCard(incident, sameFiring, now, nextDeadline(state, incident.id), pagerdutyOf(state, anchor, alert ?? null));
   }
   const m = /^alert:(.+):(\d+)$/.exec(anchor);
   if (!m) return null;
   const alert = state.alerts.get(m[1]!);
   if (!alert || alert.fire_count !== Number(m[2])) return null;
-  return alertMessage(alert, now);
+  return alertMessage(alert, now, pagerdutyOf(state, anchor, alert));
+}
+
+/** Where PagerDuty stands for the message's alert, and what it could not be told. */
+function pagerdutyOf(state: StateStore, anchor: string, alert: AlertRecord | null): PagerDutyOnCard {
+  return {
+    link: alert ? state.pagerduty.currentLink(alert) : null,
+    page: alert ? state.pagerduty.page(alert.key, alert.fire_count) : null,
+    problem: state.pagerduty.problem(anchor),
+  };
 }

@@ -12,16 +12,39 @@
  * - edits of one message coalesce, and a change made while an edit is in flight gets its own edit;
  * - one retry layer: every call tries once, bounded in time; the outbox's backoff (honouring
  *   Retry-After) is the only retry.
+ * Calls to other systems (op `call`, PagerDuty) ride the same lanes, leases and backoff, sent by
+ * the CallSender of their target; they are idempotent, so a call in doubt is simply sent again.
  */
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
-import type { OutboxPayload, OutboxRow, OutboxStore, OutboxStats } from '../db/state/outbox-store.js';
+import type { OutboxCall, OutboxPayload, OutboxRow, OutboxStore, OutboxStats } from '../db/state/outbox-store.js';
 import type { PostedMessage, SlackMessageStore } from '../db/state/slack-message-store.js';
 import { ChannelPacer, Unsent } from './channel-pacer.js';
 import { classifySlackFailure } from './slack-errors.js';
 import type { OutboxMark, SlackPoster } from './slack-poster.js';
+
+/** How a failed call reads: one sentence, whether another try can help, and when. */
+export interface CallFailure {
+  problem: string;
+  permanent: boolean;
+  /** The other system asked to slow down: try again after this long, not counted as a failure. */
+  retryAfterSec?: number;
+}
+
+/**
+ * Sends the outbox's calls to one other system (rows of op `call` whose `payload.call.target` is
+ * its name). The calls must be idempotent: a call whose answer was lost is sent again.
+ */
+export interface CallSender {
+  send(call: OutboxCall, row: OutboxRow): Promise<void>;
+  failure(err: unknown): CallFailure;
+  /** Sent; a problem shown earlier on the same message may go. */
+  sent(call: OutboxCall, row: OutboxRow): void;
+  /** Refused for good or out of attempts: the people must hear of it. */
+  gaveUp(call: OutboxCall, row: OutboxRow, problem: string): void;
+}
 
 /** A message as rendered for Slack. */
 export interface RenderedMessage {
@@ -49,6 +72,8 @@ export interface DeliveryOptions {
   pace?: { perSecond: number; burst: number };
   /** Attempts before a row is given up (rate limits do not count). */
   maxAttempts?: number;
+  /** Who sends the calls to other systems, by target; a call with no sender is given up. */
+  callSenders?: Readonly<Record<string, CallSender>>;
 }
 
 export interface Delivery {
@@ -175,9 +200,48 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
     return posted;
   }
 
+  /**
+   * A call to another system. Its failures never pause Slack delivery: a rate limit waits in its
+   * own row, and what is given up is told through the sender (on the message it concerns).
+   */
+  async function sendCall(row: OutboxRow, call: OutboxCall | undefined): Promise<void> {
+    const sender = call ? opts.callSenders?.[call.target] : undefined;
+    if (!call || !sender) {
+      const problem = call ? `${call.target} is not configured in this bot` : 'the call is unreadable';
+      store.outbox.fail(row.id, problem, clock());
+      logger.error({ outboxId: row.id, lane: row.lane, target: call?.target }, 'gave up a call: nobody here sends it');
+      return;
+    }
+    try {
+      await sender.send(call, row);
+    } catch (err) {
+      const now = clock();
+      const f = sender.failure(err);
+      if (f.retryAfterSec !== undefined && !f.permanent) {
+        store.outbox.retryLater(row.id, { at: new Date(now.getTime() + f.retryAfterSec * 1000), error: f.problem, countAttempt: false, owner });
+        logger.warn({ outboxId: row.id, target: call.target, retryAfterSec: f.retryAfterSec }, 'a call was rate-limited; it waits in its lane');
+        return;
+      }
+      const attempts = row.attempts + 1;
+      if (f.permanent || attempts >= maxAttempts) {
+        store.outbox.fail(row.id, f.problem, now);
+        logger.error({ err, outboxId: row.id, target: call.target, lane: row.lane, attempts }, 'gave up a call');
+        sender.gaveUp(call, row, f.problem);
+        return;
+      }
+      const backoff = Math.min(MIN_BACKOFF_MS * 2 ** (attempts - 1), MAX_BACKOFF_MS);
+      store.outbox.retryLater(row.id, { at: new Date(now.getTime() + backoff), error: f.problem, countAttempt: true, owner });
+      logger.warn({ err, outboxId: row.id, target: call.target, attempts, retryInSec: backoff / 1000 }, 'a call failed; will retry');
+      return;
+    }
+    store.outbox.markSent(row, null, clock());
+    sender.sent(call, row);
+  }
+
   /** Sends one claimed row; resolves when it is marked sent, rescheduled or failed. */
   async function send(row: OutboxRow): Promise<void> {
     const payload = parsePayload(row);
+    if (row.op === 'call') return sendCall(row, payload?.call);
     try {
       switch (row.op) {
         case 'refresh': {

@@ -36,26 +36,38 @@ export function workspacePeople(client: () => webApi.WebClient | null, now: () =
 /** A person's time zone (an IANA name such as Asia/Kolkata), or null when Slack did not say. */
 export type UserTimeZone = (userId: string) => Promise<string | null>;
 
-/**
- * users.info's `tz` (scope users:read) through the app's bounded client, remembered ten minutes
- * like `workspacePeople`; a zone Node's Intl does not know counts as none.
- */
-export function workspaceTimeZones(client: () => webApi.WebClient | null, now: () => number = Date.now): UserTimeZone {
-  const known = new Map<string, { at: number; tz: string | null }>();
+type SlackUser = NonNullable<webApi.UsersInfoResponse['user']>;
+
+/** One field of users.info through the app's bounded client, remembered ten minutes; null when Slack did not say. */
+function userField(client: () => webApi.WebClient | null, pick: (user: SlackUser) => string | null, now: () => number): (userId: string) => Promise<string | null> {
+  const known = new Map<string, { at: number; value: string | null }>();
   return async (userId) => {
     const hit = known.get(userId);
-    if (hit && now() - hit.at < CACHE_MS) return hit.tz;
+    if (hit && now() - hit.at < CACHE_MS) return hit.value;
     const c = client();
     if (!c) return null;
     try {
       const res = await c.users.info({ user: userId });
-      const tz = validTimeZone(res.user?.tz);
-      known.set(userId, { at: now(), tz });
-      return tz;
+      const value = res.user ? pick(res.user) : null;
+      known.set(userId, { at: now(), value });
+      return value;
     } catch {
       return null;
     }
   };
+}
+
+/**
+ * users.info's `tz` (scope users:read), remembered ten minutes like `workspacePeople`; a zone
+ * Node's Intl does not know counts as none.
+ */
+export function workspaceTimeZones(client: () => webApi.WebClient | null, now: () => number = Date.now): UserTimeZone {
+  return userField(client, (user) => validTimeZone(user.tz), now);
+}
+
+/** users.info's `profile.email` (scope users:read.email), remembered ten minutes: whom the bot acts as in PagerDuty. */
+export function workspaceEmails(client: () => webApi.WebClient | null, now: () => number = Date.now): (userId: string) => Promise<string | null> {
+  return userField(client, (user) => (typeof user.profile?.email === 'string' && user.profile.email.includes('@') ? user.profile.email : null), now);
 }
 
 /** The zone if Intl knows it, else null. */

@@ -5,6 +5,7 @@ import { SEVERITY_POLICIES } from '../incidents/severity-matrix.js';
 import { safeMrkdwn, type SlackMessage } from './block-kit.js';
 import { ALERT_ACK_ACTION, ALERT_HEALTH_ACTION } from './incident-buttons.js';
 import { hhmm, since } from './slack-time.js';
+import { pagerdutyCardLines, type PagerDutyOnCard } from './pagerduty-messages.js';
 
 type KnownBlock = types.KnownBlock;
 
@@ -61,7 +62,7 @@ function stateText(alert: AlertRecord, now: Date): string {
  * Once acknowledged, the incident card takes this message's place (the outbox renders it).
  * Every piece of text from the alert's source is escaped: it may contain `<!channel>`.
  */
-export function alertMessage(alert: AlertRecord, now: Date): SlackMessage {
+export function alertMessage(alert: AlertRecord, now: Date, pagerduty: PagerDutyOnCard | null = null): SlackMessage {
   const policy = SEVERITY_POLICIES[alert.severity];
   const firing = alert.status === 'firing';
   const icon = firing ? (alert.severity === 'P0' ? '🚨' : alert.severity === 'P1' ? '🔴' : '🟠') : '✅';
@@ -83,6 +84,7 @@ export function alertMessage(alert: AlertRecord, now: Date): SlackMessage {
     sources ? `From ${sources}` : '',
     alert.fire_count > 1 ? `Fired ${alert.fire_count} times` : '',
     alert.acknowledged_by && !alert.incident_id ? `Acknowledged by <@${alert.acknowledged_by.replace(/[^A-Z0-9]/g, '')}>` : '',
+    ...pagerdutyCardLines(pagerduty),
   ].filter(Boolean);
   blocks.push({ type: 'context', elements: context.map((t) => ({ type: 'mrkdwn', text: t, verbatim: true })) });
 

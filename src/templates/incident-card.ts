@@ -5,6 +5,7 @@ import { formatDuration } from '../time/atlas-time.js';
 import { safeMrkdwn, type SlackMessage } from './block-kit.js';
 import { mention } from './people.js';
 import { dayTime, hhmm, since } from './slack-time.js';
+import { pagerdutyCardLines, type PagerDutyOnCard } from './pagerduty-messages.js';
 
 type KnownBlock = types.KnownBlock;
 
@@ -53,7 +54,7 @@ function nextText(incident: Incident, now: Date, nextDeadline: TimerRow | null):
  * For an alert's incident it replaces the alert message, so it also says who acknowledged it
  * and when. Everything typed by people or alerts is escaped.
  */
-export function incidentCard(incident: Incident, alert: AlertRecord | null, now: Date, nextDeadline: TimerRow | null): SlackMessage {
+export function incidentCard(incident: Incident, alert: AlertRecord | null, now: Date, nextDeadline: TimerRow | null, pagerduty: PagerDutyOnCard | null = null): SlackMessage {
   const resolved = incident.status === 'resolved';
   const icon = STATUS_ICON[incident.status];
   const policy = SEVERITY_POLICIES[incident.severity];
@@ -90,6 +91,7 @@ export function incidentCard(incident: Incident, alert: AlertRecord | null, now:
     const ack = by && ackAt ? ` · acknowledged by ${mention(by)} after ${since(alert.fired_at, new Date(ackAt))}` : '';
     notes.push(`Alert ${safeMrkdwn(alert.name, 150)}: ${alertState}${ack}`);
   }
+  notes.push(...pagerdutyCardLines(pagerduty));
   if (notes.length > 0) blocks.push({ type: 'context', elements: notes.map(field) });
   const text = `${icon} ${incident.id} ${incident.severity} ${incident.status}: ${safeMrkdwn(incident.title, 200)}`;
   return { text, blocks };

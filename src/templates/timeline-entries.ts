@@ -116,7 +116,10 @@ export function timelineLines(event: DomainEvent, now: Date): TimelineLine[] {
       return [line(event.incident.id, 'alert-refired', 'bot', `Alert ${event.alert.name} fired again at ${hhmm(now)}; posted as a new alert.`)];
     case 'remediation-applied':
       return event.incident ? [line(event.incident.id, 'remediation', event.actor, `${event.command}: ${event.headline}`, { undo: event.undo })] : [];
+    case 'pagerduty-not-synced':
+      return event.incident ? [line(event.incident.id, 'bot-note', 'bot', `PagerDuty not told (${event.action} ${event.alertName}): ${event.problem}`)] : [];
     case 'alert-raised':
+    case 'pagerduty-synced-again':
     case 'relief-suggested':
     case 'handoff-posted':
     case 'handoff-reminder':

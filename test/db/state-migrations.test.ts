@@ -200,3 +200,30 @@ describe('after the upgrade', () => {
     expect(ie.thread('alert:ipfsdown:1').at(-1)!.text).toBe('Alert ipfsdown resolved at 12:01 UTC.');
   });
 });
+
+describe('state migration 9', () => {
+  it('keeps every outbox row, its state and the id sequence (ids mark posts in Slack), and takes calls', () => {
+    const t = tempDir();
+    try {
+      const file = path.join(t.dir, 'chatops.db');
+      const v8 = openStateStore(file, STATE_MIGRATIONS.slice(0, 8));
+      const now = new Date('2026-11-26T12:00:00.000Z');
+      const ids = [1, 2, 3].map((n) => v8.outbox.enqueue({ lane: 'alert:ipfsdown', op: n === 1 ? 'refresh' : 'reply', anchor: 'alert:ipfsdown:1', channel: CHANNEL, payload: { text: `m${n}` } }, now));
+      v8.outbox.markSent(v8.db.prepare('SELECT * FROM outbox WHERE id = ?').get(ids[0]) as never, '1700000000.000100', now);
+      // The newest row is gone (retention): its id must not come back.
+      v8.db.prepare('DELETE FROM outbox WHERE id = ?').run(ids[2]);
+      const before = v8.db.prepare('SELECT * FROM outbox ORDER BY id').all();
+      expect(() => v8.db.prepare("INSERT INTO outbox (created_at, lane, op, next_attempt_at) VALUES ('x', 'l', 'call', 'x')").run()).toThrow(/CHECK constraint/);
+      v8.close();
+
+      const v9 = openStateStore(file);
+      expect(v9.db.prepare('SELECT * FROM outbox ORDER BY id').all()).toEqual(before);
+      const next = v9.outbox.enqueue({ lane: 'pagerduty:ipfsdown', op: 'call', anchor: 'alert:ipfsdown:1', payload: { text: 'page IpfsDown in PagerDuty', call: { target: 'pagerduty' } } }, now);
+      expect(next).toBe(ids[2]! + 1);
+      expect(v9.outbox.pendingCount()).toBe(2);
+      v9.close();
+    } finally {
+      t.cleanup();
+    }
+  });
+});

@@ -6,6 +6,7 @@
 import path from 'node:path';
 import type Database from 'better-sqlite3';
 import { ingestAlert, type AlertReport } from '../../src/alerts/alert-ingest.js';
+import type { Env } from '../../src/config.js';
 import type { AlertRecord } from '../../src/db/state/state-records.js';
 import type { StoredMessage } from '../../src/sandbox/message-store.js';
 import { startDeliveryHarness, type DeliveryHarness, type HarnessOptions } from './delivery-harness.js';
@@ -44,12 +45,12 @@ export function incidentConfig(file: object = {}): object {
   return { channels: { incidents: CHANNEL }, escalation: { techLead: TECH_LEAD }, responders: { users: [ONCALL, OTHER] }, ...file };
 }
 
-export function openIncidentEnv(file: object = incidentConfig()): IncidentEnv {
+export function openIncidentEnv(file: object = incidentConfig(), envVars: Partial<Env> = {}): IncidentEnv {
   const t = tempDir();
   const dataDir = path.join(t.dir, '.shadow-atlas');
   const files = createAtlasFiles(dataDir);
   files.persistence.close();
-  const env = testDeps(dataDir, { file });
+  const env = testDeps(dataDir, { file, env: envVars });
   const ie: IncidentEnv = {
     env,
     metrics: files.metrics,

@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import pino from 'pino';
 import { manualClock } from '../../src/clock.js';
 import type { CommandDeps } from '../../src/commands/command-spec.js';
-import { buildConfig } from '../../src/config.js';
+import { buildConfig, type Env } from '../../src/config.js';
 import { openStateStore, type SqliteStateStore } from '../../src/db/state/sqlite-state-store.js';
 import { closeDeps, createDeps } from '../../src/runtime.js';
 import { METRICS_DDL, PERSISTENCE_DDL } from '../../src/demo/atlas-schema.js';
@@ -35,12 +35,12 @@ export const TEST_NOW = '2026-11-26T12:00:00.000Z';
  * (intercept it with nock). `db` is chatops.db itself, for fixtures and assertions;
  * `onEvent` connects a delivery loop's wake-up.
  */
-export function testDeps(dataDir: string, overrides: Partial<CommandDeps> & { file?: unknown } = {}) {
-  const { file, ...rest } = overrides;
+export function testDeps(dataDir: string, overrides: Partial<CommandDeps> & { file?: unknown; env?: Partial<Env> } = {}) {
+  const { file, env, ...rest } = overrides;
   const clock = manualClock(TEST_NOW);
   const state: SqliteStateStore = openStateStore(path.join(dataDir, 'chatops.db'));
   let wake = () => {};
-  const base = createDeps(buildConfig(dataDir, file ?? {}), pino({ level: 'silent' }), {
+  const base = createDeps(buildConfig(dataDir, file ?? {}, env), pino({ level: 'silent' }), {
     clock: rest.clock ?? clock,
     state,
     wakeDelivery: () => wake(),

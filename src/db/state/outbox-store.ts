@@ -5,9 +5,16 @@ import { statements } from './statements.js';
 /**
  * post: a new top-level message in `channel`. reply: a reply in the thread of the message named
  * `anchor`. refresh: the message named `anchor` rendered anew from current state at send time
- * (posted when it does not exist yet, edited in place when it does).
+ * (posted when it does not exist yet, edited in place when it does). call: a call to another
+ * system (`payload.call`), in its own lane; its failure is shown on the message `anchor`.
  */
-export type OutboxOp = 'post' | 'reply' | 'refresh';
+export type OutboxOp = 'post' | 'reply' | 'refresh' | 'call';
+
+/** A call to another system (PagerDuty): `target` names who sends it; the rest is theirs. */
+export interface OutboxCall {
+  target: string;
+  [field: string]: unknown;
+}
 
 /** The words of a message; for refresh rows, what to show when the live rendering is gone. */
 export interface OutboxPayload {
@@ -15,6 +22,8 @@ export interface OutboxPayload {
   blocks?: unknown[];
   /** reply: also show it in the channel. */
   broadcast?: boolean;
+  /** call: what to call; `text` then says it in words for the log and doctor. */
+  call?: OutboxCall;
 }
 
 export interface OutboxMessage {

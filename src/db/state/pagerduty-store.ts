@@ -31,7 +31,29 @@ export interface PagerDutyLinkFields {
   lastEventAt: Date;
 }
 
-/** PagerDuty webhook deliveries seen and the incidents they link (chatops.db migration 7). */
+/** How far along PagerDuty's incident life an action is: one never goes back. */
+export type PagerDutyStatus = 'triggered' | 'acknowledged' | 'resolved';
+
+/** A row of `pagerduty_pages`: one firing of an alert the bot paged through the Events API. */
+export interface PagerDutyPage {
+  alert_key: string;
+  fire_count: number;
+  dedup_key: string;
+  /** What the bot last asked of it. */
+  status: PagerDutyStatus;
+}
+
+/** A row of `pagerduty_problems`: a PagerDuty change the bot gave up on, shown on the Slack message `anchor`. */
+export interface PagerDutyProblem {
+  anchor: string;
+  /** What it was asked to do, e.g. "acknowledge". */
+  action: string;
+  problem: string;
+  html_url: string | null;
+  at: string;
+}
+
+/** PagerDuty webhook deliveries seen, the incidents they link (chatops.db migration 7), the pages sent and the changes given up (9). */
 export interface PagerDutyStore {
   /** Records a delivered event by its id; false when that id was recorded before (a redelivery). */
   recordEvent(e: PagerDutyEventSeen, now: Date): boolean;
@@ -40,8 +62,20 @@ export interface PagerDutyStore {
   incident(pdIncidentId: string): PagerDutyIncidentLink | null;
   /** The PagerDuty incident most recently linked to an alert. */
   byAlert(alertKey: string): PagerDutyIncidentLink | null;
+  /** The linked PagerDuty incident that stands for the alert's current firing: a resolved one only while the alert is resolved too. */
+  currentLink(alert: { key: string; status: string }): PagerDutyIncidentLink | null;
   /** Inserts or replaces the link of one PagerDuty incident. */
   saveIncident(link: PagerDutyLinkFields): void;
+  /** Sets the status of a linked incident (before the change it causes is applied, so that change is not sent back). */
+  setIncidentStatus(pdIncidentId: string, status: string): void;
+  page(alertKey: string, fireCount: number): PagerDutyPage | null;
+  pageByDedupKey(dedupKey: string): PagerDutyPage | null;
+  /** Records a page sent, or what was last asked of it. */
+  savePage(page: PagerDutyPage): void;
+  problem(anchor: string): PagerDutyProblem | null;
+  setProblem(p: Omit<PagerDutyProblem, 'at'>, now: Date): void;
+  /** Forgets the problem shown on `anchor`; true when there was one. */
+  clearProblem(anchor: string): boolean;
 }
 
 export function pagerdutyStore(db: Database.Database): PagerDutyStore {
@@ -59,6 +93,10 @@ export function pagerdutyStore(db: Database.Database): PagerDutyStore {
     incident: (id) => (sql('SELECT * FROM pagerduty_incidents WHERE pd_incident_id = ?').get(id) as PagerDutyIncidentLink | undefined) ?? null,
     byAlert: (key) =>
       (sql('SELECT * FROM pagerduty_incidents WHERE alert_key = ? ORDER BY last_event_at DESC LIMIT 1').get(key) as PagerDutyIncidentLink | undefined) ?? null,
+    currentLink(alert) {
+      const link = this.byAlert(alert.key);
+      return link && (link.status !== 'resolved' || alert.status === 'resolved') ? link : null;
+    },
     saveIncident: (l) => {
       sql(
         `INSERT INTO pagerduty_incidents (pd_incident_id, alert_key, incident_id, status, html_url, last_event_at) VALUES (?, ?, ?, ?, ?, ?)
@@ -66,5 +104,22 @@ export function pagerdutyStore(db: Database.Database): PagerDutyStore {
            status = excluded.status, html_url = excluded.html_url, last_event_at = excluded.last_event_at`,
       ).run(l.pdIncidentId, l.alertKey, l.incidentId, l.status, l.htmlUrl, iso(l.lastEventAt));
     },
+    setIncidentStatus: (id, status) => {
+      sql('UPDATE pagerduty_incidents SET status = ? WHERE pd_incident_id = ?').run(status, id);
+    },
+    page: (key, fireCount) => (sql('SELECT * FROM pagerduty_pages WHERE alert_key = ? AND fire_count = ?').get(key, fireCount) as PagerDutyPage | undefined) ?? null,
+    pageByDedupKey: (dedupKey) =>
+      (sql('SELECT * FROM pagerduty_pages WHERE dedup_key = ? ORDER BY fire_count DESC LIMIT 1').get(dedupKey) as PagerDutyPage | undefined) ?? null,
+    savePage: (p) => {
+      sql(
+        `INSERT INTO pagerduty_pages (alert_key, fire_count, dedup_key, status) VALUES (?, ?, ?, ?)
+         ON CONFLICT (alert_key, fire_count) DO UPDATE SET status = excluded.status`,
+      ).run(p.alert_key, p.fire_count, p.dedup_key, p.status);
+    },
+    problem: (anchor) => (sql('SELECT * FROM pagerduty_problems WHERE anchor = ?').get(anchor) as PagerDutyProblem | undefined) ?? null,
+    setProblem: (p, now) => {
+      sql('INSERT OR REPLACE INTO pagerduty_problems (anchor, action, problem, html_url, at) VALUES (?, ?, ?, ?, ?)').run(p.anchor, p.action, p.problem, p.html_url, iso(now));
+    },
+    clearProblem: (anchor) => sql('DELETE FROM pagerduty_problems WHERE anchor = ?').run(anchor).changes > 0,
   };
 }

@@ -307,4 +307,51 @@ export const STATE_MIGRATIONS: readonly string[] = [
      suggested_at TEXT NOT NULL,
      PRIMARY KEY (user_id, shift_start)
    );`,
+  // 9: PagerDuty both ways. The outbox also carries calls to PagerDuty (op 'call'), with the same
+  // lanes, leases and backoff as Slack messages; the alerts the bot paged through the Events API
+  // (the dedup key of each firing, and what the bot last asked of it); and, per Slack message,
+  // the PagerDuty change the bot gave up on, which the message shows until a later one succeeds.
+  `CREATE TABLE outbox_v9 (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     created_at TEXT NOT NULL,
+     lane TEXT NOT NULL,
+     op TEXT NOT NULL CHECK (op IN ('post','reply','refresh','call')),
+     anchor TEXT,
+     channel TEXT,
+     payload TEXT,
+     attempts INTEGER NOT NULL DEFAULT 0,
+     next_attempt_at TEXT NOT NULL,
+     claimed_by TEXT,
+     lease_until TEXT,
+     in_doubt INTEGER NOT NULL DEFAULT 0,
+     sent_at TEXT,
+     failed_at TEXT,
+     last_error TEXT,
+     slack_ts TEXT
+   );
+   INSERT INTO outbox_v9 SELECT * FROM outbox ORDER BY id;
+   -- Outbox ids mark posts in Slack (a post in doubt is looked for by its id): never reuse one.
+   CREATE TEMP TABLE outbox_seq AS SELECT seq FROM sqlite_sequence WHERE name = 'outbox';
+   DROP TABLE outbox;
+   ALTER TABLE outbox_v9 RENAME TO outbox;
+   DELETE FROM sqlite_sequence WHERE name = 'outbox';
+   INSERT INTO sqlite_sequence (name, seq) SELECT 'outbox', MAX(COALESCE((SELECT seq FROM outbox_seq), 0), COALESCE((SELECT MAX(id) FROM outbox), 0));
+   DROP TABLE outbox_seq;
+   CREATE INDEX idx_outbox_pending_lane ON outbox(lane, id) WHERE sent_at IS NULL AND failed_at IS NULL;
+   CREATE INDEX idx_outbox_failed ON outbox(failed_at) WHERE failed_at IS NOT NULL;
+   CREATE TABLE pagerduty_pages (
+     alert_key TEXT NOT NULL REFERENCES alerts(key),
+     fire_count INTEGER NOT NULL,
+     dedup_key TEXT NOT NULL,
+     status TEXT NOT NULL CHECK (status IN ('triggered','acknowledged','resolved')),
+     PRIMARY KEY (alert_key, fire_count)
+   );
+   CREATE INDEX idx_pagerduty_pages_dedup ON pagerduty_pages(dedup_key);
+   CREATE TABLE pagerduty_problems (
+     anchor TEXT PRIMARY KEY,
+     action TEXT NOT NULL,
+     problem TEXT NOT NULL,
+     html_url TEXT,
+     at TEXT NOT NULL
+   );`,
 ];

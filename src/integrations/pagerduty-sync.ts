@@ -1,0 +1,245 @@
+/**
+ * Slack → PagerDuty, so the two never disagree. Decided in the transaction of the change (as the
+ * Slack messages are), sent by the outbox:
+ * - an alert from any source but PagerDuty pages through the Events API v2 when
+ *   `pagerduty.routingKey` is set (dedup key per alert), and is acknowledged and resolved with it;
+ * - an alert PagerDuty raised (its v3 webhook) is acknowledged and resolved through the REST API,
+ *   `PUT /incidents/{id}` with `From:` the acting person's PagerDuty email.
+ * A change PagerDuty already made (it told the bot through the webhook) is not sent back. Calls
+ * of one alert go out in order in their own lane, apart from its Slack messages; each is
+ * idempotent (a dedup key, a status), so a call whose answer was lost is sent again harmlessly.
+ */
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { alertSources } from '../alerts/alert-ingest.js';
+import type { Clock } from '../clock.js';
+import type { Config } from '../config.js';
+import type { OutboxCall, OutboxRow } from '../db/state/outbox-store.js';
+import type { PagerDutyStatus } from '../db/state/pagerduty-store.js';
+import { alertAnchor, alertKey, type AlertRecord } from '../db/state/state-records.js';
+import type { StateStore } from '../db/state/state-store.js';
+import type { DomainEvent, EventSink, PagerDutyAction } from '../incidents/domain-events.js';
+import { isSlackUserId } from '../ids.js';
+import { PagerDutyCallError, type PagerDutyApi } from './pagerduty-api.js';
+
+export const PAGERDUTY_TARGET = 'pagerduty';
+/** Events API v2 dedup keys are at most 255 characters. */
+const MAX_DEDUP_KEY = 255;
+const RANK: Record<PagerDutyStatus, number> = { triggered: 0, acknowledged: 1, resolved: 2 };
+const ACTION_OF: Record<PagerDutyStatus, PagerDutyAction> = { triggered: 'page', acknowledged: 'acknowledge', resolved: 'resolve' };
+
+const eventCall = z.object({
+  target: z.literal(PAGERDUTY_TARGET),
+  kind: z.literal('event'),
+  alertName: z.string(),
+  event: z.object({
+    event_action: z.enum(['trigger', 'acknowledge', 'resolve']),
+    dedup_key: z.string().min(1).max(MAX_DEDUP_KEY),
+    payload: z
+      .object({
+        summary: z.string().max(1024),
+        source: z.string(),
+        severity: z.enum(['critical', 'error', 'warning', 'info']),
+        timestamp: z.string().optional(),
+        custom_details: z.record(z.string(), z.string()).optional(),
+      })
+      .optional(),
+  }),
+});
+const statusCall = z.object({
+  target: z.literal(PAGERDUTY_TARGET),
+  kind: z.literal('incident-status'),
+  alertName: z.string(),
+  pdIncidentId: z.string().min(1).max(64),
+  status: z.enum(['acknowledged', 'resolved']),
+  /** The Slack user who did it, or 'bot'. */
+  actor: z.string(),
+  htmlUrl: z.string().nullable(),
+});
+export const pagerdutyCallSchema = z.discriminatedUnion('kind', [eventCall, statusCall]);
+export type PagerDutyCall = z.infer<typeof pagerdutyCallSchema>;
+
+/** The Events API dedup key of an alert: the same for every source and every repeat of it. */
+export function dedupKeyOf(key: string): string {
+  const plain = `shadow-atlas/${key}`;
+  return plain.length <= MAX_DEDUP_KEY ? plain : `shadow-atlas/${createHash('sha256').update(key).digest('hex')}`;
+}
+
+/** The alert's severity in PagerDuty's words: P0/P1 wake someone, P2 does not. */
+const severityOf = (alert: AlertRecord): 'critical' | 'error' | 'warning' => (alert.severity === 'P0' ? 'critical' : alert.severity === 'P1' ? 'error' : 'warning');
+
+/** The lane of an alert's PagerDuty calls: in order among themselves, never holding up its Slack messages. */
+export const pagerdutyLane = (key: string): string => `pagerduty:${key}`;
+
+interface Wanted {
+  alert: AlertRecord;
+  status: PagerDutyStatus;
+  actor: string;
+  /** The Slack message a failure is shown on. */
+  anchor: string;
+}
+
+function wanted(event: DomainEvent, state: StateStore): Wanted[] {
+  const current = (key: string | null) => (key ? state.alerts.get(key) : null);
+  switch (event.type) {
+    case 'alert-raised':
+      return [{ alert: event.alert, status: 'triggered', actor: 'bot', anchor: alertAnchor(event.alert) }];
+    case 'alert-refired':
+      // A new firing of an alert whose incident is open and owned: paged again, and acknowledged at once.
+      return [
+        { alert: event.alert, status: 'triggered', actor: 'bot', anchor: event.incident.anchor },
+        { alert: event.alert, status: 'acknowledged', actor: event.incident.owner_id ?? 'bot', anchor: event.incident.anchor },
+      ];
+    case 'incident-opened':
+      return event.how === 'ack' ? [{ alert: event.alert, status: 'acknowledged', actor: event.alert.acknowledged_by ?? event.incident.owner_id ?? 'bot', anchor: event.incident.anchor }] : [];
+    case 'alert-resolved':
+      return [{ alert: event.alert, status: 'resolved', actor: 'bot', anchor: alertAnchor(event.alert) }];
+    case 'incident-resolved': {
+      const alert = current(event.incident.alert_key);
+      return alert ? [{ alert, status: 'resolved', actor: event.actor, anchor: event.incident.anchor }] : [];
+    }
+    case 'alerts-resolved':
+      return event.names.flatMap((name) => {
+        const alert = current(alertKey(name));
+        return alert ? [{ alert, status: 'resolved' as const, actor: event.actor, anchor: event.incident.anchor }] : [];
+      });
+    default:
+      return [];
+  }
+}
+
+/**
+ * The PagerDuty calls a domain event asks for, queued in the change's transaction. Paging needs
+ * `pagerduty.routingKey`; acknowledging and resolving what PagerDuty raised needs PAGERDUTY_TOKEN
+ * (without it the change is shown on the card as not made in PagerDuty).
+ */
+export function pagerdutyOutbound(state: StateStore, config: Pick<Config, 'pagerduty'>): EventSink {
+  const paging = config.pagerduty.routingKey !== undefined;
+  return {
+    record(event, now) {
+      for (const w of wanted(event, state)) {
+        const { alert, status } = w;
+        const link = state.pagerduty.currentLink(alert);
+        // PagerDuty is there already (it told the bot so): nothing to send back.
+        if (link && RANK[link.status as PagerDutyStatus] >= RANK[status]) continue;
+        const page = state.pagerduty.page(alert.key, alert.fire_count);
+        const base = { target: PAGERDUTY_TARGET, alertName: alert.name } as const;
+        let call: PagerDutyCall | null = null;
+        if (status === 'triggered') {
+          if (!paging || page || alertSources(alert).includes('pagerduty')) continue;
+          const dedupKey = dedupKeyOf(alert.key);
+          state.pagerduty.savePage({ alert_key: alert.key, fire_count: alert.fire_count, dedup_key: dedupKey, status });
+          call = {
+            ...base,
+            kind: 'event',
+            event: {
+              event_action: 'trigger',
+              dedup_key: dedupKey,
+              // The alert's name alone: PagerDuty's incident title is then the name Slack shows.
+              payload: {
+                summary: alert.name.slice(0, 1024),
+                source: `shadow-atlas (${alertSources(alert).join(', ') || 'bot'})`,
+                severity: severityOf(alert),
+                timestamp: alert.fired_at,
+                custom_details: { severity: alert.severity, message: alert.message.slice(0, 2000), ...(alert.runbook_url ? { runbook: alert.runbook_url } : {}) },
+              },
+            },
+          };
+        } else if (page) {
+          if (RANK[page.status] >= RANK[status]) continue;
+          state.pagerduty.savePage({ ...page, status });
+          call = { ...base, kind: 'event', event: { event_action: status === 'acknowledged' ? 'acknowledge' : 'resolve', dedup_key: page.dedup_key } };
+        } else if (link) {
+          state.pagerduty.setIncidentStatus(link.pd_incident_id, status);
+          call = { ...base, kind: 'incident-status', pdIncidentId: link.pd_incident_id, status, actor: w.actor, htmlUrl: link.html_url };
+        }
+        if (!call) continue;
+        state.outbox.enqueue({ lane: pagerdutyLane(alert.key), op: 'call', anchor: w.anchor, payload: { text: `${ACTION_OF[status]} ${alert.name} in PagerDuty`, call } }, now);
+      }
+    },
+  };
+}
+
+/** Whether Slack's changes go to PagerDuty: the bot pages through it, or takes its incidents in. */
+export const pagerdutyInUse = (config: Pick<Config, 'pagerduty' | 'env'>): boolean => config.pagerduty.routingKey !== undefined || config.env.PAGERDUTY_WEBHOOK_SECRET !== undefined;
+
+/** Both sinks, in the change's transaction: the Slack side and the PagerDuty side. */
+export function withPagerDuty(sink: EventSink, state: StateStore, config: Pick<Config, 'pagerduty'>): EventSink {
+  const outbound = pagerdutyOutbound(state, config);
+  return {
+    record(event, now) {
+      sink.record(event, now);
+      outbound.record(event, now);
+    },
+  };
+}
+
+export interface PagerDutySenderOptions {
+  state: StateStore;
+  config: Pick<Config, 'pagerduty'>;
+  api: PagerDutyApi;
+  events: EventSink;
+  clock: Clock;
+  /** A Slack user's email (users.info, scope users:read.email); null when Slack does not say. */
+  slackEmailOf?: (userId: string) => Promise<string | null>;
+}
+
+/** The outbox's sender of PagerDuty calls (a CallSender of src/slack/outbox-delivery.ts). */
+export function pagerdutyCallSender(opts: PagerDutySenderOptions) {
+  const { state, config, api, clock } = opts;
+  /** Slack user → PagerDuty user, the other way round from pagerduty.users. */
+  const pdUserOf = new Map(Object.entries(config.pagerduty.users).map(([pd, slack]) => [slack, pd]));
+
+  /** The PagerDuty email to act as: the person's (mapped, else their Slack email), else pagerduty.fromEmail. */
+  async function fromEmail(actor: string): Promise<string> {
+    if (isSlackUserId(actor)) {
+      const pdUser = pdUserOf.get(actor);
+      const email = (pdUser ? await api.userEmail(pdUser) : null) ?? (await opts.slackEmailOf?.(actor).catch(() => null)) ?? null;
+      if (email) return email;
+    }
+    if (config.pagerduty.fromEmail) return config.pagerduty.fromEmail;
+    const who = isSlackUserId(actor) ? `<@${actor}>` : 'the bot';
+    throw new PagerDutyCallError(`no PagerDuty email is known for ${who}: add them to pagerduty.users or set pagerduty.fromEmail`, { status: null, permanent: true });
+  }
+
+  const parse = (call: OutboxCall): PagerDutyCall => {
+    const parsed = pagerdutyCallSchema.safeParse(call);
+    if (!parsed.success) throw new PagerDutyCallError('the queued PagerDuty call is unreadable', { status: null, permanent: true });
+    return parsed.data;
+  };
+
+  const actionOf = (c: PagerDutyCall): PagerDutyAction =>
+    c.kind === 'event' ? (c.event.event_action === 'trigger' ? 'page' : c.event.event_action) : c.status === 'acknowledged' ? 'acknowledge' : 'resolve';
+
+  return {
+    async send(raw: OutboxCall) {
+      const call = parse(raw);
+      if (call.kind === 'event') return api.sendEvent(call.event);
+      return api.setIncidentStatus(call.pdIncidentId, call.status, await fromEmail(call.actor));
+    },
+    failure(err: unknown) {
+      if (err instanceof PagerDutyCallError) return { problem: err.problem, permanent: err.opts.permanent, ...(err.opts.retryAfterSec !== undefined ? { retryAfterSec: err.opts.retryAfterSec } : {}) };
+      return { problem: `unexpected failure (${(err as Error).message})`, permanent: false };
+    },
+    sent(_raw: OutboxCall, row: OutboxRow) {
+      if (!row.anchor) return;
+      const anchor = row.anchor;
+      state.transaction(() => {
+        if (state.pagerduty.clearProblem(anchor)) opts.events.record({ type: 'pagerduty-synced-again', anchor }, clock());
+      });
+    },
+    gaveUp(raw: OutboxCall, row: OutboxRow, problem: string) {
+      if (!row.anchor) return;
+      const anchor = row.anchor;
+      const call = pagerdutyCallSchema.safeParse(raw);
+      const action = call.success ? actionOf(call.data) : 'acknowledge';
+      const alertName = call.success ? call.data.alertName : 'an alert';
+      const htmlUrl = call.success && call.data.kind === 'incident-status' ? call.data.htmlUrl : null;
+      const now = clock();
+      state.transaction(() => {
+        state.pagerduty.setProblem({ anchor, action, problem, html_url: htmlUrl }, now);
+        opts.events.record({ type: 'pagerduty-not-synced', anchor, incident: state.incidents.byAnchor(anchor), alertName, action, problem, htmlUrl }, now);
+      });
+    },
+  };
+}
