@@ -64,7 +64,7 @@ export async function doctor(deps: DoctorDeps): Promise<CheckItem[]> {
   const failures = deps.state.outbox.recentFailures(3);
   const failed = failures.map((f) => `#${f.id} ${f.last_error ?? 'failed'}`).join(', ');
   if (outbox.failed > 0) {
-    item('outbox:failed', 'Slack messages not delivered', 'warn', `${outbox.failed} given up (newest: ${failed}); the log has each reason`);
+    item('outbox:failed', 'Slack messages or PagerDuty calls not delivered', 'warn', `${outbox.failed} given up (newest: ${failed}); the log has each reason`);
   }
   const waiting = `${outbox.pending} waiting${outbox.pending > 0 ? `, the oldest for ${outbox.oldestPendingSec} s` : ''}`;
   item('outbox', 'Slack delivery', outbox.oldestPendingSec > STUCK_OUTBOX_SEC ? 'warn' : 'ok', waiting);
@@ -85,6 +85,17 @@ export async function doctor(deps: DoctorDeps): Promise<CheckItem[]> {
     'ok',
     config.env.PAGERDUTY_WEBHOOK_SECRET ? 'on: POST /hooks/pagerduty takes signed incident events' : 'off: set PAGERDUTY_WEBHOOK_SECRET to take PagerDuty incidents in',
   );
+  item(
+    'pagerduty-paging',
+    'Paging through PagerDuty',
+    'ok',
+    config.pagerduty.routingKey
+      ? `on: alerts from every other source page through ${config.env.PAGERDUTY_EVENTS_URL}, acknowledged and resolved from Slack`
+      : 'off: set pagerduty.routingKey to page through PagerDuty',
+  );
+  if (config.env.PAGERDUTY_WEBHOOK_SECRET && !config.env.PAGERDUTY_TOKEN) {
+    item('pagerduty-sync', "PagerDuty's incidents from Slack", 'warn', "acknowledging or resolving PagerDuty's incidents in Slack does not reach PagerDuty: set PAGERDUTY_TOKEN");
+  }
   if (config.alerts.file) {
     item('alerts-file', 'Alert file', 'ok', `watched every 30 s: ${config.alerts.file}${existsSync(config.alerts.file) ? '' : ' (not there now; fine until something writes it)'}`);
   }

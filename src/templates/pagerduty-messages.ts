@@ -21,21 +21,16 @@ const DONE: Record<PagerDutyAction, string> = { page: 'paged', acknowledge: 'ack
 /** A problem escaped for mrkdwn, its user mentions (the bot's own words) kept as mentions. */
 const problemText = (problem: string, max: number) => safeMrkdwn(problem, max).replace(/&lt;@([UW][A-Z0-9]{2,})&gt;/g, '<@$1>');
 
-/** The context lines of the card: where PagerDuty stands, and what it was not told. Empty without PagerDuty. */
+/** The card's line on PagerDuty: where it stands, or what it was not told. None without PagerDuty. */
 export function pagerdutyCardLines(pd: PagerDutyOnCard | null): string[] {
-  if (!pd || (!pd.link && !pd.page && !pd.problem)) return [];
-  const lines: string[] = [];
-  if (pd.link) {
-    const incident = pd.link.html_url ? slackLink(pd.link.html_url, 'PagerDuty incident') : 'PagerDuty incident';
-    lines.push(`${incident}: ${safeMrkdwn(pd.link.status, 40)}`);
-  } else if (pd.page) {
-    lines.push(`PagerDuty: ${pd.page.status === 'triggered' ? 'paged' : pd.page.status}`);
-  }
+  if (!pd) return [];
+  // A change given up says where PagerDuty stands itself: the status asked for was not reached.
   if (pd.problem) {
     const where = pd.problem.html_url ? ` Do it there: ${slackLink(pd.problem.html_url, 'open in PagerDuty')}` : '';
-    lines.push(`⚠️ Not ${DONE[pd.problem.action as PagerDutyAction] ?? 'changed'} in PagerDuty: ${problemText(pd.problem.problem, 300)}.${where}`);
+    return [`⚠️ Not ${DONE[pd.problem.action as PagerDutyAction] ?? 'changed'} in PagerDuty: ${problemText(pd.problem.problem, 300)}.${where}`];
   }
-  return lines;
+  if (pd.link) return [`${pd.link.html_url ? slackLink(pd.link.html_url, 'PagerDuty incident') : 'PagerDuty incident'}: ${safeMrkdwn(pd.link.status, 40)}`];
+  return pd.page ? [`PagerDuty: ${pd.page.status === 'triggered' ? 'paged' : pd.page.status}`] : [];
 }
 
 /** In the thread (or under the alert): a PagerDuty change given up, and what to do. */

@@ -31,6 +31,15 @@ describe('doctor on the integrations', () => {
     open({});
     expect(await line('pagerduty')).toMatchObject({ level: 'ok', detail: 'off: set PAGERDUTY_WEBHOOK_SECRET to take PagerDuty incidents in' });
     expect(await line('alerts-file')).toBeUndefined();
+    expect(await line('pagerduty-paging')).toMatchObject({ level: 'ok', detail: 'off: set pagerduty.routingKey to page through PagerDuty' });
+  });
+
+  it('says paging through PagerDuty is on, and where, with a routing key', async () => {
+    open({ pagerduty: { routingKey: 'R0UT1NGKEY0123456789abcdefABCDEF' } });
+    expect(await line('pagerduty-paging')).toMatchObject({
+      level: 'ok',
+      detail: 'on: alerts from every other source page through https://events.pagerduty.com, acknowledged and resolved from Slack',
+    });
   });
 
   it('says the webhook is on with a secret, and names the alert file, said missing until it is written', async () => {
@@ -39,6 +48,10 @@ describe('doctor on the integrations', () => {
     env!.deps.config.env.PAGERDUTY_WEBHOOK_SECRET = 'a-secret-of-sixteen-chars';
     env!.deps.config.alerts.file = file;
     expect(await line('pagerduty')).toMatchObject({ detail: 'on: POST /hooks/pagerduty takes signed incident events' });
+    // Without a REST key, acknowledging PagerDuty's incidents in Slack stays in Slack: said.
+    expect(await line('pagerduty-sync')).toMatchObject({ level: 'warn', detail: "acknowledging or resolving PagerDuty's incidents in Slack does not reach PagerDuty: set PAGERDUTY_TOKEN" });
+    env!.deps.config.env.PAGERDUTY_TOKEN = 'pd-token-u+abcdefghij0123456789';
+    expect(await line('pagerduty-sync')).toBeUndefined();
     expect((await line('alerts-file'))!.detail).toBe(`watched every 30 s: ${file} (not there now; fine until something writes it)`);
     writeFileSync(file, '{}');
     expect((await line('alerts-file'))!.detail).toBe(`watched every 30 s: ${file}`);
