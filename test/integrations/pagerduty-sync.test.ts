@@ -298,6 +298,21 @@ describe('PagerDuty both ways: Slack changes sent to PagerDuty', () => {
       expect(calls()[1]).toMatchObject({ failed_at: expect.any(String) });
     });
 
+    it('an incident PagerDuty does not know (404) is given up at once and said, with its link', async () => {
+      open();
+      triggeredInPagerDuty();
+      nock(API).get('/users/PLH1HKV').reply(200, user());
+      putIncident('PGR0VU2', 404, { error: { message: 'Not Found', code: 2100 } });
+      const { incident } = acknowledgeAlert(ie.env.deps, 'ProviderDown', ONCALL);
+      await deliver();
+      expect(calls()[0]).toMatchObject({ failed_at: expect.any(String), attempts: 0 });
+      expect(blockText(ie.anchored(incident.anchor))).toContain(
+        '⚠️ Not acknowledged in PagerDuty: PagerDuty knows no such incident or user (acknowledging PagerDuty incident PGR0VU2). Do it there: <https://acme.pagerduty.com/incidents/PGR0VU2|open in PagerDuty>',
+      );
+      await later(60 * MIN);
+      expect(seen).toHaveLength(1);
+    });
+
     it('links the incident PagerDuty opened for a page of the bot to its alert: no second alert, and its acknowledgement is not sent back', async () => {
       open();
       events(1);
