@@ -309,7 +309,7 @@ describe('a P0 from webhook to review reminder, with a restart in the middle', (
     ]);
     // Every post Slack took once: as many posts as messages, every call answered ok.
     const posts = everythingSent().filter((c) => c.method === 'chat.postMessage');
-    // …and, with the review reminder, the debrief offer in a DM to the one responder.
+    // …and, with the resolution, the debrief offer in a DM to the one responder.
     expect(posts.filter((c) => String((c.args as { text?: unknown }).text).startsWith(`🗓️ Debrief for ${INC}`))).toHaveLength(1);
     expect(posts).toHaveLength(channel().length - 1 + thread().length + 1);
     expect(everythingSent().every((c) => c.status === 200 && c.answer?.ok === true)).toBe(true);

@@ -1,4 +1,7 @@
-/** The post-incident debrief: offered with a suggested time when the review is due, ticked when marked scheduled. */
+/**
+ * The post-incident debrief: offered with a suggested time when the incident is resolved (the
+ * review reminder offers it too, for an incident resolved without one), ticked when marked scheduled.
+ */
 import { isSlackUserId } from '../ids.js';
 import type { Incident } from '../db/state/state-records.js';
 import { wallClock, zonedInstant } from '../oncall/zoned-time.js';
@@ -40,8 +43,9 @@ export function debriefScheduledAt(deps: Pick<DomainDeps, 'state'>, incidentId: 
 }
 
 /**
- * With the review reminder (inside its transaction): each responder is offered the debrief in a
- * DM with a suggested time in the rotation's zone, unless it is already scheduled.
+ * At the resolution and with the review reminder (inside their transactions): each responder is
+ * offered the debrief in a DM with a suggested time in the rotation's zone, once, unless it is
+ * already scheduled.
  */
 export function offerDebrief(deps: Pick<DomainDeps, 'state' | 'events' | 'rotation'>, incident: Incident, now: Date): void {
   if (debriefScheduledAt(deps, incident.id)) return;

@@ -6,6 +6,7 @@ import type { DomainDeps } from './incident-deps.js';
 import { actorOf, textOf } from './incident-input.js';
 import { findIncident, withIncident } from './find-incident.js';
 import { plusMinutes, REVIEW_REMINDER_MINUTES, stopTimers } from './timer-plan.js';
+import { offerDebrief } from './debrief.js';
 
 export interface Resolved {
   incident: Incident;
@@ -16,7 +17,8 @@ export interface Resolved {
 
 /**
  * Closes the incident: the guide's resolution message and post-incident checklist in the
- * thread, the channel told, all timers stopped and the review reminder set for 48 h later.
+ * thread, the channel told, all timers stopped, the review reminder set for 48 h later, and the
+ * debrief offered to the responders.
  */
 export function resolveIncident(deps: DomainDeps, incidentRef: string, details: { resolution: string; impact?: string }, actorId: string): Resolved {
   const who = actorOf(actorId);
@@ -33,6 +35,8 @@ export function resolveIncident(deps: DomainDeps, incidentRef: string, details: 
     const link = state.githubIssues.get(incident.id);
     const reviewIssue = link?.state === 'created' && link.number !== null && link.html_url !== null ? { repo: link.repo, number: link.number, url: link.html_url } : null;
     deps.events.record({ type: 'incident-resolved', incident, firingAlerts, reviewDue, actor: who, reviewIssue }, now);
+    // Offered now, so that the meeting can fall within the guide's 48 hours.
+    offerDebrief(deps, incident, now);
     return { incident, firingAlerts, reviewDue };
   });
 }

@@ -35,23 +35,25 @@ describe('the debrief meeting', () => {
     expect(suggestDebriefSlot(new Date('2026-11-26T04:00:00Z'), 'Asia/Kolkata').toISOString()).toBe('2026-11-26T08:30:00.000Z');
   });
 
-  it('is offered to each responder by DM with the review reminder, once, and ticked in the thread when marked scheduled', async () => {
+  it('is offered to each responder by DM at the resolution, once (not again with the review reminder), and ticked in the thread when marked scheduled', async () => {
     const { incident } = declareIncident(deps(), { title: 'Proofs failing', severity: 'P2', actorId: 'U0ONCALL1' });
     at(10);
     addNote(deps(), incident.id, 'restarted the prover', 'U0HELPER1');
+    expect(dms()).toEqual([]);
     resolveIncident(deps(), incident.id, { resolution: 'fixed' }, 'U0ONCALL1');
-    at(10 + REVIEW_REMINDER_MINUTES);
-    const fired = sweepTimers(deps()).reminders.filter((r) => r.kind === 'review-reminder');
-    expect(fired).toHaveLength(1);
     const offers = dms();
     expect(offers.map((d) => d.channel)).toEqual(['U0ONCALL1', 'U0HELPER1']);
-    // Resolved Thu 12:10 UTC, reminded Sat 12:10: Monday 10:00 in the rotation's zone (UTC without a rotation).
-    expect(offers[0]!.payload.text).toBe(`🗓️ Debrief for ${incident.id}: suggested Mon 30 Nov 10:00 UTC`);
+    // Resolved Thu 12:10 UTC: the next slot an hour ahead is Thu 14:00 in the rotation's zone (UTC without a rotation), within the guide's 48 h.
+    expect(offers[0]!.payload.text).toBe(`🗓️ Debrief for ${incident.id}: suggested Thu 26 Nov 14:00 UTC`);
     assertBlockKitLimits('message', offers[0]!.payload.blocks as never);
     const button = JSON.stringify(offers[0]!.payload.blocks);
     expect(button).toContain(INCIDENT_DEBRIEF_DONE_ACTION);
+    at(10 + REVIEW_REMINDER_MINUTES);
+    const fired = sweepTimers(deps()).reminders.filter((r) => r.kind === 'review-reminder');
+    expect(fired).toHaveLength(1);
+    expect(dms()).toHaveLength(2);
 
-    // A snoozed review reminder firing again does not offer it twice.
+    // A snoozed review reminder firing again does not offer it either.
     snoozeTimer(deps(), fired[0]!.timerId, 30, 'U0ONCALL1');
     at(10 + REVIEW_REMINDER_MINUTES + 30);
     expect(sweepTimers(deps()).fired).toBe(1);
@@ -70,5 +72,17 @@ describe('the debrief meeting', () => {
     await ie.deliver();
     const tick = ie.thread(incident.anchor).find((m) => m.text.includes('Schedule debrief meeting'))!;
     expect(tick.text).toBe(`✅ ${incident.id}: Schedule debrief meeting (within 48h)`);
+  });
+
+  it('is offered with the review reminder when it was not at the resolution (nobody to offer it to then)', () => {
+    const { incident } = declareIncident(deps(), { title: 'Proofs failing', severity: 'P2', actorId: 'bot' });
+    resolveIncident(deps(), incident.id, { resolution: 'fixed' }, 'bot');
+    expect(dms()).toEqual([]);
+    addNote(deps(), incident.id, 'prover restarted at 11:50', 'U0HELPER1');
+    at(REVIEW_REMINDER_MINUTES);
+    expect(sweepTimers(deps()).reminders.map((r) => r.kind)).toEqual(['review-reminder']);
+    expect(dms().map((d) => d.channel)).toEqual(['U0HELPER1']);
+    // Resolved Thu 12:00, reminded Sat 12:00: Monday 10:00.
+    expect(dms()[0]!.payload.text).toBe(`🗓️ Debrief for ${incident.id}: suggested Mon 30 Nov 10:00 UTC`);
   });
 });

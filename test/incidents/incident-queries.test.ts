@@ -50,6 +50,7 @@ describe('lists and deadlines', () => {
       [at(0), ONCALL, 'declared'],
       [at(5), OTHER, 'note'],
       [at(5), ONCALL, 'resolved'],
+      [at(5), 'bot', 'debrief-offered'],
     ]);
     expect(() => incidentTimeline(deps().state, undefined)).toThrow('No incident is open.');
   });

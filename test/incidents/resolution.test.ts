@@ -44,7 +44,10 @@ describe('resolveIncident', () => {
       next_update_at: null,
     });
     expect(pendingTimers(ie, r.incident.id)).toEqual([{ kind: 'review-reminder', due_at: at(60 + 48 * 60) }]);
-    expect(deps().state.timeline.list(r.incident.id).at(-1)).toMatchObject({ actor: ONCALL, kind: 'resolved', text: 'Resolved after 1 h 3 min: Switched to dweb.link | pinned again' });
+    expect(deps().state.timeline.list(r.incident.id).slice(-2)).toMatchObject([
+      { actor: ONCALL, kind: 'resolved', text: 'Resolved after 1 h 3 min: Switched to dweb.link | pinned again' },
+      { actor: 'bot', kind: 'debrief-offered', text: `Debrief offered to ${ONCALL}, suggested 2026-11-26 14:00 UTC` },
+    ]);
     // The answer offers to resolve the alert that still fires.
     const offer = resolveAlertsOffer({ command: 'resolve', level: 'ok', headline: '', sections: [], data: { incidentId: r.incident.id, firingAlerts: r.firingAlerts } });
     expect(JSON.stringify(offer)).toContain(INCIDENT_RESOLVE_ALERTS_ACTION);
