@@ -2,7 +2,8 @@
  * `npm run sandbox`: the whole bot on this machine, on the demo data, against the Slack
  * stand-in with a page that looks and behaves like Slack. The bot runs as `npm start` runs it
  * (startBot: HTTP receiver with a signing secret, Web API through SLACK_API_URL, outbox,
- * scheduler, webhook); only its clock is the sandbox's, which the page can move forward.
+ * scheduler, webhook); only its clock is the sandbox's, which the page can move forward. It pages
+ * through PagerDuty's Events API, stood in on the same server (src/sandbox/pagerduty-stand-in.ts).
  */
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, mkdirSync, rmSync, writeFileSync, type WriteStream } from 'node:fs';
@@ -16,6 +17,7 @@ import { exitWith, isMainModule } from '../is-main-module.js';
 import { createLogger, type LogDestination, type LogLevelName } from '../logger.js';
 import { ALERT_PRESETS } from './alert-presets.js';
 import { standInCommand } from './orchestrator-stand-in.js';
+import { pagerdutyStandIn, type PagerDutyStandIn } from './pagerduty-stand-in.js';
 import type { ExtraRoute } from './http-server.js';
 import { sandboxActions } from './sandbox-actions.js';
 import { sandboxClock, type SandboxClock } from './sandbox-clock.js';
@@ -32,6 +34,10 @@ const CTO = 'U0CTO';
 const HANDOFF_HOUR_UTC = 9;
 const SHUTDOWN_DEADLINE_MS = 9_000;
 const MAINTENANCE_CALENDAR = 'maintenance-calendar.md';
+/** The sandbox's made-up Events API v2 integration key (32 letters and digits): it pages only the stand-in. */
+export const SANDBOX_PAGERDUTY_ROUTING_KEY = 'SandboxAtlasRoutingKey0000000000';
+/** How many of the stand-in's events the page lists. */
+const PAGERDUTY_EVENTS_SHOWN = 5;
 
 export interface SandboxOptions {
   /** The bot's data directory, rebuilt from scratch: the demo's Shadow Atlas data, the bot's chatops.db and its bot.log. */
@@ -49,12 +55,14 @@ export interface RunningSandbox {
   url: string;
   clock: SandboxClock;
   slack: SlackStandIn;
+  /** The PagerDuty Events API stand-in the bot pages through: the events it took. */
+  pagerduty: PagerDutyStandIn;
   bot: RunningBot;
   config: Config;
   close(): Promise<void>;
 }
 
-/** The bot's config in the sandbox: the stand-in's channels and people, every upstream on the sandbox server. */
+/** The bot's config in the sandbox: the stand-in's channels and people, every upstream (PagerDuty's Events API too) on the sandbox server. */
 function sandboxConfig(dataDir: string, base: string, env: { token: string; signingSecret: string; webhookToken: string; apiUrl: string; logLevel: LogLevelName }, now: Date): Config {
   // Two weeks of daily shifts, so that the person titled "On-call primary" is on call now.
   const currentShiftDay = now.getUTCHours() >= HANDOFF_HOUR_UTC ? now : new Date(now.getTime() - 86_400_000);
@@ -80,12 +88,16 @@ function sandboxConfig(dataDir: string, base: string, env: { token: string; sign
       handoff: { maintenanceCalendar: path.join(dataDir, MAINTENANCE_CALENDAR) },
       // The service's scripts, stood in: the remediations that run them work here too.
       commands: { stopJobs: standInCommand('stop'), resumeJob: standInCommand('resume', '{jobId}'), uploadSnapshot: standInCommand('upload', '{snapshotId}') },
+      // Every alert pages PagerDuty's stood-in Events API (PAGERDUTY_EVENTS_URL below); no REST
+      // API (PAGERDUTY_TOKEN) and no webhook from PagerDuty.
+      pagerduty: { routingKey: SANDBOX_PAGERDUTY_ROUTING_KEY },
     },
     {
       SLACK_BOT_TOKEN: env.token,
       SLACK_SIGNING_SECRET: env.signingSecret,
       SLACK_API_URL: env.apiUrl,
       ALERT_WEBHOOK_TOKEN: env.webhookToken,
+      PAGERDUTY_EVENTS_URL: `${base}${UPSTREAM_PATHS.pagerdutyEvents}`,
       PORT: 0,
       ATLAS_DATA_DIR: dataDir,
       LOG_LEVEL: env.logLevel,
@@ -96,7 +108,9 @@ function sandboxConfig(dataDir: string, base: string, env: { token: string; sign
 export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox> {
   const dataDir = path.resolve(opts.dataDir);
   const clock = sandboxClock();
-  let route: ExtraRoute = upstreamStandIns;
+  const pagerduty = pagerdutyStandIn({ basePath: UPSTREAM_PATHS.pagerdutyEvents, clock });
+  const upstreams = upstreamStandIns({ pagerduty });
+  let route: ExtraRoute = upstreams;
   const slack = await startSlackStandIn({
     port: opts.port,
     host: opts.host ?? '127.0.0.1',
@@ -143,6 +157,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox
           clock: { now: clock(), offsetMs: clock.offsetMs(), nextShiftChange: nextShiftChange() },
           onCall,
           presets: ALERT_PRESETS,
+          pagerduty: pagerduty.events().slice(-PAGERDUTY_EVENTS_SHOWN).reverse(),
         });
       },
       actions: sandboxActions(slack, { eventsUrl: `${botUrl}/slack/events`, signingSecret }),
@@ -151,6 +166,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox
         clockListeners.add(listener);
         return () => clockListeners.delete(listener);
       },
+      onPagerDutyEvent: (listener) => pagerduty.subscribe(() => listener()),
       async fireAlert(id) {
         const preset = ALERT_PRESETS.find((p) => p.id === id);
         if (!preset) return { ok: false, error: `No alert preset "${id}"; pick one from the menu.` };
@@ -175,12 +191,14 @@ export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox
         return { ok: true };
       },
     };
-    route = (req, res, url, body) => upstreamStandIns(req, res, url, body) || sandboxRoutes(controls)(req, res, url, body);
+    const pageRoutes = sandboxRoutes(controls);
+    route = async (req, res, url, body) => (await upstreams(req, res, url, body)) || pageRoutes(req, res, url, body);
 
     return {
       url: `${slack.url}/`,
       clock,
       slack,
+      pagerduty,
       bot: running,
       config,
       async close() {

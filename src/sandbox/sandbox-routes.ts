@@ -3,7 +3,7 @@
  *   GET  /                     the page
  *   GET  /page/<file>          its modules and styles (no build step)
  *   GET  /sandbox/state?user=  what that person sees (SandboxState); no user: the on-call primary
- *   GET  /sandbox/events       server-sent events: `change` whenever something changed
+ *   GET  /sandbox/events       server-sent events: `change` whenever something changed (PagerDuty's stand-in took an event too)
  *   POST /sandbox/message      {user, channel, text[, thread_ts]}: a person says something
  *   POST /sandbox/command      {user, channel, text}: `/atlas <text>`
  *   POST /sandbox/press        {user, channel, container: {type: message|ephemeral, ts} | {type: view, viewId}, blockId, actionId[, value]}
@@ -35,6 +35,8 @@ export interface SandboxControls {
   events: SandboxEvents;
   /** Called for changes the workspace does not see (the clock moved). */
   onClockChange(listener: () => void): () => void;
+  /** Called for every event PagerDuty's stood-in Events API takes (the page lists the last ones). */
+  onPagerDutyEvent?(listener: () => void): () => void;
 }
 
 const HEARTBEAT_MS = 15_000;
@@ -87,12 +89,14 @@ function openEventStream(res: ServerResponse, controls: SandboxControls): true {
     if (event.type !== 'api_call' && event.type !== 'response_url_used') change(event.type);
   });
   const offClock = controls.onClockChange(() => change('clock'));
+  const offPagerDuty = controls.onPagerDutyEvent?.(() => change('pagerduty'));
   const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), HEARTBEAT_MS);
   // The response's close, not the request's: the request ended when its (empty) body was read.
   res.on('close', () => {
     clearInterval(heartbeat);
     offEvents();
     offClock();
+    offPagerDuty?.();
   });
   return true;
 }

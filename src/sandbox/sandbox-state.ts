@@ -1,4 +1,5 @@
 import type { AlertPreset } from './alert-presets.js';
+import type { TakenPagerDutyEvent } from './pagerduty-stand-in.js';
 import type { EphemeralMessage, StoredMessage, StoredView } from './stored-objects.js';
 import type { Workspace } from './workspace.js';
 
@@ -33,6 +34,18 @@ export interface SandboxState {
   home: StoredView['view'] | null;
   clock: { now: string; offsetMs: number; nextShiftChange: string | null };
   alertPresets: { id: string; label: string }[];
+  /** The last events PagerDuty's stood-in Events API took, newest first. */
+  pagerduty: SandboxPagerDutyEvent[];
+}
+
+/** One event the PagerDuty stand-in took, as the page lists it. */
+export interface SandboxPagerDutyEvent {
+  action: TakenPagerDutyEvent['event_action'];
+  dedupKey: string;
+  /** The trigger's summary (the alert's name); null for acknowledge and resolve. */
+  summary: string | null;
+  /** When the stand-in took it, by the sandbox's clock. */
+  at: string;
 }
 
 export interface StateInputs {
@@ -40,6 +53,8 @@ export interface StateInputs {
   /** Who is on call now: their titles say so, whatever the directory's title. */
   onCall: { primary: string | null; secondary: string | null } | null;
   presets: readonly AlertPreset[];
+  /** The PagerDuty stand-in's events to show, newest first. */
+  pagerduty?: readonly TakenPagerDutyEvent[];
 }
 
 /** The page's view of the workspace for `user`: a pure read; the DM with the bot is opened on first look, as Slack lists it. */
@@ -88,6 +103,7 @@ export function sandboxState(ws: Workspace, user: string, inputs: StateInputs): 
       nextShiftChange: inputs.clock.nextShiftChange?.toISOString() ?? null,
     },
     alertPresets: inputs.presets.map((p) => ({ id: p.id, label: p.label })),
+    pagerduty: (inputs.pagerduty ?? []).map((e) => ({ action: e.event_action, dedupKey: e.dedup_key, summary: e.payload?.summary ?? null, at: e.receivedAt })),
   };
 }
 

@@ -1,17 +1,27 @@
 /**
- * The sandbox's stand-ins for what the bot probes beyond Slack, so that it needs no network:
+ * The sandbox's stand-ins for what the bot calls beyond Slack, so that it needs no network:
  * the two data providers (Census TIGER answering 503, as in the demo's outage, and ArcGIS Hub
- * answering 200) and an IPFS gateway that has every CID. The bot's config points at them.
+ * answering 200), an IPFS gateway that has every CID, and PagerDuty's Events API v2
+ * (src/sandbox/pagerduty-stand-in.ts), which the bot pages through. The bot's config points at them.
  */
 import type { ExtraRoute } from './http-server.js';
+import type { PagerDutyStandIn } from './pagerduty-stand-in.js';
 
 export const UPSTREAM_PATHS = {
   tiger: '/upstream/census-tiger',
   arcgis: '/upstream/arcgis-hub',
   ipfsGateway: '/upstream/ipfs/',
+  /** PAGERDUTY_EVENTS_URL: the bot posts to `<this>/v2/enqueue`. */
+  pagerdutyEvents: '/upstream/pagerduty-events',
 } as const;
 
-export const upstreamStandIns: ExtraRoute = (req, res, url) => {
+export interface UpstreamStandIns {
+  /** PagerDuty's Events API, served under UPSTREAM_PATHS.pagerdutyEvents. */
+  pagerduty: PagerDutyStandIn;
+}
+
+/** What the bot only reads: the providers and the IPFS gateway. */
+const readOnlyUpstreams: ExtraRoute = (req, res, url) => {
   if (req.method !== 'GET' && req.method !== 'HEAD') return false;
   if (url.pathname === UPSTREAM_PATHS.tiger) {
     res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8', 'retry-after': '120' });
@@ -30,3 +40,11 @@ export const upstreamStandIns: ExtraRoute = (req, res, url) => {
   }
   return false;
 };
+
+/** Every upstream the sandbox stands in, as one route of the sandbox server. */
+export const upstreamStandIns =
+  ({ pagerduty }: UpstreamStandIns): ExtraRoute =>
+  (req, res, url, body) => {
+    if (url.pathname.startsWith(`${UPSTREAM_PATHS.pagerdutyEvents}/`)) return pagerduty.route(req, res, url, body);
+    return readOnlyUpstreams(req, res, url, body);
+  };

@@ -169,6 +169,15 @@ describe('the sandbox page, in Chromium', { timeout: 45_000 }, () => {
     expect(await inChannel.count()).toBe(1);
     expect(await inChannel.getByRole('button', { name: 'Acknowledge' }).count()).toBe(0);
     await expect.poll(() => inChannel.innerText(), SEEN).toContain('No proofs for any district');
+    // Paged and acknowledged in PagerDuty (its Events API stood in): said on the card, listed in the sandbox bar.
+    await expect.poll(() => inChannel.innerText(), SEEN).toContain('PagerDuty: acknowledged');
+    const pagerduty = page.getByText(/^PagerDuty: (trigger|acknowledge|resolve) · \d\d:\d\d$/);
+    await pagerduty.click();
+    const listed = page.getByRole('list', { name: 'PagerDuty events' }).getByRole('listitem');
+    await expect.poll(() => listed.filter({ hasText: `acknowledge shadow-atlas/${alertName.toLowerCase()}` }).count(), SEEN).toBe(1);
+    expect(await listed.filter({ hasText: `trigger shadow-atlas/${alertName.toLowerCase()} ${alertName}` }).count()).toBe(1);
+    await pagerduty.click();
+    await expect.poll(() => page.getByRole('list', { name: 'PagerDuty events' }).isVisible(), SEEN).toBe(false);
 
     await inChannel.getByRole('button', { name: /^\d+ repl(y|ies)$/ }).click();
     await expect.poll(() => article('Alert acknowledged', threadPane()).count(), SEEN).toBe(1);

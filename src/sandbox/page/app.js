@@ -4,6 +4,7 @@
  *
  *   GET  /sandbox/state?user=…   everything this person sees, as JSON
  *   GET  /sandbox/events         server-sent "change" events: the page re-reads the state (debounced)
+ *                                (the PagerDuty stand-in's last events come with the state)
  *   POST /sandbox/command|press|submit|close-view|fire-alert|clock|message|home-opened
  *
  * The page keeps no copy of the workspace beyond the last state it read; what it remembers is
@@ -479,6 +480,32 @@ function renderSandboxBar() {
   }
 }
 
+/** The last events the PagerDuty stand-in took: the newest in the bar, the last few under it. */
+function renderPagerDuty() {
+  const events = Array.isArray(state.pagerduty) ? state.pagerduty : [];
+  const list = $('pagerduty-events');
+  const sig = JSON.stringify(events);
+  if (list.dataset.sig === sig) return;
+  list.dataset.sig = sig;
+  const newest = events[0];
+  $('pagerduty-summary').textContent = newest ? `PagerDuty: ${newest.action} · ${hhmm(new Date(newest.at))}` : 'PagerDuty: no events';
+  if (events.length === 0) {
+    list.replaceChildren(el('li', 'pagerduty-empty', 'None yet: fire an alert, and the bot pages.'));
+    return;
+  }
+  list.replaceChildren(
+    ...events.map((e) => {
+      const at = new Date(e.at);
+      const item = el('li', 'pagerduty-event');
+      item.append(el('strong', 'pagerduty-action', e.action), ' ', el('code', 'pagerduty-key', e.dedupKey));
+      if (e.summary) item.append(' ', el('span', 'pagerduty-what', e.summary));
+      item.append(el('span', 'pagerduty-time', ` · ${hhmm(at)} UTC`));
+      item.title = longTime(at);
+      return item;
+    }),
+  );
+}
+
 function render() {
   if (!state) return;
   if (state.user && state.user !== ui.user) {
@@ -495,6 +522,7 @@ function render() {
   if (ui.channelId) ui.seen[ui.channelId] = state.messages[ui.channelId]?.length ?? 0;
 
   renderSandboxBar();
+  renderPagerDuty();
   renderSidebar();
   const channel = state.channels.find((c) => c.id === ui.channelId);
   if (channel) {
