@@ -38,7 +38,17 @@ async function main(): Promise<void> {
   }
   const credentials = requireCredentials(config);
   const logger = createLogger(config.env.LOG_LEVEL, undefined, {
-    secrets: [credentials.botToken, credentials.signingSecret, credentials.appToken].filter((s): s is string => Boolean(s)),
+    // Every credential the bot holds, as a last line of defence should one end up in an error message.
+    secrets: [
+      credentials.botToken,
+      credentials.signingSecret,
+      credentials.appToken,
+      config.env.ALERT_WEBHOOK_TOKEN,
+      config.env.PAGERDUTY_WEBHOOK_SECRET,
+      config.env.PAGERDUTY_TOKEN,
+      config.env.GITHUB_TOKEN,
+      config.pagerduty.routingKey,
+    ].filter((s): s is string => Boolean(s)),
   });
   const bot = await startBot({ config, logger, credentials });
   logger.info(

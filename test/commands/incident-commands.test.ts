@@ -192,7 +192,11 @@ describe('a P0 from alert to review, through the registry', () => {
       ['chat.postMessage', ALERT_TS],
       ['chat.postMessage', null],
       ['chat.update', ALERT_TS],
+      // The debrief offered to the two responders, each in their DM.
+      ['chat.postMessage', null],
+      ['chat.postMessage', null],
     ]);
+    expect(out.slice(4).map((c) => c.args.text)).toEqual([`🗓️ Debrief for ${id}: suggested Thu 26 Nov 14:00 UTC`, `🗓️ Debrief for ${id}: suggested Thu 26 Nov 14:00 UTC`]);
     expect(out[0]!.args.text).toBe(`✅ ${id} resolved after 1 h 3 min by <@${OTHER}>`);
     expect(out[1]!.args.text).toBe(`📋 ${id} post-incident checklist`);
     expect(out[2]!.args).toMatchObject({ channel: CHANNEL, text: `✅ ${id} (P1) resolved after 1 h 3 min: IpfsDown: All IPFS gateways failing` });
@@ -204,7 +208,7 @@ describe('a P0 from alert to review, through the registry', () => {
     expect((await run('incidents')).report.headline).toBe('No open incidents');
     const story = await run(`timeline ${id}`, slackActor(VISITOR));
     expect(story.outcome).toBe('info');
-    expect(story.report.headline).toBe(`${id} (P1, resolved after 1 h 3 min): 8 events`);
+    expect(story.report.headline).toBe(`${id} (P1, resolved after 1 h 3 min): 9 events`);
     expect(story.report.sections[0]!.lines).toEqual([
       '11:57 UTC · bot · Alert IpfsDown fired: All IPFS gateways failing',
       `12:00 UTC · <@${ONCALL}> · Acknowledged after 3 min; incident opened (P0)`,
@@ -214,6 +218,7 @@ describe('a P0 from alert to review, through the registry', () => {
       `12:10 UTC · <@${OTHER}> · <!channel> pin failures need an alert`,
       `12:10 UTC · <@${OTHER}> · Escalated to the tech lead (U0TECHLEAD): decision on rebuilding from IPFS`,
       `13:00 UTC · <@${OTHER}> · Resolved after 1 h 3 min: Switched to dweb.link`,
+      `13:00 UTC · bot · Debrief offered to ${OTHER}, ${ONCALL}, suggested 2026-11-26 14:00 UTC`,
     ]);
 
     const draft = await run(`review ${id}`, slackActor(VISITOR));
