@@ -63,13 +63,14 @@ function saidIn(body: unknown): string {
   return [message, ...details].filter((s) => s !== '').join(': ').slice(0, 300);
 }
 
-function failureOf(status: number, said: string, what: string): PagerDutyCallError {
+/** `what`: the call as a noun phrase ("the trigger event", "the resolution of incident PGR0VU2"). */
+function failureOf(status: number, said: string, what: string, notFound: string): PagerDutyCallError {
   const because = said ? ` (${said})` : '';
-  if (status === 429) return new PagerDutyCallError(`PagerDuty asked to slow down while ${what}`, { status, permanent: false, retryAfterSec: PAGERDUTY_RATE_LIMIT_WAIT_SEC });
-  if (status >= 500) return new PagerDutyCallError(`PagerDuty answered ${status} while ${what}${because}`, { status, permanent: false });
-  if (status === 401) return new PagerDutyCallError(`PagerDuty refused the API key while ${what}: check PAGERDUTY_TOKEN`, { status, permanent: true });
-  if (status === 403) return new PagerDutyCallError(`PagerDuty's API key may not do this (${what}): it needs a full-access key or a user token${because}`, { status, permanent: true });
-  if (status === 404) return new PagerDutyCallError(`PagerDuty knows no such incident or user (${what})`, { status, permanent: true });
+  if (status === 429) return new PagerDutyCallError(`PagerDuty asked to slow down (${what})`, { status, permanent: false, retryAfterSec: PAGERDUTY_RATE_LIMIT_WAIT_SEC });
+  if (status >= 500) return new PagerDutyCallError(`PagerDuty answered ${status} to ${what}${because}`, { status, permanent: false });
+  if (status === 401) return new PagerDutyCallError(`PagerDuty refused the API key (${what}): check PAGERDUTY_TOKEN`, { status, permanent: true });
+  if (status === 403) return new PagerDutyCallError(`PagerDuty refused ${what} to this API key${because}: it needs a full-access REST API key`, { status, permanent: true });
+  if (status === 404) return new PagerDutyCallError(notFound, { status, permanent: true });
   return new PagerDutyCallError(`PagerDuty refused ${what}${because}`, { status, permanent: true });
 }
 
@@ -78,7 +79,7 @@ export function pagerdutyApi(opts: PagerDutyApiOptions): PagerDutyApi {
   const timeoutMs = opts.timeoutMs ?? PAGERDUTY_CALL_TIMEOUT_MS;
 
   /** One call; the parsed JSON answer (or null), or a PagerDutyCallError. */
-  async function call(url: URL, init: RequestInit, what: string, accept: (status: number, said: string) => boolean = () => false): Promise<unknown> {
+  async function call(url: URL, init: RequestInit, what: string, notFound: string, accept: (status: number, said: string) => boolean = () => false): Promise<unknown> {
     let res: Response;
     let body: unknown = null;
     try {
@@ -91,11 +92,11 @@ export function pagerdutyApi(opts: PagerDutyApiOptions): PagerDutyApi {
       }
     } catch (err) {
       const e = err as Error;
-      const why = e.name === 'TimeoutError' ? `no answer within ${timeoutMs / 1000} s` : `not reachable (${e.message})`;
-      throw new PagerDutyCallError(`PagerDuty was ${why} while ${what}`, { status: null, permanent: false });
+      const problem = e.name === 'TimeoutError' ? `PagerDuty gave no answer within ${timeoutMs / 1000} s to ${what}` : `PagerDuty was not reachable for ${what} (${e.message})`;
+      throw new PagerDutyCallError(problem, { status: null, permanent: false });
     }
     if (res.ok || accept(res.status, saidIn(body))) return body;
-    throw failureOf(res.status, saidIn(body), what);
+    throw failureOf(res.status, saidIn(body), what, notFound);
   }
 
   const restHeaders = (extra: Record<string, string> = {}) => {
@@ -105,14 +106,14 @@ export function pagerdutyApi(opts: PagerDutyApiOptions): PagerDutyApi {
 
   return {
     async userEmail(pdUserId) {
-      const body = (await call(join(env.PAGERDUTY_API_URL, `users/${encodeURIComponent(pdUserId)}`), { headers: restHeaders() }, `reading PagerDuty user ${pdUserId}`, (s) => s === 404)) as {
+      const body = (await call(join(env.PAGERDUTY_API_URL, `users/${encodeURIComponent(pdUserId)}`), { headers: restHeaders() }, `the lookup of user ${pdUserId}`, `PagerDuty has no user ${pdUserId}`, (s) => s === 404)) as {
         user?: { email?: unknown };
       } | null;
       const email = body?.user?.email;
       return typeof email === 'string' && email.includes('@') ? email : null;
     },
     async setIncidentStatus(pdIncidentId, status, fromEmail) {
-      const verb = status === 'acknowledged' ? 'acknowledging' : 'resolving';
+      const what = `the ${status === 'acknowledged' ? 'acknowledgement' : 'resolution'} of incident ${pdIncidentId}`;
       await call(
         join(env.PAGERDUTY_API_URL, `incidents/${encodeURIComponent(pdIncidentId)}`),
         {
@@ -120,7 +121,8 @@ export function pagerdutyApi(opts: PagerDutyApiOptions): PagerDutyApi {
           headers: restHeaders({ 'Content-Type': 'application/json', From: fromEmail }),
           body: JSON.stringify({ incident: { type: 'incident_reference', status } }),
         },
-        `${verb} PagerDuty incident ${pdIncidentId}`,
+        what,
+        `PagerDuty has no incident ${pdIncidentId} (deleted, or in another account than PAGERDUTY_TOKEN's)`,
         // Resolved in PagerDuty meanwhile: nothing is left to acknowledge or resolve.
         (s, said) => s === 400 && /already resolved/i.test(said),
       );
@@ -131,7 +133,8 @@ export function pagerdutyApi(opts: PagerDutyApiOptions): PagerDutyApi {
       await call(
         join(env.PAGERDUTY_EVENTS_URL, 'v2/enqueue'),
         { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ routing_key: routingKey, ...event }) },
-        `sending the ${event.event_action} event to PagerDuty`,
+        `the ${event.event_action} event`,
+        `PagerDuty's Events API is not at ${env.PAGERDUTY_EVENTS_URL}: check PAGERDUTY_EVENTS_URL`,
       );
     },
   };

@@ -161,14 +161,14 @@ describe('PagerDuty both ways: Slack changes sent to PagerDuty', () => {
       events(1, 500, { status: 'error', message: 'Internal error' });
       raiseAlert(ie, { name: 'IpfsDown' });
       await deliver();
-      expect(calls()[0]).toMatchObject({ sent_at: null, failed_at: null, attempts: 1, last_error: expect.stringContaining('PagerDuty answered 500') });
+      expect(calls()[0]).toMatchObject({ sent_at: null, failed_at: null, attempts: 1, last_error: expect.stringContaining('PagerDuty answered 500 to the trigger event') });
       // The next try hangs past the client's bound.
       nock(EVENTS).post('/v2/enqueue').delay(2_000).reply(202, ACCEPTED('shadow-atlas/ipfsdown'));
       await later(15_000);
-      expect(calls()[0]).toMatchObject({ attempts: 2, last_error: expect.stringContaining('no answer within') });
+      expect(calls()[0]).toMatchObject({ attempts: 2, last_error: expect.stringContaining('PagerDuty gave no answer within 0.3 s to the trigger event') });
       events(1, 429, { status: 'throttle event', message: 'Requests for this service are arriving too quickly.  Please retry later.' });
       await later(30_000);
-      expect(calls()[0]).toMatchObject({ attempts: 2, sent_at: null, last_error: expect.stringContaining('slow down') });
+      expect(calls()[0]).toMatchObject({ attempts: 2, sent_at: null, last_error: 'PagerDuty asked to slow down (the trigger event)' });
       events(1);
       await later(15_000);
       expect(calls()[0]!.sent_at).toBeNull(); // still waiting out the 30 s PagerDuty asked for
@@ -186,7 +186,7 @@ describe('PagerDuty both ways: Slack changes sent to PagerDuty', () => {
       await deliver();
       expect(calls()[0]).toMatchObject({ failed_at: expect.any(String), attempts: 0 });
       const card = blockText(ie.anchored(alertAnchor(alert)));
-      expect(card).toContain("⚠️ Not paged in PagerDuty: PagerDuty refused sending the trigger event to PagerDuty (Event object is invalid: Length of 'routing_key' is incorrect (should be 32 characters))");
+      expect(card).toContain("⚠️ Not paged in PagerDuty: PagerDuty refused the trigger event (Event object is invalid: Length of 'routing_key' is incorrect (should be 32 characters))");
       const thread = ie.thread(alertAnchor(alert));
       expect(thread.map((m) => m.text)).toEqual([expect.stringContaining('⚠️ IpfsDown was not paged in PagerDuty')]);
       expect(blockText(thread[0])).toContain('Nobody was paged through PagerDuty for it: page the on-call engineer by hand.');
@@ -294,7 +294,7 @@ describe('PagerDuty both ways: Slack changes sent to PagerDuty', () => {
       resolveIncident(ie.env.deps, incident.id, { resolution: 'Provider back' }, 'bot');
       await ie.harness!.delivery.drain();
       expect(seen.at(-1)).toMatchObject({ from: 'atlas-bot@example.org' });
-      expect(blockText(ie.anchored(incident.anchor))).toContain('⚠️ Not resolved in PagerDuty: PagerDuty refused the API key while resolving PagerDuty incident PGR0VU2: check PAGERDUTY_TOKEN.');
+      expect(blockText(ie.anchored(incident.anchor))).toContain('⚠️ Not resolved in PagerDuty: PagerDuty refused the API key (the resolution of incident PGR0VU2): check PAGERDUTY_TOKEN.');
       expect(calls()[1]).toMatchObject({ failed_at: expect.any(String) });
     });
 
@@ -307,7 +307,7 @@ describe('PagerDuty both ways: Slack changes sent to PagerDuty', () => {
       await deliver();
       expect(calls()[0]).toMatchObject({ failed_at: expect.any(String), attempts: 0 });
       expect(blockText(ie.anchored(incident.anchor))).toContain(
-        '⚠️ Not acknowledged in PagerDuty: PagerDuty knows no such incident or user (acknowledging PagerDuty incident PGR0VU2). Do it there: <https://acme.pagerduty.com/incidents/PGR0VU2|open in PagerDuty>',
+        "⚠️ Not acknowledged in PagerDuty: PagerDuty has no incident PGR0VU2 (deleted, or in another account than PAGERDUTY_TOKEN's). Do it there: <https://acme.pagerduty.com/incidents/PGR0VU2|open in PagerDuty>",
       );
       await later(60 * MIN);
       expect(seen).toHaveLength(1);
