@@ -191,6 +191,7 @@ export function applyPagerDutyEvent(deps: Deps, ev: PagerDutyIncidentEvent, matc
       status: ev.type.slice('incident.'.length),
       htmlUrl: ev.incident.htmlUrl ?? link?.html_url ?? null,
       lastEventAt: ev.occurredAt,
+      incidentKey: ev.incident.incidentKey ?? null,
     });
     return result;
   });

@@ -68,6 +68,17 @@ export function dedupKeyOf(key: string): string {
 /** The alert's severity in PagerDuty's words: P0/P1 wake someone, P2 does not. */
 const severityOf = (alert: AlertRecord): 'critical' | 'error' | 'warning' => (alert.severity === 'P0' ? 'critical' : alert.severity === 'P1' ? 'error' : 'warning');
 
+/** The trigger's payload: the alert's name alone as summary, so PagerDuty's incident title is the name Slack shows. */
+function triggerPayload(alert: AlertRecord): NonNullable<Extract<PagerDutyCall, { kind: 'event' }>['event']['payload']> {
+  return {
+    summary: alert.name.slice(0, 1024),
+    source: `shadow-atlas (${alertSources(alert).join(', ') || 'bot'})`,
+    severity: severityOf(alert),
+    timestamp: alert.fired_at,
+    custom_details: { severity: alert.severity, message: alert.message.slice(0, 2000), ...(alert.runbook_url ? { runbook: alert.runbook_url } : {}) },
+  };
+}
+
 /** The lane of an alert's PagerDuty calls: in order among themselves, never holding up its Slack messages. */
 export const pagerdutyLane = (key: string): string => `pagerduty:${key}`;
 
@@ -120,41 +131,33 @@ export function pagerdutyOutbound(state: StateStore, config: Pick<Config, 'pager
       for (const w of wanted(event, state)) {
         const { alert, status } = w;
         const link = state.pagerduty.currentLink(alert);
-        // PagerDuty is there already (it told the bot so): nothing to send back.
-        if (link && RANK[link.status as PagerDutyStatus] >= RANK[status]) continue;
         const page = state.pagerduty.page(alert.key, alert.fire_count);
+        // The incident PagerDuty opened for the bot's own page is that page: told through the Events API.
+        const linkIsPage = page !== null && link !== null && link.incident_key === page.dedup_key;
+        const calls: PagerDutyCall[] = [];
         const base = { target: PAGERDUTY_TARGET, alertName: alert.name } as const;
-        let call: PagerDutyCall | null = null;
         if (status === 'triggered') {
-          if (!paging || page || alertSources(alert).includes('pagerduty')) continue;
-          const dedupKey = dedupKeyOf(alert.key);
-          state.pagerduty.savePage({ alert_key: alert.key, fire_count: alert.fire_count, dedup_key: dedupKey, status });
-          call = {
-            ...base,
-            kind: 'event',
-            event: {
-              event_action: 'trigger',
-              dedup_key: dedupKey,
-              // The alert's name alone: PagerDuty's incident title is then the name Slack shows.
-              payload: {
-                summary: alert.name.slice(0, 1024),
-                source: `shadow-atlas (${alertSources(alert).join(', ') || 'bot'})`,
-                severity: severityOf(alert),
-                timestamp: alert.fired_at,
-                custom_details: { severity: alert.severity, message: alert.message.slice(0, 2000), ...(alert.runbook_url ? { runbook: alert.runbook_url } : {}) },
-              },
-            },
-          };
-        } else if (page) {
-          if (RANK[page.status] >= RANK[status]) continue;
-          state.pagerduty.savePage({ ...page, status });
-          call = { ...base, kind: 'event', event: { event_action: status === 'acknowledged' ? 'acknowledge' : 'resolve', dedup_key: page.dedup_key } };
-        } else if (link) {
-          state.pagerduty.setIncidentStatus(link.pd_incident_id, status);
-          call = { ...base, kind: 'incident-status', pdIncidentId: link.pd_incident_id, status, actor: w.actor, htmlUrl: link.html_url };
+          if (paging && !page && !alertSources(alert).includes('pagerduty')) {
+            const dedupKey = dedupKeyOf(alert.key);
+            state.pagerduty.savePage({ alert_key: alert.key, fire_count: alert.fire_count, dedup_key: dedupKey, status });
+            calls.push({ ...base, kind: 'event', event: { event_action: 'trigger', dedup_key: dedupKey, payload: triggerPayload(alert) } });
+          }
+        } else {
+          // What PagerDuty did itself (its webhook told the bot) is not sent back to it.
+          const pagerdutyThere = link !== null && RANK[link.status as PagerDutyStatus] >= RANK[status];
+          if (page && RANK[page.status] < RANK[status] && !(linkIsPage && pagerdutyThere)) {
+            state.pagerduty.savePage({ ...page, status });
+            calls.push({ ...base, kind: 'event', event: { event_action: status === 'acknowledged' ? 'acknowledge' : 'resolve', dedup_key: page.dedup_key } });
+          }
+          // An incident PagerDuty raised on its own (another integration): changed through the REST API.
+          if (link && !linkIsPage && !pagerdutyThere) {
+            state.pagerduty.setIncidentStatus(link.pd_incident_id, status);
+            calls.push({ ...base, kind: 'incident-status', pdIncidentId: link.pd_incident_id, status, actor: w.actor, htmlUrl: link.html_url });
+          }
         }
-        if (!call) continue;
-        state.outbox.enqueue({ lane: pagerdutyLane(alert.key), op: 'call', anchor: w.anchor, payload: { text: `${ACTION_OF[status]} ${alert.name} in PagerDuty`, call } }, now);
+        for (const call of calls) {
+          state.outbox.enqueue({ lane: pagerdutyLane(alert.key), op: 'call', anchor: w.anchor, payload: { text: `${ACTION_OF[status]} ${alert.name} in PagerDuty`, call } }, now);
+        }
       }
     },
   };

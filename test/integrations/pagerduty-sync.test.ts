@@ -313,6 +313,25 @@ describe('PagerDuty both ways: Slack changes sent to PagerDuty', () => {
       expect(seen).toHaveLength(1);
     });
 
+    it('an alert paged by the bot and also raised in PagerDuty by another integration: both PagerDuty incidents are acknowledged, each its own way', async () => {
+      open();
+      events(2);
+      raiseAlert(ie, { name: 'ProviderDown' });
+      await deliver();
+      // PagerDuty's own incident for the same alert (its incident_key is not the bot's dedup key).
+      expect(applyPagerDutyEvent(ie.env.deps, webhookEvent(fixture('incident-triggered'))).action).not.toBe('linked-to-page');
+      nock(API).get('/users/PLH1HKV').reply(200, user());
+      putIncident('PGR0VU2');
+      acknowledgeAlert(ie.env.deps, 'ProviderDown', ONCALL);
+      await ie.harness!.delivery.drain();
+      expect(seen.map((s) => [s.method, s.path, s.path === '/v2/enqueue' ? (s.body as { event_action: string }).event_action : s.from])).toEqual([
+        ['POST', '/v2/enqueue', 'trigger'],
+        ['POST', '/v2/enqueue', 'acknowledge'],
+        ['PUT', '/incidents/PGR0VU2', 'tenex@example.org'],
+      ]);
+      expect(ie.channel().filter((m) => m.text.includes('ProviderDown'))).toHaveLength(1);
+    });
+
     it('links the incident PagerDuty opened for a page of the bot to its alert: no second alert, and its acknowledgement is not sent back', async () => {
       open();
       events(1);

@@ -13,6 +13,8 @@ export interface PagerDutyIncidentLink {
   html_url: string | null;
   /** occurred_at of the last event applied: an older one arrived late and is ignored. */
   last_event_at: string;
+  /** The Events API dedup key PagerDuty opened it for (the bot's own, for an alert it paged). */
+  incident_key: string | null;
 }
 
 export interface PagerDutyEventSeen {
@@ -29,6 +31,7 @@ export interface PagerDutyLinkFields {
   status: string;
   htmlUrl: string | null;
   lastEventAt: Date;
+  incidentKey: string | null;
 }
 
 /** How far along PagerDuty's incident life an action is: one never goes back. */
@@ -99,10 +102,11 @@ export function pagerdutyStore(db: Database.Database): PagerDutyStore {
     },
     saveIncident: (l) => {
       sql(
-        `INSERT INTO pagerduty_incidents (pd_incident_id, alert_key, incident_id, status, html_url, last_event_at) VALUES (?, ?, ?, ?, ?, ?)
+        `INSERT INTO pagerduty_incidents (pd_incident_id, alert_key, incident_id, status, html_url, last_event_at, incident_key) VALUES (?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (pd_incident_id) DO UPDATE SET alert_key = excluded.alert_key, incident_id = excluded.incident_id,
-           status = excluded.status, html_url = excluded.html_url, last_event_at = excluded.last_event_at`,
-      ).run(l.pdIncidentId, l.alertKey, l.incidentId, l.status, l.htmlUrl, iso(l.lastEventAt));
+           status = excluded.status, html_url = excluded.html_url, last_event_at = excluded.last_event_at,
+           incident_key = COALESCE(excluded.incident_key, incident_key)`,
+      ).run(l.pdIncidentId, l.alertKey, l.incidentId, l.status, l.htmlUrl, iso(l.lastEventAt), l.incidentKey);
     },
     setIncidentStatus: (id, status) => {
       sql('UPDATE pagerduty_incidents SET status = ? WHERE pd_incident_id = ?').run(status, id);

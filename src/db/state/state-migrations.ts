@@ -347,6 +347,8 @@ export const STATE_MIGRATIONS: readonly string[] = [
      PRIMARY KEY (alert_key, fire_count)
    );
    CREATE INDEX idx_pagerduty_pages_dedup ON pagerduty_pages(dedup_key);
+   -- A linked incident raised by the bot's own page carries its dedup key as incident_key.
+   ALTER TABLE pagerduty_incidents ADD COLUMN incident_key TEXT;
    CREATE TABLE pagerduty_problems (
      anchor TEXT PRIMARY KEY,
      action TEXT NOT NULL,
