@@ -3,6 +3,8 @@
  * SIGKILL at random points, SIGTERM in the middle of a send. Each bot is `src/main.ts` in its own
  * process, talking to the Slack stand-in.
  */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -40,8 +42,8 @@ afterEach(async () => {
   cleanup();
 });
 
-async function startBot(): Promise<BotProcess> {
-  const bot = await startBotProcess({ dataDir, configFile, apiUrl: slack.apiUrl, token: slack.token });
+async function startBot(env?: Record<string, string>): Promise<BotProcess> {
+  const bot = await startBotProcess({ dataDir, configFile, apiUrl: slack.apiUrl, token: slack.token, env });
   bots.push(bot);
   return bot;
 }
@@ -134,5 +136,44 @@ describe('bot processes on one chatops.db', () => {
     await startBot();
     await eventually(() => postsPerAlert().get(anchorOf('provider_down')) === 1 && outboxPending() === 0, 'the next bot to post it', 20_000);
     expect(postsPerAlert().get(anchorOf('provider_down'))).toBe(1);
+  });
+
+  it('SIGKILL while PagerDuty hangs on a page: the next bot pages again with the same dedup key, and the card says paged', async () => {
+    // PagerDuty's Events API, played by a local server: the first page of provider_down hangs for
+    // good, everything else is taken (the watchdog pages alerts of its own on this empty data).
+    const events: { event_action: string; dedup_key: string }[] = [];
+    const providerDown = () => events.filter((e) => e.dedup_key === 'shadow-atlas/provider_down');
+    const pagerduty = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString('utf8')));
+      req.on('end', () => {
+        const event = JSON.parse(body) as { event_action: string; dedup_key: string };
+        events.push(event);
+        if (event.dedup_key === 'shadow-atlas/provider_down' && providerDown().length === 1) return; // never answered
+        res.writeHead(202, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'success', message: 'Event processed', dedup_key: event.dedup_key }));
+      });
+    });
+    await new Promise<void>((resolve) => pagerduty.listen(0, '127.0.0.1', resolve));
+    const env = { PAGERDUTY_EVENTS_URL: `http://127.0.0.1:${(pagerduty.address() as AddressInfo).port}` };
+    writeBotConfig(configFile, { pagerduty: { routingKey: 'R0UT1NGKEY0123456789abcdefABCDEF' } });
+    try {
+      const first = await startBot(env);
+      expect((await first.postAlert('provider_down')).status).toBe(200);
+      await eventually(() => providerDown().length === 1, 'the page PagerDuty holds');
+      first.child.kill('SIGKILL');
+      await first.exited;
+      await startBot(env);
+      await eventually(() => outboxPending() === 0, 'the next bot to page it', 20_000);
+      expect(providerDown()).toEqual([
+        expect.objectContaining({ event_action: 'trigger', dedup_key: 'shadow-atlas/provider_down' }),
+        expect.objectContaining({ event_action: 'trigger', dedup_key: 'shadow-atlas/provider_down' }),
+      ]);
+      const card = () => slack.workspace.messages(CHANNEL).find((m) => m.text.includes('provider_down'));
+      await eventually(() => JSON.stringify(card()?.blocks ?? []).includes('PagerDuty: paged'), 'the card saying so');
+      expect(postsPerAlert().get(anchorOf('provider_down'))).toBe(1);
+    } finally {
+      pagerduty.closeAllConnections();
+      await new Promise((resolve) => pagerduty.close(resolve));
+    }
   });
 });

@@ -87,8 +87,11 @@ export type DomainEvent =
    * attempts. Shown on the Slack message `anchor` and in its thread, with where to do it by hand.
    */
   | { type: 'pagerduty-not-synced'; anchor: string; incident: Incident | null; alertName: string; action: PagerDutyAction; problem: string; htmlUrl: string | null }
-  /** A later PagerDuty change went through: the problem shown on `anchor` is gone. */
-  | { type: 'pagerduty-synced-again'; anchor: string }
+  /**
+   * A call to PagerDuty went through, or failed for the first time and will be tried again: the
+   * message `anchor` shows where it stands (a problem shown before is gone once one goes through).
+   */
+  | { type: 'pagerduty-call-progressed'; anchor: string }
   /** The outgoing primary's reminder to add notes before the shift change. */
   | { type: 'handoff-reminder'; shiftChange: Date; outgoing: string; incoming: string | null; notes: string | null; timezone: string };
 

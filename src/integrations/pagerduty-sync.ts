@@ -15,7 +15,7 @@ import { alertSources } from '../alerts/alert-ingest.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { OutboxCall, OutboxRow } from '../db/state/outbox-store.js';
-import type { PagerDutyStatus } from '../db/state/pagerduty-store.js';
+import { pagerdutyLane, type PagerDutyStatus } from '../db/state/pagerduty-store.js';
 import { alertAnchor, alertKey, type AlertRecord } from '../db/state/state-records.js';
 import type { StateStore } from '../db/state/state-store.js';
 import type { DomainEvent, EventSink, PagerDutyAction } from '../incidents/domain-events.js';
@@ -79,8 +79,6 @@ function triggerPayload(alert: AlertRecord): NonNullable<Extract<PagerDutyCall, 
   };
 }
 
-/** The lane of an alert's PagerDuty calls: in order among themselves, never holding up its Slack messages. */
-export const pagerdutyLane = (key: string): string => `pagerduty:${key}`;
 
 interface Wanted {
   alert: AlertRecord;
@@ -227,9 +225,16 @@ export function pagerdutyCallSender(opts: PagerDutySenderOptions) {
     sent(_raw: OutboxCall, row: OutboxRow) {
       if (!row.anchor) return;
       const anchor = row.anchor;
+      // The message said "sending…" (or a problem) until now.
       state.transaction(() => {
-        if (state.pagerduty.clearProblem(anchor)) opts.events.record({ type: 'pagerduty-synced-again', anchor }, clock());
+        state.pagerduty.clearProblem(anchor);
+        opts.events.record({ type: 'pagerduty-call-progressed', anchor }, clock());
       });
+    },
+    retrying(_raw: OutboxCall, row: OutboxRow) {
+      if (!row.anchor) return;
+      const anchor = row.anchor;
+      state.transaction(() => opts.events.record({ type: 'pagerduty-call-progressed', anchor }, clock()));
     },
     gaveUp(raw: OutboxCall, row: OutboxRow, problem: string) {
       if (!row.anchor) return;

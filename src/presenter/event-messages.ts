@@ -123,7 +123,7 @@ export function eventMessages(event: DomainEvent, config: Pick<Config, 'channels
     case 'pagerduty-not-synced':
       // Said in the thread of the message it concerns, and shown on that message until a later change goes through.
       return [reply(event.anchor, pagerdutyNotSyncedMessage(event)), refresh(event.anchor)];
-    case 'pagerduty-synced-again':
+    case 'pagerduty-call-progressed':
       return [refresh(event.anchor)];
     case 'reminder-fired': {
       const r = event.reminder;

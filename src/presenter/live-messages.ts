@@ -1,4 +1,5 @@
 import { alertAnchor, type AlertRecord } from '../db/state/state-records.js';
+import { pagerdutyLane } from '../db/state/pagerduty-store.js';
 import type { StateStore } from '../db/state/state-store.js';
 import { nextDeadline } from '../incidents/incident-queries.js';
 import { alertMessage } from '../templates/alert-message.js';
@@ -32,5 +33,6 @@ function pagerdutyOf(state: StateStore, anchor: string, alert: AlertRecord | nul
     link: alert ? state.pagerduty.currentLink(alert) : null,
     page: alert ? state.pagerduty.page(alert.key, alert.fire_count) : null,
     problem: state.pagerduty.problem(anchor),
+    sending: alert ? state.outbox.pendingCall(pagerdutyLane(alert.key)) : null,
   };
 }

@@ -42,6 +42,8 @@ export interface CallSender {
   failure(err: unknown): CallFailure;
   /** Sent; a problem shown earlier on the same message may go. */
   sent(call: OutboxCall, row: OutboxRow): void;
+  /** Failed for the first time and will be tried again (later failures are only logged). */
+  retrying?(call: OutboxCall, row: OutboxRow, problem: string): void;
   /** Refused for good or out of attempts: the people must hear of it. */
   gaveUp(call: OutboxCall, row: OutboxRow, problem: string): void;
 }
@@ -232,6 +234,7 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
       const backoff = Math.min(MIN_BACKOFF_MS * 2 ** (attempts - 1), MAX_BACKOFF_MS);
       store.outbox.retryLater(row.id, { at: new Date(now.getTime() + backoff), error: f.problem, countAttempt: true, owner });
       logger.warn({ err, outboxId: row.id, target: call.target, attempts, retryInSec: backoff / 1000 }, 'a call failed; will retry');
+      if (attempts === 1) sender.retrying?.(call, row, f.problem);
       return;
     }
     store.outbox.markSent(row, null, clock());

@@ -14,6 +14,8 @@ export interface PagerDutyOnCard {
   link: Pick<PagerDutyIncidentLink, 'status' | 'html_url'> | null;
   page: Pick<PagerDutyPage, 'status'> | null;
   problem: Pick<PagerDutyProblem, 'action' | 'problem' | 'html_url'> | null;
+  /** A call to PagerDuty not sent yet: until it is, the card does not claim PagerDuty's state. */
+  sending?: { attempts: number; last_error: string | null } | null;
 }
 
 const DONE: Record<PagerDutyAction, string> = { page: 'paged', acknowledge: 'acknowledged', resolve: 'resolved' };
@@ -29,6 +31,7 @@ export function pagerdutyCardLines(pd: PagerDutyOnCard | null): string[] {
     const where = pd.problem.html_url ? ` Do it there: ${slackLink(pd.problem.html_url, 'open in PagerDuty')}` : '';
     return [`⚠️ Not ${DONE[pd.problem.action as PagerDutyAction] ?? 'changed'} in PagerDuty: ${problemText(pd.problem.problem, 300)}.${where}`];
   }
+  if (pd.sending) return [`PagerDuty: sending…${pd.sending.attempts > 0 && pd.sending.last_error ? ` (${problemText(pd.sending.last_error, 200)}; trying again)` : ''}`];
   if (pd.link) return [`${pd.link.html_url ? slackLink(pd.link.html_url, 'PagerDuty incident') : 'PagerDuty incident'}: ${safeMrkdwn(pd.link.status, 40)}`];
   return pd.page ? [`PagerDuty: ${pd.page.status === 'triggered' ? 'paged' : pd.page.status}`] : [];
 }

@@ -119,7 +119,7 @@ export function timelineLines(event: DomainEvent, now: Date): TimelineLine[] {
     case 'pagerduty-not-synced':
       return event.incident ? [line(event.incident.id, 'bot-note', 'bot', `PagerDuty not told (${event.action} ${event.alertName}): ${event.problem}`)] : [];
     case 'alert-raised':
-    case 'pagerduty-synced-again':
+    case 'pagerduty-call-progressed':
     case 'relief-suggested':
     case 'handoff-posted':
     case 'handoff-reminder':

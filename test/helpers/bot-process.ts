@@ -36,7 +36,7 @@ export function writeBotConfig(file: string, more: Record<string, unknown> = {})
   return file;
 }
 
-export async function startBotProcess(opts: { dataDir: string; configFile: string; apiUrl: string; token: string }): Promise<BotProcess> {
+export async function startBotProcess(opts: { dataDir: string; configFile: string; apiUrl: string; token: string; env?: Record<string, string> }): Promise<BotProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/main.ts')], {
     cwd: ROOT,
     env: {
@@ -49,6 +49,7 @@ export async function startBotProcess(opts: { dataDir: string; configFile: strin
       ATLAS_CONFIG: opts.configFile,
       PORT: '0',
       LOG_LEVEL: 'info',
+      ...opts.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

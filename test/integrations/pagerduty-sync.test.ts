@@ -162,6 +162,10 @@ describe('PagerDuty both ways: Slack changes sent to PagerDuty', () => {
       raiseAlert(ie, { name: 'IpfsDown' });
       await deliver();
       expect(calls()[0]).toMatchObject({ sent_at: null, failed_at: null, attempts: 1, last_error: expect.stringContaining('PagerDuty answered 500 to the trigger event') });
+      // Until PagerDuty has it, the alert does not say it was paged.
+      const card = () => blockText(ie.anchored(alertAnchor(ie.env.deps.state.alerts.get('ipfsdown')!)));
+      expect(card()).toContain('PagerDuty: sending… (PagerDuty answered 500 to the trigger event (Internal error); trying again)');
+      expect(card()).not.toContain('PagerDuty: paged');
       // The next try hangs past the client's bound.
       nock(EVENTS).post('/v2/enqueue').delay(2_000).reply(202, ACCEPTED('shadow-atlas/ipfsdown'));
       await later(15_000);
@@ -175,8 +179,9 @@ describe('PagerDuty both ways: Slack changes sent to PagerDuty', () => {
       await later(15_000);
       expect(calls()[0]!.sent_at).not.toBeNull();
       expect(sentEvents().map((e) => e.event_action)).toEqual(['trigger', 'trigger', 'trigger']);
-      // Nothing is said on the card of a call that went through in the end.
-      expect(blockText(ie.anchored(alertAnchor(ie.env.deps.state.alerts.get('ipfsdown')!)))).not.toContain('⚠️');
+      // Nothing is said on the card of a call that went through in the end, but that it did.
+      expect(card()).not.toContain('⚠️');
+      expect(card()).toContain('PagerDuty: paged');
     });
 
     it('gives up an event PagerDuty refuses (400): said on the alert and under it, and tried no more', async () => {

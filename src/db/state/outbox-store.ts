@@ -99,6 +99,8 @@ export interface OutboxStore {
   recentFailures(limit: number): OutboxRow[];
   /** Pending rows (not sent, not failed). */
   pendingCount(): number;
+  /** The first call of `lane` not sent yet (nor given up): how often it was tried, and why it failed last. */
+  pendingCall(lane: string): { attempts: number; last_error: string | null } | null;
   /** Why the newest message to `channel` queued since `since` was given up, or null when none was. */
   failureTo(channel: string, since: Date): string | null;
 }
@@ -185,6 +187,10 @@ export function outboxStore(db: Database.Database): OutboxStore {
       return { pending: r.pending, failed: r.failed, oldestPendingSec };
     },
     recentFailures: (limit) => sql('SELECT * FROM outbox WHERE failed_at IS NOT NULL ORDER BY failed_at DESC, id DESC LIMIT ?').all(limit) as OutboxRow[],
+    pendingCall: (lane) =>
+      (sql("SELECT attempts, last_error FROM outbox WHERE lane = ? AND op = 'call' AND sent_at IS NULL AND failed_at IS NULL ORDER BY id LIMIT 1").get(lane) as
+        | { attempts: number; last_error: string | null }
+        | undefined) ?? null,
     pendingCount: () => (sql('SELECT COUNT(*) AS n FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL').get() as { n: number }).n,
     failureTo: (channel, since) =>
       (sql("SELECT COALESCE(last_error, 'failed') AS last_error FROM outbox WHERE channel = ? AND created_at >= ? AND failed_at IS NOT NULL ORDER BY id DESC LIMIT 1").get(channel, iso(since)) as { last_error: string | null } | undefined)

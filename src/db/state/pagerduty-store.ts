@@ -34,6 +34,9 @@ export interface PagerDutyLinkFields {
   incidentKey: string | null;
 }
 
+/** The outbox lane of an alert's PagerDuty calls: in order among themselves, never holding up its Slack messages. */
+export const pagerdutyLane = (alertKey: string): string => `pagerduty:${alertKey}`;
+
 /** How far along PagerDuty's incident life an action is: one never goes back. */
 export type PagerDutyStatus = 'triggered' | 'acknowledged' | 'resolved';
 
