@@ -12,6 +12,7 @@ import { benchBackup, type BackupBenchResult } from './backup-bench.js';
 import { ensureBigDatabase } from './big-database.js';
 import { benchDelivery, type DeliveryBenchResult } from './delivery-bench.js';
 import { benchHandoff, type HandoffBenchResult } from './handoff-bench.js';
+import { benchPagerDuty, type PagerDutyBenchResult } from './pagerduty-bench.js';
 import { benchErrorStorm, benchHeavyAcks, type ErrorStormResult, type HeavyAckResult } from './heavy-reads.js';
 import { countErrorsExactly, ensureBigMetrics, GUIDE_ERROR_TYPES } from './big-metrics.js';
 import { formatMs, formatRatio, summarize, type SampleSummary } from './stats.js';
@@ -25,7 +26,8 @@ import { exitWith, isMainModule } from '../is-main-module.js';
  * `npm run bench -- --only heavy` runs only the long-window tables (d and e); `--only delivery` only
  * the delivery table (f: 500 alerts at Slack's pace, about 9 minutes; `--alerts N` for fewer);
  * `--only handoff` only the handoff table (g: `--handoff-runs N` builds on each side, default 20);
- * `--only backup` only the backup table (h: a 1 GB backup under a writer, about 2 minutes).
+ * `--only backup` only the backup table (h: a 1 GB backup under a writer, about 2 minutes);
+ * `--only pagerduty` only the PagerDuty table (i: `--iterations` cycles, min(`--alerts`, 200) delivered).
  * One file: the tables, their targets and the summary are printed together.
  */
 
@@ -395,6 +397,37 @@ function backupRows(r: BackupBenchResult): Row[] {
   ];
 }
 
+// --- i. PagerDuty ---------------------------------------------------------------------------------
+
+const pagerdutyTitle = (r: PagerDutyBenchResult) =>
+  `i. keeping PagerDuty in step (Events API pages queued with each change, sent through the outbox to a stand-in answering in ${r.pdDelayMs} ms) vs the same without PagerDuty`;
+
+function pagerdutyRows(r: PagerDutyBenchResult): Row[] {
+  return [
+    {
+      measure: `alert raised, acknowledged, resolved: median of ${r.cycles}`, ours: formatMs(r.cycle.ours.median), baseline: `${formatMs(r.cycle.baseline.median)} without`,
+      ratio: formatRatio(r.cycle.ours.median, r.cycle.baseline.median), target: '< +0.5 ms', result: verdict(r.cycle.ours.median - r.cycle.baseline.median < 0.5),
+    },
+    {
+      // Commits wait on the disk: the tail moves with whatever else the machine writes.
+      measure: '  p99', ours: formatMs(r.cycle.ours.p99), baseline: `${formatMs(r.cycle.baseline.p99)} without`,
+      ratio: formatRatio(r.cycle.ours.p99, r.cycle.baseline.p99), target: '(info: disk-bound)', result: 'info',
+    },
+    {
+      measure: `${r.alerts} alerts at once: every message in Slack, PagerDuty answering in ${r.pdDelayMs} ms`, ours: `${r.slackSeconds.slowPagerDuty.toFixed(2)} s`,
+      baseline: `${r.slackSeconds.quickPagerDuty.toFixed(2)} s answering at once`, ratio: formatRatio(r.slackSeconds.slowPagerDuty, r.slackSeconds.quickPagerDuty),
+      target: '<= x 1.50 (PagerDuty never holds Slack up)', result: verdict(r.slackSeconds.slowPagerDuty <= 1.5 * r.slackSeconds.quickPagerDuty),
+    },
+    {
+      measure: '  the same without PagerDuty (no page, no refresh after it)', ours: `${r.slackSeconds.without.toFixed(2)} s`, baseline: '', ratio: '', target: '(info)', result: 'info',
+    },
+    {
+      measure: `  every page in PagerDuty (${r.pages} of ${r.alerts} triggers)`, ours: `${r.pagerdutySeconds.toFixed(2)} s`, baseline: '', ratio: '',
+      target: '(info: paced by PagerDuty)', result: r.pages === r.alerts ? 'info' : 'MISS',
+    },
+  ];
+}
+
 // --- main ---------------------------------------------------------------------------------------
 
 export async function runBench(argv: string[], out: (s: string) => void): Promise<number> {
@@ -413,11 +446,12 @@ export async function runBench(argv: string[], out: (s: string) => void): Promis
       'handoff-runs': { type: 'string', default: '20' },
     },
   });
-  if (!['all', 'heavy', 'delivery', 'handoff', 'backup'].includes(values.only)) throw new Error('--only takes all, heavy, delivery, handoff or backup');
+  if (!['all', 'heavy', 'delivery', 'handoff', 'backup', 'pagerduty'].includes(values.only)) throw new Error('--only takes all, heavy, delivery, handoff, backup or pagerduty');
   const heavyOnly = values.only === 'heavy';
   const deliveryOnly = values.only === 'delivery';
   const handoffOnly = values.only === 'handoff';
   const backupOnly = values.only === 'backup';
+  const pagerdutyOnly = values.only === 'pagerduty';
   const handoffRuns = Number(values['handoff-runs']);
   const alerts = Number(values.alerts);
   const rounds = Number(values.rounds);
@@ -441,35 +475,21 @@ export async function runBench(argv: string[], out: (s: string) => void): Promis
   const load = () => loadavg().map((n) => n.toFixed(2)).join(' ');
   out(`Shadow Atlas bot benchmark: node ${process.version}, ${cpus().length} CPU(s), load average ${load()}, data in ${path.relative(process.cwd(), benchDir) || '.'}/\n`);
 
-  if (deliveryOnly) {
-    const delivery = await benchDelivery(benchDir, alerts, log);
-    printTable(deliveryTitle(delivery), deliveryRows(delivery), out);
-    writeFileSync(path.join(benchDir, 'last-run-delivery.json'), `${JSON.stringify({ startedAt: new Date().toISOString(), node: process.version, delivery }, null, 2)}\n`);
-    const rows = deliveryRows(delivery);
+  /** One table alone: printed, its figures kept in bench-data/last-run-<name>.json. */
+  const alone = async <T>(name: string, run: () => Promise<T>, title: (r: T) => string, rowsOf: (r: T) => Row[]): Promise<number> => {
+    const figures = await run();
+    const rows = rowsOf(figures);
+    printTable(title(figures), rows, out);
+    writeFileSync(path.join(benchDir, `last-run-${name}.json`), `${JSON.stringify({ startedAt: new Date().toISOString(), node: process.version, [name]: figures }, null, 2)}\n`);
     const misses = rows.filter((r) => r.result === 'MISS').length;
-    out(`\n${rows.filter((r) => r.result === 'PASS').length} PASS, ${misses} MISS in ${formatMs(performance.now() - started)}; figures in bench-data/last-run-delivery.json\n`);
+    out(`\n${rows.filter((r) => r.result === 'PASS').length} PASS, ${misses} MISS in ${formatMs(performance.now() - started)} (load average at the end ${load()}); figures in bench-data/last-run-${name}.json\n`);
     return misses > 0 ? 1 : 0;
-  }
-
-  if (handoffOnly) {
-    const handoff = await benchHandoff(benchDir, handoffRuns, log);
-    const rows = handoffRows(handoff);
-    printTable(handoffTitle(handoff), rows, out);
-    writeFileSync(path.join(benchDir, 'last-run-handoff.json'), `${JSON.stringify({ startedAt: new Date().toISOString(), node: process.version, handoff }, null, 2)}\n`);
-    const misses = rows.filter((r) => r.result === 'MISS').length;
-    out(`\n${rows.filter((r) => r.result === 'PASS').length} PASS, ${misses} MISS in ${formatMs(performance.now() - started)} (load average at the end ${load()}); figures in bench-data/last-run-handoff.json\n`);
-    return misses > 0 ? 1 : 0;
-  }
-
-  if (backupOnly) {
-    const backup = await benchBackup(benchDir, { requests, concurrency, log });
-    const rows = backupRows(backup);
-    printTable(backupTitle(backup), rows, out);
-    writeFileSync(path.join(benchDir, 'last-run-backup.json'), `${JSON.stringify({ startedAt: new Date().toISOString(), node: process.version, backup }, null, 2)}\n`);
-    const misses = rows.filter((r) => r.result === 'MISS').length;
-    out(`\n${rows.filter((r) => r.result === 'PASS').length} PASS, ${misses} MISS in ${formatMs(performance.now() - started)} (load average at the end ${load()}); figures in bench-data/last-run-backup.json\n`);
-    return misses > 0 ? 1 : 0;
-  }
+  };
+  const pagerdutyOpts = { cycles: iterations, alerts: Math.min(alerts, 200), pdDelayMs: 200 };
+  if (deliveryOnly) return alone('delivery', () => benchDelivery(benchDir, alerts, log), deliveryTitle, deliveryRows);
+  if (handoffOnly) return alone('handoff', () => benchHandoff(benchDir, handoffRuns, log), handoffTitle, handoffRows);
+  if (backupOnly) return alone('backup', () => benchBackup(benchDir, { requests, concurrency, log }), backupTitle, backupRows);
+  if (pagerdutyOnly) return alone('pagerduty', () => benchPagerDuty(benchDir, pagerdutyOpts, log), pagerdutyTitle, pagerdutyRows);
 
   const errors = heavyOnly ? null : benchErrorsWindow(benchDir, iterations, log);
 
@@ -494,6 +514,7 @@ export async function runBench(argv: string[], out: (s: string) => void): Promis
   }
   const handoff = heavyOnly ? null : await benchHandoff(benchDir, handoffRuns, log);
   const backup = heavyOnly || values['skip-ack'] ? null : await benchBackup(benchDir, { requests, concurrency, log });
+  const pagerduty = heavyOnly ? null : await benchPagerDuty(benchDir, pagerdutyOpts, log);
   const otherLoops = ack ? Math.max(...[ack.bare, ...ack.ours, ...ack.underIntegrity].filter((s) => s !== ack.bare).map((s) => s.eventLoopDelay.maxMs)) : null;
 
   if (errors) {
@@ -532,18 +553,19 @@ export async function runBench(argv: string[], out: (s: string) => void): Promis
   if (delivery) printTable(deliveryTitle(delivery), deliveryRows(delivery), out);
   if (handoff) printTable(handoffTitle(handoff), handoffRows(handoff), out);
   if (backup) printTable(backupTitle(backup), backupRows(backup), out);
+  if (pagerduty) printTable(pagerdutyTitle(pagerduty), pagerdutyRows(pagerduty), out);
 
   const totalMs = performance.now() - started;
   const figures = {
     startedAt: new Date(Date.now() - totalMs).toISOString(), node: process.version, cpus: cpus().length, totalMs,
-    errorsWindow: errors, ack, integrity, errorStorm: storm, heavyReads: heavy, delivery, handoff, backup,
+    errorsWindow: errors, ack, integrity, errorStorm: storm, heavyReads: heavy, delivery, handoff, backup, pagerduty,
   };
   writeFileSync(path.join(benchDir, heavyOnly ? 'last-run-heavy.json' : 'last-run.json'), `${JSON.stringify(figures, null, 2)}\n`);
   const ackTable = ack ? ackRows(ack) : { atRest: [], underCheck: [] };
   const all = [
     ...(errors ? errorsRows(errors) : []), ...ackTable.atRest, ...ackTable.underCheck,
     ...errorStormRows(storm), ...(heavy ? heavyAckRows(heavy, otherLoops) : []), ...(delivery ? deliveryRows(delivery) : []),
-    ...(handoff ? handoffRows(handoff) : []), ...(backup ? backupRows(backup) : []),
+    ...(handoff ? handoffRows(handoff) : []), ...(backup ? backupRows(backup) : []), ...(pagerduty ? pagerdutyRows(pagerduty) : []),
   ];
   const misses = all.filter((r) => r.result === 'MISS').length;
   const passes = all.filter((r) => r.result === 'PASS').length;

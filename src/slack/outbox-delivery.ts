@@ -66,8 +66,10 @@ export interface DeliveryOptions {
   wallClock?: () => number;
   /** How long a claim lasts without renewal; a dead process's rows wait this long at most. */
   leaseMs?: number;
-  /** Lanes sent at once. */
+  /** Lanes of Slack messages sent at once. */
   concurrency?: number;
+  /** Calls to other systems sent at once, besides: a slow PagerDuty never takes Slack's turns. */
+  callConcurrency?: number;
   /** How often the outbox is looked at besides the wake-ups (other processes, the terminal, retries). */
   pollMs?: number;
   /** Posts per second per channel, and the burst above it. */
@@ -122,11 +124,14 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
   const wall = opts.wallClock ?? (() => Date.now());
   const leaseMs = opts.leaseMs ?? 30_000;
   const concurrency = opts.concurrency ?? 4;
+  const callConcurrency = opts.callConcurrency ?? 4;
   const pollMs = opts.pollMs ?? 1000;
   const maxAttempts = opts.maxAttempts ?? 20;
   const pacer = new ChannelPacer(opts.pace?.perSecond ?? 1, opts.pace?.burst ?? 10, wall);
   const owner = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   const inFlight = new Map<number, Promise<void>>();
+  /** The ids in flight that are calls to other systems (they have their own budget). */
+  const callsInFlight = new Set<number>();
   let pausedUntil = 0;
   /** Counts Slack's rate limits: a post that waited its turn across one goes back to keep the order. */
   let rateLimits = 0;
@@ -349,32 +354,36 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
     scheduled = false;
     if (!running || stopping) return;
     const now = wall();
-    if (now < pausedUntil) {
+    // Slack asked for a pause: its messages wait, calls to other systems go on.
+    const paused = now < pausedUntil;
+    if (paused) {
       pauseTimer ??= setTimeout(() => {
         pauseTimer = null;
         wake();
       }, pausedUntil - now);
-      return;
     }
-    const room = concurrency - inFlight.size;
-    if (room <= 0) return;
-    let rows: OutboxRow[];
+    const slackRoom = paused ? 0 : concurrency - (inFlight.size - callsInFlight.size);
+    const callRoom = callConcurrency - callsInFlight.size;
+    let rows: OutboxRow[] = [];
     try {
-      rows = store.outbox.claimHeads({ owner, now: clock(), wallNow: new Date(now), leaseMs, limit: room });
+      const claim = (calls: boolean, limit: number) => (limit > 0 ? store.outbox.claimHeads({ owner, now: clock(), wallNow: new Date(now), leaseMs, limit, calls }) : []);
+      rows = [...claim(false, slackRoom), ...claim(true, callRoom)];
     } catch (err) {
       logger.warn({ err }, 'could not claim outbox rows; the next look tries again');
       return;
     }
-    if (rows.length === 0 && inFlight.size === 0) {
+    if (rows.length === 0 && inFlight.size === 0 && !paused) {
       for (const resolve of idleWaiters.splice(0)) resolve();
       return;
     }
     for (const row of rows) {
       if (inFlight.has(row.id)) continue;
+      if (row.op === 'call') callsInFlight.add(row.id);
       const p = send(row)
         .catch((err: unknown) => logger.error({ err, outboxId: row.id }, 'outbox delivery failed unexpectedly'))
         .finally(() => {
           inFlight.delete(row.id);
+          callsInFlight.delete(row.id);
           wake();
         });
       inFlight.set(row.id, p);

@@ -22,6 +22,8 @@ import { parsePagerDutyEvent } from '../../src/integrations/pagerduty-webhook.js
 import { openStateStore } from '../../src/db/state/sqlite-state-store.js';
 import { workspaceEmails } from '../../src/slack/workspace-people.js';
 import type { CallSender } from '../../src/slack/outbox-delivery.js';
+import { startDeliveryHarness } from '../helpers/delivery-harness.js';
+import { eventually } from '../helpers/slack-harness.js';
 import { at, blockText, incidentConfig, MIN, ONCALL, OTHER, openIncidentEnv, raiseAlert, type IncidentEnv } from '../helpers/incident-env.js';
 
 const API = 'https://api.pagerduty.test';
@@ -197,6 +199,26 @@ describe('PagerDuty both ways: Slack changes sent to PagerDuty', () => {
       expect(blockText(thread[0])).toContain('Nobody was paged through PagerDuty for it: page the on-call engineer by hand.');
       await later(60 * MIN);
       expect(sentEvents()).toHaveLength(1);
+    });
+
+    it('PagerDuty hanging on every page never holds up Slack: each alert is posted while its page still waits', async () => {
+      open();
+      nock(EVENTS).post('/v2/enqueue').times(8).delay(2_500).reply(202, (_uri, b) => ACCEPTED((b as { dedup_key: string }).dedup_key));
+      const slow = pagerdutyCallSender({
+        state: ie.env.deps.state,
+        config: ie.env.deps.config,
+        api: pagerdutyApi({ config: ie.env.deps.config, fetch: (...a) => globalThis.fetch(...a), timeoutMs: 5_000 }),
+        events: ie.env.deps.events,
+        clock: ie.env.deps.clock,
+      });
+      const names = Array.from({ length: 8 }, (_, i) => `Gateway${i}Down`);
+      for (const name of names) raiseAlert(ie, { name });
+      const harness = await startDeliveryHarness(ie.env, { delivery: { callSenders: { [PAGERDUTY_TARGET]: slow } } });
+      ie.harness = harness;
+      await eventually(() => names.every((n) => ie.channel().some((m) => m.text.includes(n))), 'every alert in Slack', 2_400);
+      expect(calls().every((c) => c.sent_at === null)).toBe(true);
+      await harness.delivery.drain();
+      expect(calls().every((c) => c.sent_at !== null)).toBe(true);
     });
 
     it('two bot processes on one chatops.db send each event once', async () => {

@@ -71,6 +71,8 @@ export interface ClaimOptions {
   wallNow: Date;
   leaseMs: number;
   limit: number;
+  /** Only calls to other systems (true), or only Slack messages (false); both when absent. */
+  calls?: boolean;
 }
 
 export interface OutboxStore {
@@ -112,9 +114,9 @@ export function outboxStore(db: Database.Database): OutboxStore {
     const heads = sql(
       `SELECT o.* FROM outbox o
        JOIN (SELECT lane, MIN(id) AS id FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL GROUP BY lane) h ON h.id = o.id
-       WHERE o.next_attempt_at <= ? AND (o.lease_until IS NULL OR o.lease_until <= ?)
+       WHERE o.next_attempt_at <= ? AND (o.lease_until IS NULL OR o.lease_until <= ?) AND (? IS NULL OR (o.op = 'call') = ?)
        ORDER BY o.id LIMIT ?`,
-    ).all(iso(o.now), wall, o.limit) as OutboxRow[];
+    ).all(iso(o.now), wall, o.calls === undefined ? null : Number(o.calls), o.calls === undefined ? null : Number(o.calls), o.limit) as OutboxRow[];
     const until = iso(new Date(o.wallNow.getTime() + o.leaseMs));
     for (const row of heads) {
       sql('UPDATE outbox SET claimed_by = ?, lease_until = ? WHERE id = ?').run(o.owner, until, row.id);
