@@ -4,6 +4,7 @@
  * call tries once, bounded in time; the outbox retries. A failure is a PagerDutyCallError that
  * says whether trying again can help and, in one sentence, what is wrong.
  */
+import { z } from 'zod';
 import type { Config } from '../config.js';
 
 /** How long one call may take, answer included. */
@@ -24,18 +25,24 @@ export class PagerDutyCallError extends Error {
 
 export type PagerDutyIncidentStatus = 'acknowledged' | 'resolved';
 
-/** An Events API v2 event. `payload` only for trigger. */
-export interface PagerDutyEvent {
-  event_action: 'trigger' | 'acknowledge' | 'resolve';
-  dedup_key: string;
-  payload?: {
-    summary: string;
-    source: string;
-    severity: 'critical' | 'error' | 'warning' | 'info';
-    timestamp?: string;
-    custom_details?: Record<string, string>;
-  };
-}
+/** Events API v2 dedup keys are at most 255 characters. */
+export const MAX_DEDUP_KEY = 255;
+
+/** An Events API v2 event without its routing key (added when sent). `payload` only for trigger. */
+export const pagerdutyEventSchema = z.object({
+  event_action: z.enum(['trigger', 'acknowledge', 'resolve']),
+  dedup_key: z.string().min(1).max(MAX_DEDUP_KEY),
+  payload: z
+    .object({
+      summary: z.string().max(1024),
+      source: z.string(),
+      severity: z.enum(['critical', 'error', 'warning', 'info']),
+      timestamp: z.string().optional(),
+      custom_details: z.record(z.string(), z.string()).optional(),
+    })
+    .optional(),
+});
+export type PagerDutyEvent = z.infer<typeof pagerdutyEventSchema>;
 
 export interface PagerDutyApi {
   /** `GET /users/{id}` → the user's email; null when PagerDuty knows no such user. */

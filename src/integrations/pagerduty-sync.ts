@@ -20,11 +20,9 @@ import { alertAnchor, alertKey, type AlertRecord } from '../db/state/state-recor
 import type { StateStore } from '../db/state/state-store.js';
 import type { DomainEvent, EventSink, PagerDutyAction } from '../incidents/domain-events.js';
 import { isSlackUserId } from '../ids.js';
-import { PagerDutyCallError, type PagerDutyApi } from './pagerduty-api.js';
+import { MAX_DEDUP_KEY, PagerDutyCallError, pagerdutyEventSchema, type PagerDutyApi, type PagerDutyEvent } from './pagerduty-api.js';
 
 export const PAGERDUTY_TARGET = 'pagerduty';
-/** Events API v2 dedup keys are at most 255 characters. */
-const MAX_DEDUP_KEY = 255;
 const RANK: Record<PagerDutyStatus, number> = { triggered: 0, acknowledged: 1, resolved: 2 };
 const ACTION_OF: Record<PagerDutyStatus, PagerDutyAction> = { triggered: 'page', acknowledged: 'acknowledge', resolved: 'resolve' };
 
@@ -32,19 +30,7 @@ const eventCall = z.object({
   target: z.literal(PAGERDUTY_TARGET),
   kind: z.literal('event'),
   alertName: z.string(),
-  event: z.object({
-    event_action: z.enum(['trigger', 'acknowledge', 'resolve']),
-    dedup_key: z.string().min(1).max(MAX_DEDUP_KEY),
-    payload: z
-      .object({
-        summary: z.string().max(1024),
-        source: z.string(),
-        severity: z.enum(['critical', 'error', 'warning', 'info']),
-        timestamp: z.string().optional(),
-        custom_details: z.record(z.string(), z.string()).optional(),
-      })
-      .optional(),
-  }),
+  event: pagerdutyEventSchema,
 });
 const statusCall = z.object({
   target: z.literal(PAGERDUTY_TARGET),
@@ -65,11 +51,11 @@ export function dedupKeyOf(key: string): string {
   return plain.length <= MAX_DEDUP_KEY ? plain : `shadow-atlas/${createHash('sha256').update(key).digest('hex')}`;
 }
 
-/** The alert's severity in PagerDuty's words: P0/P1 wake someone, P2 does not. */
+/** The alert's severity in PagerDuty's words (a service's urgency rules may page by it). */
 const severityOf = (alert: AlertRecord): 'critical' | 'error' | 'warning' => (alert.severity === 'P0' ? 'critical' : alert.severity === 'P1' ? 'error' : 'warning');
 
 /** The trigger's payload: the alert's name alone as summary, so PagerDuty's incident title is the name Slack shows. */
-function triggerPayload(alert: AlertRecord): NonNullable<Extract<PagerDutyCall, { kind: 'event' }>['event']['payload']> {
+function triggerPayload(alert: AlertRecord): NonNullable<PagerDutyEvent['payload']> {
   return {
     summary: alert.name.slice(0, 1024),
     source: `shadow-atlas (${alertSources(alert).join(', ') || 'bot'})`,
