@@ -242,14 +242,19 @@ describe('PagerDuty both ways: Slack changes sent to PagerDuty', () => {
 
   describe("PagerDuty's own incidents (its webhook): PUT /incidents/{id} as the person", () => {
     const triggeredInPagerDuty = () => applyPagerDutyEvent(ie.env.deps, webhookEvent(fixture('incident-triggered')));
+    /** PagerDuty raised ProviderDown; ONCALL (PLH1HKV in PagerDuty) acknowledges it in Slack, PagerDuty answering the PUT with `status`. */
+    async function acknowledgedInSlack(status = 200, body?: object) {
+      triggeredInPagerDuty();
+      nock(API).get('/users/PLH1HKV').reply(200, user());
+      putIncident('PGR0VU2', status, body);
+      const { incident } = acknowledgeAlert(ie.env.deps, 'ProviderDown', ONCALL);
+      await deliver();
+      return incident;
+    }
 
     it('acknowledges and resolves the PagerDuty incident From: the mapped person\'s PagerDuty email; PagerDuty\'s own echo is not sent back', async () => {
       open();
-      triggeredInPagerDuty();
-      nock(API).get('/users/PLH1HKV').reply(200, user());
-      putIncident('PGR0VU2');
-      const { incident } = acknowledgeAlert(ie.env.deps, 'ProviderDown', ONCALL);
-      await deliver();
+      const incident = await acknowledgedInSlack();
       expect(seen).toEqual([{ method: 'PUT', path: '/incidents/PGR0VU2', body: { incident: { type: 'incident_reference', status: 'acknowledged' } }, from: 'tenex@example.org' }]);
       const card = blockText(ie.anchored(incident.anchor));
       expect(card).toContain('PagerDuty incident>: acknowledged');
@@ -266,11 +271,7 @@ describe('PagerDuty both ways: Slack changes sent to PagerDuty', () => {
 
     it('resolves in PagerDuty what was resolved in Slack, as the person (their Slack email when they are not in pagerduty.users)', async () => {
       open();
-      triggeredInPagerDuty();
-      nock(API).get('/users/PLH1HKV').reply(200, user());
-      putIncident('PGR0VU2');
-      const { incident } = acknowledgeAlert(ie.env.deps, 'ProviderDown', ONCALL);
-      await deliver();
+      const incident = await acknowledgedInSlack();
       nock(SLACK_API.replace(/\/api\/$/, '')).post('/api/users.info').reply(200, { ok: true, user: { id: OTHER, name: 'sam', profile: { email: 'sam@example.org', real_name: 'Sam' }, tz: 'Europe/Berlin' } });
       putIncident('PGR0VU2');
       resolveIncident(ie.env.deps, incident.id, { resolution: 'Provider back' }, OTHER);
@@ -308,11 +309,7 @@ describe('PagerDuty both ways: Slack changes sent to PagerDuty', () => {
 
     it('an incident already resolved in PagerDuty counts as done; a refused API key is given up and said, with the bot acting as pagerduty.fromEmail', async () => {
       open({ fromEmail: 'atlas-bot@example.org' });
-      triggeredInPagerDuty();
-      nock(API).get('/users/PLH1HKV').reply(200, user());
-      putIncident('PGR0VU2', 400, { error: { message: 'Invalid Input Provided', code: 2001, errors: ['Incident Already Resolved'] } });
-      const { incident } = acknowledgeAlert(ie.env.deps, 'ProviderDown', ONCALL);
-      await deliver();
+      const incident = await acknowledgedInSlack(400, { error: { message: 'Invalid Input Provided', code: 2001, errors: ['Incident Already Resolved'] } });
       expect(calls()[0]!.sent_at).not.toBeNull();
       expect(blockText(ie.anchored(incident.anchor))).not.toContain('⚠️');
 
@@ -327,11 +324,7 @@ describe('PagerDuty both ways: Slack changes sent to PagerDuty', () => {
 
     it('an incident PagerDuty does not know (404) is given up at once and said, with its link', async () => {
       open();
-      triggeredInPagerDuty();
-      nock(API).get('/users/PLH1HKV').reply(200, user());
-      putIncident('PGR0VU2', 404, { error: { message: 'Not Found', code: 2100 } });
-      const { incident } = acknowledgeAlert(ie.env.deps, 'ProviderDown', ONCALL);
-      await deliver();
+      const incident = await acknowledgedInSlack(404, { error: { message: 'Not Found', code: 2100 } });
       expect(calls()[0]).toMatchObject({ failed_at: expect.any(String), attempts: 0 });
       expect(blockText(ie.anchored(incident.anchor))).toContain(
         "⚠️ Not acknowledged in PagerDuty: PagerDuty has no incident PGR0VU2 (deleted, or in another account than PAGERDUTY_TOKEN's). Do it there: <https://acme.pagerduty.com/incidents/PGR0VU2|open in PagerDuty>",
