@@ -46,7 +46,7 @@ export function reliefToSecondaryMessage(r: Relief): SlackMessage {
   return { text: fallback(`🌙 The primary was paged on ${r.nights.length} nights this shift`), blocks: [section(head), context(`Nights counted 00:00–06:00 in ${r.timezone}.`)] };
 }
 
-/** To each responder when the review is due: a debrief time to propose, and Debrief scheduled. */
+/** To each responder when the incident is resolved: a debrief time to propose, and Debrief scheduled. */
 export function debriefOfferMessage(incident: Incident, suggestedAt: Date, timezone: string): SlackMessage {
   const when = zonedText(suggestedAt, timezone);
   const head = `🗓️ ${incident.id} (${incident.severity} · ${safeMrkdwn(incident.title, 120)}) needs its debrief meeting. Suggested: *${when}* (<!date^${Math.floor(suggestedAt.getTime() / 1000)}^{date_short_pretty} {time}|${suggestedAt.toISOString()}> your time).`;
