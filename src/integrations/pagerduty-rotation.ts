@@ -17,7 +17,7 @@ import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { StateStore } from '../db/state/state-store.js';
 import { configOverrides, type OverrideLookup } from '../oncall/config-rotation.js';
-import type { OnCallAt, Override, RotationSource, Shift, ShiftPair } from '../oncall/rotation-source.js';
+import { onCallWithOverrides, type Override, type RotationSource, type Shift, type ShiftPair } from '../oncall/rotation-source.js';
 import { slackUserOfAgent, type PagerDutyUserLookups } from './pagerduty-users.js';
 
 /** How long one PagerDuty call may take, answer body included. */
@@ -249,24 +249,13 @@ export function pagerdutyRotation(opts: PagerDutyRotationOptions): PagerDutyRota
       const index = indexAt(t.getTime());
       if (index < 0) return null;
       const s = shift(index);
-      const covering: OnCallAt['covering'] = {};
       let until = s.end.getTime();
       // The secondary schedule changes on its own boundaries: who is on call next changes there too.
       const secondaryNow = spanAt(secondarySpans, t.getTime());
       if (secondaryNow && secondaryNow.end < until) until = secondaryNow.end;
       const nextSecondary = secondarySpans.find((x) => x.start > t.getTime());
       if (nextSecondary && nextSecondary.start < until) until = nextSecondary.start;
-      for (const o of s.overrides) {
-        if (o.from <= t && t < o.until) covering[o.role] = o;
-        for (const bound of [o.from.getTime(), o.until.getTime()]) if (bound > t.getTime() && bound < until) until = bound;
-      }
-      return {
-        primary: covering.primary?.user ?? s.scheduled.primary,
-        secondary: covering.secondary?.user ?? slackOf(secondaryNow),
-        shift: s,
-        covering,
-        until: new Date(until),
-      };
+      return onCallWithOverrides(s, t, { primary: s.scheduled.primary, secondary: slackOf(secondaryNow) }, until);
     },
     shiftChanges(from, to) {
       return changes.filter((c) => c > from.getTime() && c <= to.getTime()).map((c) => new Date(c));

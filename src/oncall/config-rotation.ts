@@ -1,8 +1,8 @@
 import { CronExpressionParser } from 'cron-parser';
 import type { Config } from '../config.js';
 import type { StateStore } from '../db/state/state-store.js';
-import type { OnCallAt, Override, RotationSource, Shift, ShiftPair } from './rotation-source.js';
-import { NO_ROTATION } from './rotation-source.js';
+import type { Override, RotationSource, Shift, ShiftPair } from './rotation-source.js';
+import { NO_ROTATION, onCallWithOverrides } from './rotation-source.js';
 import { zonedInstant } from './zoned-time.js';
 
 type RotationConfig = NonNullable<Config['rotation']>;
@@ -63,20 +63,7 @@ export function configRotation(rotation: Config['rotation'], overrides: Override
       const index = indexAt(t.getTime());
       if (index < 0) return null;
       const s = shift(index);
-      const covering: OnCallAt['covering'] = {};
-      let until = s.end.getTime();
-      for (const o of s.overrides) {
-        if (o.from <= t && t < o.until) covering[o.role] = o;
-        // Who is on call next changes at the first override bound after t.
-        for (const bound of [o.from.getTime(), o.until.getTime()]) if (bound > t.getTime() && bound < until) until = bound;
-      }
-      return {
-        primary: covering.primary?.user ?? s.scheduled.primary,
-        secondary: covering.secondary?.user ?? s.scheduled.secondary,
-        shift: s,
-        covering,
-        until: new Date(until),
-      };
+      return onCallWithOverrides(s, t, s.scheduled, s.end.getTime());
     },
     shiftChanges(from, to) {
       extendPast(to.getTime());

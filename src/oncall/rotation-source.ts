@@ -40,6 +40,27 @@ export interface OnCallAt extends ShiftPair {
 }
 
 /**
+ * Who is on call at t in shift `s`: the overrides in force over `scheduled`. Who is on call next
+ * changes at the first override bound after t, or at `until` (the shift's end, or earlier when
+ * the source knows of a change inside the shift) when that comes first.
+ */
+export function onCallWithOverrides(s: Shift, t: Date, scheduled: ShiftPair, until: number): OnCallAt {
+  const covering: OnCallAt['covering'] = {};
+  let next = until;
+  for (const o of s.overrides) {
+    if (o.from <= t && t < o.until) covering[o.role] = o;
+    for (const bound of [o.from.getTime(), o.until.getTime()]) if (bound > t.getTime() && bound < next) next = bound;
+  }
+  return {
+    primary: covering.primary?.user ?? scheduled.primary,
+    secondary: covering.secondary?.user ?? scheduled.secondary,
+    shift: s,
+    covering,
+    until: new Date(next),
+  };
+}
+
+/**
  * Who is on call at instant t, and when that changes. The config's rotation is one source;
  * PagerDuty's schedules (part 7) are another. Everything that asks who is on call (escalation,
  * reminders, the handoff, the permission tiers, the Home tab) asks through this.
