@@ -23,7 +23,7 @@ import { createDelivery, type CallSender } from './slack/outbox-delivery.js';
 import { boundedClientOptions, silentSlackLogger } from './slack/slack-clients.js';
 import { slackPoster } from './slack/slack-poster.js';
 import { usergroupMembers } from './slack/usergroup-members.js';
-import { workspaceEmails, workspacePeople, workspaceTimeZones } from './slack/workspace-people.js';
+import { workspacePeople } from './slack/workspace-people.js';
 import { pagerdutyWebhookRoutes } from './integrations/pagerduty-webhook.js';
 import { slackLookupByEmail, type PagerDutyUserLookups } from './integrations/pagerduty-users.js';
 import { pagerdutyApi } from './integrations/pagerduty-api.js';
@@ -84,6 +84,8 @@ export async function startBot(opts: BotOptions): Promise<RunningBot> {
   });
   // Slack calls go through the app's own client, set below once the app is built.
   let client: webApi.WebClient | null = null;
+  // Who people are (gone, their zone, their email): one users.info per person and ten minutes.
+  const people = workspacePeople(() => client);
   // A PagerDuty user not in pagerduty.users is found by email (GET /users/{id}, then
   // users.lookupByEmail): who acknowledged in PagerDuty, and who is on call from its schedules.
   const pagerdutyLookups: PagerDutyUserLookups = { slackUserByEmail: slackLookupByEmail(() => client) };
@@ -96,7 +98,7 @@ export async function startBot(opts: BotOptions): Promise<RunningBot> {
     api: pagerduty,
     events: deps.events,
     clock,
-    slackEmailOf: workspaceEmails(() => client),
+    slackEmailOf: people.email,
   });
   // Who is on call from PagerDuty: asked now, not only at the job's first minute.
   void deps.rotation.refresh?.();
@@ -112,8 +114,8 @@ export async function startBot(opts: BotOptions): Promise<RunningBot> {
 
   // Responders may be a user group; its members are looked up through the app's own client.
   // The handoff says when the rotation names someone who left the workspace.
-  deps.userExists = workspacePeople(() => client);
-  deps.userTimeZone = workspaceTimeZones(() => client);
+  deps.userExists = people.exists;
+  deps.userTimeZone = people.timeZone;
   const authorizer = createAuthorizer(config, usergroupMembers(() => client), Date.now, () => deps.rotation.at(clock()));
   const registry = createRegistry(authorizer);
   const slack = buildSlackApp({

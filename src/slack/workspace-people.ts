@@ -6,68 +6,62 @@ export type UserExists = (userId: string) => Promise<boolean | null>;
 
 const CACHE_MS = 10 * 60_000;
 
+/** A person's time zone (an IANA name such as Asia/Kolkata), or null when Slack did not say. */
+export type UserTimeZone = (userId: string) => Promise<string | null>;
+
+/** A person's email, or null when Slack did not say. */
+export type UserEmail = (userId: string) => Promise<string | null>;
+
+type SlackUser = NonNullable<webApi.UsersInfoResponse['user']>;
+
+/** What the bot asks Slack about people, answered from one users.info per person and ten minutes. */
+export interface WorkspacePeople {
+  /** users.info (scope users:read): the handoff asks about the same four people every time. */
+  exists: UserExists;
+  /** users.info's `tz`; a zone Node's Intl does not know counts as none. */
+  timeZone: UserTimeZone;
+  /** users.info's `profile.email` (scope users:read.email): whom the bot acts as in PagerDuty. */
+  email: UserEmail;
+}
+
 /**
- * users.info (scope users:read) through the app's bounded client, remembered ten minutes: the
- * handoff asks about the same four people every time.
+ * users.info through the app's bounded client, remembered ten minutes per person: the handoff,
+ * the night-page count and PagerDuty ask about the same few people, once between them.
  */
-export function workspacePeople(client: () => webApi.WebClient | null, now: () => number = Date.now): UserExists {
-  const known = new Map<string, { at: number; exists: boolean }>();
-  return async (userId) => {
+export function workspacePeople(client: () => webApi.WebClient | null, now: () => number = Date.now): WorkspacePeople {
+  /** A user, or 'gone' when Slack knows no such user. */
+  const known = new Map<string, { at: number; user: SlackUser | 'gone' }>();
+  const lookup = async (userId: string): Promise<SlackUser | 'gone' | null> => {
     const hit = known.get(userId);
-    if (hit && now() - hit.at < CACHE_MS) return hit.exists;
+    if (hit && now() - hit.at < CACHE_MS) return hit.user;
     const c = client();
     if (!c) return null;
     try {
       const res = await c.users.info({ user: userId });
-      const exists = res.user?.deleted !== true;
-      known.set(userId, { at: now(), exists });
-      return exists;
+      if (!res.user) return null;
+      known.set(userId, { at: now(), user: res.user });
+      return res.user;
     } catch (err) {
       const f = classifySlackFailure(err);
       if (f.kind === 'refused' && f.code === 'user_not_found') {
-        known.set(userId, { at: now(), exists: false });
-        return false;
+        known.set(userId, { at: now(), user: 'gone' });
+        return 'gone';
       }
       return null;
     }
   };
-}
-
-/** A person's time zone (an IANA name such as Asia/Kolkata), or null when Slack did not say. */
-export type UserTimeZone = (userId: string) => Promise<string | null>;
-
-type SlackUser = NonNullable<webApi.UsersInfoResponse['user']>;
-
-/** One field of users.info through the app's bounded client, remembered ten minutes; null when Slack did not say. */
-function userField(client: () => webApi.WebClient | null, pick: (user: SlackUser) => string | null, now: () => number): (userId: string) => Promise<string | null> {
-  const known = new Map<string, { at: number; value: string | null }>();
-  return async (userId) => {
-    const hit = known.get(userId);
-    if (hit && now() - hit.at < CACHE_MS) return hit.value;
-    const c = client();
-    if (!c) return null;
-    try {
-      const res = await c.users.info({ user: userId });
-      const value = res.user ? pick(res.user) : null;
-      known.set(userId, { at: now(), value });
-      return value;
-    } catch {
-      return null;
-    }
+  const field = <T>(pick: (user: SlackUser) => T | null) => async (userId: string): Promise<T | null> => {
+    const user = await lookup(userId);
+    return user && user !== 'gone' ? pick(user) : null;
   };
-}
-
-/**
- * users.info's `tz` (scope users:read), remembered ten minutes like `workspacePeople`; a zone
- * Node's Intl does not know counts as none.
- */
-export function workspaceTimeZones(client: () => webApi.WebClient | null, now: () => number = Date.now): UserTimeZone {
-  return userField(client, (user) => validTimeZone(user.tz), now);
-}
-
-/** users.info's `profile.email` (scope users:read.email), remembered ten minutes: whom the bot acts as in PagerDuty. */
-export function workspaceEmails(client: () => webApi.WebClient | null, now: () => number = Date.now): (userId: string) => Promise<string | null> {
-  return userField(client, (user) => (typeof user.profile?.email === 'string' && user.profile.email.includes('@') ? user.profile.email : null), now);
+  return {
+    async exists(userId) {
+      const user = await lookup(userId);
+      return user === null ? null : user !== 'gone' && user.deleted !== true;
+    },
+    timeZone: field((user) => validTimeZone(user.tz)),
+    email: field((user) => (typeof user.profile?.email === 'string' && user.profile.email.includes('@') ? user.profile.email : null)),
+  };
 }
 
 /** The zone if Intl knows it, else null. */

@@ -20,7 +20,7 @@ import { applyPagerDutyEvent, type PagerDutyIncidentEvent } from '../../src/inte
 import { dedupKeyOf, PAGERDUTY_TARGET, pagerdutyCallSender } from '../../src/integrations/pagerduty-sync.js';
 import { parsePagerDutyEvent } from '../../src/integrations/pagerduty-webhook.js';
 import { openStateStore } from '../../src/db/state/sqlite-state-store.js';
-import { workspaceEmails } from '../../src/slack/workspace-people.js';
+import { workspacePeople } from '../../src/slack/workspace-people.js';
 import type { CallSender } from '../../src/slack/outbox-delivery.js';
 import { startDeliveryHarness } from '../helpers/delivery-harness.js';
 import { eventually } from '../helpers/slack-harness.js';
@@ -61,7 +61,7 @@ describe('PagerDuty both ways: Slack changes sent to PagerDuty', () => {
       api: pagerdutyApi({ config: ie.env.deps.config, fetch: (...a) => globalThis.fetch(...a), timeoutMs: 300 }),
       events: ie.env.deps.events,
       clock: ie.env.deps.clock,
-      slackEmailOf: workspaceEmails(() => new webApi.WebClient('xoxb-test', { slackApiUrl: SLACK_API, retryConfig: { retries: 0 } })),
+      slackEmailOf: workspacePeople(() => new webApi.WebClient('xoxb-test', { slackApiUrl: SLACK_API, retryConfig: { retries: 0 } })).email,
     });
   const deliver = () => ie.deliver({ delivery: { callSenders: { [PAGERDUTY_TARGET]: sender() } } });
   /** Events API: answers each event with `status` (202 by default). */
