@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { OverrideRow } from '../db/state/override-store.js';
 import { isSlackUserId } from '../ids.js';
-import { coveredPeople, onCallSummary, shiftsOf } from '../oncall/oncall-queries.js';
+import { coveredPeople, firstStretchAs, onCallSummary, shiftsOf } from '../oncall/oncall-queries.js';
 import type { OnCallRole, Override, RotationSource } from '../oncall/rotation-source.js';
 import {
   coverNothingReport,
@@ -109,27 +109,9 @@ const oncall = defineCommand({
       if (!hasRotation(rotation, now)) return noRotationReport('oncall');
       return scheduleReport(rotation.shifts(now, new Date(now.getTime() + args.weeks * WEEK_MS)), now, rotation.timezone, args.weeks, surface);
     }
-    const report = onCallNowReport(onCallSummary(rotation, now), now, rotation.timezone, surface);
-    // A cached source (PagerDuty) that has not answered lately: the answer is its last known.
-    if (!rotation.stale) return report;
-    return { ...report, level: report.level === 'info' ? 'warn' : report.level, headline: `${report.headline} (PagerDuty not reachable since ${rotation.stale.since.toISOString().slice(11, 16)} UTC; last known)` };
+    return onCallNowReport(onCallSummary(rotation, now), now, rotation.timezone, surface, rotation.stale ?? null);
   },
 });
-
-/** The first stretch of [from, until) in which `user` holds `role`, by asking who is on call as time goes on. */
-function firstStretchAs(rotation: RotationSource, user: string, role: OnCallRole, from: Date, until: Date): { from: Date; until: Date } | null {
-  let t = from;
-  let start: Date | null = null;
-  while (t < until) {
-    const at = rotation.at(t);
-    const next = at ? at.until : rotation.nextShiftChange(t);
-    if (at?.[role] === user) start ??= t;
-    else if (start) return { from: start, until: t };
-    if (!next || next <= t) break;
-    t = next;
-  }
-  return start ? { from: start, until: t < until ? t : until } : null;
-}
 
 const fromRow = (r: OverrideRow): Override => ({ id: r.id, user: r.user_id, role: r.role, from: new Date(r.from_at), until: new Date(r.until_at), by: r.created_by });
 

@@ -131,3 +131,18 @@ export function shiftsOf(rotation: RotationSource, user: string, now: Date, to: 
   }
   return out.sort((a, b) => a.from.getTime() - b.from.getTime() || a.role.localeCompare(b.role)).slice(0, limit);
 }
+
+/** The first stretch of [from, until) in which `user` holds `role`, by asking who is on call as time goes on. */
+export function firstStretchAs(rotation: RotationSource, user: string, role: OnCallRole, from: Date, until: Date): { from: Date; until: Date } | null {
+  let t = from;
+  let start: Date | null = null;
+  while (t < until) {
+    const at = rotation.at(t);
+    const next = at ? at.until : rotation.nextShiftChange(t);
+    if (at?.[role] === user) start ??= t;
+    else if (start) return { from: start, until: t };
+    if (!next || next <= t) break;
+    t = next;
+  }
+  return start ? { from: start, until: t < until ? t : until } : null;
+}

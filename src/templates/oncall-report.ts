@@ -128,7 +128,14 @@ function overridesSection(list: readonly ListedOverride[], surface: Surface): Re
 }
 
 /** `/atlas oncall`: who is on call now and until when, who is next, the overrides around. */
-export function onCallNowReport(summary: OnCallSummary, now: Date, timeZone: string, surface: Surface): Report {
+/** `/atlas oncall`. `stale`: the source (PagerDuty) has not answered since then; the answer is its last known. */
+export function onCallNowReport(summary: OnCallSummary, now: Date, timeZone: string, surface: Surface, stale: { since: Date } | null = null): Report {
+  const report = onCallNow(summary, now, timeZone, surface);
+  if (!stale) return report;
+  return { ...report, level: report.level === 'info' ? 'warn' : report.level, headline: `${report.headline} (PagerDuty not reachable since ${stale.since.toISOString().slice(11, 16)} UTC; last known)` };
+}
+
+function onCallNow(summary: OnCallSummary, now: Date, timeZone: string, surface: Surface): Report {
   const prefix = prefixOf(surface);
   const footer = `Shifts ahead: \`${prefix} oncall --weeks 4\` · someone's: \`${prefix} oncall @user\` · swap or holiday: \`${prefix} oncall cover @user --role primary --until 3d\``;
   if (summary.kind === 'none') return noRotationReport('oncall');
