@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { gitHubClient, gitHubSetupProblem, GitHubError } from '../integrations/github/github-client.js';
 import { fileReviewIssue } from '../integrations/github/review-issue.js';
-import { runbookFeedbackContent, reviewIssueReport } from '../templates/github-messages.js';
+import { runbookFeedbackContent, runbookFeedbackReport, reviewIssueReport } from '../templates/github-messages.js';
 import { problemReport, type Report } from '../templates/report.js';
 import { defineCommand, type CommandSpec } from './command-spec.js';
 import { answer, takeRef, words } from './incident-args.js';
@@ -62,18 +62,10 @@ const runbookFeedback = defineCommand({
     const open = deps.state.incidents.open();
     const { title, body } = runbookFeedbackContent(args.text, actor.source === 'slack' ? `Slack user ${actor.userId}` : actor.userId, open.length === 1 ? open[0]!.id : null);
     try {
-      const issue = await client.createIssue({ title, body, labels: RUNBOOK_FEEDBACK_LABELS });
-      return {
-        command: 'runbook-feedback',
-        level: 'ok',
-        headline: `Filed ${client.repo}#${issue.number} "${title}": ${issue.html_url}`,
-        sections: [],
-        data: { repo: client.repo, number: issue.number, url: issue.html_url },
-      };
+      return runbookFeedbackReport(client.repo, title, { issue: await client.createIssue({ title, body, labels: RUNBOOK_FEEDBACK_LABELS }) });
     } catch (err) {
       if (!(err instanceof GitHubError)) throw err;
-      const doubt = err.inDoubt ? ` It may have been filed all the same: look for "${title.slice(0, 60)}" in ${client.repo} before sending it again.` : '';
-      return problemReport('runbook-feedback', `The feedback was not filed: ${err.message}${doubt}`);
+      return runbookFeedbackReport(client.repo, title, { problem: err.message, inDoubt: err.inDoubt });
     }
   },
 });

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import type { DomainEvent } from '../incidents/domain-events.js';
 import { fallback, button, section } from './message-parts.js';
 import { mention } from './people.js';
-import type { Report } from './report.js';
+import { problemReport, type Report } from './report.js';
 
 export const REVIEW_ISSUE_ACTION = 'atlas_review_issue';
 
@@ -68,4 +68,20 @@ export function reviewIssueReport(incidentId: string, outcome: ReviewIssueOutcom
         ? `Found ${ref}, filed for ${incidentId} by an earlier attempt that was cut short; linked it: ${issue.url}`
         : `${incidentId}'s review issue is ${ref} already: ${issue.url}`;
   return { command: 'review-issue', level: 'ok', headline, sections: [], data: { incidentId, outcome, ...issue } };
+}
+
+/** The answer to `runbook-feedback`: the issue filed, with its link; or why not, and whether it may be there all the same. */
+export function runbookFeedbackReport(repo: string, title: string, outcome: { issue: { number: number; html_url: string } } | { problem: string; inDoubt: boolean }): Report {
+  if ('problem' in outcome) {
+    const doubt = outcome.inDoubt ? ` It may have been filed all the same: look for "${title.slice(0, 60)}" in ${repo} before sending it again.` : '';
+    return problemReport('runbook-feedback', `The feedback was not filed: ${outcome.problem}${doubt}`);
+  }
+  const { issue } = outcome;
+  return {
+    command: 'runbook-feedback',
+    level: 'ok',
+    headline: `Filed ${repo}#${issue.number} "${title}": ${issue.html_url}`,
+    sections: [],
+    data: { repo, number: issue.number, url: issue.html_url },
+  };
 }
