@@ -1,5 +1,6 @@
 import type { Config } from '../config.js';
 import type { Actor, Tier } from './command-spec.js';
+import { within } from '../time/within.js';
 
 /** Lists the members of a Slack user group (usergroups.users.list in the app). */
 export type UsergroupMembers = (usergroupId: string) => Promise<string[]>;
@@ -58,7 +59,7 @@ export function createAuthorizer(config: Pick<Config, 'responders'> & Partial<Pi
       let users = entry?.users ?? null;
       if (!entry || now() - entry.at > MEMBERSHIP_TTL_MS) {
         const fresh = load(group);
-        const answered = await Promise.race([fresh, new Promise<'late'>((r) => setTimeout(() => r('late'), LOOKUP_BOUND_MS).unref())]);
+        const answered = await within(fresh, LOOKUP_BOUND_MS, () => 'late' as const);
         // Slack being slow or down must not lock responders out when a cached answer exists.
         if (answered !== 'late' && answered !== null) users = answered;
         else if (!users) unknown = true;

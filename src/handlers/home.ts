@@ -10,6 +10,7 @@ import { HOME_DIAGNOSTICS, homeContent } from '../home/home-content.js';
 import type { PublishHome } from '../home/home-refresh.js';
 import { SLACK_USER_ID } from '../ids.js';
 import { homeRunActionId, homeView } from '../templates/home-view.js';
+import { within } from '../time/within.js';
 import { registerRoute } from './buttons.js';
 import type { HandlerContext } from './handler-context.js';
 
@@ -29,17 +30,6 @@ const homeOpenedSchema = z.object({
   tab: z.string().max(20),
 });
 
-/** Rejects after `ms`; a late failure of `work` is then nobody's to handle, and is swallowed. */
-function within<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const bound = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-    timer.unref();
-  });
-  work.catch(() => undefined);
-  return Promise.race([work, bound]).finally(() => clearTimeout(timer));
-}
-
 /**
  * Builds one person's Home and publishes it with `client`, bounded in time: true when Slack took
  * it; false, logged, when anything failed. Never throws: the opener and the refresh job share it.
@@ -52,7 +42,9 @@ export function homePublisher(ctx: Pick<HandlerContext, 'registry' | 'deps' | 'l
       const actor = { source: 'slack' as const, userId, channelId: await dmChannelOf(client, userId), via: 'button' as const };
       const may = new Set((await ctx.registry.visibleTo(actor)).map((s) => s.name));
       const view = homeView(await homeContent(ctx.deps, may, userId, { healthWaitMs }));
-      await within(client.views.publish({ user_id: userId, view }), publishBoundMs);
+      await within(client.views.publish({ user_id: userId, view }), publishBoundMs, () => {
+        throw new Error(`no answer within ${publishBoundMs} ms`);
+      });
       return true;
     } catch (err) {
       ctx.logger.warn({ err, userId }, 'could not publish the Home tab');

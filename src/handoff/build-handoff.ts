@@ -2,6 +2,7 @@ import type { HandoffDeps } from './handoff-deps.js';
 import type { HandoffContent, HandoffProblem } from '../oncall/handoff-content.js';
 import { gatherHandoff } from './gather-handoff.js';
 import type { ShiftPair } from '../oncall/rotation-source.js';
+import { within } from '../time/within.js';
 
 const NOBODY: ShiftPair = { primary: null, secondary: null };
 
@@ -48,8 +49,7 @@ async function peopleProblems(deps: HandoffDeps, shiftChange: Date, people: { ou
   const problems: HandoffProblem[] = [];
   const exists = deps.userExists;
   if (exists) {
-    const timeout = new Promise<null>((resolve) => setTimeout(() => resolve(null), PEOPLE_BOUND_MS).unref());
-    const answers = await Promise.all([...named].map(async ([id, role]) => ({ id, role, exists: await Promise.race([exists(id).catch(() => null), timeout]) })));
+    const answers = await Promise.all([...named].map(async ([id, role]) => ({ id, role, exists: await within(exists(id).catch(() => null), PEOPLE_BOUND_MS, () => null) })));
     for (const a of answers) if (a.exists === false) problems.push({ kind: 'user-gone', userId: a.id, role: a.role });
   }
   const outgoing = people.outgoing.primary;

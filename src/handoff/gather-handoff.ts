@@ -27,6 +27,7 @@ import {
 } from '../oncall/handoff-content.js';
 import { calendarPath, readMaintenanceCalendar, type MaintenanceEntry } from '../oncall/maintenance-calendar.js';
 import type { HandoffDeps } from './handoff-deps.js';
+import { within } from '../time/within.js';
 
 export interface GatherOptions {
   /** How long the health checks may take before the watch items are a gap (default 20 s). */
@@ -57,16 +58,10 @@ class TimedOut extends Error {
 }
 
 /** Runs `work` (sync or async) with a time bound; the work itself is not cancelled, only no longer awaited. */
-async function bounded<T>(ms: number, work: () => T | Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new TimedOut(ms)), ms);
+function bounded<T>(ms: number, work: () => T | Promise<T>): Promise<T> {
+  return within(Promise.resolve().then(work), ms, () => {
+    throw new TimedOut(ms);
   });
-  try {
-    return await Promise.race([Promise.resolve().then(work), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /** One sentence for a failed section: what could not be read, why, and what to run by hand. */

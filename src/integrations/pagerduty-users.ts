@@ -6,6 +6,7 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { isSlackUserId } from '../ids.js';
+import { within } from '../time/within.js';
 import type { PagerDutyAgent } from './pagerduty-incidents.js';
 
 /** Time allowed for each lookup: PagerDuty wants its answer within 5 s. */
@@ -21,13 +22,7 @@ export interface PagerDutyUserLookups {
   slackUserByEmail?: (email: string) => Promise<string | null>;
 }
 
-function bounded<T>(work: Promise<T>, ms: number): Promise<T | null> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<null>((resolve) => {
-    timer = setTimeout(() => resolve(null), ms);
-  });
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
-}
+const bounded = <T>(work: Promise<T>, ms: number): Promise<T | null> => within(work, ms, () => null);
 
 /** The Slack user ID of a PagerDuty agent, or null (nobody matches, or a lookup failed: logged). */
 export async function slackUserOfAgent(

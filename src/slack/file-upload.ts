@@ -1,5 +1,6 @@
 import type { webApi } from '@slack/bolt';
 import { describeSlackError } from './slack-errors.js';
+import { within } from '../time/within.js';
 
 /** A text file to share in a channel (in a thread, with `threadTs`). */
 export interface FileUpload {
@@ -32,11 +33,6 @@ interface CompletedUpload {
  * past `boundMs` the answer is a failure, whatever the calls still under way do.
  */
 export async function uploadFile(client: webApi.WebClient, file: FileUpload, boundMs = FILE_UPLOAD_BOUND_MS): Promise<FileUploadResult> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<FileUploadResult>((resolve) => {
-    timer = setTimeout(() => resolve({ ok: false, reason: `Slack did not finish the upload within ${Math.round(boundMs / 1000)} s` }), boundMs);
-    timer.unref();
-  });
   const upload = (async (): Promise<FileUploadResult> => {
     try {
       const common = {
@@ -53,9 +49,5 @@ export async function uploadFile(client: webApi.WebClient, file: FileUpload, bou
       return { ok: false, reason: describeSlackError(err) };
     }
   })();
-  try {
-    return await Promise.race([upload, late]);
-  } finally {
-    clearTimeout(timer);
-  }
+  return within(upload, boundMs, (): FileUploadResult => ({ ok: false, reason: `Slack did not finish the upload within ${Math.round(boundMs / 1000)} s` }));
 }
