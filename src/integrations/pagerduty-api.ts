@@ -44,7 +44,17 @@ export const pagerdutyEventSchema = z.object({
 });
 export type PagerDutyEvent = z.infer<typeof pagerdutyEventSchema>;
 
+/** One page of `GET /oncalls`, as PagerDuty answered it (its entries checked by the caller). */
+export interface OnCallsPage {
+  oncalls: unknown[];
+  more: boolean;
+  /** The page size PagerDuty used. */
+  limit: number;
+}
+
 export interface PagerDutyApi {
+  /** `GET /oncalls?schedule_ids[]=…&since=…&until=…`, one page of 100 from `offset`. */
+  onCalls(scheduleIds: readonly string[], since: Date, until: Date, offset: number): Promise<OnCallsPage>;
   /** `GET /users/{id}` → the user's email; null when PagerDuty knows no such user. */
   userEmail(pdUserId: string): Promise<string | null>;
   /** `PUT /incidents/{id}`; an incident already resolved counts as done. */
@@ -112,6 +122,18 @@ export function pagerdutyApi(opts: PagerDutyApiOptions): PagerDutyApi {
   };
 
   return {
+    async onCalls(scheduleIds, since, until, offset) {
+      const url = join(env.PAGERDUTY_API_URL, 'oncalls');
+      for (const id of scheduleIds) url.searchParams.append('schedule_ids[]', id);
+      url.searchParams.set('since', since.toISOString());
+      url.searchParams.set('until', until.toISOString());
+      url.searchParams.set('limit', '100');
+      url.searchParams.set('offset', String(offset));
+      const what = `the on-calls of ${scheduleIds.join(', ')}`;
+      const body = (await call(url, { headers: restHeaders() }, what, `PagerDuty has no schedule ${scheduleIds.join(' or ')}`)) as { oncalls?: unknown; more?: unknown; limit?: unknown } | null;
+      if (!body || !Array.isArray(body.oncalls)) throw new PagerDutyCallError(`PagerDuty's answer to ${what} has no oncalls list`, { status: null, permanent: false });
+      return { oncalls: body.oncalls, more: body.more === true, limit: typeof body.limit === 'number' && body.limit > 0 ? body.limit : body.oncalls.length };
+    },
     async userEmail(pdUserId) {
       const body = (await call(join(env.PAGERDUTY_API_URL, `users/${encodeURIComponent(pdUserId)}`), { headers: restHeaders() }, `the lookup of user ${pdUserId}`, `PagerDuty has no user ${pdUserId}`, (s) => s === 404)) as {
         user?: { email?: unknown };

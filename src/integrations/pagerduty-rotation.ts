@@ -18,6 +18,7 @@ import type { Config } from '../config.js';
 import type { StateStore } from '../db/state/state-store.js';
 import { configOverrides, type OverrideLookup } from '../oncall/config-rotation.js';
 import { onCallWithOverrides, type Override, type RotationSource, type Shift, type ShiftPair } from '../oncall/rotation-source.js';
+import { PagerDutyCallError, pagerdutyApi, type OnCallsPage } from './pagerduty-api.js';
 import { slackUserOfAgent, type PagerDutyUserLookups } from './pagerduty-users.js';
 
 /** How long one PagerDuty call may take, answer body included. */
@@ -74,34 +75,16 @@ export async function fetchOnCalls(
   since: Date,
   until: Date,
 ): Promise<OnCallSpan[]> {
-  const { env } = opts.config;
-  if (!env.PAGERDUTY_TOKEN) throw new PagerDutyUnreachable('PAGERDUTY_TOKEN is not set');
+  const api = pagerdutyApi({ config: opts.config, fetch: opts.fetch, timeoutMs: opts.timeoutMs ?? PAGERDUTY_TIMEOUT_MS });
   const spans: OnCallSpan[] = [];
   for (let page = 0, offset = 0; page < MAX_PAGES; page++) {
-    const url = new URL('oncalls', env.PAGERDUTY_API_URL.endsWith('/') ? env.PAGERDUTY_API_URL : `${env.PAGERDUTY_API_URL}/`);
-    for (const id of schedules) url.searchParams.append('schedule_ids[]', id);
-    url.searchParams.set('since', since.toISOString());
-    url.searchParams.set('until', until.toISOString());
-    url.searchParams.set('limit', '100');
-    url.searchParams.set('offset', String(offset));
-    let body: { oncalls?: unknown; more?: unknown; limit?: unknown };
+    let answer: OnCallsPage;
     try {
-      const res = await opts.fetch(url, {
-        headers: { Authorization: `Token token=${env.PAGERDUTY_TOKEN}`, Accept: 'application/vnd.pagerduty+json;version=2' },
-        signal: AbortSignal.timeout(opts.timeoutMs ?? PAGERDUTY_TIMEOUT_MS),
-      });
-      if (!res.ok) {
-        await res.body?.cancel();
-        throw new PagerDutyUnreachable(`PagerDuty answered ${res.status}`);
-      }
-      body = (await res.json()) as typeof body;
+      answer = await api.onCalls(schedules, since, until, offset);
     } catch (err) {
-      if (err instanceof PagerDutyUnreachable) throw err;
-      const e = err as Error;
-      throw new PagerDutyUnreachable(e.name === 'TimeoutError' ? `no answer within ${opts.timeoutMs ?? PAGERDUTY_TIMEOUT_MS} ms` : `unreachable (${e.message})`);
+      throw new PagerDutyUnreachable(err instanceof PagerDutyCallError ? err.problem : (err as Error).message);
     }
-    if (!body || !Array.isArray(body.oncalls)) throw new PagerDutyUnreachable('the answer has no oncalls list');
-    for (const o of body.oncalls as OnCallEntry[]) {
+    for (const o of answer.oncalls as OnCallEntry[]) {
       const schedule = o.schedule?.id;
       const pdUser = o.user?.id;
       if (typeof schedule !== 'string' || typeof pdUser !== 'string') continue;
@@ -111,8 +94,8 @@ export async function fetchOnCalls(
       if (!Number.isFinite(start) || !Number.isFinite(end) || end <= start) continue;
       spans.push({ schedule, pdUser, name: typeof o.user?.summary === 'string' ? o.user.summary : pdUser, start, end });
     }
-    if (body.more !== true) break;
-    offset += typeof body.limit === 'number' && body.limit > 0 ? body.limit : body.oncalls.length;
+    if (!answer.more) break;
+    offset += answer.limit;
   }
   // A schedule in several escalation policies (or levels) comes back once for each.
   const seen = new Set<string>();
