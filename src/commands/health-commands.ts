@@ -4,12 +4,11 @@ import { markDebriefScheduled } from '../incidents/debrief.js';
 import { oncallLoad } from '../oncall-health/oncall-load.js';
 import { incidentActionReport } from '../templates/incident-answers.js';
 import { oncallLoadReport } from '../templates/oncall-load-report.js';
-import { quoteInput } from '../text/quote-input.js';
 import { defineCommand, type CommandSpec } from './command-spec.js';
 import { answer, words } from './incident-args.js';
+import { weeksArg } from './oncall-commands.js';
 
 const DEFAULT_WEEKS = 4;
-const MAX_WEEKS = 26;
 
 const load = defineCommand({
   name: 'oncall load',
@@ -21,18 +20,7 @@ const load = defineCommand({
   options: { weeks: { type: 'string' } },
   args: z.object({
     _: z.array(z.string()).max(0, { message: 'takes only --weeks N' }),
-    weeks: z
-      .string()
-      .optional()
-      .transform((text, ctx) => {
-        if (text === undefined) return DEFAULT_WEEKS;
-        const n = Number(text);
-        if (!/^\d+$/.test(text) || n < 1 || n > MAX_WEEKS) {
-          ctx.addIssue({ code: 'custom', message: `takes a whole number of weeks from 1 to ${MAX_WEEKS} (got "${quoteInput(text, 20)}")` });
-          return z.NEVER;
-        }
-        return n;
-      }),
+    weeks: weeksArg.transform((n) => n ?? DEFAULT_WEEKS),
   }),
   async run(args, deps, actor) {
     const rows = await oncallLoad(deps, deps.clock(), args.weeks);

@@ -64,7 +64,8 @@ const roleArg = z
     return z.NEVER;
   });
 
-const weeksArg = z
+/** `--weeks N`, 1 to MAX_WEEKS; undefined when not given. */
+export const weeksArg = z
   .string()
   .optional()
   .transform((text, ctx) => {
