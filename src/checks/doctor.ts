@@ -99,7 +99,13 @@ export async function doctor(deps: DoctorDeps): Promise<CheckItem[]> {
   if (config.alerts.file) {
     item('alerts-file', 'Alert file', 'ok', `watched every 30 s: ${config.alerts.file}${existsSync(config.alerts.file) ? '' : ' (not there now; fine until something writes it)'}`);
   }
-  item('github', 'GitHub', 'ok', config.github.repo && config.env.GITHUB_TOKEN ? `on: issues in ${config.github.repo} through ${config.env.GITHUB_API_URL}` : `off: ${gitHubSetupProblem(config)!.replace(/^GitHub is not set up: /, '')} to file review issues and list them in the handoff`);
+  const github = gitHubSetupProblem(config);
+  item(
+    'github',
+    'GitHub',
+    'ok',
+    github ? `off: ${github.replace(/^GitHub is not set up: /, '').replace(/\.$/, '')} to file review issues and list them in the handoff` : `on: issues in ${config.github.repo} through ${config.env.GITHUB_API_URL}`,
+  );
 
   if (deps.slackStatus) {
     const slack = await deps.slackStatus();

@@ -32,6 +32,10 @@ describe('doctor on the integrations', () => {
     expect(await line('pagerduty')).toMatchObject({ level: 'ok', detail: 'off: set PAGERDUTY_WEBHOOK_SECRET to take PagerDuty incidents in' });
     expect(await line('alerts-file')).toBeUndefined();
     expect(await line('pagerduty-paging')).toMatchObject({ level: 'ok', detail: 'off: set pagerduty.routingKey to page through PagerDuty' });
+    expect(await line('github')).toMatchObject({
+      level: 'ok',
+      detail: 'off: set GITHUB_TOKEN (a token with Issues read and write) and github.repo (owner/name) in the config file to file review issues and list them in the handoff',
+    });
   });
 
   it('says paging through PagerDuty is on, and where, with a routing key', async () => {
