@@ -23,6 +23,7 @@ import { createDelivery, type CallSender } from './slack/outbox-delivery.js';
 import { boundedClientOptions, silentSlackLogger } from './slack/slack-clients.js';
 import { slackPoster } from './slack/slack-poster.js';
 import { usergroupMembers } from './slack/usergroup-members.js';
+import { botDmCheck } from './slack/dm-channels.js';
 import { workspacePeople } from './slack/workspace-people.js';
 import { pagerdutyWebhookRoutes } from './integrations/pagerduty-webhook.js';
 import { slackLookupByEmail, type PagerDutyUserLookups } from './integrations/pagerduty-users.js';
@@ -116,7 +117,8 @@ export async function startBot(opts: BotOptions): Promise<RunningBot> {
   // The handoff says when the rotation names someone who left the workspace.
   deps.userExists = people.exists;
   deps.userTimeZone = people.timeZone;
-  const authorizer = createAuthorizer(config, usergroupMembers(() => client), Date.now, () => deps.rotation.at(clock()));
+  // A D… channel counts as a DM with the bot only when it is this person's IM with the bot (conversations.open).
+  const authorizer = createAuthorizer(config, usergroupMembers(() => client), Date.now, () => deps.rotation.at(clock()), botDmCheck(() => client));
   const registry = createRegistry(authorizer);
   const slack = buildSlackApp({
     deps,

@@ -316,12 +316,17 @@ export const fileConfigSchema = z
       .default({ users: [], usergroups: [], channels: [] }),
     remediators: z
       .object({
-        /** Who may run the remediations (besides whoever is on call now); default: responders.users. */
+        /** Who may run the remediations; default: responders.users. */
         users: z.array(userId).optional(),
         /** Default: responders.usergroups. */
         usergroups: z.array(usergroupId).optional(),
         /** Where remediations may run (besides a DM with the bot), so that the team sees them; default: channels.incidents. */
         channels: z.array(channelId).optional(),
+        /**
+         * Whether being on call makes someone a remediator: none (the default), the primary, or
+         * both. Only the rotation's (or PagerDuty's) schedule and overrides set by a remediator count.
+         */
+        onCall: z.enum(['none', 'primary', 'primary-and-secondary']).optional(),
       })
       .strict()
       .default({}),

@@ -43,6 +43,14 @@ export interface CommandDeps extends DomainDeps {
   uploadFile?: UploadFile;
 }
 
+/** What the registry tells a command that `changesWhoMayAct` about its caller, from the authorizer. */
+export interface Standing {
+  /** Holds the remediate tier by who they are (wherever they typed); null when Slack did not say in time. */
+  remediator: boolean | null;
+  /** Who holds it, for a refusal ("<@U1>, <!subteam^S1>"). */
+  remediators: string;
+}
+
 export interface OptionSpec {
   type: 'string' | 'boolean';
 }
@@ -64,7 +72,12 @@ export interface CommandSpec<A = unknown> {
   slow?: boolean;
   /** Stands behind a button or form only: not listed in help, still authorized and audited here. */
   hidden?: boolean;
-  run(args: A, deps: CommandDeps, actor: Actor): Promise<Report>;
+  /**
+   * Changes who is on call, and so who may act (`oncall cover`, `oncall uncover`): run gets the
+   * caller's standing, and a refusal at the gate goes to the audit log as a remediation's does.
+   */
+  changesWhoMayAct?: boolean;
+  run(args: A, deps: CommandDeps, actor: Actor, standing?: Standing): Promise<Report>;
 }
 
 /** Keeps the argument type of each command while they share one table. */

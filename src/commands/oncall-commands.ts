@@ -1,18 +1,20 @@
 /** `/atlas oncall` (who is on call, someone's shifts, the schedule) and its overrides: `oncall cover`, `oncall uncover`. */
 import { z } from 'zod';
-import type { OverrideRow } from '../db/state/override-store.js';
+import type { OverrideAuthority } from '../db/state/override-store.js';
 import { isSlackUserId } from '../ids.js';
 import { coveredPeople, firstStretchAs, onCallSummary, shiftsOf } from '../oncall/oncall-queries.js';
-import type { OnCallRole, Override, RotationSource } from '../oncall/rotation-source.js';
+import { overrideOfRow, type OnCallRole, type RotationSource } from '../oncall/rotation-source.js';
 import {
   coverNothingReport,
   coverOverlapReport,
+  coverRefusal,
   coverReport,
   noRotationReport,
   onCallNowReport,
   personShiftsReport,
   scheduleReport,
   stamp,
+  uncoverNotAllowed,
   uncoverRefusal,
   uncoverReport,
   type Surface,
@@ -20,7 +22,7 @@ import {
 import { quoteInput } from '../text/quote-input.js';
 import { problemReport } from '../templates/report.js';
 import { parseWhen, resolveSpan, WHEN_EXPECTED, type When } from '../time/when.js';
-import { defineCommand, type Actor, type CommandSpec } from './command-spec.js';
+import { defineCommand, type Actor, type CommandDeps, type CommandSpec, type Standing } from './command-spec.js';
 import { parseUserRef } from './incident-args.js';
 
 const DAY_MS = 86_400_000;
@@ -114,13 +116,42 @@ const oncall = defineCommand({
   },
 });
 
-const fromRow = (r: OverrideRow): Override => ({ id: r.id, user: r.user_id, role: r.role, from: new Date(r.from_at), until: new Date(r.until_at), by: r.created_by });
+/**
+ * A change of who is on call, or a refusal of one, in the audit trail beside the remediations:
+ * in the same transaction as the change when there is one.
+ */
+function auditOnCallChange(
+  deps: CommandDeps,
+  actor: Actor,
+  command: 'oncall cover' | 'oncall uncover',
+  args: unknown,
+  entry: { outcome: 'applied' | 'refused'; plan?: unknown; result: string; undo?: string | null },
+): void {
+  deps.state.audit.append(
+    {
+      source: actor.source,
+      userId: actor.userId,
+      channelId: actor.channelId ?? null,
+      command,
+      args: JSON.stringify(args),
+      outcome: entry.outcome,
+      plan: entry.plan === undefined ? null : JSON.stringify(entry.plan),
+      result: entry.result,
+      undo: entry.undo ?? null,
+    },
+    deps.clock(),
+  );
+}
+
+/** The registry always passes a standing to these commands; without one only the terminal counts as a remediator. */
+const remediatorOf = (actor: Actor, standing: Standing | undefined): boolean | null => standing?.remediator ?? actor.source === 'cli';
 
 const cover = defineCommand({
   name: 'oncall cover',
   summary: 'Someone covers primary or secondary for a span (a swap, a holiday); the override wins over the rotation',
   usage: '@user --role primary|secondary [--from <when>] --until <when>',
   tier: 'incident',
+  changesWhoMayAct: true,
   group: 'On call and handoff',
   options: { role: { type: 'string' }, from: { type: 'string' }, until: { type: 'string' } },
   args: z
@@ -134,7 +165,7 @@ const cover = defineCommand({
       until: z.string({ error: `needed: ${WHEN_EXPECTED.replace(/^takes /, '')}` }).pipe(whenArg),
     })
     .transform(({ _, role, from, until }, ctx) => ({ user: slackUser(_[0]!, ctx), role, from, until })),
-  async run(args, deps, actor) {
+  async run(args, deps, actor, standing) {
     const now = deps.clock();
     const { rotation } = deps;
     const tz = rotation.timezone;
@@ -150,12 +181,35 @@ const cover = defineCommand({
     if (planned) return coverOverlapReport(planned, args.role, surface);
     const scheduled = new Set(rotation.shifts(span.from, span.until).map((s) => s.scheduled[args.role]));
     if (scheduled.size === 1 && scheduled.has(args.user)) return coverNothingReport(args.user, args.role);
-    const added = deps.state.overrides.add({ user: args.user, role: args.role, from: span.from, until: span.until, createdBy: actor.userId }, now);
-    if ('overlaps' in added) return coverOverlapReport(fromRow(added.overlaps), args.role, surface);
+    // Who is on call is who may act (as far as the config lets them): a remediator may change it,
+    // or the person on call in that role for the whole span may hand over their own shift.
+    const onCallThen = coveredPeople(rotation, { role: args.role, from: span.from, until: span.until });
+    const remediator = remediatorOf(actor, standing);
+    const ownShift = onCallThen.length > 0 && onCallThen.every((u) => u === actor.userId);
+    const audited = { user: args.user, role: args.role, from: span.from.toISOString(), until: span.until.toISOString() };
+    if (remediator !== true && !ownShift) {
+      const refusal = coverRefusal(args.role, onCallThen, standing?.remediators ?? 'the remediators in the config', remediator === null);
+      auditOnCallChange(deps, actor, 'oncall cover', audited, { outcome: 'refused', result: refusal.headline });
+      return refusal;
+    }
+    const authority: OverrideAuthority = remediator === true ? 'remediator' : 'own-shift';
+    const added = deps.state.transaction(() => {
+      const row = deps.state.overrides.add({ user: args.user, role: args.role, from: span.from, until: span.until, createdBy: actor.userId, authority }, now);
+      if ('id' in row) {
+        auditOnCallChange(deps, actor, 'oncall cover', audited, {
+          outcome: 'applied',
+          plan: { override: row.id, ...audited, authority },
+          result: `${args.user} covers ${args.role} from ${audited.from} until ${audited.until} (override #${row.id}, set ${authority === 'remediator' ? 'by a remediator' : 'by the person on call for their own shift'}).`,
+          undo: `/atlas oncall uncover ${row.id}`,
+        });
+      }
+      return row;
+    });
+    if ('overlaps' in added) return coverOverlapReport(overrideOfRow(added.overlaps), args.role, surface);
     const other: OnCallRole = args.role === 'primary' ? 'secondary' : 'primary';
     return coverReport(
-      { id: added.id, user: args.user, role: args.role, from: span.from, until: span.until, fromNow: args.from === undefined || span.from.getTime() === now.getTime() },
-      coveredPeople(rotation, { role: args.role, from: span.from, until: span.until }).filter((u) => u !== args.user),
+      { id: added.id, user: args.user, role: args.role, from: span.from, until: span.until, fromNow: args.from === undefined || span.from.getTime() === now.getTime(), authority },
+      onCallThen.filter((u) => u !== args.user),
       firstStretchAs(rotation, args.user, other, span.from, span.until),
       now,
       tz,
@@ -169,6 +223,7 @@ const uncover = defineCommand({
   summary: 'Remove an override set with `oncall cover` (its number is in `oncall`)',
   usage: '<id>',
   tier: 'incident',
+  changesWhoMayAct: true,
   group: 'On call and handoff',
   args: z
     .object({ _: z.array(z.string()).length(1, { message: 'takes the number of one override, such as 12 (`oncall` lists them)' }) })
@@ -183,9 +238,31 @@ const uncover = defineCommand({
       }
       return { id: Number(m[1]) };
     }),
-  async run(args, deps, actor) {
+  async run(args, deps, actor, standing) {
     const now = deps.clock();
-    const removed = deps.state.overrides.remove(args.id, actor.userId, now);
+    const before = deps.state.overrides.get(args.id);
+    if (!before || before.removed_at || before.until_at <= now.toISOString()) return uncoverRefusal(args.id, before, surfaceOf(actor));
+    // Removing an override hands the shift back to the schedule: a remediator may, the person
+    // covering may give it back, and whoever handed over their own shift may take it back.
+    const remediator = remediatorOf(actor, standing);
+    const handedOverBy = before.authority !== 'remediator' && before.created_by === actor.userId;
+    if (remediator !== true && before.user_id !== actor.userId && !handedOverBy) {
+      const refusal = uncoverNotAllowed(before, standing?.remediators ?? 'the remediators in the config', remediator === null);
+      auditOnCallChange(deps, actor, 'oncall uncover', { id: args.id }, { outcome: 'refused', result: refusal.headline });
+      return refusal;
+    }
+    const removed = deps.state.transaction(() => {
+      const done = deps.state.overrides.remove(args.id, actor.userId, now);
+      if (done) {
+        auditOnCallChange(deps, actor, 'oncall uncover', { id: args.id }, {
+          outcome: 'applied',
+          plan: { override: before.id, user: before.user_id, role: before.role, from: before.from_at, until: before.until_at, authority: before.authority },
+          result: `Override #${before.id} removed: ${before.user_id} no longer covers ${before.role} from ${before.from_at} until ${before.until_at}.`,
+          undo: `/atlas oncall cover <@${before.user_id}> --role ${before.role} --from ${before.from_at} --until ${before.until_at} (by a remediator, to count as before)`,
+        });
+      }
+      return done;
+    });
     const row = deps.state.overrides.get(args.id);
     if (!removed || !row) return uncoverRefusal(args.id, row, surfaceOf(actor));
     return uncoverReport(row, deps.rotation.at(now)?.[row.role] ?? null, now, deps.rotation.timezone);

@@ -208,13 +208,14 @@ export class CommandRegistry {
   private async execute(spec: CommandSpec, args: unknown, shown: readonly string[], actor: Actor, deps: CommandDeps, started: number): Promise<RunResult> {
     const decision = await this.authorizer.decide(actor, spec.tier, spec.name);
     if (!decision.allowed) {
-      // A refused remediation is part of the remediation audit trail too (who tried, where).
-      if (spec.tier === 'remediate') this.auditRefusal(deps, actor, spec.name, shown, decision.reason);
+      // A refused remediation (or change of who is on call) is part of the audit trail too (who tried, where).
+      if (spec.tier === 'remediate' || spec.changesWhoMayAct) this.auditRefusal(deps, actor, spec.name, shown, decision.reason);
       return this.audited(deps, actor, spec.name, shown, { report: { command: spec.name, level: 'error', headline: decision.reason, sections: [] }, outcome: 'denied' }, started);
     }
     let result: RunResult;
     try {
-      const report = await spec.run(args, deps, actor);
+      const standing = spec.changesWhoMayAct ? { remediator: await this.authorizer.isRemediator(actor), remediators: this.authorizer.remediatorsNamed() } : undefined;
+      const report = await spec.run(args, deps, actor, standing);
       result = { report, outcome: report.level };
     } catch (err) {
       if (err instanceof DbProblemError) {

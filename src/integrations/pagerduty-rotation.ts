@@ -17,7 +17,7 @@ import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { StateStore } from '../db/state/state-store.js';
 import { configOverrides, type OverrideLookup } from '../oncall/config-rotation.js';
-import { onCallWithOverrides, type Override, type RotationSource, type Shift, type ShiftPair } from '../oncall/rotation-source.js';
+import { onCallWithOverrides, overrideOfRow, type Override, type RotationSource, type Shift, type ShiftPair } from '../oncall/rotation-source.js';
 import { PagerDutyCallError, pagerdutyApi, type OnCallsPage } from './pagerduty-api.js';
 import { slackUserOfAgent, type PagerDutyUserLookups } from './pagerduty-users.js';
 
@@ -270,7 +270,7 @@ export function pagerdutyRotationOf(
     overrides: (from, to) =>
       [
         ...planned.filter((o) => o.from < to && from < o.until),
-        ...state.overrides.overlapping(from, to).map((r) => ({ id: r.id, user: r.user_id, role: r.role, from: new Date(r.from_at), until: new Date(r.until_at), by: r.created_by })),
+        ...state.overrides.overlapping(from, to).map(overrideOfRow),
       ].sort((a, b) => a.from.getTime() - b.from.getTime()),
   });
 }

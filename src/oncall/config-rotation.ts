@@ -2,7 +2,7 @@ import { CronExpressionParser } from 'cron-parser';
 import type { Config } from '../config.js';
 import type { StateStore } from '../db/state/state-store.js';
 import type { Override, RotationSource, Shift, ShiftPair } from './rotation-source.js';
-import { NO_ROTATION, onCallWithOverrides } from './rotation-source.js';
+import { NO_ROTATION, onCallWithOverrides, overrideOfRow } from './rotation-source.js';
 import { zonedInstant } from './zoned-time.js';
 
 type RotationConfig = NonNullable<Config['rotation']>;
@@ -18,7 +18,7 @@ export function rotationOrigin(rotation: Pick<RotationConfig, 'start' | 'timezon
 
 /** The config's own overrides as the rotation reads them. */
 export function configOverrides(rotation: Pick<RotationConfig, 'overrides'>): Override[] {
-  return rotation.overrides.map((o) => ({ id: null, user: o.user, role: o.role, from: o.from, until: o.until, by: null }));
+  return rotation.overrides.map((o) => ({ id: null, user: o.user, role: o.role, from: o.from, until: o.until, by: null, authority: 'config' }));
 }
 
 /**
@@ -91,7 +91,7 @@ export function rotationOf(config: Pick<Config, 'rotation'>, state: Pick<StateSt
   return configRotation(config.rotation, (from, to) =>
     [
       ...planned.filter((o) => o.from < to && from < o.until),
-      ...state.overrides.overlapping(from, to).map((r) => ({ id: r.id, user: r.user_id, role: r.role, from: new Date(r.from_at), until: new Date(r.until_at), by: r.created_by })),
+      ...state.overrides.overlapping(from, to).map(overrideOfRow),
     ].sort((a, b) => a.from.getTime() - b.from.getTime()),
   );
 }

@@ -1,6 +1,6 @@
-import type { OnCallRole } from '../db/state/override-store.js';
+import type { OnCallRole, OverrideAuthority, OverrideRow } from '../db/state/override-store.js';
 
-export type { OnCallRole };
+export type { OnCallRole, OverrideAuthority };
 
 /** Someone covering a role for a span: from the config (planned) or `/atlas oncall cover`. */
 export interface Override {
@@ -12,6 +12,18 @@ export interface Override {
   until: Date;
   /** Who set it with `oncall cover`; null for the config's. */
   by: string | null;
+  /**
+   * On whose authority it was set: 'config' (planned in the config), 'remediator' (set by someone
+   * holding the remediate tier, or in the terminal), 'own-shift' (the person on call handed over
+   * their own shift), 'unchecked' (set before that was checked). Only the first two change who
+   * counts as on call for the permission tiers (on-call-authority.ts).
+   */
+  authority: 'config' | OverrideAuthority | 'unchecked';
+}
+
+/** An `oncall cover` row as the rotation reads it. */
+export function overrideOfRow(r: OverrideRow): Override {
+  return { id: r.id, user: r.user_id, role: r.role, from: new Date(r.from_at), until: new Date(r.until_at), by: r.created_by, authority: r.authority ?? 'unchecked' };
 }
 
 /** Who the rotation itself puts on a shift. */
@@ -33,6 +45,8 @@ export interface Shift {
 /** Who is on call at one instant. */
 export interface OnCallAt extends ShiftPair {
   shift: Shift;
+  /** Who the source itself (the config's rotation, PagerDuty's schedules) puts on at that instant, before any override. */
+  bySchedule: ShiftPair;
   /** The overrides in force at that instant, by role. */
   covering: Partial<Record<OnCallRole, Override>>;
   /** When who is on call next changes: the shift's end or an override's bound, whichever comes first. */
@@ -55,6 +69,7 @@ export function onCallWithOverrides(s: Shift, t: Date, scheduled: ShiftPair, unt
     primary: covering.primary?.user ?? scheduled.primary,
     secondary: covering.secondary?.user ?? scheduled.secondary,
     shift: s,
+    bySchedule: { primary: scheduled.primary, secondary: scheduled.secondary },
     covering,
     until: new Date(next),
   };

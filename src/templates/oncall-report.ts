@@ -4,7 +4,7 @@
  * with the rotation's own zone beside them when it is not UTC, and how far off they are.
  */
 import { wallClock } from '../oncall/zoned-time.js';
-import type { OverrideRow } from '../db/state/override-store.js';
+import type { OverrideAuthority, OverrideRow } from '../db/state/override-store.js';
 import { isSlackUserId } from '../ids.js';
 import type { OnCallSummary, PersonShift, ListedOverride } from '../oncall/oncall-queries.js';
 import type { OnCallAt, OnCallRole, Override, Shift } from '../oncall/rotation-source.js';
@@ -251,7 +251,7 @@ export function scheduleReport(shifts: readonly Shift[], now: Date, timeZone: st
 
 /** `/atlas oncall cover`: done. */
 export function coverReport(
-  o: { id: number; user: string; role: OnCallRole; from: Date; until: Date; fromNow: boolean },
+  o: { id: number; user: string; role: OnCallRole; from: Date; until: Date; fromNow: boolean; authority: OverrideAuthority },
   coveringFor: readonly string[],
   alsoOtherRole: { from: Date; until: Date } | null,
   now: Date,
@@ -262,6 +262,9 @@ export function coverReport(
   const headline = `${userRef(o.user)} covers ${o.role} from ${from} until ${stamp(o.until, now, timeZone)}; override #${o.id}. Undo: ${prefixOf(surface)} oncall uncover ${o.id}`;
   const lines: string[] = [];
   if (coveringFor.length > 0) lines.push(`Covering for ${people(coveringFor, 'slack')}, the rotation's ${o.role} then.`);
+  if (o.authority === 'own-shift') {
+    lines.push(`Handed over by the ${o.role} on call, not by a remediator: ${userRef(o.user)} is paged and named in the handoff, but may act on incidents or remediate only as far as the config already lets them.`);
+  }
   const other: OnCallRole = o.role === 'primary' ? 'secondary' : 'primary';
   if (alsoOtherRole) {
     lines.push(`${userRef(o.user)} is also the ${other} ${span(alsoOtherRole.from, alsoOtherRole.until)}: escalating to the ${other} would reach the same person, so cover ${other} with someone else.`);
@@ -271,8 +274,34 @@ export function coverReport(
     level: alsoOtherRole ? 'warn' : 'ok',
     headline,
     sections: lines.length > 0 ? [{ lines }] : [],
-    data: { id: o.id, user: o.user, role: o.role, from: o.from, until: o.until, coveringFor },
+    data: { id: o.id, user: o.user, role: o.role, from: o.from, until: o.until, coveringFor, authority: o.authority },
   };
+}
+
+/**
+ * `/atlas oncall cover` by someone who is neither a remediator nor the person on call in that
+ * role for the whole span: who can set it instead.
+ */
+export function coverRefusal(role: OnCallRole, onCallThen: readonly string[], remediators: string, remediatorUnknown: boolean): Report {
+  let headline: string;
+  if (remediatorUnknown) {
+    headline = `Slack did not say in time whether you are a remediator, which changing who is on call needs; try \`oncall cover\` again in a moment.`;
+  } else if (onCallThen.length === 0) {
+    headline = `Nobody is on call as ${role} then, so only a remediator (${remediators}) may put someone on call as ${role}.`;
+  } else {
+    const them = onCallThen.map((u) => userRef(u)).join(' and ');
+    headline = `Changing who is on call as ${role} then needs a remediator (${remediators}) or ${them}, on call as ${role} then, handing over their own shift: ask ${onCallThen.length === 1 ? 'them' : 'one of them'} to run it.`;
+  }
+  return { command: 'oncall cover', level: 'error', headline, sections: [] };
+}
+
+/** `/atlas oncall uncover` by someone who may not: who may. */
+export function uncoverNotAllowed(row: OverrideRow, remediators: string, remediatorUnknown: boolean): Report {
+  const mayToo = row.authority !== 'remediator' && row.created_by !== row.user_id && isSlackUserId(row.created_by) ? `, or by ${userRef(row.created_by)} who handed over the shift` : '';
+  const headline = remediatorUnknown
+    ? `Slack did not say in time whether you are a remediator, which removing override #${row.id} needs; try \`oncall uncover ${row.id}\` again in a moment.`
+    : `Override #${row.id} may be removed by a remediator (${remediators}), or by ${userRef(row.user_id)} who covers${mayToo}.`;
+  return { command: 'oncall uncover', level: 'error', headline, sections: [], data: { id: row.id } };
 }
 
 /** `/atlas oncall cover` of someone for a span that is theirs already. */

@@ -221,15 +221,20 @@ describe('/atlas oncall cover and uncover', () => {
 
   it('uncover removes an override, records who, and the rotation is back at once; what cannot be removed says why', async () => {
     await run('oncall cover <@U0GUS> --role primary --until 1d');
-    // EVE, the secondary on call, may; ANN, whose primary shift it covers, is not on call while it runs.
+    // ANN, whose primary shift a remediator's override covers, is not on call while it runs.
     expect((await run('oncall uncover 1', slack('U0ANN'))).outcome).toBe('denied');
-    const r = await run('oncall uncover 1', slack('U0EVE'));
+    // EVE, the secondary on call, is not who covers nor a remediator: one sentence saying who may.
+    const eve = await run('oncall uncover 1', slack('U0EVE'));
+    expect(eve.headline).toBe('Override #1 may be removed by a remediator (<@U0LEAD>), or by <@U0GUS> who covers.');
+    expect(overrides()).toMatchObject([{ id: 1, removed_by: null }]);
+    // GUS, who covers, may give it back.
+    const r = await run('oncall uncover 1', slack('U0GUS'));
     expect(r.headline).toBe(
       'Removed override #1: <@U0GUS> no longer covers primary from 2026-11-26 12:00 UTC until 2026-11-27 12:00 UTC. The primary now is <@U0ANN>.',
     );
-    expect(overrides()).toMatchObject([{ id: 1, removed_by: 'U0EVE' }]);
+    expect(overrides()).toMatchObject([{ id: 1, removed_by: 'U0GUS' }]);
     expect(env.deps.rotation.at(env.clock())?.primary).toBe('U0ANN');
-    expect((await run('oncall uncover #1')).headline).toBe('Override #1 was removed already, by <@U0EVE> at 2026-11-26 12:00 UTC.');
+    expect((await run('oncall uncover #1')).headline).toBe('Override #1 was removed already, by <@U0GUS> at 2026-11-26 12:00 UTC.');
     expect((await run('oncall uncover 7')).headline).toBe(
       'There is no override #7 (`/atlas oncall` lists them with their ids); a planned override from the config (rotation.overrides) is removed by editing the config.',
     );
@@ -239,7 +244,7 @@ describe('/atlas oncall cover and uncover', () => {
     await run('oncall cover <@U0GUS> --role secondary --until 2h');
     env.clock.advance(3 * 3_600_000);
     expect((await run('oncall uncover 2')).headline).toBe('Override #2 ended at 2026-11-26 14:00 UTC; there is nothing to undo.');
-    expect(audit().filter((a) => (a as { command: string }).command === 'oncall uncover')).toHaveLength(6);
+    expect(audit().filter((a) => (a as { command: string }).command === 'oncall uncover')).toHaveLength(7);
   });
 });
 
@@ -247,29 +252,66 @@ describe('on call counts as responders (the incident tier)', () => {
   const decide = (userId: string, tier: 'incident' | 'remediate' = 'incident', channelId = CHANNEL) =>
     createAuthorizer(env.deps.config, undefined, undefined, () => env.deps.rotation.at(env.clock())).decide({ source: 'slack', userId, channelId }, tier, 'ack');
 
-  it('lets the primary and secondary act during their shift and not after, remediations included', async () => {
+  it('lets the primary and secondary act during their shift and not after; remediations only as remediators.onCall says', async () => {
     expect(await decide('U0ANN')).toEqual({ allowed: true });
     expect(await decide('U0EVE')).toEqual({ allowed: true });
     expect(await decide('U0BOB')).toMatchObject({ allowed: false, reason: expect.stringContaining('is for responders') });
-    expect((await decide('U0ANN', 'remediate')).allowed).toBe(true);
+    // Being on call is not being a remediator unless the config says so.
+    expect(await decide('U0ANN', 'remediate')).toMatchObject({ allowed: false, reason: '`ack` changes Shadow Atlas data: it may be run by <@U0LEAD>, in a DM with the bot.' });
     env.clock.set('2026-11-30T09:00:00Z');
     expect((await decide('U0ANN')).allowed).toBe(false);
-    expect((await decide('U0ANN', 'remediate')).allowed).toBe(false);
     expect(await decide('U0BOB')).toEqual({ allowed: true });
     expect(await decide('U0DAN')).toEqual({ allowed: true });
+    for (const [onCall, primary, secondary] of [
+      ['primary', true, false],
+      ['primary-and-secondary', true, true],
+      ['none', false, false],
+    ] as const) {
+      env.close();
+      cleanup();
+      setUp({ rotation: ROTATION, responders: { users: [LEAD] }, remediators: { onCall } });
+      expect((await decide('U0ANN', 'remediate')).allowed, `${onCall}: primary`).toBe(primary);
+      expect((await decide('U0EVE', 'remediate')).allowed, `${onCall}: secondary`).toBe(secondary);
+      env.clock.set('2026-11-30T09:00:00Z');
+      expect((await decide('U0ANN', 'remediate')).allowed, `${onCall}: after the shift`).toBe(false);
+    }
   });
 
-  it('lets whoever covers act while the override runs, and the person covered for not', async () => {
+  it('counts an override for the tiers only when a remediator set it: one set in Slack by the person on call grants nothing', async () => {
     expect((await decide('U0GUS')).allowed).toBe(false);
     // Someone who is neither a responder nor on call may not set an override.
     expect((await run('oncall cover <@U0GUS> --role primary --until 1d', slack(STRANGER))).outcome).toBe('denied');
-    // The primary on call may, and then the person covering may act and the one covered for not.
-    expect((await run('oncall cover <@U0GUS> --role primary --until 1d', slack('U0ANN'))).outcome).toBe('ok');
+    // The primary on call may hand over their own shift: GUS is then on call (paged, named) but gains no tier.
+    const handed = await run('oncall cover <@U0GUS> --role primary --until 1d', slack('U0ANN'));
+    expect(handed.outcome).toBe('ok');
+    expect(handed.slack).toContain('Handed over by the primary on call, not by a remediator');
+    expect(env.deps.rotation.at(env.clock())?.primary).toBe('U0GUS');
+    expect((await decide('U0GUS')).allowed).toBe(false);
+    expect(await decide('U0ANN')).toEqual({ allowed: true });
+    // The secondary may not hand over the primary's shift, nor put themselves on it.
+    expect((await run('oncall cover <@U0EVE> --role primary --from 2026-11-28T00:00Z --until 2026-11-28T12:00Z', slack('U0EVE'))).headline).toBe(
+      'Changing who is on call as primary then needs a remediator (<@U0LEAD>) or <@U0ANN>, on call as primary then, handing over their own shift: ask them to run it.',
+    );
+    // GUS, no responder, may not even give it back; ANN, who handed it over, takes it back.
+    expect((await run('oncall uncover 1', slack('U0GUS'))).outcome).toBe('denied');
+    expect((await run('oncall uncover 1', slack('U0ANN'))).outcome).toBe('ok');
+    // A remediator's override counts: GUS may act, ANN, covered for, not.
+    expect((await run('oncall cover <@U0GUS> --role primary --until 1d', slack(LEAD))).outcome).toBe('ok');
     expect(await decide('U0GUS')).toEqual({ allowed: true });
     expect((await decide('U0ANN')).allowed).toBe(false);
-    expect((await run('oncall uncover 1', slack('U0GUS'))).outcome).toBe('ok');
-    expect((await decide('U0GUS')).allowed).toBe(false);
-    expect(overrides()).toMatchObject([{ created_by: 'U0ANN', removed_by: 'U0GUS' }]);
+    expect(overrides()).toMatchObject([
+      { created_by: 'U0ANN', removed_by: 'U0ANN' },
+      { created_by: LEAD, removed_by: null },
+    ]);
+    const trail = env.db.prepare('SELECT command, user_id, outcome, undo FROM audit_log ORDER BY id').all();
+    expect(trail).toEqual([
+      { command: 'oncall cover', user_id: STRANGER, outcome: 'refused', undo: null },
+      { command: 'oncall cover', user_id: 'U0ANN', outcome: 'applied', undo: '/atlas oncall uncover 1' },
+      { command: 'oncall cover', user_id: 'U0EVE', outcome: 'refused', undo: null },
+      { command: 'oncall uncover', user_id: 'U0GUS', outcome: 'refused', undo: null },
+      { command: 'oncall uncover', user_id: 'U0ANN', outcome: 'applied', undo: expect.stringContaining('/atlas oncall cover <@U0GUS> --role primary') },
+      { command: 'oncall cover', user_id: LEAD, outcome: 'applied', undo: '/atlas oncall uncover 2' },
+    ]);
   });
 
   it('keeps responders.channels for those on call too, and decides without a rotation as before', async () => {

@@ -377,7 +377,7 @@ describe('createAuthorizer', () => {
     // Remediators default to the responders (their user groups too), and say who may and where.
     expect(await authorizer.decide(stranger(), 'remediate', 'backup')).toEqual({
       allowed: false,
-      reason: '`backup` changes Shadow Atlas data: it may be run by <!subteam^S0ONCALL>, the on-call primary and secondary, in a DM with the bot.',
+      reason: '`backup` changes Shadow Atlas data: it may be run by <!subteam^S0ONCALL>, in a DM with the bot.',
     });
     expect(await authorizer.decide(member(), 'remediate', 'backup')).toEqual({ allowed: true });
     expect(calls).toBe(1); // cached
@@ -406,9 +406,18 @@ describe('createAuthorizer', () => {
 
   it('limits the incident tier to responders.channels and DMs, and says where', async () => {
     const config = buildConfig('/nowhere', { responders: { users: ['U0MEMBER'], channels: ['C0INCIDENT', 'C0WAROOM'] } });
-    const authorizer = createAuthorizer(config);
+    // As Slack answers through conversations.open: U0MEMBER's IM with the bot is D0DIRECT1.
+    const authorizer = createAuthorizer(config, undefined, undefined, undefined, async (user, channel) => user === 'U0MEMBER' && channel === 'D0DIRECT1');
     expect(await authorizer.decide(member('C0INCIDENT'), 'incident', 'ack')).toEqual({ allowed: true });
     expect(await authorizer.decide(member('D0DIRECT1'), 'incident', 'ack')).toEqual({ allowed: true });
+    // A DM between two people is a D… channel too, but not the bot's.
+    expect(await authorizer.decide(member('D0BETWEEN2'), 'incident', 'ack')).toMatchObject({ allowed: false, reason: expect.stringContaining('runs in <#C0INCIDENT>, <#C0WAROOM> or a DM with the bot') });
+    // Without a way to ask Slack, a D… channel is no DM with the bot; when Slack does not say, refused in one sentence.
+    expect((await createAuthorizer(config).decide(member('D0DIRECT1'), 'incident', 'ack')).allowed).toBe(false);
+    expect(await createAuthorizer(config, undefined, undefined, undefined, async () => null).decide(member('D0DIRECT1'), 'incident', 'ack')).toEqual({
+      allowed: false,
+      reason: 'Slack did not confirm in time that this is your DM with the bot; try `ack` again in a moment, or in <#C0INCIDENT> or <#C0WAROOM>.',
+    });
     const elsewhere = { allowed: false, reason: '`resolve` runs in <#C0INCIDENT>, <#C0WAROOM> or a DM with the bot, where the team sees it.' };
     expect(await authorizer.decide(member('C0RANDOM'), 'incident', 'resolve')).toEqual(elsewhere);
     // No channel at all (a form that lost it) is not one of the channels either.

@@ -9,6 +9,7 @@ import { createAuthorizer } from '../../src/commands/authorize.js';
 import type { CommandDeps } from '../../src/commands/command-spec.js';
 import { createRegistry } from '../../src/commands/index.js';
 import type { CommandRegistry } from '../../src/commands/registry.js';
+import { botDmCheck } from '../../src/slack/dm-channels.js';
 import { usergroupMembers } from '../../src/slack/usergroup-members.js';
 import { REMEDIATION_CONFIRM_ACTION } from '../../src/templates/remediation-messages.js';
 import { startDeliveryHarness, type DeliveryHarness, type HarnessOptions } from './delivery-harness.js';
@@ -45,7 +46,7 @@ export async function startSlackEnv(opts: SlackEnvOptions): Promise<SlackEnv> {
   const env = testDeps(dataDir, { file: opts.file, ...(opts.fetch ? { fetch: opts.fetch } : {}) });
   const d = await startDeliveryHarness(env, opts.standIn ? { standIn: opts.standIn } : {});
   let client: Harness['app']['app']['client'] | null = null;
-  const registry = opts.registry?.(env) ?? createRegistry(createAuthorizer(env.deps.config, usergroupMembers(() => client), undefined, () => env.deps.rotation.at(env.clock())));
+  const registry = opts.registry?.(env) ?? createRegistry(createAuthorizer(env.deps.config, usergroupMembers(() => client), undefined, () => env.deps.rotation.at(env.clock()), botDmCheck(() => client)));
   const h = await startHarness({ deps: env.deps, registry, slack: d.slack });
   client = h.app.app.client;
   return {

@@ -130,7 +130,7 @@ describe('configRotation', () => {
     const overrides = [{ user: 'U0FAY', role: 'primary', from: '2026-04-15T12:00:00Z', until: '2026-04-17T12:00:00Z' }];
     const r = configRotation(
       rotationConfig({ ...WEEKLY, overrides }).rotation,
-      (from, to) => overrides.map((o) => ({ id: null, user: o.user, role: 'primary' as const, from: d(o.from), until: d(o.until), by: null })).filter((o) => o.from < to && from < o.until),
+      (from, to) => overrides.map((o) => ({ id: null, user: o.user, role: 'primary' as const, from: d(o.from), until: d(o.until), by: null, authority: 'config' as const })).filter((o) => o.from < to && from < o.until),
     );
     const before = r.at(d('2026-04-14T00:00:00Z'))!;
     expect(before).toMatchObject({ primary: 'U0CAT', covering: {}, until: d('2026-04-15T12:00:00Z') });
@@ -160,7 +160,7 @@ describe('rotationOf: the config rotation with the config file and chatops.db ov
   it('merges both, by start; a chatops.db override wins while it runs and stops winning once removed', () => {
     const config = rotationConfig({ ...WEEKLY, overrides: [planned] });
     const r = rotationOf(config, state);
-    const added = state.overrides.add({ user: 'U0GUS', role: 'primary', from: d('2026-04-13T06:00:00Z'), until: d('2026-04-15T06:00:00Z'), createdBy: 'U0LEAD' }, d('2026-04-01T00:00:00Z'));
+    const added = state.overrides.add({ user: 'U0GUS', role: 'primary', from: d('2026-04-13T06:00:00Z'), until: d('2026-04-15T06:00:00Z'), createdBy: 'U0LEAD', authority: 'remediator' }, d('2026-04-01T00:00:00Z'));
     if (!('id' in added)) throw new Error('the override was refused');
     const shift = r.shifts(d('2026-04-13T00:00:00Z'), d('2026-04-13T00:00:01Z'))[0]!;
     expect(shift.overrides.map((o) => [o.id, o.user, o.role, o.by])).toEqual([
@@ -183,7 +183,7 @@ describe('rotationOf: the config rotation with the config file and chatops.db ov
 
   it('lets an override run across shift changes: it covers each shift it overlaps, and `until` is the shift end', () => {
     const r = rotationOf(rotationConfig(WEEKLY), state);
-    state.overrides.add({ user: 'U0GUS', role: 'secondary', from: d('2026-04-18T00:00:00Z'), until: d('2026-04-22T00:00:00Z'), createdBy: 'U0LEAD' }, d('2026-04-01T00:00:00Z'));
+    state.overrides.add({ user: 'U0GUS', role: 'secondary', from: d('2026-04-18T00:00:00Z'), until: d('2026-04-22T00:00:00Z'), createdBy: 'U0LEAD', authority: 'remediator' }, d('2026-04-01T00:00:00Z'));
     expect(r.at(d('2026-04-19T00:00:00Z'))).toMatchObject({ secondary: 'U0GUS', until: d('2026-04-20T00:00:00Z'), shift: { index: 14 } });
     expect(r.at(d('2026-04-20T00:00:00Z'))).toMatchObject({ primary: 'U0ANN', secondary: 'U0GUS', until: d('2026-04-22T00:00:00Z'), shift: { index: 15 } });
     expect(r.at(d('2026-04-22T00:00:00Z'))).toMatchObject({ secondary: 'U0EVE', until: d('2026-04-27T00:00:00Z') });

@@ -49,8 +49,9 @@ beforeAll(async () => {
     file: {
       channels: { incidents: CHANNEL },
       responders: { users: [RESPONDER, REMEDIATOR] },
-      remediators: { users: [REMEDIATOR] },
-      // ON_CALL is in no list: only the rotation makes them a remediator.
+      // ON_CALL is in no list: only the rotation, with remediators.onCall, makes them a remediator
+      // (test/remediation/oncall-authorization.test.ts: without it, being on call grants nothing).
+      remediators: { users: [REMEDIATOR], onCall: 'primary' },
       rotation: { start: '2026-11-02', primary: [ON_CALL] },
     },
   });

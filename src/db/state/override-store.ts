@@ -4,6 +4,12 @@ import { statements } from './statements.js';
 
 export type OnCallRole = 'primary' | 'secondary';
 
+/**
+ * On whose authority an override made in Slack or the terminal was set: by someone holding the
+ * remediate tier ('remediator'), or by the person on call handing over their own shift ('own-shift').
+ */
+export type OverrideAuthority = 'remediator' | 'own-shift';
+
 /** A row of `oncall_overrides`: someone covers a role for a span (a swap, a holiday). */
 export interface OverrideRow {
   id: number;
@@ -15,6 +21,8 @@ export interface OverrideRow {
   created_at: string;
   removed_by: string | null;
   removed_at: string | null;
+  /** Null on rows set before the authority was recorded. */
+  authority: OverrideAuthority | null;
 }
 
 export interface NewOverride {
@@ -23,6 +31,7 @@ export interface NewOverride {
   from: Date;
   until: Date;
   createdBy: string;
+  authority: OverrideAuthority;
 }
 
 export interface OverrideStore {
@@ -49,13 +58,14 @@ export function overrideStore(db: Database.Database): OverrideStore {
   const add = db.transaction((o: NewOverride, now: Date): { id: number } | { overlaps: OverrideRow } => {
     const clash = overlapping(o.role, o.from, o.until)[0];
     if (clash) return { overlaps: clash };
-    const info = sql('INSERT INTO oncall_overrides (user_id, role, from_at, until_at, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?)').run(
+    const info = sql('INSERT INTO oncall_overrides (user_id, role, from_at, until_at, created_by, created_at, authority) VALUES (?, ?, ?, ?, ?, ?, ?)').run(
       o.user,
       o.role,
       iso(o.from),
       iso(o.until),
       o.createdBy,
       iso(now),
+      o.authority,
     );
     return { id: Number(info.lastInsertRowid) };
   });

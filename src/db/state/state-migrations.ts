@@ -356,4 +356,7 @@ export const STATE_MIGRATIONS: readonly string[] = [
      html_url TEXT,
      at TEXT NOT NULL
    );`,
+  // On whose authority an on-call override was set ('remediator' or 'own-shift'): only a
+  // remediator's counts for the permission tiers. Older rows stay NULL: they count for none.
+  "ALTER TABLE oncall_overrides ADD COLUMN authority TEXT CHECK (authority IN ('remediator','own-shift'));",
 ];
