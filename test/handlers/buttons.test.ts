@@ -18,6 +18,7 @@ import { acknowledgeAlert } from '../../src/incidents/acknowledge.js';
 import { declareIncident } from '../../src/incidents/declare.js';
 import { markReviewDone, resolveIncident } from '../../src/incidents/resolution.js';
 import { sweepTimers } from '../../src/incidents/timer-sweeper.js';
+import { botDmCheck } from '../../src/slack/dm-channels.js';
 import { usergroupMembers } from '../../src/slack/usergroup-members.js';
 import {
   SHARE_ACTION_ID,
@@ -39,7 +40,8 @@ import { createAtlasFiles, tempDir, TEST_NOW, testDeps, type TestEnv } from '../
 
 const CHANNEL = 'C0INCIDENT';
 const ELSEWHERE = 'C0RANDOM';
-const DM = 'D0DIRECT1';
+/** A DM between two people: a D… channel, but not the bot's. */
+const PEOPLE_DM = 'D0BETWEEN2';
 const SECOND_RESPONDER = 'U0ONCALL2';
 /** In the responders' user group only (the stand-in answers usergroups.users.list). */
 const GROUP_MEMBER = 'U0RESPONDER';
@@ -70,7 +72,7 @@ beforeEach(async () => {
   env = testDeps(dataDir, { file: CONFIG });
   d = await startDeliveryHarness(env, { standIn: { usergroups: [{ id: 'S0ONCALL', handle: 'oncall', name: 'On-call', users: [GROUP_MEMBER] }] } });
   let client: Harness['app']['app']['client'] | null = null;
-  const registry = createRegistry(createAuthorizer(env.deps.config, usergroupMembers(() => client)));
+  const registry = createRegistry(createAuthorizer(env.deps.config, usergroupMembers(() => client), undefined, undefined, botDmCheck(() => client)));
   h = await startHarness({ deps: env.deps, registry, slack: d.slack });
   client = h.app.app.client;
 });
@@ -224,18 +226,23 @@ describe('each incident button runs its command through the registry', () => {
       expect(runs()).toEqual([{ command: c.command, via: 'button', source: 'slack', user_id: TEST_USER, channel_id: CHANNEL, outcome: c.outcome }]);
     });
 
-    it('is refused outside responders.channels, saying where, and allowed in a DM with the bot', async () => {
+    it('is refused outside responders.channels and in a DM between people, saying where, and allowed in the DM with the bot', async () => {
       const value = await c.arrange();
       await d.delivery.drain();
       const before = snapshot();
       const outside = await h.press(c.actionId, value, { channel: ELSEWHERE });
       expect((await outside.answer()).text).toBe(`\`${c.command}\` runs in <#${CHANNEL}> or a DM with the bot, where the team sees it.`);
+      const between = await h.press(c.actionId, value, { channel: PEOPLE_DM });
+      expect((await between.answer()).text).toBe(`\`${c.command}\` runs in <#${CHANNEL}> or a DM with the bot, where the team sees it.`);
       expect(snapshot()).toBe(before);
-      const dm = await h.press(c.actionId, value, { channel: DM });
+      // The stand-in answers conversations.open with the IM it keeps for this person and the bot.
+      const dmWithBot = slack().directory.openConversation([TEST_USER]).channel.id;
+      const dm = await h.press(c.actionId, value, { channel: dmWithBot });
       await c.acted(dm, value);
       expect(runs().map((r) => [r.channel_id, r.outcome])).toEqual([
         [ELSEWHERE, 'denied'],
-        [DM, c.outcome],
+        [PEOPLE_DM, 'denied'],
+        [dmWithBot, c.outcome],
       ]);
     });
   });

@@ -25,6 +25,7 @@ import { nextDeadline } from '../../src/incidents/incident-queries.js';
 import { sweepTimers } from '../../src/incidents/timer-sweeper.js';
 import { appHomeOpenedEvent, blockActionsPayload, eventCallbackPayload } from '../../src/sandbox/interaction-payloads.js';
 import type { StoredView } from '../../src/sandbox/stored-objects.js';
+import { botDmCheck } from '../../src/slack/dm-channels.js';
 import { usergroupMembers } from '../../src/slack/usergroup-members.js';
 import { HOME_LIST_MAX, homeView } from '../../src/templates/home-view.js';
 import { ALERT_ACK_ACTION } from '../../src/templates/incident-buttons.js';
@@ -234,8 +235,11 @@ describe('buttons on the Home tab answer by DM', () => {
   it('offers and runs Acknowledge on the Home when responders.channels limits where incident commands run', async () => {
     await h.close();
     const limited = { ...env.deps.config, responders: { ...env.deps.config.responders, channels: [CHANNEL] } };
-    registry = createRegistry(createAuthorizer(limited));
+    // The Home's press is authorized as the person's DM with the bot, which Slack confirms (conversations.open).
+    let client: Harness['app']['app']['client'] | null = null;
+    registry = createRegistry(createAuthorizer(limited, undefined, undefined, undefined, botDmCheck(() => client)));
     h = await startHarness({ deps: { ...env.deps, config: limited }, registry, slack: d.slack });
+    client = h.app.app.client;
     fireAlert('replica_lag');
     const blocks = await openHome(TEST_USER);
     expect(buttons(blocks).some((b) => b.action_id === ALERT_ACK_ACTION)).toBe(true);

@@ -14,6 +14,7 @@ import { createRegistry } from '../../src/commands/index.js';
 import { acknowledgeAlert } from '../../src/incidents/acknowledge.js';
 import { declareIncident } from '../../src/incidents/declare.js';
 import type { Incident } from '../../src/db/state/state-records.js';
+import { botDmCheck } from '../../src/slack/dm-channels.js';
 import { usergroupMembers } from '../../src/slack/usergroup-members.js';
 
 import { INCIDENT_RESOLVE_ALERTS_ACTION } from '../../src/templates/incident-buttons.js';
@@ -35,7 +36,8 @@ import { createAtlasFiles, tempDir, testDeps, type TestEnv } from '../helpers/te
 
 const CHANNEL = 'C0INCIDENT';
 const ELSEWHERE = 'C0RANDOM';
-const DM = 'D0DIRECT1';
+/** A DM between two people: a D… channel, but not the bot's. */
+const PEOPLE_DM = 'D0BETWEEN2';
 /** In the channel, not a responder. */
 const STRANGER = 'U0READER';
 /** In the responders' user group only. */
@@ -68,7 +70,7 @@ async function start(config: object = CONFIG) {
   env = testDeps(dataDir, { file: config });
   d = await startDeliveryHarness(env, { standIn: { usergroups: [GROUP] } });
   let client: Harness['app']['app']['client'] | null = null;
-  const registry = createRegistry(createAuthorizer(env.deps.config, usergroupMembers(() => client)));
+  const registry = createRegistry(createAuthorizer(env.deps.config, usergroupMembers(() => client), undefined, undefined, botDmCheck(() => client)));
   h = await startHarness({ deps: env.deps, registry, slack: d.slack });
   client = h.app.app.client;
 }
@@ -186,21 +188,24 @@ describe('each form runs its command through the registry', () => {
       expect(runs()).toEqual([{ command: c.command, via: 'modal', source: 'slack', user_id: GROUP_MEMBER, channel_id: CHANNEL, outcome: c.outcome }]);
     });
 
-    it('is refused when opened outside responders.channels (or nowhere known), and allowed from a DM', async () => {
+    it('is refused when opened outside responders.channels, in a DM between people (or nowhere known), and allowed from the DM with the bot', async () => {
       const incident = c.arrange();
       const before = snapshot();
       const where = `\`${c.command}\` runs in <#${CHANNEL}> or a DM with the bot, where the team sees it.`;
-      for (const channel of [ELSEWHERE, undefined]) {
+      for (const channel of [ELSEWHERE, PEOPLE_DM, undefined]) {
         const r = await h.submit(MODAL_CALLBACK[c.kind], metaOf(c, incident, channel), c.values);
         expect(r.body).toEqual({ response_action: 'errors', errors: { [c.primary]: where } });
       }
       expect(snapshot()).toBe(before);
-      expect(await h.submit(MODAL_CALLBACK[c.kind], metaOf(c, incident, DM), c.values)).toEqual({ status: 200, body: {} });
+      // The stand-in answers conversations.open with the IM it keeps for this person and the bot.
+      const dmWithBot = slack().directory.openConversation([TEST_USER]).channel.id;
+      expect(await h.submit(MODAL_CALLBACK[c.kind], metaOf(c, incident, dmWithBot), c.values)).toEqual({ status: 200, body: {} });
       c.acted(incident);
       expect(runs().map((r) => [r.channel_id, r.outcome])).toEqual([
         [ELSEWHERE, 'denied'],
+        [PEOPLE_DM, 'denied'],
         [null, 'denied'],
-        [DM, c.outcome],
+        [dmWithBot, c.outcome],
       ]);
     });
   });
