@@ -36,13 +36,13 @@ function zoneNote(r: Relief): string {
 /** To the primary: paged on N nights of this shift, ask for relief. */
 export function reliefToPrimaryMessage(r: Relief): SlackMessage {
   const who = r.secondary ? `${mention(r.secondary)} (secondary on-call) has been told` : 'no secondary on-call is known: ask the tech lead';
-  const head = `🌙 You were paged on ${r.nights.length} nights of this shift (${nightsText(r.nights)}). The on-call guide says ask for relief: hand the rest of the shift to someone rested with \`/atlas oncall cover primary @someone\`. ${who}.`;
+  const head = `🌙 You were paged on ${r.nights.length} nights of this shift (${nightsText(r.nights)}). The on-call guide says ask for relief: hand the rest of the shift to someone rested with \`/atlas oncall cover @someone --role primary --until <end of shift>\`. ${who}.`;
   return { text: fallback(`🌙 Paged on ${r.nights.length} nights this shift: ask for relief`), blocks: [section(head), context(zoneNote(r))] };
 }
 
 /** To the secondary: the primary has had N nights paged; be ready to take over. */
 export function reliefToSecondaryMessage(r: Relief): SlackMessage {
-  const head = `🌙 ${mention(r.primary)} (primary on-call) was paged on ${r.nights.length} nights of this shift (${nightsText(r.nights)}) and was suggested to ask for relief. Be ready to take over: \`/atlas oncall cover primary @you\`.`;
+  const head = `🌙 ${mention(r.primary)} (primary on-call) was paged on ${r.nights.length} nights of this shift (${nightsText(r.nights)}) and was suggested to ask for relief. Be ready to take over: they (or a remediator) hand it to you with \`/atlas oncall cover @you --role primary --until <end of shift>\`.`;
   return { text: fallback(`🌙 The primary was paged on ${r.nights.length} nights this shift`), blocks: [section(head), context(`Nights counted 00:00–06:00 in ${r.timezone}.`)] };
 }
 

@@ -30,6 +30,7 @@ describe('loadConfig', () => {
     const config = loadConfig({ ATLAS_CONFIG: path.resolve('atlas.config.example.yml') }, cwd);
     expect(config.channels.incidents).toBe('C0123INCID');
     expect(config.responders.usergroups).toEqual(['S0123ONCAL']);
+    expect(config.remediators).toMatchObject({ users: ['U0123TECHL'], onCall: 'none' });
     expect(config.thresholds.activeJobs).toEqual({ target: 5, alert: 10 });
   });
 
@@ -37,6 +38,7 @@ describe('loadConfig', () => {
     ['thresholds:\n  diskUsagePct: { target: 80, alert: "ninety" }\n', /atlas\.config\.yml: thresholds\.diskUsagePct\.alert: .*number/i],
     ['channels:\n  incidents: "#incident-response"\n', /channels\.incidents: a Slack channel ID/],
     ['responders:\n  users: [alice]\n', /responders\.users\.0: a Slack user ID/],
+    ['remediators:\n  onCall: always\n', /remediators\.onCall: .*primary-and-secondary/],
     ['providers:\n  - name: TIGER\n    url: "ftp://x"\n', /providers\.0\.url: an http\(s\) URL/],
     ['chanels: {}\n', /\(top level\): .*chanels/i],
     ['channels: [\n', /not valid YAML/],

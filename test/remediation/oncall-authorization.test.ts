@@ -97,7 +97,7 @@ describe('being put on call does not grant remediation', () => {
       [SECONDARY, 'oncall cover', 'applied', '/atlas oncall uncover 1'],
       [PRIMARY, 'oncall cover', 'applied', '/atlas oncall uncover 2'],
     ]);
-    expect(JSON.parse(changes[0]!.plan)).toMatchObject({ override: 1, user: READER, role: 'secondary', authority: 'own-shift' });
+    expect(JSON.parse(changes[0]!.plan!)).toMatchObject({ override: 1, user: READER, role: 'secondary', authority: 'own-shift' });
   });
 
   it('gives a non-responder put on call no snapshot rollback and no incident tier', async () => {
