@@ -215,13 +215,14 @@ export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox
   }
 }
 
-const envSchema = z.object({
+/** What `npm run sandbox` reads from the environment (it makes up the rest). */
+export const sandboxEnvSchema = z.object({
   SANDBOX_PORT: z.coerce.number({ error: 'a port number from 0 to 65535 (0: any free port)' }).int().min(0).max(65_535).default(DEFAULT_SANDBOX_PORT),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
 async function main(): Promise<number> {
-  const env = envSchema.safeParse(Object.fromEntries(Object.entries(process.env).filter(([, v]) => v !== undefined && v.trim() !== '')));
+  const env = sandboxEnvSchema.safeParse(Object.fromEntries(Object.entries(process.env).filter(([, v]) => v !== undefined && v.trim() !== '')));
   if (!env.success) {
     const issue = env.error.issues[0];
     process.stderr.write(`sandbox: ${String(issue?.path[0] ?? 'environment')}: ${issue?.message ?? 'invalid'}\n`);
