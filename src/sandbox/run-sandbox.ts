@@ -12,6 +12,7 @@ import { z } from 'zod';
 import { startBot, type RunningBot } from '../bot.js';
 import { buildConfig, type Config } from '../config.js';
 import { demoMaintenanceCalendar } from '../demo/demo-maintenance-calendar.js';
+import { demoRotation } from '../demo/demo-rotation.js';
 import { generateAtlasData } from '../demo/generate-atlas-data.js';
 import { exitWith, isMainModule } from '../is-main-module.js';
 import { createLogger, type LogDestination, type LogLevelName } from '../logger.js';
@@ -31,7 +32,6 @@ export const SANDBOX_DIR = path.join('demo-data', 'sandbox');
 export const DEFAULT_SANDBOX_PORT = 3100;
 
 const CTO = 'U0CTO';
-const HANDOFF_HOUR_UTC = 9;
 const SHUTDOWN_DEADLINE_MS = 9_000;
 const MAINTENANCE_CALENDAR = 'maintenance-calendar.md';
 /** The sandbox's made-up Events API v2 integration key (32 letters and digits): it pages only the stand-in. */
@@ -64,22 +64,14 @@ export interface RunningSandbox {
 
 /** The bot's config in the sandbox: the stand-in's channels and people, every upstream (PagerDuty's Events API too) on the sandbox server. */
 function sandboxConfig(dataDir: string, base: string, env: { token: string; signingSecret: string; webhookToken: string; apiUrl: string; logLevel: LogLevelName }, now: Date): Config {
-  // Two weeks of daily shifts, so that the person titled "On-call primary" is on call now.
-  const currentShiftDay = now.getUTCHours() >= HANDOFF_HOUR_UTC ? now : new Date(now.getTime() - 86_400_000);
-  const started = new Date(currentShiftDay.getTime() - 14 * 86_400_000).toISOString().slice(0, 10);
   return buildConfig(
     dataDir,
     {
       channels: { incidents: 'C0INCIDENT', handoff: 'C0HANDOFF' },
       responders: { users: [SANDBOX_USERS.primary, SANDBOX_USERS.secondary, SANDBOX_USERS.techLead, SANDBOX_USERS.responder, CTO] },
       escalation: { techLead: SANDBOX_USERS.techLead, cto: CTO },
-      rotation: {
-        timezone: 'UTC',
-        handoff: `0 ${HANDOFF_HOUR_UTC} * * *`,
-        start: started,
-        primary: [SANDBOX_USERS.primary, SANDBOX_USERS.secondary],
-        secondary: [SANDBOX_USERS.secondary, SANDBOX_USERS.primary],
-      },
+      // The demo's rotation (as `npm run demo` has it): two weeks of daily shifts, so that the person titled "On-call primary" is on call now.
+      rotation: demoRotation(now, { primary: SANDBOX_USERS.primary, secondary: SANDBOX_USERS.secondary }),
       providers: [
         { name: 'Census TIGER', url: `${base}${UPSTREAM_PATHS.tiger}` },
         { name: 'ArcGIS Hub', url: `${base}${UPSTREAM_PATHS.arcgis}` },
