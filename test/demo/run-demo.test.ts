@@ -40,5 +40,6 @@ describe('npm run demo', () => {
     expect(handoff.exit).toBeLessThan(3);
     expect(handoff.text).toContain('Handoff for the shift change at');
     expect(out).toContain('ATLAS_CONFIG=demo-data/atlas.config.yml');
-  });
+    // Eight subcommands through the terminal, each opening the databases: a busy machine takes its time.
+  }, 120_000);
 });
