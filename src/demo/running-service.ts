@@ -71,6 +71,8 @@ export interface RunningService {
   status(): RunningServiceStatus;
   /** Where the written data ends: the next advance writes from here. */
   writtenUntil(): Date;
+  /** Whether the provider of that name is down at `at` (what a probe of it would meet). */
+  providerDown(provider: string, at: Date): boolean;
 }
 
 export interface RunningServiceOptions {
@@ -265,6 +267,7 @@ export function runningService(dataDir: string, opts: RunningServiceOptions): Ru
       return { ok: true, step };
     },
     writtenUntil: () => new Date(writtenUntil),
+    providerDown: (provider, when) => plan.outages.some((o) => o.provider === provider && o.from <= when.getTime() && when.getTime() < o.until),
     status() {
       return {
         scenario: current

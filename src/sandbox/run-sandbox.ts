@@ -108,7 +108,9 @@ export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox
   const dataDir = path.resolve(opts.dataDir);
   const clock = sandboxClock();
   const pagerduty = pagerdutyStandIn({ basePath: UPSTREAM_PATHS.pagerdutyEvents, clock });
-  const upstreams = upstreamStandIns({ pagerduty });
+  // The providers answer as the running service has them (created with the data, below).
+  let liveService: RunningService | undefined;
+  const upstreams = upstreamStandIns({ pagerduty, providerDown: (name) => liveService?.providerDown(name, clock()) ?? name === 'Census TIGER' });
   let route: ExtraRoute = upstreams;
   const slack = await startSlackStandIn({
     port: opts.port,
@@ -132,6 +134,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox
     mkdirSync(dataDir, { recursive: true });
     const generated = generateAtlasData(dataDir, { now: clock(), days: 4, scenario: 'demo', seed: DEMO_SEED });
     const service = runningService(dataDir, { since: new Date(generated.now), outages: plantedOutages(generated.scenarioFacts.outage), seed: DEMO_SEED });
+    liveService = service;
     writeFileSync(path.join(dataDir, MAINTENANCE_CALENDAR), demoMaintenanceCalendar(clock()));
     const signingSecret = randomBytes(24).toString('hex');
     const webhookToken = randomBytes(24).toString('hex');

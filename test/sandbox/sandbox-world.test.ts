@@ -10,6 +10,7 @@ import { startSandbox, type RunningSandbox } from '../../src/sandbox/run-sandbox
 import type { SandboxState } from '../../src/sandbox/sandbox-state.js';
 import type { StoredMessage } from '../../src/sandbox/stored-objects.js';
 import { SANDBOX_USERS } from '../../src/sandbox/slack-stand-in.js';
+import { UPSTREAM_PATHS } from '../../src/sandbox/upstream-stand-ins.js';
 import { eventually } from '../helpers/slack-harness.js';
 
 const { primary } = SANDBOX_USERS;
@@ -23,7 +24,7 @@ let dir: string;
 beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'atlas-sandbox-world-'));
   sandbox = await startSandbox({ dataDir: dir, port: 0, logLevel: 'silent' });
-});
+}, 60_000);
 
 afterAll(async () => {
   await sandbox?.close();
@@ -33,6 +34,11 @@ afterAll(async () => {
 async function call(pathname: string, body: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
   const res = await fetch(new URL(pathname, sandbox.url), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+}
+
+/** What a probe of a stood-in provider meets now. */
+async function probe(upstreamPath: string): Promise<number> {
+  return (await fetch(new URL(upstreamPath, sandbox.url))).status;
 }
 
 async function stateOf(user: string): Promise<SandboxState> {
@@ -57,7 +63,8 @@ async function health(): Promise<string> {
   return `${answer.text} ${JSON.stringify(answer.blocks ?? [])}`;
 }
 
-describe('the sandbox world moves with its clock', () => {
+// Each step waits on the bot's answers and deliveries; a busy machine is slow, never wrong.
+describe('the sandbox world moves with its clock', { timeout: 90_000 }, () => {
   it('offers the scenarios on the page', async () => {
     const state = await stateOf(primary);
     expect(state.scenarios.map((s) => s.id)).toEqual(expect.arrayContaining(['provider-outage', 'long-outage', 'long-job', 'all-clear']));
@@ -86,6 +93,9 @@ describe('the sandbox world moves with its clock', () => {
       'the ArcGIS Hub provider_down card',
       WAIT_MS,
     );
+    // The providers' stand-ins answer as the service has them: `providers` probes meet the same story.
+    expect(await probe(UPSTREAM_PATHS.arcgis)).toBe(503);
+    expect(await probe(UPSTREAM_PATHS.tiger)).toBe(200);
 
     expect((await call('/sandbox/clock', { advance: '30m' })).json).toEqual({ ok: true });
     await eventually(
@@ -93,6 +103,7 @@ describe('the sandbox world moves with its clock', () => {
       'the ArcGIS Hub card resolved',
       WAIT_MS,
     );
+    expect(await probe(UPSTREAM_PATHS.arcgis)).toBe(200);
   });
 
   it('refuses a scenario it does not have with one sentence', async () => {
