@@ -12,6 +12,7 @@ export const healthCommands: CommandSpec[] = [
     summary: 'The on-call dashboard: every threshold, firing alerts, stuck jobs, snapshot, backup, database check',
     usage: '[--window 1h]',
     tier: 'read',
+    examples: ['health', 'health --window 30m'],
     group: 'Diagnostics',
     options: { window: { type: 'string' } },
     args: z.object({ _: noPositionals, window: windowArg('1h') }),

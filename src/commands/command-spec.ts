@@ -62,6 +62,12 @@ export interface CommandSpec<A = unknown> {
   /** Arguments after the name, e.g. "[--window 1h]". */
   usage: string;
   tier: Tier;
+  /**
+   * Typical invocations, the words after `atlas` (`health --window 30m`): the generated reference
+   * (docs/commands.md) shows them and a test parses each with the real parser. Without any, the
+   * reference derives one from `usage`.
+   */
+  examples?: readonly string[];
   /** Its family in Slack's help (Diagnostics, Incidents, …); help lists one without a group last. */
   group?: CommandGroup;
   /** Flags this command accepts; anything else is a usage error. */

@@ -35,6 +35,7 @@ export const handoffCommands: CommandSpec[] = [
     summary: 'The shift handoff as it would be posted now, with Post now and Add notes',
     usage: '[--markdown]',
     tier: 'read',
+    examples: ['handoff', 'handoff --markdown'],
     group: 'On call and handoff',
     options: { markdown: { type: 'boolean' } },
     args: z.object({ _: noPositionals, markdown: z.boolean().optional() }),

@@ -16,6 +16,7 @@ const load = defineCommand({
   usage: '[--weeks N]',
   // Read: the team reviews it together, and it shows counts, not anything to act on.
   tier: 'read',
+  examples: ['oncall load --weeks 8'],
   group: 'On call and handoff',
   options: { weeks: { type: 'string' } },
   args: z.object({

@@ -33,6 +33,7 @@ const ack = defineCommand({
   summary: 'Acknowledge a firing alert: opens its incident, yours, with the initial response in the thread',
   usage: '[alert] [--impact "…"] [--eta 30m]',
   tier: 'incident',
+  examples: ['ack provider_down --eta 30m'],
   group: 'Incidents',
   options: { impact: { type: 'string' }, eta: { type: 'string' } },
   args: z
@@ -87,6 +88,7 @@ const update = defineCommand({
   summary: 'Post the guide\'s "Incident Update [HH:MM UTC]" in the thread (a form in Slack)',
   usage: '[INC] [--summary "…"] [--completed "…"] [--in-progress "…"] [--blocked "…"] [--next "…"] [--eta "…"] [--status identified]',
   tier: 'incident',
+  examples: ['update --summary "TIGER answers 503; retrying from cache" --next "check again at 04:00"'],
   group: 'Incidents',
   options: {
     summary: { type: 'string' },
@@ -249,6 +251,7 @@ const resolve = defineCommand({
   summary: "Close an incident with the guide's resolution message and checklist (a form in Slack)",
   usage: '[INC] [--resolution "…"] [--impact "…"]',
   tier: 'incident',
+  examples: ['resolve INC-20261207-1 --resolution "TIGER back since 04:10"'],
   group: 'Incidents',
   options: { resolution: { type: 'string' }, impact: { type: 'string' } },
   args: z.object({ _: words(1, 'takes at most an incident id'), resolution: z.string().optional(), impact: z.string().optional() }),

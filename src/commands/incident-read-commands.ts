@@ -11,6 +11,7 @@ const incidents = defineCommand({
   summary: 'Open incidents: id, severity, owner, age, next deadline',
   usage: '',
   tier: 'read',
+  examples: ['incidents'],
   group: 'Incidents',
   args: z.object({ _: noPositionals }),
   run: async (_args, deps) => {

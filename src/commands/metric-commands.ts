@@ -18,6 +18,7 @@ export const metricCommands: CommandSpec[] = [
     summary: 'Error rate over a window, by family, with the largest error groups',
     usage: '[--window 10m]',
     tier: 'read',
+    examples: ['errors --window 1h'],
     group: 'Diagnostics',
     options: { window: { type: 'string' } },
     args: z.object({ _: noPositionals, window: windowArg('10m') }),

@@ -88,6 +88,7 @@ const oncall = defineCommand({
   summary: "Who is on call now and next, and the overrides; with @user that person's shifts; with --weeks the schedule",
   usage: '[@user] [--weeks N]',
   tier: 'read',
+  examples: ['oncall', 'oncall --weeks 4'],
   group: 'On call and handoff',
   options: { weeks: { type: 'string' } },
   args: z

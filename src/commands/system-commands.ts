@@ -76,6 +76,7 @@ export const systemCommands: CommandSpec[] = [
     summary: 'The runbook for a symptom: severity, first steps, escalation',
     usage: '<symptom, e.g. tiger down>',
     tier: 'read',
+    examples: ['runbook tiger down'],
     group: 'Incidents',
     args: words(1, 'name a symptom, e.g. `runbook tiger down` or `runbook corrupt db`'),
     async run(text, deps, actor) {
@@ -87,6 +88,7 @@ export const systemCommands: CommandSpec[] = [
     summary: 'Severity, response time and escalation for a symptom (no symptom: the whole matrix)',
     usage: '[symptom]',
     tier: 'read',
+    examples: ['severity tiger down'],
     group: 'Incidents',
     args: words(0, ''),
     async run(text, _deps, actor) {

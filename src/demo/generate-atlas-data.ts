@@ -137,13 +137,13 @@ const TRANSIENT_EXTRACTION_ERRORS = [
   'ECONNRESET socket hang up',
 ];
 
-const STATES = [
+export const STATES = [
   'AL', 'AK', 'AZ', 'AR', 'CA', 'CO', 'CT', 'DE', 'DC', 'FL', 'GA', 'HI', 'ID', 'IL', 'IN', 'IA', 'KS',
   'KY', 'LA', 'ME', 'MD', 'MA', 'MI', 'MN', 'MS', 'MO', 'MT', 'NE', 'NV', 'NH', 'NJ', 'NM', 'NY', 'NC',
   'ND', 'OH', 'OK', 'OR', 'PA', 'RI', 'SC', 'SD', 'TN', 'TX', 'UT', 'VT', 'VA', 'WA', 'WV', 'WI', 'WY',
 ] as const;
 
-const LAYERS = ['congressional', 'state_senate', 'state_house'] as const;
+export const LAYERS = ['congressional', 'state_senate', 'state_house'] as const;
 type Layer = (typeof LAYERS)[number];
 
 const ORCHESTRATION_OPTIONS = {
@@ -179,11 +179,19 @@ function pickFormat(rng: Rng): TimestampFormat {
 // ---------------------------------------------------------------------------------------------
 // Metrics
 
-interface MetricEvent {
+export interface MetricEvent {
   type: string;
   value: number;
   labels: Record<string, string>;
   at: number;
+}
+
+/** A provider answering with `error` to every health check in [from, until). */
+export interface ProviderOutage {
+  provider: string;
+  error: string;
+  from: number;
+  until: number;
 }
 
 interface Context {
@@ -191,6 +199,8 @@ interface Context {
   now: number;
   start: number;
   scenario: Scenario;
+  /** Providers down, and when. */
+  outages: readonly ProviderOutage[];
   metrics: MetricEvent[];
   /** Persistence writes, applied in time order so backups see only what existed then. */
   ops: { at: number; apply: (db: Database.Database) => void }[];
@@ -209,14 +219,14 @@ function emit(ctx: Context, type: string, value: number, labels: Record<string, 
 
 function generateTickMetrics(ctx: Context): void {
   const { rng } = ctx;
-  const outageSince = ctx.now - OUTAGE_MINUTES * MINUTE;
   for (let tick = Math.ceil(ctx.start / TICK) * TICK; tick < ctx.now; tick += TICK) {
     // Provider health checks: health_check + provider_latency (+ provider_error).
     DEMO_PROVIDERS.forEach((p, i) => {
       const at = tick + i * 2000 + rng.int(0, 1500);
-      const inOutage = ctx.scenario === 'demo' && p.name === OUTAGE_PROVIDER && tick >= outageSince;
+      const outage = ctx.outages.find((o) => o.provider === p.name && tick >= o.from && tick < o.until);
+      const inOutage = outage !== undefined;
       let error: string | null = null;
-      if (inOutage) error = OUTAGE_ERROR;
+      if (inOutage) error = outage.error;
       else if (rng.chance(0.004) && noiseAllowed(ctx, at)) error = rng.pick(TRANSIENT_PROVIDER_ERRORS);
       const latency = inOutage ? rng.between(60, 250) : rng.between(p.latency[0], p.latency[1]);
       emit(ctx, 'health_check', error ? 0 : 1, { provider: p.name }, at);
@@ -255,6 +265,20 @@ function generateTickMetrics(ctx: Context): void {
   }
 }
 
+/**
+ * The service's steady metrics (health checks, proofs, requests, queries) for the 5-minute ticks
+ * in [from, to), as the demo history has them: what the sandbox's stand-in for the service keeps
+ * writing as its clock moves. `to` should be a tick boundary, so that no tick is cut in two.
+ */
+export function serviceTickMetrics(opts: { from: number; to: number; rng: Rng; outages: readonly ProviderOutage[] }): MetricEvent[] {
+  const ctx: Context = { rng: opts.rng, now: opts.to, start: opts.from, scenario: 'demo', outages: opts.outages, metrics: [], ops: [], jobFiles: [] };
+  generateTickMetrics(ctx);
+  return ctx.metrics;
+}
+
+/** How long the service's ticks are: metrics come in 5-minute rounds. */
+export const SERVICE_TICK_MS = TICK;
+
 // ---------------------------------------------------------------------------------------------
 // Batch runs (jobs, extractions, failures, their metrics and JSON files)
 
@@ -278,7 +302,7 @@ interface BatchRun {
   notConfigured: { state: string; layer: Layer; reason: 'state_not_in_registry' | 'layer_not_configured'; checkedAt: number }[];
 }
 
-function jobId(rng: Rng, createdAt: number): string {
+export function jobId(rng: Rng, createdAt: number): string {
   return `job-${createdAt.toString(36)}-${rng.hex(8)}`;
 }
 
@@ -287,7 +311,7 @@ function iso(ms: number): string {
 }
 
 /** The boundary counts the registry expects per state and layer (stable per seed). */
-function expectedCounts(rng: Rng): Map<string, number> {
+export function expectedCounts(rng: Rng): Map<string, number> {
   const counts = new Map<string, number>();
   for (const state of [...STATES, 'PR', 'GU']) {
     counts.set(`${state}:congressional`, rng.int(1, 52));
@@ -297,7 +321,7 @@ function expectedCounts(rng: Rng): Map<string, number> {
   return counts;
 }
 
-function sourceUrl(layer: Layer): string {
+export function sourceUrl(layer: Layer): string {
   const layerId = { congressional: 54, state_senate: 56, state_house: 58 }[layer];
   return `https://tigerweb.geo.census.gov/arcgis/rest/services/TIGERweb/Legislative/MapServer/${layerId}`;
 }
@@ -406,6 +430,30 @@ function recordRun(ctx: Context, run: BatchRun): void {
       options: ORCHESTRATION_OPTIONS,
     },
   });
+}
+
+/** One batch run as the service records it: its metrics, its persistence.db writes in time order, its jobs/<id>.json. */
+export interface RecordedRun {
+  id: string;
+  metrics: MetricEvent[];
+  writes: ((db: Database.Database) => void)[];
+  jobFile: { id: string; json: unknown; updatedAt: number };
+}
+
+/**
+ * A small batch run starting at `at` over `states` that finishes within the service's tick, as
+ * the history's runs do: what the sandbox's running service starts every half hour, so that the
+ * last hour always has extractions to measure.
+ */
+export function serviceBatchRun(opts: { at: number; rng: Rng; states: readonly string[]; expected: Map<string, number> }): RecordedRun {
+  const ctx: Context = { rng: opts.rng, now: opts.at + TICK, start: opts.at, scenario: 'demo', outages: [], metrics: [], ops: [], jobFiles: [] };
+  const pairs = opts.states.flatMap((state) => LAYERS.map((layer) => ({ state, layer })));
+  const tasks = runTasks(ctx, opts.expected, pairs, opts.at, () => null).filter((t) => t.at < ctx.now);
+  const updatedAt = Math.min(ctx.now - 1, Math.max(...tasks.map((t) => t.at)) + 500);
+  const run: BatchRun = { id: jobId(opts.rng, opts.at), createdAt: opts.at, updatedAt, status: 'completed', states: [...opts.states], tasks, notConfigured: [] };
+  recordRun(ctx, run);
+  const job = ctx.jobFiles[0] as Context['jobFiles'][number];
+  return { id: run.id, metrics: ctx.metrics, writes: [...ctx.ops].sort((a, b) => a.at - b.at).map((o) => o.apply), jobFile: job };
 }
 
 /**
@@ -559,6 +607,16 @@ function alertRows(ctx: Context): AlertRow[] {
 // ---------------------------------------------------------------------------------------------
 // Writing
 
+/** Appends metric rows in time order, each in one of the service's three timestamp formats (seeded). */
+export function insertMetricEvents(db: Database.Database, events: readonly MetricEvent[], rng: Rng, counted?: (type: string, format: TimestampFormat) => void): void {
+  const insert = db.prepare('INSERT INTO metrics (type, value, labels_json, recorded_at) VALUES (?, ?, ?, ?)');
+  for (const e of events) {
+    const format = pickFormat(rng);
+    counted?.(e.type, format);
+    insert.run(e.type, e.value, JSON.stringify(e.labels), formatTime(new Date(e.at), format));
+  }
+}
+
 function writeMetricsDb(file: string, ctx: Context, alerts: AlertRow[]) {
   const { rng } = ctx;
   const byType: Record<string, number> = {};
@@ -570,17 +628,14 @@ function writeMetricsDb(file: string, ctx: Context, alerts: AlertRow[]) {
   let dailySummaries = 0;
   try {
     db.exec(METRICS_DDL);
-    const insert = db.prepare('INSERT INTO metrics (type, value, labels_json, recorded_at) VALUES (?, ?, ?, ?)');
     const insertAlert = db.prepare(
       'INSERT INTO alerts (name, status, message, fired_at, resolved_at, acknowledged_at) VALUES (?, ?, ?, ?, ?, ?)',
     );
     db.transaction(() => {
-      for (const e of events) {
-        const format = pickFormat(rng);
+      insertMetricEvents(db, events, rng, (type, format) => {
         byFormat[format]++;
-        byType[e.type] = (byType[e.type] ?? 0) + 1;
-        insert.run(e.type, e.value, JSON.stringify(e.labels), formatTime(new Date(e.at), format));
-      }
+        byType[type] = (byType[type] ?? 0) + 1;
+      });
       for (const a of alerts) insertAlert.run(a.name, a.status, a.message, a.firedAt, a.resolvedAt, a.acknowledgedAt);
       // The service's generateDailySummary(): whole past days only. date() reads all three formats.
       const today = iso(Math.floor(ctx.now / DAY) * DAY).slice(0, 10);
@@ -666,7 +721,8 @@ export function generateAtlasData(dataDir: string, opts: GenerateOptions): Gener
   mkdirSync(jobsDir, { recursive: true });
   mkdirSync(backupsDir, { recursive: true });
 
-  const ctx: Context = { rng: seededRng(seed), now, start: now - days * DAY, scenario, metrics: [], ops: [], jobFiles: [] };
+  const outages = scenario === 'demo' ? [{ provider: OUTAGE_PROVIDER, error: OUTAGE_ERROR, from: now - OUTAGE_MINUTES * MINUTE, until: Number.POSITIVE_INFINITY }] : [];
+  const ctx: Context = { rng: seededRng(seed), now, start: now - days * DAY, scenario, outages, metrics: [], ops: [], jobFiles: [] };
   const expected = expectedCounts(ctx.rng);
   generateTickMetrics(ctx);
   const { runs, failingJobIds } = generateBatchRuns(ctx, expected);

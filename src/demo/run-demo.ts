@@ -1,11 +1,17 @@
-import { rmSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import YAML from 'yaml';
 import { processIo, runCli, type CliIo } from '../cli.js';
+import { demoMaintenanceCalendar } from './demo-maintenance-calendar.js';
+import { demoRotation } from './demo-rotation.js';
 import { generateAtlasData } from './generate-atlas-data.js';
 import { exitWith, isMainModule } from '../is-main-module.js';
 
 /** Where `npm run demo` writes its data directory, relative to the working directory. */
 export const DEMO_DATA_DIR = path.join('demo-data', '.shadow-atlas');
+/** The demo's config file (its rotation, as the sandbox has it), rewritten on every run. */
+export const DEMO_CONFIG = path.join('demo-data', 'atlas.config.yml');
+const MAINTENANCE_CALENDAR = 'maintenance-calendar.md';
 
 const DEMO_DAYS = 4;
 
@@ -16,7 +22,19 @@ export const DEMO_COMMANDS: readonly (readonly string[])[] = [
   ['alerts'],
   ['jobs', 'stuck'],
   ['snapshots'],
+  ['oncall'],
+  ['oncall', 'load', '--weeks', '1'],
+  ['handoff'],
 ];
+
+/** The demo's config: the sandbox's rotation, and the maintenance calendar beside the data. */
+export function demoConfigYaml(now: Date): string {
+  const config = {
+    rotation: demoRotation(now),
+    handoff: { maintenanceCalendar: path.join('.shadow-atlas', MAINTENANCE_CALENDAR) },
+  };
+  return `# Written by npm run demo (rewritten on every run): the rotation the sandbox has too.\n${YAML.stringify(config)}`;
+}
 
 /**
  * Rebuilds the demo directory (scenario 'demo', now = the real current time), then runs a few
@@ -40,7 +58,12 @@ export async function runDemo(io: CliIo, now: Date = new Date()): Promise<number
       `extraction failures for ${summary.scenarioFacts.failingState}, a firing provider_down alert.\n\n`,
   );
 
-  const env = { ...io.env, ATLAS_DATA_DIR: dataDir };
+  // A rotation, so that `oncall`, `oncall load` and `handoff` answer as they do in the sandbox.
+  const configFile = path.resolve(io.cwd, DEMO_CONFIG);
+  mkdirSync(path.dirname(configFile), { recursive: true });
+  writeFileSync(path.join(dataDir, MAINTENANCE_CALENDAR), demoMaintenanceCalendar(now));
+  writeFileSync(configFile, demoConfigYaml(now), 'utf8');
+  const env = { ...io.env, ATLAS_DATA_DIR: dataDir, ATLAS_CONFIG: configFile };
   let failed = 0;
   for (const argv of DEMO_COMMANDS) {
     io.stdout(`$ atlas ${argv.join(' ')}\n`);
@@ -55,7 +78,7 @@ export async function runDemo(io: CliIo, now: Date = new Date()): Promise<number
     if (code >= 3) failed++;
     io.stdout(`(exit ${code})\n\n`);
   }
-  io.stdout(`Run any subcommand against this directory:\n  ATLAS_DATA_DIR=${DEMO_DATA_DIR} npm run -s atlas -- <subcommand>\n`);
+  io.stdout(`Run any subcommand against this directory:\n  ATLAS_DATA_DIR=${DEMO_DATA_DIR} ATLAS_CONFIG=${DEMO_CONFIG} npm run -s atlas -- <subcommand>\n`);
   return failed > 0 ? 1 : 0;
 }
 

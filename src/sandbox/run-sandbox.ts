@@ -12,7 +12,10 @@ import { z } from 'zod';
 import { startBot, type RunningBot } from '../bot.js';
 import { buildConfig, type Config } from '../config.js';
 import { demoMaintenanceCalendar } from '../demo/demo-maintenance-calendar.js';
-import { generateAtlasData } from '../demo/generate-atlas-data.js';
+import { demoRotation } from '../demo/demo-rotation.js';
+import { generateAtlasData, SERVICE_TICK_MS } from '../demo/generate-atlas-data.js';
+import { plantedOutages, runningService, type RunningService } from '../demo/running-service.js';
+import { SERVICE_SCENARIOS } from '../demo/service-scenarios.js';
 import { exitWith, isMainModule } from '../is-main-module.js';
 import { createLogger, type LogDestination, type LogLevelName } from '../logger.js';
 import { ALERT_PRESETS } from './alert-presets.js';
@@ -31,8 +34,10 @@ export const SANDBOX_DIR = path.join('demo-data', 'sandbox');
 export const DEFAULT_SANDBOX_PORT = 3100;
 
 const CTO = 'U0CTO';
-const HANDOFF_HOUR_UTC = 9;
 const SHUTDOWN_DEADLINE_MS = 9_000;
+const DEMO_SEED = 20_261_126;
+/** How often the stood-in service writes while nobody moves the clock (real time passes too). */
+const SERVICE_WRITE_EVERY_MS = 60_000;
 const MAINTENANCE_CALENDAR = 'maintenance-calendar.md';
 /** The sandbox's made-up Events API v2 integration key (32 letters and digits): it pages only the stand-in. */
 export const SANDBOX_PAGERDUTY_ROUTING_KEY = 'SandboxAtlasRoutingKey0000000000';
@@ -59,27 +64,21 @@ export interface RunningSandbox {
   pagerduty: PagerDutyStandIn;
   bot: RunningBot;
   config: Config;
+  /** The stood-in Shadow Atlas service writing its data as the clock moves. */
+  service: RunningService;
   close(): Promise<void>;
 }
 
 /** The bot's config in the sandbox: the stand-in's channels and people, every upstream (PagerDuty's Events API too) on the sandbox server. */
 function sandboxConfig(dataDir: string, base: string, env: { token: string; signingSecret: string; webhookToken: string; apiUrl: string; logLevel: LogLevelName }, now: Date): Config {
-  // Two weeks of daily shifts, so that the person titled "On-call primary" is on call now.
-  const currentShiftDay = now.getUTCHours() >= HANDOFF_HOUR_UTC ? now : new Date(now.getTime() - 86_400_000);
-  const started = new Date(currentShiftDay.getTime() - 14 * 86_400_000).toISOString().slice(0, 10);
   return buildConfig(
     dataDir,
     {
       channels: { incidents: 'C0INCIDENT', handoff: 'C0HANDOFF' },
       responders: { users: [SANDBOX_USERS.primary, SANDBOX_USERS.secondary, SANDBOX_USERS.techLead, SANDBOX_USERS.responder, CTO] },
       escalation: { techLead: SANDBOX_USERS.techLead, cto: CTO },
-      rotation: {
-        timezone: 'UTC',
-        handoff: `0 ${HANDOFF_HOUR_UTC} * * *`,
-        start: started,
-        primary: [SANDBOX_USERS.primary, SANDBOX_USERS.secondary],
-        secondary: [SANDBOX_USERS.secondary, SANDBOX_USERS.primary],
-      },
+      // The demo's rotation (as `npm run demo` has it): two weeks of daily shifts, so that the person titled "On-call primary" is on call now.
+      rotation: demoRotation(now, { primary: SANDBOX_USERS.primary, secondary: SANDBOX_USERS.secondary }),
       providers: [
         { name: 'Census TIGER', url: `${base}${UPSTREAM_PATHS.tiger}` },
         { name: 'ArcGIS Hub', url: `${base}${UPSTREAM_PATHS.arcgis}` },
@@ -109,7 +108,9 @@ export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox
   const dataDir = path.resolve(opts.dataDir);
   const clock = sandboxClock();
   const pagerduty = pagerdutyStandIn({ basePath: UPSTREAM_PATHS.pagerdutyEvents, clock });
-  const upstreams = upstreamStandIns({ pagerduty });
+  // The providers answer as the running service has them (created with the data, below).
+  let liveService: RunningService | undefined;
+  const upstreams = upstreamStandIns({ pagerduty, providerDown: (name) => liveService?.providerDown(name, clock()) ?? name === 'Census TIGER' });
   let route: ExtraRoute = upstreams;
   const slack = await startSlackStandIn({
     port: opts.port,
@@ -131,7 +132,9 @@ export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox
     // mistake must not wipe the data of the one running.
     rmSync(dataDir, { recursive: true, force: true });
     mkdirSync(dataDir, { recursive: true });
-    generateAtlasData(dataDir, { now: clock(), days: 4, scenario: 'demo', seed: 20_261_126 });
+    const generated = generateAtlasData(dataDir, { now: clock(), days: 4, scenario: 'demo', seed: DEMO_SEED });
+    const service = runningService(dataDir, { since: new Date(generated.now), outages: plantedOutages(generated.scenarioFacts.outage), seed: DEMO_SEED });
+    liveService = service;
     writeFileSync(path.join(dataDir, MAINTENANCE_CALENDAR), demoMaintenanceCalendar(clock()));
     const signingSecret = randomBytes(24).toString('hex');
     const webhookToken = randomBytes(24).toString('hex');
@@ -157,6 +160,8 @@ export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox
           clock: { now: clock(), offsetMs: clock.offsetMs(), nextShiftChange: nextShiftChange() },
           onCall,
           presets: ALERT_PRESETS,
+          scenarios: SERVICE_SCENARIOS,
+          scenario: service.status().scenario,
           pagerduty: pagerduty.events().slice(-PAGERDUTY_EVENTS_SHOWN).reverse(),
         });
       },
@@ -184,14 +189,40 @@ export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox
       async advanceClock(step) {
         const ms = step === 'shift' ? (nextShiftChange()?.getTime() ?? Number.NaN) - clock().getTime() : CLOCK_STEPS[step];
         if (!(ms > 0)) return { ok: false, error: 'No rotation is configured, so there is no shift change to move to.' };
-        clock.advance(ms);
+        const target = clock().getTime() + ms;
+        // The service writes tick by tick; where its alerts change, the clock stops there and the bot
+        // looks, so an alert that fires and resolves within one long jump is still seen doing both.
+        for (let next = service.writtenUntil().getTime() + SERVICE_TICK_MS; next <= target; next += SERVICE_TICK_MS) {
+          const gap = next - clock().getTime();
+          if (gap > 0) clock.advance(gap);
+          if (service.advanceTo(clock()).alerts.length > 0) await running.tick();
+        }
+        const rest = target - clock().getTime();
+        if (rest > 0) clock.advance(rest);
+        service.advanceTo(clock());
         for (const listener of clockListeners) listener();
         // What the bot would have done in that time, done now: reminders, escalations, the handoff.
         await running.tick();
         return { ok: true };
       },
+      async startScenario(id) {
+        const started = service.startScenario(id, clock());
+        if (!started.ok) return started;
+        for (const listener of clockListeners) listener();
+        await running.tick();
+        return { ok: true };
+      },
     };
     const pageRoutes = sandboxRoutes(controls);
+    // Real time passes too: the service keeps writing while nobody presses a button.
+    const serviceTimer = setInterval(() => {
+      try {
+        service.advanceTo(clock());
+      } catch (err) {
+        logger.warn({ err }, 'the stood-in service could not write its data');
+      }
+    }, SERVICE_WRITE_EVERY_MS);
+    serviceTimer.unref();
     route = async (req, res, url, body) => (await upstreams(req, res, url, body)) || pageRoutes(req, res, url, body);
 
     return {
@@ -201,7 +232,9 @@ export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox
       pagerduty,
       bot: running,
       config,
+      service,
       async close() {
+        clearInterval(serviceTimer);
         await running.stop().catch(() => undefined);
         await slack.close();
         await new Promise<void>((resolve) => (logFile ? logFile.end(resolve) : resolve()));
@@ -215,13 +248,14 @@ export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox
   }
 }
 
-const envSchema = z.object({
+/** What `npm run sandbox` reads from the environment (it makes up the rest). */
+export const sandboxEnvSchema = z.object({
   SANDBOX_PORT: z.coerce.number({ error: 'a port number from 0 to 65535 (0: any free port)' }).int().min(0).max(65_535).default(DEFAULT_SANDBOX_PORT),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
 async function main(): Promise<number> {
-  const env = envSchema.safeParse(Object.fromEntries(Object.entries(process.env).filter(([, v]) => v !== undefined && v.trim() !== '')));
+  const env = sandboxEnvSchema.safeParse(Object.fromEntries(Object.entries(process.env).filter(([, v]) => v !== undefined && v.trim() !== '')));
   if (!env.success) {
     const issue = env.error.issues[0];
     process.stderr.write(`sandbox: ${String(issue?.path[0] ?? 'environment')}: ${issue?.message ?? 'invalid'}\n`);

@@ -11,7 +11,8 @@
  *   POST /sandbox/close-view   {user, viewId}
  *   POST /sandbox/home-opened  {user}: the App Home tab was opened (app_home_opened to the bot)
  *   POST /sandbox/fire-alert   {preset}
- *   POST /sandbox/clock        {advance: '5m' | '30m' | '2h' | 'shift'}
+ *   POST /sandbox/clock        {advance: '5m' | '30m' | '2h' | 'shift'}: the service's data moves with it
+ *   POST /sandbox/scenario     {scenario}: the stood-in service starts a scenario (an outage, a long job) now
  * Every answer is JSON {ok: true} or {ok: false, error: one sentence[, errors: by field]}.
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -32,6 +33,7 @@ export interface SandboxControls {
   actions: SandboxActions;
   fireAlert(preset: string): Promise<ActionResult>;
   advanceClock(step: keyof typeof CLOCK_STEPS | 'shift'): Promise<ActionResult>;
+  startScenario(id: string): Promise<ActionResult>;
   events: SandboxEvents;
   /** Called for changes the workspace does not see (the clock moved). */
   onClockChange(listener: () => void): () => void;
@@ -58,6 +60,7 @@ export function pageDirectory(): string {
 
 const fireInput = z.object({ preset: z.string().min(1).max(64) });
 const clockInput = z.object({ advance: z.enum(['5m', '30m', '2h', 'shift']) });
+const scenarioInput = z.object({ scenario: z.string().min(1).max(64) });
 
 function sendJson(res: ServerResponse, status: number, body: unknown): true {
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
@@ -133,6 +136,8 @@ export function sandboxRoutes(controls: SandboxControls, pageDir = pageDirectory
         return run(fireInput, (i) => controls.fireAlert(i.preset));
       case '/sandbox/clock':
         return run(clockInput, (i) => controls.advanceClock(i.advance));
+      case '/sandbox/scenario':
+        return run(scenarioInput, (i) => controls.startScenario(i.scenario));
       default:
         return undefined;
     }

@@ -1,3 +1,5 @@
+import type { RunningServiceStatus } from '../demo/running-service.js';
+import type { ServiceScenario } from '../demo/service-scenarios.js';
 import type { AlertPreset } from './alert-presets.js';
 import type { TakenPagerDutyEvent } from './pagerduty-stand-in.js';
 import type { EphemeralMessage, StoredMessage, StoredView } from './stored-objects.js';
@@ -34,6 +36,10 @@ export interface SandboxState {
   home: StoredView['view'] | null;
   clock: { now: string; offsetMs: number; nextShiftChange: string | null };
   alertPresets: { id: string; label: string }[];
+  /** What the stood-in service can be made to do (the scenario picker). */
+  scenarios: { id: string; label: string; description: string }[];
+  /** The scenario the service runs, since when; null: the demo's story as generated. */
+  scenario: RunningServiceStatus['scenario'];
   /** The last events PagerDuty's stood-in Events API took, newest first. */
   pagerduty: SandboxPagerDutyEvent[];
 }
@@ -53,6 +59,8 @@ export interface StateInputs {
   /** Who is on call now: their titles say so, whatever the directory's title. */
   onCall: { primary: string | null; secondary: string | null } | null;
   presets: readonly AlertPreset[];
+  scenarios?: readonly ServiceScenario[];
+  scenario?: RunningServiceStatus['scenario'];
   /** The PagerDuty stand-in's events to show, newest first. */
   pagerduty?: readonly TakenPagerDutyEvent[];
 }
@@ -103,6 +111,8 @@ export function sandboxState(ws: Workspace, user: string, inputs: StateInputs): 
       nextShiftChange: inputs.clock.nextShiftChange?.toISOString() ?? null,
     },
     alertPresets: inputs.presets.map((p) => ({ id: p.id, label: p.label })),
+    scenarios: (inputs.scenarios ?? []).map((s) => ({ id: s.id, label: s.label, description: s.description })),
+    scenario: inputs.scenario ?? null,
     pagerduty: (inputs.pagerduty ?? []).map((e) => ({ action: e.event_action, dedupKey: e.dedup_key, summary: e.payload?.summary ?? null, at: e.receivedAt })),
   };
 }

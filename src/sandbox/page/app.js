@@ -5,7 +5,7 @@
  *   GET  /sandbox/state?user=…   everything this person sees, as JSON
  *   GET  /sandbox/events         server-sent "change" events: the page re-reads the state (debounced)
  *                                (the PagerDuty stand-in's last events come with the state)
- *   POST /sandbox/command|press|submit|close-view|fire-alert|clock|message|home-opened
+ *   POST /sandbox/command|press|submit|close-view|fire-alert|clock|scenario|message|home-opened
  *
  * The page keeps no copy of the workspace beyond the last state it read; what it remembers is
  * only where the person is looking (channel, tab, thread), which ephemeral messages they
@@ -478,6 +478,24 @@ function renderSandboxBar() {
       }),
     );
   }
+
+  const scenarios = $('scenario-menu');
+  const scenarioSig = JSON.stringify(state.scenarios ?? []);
+  if (scenarios.dataset.sig !== scenarioSig) {
+    scenarios.dataset.sig = scenarioSig;
+    scenarios.replaceChildren(
+      ...(state.scenarios ?? []).map((sc) => {
+        const b = el('button', 'preset', sc.label);
+        b.type = 'button';
+        b.dataset.scenario = sc.id;
+        b.append(el('span', 'preset-description', sc.description));
+        b.addEventListener('click', () => void startScenario(sc));
+        return b;
+      }),
+    );
+  }
+  const running = state.scenario;
+  $('scenario-status').textContent = running ? `Service: ${running.label} · since ${hhmm(new Date(running.startedAt))} UTC` : 'Service: the demo’s story';
 }
 
 /** The last events the PagerDuty stand-in took: the newest in the bar, the last few under it. */
@@ -555,7 +573,7 @@ function render() {
 // The sandbox's own controls
 
 async function fireAlert(preset) {
-  toggleFireMenu(false);
+  toggleMenu('fire', false);
   const answer = await api('/sandbox/fire-alert', { preset: preset.id });
   if (!answer.ok) {
     toast(`The alert was not taken: ${answer.error ?? 'the webhook refused it.'}`, 'error');
@@ -566,9 +584,21 @@ async function fireAlert(preset) {
   scheduleRefresh();
 }
 
-function toggleFireMenu(open) {
-  const menu = $('fire-menu');
-  const button = $('fire-button');
+async function startScenario(scenario) {
+  toggleMenu('scenario', false);
+  const answer = await api('/sandbox/scenario', { scenario: scenario.id });
+  if (!answer.ok) {
+    toast(`The scenario did not start: ${answer.error ?? 'the sandbox refused.'}`, 'error');
+    return;
+  }
+  await refresh();
+  toast(`Started: ${scenario.label}. Move the clock to watch it.`);
+}
+
+/** @param {'fire' | 'scenario'} name @param {boolean} [open] */
+function toggleMenu(name, open) {
+  const menu = $(`${name}-menu`);
+  const button = $(`${name}-button`);
   const show = open ?? menu.hidden;
   menu.hidden = !show;
   button.setAttribute('aria-expanded', String(show));
@@ -609,15 +639,21 @@ function wire() {
       if (b.getAttribute('aria-disabled') !== 'true') void advanceClock(/** @type {HTMLElement} */ (b));
     });
   }
-  $('fire-button').addEventListener('click', () => toggleFireMenu());
+  $('fire-button').addEventListener('click', () => toggleMenu('fire'));
+  $('scenario-button').addEventListener('click', () => toggleMenu('scenario'));
   document.addEventListener('click', (event) => {
     const target = /** @type {Node} */ (event.target);
-    if (!$('fire-menu').hidden && !$('fire-menu').contains(target) && !$('fire-button').contains(target)) toggleFireMenu(false);
+    for (const name of /** @type {const} */ (['fire', 'scenario'])) {
+      if (!$(`${name}-menu`).hidden && !$(`${name}-menu`).contains(target) && !$(`${name}-button`).contains(target)) toggleMenu(name, false);
+    }
   });
   document.addEventListener('keydown', (event) => {
-    if (event.key === 'Escape' && !$('fire-menu').hidden) {
-      toggleFireMenu(false);
-      $('fire-button').focus();
+    if (event.key !== 'Escape') return;
+    for (const name of /** @type {const} */ (['fire', 'scenario'])) {
+      if (!$(`${name}-menu`).hidden) {
+        toggleMenu(name, false);
+        $(`${name}-button`).focus();
+      }
     }
   });
   $('user-select').addEventListener('change', (event) => {
