@@ -13,6 +13,7 @@ import { createRegistry } from './commands/index.js';
 import type { Config } from './config.js';
 import { stopIntegrityChecks } from './db/integrity-check.js';
 import { homePublisher } from './handlers/home.js';
+import { bodyReadGate } from './http/body-read-gate.js';
 import { homeRefreshJob } from './home/home-refresh.js';
 import { openStateStore } from './db/state/sqlite-state-store.js';
 import { liveMessage } from './presenter/live-messages.js';
@@ -118,14 +119,17 @@ export async function startBot(opts: BotOptions): Promise<RunningBot> {
   deps.userTimeZone = people.timeZone;
   const authorizer = createAuthorizer(config, usergroupMembers(() => client), Date.now, () => deps.rotation.at(clock()));
   const registry = createRegistry(authorizer);
+  // One bound on bodies read before they are authenticated, for every route of the process.
+  const bodyReads = bodyReadGate();
   const slack = buildSlackApp({
     deps,
     registry,
     logger,
     slack: { ...credentials, apiUrl: config.env.SLACK_API_URL },
     port: config.env.PORT,
-    extraRoutes: [...alertWebhookRoutes(deps), ...pagerdutyWebhookRoutes(deps, pagerdutyLookups)],
+    extraRoutes: [...alertWebhookRoutes(deps, bodyReads), ...pagerdutyWebhookRoutes(deps, pagerdutyLookups, bodyReads)],
     outboxStats: delivery.stats,
+    edge: { bodyReads },
   });
   client = slack.app.client;
   const port = await slack.start(config.env.PORT, opts.host);

@@ -356,4 +356,12 @@ export const STATE_MIGRATIONS: readonly string[] = [
      html_url TEXT,
      at TEXT NOT NULL
    );`,
+  // Signed Slack requests already taken, by the SHA-256 of their signature, until their
+  // timestamp leaves the five-minute window: a replay within the window is refused, by every
+  // process on this file (seen-request-store.ts).
+  `CREATE TABLE seen_slack_requests (
+     signature_hash TEXT PRIMARY KEY,
+     expires_at TEXT NOT NULL
+   );
+   CREATE INDEX idx_seen_slack_requests_expiry ON seen_slack_requests(expires_at);`,
 ];
