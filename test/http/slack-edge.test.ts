@@ -3,7 +3,7 @@
  * 127.0.0.1: refused before the body is read, the size cap, the bound on bodies read at once,
  * the timestamp window both ways, and replays refused by one process and by two on one chatops.db.
  */
-import { request, type IncomingHttpHeaders } from 'node:http';
+import { request } from 'node:http';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createAuthorizer } from '../../src/commands/authorize.js';
 import { createRegistry } from '../../src/commands/index.js';
@@ -13,6 +13,7 @@ import { incidentConfig } from '../helpers/incident-env.js';
 import { startSlackEnv, type SlackEnv } from '../helpers/slack-env.js';
 import { eventually, FORM, settle, slackSignature, slashCommandBody, startHarness, TEST_SIGNING_SECRET, type Harness } from '../helpers/slack-harness.js';
 import { testDeps } from '../helpers/test-deps.js';
+import { unfinishedPost } from '../helpers/unfinished-post.js';
 
 const MAX_BODY = 8 * 1024;
 let se: SlackEnv;
@@ -26,56 +27,12 @@ afterEach(async () => {
   await se.close();
 });
 
-interface Partial {
-  /** Resolves with the answer's status (and headers), whatever the client is still sending. */
-  response: Promise<{ status: number; headers: IncomingHttpHeaders }>;
-  /** How many body bytes the client managed to write before the answer came. */
-  written(): number;
-  destroy(): void;
-}
-
-/**
- * A POST to /slack/events that sends its headers and the start of a body, then keeps sending
- * more slowly and never finishes: only an answer that does not wait for the body arrives.
- */
-function unfinishedPost(baseUrl: string, headers: Record<string, string>, declaredBytes = 4 * 1024 * 1024, trickle = true): Partial {
-  let written = 0;
-  let timer: NodeJS.Timeout | undefined;
-  const req = request(`${baseUrl}/slack/events`, { method: 'POST', headers: { 'content-type': FORM, 'content-length': String(declaredBytes), ...headers } });
-  const response = new Promise<{ status: number; headers: IncomingHttpHeaders }>((resolve, reject) => {
-    req.on('response', (res) => {
-      clearInterval(timer);
-      res.resume();
-      resolve({ status: res.statusCode ?? 0, headers: res.headers });
-    });
-    req.on('error', reject);
-  });
-  // Destroyed by the test before an answer came: nobody waits for it.
-  response.catch(() => undefined);
-  const chunk = Buffer.alloc(trickle ? 1024 : 100, 'a');
-  req.write(chunk);
-  written += chunk.length;
-  if (trickle) timer = setInterval(() => {
-    if (req.destroyed) return clearInterval(timer);
-    req.write(chunk);
-    written += chunk.length;
-  }, 50);
-  return {
-    response,
-    written: () => written,
-    destroy() {
-      clearInterval(timer);
-      req.destroy();
-    },
-  };
-}
-
 const freshHeaders = (skewSec = 0) => slackSignature(TEST_SIGNING_SECRET, 'x'.repeat(64), Math.floor(Date.now() / 1000) + skewSec);
 const incidents = () => (se.env.db.prepare('SELECT COUNT(*) AS n FROM incidents').get() as { n: number }).n;
 
 describe('POST /slack/events before its body', () => {
   it('refuses a request without the signature headers with 401 although its body never finishes', async () => {
-    const p = unfinishedPost(se.h.baseUrl, {});
+    const p = unfinishedPost(`${se.h.baseUrl}/slack/events`, {});
     try {
       expect((await p.response).status).toBe(401);
       // Answered before the 4 MB were sent: the bot did not wait for (or read) the body.
@@ -83,7 +40,7 @@ describe('POST /slack/events before its body', () => {
     } finally {
       p.destroy();
     }
-    const onlySignature = unfinishedPost(se.h.baseUrl, { 'x-slack-signature': freshHeaders()['x-slack-signature']! });
+    const onlySignature = unfinishedPost(`${se.h.baseUrl}/slack/events`, { 'x-slack-signature': freshHeaders()['x-slack-signature']! });
     try {
       expect((await onlySignature.response).status).toBe(401);
     } finally {
@@ -93,7 +50,7 @@ describe('POST /slack/events before its body', () => {
 
   it('refuses a stale or a future timestamp with 401 before reading the body', async () => {
     for (const skew of [-3600, 7200]) {
-      const p = unfinishedPost(se.h.baseUrl, freshHeaders(skew));
+      const p = unfinishedPost(`${se.h.baseUrl}/slack/events`, freshHeaders(skew));
       try {
         expect((await p.response).status).toBe(401);
       } finally {
@@ -104,7 +61,7 @@ describe('POST /slack/events before its body', () => {
   });
 
   it('answers a declared body over the cap with 413 at once, and one that grows past it with 413', async () => {
-    const declared = unfinishedPost(se.h.baseUrl, freshHeaders(), MAX_BODY + 1);
+    const declared = unfinishedPost(`${se.h.baseUrl}/slack/events`, freshHeaders(), MAX_BODY + 1);
     try {
       expect((await declared.response).status).toBe(413);
     } finally {
@@ -126,10 +83,10 @@ describe('POST /slack/events before its body', () => {
 
   it('reads at most the gate\'s number of unauthenticated bodies at once, refuses more with 503 at once, and serves again when they are gone', async () => {
     // Bodies of 4000 bytes (under the cap) of which 100 arrive.
-    const slow = [unfinishedPost(se.h.baseUrl, freshHeaders(), 4000, false), unfinishedPost(se.h.baseUrl, freshHeaders(), 4000, false)];
+    const slow = [unfinishedPost(`${se.h.baseUrl}/slack/events`, freshHeaders(), 4000, false), unfinishedPost(`${se.h.baseUrl}/slack/events`, freshHeaders(), 4000, false)];
     try {
       await eventually(() => gate.inFlight() === 2, 'two bodies being read');
-      const third = unfinishedPost(se.h.baseUrl, freshHeaders(), 4000, false);
+      const third = unfinishedPost(`${se.h.baseUrl}/slack/events`, freshHeaders(), 4000, false);
       try {
         const answer = await third.response;
         expect(answer.status).toBe(503);
