@@ -4,6 +4,7 @@ import { alertWebhookRoutes } from './alerts/alert-webhook.js';
 import { createWatchdog } from './alerts/watchdog.js';
 import { buildSlackApp } from './app.js';
 import { botJobs } from './bot-jobs.js';
+import { stopJobFileReaders } from './checks/job-file-reader.js';
 import { stopMetricsReaders } from './checks/metrics-reader.js';
 import { checkSchema, METRICS_NEEDS, PERSISTENCE_NEEDS } from './checks/schema-check.js';
 import { systemClock, type Clock } from './clock.js';
@@ -148,7 +149,7 @@ export async function startBot(opts: BotOptions): Promise<RunningBot> {
         // Stop taking work: no new ticks, no new requests; then let in-flight sends finish or time out.
         await Promise.all([scheduler.stop(2_000), slack.stop(2_000)]);
         await delivery.stop(4_000);
-        await Promise.all([stopIntegrityChecks(), stopMetricsReaders()]);
+        await Promise.all([stopIntegrityChecks(), stopMetricsReaders(), stopJobFileReaders()]);
       } finally {
         closeDeps(deps);
       }
