@@ -1,11 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { App, type CustomRoute, SocketModeReceiver, webApi } from '@slack/bolt';
+import { App, type CustomRoute, HTTPReceiver, SocketModeReceiver, webApi } from '@slack/bolt';
 import type { Logger } from 'pino';
 import type { CommandDeps } from './commands/command-spec.js';
 import type { CommandRegistry } from './commands/registry.js';
 import type { OutboxStats } from './db/state/outbox-store.js';
+import { bodyReadGate, type BodyReadGate } from './http/body-read-gate.js';
+import { guardSlackEvents, SLACK_MAX_BODY_BYTES, slackRequestGuard } from './http/slack-request-guard.js';
 import { AckFirstQueue } from './slack/ack-first-queue.js';
 import { uploadFile } from './slack/file-upload.js';
 import { boundedClientOptions, silentSlackLogger } from './slack/slack-clients.js';
@@ -36,6 +38,15 @@ export interface SlackAppOptions {
   extraRoutes?: CustomRoute[];
   /** The outbox's state for /healthz; absent until delivery runs. */
   outboxStats?: () => OutboxStats;
+  /** HTTP mode's door on /slack/events (src/http/slack-request-guard.ts); defaults suit production. */
+  edge?: {
+    /** Shared with the webhooks, so the bound holds for the whole process (default: one of its own). */
+    bodyReads?: BodyReadGate;
+    maxBodyBytes?: number;
+    bodyTimeoutMs?: number;
+    /** Wall clock for the timestamp window (tests). */
+    nowMs?: () => number;
+  };
 }
 
 export interface SlackApp {
@@ -141,15 +152,35 @@ export function buildSlackApp(opts: SlackAppOptions): SlackApp {
       extendedErrorHandler: true,
     });
   } else {
+    const maxBodyBytes = opts.edge?.maxBodyBytes ?? SLACK_MAX_BODY_BYTES;
+    const http = new HTTPReceiver({
+      signingSecret: slack.signingSecret!,
+      logger: bolt,
+      logLevel,
+      processBeforeResponse: false,
+      customRoutes: [health, ...(opts.extraRoutes ?? [])],
+      bodyLimit: maxBodyBytes,
+    });
+    // Headers, timestamp window, size, concurrency, signature and replays, before Bolt reads a byte.
+    guardSlackEvents(
+      http,
+      slackRequestGuard({
+        signingSecret: slack.signingSecret!,
+        seen: opts.deps.state.seenRequests,
+        gate: opts.edge?.bodyReads ?? bodyReadGate(),
+        logger: logger.child({ component: 'slack-edge' }),
+        maxBodyBytes,
+        ...(opts.edge?.bodyTimeoutMs ? { bodyTimeoutMs: opts.edge.bodyTimeoutMs } : {}),
+        ...(opts.edge?.nowMs ? { nowMs: opts.edge.nowMs } : {}),
+      }),
+    );
     app = new App({
+      receiver: http,
       token: slack.botToken,
-      signingSecret: slack.signingSecret,
       ...identity,
       logger: bolt,
       logLevel,
       clientOptions,
-      processBeforeResponse: false,
-      customRoutes: [health, ...(opts.extraRoutes ?? [])],
       deferInitialization,
       extendedErrorHandler: true,
     });

@@ -4,6 +4,7 @@ import { alertWebhookRoutes } from './alerts/alert-webhook.js';
 import { createWatchdog } from './alerts/watchdog.js';
 import { buildSlackApp } from './app.js';
 import { botJobs } from './bot-jobs.js';
+import { stopJobFileReaders } from './checks/job-file-reader.js';
 import { stopMetricsReaders } from './checks/metrics-reader.js';
 import { checkSchema, METRICS_NEEDS, PERSISTENCE_NEEDS } from './checks/schema-check.js';
 import { systemClock, type Clock } from './clock.js';
@@ -13,6 +14,7 @@ import { createRegistry } from './commands/index.js';
 import type { Config } from './config.js';
 import { stopIntegrityChecks } from './db/integrity-check.js';
 import { homePublisher } from './handlers/home.js';
+import { bodyReadGate } from './http/body-read-gate.js';
 import { homeRefreshJob } from './home/home-refresh.js';
 import { openStateStore } from './db/state/sqlite-state-store.js';
 import { liveMessage } from './presenter/live-messages.js';
@@ -120,14 +122,17 @@ export async function startBot(opts: BotOptions): Promise<RunningBot> {
   // A D… channel counts as a DM with the bot only when it is this person's IM with the bot (conversations.open).
   const authorizer = createAuthorizer(config, usergroupMembers(() => client), Date.now, () => deps.rotation.at(clock()), botDmCheck(() => client));
   const registry = createRegistry(authorizer);
+  // One bound on bodies read before they are authenticated, for every route of the process.
+  const bodyReads = bodyReadGate();
   const slack = buildSlackApp({
     deps,
     registry,
     logger,
     slack: { ...credentials, apiUrl: config.env.SLACK_API_URL },
     port: config.env.PORT,
-    extraRoutes: [...alertWebhookRoutes(deps), ...pagerdutyWebhookRoutes(deps, pagerdutyLookups)],
+    extraRoutes: [...alertWebhookRoutes(deps, bodyReads), ...pagerdutyWebhookRoutes(deps, pagerdutyLookups, bodyReads)],
     outboxStats: delivery.stats,
+    edge: { bodyReads },
   });
   client = slack.app.client;
   const port = await slack.start(config.env.PORT, opts.host);
@@ -146,7 +151,7 @@ export async function startBot(opts: BotOptions): Promise<RunningBot> {
         // Stop taking work: no new ticks, no new requests; then let in-flight sends finish or time out.
         await Promise.all([scheduler.stop(2_000), slack.stop(2_000)]);
         await delivery.stop(4_000);
-        await Promise.all([stopIntegrityChecks(), stopMetricsReaders()]);
+        await Promise.all([stopIntegrityChecks(), stopMetricsReaders(), stopJobFileReaders()]);
       } finally {
         closeDeps(deps);
       }

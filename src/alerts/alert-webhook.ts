@@ -8,6 +8,8 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CustomRoute } from '@slack/bolt';
 import { z } from 'zod';
+import { bodyReadGate, type BodyReadGate } from '../http/body-read-gate.js';
+import { readBoundedBody, refuseAndClose, sendJson } from '../http/request-body.js';
 import type { DomainDeps } from '../incidents/incident-deps.js';
 import { parseAtlasTime } from '../time/atlas-time.js';
 import { ingestAlert, MAX_ALERT_NAME, type AlertReport, type IngestAction } from './alert-ingest.js';
@@ -23,6 +25,8 @@ export type WebhookDeps = Pick<DomainDeps, 'state' | 'clock' | 'config' | 'logge
 export interface AlertWebhookOptions {
   token: string;
   maxBytes?: number;
+  /** Bounds the bodies read at once across the bot's routes (default: this route's own). */
+  bodyReads?: BodyReadGate;
 }
 
 export interface WebhookResult {
@@ -174,18 +178,8 @@ export function bearerMatches(header: string | undefined, expectedDigest: Buffer
   return match !== null && same;
 }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  if (res.headersSent) return;
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers });
-  res.end(JSON.stringify(body));
-}
-
-/** Answers and closes the connection, so a client still sending a huge body is not read to the end. */
-export function refuseAndClose(req: IncomingMessage, res: ServerResponse, status: number, error: string, headers: Record<string, string> = {}): void {
-  req.pause();
-  res.once('finish', () => req.socket.destroySoon());
-  sendJson(res, status, { ok: false, error }, { connection: 'close', ...headers });
-}
+// The edge's body reading lives in src/http/; re-exported for the routes that import it from here.
+export { readBoundedBody, refuseAndClose, sendJson };
 
 /** What jsonOf answers for a body that is not JSON (after refusing it with 400). */
 export const NOT_JSON: unique symbol = Symbol('not JSON');
@@ -200,48 +194,6 @@ export function jsonOf(body: Buffer, res: ServerResponse): unknown {
   }
 }
 
-/** The request's body within `maxBytes` (a declared or actual size over it is refused with 413); null when refused or the client went away. */
-export async function readBoundedBody(req: IncomingMessage, res: ServerResponse, maxBytes: number): Promise<Buffer | null> {
-  const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > maxBytes) {
-    refuseAndClose(req, res, 413, `body larger than ${maxBytes} bytes`);
-    return null;
-  }
-  const read = await readBody(req, maxBytes);
-  if (read.kind === 'too-large') {
-    refuseAndClose(req, res, 413, `body larger than ${maxBytes} bytes`);
-    return null;
-  }
-  return read.kind === 'aborted' ? null : read.body;
-}
-
-export type BodyRead = { kind: 'ok'; body: Buffer } | { kind: 'too-large' } | { kind: 'aborted' };
-
-export function readBody(req: IncomingMessage, maxBytes: number): Promise<BodyRead> {
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const done = (result: BodyRead) => {
-      req.off('data', onData);
-      req.off('end', onEnd);
-      req.off('error', onError);
-      req.off('aborted', onError);
-      resolve(result);
-    };
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > maxBytes) done({ kind: 'too-large' });
-      else chunks.push(chunk);
-    };
-    const onEnd = () => done({ kind: 'ok', body: Buffer.concat(chunks, size) });
-    const onError = () => done({ kind: 'aborted' });
-    req.on('data', onData);
-    req.on('end', onEnd);
-    req.on('error', onError);
-    req.on('aborted', onError);
-  });
-}
-
 /**
  * The webhook route: bearer token (constant time) -> 401; body over `maxBytes` -> 413 without
  * reading the rest; not JSON or neither payload -> 400 with the field at fault; otherwise every
@@ -252,6 +204,7 @@ export function alertWebhookRoute(deps: WebhookDeps, opts: AlertWebhookOptions):
   if (opts.token.length < MIN_TOKEN_LENGTH) throw new Error(`ALERT_WEBHOOK_TOKEN must be at least ${MIN_TOKEN_LENGTH} characters`);
   const expected = sha256(opts.token);
   const maxBytes = opts.maxBytes ?? DEFAULT_WEBHOOK_MAX_BYTES;
+  const bodyReads = opts.bodyReads ?? bodyReadGate();
   const { logger } = deps;
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -260,7 +213,7 @@ export function alertWebhookRoute(deps: WebhookDeps, opts: AlertWebhookOptions):
       refuseAndClose(req, res, 401, 'missing or wrong bearer token', { 'www-authenticate': 'Bearer realm="atlas-alerts"' });
       return;
     }
-    const body = await readBoundedBody(req, res, maxBytes);
+    const body = await readBoundedBody(req, res, maxBytes, { gate: bodyReads });
     if (!body) return;
 
     const json = jsonOf(body, res);
@@ -294,7 +247,7 @@ export function alertWebhookRoute(deps: WebhookDeps, opts: AlertWebhookOptions):
 }
 
 /** The webhook routes to serve: none unless ALERT_WEBHOOK_TOKEN is configured. */
-export function alertWebhookRoutes(deps: WebhookDeps): CustomRoute[] {
+export function alertWebhookRoutes(deps: WebhookDeps, bodyReads?: BodyReadGate): CustomRoute[] {
   const token = deps.config.env.ALERT_WEBHOOK_TOKEN;
-  return token ? [alertWebhookRoute(deps, { token })] : [];
+  return token ? [alertWebhookRoute(deps, { token, ...(bodyReads ? { bodyReads } : {}) })] : [];
 }

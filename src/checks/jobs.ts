@@ -1,5 +1,5 @@
 import type { Dirent } from 'node:fs';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import type { Thresholds } from '../config.js';
@@ -7,7 +7,8 @@ import type { AtlasStores } from '../db/atlas-database.js';
 import { DbProblemError } from '../db/sqlite-problem.js';
 import { ageMs, formatDuration, parseAtlasTime } from '../time/atlas-time.js';
 import { bandLevel, bandText, unknownItem, type CheckItem } from './check-item.js';
-import { JOB_STATUSES, jobIdSchema, jobStatusSchema, parseJobFile, type JobFile, type JobStatus } from '../db/job-file.js';
+import { JOB_STATUSES, jobIdSchema, jobStatusSchema, MAX_JOB_FILE_BYTES, type JobFileSummary, type JobStatus } from '../db/job-file.js';
+import { jobFileReader, type JobFileReader } from './job-file-reader.js';
 
 /*
  * Jobs as the on-call engineer sees them: the jobs/*.json files the orchestrator really uses and
@@ -49,8 +50,19 @@ export interface SkippedJobFile {
 export interface JobSources {
   /** persistence.db `jobs`: rows read, or the one-sentence problem. */
   table: { ok: boolean; rows: number; problem: string | null };
-  /** jobs/*.json: how many exist, how many were read, and why not when the folder is unusable. */
-  files: { ok: boolean; folderMissing: boolean; found: number; read: number; problem: string | null };
+  /**
+   * jobs/*.json: how many exist, how many were read, and why not when the folder is unusable.
+   * `notRead` counts the files left unread although among the newest: over the bytes read per
+   * question, or not read in time; `notReadWhy` says which, in one sentence.
+   */
+  files: { ok: boolean; folderMissing: boolean; found: number; read: number; problem: string | null; notRead: number; notReadWhy: string | null };
+}
+
+/** How job files are read for one question (tests pass small bounds and their own reader). */
+export interface JobFileReadOptions {
+  /** Bytes of job files read per question, newest first (default MAX_JOB_BYTES_PER_QUESTION). */
+  maxBytes?: number;
+  reader?: JobFileReader;
 }
 
 export interface JobListing {
@@ -88,8 +100,11 @@ export interface StuckJobs {
 export const MAX_JOB_FILES_READ = 500;
 /** Names stat()ed at most; beyond this the newest names (ids start with a base36 time) win. */
 const MAX_JOB_FILES_STAT = 20_000;
-/** A job file is a few KB to a few hundred KB; anything far larger is not one. */
-const MAX_JOB_FILE_BYTES = 8 * 1024 * 1024;
+/**
+ * Bytes of job files read per question, newest first. Eight of the largest files the bot takes
+ * (8 MB), or hundreds of ordinary ones; beyond it the older files are named as not read.
+ */
+export const MAX_JOB_BYTES_PER_QUESTION = 64 * 1024 * 1024;
 /** Newest table rows read per call, plus every active one. */
 const MAX_TABLE_ROWS = 500;
 const MAX_ACTIVE_TABLE_ROWS = 5000;
@@ -137,8 +152,8 @@ function timeOf(value: string | null): number | null {
   return parseAtlasTime(value)?.getTime() ?? null;
 }
 
-function rowFromFile(job: JobFile, now: Date): JobRow {
-  const { totalTasks, completedTasks, failedTasks } = job.progress;
+function rowFromFile(job: JobFileSummary, now: Date): JobRow {
+  const { totalTasks, completedTasks, failedTasks } = job;
   return {
     id: job.jobId,
     status: job.status,
@@ -152,8 +167,8 @@ function rowFromFile(job: JobFile, now: Date): JobRow {
     sinceUpdateMs: ageMs(job.updatedAt, now),
     source: 'file',
     stuck: false,
-    currentTask: job.progress.currentTask ?? null,
-    notConfiguredTasks: job.notConfiguredTasks?.length ?? 0,
+    currentTask: job.currentTask,
+    notConfiguredTasks: job.notConfiguredTasks,
   };
 }
 
@@ -195,24 +210,29 @@ function errorCode(err: unknown): string {
 }
 
 interface FileRead {
-  jobs: JobFile[];
+  jobs: JobFileSummary[];
   skipped: SkippedJobFile[];
   source: JobSources['files'];
 }
 
-async function readJobFiles(jobsDir: string): Promise<FileRead> {
+function megabytes(bytes: number): string {
+  return `${Math.round((bytes / 1024 / 1024) * 10) / 10} MB`;
+}
+
+async function readJobFiles(jobsDir: string, opts: JobFileReadOptions = {}): Promise<FileRead> {
+  const empty = { notRead: 0, notReadWhy: null };
   let entries: Dirent[];
   try {
     entries = await readdir(jobsDir, { withFileTypes: true });
   } catch (err) {
     const code = errorCode(err);
     if (code === 'ENOENT') {
-      return { jobs: [], skipped: [], source: { ok: true, folderMissing: true, found: 0, read: 0, problem: null } };
+      return { jobs: [], skipped: [], source: { ok: true, folderMissing: true, found: 0, read: 0, problem: null, ...empty } };
     }
     return {
       jobs: [],
       skipped: [],
-      source: { ok: false, folderMissing: false, found: 0, read: 0, problem: `the jobs/ folder cannot be read (${code}); check its permissions.` },
+      source: { ok: false, folderMissing: false, found: 0, read: 0, problem: `the jobs/ folder cannot be read (${code}); check its permissions.`, ...empty },
     };
   }
   // Regular files only: a symlink could point anywhere on the host.
@@ -232,25 +252,53 @@ async function readJobFiles(jobsDir: string): Promise<FileRead> {
     .sort((a, b) => b.mtimeMs - a.mtimeMs || a.name.localeCompare(b.name))
     .slice(0, MAX_JOB_FILES_READ);
 
-  const jobs: JobFile[] = [];
+  const jobs: JobFileSummary[] = [];
   const skipped: SkippedJobFile[] = [];
-  type Outcome = { name: string; failed: string } | { name: string; parsed: ReturnType<typeof parseJobFile> } | null;
-  const results = await mapLimited(newest, IO_CONCURRENCY, async ({ name, size }): Promise<Outcome> => {
-    if (size > MAX_JOB_FILE_BYTES) return { name, failed: `larger than ${MAX_JOB_FILE_BYTES / 1024 / 1024} MB` };
-    try {
-      return { name, parsed: parseJobFile(await readFile(path.join(jobsDir, name), 'utf8'), name) };
-    } catch (err) {
-      if (errorCode(err) === 'ENOENT') return null;
-      return { name, failed: `unreadable (${errorCode(err)})` };
+  // Newest first, until the bytes per question are spent: the older files are not read at all.
+  const maxBytes = opts.maxBytes ?? MAX_JOB_BYTES_PER_QUESTION;
+  const toRead: { path: string; name: string }[] = [];
+  let bytes = 0;
+  let overBudget = 0;
+  let overBudgetBytes = 0;
+  for (const { name, size } of newest) {
+    if (size > MAX_JOB_FILE_BYTES) skipped.push({ name, reason: `larger than ${MAX_JOB_FILE_BYTES / 1024 / 1024} MB` });
+    else if (overBudget > 0 || bytes + size > maxBytes) {
+      overBudget++;
+      overBudgetBytes += size;
+    } else {
+      bytes += size;
+      toRead.push({ path: path.join(jobsDir, name), name });
     }
-  });
-  for (const r of results) {
-    if (!r) continue;
-    if ('failed' in r) skipped.push({ name: r.name, reason: r.failed });
-    else if (r.parsed.ok) jobs.push(r.parsed.job);
-    else skipped.push({ name: r.name, reason: r.parsed.reason });
   }
-  return { jobs, skipped, source: { ok: true, folderMissing: false, found: names.length, read: newest.length, problem: null } };
+  // Parsed in a worker thread: the event loop keeps acknowledging while megabytes are parsed.
+  const read = await (opts.reader ?? jobFileReader()).read(toRead);
+  let unanswered = 0;
+  for (const { name } of toRead) {
+    const r = read.results.get(name);
+    if (!r) unanswered++;
+    else if (r.kind === 'job') jobs.push(r.summary);
+    else if (r.kind === 'skipped') skipped.push({ name, reason: r.reason });
+  }
+  const why: string[] = [];
+  if (overBudget > 0) {
+    why.push(
+      `${overBudget} older job file(s) (${megabytes(overBudgetBytes)}) not read: the bot reads at most ${megabytes(maxBytes)} of job files per question, newest first.`,
+    );
+  }
+  if (unanswered > 0 && read.unfinished) why.push(`${unanswered} job file(s) ${read.unfinished}.`);
+  return {
+    jobs,
+    skipped,
+    source: {
+      ok: true,
+      folderMissing: false,
+      found: names.length,
+      read: toRead.length - unanswered,
+      problem: null,
+      notRead: overBudget + unanswered,
+      notReadWhy: why.length > 0 ? why.join(' ') : null,
+    },
+  };
 }
 
 interface TableRead {
@@ -306,8 +354,8 @@ function readJobTable(stores: AtlasStores, status: JobStatus | undefined): Table
 }
 
 /** Both sources, one row per id: the fresher `updatedAt` wins, a tie goes to the file (the orchestrator's truth). */
-async function loadJobs(stores: AtlasStores, now: Date, stuckHours: number, status?: JobStatus): Promise<LoadedJobs> {
-  const [files, table] = await Promise.all([readJobFiles(stores.jobsDir), Promise.resolve(readJobTable(stores, status))]);
+async function loadJobs(stores: AtlasStores, now: Date, stuckHours: number, status?: JobStatus, fileOpts?: JobFileReadOptions): Promise<LoadedJobs> {
+  const [files, table] = await Promise.all([readJobFiles(stores.jobsDir, fileOpts), Promise.resolve(readJobTable(stores, status))]);
   const byId = new Map<string, JobRow>();
   for (const job of files.jobs) byId.set(job.jobId, rowFromFile(job, now));
   for (const row of table.rows) {
@@ -347,10 +395,10 @@ function emptyCounts(): Record<JobStatus, number> {
 export async function listJobs(
   stores: AtlasStores,
   now: Date,
-  opts: { limit: number; status?: JobStatus; stuckHours?: number },
+  opts: { limit: number; status?: JobStatus; stuckHours?: number; files?: JobFileReadOptions },
 ): Promise<JobListing> {
   const stuckHours = opts.stuckHours ?? 12;
-  const loaded = await loadJobs(stores, now, stuckHours, opts.status);
+  const loaded = await loadJobs(stores, now, stuckHours, opts.status, opts.files);
   const counts = emptyCounts();
   for (const r of loaded.rows) counts[r.status]++;
   return {
@@ -379,8 +427,8 @@ function stuckDetail(job: JobRow): string {
 }
 
 /** `jobs stuck`: running jobs with no update for `stuckHours` or more, longest silent first. */
-export async function stuckJobs(stores: AtlasStores, now: Date, stuckHours: number): Promise<StuckJobs> {
-  const loaded = await loadJobs(stores, now, stuckHours);
+export async function stuckJobs(stores: AtlasStores, now: Date, stuckHours: number, files?: JobFileReadOptions): Promise<StuckJobs> {
+  const loaded = await loadJobs(stores, now, stuckHours, undefined, files);
   const stuck = loaded.rows
     .filter((r) => r.stuck)
     .sort((a, b) => (b.sinceUpdateMs ?? 0) - (a.sinceUpdateMs ?? 0))
@@ -405,12 +453,13 @@ function sourceCaveat(sources: JobSources): string {
   if (!sources.table.ok && sources.table.problem) notes.push(sources.table.problem);
   if (!sources.files.ok && sources.files.problem) notes.push(sources.files.problem);
   if (sources.files.found > sources.files.read) notes.push(`only the newest ${sources.files.read} of ${sources.files.found} job files were read.`);
+  if (sources.files.notReadWhy) notes.push(sources.files.notReadWhy);
   return notes.length > 0 ? ` (${notes.join(' ')})` : '';
 }
 
 /** Health: active jobs (running + pending) against the band, and stuck jobs (warn when any). */
-export async function jobHealthItems(stores: AtlasStores, now: Date, thresholds: Thresholds): Promise<CheckItem[]> {
-  const loaded = await loadJobs(stores, now, thresholds.stuckJobHours);
+export async function jobHealthItems(stores: AtlasStores, now: Date, thresholds: Thresholds, files?: JobFileReadOptions): Promise<CheckItem[]> {
+  const loaded = await loadJobs(stores, now, thresholds.stuckJobHours, undefined, files);
   if (noJobSource(loaded.sources)) {
     const why = [loaded.sources.table.problem, loaded.sources.files.problem ?? 'no jobs/ folder'].filter(Boolean).join(' ');
     return [unknownItem('active_jobs', 'Active jobs', why, 'count'), unknownItem('stuck_jobs', 'Stuck jobs', why, 'count')];

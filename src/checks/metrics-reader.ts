@@ -15,16 +15,15 @@
  * dies is replaced and its read answered with an error, and one that does not answer long
  * after its bound is abandoned the same way: a read never hangs.
  */
-import { existsSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { Thresholds } from '../config.js';
 import { DbProblemError } from '../db/sqlite-problem.js';
 import type { ErrorTriage } from './error-triage.js';
 import type { MetricThresholds } from './metric-thresholds.js';
 import { replySchema, type MetricsRead, type MetricsReadRequest, type MetricsReadResults } from './metrics-reads.js';
 import { TREND_BUCKETS, type MetricsSummary } from './metrics-summary.js';
+import { startWorker } from './worker-thread.js';
 
 /** How long a metric-window read may take before it answers with what it has read. */
 export const METRICS_READ_BOUND_MS = 20_000;
@@ -73,19 +72,6 @@ interface Reader {
   worker: Worker;
   job: Job | null;
   stuckTimer: NodeJS.Timeout | null;
-}
-
-/**
- * Under vitest the source runs as TypeScript and the compiled worker next to this module does
- * not exist: the worker then registers tsx before importing its TypeScript source. (Node 20
- * ignores `--import` in a worker's execArgv for the worker's own entry, hence the two steps.)
- */
-function startWorker(url: URL): Worker {
-  const isTs = url.pathname.endsWith('.ts');
-  if (!isTs && existsSync(fileURLToPath(url))) return new Worker(url);
-  const source = isTs ? url : new URL(url.href.replace(/\.js$/, '.ts'));
-  const bootstrap = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(source.href)}); });`;
-  return new Worker(bootstrap, { eval: true });
 }
 
 export class MetricsReaderPool {

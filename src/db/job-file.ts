@@ -8,6 +8,9 @@ export type JobStatus = (typeof JOB_STATUSES)[number];
 
 export const jobStatusSchema = z.enum(JOB_STATUSES);
 
+/** A job file is a few KB to a few hundred KB; anything far larger is not one. */
+export const MAX_JOB_FILE_BYTES = 8 * 1024 * 1024;
+
 /**
  * Job ids end up in file paths and Slack messages: letters, digits, dot, dash and underscore
  * only (the orchestrator writes `job-<base36>-<hex8>`), never a path separator.
@@ -70,4 +73,34 @@ export function parseJobFile(text: string, fileName?: string): JobFileParse {
     return { ok: false, reason: `jobId ${result.data.jobId} does not match the file name` };
   }
   return { ok: true, job: result.data };
+}
+
+/**
+ * What a listing needs of a job file: a few fields, not its extractions and failures (megabytes
+ * in a big job), so that only this crosses from the worker that parses the file.
+ */
+export interface JobFileSummary {
+  jobId: string;
+  status: JobStatus;
+  createdAt: string;
+  updatedAt: string;
+  totalTasks: number;
+  completedTasks: number;
+  failedTasks: number;
+  currentTask: string | null;
+  notConfiguredTasks: number;
+}
+
+export function summarizeJobFile(job: JobFile): JobFileSummary {
+  return {
+    jobId: job.jobId,
+    status: job.status,
+    createdAt: job.createdAt,
+    updatedAt: job.updatedAt,
+    totalTasks: job.progress.totalTasks,
+    completedTasks: job.progress.completedTasks,
+    failedTasks: job.progress.failedTasks,
+    currentTask: job.progress.currentTask ?? null,
+    notConfiguredTasks: job.notConfiguredTasks?.length ?? 0,
+  };
 }

@@ -14,7 +14,9 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CustomRoute } from '@slack/bolt';
 import { z } from 'zod';
-import { jsonOf, NOT_JSON, readBoundedBody, refuseAndClose, sendJson } from '../alerts/alert-webhook.js';
+import { jsonOf, NOT_JSON } from '../alerts/alert-webhook.js';
+import { bodyReadGate, type BodyReadGate } from '../http/body-read-gate.js';
+import { readBoundedBody, refuseAndClose, sendJson } from '../http/request-body.js';
 import type { DomainDeps } from '../incidents/incident-deps.js';
 import { parseAtlasTime } from '../time/atlas-time.js';
 import { applyPagerDutyEvent, PAGERDUTY_APPLIED_EVENTS, type PagerDutyIncidentEvent, type PagerDutyOutcome } from './pagerduty-incidents.js';
@@ -31,6 +33,8 @@ export type PagerDutyWebhookDeps = DomainDeps;
 export interface PagerDutyWebhookOptions extends PagerDutyUserLookups {
   secret: string;
   maxBytes?: number;
+  /** Bounds the unauthenticated bodies read at once across the bot's routes (default: this route's own). */
+  bodyReads?: BodyReadGate;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -165,6 +169,7 @@ export interface PagerDutyWebhookAnswer {
 
 export function pagerdutyWebhookRoute(deps: PagerDutyWebhookDeps, opts: PagerDutyWebhookOptions): CustomRoute {
   const maxBytes = opts.maxBytes ?? PAGERDUTY_WEBHOOK_MAX_BYTES;
+  const bodyReads = opts.bodyReads ?? bodyReadGate();
   const { logger } = deps;
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -174,7 +179,9 @@ export function pagerdutyWebhookRoute(deps: PagerDutyWebhookDeps, opts: PagerDut
       refuseAndClose(req, res, 400, header.reason);
       return;
     }
-    const body = await readBoundedBody(req, res, maxBytes);
+    // The header is there and well formed; the body (which the signature covers) is read within
+    // the cap, in time, and only while fewer than the gate's limit are being read.
+    const body = await readBoundedBody(req, res, maxBytes, { gate: bodyReads });
     if (!body) return;
     if (!signatureMatches(body, header.signatures, opts.secret)) {
       logger.warn({ remote: req.socket.remoteAddress, signatures: header.signatures.length }, 'PagerDuty webhook: refused, signature does not match PAGERDUTY_WEBHOOK_SECRET');
@@ -221,7 +228,7 @@ export function pagerdutyWebhookRoute(deps: PagerDutyWebhookDeps, opts: PagerDut
 }
 
 /** The routes to serve: none unless PAGERDUTY_WEBHOOK_SECRET is configured. */
-export function pagerdutyWebhookRoutes(deps: PagerDutyWebhookDeps, lookups: PagerDutyUserLookups = {}): CustomRoute[] {
+export function pagerdutyWebhookRoutes(deps: PagerDutyWebhookDeps, lookups: PagerDutyUserLookups = {}, bodyReads?: BodyReadGate): CustomRoute[] {
   const secret = deps.config.env.PAGERDUTY_WEBHOOK_SECRET;
-  return secret ? [pagerdutyWebhookRoute(deps, { secret, ...lookups })] : [];
+  return secret ? [pagerdutyWebhookRoute(deps, { secret, ...lookups, ...(bodyReads ? { bodyReads } : {}) })] : [];
 }

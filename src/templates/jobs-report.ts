@@ -30,6 +30,7 @@ function sourceLines(sources: JobSources): string[] {
   if (sources.files.found > sources.files.read) {
     lines.push(`read the newest ${sources.files.read} of ${sources.files.found} job files (by modification time).`);
   }
+  if (sources.files.notReadWhy) lines.push(sources.files.notReadWhy);
   return lines;
 }
 

@@ -36,6 +36,8 @@ export interface SlackEnvOptions {
   /** The registry (default: every command, authorized by the config, user groups from the stand-in, on-call from the rotation). */
   registry?: (env: TestEnv) => CommandRegistry;
   standIn?: HarnessOptions['standIn'];
+  /** The /slack/events door's bounds (small ones to show them). */
+  edge?: Parameters<typeof startHarness>[0]['edge'];
 }
 
 export async function startSlackEnv(opts: SlackEnvOptions): Promise<SlackEnv> {
@@ -47,7 +49,7 @@ export async function startSlackEnv(opts: SlackEnvOptions): Promise<SlackEnv> {
   const d = await startDeliveryHarness(env, opts.standIn ? { standIn: opts.standIn } : {});
   let client: Harness['app']['app']['client'] | null = null;
   const registry = opts.registry?.(env) ?? createRegistry(createAuthorizer(env.deps.config, usergroupMembers(() => client), undefined, () => env.deps.rotation.at(env.clock()), botDmCheck(() => client)));
-  const h = await startHarness({ deps: env.deps, registry, slack: d.slack });
+  const h = await startHarness({ deps: env.deps, registry, slack: d.slack, ...(opts.edge ? { edge: opts.edge } : {}) });
   client = h.app.app.client;
   return {
     dataDir,

@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import type { CustomRoute } from '@slack/bolt';
 import type { Logger } from 'pino';
-import { buildSlackApp, type SlackApp } from '../../src/app.js';
+import { buildSlackApp, type SlackApp, type SlackAppOptions } from '../../src/app.js';
 import type { CommandDeps } from '../../src/commands/command-spec.js';
 import type { CommandRegistry } from '../../src/commands/registry.js';
 import type { OutboxStats } from '../../src/db/state/outbox-store.js';
@@ -230,6 +230,8 @@ export interface HarnessOptions {
   /** The stand-in to use (shared with a delivery loop); else one is started and closed with the app. */
   slack?: SlackStandIn;
   standIn?: SlackStandInOptions;
+  /** The /slack/events door's bounds (small ones to show them). */
+  edge?: SlackAppOptions['edge'];
 }
 
 /**
@@ -250,6 +252,7 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
     botIdentity: { botId: bot.botId, botUserId: bot.userId },
     extraRoutes: opts.extraRoutes,
     ...(opts.outboxStats ? { outboxStats: opts.outboxStats } : {}),
+    ...(opts.edge ? { edge: opts.edge } : {}),
   });
   const port = await app.start(0, '127.0.0.1');
   const baseUrl = `http://127.0.0.1:${port}`;

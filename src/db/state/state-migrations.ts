@@ -359,4 +359,12 @@ export const STATE_MIGRATIONS: readonly string[] = [
   // On whose authority an on-call override was set ('remediator' or 'own-shift'): only a
   // remediator's counts for the permission tiers. Older rows stay NULL: they count for none.
   "ALTER TABLE oncall_overrides ADD COLUMN authority TEXT CHECK (authority IN ('remediator','own-shift'));",
+  // Signed Slack requests already taken, by the SHA-256 of their signature, until their
+  // timestamp leaves the five-minute window: a replay within the window is refused, by every
+  // process on this file (seen-request-store.ts).
+  `CREATE TABLE seen_slack_requests (
+     signature_hash TEXT PRIMARY KEY,
+     expires_at TEXT NOT NULL
+   );
+   CREATE INDEX idx_seen_slack_requests_expiry ON seen_slack_requests(expires_at);`,
 ];

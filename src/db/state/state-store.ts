@@ -11,6 +11,7 @@ import type { OverrideStore } from './override-store.js';
 import type { PageStore } from './page-store.js';
 import type { PagerDutyStore } from './pagerduty-store.js';
 import type { RetentionStore } from './retention-store.js';
+import type { SeenRequestStore } from './seen-request-store.js';
 import type { SharedResultStore } from './shared-result-store.js';
 import type { SlackMessageStore } from './slack-message-store.js';
 import type { TimelineStore } from './timeline-store.js';
@@ -41,6 +42,7 @@ export interface StateStore {
   pages: PageStore;
   githubIssues: GitHubIssueStore;
   pagerduty: PagerDutyStore;
+  seenRequests: SeenRequestStore;
   schemaVersion(): { current: number; latest: number };
   close(): void;
 }

@@ -1,0 +1,132 @@
+/**
+ * The door of POST /slack/events, in front of Bolt's HTTP receiver. Bolt reads the whole body
+ * (up to 4 MB) before it looks at a header, and accepts timestamps from the future and the same
+ * signed request any number of times. Here, in this order:
+ *
+ * 1. no X-Slack-Signature (v0=<64 hex>) or X-Slack-Request-Timestamp (seconds): 401, body unread;
+ * 2. a timestamp more than five minutes from now, behind or ahead: 401, body unread;
+ * 3. a declared body over SLACK_MAX_BODY_BYTES: 413, body unread;
+ * 4. more unauthenticated bodies being read than the gate allows: 503 at once;
+ * 5. the body, read within the cap (413) and in time (408); the signature checked (401);
+ * 6. a signature already taken within its window, by this process or another on the same
+ *    chatops.db: 401 (a replay);
+ * then the request goes on to Bolt with its body already read (Bolt checks the signature again).
+ * Socket Mode requests come over Slack's websocket and are not signed: nothing here applies.
+ */
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+import type { SeenRequestStore } from '../db/state/seen-request-store.js';
+import type { BodyReadGate } from './body-read-gate.js';
+import { readBoundedBody, refuseAndClose } from './request-body.js';
+
+/**
+ * The largest body taken on /slack/events. Measured (`npm run bench -- --only edge-flood`,
+ * docs/benchmarks.md): the biggest realistic payloads are a view_submission of the update modal
+ * with every field at its max_length in 4-byte characters (~133 KB form-encoded) and a
+ * block_actions from a message at the renderer's limits in 4-byte characters (~256 KB); ASCII
+ * versions are a quarter of that. 1 MB leaves four times the worst measured.
+ */
+export const SLACK_MAX_BODY_BYTES = 1024 * 1024;
+/** Slack's window, both ways: older is stale, newer is from the future. */
+export const SLACK_TIMESTAMP_WINDOW_SEC = 5 * 60;
+
+const SIGNATURE = /^v0=[0-9a-f]{64}$/;
+const TIMESTAMP = /^[0-9]{1,12}$/;
+
+export interface SlackRequestGuardOptions {
+  signingSecret: string;
+  /** Signatures already taken (chatops.db). */
+  seen: SeenRequestStore;
+  gate: BodyReadGate;
+  logger: Logger;
+  maxBodyBytes?: number;
+  bodyTimeoutMs?: number;
+  /**
+   * Wall-clock milliseconds: Slack signs with real time, which the domain's clock (moved by the
+   * sandbox, frozen in tests) is not.
+   */
+  nowMs?: () => number;
+}
+
+/** What Bolt's receiver finds on a request whose body was read already (BufferedIncomingMessage). */
+type BufferedRequest = IncomingMessage & { rawBody?: Buffer };
+
+const header = (req: IncomingMessage, name: string): string | undefined => {
+  const v = req.headers[name];
+  return typeof v === 'string' ? v : undefined;
+};
+
+/**
+ * Checks a request to /slack/events; calls `pass` with the request (its body read) once it is
+ * authentic and new, else answers it and closes the connection.
+ */
+export function slackRequestGuard(opts: SlackRequestGuardOptions): (req: IncomingMessage, res: ServerResponse, pass: () => void) => void {
+  const maxBytes = opts.maxBodyBytes ?? SLACK_MAX_BODY_BYTES;
+  const nowMs = opts.nowMs ?? Date.now;
+  const { logger } = opts;
+  const refuse = (req: IncomingMessage, res: ServerResponse, reason: string) => {
+    logger.warn({ remote: req.socket.remoteAddress, reason }, 'Slack request refused');
+    refuseAndClose(req, res, 401, reason);
+  };
+
+  async function check(req: BufferedRequest, res: ServerResponse, pass: () => void): Promise<void> {
+    const signature = header(req, 'x-slack-signature');
+    const stamp = header(req, 'x-slack-request-timestamp');
+    if (!signature || !SIGNATURE.test(signature) || !stamp || !TIMESTAMP.test(stamp)) {
+      refuse(req, res, 'missing or malformed X-Slack-Signature / X-Slack-Request-Timestamp');
+      return;
+    }
+    const stampSec = Number(stamp);
+    const skewSec = stampSec - Math.floor(nowMs() / 1000);
+    if (Math.abs(skewSec) > SLACK_TIMESTAMP_WINDOW_SEC) {
+      refuse(req, res, skewSec > 0 ? 'request timestamp is more than 5 minutes in the future' : 'request timestamp is more than 5 minutes old');
+      return;
+    }
+    const body = await readBoundedBody(req, res, maxBytes, { gate: opts.gate, ...(opts.bodyTimeoutMs ? { timeoutMs: opts.bodyTimeoutMs } : {}) });
+    if (!body) return;
+    const expected = createHmac('sha256', opts.signingSecret).update(`v0:${stamp}:`).update(body).digest();
+    if (!timingSafeEqual(expected, Buffer.from(signature.slice(3), 'hex'))) {
+      refuse(req, res, 'signature does not match');
+      return;
+    }
+    // Taken once: the signature's hash is kept until its timestamp leaves the window, after
+    // which the timestamp check refuses it anyway.
+    const hash = createHash('sha256').update(signature).digest('hex');
+    const expiresAt = new Date((stampSec + SLACK_TIMESTAMP_WINDOW_SEC + 1) * 1000);
+    if (!opts.seen.firstSight(hash, expiresAt, new Date(nowMs()))) {
+      refuse(req, res, 'request already received (a replay)');
+      return;
+    }
+    req.rawBody = body;
+    pass();
+  }
+
+  return (req, res, pass) => {
+    check(req, res, pass).catch((err: unknown) => {
+      logger.error({ err }, 'Slack request could not be checked; refused');
+      if (!res.headersSent) refuseAndClose(req, res, 503, 'the bot could not check the request; try again');
+    });
+  };
+}
+
+/** Bolt's endpoint for commands, interactivity and events. */
+export const SLACK_EVENTS_PATH = '/slack/events';
+
+type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
+
+/**
+ * Puts the guard in front of a receiver's request listener for POST /slack/events; every other
+ * request (/healthz, the webhooks, which check their own headers first) goes straight through.
+ */
+export function guardSlackEvents(receiver: { requestListener: RequestListener }, guard: ReturnType<typeof slackRequestGuard>): void {
+  const inner = receiver.requestListener;
+  receiver.requestListener = (req, res) => {
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    if (req.method !== 'POST' || path !== SLACK_EVENTS_PATH) {
+      inner(req, res);
+      return;
+    }
+    guard(req, res, () => inner(req, res));
+  };
+}
