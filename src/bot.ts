@@ -22,6 +22,8 @@ import { startScheduler } from './scheduler.js';
 import { createDelivery, type CallSender } from './slack/outbox-delivery.js';
 import { boundedClientOptions, silentSlackLogger } from './slack/slack-clients.js';
 import { slackPoster } from './slack/slack-poster.js';
+import { authTestProbe, slackConnection, watchedPoster, type SlackRetry } from './slack/slack-connection.js';
+import { describeSlackConnection, slackConnectionJson, type SlackConnectionStatus } from './slack/slack-connection-status.js';
 import { usergroupMembers } from './slack/usergroup-members.js';
 import { workspacePeople } from './slack/workspace-people.js';
 import { pagerdutyWebhookRoutes } from './integrations/pagerduty-webhook.js';
@@ -45,11 +47,20 @@ export interface BotOptions {
   clock?: Clock;
   /** Interface of the HTTP receiver (default: all). */
   host?: string;
+  /**
+   * Slack refused a token for good (invalid_auth, not_authed, account_inactive, token_revoked):
+   * the sentence names the variable to fix. `npm start` stops with it; without this, it is logged.
+   */
+  onSlackRefused?: (sentence: string) => void;
+  /** How the connection to Slack is retried while it does not answer (tests shorten it). */
+  slackRetry?: SlackRetry;
 }
 
 export interface RunningBot {
   /** The bound HTTP port (/slack/events, /healthz, /hooks/alerts). */
   port: number;
+  /** What is known of reaching Slack (/healthz and `doctor` say the same). */
+  slackStatus(): SlackConnectionStatus;
   deps: CommandDeps;
   /** Runs every scheduled job once now (the sandbox, after moving its clock). */
   tick(): Promise<unknown>;
@@ -71,11 +82,27 @@ export async function startBot(opts: BotOptions): Promise<RunningBot> {
 
   // Calls to PagerDuty go through the outbox too; their sender needs the deps built below.
   const callSenders: Record<string, CallSender> = {};
+  const refused = (sentence: string) => (opts.onSlackRefused ? opts.onSlackRefused(sentence) : logger.error(sentence));
+  // The bot starts whatever Slack answers: this asks auth.test with backoff until it does, and
+  // Slack messages wait in the outbox until then (PagerDuty calls, webhooks and the clock go on).
+  const connection = slackConnection({
+    probe: authTestProbe(credentials.botToken, config.env.SLACK_API_URL),
+    ...(opts.slackRetry ? { retry: opts.slackRetry } : {}),
+    onChange: (status) => {
+      const line = { slack: slackConnectionJson(status) };
+      if (status.state === 'ok') {
+        logger.info(line, describeSlackConnection(status));
+        delivery.wake();
+      } else if (status.state === 'degraded') logger.warn(line, describeSlackConnection(status));
+      else refused(describeSlackConnection(status));
+    },
+  });
   // Delivery has a client of its own: one try per call, bounded in time; its backoff is the only retry.
   const delivery = createDelivery({
     callSenders,
     store: state,
-    poster: slackPoster(new webApi.WebClient(credentials.botToken, boundedClientOptions(config.env.SLACK_API_URL, silentSlackLogger))),
+    poster: watchedPoster(slackPoster(new webApi.WebClient(credentials.botToken, boundedClientOptions(config.env.SLACK_API_URL, silentSlackLogger))), connection),
+    slackReachable: connection.reachable,
     render: (anchor) => liveMessage(state, anchor, clock()),
     clock,
     logger: logger.child({ component: 'delivery' }),
@@ -126,9 +153,12 @@ export async function startBot(opts: BotOptions): Promise<RunningBot> {
     port: config.env.PORT,
     extraRoutes: [...alertWebhookRoutes(deps), ...pagerdutyWebhookRoutes(deps, pagerdutyLookups)],
     outboxStats: delivery.stats,
+    connection,
+    onRefused: refused,
   });
   client = slack.app.client;
   const port = await slack.start(config.env.PORT, opts.host);
+  connection.start();
   authorizer.warm();
   delivery.start();
   const scheduler = startScheduler(
@@ -138,10 +168,12 @@ export async function startBot(opts: BotOptions): Promise<RunningBot> {
   return {
     port,
     deps,
+    slackStatus: connection.status,
     tick: () => scheduler.tick(),
     async stop() {
       try {
         // Stop taking work: no new ticks, no new requests; then let in-flight sends finish or time out.
+        connection.stop();
         await Promise.all([scheduler.stop(2_000), slack.stop(2_000)]);
         await delivery.stop(4_000);
         await Promise.all([stopIntegrityChecks(), stopMetricsReaders()]);
