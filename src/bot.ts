@@ -23,7 +23,7 @@ import { createDelivery, type CallSender } from './slack/outbox-delivery.js';
 import { boundedClientOptions, silentSlackLogger } from './slack/slack-clients.js';
 import { slackPoster } from './slack/slack-poster.js';
 import { authTestProbe, slackConnection, watchedPoster, type SlackRetry } from './slack/slack-connection.js';
-import { describeSlackConnection, slackConnectionJson, type SlackConnectionStatus } from './slack/slack-connection-status.js';
+import { describeSlackConnection, slackConnectionJson, slackStatusAnswer, type SlackConnectionStatus } from './slack/slack-connection-status.js';
 import { usergroupMembers } from './slack/usergroup-members.js';
 import { workspacePeople } from './slack/workspace-people.js';
 import { pagerdutyWebhookRoutes } from './integrations/pagerduty-webhook.js';
@@ -141,6 +141,8 @@ export async function startBot(opts: BotOptions): Promise<RunningBot> {
 
   // Responders may be a user group; its members are looked up through the app's own client.
   // The handoff says when the rotation names someone who left the workspace.
+  // `doctor` says what the connection knows, in the sentence /healthz and the log use.
+  deps.slackStatus = async () => slackStatusAnswer(connection.status());
   deps.userExists = people.exists;
   deps.userTimeZone = people.timeZone;
   const authorizer = createAuthorizer(config, usergroupMembers(() => client), Date.now, () => deps.rotation.at(clock()));
