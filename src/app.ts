@@ -10,8 +10,10 @@ import { bodyReadGate, type BodyReadGate } from './http/body-read-gate.js';
 import { guardSlackEvents, SLACK_MAX_BODY_BYTES, slackRequestGuard } from './http/slack-request-guard.js';
 import { AckFirstQueue } from './slack/ack-first-queue.js';
 import { uploadFile } from './slack/file-upload.js';
-import { boundedClientOptions, silentSlackLogger } from './slack/slack-clients.js';
-import { describeSlackError } from './slack/slack-errors.js';
+import { boundedClientOptions } from './slack/slack-clients.js';
+import { classifySlackFailure, describeSlackError } from './slack/slack-errors.js';
+import { CREDENTIAL_REFUSALS, SlackCredentialRefused, slackConnectionJson, slackStatusAnswer, type SlackBotIdentity, type SlackConnectionStatus } from './slack/slack-connection-status.js';
+import { DEFAULT_SLACK_RETRY, SLACK_PROBE_TIMEOUT_MS, slackReachability } from './slack/slack-connection.js';
 import { registerHandlers } from './handlers/register-handlers.js';
 import { boltLevelOf, boltLogger } from './logger.js';
 
@@ -47,6 +49,14 @@ export interface SlackAppOptions {
     /** Wall clock for the timestamp window (tests). */
     nowMs?: () => number;
   };
+  /**
+   * The bot's connection to Slack (src/slack/slack-connection.ts): /healthz and `doctor` say what it
+   * knows, and requests carry the identity its auth.test found. Without it and without
+   * `botIdentity`, the app asks auth.test itself on the first request.
+   */
+  connection?: { status(): SlackConnectionStatus; identity(): SlackBotIdentity | null };
+  /** Slack refused the app-level token for good (Socket Mode); the sentence names what to fix. */
+  onRefused?: (sentence: string) => void;
 }
 
 export interface SlackApp {
@@ -60,7 +70,12 @@ export interface SlackApp {
 
 const DEFAULT_PORT = 3000;
 
-function healthRoute(mode: SlackMode, uptimeSec: () => number, outboxStats?: () => OutboxStats): CustomRoute {
+/**
+ * GET /healthz: 200 while the process serves, whatever Slack does (an orchestrator that restarted
+ * the bot for Slack's outage would stop its paging too); `status` and `slack` say when Slack is not
+ * reachable, with the last error and since when.
+ */
+function healthRoute(mode: SlackMode, uptimeSec: () => number, outboxStats?: () => OutboxStats, slack?: () => SlackConnectionStatus): CustomRoute {
   return {
     path: '/healthz',
     method: ['GET', 'HEAD'],
@@ -71,25 +86,33 @@ function healthRoute(mode: SlackMode, uptimeSec: () => number, outboxStats?: () 
       } catch {
         outbox = { error: 'chatops.db could not be read' };
       }
-      const body = JSON.stringify({ ok: true, mode, uptimeSec: uptimeSec(), ...(outbox ? { outbox } : {}) });
+      const connection = slack?.();
+      const status = connection ? { status: connection.state === 'ok' ? 'ok' : 'degraded', slack: slackConnectionJson(connection) } : {};
+      const body = JSON.stringify({ ok: true, mode, uptimeSec: uptimeSec(), ...status, ...(outbox ? { outbox } : {}) });
       res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
       res.end(req.method === 'HEAD' ? undefined : body);
     },
   };
 }
 
-/** Whether the bot token works (auth.test), for `doctor`: one try, bounded in time. */
-export async function slackConnectionStatus(client: webApi.WebClient, timeoutMs = 5000): Promise<{ ok: boolean; detail: string }> {
-  if (!client.token) return { ok: false, detail: 'no bot token configured (SLACK_BOT_TOKEN)' };
-  const probe = new webApi.WebClient(client.token, boundedClientOptions(client.slackApiUrl, silentSlackLogger, timeoutMs));
-  try {
-    const result = await probe.auth.test();
-    const who = result.user ? `@${result.user}` : 'the bot';
-    return { ok: true, detail: `connected as ${who}${result.team ? ` to ${result.team}` : ''}` };
-  } catch (err) {
-    return { ok: false, detail: describeSlackError(err) };
-  }
+/** Whether the bot token works (auth.test), for `doctor` without a running connection: one try, bounded in time. */
+export function slackConnectionStatus(client: webApi.WebClient, timeoutMs = SLACK_PROBE_TIMEOUT_MS): Promise<{ ok: boolean; detail: string }> {
+  return slackReachability(client.token, client.slackApiUrl, timeoutMs);
 }
+
+/** How long a Socket Mode start waits for Slack's first answer before it goes on without it. */
+const SOCKET_FIRST_TRY_MS = 5_000;
+
+/** The sentence for an app-level token Slack refused for good; null for anything else. */
+function socketRefusal(err: unknown): string | null {
+  const f = classifySlackFailure(err);
+  if (f.kind !== 'refused' || !CREDENTIAL_REFUSALS.has(f.code)) return null;
+  return (
+    `Slack refused SLACK_APP_TOKEN (${f.code}): set SLACK_APP_TOKEN to an app-level token (xapp-…) with connections:write, ` +
+    'from Basic Information → App-Level Tokens in the Slack app settings.'
+  );
+}
+
 
 /** SocketModeReceiver keeps its /healthz server private; this reads it to report the bound port. */
 function socketHealthServer(receiver: SocketModeReceiver): Server | undefined {
@@ -123,11 +146,35 @@ export function buildSlackApp(opts: SlackAppOptions): SlackApp {
   // once and gives up after the time bound: a person is waiting, and the 3 s ack does not wait.
   const clientOptions = boundedClientOptions(slack.apiUrl);
   let startedAt: number | null = null;
-  const health = healthRoute(mode, () => (startedAt === null ? 0 : Math.floor((performance.now() - startedAt) / 1000)), opts.outboxStats);
-  const identity = opts.botIdentity ? { botId: opts.botIdentity.botId, botUserId: opts.botIdentity.botUserId } : {};
-  // Without a known identity Bolt would call auth.test inside the constructor; defer it to start.
-  const deferInitialization = opts.botIdentity === undefined;
+  const health = healthRoute(
+    mode,
+    () => (startedAt === null ? 0 : Math.floor((performance.now() - startedAt) / 1000)),
+    opts.outboxStats,
+    opts.connection ? () => opts.connection!.status() : undefined,
+  );
   const healthPort = opts.port ?? DEFAULT_PORT;
+  // Bolt given a token asks auth.test before it serves anything, and its start fails when Slack
+  // does not answer. The bot must serve /healthz and the webhooks whatever Slack does: with a known
+  // identity Bolt asks nothing; otherwise `authorize` hands requests the identity the connection
+  // found (src/slack/slack-connection.ts), or asks auth.test once for the first request.
+  const known = opts.botIdentity;
+  let asked: Promise<SlackBotIdentity | null> | null = null;
+  const identity = async (): Promise<Partial<SlackBotIdentity>> => {
+    // The connection knows it, or will: the request goes on without it meanwhile.
+    if (opts.connection) return opts.connection.identity() ?? {};
+    asked ??= app.client.auth
+      .test()
+      .then((r) => ({ botId: r.bot_id ?? '', botUserId: r.user_id ?? '' }))
+      .catch(() => {
+        asked = null;
+        return null;
+      });
+    // Bolt uses it only to ignore the bot's own events: a request goes on without it.
+    return (await asked) ?? {};
+  };
+  const auth = known
+    ? { token: slack.botToken, botId: known.botId, botUserId: known.botUserId }
+    : { authorize: async () => ({ botToken: slack.botToken, ...(await identity()) }) };
 
   let receiver: SocketModeReceiver | undefined;
   let app: App;
@@ -143,12 +190,10 @@ export function buildSlackApp(opts: SlackAppOptions): SlackApp {
     });
     app = new App({
       receiver,
-      token: slack.botToken,
-      ...identity,
+      ...auth,
       logger: bolt,
       logLevel,
       clientOptions,
-      deferInitialization,
       extendedErrorHandler: true,
     });
   } else {
@@ -176,15 +221,16 @@ export function buildSlackApp(opts: SlackAppOptions): SlackApp {
     );
     app = new App({
       receiver: http,
-      token: slack.botToken,
-      ...identity,
+      ...auth,
       logger: bolt,
       logLevel,
       clientOptions,
-      deferInitialization,
       extendedErrorHandler: true,
     });
   }
+  // Given `authorize` instead of a token, Bolt builds app.client without one; every listener and
+  // the bot's own calls (Home, user groups, uploads) use app.client, so it gets the bot token.
+  if (!known) app.client = new webApi.WebClient(slack.botToken, app.webClientOptions);
 
   // extendedErrorHandler: the handler gets the payload too, to log who and what failed.
   app.error(async ({ error, body }: { error: Error; body?: unknown }) => {
@@ -198,7 +244,9 @@ export function buildSlackApp(opts: SlackAppOptions): SlackApp {
 
   const deps: CommandDeps = {
     ...opts.deps,
-    slackStatus: opts.deps.slackStatus ?? (() => slackConnectionStatus(app.client)),
+    slackStatus:
+      opts.deps.slackStatus ??
+      (opts.connection ? async () => slackStatusAnswer(opts.connection!.status()) : () => slackConnectionStatus(app.client)),
     uploadFile: opts.deps.uploadFile ?? ((file) => uploadFile(app.client, file)),
   };
   const afterAcks = new AckFirstQueue(logger);
@@ -206,29 +254,60 @@ export function buildSlackApp(opts: SlackAppOptions): SlackApp {
 
   let running = false;
   let httpServer: Server | undefined;
-  let initialized = !deferInitialization;
+  let socketRetry: NodeJS.Timeout | null = null;
+
+  /**
+   * Socket Mode's connection, kept trying in the background while Slack does not answer (the
+   * socket client gives up on a network error); a refused app token stops it for good.
+   */
+  function keepConnectingSocket(client: SocketModeReceiver['client'], failures: number): void {
+    const wait = Math.min(DEFAULT_SLACK_RETRY.minMs * 2 ** failures, DEFAULT_SLACK_RETRY.maxMs);
+    socketRetry = setTimeout(() => {
+      socketRetry = null;
+      if (!running) return;
+      client.start().then(
+        () => logger.info({ mode }, 'connected to Slack in Socket Mode'),
+        (err: unknown) => {
+          if (!running) return;
+          const refused = socketRefusal(err);
+          if (refused) return opts.onRefused?.(refused);
+          logger.warn({ err: describeSlackError(err), retryInSec: wait / 1000 }, 'Socket Mode could not connect to Slack; trying again');
+          keepConnectingSocket(client, failures + 1);
+        },
+      );
+    }, wait);
+    socketRetry.unref();
+  }
+
   return {
     app,
     mode,
     async start(port?: number, host?: string): Promise<number> {
-      if (!initialized) {
-        await app.init();
-        initialized = true;
-      }
       startedAt = performance.now();
       if (mode === 'socket' && receiver) {
         if (port !== undefined && port !== healthPort) {
           logger.warn({ port, healthPort }, 'Socket Mode serves /healthz on the port given when the app was built');
         }
-        try {
-          await app.start();
-        } catch (err) {
+        // The first try decides a refused app token; while Slack does not answer (or after a
+        // while), the bot goes on serving /healthz and the webhooks and keeps connecting.
+        const connecting = app.start().then(
+          () => 'connected' as const,
+          (err: unknown) => err,
+        );
+        const first = await Promise.race([connecting, new Promise<'waiting'>((resolve) => setTimeout(() => resolve('waiting'), SOCKET_FIRST_TRY_MS).unref())]);
+        if (first !== 'connected' && first !== 'waiting' && (socketRefusal(first) || !socketHealthServer(receiver)?.listening)) {
           await app.stop().catch(() => undefined);
-          throw err;
+          const refused = socketRefusal(first);
+          throw refused ? new SlackCredentialRefused(refused) : first;
         }
         running = true;
         const bound = await boundPort(socketHealthServer(receiver), healthPort);
-        logger.info({ mode, healthPort: bound }, 'connected to Slack in Socket Mode');
+        if (first === 'connected') logger.info({ mode, healthPort: bound }, 'connected to Slack in Socket Mode');
+        else if (first === 'waiting') logger.warn({ mode, healthPort: bound }, 'Socket Mode is still connecting to Slack; serving /healthz meanwhile');
+        else {
+          logger.warn({ mode, healthPort: bound, err: describeSlackError(first) }, 'Socket Mode could not connect to Slack; trying again');
+          keepConnectingSocket(receiver.client, 0);
+        }
         return bound;
       }
       const server = (await app.start({ port: port ?? opts.port ?? DEFAULT_PORT, host })) as Server;
@@ -242,6 +321,7 @@ export function buildSlackApp(opts: SlackAppOptions): SlackApp {
     async stop(graceMs = 3000): Promise<void> {
       if (!running) return;
       running = false;
+      if (socketRetry) clearTimeout(socketRetry);
       // Requests in progress get `graceMs` to finish; kept-alive and stuck connections then go.
       httpServer?.closeIdleConnections();
       const closing = app.stop();

@@ -24,6 +24,8 @@ import { startScheduler } from './scheduler.js';
 import { createDelivery, type CallSender } from './slack/outbox-delivery.js';
 import { boundedClientOptions, silentSlackLogger } from './slack/slack-clients.js';
 import { slackPoster } from './slack/slack-poster.js';
+import { authTestProbe, slackConnection, watchedPoster, type SlackRetry } from './slack/slack-connection.js';
+import { describeSlackConnection, slackConnectionJson, slackStatusAnswer, type SlackConnectionStatus } from './slack/slack-connection-status.js';
 import { usergroupMembers } from './slack/usergroup-members.js';
 import { botDmCheck } from './slack/dm-channels.js';
 import { workspacePeople } from './slack/workspace-people.js';
@@ -48,11 +50,20 @@ export interface BotOptions {
   clock?: Clock;
   /** Interface of the HTTP receiver (default: all). */
   host?: string;
+  /**
+   * Slack refused a token for good (invalid_auth, not_authed, account_inactive, token_revoked):
+   * the sentence names the variable to fix. `npm start` stops with it; without this, it is logged.
+   */
+  onSlackRefused?: (sentence: string) => void;
+  /** How the connection to Slack is retried while it does not answer (tests shorten it). */
+  slackRetry?: SlackRetry;
 }
 
 export interface RunningBot {
   /** The bound HTTP port (/slack/events, /healthz, /hooks/alerts). */
   port: number;
+  /** What is known of reaching Slack (/healthz and `doctor` say the same). */
+  slackStatus(): SlackConnectionStatus;
   deps: CommandDeps;
   /** Runs every scheduled job once now (the sandbox, after moving its clock). */
   tick(): Promise<unknown>;
@@ -74,11 +85,27 @@ export async function startBot(opts: BotOptions): Promise<RunningBot> {
 
   // Calls to PagerDuty go through the outbox too; their sender needs the deps built below.
   const callSenders: Record<string, CallSender> = {};
+  const refused = (sentence: string) => (opts.onSlackRefused ? opts.onSlackRefused(sentence) : logger.error(sentence));
+  // The bot starts whatever Slack answers: this asks auth.test with backoff until it does, and
+  // Slack messages wait in the outbox until then (PagerDuty calls, webhooks and the clock go on).
+  const connection = slackConnection({
+    probe: authTestProbe(credentials.botToken, config.env.SLACK_API_URL),
+    ...(opts.slackRetry ? { retry: opts.slackRetry } : {}),
+    onChange: (status) => {
+      const line = { slack: slackConnectionJson(status) };
+      if (status.state === 'ok') {
+        logger.info(line, describeSlackConnection(status));
+        delivery.wake();
+      } else if (status.state === 'degraded') logger.warn(line, describeSlackConnection(status));
+      else refused(describeSlackConnection(status));
+    },
+  });
   // Delivery has a client of its own: one try per call, bounded in time; its backoff is the only retry.
   const delivery = createDelivery({
     callSenders,
     store: state,
-    poster: slackPoster(new webApi.WebClient(credentials.botToken, boundedClientOptions(config.env.SLACK_API_URL, silentSlackLogger))),
+    poster: watchedPoster(slackPoster(new webApi.WebClient(credentials.botToken, boundedClientOptions(config.env.SLACK_API_URL, silentSlackLogger))), connection),
+    slackReachable: connection.reachable,
     render: (anchor) => liveMessage(state, anchor, clock()),
     clock,
     logger: logger.child({ component: 'delivery' }),
@@ -117,6 +144,8 @@ export async function startBot(opts: BotOptions): Promise<RunningBot> {
 
   // Responders may be a user group; its members are looked up through the app's own client.
   // The handoff says when the rotation names someone who left the workspace.
+  // `doctor` says what the connection knows, in the sentence /healthz and the log use.
+  deps.slackStatus = async () => slackStatusAnswer(connection.status());
   deps.userExists = people.exists;
   deps.userTimeZone = people.timeZone;
   // A D… channel counts as a DM with the bot only when it is this person's IM with the bot (conversations.open).
@@ -133,9 +162,12 @@ export async function startBot(opts: BotOptions): Promise<RunningBot> {
     extraRoutes: [...alertWebhookRoutes(deps, bodyReads), ...pagerdutyWebhookRoutes(deps, pagerdutyLookups, bodyReads)],
     outboxStats: delivery.stats,
     edge: { bodyReads },
+    connection,
+    onRefused: refused,
   });
   client = slack.app.client;
   const port = await slack.start(config.env.PORT, opts.host);
+  connection.start();
   authorizer.warm();
   delivery.start();
   const scheduler = startScheduler(
@@ -145,10 +177,12 @@ export async function startBot(opts: BotOptions): Promise<RunningBot> {
   return {
     port,
     deps,
+    slackStatus: connection.status,
     tick: () => scheduler.tick(),
     async stop() {
       try {
         // Stop taking work: no new ticks, no new requests; then let in-flight sends finish or time out.
+        connection.stop();
         await Promise.all([scheduler.stop(2_000), slack.stop(2_000)]);
         await delivery.stop(4_000);
         await Promise.all([stopIntegrityChecks(), stopMetricsReaders(), stopJobFileReaders()]);

@@ -7,6 +7,7 @@ import { createRegistry } from './commands/index.js';
 import { ConfigError, loadConfig, loadDotEnv } from './config.js';
 import { closeDeps, createDeps } from './runtime.js';
 import { renderPlainText } from './templates/plain-text.js';
+import { slackReachability } from './slack/slack-connection.js';
 import type { Outcome } from './commands/registry.js';
 import { exitWith, isMainModule } from './is-main-module.js';
 
@@ -60,6 +61,9 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   // Diagnostics go to stderr as JSON lines only when asked; the terminal shows the answer.
   const logger = pino({ level: io.env.LOG_LEVEL ?? 'silent' }, pino.destination(2));
   const deps = createDeps(config, logger, { stateFile: existsSync(config.dataDir) ? undefined : null });
+  // `atlas doctor` asks Slack itself (one auth.test, bounded) and says it in the running bot's words.
+  const botToken = config.env.SLACK_BOT_TOKEN;
+  if (botToken) deps.slackStatus = () => slackReachability(botToken, config.env.SLACK_API_URL);
   try {
     // Who is on call from PagerDuty is known once its on-calls API answered (bounded in time): only
     // the on-call answers wait for it, so `atlas health` with PagerDuty down answers at once.

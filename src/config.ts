@@ -4,6 +4,7 @@ import { CronExpressionParser } from 'cron-parser';
 import YAML from 'yaml';
 import { z } from 'zod';
 import { SLACK_CHANNEL_ID, SLACK_USER_ID, SLACK_USERGROUP_ID } from './ids.js';
+import { appTokenProblem, botTokenProblem, signingSecretProblem } from './slack-credential-formats.js';
 
 const userId = z.string().regex(SLACK_USER_ID, 'a Slack user ID such as U012ABC3DEF');
 const channelId = z.string().regex(SLACK_CHANNEL_ID, 'a Slack channel ID such as C012ABC3DEF');
@@ -382,12 +383,19 @@ export const fileConfigSchema = z
 
 export type FileConfig = z.infer<typeof fileConfigSchema>;
 
+/** A Slack credential, checked for its shape: the problem's sentence says what a valid one looks like and where it is. */
+const slackCredential = (problem: (value: string) => string | null) =>
+  z.string().superRefine((value, ctx) => {
+    const message = problem(value);
+    if (message) ctx.addIssue({ code: 'custom', message });
+  });
+
 const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 
 export const envSchema = z.object({
-  SLACK_BOT_TOKEN: z.string().regex(/^xox[bp]-/, 'a bot token starting with xoxb-').optional(),
-  SLACK_SIGNING_SECRET: z.string().min(8, 'the signing secret from Basic Information').optional(),
-  SLACK_APP_TOKEN: z.string().regex(/^xapp-/, 'an app-level token starting with xapp-').optional(),
+  SLACK_BOT_TOKEN: slackCredential(botTokenProblem).optional(),
+  SLACK_SIGNING_SECRET: slackCredential(signingSecretProblem).optional(),
+  SLACK_APP_TOKEN: slackCredential(appTokenProblem).optional(),
   SLACK_API_URL: httpUrl.optional(),
   /** Bearer token that POST /hooks/alerts requires; the webhook is off without it. */
   ALERT_WEBHOOK_TOKEN: z.string().min(16, 'at least 16 characters (e.g. openssl rand -hex 32)').optional(),

@@ -1,6 +1,7 @@
-import { startBot, type SlackCredentials } from './bot.js';
+import { startBot, type RunningBot, type SlackCredentials } from './bot.js';
 import { ConfigError, loadConfig, loadDotEnv, type Config } from './config.js';
 import { createLogger } from './logger.js';
+import { SlackCredentialRefused } from './slack/slack-connection-status.js';
 
 const MISSING_CREDENTIALS = `The bot needs Slack credentials to start. Set:
   SLACK_BOT_TOKEN        the Bot User OAuth Token (xoxb-…) from OAuth & Permissions
@@ -50,13 +51,26 @@ async function main(): Promise<void> {
       config.pagerduty.routingKey,
     ].filter((s): s is string => Boolean(s)),
   });
-  const bot = await startBot({ config, logger, credentials });
+  let stopping = false;
+  // Set once started: a refusal may come while the bot still starts.
+  const started: { bot?: RunningBot } = {};
+  // Slack refused a token for good: nothing but a new token helps, so say which and stop.
+  const onSlackRefused = (sentence: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.fatal(sentence);
+    setTimeout(() => fail(sentence, 78), SHUTDOWN_DEADLINE_MS).unref();
+    void (started.bot?.stop() ?? Promise.resolve())
+      .catch((err: unknown) => logger.error({ err }, 'error while shutting down'))
+      .finally(() => fail(sentence, 78));
+  };
+  const bot = await startBot({ config, logger, credentials, onSlackRefused });
+  started.bot = bot;
   logger.info(
     { port: bot.port, mode: credentials.appToken ? 'socket' : 'http', dataDir: config.dataDir, webhook: Boolean(config.env.ALERT_WEBHOOK_TOKEN) },
     'atlas bot started',
   );
 
-  let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
@@ -79,4 +93,8 @@ async function main(): Promise<void> {
   process.on('unhandledRejection', (err) => logger.error({ err }, 'unhandled rejection'));
 }
 
-main().catch((err: unknown) => fail(`atlas bot failed to start: ${err instanceof Error ? err.message : String(err)}`, 1));
+main().catch((err: unknown) => {
+  // A token Slack refused for good is a configuration error, said in one sentence.
+  if (err instanceof SlackCredentialRefused) fail(err.message, 78);
+  fail(`atlas bot failed to start: ${err instanceof Error ? err.message : String(err)}`, 1);
+});

@@ -21,6 +21,8 @@ import { startDeliveryHarness, type DeliveryHarness } from './helpers/delivery-h
 import {
   captureLogs,
   eventually,
+  FORM,
+  slackSignature,
   SLACK_API_ORIGIN,
   SLACK_API_URL,
   slashCommandBody,
@@ -383,7 +385,7 @@ describe('the Slack app over HTTP', () => {
 
   it('gives commands a slackStatus that calls auth.test on SLACK_API_URL with the bot token', async () => {
     const r = await (await h.command('slack')).answer();
-    expect(r.text).toBe('✅ Slack: connected as @atlas to Shadow Atlas');
+    expect(r.text).toMatch(/^✅ Slack: Slack answers: connected as @atlas to Shadow Atlas since \d{4}-\d\d-\d\d \d\d:\d\d UTC\.$/);
     expect(h.slack.workspace.calls('auth.test')).toEqual([expect.objectContaining({ status: 200, answer: expect.objectContaining({ ok: true }) })]);
   });
 });
@@ -460,18 +462,19 @@ describe('slackConnectionStatus', () => {
   const client = (token = slack.token) => new webApi.WebClient(token, { slackApiUrl: slack.apiUrl });
 
   it('reports the bot and team when auth.test succeeds', async () => {
-    expect(await slackConnectionStatus(client())).toEqual({ ok: true, detail: 'connected as @atlas to Shadow Atlas' });
+    expect(await slackConnectionStatus(client())).toEqual({ ok: true, detail: expect.stringMatching(/^Slack answers: connected as @atlas to Shadow Atlas since /) });
   });
 
   it('reports a refused token without retrying or leaking it', async () => {
     const status = await slackConnectionStatus(client('xoxb-not-the-token'));
-    expect(status).toEqual({ ok: false, detail: 'Slack refused the call: invalid_auth' });
+    expect(status).toEqual({ ok: false, detail: expect.stringMatching(/^Slack refused SLACK_BOT_TOKEN \(invalid_auth\): set SLACK_BOT_TOKEN to /) });
+    expect(status.detail).not.toContain('xoxb-not-the-token');
     expect(slack.workspace.calls('auth.test')).toHaveLength(1);
   });
 
   it('reports an HTTP failure at once instead of retrying for half an hour', async () => {
     slack.faults.inject({ method: 'auth.test', kind: 'http', status: 503 });
-    expect(await slackConnectionStatus(client())).toEqual({ ok: false, detail: 'Slack answered HTTP 503' });
+    expect(await slackConnectionStatus(client())).toEqual({ ok: false, detail: expect.stringMatching(/^Slack not reachable since .*: Slack answered HTTP 503 \(1 try\);/) });
     // One try: the client the status check is given retries, its own probe does not.
     expect(slack.workspace.calls('auth.test')).toHaveLength(1);
   });
@@ -480,7 +483,7 @@ describe('slackConnectionStatus', () => {
     slack.faults.inject({ method: 'auth.test', kind: 'hang' });
     const status = await slackConnectionStatus(client(), 200);
     expect(status.ok).toBe(false);
-    expect(status.detail).toMatch(/^could not reach Slack: /);
+    expect(status.detail).toMatch(/^Slack not reachable since .*: could not reach Slack: /);
   });
 
   it('says when there is no token', async () => {
@@ -523,7 +526,7 @@ describe('building the app', () => {
     );
   });
 
-  it('makes no network call until start, then checks the token with auth.test on SLACK_API_URL', async () => {
+  it('starts without asking Slack anything (Slack may be down); the first request asks auth.test once, with the bot token', async () => {
     const slack = await startSlackStandIn();
     try {
       const built = buildSlackApp({
@@ -532,16 +535,36 @@ describe('building the app', () => {
         logger,
         slack: { botToken: slack.token, signingSecret: TEST_SIGNING_SECRET, apiUrl: slack.apiUrl },
       });
-      await new Promise((r) => setTimeout(r, 50));
-      expect(slack.workspace.calls()).toEqual([]);
       const port = await built.start(0, '127.0.0.1');
-      expect(slack.workspace.calls().map((c) => [c.method, c.status])).toEqual([['auth.test', 200]]);
       expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+      expect(slack.workspace.calls()).toEqual([]);
+      for (const text of ['echo one', 'echo two']) {
+        const body = slashCommandBody(text, { responseUrl: slack.mintResponseUrl({ user: TEST_USER, channel: TEST_CHANNEL }) });
+        const res = await fetch(`http://127.0.0.1:${port}/slack/events`, { method: 'POST', headers: { 'content-type': FORM, ...slackSignature(TEST_SIGNING_SECRET, body) }, body });
+        expect(res.status).toBe(200);
+      }
+      await eventually(() => slack.workspace.calls('auth.test').length === 1, 'auth.test for the first request');
+      expect(slack.workspace.calls('auth.test')).toEqual([expect.objectContaining({ status: 200 })]);
       await built.stop();
       await built.stop();
-      expect(slack.workspace.calls()).toHaveLength(1);
     } finally {
       await slack.close();
+    }
+  });
+
+  it('starts while Slack is unreachable: /healthz answers', async () => {
+    const dead = await freePort();
+    const built = buildSlackApp({
+      deps: env.deps,
+      registry: testRegistry(),
+      logger,
+      slack: { botToken: TEST_BOT_TOKEN, signingSecret: TEST_SIGNING_SECRET, apiUrl: `http://127.0.0.1:${dead}/api/` },
+    });
+    const port = await built.start(0, '127.0.0.1');
+    try {
+      expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+    } finally {
+      await built.stop();
     }
   });
 

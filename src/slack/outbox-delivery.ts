@@ -78,6 +78,11 @@ export interface DeliveryOptions {
   maxAttempts?: number;
   /** Who sends the calls to other systems, by target; a call with no sender is given up. */
   callSenders?: Readonly<Record<string, CallSender>>;
+  /**
+   * Whether Slack is known to answer (auth.test); while not, Slack messages wait in their lanes
+   * without spending attempts, and calls to other systems go on. Call `wake` when it changes.
+   */
+  slackReachable?: () => boolean;
 }
 
 export interface Delivery {
@@ -354,7 +359,6 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
     scheduled = false;
     if (!running || stopping) return;
     const now = wall();
-    // Slack asked for a pause: its messages wait, calls to other systems go on.
     const paused = now < pausedUntil;
     if (paused) {
       pauseTimer ??= setTimeout(() => {
@@ -362,7 +366,9 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
         wake();
       }, pausedUntil - now);
     }
-    const slackRoom = paused ? 0 : concurrency - (inFlight.size - callsInFlight.size);
+    // Slack asked for a pause or does not answer: its messages wait, calls to other systems go on.
+    const slackDown = paused || !(opts.slackReachable?.() ?? true);
+    const slackRoom = slackDown ? 0 : concurrency - (inFlight.size - callsInFlight.size);
     const callRoom = callConcurrency - callsInFlight.size;
     let rows: OutboxRow[] = [];
     try {

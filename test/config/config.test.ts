@@ -130,8 +130,35 @@ describe('loadConfig', () => {
   it('names a bad environment variable', () => {
     const cwd = dirWith();
     expect(() => loadConfig({ PORT: 'eighty' }, cwd)).toThrow(/environment: PORT/);
-    expect(() => loadConfig({ SLACK_BOT_TOKEN: 'abc' }, cwd)).toThrow(/SLACK_BOT_TOKEN: a bot token/);
+    expect(() => loadConfig({ SLACK_BOT_TOKEN: 'abc' }, cwd)).toThrow(/SLACK_BOT_TOKEN: not a bot token \(it is 3 characters\): a valid one starts with xoxb-.*OAuth & Permissions/);
     expect(() => loadConfig({ LOG_LEVEL: 'loud' }, cwd)).toThrow(/LOG_LEVEL/);
+  });
+
+  it('says in one sentence what a valid Slack credential looks like and where the app settings show it, never repeating it', () => {
+    const cwd = dirWith();
+    const cases: Array<[Record<string, string>, RegExp]> = [
+      [{ SLACK_SIGNING_SECRET: 'abc123' }, /^environment: SLACK_SIGNING_SECRET: not a signing secret \(it is 6 characters\): a valid one is 32 hexadecimal characters \(0-9, a-f\); copy it from Basic Information → App Credentials → Signing Secret in the Slack app settings \(api\.slack\.com\/apps\)\.$/],
+      [{ SLACK_SIGNING_SECRET: 'xoxb-1234-5678-pastedbytoken' }, /^environment: SLACK_SIGNING_SECRET: not a signing secret \(it is a Slack token, xoxb-…\): .*Signing Secret/],
+      [{ SLACK_SIGNING_SECRET: '"0123456789abcdef0123456789abcdef"' }, /SLACK_SIGNING_SECRET: not a signing secret \(it holds spaces, quotes/],
+      [{ SLACK_BOT_TOKEN: 'xoxb-123' }, /^environment: SLACK_BOT_TOKEN: not a bot token \(it is 8 characters\): a valid one starts with xoxb- .*; copy the Bot User OAuth Token from OAuth & Permissions in the Slack app settings/],
+      [{ SLACK_BOT_TOKEN: 'xapp-1-A0123-4567-socketmodetoken' }, /SLACK_BOT_TOKEN: not a bot token \(it is an app-level token, xapp-…\)/],
+      [{ SLACK_APP_TOKEN: 'xoxb-1234-5678-pastedbytoken' }, /^environment: SLACK_APP_TOKEN: not an app-level token \(it is a Slack token, xoxb-…\): a valid one starts with xapp- .*Basic Information → App-Level Tokens/],
+      [{ SLACK_APP_TOKEN: 'xapp-12' }, /SLACK_APP_TOKEN: not an app-level token \(it is 7 characters\)/],
+    ];
+    for (const [env, message] of cases) {
+      let error: Error | undefined;
+      try {
+        loadConfig(env, cwd);
+      } catch (err) {
+        error = err as Error;
+      }
+      expect(error?.message).toMatch(message);
+      for (const value of Object.values(env)) expect(error?.message).not.toContain(value);
+    }
+    // What the tests, the bench and the sandbox use passes.
+    expect(
+      loadConfig({ SLACK_BOT_TOKEN: 'xoxb-1111-2222-harnessbottoken', SLACK_SIGNING_SECRET: '0123456789abcdef0123456789abcdef', SLACK_APP_TOKEN: 'xapp-1-A0ATLAS-123-socketmodetoken' }, cwd).env.SLACK_BOT_TOKEN,
+    ).toBe('xoxb-1111-2222-harnessbottoken');
   });
 
   it('refuses an ATLAS_CONFIG that points nowhere, and treats empty variables as unset', () => {
