@@ -71,6 +71,11 @@ export interface RunningService {
   status(): RunningServiceStatus;
   /** Where the written data ends: the next advance writes from here. */
   writtenUntil(): Date;
+  /**
+   * The next moment after the written data at which the plan changes an alert row (an outage 5
+   * minutes old or over, a slow job 30 minutes old or done), on a tick boundary; null when none is planned.
+   */
+  nextAlertChange(): Date | null;
   /** Whether the provider of that name is down at `at` (what a probe of it would meet). */
   providerDown(provider: string, at: Date): boolean;
 }
@@ -267,6 +272,16 @@ export function runningService(dataDir: string, opts: RunningServiceOptions): Ru
       return { ok: true, step };
     },
     writtenUntil: () => new Date(writtenUntil),
+    nextAlertChange() {
+      const moments = [
+        ...plan.outages.flatMap((o) => [o.from + PROVIDER_DOWN_AFTER_MS, o.until]),
+        ...(job && !job.finished ? [job.from + SLOW_JOB_ALERT_AFTER_MS, job.until] : []),
+      ]
+        // Rules are evaluated at the end of each tick: a change is seen at the first boundary at or after it.
+        .map((t) => Math.ceil(t / SERVICE_TICK_MS) * SERVICE_TICK_MS)
+        .filter((t) => Number.isFinite(t) && t > writtenUntil);
+      return moments.length > 0 ? new Date(Math.min(...moments)) : null;
+    },
     providerDown: (provider, when) => plan.outages.some((o) => o.provider === provider && o.from <= when.getTime() && when.getTime() < o.until),
     status() {
       return {

@@ -13,7 +13,7 @@ import { startBot, type RunningBot } from '../bot.js';
 import { buildConfig, type Config } from '../config.js';
 import { demoMaintenanceCalendar } from '../demo/demo-maintenance-calendar.js';
 import { demoRotation } from '../demo/demo-rotation.js';
-import { generateAtlasData, SERVICE_TICK_MS } from '../demo/generate-atlas-data.js';
+import { generateAtlasData } from '../demo/generate-atlas-data.js';
 import { plantedOutages, runningService, type RunningService } from '../demo/running-service.js';
 import { SERVICE_SCENARIOS } from '../demo/service-scenarios.js';
 import { exitWith, isMainModule } from '../is-main-module.js';
@@ -190,12 +190,14 @@ export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox
         const ms = step === 'shift' ? (nextShiftChange()?.getTime() ?? Number.NaN) - clock().getTime() : CLOCK_STEPS[step];
         if (!(ms > 0)) return { ok: false, error: 'No rotation is configured, so there is no shift change to move to.' };
         const target = clock().getTime() + ms;
-        // The service writes tick by tick; where its alerts change, the clock stops there and the bot
-        // looks, so an alert that fires and resolves within one long jump is still seen doing both.
-        for (let next = service.writtenUntil().getTime() + SERVICE_TICK_MS; next <= target; next += SERVICE_TICK_MS) {
-          const gap = next - clock().getTime();
+        // Where the service's alerts change, the clock stops and the bot looks, so an alert that
+        // fires and resolves within one long jump is still seen doing both.
+        for (let next = service.nextAlertChange(); next !== null && next.getTime() <= target; next = service.nextAlertChange()) {
+          const gap = next.getTime() - clock().getTime();
           if (gap > 0) clock.advance(gap);
-          if (service.advanceTo(clock()).alerts.length > 0) await running.tick();
+          service.advanceTo(clock());
+          await running.tick();
+          if (service.writtenUntil().getTime() < next.getTime()) break;
         }
         const rest = target - clock().getTime();
         if (rest > 0) clock.advance(rest);

@@ -79,6 +79,8 @@ describe('the running service', () => {
     expect(alertRow(dir, PROVIDER_DOWN)?.status).toBe('resolved');
     expect(service.status().scenario?.id).toBe('provider-outage');
 
+    // Where the sandbox stops its clock in a long jump: when the alert fires, then when it resolves.
+    expect(service.nextAlertChange()?.getTime()).toBe(Math.ceil(at(5).getTime() / (5 * MIN)) * 5 * MIN);
     expect(service.advanceTo(at(4)).alerts).toEqual([]);
     const fired = service.advanceTo(at(12));
     expect(fired.alerts).toEqual([`${PROVIDER_DOWN} firing`]);
@@ -88,6 +90,7 @@ describe('the running service', () => {
     expect(row?.resolved_at).toBeNull();
     expect(rowsInHourBefore(dir, 'health_check', at(12)).filter((r) => r.labels_json.includes('ArcGIS Hub')).some((r) => r.value === 0)).toBe(true);
 
+    expect(service.nextAlertChange()?.getTime()).toBe(Math.ceil(at(60).getTime() / (5 * MIN)) * 5 * MIN);
     expect(service.advanceTo(at(50)).alerts).toEqual([]);
     expect(service.advanceTo(at(70)).alerts).toEqual([`${PROVIDER_DOWN} resolved`]);
     expect(alertRow(dir, PROVIDER_DOWN)?.status).toBe('resolved');

@@ -106,6 +106,17 @@ describe('the sandbox world moves with its clock', { timeout: 90_000 }, () => {
     expect(await probe(UPSTREAM_PATHS.arcgis)).toBe(200);
   });
 
+  it('an outage that starts and ends within one +2 h jump is still posted and then resolved', async () => {
+    const before = (await stateOf(primary)).messages[INCIDENTS]?.length ?? 0;
+    expect((await call('/sandbox/scenario', { scenario: 'provider-outage' })).json).toEqual({ ok: true });
+    expect((await call('/sandbox/clock', { advance: '2h' })).json).toEqual({ ok: true });
+    await eventually(
+      async () => (await stateOf(primary)).messages[INCIDENTS]?.slice(before).find((m) => /provider_down resolved/.test(m.text ?? '') && wholeText(m).includes('ArcGIS Hub')),
+      'a new ArcGIS Hub card, resolved',
+      WAIT_MS,
+    );
+  });
+
   it('refuses a scenario it does not have with one sentence', async () => {
     const answer = await call('/sandbox/scenario', { scenario: 'meteor' });
     expect(answer.status).toBe(200);
