@@ -11,6 +11,7 @@ import { benchAckLatency, type AckBenchResult, type AckScenario } from './ack-la
 import { benchBackup, type BackupBenchResult } from './backup-bench.js';
 import { ensureBigDatabase } from './big-database.js';
 import { benchDelivery, type DeliveryBenchResult } from './delivery-bench.js';
+import { benchEdgeFlood, type EdgeFloodResult } from './edge-flood.js';
 import { benchHandoff, type HandoffBenchResult } from './handoff-bench.js';
 import { benchPagerDuty, type PagerDutyBenchResult } from './pagerduty-bench.js';
 import { benchErrorStorm, benchHeavyAcks, type ErrorStormResult, type HeavyAckResult } from './heavy-reads.js';
@@ -28,6 +29,7 @@ import { exitWith, isMainModule } from '../is-main-module.js';
  * `--only handoff` only the handoff table (g: `--handoff-runs N` builds on each side, default 20);
  * `--only backup` only the backup table (h: a 1 GB backup under a writer, about 2 minutes);
  * `--only pagerduty` only the PagerDuty table (i: `--iterations` cycles, min(`--alerts`, 200) delivered).
+ * `--only edge` only the HTTP edge table (j: `--flood-posts` concurrent unauthenticated POSTs of `--flood-mb` MB, about a minute).
  * One file: the tables, their targets and the summary are printed together.
  */
 
@@ -428,6 +430,37 @@ function pagerdutyRows(r: PagerDutyBenchResult): Row[] {
   ];
 }
 
+// --- j. the HTTP edge under unauthenticated load ---------------------------------------------------
+
+/** The acknowledgement target of Slack (3 s) and the memory a flood may cost (issue 18). */
+const EDGE_ACK_TARGET_MS = 3000;
+const EDGE_RSS_TARGET_MB = 50;
+
+function edgeTitle(r: EdgeFloodResult): string {
+  const p = r.phases[0];
+  return `j. the HTTP edge: ${p?.posts ?? 0} concurrent ${Math.round((p?.bodyBytes ?? 0) / 1024 / 1024)} MB POSTs to /slack/events (from a child process), and the body cap (${(r.capBytes / 1024).toLocaleString('en-US')} KB) against Slack's biggest payloads`;
+}
+
+function edgeRows(r: EdgeFloodResult): Row[] {
+  const biggest = Math.max(...r.payloads.map((p) => p.bytes));
+  const rows: Row[] = r.payloads.map((p) => ({
+    measure: p.name,
+    ours: `${(p.bytes / 1024).toFixed(1)} KB`,
+    baseline: `cap ${(r.capBytes / 1024).toLocaleString('en-US')} KB`,
+    ratio: formatRatio(r.capBytes, p.bytes),
+    target: 'under the cap',
+    result: verdict(p.bytes <= r.capBytes),
+  }));
+  rows.push({ measure: 'cap / biggest payload', ours: `${(r.capBytes / 1024).toLocaleString('en-US')} KB`, baseline: `${(biggest / 1024).toFixed(1)} KB`, ratio: formatRatio(r.capBytes, biggest), target: '≥ 2x margin, < 4 MB', result: verdict(r.capBytes >= 2 * biggest && r.capBytes < 4 * 1024 * 1024) });
+  for (const ph of r.phases) {
+    const answered = Object.entries(ph.statuses).map(([k, v]) => `${v}×${k}`).join(' ');
+    rows.push({ measure: `${ph.kind} flood: RSS growth (answers ${answered})`, ours: `${ph.rssGrowthMb} MB`, baseline: `${ph.rssBeforeMb} MB before`, ratio: '', target: `< ${EDGE_RSS_TARGET_MB} MB`, result: verdict(ph.rssGrowthMb < EDGE_RSS_TARGET_MB) });
+    rows.push({ measure: `${ph.kind} flood: /atlas help ack p99 (n=${ph.ack.n}, ${ph.ackFailures} not 200)`, ours: formatMs(ph.ack.p99), baseline: formatMs(r.baseline.p99), ratio: formatRatio(ph.ack.p99, r.baseline.p99), target: `< ${EDGE_ACK_TARGET_MS / 1000} s`, result: verdict(ph.ack.p99 < EDGE_ACK_TARGET_MS && ph.ackFailures === 0) });
+    rows.push({ measure: `${ph.kind} flood: /atlas help ack max`, ours: formatMs(ph.ack.max), baseline: formatMs(r.baseline.max), ratio: formatRatio(ph.ack.max, r.baseline.max), target: `< ${EDGE_ACK_TARGET_MS / 1000} s`, result: verdict(ph.ack.max < EDGE_ACK_TARGET_MS) });
+  }
+  return rows;
+}
+
 // --- main ---------------------------------------------------------------------------------------
 
 export async function runBench(argv: string[], out: (s: string) => void): Promise<number> {
@@ -444,9 +477,11 @@ export async function runBench(argv: string[], out: (s: string) => void): Promis
       'rest-seconds': { type: 'string', default: '6' },
       alerts: { type: 'string', default: '500' },
       'handoff-runs': { type: 'string', default: '20' },
+      'flood-posts': { type: 'string', default: '450' },
+      'flood-mb': { type: 'string', default: '4' },
     },
   });
-  if (!['all', 'heavy', 'delivery', 'handoff', 'backup', 'pagerduty'].includes(values.only)) throw new Error('--only takes all, heavy, delivery, handoff, backup or pagerduty');
+  if (!['all', 'heavy', 'delivery', 'handoff', 'backup', 'pagerduty', 'edge'].includes(values.only)) throw new Error('--only takes all, heavy, delivery, handoff, backup, pagerduty or edge');
   const heavyOnly = values.only === 'heavy';
   const deliveryOnly = values.only === 'delivery';
   const handoffOnly = values.only === 'handoff';
@@ -463,7 +498,7 @@ export async function runBench(argv: string[], out: (s: string) => void): Promis
   for (const [name, n, max] of [
     ['requests', requests, 20_000], ['concurrency', concurrency, 200], ['iterations', iterations, 10_000],
     ['rounds', rounds, 20], ['load-concurrency', loadConcurrency, 50], ['rest-seconds', restSeconds, 120], ['alerts', alerts, 5000],
-    ['handoff-runs', handoffRuns, 1000],
+    ['handoff-runs', handoffRuns, 1000], ['flood-posts', Number(values['flood-posts']), 2000], ['flood-mb', Number(values['flood-mb']), 16],
   ] as const) {
     if (!Number.isInteger(n) || n < 1 || n > max) throw new Error(`--${name} takes a whole number from 1 to ${max}`);
   }
@@ -490,6 +525,8 @@ export async function runBench(argv: string[], out: (s: string) => void): Promis
   if (handoffOnly) return alone('handoff', () => benchHandoff(benchDir, handoffRuns, log), handoffTitle, handoffRows);
   if (backupOnly) return alone('backup', () => benchBackup(benchDir, { requests, concurrency, log }), backupTitle, backupRows);
   if (pagerdutyOnly) return alone('pagerduty', () => benchPagerDuty(benchDir, pagerdutyOpts, log), pagerdutyTitle, pagerdutyRows);
+  const edgeOpts = { posts: Number(values['flood-posts']), bodyBytes: Number(values['flood-mb']) * 1024 * 1024 };
+  if (values.only === 'edge') return alone('edge', () => benchEdgeFlood(benchDir, edgeOpts, log), edgeTitle, edgeRows);
 
   const errors = heavyOnly ? null : benchErrorsWindow(benchDir, iterations, log);
 
@@ -515,6 +552,7 @@ export async function runBench(argv: string[], out: (s: string) => void): Promis
   const handoff = heavyOnly ? null : await benchHandoff(benchDir, handoffRuns, log);
   const backup = heavyOnly || values['skip-ack'] ? null : await benchBackup(benchDir, { requests, concurrency, log });
   const pagerduty = heavyOnly ? null : await benchPagerDuty(benchDir, pagerdutyOpts, log);
+  const edge = heavyOnly || values['skip-ack'] ? null : await benchEdgeFlood(benchDir, edgeOpts, log);
   const otherLoops = ack ? Math.max(...[ack.bare, ...ack.ours, ...ack.underIntegrity].filter((s) => s !== ack.bare).map((s) => s.eventLoopDelay.maxMs)) : null;
 
   if (errors) {
@@ -554,11 +592,12 @@ export async function runBench(argv: string[], out: (s: string) => void): Promis
   if (handoff) printTable(handoffTitle(handoff), handoffRows(handoff), out);
   if (backup) printTable(backupTitle(backup), backupRows(backup), out);
   if (pagerduty) printTable(pagerdutyTitle(pagerduty), pagerdutyRows(pagerduty), out);
+  if (edge) printTable(edgeTitle(edge), edgeRows(edge), out);
 
   const totalMs = performance.now() - started;
   const figures = {
     startedAt: new Date(Date.now() - totalMs).toISOString(), node: process.version, cpus: cpus().length, totalMs,
-    errorsWindow: errors, ack, integrity, errorStorm: storm, heavyReads: heavy, delivery, handoff, backup, pagerduty,
+    errorsWindow: errors, ack, integrity, errorStorm: storm, heavyReads: heavy, delivery, handoff, backup, pagerduty, edge,
   };
   writeFileSync(path.join(benchDir, heavyOnly ? 'last-run-heavy.json' : 'last-run.json'), `${JSON.stringify(figures, null, 2)}\n`);
   const ackTable = ack ? ackRows(ack) : { atRest: [], underCheck: [] };
@@ -566,6 +605,7 @@ export async function runBench(argv: string[], out: (s: string) => void): Promis
     ...(errors ? errorsRows(errors) : []), ...ackTable.atRest, ...ackTable.underCheck,
     ...errorStormRows(storm), ...(heavy ? heavyAckRows(heavy, otherLoops) : []), ...(delivery ? deliveryRows(delivery) : []),
     ...(handoff ? handoffRows(handoff) : []), ...(backup ? backupRows(backup) : []), ...(pagerduty ? pagerdutyRows(pagerduty) : []),
+    ...(edge ? edgeRows(edge) : []),
   ];
   const misses = all.filter((r) => r.result === 'MISS').length;
   const passes = all.filter((r) => r.result === 'PASS').length;

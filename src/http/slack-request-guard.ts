@@ -21,11 +21,11 @@ import type { BodyReadGate } from './body-read-gate.js';
 import { readBoundedBody, refuseAndClose } from './request-body.js';
 
 /**
- * The largest body taken on /slack/events. Measured (`npm run bench -- --only edge-flood`,
- * docs/benchmarks.md): the biggest realistic payloads are a view_submission of the update modal
- * with every field at its max_length in 4-byte characters (~133 KB form-encoded) and a
- * block_actions from a message at the renderer's limits in 4-byte characters (~256 KB); ASCII
- * versions are a quarter of that. 1 MB leaves four times the worst measured.
+ * The largest body taken on /slack/events. Measured (`npm run bench -- --only edge`,
+ * docs/benchmarks.md), form-encoded as Slack posts them: a view_submission of the update modal
+ * with every field at its max_length, 11 KB in ASCII and 71 KB in 4-byte characters; a
+ * block_actions from the bot's fullest message, 29 / 68 KB; from a message at Slack's own limit
+ * of block text (50 blocks, 13,000 characters), 23 / 171 KB. 1 MB leaves six times the worst.
  */
 export const SLACK_MAX_BODY_BYTES = 1024 * 1024;
 /** Slack's window, both ways: older is stale, newer is from the future. */
