@@ -144,7 +144,7 @@ function auditOnCallChange(
 }
 
 /** The registry always passes a standing to these commands; without one only the terminal counts as a remediator. */
-const remediatorOf = (actor: Actor, standing: Standing | undefined): boolean | null => standing?.remediator ?? actor.source === 'cli';
+const remediatorOf = (actor: Actor, standing: Standing | undefined): boolean | null => (standing ? standing.remediator : actor.source === 'cli');
 
 const cover = defineCommand({
   name: 'oncall cover',
