@@ -145,11 +145,11 @@ function auditOnCallChange(
 }
 
 /** The registry always passes a standing to these commands; without one only the terminal counts as a remediator. */
-const remediatorOf = (actor: Actor, standing: Standing | undefined): boolean | null => standing?.remediator ?? actor.source === 'cli';
+const remediatorOf = (actor: Actor, standing: Standing | undefined): boolean | null => (standing ? standing.remediator : actor.source === 'cli');
 
 const cover = defineCommand({
   name: 'oncall cover',
-  summary: 'Someone covers primary or secondary for a span (a swap, a holiday); the override wins over the rotation',
+  summary: 'Someone covers primary or secondary for a span (a swap, a holiday); set by a remediator, or by the on-call for their own shift',
   usage: '@user --role primary|secondary [--from <when>] --until <when>',
   tier: 'incident',
   changesWhoMayAct: true,
@@ -221,7 +221,7 @@ const cover = defineCommand({
 
 const uncover = defineCommand({
   name: 'oncall uncover',
-  summary: 'Remove an override set with `oncall cover` (its number is in `oncall`)',
+  summary: 'Remove an override set with `oncall cover` (its number is in `oncall`): a remediator, whoever covers, or whoever handed it over',
   usage: '<id>',
   tier: 'incident',
   changesWhoMayAct: true,

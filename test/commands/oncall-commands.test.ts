@@ -314,6 +314,19 @@ describe('on call counts as responders (the incident tier)', () => {
     ]);
   });
 
+  it('refuses a change of who is on call in one sentence when Slack does not say whether the caller is a remediator', async () => {
+    env.close();
+    cleanup();
+    setUp({ rotation: ROTATION, responders: { users: [LEAD, 'U0HAL'] }, remediators: { users: [LEAD], usergroups: ['S0LEADS'] } });
+    // The remediators' user group never answers: the lookup gives up after 1.5 s.
+    registry = createRegistry(createAuthorizer(env.deps.config, () => new Promise<string[]>(() => {}), undefined, () => env.deps.rotation.at(env.clock())));
+    const r = await run('oncall cover <@U0GUS> --role primary --until 1d', slack('U0HAL'));
+    expect(r.headline).toBe('Slack did not say in time whether you are a remediator, which changing who is on call needs; try `oncall cover` again in a moment.');
+    expect(overrides()).toEqual([]);
+    // The person on call handing over their own shift needs no answer about remediators.
+    expect((await run('oncall cover <@U0GUS> --role primary --until 1d', slack('U0ANN'))).outcome).toBe('ok');
+  });
+
   it('keeps responders.channels for those on call too, and decides without a rotation as before', async () => {
     env.close();
     cleanup();

@@ -194,6 +194,38 @@ describe('rotation.source: pagerduty', () => {
   });
 });
 
+describe('rotation.source: pagerduty, for the permission tiers', () => {
+  it("counts PagerDuty's schedule and a remediator's override, never an override someone set for their own shift", async () => {
+    const span = { from: at('2026-11-26T00:00:00Z'), until: at('2026-11-27T00:00:00Z') };
+    const withOverrides = pagerdutyRotation({
+      config: config(),
+      fetch: (...a) => globalThis.fetch(...a),
+      clock,
+      logger,
+      timeoutMs: 200,
+      overrides: () => [
+        { id: 1, user: 'U0GUS', role: 'primary', ...span, by: 'U0ANN', authority: 'own-shift' },
+        { id: 2, user: 'U0FAY', role: 'secondary', ...span, by: 'U0LEAD', authority: 'remediator' },
+      ],
+    });
+    oncalls().reply(200, ONCALLS);
+    await withOverrides.refresh();
+    expect(withOverrides.at(clock())).toMatchObject({ primary: 'U0GUS', secondary: 'U0FAY', bySchedule: { primary: 'U0ANN', secondary: 'U0DAN' } });
+    const authorizer = createAuthorizer(
+      buildConfig('/nonexistent', { responders: { users: ['U0LEAD'] }, remediators: { users: ['U0LEAD'], onCall: 'primary-and-secondary' } }),
+      undefined,
+      undefined,
+      () => withOverrides.at(clock()),
+    );
+    const may = async (userId: string, tier: 'incident' | 'remediate') => (await authorizer.decide({ source: 'slack', userId, channelId: 'C0INCIDENT' }, tier, 'backup')).allowed;
+    expect(await may('U0ANN', 'remediate')).toBe(true);
+    expect(await may('U0GUS', 'remediate')).toBe(false);
+    expect(await may('U0GUS', 'incident')).toBe(false);
+    expect(await may('U0FAY', 'remediate')).toBe(true);
+    expect(await may('U0DAN', 'remediate')).toBe(false);
+  });
+});
+
 // ---------------------------------------------------------------------------------------------
 // By email: GET /users/{id}, then Slack's users.lookupByEmail
 
