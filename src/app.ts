@@ -303,8 +303,18 @@ export function buildSlackApp(opts: SlackAppOptions): SlackApp {
         running = true;
         const bound = await boundPort(socketHealthServer(receiver), healthPort);
         if (first === 'connected') logger.info({ mode, healthPort: bound }, 'connected to Slack in Socket Mode');
-        else if (first === 'waiting') logger.warn({ mode, healthPort: bound }, 'Socket Mode is still connecting to Slack; serving /healthz meanwhile');
-        else {
+        else if (first === 'waiting') {
+          logger.warn({ mode, healthPort: bound }, 'Socket Mode is still connecting to Slack; serving /healthz meanwhile');
+          // The first try's outcome still counts when it comes: a refusal stops, a failure retries.
+          void connecting.then((outcome) => {
+            if (outcome === 'connected') return logger.info({ mode }, 'connected to Slack in Socket Mode');
+            if (!running) return;
+            const refused = socketRefusal(outcome);
+            if (refused) return opts.onRefused?.(refused);
+            logger.warn({ err: describeSlackError(outcome) }, 'Socket Mode could not connect to Slack; trying again');
+            keepConnectingSocket(receiver.client, 0);
+          });
+        } else {
           logger.warn({ mode, healthPort: bound, err: describeSlackError(first) }, 'Socket Mode could not connect to Slack; trying again');
           keepConnectingSocket(receiver.client, 0);
         }

@@ -142,10 +142,10 @@ export async function startBot(opts: BotOptions): Promise<RunningBot> {
     else if (status.missing.length > 0) logger.warn({ db: status.label, missing: status.missing }, 'Atlas schema lacks what some checks need; they will answer unknown');
   }
 
-  // Responders may be a user group; its members are looked up through the app's own client.
-  // The handoff says when the rotation names someone who left the workspace.
   // `doctor` says what the connection knows, in the sentence /healthz and the log use.
   deps.slackStatus = async () => slackStatusAnswer(connection.status());
+  // Responders may be a user group; its members are looked up through the app's own client.
+  // The handoff says when the rotation names someone who left the workspace.
   deps.userExists = people.exists;
   deps.userTimeZone = people.timeZone;
   // A D… channel counts as a DM with the bot only when it is this person's IM with the bot (conversations.open).

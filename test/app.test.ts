@@ -568,6 +568,27 @@ describe('building the app', () => {
     }
   });
 
+  it('in Socket Mode with Slack unreachable, starts anyway, serves /healthz and keeps connecting', async () => {
+    const port = await freePort();
+    const dead = await freePort();
+    const built = buildSlackApp({
+      deps: env.deps,
+      registry: testRegistry(),
+      logger,
+      slack: { botToken: TEST_BOT_TOKEN, appToken: 'xapp-1-A0ATLAS-123-socketmodetoken', apiUrl: `http://127.0.0.1:${dead}/api/` },
+      port,
+    });
+    try {
+      expect(await built.start()).toBe(port);
+      expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+      // The socket client retries the connection itself, or it gave up and the app tries again.
+      const connecting = ['Socket Mode is still connecting to Slack; serving /healthz meanwhile', 'Socket Mode could not connect to Slack; trying again'];
+      expect(logs.lines.some((l) => connecting.includes(String(l.msg)))).toBe(true);
+    } finally {
+      await built.stop();
+    }
+  }, 60_000);
+
   it('in Socket Mode opens the connection through SLACK_API_URL with the app token and serves /healthz meanwhile', async () => {
     const port = await freePort();
     const appToken = 'xapp-1-A0ATLAS-123-socketmodetoken';

@@ -12,7 +12,7 @@ export interface DoctorDeps {
   atlas: AtlasStores;
   state: StateStore;
   clock: () => Date;
-  /** Whether the Slack connection works; absent in the terminal. */
+  /** Whether Slack answers, in the running bot's sentence; absent in a terminal without SLACK_BOT_TOKEN. */
   slackStatus?: () => Promise<{ ok: boolean; detail: string }>;
   /** Whether who is on call comes from an answer that is stale (PagerDuty's schedules, unreachable). */
   rotation?: { stale?: { since: Date } | null };
@@ -111,7 +111,7 @@ export async function doctor(deps: DoctorDeps): Promise<CheckItem[]> {
     const slack = await deps.slackStatus();
     item('slack', 'Slack connection', slack.ok ? 'ok' : 'crit', slack.detail);
   } else {
-    item('slack', 'Slack connection', 'unknown', 'not checked from the terminal');
+    item('slack', 'Slack connection', 'unknown', 'not checked: SLACK_BOT_TOKEN is not set here');
   }
   return items;
 }

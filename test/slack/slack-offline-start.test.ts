@@ -201,6 +201,25 @@ describe('the bot while Slack is unreachable', () => {
     expect((await health(b)).slack.state).toBe('refused');
   }, 120_000);
 
+  it('an outage after start: a post that fails for want of Slack makes it degraded, and the post goes out once when Slack is back', async () => {
+    slack = await startSlackStandIn();
+    const s = slack;
+    const b = await start(s.apiUrl);
+    await eventually(async () => (await health(b)).status === 'ok', '/healthz to say ok', WAIT_MS);
+    const outage = s.faults.inject({ method: '*', kind: 'http', status: 500, times: Number.POSITIVE_INFINITY });
+    expect(await postAlert(b, 'provider_down')).toBeLessThan(300);
+    const down = await eventually(async () => {
+      const h = await health(b);
+      return h.status === 'degraded' ? h : undefined;
+    }, '/healthz to say degraded', WAIT_MS);
+    expect(down.slack.lastError).toBe('Slack answered HTTP 500');
+    await eventually(() => paged().includes('provider_down'), 'PagerDuty pages meanwhile', WAIT_MS);
+    outage.remove();
+    await eventually(async () => (await health(b)).status === 'ok', '/healthz to say ok again', WAIT_MS);
+    await eventually(() => b.deps.state.outbox.stats(new Date()).pending === 0 && alertPosts(s).length > 0, 'the alert in the channel', WAIT_MS);
+    expect(alertPosts(s)).toEqual(['alert:provider_down:1']);
+  }, 120_000);
+
   it('keeps trying through 5xx answers without stopping', async () => {
     slack = await startSlackStandIn();
     const s = slack;
