@@ -61,6 +61,7 @@ function backupEntry(tools: BackupTools): RemediationEntry {
   return remediation<BackupArgs>(
     {
       name: 'backup',
+      ifInterrupted: '`backups` (a backup is listed only once verified; leftover temporary files in backups/ can be deleted) and `disk`',
       summary: 'Take a verified online backup of the databases (and jobs/*.json) into backups/',
       usage: '[persistence|metrics|all] [--reason text]',
       options: { reason: { type: 'string' } },
@@ -121,6 +122,7 @@ function restoreEntry(tools: BackupTools): RemediationEntry {
   return remediation<RestoreRequest>(
     {
       name: 'backup restore',
+      ifInterrupted: '`integrity` of the restored database, and `backups` (the backup of the file as it was, taken first)',
       summary: 'Restore a database from a backup (writes stopped; the current file is backed up first)',
       usage: '<backup> [persistence|metrics] [--force --reason text]',
       options: { force: { type: 'boolean' }, reason: { type: 'string' } },

@@ -106,6 +106,7 @@ const RESUME_FROM: readonly JobStatus[] = ['partial', 'failed'];
 const jobCancel = remediation<JobArgs>(
   {
     name: 'job cancel',
+    ifInterrupted: '`jobs` (the job\'s status in jobs/<id>.json and in persistence.db; the file is written first)',
     summary: 'Cancel a running or pending job (its jobs/ file and jobs row)',
     usage: '<job-id>',
     args: jobArgs(false),
@@ -149,6 +150,7 @@ async function partialContext(deps: RemediationDeps, force: boolean) {
 const jobMarkPartial = remediation<JobArgs>(
   {
     name: 'job mark-partial',
+    ifInterrupted: '`jobs` (the job\'s status in jobs/<id>.json and in persistence.db; the file is written first)',
     summary: "The guide's stuck-job fix: a silent running job with no orchestrator alive → partial, so it can be resumed",
     usage: '<job-id> [--force]',
     options: { force: { type: 'boolean' } },
@@ -203,6 +205,7 @@ const RESUME_EXAMPLE = '["npx", "tsx", "scripts/resume-job.ts", "{jobId}"]';
 const jobResume = remediation<JobArgs>(
   {
     name: 'job resume',
+    ifInterrupted: '`jobs` (is the job running again?) and the orchestrator\'s process and log (commands.resumeJob may have run on)',
     summary: 'Resume a partial or failed job with the configured commands.resumeJob',
     usage: '<job-id>',
     args: jobArgs(false),

@@ -76,6 +76,7 @@ const again = (args: UploadArgs) => `snapshot upload${args.id ? ` ${args.id}` : 
 const entry = remediation<UploadArgs>(
   {
     name: 'snapshot upload',
+    ifInterrupted: '`snapshots` (was a CID recorded?) and the IPFS pinning service (did the upload finish? its CID can be recorded with `snapshot set-cid`)',
     // The upload may take up to commands.timeoutSeconds: Slack is told it is running first.
     slow: true,
     summary: 'Run commands.uploadSnapshot for a snapshot without a CID (on Confirm), then record the CID it printed',
