@@ -23,7 +23,6 @@ const JOB = 'job-crash-1';
 const MARKER = `atlas-crash-test-${process.pid}`;
 
 let slack: SlackStandIn;
-let dir: string;
 let dataDir: string;
 let configFile: string;
 let callLog: string;
@@ -34,7 +33,7 @@ const children: ChildProcess[] = [];
 beforeEach(async () => {
   const t = tempDir();
   cleanup = t.cleanup;
-  dir = t.dir;
+
   dataDir = path.join(t.dir, '.shadow-atlas');
   const files = createAtlasFiles(dataDir);
   writeJobFile(dataDir, `${JOB}.json`, jobFileObject({ jobId: JOB, status: 'partial', createdAt: isoAgo(2, new Date()), updatedAt: isoAgo(1, new Date()) }));
