@@ -42,8 +42,16 @@ const audit = defineCommand({
   async run(args, deps, actor) {
     const missing = missingLogFile(deps);
     if (missing) return noAuditLogReport('audit', missing);
-    const rows = deps.state.audit.latest({ limit: args.limit, ...(args.user ? { userId: args.user } : {}) });
-    const total = deps.state.audit.count(args.user);
+    let rows: ReturnType<typeof deps.state.audit.latest>;
+    let total: number;
+    try {
+      rows = deps.state.audit.latest({ limit: args.limit, ...(args.user ? { userId: args.user } : {}) });
+      total = deps.state.audit.count(args.user);
+    } catch (err) {
+      // A dropped table is damage to name, as `audit verify` names it, not an unexpected error.
+      if (err instanceof Error && /no such table: (main\.)?audit_log\b/.test(err.message)) return auditVerifyReport(deps.state.audit.verify());
+      throw err;
+    }
     return auditListReport({ rows, total, ...(args.user ? { userId: args.user } : {}) }, actor.source === 'slack' ? 'slack' : 'terminal');
   },
 });

@@ -248,6 +248,9 @@ describe('atlas audit verify (terminal)', () => {
       const dropped = await atlas(t.dir, ['audit', 'verify']);
       expect(dropped.code).toBe(2);
       expect(dropped.stdout.split('\n')[0]).toBe('[CRIT] Audit log damaged: the audit_log table is missing from chatops.db (dropped); nothing in it can be verified');
+      const listed = await atlas(t.dir, ['audit']);
+      expect(listed.code).toBe(2);
+      expect(listed.stdout.split('\n')[0]).toBe('[CRIT] Audit log damaged: the audit_log table is missing from chatops.db (dropped); nothing in it can be verified');
     } finally {
       t.cleanup();
     }
