@@ -16,9 +16,21 @@ import { answerPress, MALFORMED_PRESS, pressUserId, unexpectedFailureText } from
 
 const TOKEN = /^[A-Za-z0-9_-]{10,64}$/;
 
+/**
+ * A response_url takes 5 uses: progress gets at most this many, so the outcome always has one
+ * left (a long backup says its first phases, then its end).
+ */
+const PROGRESS_USES = 3;
+
 /** Replaces the pressed message, one call at a time in the order asked; `settled()` waits for the queue. */
 function replacer(ctx: HandlerContext, respond: RespondFn) {
   let queue: Promise<void> = Promise.resolve();
+  let progressUsed = 0;
+  const progress = (line: string) => {
+    if (progressUsed >= PROGRESS_USES) return;
+    progressUsed += 1;
+    void replace({ text: line });
+  };
   const replace = (message: { text: string; blocks?: unknown[] }) => {
     queue = queue.then(() =>
       respond({ response_type: 'ephemeral', replace_original: true, text: message.text, ...(message.blocks ? { blocks: message.blocks as never } : {}) }).then(
@@ -28,7 +40,7 @@ function replacer(ctx: HandlerContext, respond: RespondFn) {
     );
     return queue;
   };
-  return { replace, settled: () => queue };
+  return { replace, progress, settled: () => queue };
 }
 
 export function registerRemediationButtons(app: App, ctx: HandlerContext): void {
@@ -44,7 +56,7 @@ export function registerRemediationButtons(app: App, ctx: HandlerContext): void 
     const p = press.data;
     const channelId = p.channel?.id ?? p.container?.channel_id;
     const out = respond ? replacer(ctx, respond) : null;
-    const actor: Actor = { source: 'slack', userId: p.user.id, channelId, via: 'button', ...(out ? { progress: (line: string) => void out.replace({ text: line }) } : {}) };
+    const actor: Actor = { source: 'slack', userId: p.user.id, channelId, via: 'button', ...(out ? { progress: out.progress } : {}) };
     try {
       const result = await ctx.registry.invoke('confirm', { _: [value] }, actor, ctx.deps);
       const message = answerMessage(ctx.deps, ctx.logger, result, actor.userId, ctx.registry.get('confirm')?.tier);

@@ -75,4 +75,14 @@ describe('backup in Slack', () => {
     expect(list.text).toContain('1 backup; newest persistence-2026-11-26T12-00-00Z.db');
     expect(JSON.stringify(list.blocks)).toContain('before the migration');
   });
+
+  it('a backup of both databases ends on its outcome too, within the response_url\'s five uses', async () => {
+    const c = await h.command('backup all', { channel: CHANNEL });
+    const preview = await c.answer();
+    const p = await h.press(REMEDIATION_CONFIRM_ACTION, confirmButton(preview.blocks)!.value, { channel: CHANNEL });
+    const result = await eventually(() => p.answers().find((a) => (a.text ?? '').includes('Backed up ')), 'the result', 30_000);
+    expect(result.text).toMatch(/Backed up persistence-2026-11-26T12-00-00Z\.db and metrics-2026-11-26T12-00-00Z\.db: verified, [\d.]+ (KB|MB|GB), \d+ s/);
+    expect(p.answers().at(-1)).toBe(result);
+    expect(p.answers().length).toBeLessThanOrEqual(5);
+  });
 });
