@@ -1,5 +1,6 @@
 /** `/atlas audit` (the latest remediations and refusals) and `audit verify` (is the hash chain whole?). */
 import { existsSync } from 'node:fs';
+import type { AuditAnchor } from '../db/state/audit-store.js';
 import { z } from 'zod';
 import { isSlackUserId } from '../ids.js';
 import { stateFileOf } from '../db/state/state-file.js';
@@ -41,23 +42,46 @@ const audit = defineCommand({
   async run(args, deps, actor) {
     const missing = missingLogFile(deps);
     if (missing) return noAuditLogReport('audit', missing);
-    const rows = deps.state.audit.latest({ limit: args.limit, ...(args.user ? { userId: args.user } : {}) });
-    const total = deps.state.audit.count(args.user);
+    let rows: ReturnType<typeof deps.state.audit.latest>;
+    let total: number;
+    try {
+      rows = deps.state.audit.latest({ limit: args.limit, ...(args.user ? { userId: args.user } : {}) });
+      total = deps.state.audit.count(args.user);
+    } catch (err) {
+      // A dropped table is damage to name, as `audit verify` names it, not an unexpected error.
+      if (err instanceof Error && /no such table: (main\.)?audit_log\b/.test(err.message)) return auditVerifyReport(deps.state.audit.verify());
+      throw err;
+    }
     return auditListReport({ rows, total, ...(args.user ? { userId: args.user } : {}) }, actor.source === 'slack' ? 'slack' : 'terminal');
   },
 });
 
+/** `--head 123:3f1c…`: a head as published in Slack (the whole hash, or its first 8 or more hex digits). */
+const headArg = z
+  .string()
+  .optional()
+  .transform((text, ctx): AuditAnchor | undefined => {
+    if (text === undefined) return undefined;
+    const m = /^#?(\d{1,12}):([0-9a-fA-F]{8,64})$/.exec(text.trim());
+    if (!m) {
+      ctx.addIssue({ code: 'custom', message: `"${quoteInput(text, 40)}" is not a head: give it as posted in Slack, number:hash (e.g. 123:3f1c9a0b…, at least 8 hex digits of the hash)` });
+      return z.NEVER;
+    }
+    return { seq: Number(m[1]), hash: m[2]!.toLowerCase(), from: `the head given (--head ${m[1]}:${m[2]!.slice(0, 12)}…)` };
+  });
+
 const verify = defineCommand({
   name: 'audit verify',
-  summary: "Checks the audit log's hash chain: intact, or the first row edited, inserted or deleted",
-  usage: '',
+  summary: "Checks the audit log's hash chain, and against the heads published in Slack: intact, or the first row edited, inserted, deleted or added",
+  usage: '[--head N:hash]',
   tier: 'incident',
   group: 'Remediation',
-  args: z.object({ _: noPositionals }),
-  async run(_args, deps) {
+  options: { head: { type: 'string' } },
+  args: z.object({ _: noPositionals, head: headArg }),
+  async run(args, deps) {
     const missing = missingLogFile(deps);
     if (missing) return noAuditLogReport('audit verify', missing);
-    return auditVerifyReport(deps.state.audit.verify());
+    return auditVerifyReport(deps.state.audit.verify(args.head ? [args.head] : []));
   },
 });
 

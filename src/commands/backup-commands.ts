@@ -8,7 +8,7 @@ import type { BackupProgress } from '../remediation/backup-runner.js';
 import { readBackupCatalog } from '../remediation/backup-catalog.js';
 import { backupFileName, backupStamp } from '../db/backup-names.js';
 import { resolveRestore, restoreBackup, restoreSpace, writesProblem, type RestoreRequest } from '../remediation/backup-restore.js';
-import { measureBackup, spaceProblem, statfsFreeSpace, takeBackup, type BackupWhich, type FreeSpaceReader } from '../remediation/backup-take.js';
+import { measureBackup, shortBytes, spaceProblem, statfsFreeSpace, takeBackup, type BackupWhich, type FreeSpaceReader } from '../remediation/backup-take.js';
 import { DEFAULT_ORCHESTRATOR_PATTERN, procOrchestratorProbe, type OrchestratorProbe } from '../remediation/orchestrator-process.js';
 import { fingerprintOf, RemediationRefusal, type PlanChange } from '../remediation/remediation-plan.js';
 import { backupsReport, bytesText, takenLines } from '../templates/backup-report.js';
@@ -52,7 +52,8 @@ function progressLines(say: (line: string) => void): (database: string, p: Backu
     if (key === lastPhase && now - last < PROGRESS_EVERY_MS) return;
     last = now;
     lastPhase = key;
-    const pct = p.total > 0 ? `, ${Math.floor((p.done / p.total) * 100)} %` : '';
+    // Only copying and restoring count pages; verifying and hashing report their start alone (a "0 %" there would never move).
+    const pct = (p.phase === 'copy' || p.phase === 'restore') && p.total > 0 ? `, ${Math.floor((p.done / p.total) * 100)} %` : '';
     say(`⏳ Backing up ${database}: ${words[p.phase]}${pct}`);
   };
 }
@@ -61,6 +62,7 @@ function backupEntry(tools: BackupTools): RemediationEntry {
   return remediation<BackupArgs>(
     {
       name: 'backup',
+      ifInterrupted: '`backups` (a backup is listed only once verified; leftover temporary files in backups/ can be deleted) and `disk`',
       summary: 'Take a verified online backup of the databases (and jobs/*.json) into backups/',
       usage: '[persistence|metrics|all] [--reason text]',
       options: { reason: { type: 'string' } },
@@ -106,8 +108,11 @@ function backupEntry(tools: BackupTools): RemediationEntry {
           busyTimeoutMs: tools.busyTimeoutMs,
           ...(actor.progress ? { onProgress: progressLines(actor.progress) } : {}),
         });
+        const bytes = taken.files.reduce((n, f) => n + f.bytes, 0);
+        const ms = taken.files.reduce((n, f) => n + f.copyMs + f.verifyMs, 0);
         return {
-          headline: `Backed up ${taken.files.map((f) => f.file).join(' and ')}, verified`,
+          // The progress message ends on this line: "verified, 1.2 GB, 14 s".
+          headline: `Backed up ${taken.files.map((f) => f.file).join(' and ')}: verified, ${shortBytes(bytes)}, ${Math.max(1, Math.round(ms / 1000))} s`,
           lines: takenLines(taken),
           undo: null,
         };
@@ -121,6 +126,7 @@ function restoreEntry(tools: BackupTools): RemediationEntry {
   return remediation<RestoreRequest>(
     {
       name: 'backup restore',
+      ifInterrupted: '`integrity` of the restored database, and `backups` (the backup of the file as it was, taken first)',
       summary: 'Restore a database from a backup (writes stopped; the current file is backed up first)',
       usage: '<backup> [persistence|metrics] [--force --reason text]',
       options: { force: { type: 'boolean' }, reason: { type: 'string' } },

@@ -73,7 +73,11 @@ export const handoffCommands: CommandSpec[] = [
       if (!channel) return problemReport('handoff-post', NO_CHANNEL);
       const content = await buildHandoff(deps, { shiftChange: change });
       const now = deps.clock();
-      deps.state.transaction(() => deps.events.record({ type: 'handoff-posted', handoff: content, postedBy: actor.userId, nextScheduled: change }, now));
+      deps.state.transaction(() => {
+        // A handoff posted by hand publishes the audit chain's head too (its own occasion: the scheduled one still does).
+        const auditHead = deps.state.audit.publishHead(`handoff-by-hand:${now.toISOString()}`, now);
+        deps.events.record({ type: 'handoff-posted', handoff: { ...content, auditHead }, postedBy: actor.userId, nextScheduled: change }, now);
+      });
       return { command: 'handoff-post', level: 'ok', headline: `Handoff posted in <#${channel}>; the scheduled one still goes out at ${shiftChangeText(change, deps.rotation.timezone)}.`, sections: [] };
     },
   }),

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import type { Incident } from '../db/state/state-records.js';
 import { RemediationRefusal, type AppliedRemediation, type RemediationPlan } from '../remediation/remediation-plan.js';
 import { CONFIRM_MINUTES, type RemediationEntry, type RemediationSpec } from '../remediation/remediation-spec.js';
+import { startRun } from '../remediation/remediation-runs.js';
 import { appliedReport, previewReport } from '../templates/remediation-messages.js';
 import { problemReport, type Report } from '../templates/report.js';
 import { toSqlTime } from '../time/atlas-time.js';
@@ -48,26 +49,47 @@ function audit(
   );
 }
 
-/** Applies a plan, audits it and tells the team; the report for the person who confirmed. */
+/**
+ * Applies a plan, audits it and tells the team; the report for the person who confirmed.
+ * "confirmed — starting" is committed before anything runs (startRun), so a process killed
+ * mid-way leaves a start without an outcome, which the next sweep reports as "outcome unknown".
+ */
 async function applyPlan(spec: AnyRemediation, args: unknown, plan: RemediationPlan, deps: CommandDeps, actor: Actor): Promise<Report> {
-  let applied: AppliedRemediation;
-  try {
-    applied = await spec.apply(args, plan, deps, actor);
-  } catch (err) {
-    const sentence = err instanceof RemediationRefusal ? err.message : `\`${spec.name}\` failed while applying (${err instanceof Error ? err.message.split('\n')[0] : String(err)}); nothing was committed. The bot's log has the detail.`;
-    if (!(err instanceof RemediationRefusal)) deps.logger.error({ err, command: spec.name }, 'remediation failed while applying');
-    audit(deps, actor, spec.name, args, err instanceof RemediationRefusal ? 'refused' : 'failed', { plan, result: sentence });
-    return problemReport(spec.name, sentence);
-  }
-  const own = applied.incidentId ? deps.state.incidents.get(applied.incidentId) : null;
-  const incident = own && own.status !== 'resolved' ? own : incidentFor(deps);
-  const now = deps.clock();
-  deps.state.transaction(() => {
-    audit(deps, actor, spec.name, args, 'applied', { plan, result: applied.headline, undo: applied.undo });
-    deps.events.record({ type: 'remediation-applied', command: spec.name, headline: applied.headline, lines: applied.lines, undo: applied.undo, actor: actor.userId, incident }, now);
+  const run = startRun(deps, {
+    source: actor.source,
+    userId: actor.userId,
+    channelId: actor.channelId ?? null,
+    command: spec.name,
+    args: JSON.stringify(args ?? null),
+    plan: JSON.stringify(plan),
+    checkHint: spec.ifInterrupted,
   });
-  const where = incident ? `told in ${incident.id}'s thread` : deps.config.channels.incidents ? `told in <#${deps.config.channels.incidents}>` : 'no incident channel is configured to tell';
-  return appliedReport(spec.name, applied, where);
+  try {
+    let applied: AppliedRemediation;
+    try {
+      applied = await spec.apply(args, plan, deps, actor);
+    } catch (err) {
+      const sentence = err instanceof RemediationRefusal ? err.message : `\`${spec.name}\` failed while applying (${err instanceof Error ? err.message.split('\n')[0] : String(err)}); nothing was committed. The bot's log has the detail.`;
+      if (!(err instanceof RemediationRefusal)) deps.logger.error({ err, command: spec.name }, 'remediation failed while applying');
+      deps.state.transaction(() => {
+        audit(deps, actor, spec.name, args, err instanceof RemediationRefusal ? 'refused' : 'failed', { plan, result: sentence });
+        deps.state.remediationRuns.end(run.auditId, deps.clock());
+      });
+      return problemReport(spec.name, sentence);
+    }
+    const own = applied.incidentId ? deps.state.incidents.get(applied.incidentId) : null;
+    const incident = own && own.status !== 'resolved' ? own : incidentFor(deps);
+    const now = deps.clock();
+    deps.state.transaction(() => {
+      audit(deps, actor, spec.name, args, 'applied', { plan, result: applied.headline, undo: applied.undo });
+      deps.state.remediationRuns.end(run.auditId, now);
+      deps.events.record({ type: 'remediation-applied', command: spec.name, headline: applied.headline, lines: applied.lines, undo: applied.undo, actor: actor.userId, incident }, now);
+    });
+    const where = incident ? `told in ${incident.id}'s thread` : deps.config.channels.incidents ? `told in <#${deps.config.channels.incidents}>` : 'no incident channel is configured to tell';
+    return appliedReport(spec.name, applied, where);
+  } finally {
+    run.release();
+  }
 }
 
 /** A preview: planned, stored for one confirmation (Slack) or shown with the `--yes` to apply it (terminal). */

@@ -8,7 +8,7 @@ import { snapshotRemediations } from '../remediation/snapshot-remediations.js';
 import { emergencyCorruption } from '../remediation/emergency-corruption.js';
 
 /** Every remediation the bot offers, in the order help lists them. */
-const REMEDIATIONS: readonly RemediationEntry[] = [
+export const REMEDIATIONS: readonly RemediationEntry[] = [
   ...alertRemediations,
   ...jobRemediations,
   ...stopJobsRemediations,

@@ -52,7 +52,9 @@ export async function runHandoffs(deps: HandoffDeps): Promise<HandoffRun> {
     // Notes saved while the data was gathered are the outgoing engineer's last word: they go out too.
     const notes = handoffNotes(deps, due.shiftChange);
     if (!deps.state.handoffs.claimPost(due.shiftChange, { outgoing: outgoing.primary, incoming: incoming.primary, late: due.late, skipped: due.skipped }, at)) return false;
-    deps.events.record({ type: 'handoff-posted', handoff: { ...content, notes }, postedBy: null, nextScheduled: null }, at);
+    // The audit chain's head goes out with it, recorded as published in the same transaction.
+    const auditHead = deps.state.audit.publishHead(`handoff:${due.shiftChange.toISOString()}`, at);
+    deps.events.record({ type: 'handoff-posted', handoff: { ...content, notes, auditHead }, postedBy: null, nextScheduled: null }, at);
     return true;
   });
   if (posted) run.posted = due.shiftChange;

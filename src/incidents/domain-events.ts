@@ -76,6 +76,13 @@ export type DomainEvent =
   | { type: 'handoff-posted'; handoff: HandoffContent; postedBy: string | null; nextScheduled: Date | null }
   /** A confirmed remediation was applied: told in the open incident's thread, else the incident channel. */
   | { type: 'remediation-applied'; command: string; headline: string; lines: string[]; undo: string | null; actor: string; incident: Incident | null }
+  /**
+   * A confirmed remediation whose process died before its outcome was written: told in the
+   * incident channel (else where it was confirmed), with what to check.
+   */
+  | { type: 'remediation-interrupted'; command: string; args: string; actor: string; startedAt: Date; auditId: number; check: string; channelId: string | null }
+  /** The audit chain's head, published once a day in the handoff channel (the handoff carries it too). */
+  | { type: 'audit-head-published'; seq: number; hash: string; day: string }
   /** A primary paged on RELIEF_NIGHTS or more nights of one shift (in their zone): a DM to them, and to the secondary. */
   | { type: 'relief-suggested'; primary: string; secondary: string | null; nights: string[]; shiftEnd: Date; timezone: string; zoneFrom: 'slack' | 'rotation' }
   /** The post-incident review is due: each responder gets a DM offering a debrief time. */

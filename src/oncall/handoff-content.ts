@@ -148,6 +148,11 @@ export interface HandoffContent {
   notes: HandoffNotes | null;
   /** People problems: someone the rotation names has left, the reminder did not arrive. */
   problems: HandoffProblem[];
+  /**
+   * The audit chain's head as published with this handoff (recorded in the transaction that
+   * queues the post); absent where the handoff is only shown, not posted.
+   */
+  auditHead?: { seq: number; hash: string } | null;
 }
 
 

@@ -34,7 +34,8 @@ import { handoffMessage } from '../templates/handoff-message.js';
 import { debriefOfferMessage, debriefScheduledMessage, reliefToPrimaryMessage, reliefToSecondaryMessage } from '../templates/health-messages.js';
 import { handoffReminderMessage, postedByHand } from '../templates/handoff-notices.js';
 import { reminderMessage } from '../templates/reminder-messages.js';
-import { remediationAppliedMessage } from '../templates/remediation-messages.js';
+import { remediationAppliedMessage, remediationInterruptedMessage } from '../templates/remediation-messages.js';
+import { auditHeadMessage } from '../templates/audit-head.js';
 
 /** An alert's firings (`alert:<key>:<n>`) share the alert's lane: a firing's end goes out before the next one begins. */
 export const laneOf = (anchor: string): string => anchor.replace(/^(alert:.+):\d+$/, '$1');
@@ -142,6 +143,13 @@ export function eventMessages(event: DomainEvent, config: Pick<Config, 'channels
       if (event.incident) return [reply(event.incident, m)];
       return channel ? [{ lane: REMEDIATION_LANE, op: 'post', channel, payload: payload(m) }] : [];
     }
+    case 'remediation-interrupted': {
+      // The team's channel; without one, where it was confirmed (a channel, or the person's DM by their user id).
+      const to = channel ?? event.channelId ?? event.actor;
+      return [{ lane: REMEDIATION_LANE, op: 'post', channel: to, payload: payload(remediationInterruptedMessage(event)) }];
+    }
+    case 'audit-head-published':
+      return config.channels.handoff ? [{ lane: HANDOFF_LANE, op: 'post', channel: config.channels.handoff, payload: payload(auditHeadMessage(event)) }] : [];
     case 'handoff-reminder':
       // A user ID as the channel: delivery opens the DM with that person.
       return [{ lane: HANDOFF_LANE, op: 'post', channel: event.outgoing, payload: payload(handoffReminderMessage(event, now)) }];

@@ -82,6 +82,7 @@ const notFound = (name: string) => `No alert named "${quoteInput(name, 80)}" in 
 const alertClear = remediation<AlertArgs>(
   {
     name: 'alert clear',
+    ifInterrupted: '`alerts --all` (is the alert resolved, in metrics.db and the bot?) and the incident\'s thread',
     summary: "Resolve a stuck alert in metrics.db (the guide's \"clear stuck alerts\"), and the bot's alert with it",
     usage: '<alert-name>',
     args: alertArgs,
@@ -137,6 +138,7 @@ const alertClear = remediation<AlertArgs>(
 const alertAck = remediation<AlertArgs>(
   {
     name: 'alert ack',
+    ifInterrupted: '`alerts` (is the alert acknowledged, in metrics.db and the bot?) and `incidents` (was its incident opened?)',
     summary: "Mark a firing alert acknowledged in metrics.db; the bot's unacknowledged alert is acknowledged too",
     usage: '<alert-name>',
     args: alertArgs,

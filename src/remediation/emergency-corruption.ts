@@ -33,6 +33,7 @@ export function emergencyCorruption(tools: { freeSpace: FreeSpaceReader } = { fr
   return remediation<{ reason: string | null }>(
     {
       name: 'emergency corruption',
+      ifInterrupted: '`incidents` (was the P0 declared?), `jobs` and the orchestrator (were the writers stopped?), `backups` (is there a verified emergency backup?); then run `integrity` by hand',
       summary: 'P0 data corruption, first five minutes: incident, stop writes, verified backup, integrity of both databases',
       usage: '[--reason text]',
       options: { reason: { type: 'string' } },

@@ -49,12 +49,47 @@ const PIPE_GRACE_MS = 1000;
 /** A placeholder in an argument: `{jobId}`. */
 const PLACEHOLDER = /\{([A-Za-z]+)\}/g;
 
-/** Fills `{name}` placeholders inside each argument; throws when one has no value. */
+/**
+ * The one rule for every value put into an external command, wherever it came from (typed, read
+ * from persistence.db, a job file or a webhook): an id of letters, digits, ".", "-" and "_",
+ * starting with a letter or digit, at most 128 characters, no "..". A value starting with "-"
+ * could be read as an option (`sort -o<path>`), one with "/" or ".." as a path: neither is
+ * ever substituted.
+ */
+const SAFE_VALUE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
+/** Why `value` may not be put into an external command (a phrase), or null when it may. */
+export function argumentValueProblem(value: string): string | null {
+  if (SAFE_VALUE.test(value) && !value.includes('..')) return null;
+  if (value.startsWith('-')) return 'it starts with "-", so the program could read it as an option';
+  if (value.length === 0) return 'it is empty';
+  if (value.length > 128) return `it is ${value.length} characters (at most 128)`;
+  return 'it holds characters other than letters, digits, ".", "-" and "_" (or "..", or does not start with a letter or digit)';
+}
+
+/** A value refused by argumentValueProblem: nothing was run. */
+export class UnsafeArgumentError extends Error {
+  override name = 'UnsafeArgumentError';
+  constructor(
+    readonly placeholder: string,
+    readonly value: string,
+    readonly problem: string,
+  ) {
+    super(`the value for {${placeholder}} cannot be passed to a command: ${problem}`);
+  }
+}
+
+/**
+ * Fills `{name}` placeholders inside each argument; throws when one has no value, and
+ * UnsafeArgumentError when a value breaks the one rule (argumentValueProblem).
+ */
 export function fillPlaceholders(argv: readonly string[], values: Record<string, string> = {}): string[] {
   return argv.map((arg) =>
     arg.replace(PLACEHOLDER, (_, name: string) => {
       const value = values[name];
       if (value === undefined) throw new Error(`no value for the placeholder {${name}}`);
+      const problem = argumentValueProblem(value);
+      if (problem) throw new UnsafeArgumentError(name, value, problem);
       return value;
     }),
   );
@@ -112,7 +147,8 @@ function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
 /**
  * Runs `argv` (placeholders filled) without a shell, in its own process group, bounded in time
  * and output. Never rejects for what the program does (a missing program, a crash, a hang):
- * the result says it. Throws only for a placeholder without a value or an empty argv.
+ * the result says it. Throws only for a placeholder without a value, a value that breaks the
+ * one rule (UnsafeArgumentError: nothing is started) or an empty argv.
  */
 export function runCommand(argv: readonly string[], opts: RunOptions): Promise<CommandRun> {
   if (argv.length === 0) throw new Error('an external command needs at least the program');

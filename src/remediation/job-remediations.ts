@@ -10,7 +10,8 @@ import { remediation, type RemediationEntry } from './remediation-spec.js';
 import { JobChangedError, rewriteJobFileStatus, updateJobRowStatus } from '../db/job-writes.js';
 import { DbProblemError } from '../db/sqlite-problem.js';
 import { formatDuration } from '../time/atlas-time.js';
-import { describeRun, outputTail, runCommand } from './external-command.js';
+import { argumentValueProblem, describeRun, fillPlaceholders, outputTail, runCommand } from './external-command.js';
+import { quoteInput } from '../text/quote-input.js';
 import { jobArgs, jobFingerprintParts, jobStatusOf, lastUpdateOf, readJob, scopeOf, shownJob, type JobArgs, type JobRead } from './job-source.js';
 import { findOrchestratorProcesses, type OrchestratorProcess } from './orchestrator-process.js';
 import { fingerprintOf, RemediationRefusal, type AppliedRemediation, type PlanChange, type RemediationPlan } from './remediation-plan.js';
@@ -105,6 +106,7 @@ const RESUME_FROM: readonly JobStatus[] = ['partial', 'failed'];
 const jobCancel = remediation<JobArgs>(
   {
     name: 'job cancel',
+    ifInterrupted: '`jobs` (the job\'s status in jobs/<id>.json and in persistence.db; the file is written first)',
     summary: 'Cancel a running or pending job (its jobs/ file and jobs row)',
     usage: '<job-id>',
     args: jobArgs(false),
@@ -148,6 +150,7 @@ async function partialContext(deps: RemediationDeps, force: boolean) {
 const jobMarkPartial = remediation<JobArgs>(
   {
     name: 'job mark-partial',
+    ifInterrupted: '`jobs` (the job\'s status in jobs/<id>.json and in persistence.db; the file is written first)',
     summary: "The guide's stuck-job fix: a silent running job with no orchestrator alive → partial, so it can be resumed",
     usage: '<job-id> [--force]',
     options: { force: { type: 'boolean' } },
@@ -202,6 +205,7 @@ const RESUME_EXAMPLE = '["npx", "tsx", "scripts/resume-job.ts", "{jobId}"]';
 const jobResume = remediation<JobArgs>(
   {
     name: 'job resume',
+    ifInterrupted: '`jobs` (is the job running again?) and the orchestrator\'s process and log (commands.resumeJob may have run on)',
     summary: 'Resume a partial or failed job with the configured commands.resumeJob',
     usage: '<job-id>',
     args: jobArgs(false),
@@ -216,7 +220,10 @@ const jobResume = remediation<JobArgs>(
       }
       const orchestrator = await orchestratorNow(deps);
       const timeout = deps.config.commands.timeoutSeconds;
-      const filled = argv.map((a) => a.replaceAll('{jobId}', id));
+      // The one rule for values in commands (a job id is validated as typed; this is the same check the run makes).
+      const problem = argumentValueProblem(id);
+      if (problem) throw new RemediationRefusal(`The job id "${quoteInput(id, 60)}" cannot be passed to commands.resumeJob (${problem}). Nothing was run.`);
+      const filled = fillPlaceholders(argv, { jobId: id });
       const warnings = [`The command is killed (with its process group) after ${timeout} s (commands.timeoutSeconds): it should start the resume and return.`];
       if (orchestrator.processes.length > 0) warnings.push(`An orchestrator is already running (${pidList(orchestrator.processes)}).`);
       return {

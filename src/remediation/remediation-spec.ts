@@ -29,6 +29,11 @@ export interface RemediationSpec<A> {
   options?: Record<string, { type: 'string' | 'boolean' }>;
   /** Validates the arguments; the result must be plain JSON (it is stored with the preview). */
   args: z.ZodType<A>;
+  /**
+   * What to look at to learn how it ended when its process died while it ran (SIGKILL, a crash):
+   * the bot then reports "outcome unknown: check <this>" in the channel and in `audit`.
+   */
+  ifInterrupted: string;
   /** Takes long enough that Slack gets a "working on it" reply first. */
   slow?: boolean;
   /** The plan from the data as it is now; throws RemediationRefusal (one sentence) when it cannot be done. */

@@ -112,6 +112,7 @@ function decideRollback(rows: SnapshotRecord[], fingerprint: string, args: Rollb
 export const snapshotRollback = remediation<RollbackArgs>(
   {
     name: 'snapshot rollback',
+    ifInterrupted: '`snapshots` (which snapshot is current?) and `backups` (the backup taken first)',
     summary: 'Make the previous (or given) snapshot current; backs up persistence.db first',
     usage: '[<snapshot id>]',
     args: rollbackArgs,

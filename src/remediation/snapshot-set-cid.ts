@@ -96,6 +96,7 @@ export async function applySetCid(deps: RemediationDeps, plan: RemediationPlan, 
 export const snapshotSetCid = remediation<SetCidArgs>(
   {
     name: 'snapshot set-cid',
+    ifInterrupted: '`snapshots` (the snapshot\'s CID)',
     summary: "Record a snapshot's IPFS CID after a manual upload (CIDv0 or v1, unique)",
     usage: '<snapshot id> <cid>',
     args: setCidArgs,

@@ -1,23 +1,22 @@
 /**
- * `snapshot upload [<id>]`: the guide's "IPFS upload failed" fix. Runs the configured
- * `commands.uploadSnapshot` for the snapshot (an argument array, `{snapshotId}` one argument, no
- * shell, bounded in time and output), reads the CID from what it printed, and previews recording
- * it exactly as `snapshot set-cid` does; Confirm writes the CID that was previewed.
- *
- * The upload runs when the command is typed (that is what was asked for; it changes nothing in
- * persistence.db). Its CID is kept in this process for the confirmation window, so the re-plan
- * at Confirm does not upload again; the plan's fingerprint covers the rows and the CID, so a
- * different CID at Confirm (an upload run again elsewhere) is a changed plan, never applied unseen.
+ * `snapshot upload [<id>]`: the guide's "IPFS upload failed" fix. The preview runs nothing: it
+ * reads the snapshots and shows the command that Confirm will run (an argument array,
+ * `{snapshotId}` one argument, no shell, bounded in time and output) and the row it will change
+ * (`ipfs_cid` '' → the CID the upload prints, which only the upload can tell). Confirm re-reads
+ * the rows, runs the upload once, reads the one CID it printed, and records it exactly as
+ * `snapshot set-cid` does (the same uniqueness checks, in the same immediate transaction); an
+ * upload that fails or prints no CID, or a CID another snapshot has, records nothing and says so.
  */
 import { z } from 'zod';
 import type { RemediationDeps } from './remediation-spec.js';
-import { CONFIRM_MINUTES, remediation, type RemediationEntry } from './remediation-spec.js';
+import { remediation, type RemediationEntry } from './remediation-spec.js';
 import type { SnapshotRecord } from '../db/snapshot-writes.js';
-import { describeRun, outputTail, runCommand, type CommandRun } from './external-command.js';
-import { fingerprintOf, RemediationRefusal } from './remediation-plan.js';
+import { argumentValueProblem, describeRun, fillPlaceholders, outputTail, runCommand } from './external-command.js';
+import { fingerprintOf, RemediationRefusal, type AppliedRemediation, type RemediationPlan } from './remediation-plan.js';
 import { parseCid } from './snapshot-cid.js';
-import { hasCid, newestFirst, readForPlan, rowOf, snapshotIdWord } from './snapshot-model.js';
+import { describeRow, hasCid, newestFirst, readForPlan, rowOf, snapshotIdWord } from './snapshot-model.js';
 import { applySetCid, planSetCid } from './snapshot-set-cid.js';
+import { quoteInput } from '../text/quote-input.js';
 
 export interface UploadArgs {
   /** null: the newest snapshot without a CID. */
@@ -29,6 +28,9 @@ const uploadArgs = z
   .transform((a): UploadArgs => ({ id: a._[0] ?? null }));
 
 const UPLOAD_EXAMPLE = '["npx", "tsx", "scripts/upload-snapshot.ts", "{snapshotId}"]';
+
+/** What the preview shows in place of the CID only the upload can tell. */
+const CID_TO_COME = '<the CID the upload prints>';
 
 /** Words in an output that could be CIDs: base-x runs long enough to be one. */
 const CANDIDATE = /[A-Za-z0-9]{46,}/g;
@@ -46,92 +48,93 @@ export function cidFromOutput(output: string): { ok: true; cid: string } | { ok:
   return { ok: true, cid: cids[0]! };
 }
 
-/** Uploads of this process, by snapshot, command and rows, for the confirmation window. */
-const recent = new Map<string, { cid: string; run: CommandRun; at: number }>();
-
-function uploadKey(id: string, argv: readonly string[], rowsFingerprint: string): string {
-  return fingerprintOf(id, argv, rowsFingerprint);
-}
-
+/**
+ * The snapshot to upload: the one named, or the newest without a CID that is not archived.
+ * Its id comes from persistence.db either way and goes into a command: it must pass the one
+ * rule for values in commands (a row whose id starts with "-" is refused, never run).
+ */
 function targetOf(rows: SnapshotRecord[], id: string | null): SnapshotRecord {
-  if (id !== null) return rowOf(rows, id);
-  const missing = newestFirst(rows).find((r) => !hasCid(r) && r.archivedAt === null);
-  if (!missing) throw new RemediationRefusal('Every snapshot that is not archived has an IPFS CID; name the one to upload again: `snapshot upload <id>`. Nothing was run.');
-  return missing;
+  const target = id !== null ? rowOf(rows, id) : newestFirst(rows).find((r) => !hasCid(r) && r.archivedAt === null);
+  if (!target) throw new RemediationRefusal('Every snapshot that is not archived has an IPFS CID; name the one to upload again: `snapshot upload <id>`. Nothing was run.');
+  const problem = argumentValueProblem(target.id);
+  if (problem) {
+    throw new RemediationRefusal(`The snapshot id "${quoteInput(target.id, 60)}" read from persistence.db cannot be passed to commands.uploadSnapshot (${problem}); fix the row by hand, or upload it yourself and record the CID with \`snapshot set-cid\`. Nothing was run.`);
+  }
+  return target;
 }
 
-/** Runs the upload (or takes this process's recent one) and reads its CID; a refusal when it failed. */
-async function upload(deps: RemediationDeps, id: string, rowsFingerprint: string): Promise<{ cid: string; run: CommandRun; reused: boolean }> {
+function uploadArgv(deps: RemediationDeps): string[] {
   const argv = deps.config.commands.uploadSnapshot;
   if (!argv) {
     throw new RemediationRefusal(`\`snapshot upload\` runs commands.uploadSnapshot, which is not set; set it in the config file to the argument array that uploads a snapshot and prints its CID, e.g. ${UPLOAD_EXAMPLE}. Nothing was run.`);
   }
-  const key = uploadKey(id, argv, rowsFingerprint);
-  const now = Date.now();
-  for (const [k, v] of recent) if (now - v.at > CONFIRM_MINUTES * 60_000) recent.delete(k);
-  const kept = recent.get(key);
-  if (kept) return { cid: kept.cid, run: kept.run, reused: true };
-  const timeoutMs = deps.config.commands.timeoutSeconds * 1000;
-  const run = await runCommand(argv, { timeoutMs, placeholders: { snapshotId: id } });
-  const tail = outputTail(run.output, 10, 1200);
-  const shown = tail ? ` Its output ended with:\n${tail}` : '';
-  if (run.spawnError || run.timedOut || run.exitCode !== 0) {
-    throw new RemediationRefusal(`The upload of ${id} failed: commands.uploadSnapshot ${describeRun(run, timeoutMs)}; nothing was recorded.${shown}`);
-  }
-  const read = cidFromOutput(run.output);
-  if (!read.ok) throw new RemediationRefusal(`The upload of ${id} ended well but ${read.reason}; record the CID with \`snapshot set-cid ${id} <cid>\`. Nothing was recorded.${shown}`);
-  recent.set(key, { cid: read.cid, run, at: now });
-  return { cid: read.cid, run, reused: false };
+  return argv;
 }
 
-/** The CID a plan previewed (its row's after). */
-function previewedCid(plan: { changes: readonly { kind: string; after?: Record<string, unknown> | null }[] }): string | null {
-  const row = plan.changes.find((c) => c.kind === 'row');
-  const cid = row?.after?.ipfs_cid;
-  return typeof cid === 'string' ? cid : null;
-}
+const again = (args: UploadArgs) => `snapshot upload${args.id ? ` ${args.id}` : ''}`;
 
 const entry = remediation<UploadArgs>(
   {
     name: 'snapshot upload',
+    ifInterrupted: '`snapshots` (was a CID recorded?) and the IPFS pinning service (did the upload finish? its CID can be recorded with `snapshot set-cid`)',
     // The upload may take up to commands.timeoutSeconds: Slack is told it is running first.
     slow: true,
-    summary: 'Run commands.uploadSnapshot for a snapshot without a CID, then record the CID it printed',
+    summary: 'Run commands.uploadSnapshot for a snapshot without a CID (on Confirm), then record the CID it printed',
     usage: '[<snapshot id>]',
     args: uploadArgs,
     async plan(args, deps) {
+      const argv = uploadArgv(deps);
       const { rows, fingerprint } = readForPlan(deps);
       const target = targetOf(rows, args.id);
       const timeout = deps.config.commands.timeoutSeconds;
-      const done = await upload(deps, target.id, fingerprint);
-      const plan = planSetCid(rows, fingerprint, target.id, done.cid, {
+      const filled = fillPlaceholders(argv, { snapshotId: target.id });
+      const warnings = [
+        `The CID is not known before the upload runs: Confirm runs the command, then records the one CID it prints, refusing (and recording nothing) when it fails, prints none or several, or prints a CID another snapshot has.`,
+        ...(hasCid(target) ? [`${target.id} has the CID ${target.ipfsCid} now; a new CID replaces it.`] : []),
+      ];
+      return {
+        summary: `runs commands.uploadSnapshot for ${target.id} (${describeRow(target)}), then records the CID it prints`,
         changes: [
-          {
-            kind: 'command',
-            argv: done.run.argv,
-            note: `ran already${done.reused ? ' (this preview reuses the upload of a few minutes ago)' : ''}: ${describeRun(done.run, timeout * 1000)}; no shell, {snapshotId} one argument, bound ${timeout} s`,
-          },
+          { kind: 'command', argv: filled, note: `on Confirm, once; no shell, {snapshotId} one argument, bound ${timeout} s` },
+          { kind: 'row', what: `snapshots ${target.id} (created ${target.createdAt ?? 'NULL'})`, before: { ipfs_cid: target.ipfsCid }, after: { ipfs_cid: CID_TO_COME } },
         ],
-      });
-      // The CID is part of what was shown: a different one at Confirm is a new plan.
-      return { ...plan, fingerprint: fingerprintOf(fingerprint, done.cid) };
+        undo: hasCid(target) && parseCid(target.ipfsCid).ok ? `snapshot set-cid ${target.id} ${target.ipfsCid}` : `none needed: ${target.id} had no CID; a wrong CID is corrected with \`snapshot set-cid ${target.id} <cid>\``,
+        warnings,
+        fingerprint: fingerprintOf(fingerprint, target.id, argv, timeout),
+      };
     },
-    async apply(args, plan, deps) {
-      const cid = previewedCid(plan);
+    async apply(args, plan, deps): Promise<AppliedRemediation> {
+      const argv = deps.config.commands.uploadSnapshot;
+      if (!argv) throw new RemediationRefusal('commands.uploadSnapshot is no longer set; nothing was run.');
+      const timeout = deps.config.commands.timeoutSeconds;
       const { rows, fingerprint } = readForPlan(deps);
-      const id = targetOf(rows, args.id).id;
-      if (cid === null || fingerprintOf(fingerprint, cid) !== plan.fingerprint) {
-        throw new RemediationRefusal(`The snapshots changed since the preview, so nothing was recorded; run \`snapshot upload${args.id ? ` ${args.id}` : ''}\` again.`);
+      const target = targetOf(rows, args.id);
+      if (fingerprintOf(fingerprint, target.id, argv, timeout) !== plan.fingerprint) {
+        throw new RemediationRefusal(`The snapshots changed since the preview, so nothing was run; run \`${again(args)}\` again.`);
       }
-      return applySetCid(deps, { ...plan, fingerprint }, id, cid, `snapshot upload${args.id ? ` ${args.id}` : ''}`);
+      const timeoutMs = timeout * 1000;
+      const run = await runCommand(argv, { timeoutMs, placeholders: { snapshotId: target.id } });
+      const tail = outputTail(run.output, 10, 1200);
+      const shown = tail ? ` Its output ended with:\n${tail}` : '';
+      if (run.spawnError || run.timedOut || run.exitCode !== 0) {
+        throw new RemediationRefusal(`The upload of ${target.id} failed: commands.uploadSnapshot ${describeRun(run, timeoutMs)}; nothing was recorded.${shown}`);
+      }
+      const read = cidFromOutput(run.output);
+      if (!read.ok) throw new RemediationRefusal(`The upload of ${target.id} ended well but ${read.reason}; record the CID with \`snapshot set-cid ${target.id} <cid>\`. Nothing was recorded.${shown}`);
+      // The CID checks of set-cid (already this one, another snapshot's), against the rows read above;
+      // the write re-checks the rows under its own transaction.
+      let recorded: RemediationPlan;
+      try {
+        recorded = planSetCid(rows, fingerprint, target.id, read.cid);
+      } catch (err) {
+        if (err instanceof RemediationRefusal) throw new RemediationRefusal(`The upload of ${target.id} ran (${describeRun(run, timeoutMs)}) and printed ${read.cid}, which was not recorded: ${err.message}`);
+        throw err;
+      }
+      const applied = await applySetCid(deps, recorded, target.id, read.cid, again(args));
+      return { ...applied, lines: [`ran ${JSON.stringify(run.argv)}: ${describeRun(run, timeoutMs)}`, ...applied.lines] };
     },
   },
   (a) => a.id ?? '',
 );
 
 export const snapshotUpload: RemediationEntry = entry;
-
-/** For tests: forget this process's recent uploads. */
-export function forgetRecentUploads(): void {
-  recent.clear();
-}

@@ -20,6 +20,7 @@ const STOP_EXAMPLE = '["systemctl", "stop", "shadow-atlas-orchestrator"]';
 const stopJobs = remediation<Record<string, never>>(
   {
     name: 'stop-jobs',
+    ifInterrupted: '`jobs` and the process table (is the orchestrator still running?)',
     summary: "The guide's \"stop all writes\": runs commands.stopJobs, then checks no orchestrator is left",
     usage: '',
     args: z.object({ _: noArguments, yes: z.boolean().optional() }).transform((a) => (a.yes ? { yes: true } : {}) as Record<string, never>),

@@ -12,14 +12,12 @@ import { dayTime } from './slack-time.js';
 /** Where the answer is read: Slack (lines, mentions) or a terminal (aligned tables, @IDs). */
 export type AuditSurface = 'slack' | 'terminal';
 
-/** The hash shown beside the latest row: enough to compare with one noted earlier. */
-const HASH_SHOWN = 16;
 const ARGS_MAX = 60;
 const RESULT_MAX = 100;
 const UNDO_MAX = 120;
 
 /** Outcomes whose `result` says why nothing was done: shown on the entry's line. */
-const WHY_SHOWN = new Set(['failed', 'refused', 'stale', 'expired']);
+const WHY_SHOWN = new Set(['failed', 'refused', 'stale', 'expired', 'started']);
 
 const prefixOf = (surface: AuditSurface) => (surface === 'slack' ? '/atlas' : 'atlas');
 
@@ -75,10 +73,16 @@ function commandText(row: AuditRow): string {
   return `${quoteInput(row.command, 40)}${args ? ` ${args}` : ''}`;
 }
 
+/** The outcome as read: "applied", "refused: why", "outcome unknown: check …" (a run its process did not live to finish). */
+function outcomeText(row: AuditRow): string {
+  if (row.outcome === 'unknown') return `outcome unknown: ${quoteInput(row.result ?? 'check the bot\'s log', 400)}`;
+  const why = row.result && WHY_SHOWN.has(row.outcome) ? `: ${quoteInput(row.result, RESULT_MAX)}` : '';
+  return `${row.outcome}${why}`;
+}
+
 /** "#12 · 2026-11-27 03:14 UTC · <@U…> · snapshot rollback id=snap-1 · applied · undo: `/atlas …`" */
 export function auditLine(row: AuditRow): string {
-  const why = row.result && WHY_SHOWN.has(row.outcome) ? `: ${quoteInput(row.result, RESULT_MAX)}` : '';
-  const parts = [`#${row.id}`, dayTime(row.at), who(row, 'slack'), commandText(row), `${row.outcome}${why}`];
+  const parts = [`#${row.id}`, dayTime(row.at), who(row, 'slack'), commandText(row), outcomeText(row)];
   if (row.undo) parts.push(`undo: ${undoText(row.undo, 'slack')}`);
   return parts.join(' · ');
 }
@@ -125,7 +129,7 @@ export function auditListReport(listing: AuditListing, surface: AuditSurface): R
       who(r, surface),
       where(r),
       commandText(r),
-      r.outcome,
+      r.outcome === 'unknown' ? 'outcome unknown' : r.outcome,
       r.undo ? undoText(r.undo, surface) : '—',
       r.result ? quoteInput(r.result, RESULT_MAX) : '—',
     ]),
@@ -133,24 +137,33 @@ export function auditListReport(listing: AuditListing, surface: AuditSurface): R
   return { command: 'audit', level: 'info', headline, sections: [{ table }], footer, data };
 }
 
-/** `audit verify`: ok (exit 0) when the chain holds, crit (exit 2) naming the first row that does not. */
+/** `audit verify`: ok (exit 0) when the chain holds and matches every head it was checked against, crit (exit 2) naming the first thing that does not. */
 export function auditVerifyReport(v: AuditVerification): Report {
   if (v.ok) {
-    const tip = v.last
-      ? [`Latest row #${v.last.id} (${dayTime(v.last.at)}), hash ${v.last.hash.slice(0, HASH_SHOWN)}…`]
-      : [];
+    const tip = v.last ? [`Latest row #${v.last.id} (${dayTime(v.last.at)}), hash ${v.last.hash}`] : [];
+    const anchored = v.anchors.map((a) => `Checked against ${a}.`);
     return {
       command: 'audit verify',
       level: 'ok',
-      headline: `Audit log intact: ${plural(v.rows, 'row', 'rows')}, hash chain verified`,
-      sections: tip.length > 0 ? [{ lines: tip }] : [],
-      // Honest about what a chain without a secret shows: the latest hash is the anchor to keep elsewhere.
-      footer: v.last ? 'A log cut short or rewritten to its end shows only against a latest hash noted earlier: compare with yours.' : undefined,
+      headline: `Audit log intact: ${plural(v.rows, 'row', 'rows')}, hash chain verified${v.anchors.length > 0 ? `, against ${plural(v.anchors.length, 'head', 'heads')} kept outside the table` : ''}`,
+      sections: [...(tip.length + anchored.length > 0 ? [{ lines: [...tip, ...anchored] }] : []), ...(v.notes.length > 0 ? [{ title: 'Not checked', lines: v.notes }] : [])],
+      // Honest about what a chain without a secret shows: a head published in Slack is the anchor no database change can move.
+      footer: 'A log rewritten to its end shows only against a head kept elsewhere: the handoff posts and the daily line in the handoff channel carry one; check against it with `audit verify --head N:hash`.',
+      data: v,
+    };
+  }
+  if (v.missingTable) {
+    return {
+      command: 'audit verify',
+      level: 'crit',
+      headline: 'Audit log damaged: the audit_log table is missing from chatops.db (dropped); nothing in it can be verified',
+      sections: [{ lines: ['Restore chatops.db from a backup and compare with the audit heads posted in the handoff channel.'] }],
+      footer: 'The bot never drops its tables: the change came from outside it (a hand edit, a restore, a damaged disk).',
       data: v,
     };
   }
   const held = v.verified === 0 ? 'No row before it verified' : v.verified === 1 ? 'Row #1 verified' : `Rows #1–#${v.verified} verified`;
-  const verified = [`${held}; compare the rest with a backup of chatops.db.`];
+  const verified = [`${held}; compare the rest with a backup of chatops.db and the audit heads posted in the handoff channel.`];
   return {
     command: 'audit verify',
     level: 'crit',

@@ -27,6 +27,7 @@ import { safeMrkdwn, type SlackMessage } from './block-kit.js';
 import { HANDOFF_TAKE_OVER_ACTION } from './handoff-buttons.js';
 import { deadlineText } from './incident-card.js';
 import { button, context, fallback, section } from './message-parts.js';
+import { auditHeadLine } from './audit-head.js';
 import { slackLink } from './github-messages.js';
 import { mention } from './people.js';
 import { dayTime, hhmm } from './slack-time.js';
@@ -250,6 +251,8 @@ export function handoffMessage(content: HandoffContent): SlackMessage {
     ),
   );
   blocks.push(divider, notesBlock(c));
+  // Anchors the audit log outside chatops.db: `audit verify --head` checks against what is posted here.
+  if (c.auditHead) blocks.push(context(auditHeadLine(c.auditHead)));
   const text = fallback(
     `On-Call Handoff: ${person(c.outgoing.primary)} → ${person(c.incoming.primary)} · ${STATUS_EMOJI[c.status.level]} ${STATUS_WORDS[c.status.level]}`,
   );

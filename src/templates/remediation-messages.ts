@@ -107,3 +107,24 @@ export function remediationAppliedMessage(n: RemediationNotice): SlackMessage {
   blocks.push(context(`\`${safeMrkdwn(n.command, 60)}\` applied by ${who} · undo: ${safeMrkdwn(n.undo ?? 'not undoable from the data', 500)}`));
   return { text: fallback(head), blocks };
 }
+
+export interface InterruptedNotice {
+  command: string;
+  args: string;
+  actor: string;
+  startedAt: Date;
+  auditId: number;
+  check: string;
+}
+
+/** A remediation the bot was running when it stopped: how it ended is not known, and what to check. */
+export function remediationInterruptedMessage(n: InterruptedNotice): SlackMessage {
+  const who = /^[UW][A-Z0-9]+$/.test(n.actor) ? `<@${n.actor}>` : safeMrkdwn(n.actor, 60);
+  const when = `${n.startedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+  const head = `⚠️ \`${safeMrkdwn(n.command, 60)}\`: outcome unknown: check ${safeMrkdwn(n.check, 600)}`;
+  const blocks: types.KnownBlock[] = [
+    section(head.slice(0, 2900)),
+    context(`confirmed by ${who} at ${when} (audit #${n.auditId}); the bot stopped while it ran, before its outcome was written. \`/atlas audit\` shows it.`),
+  ];
+  return { text: fallback(`\`${n.command}\`: outcome unknown: check ${n.check}`), blocks };
+}

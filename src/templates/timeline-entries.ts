@@ -122,6 +122,8 @@ export function timelineLines(event: DomainEvent, now: Date): TimelineLine[] {
     case 'pagerduty-call-progressed':
     case 'relief-suggested':
     case 'handoff-posted':
+    case 'remediation-interrupted':
+    case 'audit-head-published':
     case 'handoff-reminder':
       return [];
   }

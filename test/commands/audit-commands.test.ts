@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -155,9 +156,10 @@ describe('/atlas audit verify', () => {
     history();
     const r = await run('audit verify');
     expect(r.outcome).toBe('ok');
-    expect(r.headline).toBe('Audit log intact: 4 rows, hash chain verified');
+    expect(r.headline).toBe('Audit log intact: 4 rows, hash chain verified, against 1 head kept outside the table');
     const last = env.deps.state.audit.latest({ limit: 1 })[0]!;
-    expect(r.slack).toContain(`Latest row #4 (2026-11-26 11:55 UTC), hash ${last.hash.slice(0, 16)}…`);
+    expect(r.slack).toContain(`Latest row #4 (2026-11-26 11:55 UTC), hash ${last.hash}`);
+    expect(r.slack).toContain('Checked against the last row the bot wrote (its head file): row #4 holds and ends the log.');
   });
 
   it('in Slack: broken, naming the first bad row', async () => {
@@ -168,7 +170,7 @@ describe('/atlas audit verify', () => {
     const r = await run('audit verify');
     expect(r.outcome).toBe('crit');
     expect(r.headline).toBe('Audit log broken at row #2: its content was changed or forged (its hash does not match what it holds); rows after it cannot be trusted');
-    expect(r.slack).toContain('Row #1 verified; compare the rest with a backup of chatops.db.');
+    expect(r.slack).toContain('Row #1 verified; compare the rest with a backup of chatops.db and the audit heads posted in the handoff channel.');
   });
 });
 
@@ -192,7 +194,7 @@ describe('atlas audit verify (terminal)', () => {
 
       const intact = await atlas(t.dir, ['audit', 'verify']);
       expect(intact.code).toBe(0);
-      expect(intact.stdout).toMatch(/^\[OK\] Audit log intact: 4 rows, hash chain verified\n\n {2}Latest row #4 \(2026-11-26 11:55 UTC\), hash [0-9a-f]{16}…\n/);
+      expect(intact.stdout).toMatch(/^\[OK\] Audit log intact: 4 rows, hash chain verified, against 1 head kept outside the table\n\n {2}Latest row #4 \(2026-11-26 11:55 UTC\), hash [0-9a-f]{64}\n/);
 
       const hand = new Database(path.join(dir, 'chatops.db'));
       hand.prepare('DELETE FROM audit_log WHERE id = 2').run();
@@ -209,6 +211,46 @@ describe('atlas audit verify (terminal)', () => {
       const listed = await atlas(t.dir, ['audit']);
       expect(listed.code).toBe(0);
       expect(listed.stdout).toContain('[INFO] Audit log: 3 entries, newest first');
+    } finally {
+      t.cleanup();
+    }
+  });
+
+  it('checks against a head given as seen in Slack, and exits 2 for an emptied log and for a dropped table, naming it', async () => {
+    const t = tempDir();
+    try {
+      const dir = path.join(t.dir, '.shadow-atlas');
+      const files = createAtlasFiles(dir);
+      files.metrics.close();
+      files.persistence.close();
+      const state = openStateStore(path.join(dir, 'chatops.db'));
+      history(state);
+      const head = state.audit.head();
+      state.close();
+
+      const ok = await atlas(t.dir, ['audit', 'verify', '--head', `${head.seq}:${head.hash.slice(0, 12)}`]);
+      expect(ok.code).toBe(0);
+      expect(ok.stdout).toContain(`Checked against the head given (--head 4:${head.hash.slice(0, 12)}…): row #4 holds.`);
+      const bad = await atlas(t.dir, ['audit', 'verify', '--head', 'four:abc']);
+      expect(bad.code).not.toBe(0);
+      expect(bad.stdout + '').not.toContain('Audit log intact');
+
+      // Emptied, sqlite_sequence too, and the head file removed: the head from Slack still tells.
+      const hand = new Database(path.join(dir, 'chatops.db'));
+      hand.exec("DELETE FROM audit_log; DELETE FROM sqlite_sequence WHERE name = 'audit_log'");
+      rmSync(path.join(dir, 'chatops-audit-head.json'));
+      const emptied = await atlas(t.dir, ['audit', 'verify', '--head', `${head.seq}:${head.hash}`]);
+      expect(emptied.code).toBe(2);
+      expect(emptied.stdout.split('\n')[0]).toBe(`[CRIT] Audit log broken at row #1: the head given (--head 4:${head.hash.slice(0, 12)}…) is row #4, and the log ends at #0: rows #1–#4 were removed; rows after it cannot be trusted`);
+
+      hand.exec('DROP TABLE audit_log');
+      hand.close();
+      const dropped = await atlas(t.dir, ['audit', 'verify']);
+      expect(dropped.code).toBe(2);
+      expect(dropped.stdout.split('\n')[0]).toBe('[CRIT] Audit log damaged: the audit_log table is missing from chatops.db (dropped); nothing in it can be verified');
+      const listed = await atlas(t.dir, ['audit']);
+      expect(listed.code).toBe(2);
+      expect(listed.stdout.split('\n')[0]).toBe('[CRIT] Audit log damaged: the audit_log table is missing from chatops.db (dropped); nothing in it can be verified');
     } finally {
       t.cleanup();
     }

@@ -56,10 +56,16 @@ describe('backup in Slack', () => {
     expect(button).toBeDefined();
 
     const p = await h.press(REMEDIATION_CONFIRM_ACTION, button!.value, { channel: CHANNEL });
-    // While it runs, the confirmed preview is replaced by how far it got; the result comes after.
-    const result = await eventually(() => p.answers().find((a) => a.replace_original !== true), 'the result');
-    expect(p.answers().filter((a) => a.replace_original === true).map((a) => a.text)).toContainEqual(expect.stringMatching(/^⏳ Backing up persistence: (copying|verifying|hashing)/));
-    expect(result.text).toContain(`Backed up persistence-2026-11-26T12-00-00Z.db, verified (told in <#${CHANNEL}>)`);
+    // While it runs, the confirmed preview is replaced by how far it got, then by the outcome: the
+    // progress goes to its end ("verified, <size>, <seconds>"), never left at a phase, and no Confirm is left.
+    const result = await eventually(() => p.answers().find((a) => (a.text ?? '').includes('Backed up ')), 'the result', 30_000);
+    const answers = p.answers();
+    expect(answers.every((a) => a.replace_original === true)).toBe(true);
+    expect(answers.at(-1)).toBe(result);
+    expect(answers.slice(0, -1).map((a) => a.text)).toContainEqual(expect.stringMatching(/^⏳ Backing up persistence: (copying|verifying|hashing)/));
+    expect(answers.map((a) => a.text).join('\n')).not.toMatch(/(verifying|hashing)[^\n]*0 %/);
+    expect(result.text).toMatch(new RegExp(`Backed up persistence-2026-11-26T12-00-00Z\\.db: verified, [\\d.]+ (KB|MB|GB), \\d+ s \\(told in <#${CHANNEL}>\\)`));
+    expect(confirmButton(result.blocks)).toBeUndefined();
     expect(JSON.stringify(result)).toContain('integrity ok');
     expect(readdirSync(path.join(env.deps.config.dataDir, 'backups')).sort()).toEqual(['manifest-2026-11-26T12-00-00Z.json', 'persistence-2026-11-26T12-00-00Z.db']);
     await d.delivery.drain();
@@ -68,5 +74,15 @@ describe('backup in Slack', () => {
     const list = await (await h.command('backups', { channel: CHANNEL })).answer();
     expect(list.text).toContain('1 backup; newest persistence-2026-11-26T12-00-00Z.db');
     expect(JSON.stringify(list.blocks)).toContain('before the migration');
+  });
+
+  it('a backup of both databases ends on its outcome too, within the response_url\'s five uses', async () => {
+    const c = await h.command('backup all', { channel: CHANNEL });
+    const preview = await c.answer();
+    const p = await h.press(REMEDIATION_CONFIRM_ACTION, confirmButton(preview.blocks)!.value, { channel: CHANNEL });
+    const result = await eventually(() => p.answers().find((a) => (a.text ?? '').includes('Backed up ')), 'the result', 30_000);
+    expect(result.text).toMatch(/Backed up persistence-2026-11-26T12-00-00Z\.db and metrics-2026-11-26T12-00-00Z\.db: verified, [\d.]+ (KB|MB|GB), \d+ s/);
+    expect(p.answers().at(-1)).toBe(result);
+    expect(p.answers().length).toBeLessThanOrEqual(5);
   });
 });

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
@@ -62,11 +63,11 @@ describe('state.audit', () => {
       '"undo":"/atlas snapshot rollback snap-2"}';
     expect(rows[0]!.hash).toBe(createHash('sha256').update(`${GENESIS_HASH}\n${canonical}`).digest('hex'));
     expect(rowAt(1)).toEqual(rows[0]);
-    expect(state.audit.verify()).toEqual({ ok: true, rows: 5, last: { id: 5, at: minutes(5).toISOString(), hash: rows[4]!.hash } });
+    expect(state.audit.verify()).toMatchObject({ ok: true, rows: 5, last: { id: 5, at: minutes(5).toISOString(), hash: rows[4]!.hash }, anchors: ['the last row the bot wrote (its head file): row #5 holds and ends the log'] });
   });
 
   it('an empty log verifies, with no latest row', () => {
-    expect(state.audit.verify()).toEqual({ ok: true, rows: 0, last: null });
+    expect(state.audit.verify()).toMatchObject({ ok: true, rows: 0, last: null });
   });
 
   it("an edited row's content is detected at that row", () => {
@@ -117,18 +118,20 @@ describe('state.audit', () => {
     expect(state.audit.verify()).toMatchObject({ ok: true, rows: 5 });
   });
 
-  it('a deleted last row shows through sqlite_sequence; lowered there too, the chain alone cannot show it', () => {
-    const rows = appendFive();
+  it('a deleted last row shows through sqlite_sequence; lowered there too, the head file beside chatops.db shows it', () => {
+    appendFive();
     hand.prepare('DELETE FROM audit_log WHERE id = 5').run();
     expect(state.audit.verify()).toEqual({ ok: false, rowId: 5, reason: 'it is missing from the end (ids were handed out up to #5)', verified: 4 });
     hand.prepare('DELETE FROM audit_log WHERE id = 4').run();
     expect(state.audit.verify()).toEqual({ ok: false, rowId: 4, reason: 'it and the rows up to #5 are missing from the end', verified: 3 });
-    // Someone who also lowers AUTOINCREMENT's counter leaves a shorter chain that holds:
-    // only a latest hash noted outside chatops.db (verify shows it) tells.
+    // Someone who also lowers AUTOINCREMENT's counter leaves a shorter chain that holds by itself.
     hand.prepare("UPDATE sqlite_sequence SET seq = 3 WHERE name = 'audit_log'").run();
-    const verdict = state.audit.verify();
-    expect(verdict).toEqual({ ok: true, rows: 3, last: { id: 3, at: rows[2]!.at, hash: rows[2]!.hash } });
-    expect(verdict.ok && verdict.last?.hash).not.toBe(rows[4]!.hash);
+    expect(state.audit.verify()).toEqual({
+      ok: false,
+      rowId: 4,
+      reason: 'the last row the bot wrote (its head file) is row #5, and the log ends at #3: rows #4–#5 were removed',
+      verified: 3,
+    });
   });
 
   it('a row appended after the last one was deleted leaves the gap to see, not the id reused', () => {
@@ -140,9 +143,8 @@ describe('state.audit', () => {
     expect(state.audit.verify()).toEqual({ ok: false, rowId: 6, reason: 'row #5 before it is missing', verified: 4 });
   });
 
-  it('a log rewritten from a row to its end, every hash recomputed, holds: only a latest hash noted earlier shows it', () => {
-    const rows = appendFive();
-    const noted = state.audit.verify();
+  it('a log rewritten from a row to its end, every hash recomputed, fails against the head file', () => {
+    appendFive();
     let prev = rowAt(2).hash;
     for (const id of [3, 4, 5]) {
       const row = { ...rowAt(id), prev_hash: prev, result: 'Nothing to see' };
@@ -150,10 +152,12 @@ describe('state.audit', () => {
       hand.prepare('UPDATE audit_log SET result = ?, prev_hash = ?, hash = ? WHERE id = ?').run(row.result, row.prev_hash, row.hash, id);
       prev = row.hash;
     }
-    const after = state.audit.verify();
-    expect(after).toMatchObject({ ok: true, rows: 5 });
-    expect(noted).toMatchObject({ ok: true, last: { hash: rows[4]!.hash } });
-    expect(after.ok && after.last?.hash).not.toBe(rows[4]!.hash);
+    expect(state.audit.verify()).toEqual({
+      ok: false,
+      rowId: 5,
+      reason: 'it differs from the last row the bot wrote (its head file): its hash is not the one recorded there, so the log was rewritten up to it',
+      verified: 4,
+    });
   });
 
   it('two connections appending in turn keep one chain (each reads the hash the other wrote)', () => {
@@ -242,5 +246,114 @@ describe('state.audit', () => {
     const future = new Date('2100-01-01T00:00:00Z');
     state.retention.prune({ outbox: future, commandRuns: future, timers: future, timeline: future });
     expect(state.audit.verify()).toMatchObject({ ok: true, rows: 5 });
+  });
+});
+
+/**
+ * The chain anchored outside audit_log (issue 18, item 8): the head file beside chatops.db, the
+ * heads published in Slack (recorded in audit_heads_published) and a head typed from Slack.
+ * Cutting the last rows (sqlite_sequence lowered too), emptying the table and appending a row
+ * with a recomputed hash each fail; a dropped table is named as damage.
+ */
+describe('state.audit anchored outside the table', () => {
+  let cleanup: () => void;
+  let dir: string;
+  let file: string;
+  let state: SqliteStateStore;
+  let hand: Database.Database;
+
+  beforeEach(() => {
+    const t = tempDir();
+    cleanup = t.cleanup;
+    dir = t.dir;
+    file = path.join(t.dir, 'chatops.db');
+    state = openStateStore(file);
+    hand = new Database(file);
+  });
+  afterEach(() => {
+    hand.close();
+    state.close();
+    cleanup();
+  });
+
+  const appendFive = () => [1, 2, 3, 4, 5].map((n) => state.audit.append(entry(n), minutes(n)));
+  const rowAt = (id: number) => hand.prepare('SELECT * FROM audit_log WHERE id = ?').get(id) as AuditRow;
+  const headFile = () => path.join(dir, 'chatops-audit-head.json');
+  /** The attacker also removes the head file: only the published head (state, Slack) is left to tell. */
+  const dropHeadFile = () => rmSync(headFile());
+
+  it('writes the head file at every append, and publishes the head once per occasion', () => {
+    const rows = appendFive();
+    expect(JSON.parse(readFileSync(headFile(), 'utf8'))).toEqual({ seq: 5, hash: rows[4]!.hash, at: minutes(5).toISOString() });
+    expect(state.audit.head()).toEqual({ seq: 5, hash: rows[4]!.hash });
+    expect(state.audit.publishHead('daily:2026-11-26', minutes(6))).toEqual({ seq: 5, hash: rows[4]!.hash });
+    state.audit.append(entry(6), minutes(7));
+    expect(state.audit.publishHead('daily:2026-11-26', minutes(8))).toBeNull();
+    expect(state.audit.lastPublished()).toMatchObject({ occasion: 'daily:2026-11-26', seq: 5, hash: rows[4]!.hash });
+    expect(state.audit.verify()).toMatchObject({ ok: true, rows: 6, anchors: [expect.stringContaining('the head published in Slack at 2026-11-26T12:06:00.000Z (daily:2026-11-26): row #5 holds'), expect.stringContaining('head file')] });
+  });
+
+  it('truncating the last rows and lowering sqlite_sequence fails against the published head, the head file gone too', () => {
+    appendFive();
+    state.audit.publishHead('daily:2026-11-26', minutes(6));
+    hand.prepare('DELETE FROM audit_log WHERE id >= 4').run();
+    hand.prepare("UPDATE sqlite_sequence SET seq = 3 WHERE name = 'audit_log'").run();
+    dropHeadFile();
+    expect(state.audit.verify()).toEqual({
+      ok: false,
+      rowId: 4,
+      reason: 'the head published in Slack at 2026-11-26T12:06:00.000Z (daily:2026-11-26) is row #5, and the log ends at #3: rows #4–#5 were removed',
+      verified: 3,
+    });
+  });
+
+  it('emptying the table (and sqlite_sequence) fails against the head file, the published head, and a head typed from Slack', () => {
+    const rows = appendFive();
+    state.audit.publishHead('handoff:2026-11-26T12:00:00.000Z', minutes(6));
+    hand.prepare('DELETE FROM audit_log').run();
+    hand.prepare("DELETE FROM sqlite_sequence WHERE name = 'audit_log'").run();
+    expect(state.audit.verify()).toMatchObject({ ok: false, rowId: 1, reason: expect.stringMatching(/is row #5, and the log ends at #0: rows #1–#5 were removed$/) });
+    dropHeadFile();
+    expect(state.audit.verify()).toMatchObject({ ok: false, rowId: 1, reason: expect.stringMatching(/^the head published in Slack .* is row #5, and the log ends at #0/) });
+    hand.prepare('DELETE FROM audit_heads_published').run();
+    // Everything on the machine erased: a head as seen in Slack still tells.
+    expect(state.audit.verify()).toMatchObject({ ok: true, rows: 0 });
+    expect(state.audit.verify([{ seq: 5, hash: rows[4]!.hash.slice(0, 16), from: 'the head given (--head)' }])).toEqual({
+      ok: false,
+      rowId: 1,
+      reason: 'the head given (--head) is row #5, and the log ends at #0: rows #1–#5 were removed',
+      verified: 0,
+    });
+  });
+
+  it('a row appended by hand with a correctly recomputed hash fails against the head file', () => {
+    appendFive();
+    state.audit.publishHead('daily:2026-11-26', minutes(6));
+    const forged: AuditRow = { ...rowAt(5), id: 6, at: minutes(7).toISOString(), user_id: 'U0MALLORY', result: 'Rolled back by someone else', prev_hash: rowAt(5).hash, hash: '' };
+    forged.hash = chainHash(forged.prev_hash, forged);
+    hand
+      .prepare('INSERT INTO audit_log (id, at, source, user_id, channel_id, command, args, outcome, plan, result, undo, prev_hash, hash) VALUES (@id, @at, @source, @user_id, @channel_id, @command, @args, @outcome, @plan, @result, @undo, @prev_hash, @hash)')
+      .run(forged);
+    expect(state.audit.verify()).toEqual({ ok: false, rowId: 6, reason: "the bot's last row is #5 (its head file), so row #6 was added by something else", verified: 5 });
+  });
+
+  it('a row of a published head rewritten (and the rest after it) fails against a head typed from Slack', () => {
+    const rows = appendFive();
+    dropHeadFile();
+    let prev = rowAt(2).hash;
+    for (const id of [3, 4, 5]) {
+      const row = { ...rowAt(id), prev_hash: prev, result: 'Nothing to see' };
+      row.hash = chainHash(prev, row);
+      hand.prepare('UPDATE audit_log SET result = ?, prev_hash = ?, hash = ? WHERE id = ?').run(row.result, row.prev_hash, row.hash, id);
+      prev = row.hash;
+    }
+    expect(state.audit.verify([{ seq: 4, hash: rows[3]!.hash, from: 'the head given (--head)' }])).toMatchObject({ ok: false, rowId: 4, reason: expect.stringMatching(/^it differs from the head given \(--head\)/) });
+  });
+
+  it('a dropped audit_log table is damage, named, not an unexpected error', () => {
+    appendFive();
+    expect(state.audit.verify()).toMatchObject({ ok: true });
+    hand.exec('DROP TABLE audit_log');
+    expect(state.audit.verify()).toEqual({ ok: false, rowId: 0, reason: 'the audit_log table is missing from chatops.db (dropped)', verified: 0, missingTable: true });
   });
 });

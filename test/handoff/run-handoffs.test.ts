@@ -5,6 +5,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runHandoffs } from '../../src/handoff/run-handoffs.js';
+import { publishDailyAuditHead } from '../../src/handoff/daily-audit-head.js';
 import { testDeps, type TestEnv } from '../helpers/test-deps.js';
 import { incidentConfig, ONCALL, openIncidentEnv, OTHER, type IncidentEnv } from '../helpers/incident-env.js';
 
@@ -170,5 +171,46 @@ describe('runHandoffs', () => {
     expect(post).toContain('The notes reminder to <@U0GONE> could not be delivered (Slack: user_not_found)');
     expect(post).toContain('the rotation names someone who left');
     expect(post).not.toContain('All clear');
+  });
+});
+
+/** Issue 18 §8: the audit chain's head published where chatops.db cannot rewrite it. */
+describe('the audit chain head in #ops-handoff', () => {
+  const append = (n: number) =>
+    env().deps.state.audit.append({ source: 'slack', userId: ONCALL, channelId: 'C0INCIDENT', command: 'job cancel', args: JSON.stringify([`job-${n}`]), outcome: 'applied', plan: null, result: null, undo: null }, env().clock());
+
+  it('each handoff post carries the head, recorded as published in the transaction that queues it', async () => {
+    append(1);
+    const head = append(2);
+    await runHandoffs(env().deps);
+    setClock(MONDAY);
+    expect((await runHandoffs(env().deps)).posted).toEqual(MONDAY);
+    const post = queued(HANDOFF)[0]!;
+    expect(textOf(post)).toContain(`Audit chain head: #2 · ${head.hash} · check: \`/atlas audit verify --head 2:${head.hash}\``);
+    expect(env().deps.state.audit.lastPublished()).toMatchObject({ occasion: `handoff:${MONDAY.toISOString()}`, seq: 2, hash: head.hash });
+    // verify checks against it: cutting row #2 (and sqlite_sequence, and the head file) fails.
+    env().db.exec("DELETE FROM audit_log WHERE id = 2; UPDATE sqlite_sequence SET seq = 1 WHERE name = 'audit_log'");
+    expect(env().deps.state.audit.verify()).toMatchObject({ ok: false, rowId: 2 });
+  });
+
+  it('posts a daily line once per UTC day, whichever tick or process gets there first', async () => {
+    const head = append(1);
+    expect(publishDailyAuditHead(env().deps)).toBe('2026-11-26');
+    expect(publishDailyAuditHead(env().deps)).toBeNull();
+    const other = testDeps(ie.dataDir, { file: CONFIG });
+    try {
+      other.clock.set(env().clock());
+      expect(publishDailyAuditHead(other.deps)).toBeNull();
+    } finally {
+      other.close();
+    }
+    const lines = queued(HANDOFF);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]!.text).toBe(`🔗 Audit chain head: #1 · ${head.hash} · check: \`/atlas audit verify --head 1:${head.hash}\` (daily, 2026-11-26)`);
+    setClock('2026-11-27T00:00:05.000Z');
+    append(2);
+    expect(publishDailyAuditHead(env().deps)).toBe('2026-11-27');
+    expect(queued(HANDOFF)).toHaveLength(2);
+    expect(env().deps.state.audit.lastPublished()).toMatchObject({ occasion: 'daily:2026-11-27', seq: 2 });
   });
 });

@@ -147,6 +147,7 @@ describe('through signed Slack requests', () => {
     expect(outcomes).toEqual([
       { command: 'alert ack', user_id: TEST_USER, outcome: 'previewed' },
       { command: 'confirm', user_id: READER, outcome: 'refused' },
+      { command: 'alert ack', user_id: TEST_USER, outcome: 'started' },
       { command: 'alert ack', user_id: TEST_USER, outcome: 'applied' },
     ]);
   });

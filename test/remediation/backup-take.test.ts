@@ -115,7 +115,7 @@ describe('backup as a remediation', () => {
 
     const applied = await reg.run(['backup', 'all', '--reason', 'before the upgrade', '--yes'], { source: 'cli', userId: 'op' }, env.deps);
     expect(applied.report.level).toBe('ok');
-    expect(applied.report.headline).toContain('Backed up persistence-2026-11-26T12-00-00Z.db and metrics-2026-11-26T12-00-00Z.db, verified');
+    expect(applied.report.headline).toMatch(/^Backed up persistence-2026-11-26T12-00-00Z\.db and metrics-2026-11-26T12-00-00Z\.db: verified, [\d.]+ (KB|MB|GB), \d+ s/);
     const names = readdirSync(path.join(dataDir, 'backups')).sort();
     expect(names).toEqual(['jobs-2026-11-26T12-00-00Z', 'manifest-2026-11-26T12-00-00Z.json', 'metrics-2026-11-26T12-00-00Z.db', 'persistence-2026-11-26T12-00-00Z.db']);
     expect(readdirSync(path.join(dataDir, 'backups', 'jobs-2026-11-26T12-00-00Z'))).toEqual(['job-abc-12345678.json']);

@@ -83,7 +83,7 @@ describe('emergency corruption', () => {
     expect(backups()).toHaveLength(2);
     const thread = threadOf(incident!.id).map((m) => m.text).join('\n');
     expect(thread).toContain(`Emergency corruption flow for ${incident!.id}`);
-    expect(env.db.prepare('SELECT outcome FROM audit_log ORDER BY id').all()).toEqual([{ outcome: 'previewed' }, { outcome: 'applied' }]);
+    expect(env.db.prepare('SELECT outcome FROM audit_log ORDER BY id').all()).toEqual([{ outcome: 'previewed' }, { outcome: 'started' }, { outcome: 'applied' }]);
   });
 
   it('joins the open P0 and names a corrupt database', async () => {

@@ -7,7 +7,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildConfig, ConfigError, loadConfig } from '../../src/config.js';
-import { describeRun, fillPlaceholders, outputTail, placeholdersOf, runCommand } from '../../src/remediation/external-command.js';
+import { argumentValueProblem, describeRun, fillPlaceholders, outputTail, placeholdersOf, runCommand, UnsafeArgumentError } from '../../src/remediation/external-command.js';
 import { tempDir } from '../helpers/test-deps.js';
 
 const node = process.execPath;
@@ -28,15 +28,28 @@ function alive(pid: number): boolean {
 }
 
 describe('runCommand', () => {
-  it('runs without a shell: metacharacters in a filled placeholder stay one argument', async () => {
+  it('runs without a shell: metacharacters in an argument stay one argument', async () => {
     const { dir, cleanup } = tempDir();
     dirs.push({ cleanup });
     const evil = `x'; touch ${path.join(dir, 'pwned')}; echo "$(id)" \`id\` | cat > /dev/null && ../../etc/passwd`;
-    const run = await runCommand([node, '-e', 'console.log(JSON.stringify(process.argv.slice(1)))', '--', '--job={jobId}'], { timeoutMs: 10_000, placeholders: { jobId: evil } });
+    const run = await runCommand([node, '-e', 'console.log(JSON.stringify(process.argv.slice(1)))', '--', evil, '--job={jobId}'], { timeoutMs: 10_000, placeholders: { jobId: 'job-1' } });
     expect(run.exitCode).toBe(0);
-    expect(JSON.parse(run.output)).toEqual([`--job=${evil}`]);
+    expect(JSON.parse(run.output)).toEqual([evil, '--job=job-1']);
     expect(existsSync(path.join(dir, 'pwned'))).toBe(false);
-    expect(run.argv.at(-1)).toBe(`--job=${evil}`);
+  });
+
+  it('never substitutes a value that could be read as an option or a path, whatever its source: nothing is started', async () => {
+    const { dir, cleanup } = tempDir();
+    dirs.push({ cleanup });
+    const marker = path.join(dir, 'started');
+    const argv = [node, '-e', `require('node:fs').writeFileSync(${JSON.stringify(marker)}, 'x')`, '{snapshotId}'];
+    for (const value of [`-o${path.join(dir, 'x')}`, '--help', '-', '', '../etc', 'a/b', "x'; id", 'snap..1', 'x'.repeat(129), 'snäp']) {
+      expect(argumentValueProblem(value), value).not.toBeNull();
+      expect(() => runCommand(argv, { timeoutMs: 5000, placeholders: { snapshotId: value } })).toThrow(UnsafeArgumentError);
+    }
+    expect(argumentValueProblem('-rf')).toBe('it starts with "-", so the program could read it as an option');
+    expect(existsSync(marker)).toBe(false);
+    for (const value of ['snap-1', 'job-mbx3k2a1-1a2b3c4d', '0f3c.v2_final', 'a'.repeat(128)]) expect(argumentValueProblem(value), value).toBeNull();
   });
 
   it('captures stdout and stderr with the exit status, and passes none of the bot\'s secrets', async () => {
@@ -93,7 +106,7 @@ describe('runCommand', () => {
   });
 
   it('fills placeholders only where they are, and refuses one without a value', () => {
-    expect(fillPlaceholders(['resume', '{jobId}', 'x{jobId}y'], { jobId: 'a b' })).toEqual(['resume', 'a b', 'xa by']);
+    expect(fillPlaceholders(['resume', '{jobId}', 'x{jobId}y'], { jobId: 'a.b' })).toEqual(['resume', 'a.b', 'xa.by']);
     expect(() => fillPlaceholders(['{snapshotId}'], { jobId: 'j' })).toThrow(/snapshotId/);
     expect(placeholdersOf(['a', '{jobId}', '--{jobId}'])).toEqual(['jobId']);
   });

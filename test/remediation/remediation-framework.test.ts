@@ -44,6 +44,7 @@ const value = () => (existsSync(valueFile()) ? readFileSync(valueFile(), 'utf8')
 const fixture = remediation(
   {
     name: 'fixture set',
+    ifInterrupted: 'the fixture file',
     summary: 'Set the fixture value',
     usage: '<value>',
     args: z.object({ _: z.array(z.string().regex(/^[a-z]{1,10}$/, { message: 'takes a short lowercase word' })).length(1) }).transform((a) => ({ value: a._[0]! })),
@@ -115,7 +116,7 @@ describe('a remediation in Slack', () => {
     const again = await h.press(REMEDIATION_CONFIRM_ACTION, button.value, { channel: CHANNEL });
     expect((await again.answer()).text).toContain('was confirmed already');
     expect(writes).toBe(1);
-    expect(auditRows().map((r) => r.outcome)).toEqual(['previewed', 'applied']);
+    expect(auditRows().map((r) => r.outcome)).toEqual(['previewed', 'started', 'applied']);
   });
 
   it('applies a double click once', async () => {
@@ -141,6 +142,7 @@ describe('a remediation in Slack', () => {
       [TEST_USER, 'previewed'],
       [OTHER, 'refused'],
       [READER, 'refused'],
+      [TEST_USER, 'started'],
       [TEST_USER, 'applied'],
     ]);
   });
@@ -178,7 +180,7 @@ describe('a remediation in Slack', () => {
     expect(value()).toBe('changed');
     await (await h.press(REMEDIATION_CONFIRM_ACTION, next, { channel: CHANNEL })).answer();
     expect(value()).toBe('fresh');
-    expect(auditRows().map((r) => r.outcome)).toEqual(['previewed', 'stale', 'previewed', 'applied']);
+    expect(auditRows().map((r) => r.outcome)).toEqual(['previewed', 'stale', 'previewed', 'started', 'applied']);
   });
 
   it("answers a refusal of the plan in one sentence, and tells the open incident's thread when one is open", async () => {
@@ -211,6 +213,7 @@ describe('a remediation in the terminal', () => {
     expect(value()).toBe('term');
     expect(auditRows().map((r) => [r.user_id, r.outcome])).toEqual([
       ['alice', 'previewed'],
+      ['alice', 'started'],
       ['alice', 'applied'],
     ]);
   });

@@ -215,7 +215,7 @@ describe('snapshot rollback: applying', () => {
     expect(deprecation(atlas.persistence)['snap-bad']).toBeNull();
     expect(deprecation(atlas.persistence)['snap-good']).toBe('2026-11-26T12:01:00.000Z');
     expect(backups(dataDir).filter((n) => n.endsWith('.db'))).toEqual(['persistence-2026-11-26T12-00-00Z.db', 'persistence-2026-11-26T12-01-00Z.db']);
-    expect(auditOutcomes()).toEqual(['applied', 'applied']);
+    expect(auditOutcomes()).toEqual(['started', 'applied', 'started', 'applied']);
   });
 
   it('refuses "the previous" snapshot when it has no CID, naming the newest one before it that has one', async () => {
@@ -280,7 +280,7 @@ describe('snapshot rollback: applying', () => {
     expect(took).toBeLessThan(6000);
     expect(deprecation(atlas.persistence)['snap-bad']).toBeNull();
     expect(deprecation(atlas.persistence)['snap-good']).toBe('2026-11-20T09:05:00.000Z');
-    expect(auditOutcomes()).toEqual(['refused']);
+    expect(auditOutcomes()).toEqual(['started', 'refused']);
   });
 
   it('applies once the writer lets go within the wait', async () => {

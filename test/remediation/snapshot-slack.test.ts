@@ -81,7 +81,7 @@ describe('snapshot rollback in Slack', () => {
     const replay = await confirm(p.token);
     expect(replay.text).toContain('was confirmed already');
     expect(backups(dataDir).filter((n) => n.endsWith('.db'))).toHaveLength(1);
-    expect(auditRows().map((r) => r.outcome)).toEqual(['previewed', 'applied']);
+    expect(auditRows().map((r) => r.outcome)).toEqual(['previewed', 'started', 'applied']);
   });
 
   it("changes nothing on a non-remediator's Confirm", async () => {
@@ -110,7 +110,7 @@ describe('snapshot rollback in Slack', () => {
     expect(next).not.toBe(p.token);
     await confirm(next);
     expect(deprecation(atlas.persistence)['snap-good']).toBeNull();
-    expect(auditRows().map((r) => r.outcome)).toEqual(['previewed', 'stale', 'previewed', 'applied']);
+    expect(auditRows().map((r) => r.outcome)).toEqual(['previewed', 'stale', 'previewed', 'started', 'applied']);
   });
 
   it('refuses a hostile id in one sentence, with no preview to confirm', async () => {

@@ -42,7 +42,10 @@ describe('remediation in the sandbox', () => {
     expect(missing).toBeDefined();
     expect(await call('/sandbox/command', { user, channel: INCIDENTS, text: 'snapshot upload' })).toEqual({ ok: true });
     const preview = await eventually(() => sandbox.slack.workspace.ephemerals({ channel: INCIDENTS, user }).find((e) => (e.text ?? '').includes('Preview of `snapshot upload`')), 'the preview');
-    expect(JSON.stringify(preview.blocks)).toMatch(/bafkrei[a-z2-7]{52}/);
+    // The preview runs nothing: it shows the command Confirm runs, and the CID is the one the upload will print.
+    expect(JSON.stringify(preview.blocks)).not.toMatch(/bafkrei[a-z2-7]{52}/);
+    expect(JSON.stringify(preview.blocks)).toContain('&lt;the CID the upload prints&gt;');
+    expect(snapshotsWithoutCid()).toContain(missing);
     expect(sandbox.slack.workspace.ephemerals({ channel: INCIDENTS, user: SANDBOX_USERS.reader })).toEqual([]);
     const row = (preview.blocks as { type: string; block_id?: string; elements?: { action_id: string }[] }[]).find((b) => b.elements?.some((e) => e.action_id === REMEDIATION_CONFIRM_ACTION))!;
     expect(await call('/sandbox/press', { user, container: { type: 'ephemeral', ts: preview.ts }, channel: INCIDENTS, blockId: row.block_id, actionId: REMEDIATION_CONFIRM_ACTION })).toEqual({ ok: true });

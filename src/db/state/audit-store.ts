@@ -10,13 +10,26 @@
  * Retention: the bot never deletes audit rows (retention-store.ts leaves audit_log alone), so a
  * verify always walks the whole log from id 1 and GENESIS_HASH.
  *
- * What the chain cannot show: there is no secret in it, so someone who can write chatops.db and
- * rewrites every row from a change to the end (recomputing each hash) leaves a valid chain; and
- * a row removed from the end leaves one too. The latter shows through sqlite_sequence (AUTOINCREMENT
- * remembers the highest id handed out) unless that was lowered as well. Catching either needs the
- * latest hash kept outside this file, which is why `verify` returns it.
+ * What the chain alone cannot show: there is no secret in it, so someone who can write chatops.db
+ * and rewrites every row from a change to the end (recomputing each hash) leaves a valid chain;
+ * rows removed from the end leave one too (sqlite_sequence shows it unless lowered as well), and
+ * so does a row appended with a recomputed hash. So the head (newest id and hash) is anchored
+ * outside the table, and `verify` checks the chain against each anchor:
+ *
+ * - the head file (`headFile`, beside chatops.db, not in it): rewritten at every append inside
+ *   the append's transaction, so it names the last row the bot wrote. A log that ends before it
+ *   (rows cut off, the table emptied) or goes past it (a row appended by hand) fails.
+ * - the heads published in Slack (the handoff, a daily line in #ops-handoff), recorded in
+ *   audit_heads_published (a table a truncation of audit_log does not touch); and a head typed
+ *   by an engineer from what they see in Slack (`audit verify --head 123:abcd…`), which no
+ *   change to the machine can rewrite.
+ *
+ * Limits, said plainly: someone who can write both chatops.db and the head file, and delete the
+ * published-head rows, is caught only by a head from Slack given on the command line; rows
+ * appended after the last published head are caught only by the head file.
  */
 import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type Database from 'better-sqlite3';
 import { statements } from './statements.js';
 
@@ -25,8 +38,12 @@ export const GENESIS_HASH = '0'.repeat(64);
 
 export type AuditSource = 'slack' | 'cli';
 
-/** How a remediation ended: shown a plan, carried out, failed, refused, or its confirmation came too late or no longer fit. */
-export type AuditOutcome = 'previewed' | 'applied' | 'failed' | 'refused' | 'expired' | 'stale';
+/**
+ * How a remediation went: shown a plan; confirmed and starting (written and committed before
+ * anything runs); carried out, failed, refused, or its confirmation came too late or no longer
+ * fit; or unknown (it started and its process died before its outcome was written).
+ */
+export type AuditOutcome = 'previewed' | 'started' | 'applied' | 'failed' | 'refused' | 'expired' | 'stale' | 'unknown';
 
 /** What a caller records; `at` and the hashes come from the store. */
 export interface NewAuditEntry {
@@ -73,10 +90,28 @@ export interface AuditTip {
   hash: string;
 }
 
+/** The chain's head as published or noted: the newest row's id (0: an empty log) and its hash (or a prefix of it, at least 8 hex digits). */
+export interface AuditHead {
+  seq: number;
+  hash: string;
+}
+
+/** A head the chain must hold, and where it comes from ("the head published in Slack on …", "--head"). */
+export interface AuditAnchor extends AuditHead {
+  from: string;
+}
+
 export type AuditVerification =
-  | { ok: true; rows: number; last: AuditTip | null }
-  /** `verified`: how many rows before `rowId` checked out. */
-  | { ok: false; rowId: number; reason: string; verified: number };
+  /** `anchors`: what the chain was checked against (one line each); `notes`: what could not be checked. */
+  | { ok: true; rows: number; last: AuditTip | null; anchors: string[]; notes: string[] }
+  /** `verified`: how many rows before `rowId` checked out; rowId 0 when the table itself is missing. */
+  | { ok: false; rowId: number; reason: string; verified: number; missingTable?: boolean };
+
+/** A head published in Slack, as recorded in the state. */
+export interface PublishedHead extends AuditHead {
+  occasion: string;
+  published_at: string;
+}
 
 export interface AuditStore {
   /**
@@ -89,8 +124,22 @@ export interface AuditStore {
   latest(query: { limit: number; userId?: string }): AuditRow[];
   /** How many entries there are (of one person when given). */
   count(userId?: string): number;
-  /** Walks every row in id order from GENESIS_HASH, recomputing each hash; the first row that does not hold, and why. */
-  verify(): AuditVerification;
+  /**
+   * Walks every row in id order from GENESIS_HASH, recomputing each hash, then checks the chain
+   * against the head file, the last published head and the `anchors` given; the first thing
+   * that does not hold, and why.
+   */
+  verify(anchors?: readonly AuditAnchor[]): AuditVerification;
+  /** The newest row's id and hash ({0, GENESIS_HASH} for an empty log). */
+  head(): AuditHead;
+  /**
+   * Records that the head is being published for `occasion` (e.g. `daily:2026-11-26`): the head,
+   * or null when that occasion was published already (by this process or another). Call it
+   * inside the transaction that queues the post, so what is recorded is what is posted.
+   */
+  publishHead(occasion: string, now: Date): AuditHead | null;
+  /** The last head published (the highest id), or null. */
+  lastPublished(): PublishedHead | null;
 }
 
 type ContentRow = Omit<AuditRow, 'prev_hash' | 'hash'>;
@@ -132,8 +181,47 @@ function assertJson(field: string, text: string | null): void {
 
 const missing = (from: number, to: number) => (from === to ? `row #${from} before it is missing` : `rows #${from}–#${to} before it are missing`);
 
-export function auditStore(db: Database.Database): AuditStore {
+/** The head file's content: the last row the bot wrote. */
+interface HeadFile {
+  seq: number;
+  hash: string;
+  at: string;
+}
+
+function readHeadFile(file: string): { head: HeadFile | null; problem: string | null } {
+  if (!existsSync(file)) return { head: null, problem: null };
+  try {
+    const v = JSON.parse(readFileSync(file, 'utf8')) as Partial<HeadFile>;
+    if (typeof v.seq === 'number' && Number.isInteger(v.seq) && v.seq >= 0 && typeof v.hash === 'string' && /^[0-9a-f]{64}$/.test(v.hash)) {
+      return { head: { seq: v.seq, hash: v.hash, at: String(v.at ?? '') }, problem: null };
+    }
+  } catch {
+    // Unreadable: said below.
+  }
+  return { head: null, problem: `the head file ${file} is not one the bot wrote (unreadable)` };
+}
+
+/** Is `hash` (full, or a prefix of 8+ hex digits as read off Slack) the row's hash? */
+const hashMatches = (rowHash: string, given: string) => given.length >= 8 && rowHash.startsWith(given.toLowerCase());
+
+/** A missing audit_log table reads as this SQLite error, from prepare or from a cached statement. */
+const isMissingTable = (err: unknown) => err instanceof Error && /no such table: (main\.)?audit_log\b/.test(err.message);
+
+export interface AuditStoreOptions {
+  /** Where the head file lives (beside chatops.db); null for a state without a file (in memory). */
+  headFile: string | null;
+}
+
+export function auditStore(db: Database.Database, opts: AuditStoreOptions = { headFile: null }): AuditStore {
   const sql = statements(db);
+  const { headFile } = opts;
+  /** Rewritten inside the append's transaction (after the INSERT): atomically, by rename. */
+  const writeHeadFile = (row: AuditRow) => {
+    if (!headFile) return;
+    const tmp = `${headFile}.tmp-${process.pid}`;
+    writeFileSync(tmp, `${JSON.stringify({ seq: row.id, hash: row.hash, at: row.at })}\n`);
+    renameSync(tmp, headFile);
+  };
   /**
    * The id AUTOINCREMENT would give, chosen here because the hash covers it: one past the highest
    * ever handed out (sqlite_sequence), so a removed last row leaves a gap instead of being reused.
@@ -168,14 +256,21 @@ export function auditStore(db: Database.Database): AuditStore {
       `INSERT INTO audit_log (id, at, source, user_id, channel_id, command, args, outcome, plan, result, undo, prev_hash, hash)
        VALUES (@id, @at, @source, @user_id, @channel_id, @command, @args, @outcome, @plan, @result, @undo, @prev_hash, @hash)`,
     ).run(row);
+    // Last in the transaction: a failure here rolls the row back. A crash after this and before
+    // the commit leaves the file one row ahead; verify then names that row as missing.
+    writeHeadFile(row);
     return row;
   });
 
-  // One read transaction, so the rows and sqlite_sequence are seen at the same moment while others append.
-  const verify = db.transaction((): AuditVerification => {
+  const headOf = (): AuditHead => (sql('SELECT id AS seq, hash FROM audit_log ORDER BY id DESC LIMIT 1').get() as AuditHead | undefined) ?? { seq: 0, hash: GENESIS_HASH };
+  const lastPublished = () => (sql('SELECT * FROM audit_heads_published ORDER BY seq DESC, published_at DESC LIMIT 1').get() as PublishedHead | undefined) ?? null;
+
+  /** The chain itself: ids from #1 without a gap, each hash over the one before. */
+  const walk = (): AuditVerification & { hashes?: Map<number, string> } => {
     let expectedId = 1;
     let prev = GENESIS_HASH;
     let last: AuditTip | null = null;
+    const hashes = new Map<number, string>();
     for (const row of sql('SELECT * FROM audit_log ORDER BY id').iterate() as IterableIterator<AuditRow>) {
       const verified = expectedId - 1;
       const bad = (reason: string): AuditVerification => ({ ok: false, rowId: row.id, reason, verified });
@@ -185,6 +280,7 @@ export function auditStore(db: Database.Database): AuditStore {
       if (!selfConsistent) return bad('its content was changed or forged (its hash does not match what it holds)');
       if (row.prev_hash !== prev) return bad('the row before it was changed or replaced, or this one was inserted (it does not chain from the hash before it)');
       prev = row.hash;
+      hashes.set(row.id, row.hash);
       last = { id: row.id, at: row.at, hash: row.hash };
       expectedId += 1;
     }
@@ -196,8 +292,70 @@ export function auditStore(db: Database.Database): AuditStore {
           : `it and the rows up to #${handedOut} are missing from the end`;
       return { ok: false, rowId: expectedId, reason, verified: expectedId - 1 };
     }
-    return { ok: true, rows: expectedId - 1, last };
+    return { ok: true, rows: expectedId - 1, last, anchors: [], notes: [], hashes };
+  };
+
+  /** The chain against a head it must hold: null when it does, else the failure. */
+  const against = (rows: number, hashes: Map<number, string>, anchor: AuditAnchor): AuditVerification | null => {
+    if (anchor.seq === 0) return null;
+    if (anchor.seq > rows) {
+      return {
+        ok: false,
+        rowId: rows + 1,
+        reason: `${anchor.from} is row #${anchor.seq}, and the log ends at #${rows}: ${anchor.seq === rows + 1 ? `row #${anchor.seq} was` : `rows #${rows + 1}–#${anchor.seq} were`} removed`,
+        verified: rows,
+      };
+    }
+    if (!hashMatches(hashes.get(anchor.seq)!, anchor.hash)) {
+      return { ok: false, rowId: anchor.seq, reason: `it differs from ${anchor.from}: its hash is not the one recorded there, so the log was rewritten up to it`, verified: anchor.seq - 1 };
+    }
+    return null;
+  };
+
+  // One read transaction, so the rows, sqlite_sequence and the published heads are seen at the same moment while others append.
+  const verify = db.transaction((given: readonly AuditAnchor[]): AuditVerification => {
+    const chain = walk();
+    if (!chain.ok) return chain;
+    const { hashes, ...result } = chain as Extract<AuditVerification, { ok: true }> & { hashes: Map<number, string> };
+    const anchors: AuditAnchor[] = [...given];
+    const published = lastPublished();
+    if (published) anchors.push({ seq: published.seq, hash: published.hash, from: `the head published in Slack at ${published.published_at} (${published.occasion})` });
+    else result.notes.push('No head has been published in Slack yet (the handoff and the daily line in the handoff channel publish it).');
+    for (const anchor of anchors) {
+      const broken = against(result.rows, hashes, anchor);
+      if (broken) return broken;
+      result.anchors.push(`${anchor.from}: row #${anchor.seq} holds`);
+    }
+    if (headFile) {
+      const { head, problem } = readHeadFile(headFile);
+      if (problem) return { ok: false, rowId: result.rows, reason: problem, verified: result.rows };
+      if (!head) {
+        if (result.rows > 0) result.notes.push(`No head file (${headFile}): rows after the last published head are not checked against one.`);
+      } else {
+        const broken = against(result.rows, hashes, { seq: head.seq, hash: head.hash, from: `the last row the bot wrote (its head file)` });
+        if (broken) return broken;
+        if (result.rows > head.seq) {
+          return {
+            ok: false,
+            rowId: head.seq + 1,
+            reason: `the bot's last row is #${head.seq} (its head file), so ${result.rows === head.seq + 1 ? `row #${head.seq + 1} was` : `rows #${head.seq + 1}–#${result.rows} were`} added by something else`,
+            verified: head.seq,
+          };
+        }
+        result.anchors.push(`the last row the bot wrote (its head file): row #${head.seq} holds and ends the log`);
+      }
+    }
+    return result;
   });
+
+  const guardedVerify = (given: readonly AuditAnchor[]): AuditVerification => {
+    try {
+      return verify.deferred(given);
+    } catch (err) {
+      if (isMissingTable(err)) return { ok: false, rowId: 0, reason: 'the audit_log table is missing from chatops.db (dropped)', verified: 0, missingTable: true };
+      throw err;
+    }
+  };
 
   return {
     append(entry, now) {
@@ -208,6 +366,13 @@ export function auditStore(db: Database.Database): AuditStore {
     latest: ({ limit, userId }) =>
       sql('SELECT * FROM audit_log WHERE (? IS NULL OR user_id = ?) ORDER BY id DESC LIMIT ?').all(userId ?? null, userId ?? null, limit) as AuditRow[],
     count: (userId) => (sql('SELECT COUNT(*) AS n FROM audit_log WHERE (? IS NULL OR user_id = ?)').get(userId ?? null, userId ?? null) as { n: number }).n,
-    verify: () => verify.deferred(),
+    verify: (anchors = []) => guardedVerify(anchors),
+    head: headOf,
+    publishHead(occasion, now) {
+      const head = headOf();
+      const claimed = sql('INSERT INTO audit_heads_published (occasion, seq, hash, published_at) VALUES (?, ?, ?, ?) ON CONFLICT (occasion) DO NOTHING').run(occasion, head.seq, head.hash, now.toISOString()).changes === 1;
+      return claimed ? head : null;
+    },
+    lastPublished,
   };
 }

@@ -13,6 +13,7 @@ import { outboxStore } from './outbox-store.js';
 import { overrideStore } from './override-store.js';
 import { pageStore } from './page-store.js';
 import { pagerdutyStore } from './pagerduty-store.js';
+import { remediationRunStore } from './remediation-run-store.js';
 import { retentionStore } from './retention-store.js';
 import { seenRequestStore } from './seen-request-store.js';
 import { sharedResultStore } from './shared-result-store.js';
@@ -24,6 +25,14 @@ import { timerStore } from './timer-store.js';
 
 /** The SQLite store; `db` is for migrations and tests, never for the bot's code. */
 export type SqliteStateStore = StateStore & { db: Database.Database };
+
+/**
+ * The audit chain's head file, beside chatops.db and not in it (see audit-store.ts): a truncated
+ * or extended audit_log no longer ends where the bot wrote it last. None for a state in memory.
+ */
+export function auditHeadFileOf(stateFile: string): string | null {
+  return stateFile === ':memory:' ? null : path.join(path.dirname(stateFile), 'chatops-audit-head.json');
+}
 
 /** How long opening waits, at most, for other processes switching the same new file to WAL. */
 const WAL_SWITCH_WAIT_MS = 5_000;
@@ -93,7 +102,8 @@ export function openStateStore(file: string, migrations: readonly string[] = STA
     overrides: overrideStore(db),
     handoffs: handoffStore(db),
     homeViews: homeViewStore(db),
-    audit: auditStore(db),
+    audit: auditStore(db, { headFile: auditHeadFileOf(file) }),
+    remediationRuns: remediationRunStore(db),
     confirmations: confirmationStore(db),
     pages: pageStore(db),
     githubIssues: gitHubIssueStore(db),

@@ -367,4 +367,33 @@ export const STATE_MIGRATIONS: readonly string[] = [
      expires_at TEXT NOT NULL
    );
    CREATE INDEX idx_seen_slack_requests_expiry ON seen_slack_requests(expires_at);`,
+  // Remediation safety (issue 18, items 7 and 8). remediation_runs: each confirmed remediation
+  // from its "confirmed — starting" audit row to its outcome, held by its process with a lease it
+  // renews while the action runs; one whose lease ran out with no outcome (the process died) is
+  // reported once as "outcome unknown". audit_heads_published: the audit chain's head (newest
+  // row id and hash) each time it was published in Slack (the handoff, the daily line), one row
+  // per occasion, so a daily line goes out once whichever process gets there first, and
+  // `audit verify` checks the chain against the last one. It is a separate table so a truncated
+  // audit_log does not take it along; the Slack posts are the copy the database cannot rewrite.
+  `CREATE TABLE remediation_runs (
+     audit_id INTEGER PRIMARY KEY,
+     command TEXT NOT NULL,
+     args TEXT NOT NULL,
+     source TEXT NOT NULL,
+     user_id TEXT NOT NULL,
+     channel_id TEXT,
+     check_hint TEXT NOT NULL,
+     started_at TEXT NOT NULL,
+     owner TEXT NOT NULL,
+     lease_until TEXT NOT NULL,
+     ended_at TEXT,
+     reported_at TEXT
+   );
+   CREATE INDEX idx_remediation_runs_open ON remediation_runs(lease_until) WHERE ended_at IS NULL AND reported_at IS NULL;
+   CREATE TABLE audit_heads_published (
+     occasion TEXT PRIMARY KEY,
+     seq INTEGER NOT NULL,
+     hash TEXT NOT NULL,
+     published_at TEXT NOT NULL
+   );`,
 ];

@@ -1,5 +1,6 @@
 import type { AlertStore } from './alert-store.js';
 import type { AuditStore } from './audit-store.js';
+import type { RemediationRunStore } from './remediation-run-store.js';
 import type { CommandRunStore } from './command-run-store.js';
 import type { ConfirmationStore } from './confirmation-store.js';
 import type { GitHubIssueStore } from './github-issue-store.js';
@@ -38,6 +39,7 @@ export interface StateStore {
   handoffs: HandoffStore;
   homeViews: HomeViewStore;
   audit: AuditStore;
+  remediationRuns: RemediationRunStore;
   confirmations: ConfirmationStore;
   pages: PageStore;
   githubIssues: GitHubIssueStore;
