@@ -12,7 +12,8 @@
  * no data); chatops.db is compared table by table, every row, except the preview's own
  * bookkeeping: its confirmation (remediation_confirmations: the stored plan Confirm applies),
  * its "previewed" audit row (audit_log, its sqlite_sequence entry and the head file beside
- * chatops.db) and the registry's trail of commands run (command_runs). Anything else a preview
+ * chatops.db), the registry's trail of commands run (command_runs) and the HTTP edge's memory of
+ * the signed request that asked for it (seen_slack_requests, the replay guard). Anything else a preview
  * wrote (an incident, an alert, an outbox message, a timer) fails the test.
  */
 import { createHash } from 'node:crypto';
@@ -32,7 +33,7 @@ const CHANNEL = 'C0INCIDENT';
 const MARKER = `atlas-preview-test-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
 const UPLOADED = cidOf('uploaded by the recorder');
 /** chatops.db tables a preview writes by design (see the header). */
-const PREVIEW_BOOKKEEPING = new Set(['remediation_confirmations', 'audit_log', 'command_runs']);
+const PREVIEW_BOOKKEEPING = new Set(['remediation_confirmations', 'audit_log', 'command_runs', 'seen_slack_requests']);
 
 interface Case {
   /** What is typed after /atlas. */
