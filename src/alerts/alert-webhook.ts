@@ -28,7 +28,8 @@ export interface AlertWebhookOptions {
 export interface WebhookResult {
   ok: true;
   accepted: number;
-  results: { name: string; action: IngestAction }[];
+  /** `note` says why a report changed less than it asked (a resolution from a source that never reported the alert). */
+  results: { name: string; action: IngestAction; note?: string }[];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -274,8 +275,8 @@ export function alertWebhookRoute(deps: WebhookDeps, opts: AlertWebhookOptions):
     const results: WebhookResult['results'] = [];
     for (const report of parsed.reports) {
       const outcome = ingestAlert(deps, report);
-      results.push({ name: report.name, action: outcome.action });
-      if (outcome.action !== 'duplicate') logger.info({ alert: report.name, action: outcome.action, source: report.source }, 'alert from webhook');
+      results.push({ name: report.name, action: outcome.action, ...(outcome.note ? { note: outcome.note } : {}) });
+      if (outcome.action !== 'duplicate') logger.info({ alert: report.name, action: outcome.action, source: report.source, ...(outcome.note ? { note: outcome.note } : {}) }, 'alert from webhook');
     }
     const answer: WebhookResult = { ok: true, accepted: results.length, results };
     sendJson(res, 200, answer);

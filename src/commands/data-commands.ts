@@ -64,7 +64,7 @@ const snapshots = defineCommand({
 
 const alerts = defineCommand({
   name: 'alerts',
-  summary: 'Firing alerts and whether they are acknowledged; --all adds those resolved in the last 24 h',
+  summary: 'Firing alerts from every source and whether they are acknowledged; --all adds those resolved in the last 24 h, and by whom',
   usage: '[--all]',
   tier: 'read',
   group: 'Diagnostics',
@@ -72,7 +72,7 @@ const alerts = defineCommand({
   args: z.object({ _: noPositionals, all: z.boolean().default(false) }),
   async run(args, deps) {
     const now = deps.clock();
-    return alertsReport(listAlerts(deps.atlas.metrics, now, { all: args.all, recentHours: 24 }), now);
+    return alertsReport(listAlerts(deps.state.alerts, now, { all: args.all, recentHours: 24 }), now);
   },
 });
 

@@ -1,5 +1,6 @@
 import { alertLevel, type AlertListing, type AlertRow } from '../checks/alerts.js';
-import { formatDuration, parseAtlasTime } from '../time/atlas-time.js';
+import { resolvedByText, sourceListText } from '../db/state/resolved-by.js';
+import { formatDuration } from '../time/atlas-time.js';
 import { worstLevel, type Report, type ReportSection } from './report.js';
 
 const MAX_MESSAGE = 100;
@@ -11,19 +12,26 @@ function clip(text: string | null): string {
 }
 
 function agoText(value: string | null, now: Date | null): string {
-  const t = parseAtlasTime(value);
-  if (!t || !now) return value ?? '';
-  return `${formatDuration(now.getTime() - t.getTime())} ago`;
+  if (!value) return '';
+  const t = new Date(value);
+  if (Number.isNaN(t.getTime()) || !now) return value;
+  return `${formatDuration(Math.max(0, now.getTime() - t.getTime()))} ago`;
 }
 
-function firingTable(alerts: AlertRow[], hasSeverity: boolean) {
-  const columns = ['alert', ...(hasSeverity ? ['severity'] : []), 'firing for', 'ack', 'message'];
+/** "with provider_down" for an alert that joined another's message; the clamp note when there is one. */
+function remarks(a: AlertRow): string {
+  return [a.groupLead ? `with ${a.groupLead}` : '', a.firedAtNote ?? ''].filter(Boolean).join('; ');
+}
+
+function firingTable(alerts: AlertRow[]) {
+  const columns = ['alert', 'severity', 'firing for', 'ack', 'from', 'message'];
   const rows = alerts.map((a) => [
     a.name,
-    ...(hasSeverity ? [a.severity ?? '?'] : []),
-    a.firingForMs === null ? `since ${a.firedAt}` : formatDuration(a.firingForMs),
-    a.acknowledged ? 'yes' : 'NO',
-    clip(a.message),
+    a.severity,
+    formatDuration(a.firingForMs),
+    a.acknowledged ? (a.incidentId ?? 'yes') : 'NO',
+    sourceListText(a.sources),
+    clip([a.message, remarks(a)].filter(Boolean).join(' · ')),
   ]);
   return { columns, rows };
 }
@@ -31,15 +39,6 @@ function firingTable(alerts: AlertRow[], hasSeverity: boolean) {
 /** `alerts`: how many fire and how many nobody has acknowledged, then the list. */
 export function alertsReport(listing: AlertListing, now?: Date): Report {
   const data = listing;
-  if (!listing.available) {
-    return {
-      command: 'alerts',
-      level: 'unknown',
-      headline: `cannot read alerts: ${listing.label} lacks ${listing.missing.join(', ')}`,
-      sections: [],
-      data,
-    };
-  }
   const { firing } = listing;
   const unacked = firing.filter((a) => !a.acknowledged).length;
   let headline =
@@ -51,18 +50,21 @@ export function alertsReport(listing: AlertListing, now?: Date): Report {
   if (listing.all) headline += `; ${listing.recentlyResolved.length} resolved in the last ${listing.recentHours} h`;
 
   const sections: ReportSection[] = [];
-  if (firing.length > 0) sections.push({ title: 'Firing', table: firingTable(firing, listing.hasSeverity) });
+  if (firing.length > 0) sections.push({ title: 'Firing', table: firingTable(firing) });
   if (listing.all && listing.recentlyResolved.length > 0) {
     sections.push({
       title: `Resolved in the last ${listing.recentHours} h`,
       table: {
-        columns: ['alert', 'resolved', 'fired', 'message'],
-        rows: listing.recentlyResolved.map((a) => [a.name, agoText(a.resolvedAt, now ?? null), agoText(a.firedAt, now ?? null), clip(a.message)]),
+        columns: ['alert', 'resolved', 'by', 'fired', 'message'],
+        rows: listing.recentlyResolved.map((a) => [
+          a.name,
+          agoText(a.resolvedAt, now ?? null),
+          resolvedByText(a.resolvedBy) ?? 'unknown',
+          agoText(a.firedAt, now ?? null),
+          clip([a.message, remarks(a)].filter(Boolean).join(' · ')),
+        ]),
       },
     });
-  }
-  if (listing.unreadableRows > 0) {
-    sections.push({ lines: [`${listing.unreadableRows} alert row(s) had an unexpected shape and were skipped.`] });
   }
   const footer = listing.all ? undefined : `\`alerts --all\` adds those resolved in the last ${listing.recentHours} h.`;
   return {

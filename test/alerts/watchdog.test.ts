@@ -3,6 +3,7 @@ import path from 'node:path';
 import type Database from 'better-sqlite3';
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { byPerson } from '../../src/db/state/resolved-by.js';
 import { ingestAlert } from '../../src/alerts/alert-ingest.js';
 import { createWatchdog, watchdogAlertName, watchdogMessage, type WatchdogOptions } from '../../src/alerts/watchdog.js';
 import { toSqlTime } from '../../src/time/atlas-time.js';
@@ -165,7 +166,7 @@ describe('watchdog', () => {
     const dog = metricsOnly();
     tiger(false);
     await dog.evaluate();
-    ingestAlert(env.deps, { name: TIGER, status: 'resolved', message: '', source: 'command' });
+    ingestAlert(env.deps, { name: TIGER, status: 'resolved', message: '', source: 'command', resolvedBy: byPerson('U0ONCALL1') });
     env.clock.advance(MIN);
     tiger(false);
     expect((await dog.evaluate()).raised).toEqual([TIGER]);
