@@ -15,6 +15,7 @@ import { bySources } from '../db/state/resolved-by.js';
 import type { DomainDeps } from '../incidents/incident-deps.js';
 import { startAlertClock, stopTimers } from '../incidents/timer-plan.js';
 import { classifyAlert, severityKnownColumn, type SeverityHint } from './alert-classify.js';
+import { groupOf, namesProvider, providerOfGroup, providerSlug, type GroupFacts } from './alert-group.js';
 
 export const MAX_ALERT_NAME = 200;
 export const MAX_ALERT_MESSAGE = 3000;
@@ -39,6 +40,8 @@ export interface AlertReport {
    * it resolves the alert whatever its sources say.
    */
   resolvedBy?: string;
+  /** What the source said the alert is about (provider, Alertmanager groupKey, labels): see alert-group.ts. */
+  groupFacts?: GroupFacts;
 }
 
 /**
@@ -49,7 +52,16 @@ export interface AlertReport {
  * already-resolved: nothing to do (a repeat of a resolution, or a metrics.db firing already seen and resolved).
  * unknown-resolved: a resolution for an alert the bot never saw.
  */
-export type IngestAction = 'new' | 'refired' | 'duplicate' | 'resolved' | 'source-resolved' | 'not-a-source' | 'already-resolved' | 'unknown-resolved';
+export type IngestAction =
+  | 'new'
+  | 'refired'
+  | 'joined-group'
+  | 'duplicate'
+  | 'resolved'
+  | 'source-resolved'
+  | 'not-a-source'
+  | 'already-resolved'
+  | 'unknown-resolved';
 
 export interface IngestOutcome {
   action: IngestAction;
@@ -106,6 +118,15 @@ const reportSchema = z.object({
   runbookUrl: z.url({ protocol: /^https?$/ }).max(2000).optional().catch(undefined),
   sourceFiredAt: z.string().max(64).optional().catch(undefined),
   resolvedBy: z.string().min(1).max(200).optional().catch(undefined),
+  groupFacts: z
+    .object({
+      provider: z.string().trim().min(1).max(100).optional().catch(undefined),
+      providerFrom: z.string().max(100).optional().catch(undefined),
+      groupKey: z.string().min(1).max(300).optional().catch(undefined),
+      labels: z.record(z.string(), z.string().max(200)).optional().catch(undefined),
+    })
+    .optional()
+    .catch(undefined),
 });
 
 type ValidReport = z.infer<typeof reportSchema>;
@@ -195,6 +216,49 @@ function firingOf(deps: IngestDeps, report: ValidReport, fingerprints: string[],
   };
 }
 
+/** Where a firing belongs: its group, and the open group's lead whose message and page it joins (null: it leads). */
+function placeInGroup(deps: IngestDeps, report: ValidReport, key: string, now: Date): Pick<AlertFiring, 'groupKey' | 'groupReason' | 'groupLead'> {
+  const { alerts } = deps.state;
+  let group = groupOf(report, deps.config.alerts.groupBy);
+  if (!group) {
+    // A message that names the provider of an open provider group ("Census TIGER health checks failing").
+    const text = `${report.name} ${report.message}`;
+    const open = alerts.openProviderGroups().find((g) => namesProvider(text, providerOfGroup(g) ?? ''));
+    if (open) group = { key: open, reason: `about provider ${providerOfGroup(open)} (its name or message names it)` };
+    // Or names a provider of the config's `providers` list.
+    const known = open ? undefined : deps.config.providers.find((p) => namesProvider(text, providerSlug(p.name)));
+    if (known) group = { key: `provider:${providerSlug(known.name)}`, reason: `about provider ${providerSlug(known.name)} (its message names ${known.name}, from providers in the config)` };
+  }
+  if (!group) return { groupKey: null, groupReason: null, groupLead: null };
+  let lead = alerts.openGroupLead(group.key, key);
+  const provider = providerOfGroup(group.key);
+  if (!lead && provider) {
+    // An alert already firing whose message named this provider before anyone said "provider": it leads the group.
+    const named = alerts.ungroupedFiring().find((a) => a.key !== key && namesProvider(`${a.name} ${a.message}`, provider));
+    if (named) {
+      alerts.setGroup(named.key, group.key, `about provider ${provider} (its name or message names it)`, null, now);
+      lead = alerts.get(named.key);
+    }
+  }
+  return { groupKey: group.key, groupReason: group.reason, groupLead: lead?.key ?? null };
+}
+
+/**
+ * A firing that joined an open group: no message, page or reminders of its own. Linked to the
+ * group's open incident when there is one; the lead's message and thread say it joined.
+ */
+function joined(deps: IngestDeps, key: string, now: Date): AlertRecord {
+  const { state } = deps;
+  let alert = state.alerts.get(key)!;
+  const lead = state.alerts.get(alert.group_lead!)!;
+  const open = lead.incident_id ? state.incidents.get(lead.incident_id) : null;
+  const incident = open && open.status !== 'resolved' ? open : null;
+  if (incident && state.alerts.linkIncident(key, incident.id, lead.acknowledged_by ?? incident.owner_id ?? 'bot', now)) alert = state.alerts.get(key)!;
+  const stillFiring = state.alerts.firingInGroup(alert.group_key!).map((a) => a.name);
+  deps.events.record({ type: 'alert-group-changed', change: 'joined', alert, lead, stillFiring, incident }, now);
+  return alert;
+}
+
 /** A new firing: its message, and its acknowledgement reminders counted from now. */
 function raised(deps: IngestDeps, key: string, now: Date): AlertRecord {
   const alert = deps.state.alerts.get(key)!;
@@ -270,8 +334,26 @@ function takeResolution(deps: IngestDeps, report: ValidReport, existing: AlertRe
   if (!state.alerts.resolve(existing.key, at, now, resolvedBy)) return { action: 'already-resolved', alert: state.alerts.get(existing.key) };
   stopTimers(state.timers, { alertKey: existing.key }, now);
   const alert = state.alerts.get(existing.key)!;
-  deps.events.record({ type: 'alert-resolved', alert }, now);
+  noteResolved(deps, alert, now);
   return { action: 'resolved', alert };
+}
+
+/**
+ * Tells a resolution: an alert with its own message has it updated; an alert of a group is told in
+ * the lead's thread, with what of the group still fires (nothing: the group is resolved).
+ */
+function noteResolved(deps: IngestDeps, alert: AlertRecord, now: Date): void {
+  const { state } = deps;
+  if (!alert.group_lead) deps.events.record({ type: 'alert-resolved', alert }, now);
+  if (!alert.group_key) return;
+  const leadKey = alert.group_lead ?? alert.key;
+  const lead = state.alerts.get(leadKey);
+  if (!lead) return;
+  // A lead alone in its group needs no group note: its own message says it resolved.
+  if (!alert.group_lead && state.alerts.membersOf(leadKey).length === 0) return;
+  const open = lead.incident_id ? state.incidents.get(lead.incident_id) : null;
+  const stillFiring = state.alerts.firingInGroup(alert.group_key).map((a) => a.name);
+  deps.events.record({ type: 'alert-group-changed', change: 'resolved', alert, lead, stillFiring, incident: open && open.status !== 'resolved' ? open : null }, now);
 }
 
 function ingestValid(deps: IngestDeps, report: ValidReport, now: Date): IngestOutcome {
@@ -286,9 +368,11 @@ function ingestValid(deps: IngestDeps, report: ValidReport, now: Date): IngestOu
   }
 
   if (!existing) {
-    if (!state.alerts.insert(key, firingOf(deps, report, report.fingerprint ? [report.fingerprint] : [], now), now)) {
+    const firing = { ...firingOf(deps, report, report.fingerprint ? [report.fingerprint] : [], now), ...placeInGroup(deps, report, key, now) };
+    if (!state.alerts.insert(key, firing, now)) {
       return { action: 'duplicate', alert: state.alerts.get(key) };
     }
+    if (firing.groupLead) return { action: 'joined-group', alert: joined(deps, key, now) };
     return { action: 'new', alert: raised(deps, key, now) };
   }
   if (existing.status === 'firing') return { action: 'duplicate', alert: noteDuplicate(deps, report, existing, now) };
@@ -299,7 +383,9 @@ function ingestValid(deps: IngestDeps, report: ValidReport, now: Date): IngestOu
   // A resolved alert fires again: a new firing with its own message (the old one keeps showing
   // how the last firing ended), its own acknowledgement and its own reminders.
   const fingerprints = merged(parseList(existing.fingerprints), report.fingerprint, MAX_FINGERPRINTS);
-  if (!state.alerts.refire(key, firingOf(deps, report, fingerprints, now), now)) return { action: 'duplicate', alert: state.alerts.get(key) };
+  const refiring = { ...firingOf(deps, report, fingerprints, now), ...placeInGroup(deps, report, key, now) };
+  if (!state.alerts.refire(key, refiring, now)) return { action: 'duplicate', alert: state.alerts.get(key) };
+  if (refiring.groupLead) return { action: 'joined-group', alert: joined(deps, key, now) };
   const previous = existing.incident_id ? state.incidents.get(existing.incident_id) : null;
   const alert = raised(deps, key, now);
   if (previous && previous.status !== 'resolved') deps.events.record({ type: 'alert-refired', incident: previous, alert }, now);

@@ -89,6 +89,35 @@ export function listAlerts(alerts: Pick<AlertStore, 'firing' | 'resolvedSince'>,
   return { firing, recentlyResolved, recentHours: opts.recentHours, all: opts.all };
 }
 
+export interface AlertExplanation {
+  alert: AlertRow;
+  /** The alert whose message and page the group shares (itself when it leads). */
+  lead: AlertRow | null;
+  /** The group's other alerts that joined the lead, firing or resolved. */
+  members: AlertRow[];
+  /** The configured `alerts.groupBy` labels. */
+  groupBy: readonly string[];
+}
+
+/** `alerts --explain <name>`: the alert's group, why, and who shares its message and page; null for an unknown name. */
+export function explainAlert(
+  alerts: Pick<AlertStore, 'get' | 'membersOf'>,
+  name: string,
+  now: Date,
+  groupBy: readonly string[],
+): AlertExplanation | null {
+  const found = alerts.get(name.trim().toLowerCase());
+  if (!found) return null;
+  const leadRecord = found.group_key ? (found.group_lead ? alerts.get(found.group_lead) : found) : null;
+  const members = leadRecord ? alerts.membersOf(leadRecord.key) : [];
+  return {
+    alert: alertRowOf(found, now),
+    lead: leadRecord ? alertRowOf(leadRecord, now) : null,
+    members: members.filter((m) => m.key !== found.key || found.group_lead !== null).map((m) => alertRowOf(m, now)),
+    groupBy,
+  };
+}
+
 /** P0 and P1 are crit, P2 and P3 warn. */
 export function alertLevel(alert: Pick<AlertRow, 'severity'>): 'crit' | 'warn' {
   return alert.severity === 'P0' || alert.severity === 'P1' ? 'crit' : 'warn';

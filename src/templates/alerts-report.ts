@@ -1,4 +1,4 @@
-import { alertLevel, type AlertListing, type AlertRow } from '../checks/alerts.js';
+import { alertLevel, type AlertExplanation, type AlertListing, type AlertRow } from '../checks/alerts.js';
 import { resolvedByText, sourceListText } from '../db/state/resolved-by.js';
 import { formatDuration } from '../time/atlas-time.js';
 import { worstLevel, type Report, type ReportSection } from './report.js';
@@ -34,6 +34,44 @@ function firingTable(alerts: AlertRow[]) {
     clip([a.message, remarks(a)].filter(Boolean).join(' · ')),
   ]);
   return { columns, rows };
+}
+
+const GROUP_RULES = [
+  'The provider a source names: Alertmanager label `provider`, the webhook context `provider`, the watchdog provider item',
+  'The provider named in the alert\'s name or message ("provider census-tiger", a provider of the config, a provider group already open)',
+  'A label or context key listed in alerts.groupBy',
+  "Alertmanager's groupKey",
+];
+
+/** `alerts --explain <name>`: which group, why, and what shares its message and page. */
+export function alertExplainReport(e: AlertExplanation): Report {
+  const a = e.alert;
+  const rules = { title: 'Grouping rules, first match wins', lines: GROUP_RULES.map((r, i) => `${i + 1}. ${r}${i === 2 ? ` (now: ${e.groupBy.length > 0 ? e.groupBy.join(', ') : 'none configured'})` : ''}`) };
+  if (!a.groupKey || !e.lead) {
+    return {
+      command: 'alerts',
+      level: 'info',
+      headline: `${a.name} is in no group: nothing it reported names a provider, an alerts.groupBy label or an Alertmanager groupKey; it has its own message and page`,
+      sections: [rules],
+      data: e,
+    };
+  }
+  const leads = e.lead.key === a.key;
+  const lines = [
+    `Why: ${a.groupReason ?? a.groupKey}`,
+    leads
+      ? 'It leads the group: its message, page and reminders are the group\'s; the others are added to it.'
+      : `It joined ${e.lead.name}: no message, page or reminders of its own; told in ${e.lead.name}'s thread.`,
+    `Group message: ${e.lead.name} (${e.lead.status}${e.lead.incidentId ? `, ${e.lead.incidentId}` : ''})`,
+    `Others in the group: ${e.members.filter((m) => m.key !== a.key).map((m) => `${m.name} (${m.status})`).join(', ') || 'none'}`,
+  ];
+  return {
+    command: 'alerts',
+    level: 'info',
+    headline: `${a.name} is in group ${a.groupKey}`,
+    sections: [{ lines }, rules],
+    data: e,
+  };
 }
 
 /** `alerts`: how many fire and how many nobody has acknowledged, then the list. */

@@ -52,6 +52,12 @@ export interface AlertStore {
   membersOf(leadKey: string): AlertRecord[];
   /** Firing alerts of a group, oldest first. */
   firingInGroup(groupKey: string): AlertRecord[];
+  /** The provider groups (`provider:…`) with a firing alert. */
+  openProviderGroups(): string[];
+  /** Firing alerts in no group, oldest first. */
+  ungroupedFiring(): AlertRecord[];
+  /** Puts an alert in a group (an alert already firing becomes the lead of the group that named its provider). */
+  setGroup(key: string, groupKey: string, reason: string, lead: string | null, now: Date): void;
   /** Check-and-set: links an unacknowledged alert to its incident; false when someone else did first. */
   linkIncident(key: string, incidentId: string, by: string, now: Date): boolean;
   /** Every firing that began at or after `since`, or was still firing then, oldest first. */
@@ -168,6 +174,12 @@ export function alertStore(db: Database.Database): AlertStore {
       return (sql('SELECT * FROM alerts WHERE key = ?').get(row.lead) as AlertRecord | undefined) ?? null;
     },
     membersOf: (leadKey) => sql('SELECT * FROM alerts WHERE group_lead = ? ORDER BY fired_at, key').all(leadKey) as AlertRecord[],
+    openProviderGroups: () =>
+      (sql("SELECT DISTINCT group_key FROM alerts WHERE status = 'firing' AND group_key GLOB 'provider:*' ORDER BY group_key").all() as { group_key: string }[]).map((r) => r.group_key),
+    ungroupedFiring: () => sql("SELECT * FROM alerts WHERE status = 'firing' AND group_key IS NULL ORDER BY fired_at, key").all() as AlertRecord[],
+    setGroup(key, groupKey, reason, lead, now) {
+      sql('UPDATE alerts SET group_key = ?, group_reason = ?, group_lead = ?, updated_at = ? WHERE key = ?').run(groupKey, reason, lead, iso(now), key);
+    },
     firingInGroup: (groupKey) => sql("SELECT * FROM alerts WHERE group_key = ? AND status = 'firing' ORDER BY fired_at, key").all(groupKey) as AlertRecord[],
     linkIncident(key, incidentId, by, now) {
       const linked =
