@@ -45,6 +45,8 @@ export interface AlertListing {
   recentlyResolved: AlertRow[];
   recentHours: number;
   all: boolean;
+  /** Set when metrics.db's alerts could not be read into the list just now: its alerts may be missing. */
+  metricsProblem?: string | null;
 }
 
 const list = (json: string): string[] => {

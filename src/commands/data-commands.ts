@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { pollMetricsAlerts } from '../alerts/metrics-alert-watcher.js';
 import { explainAlert, listAlerts } from '../checks/alerts.js';
 import { problemReport } from '../templates/report.js';
 import { JOB_STATUSES, type JobStatus } from '../db/job-file.js';
@@ -78,7 +79,9 @@ const alerts = defineCommand({
       if (!e) return problemReport('alerts', `No alert named "${args.explain.slice(0, 80).replace(/[^\P{Cc}]/gu, '')}"; \`alerts --all\` lists them.`);
       return alertExplainReport(e);
     }
-    return alertsReport(listAlerts(deps.state.alerts, now, { all: args.all, recentHours: 24 }), now);
+    // metrics.db's alerts are brought into the list first (the watcher does it every 30 s): the answer is as fresh as metrics.db.
+    const polled = pollMetricsAlerts(deps);
+    return alertsReport({ ...listAlerts(deps.state.alerts, now, { all: args.all, recentHours: 24 }), metricsProblem: polled.problem }, now);
   },
 });
 

@@ -88,6 +88,7 @@ export function alertsReport(listing: AlertListing, now?: Date): Report {
   if (listing.all) headline += `; ${listing.recentlyResolved.length} resolved in the last ${listing.recentHours} h`;
 
   const sections: ReportSection[] = [];
+  if (listing.metricsProblem) sections.push({ lines: [`${listing.metricsProblem} Alerts from metrics.db may be missing or out of date here.`] });
   if (firing.length > 0) sections.push({ title: 'Firing', table: firingTable(firing) });
   if (listing.all && listing.recentlyResolved.length > 0) {
     sections.push({
@@ -107,7 +108,7 @@ export function alertsReport(listing: AlertListing, now?: Date): Report {
   const footer = listing.all ? undefined : `\`alerts --all\` adds those resolved in the last ${listing.recentHours} h.`;
   return {
     command: 'alerts',
-    level: firing.length === 0 ? 'ok' : worstLevel(firing.map(alertLevel)),
+    level: worstLevel([...firing.map(alertLevel), ...(listing.metricsProblem ? (['unknown'] as const) : []), 'ok']),
     headline,
     sections,
     ...(footer ? { footer } : {}),
