@@ -162,6 +162,15 @@ describe('watchdog', () => {
     expect((await after.evaluate()).resolved).toEqual([TIGER]);
   });
 
+  it('says its provider alert is about that provider: it joins the provider\'s group (one message with provider_down)', async () => {
+    ingestAlert(env.deps, { name: 'provider_down', status: 'firing', message: 'Census TIGER health checks failing', source: 'metrics-db' });
+    const dog = metricsOnly();
+    tiger(false);
+    await dog.evaluate();
+    expect(alert(TIGER)).toMatchObject({ status: 'firing', group_key: 'provider:census-tiger', group_lead: 'provider_down' });
+    expect(alert('provider_down')).toMatchObject({ group_key: 'provider:census-tiger', group_lead: null });
+  });
+
   it('raises again, once, when someone resolved the alert while the value is still past its threshold', async () => {
     const dog = metricsOnly();
     tiger(false);
