@@ -2,6 +2,7 @@
 import { existsSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import pino from 'pino';
+import { pollMetricsAlerts } from './alerts/metrics-alert-watcher.js';
 import { createAuthorizer } from './commands/authorize.js';
 import { createRegistry } from './commands/index.js';
 import { ConfigError, loadConfig, loadDotEnv } from './config.js';
@@ -70,6 +71,9 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     const registry = createRegistry(createAuthorizer(config));
     const parsed = registry.parse(args);
     if (parsed.kind === 'ok' && parsed.spec.group === 'On call and handoff') await deps.rotation.refresh?.();
+    // The terminal answers from the same alert list as the bot: metrics.db's alerts are brought into
+    // chatops.db first, through the same ingest (what that queues for Slack, the running bot posts).
+    pollMetricsAlerts(deps);
     const queuedBefore = deps.state.outbox.pendingCount();
     const { report, outcome } = await registry.run(args, { source: 'cli', userId: terminalUser(io.env) }, deps);
     // The terminal does not talk to Slack: what an incident command posts waits for the bot.

@@ -369,9 +369,18 @@ export const fileConfigSchema = z
       .object({
         /** A JSON file watched as one more alert source (the guide's /tmp/shadow-atlas-alert.json); relative to the bot's working directory. */
         file: z.string().min(1).max(1000).optional(),
+        /**
+         * Alertmanager labels (or Shadow Atlas webhook context keys) that say what an alert is
+         * about: alerts with the same value are one group (one message, one page), after the
+         * provider and before Alertmanager's groupKey.
+         */
+        groupBy: z
+          .array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'a label name such as service or cluster'))
+          .max(10)
+          .default([]),
       })
       .strict()
-      .default({}),
+      .default({ groupBy: [] }),
     github: githubSchema.default(githubSchema.parse({})),
   })
   .strict()

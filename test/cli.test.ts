@@ -3,7 +3,9 @@ import path from 'node:path';
 import nock from 'nock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EXIT_CONFIG, runCli } from '../src/cli.js';
-import { createAtlasFiles, tempDir } from './helpers/test-deps.js';
+import { ingestAlert } from '../src/alerts/alert-ingest.js';
+import { startDeliveryHarness } from './helpers/delivery-harness.js';
+import { createAtlasFiles, tempDir, testDeps } from './helpers/test-deps.js';
 
 describe('atlas (terminal)', () => {
   let dir: string;
@@ -81,6 +83,59 @@ describe('atlas incident commands (terminal)', () => {
       stdout = '';
       expect(await runCli(['incidents', '--json'], io)).toBe(1);
       expect(JSON.parse(stdout)).toMatchObject({ command: 'incidents', queuedForSlack: 0 });
+    } finally {
+      t.cleanup();
+    }
+  });
+});
+
+describe('atlas alerts and ack (terminal): the same alert list as the bot', () => {
+  it('lists metrics.db and webhook alerts alike, acknowledges either, and a bot started later posts the thread', async () => {
+    const t = tempDir();
+    try {
+      const dataDir = path.join(t.dir, '.shadow-atlas');
+      const files = createAtlasFiles(dataDir);
+      const firedAt = new Date(Date.now() - 10 * 60_000).toISOString();
+      files.metrics.prepare("INSERT INTO alerts (name, status, message, fired_at) VALUES ('provider_down', 'firing', 'Census TIGER unavailable', ?)").run(firedAt);
+      files.metrics.close();
+      files.persistence.close();
+      writeFileSync(path.join(t.dir, 'atlas.config.yml'), 'channels:\n  incidents: C0INCIDENT\n');
+      // What the running bot's webhook took lands in the same chatops.db.
+      const bot = testDeps(dataDir, { file: { channels: { incidents: 'C0INCIDENT' } }, clock: () => new Date() });
+      ingestAlert(bot.deps, { name: 'ServiceDown', status: 'firing', message: 'from Alertmanager', source: 'alertmanager' });
+      bot.close();
+
+      let stdout = '';
+      const io = { env: { ATLAS_DATA_DIR: '.shadow-atlas' }, cwd: t.dir, stdout: (s: string) => (stdout += s), stderr: () => undefined };
+      // The first thing typed: `ack` of the metrics.db alert finds it (the terminal brings metrics.db in before answering).
+      for (const name of ['provider_down', 'ServiceDown']) {
+        stdout = '';
+        expect(await runCli(['ack', name], io)).toBe(0);
+        expect(stdout).toMatch(/INC-\d{8}-\d/);
+        expect(stdout).toMatch(/Slack messages? queued in chatops\.db; the running bot posts/);
+      }
+      stdout = '';
+      await runCli(['alerts', '--json'], io);
+      const listed = JSON.parse(stdout) as { data: { firing: { name: string; sources: string[]; acknowledged: boolean }[] } };
+      expect(listed.data.firing.map((a) => [a.name, a.sources, a.acknowledged]).sort()).toEqual([
+        ['ServiceDown', ['alertmanager'], true],
+        ['provider_down', ['metrics-db'], true],
+      ]);
+
+      // A bot that starts now delivers what the terminal queued: the alerts' messages, now cards, and their threads.
+      const later = testDeps(dataDir, { file: { channels: { incidents: 'C0INCIDENT' } }, clock: () => new Date() });
+      const d = await startDeliveryHarness(later);
+      try {
+        await d.delivery.drain();
+        const posts = d.slack.workspace.calls('chat.postMessage');
+        const threadReplies = posts.filter((c) => typeof c.args.thread_ts === 'string');
+        expect(posts.filter((c) => c.args.thread_ts === undefined)).toHaveLength(2);
+        expect(threadReplies.length).toBeGreaterThanOrEqual(2);
+        expect(later.deps.state.alerts.firing().every((a) => a.incident_id !== null)).toBe(true);
+      } finally {
+        await d.close();
+        later.close();
+      }
     } finally {
       t.cleanup();
     }

@@ -17,7 +17,7 @@ export type AlertFileDeps = Pick<DomainDeps, 'state' | 'clock' | 'config' | 'log
 export type AlertFilePoll =
   | { state: 'off' | 'missing' | 'unchanged' }
   | { state: 'invalid'; problem: string }
-  | { state: 'read'; results: { name: string; action: IngestAction }[] };
+  | { state: 'read'; results: { name: string; action: IngestAction; note?: string }[] };
 
 export interface AlertFileWatcher {
   poll(): AlertFilePoll;
@@ -67,12 +67,12 @@ export function alertFileWatcher(deps: AlertFileDeps): AlertFileWatcher {
       const parsed = parseAlertPayload(body);
       if (!parsed.ok) return invalid(file, parsed.reason, version);
       seen = version;
-      const results: { name: string; action: IngestAction }[] = [];
+      const results: { name: string; action: IngestAction; note?: string }[] = [];
       for (const report of parsed.reports) {
         try {
           const outcome = ingestAlert(deps, { ...report, source: 'file' });
-          results.push({ name: report.name, action: outcome.action });
-          if (outcome.action !== 'duplicate') deps.logger.info({ alert: report.name, action: outcome.action, file }, 'alert from file');
+          results.push({ name: report.name, action: outcome.action, ...(outcome.note ? { note: outcome.note } : {}) });
+          if (outcome.action !== 'duplicate') deps.logger.info({ alert: report.name, action: outcome.action, file, ...(outcome.note ? { note: outcome.note } : {}) }, 'alert from file');
         } catch (err) {
           if (!(err instanceof AlertReportError)) throw err;
           deps.logger.warn({ file, alert: report.name, problem: err.message }, 'alert in the alert file not taken');

@@ -1,14 +1,21 @@
 /**
  * The one way an alert enters the bot, whichever source reported it (metrics.db, the webhook,
- * Alertmanager, the watchdog). Alerts are deduplicated by name: one row, one Slack message per
- * firing, however many sources or repeats report it.
+ * Alertmanager, the alert file, PagerDuty, the watchdog). Alerts are deduplicated by name: one
+ * row, one Slack message per firing, however many sources or repeats report it.
+ *
+ * Resolution is per source: an alert resolves when every source that reported its current firing
+ * has resolved it, or when an engineer resolves it (recorded with their name). A resolution from a
+ * source that never reported the alert changes nothing, so a webhook cannot resolve what
+ * metrics.db still reports firing.
  */
 import { z } from 'zod';
 import { alertKey, type AlertRecord, type AlertSource } from '../db/state/state-records.js';
 import type { AlertFiring } from '../db/state/alert-store.js';
+import { bySources } from '../db/state/resolved-by.js';
 import type { DomainDeps } from '../incidents/incident-deps.js';
 import { startAlertClock, stopTimers } from '../incidents/timer-plan.js';
 import { classifyAlert, severityKnownColumn, type SeverityHint } from './alert-classify.js';
+import { groupOf, namesProvider, providerOfGroup, providerSlug, type GroupFacts } from './alert-group.js';
 
 export const MAX_ALERT_NAME = 200;
 export const MAX_ALERT_MESSAGE = 3000;
@@ -28,21 +35,50 @@ export interface AlertReport {
   runbookUrl?: string;
   /** metrics.db's fired_at text, exactly as read: a different value is a new firing. */
   sourceFiredAt?: string;
+  /**
+   * Set on a resolution made by a person (db/state/resolved-by.ts: `byPerson`, `byPagerDutyPerson`):
+   * it resolves the alert whatever its sources say.
+   */
+  resolvedBy?: string;
+  /** What the source said the alert is about (provider, Alertmanager groupKey, labels): see alert-group.ts. */
+  groupFacts?: GroupFacts;
 }
 
 /**
  * new: first firing, posted. refired: a resolved alert fires again, posted as a new message.
  * duplicate: already firing, nothing posted. resolved: the posted message is updated.
+ * source-resolved: this source resolved it, another that reported it still has it firing: it stays firing.
+ * not-a-source: a resolution from a source that never reported the alert's current firing: nothing changes.
  * already-resolved: nothing to do (a repeat of a resolution, or a metrics.db firing already seen and resolved).
  * unknown-resolved: a resolution for an alert the bot never saw.
  */
-export type IngestAction = 'new' | 'refired' | 'duplicate' | 'resolved' | 'already-resolved' | 'unknown-resolved';
+export type IngestAction =
+  | 'new'
+  | 'refired'
+  | 'joined-group'
+  | 'duplicate'
+  | 'resolved'
+  | 'source-resolved'
+  | 'not-a-source'
+  | 'already-resolved'
+  | 'unknown-resolved';
 
 export interface IngestOutcome {
   action: IngestAction;
   /** The row after the change; null for unknown-resolved. */
   alert: AlertRecord | null;
+  /** One sentence when the report changed less than it asked (source-resolved, not-a-source). */
+  note?: string;
 }
+
+/** A source's fired_at more than this far ahead of the bot's clock is not believed (a small skew is clamped silently). */
+export const FIRED_AT_FUTURE_TOLERANCE_MS = 5 * 60_000;
+/**
+ * A source's fired_at more than this long before the report arrived is not believed either: the
+ * bot shows the time it received the alert, and says so. Seven days: longer than any outage the
+ * on-call guide expects to run unnoticed, shorter than a wrong year or a zero time.
+ */
+export const FIRED_AT_PAST_BOUND_MS = 7 * 24 * 3_600_000;
 
 /** With the rotation, a posted alert is recorded as a page of the on-call primary (night pages, `oncall load`). */
 export type IngestDeps = Pick<DomainDeps, 'state' | 'clock' | 'config' | 'events'> & Partial<Pick<DomainDeps, 'rotation'>>;
@@ -81,6 +117,16 @@ const reportSchema = z.object({
   severityHint: z.enum(['critical', 'warning']).optional().catch(undefined),
   runbookUrl: z.url({ protocol: /^https?$/ }).max(2000).optional().catch(undefined),
   sourceFiredAt: z.string().max(64).optional().catch(undefined),
+  resolvedBy: z.string().min(1).max(200).optional().catch(undefined),
+  groupFacts: z
+    .object({
+      provider: z.string().trim().min(1).max(100).optional().catch(undefined),
+      providerFrom: z.string().max(100).optional().catch(undefined),
+      groupKey: z.string().min(1).max(300).optional().catch(undefined),
+      labels: z.record(z.string(), z.string().max(200)).optional().catch(undefined),
+    })
+    .optional()
+    .catch(undefined),
 });
 
 type ValidReport = z.infer<typeof reportSchema>;
@@ -110,6 +156,34 @@ function notAfter(at: Date | undefined, now: Date): Date {
   return at && at.getTime() <= now.getTime() ? at : now;
 }
 
+const SOURCE_WORDS: Record<string, string> = {
+  'metrics-db': 'metrics.db',
+  'atlas-webhook': 'the Shadow Atlas webhook',
+  alertmanager: 'Alertmanager',
+  watchdog: 'the watchdog',
+  command: '/atlas',
+  file: 'the alert file',
+  pagerduty: 'PagerDuty',
+};
+
+/**
+ * When the alert began, as the bot will show it: the source's time when believable; a time far in
+ * the future (year 9999) or far in the past is clamped to when the bot received it, with a note
+ * saying so, which the alert's message shows.
+ */
+export function clampFiredAt(firedAt: Date | undefined, source: string, now: Date): { firedAt: Date; note: string | null } {
+  if (!firedAt) return { firedAt: now, note: null };
+  const ahead = firedAt.getTime() - now.getTime();
+  const from = SOURCE_WORDS[source] ?? source;
+  if (ahead > FIRED_AT_FUTURE_TOLERANCE_MS) {
+    return { firedAt: now, note: `${from} said it fired at ${firedAt.toISOString()}, more than ${FIRED_AT_FUTURE_TOLERANCE_MS / 60_000} min in the future; shown from when the bot received it.` };
+  }
+  if (-ahead > FIRED_AT_PAST_BOUND_MS) {
+    return { firedAt: now, note: `${from} said it fired at ${firedAt.toISOString()}, more than ${FIRED_AT_PAST_BOUND_MS / 86_400_000} days before it arrived; shown from when the bot received it.` };
+  }
+  return { firedAt: notAfter(firedAt, now), note: null };
+}
+
 function validate(report: AlertReport): ValidReport {
   const parsed = reportSchema.safeParse(report);
   if (!parsed.success) {
@@ -123,6 +197,7 @@ function validate(report: AlertReport): ValidReport {
 function firingOf(deps: IngestDeps, report: ValidReport, fingerprints: string[], now: Date): AlertFiring {
   const cls = classifyAlert(report.name, report.message, report.severityHint);
   const configured = deps.config.runbooks;
+  const clamped = clampFiredAt(report.firedAt, report.source, now);
   return {
     name: report.name,
     severity: cls.severity,
@@ -132,9 +207,56 @@ function firingOf(deps: IngestDeps, report: ValidReport, fingerprints: string[],
     sources: [report.source],
     fingerprints,
     runbookUrl: report.runbookUrl ?? (cls.runbookKey ? configured[cls.runbookKey] : undefined) ?? (cls.symptomId ? configured[cls.symptomId] : undefined) ?? null,
-    firedAt: notAfter(report.firedAt, now),
+    firedAt: clamped.firedAt,
     sourceFiredAt: report.sourceFiredAt ?? null,
+    firedAtNote: clamped.note,
+    groupKey: null,
+    groupReason: null,
+    groupLead: null,
   };
+}
+
+/** Where a firing belongs: its group, and the open group's lead whose message and page it joins (null: it leads). */
+function placeInGroup(deps: IngestDeps, report: ValidReport, key: string, now: Date): Pick<AlertFiring, 'groupKey' | 'groupReason' | 'groupLead'> {
+  const { alerts } = deps.state;
+  let group = groupOf(report, deps.config.alerts.groupBy);
+  if (!group) {
+    // A message that names the provider of an open provider group ("Census TIGER health checks failing").
+    const text = `${report.name} ${report.message}`;
+    const open = alerts.openProviderGroups().find((g) => namesProvider(text, providerOfGroup(g) ?? ''));
+    if (open) group = { key: open, reason: `about provider ${providerOfGroup(open)} (its name or message names it)` };
+    // Or names a provider of the config's `providers` list.
+    const known = open ? undefined : deps.config.providers.find((p) => namesProvider(text, providerSlug(p.name)));
+    if (known) group = { key: `provider:${providerSlug(known.name)}`, reason: `about provider ${providerSlug(known.name)} (its message names ${known.name}, from providers in the config)` };
+  }
+  if (!group) return { groupKey: null, groupReason: null, groupLead: null };
+  let lead = alerts.openGroupLead(group.key, key);
+  const provider = providerOfGroup(group.key);
+  if (!lead && provider) {
+    // An alert already firing whose message named this provider before anyone said "provider": it leads the group.
+    const named = alerts.ungroupedFiring().find((a) => a.key !== key && namesProvider(`${a.name} ${a.message}`, provider));
+    if (named) {
+      alerts.setGroup(named.key, group.key, `about provider ${provider} (its name or message names it)`, null, now);
+      lead = alerts.get(named.key);
+    }
+  }
+  return { groupKey: group.key, groupReason: group.reason, groupLead: lead?.key ?? null };
+}
+
+/**
+ * A firing that joined an open group: no message, page or reminders of its own. Linked to the
+ * group's open incident when there is one; the lead's message and thread say it joined.
+ */
+function joined(deps: IngestDeps, key: string, now: Date): AlertRecord {
+  const { state } = deps;
+  let alert = state.alerts.get(key)!;
+  const lead = state.alerts.get(alert.group_lead!)!;
+  const open = lead.incident_id ? state.incidents.get(lead.incident_id) : null;
+  const incident = open && open.status !== 'resolved' ? open : null;
+  if (incident && state.alerts.linkIncident(key, incident.id, lead.acknowledged_by ?? incident.owner_id ?? 'bot', now)) alert = state.alerts.get(key)!;
+  const stillFiring = state.alerts.firingInGroup(alert.group_key!).map((a) => a.name);
+  deps.events.record({ type: 'alert-group-changed', change: 'joined', alert, lead, stillFiring, incident }, now);
+  return alert;
 }
 
 /** A new firing: its message, and its acknowledgement reminders counted from now. */
@@ -147,20 +269,91 @@ function raised(deps: IngestDeps, key: string, now: Date): AlertRecord {
   return alert;
 }
 
-/** Another report of a firing alert: remember who else reported it; nothing is posted. */
+/**
+ * Another report of a firing alert: remember who else reported it (a source that had resolved it
+ * and reports it firing again has it firing again); nothing is posted.
+ */
 function noteDuplicate(deps: IngestDeps, report: ValidReport, alert: AlertRecord, now: Date): AlertRecord {
   const sources = merged(parseList(alert.sources), report.source);
+  const resolvedSources = parseList(alert.resolved_sources).filter((s) => s !== report.source);
   const fingerprints = merged(parseList(alert.fingerprints), report.fingerprint, MAX_FINGERPRINTS);
   const sourceFiredAt = report.sourceFiredAt ?? alert.source_fired_at;
   const runbookUrl = alert.runbook_url ?? report.runbookUrl ?? null;
   const changed =
     JSON.stringify(sources) !== alert.sources ||
+    JSON.stringify(resolvedSources) !== alert.resolved_sources ||
     JSON.stringify(fingerprints) !== alert.fingerprints ||
     sourceFiredAt !== alert.source_fired_at ||
     runbookUrl !== alert.runbook_url;
   if (!changed) return alert;
-  deps.state.alerts.noteReport(alert.key, { sources, fingerprints, sourceFiredAt, runbookUrl }, now);
+  deps.state.alerts.noteReport(alert.key, { sources, resolvedSources, fingerprints, sourceFiredAt, runbookUrl }, now);
   return deps.state.alerts.get(alert.key)!;
+}
+
+/** The sources that resolved the current firing. */
+export function resolvedSourcesOf(alert: Pick<AlertRecord, 'resolved_sources'>): string[] {
+  return parseList(alert.resolved_sources);
+}
+
+/**
+ * A resolution of a firing alert: by a person it resolves the alert; by a source, only that
+ * source's report counts, and only if it reported the alert: the alert resolves once every
+ * source that reported it has resolved it.
+ */
+function takeResolution(deps: IngestDeps, report: ValidReport, existing: AlertRecord, now: Date): IngestOutcome {
+  const { state } = deps;
+  const sources = parseList(existing.sources);
+  let resolvedBy = report.resolvedBy ?? null;
+  if (resolvedBy === null) {
+    if (!sources.includes(report.source)) {
+      const from = SOURCE_WORDS[report.source] ?? report.source;
+      return {
+        action: 'not-a-source',
+        alert: existing,
+        note: `${from} never reported ${existing.name} firing (reported by ${sources.map((s) => SOURCE_WORDS[s] ?? s).join(', ') || 'nobody'}); its resolution changes nothing.`,
+      };
+    }
+    const resolvedSources = merged(parseList(existing.resolved_sources), report.source);
+    const stillFiring = sources.filter((s) => !resolvedSources.includes(s));
+    if (stillFiring.length > 0) {
+      state.alerts.noteReport(
+        existing.key,
+        { sources, resolvedSources, fingerprints: parseList(existing.fingerprints), sourceFiredAt: existing.source_fired_at, runbookUrl: existing.runbook_url },
+        now,
+      );
+      return {
+        action: 'source-resolved',
+        alert: state.alerts.get(existing.key),
+        note: `${existing.name} stays firing: ${stillFiring.map((s) => SOURCE_WORDS[s] ?? s).join(', ')} still report${stillFiring.length === 1 ? 's' : ''} it.`,
+      };
+    }
+    resolvedBy = bySources(sources);
+  }
+  const firedAt = new Date(existing.fired_at);
+  const at = report.resolvedAt && report.resolvedAt >= firedAt ? notAfter(report.resolvedAt, now) : now;
+  if (!state.alerts.resolve(existing.key, at, now, resolvedBy)) return { action: 'already-resolved', alert: state.alerts.get(existing.key) };
+  stopTimers(state.timers, { alertKey: existing.key }, now);
+  const alert = state.alerts.get(existing.key)!;
+  noteResolved(deps, alert, now);
+  return { action: 'resolved', alert };
+}
+
+/**
+ * Tells a resolution: an alert with its own message has it updated; an alert of a group is told in
+ * the lead's thread, with what of the group still fires (nothing: the group is resolved).
+ */
+function noteResolved(deps: IngestDeps, alert: AlertRecord, now: Date): void {
+  const { state } = deps;
+  if (!alert.group_lead) deps.events.record({ type: 'alert-resolved', alert }, now);
+  if (!alert.group_key) return;
+  const leadKey = alert.group_lead ?? alert.key;
+  const lead = state.alerts.get(leadKey);
+  if (!lead) return;
+  // A lead alone in its group needs no group note: its own message says it resolved.
+  if (!alert.group_lead && state.alerts.membersOf(leadKey).length === 0) return;
+  const open = lead.incident_id ? state.incidents.get(lead.incident_id) : null;
+  const stillFiring = state.alerts.firingInGroup(alert.group_key).map((a) => a.name);
+  deps.events.record({ type: 'alert-group-changed', change: 'resolved', alert, lead, stillFiring, incident: open && open.status !== 'resolved' ? open : null }, now);
 }
 
 function ingestValid(deps: IngestDeps, report: ValidReport, now: Date): IngestOutcome {
@@ -171,19 +364,15 @@ function ingestValid(deps: IngestDeps, report: ValidReport, now: Date): IngestOu
   if (report.status === 'resolved') {
     if (!existing) return { action: 'unknown-resolved', alert: null };
     if (existing.status === 'resolved') return { action: 'already-resolved', alert: existing };
-    const firedAt = new Date(existing.fired_at);
-    const at = report.resolvedAt && report.resolvedAt >= firedAt ? notAfter(report.resolvedAt, now) : now;
-    if (!state.alerts.resolve(key, at, now)) return { action: 'already-resolved', alert: state.alerts.get(key) };
-    stopTimers(state.timers, { alertKey: key }, now);
-    const alert = state.alerts.get(key)!;
-    deps.events.record({ type: 'alert-resolved', alert }, now);
-    return { action: 'resolved', alert };
+    return takeResolution(deps, report, existing, now);
   }
 
   if (!existing) {
-    if (!state.alerts.insert(key, firingOf(deps, report, report.fingerprint ? [report.fingerprint] : [], now), now)) {
+    const firing = { ...firingOf(deps, report, report.fingerprint ? [report.fingerprint] : [], now), ...placeInGroup(deps, report, key, now) };
+    if (!state.alerts.insert(key, firing, now)) {
       return { action: 'duplicate', alert: state.alerts.get(key) };
     }
+    if (firing.groupLead) return { action: 'joined-group', alert: joined(deps, key, now) };
     return { action: 'new', alert: raised(deps, key, now) };
   }
   if (existing.status === 'firing') return { action: 'duplicate', alert: noteDuplicate(deps, report, existing, now) };
@@ -194,7 +383,9 @@ function ingestValid(deps: IngestDeps, report: ValidReport, now: Date): IngestOu
   // A resolved alert fires again: a new firing with its own message (the old one keeps showing
   // how the last firing ended), its own acknowledgement and its own reminders.
   const fingerprints = merged(parseList(existing.fingerprints), report.fingerprint, MAX_FINGERPRINTS);
-  if (!state.alerts.refire(key, firingOf(deps, report, fingerprints, now), now)) return { action: 'duplicate', alert: state.alerts.get(key) };
+  const refiring = { ...firingOf(deps, report, fingerprints, now), ...placeInGroup(deps, report, key, now) };
+  if (!state.alerts.refire(key, refiring, now)) return { action: 'duplicate', alert: state.alerts.get(key) };
+  if (refiring.groupLead) return { action: 'joined-group', alert: joined(deps, key, now) };
   const previous = existing.incident_id ? state.incidents.get(existing.incident_id) : null;
   const alert = raised(deps, key, now);
   if (previous && previous.status !== 'resolved') deps.events.record({ type: 'alert-refired', incident: previous, alert }, now);

@@ -32,7 +32,8 @@ export interface AlertWebhookOptions {
 export interface WebhookResult {
   ok: true;
   accepted: number;
-  results: { name: string; action: IngestAction }[];
+  /** `note` says why a report changed less than it asked (a resolution from a source that never reported the alert). */
+  results: { name: string; action: IngestAction; note?: string }[];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -82,6 +83,7 @@ const alertmanagerAlert = z.object({
 /** Alertmanager's webhook_config body, version 4. */
 const alertmanagerPayload = z.object({
   version: z.literal('4'),
+  groupKey: z.string().max(1000).optional().catch(undefined),
   status: z.enum(['firing', 'resolved']),
   alerts: z.array(alertmanagerAlert).min(1, 'must hold at least one alert').max(MAX_ALERTS_PER_BODY, `must hold at most ${MAX_ALERTS_PER_BODY} alerts`),
 });
@@ -100,8 +102,19 @@ function labelLine(labels: Record<string, unknown>): string {
   return parts.length > 0 ? `Labels: ${parts.join(', ')}` : '';
 }
 
+/** The values that are text: what `alerts.groupBy` may name. */
+function textValues(record: Record<string, unknown> | null | undefined): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(record ?? {})
+      .filter((e): e is [string, string] => typeof e[1] === 'string' && e[1] !== '')
+      .slice(0, 30)
+      .map(([k, v]) => [k.slice(0, 64), v.slice(0, 200)]),
+  );
+}
+
 function fromAlertmanager(body: z.infer<typeof alertmanagerPayload>): AlertReport[] {
   return body.alerts.map((a) => {
+    const labels = textValues(a.labels);
     const notes = a.annotations ?? {};
     const runbook = httpUrl.safeParse(notes.runbook_url);
     // Alertmanager sends the zero time (0001-01-01) as endsAt while an alert fires.
@@ -116,6 +129,11 @@ function fromAlertmanager(body: z.infer<typeof alertmanagerPayload>): AlertRepor
       fingerprint: a.fingerprint ?? undefined,
       severityHint: hint(a.labels.severity),
       runbookUrl: runbook.success ? runbook.data : undefined,
+      groupFacts: {
+        ...(labels.provider ? { provider: labels.provider, providerFrom: 'Alertmanager label provider' } : {}),
+        ...(body.groupKey ? { groupKey: body.groupKey } : {}),
+        labels,
+      },
     };
   });
 }
@@ -130,6 +148,7 @@ function fromAtlas(body: z.infer<typeof atlasPayload>): AlertReport[] {
       resolvedAt: body.resolvedAt ?? undefined,
       source: 'atlas-webhook',
       severityHint: body.severity,
+      groupFacts: ((context) => ({ ...(context.provider ? { provider: context.provider, providerFrom: 'webhook context.provider' } : {}), labels: context }))(textValues(body.context)),
     },
   ];
 }
@@ -227,8 +246,8 @@ export function alertWebhookRoute(deps: WebhookDeps, opts: AlertWebhookOptions):
     const results: WebhookResult['results'] = [];
     for (const report of parsed.reports) {
       const outcome = ingestAlert(deps, report);
-      results.push({ name: report.name, action: outcome.action });
-      if (outcome.action !== 'duplicate') logger.info({ alert: report.name, action: outcome.action, source: report.source }, 'alert from webhook');
+      results.push({ name: report.name, action: outcome.action, ...(outcome.note ? { note: outcome.note } : {}) });
+      if (outcome.action !== 'duplicate') logger.info({ alert: report.name, action: outcome.action, source: report.source, ...(outcome.note ? { note: outcome.note } : {}) }, 'alert from webhook');
     }
     const answer: WebhookResult = { ok: true, accepted: results.length, results };
     sendJson(res, 200, answer);

@@ -8,7 +8,7 @@ import type { AtlasDatabase } from '../db/atlas-database.js';
 import { DbProblemError } from '../db/sqlite-problem.js';
 import { parseAtlasTime } from '../time/atlas-time.js';
 import { alertKey } from '../db/state/state-records.js';
-import { AlertReportError, alertSources, ingestAlert, type IngestAction } from './alert-ingest.js';
+import { AlertReportError, alertSources, ingestAlert, resolvedSourcesOf, type IngestAction } from './alert-ingest.js';
 
 export type WatcherDeps = Pick<DomainDeps, 'atlas' | 'state' | 'clock' | 'config' | 'logger' | 'events'>;
 
@@ -125,7 +125,7 @@ export function pollMetricsAlerts(deps: WatcherDeps): PollResult {
         continue;
       }
       const known = deps.state.alerts.get(alertKey(row.name));
-      if (!known || known.status !== 'firing' || !alertSources(known).includes('metrics-db')) continue;
+      if (!known || known.status !== 'firing' || !alertSources(known).includes('metrics-db') || resolvedSourcesOf(known).includes('metrics-db')) continue;
       const outcome = ingestAlert(deps, {
         name: row.name,
         status: 'resolved',
@@ -133,7 +133,7 @@ export function pollMetricsAlerts(deps: WatcherDeps): PollResult {
         resolvedAt: parseAtlasTime(row.resolved_at) ?? undefined,
         source: 'metrics-db',
       });
-      if (outcome.action === 'resolved') changes.push({ name: row.name, action: outcome.action });
+      if (outcome.action === 'resolved' || outcome.action === 'source-resolved') changes.push({ name: row.name, action: outcome.action });
     } catch (err) {
       if (!(err instanceof AlertReportError)) throw err;
       skipped++;

@@ -99,8 +99,16 @@ export function createWatchdog(deps: WatchdogDeps, opts: WatchdogOptions = {}): 
       if (item.level === 'crit') {
         okSince.delete(key);
         if (firingByWatchdog(key)) continue;
-        const outcome = ingestAlert(deps, { name, status: 'firing', message: watchdogMessage(item), source: 'watchdog' });
-        if (outcome.action === 'new' || outcome.action === 'refired') {
+        // A provider item's alert is about that provider: it joins the provider's open group.
+        const provider = item.key.startsWith('provider:') ? item.key.slice('provider:'.length) : undefined;
+        const outcome = ingestAlert(deps, {
+          name,
+          status: 'firing',
+          message: watchdogMessage(item),
+          source: 'watchdog',
+          ...(provider ? { groupFacts: { provider, providerFrom: "the watchdog's provider availability item" } } : {}),
+        });
+        if (outcome.action === 'new' || outcome.action === 'refired' || outcome.action === 'joined-group') {
           result.raised.push(name);
           deps.logger.warn({ alert: name, value: item.value, detail: item.detail }, 'watchdog raised an alert');
         }

@@ -1,128 +1,132 @@
-import { z } from 'zod';
-import type { AtlasDatabase } from '../db/atlas-database.js';
-import { DbProblemError } from '../db/sqlite-problem.js';
-import { ageMs, formatDuration, parseAtlasTime, windowRanges } from '../time/atlas-time.js';
-import { unknownItem, type CheckItem } from './check-item.js';
+/**
+ * What is firing, from the one alert list behind every view: chatops.db `alerts`, where every
+ * source (metrics.db, the webhook, Alertmanager, the alert file, PagerDuty, the watchdog) lands
+ * through the ingest. `alerts`, `alerts --all` and `health` read it here; App Home, the ack picker
+ * and the handoff read the same rows through the store.
+ */
+import type { AlertStore } from '../db/state/alert-store.js';
+import type { AlertRecord, Severity } from '../db/state/state-records.js';
+import { formatDuration } from '../time/atlas-time.js';
+import type { CheckItem } from './check-item.js';
 
 export interface AlertRow {
+  key: string;
   name: string;
   status: 'firing' | 'resolved';
-  message: string | null;
+  message: string;
+  severity: Severity;
+  /** ISO-8601, as the bot shows it (clamped when the source's time was not believable: see `firedAtNote`). */
   firedAt: string;
-  /** Since firedAt, ms; null when unparseable. */
-  firingForMs: number | null;
+  /** Since firedAt, ms. */
+  firingForMs: number;
   resolvedAt: string | null;
-  acknowledgedAt: string | null;
+  /** Who or what resolved it, as stored (db/state/resolved-by.ts); null while firing. */
+  resolvedBy: string | null;
+  /** Acknowledged: an incident was opened for it (or it joined one). */
   acknowledged: boolean;
-  /** From the optional `severity` column, lower-cased ('critical', 'warning'); null when unknown. */
-  severity: string | null;
+  acknowledgedBy: string | null;
+  incidentId: string | null;
+  /** The sources that reported its current firing. */
+  sources: string[];
+  /** The sources among them that have resolved it. */
+  resolvedSources: string[];
+  /** Why the source's fired_at was clamped; null when it was taken as given. */
+  firedAtNote: string | null;
+  groupKey: string | null;
+  groupReason: string | null;
+  /** The alert whose message and page this one joined; null when it leads its group or has none. */
+  groupLead: string | null;
 }
 
-export type AlertListing =
-  | { available: false; label: string; missing: string[] }
-  | {
-      available: true;
-      label: string;
-      /** Whether this deployment's alerts table has a severity column. */
-      hasSeverity: boolean;
-      /** Newest first. */
-      firing: AlertRow[];
-      /** Resolved in the last `recentHours` (only with `all`), newest first. */
-      recentlyResolved: AlertRow[];
-      recentHours: number;
-      all: boolean;
-      /** Rows skipped because they do not have the contract's shape. */
-      unreadableRows: number;
-    };
+export interface AlertListing {
+  /** Newest first. */
+  firing: AlertRow[];
+  /** Resolved in the last `recentHours` (only with `all`), newest first. */
+  recentlyResolved: AlertRow[];
+  recentHours: number;
+  all: boolean;
+  /** Set when metrics.db's alerts could not be read into the list just now: its alerts may be missing. */
+  metricsProblem?: string | null;
+}
 
-const ALERT_NEEDS = { alerts: ['name', 'status', 'message', 'fired_at', 'resolved_at', 'acknowledged_at'] } as const;
-/** The table holds one row per alert name; this bound only guards against a runaway writer. */
-const MAX_ROWS = 500;
-/** Rows resolved "in the future" by a small clock skew still count as recent. */
-const SKEW_MS = 60_000;
+const list = (json: string): string[] => {
+  try {
+    const parsed: unknown = JSON.parse(json);
+    return Array.isArray(parsed) ? parsed.filter((s): s is string => typeof s === 'string') : [];
+  } catch {
+    return [];
+  }
+};
 
-const optionalText = z.string().nullable();
-
-const alertRowSchema = z.object({
-  name: z.string().min(1),
-  status: z.enum(['firing', 'resolved']),
-  message: optionalText,
-  fired_at: z.string(),
-  resolved_at: optionalText,
-  acknowledged_at: optionalText,
-  // The column is added by hand in some deployments: take whatever text it holds.
-  severity: z
-    .union([z.string(), z.number()])
-    .nullable()
-    .transform((s) => (s === null || String(s).trim() === '' ? null : String(s).trim().toLowerCase())),
-});
-
-function toAlertRow(row: z.infer<typeof alertRowSchema>, now: Date): AlertRow {
+export function alertRowOf(a: AlertRecord, now: Date): AlertRow {
   return {
-    name: row.name,
-    status: row.status,
-    message: row.message,
-    firedAt: row.fired_at,
-    firingForMs: ageMs(row.fired_at, now),
-    resolvedAt: row.resolved_at,
-    acknowledgedAt: row.acknowledged_at,
-    acknowledged: row.acknowledged_at !== null && row.acknowledged_at.trim() !== '',
-    severity: row.severity,
+    key: a.key,
+    name: a.name,
+    status: a.status,
+    message: a.message,
+    severity: a.severity,
+    firedAt: a.fired_at,
+    firingForMs: Math.max(0, now.getTime() - new Date(a.fired_at).getTime()),
+    resolvedAt: a.resolved_at,
+    resolvedBy: a.resolved_by,
+    acknowledged: a.incident_id !== null,
+    acknowledgedBy: a.acknowledged_by,
+    incidentId: a.incident_id,
+    sources: list(a.sources),
+    resolvedSources: list(a.resolved_sources),
+    firedAtNote: a.fired_at_note,
+    groupKey: a.group_key,
+    groupReason: a.group_reason,
+    groupLead: a.group_lead,
   };
-}
-
-function newestFirst(key: (a: AlertRow) => string | null) {
-  return (a: AlertRow, b: AlertRow) =>
-    (parseAtlasTime(key(b))?.getTime() ?? -Infinity) - (parseAtlasTime(key(a))?.getTime() ?? -Infinity) || a.name.localeCompare(b.name);
 }
 
 /** `alerts`: firing alerts newest first; with `all`, also those resolved in the last `recentHours`. */
-export function listAlerts(metrics: AtlasDatabase, now: Date, opts: { all: boolean; recentHours: number }): AlertListing {
-  const missing = metrics.missing(ALERT_NEEDS);
-  if (missing.length > 0) return { available: false, label: metrics.label, missing };
-  const hasSeverity = metrics.hasColumn('alerts', 'severity');
-  const columns = `name, status, message, fired_at, resolved_at, acknowledged_at, ${hasSeverity ? 'severity' : 'NULL AS severity'}`;
-  // Exact for every timestamp format: one text range per format and UTC day.
-  const ranges = opts.all ? windowRanges(new Date(now.getTime() - opts.recentHours * 3_600_000), new Date(now.getTime() + SKEW_MS)) : [];
-  const raw = metrics.read((db) => {
-    const firing = db.prepare(`SELECT ${columns} FROM alerts WHERE status = 'firing' LIMIT ?`).all(MAX_ROWS);
-    if (ranges.length === 0) return { firing, resolved: [] as unknown[] };
-    const where = ranges.map(() => '(resolved_at >= ? AND resolved_at < ?)').join(' OR ');
-    const resolved = db
-      .prepare(`SELECT ${columns} FROM alerts WHERE status = 'resolved' AND (${where}) LIMIT ?`)
-      .all(...ranges.flatMap((r) => [r.from, r.to]), MAX_ROWS);
-    return { firing, resolved };
-  });
-  let unreadableRows = 0;
-  const parse = (rows: unknown[]) =>
-    rows.flatMap((r) => {
-      const parsed = alertRowSchema.safeParse(r);
-      if (parsed.success) return [toAlertRow(parsed.data, now)];
-      unreadableRows++;
-      return [];
-    });
+export function listAlerts(alerts: Pick<AlertStore, 'firing' | 'resolvedSince'>, now: Date, opts: { all: boolean; recentHours: number }): AlertListing {
+  const firing = alerts
+    .firing()
+    .map((a) => alertRowOf(a, now))
+    .sort((a, b) => b.firedAt.localeCompare(a.firedAt) || a.name.localeCompare(b.name));
+  const recentlyResolved = opts.all ? alerts.resolvedSince(new Date(now.getTime() - opts.recentHours * 3_600_000)).map((a) => alertRowOf(a, now)) : [];
+  return { firing, recentlyResolved, recentHours: opts.recentHours, all: opts.all };
+}
+
+export interface AlertExplanation {
+  alert: AlertRow;
+  /** The alert whose message and page the group shares (itself when it leads). */
+  lead: AlertRow | null;
+  /** The group's other alerts that joined the lead, firing or resolved. */
+  members: AlertRow[];
+  /** The configured `alerts.groupBy` labels. */
+  groupBy: readonly string[];
+}
+
+/** `alerts --explain <name>`: the alert's group, why, and who shares its message and page; null for an unknown name. */
+export function explainAlert(
+  alerts: Pick<AlertStore, 'get' | 'membersOf'>,
+  name: string,
+  now: Date,
+  groupBy: readonly string[],
+): AlertExplanation | null {
+  const found = alerts.get(name.trim().toLowerCase());
+  if (!found) return null;
+  const leadRecord = found.group_key ? (found.group_lead ? alerts.get(found.group_lead) : found) : null;
+  const members = leadRecord ? alerts.membersOf(leadRecord.key) : [];
   return {
-    available: true,
-    label: metrics.label,
-    hasSeverity,
-    firing: parse(raw.firing).sort(newestFirst((a) => a.firedAt)),
-    recentlyResolved: parse(raw.resolved).sort(newestFirst((a) => a.resolvedAt)),
-    recentHours: opts.recentHours,
-    all: opts.all,
-    unreadableRows,
+    alert: alertRowOf(found, now),
+    lead: leadRecord ? alertRowOf(leadRecord, now) : null,
+    members: members.filter((m) => m.key !== found.key || found.group_lead !== null).map((m) => alertRowOf(m, now)),
+    groupBy,
   };
 }
 
-/** crit, or warn when the deployment's severity column says 'warning'. */
-export function alertLevel(alert: AlertRow): 'crit' | 'warn' {
-  return alert.severity === 'warning' ? 'warn' : 'crit';
+/** P0 and P1 are crit, P2 and P3 warn. */
+export function alertLevel(alert: Pick<AlertRow, 'severity'>): 'crit' | 'warn' {
+  return alert.severity === 'P0' || alert.severity === 'P1' ? 'crit' : 'warn';
 }
 
 /** The verdict on a listing: one item per firing alert, or one ok item when none fires. */
 export function alertItemsFrom(listing: AlertListing): CheckItem[] {
-  if (!listing.available) {
-    return [unknownItem('alerts', 'Firing alerts', `${listing.label} lacks ${listing.missing.join(', ')}; cannot read alerts.`, 'count')];
-  }
   if (listing.firing.length === 0) {
     return [{ key: 'alerts', label: 'Firing alerts', level: 'ok', value: 0, unit: 'count', detail: 'no firing alerts' }];
   }
@@ -134,22 +138,17 @@ export function alertItemsFrom(listing: AlertListing): CheckItem[] {
     value: null,
     unit: '',
     detail: [
-      a.firingForMs === null ? `firing since ${a.firedAt}` : `firing for ${formatDuration(a.firingForMs)}`,
-      a.acknowledged ? 'acknowledged' : 'NOT acknowledged',
-      a.severity ?? undefined,
-      a.message ?? undefined,
+      `firing for ${formatDuration(a.firingForMs)}`,
+      a.acknowledged ? `acknowledged (${a.incidentId})` : 'NOT acknowledged',
+      a.severity,
+      a.message || undefined,
     ]
       .filter(Boolean)
       .join(', '),
   }));
 }
 
-/** Health: each firing alert is crit (warn for severity 'warning'); none firing is one ok item. */
-export function alertHealthItems(metrics: AtlasDatabase, now: Date): CheckItem[] {
-  try {
-    return alertItemsFrom(listAlerts(metrics, now, { all: false, recentHours: 24 }));
-  } catch (err) {
-    if (err instanceof DbProblemError) return [unknownItem('alerts', 'Firing alerts', err.problem.message, 'count')];
-    throw err;
-  }
+/** Health: each firing alert is crit (P0, P1) or warn (P2, P3); none firing is one ok item. */
+export function alertHealthItems(alerts: Pick<AlertStore, 'firing' | 'resolvedSince'>, now: Date): CheckItem[] {
+  return alertItemsFrom(listAlerts(alerts, now, { all: false, recentHours: 24 }));
 }

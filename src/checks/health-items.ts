@@ -4,6 +4,7 @@
  */
 import type { Config } from '../config.js';
 import type { AtlasStores } from '../db/atlas-database.js';
+import type { AlertStore } from '../db/state/alert-store.js';
 import { DbProblemError } from '../db/sqlite-problem.js';
 import { alertHealthItems } from './alerts.js';
 import { backupHealthItem } from './backups.js';
@@ -22,6 +23,8 @@ export const HEALTH_PARTS: readonly HealthPart[] = ['alerts', 'metrics', 'integr
 
 export interface HealthItemsDeps {
   atlas: AtlasStores;
+  /** The bot's alert list: the firing-alert items come from it, as every view's do. */
+  state: { alerts: Pick<AlertStore, 'firing' | 'resolvedSince'> };
   config: Config;
   /** Outbound HTTP (the IPFS probe). */
   fetch: typeof fetch;
@@ -79,7 +82,8 @@ export async function healthItems(deps: HealthItemsDeps, now: Date, windowMs: nu
   let metricsCoverage: WindowCoverage | null = null;
   const readers = opts.readers ?? metricsReaders();
   const groups = await Promise.all([
-    parts.has('alerts') ? alertHealthItems(atlas.metrics, now) : [],
+    // chatops.db unreadable leaves the alert items unknown, never the dashboard unanswered.
+    parts.has('alerts') ? guarded('alerts', 'Firing alerts', () => alertHealthItems(deps.state.alerts, now), 'unknown') : [],
     parts.has('metrics')
       ? // A reader that crashed or was stopped leaves the metric items unknown, never the dashboard unanswered.
         guarded(

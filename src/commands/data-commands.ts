@@ -1,9 +1,11 @@
 import { z } from 'zod';
-import { listAlerts } from '../checks/alerts.js';
+import { pollMetricsAlerts } from '../alerts/metrics-alert-watcher.js';
+import { explainAlert, listAlerts } from '../checks/alerts.js';
+import { problemReport } from '../templates/report.js';
 import { JOB_STATUSES, type JobStatus } from '../db/job-file.js';
 import { listJobs, stuckJobs } from '../checks/jobs.js';
 import { snapshotStatus } from '../checks/snapshots.js';
-import { alertsReport } from '../templates/alerts-report.js';
+import { alertExplainReport, alertsReport } from '../templates/alerts-report.js';
 import { jobsReport, stuckJobsReport } from '../templates/jobs-report.js';
 import { snapshotsReport } from '../templates/snapshots-report.js';
 import { defineCommand, limitArg, noPositionals, type CommandSpec } from './command-spec.js';
@@ -65,16 +67,23 @@ const snapshots = defineCommand({
 
 const alerts = defineCommand({
   name: 'alerts',
-  summary: 'Firing alerts and whether they are acknowledged; --all adds those resolved in the last 24 h',
-  usage: '[--all]',
+  summary: 'Firing alerts from every source and whether they are acknowledged; --all adds those resolved in the last 24 h, and by whom',
+  usage: '[--all] [--explain <alert>]',
   tier: 'read',
   examples: ['alerts', 'alerts --all'],
   group: 'Diagnostics',
-  options: { all: { type: 'boolean' } },
-  args: z.object({ _: noPositionals, all: z.boolean().default(false) }),
+  options: { all: { type: 'boolean' }, explain: { type: 'string' } },
+  args: z.object({ _: noPositionals, all: z.boolean().default(false), explain: z.string().trim().min(1, { message: 'takes the alert name' }).max(200).optional() }),
   async run(args, deps) {
     const now = deps.clock();
-    return alertsReport(listAlerts(deps.atlas.metrics, now, { all: args.all, recentHours: 24 }), now);
+    if (args.explain !== undefined) {
+      const e = explainAlert(deps.state.alerts, args.explain, now, deps.config.alerts.groupBy);
+      if (!e) return problemReport('alerts', `No alert named "${args.explain.slice(0, 80).replace(/[^\P{Cc}]/gu, '')}"; \`alerts --all\` lists them.`);
+      return alertExplainReport(e);
+    }
+    // metrics.db's alerts are brought into the list first (the watcher does it every 30 s): the answer is as fresh as metrics.db.
+    const polled = pollMetricsAlerts(deps);
+    return alertsReport({ ...listAlerts(deps.state.alerts, now, { all: args.all, recentHours: 24 }), metricsProblem: polled.problem }, now);
   },
 });
 

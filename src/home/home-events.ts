@@ -7,6 +7,7 @@ import type { DomainEvent } from '../incidents/domain-events.js';
 const CHANGES_HOME: ReadonlySet<DomainEvent['type']> = new Set<DomainEvent['type']>([
   'alert-raised',
   'alert-resolved',
+  'alert-group-changed',
   'alert-refired',
   'incident-opened',
   'ack-details-set',

@@ -53,7 +53,12 @@ export function acknowledgeAlert(deps: DomainDeps, alertRef: string, actorId: st
   const now = deps.clock();
   const { state } = deps;
   const { incident, alert } = state.transaction(() => {
-    const found = alertByRef(state, ref);
+    let found = alertByRef(state, ref);
+    // An alert that joined a group is acknowledged with the group: its lead's incident is the one.
+    if (found.group_lead && !found.incident_id) {
+      const lead = state.alerts.get(found.group_lead);
+      if (lead && lead.status === 'firing') found = lead;
+    }
     if (found.incident_id) throw alreadyAcknowledged(state, found);
     if (found.status === 'resolved') {
       throw new IncidentError(`${found.name} already resolved${found.resolved_at ? ` at ${found.resolved_at.slice(11, 16)} UTC` : ''}; there is nothing to acknowledge.`);
@@ -76,6 +81,9 @@ export function acknowledgeAlert(deps: DomainDeps, alertRef: string, actorId: st
     // The check-and-set: whoever links the alert first owns it; the loser's incident rolls back.
     if (!state.alerts.linkIncident(found.key, created.id, who, now)) throw alreadyAcknowledged(state, state.alerts.get(found.key) ?? found);
     stopTimers(state.timers, { alertKey: found.key }, now);
+    for (const member of state.alerts.membersOf(found.key)) {
+      if (member.status === 'firing' && member.incident_id === null) state.alerts.linkIncident(member.key, created.id, who, now);
+    }
     const incident = state.incidents.update(created.id, { last_update_at: iso(now), next_update_at: iso(cadenceDue(created.severity, now)) })!;
     replanIncidentTimers(state.timers, incident, now);
     // A page is a person woken: an acknowledgement the bot makes for someone PagerDuty could not name is none.

@@ -42,6 +42,12 @@ export type DomainEvent =
   /** A first firing, or a resolved alert firing again: a message of its own. */
   | { type: 'alert-raised'; alert: AlertRecord }
   | { type: 'alert-resolved'; alert: AlertRecord }
+  /**
+   * An alert joined the open group of `lead` (no message, no page, no reminders of its own: a reply
+   * in the lead's thread and a line on its message), or an alert of such a group resolved;
+   * `stillFiring` names the group's alerts that still fire (empty: the group is resolved).
+   */
+  | { type: 'alert-group-changed'; change: 'joined' | 'resolved'; alert: AlertRecord; lead: AlertRecord; stillFiring: string[]; incident: Incident | null }
   /** The alert of an open incident fired again after resolving; the incident hears of it. */
   | { type: 'alert-refired'; incident: Incident; alert: AlertRecord }
   | { type: 'incident-opened'; incident: Incident; how: 'ack'; alert: AlertRecord; immediateEscalation: string | null }

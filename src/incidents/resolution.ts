@@ -1,4 +1,5 @@
 import { resolveAtlasAlert } from '../db/atlas-writer.js';
+import { byPerson } from '../db/state/resolved-by.js';
 import { iso, type Incident } from '../db/state/state-records.js';
 import { atlasProblemText } from './atlas-problem.js';
 import { IncidentError } from './incident-errors.js';
@@ -68,7 +69,7 @@ export function resolveFiringAlerts(deps: DomainDeps, incidentRef: string, actor
     const done: string[] = [];
     for (const a of firing) {
       // One message for one action: the incident's 'alerts-resolved' says it, and refreshes the card the alert is on.
-      if (deps.state.alerts.resolve(a.key, now, now)) done.push(a.name);
+      if (deps.state.alerts.resolve(a.key, now, now, byPerson(who))) done.push(a.name);
     }
     if (done.length === 0) throw new IncidentError(`No alert of ${incident.id} is firing any more.`);
     deps.events.record({ type: 'alerts-resolved', incident, names: done, notWritten, actor: who }, now);

@@ -5,7 +5,8 @@
  * applied once, and an event older than the last one applied to its incident changes nothing.
  * Every event is taken in one chatops.db transaction: recorded and applied together, or neither.
  */
-import { ingestAlert, MAX_ALERT_NAME, type IngestAction } from '../alerts/alert-ingest.js';
+import { alertSources, ingestAlert, MAX_ALERT_NAME, type IngestAction } from '../alerts/alert-ingest.js';
+import { byPagerDutyPerson, byPerson } from '../db/state/resolved-by.js';
 import type { SeverityHint } from '../alerts/alert-classify.js';
 import { alertKey, type AlertRecord } from '../db/state/state-records.js';
 import { acknowledgeAlert } from '../incidents/acknowledge.js';
@@ -144,13 +145,16 @@ function acknowledged(deps: Deps, ev: PagerDutyIncidentEvent, alert: AlertRecord
   }
 }
 
-function resolved(deps: Deps, ev: PagerDutyIncidentEvent, alert: AlertRecord): PagerDutyOutcome {
+function resolved(deps: Deps, ev: PagerDutyIncidentEvent, alert: AlertRecord, match: AgentMatch): PagerDutyOutcome {
   if (alert.status === 'resolved') return outcome('already-resolved', alert);
-  const ingested = ingestAlert(deps, { name: alert.name, status: 'resolved', message: '', resolvedAt: ev.occurredAt, source: 'pagerduty' });
+  // PagerDuty's own alert resolves as its source; the bot's page resolved there by a person is that
+  // person resolving it. An automation resolving the page of an alert other sources still report changes nothing.
+  const person = alertSources(alert).includes('pagerduty') || ev.agent === null ? undefined : match.slackUserId ? byPerson(match.slackUserId) : byPagerDutyPerson(agentName(ev.agent));
+  const ingested = ingestAlert(deps, { name: alert.name, status: 'resolved', message: '', resolvedAt: ev.occurredAt, source: 'pagerduty', ...(person ? { resolvedBy: person } : {}) });
   const after = ingested.alert ?? alert;
   // The alert's resolution is told in the thread; who did it, and where, goes on the timeline too.
   if (ingested.action === 'resolved' && after.incident_id) note(deps, after.incident_id, `Resolved in PagerDuty by ${agentName(ev.agent)}.`, BOT_ACTOR, deps.clock());
-  return outcome(ingested.action === 'resolved' ? 'alert-resolved' : 'already-resolved', after);
+  return outcome(ingested.action === 'already-resolved' || ingested.action === 'unknown-resolved' ? 'already-resolved' : `alert-${ingested.action}`, after);
 }
 
 /**
@@ -181,7 +185,7 @@ export function applyPagerDutyEvent(deps: Deps, ev: PagerDutyIncidentEvent, matc
     } else if (ev.type === 'incident.acknowledged') {
       result = acknowledged(deps, ev, linked, match);
     } else {
-      result = resolved(deps, ev, linked);
+      result = resolved(deps, ev, linked, match);
     }
     const current = alert ? (state.alerts.get(alert.key) ?? alert) : null;
     state.pagerduty.saveIncident({

@@ -88,7 +88,15 @@ function wanted(event: DomainEvent, state: StateStore): Wanted[] {
     case 'incident-opened':
       return event.how === 'ack' ? [{ alert: event.alert, status: 'acknowledged', actor: event.alert.acknowledged_by ?? event.incident.owner_id ?? 'bot', anchor: event.incident.anchor }] : [];
     case 'alert-resolved':
+      // One page per group: it resolves with the group's last firing alert, not before.
+      if (event.alert.group_key && state.alerts.firingInGroup(event.alert.group_key).length > 0) return [];
       return [{ alert: event.alert, status: 'resolved', actor: 'bot', anchor: alertAnchor(event.alert) }];
+    case 'alert-group-changed': {
+      // The group's last alert resolved: the lead's page (if it resolved before its group) resolves now.
+      const lead = current(event.lead.key);
+      if (event.change !== 'resolved' || event.stillFiring.length > 0 || !lead || lead.key === event.alert.key) return [];
+      return [{ alert: lead, status: 'resolved', actor: 'bot', anchor: event.incident?.anchor ?? alertAnchor(lead) }];
+    }
     case 'incident-resolved': {
       const alert = current(event.incident.alert_key);
       return alert ? [{ alert, status: 'resolved', actor: event.actor, anchor: event.incident.anchor }] : [];
@@ -122,7 +130,8 @@ export function pagerdutyOutbound(state: StateStore, config: Pick<Config, 'pager
         const base = { target: PAGERDUTY_TARGET, alertName: alert.name } as const;
         if (status === 'triggered') {
           if (paging && !page && !alertSources(alert).includes('pagerduty')) {
-            const dedupKey = dedupKeyOf(alert.key);
+            // The group's key when it has one: one PagerDuty incident per outage, whichever alert led it.
+            const dedupKey = dedupKeyOf(alert.group_key ?? alert.key);
             state.pagerduty.savePage({ alert_key: alert.key, fire_count: alert.fire_count, dedup_key: dedupKey, status });
             calls.push({ ...base, kind: 'event', event: { event_action: 'trigger', dedup_key: dedupKey, payload: triggerPayload(alert) } });
           }

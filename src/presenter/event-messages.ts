@@ -11,6 +11,7 @@ import { alertAnchor, type Incident } from '../db/state/state-records.js';
 import type { DomainEvent } from '../incidents/domain-events.js';
 import { ESCALATION_CONTACTS } from '../incidents/escalation-contacts.js';
 import { alertMessage } from '../templates/alert-message.js';
+import { alertGroupMessage } from '../templates/alert-group-messages.js';
 import type { SlackMessage } from '../templates/block-kit.js';
 import {
   ackDetailsMessage,
@@ -77,6 +78,11 @@ export function eventMessages(event: DomainEvent, config: Pick<Config, 'channels
     }
     case 'alert-refired':
       return [reply(event.incident, alertNoteMessage(event.alert.name, 'refired', now))];
+    case 'alert-group-changed': {
+      // Said in the thread of the group's message (the incident's card once acknowledged), and shown on it.
+      const anchor = event.incident?.anchor ?? alertAnchor(event.lead);
+      return [reply(anchor, alertGroupMessage(event)), refresh(anchor)];
+    }
     case 'incident-opened':
       return [refresh(event.incident.anchor), reply(event.incident, initialResponseMessage({ incident: event.incident, how: event.how, immediateEscalation: event.immediateEscalation }))];
     case 'ack-details-set':

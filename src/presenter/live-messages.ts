@@ -5,6 +5,7 @@ import { nextDeadline } from '../incidents/incident-queries.js';
 import { alertMessage } from '../templates/alert-message.js';
 import type { SlackMessage } from '../templates/block-kit.js';
 import { incidentCard } from '../templates/incident-card.js';
+import { groupLineBlock } from '../templates/alert-group-messages.js';
 import type { PagerDutyOnCard } from '../templates/pagerduty-messages.js';
 
 /**
@@ -18,13 +19,24 @@ export function liveMessage(state: StateStore, anchor: string, now: Date): Slack
     const alert = incident.alert_key ? state.alerts.get(incident.alert_key) : null;
     // The alert line belongs on the card only while the alert is still this firing.
     const sameFiring = alert && alertAnchor(alert) === incident.anchor ? alert : null;
-    return incidentCard(incident, sameFiring, now, nextDeadline(state, incident.id), pagerdutyOf(state, anchor, alert ?? null));
+    const card = incidentCard(incident, sameFiring, now, nextDeadline(state, incident.id), pagerdutyOf(state, anchor, alert ?? null));
+    return alert ? withGroupLine(state, alert, card) : card;
   }
   const m = /^alert:(.+):(\d+)$/.exec(anchor);
   if (!m) return null;
   const alert = state.alerts.get(m[1]!);
   if (!alert || alert.fire_count !== Number(m[2])) return null;
-  return alertMessage(alert, now, pagerdutyOf(state, anchor, alert));
+  return withGroupLine(state, alert, alertMessage(alert, now, pagerdutyOf(state, anchor, alert)));
+}
+
+/** The alerts that joined this one's group, as a line before the message's buttons. */
+function withGroupLine(state: StateStore, lead: AlertRecord, m: SlackMessage): SlackMessage {
+  const line = groupLineBlock(lead.group_key, state.alerts.membersOf(lead.key));
+  if (!line) return m;
+  const blocks = [...(m.blocks ?? [])];
+  const at = blocks.findIndex((b) => b.type === 'actions');
+  blocks.splice(at === -1 ? blocks.length : at, 0, line);
+  return { ...m, blocks };
 }
 
 /** Where PagerDuty stands for the message's alert, and what it could not be told. */

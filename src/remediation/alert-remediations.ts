@@ -11,6 +11,7 @@ import type { RemediationDeps } from './remediation-spec.js';
 import { remediation, type RemediationEntry } from './remediation-spec.js';
 import { alertChange, AlertChangedError, readAtlasAlertRow, writeAtlasAlert, type AtlasAlertRow } from '../db/alert-writes.js';
 import { DbProblemError } from '../db/sqlite-problem.js';
+import { byPerson } from '../db/state/resolved-by.js';
 import { alertKey, type AlertRecord, type Incident } from '../db/state/state-records.js';
 import { acknowledgeAlert } from '../incidents/acknowledge.js';
 import { IncidentError } from '../incidents/incident-errors.js';
@@ -117,7 +118,7 @@ const alertClear = remediation<AlertArgs>(
         fingerprint: fingerprintOf(fingerprintParts(r)),
       };
     },
-    async apply({ name }, plan, deps): Promise<AppliedRemediation> {
+    async apply({ name }, plan, deps, actor): Promise<AppliedRemediation> {
       const r = await rereadUnchanged(deps, name, plan);
       const now = deps.clock();
       const lines: string[] = [];
@@ -126,7 +127,8 @@ const alertClear = remediation<AlertArgs>(
         lines.push(`metrics.db: status resolved, resolved_at ${String(after.resolved_at)}`);
       }
       if (r.bot?.status === 'firing') {
-        const outcome = ingestAlert(deps, { name: r.bot.name, status: 'resolved', message: '', source: 'command', resolvedAt: now });
+        // An engineer's resolution: it stands whatever the alert's sources say, recorded with their name.
+        const outcome = ingestAlert(deps, { name: r.bot.name, status: 'resolved', message: '', source: 'command', resolvedAt: now, resolvedBy: byPerson(actor.userId) });
         lines.push(outcome.action === 'resolved' ? `the bot's alert resolved${r.incident ? ` (${r.incident.id} told in its thread)` : ''}` : "the bot's alert was resolved meanwhile");
       }
       return { headline: `Alert ${quoteInput(r.row?.name ?? r.bot?.name ?? name, 80)} cleared`, lines, undo: plan.undo, ...(r.incident ? { incidentId: r.incident.id } : {}) };

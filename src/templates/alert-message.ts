@@ -6,6 +6,8 @@ import { safeMrkdwn, type SlackMessage } from './block-kit.js';
 import { ALERT_ACK_ACTION, ALERT_HEALTH_ACTION } from './incident-buttons.js';
 import { hhmm, since } from './slack-time.js';
 import { pagerdutyCardLines, type PagerDutyOnCard } from './pagerduty-messages.js';
+import { resolvedByOf, resolvedByText, sourceListText, sourceName } from '../db/state/resolved-by.js';
+import { isSlackUserId } from '../ids.js';
 
 type KnownBlock = types.KnownBlock;
 
@@ -22,27 +24,35 @@ export function severityText(alert: Pick<AlertRecord, 'severity' | 'severity_kno
   return `${alert.severity} (not in the severity matrix: P2 by default)`;
 }
 
-const SOURCE_TEXT: Record<string, string> = {
-  'metrics-db': 'metrics.db',
-  'atlas-webhook': 'Shadow Atlas webhook',
-  alertmanager: 'Alertmanager',
-  watchdog: 'bot watchdog',
-  command: '/atlas',
-  pagerduty: 'PagerDuty',
-};
-
-function sourcesText(json: string): string {
+function listOf(json: string): string[] {
   let list: unknown;
   try {
     list = JSON.parse(json);
   } catch {
-    return '';
+    return [];
   }
-  if (!Array.isArray(list)) return '';
-  return list
-    .filter((s): s is string => typeof s === 'string')
-    .map((s) => SOURCE_TEXT[s] ?? 'another source')
-    .join(', ');
+  return Array.isArray(list) ? list.filter((s): s is string => typeof s === 'string') : [];
+}
+
+function sourcesText(json: string): string {
+  return listOf(json).map(sourceName).join(', ');
+}
+
+/** While it fires: which sources resolved it already, and which still report it. */
+function partlyResolvedText(alert: AlertRecord): string {
+  const done = listOf(alert.resolved_sources);
+  if (alert.status !== 'firing' || done.length === 0) return '';
+  const still = listOf(alert.sources).filter((s) => !done.includes(s));
+  return `${sourceListText(done)} resolved it; still firing in ${sourceListText(still)}`;
+}
+
+/** "Resolved by <@U…>", "Resolved by metrics.db and Alertmanager"; a terminal login is shown as text. */
+function resolvedByLine(alert: AlertRecord): string {
+  if (alert.status !== 'resolved') return '';
+  const by = resolvedByOf(alert.resolved_by);
+  if (!by) return '';
+  if (by.kind === 'person' && isSlackUserId(by.userId)) return `Resolved by <@${by.userId}>`;
+  return `Resolved by ${safeMrkdwn(resolvedByText(alert.resolved_by) ?? '', 200)}`;
 }
 
 /** The verdict line, without markup: "P1 provider_down firing since 11:58 UTC (2 min)". */
@@ -82,6 +92,10 @@ export function alertMessage(alert: AlertRecord, now: Date, pagerduty: PagerDuty
     // Runbook links come from config or the alert's source; links are shown, never auto-unfurled.
     alert.runbook_url ? `Runbook: <${safeMrkdwn(alert.runbook_url, 2000).replace(/\|/g, '%7C')}>` : `Runbook: \`/atlas runbook ${runbookKey}\``,
     sources ? `From ${sources}` : '',
+    safeMrkdwn(partlyResolvedText(alert), 300),
+    resolvedByLine(alert),
+    // A source's time the bot did not believe is said, never silently replaced.
+    alert.fired_at_note ? `⚠️ ${safeMrkdwn(alert.fired_at_note, 300)}` : '',
     alert.fire_count > 1 ? `Fired ${alert.fire_count} times` : '',
     alert.acknowledged_by && !alert.incident_id ? `Acknowledged by <@${alert.acknowledged_by.replace(/[^A-Z0-9]/g, '')}>` : '',
     ...pagerdutyCardLines(pagerduty),

@@ -114,6 +114,15 @@ export function timelineLines(event: DomainEvent, now: Date): TimelineLine[] {
     }
     case 'alert-refired':
       return [line(event.incident.id, 'alert-refired', 'bot', `Alert ${event.alert.name} fired again at ${hhmm(now)}; posted as a new alert.`)];
+    case 'alert-group-changed': {
+      if (!event.incident) return [];
+      const a = event.alert;
+      const text =
+        event.change === 'joined'
+          ? `Alert ${a.name} joined the incident's group (${a.group_reason ?? a.group_key ?? ''})`
+          : `Alert ${a.name} resolved at ${hhmm(a.resolved_at ?? now)}${event.stillFiring.length === 0 ? '; the group is resolved' : `; still firing: ${event.stillFiring.join(', ')}`}`;
+      return [line(event.incident.id, 'bot-note', 'bot', text)];
+    }
     case 'remediation-applied':
       return event.incident ? [line(event.incident.id, 'remediation', event.actor, `${event.command}: ${event.headline}`, { undo: event.undo })] : [];
     case 'pagerduty-not-synced':

@@ -203,13 +203,13 @@ describe('ingestAlert', () => {
     expect(blockText(fresh)).toContain(ALERT_ACK_ACTION);
 
     // Once its incident is resolved, an alert that fires again is only a new alert: the closed incident is not told.
-    ingest(firing({ name: 'replica_down' }));
+    ingest(firing({ name: 'replica_down', message: 'Replica lag 40 s' }));
     const closed = acknowledgeAlert(deps(), 'replica_down', 'U0ONCALL1').incident;
     resolveIncident(deps(), closed.id, { resolution: 'fixed' }, 'U0ONCALL1');
-    ingest({ ...firing({ name: 'replica_down' }), status: 'resolved' });
+    ingest({ ...firing({ name: 'replica_down', message: 'Replica lag 40 s' }), status: 'resolved' });
     const told = () => deps().state.timeline.list(closed.id).map((e) => e.kind);
     expect(told().at(-1)).toBe('alert-resolved');
-    expect(ingest(firing({ name: 'replica_down' })).action).toBe('refired');
+    expect(ingest(firing({ name: 'replica_down', message: 'Replica lag 40 s' })).action).toBe('refired');
     expect(told().at(-1)).toBe('alert-resolved');
   });
 

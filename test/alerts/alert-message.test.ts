@@ -27,6 +27,12 @@ function record(over: Partial<AlertRecord> = {}): AlertRecord {
     acknowledged_by: null,
     acknowledged_at: null,
     updated_at: '2026-11-26T11:48:00.000Z',
+    resolved_sources: '[]',
+    resolved_by: null,
+    fired_at_note: null,
+    group_key: null,
+    group_reason: null,
+    group_lead: null,
     ...over,
   };
 }

@@ -4,6 +4,7 @@ import type Database from 'better-sqlite3';
 import SqliteDatabase from 'better-sqlite3';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { byPerson } from '../../src/db/state/resolved-by.js';
 import { ingestAlert } from '../../src/alerts/alert-ingest.js';
 import { pollMetricsAlerts } from '../../src/alerts/metrics-alert-watcher.js';
 import { startDeliveryHarness } from '../helpers/delivery-harness.js';
@@ -95,12 +96,23 @@ describe('pollMetricsAlerts', () => {
     expect(poll().changes).toEqual([]);
   });
 
-  it('does not re-post a firing row the bot already resolved (same fired_at)', () => {
+  it('does not re-post a firing row an engineer resolved in the bot (same fired_at)', () => {
     insert('provider_down', 'firing', '2026-11-26 11:50:00');
     poll();
-    ingestAlert(env.deps, { name: 'provider_down', status: 'resolved', message: '', source: 'alertmanager' });
+    ingestAlert(env.deps, { name: 'provider_down', status: 'resolved', message: '', source: 'command', resolvedBy: byPerson('U0ONCALL1') });
     expect(poll().changes).toEqual([]);
-    expect(alert('provider_down')!.status).toBe('resolved');
+    expect(alert('provider_down')).toMatchObject({ status: 'resolved', resolved_by: 'user:U0ONCALL1' });
+  });
+
+  it('keeps firing what metrics.db still reports after another source resolves it, and the next poll keeps it (18 §9)', () => {
+    insert('provider_down', 'firing', '2026-11-26 11:50:00');
+    poll();
+    const outcome = ingestAlert(env.deps, { name: 'PROVIDER_DOWN', status: 'resolved', message: '', source: 'atlas-webhook' });
+    expect(outcome.action).toBe('not-a-source');
+    expect(outcome.note).toContain('never reported provider_down');
+    expect(alert('provider_down')).toMatchObject({ status: 'firing', resolved_by: null });
+    expect(poll().changes).toEqual([]);
+    expect(alert('provider_down')).toMatchObject({ status: 'firing', fire_count: 1 });
   });
 
   it('does not resolve an alert that metrics.db never reported', () => {

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type Database from 'better-sqlite3';
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { byPerson } from '../../src/db/state/resolved-by.js';
 import { ingestAlert } from '../../src/alerts/alert-ingest.js';
 import { createWatchdog, watchdogAlertName, watchdogMessage, type WatchdogOptions } from '../../src/alerts/watchdog.js';
 import { toSqlTime } from '../../src/time/atlas-time.js';
@@ -161,11 +162,20 @@ describe('watchdog', () => {
     expect((await after.evaluate()).resolved).toEqual([TIGER]);
   });
 
+  it('says its provider alert is about that provider: it joins the provider\'s group (one message with provider_down)', async () => {
+    ingestAlert(env.deps, { name: 'provider_down', status: 'firing', message: 'Census TIGER health checks failing', source: 'metrics-db' });
+    const dog = metricsOnly();
+    tiger(false);
+    await dog.evaluate();
+    expect(alert(TIGER)).toMatchObject({ status: 'firing', group_key: 'provider:census-tiger', group_lead: 'provider_down' });
+    expect(alert('provider_down')).toMatchObject({ group_key: 'provider:census-tiger', group_lead: null });
+  });
+
   it('raises again, once, when someone resolved the alert while the value is still past its threshold', async () => {
     const dog = metricsOnly();
     tiger(false);
     await dog.evaluate();
-    ingestAlert(env.deps, { name: TIGER, status: 'resolved', message: '', source: 'command' });
+    ingestAlert(env.deps, { name: TIGER, status: 'resolved', message: '', source: 'command', resolvedBy: byPerson('U0ONCALL1') });
     env.clock.advance(MIN);
     tiger(false);
     expect((await dog.evaluate()).raised).toEqual([TIGER]);

@@ -4,6 +4,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { pollMetricsAlerts } from '../../src/alerts/metrics-alert-watcher.js';
 import { health, HEALTH_SHARE_MS, healthStatus, sharedHealth } from '../../src/checks/health.js';
 import { CommandRegistry } from '../../src/commands/registry.js';
 import { healthCommands } from '../../src/commands/bot-commands.js';
@@ -41,6 +42,8 @@ describe('health', () => {
 
   it('finds every planted problem of the demo and is unhealthy, worst first', async () => {
     const { deps, summary } = dataDir('demo');
+    // Firing alerts come from the bot's one alert list, where the watcher brings metrics.db's.
+    pollMetricsAlerts(deps);
     const result = await health(deps, HOUR);
     expect(result.status).toBe('unhealthy');
     const byKey = new Map(result.items.map((i) => [i.key, i]));

@@ -5,6 +5,7 @@
 import { request as httpRequest } from 'node:http';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ingestAlert } from '../../src/alerts/alert-ingest.js';
 import { alertWebhookRoute, alertWebhookRoutes, parseAlertPayload } from '../../src/alerts/alert-webhook.js';
 import { buildSlackApp, type SlackApp } from '../../src/app.js';
 import type { CustomRoute } from '@slack/bolt';
@@ -119,6 +120,56 @@ describe('POST /hooks/alerts', () => {
   const alert = (key: string) => env.deps.state.alerts.get(key);
   /** The ts of the Slack message of the alert's current firing. */
   const messageTs = (key: string) => env.deps.state.slackMessages.get(alertAnchor(alert(key)!))?.ts;
+
+  describe('alert truth under hostile input (18 §9, §10)', () => {
+    it('a RESOLVED for an alert only metrics.db reports changes nothing, and the answer says why', async () => {
+      ingestAlert(env.deps, { name: 'provider_down', status: 'firing', message: 'from metrics.db', source: 'metrics-db' });
+      await delivered();
+      const before = calls().length;
+      const res = await post(atlasAlert({ name: 'PROVIDER_DOWN', status: 'RESOLVED', resolvedAt: '2026-11-26T11:59:00.000Z' }));
+      expect(res.status).toBe(200);
+      const body = (await res.json()) as { results: { action: string; note?: string }[] };
+      expect(body.results[0]).toMatchObject({ action: 'not-a-source', note: expect.stringContaining('never reported provider_down firing') });
+      expect(alert('provider_down')).toMatchObject({ status: 'firing', resolved_by: null, resolved_sources: '[]' });
+      await delivered();
+      expect(calls().length).toBe(before);
+    });
+
+    it('an alert reported by two sources resolves only when both have resolved it, saying by whom', async () => {
+      await post(atlasAlert());
+      await post(alertmanagerBody([amAlert({ labels: { alertname: 'provider_down', severity: 'critical' } })]));
+      expect(JSON.parse(alert('provider_down')!.sources)).toEqual(['atlas-webhook', 'alertmanager']);
+      const resolvedBody = alertmanagerBody([amAlert({ status: 'resolved', labels: { alertname: 'provider_down' }, endsAt: '2026-11-26T11:59:30Z' })], 'resolved');
+      const first = (await (await post(resolvedBody)).json()) as { results: { action: string }[] };
+      expect(first.results[0]?.action).toBe('source-resolved');
+      expect(alert('provider_down')).toMatchObject({ status: 'firing', resolved_sources: '["alertmanager"]' });
+      await delivered();
+      const ts = messageTs('provider_down');
+      const second = (await (await post(atlasAlert({ status: 'RESOLVED' }))).json()) as { results: { action: string }[] };
+      expect(second.results[0]?.action).toBe('resolved');
+      expect(alert('provider_down')).toMatchObject({ status: 'resolved', resolved_by: 'sources:atlas-webhook,alertmanager' });
+      await delivered();
+      const edit = calls().filter((c) => c.method === 'chat.update' && c.args.ts === ts).at(-1)!;
+      expect(blocksOf(edit)).toContain('Resolved by Shadow Atlas webhook and Alertmanager');
+    });
+
+    it.each([
+      ['the year 9999', '9999-12-31T23:59:59.000Z', 'in the future'],
+      ['ten years ago', '2016-11-26T12:00:00.000Z', 'days before it arrived'],
+    ])('clamps a firedAt of %s to the time received and shows the clamp on the alert', async (_what, firedAt, words) => {
+      const res = await post(atlasAlert({ firedAt }));
+      expect(res.status).toBe(200);
+      const a = alert('provider_down')!;
+      expect(a.fired_at).toBe(env.deps.clock().toISOString());
+      expect(a.fired_at_note).toContain(firedAt);
+      expect(a.fired_at_note).toContain(words);
+      await delivered();
+      const posted = calls().find((c) => c.method === 'chat.postMessage')!;
+      expect(blocksOf(posted)).toContain(firedAt);
+      expect(blocksOf(posted)).toContain(words);
+      expect(textOf(posted)).toContain('firing since 12:00 UTC');
+    });
+  });
 
   describe('authentication', () => {
     it.each([

@@ -48,6 +48,12 @@ export function alertRow(patch: Partial<AlertRecord> = {}): AlertRecord {
     acknowledged_by: 'U0ONCALL1',
     acknowledged_at: '2026-11-26T12:00:00.000Z',
     updated_at: '2026-11-26T12:00:00.000Z',
+    resolved_sources: '[]',
+    resolved_by: null,
+    fired_at_note: null,
+    group_key: null,
+    group_reason: null,
+    group_lead: null,
     ...patch,
   };
 }

@@ -109,7 +109,7 @@ describe('resolveFiringAlerts', () => {
     const done = resolveFiringAlerts(deps(), r.incident.id, ONCALL);
     expect(alertsResolvedText(done)).toBe('Resolved 1 alert of INC-20261126-1: IpfsDown.');
     expect(ie.metrics.prepare('SELECT status, resolved_at FROM alerts').get()).toEqual({ status: 'resolved', resolved_at: '2026-11-26 13:00:00' });
-    expect(deps().state.alerts.get('ipfsdown')).toMatchObject({ status: 'resolved', resolved_at: at(60) });
+    expect(deps().state.alerts.get('ipfsdown')).toMatchObject({ status: 'resolved', resolved_at: at(60), resolved_by: `user:${ONCALL}` });
     expect(deps().state.timeline.list(r.incident.id).at(-1)).toMatchObject({ actor: ONCALL, kind: 'alerts-resolved', text: 'Resolved firing alerts: IpfsDown' });
 
     await ie.deliver();

@@ -61,7 +61,8 @@ describe('alert clear', () => {
     const applied = await run('alert clear HighErrorRate --yes');
     expect(applied.headline).toBe(`Alert HighErrorRate cleared (told in ${incident.id}'s thread)`);
     expect(metricsRow('HighErrorRate')).toMatchObject({ status: 'resolved', resolved_at: SQL_TIME, fired_at: sqlAgo(30) });
-    expect(env.deps.state.alerts.get('higherrorrate')!.status).toBe('resolved');
+    // An engineer's resolution, recorded with who made it.
+    expect(env.deps.state.alerts.get('higherrorrate')).toMatchObject({ status: 'resolved', resolved_by: `user:${terminal.userId}` });
     const events = env.db.prepare("SELECT kind FROM incident_events WHERE incident_id = ? ORDER BY id").all(incident.id) as { kind: string }[];
     expect(events.map((e) => e.kind)).toContain('alert-resolved');
   });

@@ -149,7 +149,7 @@ describe('a remediation in Slack', () => {
 
   it('refuses a reader and a remediator in the wrong channel at the command, saying who may and where; both audited', async () => {
     const reader = await h.command('fixture set x', { user: READER, channel: CHANNEL });
-    expect((await reader.answer()).text).toBe(`❌ \`fixture set\` changes Shadow Atlas data: it may be run by <@${TEST_USER}>, <@${OTHER}>, the on-call primary and secondary, in <#${CHANNEL}> or a DM with the bot.`);
+    expect((await reader.answer()).text).toBe(`❌ \`fixture set\` changes Shadow Atlas data: it may be run by <@${TEST_USER}>, <@${OTHER}>, in <#${CHANNEL}> or a DM with the bot.`);
     const elsewhere = await h.command('fixture set x', { channel: ELSEWHERE });
     expect((await elsewhere.answer()).text).toContain(`runs in <#${CHANNEL}> or a DM with the bot, where the team sees it`);
     expect(value()).toBe('old');

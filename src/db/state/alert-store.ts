@@ -14,6 +14,12 @@ export interface AlertFiring {
   runbookUrl: string | null;
   firedAt: Date;
   sourceFiredAt: string | null;
+  /** Why the source's fired_at was not taken as given (clamped to the time received); null when it was. */
+  firedAtNote?: string | null;
+  /** The group, why, and the lead alert it joined (null: it leads, or has no group). */
+  groupKey?: string | null;
+  groupReason?: string | null;
+  groupLead?: string | null;
 }
 
 export interface AlertStore {
@@ -31,9 +37,27 @@ export interface AlertStore {
   /** A resolved alert fires again (check-and-set on status): a new firing, unacknowledged. */
   refire(key: string, firing: AlertFiring, now: Date): boolean;
   /** Another report of a firing alert: who reported it, fingerprints, the source's fired_at, the runbook. */
-  noteReport(key: string, fields: { sources: string[]; fingerprints: string[]; sourceFiredAt: string | null; runbookUrl: string | null }, now: Date): void;
-  /** Check-and-set: resolves a firing alert; false when it was not firing. */
-  resolve(key: string, at: Date, now: Date): boolean;
+  noteReport(
+    key: string,
+    fields: { sources: string[]; resolvedSources: string[]; fingerprints: string[]; sourceFiredAt: string | null; runbookUrl: string | null },
+    now: Date,
+  ): void;
+  /** Check-and-set: resolves a firing alert, saying who or what did (db/state/resolved-by.ts); false when it was not firing. */
+  resolve(key: string, at: Date, now: Date, resolvedBy?: string | null): boolean;
+  /** Alerts resolved at or after `since`, newest first. */
+  resolvedSince(since: Date): AlertRecord[];
+  /** The lead of the open group `groupKey` other than `exceptKey`: a firing alert of the group, or one whose incident is still open. */
+  openGroupLead(groupKey: string, exceptKey: string): AlertRecord | null;
+  /** The alerts that joined `leadKey`'s group (firing or not), oldest first. */
+  membersOf(leadKey: string): AlertRecord[];
+  /** Firing alerts of a group, oldest first. */
+  firingInGroup(groupKey: string): AlertRecord[];
+  /** The provider groups (`provider:…`) with a firing alert. */
+  openProviderGroups(): string[];
+  /** Firing alerts in no group, oldest first. */
+  ungroupedFiring(): AlertRecord[];
+  /** Puts an alert in a group (an alert already firing becomes the lead of the group that named its provider). */
+  setGroup(key: string, groupKey: string, reason: string, lead: string | null, now: Date): void;
   /** Check-and-set: links an unacknowledged alert to its incident; false when someone else did first. */
   linkIncident(key: string, incidentId: string, by: string, now: Date): boolean;
   /** Every firing that began at or after `since`, or was still firing then, oldest first. */
@@ -69,10 +93,27 @@ export function alertStore(db: Database.Database): AlertStore {
     insert(key, f, now) {
       const info = sql(
         `INSERT INTO alerts (key, name, status, severity, severity_known, symptom_id, message, sources, fingerprints, runbook_url,
-           fired_at, source_fired_at, fire_count, updated_at)
-         VALUES (?, ?, 'firing', ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)
+           fired_at, source_fired_at, fire_count, updated_at, resolved_sources, resolved_by, fired_at_note, group_key, group_reason, group_lead)
+         VALUES (?, ?, 'firing', ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, '[]', NULL, ?, ?, ?, ?)
          ON CONFLICT (key) DO NOTHING`,
-      ).run(key, f.name, f.severity, f.severityBasis, f.symptomId, f.message, JSON.stringify(f.sources), JSON.stringify(f.fingerprints), f.runbookUrl, iso(f.firedAt), f.sourceFiredAt, iso(now));
+      ).run(
+        key,
+        f.name,
+        f.severity,
+        f.severityBasis,
+        f.symptomId,
+        f.message,
+        JSON.stringify(f.sources),
+        JSON.stringify(f.fingerprints),
+        f.runbookUrl,
+        iso(f.firedAt),
+        f.sourceFiredAt,
+        iso(now),
+        f.firedAtNote ?? null,
+        f.groupKey ?? null,
+        f.groupReason ?? null,
+        f.groupLead ?? null,
+      );
       if (info.changes === 1) recordFiring(key);
       return info.changes === 1;
     },
@@ -80,15 +121,34 @@ export function alertStore(db: Database.Database): AlertStore {
       const info = sql(
         `UPDATE alerts SET status = 'firing', name = ?, severity = ?, severity_known = ?, symptom_id = ?, message = ?, sources = ?,
            fingerprints = ?, runbook_url = ?, fired_at = ?, resolved_at = NULL, source_fired_at = COALESCE(?, source_fired_at),
-           fire_count = fire_count + 1, incident_id = NULL, acknowledged_by = NULL, acknowledged_at = NULL, updated_at = ?
+           fire_count = fire_count + 1, incident_id = NULL, acknowledged_by = NULL, acknowledged_at = NULL, updated_at = ?,
+           resolved_sources = '[]', resolved_by = NULL, fired_at_note = ?, group_key = ?, group_reason = ?, group_lead = ?
          WHERE key = ? AND status = 'resolved'`,
-      ).run(f.name, f.severity, f.severityBasis, f.symptomId, f.message, JSON.stringify(f.sources), JSON.stringify(f.fingerprints), f.runbookUrl, iso(f.firedAt), f.sourceFiredAt, iso(now), key);
+      ).run(
+        f.name,
+        f.severity,
+        f.severityBasis,
+        f.symptomId,
+        f.message,
+        JSON.stringify(f.sources),
+        JSON.stringify(f.fingerprints),
+        f.runbookUrl,
+        iso(f.firedAt),
+        f.sourceFiredAt,
+        iso(now),
+        f.firedAtNote ?? null,
+        f.groupKey ?? null,
+        f.groupReason ?? null,
+        f.groupLead ?? null,
+        key,
+      );
       if (info.changes === 1) recordFiring(key);
       return info.changes === 1;
     },
     noteReport(key, f, now) {
-      sql('UPDATE alerts SET sources = ?, fingerprints = ?, source_fired_at = ?, runbook_url = ?, updated_at = ? WHERE key = ?').run(
+      sql('UPDATE alerts SET sources = ?, resolved_sources = ?, fingerprints = ?, source_fired_at = ?, runbook_url = ?, updated_at = ? WHERE key = ?').run(
         JSON.stringify(f.sources),
+        JSON.stringify(f.resolvedSources),
         JSON.stringify(f.fingerprints),
         f.sourceFiredAt,
         f.runbookUrl,
@@ -96,11 +156,31 @@ export function alertStore(db: Database.Database): AlertStore {
         key,
       );
     },
-    resolve(key, at, now) {
-      const done = sql("UPDATE alerts SET status = 'resolved', resolved_at = ?, updated_at = ? WHERE key = ? AND status = 'firing'").run(iso(at), iso(now), key).changes === 1;
+    resolve(key, at, now, resolvedBy) {
+      const done =
+        sql("UPDATE alerts SET status = 'resolved', resolved_at = ?, resolved_by = ?, updated_at = ? WHERE key = ? AND status = 'firing'").run(iso(at), resolvedBy ?? null, iso(now), key)
+          .changes === 1;
       if (done) recordFiring(key);
       return done;
     },
+    resolvedSince: (since) => sql("SELECT * FROM alerts WHERE status = 'resolved' AND resolved_at >= ? ORDER BY resolved_at DESC, key").all(iso(since)) as AlertRecord[],
+    openGroupLead(groupKey, exceptKey) {
+      const row = sql(
+        `SELECT COALESCE(a.group_lead, a.key) AS lead FROM alerts a LEFT JOIN incidents i ON i.id = a.incident_id
+         WHERE a.group_key = ? AND a.key != ? AND (a.status = 'firing' OR (i.id IS NOT NULL AND i.status != 'resolved'))
+         ORDER BY a.group_lead IS NOT NULL, a.fired_at, a.key LIMIT 1`,
+      ).get(groupKey, exceptKey) as { lead: string } | undefined;
+      if (!row || row.lead === exceptKey) return null;
+      return (sql('SELECT * FROM alerts WHERE key = ?').get(row.lead) as AlertRecord | undefined) ?? null;
+    },
+    membersOf: (leadKey) => sql('SELECT * FROM alerts WHERE group_lead = ? ORDER BY fired_at, key').all(leadKey) as AlertRecord[],
+    openProviderGroups: () =>
+      (sql("SELECT DISTINCT group_key FROM alerts WHERE status = 'firing' AND group_key GLOB 'provider:*' ORDER BY group_key").all() as { group_key: string }[]).map((r) => r.group_key),
+    ungroupedFiring: () => sql("SELECT * FROM alerts WHERE status = 'firing' AND group_key IS NULL ORDER BY fired_at, key").all() as AlertRecord[],
+    setGroup(key, groupKey, reason, lead, now) {
+      sql('UPDATE alerts SET group_key = ?, group_reason = ?, group_lead = ?, updated_at = ? WHERE key = ?').run(groupKey, reason, lead, iso(now), key);
+    },
+    firingInGroup: (groupKey) => sql("SELECT * FROM alerts WHERE group_key = ? AND status = 'firing' ORDER BY fired_at, key").all(groupKey) as AlertRecord[],
     linkIncident(key, incidentId, by, now) {
       const linked =
         sql('UPDATE alerts SET incident_id = ?, acknowledged_by = ?, acknowledged_at = ?, updated_at = ? WHERE key = ? AND incident_id IS NULL').run(

@@ -396,4 +396,15 @@ export const STATE_MIGRATIONS: readonly string[] = [
      hash TEXT NOT NULL,
      published_at TEXT NOT NULL
    );`,
+  // Alert truth: which sources have resolved the current firing (it resolves when all that
+  // reported it have, or an engineer does), who or what resolved it, a note when the source's
+  // fired_at was clamped, and the group the alert belongs to (its lead alert carries the message).
+  `ALTER TABLE alerts ADD COLUMN resolved_sources TEXT NOT NULL DEFAULT '[]';
+   ALTER TABLE alerts ADD COLUMN resolved_by TEXT;
+   ALTER TABLE alerts ADD COLUMN fired_at_note TEXT;
+   ALTER TABLE alerts ADD COLUMN group_key TEXT;
+   ALTER TABLE alerts ADD COLUMN group_reason TEXT;
+   ALTER TABLE alerts ADD COLUMN group_lead TEXT;
+   CREATE INDEX idx_alerts_group ON alerts(group_key) WHERE status = 'firing';
+   CREATE INDEX idx_alerts_resolved ON alerts(resolved_at) WHERE status = 'resolved';`,
 ];

@@ -76,6 +76,18 @@ export interface AlertRecord {
   acknowledged_by: string | null;
   acknowledged_at: string | null;
   updated_at: string;
+  /** JSON array of the sources (of `sources`) that have resolved the current firing. */
+  resolved_sources: string;
+  /** Who or what resolved it (db/state/resolved-by.ts): `sources:<a>,<b>`, `user:<Slack id>`, `pagerduty:<name>`. */
+  resolved_by: string | null;
+  /** Set when the source's fired_at was clamped to the time the bot received the alert, saying why. */
+  fired_at_note: string | null;
+  /** What the alert is about (alerts/alert-group.ts), e.g. `provider:census-tiger`; null when nothing says. */
+  group_key: string | null;
+  /** Why it is in that group, in words (shown by `alerts --explain`). */
+  group_reason: string | null;
+  /** The key of the group's first alert, whose message and page this alert joined; null for that first alert. */
+  group_lead: string | null;
 }
 
 export type TimerKind =
