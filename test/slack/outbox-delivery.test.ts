@@ -37,7 +37,9 @@ afterEach(async () => {
   cleanup();
 });
 
-const fire = (name: string) => ingestAlert(env.deps, { name, status: 'firing', message: 'Census TIGER health checks failing', source: 'atlas-webhook' });
+// Each alert about something of its own: alerts about one provider are one group, posted once.
+const fire = (name: string) =>
+  ingestAlert(env.deps, { name, status: 'firing', message: name === 'provider_down' ? 'Census TIGER health checks failing' : `${name} crossed its threshold`, source: 'atlas-webhook' });
 const harness = () => h!;
 const topLevel = () => harness().slack.workspace.messages(CHANNEL);
 const posts = () => harness().slack.workspace.calls('chat.postMessage');
