@@ -267,6 +267,10 @@ describe('a P0 from webhook to review reminder, with a restart in the middle', (
     const edits = slack.workspace.calls('chat.update').length;
     env.clock.set(new Date(start + 51 * MIN));
     expect((await webhook({ ...atlasPayload, status: 'RESOLVED', resolvedAt: new Date(start + 51 * MIN).toISOString() })).status).toBe(200);
+    // Alertmanager reported it too: the alert is resolved when both sources have resolved it.
+    expect(env.deps.state.alerts.get(ALERT)!.status).toBe('firing');
+    const amResolved = { ...am, status: 'resolved', alerts: [{ ...am.alerts[0]!, status: 'resolved', endsAt: new Date(start + 51 * MIN).toISOString() }] };
+    expect((await webhook(amResolved)).status).toBe(200);
     await delivery.drain();
     expect(env.deps.state.alerts.get(ALERT)!.status).toBe('resolved');
     expect(slack.workspace.calls('chat.update').length).toBeGreaterThan(edits);
