@@ -77,7 +77,8 @@ async function sendFlood(job: FloodJob): Promise<FloodReport> {
   return { statuses, wallMs: performance.now() - started };
 }
 
-if (process.env.ATLAS_BENCH_ROLE === FLOOD_ROLE) {
+// The flooding child is this module forked with its role as its only argument.
+if (process.argv[2] === FLOOD_ROLE) {
   process.once('message', (job: FloodJob) => {
     sendFlood(job).then(
       (report) => process.send?.(report, () => process.exit(0)),
@@ -88,7 +89,7 @@ if (process.env.ATLAS_BENCH_ROLE === FLOOD_ROLE) {
 
 function floodFromChild(job: FloodJob): Promise<FloodReport> {
   return new Promise((resolve, reject) => {
-    const child = fork(fileURLToPath(import.meta.url), [], { env: { ...process.env, ATLAS_BENCH_ROLE: FLOOD_ROLE }, stdio: 'inherit' });
+    const child = fork(fileURLToPath(import.meta.url), [FLOOD_ROLE], { stdio: 'inherit' });
     child.once('message', (m: FloodReport | { error: string }) => ('error' in m ? reject(new Error(m.error)) : resolve(m)));
     child.once('error', reject);
     child.send(job);
