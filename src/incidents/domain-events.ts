@@ -64,6 +64,8 @@ export type DomainEvent =
       actor: string;
     }
   | { type: 'incident-resolved'; incident: Incident; firingAlerts: string[]; reviewDue: Date; actor: string; reviewIssue?: { repo: string; number: number; url: string } | null }
+  /** A resolved incident opened again: investigating, its clock running again. */
+  | { type: 'incident-reopened'; incident: Incident; resolvedAt: string | null; actor: string }
   | { type: 'alerts-resolved'; incident: Incident; names: string[]; notWritten: { name: string; problem: string }[]; actor: string }
   | { type: 'review-done'; incident: Incident; actor: string }
   /** The review draft became a GitHub issue (or one an earlier, interrupted attempt filed was found): the checklist item is done. */

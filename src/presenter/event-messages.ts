@@ -19,6 +19,7 @@ import {
   attachedResultMessage,
   escalationMessage,
   incidentClosedMessage,
+  incidentReopenedMessage,
   initialResponseMessage,
   noteMessage,
   ownerChangedMessage,
@@ -113,6 +114,9 @@ export function eventMessages(event: DomainEvent, config: Pick<Config, 'channels
         refresh(i.anchor),
       ];
     }
+    case 'incident-reopened':
+      // Said in the thread and in the channel (the channel heard it close); the card shows it open again.
+      return [reply(event.incident, incidentReopenedMessage(event.incident, event.actor), { broadcast: true }), refresh(event.incident.anchor)];
     case 'alerts-resolved':
       // The incident's alerts are on its card (its anchor is their message): one reply, and the card shows them resolved.
       return [reply(event.incident, alertsResolvedMessage(event.incident, event.names, event.notWritten.map((n) => n.name), event.actor)), refresh(event.incident.anchor)];

@@ -81,6 +81,9 @@ export const alertsResolvedText = (r: AlertsResolved): string => {
   return `Resolved ${r.resolved.length} alert${r.resolved.length === 1 ? '' : 's'} of ${r.incident.id}: ${r.resolved.join(', ')}.${warning}`;
 };
 
+export const reopenedText = (i: Incident): string =>
+  `${i.id} reopened: investigating again; next update due ${i.next_update_at ? hhmm(i.next_update_at) : 'on the cadence'}.`;
+
 export const reviewDoneText = (i: Incident): string => `Review of ${i.id} marked done; the reminder is off.`;
 
 export const snoozedText = (r: Snoozed): string => {

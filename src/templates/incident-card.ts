@@ -3,6 +3,7 @@ import type { AlertRecord, Incident, TimerKind, TimerRow } from '../db/state/sta
 import { SEVERITY_POLICIES } from '../incidents/severity-matrix.js';
 import { formatDuration } from '../time/atlas-time.js';
 import { safeMrkdwn, type SlackMessage } from './block-kit.js';
+import { incidentCardActions } from './incident-buttons.js';
 import { mention } from './people.js';
 import { dayTime, hhmm, since } from './slack-time.js';
 import { pagerdutyCardLines, type PagerDutyOnCard } from './pagerduty-messages.js';
@@ -92,7 +93,8 @@ export function incidentCard(incident: Incident, alert: AlertRecord | null, now:
     notes.push(`Alert ${safeMrkdwn(alert.name, 150)}: ${alertState}${ack}`);
   }
   notes.push(...pagerdutyCardLines(pagerduty));
-  if (notes.length > 0) blocks.push({ type: 'context', elements: notes.map(field) });
+  if (notes.length > 0) blocks.push({ type: 'context', elements: notes.slice(0, 10).map(field) });
+  blocks.push(incidentCardActions(incident));
   const text = `${icon} ${incident.id} ${incident.severity} ${incident.status}: ${safeMrkdwn(incident.title, 200)}`;
   return { text, blocks };
 }

@@ -237,6 +237,15 @@ export function incidentClosedMessage(incident: Incident): SlackMessage {
   };
 }
 
+/** A resolved incident opened again: in the thread, broadcast to the channel that heard it close. */
+export function incidentReopenedMessage(incident: Incident, actorId: string): SlackMessage {
+  const next = incident.next_update_at ? `; next update due ${hhmm(incident.next_update_at)}` : '';
+  return {
+    text: fallback(`🔁 ${incident.id} reopened by ${mention(actorId)}: ${safeMrkdwn(incident.title, 150)}`),
+    blocks: [section(`🔁 *${incident.id} reopened* by ${mention(actorId)}: investigating again${next}. Updates ${cadence(incident.severity)}.`)],
+  };
+}
+
 export function alertsResolvedMessage(incident: Incident, names: readonly string[], notWritten: readonly string[], actorId: string): SlackMessage {
   const list = names.slice(0, 10).map((n) => safeMrkdwn(n, 100)).join(', ');
   const count = `${names.length} firing alert${names.length === 1 ? '' : 's'}`;
