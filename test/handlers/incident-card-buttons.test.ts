@@ -13,6 +13,7 @@ import { createAuthorizer } from '../../src/commands/authorize.js';
 import { createRegistry } from '../../src/commands/index.js';
 import { declareIncident } from '../../src/incidents/declare.js';
 import { resolveIncident } from '../../src/incidents/resolution.js';
+import { sweepTimers } from '../../src/incidents/timer-sweeper.js';
 import { usergroupMembers } from '../../src/slack/usergroup-members.js';
 import { MODAL_CALLBACK } from '../../src/templates/incident-modals.js';
 import { startDeliveryHarness, type DeliveryHarness } from '../helpers/delivery-harness.js';
@@ -215,5 +216,33 @@ describe('the status card of a resolved incident', () => {
     expect(answer.response_type).toBe('ephemeral');
     expect(JSON.stringify(answer.blocks)).toContain(`Incident Report: ${i.id}`);
     expect(runs()).toEqual([{ command: 'review', via: 'button', user_id: STRANGER, outcome: 'info' }]);
+  });
+});
+
+describe('"Next update" / --eta schedules the update reminder then', () => {
+  const MIN = 60_000;
+  const updateDue = (id: string) => env.deps.state.timers.pending({ incidentId: id }).find((t) => t.kind === 'update-due')?.due_at;
+
+  it('`update --eta 45m` typed: the reminder fires at 45 min, not on the 30 min cadence', async () => {
+    const { incident: i } = declareIncident(env.deps, { title: 'proofs failing', severity: 'P0', actorId: TEST_USER });
+    const start = env.clock().getTime();
+    const c = await h.command(`update ${i.id} --summary "Rolling back" --eta 45m`);
+    expect((await c.answer()).text).toContain('the next one is due by 12:45 UTC');
+    expect(updateDue(i.id)).toBe(new Date(start + 45 * MIN).toISOString());
+    env.clock.advance(31 * MIN);
+    expect(sweepTimers(env.deps).reminders.filter((r) => r.kind === 'update-due')).toHaveLength(0);
+    env.clock.advance(14 * MIN);
+    expect(sweepTimers(env.deps).reminders.filter((r) => r.kind === 'update-due')).toHaveLength(1);
+  });
+
+  it('"Next update" in the form does the same; words that are no time keep the cadence', async () => {
+    const { incident: i } = declareIncident(env.deps, { title: 'proofs failing', severity: 'P0', actorId: TEST_USER });
+    const start = env.clock().getTime();
+    await press(i.id, 'Update');
+    const f = await form(1);
+    expect(await h.submit(f.callbackId, f.meta, { summary: text('Rolled back'), status: select('monitoring'), eta: text('14:00') })).toEqual({ status: 200, body: {} });
+    expect(updateDue(i.id)).toBe('2026-11-26T14:00:00.000Z');
+    expect(await h.submit(f.callbackId, f.meta, { summary: text('Watching'), status: select('monitoring'), eta: text('investigating') })).toEqual({ status: 200, body: {} });
+    expect(updateDue(i.id)).toBe(new Date(start + 30 * MIN).toISOString());
   });
 });
