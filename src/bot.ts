@@ -116,6 +116,7 @@ export async function startBot(opts: BotOptions): Promise<RunningBot> {
   // The handoff says when the rotation names someone who left the workspace.
   deps.userExists = people.exists;
   deps.userTimeZone = people.timeZone;
+  deps.userName = people.name;
   const authorizer = createAuthorizer(config, usergroupMembers(() => client), Date.now, () => deps.rotation.at(clock()));
   const registry = createRegistry(authorizer);
   const slack = buildSlackApp({

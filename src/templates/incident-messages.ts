@@ -5,8 +5,9 @@ import { ESCALATION_TARGET_TEXT, SEVERITY_POLICIES, type EscalationTarget, type 
 import { formatDuration } from '../time/atlas-time.js';
 import { safeMrkdwn, type SlackMessage } from './block-kit.js';
 import { bullets, context, fallback, packLines, section } from './message-parts.js';
+import { actionsTaken } from './actions-taken.js';
 import { REVIEW_ISSUE_ITEM, slackLink } from './github-messages.js';
-import { mention } from './people.js';
+import { mention, withNames } from './people.js';
 import { dayTime, hhmm, since } from './slack-time.js';
 
 const cadence = (severity: Severity) => SEVERITY_POLICIES[severity].updateText;
@@ -95,35 +96,7 @@ export function noteMessage(incident: Incident, text: string, actorId: string): 
   };
 }
 
-/** "✅ …" lines from the timeline: what was done, for the escalation message. */
-export function actionsTaken(history: readonly TimelineEntry[]): string[] {
-  const out: string[] = [];
-  const lines = (s: unknown) =>
-    (typeof s === 'string' ? s : '')
-      .split(/\r?\n/)
-      .map((l) => l.replace(/^\s*[-*•]\s+/, '').trim())
-      .filter(Boolean);
-  for (const e of history) {
-    if (e.kind === 'status-update') {
-      let d: Record<string, unknown> = {};
-      try {
-        const parsed: unknown = JSON.parse(e.data ?? '{}');
-        if (parsed && typeof parsed === 'object') d = parsed as Record<string, unknown>;
-      } catch {
-        continue;
-      }
-      out.push(...lines(d.completed).map((l) => `✅ ${l}`), ...lines(d.blocked).map((l) => `❌ ${l}`));
-      if (!d.completed && !d.blocked && typeof d.summary === 'string') out.push(`🔄 ${d.summary}`);
-    } else if (e.kind === 'attached') {
-      out.push(`✅ ran ${e.text}`);
-    } else if (e.kind === 'note') {
-      out.push(`📝 ${e.text}`);
-    } else if (e.kind === 'severity' || e.kind === 'escalated' || e.kind === 'owner') {
-      out.push(`• ${e.text}`);
-    }
-  }
-  return out;
-}
+export { actionsTaken } from './actions-taken.js';
 
 /** Why now, in the guide's words. */
 export function escalationReasonText(reason: EscalationReason, target: EscalationTarget): string {
@@ -165,7 +138,8 @@ export function escalationMessage(e: Escalation): SlackMessage {
   const taken = actionsTaken(e.history);
   // The latest few: the message must keep its why and need within one section.
   const recent = taken.slice(-6);
-  const actions = recent.length > 0 ? recent.map((a) => `• ${safeMrkdwn(a, 180)}`) : ['• nothing recorded on the timeline yet'];
+  // IDs in the timeline's words become mentions: inside Slack people are named by Slack.
+  const actions = recent.length > 0 ? recent.map((a) => `• ${withNames(safeMrkdwn(a, 180), (id) => mention(id))}`) : ['• nothing recorded on the timeline yet'];
   if (taken.length > recent.length) actions.unshift(`• … ${taken.length - recent.length} earlier (\`/atlas timeline ${incident.id}\`)`);
   const body = [
     `${addressee} - Escalating ${incident.severity} incident ${incident.id}`,

@@ -187,7 +187,7 @@ describe('thread messages', () => {
       '🔄 Still down',
       '✅ ran /atlas health: IPFS 41 s',
       '📝 w3s returns 504',
-      '• Severity P1 → P0',
+      '↕️ Severity P1 → P0',
     ]);
   });
 

@@ -13,6 +13,7 @@ import { outboxStore } from './outbox-store.js';
 import { overrideStore } from './override-store.js';
 import { pageStore } from './page-store.js';
 import { pagerdutyStore } from './pagerduty-store.js';
+import { peopleStore } from './people-store.js';
 import { retentionStore } from './retention-store.js';
 import { sharedResultStore } from './shared-result-store.js';
 import { slackMessageStore } from './slack-message-store.js';
@@ -97,6 +98,7 @@ export function openStateStore(file: string, migrations: readonly string[] = STA
     pages: pageStore(db),
     githubIssues: gitHubIssueStore(db),
     pagerduty: pagerdutyStore(db),
+    people: peopleStore(db),
     schemaVersion: () => ({ current: db.pragma('user_version', { simple: true }) as number, latest: migrations.length }),
     close: () => db.close(),
   };

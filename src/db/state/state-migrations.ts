@@ -356,4 +356,11 @@ export const STATE_MIGRATIONS: readonly string[] = [
      html_url TEXT,
      at TEXT NOT NULL
    );`,
+  // People's names as Slack gives them (users.info), for what is read outside Slack: the review
+  // draft, GitHub issues, the terminal's handoff. Kept with when they were asked, so they expire.
+  `CREATE TABLE people (
+     user_id TEXT PRIMARY KEY,
+     name TEXT NOT NULL,
+     fetched_at TEXT NOT NULL
+   );`,
 ];

@@ -9,6 +9,7 @@ import type { IncidentStore } from './incident-store.js';
 import type { OutboxStore } from './outbox-store.js';
 import type { OverrideStore } from './override-store.js';
 import type { PageStore } from './page-store.js';
+import type { PeopleStore } from './people-store.js';
 import type { PagerDutyStore } from './pagerduty-store.js';
 import type { RetentionStore } from './retention-store.js';
 import type { SharedResultStore } from './shared-result-store.js';
@@ -41,6 +42,7 @@ export interface StateStore {
   pages: PageStore;
   githubIssues: GitHubIssueStore;
   pagerduty: PagerDutyStore;
+  people: PeopleStore;
   schemaVersion(): { current: number; latest: number };
   close(): void;
 }
