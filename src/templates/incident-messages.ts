@@ -172,13 +172,24 @@ export function resolutionMessage(incident: Incident, reviewDue: Date, actorId: 
   return { text: fallback(`✅ ${incident.id} resolved after ${duration} by ${mention(actorId)}`), blocks: [section(packLines(body))] };
 }
 
-/** The guide's post-incident checklist, with what the bot already did ticked. */
-export function postIncidentChecklistMessage(
-  incident: Incident,
-  firingAlerts: readonly string[],
-  reviewDue: Date,
-  reviewIssue: { repo: string; number: number; url: string } | null = null,
-): SlackMessage {
+/** Where the post-incident checklist stands: what the bot knows is done. */
+export interface ChecklistState {
+  firingAlerts: readonly string[];
+  reviewDue: Date;
+  reviewIssue?: { repo: string; number: number; url: string } | null;
+  /** When the debrief meeting was marked scheduled. */
+  debriefScheduledAt?: string | null;
+  /** When the review was marked done. */
+  reviewDoneAt?: string | null;
+}
+
+/**
+ * The guide's post-incident checklist, with what the bot knows is done ticked. It is a reply
+ * in the thread that stays true: edited as alerts are cleared, the issue filed, the debrief
+ * scheduled and the review done.
+ */
+export function postIncidentChecklistMessage(incident: Incident, c: ChecklistState): SlackMessage {
+  const { firingAlerts, reviewDue } = c;
   const alerts =
     firingAlerts.length === 0
       ? '✅ Clear any firing alerts: none firing'
@@ -188,15 +199,16 @@ export function postIncidentChecklistMessage(
     '☐ Resolve the PagerDuty incident, if one was opened',
     alerts,
     `✅ Document timeline: recorded, \`/atlas timeline ${incident.id}\``,
-    reviewIssue
-      ? `✅ ${REVIEW_ISSUE_ITEM}: ${slackLink(reviewIssue.url, `${reviewIssue.repo}#${reviewIssue.number}`)}`
+    c.reviewIssue
+      ? `✅ ${REVIEW_ISSUE_ITEM}: ${slackLink(c.reviewIssue.url, `${c.reviewIssue.repo}#${c.reviewIssue.number}`)}`
       : `☐ ${REVIEW_ISSUE_ITEM}: \`/atlas review ${incident.id}\` prints the draft, with a button that files it`,
     '☐ Update runbook if gaps found',
-    `☐ Schedule debrief meeting (by ${dayTime(reviewDue)})`,
+    c.debriefScheduledAt ? `✅ Schedule debrief meeting: scheduled (${dayTime(c.debriefScheduledAt)})` : `☐ Schedule debrief meeting (by ${dayTime(reviewDue)})`,
   ];
+  const done = c.reviewDoneAt ? `✅ Review marked done ${dayTime(c.reviewDoneAt)}` : `\`/atlas review-done ${incident.id}\` when the review is done`;
   return {
     text: fallback(`📋 ${incident.id} post-incident checklist`),
-    blocks: [section(`📋 *Post-Incident Checklist*\n${items.join('\n')}`), context(`\`/atlas review-done ${incident.id}\` when the review is done`)],
+    blocks: [section(`📋 *Post-Incident Checklist*\n${items.join('\n')}`), context(done)],
   };
 }
 
