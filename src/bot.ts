@@ -28,6 +28,7 @@ import { pagerdutyWebhookRoutes } from './integrations/pagerduty-webhook.js';
 import { slackLookupByEmail, type PagerDutyUserLookups } from './integrations/pagerduty-users.js';
 import { pagerdutyApi } from './integrations/pagerduty-api.js';
 import { PAGERDUTY_TARGET, pagerdutyCallSender } from './integrations/pagerduty-sync.js';
+import { PAGERDUTY_ESCALATION_TARGET, pagerdutyEscalationSender } from './integrations/pagerduty-escalation.js';
 
 export interface SlackCredentials {
   botToken: string;
@@ -100,6 +101,7 @@ export async function startBot(opts: BotOptions): Promise<RunningBot> {
     clock,
     slackEmailOf: people.email,
   });
+  callSenders[PAGERDUTY_ESCALATION_TARGET] = pagerdutyEscalationSender({ state, config, api: pagerduty, events: deps.events, clock, slackEmailOf: people.email });
   // Who is on call from PagerDuty: asked now, not only at the job's first minute.
   void deps.rotation.refresh?.();
 

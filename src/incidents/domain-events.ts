@@ -61,6 +61,8 @@ export type DomainEvent =
       need: string | null;
       /** The timeline before the escalation: the message lists the actions taken. */
       history: TimelineEntry[];
+      /** The contact is paged through PagerDuty too (escalation.pagerduty). */
+      pagedInPagerDuty?: boolean;
       actor: string;
     }
   | { type: 'incident-resolved'; incident: Incident; firingAlerts: string[]; reviewDue: Date; actor: string; reviewIssue?: { repo: string; number: number; url: string } | null }

@@ -108,6 +108,7 @@ export function eventMessages(event: DomainEvent, config: Pick<Config, 'channels
         reason: event.reason,
         need: event.need,
         actorId: event.actor,
+        pagedInPagerDuty: event.pagedInPagerDuty === true,
       });
       return [reply(event.incident, m, event.incident.severity === 'P0' ? { broadcast: true } : {}), refresh(event.incident.anchor)];
     }

@@ -64,9 +64,12 @@ export const attachedText = (i: Incident, command: string): string => `Added \`$
 
 export const escalatedText = (r: Escalated): string => {
   const who = ESCALATION_TARGET_TEXT[r.target];
+  const paged = r.pagedInPagerDuty ? ` Paging them through PagerDuty too.` : '';
   return r.contactId
-    ? `Escalated ${r.incident.id} to the ${who}, ${userRef(r.contactId)}, in its thread.`
-    : `Escalated ${r.incident.id} in its thread, but no ${who} is configured (\`${ESCALATION_CONTACTS[r.target].configKey}\`): page them by hand.`;
+    ? `Escalated ${r.incident.id} to the ${who}, ${userRef(r.contactId)}, in its thread.${paged}`
+    : r.pagedInPagerDuty
+      ? `Escalated ${r.incident.id} in its thread and paging the ${who} through PagerDuty (no Slack user in \`${ESCALATION_CONTACTS[r.target].configKey}\` to mention).`
+      : `Escalated ${r.incident.id} in its thread, but no ${who} is configured (\`${ESCALATION_CONTACTS[r.target].configKey}\`): page them by hand.`;
 };
 
 export const resolvedText = (r: Resolved, now: Date): string => {

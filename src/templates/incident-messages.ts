@@ -128,6 +128,8 @@ export interface Escalation {
   reason: EscalationReason;
   need: string | null;
   actorId: string;
+  /** The contact is paged through PagerDuty too. */
+  pagedInPagerDuty?: boolean;
 }
 
 /** The guide's "good escalation message": issue, duration, impact, actions taken, why, immediate need. */
@@ -154,7 +156,7 @@ export function escalationMessage(e: Escalation): SlackMessage {
   const to = e.contactId ? `the ${who} (${mention(e.contactId)})` : `the ${who} (not configured)`;
   return {
     text: fallback(`📣 ${incident.id} escalated to ${to} by ${mention(e.actorId)}`),
-    blocks: [section(packLines(body)), context(`escalated by ${mention(e.actorId)}`)],
+    blocks: [section(packLines(body)), context(`escalated by ${mention(e.actorId)}${e.pagedInPagerDuty ? ` · 📟 the ${who} is paged through PagerDuty too` : ''}`)],
   };
 }
 
