@@ -33,6 +33,7 @@ import { pagerdutyWebhookRoutes } from './integrations/pagerduty-webhook.js';
 import { slackLookupByEmail, type PagerDutyUserLookups } from './integrations/pagerduty-users.js';
 import { pagerdutyApi } from './integrations/pagerduty-api.js';
 import { PAGERDUTY_TARGET, pagerdutyCallSender } from './integrations/pagerduty-sync.js';
+import { PAGERDUTY_ESCALATION_TARGET, pagerdutyEscalationSender } from './integrations/pagerduty-escalation.js';
 
 export interface SlackCredentials {
   botToken: string;
@@ -130,6 +131,7 @@ export async function startBot(opts: BotOptions): Promise<RunningBot> {
     clock,
     slackEmailOf: people.email,
   });
+  callSenders[PAGERDUTY_ESCALATION_TARGET] = pagerdutyEscalationSender({ state, config, api: pagerduty, events: deps.events, clock, slackEmailOf: people.email });
   // Who is on call from PagerDuty: asked now, not only at the job's first minute.
   void deps.rotation.refresh?.();
 
@@ -148,6 +150,7 @@ export async function startBot(opts: BotOptions): Promise<RunningBot> {
   // The handoff says when the rotation names someone who left the workspace.
   deps.userExists = people.exists;
   deps.userTimeZone = people.timeZone;
+  deps.userName = people.name;
   // A D… channel counts as a DM with the bot only when it is this person's IM with the bot (conversations.open).
   const authorizer = createAuthorizer(config, usergroupMembers(() => client), Date.now, () => deps.rotation.at(clock()), botDmCheck(() => client));
   const registry = createRegistry(authorizer);

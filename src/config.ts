@@ -146,6 +146,26 @@ const pagerdutySchema = z
   })
   .strict();
 
+const pagerdutyId = (what: string) => z.string().regex(/^P[A-Z0-9]{5,15}$/, `a PagerDuty ${what} ID such as PXPGF42`);
+
+/** Whom an escalation pages in PagerDuty: a user (assigned the incident) or an escalation policy. */
+const pagedContactSchema = z.union(
+  [z.object({ user: pagerdutyId('user') }).strict(), z.object({ escalationPolicy: pagerdutyId('escalation policy') }).strict()],
+  { error: 'either { user: P… } (a PagerDuty user ID) or { escalationPolicy: P… } (an escalation policy ID)' },
+);
+
+/**
+ * Escalations that page through PagerDuty besides the Slack mention (src/integrations/pagerduty-escalation.ts):
+ * an incident on `service` (REST API `POST /incidents`, PAGERDUTY_TOKEN) assigned to the contact.
+ */
+const escalationPagingSchema = z
+  .object({
+    service: pagerdutyId('service'),
+    techLead: pagedContactSchema.optional(),
+    cto: pagedContactSchema.optional(),
+  })
+  .strict();
+
 const replaced = (by: string) => z.never({ error: `replaced by ${by}` }).optional();
 
 /**
@@ -337,6 +357,7 @@ export const fileConfigSchema = z
         cto: userId.optional(),
         dbExpert: userId.optional(),
         security: userId.optional(),
+        pagerduty: escalationPagingSchema.optional(),
       })
       .strict()
       .default({}),
@@ -472,6 +493,9 @@ export function loadConfig(processEnv: NodeJS.ProcessEnv = process.env, cwd = pr
   }
   const fileResult = fileConfigSchema.safeParse(raw);
   if (!fileResult.success) throw new ConfigError(describeIssue(env.ATLAS_CONFIG, fileResult.error.issues[0]!));
+  if (fileResult.data.escalation.pagerduty && !env.PAGERDUTY_TOKEN) {
+    throw new ConfigError('environment: PAGERDUTY_TOKEN: a PagerDuty REST API key when escalation.pagerduty is set (escalations page through the REST API)');
+  }
   if (fileResult.data.rotation?.source === 'pagerduty' && !env.PAGERDUTY_TOKEN) {
     throw new ConfigError('environment: PAGERDUTY_TOKEN: a PagerDuty REST API key when rotation.source is pagerduty');
   }

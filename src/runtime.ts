@@ -7,6 +7,7 @@ import { openStateStore } from './db/state/sqlite-state-store.js';
 import { stateFileOf } from './db/state/state-file.js';
 import type { StateStore } from './db/state/state-store.js';
 import { pagerdutyRotationOf } from './integrations/pagerduty-rotation.js';
+import { withEscalationPaging } from './integrations/pagerduty-escalation.js';
 import { pagerdutyInUse, withPagerDuty } from './integrations/pagerduty-sync.js';
 import type { PagerDutyUserLookups } from './integrations/pagerduty-users.js';
 import { rotationOf } from './oncall/config-rotation.js';
@@ -44,7 +45,12 @@ export function createDeps(config: Config, logger: Logger, opts: DepsOptions = {
     clock,
     logger,
     fetch: fetchFn,
-    events: pagerdutyInUse(config) ? withPagerDuty(eventRecorder(state, config, opts.wakeDelivery), state, config) : eventRecorder(state, config, opts.wakeDelivery),
+    // Escalations page through PagerDuty too when escalation.pagerduty says whom.
+    events: withEscalationPaging(
+      pagerdutyInUse(config) ? withPagerDuty(eventRecorder(state, config, opts.wakeDelivery), state, config) : eventRecorder(state, config, opts.wakeDelivery),
+      state,
+      config,
+    ),
     rotation,
   };
 }

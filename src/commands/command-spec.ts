@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { DomainDeps } from '../incidents/incident-deps.js';
 import type { UploadFile } from '../slack/file-upload.js';
-import type { UserExists, UserTimeZone } from '../slack/workspace-people.js';
+import type { UserExists, UserName, UserTimeZone } from '../slack/workspace-people.js';
 import type { Report } from '../templates/report.js';
 import { parseDuration } from '../time/atlas-time.js';
 
@@ -39,6 +39,8 @@ export interface CommandDeps extends DomainDeps {
   userExists?: UserExists;
   /** A person's time zone from Slack (users.info tz); set by the bot, absent in the terminal (the rotation's zone serves). */
   userTimeZone?: UserTimeZone;
+  /** A person's name from Slack (users.info), for what is read outside Slack; set by the bot, absent in the terminal (the state's names serve). */
+  userName?: UserName;
   /** Shares a text file in a channel or thread (files upload), bounded in time; set by the Slack app, absent in the terminal. */
   uploadFile?: UploadFile;
 }

@@ -4,6 +4,7 @@
  * "On-call guide: …" issue. Without GITHUB_TOKEN and github.repo both say what to set.
  */
 import { z } from 'zod';
+import { peopleNames } from '../slack/people-names.js';
 import { gitHubClient, gitHubSetupProblem, GitHubError } from '../integrations/github/github-client.js';
 import { fileReviewIssue } from '../integrations/github/review-issue.js';
 import { runbookFeedbackContent, runbookFeedbackReport, reviewIssueReport } from '../templates/github-messages.js';
@@ -60,7 +61,9 @@ const runbookFeedback = defineCommand({
     const client = gitHubClient(deps.config);
     if (!client) return problemReport('runbook-feedback', gitHubSetupProblem(deps.config)!);
     const open = deps.state.incidents.open();
-    const { title, body } = runbookFeedbackContent(args.text, actor.source === 'slack' ? `Slack user ${actor.userId}` : actor.userId, open.length === 1 ? open[0]!.id : null);
+    // Read on GitHub: the person by name (their ID only when Slack never said it).
+    const who = actor.source === 'slack' ? (await peopleNames(deps, [actor.userId]))(actor.userId) : actor.userId;
+    const { title, body } = runbookFeedbackContent(args.text, who, open.length === 1 ? open[0]!.id : null);
     try {
       return runbookFeedbackReport(client.repo, title, { issue: await client.createIssue({ title, body, labels: RUNBOOK_FEEDBACK_LABELS }) });
     } catch (err) {

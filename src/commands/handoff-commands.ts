@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { buildHandoff, handoffPeople } from '../handoff/build-handoff.js';
-import { handoffFileName, handoffMarkdown } from '../templates/handoff-markdown.js';
+import { handoffFileName, handoffMarkdown, peopleInHandoff } from '../templates/handoff-markdown.js';
+import { peopleNames } from '../slack/people-names.js';
 import { handoffMessage } from '../templates/handoff-message.js';
 import { handoffPreviewButtons } from '../templates/handoff-buttons.js';
 import { HANDOFF_NOTES_MAX as NOTES_MAX } from '../templates/handoff-notes-modal.js';
@@ -44,7 +45,8 @@ export const handoffCommands: CommandSpec[] = [
       if (typeof change === 'string') return problemReport('handoff', change);
       const content = await buildHandoff(deps, { shiftChange: change });
       const when = shiftChangeText(change, deps.rotation.timezone);
-      const markdown = handoffMarkdown(content);
+      // The file is read outside Slack: people by name.
+      const markdown = handoffMarkdown(content, await peopleNames(deps, peopleInHandoff(content)));
       const headline = `Handoff for the shift change at ${when}, as it would be posted now (only you see this)`;
       return {
         command: 'handoff',

@@ -7,7 +7,7 @@ import { escalate } from '../incidents/escalation.js';
 import { findIncident } from '../incidents/find-incident.js';
 import { addNote, changeOwner, changeSeverity, postStatusUpdate } from '../incidents/incident-changes.js';
 import { parseEta } from '../incidents/incident-input.js';
-import { markReviewDone, resolveFiringAlerts, resolveIncident } from '../incidents/resolution.js';
+import { markReviewDone, reopenIncident, resolveFiringAlerts, resolveIncident } from '../incidents/resolution.js';
 import { ESCALATION_TARGETS, type EscalationTarget } from '../incidents/severity-matrix.js';
 import {
   ackDetailsText,
@@ -18,6 +18,7 @@ import {
   incidentActionReport,
   noteAddedText,
   ownerChangedText,
+  reopenedText,
   resolvedText,
   reviewDoneText,
   severityChangedText,
@@ -141,14 +142,22 @@ const update = defineCommand({
 
 const sev = defineCommand({
   name: 'sev',
-  summary: "Change an incident's severity; the update cadence and escalation deadlines follow",
+  summary: "Change an incident's severity; the update cadence and escalation deadlines follow (a form in Slack)",
   usage: '[INC] <P0|P1|P2>',
   tier: 'incident',
   group: 'Incidents',
   args: z
-    .object({ _: z.array(z.string()).min(1, { message: 'needs the new severity: `sev INC-… P1`' }).max(2, { message: 'takes an incident id and a severity' }) })
+    .object({ _: z.array(z.string()).max(2, { message: 'takes an incident id and a severity' }) })
     .transform(({ _ }, ctx) => {
       const { ref, rest } = takeRef(_);
+      if (rest.length === 0) {
+        // `sev INC-…` alone (the card's Severity button): the form asks; with nothing at all, say what is missing.
+        if (ref === undefined) {
+          ctx.addIssue({ code: 'custom', message: 'needs the new severity: `sev INC-… P1`' });
+          return z.NEVER;
+        }
+        return { ref, severity: undefined };
+      }
       const parsed = severityWord.safeParse(rest[0] ?? '');
       if (rest.length !== 1 || !parsed.success) {
         ctx.addIssue({ code: 'custom', message: parsed.success ? 'takes an incident id and a severity' : (parsed.error.issues[0]?.message ?? 'needs a severity') });
@@ -158,6 +167,16 @@ const sev = defineCommand({
     }),
   run: (args, deps, actor) =>
     answer('sev', () => {
+      if (args.severity === undefined) {
+        const incident = findIncident(deps.state, args.ref, { mustBeOpen: true });
+        return {
+          command: 'sev',
+          level: 'info',
+          headline: `Severity of ${incident.id} (now ${incident.severity}): the form opens in Slack; in the terminal give it, \`sev ${incident.id} P1\`.`,
+          sections: [],
+          modal: { kind: 'sev', incidentId: incident.id },
+        };
+      }
       const r = changeSeverity(deps, args.ref ?? '', args.severity, actor.userId);
       return incidentActionReport('sev', severityChangedText(r.incident, r.from), { incidentId: r.incident.id, severity: r.incident.severity });
     }),
@@ -227,7 +246,8 @@ const escalateCommand = defineCommand({
         ctx.addIssue({ code: 'custom', message: `escalates to one of ${ESCALATION_TARGETS.join(', ')}` });
         return z.NEVER;
       }
-      return { ref, target: target as EscalationTarget, need, why };
+      // Named: the form is for that contact; not named (the card's Escalate): the form asks, the tech lead first.
+      return { ref, target: target as EscalationTarget, chosen: rest.length === 1, need, why };
     }),
   run: (args, deps, actor) =>
     answer('escalate', () => {
@@ -238,7 +258,7 @@ const escalateCommand = defineCommand({
           level: 'info',
           headline: `Escalating ${incident.id} to the ${args.target}: the form opens in Slack; in the terminal give --need "…" (and --why "…").`,
           sections: [],
-          modal: { kind: 'escalate', incidentId: incident.id, target: args.target },
+          modal: { kind: 'escalate', incidentId: incident.id, ...(args.chosen ? { target: args.target } : {}) },
         };
       }
       const r = escalate(deps, args.ref ?? '', args.target, { need: args.need, why: args.why }, actor.userId);
@@ -287,6 +307,20 @@ const resolveAlerts = defineCommand({
     }),
 });
 
+const reopen = defineCommand({
+  name: 'reopen',
+  summary: 'Open a resolved incident again: investigating, its reminders running again',
+  usage: '<INC>',
+  tier: 'incident',
+  group: 'Incidents',
+  args: z.object({ _: z.array(z.string()).length(1, { message: 'takes the id of the resolved incident' }) }),
+  run: (args, deps, actor) =>
+    answer('reopen', () => {
+      const incident = reopenIncident(deps, args._[0]!, actor.userId);
+      return incidentActionReport('reopen', reopenedText(incident), { incidentId: incident.id });
+    }),
+});
+
 const reviewDone = defineCommand({
   name: 'review-done',
   summary: "Mark an incident's post-incident review done (stops the 48 h reminder)",
@@ -302,4 +336,4 @@ const reviewDone = defineCommand({
 });
 
 /** The incident lifecycle's acting commands, for responders. */
-export const incidentCommands: CommandSpec[] = [ack, declare, update, sev, own, note, escalateCommand, resolve, resolveAlerts, reviewDone];
+export const incidentCommands: CommandSpec[] = [ack, declare, update, sev, own, note, escalateCommand, resolve, reopen, resolveAlerts, reviewDone];

@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { incidentTimeline, listIncidents } from '../incidents/incident-queries.js';
 import { incidentsReport, reviewReport, timelineReport } from '../templates/incident-reports.js';
 import { problemReport } from '../templates/report.js';
-import { reviewDraft } from '../templates/review-draft.js';
+import { peopleNames } from '../slack/people-names.js';
+import { peopleInReview, reviewDraft } from '../templates/review-draft.js';
 import { defineCommand, noPositionals, type CommandSpec } from './command-spec.js';
 import { answer, takeRef, words } from './incident-args.js';
 
@@ -50,11 +51,12 @@ const review = defineCommand({
     return { ref, done };
   }),
   run: (args, deps) =>
-    answer('review', () => {
+    answer('review', async () => {
       const { incident, events } = incidentTimeline(deps.state, args.ref);
       // Printing is for anyone; marking done is a responder's act, so it is its own command with its own tier.
       if (args.done) return problemReport('review', `Marking the review done is \`review-done ${incident.id}\` (for responders).`);
-      return reviewReport(incident, reviewDraft(incident, events, deps.clock()));
+      const name = await peopleNames(deps, peopleInReview(incident, events));
+      return reviewReport(incident, reviewDraft(incident, events, deps.clock(), name));
     }),
 });
 

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { rememberName } from '../slack/people-names.js';
 import { parseArgs } from 'node:util';
 import { COMMAND_GROUPS, type Actor, type CommandDeps, type CommandSpec } from './command-spec.js';
 import type { Authorizer, Decision } from './authorize.js';
@@ -212,6 +213,8 @@ export class CommandRegistry {
       if (spec.tier === 'remediate' || spec.changesWhoMayAct) this.auditRefusal(deps, actor, spec.name, shown, decision.reason);
       return this.audited(deps, actor, spec.name, shown, { report: { command: spec.name, level: 'error', headline: decision.reason, sections: [] }, outcome: 'denied' }, started);
     }
+    // Whoever acts in Slack is someone the terminal should be able to name later (never awaited).
+    if (actor.source === 'slack' && deps.userName) void rememberName(deps, actor.userId);
     let result: RunResult;
     try {
       const standing = spec.changesWhoMayAct ? { remediator: await this.authorizer.isRemediator(actor), remediators: this.authorizer.remediatorsNamed() } : undefined;

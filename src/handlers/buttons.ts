@@ -15,6 +15,13 @@ import { renderBlocks, SHARE_ACTION_ID } from '../templates/block-kit.js';
 import {
   ALERT_ACK_ACTION,
   ALERT_HEALTH_ACTION,
+  CARD_ESCALATE_ACTION,
+  CARD_REOPEN_ACTION,
+  CARD_RESOLVE_ACTION,
+  CARD_REVIEW_ACTION,
+  CARD_SEVERITY_ACTION,
+  CARD_TAKE_OVER_ACTION,
+  CARD_UPDATE_ACTION,
   INCIDENT_ATTACH_ACTION,
   INCIDENT_DEBRIEF_DONE_ACTION,
   INCIDENT_ESCALATE_ACTION,
@@ -101,6 +108,14 @@ export const ROUTES: readonly ButtonRoute[] = [
       }
     },
   },
+  // The status card: the same subcommands (and forms) as typed, with the card's incident.
+  { actionId: CARD_UPDATE_ACTION, command: 'update', answer: 'modal', args: incidentId },
+  { actionId: CARD_ESCALATE_ACTION, command: 'escalate', answer: 'modal', args: incidentId },
+  { actionId: CARD_SEVERITY_ACTION, command: 'sev', answer: 'modal', args: incidentId },
+  { actionId: CARD_RESOLVE_ACTION, command: 'resolve', answer: 'modal', args: incidentId },
+  { actionId: CARD_TAKE_OVER_ACTION, command: 'own', answer: 'sentence', args: incidentId },
+  { actionId: CARD_REOPEN_ACTION, command: 'reopen', answer: 'sentence', args: incidentId },
+  { actionId: CARD_REVIEW_ACTION, command: 'review', answer: 'report', args: incidentId },
   {
     // `atlas_timer_snooze:30` and its siblings (Slack wants action ids unique within a block).
     actionId: new RegExp(`^${TIMER_SNOOZE_ACTION}(:\\d{1,4})?$`),

@@ -1,13 +1,25 @@
 /** The handoff notes form's submission: `handoff-notes` through the registry, a refusal shown under the field. */
-import type { App } from '@slack/bolt';
+import type { App, webApi } from '@slack/bolt';
 import type { Actor } from '../commands/command-spec.js';
 import { HANDOFF_NOTES_BLOCK, HANDOFF_NOTES_CALLBACK, handoffNotesMetadata, readHandoffNotes, type HandoffNotesMetadata } from '../templates/handoff-notes-modal.js';
 import type { HandlerContext } from './handler-context.js';
 import { submissionSchema } from './modal-submissions.js';
-import { unexpectedFailureText } from './reply.js';
+import { answerPress, unexpectedFailureText } from './reply.js';
+
+async function confirmPrivately(ctx: HandlerContext, client: webApi.WebClient, actor: Actor, text: string): Promise<void> {
+  if (actor.channelId) {
+    try {
+      await client.chat.postEphemeral({ channel: actor.channelId, user: actor.userId, text: `✅ ${text}` });
+      return;
+    } catch (err) {
+      ctx.logger.debug({ err, channel: actor.channelId }, 'could not confirm the handoff notes in the channel; by DM instead');
+    }
+  }
+  await answerPress(ctx.logger, { respond: undefined, client, userId: actor.userId }, `✅ ${text}`);
+}
 
 export function registerHandoffNotesForm(app: App, ctx: HandlerContext): void {
-  app.view(HANDOFF_NOTES_CALLBACK, async ({ ack, body }) => {
+  app.view(HANDOFF_NOTES_CALLBACK, async ({ ack, body, client }) => {
     const refuse = (sentence: string) => ack({ response_action: 'errors', errors: { [HANDOFF_NOTES_BLOCK]: sentence } });
     const payload = submissionSchema.safeParse(body);
     let meta: HandoffNotesMetadata | null = null;
@@ -32,6 +44,8 @@ export function registerHandoffNotesForm(app: App, ctx: HandlerContext): void {
         return;
       }
       await ack();
+      // The form closes on its own: say what was saved and when it goes out, where they opened it (else by DM).
+      await confirmPrivately(ctx, client, actor, result.report.headline);
     } catch (err) {
       await refuse(unexpectedFailureText(ctx.logger, err, { callback: HANDOFF_NOTES_CALLBACK, userId: actor.userId }));
     }

@@ -16,6 +16,7 @@ import {
   readAckDetails,
   readEscalate,
   readResolve,
+  readSeverity,
   readStatusUpdate,
   type ModalMetadata,
   type ModalParse,
@@ -54,6 +55,7 @@ const FORMS: { [K in ModalRequest['kind']]: Form<never> } = {
     }),
   }),
   escalate: form({ command: 'escalate', read: (v, m) => readEscalate(v, m.target), args: (i, m) => ({ _: [m.incidentId, i.target], need: i.need, why: i.why }) }),
+  sev: form({ command: 'sev', read: (v) => readSeverity(v), args: (i, m) => ({ _: [m.incidentId, i.severity] }) }),
   resolve: form({ command: 'resolve', read: (v) => readResolve(v), args: (i, m) => ({ _: [m.incidentId], resolution: i.resolution, impact: i.impact }) }),
 };
 

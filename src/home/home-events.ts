@@ -16,6 +16,7 @@ const CHANGES_HOME: ReadonlySet<DomainEvent['type']> = new Set<DomainEvent['type
   'owner-changed',
   'escalated',
   'incident-resolved',
+  'incident-reopened',
   'alerts-resolved',
   // The next handoff and who is on call change at a shift change.
   'handoff-posted',

@@ -67,15 +67,20 @@ export type DomainEvent =
       need: string | null;
       /** The timeline before the escalation: the message lists the actions taken. */
       history: TimelineEntry[];
+      /** The contact is paged through PagerDuty too (escalation.pagerduty). */
+      pagedInPagerDuty?: boolean;
       actor: string;
     }
   | { type: 'incident-resolved'; incident: Incident; firingAlerts: string[]; reviewDue: Date; actor: string; reviewIssue?: { repo: string; number: number; url: string } | null }
+  /** A resolved incident opened again: investigating, its clock running again. */
+  | { type: 'incident-reopened'; incident: Incident; resolvedAt: string | null; actor: string }
   | { type: 'alerts-resolved'; incident: Incident; names: string[]; notWritten: { name: string; problem: string }[]; actor: string }
   | { type: 'review-done'; incident: Incident; actor: string }
   /** The review draft became a GitHub issue (or one an earlier, interrupted attempt filed was found): the checklist item is done. */
   | { type: 'review-issue-filed'; incident: Incident; repo: string; number: number; url: string; actor: string }
   | { type: 'reminder-fired'; reminder: Reminder }
-  | { type: 'reminder-snoozed'; incidentId: string | null; kind: TimerKind; from: number; to: number; minutes: number; until: Date; actor: string }
+  /** `anchor`: the message the reminder is about (the incident's card, the alert's message), where the snooze is shown. */
+  | { type: 'reminder-snoozed'; incidentId: string | null; anchor: string | null; kind: TimerKind; from: number; to: number; minutes: number; until: Date; actor: string }
   /** The service's own database could not be written (metrics.db acknowledged_at, …). */
   | { type: 'atlas-not-updated'; incident: Incident; what: string; problem: string }
   /** A shift's handoff, for channels.handoff: by the clock (postedBy null) or by someone's Post now. */

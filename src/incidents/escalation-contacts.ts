@@ -28,3 +28,12 @@ export function escalationContact(deps: { config: Pick<Config, 'escalation'>; ro
       return deps.rotation.at(now)?.secondary ?? null;
   }
 }
+
+type PagedContact = NonNullable<NonNullable<Config['escalation']['pagerduty']>['techLead']>;
+
+/** Whom an escalation to `target` pages in PagerDuty (escalation.pagerduty), or null when it pages nobody there. */
+export function pagerdutyContactOf(config: Pick<Config, 'escalation'>, target: EscalationTarget): { serviceId: string; contact: PagedContact } | null {
+  const paging = config.escalation.pagerduty;
+  const contact = target === 'techlead' ? paging?.techLead : target === 'cto' ? paging?.cto : undefined;
+  return paging && contact ? { serviceId: paging.service, contact } : null;
+}

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Incident } from '../db/state/state-records.js';
 import type { EscalationReason } from './domain-events.js';
-import { ESCALATION_CONTACTS, escalationContact } from './escalation-contacts.js';
+import { ESCALATION_CONTACTS, escalationContact, pagerdutyContactOf } from './escalation-contacts.js';
 import { IncidentInputError } from './incident-errors.js';
 import type { DomainDeps } from './incident-deps.js';
 import { actorOf, textOf } from './incident-input.js';
@@ -26,6 +26,8 @@ export interface Escalated {
   incident: Incident;
   target: EscalationTarget;
   contactId: string | null;
+  /** Paged through PagerDuty too. */
+  pagedInPagerDuty: boolean;
 }
 
 /**
@@ -47,7 +49,8 @@ export function escalate(deps: DomainDeps, incidentRef: string, target: Escalati
     // Done by hand: the reminder to do it must not fire, now or after a severity change.
     if (timer) deps.state.timers.settle(incident.id, incident.alert_key, timer, now);
     const reason: EscalationReason = why ? { kind: 'given', text: why } : reasonFor(incident, to, ageMs);
-    deps.events.record({ type: 'escalated', incident, target: to, contactId, reason, need, history, actor: who }, now);
-    return { incident, target: to, contactId };
+    const pagedInPagerDuty = pagerdutyContactOf(deps.config, to) !== null;
+    deps.events.record({ type: 'escalated', incident, target: to, contactId, reason, need, history, actor: who, pagedInPagerDuty }, now);
+    return { incident, target: to, contactId, pagedInPagerDuty };
   });
 }

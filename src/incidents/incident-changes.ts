@@ -5,14 +5,14 @@ import { INCIDENT_STATUSES, iso, type Incident, type IncidentStatus } from '../d
 import type { StatusUpdate } from './domain-events.js';
 import { AlreadyOwnerError, IncidentError, IncidentInputError } from './incident-errors.js';
 import type { DomainDeps } from './incident-deps.js';
-import { actorOf, severityOf, textOf } from './incident-input.js';
+import { actorOf, parseEta, severityOf, textOf } from './incident-input.js';
 import { withIncident } from './find-incident.js';
 import type { Severity } from './severity-matrix.js';
 import { cadenceDue, replanIncidentTimers, restartBreakNudge } from './timer-plan.js';
 
 const statusSchema = z.enum(INCIDENT_STATUSES.filter((s) => s !== 'resolved') as [IncidentStatus, ...IncidentStatus[]]);
 
-/** The guide's "Incident Update [HH:MM UTC]" in the thread; the update-due reminder moves with it. */
+/** The guide's "Incident Update [HH:MM UTC]" in the thread; the update-due reminder moves to the ETA given, else the cadence. */
 export function postStatusUpdate(
   deps: DomainDeps,
   incidentRef: string,
@@ -38,10 +38,13 @@ export function postStatusUpdate(
   }
   return withIncident(deps, incidentRef, { mustBeOpen: true }, (found, now) => {
     const changed = status && status !== found.status ? status : undefined;
+    // "Next update: 30 min" / --eta 30m is a promise: the reminder comes then. An ETA that is
+    // not a time (the guide's "ETA: investigating") stays words, and the cadence sets the reminder.
+    const promised = fields.eta ? parseEta(fields.eta, now) : null;
     const incident = deps.state.incidents.update(found.id, {
       ...(changed ? { status: changed } : {}),
       last_update_at: iso(now),
-      next_update_at: iso(cadenceDue(found.severity, now)),
+      next_update_at: iso(promised ?? cadenceDue(found.severity, now)),
     })!;
     replanIncidentTimers(deps.state.timers, incident, now);
     deps.events.record({ type: 'status-updated', incident, update: { ...fields, ...(changed ? { status: changed } : {}) }, previousStatus: found.status, actor: who }, now);

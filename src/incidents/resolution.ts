@@ -6,7 +6,7 @@ import { IncidentError } from './incident-errors.js';
 import type { DomainDeps } from './incident-deps.js';
 import { actorOf, textOf } from './incident-input.js';
 import { findIncident, withIncident } from './find-incident.js';
-import { plusMinutes, REVIEW_REMINDER_MINUTES, stopTimers } from './timer-plan.js';
+import { cadenceDue, plusMinutes, replanIncidentTimers, REVIEW_REMINDER_MINUTES, stopTimers } from './timer-plan.js';
 import { offerDebrief } from './debrief.js';
 
 export interface Resolved {
@@ -87,6 +87,31 @@ export function markReviewDone(deps: DomainDeps, incidentRef: string, actorId: s
     const incident = deps.state.incidents.update(found.id, { review_done_at: iso(now) })!;
     stopTimers(deps.state.timers, { incidentId: incident.id }, now);
     deps.events.record({ type: 'review-done', incident, actor: who }, now);
+    return incident;
+  });
+}
+
+/**
+ * Opens a resolved incident again (it came back, or was resolved too soon): investigating, the
+ * resolution and a review marked done are cleared, the review reminder stops and the clock of an
+ * open incident starts again (the next update on the cadence from now; escalations already sent
+ * are not sent again). The card and the thread say so.
+ */
+export function reopenIncident(deps: DomainDeps, incidentRef: string, actorId: string): Incident {
+  const who = actorOf(actorId);
+  return withIncident(deps, incidentRef, { mustBeOpen: false }, (found, now) => {
+    if (found.status !== 'resolved') throw new IncidentError(`${found.id} is not resolved; there is nothing to reopen.`);
+    const { state } = deps;
+    const incident = state.incidents.update(found.id, {
+      status: 'investigating',
+      resolved_at: null,
+      resolution: null,
+      review_done_at: null,
+      next_update_at: iso(cadenceDue(found.severity, now)),
+    })!;
+    stopTimers(state.timers, { incidentId: incident.id }, now);
+    replanIncidentTimers(state.timers, incident, now);
+    deps.events.record({ type: 'incident-reopened', incident, resolvedAt: found.resolved_at, actor: who }, now);
     return incident;
   });
 }

@@ -1,4 +1,4 @@
-import type { TimerKind } from '../db/state/state-records.js';
+import { alertAnchor, type TimerKind } from '../db/state/state-records.js';
 import type { TimerScope } from '../db/state/timer-store.js';
 import { IncidentError } from './incident-errors.js';
 import { actorOf } from './incident-input.js';
@@ -35,12 +35,14 @@ export function snoozeTimer(deps: TimerDeps, timerId: number, minutes: number, a
     let scope: TimerScope;
     let incidentId: string | null = null;
     let alertKey: string | null;
+    let anchor: string | null;
     if (ALERT_TIMER_KINDS.has(timer.kind) && !timer.incident_id) {
       const alert = timer.alert_key ? state.alerts.get(timer.alert_key) : null;
       if (!alert || alert.status !== 'firing') throw new IncidentError('The alert is resolved; its reminders are over.');
       if (alert.incident_id) throw new IncidentError(`The alert was acknowledged as ${alert.incident_id}; its reminders are over.`);
       scope = { alertKey: alert.key };
       alertKey = alert.key;
+      anchor = alertAnchor(alert);
     } else {
       const incident = timer.incident_id ? state.incidents.get(timer.incident_id) : null;
       if (!incident) throw new IncidentError('That reminder no longer exists.');
@@ -52,10 +54,11 @@ export function snoozeTimer(deps: TimerDeps, timerId: number, minutes: number, a
       scope = { incidentId: incident.id };
       incidentId = incident.id;
       alertKey = incident.alert_key;
+      anchor = incident.anchor;
     }
     state.timers.cancelKind(scope, timer.kind, now);
     const id = state.timers.schedule({ kind: timer.kind, due: until, incidentId, alertKey }, now);
-    deps.events.record({ type: 'reminder-snoozed', incidentId, kind: timer.kind, from: timer.id, to: id, minutes, until, actor: who }, now);
+    deps.events.record({ type: 'reminder-snoozed', incidentId, anchor, kind: timer.kind, from: timer.id, to: id, minutes, until, actor: who }, now);
     return { timerId: id, kind: timer.kind, incidentId, alertKey, until };
   });
   deps.logger.info({ timerId, kind: result.kind, incidentId: result.incidentId, alertKey: result.alertKey, minutes, actorId: who }, 'reminder snoozed');

@@ -61,6 +61,22 @@ export interface PagerDutyApi {
   setIncidentStatus(pdIncidentId: string, status: PagerDutyIncidentStatus, fromEmail: string): Promise<void>;
   /** `POST /v2/enqueue` with the routing key. */
   sendEvent(event: PagerDutyEvent): Promise<void>;
+  /**
+   * `POST /incidents` (REST, `From:` a PagerDuty user's email): an incident on a service, assigned
+   * to a user or an escalation policy, which pages them. `incident_key` makes a repeat harmless:
+   * PagerDuty refuses a second open incident with the same key, and that counts as done.
+   */
+  createIncident(incident: NewPagerDutyIncident, fromEmail: string): Promise<{ id: string; htmlUrl: string | null } | null>;
+}
+
+/** An incident the bot opens in PagerDuty to page one person or policy (an escalation). */
+export interface NewPagerDutyIncident {
+  title: string;
+  serviceId: string;
+  assignee: { user: string } | { escalationPolicy: string };
+  incidentKey: string;
+  details: string;
+  urgency: 'high' | 'low';
 }
 
 export interface PagerDutyApiOptions {
@@ -155,6 +171,32 @@ export function pagerdutyApi(opts: PagerDutyApiOptions): PagerDutyApi {
         // Resolved in PagerDuty meanwhile: nothing is left to acknowledge or resolve.
         (s, said) => s === 400 && /already resolved/i.test(said),
       );
+    },
+    async createIncident(incident, fromEmail) {
+      const body = {
+        incident: {
+          type: 'incident',
+          title: incident.title.slice(0, 255),
+          service: { id: incident.serviceId, type: 'service_reference' },
+          urgency: incident.urgency,
+          incident_key: incident.incidentKey,
+          body: { type: 'incident_body', details: incident.details.slice(0, 10_000) },
+          // Either assignees or an escalation policy, never both (PagerDuty refuses both).
+          ...('user' in incident.assignee
+            ? { assignments: [{ assignee: { id: incident.assignee.user, type: 'user_reference' } }] }
+            : { escalation_policy: { id: incident.assignee.escalationPolicy, type: 'escalation_policy_reference' } }),
+        },
+      };
+      const answer = (await call(
+        join(env.PAGERDUTY_API_URL, 'incidents'),
+        { method: 'POST', headers: restHeaders({ 'Content-Type': 'application/json', From: fromEmail }), body: JSON.stringify(body) },
+        `the page of ${'user' in incident.assignee ? `user ${incident.assignee.user}` : `escalation policy ${incident.assignee.escalationPolicy}`}`,
+        `PagerDuty has no service ${incident.serviceId} (or no such user or policy): check escalation.pagerduty`,
+        // Already open with this key: the page went out before (an answer lost on the way back).
+        (s, said) => s === 400 && /matching dedup key already exists|incident_key/i.test(said),
+      )) as { incident?: { id?: unknown; html_url?: unknown } } | null;
+      const id = answer?.incident?.id;
+      return typeof id === 'string' ? { id, htmlUrl: typeof answer?.incident?.html_url === 'string' ? answer.incident.html_url : null } : null;
     },
     async sendEvent(event) {
       const routingKey = opts.config.pagerduty.routingKey;

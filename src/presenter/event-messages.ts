@@ -20,6 +20,7 @@ import {
   attachedResultMessage,
   escalationMessage,
   incidentClosedMessage,
+  incidentReopenedMessage,
   initialResponseMessage,
   noteMessage,
   ownerChangedMessage,
@@ -34,9 +35,12 @@ import { pagerdutyNotSyncedMessage } from '../templates/pagerduty-messages.js';
 import { handoffMessage } from '../templates/handoff-message.js';
 import { debriefOfferMessage, debriefScheduledMessage, reliefToPrimaryMessage, reliefToSecondaryMessage } from '../templates/health-messages.js';
 import { handoffReminderMessage, postedByHand } from '../templates/handoff-notices.js';
-import { reminderMessage } from '../templates/reminder-messages.js';
+import { reminderMessage, snoozedMessage } from '../templates/reminder-messages.js';
 import { remediationAppliedMessage, remediationInterruptedMessage } from '../templates/remediation-messages.js';
 import { auditHeadMessage } from '../templates/audit-head.js';
+
+/** The post-incident checklist of an incident: a reply in its thread, edited as its items get done. */
+export const checklistAnchor = (incidentId: string): string => `checklist:${incidentId}`;
 
 /** An alert's firings (`alert:<key>:<n>`) share the alert's lane: a firing's end goes out before the next one begins. */
 export const laneOf = (anchor: string): string => anchor.replace(/^(alert:.+):\d+$/, '$1');
@@ -64,6 +68,9 @@ export function eventMessages(event: DomainEvent, config: Pick<Config, 'channels
     const anchor = typeof on === 'string' ? on : on.anchor;
     return { lane: laneOf(anchor), op: 'reply', anchor, channel, payload: payload(m, extra) };
   };
+  /** The checklist edited in place, in the incident's lane (after the reply that posted it); never posted anew. */
+  const checklist = (i: Incident): OutboxMessage[] =>
+    i.status === 'resolved' ? [{ lane: laneOf(i.anchor), op: 'refresh', anchor: checklistAnchor(i.id), channel, payload: { text: `${i.id} post-incident checklist`, editOnly: true } }] : [];
   /** A top-level message in the anchor's channel, after everything already in its lane. */
   const beside = (anchor: string, m: SlackMessage): OutboxMessage => ({ lane: laneOf(anchor), op: 'post', anchor, channel, payload: payload(m) });
 
@@ -108,6 +115,7 @@ export function eventMessages(event: DomainEvent, config: Pick<Config, 'channels
         reason: event.reason,
         need: event.need,
         actorId: event.actor,
+        pagedInPagerDuty: event.pagedInPagerDuty === true,
       });
       return [reply(event.incident, m, event.incident.severity === 'P0' ? { broadcast: true } : {}), refresh(event.incident.anchor)];
     }
@@ -115,18 +123,25 @@ export function eventMessages(event: DomainEvent, config: Pick<Config, 'channels
       const i = event.incident;
       return [
         reply(i, resolutionMessage(i, event.reviewDue, event.actor)),
-        reply(i, postIncidentChecklistMessage(i, event.firingAlerts, event.reviewDue, event.reviewIssue ?? null)),
+        reply(i, postIncidentChecklistMessage(i, { firingAlerts: event.firingAlerts, reviewDue: event.reviewDue, reviewIssue: event.reviewIssue ?? null }), { names: checklistAnchor(i.id) }),
         beside(i.anchor, incidentClosedMessage(i)),
         refresh(i.anchor),
       ];
     }
+    case 'incident-reopened':
+      // Said in the thread and in the channel (the channel heard it close); the card shows it open again.
+      return [reply(event.incident, incidentReopenedMessage(event.incident, event.actor), { broadcast: true }), refresh(event.incident.anchor)];
     case 'alerts-resolved':
       // The incident's alerts are on its card (its anchor is their message): one reply, and the card shows them resolved.
-      return [reply(event.incident, alertsResolvedMessage(event.incident, event.names, event.notWritten.map((n) => n.name), event.actor)), refresh(event.incident.anchor)];
+      return [
+        reply(event.incident, alertsResolvedMessage(event.incident, event.names, event.notWritten.map((n) => n.name), event.actor)),
+        refresh(event.incident.anchor),
+        ...checklist(event.incident),
+      ];
     case 'review-done':
-      return [reply(event.incident, reviewDoneMessage(event.incident, event.actor)), refresh(event.incident.anchor)];
+      return [reply(event.incident, reviewDoneMessage(event.incident, event.actor)), refresh(event.incident.anchor), ...checklist(event.incident)];
     case 'review-issue-filed':
-      return [reply(event.incident, reviewIssueFiledMessage(event))];
+      return [reply(event.incident, reviewIssueFiledMessage(event)), ...checklist(event.incident)];
     case 'pagerduty-not-synced':
       // Said in the thread of the message it concerns, and shown on that message until a later change goes through.
       return [reply(event.anchor, pagerdutyNotSyncedMessage(event)), refresh(event.anchor)];
@@ -169,8 +184,10 @@ export function eventMessages(event: DomainEvent, config: Pick<Config, 'channels
       return event.responders.map((user): OutboxMessage => ({ lane: laneOf(event.incident.anchor), op: 'post', channel: user, payload: payload(m) }));
     }
     case 'debrief-scheduled':
-      return [reply(event.incident, debriefScheduledMessage(event.incident, event.actor))];
+      return [reply(event.incident, debriefScheduledMessage(event.incident, event.actor)), ...checklist(event.incident)];
     case 'reminder-snoozed':
+      // Told in the thread of what it is about, and shown on the card (a refresh) until it comes back.
+      return event.anchor ? [reply(event.anchor, snoozedMessage(event)), refresh(event.anchor)] : [];
     case 'atlas-not-updated':
       return [];
   }

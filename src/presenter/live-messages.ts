@@ -2,9 +2,11 @@ import { alertAnchor, type AlertRecord } from '../db/state/state-records.js';
 import { pagerdutyLane } from '../db/state/pagerduty-store.js';
 import type { StateStore } from '../db/state/state-store.js';
 import { nextDeadline } from '../incidents/incident-queries.js';
+import { plusMinutes, REVIEW_REMINDER_MINUTES } from '../incidents/timer-plan.js';
+import { postIncidentChecklistMessage } from '../templates/incident-messages.js';
 import { alertMessage } from '../templates/alert-message.js';
 import type { SlackMessage } from '../templates/block-kit.js';
-import { incidentCard } from '../templates/incident-card.js';
+import { incidentCard, type CardSnooze } from '../templates/incident-card.js';
 import { groupLineBlock } from '../templates/alert-group-messages.js';
 import type { PagerDutyOnCard } from '../templates/pagerduty-messages.js';
 
@@ -19,9 +21,11 @@ export function liveMessage(state: StateStore, anchor: string, now: Date): Slack
     const alert = incident.alert_key ? state.alerts.get(incident.alert_key) : null;
     // The alert line belongs on the card only while the alert is still this firing.
     const sameFiring = alert && alertAnchor(alert) === incident.anchor ? alert : null;
-    const card = incidentCard(incident, sameFiring, now, nextDeadline(state, incident.id), pagerdutyOf(state, anchor, alert ?? null));
+    const card = incidentCard(incident, sameFiring, now, nextDeadline(state, incident.id), pagerdutyOf(state, anchor, alert ?? null), snoozeOf(state, incident.id));
     return alert ? withGroupLine(state, alert, card) : card;
   }
+  const checklist = /^checklist:(.+)$/.exec(anchor);
+  if (checklist) return checklistMessage(state, checklist[1]!);
   const m = /^alert:(.+):(\d+)$/.exec(anchor);
   if (!m) return null;
   const alert = state.alerts.get(m[1]!);
@@ -37,6 +41,36 @@ function withGroupLine(state: StateStore, lead: AlertRecord, m: SlackMessage): S
   const at = blocks.findIndex((b) => b.type === 'actions');
   blocks.splice(at === -1 ? blocks.length : at, 0, line);
   return { ...m, blocks };
+}
+
+/** A resolved incident's post-incident checklist as it stands now; null once the incident is open again. */
+function checklistMessage(state: StateStore, incidentId: string): SlackMessage | null {
+  const incident = state.incidents.get(incidentId);
+  if (!incident || incident.status !== 'resolved' || !incident.resolved_at) return null;
+  const events = state.timeline.list(incidentId);
+  const link = state.githubIssues.get(incidentId);
+  return postIncidentChecklistMessage(incident, {
+    firingAlerts: state.alerts.firingOf(incidentId).map((a) => a.name),
+    reviewDue: plusMinutes(incident.resolved_at, REVIEW_REMINDER_MINUTES),
+    reviewIssue: link?.state === 'created' && link.number !== null && link.html_url !== null ? { repo: link.repo, number: link.number, url: link.html_url } : null,
+    debriefScheduledAt: events.find((e) => e.kind === 'debrief-scheduled')?.at ?? null,
+    reviewDoneAt: incident.review_done_at,
+  });
+}
+
+/** The incident's latest snooze while the reminder it moved is still to come: shown on the card. */
+function snoozeOf(state: StateStore, incidentId: string): CardSnooze | null {
+  const latest = state.timeline.list(incidentId).filter((e) => e.kind === 'snooze').at(-1);
+  if (!latest?.data) return null;
+  try {
+    const d = JSON.parse(latest.data) as { timer?: unknown; to?: unknown };
+    if (typeof d.to !== 'number' || typeof d.timer !== 'string') return null;
+    const timer = state.timers.get(d.to);
+    if (!timer || !state.timers.isPending(timer.id)) return null;
+    return { kind: timer.kind, until: timer.due_at, by: latest.actor };
+  } catch {
+    return null;
+  }
 }
 
 /** Where PagerDuty stands for the message's alert, and what it could not be told. */

@@ -233,7 +233,9 @@ export function sandboxActions(slack: SlackStandIn, bot: BotEndpoint): SandboxAc
       if (!channel || !channel.members.has(user.id)) return { ok: false, error: 'You are not in that channel; pick another one on the left.' };
       const responseUrl = slack.mintResponseUrl({ channel: channel.id, user: user.id });
       const triggerId = slack.mintTriggerId(user.id);
-      const answer = await send(slashCommandForm({ bot: ws.bot, user, channel: place(channel), command: '/atlas', text: input.text, responseUrl, triggerId }));
+      // /atlas escapes mentions (manifest should_escape): Slack sends a typed @alice as <@U…|alice>.
+      const text = ws.directory.escapeMentions(input.text);
+      const answer = await send(slashCommandForm({ bot: ws.bot, user, channel: place(channel), command: '/atlas', text, responseUrl, triggerId }));
       if ('error' in answer || answer.status !== 200) {
         const result = failed('/atlas', answer);
         if (!result.ok) ws.chat.postEphemeral({ channel: channel.id, user: user.id, text: result.error });

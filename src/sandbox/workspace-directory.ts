@@ -130,6 +130,20 @@ export class WorkspaceDirectory {
     return channel;
   }
 
+  /**
+   * A slash command's text as Slack sends it when the command escapes mentions (manifest
+   * `should_escape: true`): a typed `@alice` that names someone becomes `<@U…|alice>`; an `@word`
+   * that names nobody is left as typed, as Slack leaves it.
+   */
+  escapeMentions(text: string): string {
+    return text.replace(/(^|[\s(])@([A-Za-z0-9._-]+)/g, (whole, before: string, handle: string) => {
+      const wanted = handle.toLowerCase().replace(/[.,;:!?]+$/, '');
+      const rest = handle.slice(wanted.length);
+      const user = [...this.users.values()].find((u) => !u.isBot && u.name.toLowerCase() === wanted);
+      return user ? `${before}<@${user.id}|${user.name}>${rest}` : whole;
+    });
+  }
+
   /** By id, by name, or by "#name", as chat.postMessage accepts. */
   channel(idOrName: string): Channel | undefined {
     const byId = this.channels.get(idOrName);

@@ -263,7 +263,7 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
           const coversUpTo = store.outbox.lastRefreshOf(row);
           const known = store.slackMessages.get(anchor);
           const message = opts.render(anchor) ?? (payload ? { text: payload.text, blocks: payload.blocks ?? [] } : null);
-          if (!known && !message) {
+          if (!known && (!message || payload?.editOnly)) {
             // A message never posted and with nothing left to show (its alert has fired again
             // since, with a message of its own): nothing to do, but a later row may have something.
             store.outbox.markSent(row, null, clock());
@@ -293,14 +293,19 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
         case 'reply': {
           if (!payload) throw new Refused('no_text');
           const parent = await ensureAnchor(row, row.anchor!, null);
-          const mine = (m: OutboxMark) => m.outbox_id === row.id && m.anchor === undefined;
+          // A named reply (a checklist edited as its items get done) is remembered under its name.
+          const named = payload.names;
+          const mine = (m: OutboxMark) => m.outbox_id === row.id && m.anchor === named;
           const found = row.in_doubt ? await alreadyPosted(parent.channel, parent.ts, mine) : null;
           if (found) {
             logger.info({ outboxId: row.id, ts: found }, 'a reply in doubt was found in its thread; not posting it again');
+            if (named) store.slackMessages.put(named, { channel: parent.channel, ts: found }, clock());
             store.outbox.markSent(row, found, clock());
             return;
           }
-          const posted = await post(row, { text: payload.text, blocks: payload.blocks ?? [] }, { channel: parent.channel, threadTs: parent.ts, broadcast: payload.broadcast }, { outbox_id: row.id });
+          const mark: OutboxMark = named ? { outbox_id: row.id, anchor: named } : { outbox_id: row.id };
+          const posted = await post(row, { text: payload.text, blocks: payload.blocks ?? [] }, { channel: parent.channel, threadTs: parent.ts, broadcast: payload.broadcast }, mark);
+          if (named) store.slackMessages.put(named, { channel: parent.channel, ts: posted.ts }, clock());
           store.outbox.markSent(row, posted.ts, clock());
           return;
         }

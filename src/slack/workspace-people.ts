@@ -9,6 +9,9 @@ const CACHE_MS = 10 * 60_000;
 /** A person's time zone (an IANA name such as Asia/Kolkata), or null when Slack did not say. */
 export type UserTimeZone = (userId: string) => Promise<string | null>;
 
+/** A person's name as Slack shows it (display name, else real name, else the handle), or null when Slack did not say. */
+export type UserName = (userId: string) => Promise<string | null>;
+
 /** A person's email, or null when Slack did not say. */
 export type UserEmail = (userId: string) => Promise<string | null>;
 
@@ -22,6 +25,8 @@ export interface WorkspacePeople {
   timeZone: UserTimeZone;
   /** users.info's `profile.email` (scope users:read.email): whom the bot acts as in PagerDuty. */
   email: UserEmail;
+  /** users.info's `profile.display_name`, else `real_name`, else `name`: how people know each other. */
+  name: UserName;
 }
 
 /**
@@ -61,6 +66,7 @@ export function workspacePeople(client: () => webApi.WebClient | null, now: () =
     },
     timeZone: field((user) => validTimeZone(user.tz)),
     email: field((user) => (typeof user.profile?.email === 'string' && user.profile.email.includes('@') ? user.profile.email : null)),
+    name: field((user) => nameOf(user)),
   };
 }
 
@@ -73,4 +79,13 @@ export function validTimeZone(tz: unknown): string | null {
   } catch {
     return null;
   }
+}
+
+/** The name people see: the display name they chose, else their real name, else the handle. */
+function nameOf(user: SlackUser): string | null {
+  for (const candidate of [user.profile?.display_name, user.profile?.real_name, user.real_name, user.name]) {
+    const name = typeof candidate === 'string' ? candidate.replace(/\s+/g, ' ').trim() : '';
+    if (name !== '') return name.slice(0, 80);
+  }
+  return null;
 }

@@ -22,6 +22,7 @@ import { wallClock } from '../oncall/zoned-time.js';
 import { formatDuration } from '../time/atlas-time.js';
 import { deadlineText } from './incident-card.js';
 import { dayTime } from './slack-time.js';
+import { idsAsNames, type PersonName } from './people.js';
 
 const STATUS_MARK: Record<HandoffStatusLevel, string> = { 'all-clear': '✅', issues: '⚠', critical: '🚨' };
 
@@ -41,7 +42,12 @@ function md(text: string): string {
 /** An identifier in a code span; a backtick inside it (never in our ids) becomes a quote. */
 const code = (text: string) => `\`${text.replace(/`/g, "'")}\``;
 
-const user = (id: string | null) => (id ? `@${id}` : 'Nobody on call');
+/** Everyone the handoff file names, for their names to be looked up before it is written. */
+export function peopleInHandoff(c: HandoffContent): string[] {
+  const ids = [c.outgoing.primary, c.outgoing.secondary, c.incoming.primary, c.incoming.secondary, c.notes?.by, ...c.problems.map((p) => p.userId)];
+  if (!isGap(c.incidents)) ids.push(...c.incidents.items.map((i) => i.ownerId));
+  return ids.filter((x): x is string => typeof x === 'string');
+}
 
 function listOf<T>(s: HandoffSection<T>, line: (item: T) => string, empty: string): string[] {
   if (isGap(s)) return [`- ⚠ ${md(s.gap)}`];
@@ -49,7 +55,7 @@ function listOf<T>(s: HandoffSection<T>, line: (item: T) => string, empty: strin
   return [...lines, ...s.gaps.map((g) => `- ⚠ ${md(g)}`), ...s.notes.map((n) => `- ℹ ${md(n)}`)];
 }
 
-function incidentLines(i: HandoffIncident, now: Date): string {
+function incidentLines(i: HandoffIncident, now: Date, user: (id: string | null) => string): string {
   const owner = i.needsOwner === 'owner-leaves' ? ' **needs a new owner** (the owner goes off shift)' : i.needsOwner === 'no-owner' ? ' **needs an owner**' : '';
   const facts = [
     `Started: ${dayTime(i.openedAt)} (${formatDuration(i.ageMs)} ago)`,
@@ -61,12 +67,12 @@ function incidentLines(i: HandoffIncident, now: Date): string {
   return `- **${i.id}** ${i.severity}: ${md(i.title)}${owner}\n  - ${facts.join('\n  - ')}`;
 }
 
-function incidentSection(c: HandoffContent): string[] {
+function incidentSection(c: HandoffContent, user: (id: string | null) => string): string[] {
   const s = c.incidents;
   if (isGap(s)) return [`- ⚠ ${md(s.gap)}`];
   const urgent = s.items.filter((i) => i.severity === 'P0' || i.severity === 'P1');
   const other = s.items.filter((i) => i.severity === 'P2' || i.severity === 'P3');
-  const lines = (list: HandoffIncident[]) => (list.length > 0 ? list.map((i) => incidentLines(i, c.now)) : ['_None_']);
+  const lines = (list: HandoffIncident[]) => (list.length > 0 ? list.map((i) => incidentLines(i, c.now, user)) : ['_None_']);
   return ['### P0/P1 Incidents', '', ...lines(urgent), '', '### P2/P3 Incidents', '', ...lines(other), ...s.gaps.map((g) => `\n- ⚠ ${md(g)}`), ...s.notes.map((n) => `\n- ℹ ${md(n)}`)];
 }
 
@@ -97,7 +103,7 @@ function maintenanceLine(e: MaintenanceEntry): string {
   return `- [ ] ${at}: ${e.text ? md(e.text) : '(no description)'}`;
 }
 
-function notesSection(c: HandoffContent): string[] {
+function notesSection(c: HandoffContent, user: (id: string | null) => string): string[] {
   if (!c.notes || c.notes.text.trim() === '') return ['_None left._'];
   const quoted = c.notes.text
     .trim()
@@ -106,9 +112,17 @@ function notesSection(c: HandoffContent): string[] {
   return [`From ${user(c.notes.by)} at ${dayTime(c.notes.at)}:`, '', ...quoted];
 }
 
-/** The guide's handoff file, filled in. */
-export function handoffMarkdown(content: HandoffContent): string {
+/**
+ * The guide's handoff file, filled in. People are named by `name` (Slack's display or real name:
+ * a file is read outside Slack), `@U…` only for someone whose name was never known.
+ */
+export function handoffMarkdown(content: HandoffContent, name: PersonName = idsAsNames): string {
   const c = content;
+  const user = (id: string | null) => {
+    if (!id) return 'Nobody on call';
+    const known = name(id);
+    return known === id ? `@${id}` : md(known);
+  };
   const { status } = c;
   const header = [`# On-Call Handoff: ${user(c.outgoing.primary)} → ${user(c.incoming.primary)}`, '', `Date: ${shiftChangeText(c.shiftChange, c.timezone)}`];
   header.push(`From: ${user(c.outgoing.primary)}${c.outgoing.secondary ? ` (secondary ${user(c.outgoing.secondary)})` : ''}`);
@@ -132,7 +146,7 @@ export function handoffMarkdown(content: HandoffContent): string {
     '',
     '## Active Incidents',
     '',
-    ...incidentSection(c),
+    ...incidentSection(c, user),
     ...gitHubIssueSection(c),
     '',
     `## Alerts (last ${c.alertHours} h)`,
@@ -155,7 +169,7 @@ export function handoffMarkdown(content: HandoffContent): string {
     '',
     '## Notes',
     '',
-    ...notesSection(c),
+    ...notesSection(c, user),
     '',
     '## Handoff Checklist',
     '',

@@ -64,9 +64,12 @@ export const attachedText = (i: Incident, command: string): string => `Added \`$
 
 export const escalatedText = (r: Escalated): string => {
   const who = ESCALATION_TARGET_TEXT[r.target];
+  const paged = r.pagedInPagerDuty ? ` Paging them through PagerDuty too.` : '';
   return r.contactId
-    ? `Escalated ${r.incident.id} to the ${who}, ${userRef(r.contactId)}, in its thread.`
-    : `Escalated ${r.incident.id} in its thread, but no ${who} is configured (\`${ESCALATION_CONTACTS[r.target].configKey}\`): page them by hand.`;
+    ? `Escalated ${r.incident.id} to the ${who}, ${userRef(r.contactId)}, in its thread.${paged}`
+    : r.pagedInPagerDuty
+      ? `Escalated ${r.incident.id} in its thread and paging the ${who} through PagerDuty (no Slack user in \`${ESCALATION_CONTACTS[r.target].configKey}\` to mention).`
+      : `Escalated ${r.incident.id} in its thread, but no ${who} is configured (\`${ESCALATION_CONTACTS[r.target].configKey}\`): page them by hand.`;
 };
 
 export const resolvedText = (r: Resolved, now: Date): string => {
@@ -80,6 +83,9 @@ export const alertsResolvedText = (r: AlertsResolved): string => {
   const warning = r.notWritten.length > 0 ? ` metrics.db could not be updated (${r.notWritten[0]!.problem})` : '';
   return `Resolved ${r.resolved.length} alert${r.resolved.length === 1 ? '' : 's'} of ${r.incident.id}: ${r.resolved.join(', ')}.${warning}`;
 };
+
+export const reopenedText = (i: Incident): string =>
+  `${i.id} reopened: investigating again; next update due ${i.next_update_at ? hhmm(i.next_update_at) : 'on the cadence'}.`;
 
 export const reviewDoneText = (i: Incident): string => `Review of ${i.id} marked done; the reminder is off.`;
 

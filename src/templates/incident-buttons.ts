@@ -6,6 +6,7 @@ import type { types } from '@slack/bolt';
 import { z } from 'zod';
 import { safeMrkdwn } from './block-kit.js';
 import { button } from './message-parts.js';
+import type { Incident } from '../db/state/state-records.js';
 import type { Report } from './report.js';
 
 export const ALERT_ACK_ACTION = 'atlas_alert_ack';
@@ -28,6 +29,35 @@ export const INCIDENT_ATTACH_ACTION = 'atlas_incident_attach'; // value: JSON {i
 export const INCIDENT_HAND_SECONDARY_ACTION = 'atlas_incident_hand_secondary';
 /** The debrief meeting is scheduled (the review reminder): runs `debrief-done <INC>`. */
 export const INCIDENT_DEBRIEF_DONE_ACTION = 'atlas_incident_debrief_done';
+
+/**
+ * The status card's own buttons. Each runs the subcommand it names, through the registry, with
+ * the incident id as its value: Update, Escalate, Severity and Resolve open that command's form;
+ * Take over runs `own <INC>`; on a resolved card Reopen runs `reopen <INC>` and Review `review <INC>`.
+ */
+export const CARD_UPDATE_ACTION = 'atlas_card_update';
+export const CARD_ESCALATE_ACTION = 'atlas_card_escalate';
+export const CARD_SEVERITY_ACTION = 'atlas_card_severity';
+export const CARD_RESOLVE_ACTION = 'atlas_card_resolve';
+export const CARD_TAKE_OVER_ACTION = 'atlas_card_take_over';
+export const CARD_REOPEN_ACTION = 'atlas_card_reopen';
+export const CARD_REVIEW_ACTION = 'atlas_card_review';
+
+/** The card's actions block: five buttons on an open incident, two on a resolved one (Slack allows 25). */
+export function incidentCardActions(incident: Pick<Incident, 'id' | 'status'>): types.KnownBlock {
+  const id = incident.id;
+  const elements =
+    incident.status === 'resolved'
+      ? [button(CARD_REOPEN_ACTION, 'Reopen', id), button(CARD_REVIEW_ACTION, 'Review', id, 'primary')]
+      : [
+          button(CARD_UPDATE_ACTION, 'Update', id, 'primary'),
+          button(CARD_ESCALATE_ACTION, 'Escalate', id),
+          button(CARD_SEVERITY_ACTION, 'Severity', id),
+          button(CARD_RESOLVE_ACTION, 'Resolve', id),
+          button(CARD_TAKE_OVER_ACTION, 'Take over', id),
+        ];
+  return { type: 'actions', block_id: 'atlas_incident_card', elements };
+}
 
 function snoozeLabel(minutes: number): string {
   return minutes < 60 ? `${minutes} min` : `${minutes / 60} h`;

@@ -3,6 +3,7 @@ import type { AlertRecord, Incident, TimerKind, TimerRow } from '../db/state/sta
 import { SEVERITY_POLICIES } from '../incidents/severity-matrix.js';
 import { formatDuration } from '../time/atlas-time.js';
 import { safeMrkdwn, type SlackMessage } from './block-kit.js';
+import { incidentCardActions } from './incident-buttons.js';
 import { mention } from './people.js';
 import { dayTime, hhmm, since } from './slack-time.js';
 import { pagerdutyCardLines, type PagerDutyOnCard } from './pagerduty-messages.js';
@@ -18,6 +19,17 @@ const STATUS_ICON: Record<Incident['status'], string> = {
 
 const field = (text: string) => ({ type: 'mrkdwn' as const, text, verbatim: true });
 
+const SNOOZED_TEXT: Record<TimerKind, string> = {
+  'ack-reminder': 'Acknowledge reminder',
+  'ack-secondary': 'Secondary on-call reminder',
+  'update-due': 'Status update reminder',
+  'escalate-tech-lead': 'Tech lead escalation reminder',
+  'escalate-cto': 'CTO escalation reminder',
+  'handoff-suggest': 'Handoff suggestion',
+  'break-nudge': 'Break reminder',
+  'review-reminder': 'Review reminder',
+};
+
 const DEADLINE_TEXT: Record<TimerKind, string> = {
   'ack-reminder': 'acknowledge reminder',
   'ack-secondary': 'secondary on-call paged',
@@ -28,6 +40,13 @@ const DEADLINE_TEXT: Record<TimerKind, string> = {
   'break-nudge': 'owner break due',
   'review-reminder': 'review due',
 };
+
+/** A reminder someone snoozed, still to come: the card says so until it does. */
+export interface CardSnooze {
+  kind: TimerKind;
+  until: string;
+  by: string;
+}
 
 /** "status update due 12:30 UTC (in 25 min)", for the status card and the incident list. */
 export function deadlineText(timer: TimerRow | null, now: Date): string | undefined {
@@ -54,7 +73,14 @@ function nextText(incident: Incident, now: Date, nextDeadline: TimerRow | null):
  * For an alert's incident it replaces the alert message, so it also says who acknowledged it
  * and when. Everything typed by people or alerts is escaped.
  */
-export function incidentCard(incident: Incident, alert: AlertRecord | null, now: Date, nextDeadline: TimerRow | null, pagerduty: PagerDutyOnCard | null = null): SlackMessage {
+export function incidentCard(
+  incident: Incident,
+  alert: AlertRecord | null,
+  now: Date,
+  nextDeadline: TimerRow | null,
+  pagerduty: PagerDutyOnCard | null = null,
+  snoozed: CardSnooze | null = null,
+): SlackMessage {
   const resolved = incident.status === 'resolved';
   const icon = STATUS_ICON[incident.status];
   const policy = SEVERITY_POLICIES[incident.severity];
@@ -91,8 +117,10 @@ export function incidentCard(incident: Incident, alert: AlertRecord | null, now:
     const ack = by && ackAt ? ` · acknowledged by ${mention(by)} after ${since(alert.fired_at, new Date(ackAt))}` : '';
     notes.push(`Alert ${safeMrkdwn(alert.name, 150)}: ${alertState}${ack}`);
   }
+  if (snoozed && !resolved) notes.push(`⏰ ${SNOOZED_TEXT[snoozed.kind]} snoozed by ${mention(snoozed.by)} until ${hhmm(snoozed.until)}`);
   notes.push(...pagerdutyCardLines(pagerduty));
-  if (notes.length > 0) blocks.push({ type: 'context', elements: notes.map(field) });
+  if (notes.length > 0) blocks.push({ type: 'context', elements: notes.slice(0, 10).map(field) });
+  blocks.push(incidentCardActions(incident));
   const text = `${icon} ${incident.id} ${incident.severity} ${incident.status}: ${safeMrkdwn(incident.title, 200)}`;
   return { text, blocks };
 }

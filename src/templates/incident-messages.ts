@@ -5,8 +5,9 @@ import { ESCALATION_TARGET_TEXT, SEVERITY_POLICIES, type EscalationTarget, type 
 import { formatDuration } from '../time/atlas-time.js';
 import { safeMrkdwn, type SlackMessage } from './block-kit.js';
 import { bullets, context, fallback, packLines, section } from './message-parts.js';
+import { actionsTaken } from './actions-taken.js';
 import { REVIEW_ISSUE_ITEM, slackLink } from './github-messages.js';
-import { mention } from './people.js';
+import { mention, withNames } from './people.js';
 import { dayTime, hhmm, since } from './slack-time.js';
 
 const cadence = (severity: Severity) => SEVERITY_POLICIES[severity].updateText;
@@ -95,35 +96,7 @@ export function noteMessage(incident: Incident, text: string, actorId: string): 
   };
 }
 
-/** "✅ …" lines from the timeline: what was done, for the escalation message. */
-export function actionsTaken(history: readonly TimelineEntry[]): string[] {
-  const out: string[] = [];
-  const lines = (s: unknown) =>
-    (typeof s === 'string' ? s : '')
-      .split(/\r?\n/)
-      .map((l) => l.replace(/^\s*[-*•]\s+/, '').trim())
-      .filter(Boolean);
-  for (const e of history) {
-    if (e.kind === 'status-update') {
-      let d: Record<string, unknown> = {};
-      try {
-        const parsed: unknown = JSON.parse(e.data ?? '{}');
-        if (parsed && typeof parsed === 'object') d = parsed as Record<string, unknown>;
-      } catch {
-        continue;
-      }
-      out.push(...lines(d.completed).map((l) => `✅ ${l}`), ...lines(d.blocked).map((l) => `❌ ${l}`));
-      if (!d.completed && !d.blocked && typeof d.summary === 'string') out.push(`🔄 ${d.summary}`);
-    } else if (e.kind === 'attached') {
-      out.push(`✅ ran ${e.text}`);
-    } else if (e.kind === 'note') {
-      out.push(`📝 ${e.text}`);
-    } else if (e.kind === 'severity' || e.kind === 'escalated' || e.kind === 'owner') {
-      out.push(`• ${e.text}`);
-    }
-  }
-  return out;
-}
+export { actionsTaken } from './actions-taken.js';
 
 /** Why now, in the guide's words. */
 export function escalationReasonText(reason: EscalationReason, target: EscalationTarget): string {
@@ -155,6 +128,8 @@ export interface Escalation {
   reason: EscalationReason;
   need: string | null;
   actorId: string;
+  /** The contact is paged through PagerDuty too. */
+  pagedInPagerDuty?: boolean;
 }
 
 /** The guide's "good escalation message": issue, duration, impact, actions taken, why, immediate need. */
@@ -165,7 +140,8 @@ export function escalationMessage(e: Escalation): SlackMessage {
   const taken = actionsTaken(e.history);
   // The latest few: the message must keep its why and need within one section.
   const recent = taken.slice(-6);
-  const actions = recent.length > 0 ? recent.map((a) => `• ${safeMrkdwn(a, 180)}`) : ['• nothing recorded on the timeline yet'];
+  // IDs in the timeline's words become mentions: inside Slack people are named by Slack.
+  const actions = recent.length > 0 ? recent.map((a) => `• ${withNames(safeMrkdwn(a, 180), (id) => mention(id))}`) : ['• nothing recorded on the timeline yet'];
   if (taken.length > recent.length) actions.unshift(`• … ${taken.length - recent.length} earlier (\`/atlas timeline ${incident.id}\`)`);
   const body = [
     `${addressee} - Escalating ${incident.severity} incident ${incident.id}`,
@@ -180,7 +156,7 @@ export function escalationMessage(e: Escalation): SlackMessage {
   const to = e.contactId ? `the ${who} (${mention(e.contactId)})` : `the ${who} (not configured)`;
   return {
     text: fallback(`📣 ${incident.id} escalated to ${to} by ${mention(e.actorId)}`),
-    blocks: [section(packLines(body)), context(`escalated by ${mention(e.actorId)}`)],
+    blocks: [section(packLines(body)), context(`escalated by ${mention(e.actorId)}${e.pagedInPagerDuty ? ` · 📟 the ${who} is paged through PagerDuty too` : ''}`)],
   };
 }
 
@@ -198,13 +174,24 @@ export function resolutionMessage(incident: Incident, reviewDue: Date, actorId: 
   return { text: fallback(`✅ ${incident.id} resolved after ${duration} by ${mention(actorId)}`), blocks: [section(packLines(body))] };
 }
 
-/** The guide's post-incident checklist, with what the bot already did ticked. */
-export function postIncidentChecklistMessage(
-  incident: Incident,
-  firingAlerts: readonly string[],
-  reviewDue: Date,
-  reviewIssue: { repo: string; number: number; url: string } | null = null,
-): SlackMessage {
+/** Where the post-incident checklist stands: what the bot knows is done. */
+export interface ChecklistState {
+  firingAlerts: readonly string[];
+  reviewDue: Date;
+  reviewIssue?: { repo: string; number: number; url: string } | null;
+  /** When the debrief meeting was marked scheduled. */
+  debriefScheduledAt?: string | null;
+  /** When the review was marked done. */
+  reviewDoneAt?: string | null;
+}
+
+/**
+ * The guide's post-incident checklist, with what the bot knows is done ticked. It is a reply
+ * in the thread that stays true: edited as alerts are cleared, the issue filed, the debrief
+ * scheduled and the review done.
+ */
+export function postIncidentChecklistMessage(incident: Incident, c: ChecklistState): SlackMessage {
+  const { firingAlerts, reviewDue } = c;
   const alerts =
     firingAlerts.length === 0
       ? '✅ Clear any firing alerts: none firing'
@@ -214,15 +201,16 @@ export function postIncidentChecklistMessage(
     '☐ Resolve the PagerDuty incident, if one was opened',
     alerts,
     `✅ Document timeline: recorded, \`/atlas timeline ${incident.id}\``,
-    reviewIssue
-      ? `✅ ${REVIEW_ISSUE_ITEM}: ${slackLink(reviewIssue.url, `${reviewIssue.repo}#${reviewIssue.number}`)}`
+    c.reviewIssue
+      ? `✅ ${REVIEW_ISSUE_ITEM}: ${slackLink(c.reviewIssue.url, `${c.reviewIssue.repo}#${c.reviewIssue.number}`)}`
       : `☐ ${REVIEW_ISSUE_ITEM}: \`/atlas review ${incident.id}\` prints the draft, with a button that files it`,
     '☐ Update runbook if gaps found',
-    `☐ Schedule debrief meeting (by ${dayTime(reviewDue)})`,
+    c.debriefScheduledAt ? `✅ Schedule debrief meeting: scheduled (${dayTime(c.debriefScheduledAt)})` : `☐ Schedule debrief meeting (by ${dayTime(reviewDue)})`,
   ];
+  const done = c.reviewDoneAt ? `✅ Review marked done ${dayTime(c.reviewDoneAt)}` : `\`/atlas review-done ${incident.id}\` when the review is done`;
   return {
     text: fallback(`📋 ${incident.id} post-incident checklist`),
-    blocks: [section(`📋 *Post-Incident Checklist*\n${items.join('\n')}`), context(`\`/atlas review-done ${incident.id}\` when the review is done`)],
+    blocks: [section(`📋 *Post-Incident Checklist*\n${items.join('\n')}`), context(done)],
   };
 }
 
@@ -234,6 +222,15 @@ export function incidentClosedMessage(incident: Incident): SlackMessage {
   return {
     text: fallback(`✅ ${incident.id} (${incident.severity}) resolved after ${duration}: ${safeMrkdwn(incident.title, 150)}`),
     blocks: [section(`${line}${resolution}`), context(`owner ${mention(incident.owner_id)} · \`/atlas timeline ${incident.id}\``)],
+  };
+}
+
+/** A resolved incident opened again: in the thread, broadcast to the channel that heard it close. */
+export function incidentReopenedMessage(incident: Incident, actorId: string): SlackMessage {
+  const next = incident.next_update_at ? `; next update due ${hhmm(incident.next_update_at)}` : '';
+  return {
+    text: fallback(`🔁 ${incident.id} reopened by ${mention(actorId)}: ${safeMrkdwn(incident.title, 150)}`),
+    blocks: [section(`🔁 *${incident.id} reopened* by ${mention(actorId)}: investigating again${next}. Updates ${cadence(incident.severity)}.`)],
   };
 }
 

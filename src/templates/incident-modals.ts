@@ -2,7 +2,7 @@ import type { types } from '@slack/bolt';
 import { z } from 'zod';
 import { INCIDENT_ID, SLACK_CHANNEL_ID } from '../ids.js';
 import { INCIDENT_STATUSES, type Incident, type IncidentStatus } from '../db/state/state-records.js';
-import { ESCALATION_TARGETS, ESCALATION_TARGET_TEXT, SEVERITY_POLICIES, type EscalationTarget } from '../incidents/severity-matrix.js';
+import { ESCALATION_TARGETS, ESCALATION_TARGET_TEXT, SEVERITY_POLICIES, type EscalationTarget, type Severity } from '../incidents/severity-matrix.js';
 import { formatDuration } from '../time/atlas-time.js';
 import { safeMrkdwn } from './block-kit.js';
 import type { ModalRequest } from './report.js';
@@ -16,6 +16,7 @@ export const MODAL_CALLBACK = {
   update: 'atlas_update',
   escalate: 'atlas_escalate',
   resolve: 'atlas_resolve',
+  sev: 'atlas_severity',
 } as const satisfies Record<ModalRequest['kind'], string>;
 
 /** Every input's action_id; the block_id names the field. */
@@ -41,6 +42,9 @@ const choiceText = (t: EscalationTarget) => (t === 'security' ? 'security' : `th
 const TARGETS = ESCALATION_TARGETS as [EscalationTarget, ...EscalationTarget[]];
 
 const OPEN_STATUSES = INCIDENT_STATUSES.filter((s) => s !== 'resolved');
+
+/** The severities `sev` takes (the matrix's P3 is for alerts the bot only lists). */
+export const FORM_SEVERITIES = ['P0', 'P1', 'P2'] as const satisfies readonly Severity[];
 
 /**
  * What a modal carries between opening and submission (private_metadata, at most 3000
@@ -176,6 +180,25 @@ export function modalFor(request: ModalRequest, incident: Incident, channel?: st
       );
       return modal('escalate', 'Escalate incident', 'Escalate', meta, blocks);
     }
+    case 'sev': {
+      const others = FORM_SEVERITIES.filter((x) => x !== incident.severity);
+      const first = others[0] ?? 'P1';
+      return modal('sev', 'Change severity', 'Change', meta, [
+        header(incident),
+        {
+          type: 'input',
+          block_id: 'severity',
+          label: plain(`New severity (now ${incident.severity})`),
+          element: {
+            type: 'static_select',
+            action_id: INPUT_ACTION,
+            options: FORM_SEVERITIES.map((x) => option(x, `${x}: ${SEVERITY_POLICIES[x].meaning}`.slice(0, 75))),
+            initial_option: option(first, `${first}: ${SEVERITY_POLICIES[first].meaning}`.slice(0, 75)),
+          },
+          hint: plain('The update cadence and the escalation deadlines follow the new severity.'),
+        },
+      ]);
+    }
     case 'resolve':
       return modal('resolve', 'Resolve incident', 'Resolve', meta, [
         header(incident),
@@ -191,11 +214,12 @@ export function modalFor(request: ModalRequest, incident: Incident, channel?: st
 }
 
 /** The block an error about the whole action belongs to (Slack shows errors next to a block). */
-export const PRIMARY_BLOCK: Readonly<Record<ModalRequest['kind'], FieldName>> = {
+export const PRIMARY_BLOCK: Readonly<Record<ModalRequest['kind'], FieldName | 'severity'>> = {
   'ack-details': 'impact',
   update: 'summary',
   escalate: 'need',
   resolve: 'resolution',
+  sev: 'severity',
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -327,3 +351,11 @@ export function readResolve(values: unknown): ModalParse<ResolveInput> {
   }));
 }
 
+
+export interface SeverityInput {
+  severity: Severity;
+}
+
+export function readSeverity(values: unknown): ModalParse<SeverityInput> {
+  return parseWith('sev', values, (v, e) => ({ severity: readSelect(v, 'severity', 'a severity', FORM_SEVERITIES, e) ?? 'P2' }));
+}

@@ -12,3 +12,22 @@ export function userRef(userId: string | null | undefined): string {
   if (!userId) return 'nobody';
   return isSlackUserId(userId) ? `<@${userId}>` : userId;
 }
+
+/** Who an ID is, in words: their name when known, else the ID; a terminal login name stays itself. */
+export type PersonName = (userId: string | null | undefined) => string;
+
+/** Without names (nobody asked Slack): IDs as they are. */
+export const idsAsNames: PersonName = (id) => (!id ? 'nobody' : id);
+
+/** Slack user IDs in free text (timeline lines say "Owner U0A → U0B"): at least one digit, so words in capitals are left alone. */
+export const USER_ID_WORD = /\b[UW](?=[A-Z0-9]*\d)[A-Z0-9]{6,}\b/g;
+
+/** The Slack user IDs a text mentions. */
+export function userIdsIn(text: string): string[] {
+  return [...text.matchAll(USER_ID_WORD)].map((m) => m[0]);
+}
+
+/** Replaces each Slack user ID in `text` by `name(id)`. */
+export function withNames(text: string, name: PersonName): string {
+  return text.replace(USER_ID_WORD, (id) => name(id));
+}

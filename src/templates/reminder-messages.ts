@@ -1,6 +1,6 @@
 import type { types } from '@slack/bolt';
 import type { Incident, TimerKind } from '../db/state/state-records.js';
-import type { Reminder } from '../incidents/domain-events.js';
+import type { DomainEvent, Reminder } from '../incidents/domain-events.js';
 import { SEVERITY_POLICIES } from '../incidents/severity-matrix.js';
 import { safeMrkdwn, type SlackMessage } from './block-kit.js';
 import {
@@ -11,9 +11,9 @@ import {
   INCIDENT_UPDATE_ACTION,
   snoozeButtons,
 } from './incident-buttons.js';
-import { button } from './message-parts.js';
+import { button, fallback, section } from './message-parts.js';
 import { mention } from './people.js';
-import { since } from './slack-time.js';
+import { hhmm, since } from './slack-time.js';
 
 type KnownBlock = types.KnownBlock;
 
@@ -121,4 +121,15 @@ export function reminderMessage(reminder: Reminder, now: Date): SlackMessage {
       return message(`📝 Post-incident review of ${incident.id} is not done yet`, [head], [button(INCIDENT_REVIEW_DONE_ACTION, 'Review done', incident.id, 'primary'), ...snooze]);
     }
   }
+}
+
+/** A reminder snoozed: who, which, until when; in the thread of what it is about. */
+export function snoozedMessage(e: Extract<DomainEvent, { type: 'reminder-snoozed' }>): SlackMessage {
+  const span = e.minutes % 60 === 0 ? `${e.minutes / 60} h` : `${e.minutes} min`;
+  const what = TIMER_KIND_TEXT[e.kind];
+  const of = e.incidentId ? ` of ${e.incidentId}` : '';
+  return {
+    text: fallback(`⏰ ${mention(e.actor)} snoozed the ${what}${of} for ${span}, until ${hhmm(e.until)}`),
+    blocks: [section(`⏰ ${mention(e.actor)} snoozed the ${what}${of} for ${span}: it comes back at ${hhmm(e.until)}.`)],
+  };
 }

@@ -55,9 +55,9 @@ export interface Report {
 }
 
 export interface ModalRequest {
-  kind: 'ack-details' | 'update' | 'escalate' | 'resolve';
+  kind: 'ack-details' | 'update' | 'escalate' | 'resolve' | 'sev';
   incidentId: string;
-  /** escalate: who to escalate to. */
+  /** escalate: who to escalate to (absent: the form asks). */
   target?: string;
 }
 

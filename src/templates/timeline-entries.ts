@@ -82,6 +82,8 @@ export function timelineLines(event: DomainEvent, now: Date): TimelineLine[] {
       const duration = formatDuration(now.getTime() - new Date(i.opened_at).getTime());
       return [line(i.id, 'resolved', event.actor, `Resolved after ${duration}: ${(i.resolution ?? '').slice(0, 500)}`)];
     }
+    case 'incident-reopened':
+      return [line(event.incident.id, 'reopened', event.actor, 'Reopened: investigating again')];
     case 'alerts-resolved':
       return [
         line(event.incident.id, 'alerts-resolved', event.actor, `Resolved firing alerts: ${event.names.join(', ')}`),

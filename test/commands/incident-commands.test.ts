@@ -231,7 +231,12 @@ describe('a P0 from alert to review, through the registry', () => {
     expect(reviewed.report.headline).toBe(`Review of ${id} marked done; the reminder is off.`);
     expect(timers(id)).toEqual([]);
     out = await delivered();
-    expect(out.map((c) => c.args.text)).toEqual([`📋 ${id} post-incident review marked done by <@${ONCALL}>`, expect.stringContaining(`${id} P1 resolved`)]);
+    // The reply, the card, and the checklist edited in place (it now says the review is done).
+    expect(out.map((c) => c.args.text)).toEqual([
+      `📋 ${id} post-incident review marked done by <@${ONCALL}>`,
+      expect.stringContaining(`${id} P1 resolved`),
+      `📋 ${id} post-incident checklist`,
+    ]);
 
     // Everything was delivered exactly once: nothing pending, nothing failed; the channel holds
     // the alert (now the card) and the closing line, the thread the rest.

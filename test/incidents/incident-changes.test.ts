@@ -59,9 +59,10 @@ describe('postStatusUpdate', () => {
       },
       ONCALL,
     );
-    expect(updatePostedText(updated)).toBe("Update posted in INC-20261126-1's thread; the next one is due by 12:50 UTC.");
-    expect(updated).toMatchObject({ status: 'identified', last_update_at: at(20), next_update_at: at(50) });
-    expect(pendingTimers(incident.id).find((t) => t.kind === 'update-due')?.due_at).toBe(at(50));
+    // The ETA given (13:00) is when the next update is promised: the reminder comes then, not on the 30 min cadence.
+    expect(updatePostedText(updated)).toBe("Update posted in INC-20261126-1's thread; the next one is due by 13:00 UTC.");
+    expect(updated).toMatchObject({ status: 'identified', last_update_at: at(20), next_update_at: at(60) });
+    expect(pendingTimers(incident.id).find((t) => t.kind === 'update-due')?.due_at).toBe(at(60));
     expect(ie.env.db.prepare("SELECT COUNT(*) AS n FROM timers WHERE kind = 'update-due' AND cancelled_at IS NOT NULL").get()).toEqual({ n: 1 });
     expect(timeline(incident.id).at(-1)).toMatchObject({ actor: ONCALL, kind: 'status-update', text: 'Update: Gateways timing out (status investigating → identified)' });
 

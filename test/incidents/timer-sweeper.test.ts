@@ -344,14 +344,15 @@ describe('snoozeTimer', () => {
     expect(kindsFired()).toContain('update-due');
   });
 
-  it('snoozes an alert reminder without touching the secondary one, and posts nothing', () => {
+  it("snoozes an alert reminder without touching the secondary one, and says so in the alert's thread", () => {
     postAlert('all_proofs_failing', 'P0');
     at(5);
     const fired = sweep().reminders[0]!;
     const queued = deps().state.outbox.pendingCount();
     const result = snoozeTimer(deps(), fired.timerId, 30, 'U0ONCALL1');
     expect(snoozedText(result)).toBe('Snoozed until 12:35 UTC: the acknowledge reminder of this alert comes back then.');
-    expect(deps().state.outbox.pendingCount()).toBe(queued);
+    // A reply in the alert's thread (who snoozed it, until when) and a refresh of its message.
+    expect(deps().state.outbox.pendingCount()).toBe(queued + 2);
     const pending = timers()
       .filter((t) => !t.fired_at && !t.cancelled_at)
       .map((t) => [t.kind, t.due_at]);

@@ -158,8 +158,13 @@ describe('eventMessages', () => {
     }
   });
 
-  it('a snooze and a failed write to metrics.db post nothing (they are on the timeline)', () => {
-    expect(of({ type: 'reminder-snoozed', incidentId: incident.id, kind: 'update-due', from: 1, to: 2, minutes: 30, until: NOW, actor: 'U0ONCALL1' })).toEqual([]);
+  it('a snooze is told in the thread and shown on the card; a failed write to metrics.db posts nothing (it is on the timeline)', () => {
+    const snoozed = of({ type: 'reminder-snoozed', incidentId: incident.id, anchor: CARD, kind: 'update-due', from: 1, to: 2, minutes: 30, until: NOW, actor: 'U0ONCALL1' });
+    expect(snoozed.map((m) => [m.op, m.anchor])).toEqual([
+      ['reply', CARD],
+      ['refresh', CARD],
+    ]);
+    expect(snoozed[0]!.payload!.text).toBe('⏰ <@U0ONCALL1> snoozed the status update reminder of INC-20261126-1 for 30 min, until 12:10 UTC');
     expect(of({ type: 'atlas-not-updated', incident, what: 'acknowledged_at', problem: 'locked' })).toEqual([]);
   });
 });

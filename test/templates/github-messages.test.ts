@@ -8,9 +8,9 @@ const incident = { id: 'INC-20261126-1', title: 'Provider down', severity: 'P1' 
 describe('GitHub in messages', () => {
   it('the checklist ticks the review issue item with its link once filed', () => {
     const due = new Date('2026-11-28T12:00:00Z');
-    const open = JSON.stringify(postIncidentChecklistMessage(incident, [], due).blocks);
+    const open = JSON.stringify(postIncidentChecklistMessage(incident, { firingAlerts: [], reviewDue: due }).blocks);
     expect(open).toContain('☐ Create GitHub issue for post-incident review: `/atlas review INC-20261126-1` prints the draft, with a button that files it');
-    const filed = JSON.stringify(postIncidentChecklistMessage(incident, [], due, { repo: 'o/r', number: 7, url: 'https://github.com/o/r/issues/7' }).blocks);
+    const filed = JSON.stringify(postIncidentChecklistMessage(incident, { firingAlerts: [], reviewDue: due, reviewIssue: { repo: 'o/r', number: 7, url: 'https://github.com/o/r/issues/7' } }).blocks);
     expect(filed).toContain('✅ Create GitHub issue for post-incident review: <https://github.com/o/r/issues/7|o/r#7>');
   });
 

@@ -187,7 +187,7 @@ describe('thread messages', () => {
       '🔄 Still down',
       '✅ ran /atlas health: IPFS 41 s',
       '📝 w3s returns 504',
-      '• Severity P1 → P0',
+      '↕️ Severity P1 → P0',
     ]);
   });
 
@@ -203,12 +203,12 @@ describe('thread messages', () => {
       '*Impact*: 1 h of failed retrievals',
       '*Follow-up*: post-incident review due by 2026-11-28 13:00 UTC (`/atlas review INC-20261126-1` drafts it)',
     ]);
-    const checklist = safe(postIncidentChecklistMessage(closed, [], due));
+    const checklist = safe(postIncidentChecklistMessage(closed, { firingAlerts: [], reviewDue: due }));
     expect(checklist.text).toBe('📋 INC-20261126-1 post-incident checklist');
     expect(body(checklist)).toContain('✅ Clear any firing alerts: none firing');
     expect(body(checklist)).toContain('☐ Schedule debrief meeting (by 2026-11-28 13:00 UTC)');
-    expect(body(safe(postIncidentChecklistMessage(closed, ['IpfsDown'], due)))).toContain('☐ Clear any firing alerts: 1 still firing (IpfsDown)');
-    expect(body(safe(postIncidentChecklistMessage(closed, ['<!channel>'], due)))).toContain('1 still firing (&lt;!channel&gt;)');
+    expect(body(safe(postIncidentChecklistMessage(closed, { firingAlerts: ['IpfsDown'], reviewDue: due })))).toContain('☐ Clear any firing alerts: 1 still firing (IpfsDown)');
+    expect(body(safe(postIncidentChecklistMessage(closed, { firingAlerts: ['<!channel>'], reviewDue: due })))).toContain('1 still firing (&lt;!channel&gt;)');
     expect(safe(incidentClosedMessage(closed)).text).toBe('✅ INC-20261126-1 (P0) resolved after 1 h 3 min: IpfsDown: All IPFS gateways failing');
     const alerts = safe(alertsResolvedMessage(closed, ['IpfsDown', 'Other'], ['Other'], 'U0ONCALL1'));
     expect(alerts.text).toBe('🔕 INC-20261126-1: resolved 2 firing alerts');

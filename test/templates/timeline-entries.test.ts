@@ -54,7 +54,7 @@ describe('timelineLines', () => {
 
   it('notes a snooze of an incident reminder, not of an alert reminder', () => {
     const snooze = (incidentId: string | null, minutes: number) =>
-      lines({ type: 'reminder-snoozed', incidentId, kind: 'escalate-cto', from: 1, to: 2, minutes, until: new Date(NOW.getTime() + minutes * 60_000), actor: 'U0ONCALL1' });
+      lines({ type: 'reminder-snoozed', incidentId, anchor: null, kind: 'escalate-cto', from: 1, to: 2, minutes, until: new Date(NOW.getTime() + minutes * 60_000), actor: 'U0ONCALL1' });
     expect(snooze(incident.id, 30)).toEqual([[incident.id, 'U0ONCALL1', 'snooze', 'CTO escalation reminder snoozed for 30 min, until 13:10 UTC']]);
     expect(snooze(incident.id, 120)[0]![3]).toBe('CTO escalation reminder snoozed for 2 h, until 14:40 UTC');
     expect(snooze(null, 30)).toEqual([]);

@@ -22,6 +22,10 @@ export interface OutboxPayload {
   blocks?: unknown[];
   /** reply: also show it in the channel. */
   broadcast?: boolean;
+  /** reply: the reply is itself a named message (`anchor` of later refresh rows), edited in place as it changes. */
+  names?: string;
+  /** refresh: edit the message if it was posted, never post it (a named reply lives in its thread, not the channel). */
+  editOnly?: boolean;
   /** call: what to call; `text` then says it in words for the log and doctor. */
   call?: OutboxCall;
 }

@@ -14,6 +14,7 @@ import { overrideStore } from './override-store.js';
 import { pageStore } from './page-store.js';
 import { pagerdutyStore } from './pagerduty-store.js';
 import { remediationRunStore } from './remediation-run-store.js';
+import { peopleStore } from './people-store.js';
 import { retentionStore } from './retention-store.js';
 import { seenRequestStore } from './seen-request-store.js';
 import { sharedResultStore } from './shared-result-store.js';
@@ -109,6 +110,7 @@ export function openStateStore(file: string, migrations: readonly string[] = STA
     githubIssues: gitHubIssueStore(db),
     pagerduty: pagerdutyStore(db),
     seenRequests: seenRequestStore(db),
+    people: peopleStore(db),
     schemaVersion: () => ({ current: db.pragma('user_version', { simple: true }) as number, latest: migrations.length }),
     close: () => db.close(),
   };

@@ -407,4 +407,11 @@ export const STATE_MIGRATIONS: readonly string[] = [
    ALTER TABLE alerts ADD COLUMN group_lead TEXT;
    CREATE INDEX idx_alerts_group ON alerts(group_key) WHERE status = 'firing';
    CREATE INDEX idx_alerts_resolved ON alerts(resolved_at) WHERE status = 'resolved';`,
+  // People's names as Slack gives them (users.info), for what is read outside Slack: the review
+  // draft, GitHub issues, the terminal's handoff. Kept with when they were asked, so they expire.
+  `CREATE TABLE people (
+     user_id TEXT PRIMARY KEY,
+     name TEXT NOT NULL,
+     fetched_at TEXT NOT NULL
+   );`,
 ];

@@ -10,6 +10,7 @@ import type { IncidentStore } from './incident-store.js';
 import type { OutboxStore } from './outbox-store.js';
 import type { OverrideStore } from './override-store.js';
 import type { PageStore } from './page-store.js';
+import type { PeopleStore } from './people-store.js';
 import type { PagerDutyStore } from './pagerduty-store.js';
 import type { RetentionStore } from './retention-store.js';
 import type { SeenRequestStore } from './seen-request-store.js';
@@ -45,6 +46,7 @@ export interface StateStore {
   githubIssues: GitHubIssueStore;
   pagerduty: PagerDutyStore;
   seenRequests: SeenRequestStore;
+  people: PeopleStore;
   schemaVersion(): { current: number; latest: number };
   close(): void;
 }

@@ -9,7 +9,8 @@
 import type { Incident } from '../../db/state/state-records.js';
 import type { DomainDeps } from '../../incidents/incident-deps.js';
 import { findIncident } from '../../incidents/find-incident.js';
-import { reviewDraft } from '../../templates/review-draft.js';
+import { peopleNames, type NameSources } from '../../slack/people-names.js';
+import { peopleInReview, reviewDraft } from '../../templates/review-draft.js';
 import { reviewIssueContent, reviewIssueMarker, type ReviewIssueOutcome } from '../../templates/github-messages.js';
 import { GitHubError, GITHUB_TIMEOUT_MS, type GitHubClient, type GitHubIssue } from './github-client.js';
 
@@ -25,7 +26,7 @@ export type ReviewIssueResult =
   /** GitHub refused or did not answer: the sentence for the person. */
   | { kind: 'failed'; incident: Incident; problem: string };
 
-export async function fileReviewIssue(deps: DomainDeps, ref: string | undefined, actor: string, client: GitHubClient): Promise<ReviewIssueResult> {
+export async function fileReviewIssue(deps: DomainDeps & NameSources, ref: string | undefined, actor: string, client: GitHubClient): Promise<ReviewIssueResult> {
   const incident = findIncident(deps.state, ref);
   const now = deps.clock();
   const claim = deps.state.githubIssues.claim(incident.id, client.repo, now, new Date(now.getTime() - REVIEW_CLAIM_STALE_MS));
@@ -50,7 +51,10 @@ export async function fileReviewIssue(deps: DomainDeps, ref: string | undefined,
       const earlier = await client.findIssueByMarker(reviewIssueMarker(incident.id), since);
       if (earlier) return done(earlier, 'found');
     }
-    const { title, body } = reviewIssueContent(incident, reviewDraft(incident, deps.state.timeline.list(incident.id), now));
+    // Read on GitHub, outside Slack: people by name.
+    const events = deps.state.timeline.list(incident.id);
+    const name = await peopleNames(deps, peopleInReview(incident, events));
+    const { title, body } = reviewIssueContent(incident, reviewDraft(incident, events, now, name));
     const issue = await client.createIssue({ title, body, labels: deps.config.github.reviewLabels });
     return done(issue, 'filed');
   } catch (err) {
