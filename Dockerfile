@@ -14,9 +14,12 @@ COPY src ./src
 RUN npm ci --no-audit --no-fund && npm prune --omit=dev
 
 FROM node:22-bookworm-slim
+# No ATLAS_CONFIG here: as outside Docker, the config file is optional. The bot reads
+# /app/atlas.config.yml (the default path, from the working directory) when one is mounted there,
+# and runs on defaults and environment variables alone when none is; an ATLAS_CONFIG set on the
+# image would make a missing file an error.
 ENV NODE_ENV=production \
     ATLAS_DATA_DIR=/data \
-    ATLAS_CONFIG=/config/atlas.config.yml \
     PORT=3000
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
@@ -29,5 +32,7 @@ RUN mkdir -p /data && chown node:node /data
 VOLUME ["/data"]
 EXPOSE 3000
 USER node
-HEALTHCHECK --interval=30s --timeout=3s CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+# The start period covers start-up (migrations of chatops.db, the first reads): failing checks in it
+# do not count, so a slow start is not marked unhealthy and restarted by an orchestrator.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 CMD ["node", "dist/main.js"]

@@ -4,8 +4,9 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    testTimeout: 20_000,
-    hookTimeout: 20_000,
+    // Generous: a test fails on what it checks, never on a loaded machine being slow (`npm run test:busy`).
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
     // Several test files start an HTTP receiver and open SQLite files; forks keep native
     // better-sqlite3 handles isolated per file.
     pool: 'forks',

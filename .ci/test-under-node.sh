@@ -8,6 +8,10 @@
 #       version that package-lock.json pins into <dir>/better-sqlite3 and compiles its native
 #       module against that Node's own headers (include/node, shipped in the package).
 #       Needs only package-lock.json, so it can run while `npm ci` runs.
+#   .ci/test-under-node.sh npm-ci <dir>
+#       Runs `npm ci --ignore-scripts` with that Node on a copy of package.json and
+#       package-lock.json in <dir>/npm-ci, and fails if npm prints an engine warning (EBADENGINE):
+#       every package must support every Node the engines claim.
 #   .ci/test-under-node.sh test <dir>
 #       Copies the project (node_modules included; bench-data/, demo-data/ and .git left out)
 #       into <dir>/project, puts the module built above in place of the machine's build, and
@@ -18,7 +22,7 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 
 usage() {
-  echo "usage: $0 build <node-version> <dir> | $0 test <dir>" >&2
+  echo "usage: $0 build <node-version> <dir> | $0 npm-ci <dir> | $0 test <dir>" >&2
   exit 2
 }
 
@@ -81,6 +85,33 @@ build() {
   "$node" -e 'require(process.argv[1])' "$dir/better-sqlite3/build/Release/better_sqlite3.node"
 }
 
+npm_ci_check() {
+  local dir
+  dir="$(cd "$1" && pwd)"
+  local node="$dir/node/bin/node"
+  [[ -x "$node" ]] || { echo "$dir has no Node; run: $0 build <node-version> $dir" >&2; exit 1; }
+  local npm_dir
+  npm_dir="$(cd "$(dirname "$(readlink -f "$(command -v npm)")")/.." && pwd)"
+  rm -rf "$dir/npm-ci"
+  mkdir -p "$dir/npm-ci"
+  cp "$root/package.json" "$root/package-lock.json" "$dir/npm-ci/"
+  echo "npm ci under $("$node" --version)"
+  # The machine's npm cache already holds every tarball (its npm ci ran first).
+  local log="$dir/npm-ci.log"
+  if ! (cd "$dir/npm-ci" && PATH="$dir/node/bin:$PATH" "$node" "$npm_dir/bin/npm-cli.js" ci \
+    --ignore-scripts --no-audit --no-fund --prefer-offline) >"$log" 2>&1; then
+    cat "$log" >&2
+    echo "npm ci failed under $("$node" --version)" >&2
+    exit 1
+  fi
+  cat "$log"
+  if grep -qi EBADENGINE "$log"; then
+    echo "npm ci printed an engine warning (EBADENGINE) under $("$node" --version)" >&2
+    exit 1
+  fi
+  rm -rf "$dir/npm-ci"
+}
+
 run_tests() {
   local dir
   dir="$(cd "$1" && pwd)"
@@ -112,6 +143,7 @@ run_tests() {
 
 case "${1:-}" in
   build) [[ $# -eq 3 ]] || usage; build "$2" "$3" ;;
+  npm-ci) [[ $# -eq 2 ]] || usage; npm_ci_check "$2" ;;
   test) [[ $# -eq 2 ]] || usage; run_tests "$2" ;;
   *) usage ;;
 esac

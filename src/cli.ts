@@ -7,7 +7,7 @@ import { createAuthorizer } from './commands/authorize.js';
 import { createRegistry } from './commands/index.js';
 import { ConfigError, loadConfig, loadDotEnv } from './config.js';
 import { closeDeps, createDeps } from './runtime.js';
-import { renderPlainText } from './templates/plain-text.js';
+import { inTerminalWords, renderPlainText } from './templates/plain-text.js';
 import { slackReachability } from './slack/slack-connection.js';
 import type { Outcome } from './commands/registry.js';
 import { exitWith, isMainModule } from './is-main-module.js';
@@ -17,11 +17,20 @@ export interface CliIo {
   stdout: (s: string) => void;
   stderr: (s: string) => void;
   cwd: string;
+  /** The terminal's width in characters; unset when stdout is a pipe or a file without COLUMNS (nothing is wrapped then). */
+  columns?: number;
 }
 
 /** The real terminal. */
 export function processIo(): CliIo {
-  return { env: process.env, stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s), cwd: process.cwd() };
+  return {
+    env: process.env,
+    stdout: (s) => process.stdout.write(s),
+    stderr: (s) => process.stderr.write(s),
+    cwd: process.cwd(),
+    // A pipe has no width; COLUMNS, when set, says what the reader has (as for other terminal tools).
+    columns: process.stdout.isTTY ? process.stdout.columns : Number(process.env.COLUMNS) || undefined,
+  };
 }
 
 /** Exit codes: like the guide's health-check script for verdicts, sysexits for the rest. */
@@ -78,11 +87,12 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     const { report, outcome } = await registry.run(args, { source: 'cli', userId: terminalUser(io.env) }, deps);
     // The terminal does not talk to Slack: what an incident command posts waits for the bot.
     const queued = deps.state.outbox.pendingCount() - queuedBefore;
+    // The registry's answers name subcommands as Slack types them (`/atlas health`); here they are `atlas health`.
     if (json) {
-      const out = { command: report.command, level: report.level, headline: report.headline, data: report.data ?? null, queuedForSlack: queued };
+      const out = { command: report.command, level: report.level, headline: inTerminalWords(report.headline), data: report.data ?? null, queuedForSlack: queued };
       io.stdout(`${JSON.stringify(out, null, 2)}\n`);
     } else {
-      io.stdout(renderPlainText(report));
+      io.stdout(inTerminalWords(renderPlainText(report, { width: io.columns })));
       if (queued > 0) io.stdout(`\n${queued} Slack message${queued === 1 ? '' : 's'} queued in chatops.db; the running bot posts ${queued === 1 ? 'it' : 'them'}.\n`);
     }
     return EXIT_CODES[outcome];

@@ -15,7 +15,7 @@ describe('atlas (terminal)', () => {
   });
   afterEach(() => cleanup());
 
-  async function atlas(argv: string[], env: NodeJS.ProcessEnv = {}) {
+  async function atlas(argv: string[], env: NodeJS.ProcessEnv = {}, columns?: number) {
     let stdout = '';
     let stderr = '';
     const code = await runCli(argv, {
@@ -23,6 +23,7 @@ describe('atlas (terminal)', () => {
       cwd: dir,
       stdout: (s) => (stdout += s),
       stderr: (s) => (stderr += s),
+      columns,
     });
     return { code, stdout, stderr };
   }
@@ -38,6 +39,78 @@ describe('atlas (terminal)', () => {
     const { code, stdout } = await atlas(['frobnicate']);
     expect(code).toBe(64);
     expect(stdout).toMatch(/Unknown subcommand `frobnicate`\. Try `atlas help`/);
+  });
+
+  it('names subcommands as the terminal types them: `atlas …`, never `/atlas …`', async () => {
+    const files = createAtlasFiles(path.join(dir, '.shadow-atlas'));
+    files.metrics.close();
+    files.persistence.close();
+    const ack = await atlas(['ack', 'nosuch']);
+    expect(ack.stdout).toBe('[ERROR] No alert named "nosuch". `atlas alerts` lists the firing ones.\n');
+    const incidents = await atlas(['incidents']);
+    expect(incidents.stdout).toContain('`atlas declare <title>` opens one.');
+    const json = await atlas(['ack', 'nosuch', '--json']);
+    expect(JSON.parse(json.stdout)).toMatchObject({ headline: 'No alert named "nosuch". `atlas alerts` lists the firing ones.' });
+    const tooLong = await atlas(['health', 'x'.repeat(1200)]);
+    for (const out of [ack.stdout, incidents.stdout, json.stdout, tooLong.stdout]) expect(out).not.toContain('/atlas');
+  });
+
+  it('answers help for a subcommand that does not exist with exit 64 and the closest names, not the whole help', async () => {
+    const typo = await atlas(['help', 'helth']);
+    expect(typo.code).toBe(64);
+    expect(typo.stdout).toBe('[ERROR] There is no subcommand `helth`. Closest: `health`. Try `atlas help` for the list.\n');
+    const none = await atlas(['help', 'nosuch']);
+    expect(none.code).toBe(64);
+    expect(none.stdout).toMatch(/^\[ERROR\] There is no subcommand `nosuch`\. Closest: `[a-z -]+`, `[a-z -]+`, `[a-z -]+`\. Try `atlas help` for the list\.\n$/);
+    const part = await atlas(['help', 'rollback']);
+    expect(part.stdout).toContain('Closest: `snapshot rollback`.');
+    // A real subcommand still has its page.
+    const real = await atlas(['help', 'health']);
+    expect(real.code).toBe(0);
+    expect(real.stdout).toMatch(/^\[INFO\] atlas health \[--window 1h\]: /);
+  });
+
+  it('shows a flag\'s refusal whole, in one sentence naming the value and what the flag takes', async () => {
+    const negative = await atlas(['health', '--window', '-5m']);
+    expect(negative.code).toBe(64);
+    expect(negative.stdout).toBe('[ERROR] --window: takes a duration from 1m to 30d, like 10m, 1h or 2d (got "-5m"). Usage: `atlas health [--window 1h]`\n');
+    const weeks = await atlas(['oncall', '--weeks', '-2']);
+    expect(weeks.stdout).toBe('[ERROR] --weeks: takes a whole number of weeks from 1 to 26 (got "-2"). Usage: `atlas oncall [@user] [--weeks N]`\n');
+    const flagAfter = await atlas(['health', '--window', '--bogus']);
+    expect(flagAfter.stdout).toBe('[ERROR] `--window` needs a value. Usage: `atlas health [--window 1h]`\n');
+    const valued = await atlas(['alerts', '--all=yes']);
+    expect(valued.stdout).toBe('[ERROR] `--all` takes no value: write `--all` alone. Usage: `atlas alerts [--all]`\n');
+    for (const out of [negative, weeks, flagAfter, valued]) {
+      expect(out.stdout).not.toContain('…');
+      expect(out.stdout.trim().split('\n')).toHaveLength(1);
+    }
+  });
+
+  it('wraps help\'s columns to the terminal\'s width, every usage line whole; a pipe gets one line per subcommand', async () => {
+    const listed = JSON.parse((await atlas(['help', '--json'])).stdout) as { data: { name: string; usage?: string }[] };
+    const usages = listed.data.map((c) => `atlas ${c.name}${c.usage ? ` ${c.usage}` : ''}`);
+    expect(Math.max(...usages.map((u) => u.length))).toBeGreaterThan(60);
+
+    const narrow = await atlas(['help'], {}, 60);
+    expect(narrow.code).toBe(0);
+    const lines = narrow.stdout.split('\n');
+    for (const line of lines) expect(line.length, line).toBeLessThanOrEqual(60);
+    // The first column read back from the wrapped rows: each usage line, whole (a word too long
+    // for the column is broken, so the comparison is without spaces).
+    const dashes = lines.findIndex((l) => /^ {2}-+ {2}-+$/.test(l));
+    const firstWidth = lines[dashes]!.indexOf('  ', 2) - 2;
+    const column: string[] = [];
+    for (const line of lines.slice(dashes + 1)) {
+      if (line.trim() === '') break;
+      const cell = line.slice(2, 2 + firstWidth).trim();
+      if (cell.startsWith('atlas ')) column.push(cell);
+      else if (cell) column[column.length - 1] += ` ${cell}`;
+    }
+    const squeezed = (lines: string[]) => lines.map((l) => l.replace(/\s+/g, ''));
+    expect(squeezed(column)).toEqual(squeezed(usages));
+
+    const piped = await atlas(['help']);
+    for (const usage of usages) expect(piped.stdout).toContain(`  ${usage}  `);
   });
 
   it('does not create a data directory that is missing, and says so', async () => {

@@ -11,6 +11,7 @@ import { startScheduler, type Scheduler, type ScheduledJob } from '../src/schedu
 import { startDeliveryHarness, type DeliveryHarness } from './helpers/delivery-harness.js';
 import { captureLogs, eventually } from './helpers/slack-harness.js';
 import { createAtlasFiles, tempDir, testDeps, TEST_NOW, type TestEnv } from './helpers/test-deps.js';
+import { BOUND_MS } from './helpers/busy-machine.js';
 
 const MIN = 60_000;
 const CHANNEL = 'C0INCIDENT';
@@ -150,7 +151,7 @@ describe('startScheduler', () => {
   });
 
   it('keeps sweeping timers while a chat.postMessage hangs, and delivery resumes after the call timeout (defect 1)', async () => {
-    h = await startDeliveryHarness(env, { timeoutMs: 300 });
+    h = await startDeliveryHarness(env, { timeoutMs: BOUND_MS });
     h.slack.faults.inject({ method: 'chat.postMessage', kind: 'hang' });
     ingestAlert(env.deps, { name: 'provider_down', status: 'firing', message: 'Census TIGER down', source: 'atlas-webhook' });
     await eventually(() => h!.slack.workspace.calls('chat.postMessage').length === 1, 'the hung post');
@@ -167,14 +168,14 @@ describe('startScheduler', () => {
       await h!.delivery.drain();
       const texts = h!.slack.workspace.messages(CHANNEL).map((m) => m.text);
       return texts.length === 2 && texts[1]!.startsWith('⏰');
-    }, 'the alert (found or posted again) and its reminder, in order', 5000);
+    }, 'the alert (found or posted again) and its reminder, in order');
     expect(h.slack.workspace.messages(CHANNEL)[0]!.text).toContain('provider_down');
   });
 
   it('runs the jobs on their cron schedule until stopped', async () => {
     let polls = 0;
     scheduler = startScheduler([{ ...job('alerts', () => (polls += 1)), cron: '* * * * * *' }], env.deps.logger, { runAtStart: false });
-    await eventually(() => polls >= 1, 'a scheduled poll', 3000);
+    await eventually(() => polls >= 1, 'a scheduled poll');
     await scheduler.stop(100);
     scheduler = null;
     const after = polls;

@@ -3,6 +3,7 @@ import { rememberName } from '../slack/people-names.js';
 import { parseArgs } from 'node:util';
 import { COMMAND_GROUPS, type Actor, type CommandDeps, type CommandSpec } from './command-spec.js';
 import type { Authorizer, Decision } from './authorize.js';
+import { closestNames } from './closest-names.js';
 import { DbProblemError } from '../db/sqlite-problem.js';
 import { quoteInput } from '../text/quote-input.js';
 import type { Report } from '../templates/report.js';
@@ -105,7 +106,7 @@ export class CommandRegistry {
     let parsed: ReturnType<typeof parseArgs>;
     try {
       const options = Object.fromEntries(Object.entries(spec.options ?? {}).map(([k, o]) => [k, { type: o.type }]));
-      parsed = parseArgs({ args: [...rest], options, strict: true, allowPositionals: true });
+      parsed = parseArgs({ args: withDashValues(rest, spec), options, strict: true, allowPositionals: true });
     } catch (err) {
       return { kind: 'usage', spec, message: describeParseError(err), rest };
     }
@@ -159,12 +160,18 @@ export class CommandRegistry {
       command: 'help',
       level: 'info',
       headline: `${prefix} <subcommand>: ${specs.length} subcommands you can run`,
-      // Long flag lists are cut here; `help <subcommand>` shows them all.
-      sections: [{ table: { columns: ['command', 'what it answers'], rows: specs.map((s) => [quoteInput(this.usageLine(s, prefix), 60), s.summary]) } }],
+      // Usage lines whole: the terminal wraps the column to its width (renderPlainText).
+      sections: [{ table: { columns: ['command', 'what it answers'], rows: specs.map((s) => [this.usageLine(s, prefix), s.summary]) } }],
       slackSections: helpGroups(specs),
       footer: `Details: ${prefix} help <subcommand>`,
       data: specs.map((s) => ({ name: s.name, usage: s.usage, tier: s.tier, summary: s.summary })),
     };
+  }
+
+  /** " Closest: `health`, `errors`." among what `actor` may run, or "" when nothing is close (unless `orNearest`). */
+  private async closestHint(typed: string, actor: Actor, orNearest = false): Promise<string> {
+    const names = closestNames(typed, (await this.visibleTo(actor)).map((s) => s.name), { orNearest });
+    return names.length > 0 ? ` Closest: ${names.map((n) => `\`${n}\``).join(', ')}.` : '';
   }
 
   /** Typed words (a slash command, the terminal): parses, then runs as `invoke` does. Never throws. */
@@ -179,9 +186,16 @@ export class CommandRegistry {
     const parsed = this.parse(argv);
     switch (parsed.kind) {
       case 'help':
+        // `help nosuch` is a usage error like `nosuch` itself, not the whole list with success.
+        if (parsed.topic !== undefined && !parsed.topic.startsWith('-') && !this.byName.has(parsed.topic)) {
+          const message = `There is no subcommand \`${quoteInput(parsed.topic)}\`.${await this.closestHint(parsed.topic, actor, true)} Try \`${prefix} help\` for the list.`;
+          return this.audited(deps, actor, 'help', parsed.rest, usage('help', message), started);
+        }
         return this.audited(deps, actor, 'help', parsed.rest, { report: await this.helpReport(actor, prefix, parsed.topic), outcome: 'info' }, started);
-      case 'unknown':
-        return this.audited(deps, actor, '(unknown)', argv, usage(parsed.name, `Unknown subcommand \`${quoteInput(parsed.name)}\`. Try \`${prefix} help\` for the list.`), started);
+      case 'unknown': {
+        const message = `Unknown subcommand \`${quoteInput(parsed.name)}\`.${await this.closestHint(parsed.name, actor)} Try \`${prefix} help\` for the list.`;
+        return this.audited(deps, actor, '(unknown)', argv, usage(parsed.name, message), started);
+      }
       case 'usage':
         return this.audited(deps, actor, parsed.spec.name, parsed.rest, usage(parsed.spec.name, `${parsed.message}. Usage: \`${this.usageLine(parsed.spec, prefix)}\``), started);
       case 'ok':
@@ -271,11 +285,42 @@ function usage(command: string, message: string): RunResult {
   return { report: { command, level: 'error', headline: message, sections: [] }, outcome: 'usage' };
 }
 
+/**
+ * A flag that takes a value, followed by a word starting with a dash (`--window -5m`,
+ * `--weeks -2`): the word is its value, so that the flag's own check names it and says what it
+ * takes. parseArgs would otherwise refuse it as "ambiguous" in three lines about its own syntax.
+ * A following flag (`--window --all`) is left alone: then the value is missing.
+ */
+function withDashValues(words: readonly string[], spec: CommandSpec): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < words.length; i++) {
+    const word = words[i]!;
+    const next = words[i + 1];
+    const option = word.startsWith('--') ? spec.options?.[word.slice(2)] : undefined;
+    if (option?.type === 'string' && next !== undefined && next.startsWith('-') && !next.startsWith('--') && next !== '-h') {
+      out.push(`${word}=${next}`);
+      i++;
+    } else {
+      out.push(word);
+    }
+  }
+  return out;
+}
+
+/** parseArgs' refusal as one sentence of ours, whole (never cut), naming the flag. */
 function describeParseError(err: unknown): string {
   const message = err instanceof Error ? err.message : String(err);
   const unknownOption = /Unknown option '([^']*)'/.exec(message);
   if (unknownOption) return `unknown flag \`${quoteInput(unknownOption[1] ?? '')}\``;
   const missingValue = /Option '([^']*)'.*argument missing/.exec(message);
   if (missingValue) return `\`${missingValue[1]?.split(' ')[0]}\` needs a value`;
-  return quoteInput(message, 120);
+  // `--window --all`: the word after the flag is another flag, so the flag has no value.
+  const ambiguous = /Option '([^']*)' argument is ambiguous/.exec(message);
+  if (ambiguous) return `\`${ambiguous[1]?.split(' ')[0]}\` needs a value`;
+  const noValue = /Option '([^']*)' does not take an argument/.exec(message);
+  if (noValue) {
+    const flag = noValue[1]?.split(' ')[0] ?? '';
+    return `\`${flag}\` takes no value: write \`${flag}\` alone`;
+  }
+  return message.replace(/\s+/g, ' ').trim().replace(/\.$/, '');
 }

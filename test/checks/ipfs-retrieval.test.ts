@@ -2,6 +2,7 @@ import nock from 'nock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ipfsRetrievalItem } from '../../src/checks/ipfs-retrieval.js';
 import { buildConfig } from '../../src/config.js';
+import { NEVER_MS } from '../helpers/busy-machine.js';
 
 const CID = 'bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi';
 const thresholds = buildConfig('/nowhere').thresholds;
@@ -25,7 +26,6 @@ describe('ipfsRetrievalItem', () => {
     const item = await ipfsRetrievalItem(CID, gateways, fetch, thresholds);
     expect(item).toMatchObject({ key: 'ipfs_retrieval', level: 'ok', unit: 's', target: '≤ 10 s', alert: '> 30 s' });
     expect(item.value).toBeGreaterThan(0);
-    expect(item.value).toBeLessThan(10);
     expect(item.detail).toMatch(/^bafybeig…5fbzdi from gw2\.test in [\d.]+ s; failed: gw1\.test HTTP 504$/);
   });
 
@@ -40,14 +40,15 @@ describe('ipfsRetrievalItem', () => {
 
   it('bounds each fetch at the alert threshold: slower than alert is a failure', async () => {
     const quick = buildConfig('/nowhere', { thresholds: { ipfsRetrievalSec: { target: 0.05, alert: 0.1 } } }).thresholds;
-    nock('https://gw1.test').get(`/ipfs/${CID}`).delay(1000).reply(200, 'x');
+    nock('https://gw1.test').get(`/ipfs/${CID}`).delay(NEVER_MS).reply(200, 'x');
     const item = await ipfsRetrievalItem(CID, ['https://gw1.test/ipfs/'], fetch, quick);
     expect(item.level).toBe('crit');
     expect(item.detail).toContain('gw1.test timeout after 100 ms');
   });
 
   it('is a warning between target and alert', async () => {
-    const tight = buildConfig('/nowhere', { thresholds: { ipfsRetrievalSec: { target: 0.001, alert: 5 } } }).thresholds;
+    // The alert threshold far above what a busy machine takes for a 20 ms answer.
+    const tight = buildConfig('/nowhere', { thresholds: { ipfsRetrievalSec: { target: 0.001, alert: 300 } } }).thresholds;
     nock('https://gw1.test').get(`/ipfs/${CID}`).delay(20).reply(200, 'x');
     const item = await ipfsRetrievalItem(CID, ['https://gw1.test/ipfs/'], fetch, tight);
     expect(item.level).toBe('warn');
@@ -55,14 +56,14 @@ describe('ipfsRetrievalItem', () => {
 
   it('stops waiting for slow gateways once one has served the CID', async () => {
     nock('https://gw1.test').get(`/ipfs/${CID}`).reply(200, 'content');
-    nock('https://gw2.test').get(`/ipfs/${CID}`).delay(15_000).reply(200, 'late');
-    const started = Date.now();
-    const item = await ipfsRetrievalItem(CID, gateways, fetch, thresholds);
+    nock('https://gw2.test').get(`/ipfs/${CID}`).delay(NEVER_MS).reply(200, 'late');
+    // Each fetch is bounded at the alert threshold, here longer than any test runs: the answer
+    // coming at all means the slow gateway was cancelled, not awaited (no stopwatch needed).
+    const patient = buildConfig('/nowhere', { thresholds: { ipfsRetrievalSec: { target: 300, alert: NEVER_MS / 1000 } } }).thresholds;
+    const item = await ipfsRetrievalItem(CID, gateways, fetch, patient);
     expect(item.level).toBe('ok');
     expect(item.detail).toMatch(/from gw1\.test/);
     expect(item.detail).not.toContain('gw2');
-    // Far below the 15 s delay: the slow gateway was cancelled, not awaited.
-    expect(Date.now() - started).toBeLessThan(10_000);
   });
 
   it('is unknown without a CID, and never fetches', async () => {

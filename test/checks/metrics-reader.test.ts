@@ -14,6 +14,7 @@ import { errorTriageReport } from '../../src/templates/error-triage-report.js';
 import { metricsSummaryReport } from '../../src/templates/metrics-summary-report.js';
 import { formatsOf, openMetricsFixture, type MetricsFixture } from '../helpers/metrics-fixture.js';
 import { tempDir, TEST_NOW } from '../helpers/test-deps.js';
+import { NEVER_MS } from '../helpers/busy-machine.js';
 
 const NOW = new Date(TEST_NOW); // 2026-11-26 12:00 UTC
 const MIN = 60_000;
@@ -67,7 +68,8 @@ function seedDays(): void {
 }
 
 beforeAll(() => {
-  pool = new MetricsReaderPool();
+  // No time bound a busy machine could reach: these tests compare whole answers (the bound has its own tests below).
+  pool = new MetricsReaderPool({ boundMs: NEVER_MS });
 });
 
 afterAll(async () => {
@@ -157,7 +159,7 @@ describe('metrics reader (worker thread)', () => {
 describe('a reader that dies or goes silent', () => {
   it('answers the read it was doing with an error; a new worker takes the next one', async () => {
     seedDays();
-    const flaky = new MetricsReaderPool({ size: 1, workerUrl: MISBEHAVING });
+    const flaky = new MetricsReaderPool({ size: 1, workerUrl: MISBEHAVING, boundMs: NEVER_MS });
     try {
       const crashed = flaky.errorTriage(atlas, NOW, CRASH_WINDOW);
       const queued = flaky.errorTriage(atlas, NOW, 3 * DAY);
@@ -172,10 +174,11 @@ describe('a reader that dies or goes silent', () => {
 
   it('gives up on a worker silent long past the bound, and the next read works', async () => {
     seedDays();
-    // Long enough for a worker to start (tsx compiles it under the tests), short for a test.
-    const flaky = new MetricsReaderPool({ size: 1, workerUrl: MISBEHAVING, boundMs: 0, stuckAfterBoundMs: 2_000 });
+    // Long enough for a worker to start on a busy machine (tsx compiles it under the tests): the
+    // restarted worker must answer the next read within it too.
+    const flaky = new MetricsReaderPool({ size: 1, workerUrl: MISBEHAVING, boundMs: 0, stuckAfterBoundMs: 20_000 });
     try {
-      await expect(flaky.errorTriage(atlas, NOW, SILENT_WINDOW)).rejects.toThrow(/reading metrics\.db did not finish within 2 s; the reader was restarted/);
+      await expect(flaky.errorTriage(atlas, NOW, SILENT_WINDOW)).rejects.toThrow(/reading metrics\.db did not finish within 20 s; the reader was restarted/);
       expect((await flaky.errorTriage(atlas, NOW, HOUR)).errors).toBe(errorTriage(atlas, NOW, HOUR).errors);
     } finally {
       await flaky.stop();
@@ -183,7 +186,7 @@ describe('a reader that dies or goes silent', () => {
   });
 
   it('on stop answers the reads in progress and waiting, and later ones, with an error', async () => {
-    const flaky = new MetricsReaderPool({ size: 1, workerUrl: MISBEHAVING });
+    const flaky = new MetricsReaderPool({ size: 1, workerUrl: MISBEHAVING, boundMs: NEVER_MS });
     const reads = Promise.allSettled([flaky.errorTriage(atlas, NOW, SILENT_WINDOW), flaky.errorTriage(atlas, NOW, HOUR)]);
     await new Promise((r) => setTimeout(r, 20));
     await flaky.stop();

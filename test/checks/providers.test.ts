@@ -6,6 +6,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { classifyFetchError, probeHint, probeProviders, providerLevel, type ProviderStatus } from '../../src/checks/providers.js';
 import { AtlasDatabase } from '../../src/db/atlas-database.js';
 import { createAtlasFiles, tempDir, TEST_NOW } from '../helpers/test-deps.js';
+import { BOUND_MS, NEVER_MS } from '../helpers/busy-machine.js';
 
 const now = new Date(TEST_NOW);
 const band = { target: 95, alert: 95 };
@@ -109,7 +110,7 @@ describe('probeProviders', () => {
       .get('/500')
       .reply(500)
       .get('/slow')
-      .delay(1000)
+      .delay(NEVER_MS)
       .reply(200)
       .get('/dns')
       .replyWithError({ code: 'ENOTFOUND', message: 'getaddrinfo ENOTFOUND p.test' })
@@ -121,14 +122,15 @@ describe('probeProviders', () => {
       fetch,
       metrics,
       now,
-      100,
+      // The others answer at once, within this bound even on a busy machine; /slow never does.
+      BOUND_MS,
     );
     const by = Object.fromEntries(result.providers.map((p) => [p.name, p]));
     expect(by['404']?.hint).toMatch(/update the registry URL/);
     expect(by['429']?.hint).toMatch(/back off/);
     expect(by['401']?.hint).toMatch(/credentials/);
     expect(by['500']?.hint).toMatch(/server error/);
-    expect(by.slow?.probe).toMatchObject({ ok: false, status: null, latencyMs: null, error: { kind: 'timeout', message: 'timeout after 100 ms' } });
+    expect(by.slow?.probe).toMatchObject({ ok: false, status: null, latencyMs: null, error: { kind: 'timeout', message: `timeout after ${BOUND_MS / 1000} s` } });
     expect(by.slow?.hint).toMatch(/check the network/);
     expect(by.dns?.probe.error).toEqual({ kind: 'dns', message: 'DNS lookup failed: ENOTFOUND' });
     expect(by.tls?.probe.error).toEqual({ kind: 'tls', message: 'TLS error: CERT_HAS_EXPIRED' });

@@ -81,5 +81,5 @@ describe('migrations', () => {
     } finally {
       t.cleanup();
     }
-  }, 20_000);
+  });
 });

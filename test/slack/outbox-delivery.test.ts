@@ -9,6 +9,7 @@ import { OUTBOX_EVENT_TYPE } from '../../src/slack/slack-poster.js';
 import { startDeliveryHarness, type DeliveryHarness } from '../helpers/delivery-harness.js';
 import { eventually } from '../helpers/slack-harness.js';
 import { createAtlasFiles, tempDir, testDeps, type TestEnv } from '../helpers/test-deps.js';
+import { BOUND_MS } from '../helpers/busy-machine.js';
 
 const CHANNEL = 'C0INCIDENT';
 const ONCALL = 'U0ONCALL1';
@@ -164,7 +165,7 @@ describe('delivery', () => {
   });
 
   it('a chat.postMessage that never answers is cut at the time bound; delivery goes on (defect 1)', async () => {
-    h = await startDeliveryHarness(env, { timeoutMs: 300 });
+    h = await startDeliveryHarness(env, { timeoutMs: BOUND_MS });
     harness().slack.faults.inject({ method: 'chat.postMessage', kind: 'hang' });
     fire('provider_down');
     fire('disk_space_low');
@@ -227,7 +228,7 @@ describe('delivery', () => {
       for (let i = 0; i < 30; i++) fire(`alert_${i}`);
       const a = harness().startDelivery();
       const b = harness().startDelivery({ state: second });
-      await eventually(() => topLevel().length >= 30 && stats().pending === 0, 'all 30 alerts', 8000);
+      await eventually(() => topLevel().length >= 30 && stats().pending === 0, 'all 30 alerts');
       await Promise.all([a.drain(), b.drain()]);
       expect(topLevel()).toHaveLength(30);
       expect(new Set(topLevel().map((m) => m.text)).size).toBe(30);

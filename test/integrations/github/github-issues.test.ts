@@ -21,6 +21,7 @@ import { handoffMarkdown } from '../../../src/templates/handoff-markdown.js';
 import { handoffMessage } from '../../../src/templates/handoff-message.js';
 import type { Report } from '../../../src/templates/report.js';
 import { tempDir, testDeps, TEST_NOW, type TestEnv } from '../../helpers/test-deps.js';
+import { BOUND_MS, NEVER_MS } from '../../helpers/busy-machine.js';
 
 const API = 'https://github.example.test';
 const PREFIX = '/api/v3';
@@ -167,11 +168,12 @@ describe('review-issue', () => {
   });
 
   it('a timeout: said, the claim kept; the next run after the stale window looks for the issue first', async () => {
-    const client = gitHubClient(env.deps.config, { timeoutMs: 100 })!;
-    github().post(ISSUES).delay(2_000).reply(201, CREATED);
+    // A bound a busy machine's prompt answers meet; the filing answers later than any test runs.
+    const client = gitHubClient(env.deps.config, { timeoutMs: BOUND_MS })!;
+    github().post(ISSUES).delay(NEVER_MS).reply(201, CREATED);
     const first = await fileReviewIssue(env.deps, incidentId, USER, client);
     expect(first).toMatchObject({ kind: 'failed' });
-    expect(first.kind === 'failed' && first.problem).toContain('GitHub did not answer within 0.1 s');
+    expect(first.kind === 'failed' && first.problem).toContain(`GitHub did not answer within ${BOUND_MS / 1000} s`);
     expect(first.kind === 'failed' && first.problem).toContain('The issue may have been filed: press again after 15 s');
     expect(env.deps.state.githubIssues.get(incidentId)?.state).toBe('creating');
     expect((await fileReviewIssue(env.deps, incidentId, USER, client)).kind).toBe('busy');
