@@ -39,16 +39,20 @@ function mtimeOf(file) {
   }
 }
 
+/** The newest modification time of what the build reads (src/ and the build settings), in ms. */
+function newestInput() {
+  return Math.max(newestUnder(path.join(root, 'src')), ...BUILD_INPUTS.map((f) => mtimeOf(path.join(root, f))));
+}
+
 /** Whether dist/ is older than any source (or missing). */
 export function buildIsStale() {
   const built = mtimeOf(BUILD_INFO);
-  if (built === 0) return true;
-  const newestSource = Math.max(newestUnder(path.join(root, 'src')), ...BUILD_INPUTS.map((f) => mtimeOf(path.join(root, f))));
-  return newestSource > built;
+  return built === 0 || newestInput() > built;
 }
 
 function build() {
   const started = new Date();
+  const inputs = newestInput();
   const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
   const result = spawnSync(process.execPath, [tsc, '--build', path.join(root, 'tsconfig.build.json')], { cwd: root, stdio: 'inherit' });
   if (result.status !== 0) {
@@ -57,8 +61,10 @@ function build() {
   }
   // tsc leaves the build information alone when no output changed (a touched file, an edited
   // package.json): dated to when this build began, it stands for "built from the sources as they
-  // were then", and a file edited during the build is still newer.
-  utimesSync(BUILD_INFO, started, started);
+  // were then", and a file edited during the build is still newer. An input dated ahead of the
+  // clock (a copied tree, a skewed file system) would otherwise look newer than every build.
+  const at = new Date(Math.max(started.getTime(), inputs));
+  utimesSync(BUILD_INFO, at, at);
 }
 
 const [entry, ...args] = process.argv.slice(2);

@@ -79,7 +79,7 @@ describe('atlas (terminal)', () => {
     const flagAfter = await atlas(['health', '--window', '--bogus']);
     expect(flagAfter.stdout).toBe('[ERROR] `--window` needs a value. Usage: `atlas health [--window 1h]`\n');
     const valued = await atlas(['alerts', '--all=yes']);
-    expect(valued.stdout).toBe('[ERROR] `--all` takes no value: write `--all` alone. Usage: `atlas alerts [--all]`\n');
+    expect(valued.stdout).toBe('[ERROR] `--all` takes no value: write `--all` alone. Usage: `atlas alerts [--all] [--explain <alert>]`\n');
     for (const out of [negative, weeks, flagAfter, valued]) {
       expect(out.stdout).not.toContain('…');
       expect(out.stdout.trim().split('\n')).toHaveLength(1);

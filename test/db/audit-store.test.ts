@@ -175,24 +175,26 @@ describe('state.audit', () => {
 
   it('two processes appending at the same moment keep one valid chain', async () => {
     const perProcess = 150;
-    const startAt = Date.now() + 1000;
+    // Each process waits, after each append, until the other is at most one append behind: the
+    // two interleave however the machine schedules them (a late start or a slow core included).
     const script = `
+      import Database from 'better-sqlite3';
       import { openStateStore } from ${JSON.stringify(STORE_MODULE)};
-      const [file, user, startAt, count] = process.argv.slice(1);
+      const [file, user, count] = process.argv.slice(1);
       const state = openStateStore(file);
-      while (Date.now() < Number(startAt)) {}
+      const others = new Database(file, { readonly: true }).prepare('SELECT COUNT(*) AS n FROM audit_log WHERE user_id != ?');
       for (let i = 0; i < Number(count); i++) {
         state.audit.append({ source: 'cli', userId: user, channelId: null, command: 'job cancel', args: JSON.stringify(['job-' + i]), outcome: 'applied', plan: null, result: null, undo: null }, new Date());
-        // A moment between appends, as between two remediations: without it one process holds
-        // the lock back to back and the other only waits, which proves less.
-        const until = performance.now() + 0.5;
-        while (performance.now() < until) {}
+        const deadline = Date.now() + 120_000;
+        while (others.get(user).n < i) {
+          if (Date.now() > deadline) { console.error('the other process stopped appending'); process.exit(1); }
+        }
       }
       state.close();
     `;
     const run = (user: string) =>
       new Promise<{ code: number | null; out: string }>((resolve) => {
-        const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, file, user, String(startAt), String(perProcess)], {
+        const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, file, user, String(perProcess)], {
           cwd: ROOT,
           stdio: ['ignore', 'pipe', 'pipe'],
         });

@@ -22,7 +22,7 @@ const read = (file: string) => readFileSync(path.join(root, file), 'utf8');
 const registry = createRegistry(createAuthorizer(buildConfig(root)));
 
 /** Variables the code reads from the operating system, not settings of the bot. */
-const OS_VARIABLES = new Set(['USER', 'HOME', 'PATH', 'LANG', 'LC_ALL', 'TZ']);
+const OS_VARIABLES = new Set(['USER', 'HOME', 'PATH', 'LANG', 'LC_ALL', 'TZ', 'COLUMNS']);
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
