@@ -116,6 +116,8 @@ export function incidentCard(
     const ackAt = alert.acknowledged_at ?? incident.acknowledged_at;
     const ack = by && ackAt ? ` · acknowledged by ${mention(by)} after ${since(alert.fired_at, new Date(ackAt))}` : '';
     notes.push(`Alert ${safeMrkdwn(alert.name, 150)}: ${alertState}${ack}`);
+    // A time the source could not mean stays said once the alert became this card.
+    if (alert.fired_at_note) notes.push(`⚠️ ${safeMrkdwn(alert.fired_at_note, 300)}`);
   }
   if (snoozed && !resolved) notes.push(`⏰ ${SNOOZED_TEXT[snoozed.kind]} snoozed by ${mention(snoozed.by)} until ${hhmm(snoozed.until)}`);
   notes.push(...pagerdutyCardLines(pagerduty));

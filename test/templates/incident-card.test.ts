@@ -45,6 +45,13 @@ describe('incidentCard', () => {
     expect(JSON.stringify(card.blocks)).not.toContain('atlas_alert_ack');
   });
 
+  it('keeps saying that the alert’s time was clamped once it became the card', () => {
+    const note = 'the Shadow Atlas webhook said it fired at 9999-12-31T23:59:59.000Z, more than 5 min in the future; shown from when the bot received it.';
+    const context = JSON.stringify(incidentCard(incident(), alert({ fired_at_note: note }), NOW, null).blocks);
+    expect(context).toContain(`⚠️ ${note}`);
+    expect(JSON.stringify(incidentCard(incident(), alert(), NOW, null).blocks)).not.toContain('⚠️');
+  });
+
   it('falls back to the promised update, says when it is overdue, and closes with the review', () => {
     const late = incidentCard(incident({ owner_id: 'U0ONCALL2' }), null, new Date('2026-11-26T12:40:00.000Z'), null);
     expect(fieldsOf(late)[5]).toBe('*Next* update overdue since 12:30 UTC');
