@@ -4,13 +4,19 @@
 // `tsc --build` compiles what changed (tsconfig.build.json keeps its incremental information in
 // dist/.tsbuildinfo).
 import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync, utimesSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const BUILD_INFO = path.join(root, 'dist', '.tsbuildinfo');
+/**
+ * The newest input time (ms) the last build here started from, as a number in a file: a file's
+ * modification time cannot carry it exactly (Node lines round it differently), and tsc leaves its
+ * own build information alone when no output changed.
+ */
+const BUILT_FROM = path.join(root, 'dist', '.built-from');
 /** What the build reads besides src/: a change to any of them means a build. */
 const BUILD_INPUTS = ['tsconfig.json', 'tsconfig.build.json', 'package.json', 'package-lock.json'];
 
@@ -44,14 +50,22 @@ function newestInput() {
   return Math.max(newestUnder(path.join(root, 'src')), ...BUILD_INPUTS.map((f) => mtimeOf(path.join(root, f))));
 }
 
+function builtFrom() {
+  try {
+    return Number(readFileSync(BUILT_FROM, 'utf8'));
+  } catch {
+    return 0;
+  }
+}
+
 /** Whether dist/ is older than any source (or missing). */
 export function buildIsStale() {
-  const built = mtimeOf(BUILD_INFO);
-  return built === 0 || newestInput() > built;
+  const from = builtFrom();
+  return mtimeOf(BUILD_INFO) === 0 || !(from > 0) || newestInput() > from;
 }
 
 function build() {
-  const started = new Date();
+  // Measured before the build: a file edited while it runs is newer than what it was built from.
   const inputs = newestInput();
   const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
   const result = spawnSync(process.execPath, [tsc, '--build', path.join(root, 'tsconfig.build.json')], { cwd: root, stdio: 'inherit' });
@@ -59,12 +73,7 @@ function build() {
     process.stderr.write(`The build failed (tsc exit ${result.status ?? result.signal}); nothing was started.\n`);
     process.exit(1);
   }
-  // tsc leaves the build information alone when no output changed (a touched file, an edited
-  // package.json): dated to when this build began, it stands for "built from the sources as they
-  // were then", and a file edited during the build is still newer. An input dated ahead of the
-  // clock (a copied tree, a skewed file system) would otherwise look newer than every build.
-  const at = new Date(Math.max(started.getTime(), inputs));
-  utimesSync(BUILD_INFO, at, at);
+  writeFileSync(BUILT_FROM, String(inputs));
 }
 
 const [entry, ...args] = process.argv.slice(2);
