@@ -9,7 +9,6 @@ import type { Clock } from '../clock.js';
 import type { StateStore } from '../db/state/state-store.js';
 import { isSlackUserId } from '../ids.js';
 import { within } from '../time/within.js';
-import type { PersonName } from '../templates/people.js';
 import type { UserName } from './workspace-people.js';
 
 /** A day: people rarely change their display name, and a stale name is still a name. */
@@ -28,7 +27,7 @@ export interface NameSources {
  * The names of `ids`, from the state, asking Slack (bounded in time) for those never seen or
  * seen too long ago; each answer is kept for next time and for the terminal.
  */
-export async function peopleNames(src: NameSources, ids: Iterable<string | null | undefined>): Promise<PersonName> {
+export async function peopleNames(src: NameSources, ids: Iterable<string | null | undefined>): Promise<(userId: string | null | undefined) => string> {
   const now = src.clock();
   const names = new Map<string, string>();
   const ask: string[] = [];
