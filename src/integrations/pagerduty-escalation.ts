@@ -15,8 +15,8 @@ import type { StateStore } from '../db/state/state-store.js';
 import type { EventSink } from '../incidents/domain-events.js';
 import { pagerdutyContactOf } from '../incidents/escalation-contacts.js';
 import { ESCALATION_TARGET_TEXT } from '../incidents/severity-matrix.js';
-import { isSlackUserId } from '../ids.js';
 import { PagerDutyCallError, type PagerDutyApi } from './pagerduty-api.js';
+import { pagerdutyFromEmail } from './pagerduty-from-email.js';
 
 export const PAGERDUTY_ESCALATION_TARGET = 'pagerduty-escalation';
 
@@ -89,16 +89,12 @@ export interface EscalationSenderOptions {
 /** The outbox's sender of escalation pages (a CallSender of src/slack/outbox-delivery.ts). */
 export function pagerdutyEscalationSender(opts: EscalationSenderOptions) {
   const { state, config, api, clock } = opts;
-  const pdUserOf = new Map(Object.entries(config.pagerduty.users).map(([pd, slack]) => [slack, pd]));
+  const emailOf = pagerdutyFromEmail(config, api, opts.slackEmailOf);
 
   /** The PagerDuty email to page as: the escalating person's, else pagerduty.fromEmail. */
   async function fromEmail(actor: string): Promise<string> {
-    if (isSlackUserId(actor)) {
-      const pdUser = pdUserOf.get(actor);
-      const email = (pdUser ? await api.userEmail(pdUser) : null) ?? (await opts.slackEmailOf?.(actor).catch(() => null)) ?? null;
-      if (email) return email;
-    }
-    if (config.pagerduty.fromEmail) return config.pagerduty.fromEmail;
+    const email = await emailOf(actor);
+    if (email) return email;
     throw new PagerDutyCallError('no PagerDuty email is known for whoever escalated: add them to pagerduty.users or set pagerduty.fromEmail', { status: null, permanent: true });
   }
 

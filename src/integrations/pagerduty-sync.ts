@@ -21,6 +21,7 @@ import type { StateStore } from '../db/state/state-store.js';
 import type { DomainEvent, EventSink, PagerDutyAction } from '../incidents/domain-events.js';
 import { isSlackUserId } from '../ids.js';
 import { MAX_DEDUP_KEY, PagerDutyCallError, pagerdutyEventSchema, type PagerDutyApi, type PagerDutyEvent } from './pagerduty-api.js';
+import { pagerdutyFromEmail } from './pagerduty-from-email.js';
 
 export const PAGERDUTY_TARGET = 'pagerduty';
 const RANK: Record<PagerDutyStatus, number> = { triggered: 0, acknowledged: 1, resolved: 2 };
@@ -183,17 +184,12 @@ export interface PagerDutySenderOptions {
 /** The outbox's sender of PagerDuty calls (a CallSender of src/slack/outbox-delivery.ts). */
 export function pagerdutyCallSender(opts: PagerDutySenderOptions) {
   const { state, config, api, clock } = opts;
-  /** Slack user → PagerDuty user, the other way round from pagerduty.users. */
-  const pdUserOf = new Map(Object.entries(config.pagerduty.users).map(([pd, slack]) => [slack, pd]));
+  const emailOf = pagerdutyFromEmail(config, api, opts.slackEmailOf);
 
   /** The PagerDuty email to act as: the person's (mapped, else their Slack email), else pagerduty.fromEmail. */
   async function fromEmail(actor: string): Promise<string> {
-    if (isSlackUserId(actor)) {
-      const pdUser = pdUserOf.get(actor);
-      const email = (pdUser ? await api.userEmail(pdUser) : null) ?? (await opts.slackEmailOf?.(actor).catch(() => null)) ?? null;
-      if (email) return email;
-    }
-    if (config.pagerduty.fromEmail) return config.pagerduty.fromEmail;
+    const email = await emailOf(actor);
+    if (email) return email;
     const who = isSlackUserId(actor) ? `<@${actor}>` : 'the bot';
     throw new PagerDutyCallError(`no PagerDuty email is known for ${who}: add them to pagerduty.users or set pagerduty.fromEmail`, { status: null, permanent: true });
   }
