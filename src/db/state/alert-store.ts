@@ -75,6 +75,27 @@ export interface AlertFiringRecord {
   acknowledged_at: string | null;
 }
 
+/** A firing's columns in the order insert and refire both bind them (name … group_lead, with updated_at). */
+function firingValues(f: AlertFiring, now: Date): (string | number | null)[] {
+  return [
+    f.name,
+    f.severity,
+    f.severityBasis,
+    f.symptomId,
+    f.message,
+    JSON.stringify(f.sources),
+    JSON.stringify(f.fingerprints),
+    f.runbookUrl,
+    iso(f.firedAt),
+    f.sourceFiredAt,
+    iso(now),
+    f.firedAtNote ?? null,
+    f.groupKey ?? null,
+    f.groupReason ?? null,
+    f.groupLead ?? null,
+  ];
+}
+
 export function alertStore(db: Database.Database): AlertStore {
   const sql = statements(db);
   /** Each firing is kept, so the handoff can count them; written with the alert's own change. */
@@ -96,24 +117,7 @@ export function alertStore(db: Database.Database): AlertStore {
            fired_at, source_fired_at, fire_count, updated_at, resolved_sources, resolved_by, fired_at_note, group_key, group_reason, group_lead)
          VALUES (?, ?, 'firing', ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, '[]', NULL, ?, ?, ?, ?)
          ON CONFLICT (key) DO NOTHING`,
-      ).run(
-        key,
-        f.name,
-        f.severity,
-        f.severityBasis,
-        f.symptomId,
-        f.message,
-        JSON.stringify(f.sources),
-        JSON.stringify(f.fingerprints),
-        f.runbookUrl,
-        iso(f.firedAt),
-        f.sourceFiredAt,
-        iso(now),
-        f.firedAtNote ?? null,
-        f.groupKey ?? null,
-        f.groupReason ?? null,
-        f.groupLead ?? null,
-      );
+      ).run(key, ...firingValues(f, now));
       if (info.changes === 1) recordFiring(key);
       return info.changes === 1;
     },
@@ -124,24 +128,7 @@ export function alertStore(db: Database.Database): AlertStore {
            fire_count = fire_count + 1, incident_id = NULL, acknowledged_by = NULL, acknowledged_at = NULL, updated_at = ?,
            resolved_sources = '[]', resolved_by = NULL, fired_at_note = ?, group_key = ?, group_reason = ?, group_lead = ?
          WHERE key = ? AND status = 'resolved'`,
-      ).run(
-        f.name,
-        f.severity,
-        f.severityBasis,
-        f.symptomId,
-        f.message,
-        JSON.stringify(f.sources),
-        JSON.stringify(f.fingerprints),
-        f.runbookUrl,
-        iso(f.firedAt),
-        f.sourceFiredAt,
-        iso(now),
-        f.firedAtNote ?? null,
-        f.groupKey ?? null,
-        f.groupReason ?? null,
-        f.groupLead ?? null,
-        key,
-      );
+      ).run(...firingValues(f, now), key);
       if (info.changes === 1) recordFiring(key);
       return info.changes === 1;
     },
