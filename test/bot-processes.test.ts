@@ -174,7 +174,7 @@ describe('bot processes on one chatops.db', () => {
         expect.objectContaining({ event_action: 'trigger', dedup_key: 'shadow-atlas/provider_down' }),
       ]);
       const card = () => slack.workspace.messages(CHANNEL).find((m) => m.text.includes('provider_down'));
-      await eventually(() => JSON.stringify(card()?.blocks ?? []).includes('PagerDuty: paged'), 'the card saying so');
+      await eventually(() => JSON.stringify(card()?.blocks ?? []).includes('PagerDuty: paged'), 'the card saying so', 60_000);
       expect(postsPerAlert().get(anchorOf('provider_down'))).toBe(1);
     } finally {
       pagerduty.closeAllConnections();
