@@ -123,3 +123,13 @@ export type DeclaredSeverity = { kind: 'given' } | { kind: 'symptom'; title: str
 export interface EventSink {
   record(event: DomainEvent, now: Date): void;
 }
+
+/** Both sinks, in order, in the change's own transaction (the Slack side, then an integration's). */
+export function bothSinks(first: EventSink, second: EventSink): EventSink {
+  return {
+    record(event, now) {
+      first.record(event, now);
+      second.record(event, now);
+    },
+  };
+}

@@ -12,7 +12,7 @@ import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { OutboxCall, OutboxRow } from '../db/state/outbox-store.js';
 import type { StateStore } from '../db/state/state-store.js';
-import type { EventSink } from '../incidents/domain-events.js';
+import { bothSinks, type EventSink } from '../incidents/domain-events.js';
 import { pagerdutyContactOf } from '../incidents/escalation-contacts.js';
 import { ESCALATION_TARGET_TEXT } from '../incidents/severity-matrix.js';
 import { PagerDutyCallError, type PagerDutyApi } from './pagerduty-api.js';
@@ -68,12 +68,7 @@ export function pagerdutyEscalationOutbound(state: StateStore, config: Pick<Conf
 export function withEscalationPaging(sink: EventSink, state: StateStore, config: Pick<Config, 'escalation'>): EventSink {
   if (!config.escalation.pagerduty) return sink;
   const outbound = pagerdutyEscalationOutbound(state, config);
-  return {
-    record(event, now) {
-      sink.record(event, now);
-      outbound.record(event, now);
-    },
-  };
+  return bothSinks(sink, outbound);
 }
 
 export interface EscalationSenderOptions {

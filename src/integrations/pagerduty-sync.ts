@@ -18,7 +18,7 @@ import type { OutboxCall, OutboxRow } from '../db/state/outbox-store.js';
 import { pagerdutyLane, type PagerDutyStatus } from '../db/state/pagerduty-store.js';
 import { alertAnchor, alertKey, type AlertRecord } from '../db/state/state-records.js';
 import type { StateStore } from '../db/state/state-store.js';
-import type { DomainEvent, EventSink, PagerDutyAction } from '../incidents/domain-events.js';
+import { bothSinks, type DomainEvent, type EventSink, type PagerDutyAction } from '../incidents/domain-events.js';
 import { isSlackUserId } from '../ids.js';
 import { MAX_DEDUP_KEY, PagerDutyCallError, pagerdutyEventSchema, type PagerDutyApi, type PagerDutyEvent } from './pagerduty-api.js';
 import { pagerdutyFromEmail } from './pagerduty-from-email.js';
@@ -163,12 +163,7 @@ export const pagerdutyInUse = (config: Pick<Config, 'pagerduty' | 'env'>): boole
 /** Both sinks, in the change's transaction: the Slack side and the PagerDuty side. */
 export function withPagerDuty(sink: EventSink, state: StateStore, config: Pick<Config, 'pagerduty'>): EventSink {
   const outbound = pagerdutyOutbound(state, config);
-  return {
-    record(event, now) {
-      sink.record(event, now);
-      outbound.record(event, now);
-    },
-  };
+  return bothSinks(sink, outbound);
 }
 
 export interface PagerDutySenderOptions {
