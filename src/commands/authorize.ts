@@ -71,6 +71,8 @@ export function createAuthorizer(
   now: () => number = Date.now,
   onCall?: OnCallNow,
   isBotDm?: IsBotDm,
+  /** How long a user group lookup may take: a form must be answered within Slack's 3 s. */
+  lookupBoundMs = LOOKUP_BOUND_MS,
 ): Authorizer {
   const cache = new Map<string, { at: number; users: Set<string> }>();
   const loading = new Map<string, Promise<Set<string> | null>>();
@@ -99,7 +101,7 @@ export function createAuthorizer(
       let users = entry?.users ?? null;
       if (!entry || now() - entry.at > MEMBERSHIP_TTL_MS) {
         const fresh = load(group);
-        const answered = await within(fresh, LOOKUP_BOUND_MS, () => 'late' as const);
+        const answered = await within(fresh, lookupBoundMs, () => 'late' as const);
         // Slack being slow or down must not lock responders out when a cached answer exists.
         if (answered !== 'late' && answered !== null) users = answered;
         else if (!users) unknown = true;

@@ -5,6 +5,7 @@ import { assertBlockKitLimits } from '../helpers/slack-judge.js';
  * HTTP receiver with signed requests; its Web API is the Slack stand-in, and a real delivery
  * loop carries what the domain records into it.
  */
+import { BOUND_MS } from '../helpers/busy-machine.js';
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import type Database from 'better-sqlite3';
@@ -72,7 +73,7 @@ beforeEach(async () => {
   env = testDeps(dataDir, { file: CONFIG });
   d = await startDeliveryHarness(env, { standIn: { usergroups: [{ id: 'S0ONCALL', handle: 'oncall', name: 'On-call', users: [GROUP_MEMBER] }] } });
   let client: Harness['app']['app']['client'] | null = null;
-  const registry = createRegistry(createAuthorizer(env.deps.config, usergroupMembers(() => client), undefined, undefined, botDmCheck(() => client)));
+  const registry = createRegistry(createAuthorizer(env.deps.config, usergroupMembers(() => client), undefined, undefined, botDmCheck(() => client, { boundMs: BOUND_MS }), BOUND_MS));
   h = await startHarness({ deps: env.deps, registry, slack: d.slack });
   client = h.app.app.client;
 });

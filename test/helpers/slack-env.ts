@@ -3,6 +3,7 @@
  * bot's deps over them, the Slack stand-in with a delivery loop, and the app's HTTP receiver
  * taking signed requests. `close()` undoes all of it, in order.
  */
+import { BOUND_MS } from './busy-machine.js';
 import path from 'node:path';
 import type Database from 'better-sqlite3';
 import { createAuthorizer } from '../../src/commands/authorize.js';
@@ -48,7 +49,7 @@ export async function startSlackEnv(opts: SlackEnvOptions): Promise<SlackEnv> {
   const env = testDeps(dataDir, { file: opts.file, ...(opts.fetch ? { fetch: opts.fetch } : {}) });
   const d = await startDeliveryHarness(env, opts.standIn ? { standIn: opts.standIn } : {});
   let client: Harness['app']['app']['client'] | null = null;
-  const registry = opts.registry?.(env) ?? createRegistry(createAuthorizer(env.deps.config, usergroupMembers(() => client), undefined, () => env.deps.rotation.at(env.clock()), botDmCheck(() => client)));
+  const registry = opts.registry?.(env) ?? createRegistry(createAuthorizer(env.deps.config, usergroupMembers(() => client), undefined, () => env.deps.rotation.at(env.clock()), botDmCheck(() => client, { boundMs: BOUND_MS }), BOUND_MS));
   const h = await startHarness({ deps: env.deps, registry, slack: d.slack, ...(opts.edge ? { edge: opts.edge } : {}) });
   client = h.app.app.client;
   return {
