@@ -5,7 +5,9 @@
  * Slack stand-in with people named, not mentioned. Also `/atlas report` through the real Bolt
  * receiver with a signed request.
  */
+import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runCli } from '../../src/cli.js';
 import { createRegistry } from '../../src/commands/index.js';
 import { latestScheduled, postWeeklyReport } from '../../src/handoff/weekly-report.js';
 import { blockProblems } from '../../src/sandbox/block-kit-check.js';
@@ -143,5 +145,25 @@ describe('/atlas report in Slack', () => {
     } finally {
       await h.close();
     }
+  });
+});
+
+describe('atlas report in the terminal', () => {
+  it('prints one honest line for a bot that has seen nothing, and the model with --json', async () => {
+    const cwd = path.dirname(ie.dataDir);
+    const run = async (argv: string[]) => {
+      let stdout = '';
+      const code = await runCli(argv, { env: { ATLAS_DATA_DIR: '.shadow-atlas' }, cwd, stdout: (s) => (stdout += s), stderr: () => undefined });
+      return { code, stdout };
+    };
+    const text = await run(['report']);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain('Last 7 days: no incidents, no alerts fired, nobody paged.');
+    const json = await run(['report', '--window', '30d', '--json']);
+    expect(json.code).toBe(0);
+    const data = (JSON.parse(json.stdout) as { data: { windowMs: number; chart: { incidentsPerDay: unknown[] } } }).data;
+    expect(data.windowMs).toBe(30 * 24 * 60 * MIN);
+    expect(data.chart.incidentsPerDay.length).toBeGreaterThanOrEqual(30);
+    expect((await run(['report', '--window', '100d'])).code).not.toBe(0);
   });
 });
