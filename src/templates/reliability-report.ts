@@ -45,6 +45,18 @@ export const SUGGESTION_TEXT: Record<NoisySuggestion, string> = {
   group: 'group it with the alerts about the same thing (alerts.groupBy)',
 };
 
+/** Slack lists at most this many breaches, people or reviews: every section of a bad quarter still fits one message. */
+export const SLACK_LIST_MAX = 10;
+/** Titles are cut to this in Slack's lines (the terminal keeps them whole). */
+const SLACK_TITLE_MAX = 80;
+
+/** The first `max` lines and a note of how many more the terminal lists. */
+function capped(lines: string[], max: number, what: string): string[] {
+  return lines.length <= max ? lines : [...lines.slice(0, max), `… and ${lines.length - max} more ${what}: \`atlas report\` in a terminal lists all.`];
+}
+
+const cut = (text: string, max: number) => (text.length <= max ? text : `${text.slice(0, max - 1)}…`);
+
 const figure = (ms: number | null) => (ms === null ? '—' : responseTime(ms));
 const byStage = (r: ReliabilityReport, stage: Stage) => r.stages.find((s) => s.stage === stage)!;
 
@@ -77,15 +89,15 @@ export function reliabilityHeadline(r: ReliabilityReport): string {
   return `${label}: ${plural(r.incidents.total, 'incident')} (${severityText(r)}), ${mtta}, ${mttr}${more}`;
 }
 
-function breachLine(b: Breach): string {
+function breachLine(b: Breach, titleMax = Infinity): string {
   const [done, notYet] = STAGE_VERB[b.stage];
-  return `${b.incidentId} (${b.severity}, ${b.title}): ${b.reached ? done : notYet} ${responseTime(b.elapsedMs)}, ${responseTime(b.overByMs)} over the ${PROTOCOL_SLA_MINUTES[b.stage]} min SLA`;
+  return `${b.incidentId} (${b.severity}, ${cut(b.title, titleMax)}): ${b.reached ? done : notYet} ${responseTime(b.elapsedMs)}, ${responseTime(b.overByMs)} over the ${PROTOCOL_SLA_MINUTES[b.stage]} min SLA`;
 }
 
 
-function noisyLine(a: NoisyAlert): string {
+function noisyLine(a: NoisyAlert, nameMax = Infinity): string {
   const flap = a.flapping ? `, flapping (${a.maxCyclesIn24h} fire/resolve cycles within 24 h)` : '';
-  return `${a.name}: fired ${plural(a.fired, 'time')}, ${a.resolvedUnacknowledged} cleared with nobody acknowledging${flap}. Suggestion: ${SUGGESTION_TEXT[a.suggestion]}.`;
+  return `${cut(a.name, nameMax)}: fired ${plural(a.fired, 'time')}, ${a.resolvedUnacknowledged} cleared with nobody acknowledging${flap}. Suggestion: ${SUGGESTION_TEXT[a.suggestion]}.`;
 }
 
 const local = (iso: string, timezone: string) => {
@@ -122,7 +134,8 @@ export function reliabilityReportAnswer(r: ReliabilityReport, name: PersonName):
     title: "Response times against the guide's SLAs",
     lines: r.stages.map((s) => `${STAGE_NAME[s.stage]}: median ${figure(s.medianMs)}, p90 ${figure(s.p90Ms)} over ${plural(s.counted, 'incident')}${slaPart(s)}`),
   };
-  const breachSection: ReportSection = { title: 'Breaches', lines: breaches > 0 ? r.breaches.map(breachLine) : ['None.'] };
+  const breachSection: ReportSection = { title: 'Breaches', lines: breaches > 0 ? r.breaches.map((b) => breachLine(b)) : ['None.'] };
+  const breachLines: ReportSection = { title: 'Breaches', lines: breaches > 0 ? capped(r.breaches.map((b) => breachLine(b, SLACK_TITLE_MAX)), SLACK_LIST_MAX, 'breaches') : ['None.'] };
   const nightTitle = `Night (00:00–0${NIGHT_END_HOUR}:00)`;
   const pagesTable: ReportSection = {
     title: 'Pages per person',
@@ -130,15 +143,17 @@ export function reliabilityReportAnswer(r: ReliabilityReport, name: PersonName):
   };
   const pagesLines: ReportSection = {
     title: 'Pages per person',
-    lines: r.pages.length > 0 ? r.pages.map((p) => `${name(p.user)}: ${plural(p.pages, 'page')}, ${p.nightPages} at night`) : ['Nobody was paged.'],
+    lines: r.pages.length > 0 ? capped(r.pages.map((p) => `${name(p.user)}: ${plural(p.pages, 'page')}, ${p.nightPages} at night`), SLACK_LIST_MAX, 'people') : ['Nobody was paged.'],
   };
-  const noisy: ReportSection = { title: 'Noisiest alerts', lines: r.noisyAlerts.length > 0 ? r.noisyAlerts.map(noisyLine) : [`No alert fired twice or cleared unacknowledged (${plural(r.alertFirings, 'firing')} in all).`] };
-  const reviews: ReportSection = {
+  const quietAlerts = [`No alert fired twice or cleared unacknowledged (${plural(r.alertFirings, 'firing')} in all).`];
+  const noisy: ReportSection = { title: 'Noisiest alerts', lines: r.noisyAlerts.length > 0 ? r.noisyAlerts.map((a) => noisyLine(a)) : quietAlerts };
+  const noisyLines: ReportSection = { title: 'Noisiest alerts', lines: r.noisyAlerts.length > 0 ? r.noisyAlerts.map((a) => noisyLine(a, SLACK_TITLE_MAX)) : quietAlerts };
+  const reviewLine = (v: ReliabilityReport['openReviews'][number], titleMax = Infinity) =>
+    `${v.incidentId} (${v.severity}, ${cut(v.title, titleMax)}): resolved ${local(v.resolvedAt, r.timezone)}, review ${v.overdue ? 'overdue since' : 'due'} ${local(v.dueAt, r.timezone)}`;
+  const reviews: ReportSection = { title: 'Reviews still open', lines: r.openReviews.length > 0 ? r.openReviews.map((v) => reviewLine(v)) : ['None.'] };
+  const reviewLines: ReportSection = {
     title: 'Reviews still open',
-    lines:
-      r.openReviews.length > 0
-        ? r.openReviews.map((v) => `${v.incidentId} (${v.severity}, ${v.title}): resolved ${local(v.resolvedAt, r.timezone)}, review ${v.overdue ? 'overdue since' : 'due'} ${local(v.dueAt, r.timezone)}`)
-        : ['None.'],
+    lines: r.openReviews.length > 0 ? capped(r.openReviews.map((v) => reviewLine(v, SLACK_TITLE_MAX)), SLACK_LIST_MAX, 'reviews') : ['None.'],
   };
   const note: ReportSection = { lines: [definitionsNote(r)], context: true };
   return {
@@ -146,7 +161,7 @@ export function reliabilityReportAnswer(r: ReliabilityReport, name: PersonName):
     level,
     headline,
     sections: [severity, stagesTable, breachSection, pagesTable, noisy, reviews, note],
-    slackSections: [severity, stagesLines, breachSection, pagesLines, noisy, reviews, note],
+    slackSections: [severity, stagesLines, breachLines, pagesLines, noisyLines, reviewLines, note],
     footer: '`/atlas report --window 30d` for the month; `/atlas oncall load` for pages per shift.',
     data,
   };
