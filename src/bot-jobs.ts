@@ -5,6 +5,7 @@ import type { CommandDeps } from './commands/command-spec.js';
 import { retentionCutoffs } from './db/state/retention-policy.js';
 import { runHandoffs } from './handoff/run-handoffs.js';
 import { publishDailyAuditHead } from './handoff/daily-audit-head.js';
+import { postWeeklyReport } from './handoff/weekly-report.js';
 import { reportInterruptedRuns } from './remediation/remediation-runs.js';
 import { sweepTimers } from './incidents/timer-sweeper.js';
 import { checkNightPages } from './oncall-health/night-pages.js';
@@ -16,6 +17,7 @@ export const BOT_SCHEDULE = {
   watchdog: '0 * * * * *',
   timers: '*/15 * * * * *',
   handoff: '5,20,35,50 * * * * *',
+  weeklyReport: '10,25,40,55 * * * * *',
   retention: '0 17 * * * *',
   auditHead: '25 */10 * * * *',
   interruptedRemediations: '10,40 * * * * *',
@@ -27,7 +29,8 @@ export const BOT_SCHEDULE = {
  * The bot's clock: the metrics.db alert poll every 30 s, the threshold watchdog every minute,
  * the timer sweep every 15 s, the shift handoff every 15 s (5 s past the sweep: it reads what
  * the sweep settled), the retention of old rows hourly, the audit chain's head in the handoff
- * channel once a day (checked every 10 minutes) and remediations interrupted by a dead process
+ * channel once a day (checked every 10 minutes), the weekly reliability report (checked every
+ * 15 s against report.cron, so a restart at its minute still posts it) and remediations interrupted by a dead process
  * (every 30 s, and at start). Alerts come first in a tick,
  * so a fresh alert's reminders are planned before the sweep. Each has a time bound.
  */
@@ -39,6 +42,7 @@ export function botJobs(deps: CommandDeps, watchdog: Watchdog): ScheduledJob[] {
     { name: 'watchdog', cron: BOT_SCHEDULE.watchdog, boundMs: 50_000, run: () => watchdog.evaluate() },
     { name: 'timers', cron: BOT_SCHEDULE.timers, boundMs: 10_000, run: () => sweepTimers(deps) },
     { name: 'handoff', cron: BOT_SCHEDULE.handoff, boundMs: 40_000, run: () => runHandoffs(deps) },
+    { name: 'weekly-report', cron: BOT_SCHEDULE.weeklyReport, boundMs: 40_000, run: () => postWeeklyReport(deps) },
     { name: 'audit-head', cron: BOT_SCHEDULE.auditHead, boundMs: 20_000, run: () => publishDailyAuditHead(deps) },
     { name: 'interrupted-remediations', cron: BOT_SCHEDULE.interruptedRemediations, boundMs: 20_000, run: () => reportInterruptedRuns(deps) },
     { name: 'night-pages', cron: BOT_SCHEDULE.nightPages, boundMs: 30_000, run: () => checkNightPages(deps) },

@@ -233,6 +233,17 @@ const handoffSchema = z
   })
   .strict();
 
+/**
+ * The weekly reliability report (src/reports/): posted on `cron`, read in the rotation's time zone
+ * (rotation.timezone), into `channel` (default: channels.handoff). Without either channel it is not posted.
+ */
+const reportSchema = z
+  .object({
+    cron: cronExpression.default('0 9 * * 1'),
+    channel: channelId.optional(),
+  })
+  .strict();
+
 /** Two providers whose names fold to one key would share one watchdog alert and one availability series. */
 const providerKey = (name: string) => name.trim().toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_+|_+$/g, '');
 
@@ -364,6 +375,7 @@ export const fileConfigSchema = z
     rotation: rotationSchema.optional(),
     pagerduty: pagerdutySchema.default(pagerdutySchema.parse({})),
     handoff: handoffSchema.default(handoffSchema.parse({})),
+    report: reportSchema.default(reportSchema.parse({})),
     providers: z
       .array(z.object({ name: z.string().min(1).max(80), url: httpUrl }).strict())
       .min(1)

@@ -13,6 +13,7 @@ import { metricCommands } from './metric-commands.js';
 import { remediationCommandList } from './remediation-list.js';
 import { oncallCommands } from './oncall-commands.js';
 import { oncallHealthCommands } from './health-commands.js';
+import { reportCommands } from './report-commands.js';
 import { systemCommands } from './system-commands.js';
 import type { CommandSpec } from './command-spec.js';
 import type { Authorizer } from './authorize.js';
@@ -26,6 +27,7 @@ export const ALL_COMMANDS: readonly CommandSpec[] = [
   ...githubCommands,
   ...oncallCommands,
   ...oncallHealthCommands,
+  ...reportCommands,
   ...handoffCommands,
   ...metricCommands,
   ...dataCommands,

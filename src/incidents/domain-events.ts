@@ -5,6 +5,7 @@
  */
 import type { AlertRecord, Incident, IncidentStatus, Severity, TimelineEntry, TimerKind } from '../db/state/state-records.js';
 import type { HandoffContent } from '../oncall/handoff-content.js';
+import type { ReliabilityReport } from '../reports/reliability-report.js';
 import type { EscalationTarget } from './severity-matrix.js';
 
 /** The guide's "Incident Update" fields. */
@@ -110,6 +111,11 @@ export type DomainEvent =
    * message `anchor` shows where it stands (a problem shown before is gone once one goes through).
    */
   | { type: 'pagerduty-call-progressed'; anchor: string }
+  /**
+   * The weekly reliability report, for `channel` (report.channel, else the handoff channel); people
+   * by name (`names`: user ID → name) so the post pings nobody. `late`: posted after its time (the bot was down).
+   */
+  | { type: 'reliability-report-posted'; report: ReliabilityReport; names: Record<string, string>; channel: string; dueAt: Date; late: boolean }
   /** The outgoing primary's reminder to add notes before the shift change. */
   | { type: 'handoff-reminder'; shiftChange: Date; outgoing: string; incoming: string | null; notes: string | null; timezone: string };
 

@@ -10,8 +10,9 @@ import { wallClock } from '../oncall/zoned-time.js';
 
 /** Nights with pages at or above this suggest relief. */
 export const RELIEF_NIGHTS = 2;
-/** A page before this local hour is a night page. */
-export const NIGHT_END_HOUR = 6;
+import { isNightPage, NIGHT_END_HOUR } from '../oncall/night-hours.js';
+
+export { isNightPage, NIGHT_END_HOUR };
 
 export type NightPagesDeps = Pick<DomainDeps, 'state' | 'clock' | 'rotation' | 'events' | 'logger'> & { userTimeZone?: UserTimeZone };
 
@@ -27,8 +28,6 @@ export async function zoneOf(deps: Pick<DomainDeps, 'rotation'> & { userTimeZone
   return tz ? { timezone: tz, from: 'slack' } : { timezone: deps.rotation.timezone, from: 'rotation' };
 }
 
-/** Whether an instant is between 00:00 and 06:00 in a zone. */
-export const isNightPage = (at: Date | string, timezone: string): boolean => Number(wallClock(new Date(at), timezone).time.slice(0, 2)) < NIGHT_END_HOUR;
 
 /** The distinct local nights (their dates, in the zone) with at least one page between 00:00 and 06:00. */
 export function nightsPaged(pages: readonly Pick<PageRow, 'at'>[], timezone: string): string[] {

@@ -38,6 +38,7 @@ import { handoffReminderMessage, postedByHand } from '../templates/handoff-notic
 import { reminderMessage, snoozedMessage } from '../templates/reminder-messages.js';
 import { remediationAppliedMessage, remediationInterruptedMessage } from '../templates/remediation-messages.js';
 import { auditHeadMessage } from '../templates/audit-head.js';
+import { weeklyReportMessage } from '../templates/reliability-report.js';
 
 /** The post-incident checklist of an incident: a reply in its thread, edited as its items get done. */
 export const checklistAnchor = (incidentId: string): string => `checklist:${incidentId}`;
@@ -49,6 +50,8 @@ export const laneOf = (anchor: string): string => anchor.replace(/^(alert:.+):\d
 const HANDOFF_LANE = 'handoff';
 /** The on-call engineer's health DMs (relief after night pages) go out in the order they were decided. */
 const HEALTH_LANE = 'oncall-health';
+/** The weekly reliability reports go out in the order they were due. */
+const REPORT_LANE = 'reliability-report';
 /** Remediations told in the channel (no incident open) go out in the order they were applied. */
 const REMEDIATION_LANE = 'remediation';
 
@@ -171,6 +174,8 @@ export function eventMessages(event: DomainEvent, config: Pick<Config, 'channels
     }
     case 'audit-head-published':
       return config.channels.handoff ? [{ lane: HANDOFF_LANE, op: 'post', channel: config.channels.handoff, payload: payload(auditHeadMessage(event)) }] : [];
+    case 'reliability-report-posted':
+      return [{ lane: REPORT_LANE, op: 'post', channel: event.channel, payload: payload(weeklyReportMessage(event.report, event.names, event.late ? event.dueAt : null)) }];
     case 'handoff-reminder':
       // A user ID as the channel: delivery opens the DM with that person.
       return [{ lane: HANDOFF_LANE, op: 'post', channel: event.outgoing, payload: payload(handoffReminderMessage(event, now)) }];

@@ -62,6 +62,8 @@ export interface AlertStore {
   linkIncident(key: string, incidentId: string, by: string, now: Date): boolean;
   /** Every firing that began at or after `since`, or was still firing then, oldest first. */
   firingsSince(since: Date): AlertFiringRecord[];
+  /** Every firing that began in [from, to), oldest first (the reliability report's noisy alerts). */
+  firingsBetween(from: Date, to: Date): AlertFiringRecord[];
 }
 
 /** One firing of an alert (an alert fires, resolves and may fire again). */
@@ -182,5 +184,7 @@ export function alertStore(db: Database.Database): AlertStore {
     },
     firingsSince: (since) =>
       sql('SELECT * FROM alert_firings WHERE fired_at >= ? OR resolved_at IS NULL OR resolved_at >= ? ORDER BY fired_at, alert_key').all(iso(since), iso(since)) as AlertFiringRecord[],
+    firingsBetween: (from, to) =>
+      sql('SELECT * FROM alert_firings WHERE fired_at >= ? AND fired_at < ? ORDER BY fired_at, alert_key, firing').all(iso(from), iso(to)) as AlertFiringRecord[],
   };
 }

@@ -27,6 +27,10 @@ export interface IncidentStore {
   update(id: string, patch: IncidentPatch): Incident | null;
   /** Check-and-set: marks an open incident resolved; false when it already was. */
   markResolved(id: string): boolean;
+  /** Incidents opened in [from, to), oldest first (the reliability report). */
+  openedBetween(from: Date, to: Date): Incident[];
+  /** Resolved incidents whose post-incident review is not marked done, oldest resolution first. */
+  reviewsOpen(): Incident[];
 }
 
 const PATCHABLE = new Set<keyof IncidentPatch>([
@@ -74,5 +78,7 @@ export function incidentStore(db: Database.Database): IncidentStore {
       return get(id);
     },
     markResolved: (id) => sql("UPDATE incidents SET status = 'resolved' WHERE id = ? AND status <> 'resolved'").run(id).changes === 1,
+    openedBetween: (from, to) => sql('SELECT * FROM incidents WHERE opened_at >= ? AND opened_at < ? ORDER BY opened_at, id').all(iso(from), iso(to)) as Incident[],
+    reviewsOpen: () => sql("SELECT * FROM incidents WHERE status = 'resolved' AND review_done_at IS NULL ORDER BY resolved_at, id").all() as Incident[],
   };
 }

@@ -414,4 +414,11 @@ export const STATE_MIGRATIONS: readonly string[] = [
      name TEXT NOT NULL,
      fetched_at TEXT NOT NULL
    );`,
+  // The weekly reliability report (report.cron): one row per scheduled time, claimed in the
+  // transaction that queues its post, so two processes or a restart never post one twice.
+  `CREATE TABLE reliability_reports (
+     due_at TEXT PRIMARY KEY,
+     channel TEXT NOT NULL,
+     posted_at TEXT NOT NULL
+   );`,
 ];

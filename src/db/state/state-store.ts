@@ -12,6 +12,7 @@ import type { OverrideStore } from './override-store.js';
 import type { PageStore } from './page-store.js';
 import type { PeopleStore } from './people-store.js';
 import type { PagerDutyStore } from './pagerduty-store.js';
+import type { ReportPostStore } from './report-post-store.js';
 import type { RetentionStore } from './retention-store.js';
 import type { SeenRequestStore } from './seen-request-store.js';
 import type { SharedResultStore } from './shared-result-store.js';
@@ -47,6 +48,8 @@ export interface StateStore {
   pagerduty: PagerDutyStore;
   seenRequests: SeenRequestStore;
   people: PeopleStore;
+  /** The weekly reliability report's posts, once per scheduled time. */
+  reportPosts: ReportPostStore;
   schemaVersion(): { current: number; latest: number };
   close(): void;
 }
