@@ -151,7 +151,8 @@ export function eventMessages(event: DomainEvent, config: Pick<Config, 'channels
     case 'reminder-fired': {
       const r = event.reminder;
       const m = reminderMessage(r, now);
-      if (r.kind === 'ack-reminder' || r.kind === 'ack-secondary') return [beside(alertAnchor(r.alert), m)];
+      // The alert's message no longer says it is snoozed once its reminder has come back.
+      if (r.kind === 'ack-reminder' || r.kind === 'ack-secondary') return [beside(alertAnchor(r.alert), m), refresh(alertAnchor(r.alert))];
       // The card shows the next deadline, which just moved.
       return [reply(r.incident, m), refresh(r.incident.anchor)];
     }
