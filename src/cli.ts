@@ -9,6 +9,7 @@ import { ConfigError, loadConfig, loadDotEnv } from './config.js';
 import { closeDeps, createDeps } from './runtime.js';
 import { inTerminalWords, renderPlainText } from './templates/plain-text.js';
 import { peopleInReport, reportWithNames } from './templates/report-names.js';
+import { idsAsNames } from './templates/people.js';
 import { peopleNames } from './slack/people-names.js';
 import { slackReachability } from './slack/slack-connection.js';
 import type { Outcome } from './commands/registry.js';
@@ -95,7 +96,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       io.stdout(`${JSON.stringify(out, null, 2)}\n`);
     } else {
       // Outside Slack people are named (from the names the bot has kept), not `<@U…>`.
-      const named = reportWithNames(report, await peopleNames(deps, peopleInReport(report)));
+      const named = reportWithNames(report, await peopleNames(deps, peopleInReport(report)).catch(() => idsAsNames));
       io.stdout(inTerminalWords(renderPlainText(named, { width: io.columns })));
       if (queued > 0) io.stdout(`\n${queued} Slack message${queued === 1 ? '' : 's'} queued in chatops.db; the running bot posts ${queued === 1 ? 'it' : 'them'}.\n`);
     }
