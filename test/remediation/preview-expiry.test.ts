@@ -127,6 +127,8 @@ describe('an expired preview', () => {
     await d.delivery.drain();
     expect(c.answers()).toHaveLength(1);
     expect(env.db.prepare('SELECT COUNT(*) AS n FROM remediation_confirmations WHERE expired_at IS NOT NULL').get()).toEqual({ n: 0 });
+    // Settled: the response_url is not kept.
+    expect(env.db.prepare('SELECT COUNT(*) AS n FROM remediation_confirmations WHERE response_url IS NOT NULL').get()).toEqual({ n: 0 });
   });
 
   it('a fresh preview offered because the data changed expires on the message it replaced', async () => {
@@ -167,5 +169,6 @@ describe('an expired preview', () => {
     await d.delivery.drain();
     expect(c.answers()).toHaveLength(1);
     expect(env.db.prepare("SELECT COUNT(*) AS n FROM outbox WHERE op = 'call'").get()).toEqual({ n: 0 });
+    expect(env.db.prepare('SELECT COUNT(*) AS n FROM remediation_confirmations WHERE response_url IS NOT NULL').get()).toEqual({ n: 0 });
   });
 });

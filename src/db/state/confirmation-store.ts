@@ -60,14 +60,17 @@ export function confirmationStore(db: Database.Database): ConfirmationStore {
     if (row.used_at) return { kind: 'used', row };
     // Swept as expired by a process whose clock ran ahead: its preview already says so.
     if (row.expires_at <= iso(now) || row.expired_at) return { kind: 'expired', row };
-    sql('UPDATE remediation_confirmations SET used_at = ? WHERE token = ? AND used_at IS NULL').run(iso(now), token);
+    // The response_url is of no more use once the preview is settled: it is not kept (it lets anyone post there for 30 min).
+    sql('UPDATE remediation_confirmations SET used_at = ?, response_url = NULL WHERE token = ? AND used_at IS NULL').run(iso(now), token);
     return { kind: 'claimed', row: { ...row, used_at: iso(now) } };
   });
   const claimExpired = db.transaction((now: Date, limit: number): ConfirmationRow[] => {
     const rows = sql(
       'SELECT * FROM remediation_confirmations WHERE used_at IS NULL AND expired_at IS NULL AND expires_at <= ? ORDER BY expires_at LIMIT ?',
     ).all(iso(now), limit) as ConfirmationRow[];
-    for (const row of rows) sql('UPDATE remediation_confirmations SET expired_at = ? WHERE token = ? AND used_at IS NULL AND expired_at IS NULL').run(iso(now), row.token);
+    for (const row of rows) {
+      sql('UPDATE remediation_confirmations SET expired_at = ?, response_url = NULL WHERE token = ? AND used_at IS NULL AND expired_at IS NULL').run(iso(now), row.token);
+    }
     return rows.map((row) => ({ ...row, expired_at: iso(now) }));
   });
   return {
