@@ -7,6 +7,7 @@ import { runHandoffs } from './handoff/run-handoffs.js';
 import { publishDailyAuditHead } from './handoff/daily-audit-head.js';
 import { postWeeklyReport } from './handoff/weekly-report.js';
 import { reportInterruptedRuns } from './remediation/remediation-runs.js';
+import { expirePreviews } from './remediation/preview-expiry.js';
 import { sweepTimers } from './incidents/timer-sweeper.js';
 import { checkNightPages } from './oncall-health/night-pages.js';
 import type { ScheduledJob } from './scheduler.js';
@@ -21,6 +22,7 @@ export const BOT_SCHEDULE = {
   retention: '0 17 * * * *',
   auditHead: '25 */10 * * * *',
   interruptedRemediations: '10,40 * * * * *',
+  previewExpiry: '7,22,37,52 * * * * *',
   nightPages: '40 */5 * * * *',
   pagerdutyRotation: '50 * * * * *',
 } as const;
@@ -30,8 +32,9 @@ export const BOT_SCHEDULE = {
  * the timer sweep every 15 s, the shift handoff every 15 s (5 s past the sweep: it reads what
  * the sweep settled), the retention of old rows hourly, the audit chain's head in the handoff
  * channel once a day (checked every 10 minutes), the weekly reliability report (checked every
- * 15 s against report.cron, so a restart at its minute still posts it) and remediations interrupted by a dead process
- * (every 30 s, and at start). Alerts come first in a tick,
+ * 15 s against report.cron, so a restart at its minute still posts it), remediations interrupted
+ * by a dead process (every 30 s, and at start) and previews that expired unconfirmed (every 15 s:
+ * each is replaced by "Expired at …", without its Confirm button). Alerts come first in a tick,
  * so a fresh alert's reminders are planned before the sweep. Each has a time bound.
  */
 export function botJobs(deps: CommandDeps, watchdog: Watchdog): ScheduledJob[] {
@@ -45,6 +48,7 @@ export function botJobs(deps: CommandDeps, watchdog: Watchdog): ScheduledJob[] {
     { name: 'weekly-report', cron: BOT_SCHEDULE.weeklyReport, boundMs: 40_000, run: () => postWeeklyReport(deps) },
     { name: 'audit-head', cron: BOT_SCHEDULE.auditHead, boundMs: 20_000, run: () => publishDailyAuditHead(deps) },
     { name: 'interrupted-remediations', cron: BOT_SCHEDULE.interruptedRemediations, boundMs: 20_000, run: () => reportInterruptedRuns(deps) },
+    { name: 'preview-expiry', cron: BOT_SCHEDULE.previewExpiry, boundMs: 10_000, run: () => expirePreviews(deps) },
     { name: 'night-pages', cron: BOT_SCHEDULE.nightPages, boundMs: 30_000, run: () => checkNightPages(deps) },
     ...(deps.rotation.refresh ? [{ name: 'pagerduty-rotation', cron: BOT_SCHEDULE.pagerdutyRotation, boundMs: 30_000, run: () => deps.rotation.refresh?.() }] : []),
     { name: 'retention', cron: BOT_SCHEDULE.retention, boundMs: 30_000, run: () => deps.state.retention.prune(retentionCutoffs(deps.config.retention, deps.clock())) },

@@ -27,6 +27,7 @@ import { slackPoster } from './slack/slack-poster.js';
 import { authTestProbe, slackConnection, watchedPoster, type SlackRetry } from './slack/slack-connection.js';
 import { describeSlackConnection, slackConnectionJson, slackStatusAnswer, type SlackConnectionStatus } from './slack/slack-connection-status.js';
 import { usergroupMembers } from './slack/usergroup-members.js';
+import { RESPONSE_URL_TARGET, responseUrlSender } from './slack/response-url-sender.js';
 import { botDmCheck } from './slack/dm-channels.js';
 import { workspacePeople } from './slack/workspace-people.js';
 import { pagerdutyWebhookRoutes } from './integrations/pagerduty-webhook.js';
@@ -85,7 +86,8 @@ export async function startBot(opts: BotOptions): Promise<RunningBot> {
   const state = openStateStore(stateFileOf(config));
 
   // Calls to PagerDuty go through the outbox too; their sender needs the deps built below.
-  const callSenders: Record<string, CallSender> = {};
+  // An expired preview is replaced through its response_url (src/remediation/preview-expiry.ts).
+  const callSenders: Record<string, CallSender> = { [RESPONSE_URL_TARGET]: responseUrlSender() };
   const refused = (sentence: string) => (opts.onSlackRefused ? opts.onSlackRefused(sentence) : logger.error(sentence));
   // The bot starts whatever Slack answers: this asks auth.test with backoff until it does, and
   // Slack messages wait in the outbox until then (PagerDuty calls, webhooks and the clock go on).

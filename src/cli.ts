@@ -8,6 +8,9 @@ import { createRegistry } from './commands/index.js';
 import { ConfigError, loadConfig, loadDotEnv } from './config.js';
 import { closeDeps, createDeps } from './runtime.js';
 import { inTerminalWords, renderPlainText } from './templates/plain-text.js';
+import { peopleInReport, reportWithNames } from './templates/report-names.js';
+import { idsAsNames } from './templates/people.js';
+import { peopleNames } from './slack/people-names.js';
 import { slackReachability } from './slack/slack-connection.js';
 import type { Outcome } from './commands/registry.js';
 import { exitWith, isMainModule } from './is-main-module.js';
@@ -92,7 +95,9 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       const out = { command: report.command, level: report.level, headline: inTerminalWords(report.headline), data: report.data ?? null, queuedForSlack: queued };
       io.stdout(`${JSON.stringify(out, null, 2)}\n`);
     } else {
-      io.stdout(inTerminalWords(renderPlainText(report, { width: io.columns })));
+      // Outside Slack people are named (from the names the bot has kept), not `<@U…>`.
+      const named = reportWithNames(report, await peopleNames(deps, peopleInReport(report)).catch(() => idsAsNames));
+      io.stdout(inTerminalWords(renderPlainText(named, { width: io.columns })));
       if (queued > 0) io.stdout(`\n${queued} Slack message${queued === 1 ? '' : 's'} queued in chatops.db; the running bot posts ${queued === 1 ? 'it' : 'them'}.\n`);
     }
     return EXIT_CODES[outcome];

@@ -4,6 +4,8 @@ import nock from 'nock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EXIT_CONFIG, runCli } from '../src/cli.js';
 import { ingestAlert } from '../src/alerts/alert-ingest.js';
+import { declareIncident } from '../src/incidents/declare.js';
+import { changeOwner } from '../src/incidents/incident-changes.js';
 import { startDeliveryHarness } from './helpers/delivery-harness.js';
 import { createAtlasFiles, tempDir, testDeps } from './helpers/test-deps.js';
 
@@ -286,6 +288,47 @@ describe('atlas oncall with rotation.source: pagerduty (terminal)', () => {
       expect(scope.isDone()).toBe(true);
     } finally {
       nock.cleanAll();
+      t.cleanup();
+    }
+  });
+});
+
+describe('atlas timeline and incidents (terminal): people by name, not <@U…>', () => {
+  it('names the people the bot has kept a name for, and shows the ID of anyone it has not', async () => {
+    const t = tempDir();
+    try {
+      const dataDir = path.join(t.dir, '.shadow-atlas');
+      const files = createAtlasFiles(dataDir);
+      files.metrics.close();
+      files.persistence.close();
+      const bot = testDeps(dataDir, { clock: () => new Date() });
+      const { incident } = declareIncident(bot.deps, { title: 'TIGER returning 503', actorId: 'U0ONCALL1' });
+      changeOwner(bot.deps, incident.id, 'U0ONCALL2', 'U0ONCALL1');
+      // users.info answered for one of them while the bot ran; the other was never asked.
+      bot.deps.state.transaction(() => bot.deps.state.people.put('U0ONCALL1', 'Alice Example', new Date()));
+      bot.close();
+
+      let stdout = '';
+      const io = { env: { ATLAS_DATA_DIR: '.shadow-atlas' }, cwd: t.dir, stdout: (s: string) => (stdout += s), stderr: () => undefined };
+      expect(await runCli(['timeline', incident.id], io)).toBe(0);
+      expect(stdout).toContain('Alice Example');
+      expect(stdout).not.toContain('<@');
+      expect(stdout).not.toContain('U0ONCALL1');
+      // Never asked: the ID is all there is.
+      expect(stdout).toContain('U0ONCALL2');
+      const lines = stdout.split('\n');
+      expect(lines.some((l) => / · Alice Example · /.test(l))).toBe(true);
+
+      stdout = '';
+      await runCli(['incidents'], io);
+      expect(stdout).not.toContain('<@');
+      expect(stdout).toContain('U0ONCALL2');
+
+      // --json is for programs: the data keeps the IDs.
+      stdout = '';
+      await runCli(['timeline', incident.id, '--json'], io);
+      expect(JSON.stringify(JSON.parse(stdout).data)).toContain('U0ONCALL1');
+    } finally {
       t.cleanup();
     }
   });

@@ -54,7 +54,7 @@ describe('startScheduler', () => {
     expect(gaps(BOT_SCHEDULE.timers)).toBe(15);
     expect(gaps(BOT_SCHEDULE.retention)).toBe(3600);
     expect(gaps(BOT_SCHEDULE.weeklyReport)).toBe(15);
-    expect(botJobs(env.deps, createWatchdog(env.deps)).map((j) => j.name)).toEqual(['alerts', 'alert-file', 'watchdog', 'timers', 'handoff', 'weekly-report', 'audit-head', 'interrupted-remediations', 'night-pages', 'retention']);
+    expect(botJobs(env.deps, createWatchdog(env.deps)).map((j) => j.name)).toEqual(['alerts', 'alert-file', 'watchdog', 'timers', 'handoff', 'weekly-report', 'audit-head', 'interrupted-remediations', 'preview-expiry', 'night-pages', 'retention']);
     expect(() => startScheduler([{ ...job('timers', () => 0), cron: 'every now and then' }], env.deps.logger, { runAtStart: false })).toThrow(/not a valid cron expression for timers/);
   });
 

@@ -24,6 +24,11 @@ export interface Actor {
    * preview they confirmed is replaced by the line. Best effort; never awaited.
    */
   progress?: (line: string) => void;
+  /**
+   * The response_url of the message the answer becomes (Slack only): a remediation's preview is
+   * replaced through it when it expires unconfirmed.
+   */
+  responseUrl?: string;
 }
 
 /**

@@ -116,6 +116,9 @@ async function preview(spec: AnyRemediation, args: unknown, deps: CommandDeps, a
         plan: JSON.stringify(plan),
         fingerprint: plan.fingerprint,
         expires_at: new Date(now.getTime() + CONFIRM_MINUTES * 60_000).toISOString(),
+        // Where the preview is replaced when it expires unconfirmed (src/remediation/preview-expiry.ts).
+        response_url: actor.responseUrl ?? null,
+        shown_args: shownArgs || null,
       },
       now,
     );

@@ -43,6 +43,12 @@ function replacer(ctx: HandlerContext, respond: RespondFn) {
   return { replace, progress, settled: () => queue };
 }
 
+/** The press's response_url, when it carries a well-formed one. */
+function responseUrlOf(body: unknown): string | undefined {
+  const url = (body as { response_url?: unknown } | null)?.response_url;
+  return typeof url === 'string' && url.length <= 2000 && URL.canParse(url) ? url : undefined;
+}
+
 export function registerRemediationButtons(app: App, ctx: HandlerContext): void {
   app.action({ type: 'block_actions', action_id: REMEDIATION_CONFIRM_ACTION }, async ({ ack, body, respond, client }) => {
     await ack();
@@ -56,7 +62,9 @@ export function registerRemediationButtons(app: App, ctx: HandlerContext): void 
     const p = press.data;
     const channelId = p.channel?.id ?? p.container?.channel_id;
     const out = respond ? replacer(ctx, respond) : null;
-    const actor: Actor = { source: 'slack', userId: p.user.id, channelId, via: 'button', ...(out ? { progress: out.progress } : {}) };
+    // A fresh preview (the data changed) replaces the pressed message: its expiry replaces it through the same URL.
+    const responseUrl = responseUrlOf(body);
+    const actor: Actor = { source: 'slack', userId: p.user.id, channelId, via: 'button', ...(out ? { progress: out.progress } : {}), ...(responseUrl ? { responseUrl } : {}) };
     try {
       const result = await ctx.registry.invoke('confirm', { _: [value] }, actor, ctx.deps);
       const message = answerMessage(ctx.deps, ctx.logger, result, actor.userId, ctx.registry.get('confirm')?.tier);

@@ -21,6 +21,7 @@ const commandSchema = z.object({
   user_id: z.string().regex(SLACK_USER_ID),
   channel_id: z.string().regex(SLACK_CHANNEL_ID),
   trigger_id: z.string().max(255).optional(),
+  response_url: z.string().url().max(2000).optional(),
 });
 
 /**
@@ -66,7 +67,13 @@ export function registerSlashCommand(app: App, ctx: SlashCommandContext): void {
     }
     if (slow) await ack({ response_type: 'ephemeral', text: `⏳ Running \`${escapeMrkdwn(quoteInput(argv.join(' '), 60))}\`… the answer follows here` });
     else await ack();
-    const actor: Actor = { source: 'slack', userId: payload.data.user_id, channelId: payload.data.channel_id, via: 'command' };
+    const actor: Actor = {
+      source: 'slack',
+      userId: payload.data.user_id,
+      channelId: payload.data.channel_id,
+      via: 'command',
+      ...(payload.data.response_url ? { responseUrl: payload.data.response_url } : {}),
+    };
     const modal = payload.data.trigger_id ? { client, triggerId: payload.data.trigger_id } : undefined;
     const work = () => answer(ctx, argv, actor, respond, slow, modal);
     if (mayWait) ctx.afterAcks.enqueue(work);

@@ -93,6 +93,11 @@ export type DomainEvent =
    * incident channel (else where it was confirmed), with what to check.
    */
   | { type: 'remediation-interrupted'; command: string; args: string; actor: string; startedAt: Date; auditId: number; check: string; channelId: string | null }
+  /**
+   * A preview nobody confirmed expired: it is replaced (through `responseUrl`, the message it is)
+   * by a line without its Confirm button. `shownArgs` is what was typed, for "run it again".
+   */
+  | { type: 'preview-expired'; token: string; command: string; shownArgs: string | null; responseUrl: string; expiredAt: Date }
   /** The audit chain's head, published once a day in the handoff channel (the handoff carries it too). */
   | { type: 'audit-head-published'; seq: number; hash: string; day: string }
   /** A primary paged on RELIEF_NIGHTS or more nights of one shift (in their zone): a DM to them, and to the secondary. */

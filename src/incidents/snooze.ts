@@ -58,6 +58,11 @@ export function snoozeTimer(deps: TimerDeps, timerId: number, minutes: number, a
     }
     state.timers.cancelKind(scope, timer.kind, now);
     const id = state.timers.schedule({ kind: timer.kind, due: until, incidentId, alertKey }, now);
+    // Shown on the alert's channel message while this timer is still to come (src/presenter/live-messages.ts).
+    if (!incidentId && alertKey) {
+      const alert = state.alerts.get(alertKey)!;
+      state.alertSnoozes.set({ alert_key: alertKey, fire_count: alert.fire_count, timer_id: id, snoozed_by: who, until }, now);
+    }
     deps.events.record({ type: 'reminder-snoozed', incidentId, anchor, kind: timer.kind, from: timer.id, to: id, minutes, until, actor: who }, now);
     return { timerId: id, kind: timer.kind, incidentId, alertKey, until };
   });

@@ -36,7 +36,8 @@ import { handoffMessage } from '../templates/handoff-message.js';
 import { debriefOfferMessage, debriefScheduledMessage, reliefToPrimaryMessage, reliefToSecondaryMessage } from '../templates/health-messages.js';
 import { handoffReminderMessage, postedByHand } from '../templates/handoff-notices.js';
 import { reminderMessage, snoozedMessage } from '../templates/reminder-messages.js';
-import { remediationAppliedMessage, remediationInterruptedMessage } from '../templates/remediation-messages.js';
+import { previewExpiredMessage, remediationAppliedMessage, remediationInterruptedMessage } from '../templates/remediation-messages.js';
+import { RESPONSE_URL_TARGET, type ResponseUrlCall } from '../slack/response-url-sender.js';
 import { auditHeadMessage } from '../templates/audit-head.js';
 import { weeklyReportMessage } from '../templates/reliability-report.js';
 
@@ -153,7 +154,8 @@ export function eventMessages(event: DomainEvent, config: Pick<Config, 'channels
     case 'reminder-fired': {
       const r = event.reminder;
       const m = reminderMessage(r, now);
-      if (r.kind === 'ack-reminder' || r.kind === 'ack-secondary') return [beside(alertAnchor(r.alert), m)];
+      // The alert's message no longer says it is snoozed once its reminder has come back.
+      if (r.kind === 'ack-reminder' || r.kind === 'ack-secondary') return [beside(alertAnchor(r.alert), m), refresh(alertAnchor(r.alert))];
       // The card shows the next deadline, which just moved.
       return [reply(r.incident, m), refresh(r.incident.anchor)];
     }
@@ -171,6 +173,12 @@ export function eventMessages(event: DomainEvent, config: Pick<Config, 'channels
       // The team's channel; without one, where it was confirmed (a channel, or the person's DM by their user id).
       const to = channel ?? event.channelId ?? event.actor;
       return [{ lane: REMEDIATION_LANE, op: 'post', channel: to, payload: payload(remediationInterruptedMessage(event)) }];
+    }
+    case 'preview-expired': {
+      // The preview is an ephemeral message: only its response_url can replace it. Its own lane.
+      const m = previewExpiredMessage(event);
+      const call: ResponseUrlCall = { target: RESPONSE_URL_TARGET, url: event.responseUrl, text: m.text, blocks: m.blocks };
+      return [{ lane: `preview:${event.token}`, op: 'call', payload: { text: m.text, call } }];
     }
     case 'audit-head-published':
       return config.channels.handoff ? [{ lane: HANDOFF_LANE, op: 'post', channel: config.channels.handoff, payload: payload(auditHeadMessage(event)) }] : [];

@@ -4,7 +4,7 @@ import type { StateStore } from '../db/state/state-store.js';
 import { nextDeadline } from '../incidents/incident-queries.js';
 import { plusMinutes, REVIEW_REMINDER_MINUTES } from '../incidents/timer-plan.js';
 import { postIncidentChecklistMessage } from '../templates/incident-messages.js';
-import { alertMessage } from '../templates/alert-message.js';
+import { alertMessage, type AlertSnoozeLine } from '../templates/alert-message.js';
 import type { SlackMessage } from '../templates/block-kit.js';
 import { incidentCard, type CardSnooze } from '../templates/incident-card.js';
 import { groupLineBlock } from '../templates/alert-group-messages.js';
@@ -30,7 +30,18 @@ export function liveMessage(state: StateStore, anchor: string, now: Date): Slack
   if (!m) return null;
   const alert = state.alerts.get(m[1]!);
   if (!alert || alert.fire_count !== Number(m[2])) return null;
-  return withGroupLine(state, alert, alertMessage(alert, now, pagerdutyOf(state, anchor, alert)));
+  return withGroupLine(state, alert, alertMessage(alert, now, pagerdutyOf(state, anchor, alert), alertSnoozeOf(state, alert)));
+}
+
+/**
+ * The snooze of an alert nobody has acknowledged, while the reminder it moved is still to come:
+ * gone once it comes back, the alert is acknowledged or resolved, or it fires again.
+ */
+function alertSnoozeOf(state: StateStore, alert: AlertRecord): AlertSnoozeLine | null {
+  if (alert.status !== 'firing' || alert.incident_id || alert.acknowledged_at) return null;
+  const s = state.alertSnoozes.get(alert.key);
+  if (!s || s.fire_count !== alert.fire_count || !state.timers.isPending(s.timer_id)) return null;
+  return { by: s.snoozed_by, until: s.until };
 }
 
 /** The alerts that joined this one's group, as a line before the message's buttons. */

@@ -33,6 +33,8 @@ export interface StandInFile {
   created: number;
   /** Set by files.completeUploadExternal (it may be called once per file). */
   completed: boolean;
+  /** The image's description (alt_txt), as files.getUploadURLExternal was given it. */
+  altTxt: string | null;
   shares: { channel: string; ts: string; threadTs?: string }[];
 }
 
@@ -105,6 +107,7 @@ export const getUploadURLExternal: MethodHandler = (ws, raw) => {
     content: null,
     created: Math.floor(ws.clock().getTime() / 1000),
     completed: false,
+    altTxt: args.alt_txt ?? args.alt_text ?? null,
     shares: [],
   });
   return { ok: true, upload_url: `${store.baseUrl}/upload/v1/${id}`, file_id: id };
@@ -176,25 +179,63 @@ function fileRefs(value: unknown): { id: string; title?: string | undefined }[] 
   return refs.data;
 }
 
+/** What a file is, as Slack types it: mimetype, filetype and pretty_type. */
+export interface FileKind {
+  mimetype: string;
+  filetype: string;
+  pretty_type: string;
+}
+
+const KINDS = {
+  png: { mimetype: 'image/png', filetype: 'png', pretty_type: 'PNG' },
+  jpg: { mimetype: 'image/jpeg', filetype: 'jpg', pretty_type: 'JPEG' },
+  gif: { mimetype: 'image/gif', filetype: 'gif', pretty_type: 'GIF' },
+  text: { mimetype: 'text/plain', filetype: 'text', pretty_type: 'Plain Text' },
+  binary: { mimetype: 'application/octet-stream', filetype: 'binary', pretty_type: 'Binary' },
+} as const satisfies Record<string, FileKind>;
+
+/** The bytes' own signature first (a PNG named chart.bin is still a PNG), else the file name's extension. */
+export function fileKind(name: string, content: Buffer | null): FileKind {
+  const head = content?.subarray(0, 8) ?? Buffer.alloc(0);
+  if (head.equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))) return KINDS.png;
+  if (head.length >= 3 && head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff) return KINDS.jpg;
+  if (head.subarray(0, 4).toString('latin1') === 'GIF8') return KINDS.gif;
+  if (/\.png$/i.test(name)) return KINDS.png;
+  if (/\.jpe?g$/i.test(name)) return KINDS.jpg;
+  if (/\.gif$/i.test(name)) return KINDS.gif;
+  if (/\.(txt|log|md|csv)$/i.test(name)) return KINDS.text;
+  return KINDS.binary;
+}
+
+/** A stored file's bytes, name and type, for serving them; null for an id never issued or without bytes yet. */
+export function fileContent(ws: Workspace, id: string): { name: string; kind: FileKind; content: Buffer } | null {
+  const file = storeOf(ws).files.get(id);
+  if (!file || file.content === null) return null;
+  return { name: file.name, kind: fileKind(file.name, file.content), content: file.content };
+}
+
+/** Where a file's bytes are served by the stand-in (its url_private): `/files/<id>/<name>`. */
+export const FILE_PATH = /^\/files\/(F[A-Z0-9]{1,32})(?:\/[^/]{0,512})?$/;
+
 /** A file object as Slack shows one in a message and in this method's answer. */
 function fileObject(ws: Workspace, file: StandInFile): Record<string, unknown> {
   const size = file.content?.length ?? 0;
-  const text = /\.(txt|log|md|csv)$/i.test(file.name);
+  const kind = fileKind(file.name, file.content);
+  const text = kind === KINDS.text;
   return {
     id: file.id,
     created: file.created,
     timestamp: file.created,
     name: file.name,
     title: file.title,
-    mimetype: text ? 'text/plain' : 'application/octet-stream',
-    filetype: text ? 'text' : 'binary',
-    pretty_type: text ? 'Plain Text' : 'Binary',
+    ...kind,
     user: ws.bot.userId,
     editable: text,
     size,
     mode: text ? 'snippet' : 'hosted',
     is_external: false,
     is_public: file.shares.length > 0,
+    ...(file.altTxt ? { alt_txt: file.altTxt } : {}),
     url_private: `${storeOf(ws).baseUrl}/files/${file.id}/${encodeURIComponent(file.name)}`,
   };
 }

@@ -2,7 +2,7 @@ import { createServer, STATUS_CODES, type IncomingMessage, type ServerResponse }
 import type { Socket } from 'node:net';
 import type { CallRecord } from './call-log.js';
 import type { FaultSpec, Faults } from './faults.js';
-import { readUploadBytes, receiveUpload, setUploadBaseUrl, uploadedBytes, uploadUrlFileId } from './file-methods.js';
+import { FILE_PATH, fileContent, readUploadBytes, receiveUpload, setUploadBaseUrl, uploadedBytes, uploadUrlFileId } from './file-methods.js';
 import { callMethod } from './method-table.js';
 import { decodeNestedFields } from './method-args.js';
 import { parseApiRequest, parseHookPayload, readBody } from './request-body.js';
@@ -27,7 +27,9 @@ interface Answer {
 
 /**
  * The HTTP face of the stand-in: POST (or GET) /api/<method> for the Web API, POST
- * /response/<id> for response URLs. Faults are applied here; the workspace never sees them.
+ * /response/<id> for response URLs, POST /upload/v1/<file id> for upload URLs, GET
+ * /files/<file id>/<name> for a stored file's bytes (its url_private; 404 for an id it never
+ * issued). Faults are applied here; the workspace never sees them.
  * Every socket and pending timer is tracked, so close() finishes even with calls hanging.
  */
 export async function startHttpServer(ws: Workspace, faults: Faults, host: string, port: number, extraRoute?: ExtraRoute): Promise<StandInServer> {
@@ -122,6 +124,26 @@ export async function startHttpServer(ws: Workspace, faults: Faults, host: strin
       return serve('response_url', { id: hook[1], ...(payload ?? {}) }, req, res, () =>
         payload === undefined ? { status: 400, body: { ok: false, error: 'invalid_payload' } } : ws.responseHooks.use(hook[1] as string, payload),
       );
+    }
+    // A shared file's bytes (its url_private), with its type: the sandbox page shows images inline.
+    const file = req.method === 'GET' ? FILE_PATH.exec(url.pathname) : null;
+    if (file) {
+      const found = fileContent(ws, file[1] as string);
+      if (!found) {
+        res.writeHead(404, { 'content-type': 'application/json; charset=utf-8' });
+        res.end(JSON.stringify({ ok: false, error: 'file_not_found' }));
+        return;
+      }
+      res.writeHead(200, {
+        'content-type': found.kind.mimetype === 'text/plain' ? 'text/plain; charset=utf-8' : found.kind.mimetype,
+        'content-length': found.content.length,
+        'x-content-type-options': 'nosniff',
+        'cache-control': 'no-store',
+        // Shown inline only when it is an image; anything else is a download, never a page of the sandbox's origin.
+        'content-disposition': `${found.kind.mimetype.startsWith('image/') ? 'inline' : 'attachment'}; filename*=UTF-8''${encodeURIComponent(found.name)}`,
+      });
+      res.end(found.content);
+      return;
     }
     if (extraRoute && (await extraRoute(req, res, url, body))) return;
     if (url.pathname === '/' && req.method === 'GET') {

@@ -56,6 +56,8 @@ const payloadSchema = z.object({
  * unless response_type is in_channel; replace_original / delete_original act on the message the
  * interaction came from; thread_ts with in_channel posts into a thread
  * (https://api.slack.com/interactivity/handling#message_responses).
+ * replace_original on a slash command's URL (no original) acts on the app's latest earlier
+ * message posted through it ("earlier app messages in the chain").
  * Answers: 200 {"ok":true}. Misuse: the stand-in answers 404 expired_url after 30 minutes,
  * 404 used_url after 5 posts, 404 no_service for an id it never issued, 404 message_not_found
  * for replace/delete with no original, and 400 with the chat.postMessage code (no_text,
@@ -111,7 +113,13 @@ export class ResponseHooks {
   }
 
   private original(hook: ResponseHook) {
-    if (!hook.original) return undefined;
+    if (!hook.original) {
+      // A slash command's response_url: replace_original acts on the app's latest earlier message in
+      // the chain (its answer), never on the command the user typed.
+      const mine = this.messages.ephemerals({ channel: hook.channel, user: hook.user }).filter((m) => m.responseUrlId === hook.id);
+      const latest = mine.at(-1);
+      return latest ? ({ kind: 'ephemeral', message: latest } as const) : undefined;
+    }
     if (hook.original.ephemeral) {
       const e = this.messages.ephemerals({ channel: hook.channel, user: hook.user }).find((m) => m.ts === hook.original?.ts);
       return e ? ({ kind: 'ephemeral', message: e } as const) : undefined;

@@ -65,6 +65,19 @@ function stateText(alert: AlertRecord, now: Date): string {
   return `resolved at ${hhmm(end)} after ${since(alert.fired_at, new Date(end))}`;
 }
 
+/** Who snoozed the alert's reminder and until when (a Slack user id, or a terminal login). */
+export interface AlertSnoozeLine {
+  by: string;
+  until: string;
+}
+
+/** "Snoozed by <@U…> until 03:45 UTC"; a terminal login is shown as text. */
+function snoozeLine(s: AlertSnoozeLine | null): string {
+  if (!s) return '';
+  const who = isSlackUserId(s.by) ? `<@${s.by}>` : safeMrkdwn(s.by, 60);
+  return `⏰ Snoozed by ${who} until ${hhmm(s.until)}`;
+}
+
 /**
  * The alert as posted in #incident-response. The first line is the answer: severity, name,
  * firing or resolved, since when. Then the alert's own message, then severity policy, runbook
@@ -72,7 +85,7 @@ function stateText(alert: AlertRecord, now: Date): string {
  * Once acknowledged, the incident card takes this message's place (the outbox renders it).
  * Every piece of text from the alert's source is escaped: it may contain `<!channel>`.
  */
-export function alertMessage(alert: AlertRecord, now: Date, pagerduty: PagerDutyOnCard | null = null): SlackMessage {
+export function alertMessage(alert: AlertRecord, now: Date, pagerduty: PagerDutyOnCard | null = null, snoozed: AlertSnoozeLine | null = null): SlackMessage {
   const policy = SEVERITY_POLICIES[alert.severity];
   const firing = alert.status === 'firing';
   const icon = firing ? (alert.severity === 'P0' ? '🚨' : alert.severity === 'P1' ? '🔴' : '🟠') : '✅';
@@ -97,6 +110,7 @@ export function alertMessage(alert: AlertRecord, now: Date, pagerduty: PagerDuty
     // A source's time the bot did not believe is said, never silently replaced.
     alert.fired_at_note ? `⚠️ ${safeMrkdwn(alert.fired_at_note, 300)}` : '',
     alert.fire_count > 1 ? `Fired ${alert.fire_count} times` : '',
+    firing ? snoozeLine(snoozed) : '',
     alert.acknowledged_by && !alert.incident_id ? `Acknowledged by <@${alert.acknowledged_by.replace(/[^A-Z0-9]/g, '')}>` : '',
     ...pagerdutyCardLines(pagerduty),
   ].filter(Boolean);

@@ -31,3 +31,25 @@ export function userIdsIn(text: string): string[] {
 export function withNames(text: string, name: PersonName): string {
   return text.replace(USER_ID_WORD, (id) => name(id));
 }
+
+/** A Slack mention, `<@U…>` or `<@U…|label>`. */
+const MENTION = /<@([UW][A-Z0-9]{2,})(?:\|[^>]*)?>/g;
+
+/** The Slack user IDs a text mentions or names bare. */
+export function peopleIn(text: string): string[] {
+  return [...[...text.matchAll(MENTION)].map((m) => m[1]!), ...userIdsIn(text)];
+}
+
+/**
+ * Text read outside Slack (the terminal): each mention `<@U…>` and each bare user ID becomes the
+ * person's name; when no name is known a mention reads `@U…` (as the handoff file has it) and a
+ * bare ID stays itself.
+ */
+export function namedOutsideSlack(text: string, name: PersonName): string {
+  const mentioned = text.replace(MENTION, (_, id: string) => {
+    const known = name(id);
+    return known === id ? `@${id}` : known;
+  });
+  // An `@U…` left for someone unknown stays as it is: their name is still not known.
+  return withNames(mentioned, name);
+}

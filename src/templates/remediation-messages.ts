@@ -3,6 +3,7 @@ import type { types } from '@slack/bolt';
 import type { AppliedRemediation, PlanChange, RemediationPlan } from '../remediation/remediation-plan.js';
 import { safeMrkdwn, type SlackMessage } from './block-kit.js';
 import { context, fallback, section } from './message-parts.js';
+import { hhmm } from './slack-time.js';
 import type { Report } from './report.js';
 
 export const REMEDIATION_CONFIRM_ACTION = 'atlas_remediation_confirm';
@@ -127,4 +128,14 @@ export function remediationInterruptedMessage(n: InterruptedNotice): SlackMessag
     context(`confirmed by ${who} at ${when} (audit #${n.auditId}); the bot stopped while it ran, before its outcome was written. \`/atlas audit\` shows it.`),
   ];
   return { text: fallback(`\`${n.command}\`: outcome unknown: check ${n.check}`), blocks };
+}
+
+/**
+ * What an expired preview becomes: when it expired, that nothing ran, and the command to preview
+ * anew. No button is left on it.
+ */
+export function previewExpiredMessage(p: { command: string; shownArgs: string | null; expiredAt: Date }): SlackMessage {
+  const again = `/atlas ${p.command}${p.shownArgs ? ` ${p.shownArgs}` : ''}`;
+  const line = `⌛ Expired at ${hhmm(p.expiredAt)} — nothing was run. Run \`${safeMrkdwn(again, 300)}\` again to preview anew.`;
+  return { text: line, blocks: [section(line)] };
 }

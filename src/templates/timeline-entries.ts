@@ -134,6 +134,7 @@ export function timelineLines(event: DomainEvent, now: Date): TimelineLine[] {
     case 'relief-suggested':
     case 'handoff-posted':
     case 'remediation-interrupted':
+    case 'preview-expired':
     case 'audit-head-published':
     case 'handoff-reminder':
     case 'reliability-report-posted':

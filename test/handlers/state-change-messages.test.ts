@@ -11,6 +11,7 @@ import { declareIncident } from '../../src/incidents/declare.js';
 import { resolveIncident } from '../../src/incidents/resolution.js';
 import { sweepTimers } from '../../src/incidents/timer-sweeper.js';
 import { checklistAnchor } from '../../src/presenter/event-messages.js';
+import { alertAnchor } from '../../src/db/state/state-records.js';
 import { INCIDENT_RESOLVE_ALERTS_ACTION, INCIDENT_REVIEW_DONE_ACTION, TIMER_SNOOZE_ACTION } from '../../src/templates/incident-buttons.js';
 import { HANDOFF_NOTES_CALLBACK } from '../../src/templates/handoff-notes-modal.js';
 import { TEST_USER } from '../helpers/slack-harness.js';
@@ -89,6 +90,59 @@ describe('a snooze is shown', () => {
     sweepTimers(se.env.deps);
     expect(text(await anchored(incident.anchor))).not.toContain('snoozed by');
   });
+});
+
+describe("an unacknowledged alert's snooze is shown on its channel message", () => {
+  /** An alert firing, its message posted, and its ack reminder come and snoozed for 30 min by TEST_USER. */
+  async function snoozedAlert() {
+    const { alert } = ingestAlert(se.env.deps, { name: 'provider_down', status: 'firing', message: 'census-tiger down', source: 'atlas-webhook', severityHint: 'critical', firedAt: se.env.clock() });
+    const anchor = alertAnchor(alert!);
+    expect(text(await anchored(anchor))).not.toContain('Snoozed by');
+    se.env.clock.advance(5 * MIN);
+    const reminder = sweepTimers(se.env.deps).reminders.find((r) => r.kind === 'ack-reminder')!;
+    const p = await se.h.press(`${TIMER_SNOOZE_ACTION}:30`, `${reminder.timerId}:30`);
+    expect((await p.answer()).text).toContain('Snoozed until 12:35 UTC');
+    return { alert: alert!, anchor };
+  }
+
+  it('says who and until when, and no longer once the reminder has come back', async () => {
+    const { anchor } = await snoozedAlert();
+    const message = await anchored(anchor);
+    expect(text(message)).toContain(`⏰ Snoozed by <@${TEST_USER}> until 12:35 UTC`);
+    // Still the alert's own message, with its Acknowledge button.
+    expect(text(message)).toContain('Acknowledge');
+    se.env.clock.advance(31 * MIN);
+    expect(sweepTimers(se.env.deps).reminders.map((r) => r.kind)).toContain('ack-reminder');
+    await expectEventually(async () => !text(await anchored(anchor)).includes('Snoozed by'));
+  });
+
+  it('is gone once the alert is acknowledged, or resolved', async () => {
+    const { anchor } = await snoozedAlert();
+    await expectEventually(async () => text(await anchored(anchor)).includes('Snoozed by'));
+    acknowledgeAlert(se.env.deps, 'provider_down', TEST_USER);
+    await expectEventually(async () => {
+      const t = text(await anchored(anchor));
+      return t.includes('Take over') && !t.includes('Snoozed by');
+    });
+
+    se.env.clock.advance(MIN);
+    const second = await snoozedAlertNamed('replica_lag');
+    await expectEventually(async () => text(await anchored(second)).includes('Snoozed by'));
+    ingestAlert(se.env.deps, { name: 'replica_lag', status: 'resolved', message: 'caught up', source: 'atlas-webhook', firedAt: se.env.clock() });
+    await expectEventually(async () => {
+      const t = text(await anchored(second));
+      return t.includes('resolved at') && !t.includes('Snoozed by');
+    });
+  });
+
+  async function snoozedAlertNamed(name: string): Promise<string> {
+    const { alert } = ingestAlert(se.env.deps, { name, status: 'firing', message: `${name} firing`, source: 'atlas-webhook', severityHint: 'warning', firedAt: se.env.clock() });
+    await anchored(alertAnchor(alert!));
+    se.env.clock.advance(5 * MIN);
+    const reminder = sweepTimers(se.env.deps).reminders.find((r) => r.kind === 'ack-reminder' && r.alertKey === alert!.key)!;
+    await (await se.h.press(`${TIMER_SNOOZE_ACTION}:30`, `${reminder.timerId}:30`)).answer();
+    return alertAnchor(alert!);
+  }
 });
 
 describe('handoff notes', () => {

@@ -10,6 +10,7 @@ import { startSlackStandIn, type SlackStandIn, type SlackStandInOptions } from '
 import { createDelivery, type Delivery, type DeliveryOptions } from '../../src/slack/outbox-delivery.js';
 import { boundedClientOptions, silentSlackLogger } from '../../src/slack/slack-clients.js';
 import { slackPoster } from '../../src/slack/slack-poster.js';
+import { RESPONSE_URL_TARGET, responseUrlSender } from '../../src/slack/response-url-sender.js';
 import type { TestEnv } from './test-deps.js';
 
 export interface DeliveryHarness {
@@ -50,6 +51,8 @@ export async function startDeliveryHarness(env: TestEnv, opts: HarnessOptions = 
       leaseMs: 2000,
       pollMs: 50,
       pace: { perSecond: 1000, burst: 1000 },
+      // As the bot has it: an expired preview is replaced through its response_url.
+      callSenders: { [RESPONSE_URL_TARGET]: responseUrlSender({ timeoutMs: opts.timeoutMs ?? 15_000 }) },
       ...opts.delivery,
       ...more.delivery,
     });

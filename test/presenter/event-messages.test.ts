@@ -133,12 +133,14 @@ describe('eventMessages', () => {
     expect(JSON.stringify(messages[1]!.payload!.blocks)).toContain('1 still firing (IpfsDown)');
   });
 
-  it('an alert reminder goes to the channel beside the alert; an incident reminder to its thread, and the card shows the next deadline', () => {
+  it('an alert reminder goes to the channel beside the alert (whose message no longer shows a snooze); an incident reminder to its thread, and the card shows the next deadline', () => {
     expect(shape(of({ type: 'reminder-fired', reminder: { kind: 'ack-reminder', timerId: 7, alert: unacknowledged } }))).toEqual([
       ['post', CARD, starts('⏰ P0 alert IpfsDown not acknowledged')],
+      ['refresh', CARD, '(live)'],
     ]);
     expect(shape(of({ type: 'reminder-fired', reminder: { kind: 'ack-secondary', timerId: 8, alert: unacknowledged, secondary: 'U0SECONDA' } }))).toEqual([
       ['post', CARD, starts('📣 P0 alert IpfsDown not acknowledged')],
+      ['refresh', CARD, '(live)'],
     ]);
     const reminders: DomainEvent[] = [
       { type: 'reminder-fired', reminder: { kind: 'update-due', timerId: 9, incident, lastUpdateAt: incident.last_update_at! } },

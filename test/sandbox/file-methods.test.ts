@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { filesOf } from '../../src/sandbox/file-methods.js';
+import { sandboxState } from '../../src/sandbox/sandbox-state.js';
 import { refusal, useStandIn } from './stand-in-fixture.js';
 
 const CHANNEL = 'C0INCIDENT';
@@ -78,5 +79,64 @@ describe('files upload in the stand-in', () => {
     standIn.faults.inject({ method: 'file_upload', kind: 'http', status: 503 });
     await expect(client.filesUploadV2({ channel_id: CHANNEL, content: 'abc', filename: 'c.txt' })).rejects.toMatchObject({ statusCode: 503 });
     expect(standIn.workspace.messages(CHANNEL)).toHaveLength(0);
+  });
+});
+
+/** A 1×1 PNG: the signature, IHDR, one IDAT, IEND. */
+const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64');
+
+describe('shared files, served and listed for the sandbox page', () => {
+  const ctx = useStandIn({ channels: [{ id: CHANNEL, name: 'incident-response', members: ['U0ONCALL1'] }] });
+
+  it('types a PNG by its bytes or its name, keeps its alt text, and serves its bytes at url_private as image/png', async () => {
+    const { client, standIn } = ctx;
+    const parent = await client.chat.postMessage({ channel: CHANNEL, text: 'incident card' });
+    await client.filesUploadV2({ channel_id: CHANNEL, file: PNG, filename: 'latency.png', title: 'Proof latency, last hour', alt_text: 'Line chart: p95 proof latency rising from 2 s to 9 s' });
+    // A chart whose name says nothing of its kind is still an image: its bytes say so.
+    await client.filesUploadV2({ channel_id: CHANNEL, thread_ts: parent.ts!, file: PNG, filename: 'chart', title: 'Errors by provider', alt_text: 'Bar chart of errors' });
+    await client.filesUploadV2({ channel_id: CHANNEL, content: 'a,b\n1,2\n', filename: 'rows.csv', title: 'Rows' });
+
+    const top = standIn.workspace.messages(CHANNEL);
+    const chart = top.find((m) => m.files)!.files![0] as Record<string, unknown>;
+    expect(chart).toMatchObject({ name: 'latency.png', title: 'Proof latency, last hour', mimetype: 'image/png', filetype: 'png', alt_txt: 'Line chart: p95 proof latency rising from 2 s to 9 s', size: PNG.length });
+    const inThread = standIn.workspace.replies(CHANNEL, parent.ts!)[0]!.files![0] as Record<string, unknown>;
+    expect(inThread).toMatchObject({ name: 'chart', mimetype: 'image/png', alt_txt: 'Bar chart of errors' });
+
+    const res = await fetch(chart.url_private as string);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('image/png');
+    expect(res.headers.get('content-disposition')).toMatch(/^inline;/);
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(Buffer.from(await res.arrayBuffer()).equals(PNG)).toBe(true);
+    // The page asks by id alone, whatever the name part says.
+    expect((await fetch(`${standIn.url}/files/${chart.id as string}`)).headers.get('content-type')).toBe('image/png');
+
+    const csv = top.flatMap((m) => (m.files ?? []) as Record<string, unknown>[]).find((f) => f.name === 'rows.csv')!;
+    const text = await fetch(csv.url_private as string);
+    expect(text.headers.get('content-type')).toBe('text/plain; charset=utf-8');
+    expect(text.headers.get('content-disposition')).toMatch(/^attachment;/);
+    expect(await text.text()).toBe('a,b\n1,2\n');
+  });
+
+  it('answers 404 for an id it never issued, one without bytes yet, and anything not an id', async () => {
+    const { client, standIn } = ctx;
+    const { file_id } = await client.files.getUploadURLExternal({ filename: 'later.png', length: 3 });
+    for (const p of ['/files/F9999999999/x.png', `/files/${file_id!}/later.png`, '/files/f123/x', '/files/F1/../../etc/passwd', '/files/']) {
+      const res = await fetch(`${standIn.url}${p}`);
+      expect(res.status, p).toBe(404);
+      await res.arrayBuffer();
+    }
+  });
+
+  it('lists the files of channel messages and thread replies in the page data', async () => {
+    const { client, standIn } = ctx;
+    const parent = await client.chat.postMessage({ channel: CHANNEL, text: 'card' });
+    await client.chat.postMessage({ channel: CHANNEL, thread_ts: parent.ts!, text: 'a reply' });
+    await client.filesUploadV2({ channel_id: CHANNEL, file: PNG, filename: 'top.png', alt_text: 'Top chart' });
+    await client.filesUploadV2({ channel_id: CHANNEL, thread_ts: parent.ts!, file: PNG, filename: 'thread.png', alt_text: 'Thread chart' });
+    const state = sandboxState(standIn.workspace, 'U0ONCALL1', { clock: { now: new Date(), offsetMs: 0, nextShiftChange: null }, onCall: null, presets: [] });
+    const files = (list: { files?: unknown[] }[] | undefined) => (list ?? []).flatMap((m) => (m.files ?? []) as Record<string, unknown>[]);
+    expect(files(state.messages[CHANNEL])).toEqual([expect.objectContaining({ name: 'top.png', mimetype: 'image/png', alt_txt: 'Top chart' })]);
+    expect(files(state.replies[`${CHANNEL}:${parent.ts!}`])).toEqual([expect.objectContaining({ name: 'thread.png', mimetype: 'image/png', alt_txt: 'Thread chart' })]);
   });
 });

@@ -54,6 +54,13 @@ describe('Slack stand-in: response_url', () => {
     expect(ctx.standIn.workspace.ephemerals({ user })).toEqual([]);
   });
 
+  it("replaces a slash command's earlier answer in the chain (the command itself has no original)", async () => {
+    const url = ctx.standIn.mintResponseUrl({ channel: INCIDENTS, user });
+    await respond(url, { text: 'Preview: Confirm?' });
+    expect(await respond(url, { replace_original: true, text: 'Expired' })).toEqual({ status: 200, body: { ok: true } });
+    expect(ctx.standIn.workspace.ephemerals({ channel: INCIDENTS, user }).map((e) => e.text)).toEqual(['Expired']);
+  });
+
   it('takes 5 posts, then refuses the sixth', async () => {
     const url = ctx.standIn.mintResponseUrl({ channel: INCIDENTS, user });
     for (let i = 1; i <= 5; i += 1) expect((await respond(url, { text: `step ${i}` })).status).toBe(200);

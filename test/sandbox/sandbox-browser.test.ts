@@ -10,7 +10,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSandbox } from '../../src/sandbox/run-sandbox.js';
+import { webApi } from '@slack/bolt';
+import { startSandbox, type RunningSandbox } from '../../src/sandbox/run-sandbox.js';
 import { DEFAULT_BOT } from '../../src/sandbox/slack-stand-in.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -25,7 +26,7 @@ const PEOPLE = {
 
 /** The alert the preset fired, by name (from the preset's label). */
 let alertName = '';
-let sandbox: { url: string; close(): Promise<void> } | undefined;
+let sandbox: RunningSandbox | undefined;
 let context: BrowserContext | undefined;
 let page: Page;
 const pageErrors: string[] = [];
@@ -366,6 +367,31 @@ describe('the sandbox page, in Chromium', () => {
     expect(await overflow()).toBeLessThanOrEqual(0);
     await page.getByRole('button', { name: 'Close thread' }).click();
     await page.setViewportSize({ width: 1280, height: 800 });
+  });
+
+  it('shows a chart shared in the channel and in a thread inline, with its alt text, and another file as a link with its size', async () => {
+    const sb = sandbox!;
+    const channel = sb.config.channels.incidents!;
+    const client = new webApi.WebClient(sb.slack.token, { slackApiUrl: sb.slack.apiUrl, retryConfig: { retries: 0 } });
+    const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64');
+    const card = sb.slack.workspace.messages(channel).filter((m) => (m.reply_count ?? 0) > 0).at(-1)!;
+    await client.filesUploadV2({ channel_id: channel, file: png, filename: 'latency.png', title: 'Proof latency', alt_text: 'Line chart of proof latency' });
+    await client.filesUploadV2({ channel_id: channel, content: 'a,b\n1,2\n', filename: 'rows.csv', title: 'Rows' });
+    await client.filesUploadV2({ channel_id: channel, thread_ts: card.ts, file: png, filename: 'errors.png', title: 'Errors by provider', alt_text: 'Bar chart of errors by provider' });
+
+    const chart = channelMessages().getByRole('img', { name: 'Line chart of proof latency' });
+    await expect.poll(() => chart.count(), SEEN).toBe(1);
+    // Served by the sandbox and decoded by the browser: a picture, not a broken-image icon.
+    await expect.poll(() => chart.evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth), SEEN).toBe(1);
+    expect(await chart.getAttribute('title')).toBe('Proof latency');
+    const link = channelMessages().getByRole('link', { name: /rows\.csv/ });
+    await expect.poll(() => link.count(), SEEN).toBe(1);
+    expect(await link.locator('..').innerText()).toMatch(/rows\.csv · 8 bytes/);
+
+    await channelMessages().getByRole('article').filter({ hasText: alertName }).getByRole('button', { name: /^\d+ repl(y|ies)$/ }).click();
+    const inThread = threadPane().getByRole('img', { name: 'Bar chart of errors by provider' });
+    await expect.poll(() => inThread.evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth).catch(() => 0), SEEN).toBe(1);
+    await page.getByRole('button', { name: 'Close thread' }).click();
   });
 
   it('reported no script errors', () => {

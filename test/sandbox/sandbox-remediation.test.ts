@@ -54,6 +54,18 @@ describe('remediation in the sandbox', () => {
     await eventually(() => sandbox.slack.workspace.messages(INCIDENTS).find((m) => (m.text ?? '').includes(missing!)), 'the result in #incident-response');
   });
 
+  it('replaces a preview nobody confirmed by "Expired at …" once its 10 minutes pass on the sandbox clock', async () => {
+    const user = SANDBOX_USERS.primary;
+    expect(await call('/sandbox/command', { user, channel: INCIDENTS, text: 'backup' })).toEqual({ ok: true });
+    const preview = await eventually(() => sandbox.slack.workspace.ephemerals({ channel: INCIDENTS, user }).find((e) => (e.text ?? '').includes('Preview of `backup`')), 'the preview');
+    expect(JSON.stringify(preview.blocks)).toContain(REMEDIATION_CONFIRM_ACTION);
+    expect(await call('/sandbox/clock', { advance: '5m' })).toMatchObject({ ok: true });
+    expect(await call('/sandbox/clock', { advance: '5m' })).toMatchObject({ ok: true });
+    await eventually(() => (preview.text ?? '').includes('Expired at') && preview.text, 'the preview replaced');
+    expect(preview.text).toMatch(/^⌛ Expired at \d\d:\d\d UTC — nothing was run\. Run `\/atlas backup[^`]*` again to preview anew\.$/);
+    expect(JSON.stringify(preview.blocks ?? [])).not.toContain(REMEDIATION_CONFIRM_ACTION);
+  });
+
   it('refuses a reader, privately, and says who may', async () => {
     const user = SANDBOX_USERS.reader;
     expect(await call('/sandbox/command', { user, channel: INCIDENTS, text: 'backup' })).toEqual({ ok: true });

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { alertStore } from './alert-store.js';
+import { alertSnoozeStore } from './alert-snooze-store.js';
 import { auditStore } from './audit-store.js';
 import { commandRunStore } from './command-run-store.js';
 import { confirmationStore } from './confirmation-store.js';
@@ -95,6 +96,7 @@ export function openStateStore(file: string, migrations: readonly string[] = STA
     incidents: incidentStore(db),
     timeline: timelineStore(db),
     alerts: alertStore(db),
+    alertSnoozes: alertSnoozeStore(db),
     timers: timerStore(db),
     outbox: outboxStore(db),
     slackMessages: slackMessageStore(db),

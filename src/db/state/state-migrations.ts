@@ -421,4 +421,21 @@ export const STATE_MIGRATIONS: readonly string[] = [
      channel TEXT NOT NULL,
      posted_at TEXT NOT NULL
    );`,
+  // A preview nobody confirmed is replaced by "Expired at …" when it expires: where to say it
+  // (the response_url of the message the preview is), the arguments as typed (for "run it again"),
+  // and when the expiry was claimed, so that of two processes sweeping, one says it, once.
+  `ALTER TABLE remediation_confirmations ADD COLUMN response_url TEXT;
+   ALTER TABLE remediation_confirmations ADD COLUMN shown_args TEXT;
+   ALTER TABLE remediation_confirmations ADD COLUMN expired_at TEXT;
+   CREATE INDEX idx_confirmations_unswept ON remediation_confirmations(expires_at) WHERE used_at IS NULL AND expired_at IS NULL;`,
+  // Who snoozed an unacknowledged alert's reminder and until when (the timer that comes back),
+  // shown on the alert's channel message while that timer is still to come.
+  `CREATE TABLE alert_snoozes (
+     alert_key TEXT PRIMARY KEY,
+     fire_count INTEGER NOT NULL,
+     timer_id INTEGER NOT NULL,
+     snoozed_by TEXT NOT NULL,
+     until TEXT NOT NULL,
+     snoozed_at TEXT NOT NULL
+   );`,
 ];

@@ -1,4 +1,5 @@
 import type { AlertStore } from './alert-store.js';
+import type { AlertSnoozeStore } from './alert-snooze-store.js';
 import type { AuditStore } from './audit-store.js';
 import type { RemediationRunStore } from './remediation-run-store.js';
 import type { CommandRunStore } from './command-run-store.js';
@@ -31,6 +32,7 @@ export interface StateStore {
   incidents: IncidentStore;
   timeline: TimelineStore;
   alerts: AlertStore;
+  alertSnoozes: AlertSnoozeStore;
   timers: TimerStore;
   outbox: OutboxStore;
   slackMessages: SlackMessageStore;

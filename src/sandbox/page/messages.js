@@ -121,8 +121,8 @@ export function messageArticle(m, opts, view) {
       content.append(text);
     }
     if (Array.isArray(m.attachments)) for (const a of m.attachments) content.append(attachment(a, names));
-    // A shared file (files.completeUploadExternal): its name and size, as a muted note.
-    if (Array.isArray(m.files)) for (const f of m.files) content.append(el('div', 'broadcast-note file-note', `📄 ${String(f?.name ?? 'file')} · ${Number(f?.size ?? 0).toLocaleString('en')} bytes`));
+    // Files shared with it (files.completeUploadExternal): images inline, anything else a link.
+    if (Array.isArray(m.files)) for (const f of m.files) content.append(sharedFile(f));
   }
   if (m.edited) {
     const edited = el('span', 'edited', '(edited)');
@@ -156,6 +156,42 @@ export function messageArticle(m, opts, view) {
   }
   article.append(gutter, body);
   return article;
+}
+
+/** "812 bytes", "14.2 KB", "1.3 MB". */
+function sizeText(bytes) {
+  const n = Number(bytes ?? 0);
+  if (n < 1024) return `${n.toLocaleString('en')} bytes`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;
+  return `${(n / 1024 / 1024).toFixed(1)} MB`;
+}
+
+/**
+ * A shared file, from its file object: an image (a chart) inline, served by the stand-in at
+ * /files/<id>/<name>, with its alt text and its title as caption; any other file a link with its
+ * name and size.
+ */
+export function sharedFile(f) {
+  const id = String(f?.id ?? '');
+  const name = String(f?.name ?? 'file');
+  const title = String(f?.title || name);
+  if (!/^F[A-Z0-9]{1,32}$/.test(id)) return el('div', 'broadcast-note file-note', `📄 ${name}`);
+  const href = `/files/${id}/${encodeURIComponent(name)}`;
+  if (String(f?.mimetype ?? '').startsWith('image/')) {
+    const figure = el('figure', 'file-image');
+    const img = /** @type {HTMLImageElement} */ (el('img'));
+    img.src = href;
+    img.alt = String(f?.alt_txt || title);
+    img.title = title;
+    figure.append(img, el('figcaption', 'file-caption', `${title} · ${sizeText(f?.size)}`));
+    return figure;
+  }
+  const box = el('div', 'file-note');
+  const link = /** @type {HTMLAnchorElement} */ (el('a', 'file-link', `📄 ${name}`));
+  link.href = href;
+  link.download = name;
+  box.append(link, el('span', 'file-size', ` · ${sizeText(f?.size)}`));
+  return box;
 }
 
 /** A legacy attachment: its colour bar and text (the bot sends none; people's tools might). */
