@@ -4,7 +4,7 @@
  * notification and a tired engineer what the lines would.
  */
 import { formatDuration } from '../time/atlas-time.js';
-import type { ChartData, ChartView } from './chart-data.js';
+import type { ChartData, ChartView } from '../checks/chart-data.js';
 import { chartTimeText } from './chart-time.js';
 import { firstValue, valueText, worstOverall } from './chart-values.js';
 

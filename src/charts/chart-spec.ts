@@ -6,7 +6,7 @@
  */
 import type { TopLevelSpec } from 'vega-lite';
 import { formatDuration } from '../time/atlas-time.js';
-import type { ChartData, ChartView } from './chart-data.js';
+import type { ChartData, ChartView } from '../checks/chart-data.js';
 import { chartTimeText, wallClockAsUtc } from './chart-time.js';
 import { ALERT_COLOUR, seriesColour } from './provider-colours.js';
 import { valueText } from './chart-values.js';

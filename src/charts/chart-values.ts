@@ -1,5 +1,5 @@
 /** How a chart's values are written in its alt text and sparklines. */
-import type { ChartData, ChartPoint, ChartSeries } from './chart-data.js';
+import type { ChartData, ChartPoint, ChartSeries } from '../checks/chart-data.js';
 
 /** Short numbers: whole above 10, one decimal below ("14", "0.5", "97.3"). */
 export function shortNumber(v: number): string {

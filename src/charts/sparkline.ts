@@ -2,7 +2,7 @@
  * The terminal's chart: one line per series, `census-tiger  ▁▁▂▇█▅▂▁  errors/min, max 14 at 02:14`.
  * Pure: the data and the zone in, lines of text out.
  */
-import type { ChartData, ChartSeries, ChartView } from './chart-data.js';
+import type { ChartData, ChartSeries, ChartView } from '../checks/chart-data.js';
 import { chartTimeText } from './chart-time.js';
 import { shortNumber, valueText, worstPoint } from './chart-values.js';
 

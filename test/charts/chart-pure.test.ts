@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { chartAltText } from '../../src/charts/chart-alt-text.js';
-import type { ChartData, ChartSeries } from '../../src/charts/chart-data.js';
+import type { ChartData, ChartSeries } from '../../src/checks/chart-data.js';
 import { chartSpec } from '../../src/charts/chart-spec.js';
 import { chartTimeText, wallClockAsUtc } from '../../src/charts/chart-time.js';
 import { ALERT_COLOUR, SERIES_PALETTE, seriesColour } from '../../src/charts/provider-colours.js';

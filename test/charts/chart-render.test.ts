@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import type { ChartData } from '../../src/charts/chart-data.js';
+import type { ChartData } from '../../src/checks/chart-data.js';
 import { renderChartPng } from '../../src/charts/chart-render.js';
 import { ChartRenderer } from '../../src/charts/chart-renderer.js';
 import { chartSpec } from '../../src/charts/chart-spec.js';

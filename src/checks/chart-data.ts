@@ -1,8 +1,8 @@
 /**
  * What a chart shows, as data: the series read from metrics.db over a window, the unit, and the
- * health threshold it is judged against. Built by checks/chart-series.ts (in the metrics reader's
- * worker) and turned into a picture (chart-spec.ts), alt text (chart-alt-text.ts) or terminal
- * sparklines (sparkline.ts), all pure.
+ * health threshold it is judged against. Built by chart-series.ts (in the metrics reader's
+ * worker) and turned into a picture (charts/chart-spec.ts), alt text (charts/chart-alt-text.ts) or terminal
+ * sparklines (charts/sparkline.ts), all pure.
  */
 
 /** What can be charted, in the order the list of them is shown. */
