@@ -28,6 +28,8 @@ export interface StandInFile {
   title: string;
   /** The length files.getUploadURLExternal was told. */
   length: number;
+  /** The description of an image for screen readers (alt_txt), as given. */
+  altText: string | null;
   /** The bytes posted to the upload URL; null until they come. */
   content: Buffer | null;
   created: number;
@@ -102,6 +104,7 @@ export const getUploadURLExternal: MethodHandler = (ws, raw) => {
     name: args.filename,
     title: args.filename,
     length: args.length,
+    altText: args.alt_txt ?? args.alt_text ?? null,
     content: null,
     created: Math.floor(ws.clock().getTime() / 1000),
     completed: false,
@@ -180,15 +183,17 @@ function fileRefs(value: unknown): { id: string; title?: string | undefined }[] 
 function fileObject(ws: Workspace, file: StandInFile): Record<string, unknown> {
   const size = file.content?.length ?? 0;
   const text = /\.(txt|log|md|csv)$/i.test(file.name);
+  const png = /\.png$/i.test(file.name);
   return {
     id: file.id,
     created: file.created,
     timestamp: file.created,
     name: file.name,
     title: file.title,
-    mimetype: text ? 'text/plain' : 'application/octet-stream',
-    filetype: text ? 'text' : 'binary',
-    pretty_type: text ? 'Plain Text' : 'Binary',
+    mimetype: text ? 'text/plain' : png ? 'image/png' : 'application/octet-stream',
+    filetype: text ? 'text' : png ? 'png' : 'binary',
+    pretty_type: text ? 'Plain Text' : png ? 'PNG' : 'Binary',
+    ...(file.altText !== null ? { alt_txt: file.altText } : {}),
     user: ws.bot.userId,
     editable: text,
     size,
@@ -245,4 +250,20 @@ export const completeUploadExternal: MethodHandler = (ws, raw) => {
     for (const { file } of files) file.shares.push({ channel: share.channel, ts: message.ts, ...(share.threadTs ? { threadTs: share.threadTs } : {}) });
   }
   return { ok: true, files: files.map(({ file }) => ({ id: file.id, title: file.title })) };
+};
+
+const infoSchema = z.object({ file: z.string().optional() });
+
+/**
+ * files.info: the file and where it is shared (`shares.public|private[channel] = [{ ts, thread_ts? }]`),
+ * file_not_found for an id never issued. A file asked for but never completed is found, unshared.
+ */
+export const filesInfo: MethodHandler = (ws, raw) => {
+  const args = parseArgs(infoSchema, raw);
+  if (args.file === undefined || args.file === '') refuse('invalid_arguments', ['missing required field: file [json-pointer:/file]']);
+  const file = storeOf(ws).files.get(args.file);
+  if (!file) refuse('file_not_found');
+  const shares: Record<string, { ts: string; thread_ts?: string }[]> = {};
+  for (const s of file.shares) (shares[s.channel] ??= []).push({ ts: s.ts, ...(s.threadTs ? { thread_ts: s.threadTs } : {}) });
+  return { ok: true, file: { ...fileObject(ws, file), shares: file.shares.length > 0 ? { public: shares } : {} } };
 };
