@@ -5,6 +5,7 @@ import { createWatchdog } from './alerts/watchdog.js';
 import { buildSlackApp } from './app.js';
 import { botJobs } from './bot-jobs.js';
 import { stopJobFileReaders } from './checks/job-file-reader.js';
+import { stopChartRenderer } from './charts/chart-renderer.js';
 import { stopMetricsReaders } from './checks/metrics-reader.js';
 import { checkSchema, METRICS_NEEDS, PERSISTENCE_NEEDS } from './checks/schema-check.js';
 import { systemClock, type Clock } from './clock.js';
@@ -188,7 +189,7 @@ export async function startBot(opts: BotOptions): Promise<RunningBot> {
         connection.stop();
         await Promise.all([scheduler.stop(2_000), slack.stop(2_000)]);
         await delivery.stop(4_000);
-        await Promise.all([stopIntegrityChecks(), stopMetricsReaders(), stopJobFileReaders()]);
+        await Promise.all([stopIntegrityChecks(), stopMetricsReaders(), stopJobFileReaders(), stopChartRenderer()]);
       } finally {
         closeDeps(deps);
       }

@@ -78,6 +78,8 @@ export interface CommandSpec<A = unknown> {
   args: z.ZodType<A>;
   /** Takes long enough that Slack gets a "working on it" reply first (integrity, providers). */
   slow?: boolean;
+  /** What that first reply says ("Drawing the errors chart for the last 6 h…"), instead of "Running `…`…". */
+  working?: (args: A) => string;
   /** Stands behind a button or form only: not listed in help, still authorized and audited here. */
   hidden?: boolean;
   /**

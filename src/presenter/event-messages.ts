@@ -171,6 +171,20 @@ export function eventMessages(event: DomainEvent, config: Pick<Config, 'channels
     }
     case 'audit-head-published':
       return config.channels.handoff ? [{ lane: HANDOFF_LANE, op: 'post', channel: config.channels.handoff, payload: payload(auditHeadMessage(event)) }] : [];
+    case 'chart-drawn': {
+      const c = event.chart;
+      const by = c.requestedBy ? ` (asked by <@${c.requestedBy}>)` : '';
+      return [
+        {
+          lane: c.anchor ? laneOf(c.anchor) : `chart:${c.channel}`,
+          op: 'upload',
+          anchor: c.anchor ?? null,
+          channel: c.channel,
+          payload: { text: `${c.title}: ${c.altText}`, upload: { filename: `${c.what}-chart.png`, title: c.title, altText: c.altText, initialComment: `${c.altText}${by}` } },
+          file: c.png,
+        },
+      ];
+    }
     case 'handoff-reminder':
       // A user ID as the channel: delivery opens the DM with that person.
       return [{ lane: HANDOFF_LANE, op: 'post', channel: event.outgoing, payload: payload(handoffReminderMessage(event, now)) }];

@@ -136,6 +136,7 @@ export function timelineLines(event: DomainEvent, now: Date): TimelineLine[] {
     case 'remediation-interrupted':
     case 'audit-head-published':
     case 'handoff-reminder':
+    case 'chart-drawn':
       return [];
   }
 }

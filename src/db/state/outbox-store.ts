@@ -65,6 +65,8 @@ export interface OutboxMessage {
   anchor?: string | null;
   channel?: string | null;
   payload?: OutboxPayload | null;
+  /** upload: the file's bytes (kept in outbox_files until shared). */
+  file?: Buffer;
 }
 
 export interface OutboxRow {
@@ -110,7 +112,7 @@ export interface ClaimOptions {
 export interface OutboxStore {
   enqueue(message: OutboxMessage, now: Date): number;
   /** An upload row and its file's bytes, in one transaction. */
-  enqueueUpload(message: OutboxMessage & { op: 'upload'; payload: OutboxPayload & { upload: OutboxUpload } }, bytes: Buffer, now: Date): number;
+  enqueueUpload(message: OutboxMessage, bytes: Buffer, now: Date): number;
   /** The progress of an upload row, or null when it has no file. */
   uploadOf(id: number): UploadProgress | null;
   /** files.getUploadURLExternal answered: the file id and URL are kept before anything else is sent. */
@@ -187,7 +189,7 @@ export function outboxStore(db: Database.Database): OutboxStore {
       return db
         .transaction(() => {
           const id = enqueue(m, now);
-          sql('INSERT INTO outbox_files (outbox_id, filename, bytes) VALUES (?, ?, ?)').run(id, m.payload.upload.filename, bytes);
+          sql('INSERT INTO outbox_files (outbox_id, filename, bytes) VALUES (?, ?, ?)').run(id, m.payload?.upload?.filename ?? 'file', bytes);
           return id;
         })
         .immediate();
