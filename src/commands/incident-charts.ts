@@ -1,0 +1,59 @@
+/**
+ * Charts in the incident flow, without asking: acknowledging an alert about a metric posts that
+ * metric's chart of the 6 h before into the incident's thread, the alert's moment marked. Drawn
+ * after the acknowledgement has answered (never in its way), recorded as a chart-drawn event for
+ * the incident's anchor, uploaded by the outbox like any reply.
+ */
+import { chartAltText } from '../charts/chart-alt-text.js';
+import { chartRenderer } from '../charts/chart-renderer.js';
+import { chartSpec, chartTitle } from '../charts/chart-spec.js';
+import { chartTimeText } from '../charts/chart-time.js';
+import type { ChartKind } from '../checks/chart-data.js';
+import { metricsReaders } from '../checks/metrics-reader.js';
+import type { Incident } from '../db/state/state-records.js';
+import type { CommandDeps } from './command-spec.js';
+
+/** How far back the chart posted at an acknowledgement looks. */
+export const ACK_CHART_WINDOW_MS = 6 * 3_600_000;
+
+/**
+ * Which chart an alert is about, from its name and message (the service's alert names and the
+ * Alertmanager rules name the metric); null when none fits, and then nothing is drawn.
+ */
+export function chartKindForAlert(name: string, message: string): ChartKind | null {
+  const text = `${name} ${message}`.toLowerCase();
+  if (/proof|merkle/.test(text)) return 'proofs';
+  if (/provider|health.?check|availab|tiger|arcgis|outage/.test(text)) return 'providers';
+  if (/latenc|slow|query/.test(text)) return 'latency';
+  if (/\bjobs?\b|job_|duration|stuck/.test(text)) return 'jobs';
+  if (/error|fail/.test(text)) return 'errors';
+  return null;
+}
+
+/**
+ * Draws `kind` over [to - windowMs, to) with `markAt` marked and records it for the incident's
+ * thread. Never throws: a chart that cannot be drawn is logged and the incident goes on without it.
+ */
+export async function postIncidentChart(deps: CommandDeps, incident: Incident, kind: ChartKind, windowMs: number, markAt: Date | null): Promise<boolean> {
+  try {
+    const to = deps.clock();
+    const data = await metricsReaders().chart(deps.atlas.metrics, kind, to, windowMs, deps.config.thresholds);
+    const timeZone = deps.rotation.timezone;
+    const view = markAt ? { timeZone, markAt: markAt.getTime(), markLabel: `alert ${chartTimeText(markAt.getTime(), timeZone, windowMs)}` } : { timeZone };
+    const drawn = await chartRenderer().render(chartSpec(data, view));
+    if (!drawn.ok) {
+      deps.logger.warn({ incidentId: incident.id, kind, reason: drawn.reason }, 'could not draw the incident chart');
+      return false;
+    }
+    const altText = chartAltText(data, view);
+    const channel = deps.config.channels.incidents;
+    if (!channel) return false;
+    deps.state.transaction(() =>
+      deps.events.record({ type: 'chart-drawn', chart: { what: kind, title: chartTitle(data), altText, png: drawn.png, channel, anchor: incident.anchor } }, deps.clock()),
+    );
+    return true;
+  } catch (err) {
+    deps.logger.warn({ err, incidentId: incident.id, kind }, 'could not post the incident chart');
+    return false;
+  }
+}
