@@ -57,3 +57,20 @@ export async function postIncidentChart(deps: CommandDeps, incident: Incident, k
     return false;
   }
 }
+
+/** The incident's window starts this long before it opened, so the chart shows the way in. */
+export const INCIDENT_CHART_LEAD_MS = 30 * 60_000;
+
+/**
+ * The resolution's chart: the incident's alert's metric from a little before the incident opened
+ * until now, the alert's moment marked. Nothing for an incident without an alert about a metric.
+ */
+export async function postResolutionChart(deps: CommandDeps, incident: Incident): Promise<boolean> {
+  const alert = incident.alert_key ? deps.state.alerts.get(incident.alert_key) : null;
+  const kind = alert ? chartKindForAlert(alert.name, alert.message) : null;
+  if (!alert || !kind) return false;
+  const span = deps.clock().getTime() - Date.parse(incident.opened_at) + INCIDENT_CHART_LEAD_MS;
+  // At least an hour (a short incident still shows its surroundings), at most the 30 days metrics.db keeps.
+  const windowMs = Math.min(30 * 86_400_000, Math.max(3_600_000, Number.isFinite(span) ? span : 3_600_000));
+  return postIncidentChart(deps, incident, kind, windowMs, new Date(alert.fired_at));
+}

@@ -28,7 +28,7 @@ import { problemReport } from '../templates/report.js';
 import { hhmm } from '../templates/slack-time.js';
 import { defineCommand, type CommandSpec } from './command-spec.js';
 import { answer, parseUserRef, severityWord, takeRef, words } from './incident-args.js';
-import { ACK_CHART_WINDOW_MS, chartKindForAlert, postIncidentChart } from './incident-charts.js';
+import { ACK_CHART_WINDOW_MS, chartKindForAlert, postIncidentChart, postResolutionChart } from './incident-charts.js';
 
 const ack = defineCommand({
   name: 'ack',
@@ -293,6 +293,8 @@ const resolve = defineCommand({
         };
       }
       const r = resolveIncident(deps, args._[0] ?? '', { resolution: args.resolution, impact: args.impact }, actor.userId);
+      // The chart over the incident's window follows the resolution message in the thread.
+      if (deps.incidentCharts) void postResolutionChart(deps, r.incident);
       const level = r.firingAlerts.length > 0 ? 'warn' : 'ok';
       return incidentActionReport('resolve', resolvedText(r, deps.clock()), { incidentId: r.incident.id, firingAlerts: r.firingAlerts }, level);
     }),

@@ -59,6 +59,24 @@ describe('acknowledging an alert about a metric', () => {
     expect(shared.altText).toMatch(/^Census TIGER availability fell from 100% to 0% at \d\d:\d\d, below the 95% alert line\.$/);
   });
 
+  it('posts the chart over the incident window with the resolution', async () => {
+    se = await startSlackEnv({ file: CONFIG, deps: { incidentCharts: true } });
+    ingestAlert(se.env.deps, { name: 'proof_failures', status: 'firing', message: 'Proof generation failing', source: 'atlas-webhook' });
+    await se.d.delivery.drain();
+    await (await se.h.command('ack proof_failures')).answer(1);
+    const ws = se.d.slack.workspace;
+    await eventually(() => filesOf(ws).find((f) => f.shares.length > 0), 'the acknowledgement chart');
+    const { id } = se.env.db.prepare('SELECT id FROM incidents').get() as { id: string };
+    se.env.clock.advance(2 * 3_600_000);
+    await (await se.h.command(`resolve ${id} --resolution "proofs back"`)).answer(1);
+    const charts = await eventually(() => {
+      const shared = filesOf(ws).filter((f) => f.shares.some((s) => s.threadTs));
+      return shared.length === 2 ? shared : null;
+    }, 'the resolution chart in the thread');
+    expect(charts.map((f) => f.name)).toEqual(['proofs-chart.png', 'proofs-chart.png']);
+    expect(charts[1]!.altText).toMatch(/^No proof generation success data in metrics.db in the last 2 h 30 min/);
+  });
+
   it('draws nothing for an alert that is about no metric', async () => {
     se = await startSlackEnv({ file: CONFIG, deps: { incidentCharts: true } });
     ingestAlert(se.env.deps, { name: 'disk_full', status: 'firing', message: 'Disk at 95%', source: 'atlas-webhook' });
