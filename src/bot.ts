@@ -152,8 +152,8 @@ export async function startBot(opts: BotOptions): Promise<RunningBot> {
   deps.userExists = people.exists;
   deps.userTimeZone = people.timeZone;
   deps.userName = people.name;
-  // Acknowledging an alert about a metric posts its chart into the incident thread (commands/incident-charts.ts).
-  deps.incidentCharts = true;
+  // Charts without asking: an acknowledgement's and a resolution's in the incident thread, the handoff's (docs/charts.md).
+  deps.flowCharts = true;
   // A D… channel counts as a DM with the bot only when it is this person's IM with the bot (conversations.open).
   const authorizer = createAuthorizer(config, usergroupMembers(() => client), Date.now, () => deps.rotation.at(clock()), botDmCheck(() => client));
   const registry = createRegistry(authorizer);

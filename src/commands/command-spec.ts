@@ -43,11 +43,7 @@ export interface CommandDeps extends DomainDeps {
   userName?: UserName;
   /** Shares a text file in a channel or thread (files upload), bounded in time; set by the Slack app, absent in the terminal. */
   uploadFile?: UploadFile;
-  /**
-   * Charts in the incident flow: an acknowledgement posts the alert's metric chart into the thread.
-   * Set by the running bot; absent in the terminal (its process ends with the answer) and in tests that do not ask.
-   */
-  incidentCharts?: boolean;
+
 }
 
 /** What the registry tells a command that `changesWhoMayAct` about its caller, from the authorizer. */

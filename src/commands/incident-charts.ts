@@ -4,12 +4,8 @@
  * after the acknowledgement has answered (never in its way), recorded as a chart-drawn event for
  * the incident's anchor, uploaded by the outbox like any reply.
  */
-import { chartAltText } from '../charts/chart-alt-text.js';
-import { chartRenderer } from '../charts/chart-renderer.js';
-import { chartSpec, chartTitle } from '../charts/chart-spec.js';
-import { chartTimeText } from '../charts/chart-time.js';
+import { drawAndShareChart } from '../charts/draw-chart.js';
 import type { ChartKind } from '../checks/chart-data.js';
-import { metricsReaders } from '../checks/metrics-reader.js';
 import type { Incident } from '../db/state/state-records.js';
 import type { CommandDeps } from './command-spec.js';
 
@@ -30,32 +26,11 @@ export function chartKindForAlert(name: string, message: string): ChartKind | nu
   return null;
 }
 
-/**
- * Draws `kind` over [to - windowMs, to) with `markAt` marked and records it for the incident's
- * thread. Never throws: a chart that cannot be drawn is logged and the incident goes on without it.
- */
+/** Draws `kind` over [to - windowMs, to) with `markAt` marked into the incident's thread; never throws. */
 export async function postIncidentChart(deps: CommandDeps, incident: Incident, kind: ChartKind, windowMs: number, markAt: Date | null): Promise<boolean> {
-  try {
-    const to = deps.clock();
-    const data = await metricsReaders().chart(deps.atlas.metrics, kind, to, windowMs, deps.config.thresholds);
-    const timeZone = deps.rotation.timezone;
-    const view = markAt ? { timeZone, markAt: markAt.getTime(), markLabel: `alert ${chartTimeText(markAt.getTime(), timeZone, windowMs)}` } : { timeZone };
-    const drawn = await chartRenderer().render(chartSpec(data, view));
-    if (!drawn.ok) {
-      deps.logger.warn({ incidentId: incident.id, kind, reason: drawn.reason }, 'could not draw the incident chart');
-      return false;
-    }
-    const altText = chartAltText(data, view);
-    const channel = deps.config.channels.incidents;
-    if (!channel) return false;
-    deps.state.transaction(() =>
-      deps.events.record({ type: 'chart-drawn', chart: { what: kind, title: chartTitle(data), altText, png: drawn.png, channel, anchor: incident.anchor } }, deps.clock()),
-    );
-    return true;
-  } catch (err) {
-    deps.logger.warn({ err, incidentId: incident.id, kind }, 'could not post the incident chart');
-    return false;
-  }
+  const channel = deps.config.channels.incidents;
+  if (!channel) return false;
+  return drawAndShareChart(deps, { kind, windowMs, markAt, channel, anchor: incident.anchor });
 }
 
 /** The incident's window starts this long before it opened, so the chart shows the way in. */

@@ -51,7 +51,7 @@ const ack = defineCommand({
       // The metric's chart follows in the thread, drawn after this answer (by the running bot only:
       // the terminal's process ends with its answer).
       const chart = chartKindForAlert(acked.alert.name, acked.alert.message);
-      if (chart && deps.incidentCharts) void postIncidentChart(deps, acked.incident, chart, ACK_CHART_WINDOW_MS, new Date(acked.alert.fired_at));
+      if (chart && deps.flowCharts) void postIncidentChart(deps, acked.incident, chart, ACK_CHART_WINDOW_MS, new Date(acked.alert.fired_at));
       const data = { incidentId: acked.incident.id };
       if (args.impact !== undefined || args.eta !== undefined) {
         const details = setAckDetails(deps, acked.incident.id, { impact: args.impact, eta: args.eta }, actor.userId);
@@ -294,7 +294,7 @@ const resolve = defineCommand({
       }
       const r = resolveIncident(deps, args._[0] ?? '', { resolution: args.resolution, impact: args.impact }, actor.userId);
       // The chart over the incident's window follows the resolution message in the thread.
-      if (deps.incidentCharts) void postResolutionChart(deps, r.incident);
+      if (deps.flowCharts) void postResolutionChart(deps, r.incident);
       const level = r.firingAlerts.length > 0 ? 'warn' : 'ok';
       return incidentActionReport('resolve', resolvedText(r, deps.clock()), { incidentId: r.incident.id, firingAlerts: r.firingAlerts }, level);
     }),

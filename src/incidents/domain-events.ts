@@ -49,6 +49,8 @@ export interface DrawnChart {
   anchor?: string | null;
   /** Who asked for it (a user ID), when someone did. */
   requestedBy?: string | null;
+  /** The outbox lane (default: the anchor's, else one per channel). */
+  lane?: string;
 }
 
 export type DomainEvent =

@@ -46,7 +46,8 @@ export const checklistAnchor = (incidentId: string): string => `checklist:${inci
 export const laneOf = (anchor: string): string => anchor.replace(/^(alert:.+):\d+$/, '$1');
 
 /** The handoffs and their reminders go out in the order they were decided. */
-const HANDOFF_LANE = 'handoff';
+/** The handoff's messages go out in this order, its charts after it. */
+export const HANDOFF_LANE = 'handoff';
 /** The on-call engineer's health DMs (relief after night pages) go out in the order they were decided. */
 const HEALTH_LANE = 'oncall-health';
 /** Remediations told in the channel (no incident open) go out in the order they were applied. */
@@ -176,7 +177,7 @@ export function eventMessages(event: DomainEvent, config: Pick<Config, 'channels
       const by = c.requestedBy ? ` (asked by <@${c.requestedBy}>)` : '';
       return [
         {
-          lane: c.anchor ? laneOf(c.anchor) : `chart:${c.channel}`,
+          lane: c.lane ?? (c.anchor ? laneOf(c.anchor) : `chart:${c.channel}`),
           op: 'upload',
           anchor: c.anchor ?? null,
           channel: c.channel,

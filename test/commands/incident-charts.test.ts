@@ -39,7 +39,7 @@ describe('acknowledging an alert about a metric', () => {
   it("posts the metric's chart of the 6 h before into the incident thread, the alert's moment marked", async () => {
     se = await startSlackEnv({
       file: CONFIG,
-      deps: { incidentCharts: true },
+      deps: { flowCharts: true },
       seed: (atlas) => {
         const insert = atlas.metrics.prepare('INSERT INTO metrics (type, value, labels_json, recorded_at) VALUES (?, ?, ?, ?)');
         for (let m = 2; m < 360; m += 5) insert.run('health_check', m < 30 ? 0 : 1, JSON.stringify({ provider: 'Census TIGER' }), toSqlTime(new Date(NOW.getTime() - m * 60_000)));
@@ -60,7 +60,7 @@ describe('acknowledging an alert about a metric', () => {
   });
 
   it('posts the chart over the incident window with the resolution', async () => {
-    se = await startSlackEnv({ file: CONFIG, deps: { incidentCharts: true } });
+    se = await startSlackEnv({ file: CONFIG, deps: { flowCharts: true } });
     ingestAlert(se.env.deps, { name: 'proof_failures', status: 'firing', message: 'Proof generation failing', source: 'atlas-webhook' });
     await se.d.delivery.drain();
     await (await se.h.command('ack proof_failures')).answer(1);
@@ -78,7 +78,7 @@ describe('acknowledging an alert about a metric', () => {
   });
 
   it('draws nothing for an alert that is about no metric', async () => {
-    se = await startSlackEnv({ file: CONFIG, deps: { incidentCharts: true } });
+    se = await startSlackEnv({ file: CONFIG, deps: { flowCharts: true } });
     ingestAlert(se.env.deps, { name: 'disk_full', status: 'firing', message: 'Disk at 95%', source: 'atlas-webhook' });
     await se.d.delivery.drain();
     await (await se.h.command('ack disk_full')).answer(1);

@@ -31,7 +31,7 @@ export interface SlackEnvOptions {
   /** The config file's content. */
   file: object;
   fetch?: CommandDeps['fetch'];
-  /** More of the bot's deps (what the running bot sets, such as incidentCharts). */
+  /** More of the bot's deps (what the running bot sets, such as flowCharts). */
   deps?: Partial<CommandDeps>;
   /** Fills the Atlas files before the bot opens them. */
   seed?: (atlas: SlackEnv['atlas'], dataDir: string) => void;
