@@ -44,6 +44,8 @@ const ALT_TXT_MAX = 1000;
 export const MAX_UPLOAD_BYTES = 16 * 1024 * 1024;
 /** Upload URLs live under this path of the stand-in's server. */
 const UPLOAD_PATH = /^\/upload\/v1\/(F[A-Z0-9]+)$/;
+/** A file's url_private: its bytes, for the sandbox page to show a shared image. */
+const FILE_PATH = /^\/files\/(F[A-Z0-9]+)\/[^/]*$/;
 
 class FileStore {
   /** The stand-in's base URL (http://127.0.0.1:PORT), for absolute upload URLs; set when it listens. */
@@ -267,3 +269,16 @@ export const filesInfo: MethodHandler = (ws, raw) => {
   for (const s of file.shares) (shares[s.channel] ??= []).push({ ts: s.ts, ...(s.threadTs ? { thread_ts: s.threadTs } : {}) });
   return { ok: true, file: { ...fileObject(ws, file), shares: file.shares.length > 0 ? { public: shares } : {} } };
 };
+
+/**
+ * GET of a file's url_private: the bytes of a file that was uploaded and shared, with its type
+ * (the sandbox page shows a shared image as Slack does); 404 for anything else.
+ */
+export function servedFile(ws: Workspace, pathname: string): { status: number; contentType: string; body: Buffer } | null {
+  const id = FILE_PATH.exec(pathname)?.[1];
+  if (!id) return null;
+  const file = storeOf(ws).files.get(id);
+  if (!file || file.content === null || file.shares.length === 0) return { status: 404, contentType: 'text/plain; charset=utf-8', body: Buffer.from('file_not_found') };
+  const type = String(fileObject(ws, file).mimetype);
+  return { status: 200, contentType: type.startsWith('text/') ? `${type}; charset=utf-8` : type, body: file.content };
+}

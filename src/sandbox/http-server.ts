@@ -2,7 +2,7 @@ import { createServer, STATUS_CODES, type IncomingMessage, type ServerResponse }
 import type { Socket } from 'node:net';
 import type { CallRecord } from './call-log.js';
 import type { FaultSpec, Faults } from './faults.js';
-import { readUploadBytes, receiveUpload, setUploadBaseUrl, uploadedBytes, uploadUrlFileId } from './file-methods.js';
+import { readUploadBytes, receiveUpload, servedFile, setUploadBaseUrl, uploadedBytes, uploadUrlFileId } from './file-methods.js';
 import { callMethod } from './method-table.js';
 import { decodeNestedFields } from './method-args.js';
 import { parseApiRequest, parseHookPayload, readBody } from './request-body.js';
@@ -124,6 +124,12 @@ export async function startHttpServer(ws: Workspace, faults: Faults, host: strin
       );
     }
     if (extraRoute && (await extraRoute(req, res, url, body))) return;
+    const file = req.method === 'GET' ? servedFile(ws, url.pathname) : null;
+    if (file) {
+      res.writeHead(file.status, { 'content-type': file.contentType, 'x-content-type-options': 'nosniff', 'cache-control': 'private, max-age=3600' });
+      res.end(file.body);
+      return;
+    }
     if (url.pathname === '/' && req.method === 'GET') {
       res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
       res.end(JSON.stringify({ ok: true, service: 'slack-stand-in', api: '/api/', team: ws.bot.team }));

@@ -112,7 +112,8 @@ export function slackPoster(client: webApi.WebClient): SlackPoster {
       return res.channel.id;
     },
     async reserveUpload({ filename, length, altText }) {
-      const res = await client.files.getUploadURLExternal({ filename, length, ...(altText ? { alt_txt: altText } : {}) });
+      // The method's page names the argument alt_txt, the SDK's types alt_text: both are sent.
+      const res = await client.files.getUploadURLExternal({ filename, length, ...(altText ? { alt_text: altText, alt_txt: altText } : {}) });
       if (!res.file_id || !res.upload_url) throw Object.assign(new Error('files.getUploadURLExternal returned no upload URL'), { code: 'no_upload_url' });
       return { fileId: res.file_id, uploadUrl: res.upload_url };
     },

@@ -62,6 +62,21 @@ export function reconcile(container, items) {
  * @param {any} m
  * @param {{ channel: string, ephemeral?: boolean, compact?: boolean, inThread?: boolean, elsewhere?: boolean }} opts
  */
+/** A shared file: the picture for an image (from the stand-in's url_private), else a note. */
+function fileView(f) {
+  const name = String(f?.name ?? 'file');
+  if (String(f?.mimetype ?? '').startsWith('image/') && typeof f?.url_private === 'string') {
+    const img = /** @type {HTMLImageElement} */ (el('img', 'file-image'));
+    // Same server as the page: the path of url_private.
+    img.src = new URL(f.url_private).pathname;
+    img.alt = String(f.alt_txt ?? name);
+    img.title = img.alt;
+    img.loading = 'lazy';
+    return img;
+  }
+  return el('div', 'broadcast-note file-note', `📄 ${name} · ${Number(f?.size ?? 0).toLocaleString('en')} bytes`);
+}
+
 export function messageArticle(m, opts, view) {
   const { state, names } = view;
   const authorId = opts.ephemeral ? state.bot.userId : m.user;
@@ -121,8 +136,9 @@ export function messageArticle(m, opts, view) {
       content.append(text);
     }
     if (Array.isArray(m.attachments)) for (const a of m.attachments) content.append(attachment(a, names));
-    // A shared file (files.completeUploadExternal): its name and size, as a muted note.
-    if (Array.isArray(m.files)) for (const f of m.files) content.append(el('div', 'broadcast-note file-note', `📄 ${String(f?.name ?? 'file')} · ${Number(f?.size ?? 0).toLocaleString('en')} bytes`));
+    // A shared file (files.completeUploadExternal): an image is shown with its alt text, as Slack
+    // does (a chart); any other file is its name and size, as a muted note.
+    if (Array.isArray(m.files)) for (const f of m.files) content.append(fileView(f));
   }
   if (m.edited) {
     const edited = el('span', 'edited', '(edited)');
