@@ -5,6 +5,7 @@ import { createWatchdog } from './alerts/watchdog.js';
 import { buildSlackApp } from './app.js';
 import { botJobs } from './bot-jobs.js';
 import { stopJobFileReaders } from './checks/job-file-reader.js';
+import { stopChartRenderer } from './charts/chart-renderer.js';
 import { stopMetricsReaders } from './checks/metrics-reader.js';
 import { checkSchema, METRICS_NEEDS, PERSISTENCE_NEEDS } from './checks/schema-check.js';
 import { systemClock, type Clock } from './clock.js';
@@ -153,6 +154,8 @@ export async function startBot(opts: BotOptions): Promise<RunningBot> {
   deps.userExists = people.exists;
   deps.userTimeZone = people.timeZone;
   deps.userName = people.name;
+  // Charts without asking: an acknowledgement's and a resolution's in the incident thread, the handoff's (docs/charts.md).
+  deps.flowCharts = true;
   // A D… channel counts as a DM with the bot only when it is this person's IM with the bot (conversations.open).
   const authorizer = createAuthorizer(config, usergroupMembers(() => client), Date.now, () => deps.rotation.at(clock()), botDmCheck(() => client));
   const registry = createRegistry(authorizer);
@@ -190,7 +193,7 @@ export async function startBot(opts: BotOptions): Promise<RunningBot> {
         connection.stop();
         await Promise.all([scheduler.stop(2_000), slack.stop(2_000)]);
         await delivery.stop(4_000);
-        await Promise.all([stopIntegrityChecks(), stopMetricsReaders(), stopJobFileReaders()]);
+        await Promise.all([stopIntegrityChecks(), stopMetricsReaders(), stopJobFileReaders(), stopChartRenderer()]);
       } finally {
         closeDeps(deps);
       }

@@ -80,7 +80,7 @@ describe('manifest.yml', () => {
   });
 
   it('asks for the minimal bot scopes, each justified by a comment', () => {
-    expect(load().oauth_config?.scopes?.bot).toEqual(['commands', 'chat:write', 'chat:write.public', 'usergroups:read', 'users:read', 'users:read.email', 'im:write', 'channels:history', 'groups:history', 'im:history', 'channels:join', 'files:write']);
+    expect(load().oauth_config?.scopes?.bot).toEqual(['commands', 'chat:write', 'chat:write.public', 'usergroups:read', 'users:read', 'users:read.email', 'im:write', 'channels:history', 'groups:history', 'im:history', 'channels:join', 'files:write', 'files:read']);
     const lines = text.split('\n');
     for (const scope of load().oauth_config?.scopes?.bot ?? []) {
       const at = lines.findIndex((l) => l.trim() === `- ${scope}`);

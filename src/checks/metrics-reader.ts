@@ -17,6 +17,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { Worker } from 'node:worker_threads';
+import type { ChartData, ChartKind } from './chart-data.js';
 import type { Thresholds } from '../config.js';
 import { DbProblemError } from '../db/sqlite-problem.js';
 import type { ErrorTriage } from './error-triage.js';
@@ -104,6 +105,11 @@ export class MetricsReaderPool {
   /** `metricsSummary`, in a worker. */
   summary(metrics: MetricsFile, now: Date, windowMs: number, buckets = TREND_BUCKETS): Promise<MetricsSummary> {
     return this.read(metrics, { kind: 'summary', nowMs: now.getTime(), windowMs, buckets });
+  }
+
+  /** The series of a chart (chart-series.ts), in a worker. */
+  chart(metrics: MetricsFile, chart: ChartKind, now: Date, windowMs: number, thresholds: Thresholds): Promise<ChartData> {
+    return this.read(metrics, { kind: 'chart', nowMs: now.getTime(), windowMs, chart, thresholds });
   }
 
   /** Reads in progress plus reads waiting for a worker. */

@@ -7,6 +7,8 @@ import { z } from 'zod';
 import type { Thresholds } from '../config.js';
 import { AtlasDatabase } from '../db/atlas-database.js';
 import { DbProblemError, type DbProblem } from '../db/sqlite-problem.js';
+import { CHART_KINDS, type ChartData, type ChartKind } from './chart-data.js';
+import { chartSeries } from './chart-series.js';
 import { errorTriage, type ErrorTriage } from './error-triage.js';
 import { deadlineIn } from './metric-window.js';
 import { metricThresholds, type MetricThresholds } from './metric-thresholds.js';
@@ -16,13 +18,15 @@ import { metricsSummary, type MetricsSummary } from './metrics-summary.js';
 export type MetricsRead =
   | { kind: 'errors'; nowMs: number; windowMs: number; top: number }
   | { kind: 'thresholds'; nowMs: number; windowMs: number; thresholds: Thresholds }
-  | { kind: 'summary'; nowMs: number; windowMs: number; buckets: number };
+  | { kind: 'summary'; nowMs: number; windowMs: number; buckets: number }
+  | { kind: 'chart'; nowMs: number; windowMs: number; chart: ChartKind; thresholds: Thresholds };
 
 /** The result of each kind of read. */
 export interface MetricsReadResults {
   errors: ErrorTriage;
   thresholds: MetricThresholds;
   summary: MetricsSummary;
+  chart: ChartData;
 }
 
 export interface MetricsReadRequest {
@@ -54,6 +58,13 @@ const requestSchema = z.object({
     // The thresholds come from the validated config of the same process.
     z.object({ kind: z.literal('thresholds'), nowMs: z.number().finite(), windowMs: ms, thresholds: z.custom<Thresholds>((v) => typeof v === 'object' && v !== null) }),
     z.object({ kind: z.literal('summary'), nowMs: z.number().finite(), windowMs: ms, buckets: z.number().int().positive() }),
+    z.object({
+      kind: z.literal('chart'),
+      nowMs: z.number().finite(),
+      windowMs: ms,
+      chart: z.enum(CHART_KINDS),
+      thresholds: z.custom<Thresholds>((v) => typeof v === 'object' && v !== null),
+    }),
   ]),
 });
 
@@ -92,6 +103,7 @@ export function metricsReadAnswerer(open: (file: string, label: string, busyTime
       let result: unknown;
       if (read.kind === 'errors') result = errorTriage(db, now, read.windowMs, read.top, { deadline });
       else if (read.kind === 'thresholds') result = metricThresholds(db, now, read.windowMs, read.thresholds, { deadline });
+      else if (read.kind === 'chart') result = chartSeries(db, read.chart, now, read.windowMs, read.thresholds, { deadline });
       else result = metricsSummary(db, now, read.windowMs, read.buckets, { deadline });
       return { id: req.id, kind: 'ok', result };
     } catch (err) {

@@ -48,6 +48,7 @@ export interface CommandDeps extends DomainDeps {
   userName?: UserName;
   /** Shares a text file in a channel or thread (files upload), bounded in time; set by the Slack app, absent in the terminal. */
   uploadFile?: UploadFile;
+
 }
 
 /** What the registry tells a command that `changesWhoMayAct` about its caller, from the authorizer. */
@@ -83,6 +84,8 @@ export interface CommandSpec<A = unknown> {
   args: z.ZodType<A>;
   /** Takes long enough that Slack gets a "working on it" reply first (integrity, providers). */
   slow?: boolean;
+  /** What that first reply says ("Drawing the errors chart for the last 6 h…"), instead of "Running `…`…". */
+  working?: (args: A) => string;
   /** Stands behind a button or form only: not listed in help, still authorized and audited here. */
   hidden?: boolean;
   /**

@@ -28,6 +28,7 @@ import { problemReport } from '../templates/report.js';
 import { hhmm } from '../templates/slack-time.js';
 import { defineCommand, type CommandSpec } from './command-spec.js';
 import { answer, parseUserRef, severityWord, takeRef, words } from './incident-args.js';
+import { ACK_CHART_WINDOW_MS, chartKindForAlert, postIncidentChart, postResolutionChart } from './incident-charts.js';
 
 const ack = defineCommand({
   name: 'ack',
@@ -47,6 +48,10 @@ const ack = defineCommand({
         return { ...problemReport('ack', `--eta "${args.eta.slice(0, 30)}" is not a time: give minutes (30m), hours (2h) or a UTC time (14:30).`), field: 'eta' };
       }
       const acked = acknowledgeAlert(deps, args.alert, actor.userId);
+      // The metric's chart follows in the thread, drawn after this answer (by the running bot only:
+      // the terminal's process ends with its answer).
+      const chart = chartKindForAlert(acked.alert.name, acked.alert.message);
+      if (chart && deps.flowCharts) void postIncidentChart(deps, acked.incident, chart, ACK_CHART_WINDOW_MS, new Date(acked.alert.fired_at));
       const data = { incidentId: acked.incident.id };
       if (args.impact !== undefined || args.eta !== undefined) {
         const details = setAckDetails(deps, acked.incident.id, { impact: args.impact, eta: args.eta }, actor.userId);
@@ -288,6 +293,8 @@ const resolve = defineCommand({
         };
       }
       const r = resolveIncident(deps, args._[0] ?? '', { resolution: args.resolution, impact: args.impact }, actor.userId);
+      // The chart over the incident's window follows the resolution message in the thread.
+      if (deps.flowCharts) void postResolutionChart(deps, r.incident);
       const level = r.firingAlerts.length > 0 ? 'warn' : 'ok';
       return incidentActionReport('resolve', resolvedText(r, deps.clock()), { incidentId: r.incident.id, firingAlerts: r.firingAlerts }, level);
     }),

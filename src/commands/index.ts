@@ -9,6 +9,7 @@ import { incidentCommands } from './incident-commands.js';
 import { incidentFormCommands } from './incident-form-commands.js';
 import { incidentReadCommands } from './incident-read-commands.js';
 import { shareCommands } from './share-commands.js';
+import { chartCommands } from './chart-commands.js';
 import { metricCommands } from './metric-commands.js';
 import { remediationCommandList } from './remediation-list.js';
 import { oncallCommands } from './oncall-commands.js';
@@ -30,6 +31,7 @@ export const ALL_COMMANDS: readonly CommandSpec[] = [
   ...reportCommands,
   ...handoffCommands,
   ...metricCommands,
+  ...chartCommands,
   ...dataCommands,
   ...systemCommands,
   ...bundleCommands,

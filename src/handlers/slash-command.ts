@@ -57,15 +57,17 @@ export function registerSlashCommand(app: App, ctx: SlashCommandContext): void {
     // the answer may wait behind other acknowledgements.
     let slow = false;
     let mayWait = true;
+    let working: string | null = null;
     try {
       const parsed = ctx.registry.parse(argv);
       slow = parsed.kind === 'ok' && parsed.spec.slow === true;
+      if (parsed.kind === 'ok' && parsed.spec.working) working = parsed.spec.working(parsed.args);
       // Incident commands may open a form, and a trigger_id expires 3 s after the command.
       mayWait = !(parsed.kind === 'ok' && parsed.spec.tier !== 'read');
     } catch (err) {
       ctx.logger.warn({ err }, 'could not pre-parse a slash command');
     }
-    if (slow) await ack({ response_type: 'ephemeral', text: `⏳ Running \`${escapeMrkdwn(quoteInput(argv.join(' '), 60))}\`… the answer follows here` });
+    if (slow) await ack({ response_type: 'ephemeral', text: working ? `⏳ ${escapeMrkdwn(working)}` : `⏳ Running \`${escapeMrkdwn(quoteInput(argv.join(' '), 60))}\`… the answer follows here` });
     else await ack();
     const actor: Actor = {
       source: 'slack',

@@ -1,3 +1,5 @@
+import { drawAndShareChart } from '../charts/draw-chart.js';
+import { HANDOFF_LANE } from '../presenter/event-messages.js';
 import type { HandoffDeps } from './handoff-deps.js';
 import { dueHandoff, dueReminder } from '../oncall/handoff-schedule.js';
 import { buildHandoff, handoffNotes, handoffPeople } from './build-handoff.js';
@@ -57,6 +59,18 @@ export async function runHandoffs(deps: HandoffDeps): Promise<HandoffRun> {
     deps.events.record({ type: 'handoff-posted', handoff: { ...content, notes, auditHead }, postedBy: null, nextScheduled: null }, at);
     return true;
   });
-  if (posted) run.posted = due.shiftChange;
+  if (posted) {
+    run.posted = due.shiftChange;
+    // The week's errors and availability follow the handoff in its channel, drawn after it was queued.
+    if (deps.flowCharts) void postHandoffCharts(deps, deps.config.channels.handoff);
+  }
   return run;
+}
+
+/** How far back the handoff's charts look. */
+export const HANDOFF_CHART_WINDOW_MS = 7 * 86_400_000;
+
+/** The handoff's charts: errors and provider availability over 7 days, after the handoff in its lane. */
+export async function postHandoffCharts(deps: HandoffDeps, channel: string): Promise<void> {
+  for (const kind of ['errors', 'providers'] as const) await drawAndShareChart(deps, { kind, windowMs: HANDOFF_CHART_WINDOW_MS, channel, lane: HANDOFF_LANE });
 }

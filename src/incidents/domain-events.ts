@@ -39,6 +39,21 @@ export type Reminder =
   | { kind: 'break-nudge'; timerId: number; incident: Incident; owner: string; ownerSince: string; secondary: string | null }
   | { kind: 'review-reminder'; timerId: number; incident: Incident };
 
+/** A drawn chart as an event carries it: what it shows, its picture and the picture's point. */
+export interface DrawnChart {
+  /** errors, providers, … (also the file's name). */
+  what: string;
+  title: string;
+  altText: string;
+  png: Buffer;
+  channel: string;
+  anchor?: string | null;
+  /** Who asked for it (a user ID), when someone did. */
+  requestedBy?: string | null;
+  /** The outbox lane (default: the anchor's, else one per channel). */
+  lane?: string;
+}
+
 export type DomainEvent =
   /** A first firing, or a resolved alert firing again: a message of its own. */
   | { type: 'alert-raised'; alert: AlertRecord }
@@ -122,7 +137,12 @@ export type DomainEvent =
    */
   | { type: 'reliability-report-posted'; report: ReliabilityReport; names: Record<string, string>; channel: string; dueAt: Date; late: boolean }
   /** The outgoing primary's reminder to add notes before the shift change. */
-  | { type: 'handoff-reminder'; shiftChange: Date; outgoing: string; incoming: string | null; notes: string | null; timezone: string };
+  | { type: 'handoff-reminder'; shiftChange: Date; outgoing: string; incoming: string | null; notes: string | null; timezone: string }
+  /**
+   * A chart was drawn to be shared: in `channel`, or in the thread of the message named `anchor`
+   * (an incident's card). The picture is its result; the outbox uploads it once.
+   */
+  | { type: 'chart-drawn'; chart: DrawnChart };
 
 /** What the bot asks of PagerDuty for an alert. */
 export type PagerDutyAction = 'page' | 'acknowledge' | 'resolve';

@@ -17,4 +17,10 @@ export interface DomainDeps {
   events: EventSink;
   /** Who is on call, and when that changes. */
   rotation: RotationSource;
+  /**
+   * Charts posted without asking (an acknowledgement's and a resolution's in the thread, the
+   * handoff's): set by the running bot; absent in the terminal (its process ends with the answer)
+   * and in tests that do not ask for them.
+   */
+  flowCharts?: boolean;
 }

@@ -48,7 +48,8 @@ export const checklistAnchor = (incidentId: string): string => `checklist:${inci
 export const laneOf = (anchor: string): string => anchor.replace(/^(alert:.+):\d+$/, '$1');
 
 /** The handoffs and their reminders go out in the order they were decided. */
-const HANDOFF_LANE = 'handoff';
+/** The handoff's messages go out in this order, its charts after it. */
+export const HANDOFF_LANE = 'handoff';
 /** The on-call engineer's health DMs (relief after night pages) go out in the order they were decided. */
 const HEALTH_LANE = 'oncall-health';
 /** The weekly reliability reports go out in the order they were due. */
@@ -184,6 +185,20 @@ export function eventMessages(event: DomainEvent, config: Pick<Config, 'channels
       return config.channels.handoff ? [{ lane: HANDOFF_LANE, op: 'post', channel: config.channels.handoff, payload: payload(auditHeadMessage(event)) }] : [];
     case 'reliability-report-posted':
       return [{ lane: REPORT_LANE, op: 'post', channel: event.channel, payload: payload(weeklyReportMessage(event.report, event.names, event.late ? event.dueAt : null)) }];
+    case 'chart-drawn': {
+      const c = event.chart;
+      const by = c.requestedBy ? ` (asked by <@${c.requestedBy}>)` : '';
+      return [
+        {
+          lane: c.lane ?? (c.anchor ? laneOf(c.anchor) : `chart:${c.channel}`),
+          op: 'upload',
+          anchor: c.anchor ?? null,
+          channel: c.channel,
+          payload: { text: `${c.title}: ${c.altText}`, upload: { filename: `${c.what}-chart.png`, title: c.title, altText: c.altText, initialComment: `${c.altText}${by}` } },
+          file: c.png,
+        },
+      ];
+    }
     case 'handoff-reminder':
       // A user ID as the channel: delivery opens the DM with that person.
       return [{ lane: HANDOFF_LANE, op: 'post', channel: event.outgoing, payload: payload(handoffReminderMessage(event, now)) }];

@@ -15,7 +15,10 @@ export function eventRecorder(state: StateStore, config: Pick<Config, 'channels'
   return {
     record(event, now) {
       for (const { incidentId, ...entry } of timelineLines(event, now)) state.timeline.add(incidentId, entry);
-      for (const message of eventMessages(event, config, now)) state.outbox.enqueue(message, now);
+      for (const message of eventMessages(event, config, now)) {
+        if (message.file) state.outbox.enqueueUpload(message, message.file, now);
+        else state.outbox.enqueue(message, now);
+      }
       // In the change's own transaction: the Home tabs are marked stale exactly when the change commits.
       if (changesHome(event)) state.homeViews.markStale(now);
       delivered();

@@ -28,13 +28,13 @@ export interface StandInFile {
   title: string;
   /** The length files.getUploadURLExternal was told. */
   length: number;
+  /** The description of an image for screen readers (alt_txt), as given. */
+  altText: string | null;
   /** The bytes posted to the upload URL; null until they come. */
   content: Buffer | null;
   created: number;
   /** Set by files.completeUploadExternal (it may be called once per file). */
   completed: boolean;
-  /** The image's description (alt_txt), as files.getUploadURLExternal was given it. */
-  altTxt: string | null;
   shares: { channel: string; ts: string; threadTs?: string }[];
 }
 
@@ -104,10 +104,10 @@ export const getUploadURLExternal: MethodHandler = (ws, raw) => {
     name: args.filename,
     title: args.filename,
     length: args.length,
+    altText: args.alt_txt ?? args.alt_text ?? null,
     content: null,
     created: Math.floor(ws.clock().getTime() / 1000),
     completed: false,
-    altTxt: args.alt_txt ?? args.alt_text ?? null,
     shares: [],
   });
   return { ok: true, upload_url: `${store.baseUrl}/upload/v1/${id}`, file_id: id };
@@ -235,7 +235,7 @@ function fileObject(ws: Workspace, file: StandInFile): Record<string, unknown> {
     mode: text ? 'snippet' : 'hosted',
     is_external: false,
     is_public: file.shares.length > 0,
-    ...(file.altTxt ? { alt_txt: file.altTxt } : {}),
+    ...(file.altText ? { alt_txt: file.altText } : {}),
     url_private: `${storeOf(ws).baseUrl}/files/${file.id}/${encodeURIComponent(file.name)}`,
   };
 }
@@ -287,3 +287,20 @@ export const completeUploadExternal: MethodHandler = (ws, raw) => {
   }
   return { ok: true, files: files.map(({ file }) => ({ id: file.id, title: file.title })) };
 };
+
+const infoSchema = z.object({ file: z.string().optional() });
+
+/**
+ * files.info: the file and where it is shared (`shares.public|private[channel] = [{ ts, thread_ts? }]`),
+ * file_not_found for an id never issued. A file asked for but never completed is found, unshared.
+ */
+export const filesInfo: MethodHandler = (ws, raw) => {
+  const args = parseArgs(infoSchema, raw);
+  if (args.file === undefined || args.file === '') refuse('invalid_arguments', ['missing required field: file [json-pointer:/file]']);
+  const file = storeOf(ws).files.get(args.file);
+  if (!file) refuse('file_not_found');
+  const shares: Record<string, { ts: string; thread_ts?: string }[]> = {};
+  for (const s of file.shares) (shares[s.channel] ??= []).push({ ts: s.ts, ...(s.threadTs ? { thread_ts: s.threadTs } : {}) });
+  return { ok: true, file: { ...fileObject(ws, file), shares: file.shares.length > 0 ? { public: shares } : {} } };
+};
+

@@ -21,6 +21,7 @@ export const METHODS: Readonly<Record<string, MethodHandler>> = {
   'conversations.open': conversations.open,
   'files.getUploadURLExternal': files.getUploadURLExternal,
   'files.completeUploadExternal': files.completeUploadExternal,
+  'files.info': files.filesInfo,
   'users.info': directory.usersInfo,
   'usergroups.users.list': directory.usergroupsUsersList,
   'views.open': views.viewsOpen,

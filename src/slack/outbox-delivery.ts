@@ -19,11 +19,11 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
-import type { OutboxCall, OutboxPayload, OutboxRow, OutboxStore, OutboxStats } from '../db/state/outbox-store.js';
+import type { OutboxCall, OutboxPayload, OutboxRow, OutboxStore, OutboxStats, OutboxUpload } from '../db/state/outbox-store.js';
 import type { PostedMessage, SlackMessageStore } from '../db/state/slack-message-store.js';
 import { ChannelPacer, Unsent } from './channel-pacer.js';
 import { classifySlackFailure } from './slack-errors.js';
-import type { OutboxMark, SlackPoster } from './slack-poster.js';
+import { UPLOAD_URL_REFUSED, type OutboxMark, type SlackPoster } from './slack-poster.js';
 
 /** How a failed call reads: one sentence, whether another try can help, and when. */
 export interface CallFailure {
@@ -251,6 +251,62 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
     sender.sent(call, row);
   }
 
+  /**
+   * A file shared once through Slack's three upload calls, each step recorded before the next so a
+   * retry after a crash or a lost answer picks up where it stood: no file id yet, a new upload; a
+   * file id without its bytes confirmed, the bytes again (the URL takes them again, or refuses and
+   * the upload starts over: the old file was never shared, so nothing doubles); a completion whose
+   * answer was lost, files.info decides whether it was shared before completing again.
+   */
+  async function upload(row: OutboxRow, file: OutboxUpload, where: { channel: string; threadTs?: string }): Promise<void> {
+    let p = store.outbox.uploadOf(row.id);
+    if (!p) throw new Refused('file_missing');
+    if (p.fileId && p.completing) {
+      const shared = await poster.fileShared(p.fileId, where.channel);
+      if (shared === 'shared') {
+        logger.info({ outboxId: row.id, fileId: p.fileId }, 'an upload in doubt was found shared; not sharing it again');
+        return;
+      }
+      // Not shared: completing again is safe. Gone: Slack has no such file; a new upload.
+      if (shared === 'gone') store.outbox.uploadRestart(row.id);
+      else store.outbox.uploadCompleting(row.id, false);
+      p = store.outbox.uploadOf(row.id)!;
+    }
+    if (!p.bytes) throw new Refused('file_missing');
+    let fileId = p.fileId;
+    let uploadUrl = p.uploadUrl;
+    if (!fileId || !uploadUrl) {
+      ({ fileId, uploadUrl } = await poster.reserveUpload({ filename: file.filename, length: p.bytes.length, altText: file.altText }));
+      store.outbox.uploadReserved(row.id, fileId, uploadUrl);
+    }
+    if (!p.bytesSent || p.fileId !== fileId) {
+      try {
+        await poster.sendUploadBytes(uploadUrl, p.bytes);
+      } catch (err) {
+        if ((err as { code?: unknown }).code === UPLOAD_URL_REFUSED) store.outbox.uploadRestart(row.id);
+        throw err;
+      }
+      store.outbox.uploadBytesSent(row.id);
+    }
+    const id = fileId;
+    await pacer.run(where.channel, async () => {
+      store.outbox.uploadCompleting(row.id, true);
+      try {
+        await poster.completeUpload({ fileId: id, title: file.title, channel: where.channel, threadTs: where.threadTs, initialComment: file.initialComment });
+      } catch (err) {
+        const f = classifySlackFailure(err);
+        // Slack answered: nothing was shared. A file it cannot find (the ticket expired) needs a new upload.
+        if (f.kind !== 'unknown') store.outbox.uploadCompleting(row.id, false);
+        if (f.kind === 'refused' && f.code === 'file_not_found') store.outbox.uploadRestart(row.id);
+        if (f.kind === 'rate-limited') {
+          pausedUntil = Math.max(pausedUntil, wall() + f.retryAfterSec * 1000);
+          rateLimits += 1;
+        }
+        throw err;
+      }
+    });
+  }
+
   /** Sends one claimed row; resolves when it is marked sent, rescheduled or failed. */
   async function send(row: OutboxRow): Promise<void> {
     const payload = parsePayload(row);
@@ -307,6 +363,15 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
           const posted = await post(row, { text: payload.text, blocks: payload.blocks ?? [] }, { channel: parent.channel, threadTs: parent.ts, broadcast: payload.broadcast }, mark);
           if (named) store.slackMessages.put(named, { channel: parent.channel, ts: posted.ts }, clock());
           store.outbox.markSent(row, posted.ts, clock());
+          return;
+        }
+        case 'upload': {
+          if (!payload?.upload) throw new Refused('no_file');
+          const parent = row.anchor ? await ensureAnchor(row, row.anchor, null) : null;
+          const channel = parent?.channel ?? row.channel;
+          if (!channel) throw new Refused('channel_not_found');
+          await upload(row, payload.upload, { channel, threadTs: parent?.ts });
+          store.outbox.markSent(row, null, clock());
           return;
         }
         case 'post': {

@@ -191,5 +191,9 @@ export function watchedPoster(poster: SlackPoster, connection: Pick<SlackConnect
     findPosted: (args) => watch(poster.findPosted(args)),
     join: (channel) => watch(poster.join(channel)),
     openDm: (user) => watch(poster.openDm(user)),
+    reserveUpload: (args) => watch(poster.reserveUpload(args)),
+    sendUploadBytes: (url, bytes) => watch(poster.sendUploadBytes(url, bytes)),
+    completeUpload: (args) => watch(poster.completeUpload(args)),
+    fileShared: (fileId, channel) => watch(poster.fileShared(fileId, channel)),
   };
 }

@@ -1,4 +1,5 @@
-import type { types, webApi } from '@slack/bolt';
+import { webApi, type types } from '@slack/bolt';
+import { classifySlackFailure } from './slack-errors.js';
 
 /** The metadata every posted message carries, so a post whose fate is unknown can be found. */
 export const OUTBOX_EVENT_TYPE = 'atlas_outbox';
@@ -31,7 +32,32 @@ export interface SlackPoster {
   join(channel: string): Promise<void>;
   /** The DM channel with a person (conversations.open), for messages addressed to a user ID. */
   openDm(user: string): Promise<string>;
+  /** files.getUploadURLExternal: a file id and the URL its bytes go to. */
+  reserveUpload(args: { filename: string; length: number; altText?: string }): Promise<{ fileId: string; uploadUrl: string }>;
+  /** The bytes to the upload URL (POST, bounded in time); the same URL may take them again. */
+  sendUploadBytes(uploadUrl: string, bytes: Buffer): Promise<void>;
+  /** files.completeUploadExternal: shares the file in the channel (thread) with its comment. */
+  completeUpload(args: { fileId: string; title: string; channel: string; threadTs?: string; initialComment?: string }): Promise<void>;
+  /** files.info: whether the file is shared in `channel` (`gone` when Slack has no such file). */
+  fileShared(fileId: string, channel: string): Promise<'shared' | 'not-shared' | 'gone'>;
 }
+
+/** How long the bytes of one upload may take to reach the upload URL. */
+export const UPLOAD_BYTES_TIMEOUT_MS = 30_000;
+
+/** An error the way classifySlackFailure reads the WebClient's, for the upload URL's answers. */
+function uploadUrlError(status: number, retryAfter: string | null): Error {
+  if (status === 429) {
+    const sec = Number(retryAfter);
+    return Object.assign(new Error('upload URL rate-limited'), { code: webApi.ErrorCode.RateLimitedError, retryAfter: Number.isFinite(sec) && sec > 0 ? sec : 1 });
+  }
+  if (status >= 500) return Object.assign(new Error(`upload URL answered HTTP ${status}`), { code: webApi.ErrorCode.HTTPError, statusCode: status });
+  // The URL refused the bytes (expired, unknown): a new upload is needed, which a retry starts.
+  return Object.assign(new Error(`upload URL answered HTTP ${status}`), { code: UPLOAD_URL_REFUSED });
+}
+
+/** The code of an upload URL that refused the bytes: the upload starts over with a new URL. */
+export const UPLOAD_URL_REFUSED = 'upload_url_refused';
 
 /** How far back a search for a post in doubt looks: 5 pages of 200 messages. */
 const SEARCH_PAGES = 5;
@@ -84,6 +110,46 @@ export function slackPoster(client: webApi.WebClient): SlackPoster {
       const res = await client.conversations.open({ users: user });
       if (!res.channel?.id) throw Object.assign(new Error('conversations.open returned no channel'), { code: 'no_channel' });
       return res.channel.id;
+    },
+    async reserveUpload({ filename, length, altText }) {
+      // The method's page names the argument alt_txt, the SDK's types alt_text: both are sent.
+      const res = await client.files.getUploadURLExternal({ filename, length, ...(altText ? { alt_text: altText, alt_txt: altText } : {}) });
+      if (!res.file_id || !res.upload_url) throw Object.assign(new Error('files.getUploadURLExternal returned no upload URL'), { code: 'no_upload_url' });
+      return { fileId: res.file_id, uploadUrl: res.upload_url };
+    },
+    async sendUploadBytes(uploadUrl, bytes) {
+      let res: Response;
+      try {
+        res = await fetch(uploadUrl, {
+          method: 'POST',
+          headers: { 'content-type': 'application/octet-stream' },
+          body: new Uint8Array(bytes),
+          signal: AbortSignal.timeout(UPLOAD_BYTES_TIMEOUT_MS),
+        });
+      } catch (err) {
+        throw Object.assign(new Error(`could not send the file's bytes: ${(err as Error).message}`), { code: webApi.ErrorCode.RequestError });
+      }
+      await res.arrayBuffer().catch(() => undefined);
+      if (!res.ok) throw uploadUrlError(res.status, res.headers.get('retry-after'));
+    },
+    async completeUpload({ fileId, title, channel, threadTs, initialComment }) {
+      await client.files.completeUploadExternal({
+        files: [{ id: fileId, title }],
+        channel_id: channel,
+        ...(threadTs ? { thread_ts: threadTs } : {}),
+        ...(initialComment ? { initial_comment: initialComment } : {}),
+      } as webApi.FilesCompleteUploadExternalArguments);
+    },
+    async fileShared(fileId, channel) {
+      try {
+        const res = await client.files.info({ file: fileId });
+        const shares = (res.file as { shares?: Record<string, Record<string, unknown> | undefined> } | undefined)?.shares ?? {};
+        return Object.values(shares).some((byChannel) => byChannel !== undefined && Object.hasOwn(byChannel, channel)) ? 'shared' : 'not-shared';
+      } catch (err) {
+        const f = classifySlackFailure(err);
+        if (f.kind === 'refused' && f.code === 'file_not_found') return 'gone';
+        throw err;
+      }
     },
   };
 }

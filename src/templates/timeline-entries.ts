@@ -138,6 +138,7 @@ export function timelineLines(event: DomainEvent, now: Date): TimelineLine[] {
     case 'audit-head-published':
     case 'handoff-reminder':
     case 'reliability-report-posted':
+    case 'chart-drawn':
       return [];
   }
 }

@@ -32,6 +32,8 @@ export interface SlackEnvOptions {
   /** The config file's content. */
   file: object;
   fetch?: CommandDeps['fetch'];
+  /** More of the bot's deps (what the running bot sets, such as flowCharts). */
+  deps?: Partial<CommandDeps>;
   /** Fills the Atlas files before the bot opens them. */
   seed?: (atlas: SlackEnv['atlas'], dataDir: string) => void;
   /** The registry (default: every command, authorized by the config, user groups from the stand-in, on-call from the rotation). */
@@ -46,7 +48,7 @@ export async function startSlackEnv(opts: SlackEnvOptions): Promise<SlackEnv> {
   const dataDir = path.join(dir.dir, '.shadow-atlas');
   const atlas = createAtlasFiles(dataDir);
   opts.seed?.(atlas, dataDir);
-  const env = testDeps(dataDir, { file: opts.file, ...(opts.fetch ? { fetch: opts.fetch } : {}) });
+  const env = testDeps(dataDir, { file: opts.file, ...(opts.fetch ? { fetch: opts.fetch } : {}), ...opts.deps });
   const d = await startDeliveryHarness(env, opts.standIn ? { standIn: opts.standIn } : {});
   let client: Harness['app']['app']['client'] | null = null;
   const registry = opts.registry?.(env) ?? createRegistry(createAuthorizer(env.deps.config, usergroupMembers(() => client), undefined, () => env.deps.rotation.at(env.clock()), botDmCheck(() => client, { boundMs: BOUND_MS }), BOUND_MS));

@@ -30,6 +30,25 @@ describe('files upload in the stand-in', () => {
     expect(standIn.workspace.calls('file_upload')[0]?.status).toBe(200);
   });
 
+  it("serves a shared image at its url_private (the sandbox page shows it), with its alt text; nothing unshared", async () => {
+    const { client, standIn } = ctx;
+    const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 9, 9]);
+    const { upload_url, file_id } = await client.files.getUploadURLExternal({ filename: 'errors-chart.png', length: png.length, alt_text: 'Errors stayed under 1 errors/min for 6 h.' });
+    expect((await fetch(upload_url!, { method: 'POST', body: new Uint8Array(png) })).status).toBe(200);
+    const unshared = await fetch(`${standIn.url}/files/${file_id}/errors-chart.png`);
+    expect(unshared.status).toBe(404);
+    await client.files.completeUploadExternal({ files: [{ id: file_id! }], channel_id: CHANNEL });
+    const message = standIn.workspace.messages(CHANNEL).at(-1) as { files?: { url_private: string; mimetype: string; alt_txt?: string }[] };
+    const f = message.files![0]!;
+    expect(f).toMatchObject({ mimetype: 'image/png', alt_txt: 'Errors stayed under 1 errors/min for 6 h.' });
+    const served = await fetch(f.url_private);
+    expect(served.status).toBe(200);
+    expect(served.headers.get('content-type')).toBe('image/png');
+    expect(Buffer.from(await served.arrayBuffer())).toEqual(png);
+    const info = await client.files.info({ file: file_id! });
+    expect(Object.keys((info.file as { shares: { public: Record<string, unknown> } }).shares.public)).toEqual([CHANNEL]);
+  });
+
   it('getUploadURLExternal: an absolute URL on the stand-in; filename and length required, 0 is missing_argument', async () => {
     const { client, standIn } = ctx;
     const ok = await client.files.getUploadURLExternal({ filename: 'a.txt', length: 3 });

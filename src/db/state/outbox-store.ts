@@ -7,8 +7,34 @@ import { statements } from './statements.js';
  * `anchor`. refresh: the message named `anchor` rendered anew from current state at send time
  * (posted when it does not exist yet, edited in place when it does). call: a call to another
  * system (`payload.call`), in its own lane; its failure is shown on the message `anchor`.
+ * upload: a file (a chart's PNG, kept in outbox_files) shared in `channel`, or in the thread of
+ * the message named `anchor`, through Slack's external upload, exactly once.
  */
-export type OutboxOp = 'post' | 'reply' | 'refresh' | 'call';
+export type OutboxOp = 'post' | 'reply' | 'refresh' | 'call' | 'upload';
+
+/** upload: how the file is shown; its bytes are in outbox_files. */
+export interface OutboxUpload {
+  filename: string;
+  title: string;
+  /** The picture's point, for screen readers (alt_txt). */
+  altText: string;
+  /** The message the file is shared with. */
+  initialComment?: string;
+}
+
+/** How far an upload got through Slack's three calls (outbox_files). */
+export interface UploadProgress {
+  filename: string;
+  /** null once shared (or given up). */
+  bytes: Buffer | null;
+  /** From files.getUploadURLExternal; null until it answered. */
+  fileId: string | null;
+  uploadUrl: string | null;
+  /** The upload URL took the bytes. */
+  bytesSent: boolean;
+  /** files.completeUploadExternal was called and its answer is not known: the share is in doubt. */
+  completing: boolean;
+}
 
 /** A call to another system (PagerDuty): `target` names who sends it; the rest is theirs. */
 export interface OutboxCall {
@@ -28,6 +54,8 @@ export interface OutboxPayload {
   editOnly?: boolean;
   /** call: what to call; `text` then says it in words for the log and doctor. */
   call?: OutboxCall;
+  /** upload: the file's name, title and alt text; `text` says it in words for the log and doctor. */
+  upload?: OutboxUpload;
 }
 
 export interface OutboxMessage {
@@ -37,6 +65,8 @@ export interface OutboxMessage {
   anchor?: string | null;
   channel?: string | null;
   payload?: OutboxPayload | null;
+  /** upload: the file's bytes (kept in outbox_files until shared). */
+  file?: Buffer;
 }
 
 export interface OutboxRow {
@@ -81,6 +111,17 @@ export interface ClaimOptions {
 
 export interface OutboxStore {
   enqueue(message: OutboxMessage, now: Date): number;
+  /** An upload row and its file's bytes, in one transaction. */
+  enqueueUpload(message: OutboxMessage, bytes: Buffer, now: Date): number;
+  /** The progress of an upload row, or null when it has no file. */
+  uploadOf(id: number): UploadProgress | null;
+  /** files.getUploadURLExternal answered: the file id and URL are kept before anything else is sent. */
+  uploadReserved(id: number, fileId: string, uploadUrl: string): void;
+  uploadBytesSent(id: number): void;
+  /** Set just before files.completeUploadExternal; cleared when Slack answered that it did not share. */
+  uploadCompleting(id: number, completing: boolean): void;
+  /** Forgets the file id and URL (expired, or Slack has no such file): the next try starts a new upload. */
+  uploadRestart(id: number): void;
   /**
    * Claims the first pending row of each lane whose time has come and whose lease (if any) has
    * expired, at most `limit`, oldest first. Only lane heads are claimed, so a row waiting out its
@@ -129,19 +170,48 @@ export function outboxStore(db: Database.Database): OutboxStore {
     }
     return heads;
   });
+  const enqueue = (m: OutboxMessage, now: Date): number => {
+    return Number(
+      sql('INSERT INTO outbox (created_at, lane, op, anchor, channel, payload, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?)').run(
+        iso(now),
+        m.lane,
+        m.op,
+        m.anchor ?? null,
+        m.channel ?? null,
+        m.payload ? JSON.stringify(m.payload) : null,
+        iso(now),
+      ).lastInsertRowid,
+    );
+  };
   return {
-    enqueue(m, now) {
-      return Number(
-        sql('INSERT INTO outbox (created_at, lane, op, anchor, channel, payload, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?)').run(
-          iso(now),
-          m.lane,
-          m.op,
-          m.anchor ?? null,
-          m.channel ?? null,
-          m.payload ? JSON.stringify(m.payload) : null,
-          iso(now),
-        ).lastInsertRowid,
-      );
+    enqueue,
+    enqueueUpload(m, bytes, now) {
+      return db
+        .transaction(() => {
+          const id = enqueue(m, now);
+          sql('INSERT INTO outbox_files (outbox_id, filename, bytes) VALUES (?, ?, ?)').run(id, m.payload?.upload?.filename ?? 'file', bytes);
+          return id;
+        })
+        .immediate();
+    },
+    uploadOf(id) {
+      const r = sql('SELECT filename, bytes, slack_file_id, upload_url, bytes_sent, completing FROM outbox_files WHERE outbox_id = ?').get(id) as
+        | { filename: string; bytes: Buffer | null; slack_file_id: string | null; upload_url: string | null; bytes_sent: number; completing: number }
+        | undefined;
+      if (!r) return null;
+      return { filename: r.filename, bytes: r.bytes, fileId: r.slack_file_id, uploadUrl: r.upload_url, bytesSent: r.bytes_sent === 1, completing: r.completing === 1 };
+    },
+    uploadReserved(id, fileId, uploadUrl) {
+      sql('UPDATE outbox_files SET slack_file_id = ?, upload_url = ?, bytes_sent = 0, completing = 0 WHERE outbox_id = ?').run(fileId, uploadUrl, id);
+    },
+    uploadBytesSent(id) {
+      sql('UPDATE outbox_files SET bytes_sent = 1 WHERE outbox_id = ?').run(id);
+    },
+    uploadCompleting(id, completing) {
+      sql('UPDATE outbox_files SET completing = ? WHERE outbox_id = ?').run(completing ? 1 : 0, id);
+    },
+    uploadRestart(id) {
+      sql('UPDATE outbox_files SET slack_file_id = NULL, upload_url = NULL, bytes_sent = 0, completing = 0 WHERE outbox_id = ?').run(id);
     },
     claimHeads: (opts) => claim.immediate(opts),
     lastRefreshOf(row) {
@@ -160,6 +230,8 @@ export function outboxStore(db: Database.Database): OutboxStore {
           ts,
           row.id,
         );
+        // A shared file's bytes are not needed any more.
+        if (row.op === 'upload') sql('UPDATE outbox_files SET bytes = NULL, completing = 0, completed_at = ? WHERE outbox_id = ?').run(iso(now), row.id);
         if (row.op === 'refresh' && coversUpTo !== undefined && coversUpTo > row.id) {
           sql(
             "UPDATE outbox SET sent_at = ?, slack_ts = ? WHERE lane = ? AND op = 'refresh' AND anchor = ? AND id > ? AND id <= ? AND sent_at IS NULL AND failed_at IS NULL",
@@ -175,7 +247,10 @@ export function outboxStore(db: Database.Database): OutboxStore {
       return row?.attempts ?? 0;
     },
     fail(id, error, now) {
-      sql('UPDATE outbox SET failed_at = ?, last_error = ?, claimed_by = NULL, lease_until = NULL, in_doubt = 0 WHERE id = ?').run(iso(now), error.slice(0, 500), id);
+      db.transaction(() => {
+        sql('UPDATE outbox SET failed_at = ?, last_error = ?, claimed_by = NULL, lease_until = NULL, in_doubt = 0 WHERE id = ?').run(iso(now), error.slice(0, 500), id);
+        sql('UPDATE outbox_files SET bytes = NULL WHERE outbox_id = ?').run(id);
+      }).immediate();
     },
     renew(owner, ids, until) {
       for (const id of ids) sql('UPDATE outbox SET lease_until = ? WHERE id = ? AND claimed_by = ? AND sent_at IS NULL').run(iso(until), id, owner);

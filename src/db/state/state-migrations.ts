@@ -438,4 +438,46 @@ export const STATE_MIGRATIONS: readonly string[] = [
      until TEXT NOT NULL,
      snoozed_at TEXT NOT NULL
    );`,
+  // Charts uploaded through the outbox (op 'upload'): the outbox is rebuilt to allow the op, and
+  // outbox_files keeps each upload's PNG and its progress through Slack's three calls, so a retry
+  // after a crash between them neither loses nor doubles the share: the file id from
+  // files.getUploadURLExternal, whether the bytes arrived, and whether files.completeUploadExternal
+  // was called (completing) and answered (completed_at). The bytes are dropped once it is shared.
+  `CREATE TABLE outbox_upload_v (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     created_at TEXT NOT NULL,
+     lane TEXT NOT NULL,
+     op TEXT NOT NULL CHECK (op IN ('post','reply','refresh','call','upload')),
+     anchor TEXT,
+     channel TEXT,
+     payload TEXT,
+     attempts INTEGER NOT NULL DEFAULT 0,
+     next_attempt_at TEXT NOT NULL,
+     claimed_by TEXT,
+     lease_until TEXT,
+     in_doubt INTEGER NOT NULL DEFAULT 0,
+     sent_at TEXT,
+     failed_at TEXT,
+     last_error TEXT,
+     slack_ts TEXT
+   );
+   INSERT INTO outbox_upload_v SELECT * FROM outbox ORDER BY id;
+   CREATE TEMP TABLE outbox_seq AS SELECT seq FROM sqlite_sequence WHERE name = 'outbox';
+   DROP TABLE outbox;
+   ALTER TABLE outbox_upload_v RENAME TO outbox;
+   DELETE FROM sqlite_sequence WHERE name = 'outbox';
+   INSERT INTO sqlite_sequence (name, seq) SELECT 'outbox', MAX(COALESCE((SELECT seq FROM outbox_seq), 0), COALESCE((SELECT MAX(id) FROM outbox), 0));
+   DROP TABLE outbox_seq;
+   CREATE INDEX idx_outbox_pending_lane ON outbox(lane, id) WHERE sent_at IS NULL AND failed_at IS NULL;
+   CREATE INDEX idx_outbox_failed ON outbox(failed_at) WHERE failed_at IS NOT NULL;
+   CREATE TABLE outbox_files (
+     outbox_id INTEGER PRIMARY KEY,
+     filename TEXT NOT NULL,
+     bytes BLOB,
+     slack_file_id TEXT,
+     upload_url TEXT,
+     bytes_sent INTEGER NOT NULL DEFAULT 0,
+     completing INTEGER NOT NULL DEFAULT 0,
+     completed_at TEXT
+   );`,
 ];
