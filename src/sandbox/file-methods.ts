@@ -207,10 +207,11 @@ export function fileKind(name: string, content: Buffer | null): FileKind {
   return KINDS.binary;
 }
 
-/** A stored file's bytes, name and type, for serving them; null for an id never issued or without bytes yet. */
+/** A shared file's bytes, name and type, for serving them; null for an id never issued, without bytes yet, or not shared. */
 export function fileContent(ws: Workspace, id: string): { name: string; kind: FileKind; content: Buffer } | null {
   const file = storeOf(ws).files.get(id);
-  if (!file || file.content === null) return null;
+  // Only a shared file is served, as a page would only ever link one from a message.
+  if (!file || file.content === null || file.shares.length === 0) return null;
   return { name: file.name, kind: fileKind(file.name, file.content), content: file.content };
 }
 
