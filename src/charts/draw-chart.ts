@@ -11,6 +11,8 @@ import { chartAltText } from './chart-alt-text.js';
 import { chartRenderer } from './chart-renderer.js';
 import { chartSpec, chartTitle } from './chart-spec.js';
 import { chartTimeText } from './chart-time.js';
+import type { ReliabilityReport } from '../reports/reliability-report.js';
+import { reportChartAltText, reportChartSpec, reportChartTitle } from './report-chart.js';
 
 export interface ChartPost {
   kind: ChartKind;
@@ -49,6 +51,38 @@ export async function drawAndShareChart(deps: DomainDeps, post: ChartPost): Prom
     return true;
   } catch (err) {
     deps.logger.warn({ err, kind: post.kind }, 'could not share a chart');
+    return false;
+  }
+}
+
+/** Where the reliability report's chart goes: after the report, in its channel (and lane). */
+export interface ReportChartPost {
+  channel: string;
+  lane?: string;
+  requestedBy?: string | null;
+}
+
+/** Draws the report's incidents-per-day chart and records it to be shared; never throws. */
+export async function shareReportChart(deps: Pick<DomainDeps, 'state' | 'events' | 'clock' | 'logger'>, report: Pick<ReliabilityReport, 'chart' | 'windowMs'>, post: ReportChartPost): Promise<boolean> {
+  try {
+    const drawn = await chartRenderer().render(reportChartSpec(report));
+    if (!drawn.ok) {
+      deps.logger.warn({ reason: drawn.reason }, 'could not draw the report chart');
+      return false;
+    }
+    const chart: DrawnChart = {
+      what: 'report',
+      title: reportChartTitle(report),
+      altText: reportChartAltText(report),
+      png: drawn.png,
+      channel: post.channel,
+      ...(post.lane ? { lane: post.lane } : {}),
+      ...(post.requestedBy ? { requestedBy: post.requestedBy } : {}),
+    };
+    deps.state.transaction(() => deps.events.record({ type: 'chart-drawn', chart }, deps.clock()));
+    return true;
+  } catch (err) {
+    deps.logger.warn({ err }, 'could not share the report chart');
     return false;
   }
 }

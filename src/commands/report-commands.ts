@@ -1,5 +1,6 @@
 /** `report`: the reliability report over a window, from the bot's own state (src/reports/). */
 import { z } from 'zod';
+import { shareReportChart } from '../charts/draw-chart.js';
 import { REVIEW_REMINDER_MINUTES } from '../incidents/timer-plan.js';
 import { reliabilityReport } from '../reports/reliability-report.js';
 import { reliabilityRows } from '../reports/reliability-rows.js';
@@ -42,6 +43,8 @@ const report = defineCommand({
     const model = reliabilityReport(reliabilityRows(deps.state, from, to, reportTimezone(deps.config), REVIEW_REMINDER_MINUTES * 60_000));
     // Inside Slack people are mentions; in the terminal, names (the state's, or Slack's when the bot asks).
     const name = actor.source === 'slack' ? userRef : await peopleNames(deps, model.pages.map((p) => p.user));
+    // In Slack the incidents-per-day chart follows in the channel, as `chart` posts its pictures.
+    if (actor.source === 'slack' && actor.channelId) void shareReportChart(deps, model, { channel: actor.channelId, requestedBy: actor.userId });
     return reliabilityReportAnswer(model, name);
   },
 });

@@ -12,6 +12,8 @@ import { REVIEW_REMINDER_MINUTES } from '../incidents/timer-plan.js';
 import { reliabilityReport } from '../reports/reliability-report.js';
 import { reliabilityRows } from '../reports/reliability-rows.js';
 import { DAY_MS, reportTimezone } from '../reports/report-window.js';
+import { shareReportChart } from '../charts/draw-chart.js';
+import { REPORT_LANE } from '../presenter/event-messages.js';
 import { peopleNames } from '../slack/people-names.js';
 import type { UserName } from '../slack/workspace-people.js';
 
@@ -29,7 +31,7 @@ export function latestScheduled(cron: string, timezone: string, now: Date): Date
 }
 
 /** `userName`: users.info, set by the bot (names are then fresh); without it the state's names serve. */
-export type WeeklyReportDeps = Pick<DomainDeps, 'state' | 'clock' | 'config' | 'events' | 'logger'> & { userName?: UserName };
+export type WeeklyReportDeps = Pick<DomainDeps, 'state' | 'clock' | 'config' | 'events' | 'logger' | 'flowCharts'> & { userName?: UserName };
 
 /** The scheduled time posted in this run, or null (not due, no channel, or another process or tick posted it). */
 export async function postWeeklyReport(deps: WeeklyReportDeps): Promise<Date | null> {
@@ -54,5 +56,7 @@ export async function postWeeklyReport(deps: WeeklyReportDeps): Promise<Date | n
   });
   if (!posted) return null;
   deps.logger.info({ dueAt: due.toISOString(), channel, late }, 'weekly reliability report queued');
+  // The incidents-per-day chart follows the report in its lane, drawn after it was queued.
+  if (deps.flowCharts) void shareReportChart(deps, report, { channel, lane: REPORT_LANE });
   return due;
 }

@@ -53,7 +53,7 @@ export const HANDOFF_LANE = 'handoff';
 /** The on-call engineer's health DMs (relief after night pages) go out in the order they were decided. */
 const HEALTH_LANE = 'oncall-health';
 /** The weekly reliability reports go out in the order they were due. */
-const REPORT_LANE = 'reliability-report';
+export const REPORT_LANE = 'reliability-report';
 /** Remediations told in the channel (no incident open) go out in the order they were applied. */
 const REMEDIATION_LANE = 'remediation';
 
