@@ -1,0 +1,309 @@
+/**
+ * Incremental rollups of metrics.db's `metrics` table, kept in the bot's own file
+ * (metrics-rollups.db): per metric type, labels_json text and five-minute bucket, the rows'
+ * count, sum, min and max. Before every question the rollups catch up from the last row read
+ * (the high-water mark on metrics.id, advanced in the same transaction as the rows it
+ * covers), notice a replaced metrics.db (restore) and the service's retention deletes, and are
+ * then read for the whole buckets of a window; the window's edges are read from the raw rows
+ * (src/checks/metric-window.ts). Rows whose recorded_at is not in one of the three formats are
+ * kept verbatim in odd_rows and read with the raw queries, so every answer equals the raw one.
+ */
+import type Database from 'better-sqlite3';
+import { windowRanges } from '../../time/atlas-time.js';
+import { fingerprintOf } from '../fingerprint.js';
+import { emptyRollups, fileIdentity, openRollupFile, removeRollupFile } from './rollup-file.js';
+import { BUCKET_KEY_SQL, BUCKET_MS, bucketOfKey, BUCKETS_PER_DAY, DAY_MS } from './rollup-schema.js';
+
+/** Rows of metrics.db aggregated per transaction: a few seconds at most, so the other process waits little. */
+export const CATCH_UP_CHUNK_ROWS = 250_000;
+
+/** count, sum, min, max of a set of rows (min/max null when empty). */
+export interface RollupAggregate {
+  count: number;
+  sum: number;
+  min: number | null;
+  max: number | null;
+}
+
+/** What the rollups say about whole buckets [b0, b1) (bucket = epoch ms / BUCKET_MS). */
+export interface RollupReader {
+  readonly bucketMs: number;
+  /** The connection and table holding the odd-format rows, read with the raw row queries. */
+  readonly oddDb: Database.Database;
+  readonly oddTable: 'odd_rows';
+  aggregates(types: readonly string[], b0: number, b1: number): Map<string, RollupAggregate>;
+  labelGroups(type: string, b0: number, b1: number): { labelsJson: unknown; count: number; sum: number }[];
+  /** Per type and bucket, over all labels. */
+  typeBuckets(b0: number, b1: number): { type: string; bucket: number; agg: RollupAggregate }[];
+}
+
+/** How a catch-up went, for the caller's decision and the benchmark's report. */
+export interface CatchUpResult {
+  /** The rollups cover every row of metrics.db up to highWaterId; false when the budget ran out first. */
+  ready: boolean;
+  highWaterId: number;
+  rowsRead: number;
+  /** Why the file was emptied first, when it was ('metrics.db was replaced', ...). */
+  rebuilt: string | null;
+  /** Days recomputed because rows went missing from metrics.db (retention). */
+  daysRecomputed: number;
+}
+
+type Row = Record<string, unknown>;
+
+/** A read of the rollup file failed: the answer is read from metrics.db's rows instead. */
+export class RollupReadError extends Error {
+  override name = 'RollupReadError';
+  constructor(readonly reason: unknown) {
+    super(`reading the metrics rollups failed: ${reason instanceof Error ? reason.message : String(reason)}`);
+  }
+}
+
+const num = (v: unknown): number => (typeof v === 'number' ? v : typeof v === 'bigint' ? Number(v) : 0);
+const numOrNull = (v: unknown): number | null => (typeof v === 'number' ? v : typeof v === 'bigint' ? Number(v) : null);
+
+/** The raw query behind a bucket group: one statement per connection, from the rollup SQL. */
+const GROUPS_SQL = `SELECT type, labels_json, ${BUCKET_KEY_SQL} AS k, COUNT(*) AS n, SUM(value) AS sum, MIN(value) AS min, MAX(value) AS max
+  FROM metrics WHERE id > ? AND id <= ? GROUP BY 1, 2, 3`;
+const DAY_GROUPS_SQL = `SELECT type, labels_json, ${BUCKET_KEY_SQL} AS k, COUNT(*) AS n, SUM(value) AS sum, MIN(value) AS min, MAX(value) AS max
+  FROM metrics WHERE recorded_at >= ? AND recorded_at < ? AND id <= ? GROUP BY 1, 2, 3`;
+const ODD_ROWS_SQL = `SELECT id, type, value, labels_json, recorded_at FROM metrics WHERE id > ? AND id <= ? AND (${BUCKET_KEY_SQL}) IS ?`;
+const DAY_ODD_ROWS_SQL = `SELECT id, type, value, labels_json, recorded_at FROM metrics WHERE recorded_at >= ? AND recorded_at < ? AND id <= ? AND (${BUCKET_KEY_SQL}) IS ?`;
+const RANGE_COUNT_SQL = 'SELECT COUNT(*) AS n FROM metrics WHERE recorded_at >= ? AND recorded_at < ? AND id <= ?';
+
+interface Group {
+  type: unknown;
+  labels: unknown;
+  key: unknown;
+  n: number;
+  sum: number;
+  min: number | null;
+  max: number | null;
+}
+
+function groupOf(r: Row): Group {
+  return { type: r.type, labels: r.labels_json, key: r.k, n: num(r.n), sum: num(r.sum), min: numOrNull(r.min), max: numOrNull(r.max) };
+}
+
+function anchorOf(metrics: Database.Database, upTo: number): string | null {
+  const row = metrics.prepare('SELECT id, type, value, labels_json, recorded_at FROM metrics WHERE id <= ? ORDER BY id DESC LIMIT 1').get(upTo);
+  return row ? fingerprintOf(row) : null;
+}
+
+/**
+ * One rollup file, opened on first use. Not shared between threads: each metrics reader worker
+ * keeps its own, and SQLite's locks keep two catching up at once from counting a row twice.
+ */
+export class MetricsRollups {
+  private db: Database.Database | null = null;
+  private openedIdentity: string | null = null;
+
+  constructor(readonly file: string) {}
+
+  close(): void {
+    this.db?.close();
+    this.db = null;
+  }
+
+  private connection(): Database.Database {
+    // Another process may have deleted and rebuilt a damaged file: follow it.
+    if (this.db && fileIdentity(this.file) !== this.openedIdentity) this.close();
+    if (!this.db) {
+      this.db = openRollupFile(this.file);
+      this.openedIdentity = fileIdentity(this.file);
+    }
+    return this.db;
+  }
+
+  /**
+   * Brings the rollups up to the newest row of `metrics` (an open read connection of
+   * metrics.db): first checks that they still describe this metrics.db, then reads new rows in
+   * chunks, each committed with its high-water mark, then makes the oldest days agree with
+   * what retention left. Stops between chunks once `budgetMs` has passed (ready: false).
+   */
+  catchUp(metrics: Database.Database, budgetMs = Number.POSITIVE_INFINITY, now: () => number = () => performance.now()): CatchUpResult {
+    const started = now();
+    let db: Database.Database;
+    try {
+      db = this.connection();
+    } catch (err) {
+      // A damaged file is removed and rebuilt by openRollupFile; a second failure is the file system's.
+      this.close();
+      throw err;
+    }
+    try {
+      const rebuilt = db.transaction(() => this.checkIdentity(db, metrics)).immediate();
+      const target = num((metrics.prepare('SELECT MAX(id) AS id FROM metrics').get() as Row | undefined)?.id);
+      let rowsRead = 0;
+      let hw = this.highWater(db);
+      while (hw < target) {
+        if (rowsRead > 0 && now() - started >= budgetMs) return { ready: false, highWaterId: hw, rowsRead, rebuilt, daysRecomputed: 0 };
+        const chunk = db.transaction(() => this.catchUpChunk(db, metrics, target)).immediate();
+        rowsRead += chunk.rows;
+        hw = chunk.highWater;
+      }
+      const daysRecomputed = this.followRetention(db, metrics);
+      return { ready: true, highWaterId: hw, rowsRead, rebuilt, daysRecomputed };
+    } catch (err) {
+      // A page the quick check missed: next time the file is rebuilt, this time the raw rows answer.
+      if (/SQLITE_CORRUPT|SQLITE_NOTADB/.test(String((err as { code?: unknown }).code))) {
+        this.close();
+        removeRollupFile(this.file);
+      }
+      throw err;
+    }
+  }
+
+  private highWater(db: Database.Database): number {
+    return num((db.prepare("SELECT value FROM meta WHERE key = 'high_water_id'").get() as Row | undefined)?.value);
+  }
+
+  /**
+   * The rollups describe this metrics.db while the row at their high-water mark is still there
+   * unchanged: a restore from a backup (fewer rows, or other rows under the same ids) or
+   * another metrics.db fails the check, and the file is emptied to be built again.
+   */
+  private checkIdentity(db: Database.Database, metrics: Database.Database): string | null {
+    const hw = this.highWater(db);
+    if (hw === 0) return null;
+    const anchor = (db.prepare("SELECT value FROM meta WHERE key = 'anchor'").get() as Row | undefined)?.value ?? null;
+    const maxId = num((metrics.prepare('SELECT MAX(id) AS id FROM metrics').get() as Row | undefined)?.id);
+    let why: string | null = null;
+    if (maxId < hw) why = `metrics.db has fewer rows than the rollups have read (newest id ${maxId} < ${hw})`;
+    else if (anchorOf(metrics, hw) !== anchor) why = 'metrics.db is not the file the rollups were built from';
+    if (why) emptyRollups(db);
+    return why;
+  }
+
+  private catchUpChunk(db: Database.Database, metrics: Database.Database, target: number): { rows: number; highWater: number } {
+    const lo = this.highWater(db);
+    if (lo >= target) return { rows: 0, highWater: lo };
+    const hi = Math.min(target, lo + CATCH_UP_CHUNK_ROWS);
+    const groups = (metrics.prepare(GROUPS_SQL).all(lo, hi) as Row[]).map(groupOf);
+    const rows = this.store(db, groups, (key) => metrics.prepare(ODD_ROWS_SQL).all(lo, hi, key) as Row[]);
+    db.prepare("UPDATE meta SET value = ? WHERE key = 'high_water_id'").run(hi);
+    db.prepare("UPDATE meta SET value = ? WHERE key = 'anchor'").run(anchorOf(metrics, hi));
+    return { rows, highWater: hi };
+  }
+
+  /** Adds groups to buckets, days and types; the rows of odd groups are copied into odd_rows. */
+  private store(db: Database.Database, groups: readonly Group[], oddRows: (key: unknown) => Row[]): number {
+    const upsert = db.prepare(`INSERT INTO buckets (type, bucket, labels_json, n, sum, min, max) VALUES (?, ?, ?, ?, ?, ?, ?)
+      ON CONFLICT (type, bucket, labels_json) DO UPDATE SET n = n + excluded.n, sum = sum + excluded.sum,
+        min = min(min, excluded.min), max = max(max, excluded.max)`);
+    const addDay = db.prepare('INSERT INTO days (day, n) VALUES (?, ?) ON CONFLICT (day) DO UPDATE SET n = n + excluded.n');
+    const addType = db.prepare('INSERT OR IGNORE INTO types (type) VALUES (?)');
+    const copyOdd = db.prepare('INSERT OR IGNORE INTO odd_rows (id, type, value, labels_json, recorded_at) VALUES (?, ?, ?, ?, ?)');
+    const perDay = new Map<number, number>();
+    const types = new Set<unknown>();
+    const oddKeys = new Set<unknown>();
+    let rows = 0;
+    for (const g of groups) {
+      rows += g.n;
+      const bucket = typeof g.key === 'string' ? bucketOfKey(g.key) : null;
+      if (bucket === null) {
+        oddKeys.add(g.key);
+        continue;
+      }
+      upsert.run(g.type, bucket, g.labels, g.n, g.sum, g.min, g.max);
+      const day = Math.floor(bucket / BUCKETS_PER_DAY);
+      perDay.set(day, (perDay.get(day) ?? 0) + g.n);
+      types.add(g.type);
+    }
+    for (const [day, n] of perDay) addDay.run(day, n);
+    for (const t of types) addType.run(t);
+    for (const key of oddKeys) {
+      for (const r of oddRows(key)) copyOdd.run(r.id, r.type, r.value, r.labels_json, r.recorded_at);
+    }
+    return rows;
+  }
+
+  /**
+   * Retention deletes the oldest rows of metrics.db (the service's cleanup compares an ISO
+   * cutoff as text, so it removes whole days of one format and part of a day of the other).
+   * The rollups follow: from their oldest day on, a day whose row count differs from the raw
+   * table's (rows up to the high-water mark) is recomputed from the raw rows, until a day
+   * agrees. A day costs two index-range counts; a recomputed day one read of its raw rows.
+   */
+  private followRetention(db: Database.Database, metrics: Database.Database): number {
+    let recomputed = 0;
+    const days = db.prepare('SELECT day, n FROM days ORDER BY day').raw(true);
+    for (const [dayValue, nValue] of days.all() as [unknown, unknown][]) {
+      const day = num(dayValue);
+      const ok = db.transaction(() => {
+        const hw = this.highWater(db);
+        const ranges = windowRanges(new Date(day * DAY_MS), new Date((day + 1) * DAY_MS));
+        const raw = ranges.reduce((n, r) => n + num((metrics.prepare(RANGE_COUNT_SQL).get(r.from, r.to, hw) as Row).n), 0);
+        const odd = ranges.reduce(
+          (n, r) => n + num((db.prepare('SELECT COUNT(*) AS n FROM odd_rows WHERE recorded_at >= ? AND recorded_at < ?').get(r.from, r.to) as Row).n),
+          0,
+        );
+        const current = num((db.prepare('SELECT n FROM days WHERE day = ?').get(day) as Row | undefined)?.n ?? nValue);
+        if (raw === current + odd) return true;
+        this.recomputeDay(db, metrics, day, ranges, hw);
+        return false;
+      }).immediate();
+      if (ok) break;
+      recomputed++;
+    }
+    return recomputed;
+  }
+
+  private recomputeDay(db: Database.Database, metrics: Database.Database, day: number, ranges: ReturnType<typeof windowRanges>, hw: number): void {
+    const b0 = day * BUCKETS_PER_DAY;
+    db.prepare('DELETE FROM buckets WHERE type IN (SELECT type FROM types) AND bucket >= ? AND bucket < ?').run(b0, b0 + BUCKETS_PER_DAY);
+    db.prepare('DELETE FROM days WHERE day = ?').run(day);
+    for (const r of ranges) db.prepare('DELETE FROM odd_rows WHERE recorded_at >= ? AND recorded_at < ?').run(r.from, r.to);
+    for (const r of ranges) {
+      const groups = (metrics.prepare(DAY_GROUPS_SQL).all(r.from, r.to, hw) as Row[]).map(groupOf);
+      this.store(db, groups, (key) => metrics.prepare(DAY_ODD_ROWS_SQL).all(r.from, r.to, hw, key) as Row[]);
+    }
+  }
+
+  /**
+   * The reader of the rollups as they are now; call after catchUp. Its failures are thrown as
+   * RollupReadError, so a caller answers from the raw rows instead (and a damaged file is
+   * removed, to be rebuilt by the next question).
+   */
+  reader(): RollupReader {
+    const db = this.connection();
+    const guard = <A extends unknown[], R>(fn: (...args: A) => R) => (...args: A): R => {
+      try {
+        return fn(...args);
+      } catch (err) {
+        if (/SQLITE_CORRUPT|SQLITE_NOTADB/.test(String((err as { code?: unknown }).code))) {
+          this.close();
+          removeRollupFile(this.file);
+        }
+        throw new RollupReadError(err);
+      }
+    };
+    const stmt = (sql: string) => db.prepare(sql);
+    const aggSql = stmt('SELECT SUM(n) AS n, SUM(sum) AS sum, MIN(min) AS min, MAX(max) AS max FROM buckets WHERE type = ? AND bucket >= ? AND bucket < ?');
+    const groupSql = stmt('SELECT labels_json, SUM(n) AS n, SUM(sum) AS sum FROM buckets WHERE type = ? AND bucket >= ? AND bucket < ? GROUP BY labels_json');
+    const typeBucketSql = stmt(
+      'SELECT b.type AS type, b.bucket AS bucket, SUM(n) AS n, SUM(sum) AS sum, MIN(min) AS min, MAX(max) AS max FROM types t JOIN buckets b ON b.type = t.type AND b.bucket >= ? AND b.bucket < ? GROUP BY b.type, b.bucket',
+    );
+    const aggregateOf = (r: Row | undefined): RollupAggregate => {
+      const count = num(r?.n);
+      return count > 0 ? { count, sum: num(r?.sum), min: numOrNull(r?.min), max: numOrNull(r?.max) } : { count: 0, sum: 0, min: null, max: null };
+    };
+    return {
+      bucketMs: BUCKET_MS,
+      oddDb: db,
+      oddTable: 'odd_rows',
+      aggregates: guard((types: readonly string[], b0: number, b1: number) => new Map(types.map((t) => [t, aggregateOf(aggSql.get(t, b0, b1) as Row | undefined)]))),
+      labelGroups: guard((type: string, b0: number, b1: number) =>
+        (groupSql.all(type, b0, b1) as Row[]).map((r) => ({ labelsJson: r.labels_json, count: num(r.n), sum: num(r.sum) })),
+      ),
+      typeBuckets: guard((b0: number, b1: number) =>
+        (typeBucketSql.all(b0, b1) as Row[]).map((r) => ({ type: String(r.type), bucket: num(r.bucket), agg: aggregateOf(r) })),
+      ),
+    };
+  }
+
+  /** Runs `fn` in one read transaction of the rollups, so every part of an answer sees the same rollups. */
+  reading<T>(fn: () => T): T {
+    return this.connection().transaction(fn).deferred();
+  }
+}

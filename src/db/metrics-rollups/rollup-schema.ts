@@ -1,0 +1,77 @@
+/**
+ * The layout of the bot's rollup file of metrics.db (metrics-rollups.db): a per-host cache the
+ * bot may delete at any time. It is never trusted on sight: a file whose application id,
+ * schema version or bucket size differs from these, or that SQLite finds damaged, is rebuilt.
+ */
+
+/** 'ATLR': marks a file as the bot's rollups, so another SQLite file placed there is not read as one. */
+export const ROLLUP_APPLICATION_ID = 0x41544c52;
+
+/** Bump when the layout or its meaning changes: an older file is then rebuilt from scratch. */
+export const ROLLUP_SCHEMA_VERSION = 1;
+
+/**
+ * Five minutes: a window's two partial edges are read from the raw rows, at most five minutes
+ * each (about 1,000 rows on a 5-million-row month); a chart bucket edge that falls inside a
+ * rollup bucket costs the same. One minute would make the rollups nearly as many rows as the
+ * table (about 115 rows a minute over ~240 type/label sets); an hour would make every edge read
+ * 12 times more raw rows. Five minutes is also the service's health-check cadence.
+ */
+export const BUCKET_MS = 300_000;
+
+/** Per (type, bucket, labels_json) of rows whose timestamp is in one of the three formats. */
+export const ROLLUP_DDL = `
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS buckets (
+  type TEXT NOT NULL,
+  bucket INTEGER NOT NULL,
+  labels_json NOT NULL,
+  n INTEGER NOT NULL,
+  sum REAL NOT NULL,
+  min REAL,
+  max REAL,
+  PRIMARY KEY (type, bucket, labels_json)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS types (type TEXT PRIMARY KEY) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS days (day INTEGER PRIMARY KEY, n INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS odd_rows (
+  id INTEGER PRIMARY KEY,
+  type TEXT,
+  value REAL,
+  labels_json,
+  recorded_at
+);
+CREATE INDEX IF NOT EXISTS odd_rows_type_time ON odd_rows (type, recorded_at);
+CREATE INDEX IF NOT EXISTS odd_rows_time ON odd_rows (recorded_at);
+`;
+
+export const ROLLUP_TABLES = ['meta', 'buckets', 'types', 'days', 'odd_rows'] as const;
+
+const D = '[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]';
+const T = '[0-2][0-9]:[0-5][0-9]:[0-5][0-9]';
+
+/**
+ * The bucket key of a row whose recorded_at has one of the three formats, from its text:
+ * 'YYYY-MM-DD' || 'HH:M' || (second half of the ten minutes ? 1 : 0), NULL for any other
+ * shape. Read from the text rather than parsed per row (the build reads millions), and turned
+ * into a bucket in bucketOfKey, which also refuses dates that do not exist (2026-02-30): such
+ * rows are kept verbatim as odd rows, like every other shape.
+ */
+export const BUCKET_KEY_SQL = `CASE WHEN typeof(recorded_at) = 'text' AND (recorded_at GLOB '${D} ${T}' OR recorded_at GLOB '${D}T${T}Z' OR recorded_at GLOB '${D}T${T}.[0-9][0-9][0-9]Z')
+  THEN substr(recorded_at, 1, 10) || substr(recorded_at, 12, 4) || (substr(recorded_at, 16, 1) >= '5') END`;
+
+/** The bucket (start / BUCKET_MS) of a key from BUCKET_KEY_SQL, or null when the date or hour does not exist. */
+export function bucketOfKey(key: string): number | null {
+  const m = /^(\d{4})-(\d{2})-(\d{2})(\d{2}):(\d)([01])$/.exec(key);
+  if (!m) return null;
+  const [, y, mo, d, h, tens, half] = m.map(Number) as [number, number, number, number, number, number, number];
+  if (h > 23) return null;
+  const dayMs = Date.UTC(y, mo - 1, d);
+  const day = new Date(dayMs);
+  // Date.UTC rolls 2026-02-30 over to March; a rolled date is not the row's text.
+  if (day.getUTCFullYear() !== y || day.getUTCMonth() !== mo - 1 || day.getUTCDate() !== d) return null;
+  return (dayMs + h * 3_600_000 + (tens * 10 + half * 5) * 60_000) / BUCKET_MS;
+}
+
+export const DAY_MS = 86_400_000;
+export const BUCKETS_PER_DAY = DAY_MS / BUCKET_MS;
