@@ -98,7 +98,11 @@ export class MetricsRollups {
   private db: Database.Database | null = null;
   private openedIdentity: string | null = null;
 
-  constructor(readonly file: string) {}
+  constructor(
+    readonly file: string,
+    /** Rows per catch-up transaction; tests make it small to interleave two processes. */
+    private readonly chunkRows = CATCH_UP_CHUNK_ROWS,
+  ) {}
 
   close(): void {
     this.db?.close();
@@ -178,7 +182,7 @@ export class MetricsRollups {
   private catchUpChunk(db: Database.Database, metrics: Database.Database, target: number): { rows: number; highWater: number } {
     const lo = this.highWater(db);
     if (lo >= target) return { rows: 0, highWater: lo };
-    const hi = Math.min(target, lo + CATCH_UP_CHUNK_ROWS);
+    const hi = Math.min(target, lo + this.chunkRows);
     const groups = (metrics.prepare(GROUPS_SQL).all(lo, hi) as Row[]).map(groupOf);
     const rows = this.store(db, groups, (key) => metrics.prepare(ODD_ROWS_SQL).all(lo, hi, key) as Row[]);
     db.prepare("UPDATE meta SET value = ? WHERE key = 'high_water_id'").run(hi);
