@@ -399,8 +399,10 @@ export function bucketsByType(
   if (plan.whole) {
     const { rollups, runs } = plan.whole;
     const size = rollups.bucketMs;
+    // Every rollup bucket of a run lies in the same one of the caller's buckets.
     for (const [b0, b1] of runs) {
-      for (const row of rollups.typeBuckets(b0, b1)) add(row.type, rollupAggregate(row.agg), ((row.bucket * size - from.getTime()) * bucketCount) / span);
+      const bucket = ((b0 * size - from.getTime()) * bucketCount) / span;
+      for (const [type, agg] of rollups.typeTotals(b0, b1)) add(type, rollupAggregate(agg), bucket);
     }
   }
   return [...byType.values()];
@@ -426,9 +428,9 @@ function readRawBuckets(
 }
 
 /**
- * bucketsByType's plan: the rollups' whole buckets that fall inside one of the caller's
- * buckets are read as runs from the rollups (with the odd rows of each run); a rollup bucket
- * that straddles a caller's bucket edge is read raw, like the window's partial edges.
+ * bucketsByType's plan: the rollups' whole buckets are read as runs, each inside one of the
+ * caller's buckets, from the rollups (with the odd rows of each run); a rollup bucket that
+ * straddles a caller's bucket edge is read raw, like the window's partial edges.
  */
 function bucketPlan(
   db: Database.Database,
@@ -453,7 +455,15 @@ function bucketPlan(
     }
   };
   for (let b = b0; b < b1; b++) {
-    if (indexOf(b * size) === indexOf((b + 1) * size - 1)) continue;
+    const first = indexOf(b * size);
+    if (first === indexOf((b + 1) * size - 1)) {
+      // A caller's bucket edge on a rollup bucket edge starts a new run.
+      if (b > runStart && first !== indexOf(runStart * size)) {
+        closeRun(b);
+        runStart = b;
+      }
+      continue;
+    }
     closeRun(b);
     raw.push({ db, table: 'metrics', from: new Date(b * size), to: new Date((b + 1) * size) });
     runStart = b + 1;

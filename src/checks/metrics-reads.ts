@@ -135,12 +135,14 @@ export function answerWithRollups<T>(metrics: AtlasDatabase, rollups: MetricsRol
   }
 }
 
-/** The rollup file of a metrics.db: metrics-rollups.db beside it (the bot's data directory). */
+/**
+ * The rollup file of a metrics.db: beside it, named after it (metrics.db -> metrics-rollups.db),
+ * so two metrics files in one directory (the benchmark's) never share one.
+ */
 export function rollupFileOf(metricsFile: string): string {
-  return path.join(path.dirname(metricsFile), ROLLUP_FILE_NAME);
+  const base = path.basename(metricsFile).replace(/\.db$/i, '');
+  return path.join(path.dirname(metricsFile), `${base}-rollups.db`);
 }
-
-export const ROLLUP_FILE_NAME = 'metrics-rollups.db';
 
 function defaultRollups(): (metricsFile: string) => MetricsRollups {
   const open = new Map<string, MetricsRollups>();

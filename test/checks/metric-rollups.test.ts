@@ -217,6 +217,9 @@ describe('metric rollups', () => {
       expectSame(via((deadline) => metricThresholds(fx.atlas, NOW, windowMs, T, { deadline })), metricThresholds(fx.atlas, NOW, windowMs, T), `health ${windowMs}`);
       expectSame(via((deadline) => metricsSummary(fx.atlas, NOW, windowMs, 12, { deadline })), metricsSummary(fx.atlas, NOW, windowMs), `summary ${windowMs}`);
     }
+    // The answers above came through the rollups, not the raw fallback.
+    const stored = (rollups as unknown as { connection(): Database.Database }).connection();
+    expect((stored.prepare('SELECT SUM(n) AS n FROM buckets').get() as { n: number }).n).toBe(5000);
     expect(existsSync(rollups.file)).toBe(true);
   });
 

@@ -33,8 +33,8 @@ export interface RollupReader {
   readonly oddTable: 'odd_rows';
   aggregates(types: readonly string[], b0: number, b1: number): Map<string, RollupAggregate>;
   labelGroups(type: string, b0: number, b1: number): { labelsJson: unknown; count: number; sum: number }[];
-  /** Per type and bucket, over all labels. */
-  typeBuckets(b0: number, b1: number): { type: string; bucket: number; agg: RollupAggregate }[];
+  /** Per type, over all labels. */
+  typeTotals(b0: number, b1: number): Map<string, RollupAggregate>;
 }
 
 /** How a catch-up went, for the caller's decision and the benchmark's report. */
@@ -57,6 +57,26 @@ export class RollupReadError extends Error {
   constructor(readonly reason: unknown) {
     super(`reading the metrics rollups failed: ${reason instanceof Error ? reason.message : String(reason)}`);
   }
+}
+
+function addAggregates(a: RollupAggregate, b: RollupAggregate): RollupAggregate {
+  return {
+    count: a.count + b.count,
+    sum: a.sum + b.sum,
+    min: a.min === null ? b.min : b.min === null ? a.min : Math.min(a.min, b.min),
+    max: a.max === null ? b.max : b.max === null ? a.max : Math.max(a.max, b.max),
+  };
+}
+
+/** Whole UTC days [d0, d1) inside buckets [b0, b1), and the bucket ranges left at either side. */
+function splitDays(b0: number, b1: number): { days: [number, number] | null; buckets: [number, number][] } {
+  const d0 = Math.ceil(b0 / BUCKETS_PER_DAY);
+  const d1 = Math.floor(b1 / BUCKETS_PER_DAY);
+  if (d0 >= d1) return { days: null, buckets: [[b0, b1]] };
+  const buckets: [number, number][] = [];
+  if (b0 < d0 * BUCKETS_PER_DAY) buckets.push([b0, d0 * BUCKETS_PER_DAY]);
+  if (d1 * BUCKETS_PER_DAY < b1) buckets.push([d1 * BUCKETS_PER_DAY, b1]);
+  return { days: [d0, d1], buckets };
 }
 
 const num = (v: unknown): number => (typeof v === 'number' ? v : typeof v === 'bigint' ? Number(v) : 0);
@@ -195,7 +215,11 @@ export class MetricsRollups {
     const upsert = db.prepare(`INSERT INTO buckets (type, bucket, labels_json, n, sum, min, max) VALUES (?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT (type, bucket, labels_json) DO UPDATE SET n = n + excluded.n, sum = sum + excluded.sum,
         min = min(min, excluded.min), max = max(max, excluded.max)`);
+    const upsertDay = db.prepare(`INSERT INTO day_groups (type, day, labels_json, n, sum, min, max) VALUES (?, ?, ?, ?, ?, ?, ?)
+      ON CONFLICT (type, day, labels_json) DO UPDATE SET n = n + excluded.n, sum = sum + excluded.sum,
+        min = min(min, excluded.min), max = max(max, excluded.max)`);
     const addDay = db.prepare('INSERT INTO days (day, n) VALUES (?, ?) ON CONFLICT (day) DO UPDATE SET n = n + excluded.n');
+    const dayGroups = new Map<string, { type: unknown; day: number; labels: unknown; agg: RollupAggregate }>();
     const addType = db.prepare('INSERT OR IGNORE INTO types (type) VALUES (?)');
     const copyOdd = db.prepare('INSERT OR IGNORE INTO odd_rows (id, type, value, labels_json, recorded_at) VALUES (?, ?, ?, ?, ?)');
     const perDay = new Map<number, number>();
@@ -213,7 +237,14 @@ export class MetricsRollups {
       const day = Math.floor(bucket / BUCKETS_PER_DAY);
       perDay.set(day, (perDay.get(day) ?? 0) + g.n);
       types.add(g.type);
+      // Keyed by the exact values (a Buffer's bytes, not its identity) so equal labels add up.
+      const dayKey = JSON.stringify([typeof g.type, String(g.type), day, Buffer.isBuffer(g.labels) ? `b:${g.labels.toString('hex')}` : `${typeof g.labels}:${String(g.labels)}`]);
+      const prev = dayGroups.get(dayKey);
+      const agg: RollupAggregate = { count: g.n, sum: g.sum, min: g.min, max: g.max };
+      if (prev) prev.agg = addAggregates(prev.agg, agg);
+      else dayGroups.set(dayKey, { type: g.type, day, labels: g.labels, agg });
     }
+    for (const d of dayGroups.values()) upsertDay.run(d.type, d.day, d.labels, d.agg.count, d.agg.sum, d.agg.min, d.agg.max);
     for (const [day, n] of perDay) addDay.run(day, n);
     for (const t of types) addType.run(t);
     for (const key of oddKeys) {
@@ -256,6 +287,7 @@ export class MetricsRollups {
   private recomputeDay(db: Database.Database, metrics: Database.Database, day: number, ranges: ReturnType<typeof windowRanges>, hw: number): void {
     const b0 = day * BUCKETS_PER_DAY;
     db.prepare('DELETE FROM buckets WHERE type IN (SELECT type FROM types) AND bucket >= ? AND bucket < ?').run(b0, b0 + BUCKETS_PER_DAY);
+    db.prepare('DELETE FROM day_groups WHERE type IN (SELECT type FROM types) AND day = ?').run(day);
     db.prepare('DELETE FROM days WHERE day = ?').run(day);
     for (const r of ranges) db.prepare('DELETE FROM odd_rows WHERE recorded_at >= ? AND recorded_at < ?').run(r.from, r.to);
     for (const r of ranges) {
@@ -282,27 +314,51 @@ export class MetricsRollups {
         throw new RollupReadError(err);
       }
     };
-    const stmt = (sql: string) => db.prepare(sql);
-    const aggSql = stmt('SELECT SUM(n) AS n, SUM(sum) AS sum, MIN(min) AS min, MAX(max) AS max FROM buckets WHERE type = ? AND bucket >= ? AND bucket < ?');
-    const groupSql = stmt('SELECT labels_json, SUM(n) AS n, SUM(sum) AS sum FROM buckets WHERE type = ? AND bucket >= ? AND bucket < ? GROUP BY labels_json');
-    const typeBucketSql = stmt(
-      'SELECT b.type AS type, b.bucket AS bucket, SUM(n) AS n, SUM(sum) AS sum, MIN(min) AS min, MAX(max) AS max FROM types t JOIN buckets b ON b.type = t.type AND b.bucket >= ? AND b.bucket < ? GROUP BY b.type, b.bucket',
-    );
+    const prepared = new Map<string, Database.Statement>();
+    const stmt = (sql: string) => {
+      let st = prepared.get(sql);
+      if (!st) prepared.set(sql, (st = db.prepare(sql)));
+      return st;
+    };
+    const aggSql = (table: string) =>
+      stmt(`SELECT SUM(n) AS n, SUM(sum) AS sum, MIN(min) AS min, MAX(max) AS max FROM ${table} WHERE type = ? AND ${table === 'buckets' ? 'bucket' : 'day'} >= ? AND ${table === 'buckets' ? 'bucket' : 'day'} < ?`);
+    const groupSql = (table: string) =>
+      stmt(`SELECT labels_json, SUM(n) AS n, SUM(sum) AS sum FROM ${table} WHERE type = ? AND ${table === 'buckets' ? 'bucket' : 'day'} >= ? AND ${table === 'buckets' ? 'bucket' : 'day'} < ? GROUP BY labels_json`);
+    // CROSS JOIN keeps types as the outer loop: one primary-key range per type, not a scan of every bucket.
+    const totalsSql = (table: string) =>
+      stmt(
+        `SELECT b.type AS type, SUM(n) AS n, SUM(sum) AS sum, MIN(min) AS min, MAX(max) AS max FROM types t CROSS JOIN ${table} b ON b.type = t.type AND b.${table === 'buckets' ? 'bucket' : 'day'} >= ? AND b.${table === 'buckets' ? 'bucket' : 'day'} < ? GROUP BY b.type`,
+      );
     const aggregateOf = (r: Row | undefined): RollupAggregate => {
       const count = num(r?.n);
       return count > 0 ? { count, sum: num(r?.sum), min: numOrNull(r?.min), max: numOrNull(r?.max) } : { count: 0, sum: 0, min: null, max: null };
+    };
+    /** The ranges of [b0, b1) with the table that answers each: whole days from day_groups, the rest from buckets. */
+    const parts = (b0: number, b1: number): [string, number, number][] => {
+      const split = splitDays(b0, b1);
+      return [...(split.days ? [['day_groups', ...split.days] as [string, number, number]] : []), ...split.buckets.map(([a, b]) => ['buckets', a, b] as [string, number, number])];
+    };
+    const aggregates = (types: readonly string[], b0: number, b1: number) =>
+      new Map(types.map((t) => [t, parts(b0, b1).reduce((agg, [table, a, b]) => addAggregates(agg, aggregateOf(aggSql(table).get(t, a, b) as Row | undefined)), aggregateOf(undefined))]));
+    const labelGroups = (type: string, b0: number, b1: number) =>
+      parts(b0, b1).flatMap(([table, a, b]) => (groupSql(table).all(type, a, b) as Row[]).map((r) => ({ labelsJson: r.labels_json, count: num(r.n), sum: num(r.sum) })));
+    const typeTotals = (b0: number, b1: number) => {
+      const out = new Map<string, RollupAggregate>();
+      for (const [table, a, b] of parts(b0, b1)) {
+        for (const r of totalsSql(table).all(a, b) as Row[]) {
+          const type = String(r.type);
+          out.set(type, addAggregates(out.get(type) ?? aggregateOf(undefined), aggregateOf(r)));
+        }
+      }
+      return out;
     };
     return {
       bucketMs: BUCKET_MS,
       oddDb: db,
       oddTable: 'odd_rows',
-      aggregates: guard((types: readonly string[], b0: number, b1: number) => new Map(types.map((t) => [t, aggregateOf(aggSql.get(t, b0, b1) as Row | undefined)]))),
-      labelGroups: guard((type: string, b0: number, b1: number) =>
-        (groupSql.all(type, b0, b1) as Row[]).map((r) => ({ labelsJson: r.labels_json, count: num(r.n), sum: num(r.sum) })),
-      ),
-      typeBuckets: guard((b0: number, b1: number) =>
-        (typeBucketSql.all(b0, b1) as Row[]).map((r) => ({ type: String(r.type), bucket: num(r.bucket), agg: aggregateOf(r) })),
-      ),
+      aggregates: guard(aggregates),
+      labelGroups: guard(labelGroups),
+      typeTotals: guard(typeTotals),
     };
   }
 
