@@ -311,15 +311,33 @@ export function tailSize(count: number, q: number, maxTail: number): { wanted: n
   return { wanted, k: Math.min(wanted, maxTail) };
 }
 
-/** The `k` largest values of one type in [from, to), largest first. */
+/**
+ * The `k` largest values of one type in [from, to), largest first. With rollups linked and the
+ * type's values kept per day (the latencies), whole UTC days come from the value histograms and
+ * only the partial days at the edges, and the odd rows, from raw rows.
+ */
 export function topValues(db: Database.Database, type: string, from: Date, to: Date, k: number): number[] {
   if (k < 1) return [];
-  const stmt = cachedStatement(db, TOP_VALUES_SQL);
+  const rollups = rollupsOf(db);
+  let spans: RawSpan[] = [{ db, table: 'metrics', from, to }];
   const tail: number[] = [];
-  for (const r of windowRanges(from, to)) {
-    for (const row of stmt.all(type, r.from, r.to, k) as SqlRow[]) {
-      const v = num(row.value);
-      if (v !== null) tail.push(v);
+  const d0 = Math.ceil(from.getTime() / DAY_MS);
+  const d1 = Math.floor(to.getTime() / DAY_MS);
+  if (rollups?.hasValues(type) && d0 < d1) {
+    tail.push(...rollups.topValues(type, d0, d1, k));
+    spans = [
+      { db, table: 'metrics', from, to: new Date(d0 * DAY_MS) },
+      { db: rollups.oddDb, table: rollups.oddTable, from: new Date(d0 * DAY_MS), to: new Date(d1 * DAY_MS) },
+      { db, table: 'metrics', from: new Date(d1 * DAY_MS), to },
+    ];
+  }
+  for (const span of spans) {
+    const stmt = cachedStatement(span.db, onTable(TOP_VALUES_SQL, span.table));
+    for (const r of windowRanges(span.from, span.to)) {
+      for (const row of stmt.all(type, r.from, r.to, k) as SqlRow[]) {
+        const v = num(row.value);
+        if (v !== null) tail.push(v);
+      }
     }
   }
   return tail.sort((a, b) => b - a).slice(0, k);

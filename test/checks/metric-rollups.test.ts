@@ -14,6 +14,8 @@ import {
   groupByLabels,
   labelGroupsByType,
   NO_DEADLINE,
+  percentileInWindow,
+  topValues,
   type LabelGroup,
 } from '../../src/checks/metric-window.js';
 import { answerWithRollups, rollupFileOf } from '../../src/checks/metrics-reads.js';
@@ -129,6 +131,12 @@ function reads(db: Database.Database, from: Date, to: Date) {
     buckets7: sortTypes(bucketsByType(db, from, to, 7)),
     buckets12Part: sortTypes(bucketsByType(db, from, to, 12, { from: mid, to })),
     buckets100: sortTypes(bucketsByType(db, from, to, 100)),
+    // Latency tails: from the per-day value histograms for whole days, raw rows at the edges.
+    top: topValues(db, 'db_query', from, to, 40),
+    topOfUnkept: topValues(db, 'validation_pass', from, to, 40),
+    p95: percentileInWindow(db, 'db_query', from, to, 0.95),
+    p50: percentileInWindow(db, 'job_duration', from, to, 0.5),
+    p99Capped: percentileInWindow(db, 'db_query', from, to, 0.5, 25),
   };
 }
 

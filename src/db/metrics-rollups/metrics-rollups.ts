@@ -12,7 +12,7 @@ import type Database from 'better-sqlite3';
 import { windowRanges } from '../../time/atlas-time.js';
 import { fingerprintOf } from '../fingerprint.js';
 import { emptyRollups, fileIdentity, openRollupFile, removeRollupFile } from './rollup-file.js';
-import { BUCKET_KEY_SQL, BUCKET_MS, bucketOfKey, BUCKETS_PER_DAY, DAY_MS } from './rollup-schema.js';
+import { BUCKET_KEY_SQL, BUCKET_MS, bucketOfKey, BUCKETS_PER_DAY, DAY_KEY_SQL, DAY_MS, HISTOGRAM_TYPES } from './rollup-schema.js';
 
 /** Rows of metrics.db aggregated per transaction: a few seconds at most, so the other process waits little. */
 export const CATCH_UP_CHUNK_ROWS = 250_000;
@@ -35,6 +35,10 @@ export interface RollupReader {
   labelGroups(type: string, b0: number, b1: number): { labelsJson: unknown; count: number; sum: number }[];
   /** Per type, over all labels. */
   typeTotals(b0: number, b1: number): Map<string, RollupAggregate>;
+  /** Whether whole days of this type's values are kept (topValues answers for it). */
+  hasValues(type: string): boolean;
+  /** The k largest values of one type over whole UTC days [d0, d1), largest first (rows in the three formats only). */
+  topValues(type: string, d0: number, d1: number, k: number): number[];
 }
 
 /** How a catch-up went, for the caller's decision and the benchmark's report. */
@@ -89,6 +93,9 @@ const DAY_GROUPS_SQL = `SELECT type, labels_json, ${BUCKET_KEY_SQL} AS k, COUNT(
   FROM metrics WHERE recorded_at >= ? AND recorded_at < ? AND id <= ? GROUP BY 1, 2, 3`;
 const ODD_ROWS_SQL = `SELECT id, type, value, labels_json, recorded_at FROM metrics WHERE id > ? AND id <= ? AND (${BUCKET_KEY_SQL}) IS ?`;
 const DAY_ODD_ROWS_SQL = `SELECT id, type, value, labels_json, recorded_at FROM metrics WHERE recorded_at >= ? AND recorded_at < ? AND id <= ? AND (${BUCKET_KEY_SQL}) IS ?`;
+const HISTOGRAM_IN = `type IN (${HISTOGRAM_TYPES.map((t) => `'${t}'`).join(', ')})`;
+const VALUES_SQL = `SELECT type, ${DAY_KEY_SQL} AS k, value, COUNT(*) AS n FROM metrics WHERE id > ? AND id <= ? AND ${HISTOGRAM_IN} GROUP BY 1, 2, 3`;
+const DAY_VALUES_SQL = `SELECT type, ${DAY_KEY_SQL} AS k, value, COUNT(*) AS n FROM metrics WHERE recorded_at >= ? AND recorded_at < ? AND id <= ? AND ${HISTOGRAM_IN} GROUP BY 1, 2, 3`;
 const RANGE_COUNT_SQL = 'SELECT COUNT(*) AS n FROM metrics WHERE recorded_at >= ? AND recorded_at < ? AND id <= ?';
 
 interface Group {
@@ -205,6 +212,7 @@ export class MetricsRollups {
     const hi = Math.min(target, lo + this.chunkRows);
     const groups = (metrics.prepare(GROUPS_SQL).all(lo, hi) as Row[]).map(groupOf);
     const rows = this.store(db, groups, (key) => metrics.prepare(ODD_ROWS_SQL).all(lo, hi, key) as Row[]);
+    this.storeValues(db, metrics.prepare(VALUES_SQL).all(lo, hi) as Row[]);
     db.prepare("UPDATE meta SET value = ? WHERE key = 'high_water_id'").run(hi);
     db.prepare("UPDATE meta SET value = ? WHERE key = 'anchor'").run(anchorOf(metrics, hi));
     return { rows, highWater: hi };
@@ -253,6 +261,15 @@ export class MetricsRollups {
     return rows;
   }
 
+  /** Adds (type, day key, value, rows) groups to the value histograms; rows of odd days stay out, as in buckets. */
+  private storeValues(db: Database.Database, groups: readonly Row[]): void {
+    const upsert = db.prepare('INSERT INTO value_days (type, day, value, n) VALUES (?, ?, ?, ?) ON CONFLICT (type, day, value) DO UPDATE SET n = n + excluded.n');
+    for (const g of groups) {
+      const bucket = typeof g.k === 'string' ? bucketOfKey(g.k) : null;
+      if (bucket !== null && typeof g.value === 'number') upsert.run(g.type, bucket / BUCKETS_PER_DAY, g.value, num(g.n));
+    }
+  }
+
   /**
    * Retention deletes the oldest rows of metrics.db (the service's cleanup compares an ISO
    * cutoff as text, so it removes whole days of one format and part of a day of the other).
@@ -288,11 +305,13 @@ export class MetricsRollups {
     const b0 = day * BUCKETS_PER_DAY;
     db.prepare('DELETE FROM buckets WHERE type IN (SELECT type FROM types) AND bucket >= ? AND bucket < ?').run(b0, b0 + BUCKETS_PER_DAY);
     db.prepare('DELETE FROM day_groups WHERE type IN (SELECT type FROM types) AND day = ?').run(day);
+    db.prepare('DELETE FROM value_days WHERE type IN (SELECT type FROM types) AND day = ?').run(day);
     db.prepare('DELETE FROM days WHERE day = ?').run(day);
     for (const r of ranges) db.prepare('DELETE FROM odd_rows WHERE recorded_at >= ? AND recorded_at < ?').run(r.from, r.to);
     for (const r of ranges) {
       const groups = (metrics.prepare(DAY_GROUPS_SQL).all(r.from, r.to, hw) as Row[]).map(groupOf);
       this.store(db, groups, (key) => metrics.prepare(DAY_ODD_ROWS_SQL).all(r.from, r.to, hw, key) as Row[]);
+      this.storeValues(db, metrics.prepare(DAY_VALUES_SQL).all(r.from, r.to, hw) as Row[]);
     }
   }
 
@@ -352,8 +371,21 @@ export class MetricsRollups {
       }
       return out;
     };
+    const topValues = (type: string, d0: number, d1: number, k: number): number[] => {
+      const out: number[] = [];
+      if (k < 1) return out;
+      for (const [value, n] of stmt('SELECT value, SUM(n) AS n FROM value_days WHERE type = ? AND day >= ? AND day < ? GROUP BY value ORDER BY value DESC')
+        .raw(true)
+        .iterate(type, d0, d1) as IterableIterator<[number, number]>) {
+        for (let i = 0; i < n && out.length < k; i++) out.push(value);
+        if (out.length >= k) break;
+      }
+      return out;
+    };
     return {
       bucketMs: BUCKET_MS,
+      hasValues: (type) => HISTOGRAM_TYPES.includes(type),
+      topValues: guard(topValues),
       oddDb: db,
       oddTable: 'odd_rows',
       aggregates: guard(aggregates),
