@@ -5,11 +5,11 @@ import { metricsSummaryReport } from '../templates/metrics-summary-report.js';
 import { defineCommand, noPositionals, windowArg, type CommandSpec } from './command-spec.js';
 
 /**
- * A `metrics` window reads every row in it, in a metrics reader's worker thread (0.7 s for
- * 7 days of a 5-million-row table on these machines, 5 s for 30); past a week the trend's
- * buckets are days, which daily_summaries already holds.
+ * A `metrics` window is read in a metrics reader's worker thread, its whole five-minute buckets
+ * from the rollups (docs/architecture.md, "Metrics rollups"), so 30 days cost about what 7 did;
+ * metrics.db keeps about 30 days, and daily_summaries holds the older history.
  */
-const METRICS_MAX_WINDOW_MS = 7 * 86_400_000;
+const METRICS_MAX_WINDOW_MS = 30 * 86_400_000;
 
 /** `errors` and `metrics`: what metrics.db says about the last minutes or hours, read off the event loop. */
 export const metricCommands: CommandSpec[] = [
@@ -36,7 +36,7 @@ export const metricCommands: CommandSpec[] = [
     args: z.object({
       _: noPositionals,
       window: windowArg('1h').refine((ms) => ms <= METRICS_MAX_WINDOW_MS, {
-        message: 'metrics takes at most 7d (longer windows read too many rows; daily_summaries has the history)',
+        message: 'metrics takes at most 30d (metrics.db keeps about 30 days; daily_summaries has the older history)',
       }),
     }),
     async run(args, deps) {
