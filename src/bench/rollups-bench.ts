@@ -33,6 +33,8 @@ export interface RollupsBenchResult {
   cold: Record<(typeof ROLLUP_COMMANDS)[number], SampleSummary>;
   /** `atlas help` from a cold process: what starting the terminal costs on this machine. */
   startup: SampleSummary;
+  /** `health --window 10m` cold: health's checks besides the window (disk, integrity, files). */
+  healthShort: SampleSummary;
 }
 
 const CLI = fileURLToPath(new URL('../cli.js', import.meta.url));
@@ -107,7 +109,11 @@ export function benchRollups(benchDir: string, runs: number, log: (line: string)
 
   const samples = Object.fromEntries(ROLLUP_COMMANDS.map((c) => [c, [] as number[]])) as Record<(typeof ROLLUP_COMMANDS)[number], number[]>;
   log(`rollups: ${runs} cold runs of each command, --window 30d, interleaved`);
-  for (let i = 0; i < runs; i++) for (const c of ROLLUP_COMMANDS) samples[c].push(coldRun(dataDir, [c, '--window', '30d']));
+  const healthShort: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    for (const c of ROLLUP_COMMANDS) samples[c].push(coldRun(dataDir, [c, '--window', '30d']));
+    healthShort.push(coldRun(dataDir, ['health', '--window', '10m']));
+  }
   fullScans.push(fullScan(big.file));
   return {
     rows: big.rows,
@@ -118,5 +124,6 @@ export function benchRollups(benchDir: string, runs: number, log: (line: string)
     rollupBytes: statSync(rollupFile).size,
     cold: Object.fromEntries(ROLLUP_COMMANDS.map((c) => [c, summarize(samples[c])])) as RollupsBenchResult['cold'],
     startup: summarize(startup),
+    healthShort: summarize(healthShort),
   };
 }

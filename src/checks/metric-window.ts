@@ -145,6 +145,11 @@ function readPlan(db: Database.Database, from: Date, to: Date): ReadPlan {
   return { raw, whole: { rollups, b0, b1 } };
 }
 
+/** Whether reads on this connection answer whole buckets from rollups (metric-rollup-link.ts). */
+export function hasRollups(db: Database.Database): boolean {
+  return rollupsOf(db) !== undefined;
+}
+
 /** A row query of this module on another table with the same columns (the rollups' odd rows). */
 function onTable(sql: string, table: RawSpan['table']): string {
   return table === 'metrics' ? sql : sql.replaceAll(' FROM metrics ', ` FROM ${table} `);
