@@ -18,6 +18,7 @@ import {
   topValues,
   type LabelGroup,
 } from '../../src/checks/metric-window.js';
+import { MetricsReaderPool } from '../../src/checks/metrics-reader.js';
 import { answerWithRollups, rollupFileOf } from '../../src/checks/metrics-reads.js';
 import { metricsSummary } from '../../src/checks/metrics-summary.js';
 import { thresholdsSchema } from '../../src/config.js';
@@ -343,6 +344,29 @@ describe('metric rollups', () => {
       r.close();
     }
     expectRebuiltFromScratch();
+  });
+
+  it('through the metrics reader worker: the first question builds metrics-rollups.db beside metrics.db and answers as the raw rows', async () => {
+    seed(3000, new Date(NOW.getTime() - 3 * DAY), NOW, 21);
+    const pool = new MetricsReaderPool({ size: 1 });
+    try {
+      expect(existsSync(path.join(fx.dir, 'metrics-rollups.db'))).toBe(false);
+      expectSame(await pool.errorTriage(fx.atlas, NOW, 30 * DAY), errorTriage(fx.atlas, NOW, 30 * DAY));
+      expectSame(await pool.summary(fx.atlas, NOW, 3 * DAY), metricsSummary(fx.atlas, NOW, 3 * DAY));
+      const built = new MetricsRollups(path.join(fx.dir, 'metrics-rollups.db'));
+      try {
+        // Everything was read by the worker's catch-up: nothing is left for this one.
+        expect(built.catchUp(fx.atlas.connection())).toMatchObject({ ready: true, highWaterId: 3000, rowsRead: 0, rebuilt: null });
+      } finally {
+        built.close();
+      }
+      // A row written after the first question counts in the next.
+      insertRow('provider_error', 1, '{"provider":"UK ONS","error":"timeout"}', toSqlTime(new Date(NOW.getTime() - 1000)));
+      const next = await pool.errorTriage(fx.atlas, NOW, 30 * DAY);
+      expect(next.errors).toBe(errorTriage(fx.atlas, NOW, 30 * DAY).errors);
+    } finally {
+      await pool.stop();
+    }
   });
 
   it('answers from the raw rows when the rollups cannot be opened, and the raw answer is right', () => {
