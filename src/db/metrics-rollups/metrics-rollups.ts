@@ -14,8 +14,12 @@ import { fingerprintOf } from '../fingerprint.js';
 import { emptyRollups, fileIdentity, openRollupFile, removeRollupFile } from './rollup-file.js';
 import { BUCKET_KEY_SQL, BUCKET_MS, bucketOfKey, BUCKETS_PER_DAY, DAY_KEY_SQL, DAY_MS, HISTOGRAM_TYPES } from './rollup-schema.js';
 
-/** Rows of metrics.db aggregated per transaction: a few seconds at most, so the other process waits little. */
-export const CATCH_UP_CHUNK_ROWS = 250_000;
+/**
+ * Rows of metrics.db aggregated per transaction. The service writes metrics.db in rollback-
+ * journal mode, so each read holds off its writers while it runs (they wait up to 5 s): 50,000
+ * rows is a read of a few tenths of a second, and the other process catching up waits as little.
+ */
+export const CATCH_UP_CHUNK_ROWS = 50_000;
 
 /** count, sum, min, max of a set of rows (min/max null when empty). */
 export interface RollupAggregate {
