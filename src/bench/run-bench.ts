@@ -16,6 +16,7 @@ import { benchHandoff, type HandoffBenchResult } from './handoff-bench.js';
 import { benchPagerDuty, type PagerDutyBenchResult } from './pagerduty-bench.js';
 import { benchErrorStorm, benchHeavyAcks, type ErrorStormResult, type HeavyAckResult } from './heavy-reads.js';
 import { countErrorsExactly, ensureBigMetrics, GUIDE_ERROR_TYPES } from './big-metrics.js';
+import { benchRollups, ROLLUP_COMMANDS, type RollupsBenchResult } from './rollups-bench.js';
 import { formatMs, formatRatio, summarize, type SampleSummary } from './stats.js';
 import { exitWith, isMainModule } from '../is-main-module.js';
 
@@ -30,6 +31,7 @@ import { exitWith, isMainModule } from '../is-main-module.js';
  * `--only backup` only the backup table (h: a 1 GB backup under a writer, about 2 minutes);
  * `--only pagerduty` only the PagerDuty table (i: `--iterations` cycles, min(`--alerts`, 200) delivered).
  * `--only edge` only the HTTP edge table (j: `--flood-posts` concurrent unauthenticated POSTs of `--flood-mb` MB, about a minute).
+ * `--only rollups` only the 30-day windows from a cold terminal with the metrics rollups (k: `--rounds` cold runs of each command, about two minutes).
  * One file: the tables, their targets and the summary are printed together.
  */
 
@@ -293,6 +295,34 @@ function heavyAckRows(r: HeavyAckResult, otherLoopsMaxMs: number | null): Row[] 
   ];
 }
 
+// --- k. 30-day windows from a cold terminal, with the metrics rollups ------------------------------
+
+const rollupsTitle = (r: RollupsBenchResult) =>
+  `k. 30-day windows from a cold terminal process (node dist/cli.js) on ${r.rows.toLocaleString('en-US')} metrics rows, with the rollups (metrics-rollups.db, ${(r.rollupBytes / 1e6).toFixed(0)} MB) vs one full scan of the table by SQLite (NOT INDEXED, grouped by type; the faster of ${r.fullScans.map((ms) => formatMs(ms)).join(' and ')})`;
+
+function rollupsRows(r: RollupsBenchResult): Row[] {
+  const scan = formatMs(r.fullScanMs);
+  return [
+    ...ROLLUP_COMMANDS.map((c): Row => {
+      const ms = r.cold[c].median;
+      return {
+        measure: `${c} --window 30d, rollups built (median of ${r.cold[c].n}, max ${formatMs(r.cold[c].max)})`, ours: formatMs(ms), baseline: `full scan ${scan}`,
+        ratio: formatRatio(ms, r.fullScanMs), target: '< 2 s and <= full scan', result: verdict(ms < 2000 && ms <= r.fullScanMs),
+      };
+    }),
+    {
+      measure: `errors --window 30d, the very first question (no rollup file; it rolled up ${r.firstQuestion.rowsRolledUp.toLocaleString('en-US')} rows in half its bound, then read raw)`,
+      ours: formatMs(r.firstQuestion.ms), baseline: `full scan ${scan}`, ratio: formatRatio(r.firstQuestion.ms, r.fullScanMs), target: 'once per file', result: 'info',
+    },
+    { measure: 'the rest of the rollup build, after that question', ours: formatMs(r.buildRestMs), baseline: '', ratio: '', target: 'once per file', result: 'info' },
+    { measure: `atlas help from a cold process (start-up alone, median of ${r.startup.n})`, ours: formatMs(r.startup.median), baseline: '', ratio: '', target: '', result: 'info' },
+    {
+      measure: `health --window 10m from a cold process (its checks besides the window, median of ${r.healthShort.n})`, ours: formatMs(r.healthShort.median),
+      baseline: '', ratio: '', target: '', result: 'info',
+    },
+  ];
+}
+
 // --- f. delivery -----------------------------------------------------------------------------------
 
 const deliveryTitle = (r: DeliveryBenchResult) =>
@@ -481,7 +511,9 @@ export async function runBench(argv: string[], out: (s: string) => void): Promis
       'flood-mb': { type: 'string', default: '4' },
     },
   });
-  if (!['all', 'heavy', 'delivery', 'handoff', 'backup', 'pagerduty', 'edge'].includes(values.only)) throw new Error('--only takes all, heavy, delivery, handoff, backup, pagerduty or edge');
+  if (!['all', 'heavy', 'delivery', 'handoff', 'backup', 'pagerduty', 'edge', 'rollups'].includes(values.only)) {
+    throw new Error('--only takes all, heavy, delivery, handoff, backup, pagerduty, edge or rollups');
+  }
   const heavyOnly = values.only === 'heavy';
   const deliveryOnly = values.only === 'delivery';
   const handoffOnly = values.only === 'handoff';
@@ -527,6 +559,7 @@ export async function runBench(argv: string[], out: (s: string) => void): Promis
   if (pagerdutyOnly) return alone('pagerduty', () => benchPagerDuty(benchDir, pagerdutyOpts, log), pagerdutyTitle, pagerdutyRows);
   const edgeOpts = { posts: Number(values['flood-posts']), bodyBytes: Number(values['flood-mb']) * 1024 * 1024 };
   if (values.only === 'edge') return alone('edge', () => benchEdgeFlood(benchDir, edgeOpts, log), edgeTitle, edgeRows);
+  if (values.only === 'rollups') return alone('rollups', () => Promise.resolve(benchRollups(benchDir, rounds, log)), rollupsTitle, rollupsRows);
 
   const errors = heavyOnly ? null : benchErrorsWindow(benchDir, iterations, log);
 
@@ -553,6 +586,7 @@ export async function runBench(argv: string[], out: (s: string) => void): Promis
   const backup = heavyOnly || values['skip-ack'] ? null : await benchBackup(benchDir, { requests, concurrency, log });
   const pagerduty = heavyOnly ? null : await benchPagerDuty(benchDir, pagerdutyOpts, log);
   const edge = heavyOnly || values['skip-ack'] ? null : await benchEdgeFlood(benchDir, edgeOpts, log);
+  const rollups = benchRollups(benchDir, rounds, log);
   const otherLoops = ack ? Math.max(...[ack.bare, ...ack.ours, ...ack.underIntegrity].filter((s) => s !== ack.bare).map((s) => s.eventLoopDelay.maxMs)) : null;
 
   if (errors) {
@@ -593,11 +627,12 @@ export async function runBench(argv: string[], out: (s: string) => void): Promis
   if (backup) printTable(backupTitle(backup), backupRows(backup), out);
   if (pagerduty) printTable(pagerdutyTitle(pagerduty), pagerdutyRows(pagerduty), out);
   if (edge) printTable(edgeTitle(edge), edgeRows(edge), out);
+  printTable(rollupsTitle(rollups), rollupsRows(rollups), out);
 
   const totalMs = performance.now() - started;
   const figures = {
     startedAt: new Date(Date.now() - totalMs).toISOString(), node: process.version, cpus: cpus().length, totalMs,
-    errorsWindow: errors, ack, integrity, errorStorm: storm, heavyReads: heavy, delivery, handoff, backup, pagerduty, edge,
+    errorsWindow: errors, ack, integrity, errorStorm: storm, heavyReads: heavy, delivery, handoff, backup, pagerduty, edge, rollups,
   };
   writeFileSync(path.join(benchDir, heavyOnly ? 'last-run-heavy.json' : 'last-run.json'), `${JSON.stringify(figures, null, 2)}\n`);
   const ackTable = ack ? ackRows(ack) : { atRest: [], underCheck: [] };
@@ -605,7 +640,7 @@ export async function runBench(argv: string[], out: (s: string) => void): Promis
     ...(errors ? errorsRows(errors) : []), ...ackTable.atRest, ...ackTable.underCheck,
     ...errorStormRows(storm), ...(heavy ? heavyAckRows(heavy, otherLoops) : []), ...(delivery ? deliveryRows(delivery) : []),
     ...(handoff ? handoffRows(handoff) : []), ...(backup ? backupRows(backup) : []), ...(pagerduty ? pagerdutyRows(pagerduty) : []),
-    ...(edge ? edgeRows(edge) : []),
+    ...(edge ? edgeRows(edge) : []), ...rollupsRows(rollups),
   ];
   const misses = all.filter((r) => r.result === 'MISS').length;
   const passes = all.filter((r) => r.result === 'PASS').length;

@@ -14,6 +14,7 @@ import {
   DEFAULT_MAX_TAIL,
   EMPTY_AGGREGATE,
   groupByLabels,
+  hasRollups,
   inWindowText,
   mergeAggregate,
   METRICS_NEEDS,
@@ -153,9 +154,17 @@ export function metricThresholds(
     const queries = sumOver(firstPass.results, (d) => d.counts.get('db_query') ?? 0);
     const { k } = tailSize(queries, P95, DEFAULT_MAX_TAIL);
     const tails: number[][] = [];
-    for (const [i, day] of firstPass.days.entries()) {
-      if (i > 0 && deadline.passed()) break;
-      tails.push(k > 0 && (firstPass.results[i]?.counts.get('db_query') ?? 0) > 0 ? topValues(db, 'db_query', day.from, day.to, k) : []);
+    const oldestRead = firstPass.days[firstPass.days.length - 1];
+    if (hasRollups(db) && oldestRead) {
+      // With rollups the whole days' tails come from their value histograms in one read of k
+      // values, instead of k values a day merged here (30 x 20,000 on a month of db_query).
+      tails.push(k > 0 && queries > 0 ? topValues(db, 'db_query', oldestRead.from, to, k) : []);
+      for (let i = 1; i < firstPass.days.length; i++) tails.push([]);
+    } else {
+      for (const [i, day] of firstPass.days.entries()) {
+        if (i > 0 && deadline.passed()) break;
+        tails.push(k > 0 && (firstPass.results[i]?.counts.get('db_query') ?? 0) > 0 ? topValues(db, 'db_query', day.from, day.to, k) : []);
+      }
     }
     const days = firstPass.results.slice(0, tails.length);
     const coverage = tails.length === firstPass.days.length ? firstPass.coverage : coverageOf(from, to, firstPass.days.slice(0, tails.length), deadline);

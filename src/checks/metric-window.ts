@@ -8,7 +8,9 @@
  */
 import type Database from 'better-sqlite3';
 import { z } from 'zod';
+import type { RollupReader } from '../db/metrics-rollups/metrics-rollups.js';
 import { formatDuration, windowRanges } from '../time/atlas-time.js';
+import { rollupsOf } from './metric-rollup-link.js';
 
 /** The columns every metric-window read needs; checks ask `AtlasDatabase.missing` for them. */
 export const METRICS_NEEDS = { metrics: ['type', 'value', 'labels_json', 'recorded_at'] } as const;
@@ -106,14 +108,68 @@ function textOf(v: unknown): string {
   return v === null || v === undefined ? '' : String(v);
 }
 
+// --- where a window's rows are read: raw index ranges, or the rollups for whole buckets ----------
+
+/** One span read with the row queries: metrics.db's table, or the rollups' odd-format rows. */
+interface RawSpan {
+  db: Database.Database;
+  table: 'metrics' | 'odd_rows';
+  from: Date;
+  to: Date;
+}
+
+/** How [from, to) is read: raw spans at its edges (and the odd rows), whole buckets [b0, b1) from the rollups. */
+interface ReadPlan {
+  raw: RawSpan[];
+  whole: { rollups: RollupReader; b0: number; b1: number } | null;
+}
+
+/**
+ * Without rollups linked to the connection (metric-rollup-link.ts) everything is raw. With
+ * them, the whole buckets inside the window come from the rollups and only the partial
+ * buckets at its two edges from the raw rows; the rows the rollups could not bucket (odd
+ * timestamp shapes) are read from their verbatim copies with the same queries.
+ */
+function readPlan(db: Database.Database, from: Date, to: Date): ReadPlan {
+  const rollups = rollupsOf(db);
+  const all: ReadPlan = { raw: [{ db, table: 'metrics', from, to }], whole: null };
+  if (!rollups || !(to.getTime() > from.getTime())) return all;
+  const size = rollups.bucketMs;
+  const b0 = Math.ceil(from.getTime() / size);
+  const b1 = Math.floor(to.getTime() / size);
+  if (b0 >= b1) return all;
+  const raw: RawSpan[] = [];
+  if (from.getTime() < b0 * size) raw.push({ db, table: 'metrics', from, to: new Date(b0 * size) });
+  raw.push({ db: rollups.oddDb, table: rollups.oddTable, from: new Date(b0 * size), to: new Date(b1 * size) });
+  if (b1 * size < to.getTime()) raw.push({ db, table: 'metrics', from: new Date(b1 * size), to });
+  return { raw, whole: { rollups, b0, b1 } };
+}
+
+/** Whether reads on this connection answer whole buckets from rollups (metric-rollup-link.ts). */
+export function hasRollups(db: Database.Database): boolean {
+  return rollupsOf(db) !== undefined;
+}
+
+/** A row query of this module on another table with the same columns (the rollups' odd rows). */
+function onTable(sql: string, table: RawSpan['table']): string {
+  return table === 'metrics' ? sql : sql.replaceAll(' FROM metrics ', ` FROM ${table} `);
+}
+
+function rollupAggregate(a: { count: number; sum: number; min: number | null; max: number | null }): Aggregate {
+  return a.count > 0 ? { count: a.count, sum: a.sum, min: a.min, max: a.max } : EMPTY_AGGREGATE;
+}
+
 /** Rows per type in [from, to); types without rows count 0. */
 export function countByType(db: Database.Database, types: readonly string[], from: Date, to: Date): Map<string, number> {
-  const stmt = cachedStatement(db, COUNT_SQL);
-  const ranges = windowRanges(from, to);
+  const plan = readPlan(db, from, to);
+  const whole = plan.whole ? plan.whole.rollups.aggregates(types, plan.whole.b0, plan.whole.b1) : null;
   const out = new Map<string, number>();
   for (const type of types) {
-    let n = 0;
-    for (const r of ranges) n += num((stmt.get(type, r.from, r.to) as SqlRow | undefined)?.n) ?? 0;
+    let n = whole?.get(type)?.count ?? 0;
+    for (const span of plan.raw) {
+      const stmt = cachedStatement(span.db, onTable(COUNT_SQL, span.table));
+      for (const r of windowRanges(span.from, span.to)) n += num((stmt.get(type, r.from, r.to) as SqlRow | undefined)?.n) ?? 0;
+    }
     out.set(type, n);
   }
   return out;
@@ -121,14 +177,18 @@ export function countByType(db: Database.Database, types: readonly string[], fro
 
 /** count, sum, min and max of `value` per type in [from, to). */
 export function aggregateByType(db: Database.Database, types: readonly string[], from: Date, to: Date): Map<string, Aggregate> {
-  const stmt = cachedStatement(db, AGGREGATE_SQL);
-  const ranges = windowRanges(from, to);
+  const plan = readPlan(db, from, to);
+  const whole = plan.whole ? plan.whole.rollups.aggregates(types, plan.whole.b0, plan.whole.b1) : null;
   const out = new Map<string, Aggregate>();
   for (const type of types) {
-    let agg = EMPTY_AGGREGATE;
-    for (const r of ranges) {
-      const row = stmt.get(type, r.from, r.to) as SqlRow | undefined;
-      if (row) agg = mergeAggregate(agg, aggregateOf(row));
+    const fromRollups = whole?.get(type);
+    let agg = fromRollups ? rollupAggregate(fromRollups) : EMPTY_AGGREGATE;
+    for (const span of plan.raw) {
+      const stmt = cachedStatement(span.db, onTable(AGGREGATE_SQL, span.table));
+      for (const r of windowRanges(span.from, span.to)) {
+        const row = stmt.get(type, r.from, r.to) as SqlRow | undefined;
+        if (row) agg = mergeAggregate(agg, aggregateOf(row));
+      }
     }
     out.set(type, agg);
   }
@@ -142,20 +202,24 @@ export interface LabelGroup {
   sum: number;
 }
 
+function addGroup(merged: Map<string, LabelGroup>, labels: unknown, count: number, sum: number): void {
+  const key = textOf(labels);
+  const prev = merged.get(key);
+  if (prev) {
+    prev.count += count;
+    prev.sum += sum;
+  } else merged.set(key, { labelsJson: key, count, sum });
+}
+
 /** Rows of one type in [from, to) grouped by their labels_json text, largest count first. */
 export function groupByLabels(db: Database.Database, type: string, from: Date, to: Date): LabelGroup[] {
-  const stmt = cachedStatement(db, GROUP_BY_LABELS_SQL);
+  const plan = readPlan(db, from, to);
   const merged = new Map<string, LabelGroup>();
-  for (const r of windowRanges(from, to)) {
-    for (const row of stmt.all(type, r.from, r.to) as SqlRow[]) {
-      const key = textOf(row.labelsJson);
-      const n = num(row.n) ?? 0;
-      const sum = num(row.sum) ?? 0;
-      const prev = merged.get(key);
-      if (prev) {
-        prev.count += n;
-        prev.sum += sum;
-      } else merged.set(key, { labelsJson: key, count: n, sum });
+  if (plan.whole) for (const g of plan.whole.rollups.labelGroups(type, plan.whole.b0, plan.whole.b1)) addGroup(merged, g.labelsJson, g.count, g.sum);
+  for (const span of plan.raw) {
+    const stmt = cachedStatement(span.db, onTable(GROUP_BY_LABELS_SQL, span.table));
+    for (const r of windowRanges(span.from, span.to)) {
+      for (const row of stmt.all(type, r.from, r.to) as SqlRow[]) addGroup(merged, row.labelsJson, num(row.n) ?? 0, num(row.sum) ?? 0);
     }
   }
   return [...merged.values()].sort((a, b) => b.count - a.count);
@@ -168,14 +232,16 @@ export function groupByLabels(db: Database.Database, type: string, from: Date, t
 export function countTypes(db: Database.Database, types: readonly string[], from: Date, to: Date): Map<string, number> {
   const out = new Map<string, number>(types.map((t) => [t, 0]));
   if (types.length === 0) return out;
-  const stmt = cachedStatement(
-    db,
-    `SELECT type, COUNT(*) AS n FROM metrics WHERE type IN (${types.map(() => '?').join(', ')}) AND recorded_at >= ? AND recorded_at < ? GROUP BY type`,
-  );
-  for (const r of windowRanges(from, to)) {
-    for (const row of stmt.all(...types, r.from, r.to) as SqlRow[]) {
-      const type = textOf(row.type);
-      out.set(type, (out.get(type) ?? 0) + (num(row.n) ?? 0));
+  const plan = readPlan(db, from, to);
+  if (plan.whole) for (const [t, a] of plan.whole.rollups.aggregates(types, plan.whole.b0, plan.whole.b1)) out.set(t, (out.get(t) ?? 0) + a.count);
+  const sql = `SELECT type, COUNT(*) AS n FROM metrics WHERE type IN (${types.map(() => '?').join(', ')}) AND recorded_at >= ? AND recorded_at < ? GROUP BY type`;
+  for (const span of plan.raw) {
+    const stmt = cachedStatement(span.db, onTable(sql, span.table));
+    for (const r of windowRanges(span.from, span.to)) {
+      for (const row of stmt.all(...types, r.from, r.to) as SqlRow[]) {
+        const type = textOf(row.type);
+        out.set(type, (out.get(type) ?? 0) + (num(row.n) ?? 0));
+      }
     }
   }
   return out;
@@ -190,21 +256,20 @@ export function countTypes(db: Database.Database, types: readonly string[], from
 export function labelGroupsByType(db: Database.Database, types: readonly string[], from: Date, to: Date): Map<string, LabelGroup[]> {
   const merged = new Map<string, Map<string, LabelGroup>>(types.map((t) => [t, new Map()]));
   if (types.length > 0) {
-    const stmt = cachedStatement(
-      db,
-      `SELECT type, labels_json, value FROM metrics WHERE type IN (${types.map(() => '?').join(', ')}) AND recorded_at >= ? AND recorded_at < ?`,
-    ).raw(true);
-    for (const r of windowRanges(from, to)) {
-      for (const [type, labels, value] of stmt.all(...types, r.from, r.to) as [unknown, unknown, unknown][]) {
-        const groups = merged.get(textOf(type));
-        if (!groups) continue;
-        const key = textOf(labels);
-        const prev = groups.get(key);
-        const v = num(value) ?? 0;
-        if (prev) {
-          prev.count += 1;
-          prev.sum += v;
-        } else groups.set(key, { labelsJson: key, count: 1, sum: v });
+    const plan = readPlan(db, from, to);
+    if (plan.whole) {
+      for (const [type, groups] of merged) {
+        for (const g of plan.whole.rollups.labelGroups(type, plan.whole.b0, plan.whole.b1)) addGroup(groups, g.labelsJson, g.count, g.sum);
+      }
+    }
+    const sql = `SELECT type, labels_json, value FROM metrics WHERE type IN (${types.map(() => '?').join(', ')}) AND recorded_at >= ? AND recorded_at < ?`;
+    for (const span of plan.raw) {
+      const stmt = cachedStatement(span.db, onTable(sql, span.table)).raw(true);
+      for (const r of windowRanges(span.from, span.to)) {
+        for (const [type, labels, value] of stmt.all(...types, r.from, r.to) as [unknown, unknown, unknown][]) {
+          const groups = merged.get(textOf(type));
+          if (groups) addGroup(groups, labels, 1, num(value) ?? 0);
+        }
       }
     }
   }
@@ -251,15 +316,33 @@ export function tailSize(count: number, q: number, maxTail: number): { wanted: n
   return { wanted, k: Math.min(wanted, maxTail) };
 }
 
-/** The `k` largest values of one type in [from, to), largest first. */
+/**
+ * The `k` largest values of one type in [from, to), largest first. With rollups linked and the
+ * type's values kept per day (the latencies), whole UTC days come from the value histograms and
+ * only the partial days at the edges, and the odd rows, from raw rows.
+ */
 export function topValues(db: Database.Database, type: string, from: Date, to: Date, k: number): number[] {
   if (k < 1) return [];
-  const stmt = cachedStatement(db, TOP_VALUES_SQL);
+  const rollups = rollupsOf(db);
+  let spans: RawSpan[] = [{ db, table: 'metrics', from, to }];
   const tail: number[] = [];
-  for (const r of windowRanges(from, to)) {
-    for (const row of stmt.all(type, r.from, r.to, k) as SqlRow[]) {
-      const v = num(row.value);
-      if (v !== null) tail.push(v);
+  const d0 = Math.ceil(from.getTime() / DAY_MS);
+  const d1 = Math.floor(to.getTime() / DAY_MS);
+  if (rollups?.hasValues(type) && d0 < d1) {
+    tail.push(...rollups.topValues(type, d0, d1, k));
+    spans = [
+      { db, table: 'metrics', from, to: new Date(d0 * DAY_MS) },
+      { db: rollups.oddDb, table: rollups.oddTable, from: new Date(d0 * DAY_MS), to: new Date(d1 * DAY_MS) },
+      { db, table: 'metrics', from: new Date(d1 * DAY_MS), to },
+    ];
+  }
+  for (const span of spans) {
+    const stmt = cachedStatement(span.db, onTable(TOP_VALUES_SQL, span.table));
+    for (const r of windowRanges(span.from, span.to)) {
+      for (const row of stmt.all(type, r.from, r.to, k) as SqlRow[]) {
+        const v = num(row.value);
+        if (v !== null) tail.push(v);
+      }
     }
   }
   return tail.sort((a, b) => b - a).slice(0, k);
@@ -306,7 +389,9 @@ export interface TypeBuckets {
  * Every type with rows in [from, to), its totals and its rows split into `bucketCount`
  * equal time buckets. One query per range on idx_metrics_time, however many types there are.
  * `part` reads only that part of the window (one day of it), with the window's buckets; the
- * results of the parts of a window add up with mergeTypeBuckets.
+ * results of the parts of a window add up with mergeTypeBuckets. With rollups linked, a
+ * rollup bucket that lies inside one of these buckets is read from the rollups, and one that
+ * straddles a bucket edge from its raw rows.
  */
 export function bucketsByType(
   db: Database.Database,
@@ -317,31 +402,97 @@ export function bucketsByType(
 ): TypeBuckets[] {
   const span = Math.round(to.getTime() - from.getTime());
   if (!(span > 0) || !Number.isInteger(bucketCount) || bucketCount < 1) return [];
-  const stmt = cachedStatement(db, BUCKETS_SQL);
-  const fromJulianMs = from.getTime() + JULIAN_EPOCH_MS;
   const byType = new Map<string, TypeBuckets>();
-  for (const r of windowRanges(part.from, part.to)) {
-    // BigInt binds as INTEGER, keeping the bucket arithmetic in integers (exact, and about
-    // twice as fast per row as the same arithmetic on REALs).
-    for (const row of stmt.all(BigInt(fromJulianMs), BigInt(bucketCount), BigInt(span), r.from, r.to) as SqlRow[]) {
-      const type = textOf(row.type);
-      let entry = byType.get(type);
-      if (!entry) {
-        entry = { type, total: EMPTY_AGGREGATE, buckets: Array.from({ length: bucketCount }, () => EMPTY_AGGREGATE) };
-        byType.set(type, entry);
-      }
-      const agg = aggregateOf(row);
-      entry.total = mergeAggregate(entry.total, agg);
-      // A row whose text sorts inside a range but does not parse as a time has no bucket;
-      // it still counts in the total. Rounding at the far edge is clamped into the last bucket.
-      const bucket = num(row.bucket);
-      if (bucket !== null) {
-        const i = Math.min(bucketCount - 1, Math.max(0, Math.floor(bucket)));
-        entry.buckets[i] = mergeAggregate(entry.buckets[i] ?? EMPTY_AGGREGATE, agg);
-      }
+  const add = (type: string, agg: Aggregate, bucket: number | null) => {
+    let entry = byType.get(type);
+    if (!entry) {
+      entry = { type, total: EMPTY_AGGREGATE, buckets: Array.from({ length: bucketCount }, () => EMPTY_AGGREGATE) };
+      byType.set(type, entry);
+    }
+    entry.total = mergeAggregate(entry.total, agg);
+    // A row whose text sorts inside a range but does not parse as a time has no bucket;
+    // it still counts in the total. Rounding at the far edge is clamped into the last bucket.
+    if (bucket !== null) {
+      const i = Math.min(bucketCount - 1, Math.max(0, Math.floor(bucket)));
+      entry.buckets[i] = mergeAggregate(entry.buckets[i] ?? EMPTY_AGGREGATE, agg);
+    }
+  };
+  const plan = bucketPlan(db, from.getTime(), span, bucketCount, part);
+  for (const s of plan.raw) readRawBuckets(s, from, span, bucketCount, add);
+  if (plan.whole) {
+    const { rollups, runs } = plan.whole;
+    const size = rollups.bucketMs;
+    // Every rollup bucket of a run lies in the same one of the caller's buckets.
+    for (const [b0, b1] of runs) {
+      const bucket = ((b0 * size - from.getTime()) * bucketCount) / span;
+      for (const [type, agg] of rollups.typeTotals(b0, b1)) add(type, rollupAggregate(agg), bucket);
     }
   }
   return [...byType.values()];
+}
+
+/** BUCKETS_SQL over one raw span: the bucket computed by SQLite from each row's own timestamp. */
+function readRawBuckets(
+  s: RawSpan,
+  from: Date,
+  span: number,
+  bucketCount: number,
+  add: (type: string, agg: Aggregate, bucket: number | null) => void,
+): void {
+  const stmt = cachedStatement(s.db, onTable(BUCKETS_SQL, s.table));
+  const fromJulianMs = from.getTime() + JULIAN_EPOCH_MS;
+  for (const r of windowRanges(s.from, s.to)) {
+    // BigInt binds as INTEGER, keeping the bucket arithmetic in integers (exact, and about
+    // twice as fast per row as the same arithmetic on REALs).
+    for (const row of stmt.all(BigInt(fromJulianMs), BigInt(bucketCount), BigInt(span), r.from, r.to) as SqlRow[]) {
+      add(textOf(row.type), aggregateOf(row), num(row.bucket));
+    }
+  }
+}
+
+/**
+ * bucketsByType's plan: the rollups' whole buckets are read as runs, each inside one of the
+ * caller's buckets, from the rollups (with the odd rows of each run); a rollup bucket that
+ * straddles a caller's bucket edge is read raw, like the window's partial edges.
+ */
+function bucketPlan(
+  db: Database.Database,
+  fromMs: number,
+  span: number,
+  bucketCount: number,
+  part: { from: Date; to: Date },
+): { raw: RawSpan[]; whole: { rollups: RollupReader; runs: [number, number][] } | null } {
+  const plan = readPlan(db, part.from, part.to);
+  if (!plan.whole) return { raw: plan.raw, whole: null };
+  const { rollups, b0, b1 } = plan.whole;
+  const size = rollups.bucketMs;
+  // The caller's bucket of an instant, as BUCKETS_SQL computes it for a row at that instant.
+  const indexOf = (ms: number) => Math.floor(((ms - fromMs) * bucketCount) / span);
+  const raw = plan.raw.filter((s) => s.table === 'metrics');
+  const runs: [number, number][] = [];
+  let runStart = b0;
+  const closeRun = (end: number) => {
+    if (end > runStart) {
+      runs.push([runStart, end]);
+      raw.push({ db: rollups.oddDb, table: rollups.oddTable, from: new Date(runStart * size), to: new Date(end * size) });
+    }
+  };
+  for (let b = b0; b < b1; b++) {
+    const first = indexOf(b * size);
+    if (first === indexOf((b + 1) * size - 1)) {
+      // A caller's bucket edge on a rollup bucket edge starts a new run.
+      if (b > runStart && first !== indexOf(runStart * size)) {
+        closeRun(b);
+        runStart = b;
+      }
+      continue;
+    }
+    closeRun(b);
+    raw.push({ db, table: 'metrics', from: new Date(b * size), to: new Date((b + 1) * size) });
+    runStart = b + 1;
+  }
+  closeRun(b1);
+  return { raw, whole: { rollups, runs } };
 }
 
 /** Adds the buckets of disjoint parts of one window (same bucket count), type by type. */

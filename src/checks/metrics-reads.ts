@@ -3,6 +3,8 @@
  * seconds of rows), as messages: what the metrics reader's worker thread is asked and answers.
  * `answerMetricsRead` runs in the worker; nothing here starts a thread.
  */
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
 import type { Thresholds } from '../config.js';
 import { AtlasDatabase } from '../db/atlas-database.js';
@@ -10,7 +12,9 @@ import { DbProblemError, type DbProblem } from '../db/sqlite-problem.js';
 import { CHART_KINDS, type ChartData, type ChartKind } from './chart-data.js';
 import { chartSeries } from './chart-series.js';
 import { errorTriage, type ErrorTriage } from './error-triage.js';
-import { deadlineIn } from './metric-window.js';
+import { MetricsRollups } from '../db/metrics-rollups/metrics-rollups.js';
+import { withRollups } from './metric-rollup-link.js';
+import { deadlineIn, METRICS_NEEDS, type Deadline } from './metric-window.js';
 import { metricThresholds, type MetricThresholds } from './metric-thresholds.js';
 import { metricsSummary, type MetricsSummary } from './metrics-summary.js';
 
@@ -87,7 +91,10 @@ const MAX_OPEN = 4;
  * day by day within the request's budget, and the outcome as a message. A file problem is
  * answered as the same DbProblem the main thread would have met.
  */
-export function metricsReadAnswerer(open: (file: string, label: string, busyTimeoutMs: number) => AtlasDatabase = defaultOpen()) {
+export function metricsReadAnswerer(
+  open: (file: string, label: string, busyTimeoutMs: number) => AtlasDatabase = defaultOpen(),
+  rollupsFor: (metricsFile: string) => MetricsRollups | null = defaultRollups(),
+) {
   return (message: unknown): MetricsReadReply => {
     const parsed = requestSchema.safeParse(message);
     if (!parsed.success) {
@@ -97,19 +104,73 @@ export function metricsReadAnswerer(open: (file: string, label: string, busyTime
     const req = parsed.data;
     try {
       const db = open(req.file, req.label, req.busyTimeoutMs);
-      const deadline = deadlineIn(req.budgetMs);
       const now = new Date(req.read.nowMs);
       const read = req.read;
-      let result: unknown;
-      if (read.kind === 'errors') result = errorTriage(db, now, read.windowMs, read.top, { deadline });
-      else if (read.kind === 'thresholds') result = metricThresholds(db, now, read.windowMs, read.thresholds, { deadline });
-      else if (read.kind === 'chart') result = chartSeries(db, read.chart, now, read.windowMs, read.thresholds, { deadline });
-      else result = metricsSummary(db, now, read.windowMs, read.buckets, { deadline });
-      return { id: req.id, kind: 'ok', result };
+      const answer = (deadline: Deadline): unknown => {
+        if (read.kind === 'errors') return errorTriage(db, now, read.windowMs, read.top, { deadline });
+        if (read.kind === 'thresholds') return metricThresholds(db, now, read.windowMs, read.thresholds, { deadline });
+        if (read.kind === 'chart') return chartSeries(db, read.chart, now, read.windowMs, read.thresholds, { deadline });
+        return metricsSummary(db, now, read.windowMs, read.buckets, { deadline });
+      };
+      return { id: req.id, kind: 'ok', result: answerWithRollups(db, rollupsFor(req.file), req.budgetMs, answer) };
     } catch (err) {
       if (err instanceof DbProblemError) return { id: req.id, kind: 'problem', problem: err.problem };
       return { id: req.id, kind: 'error', message: err instanceof Error ? err.message : String(err) };
     }
+  };
+}
+
+/**
+ * The answer, from the rollups when they could catch up within half the budget (a first build
+ * of a big file may not: its progress is kept and the next question goes on from there), else
+ * from the raw rows as before. The rollups are a cache: any failure of theirs, even in the
+ * middle of an answer, is answered again from the raw rows, which report metrics.db's own
+ * problems as usual.
+ */
+export function answerWithRollups<T>(metrics: AtlasDatabase, rollups: MetricsRollups | null, budgetMs: number, answer: (deadline: Deadline) => T): T {
+  const started = performance.now();
+  const remaining = () => deadlineIn(Math.max(0, budgetMs - (performance.now() - started)));
+  if (!rollups || metrics.missing(METRICS_NEEDS).length > 0) return answer(remaining());
+  let ready = false;
+  try {
+    ready = rollups.catchUp(metrics.connection(), budgetMs / 2).ready;
+  } catch {
+    ready = false;
+  }
+  if (!ready) return answer(remaining());
+  try {
+    const conn = metrics.connection();
+    return rollups.reading(() => withRollups(conn, rollups.reader(), () => answer(remaining())));
+  } catch {
+    rollups.close();
+    return answer(remaining());
+  }
+}
+
+/**
+ * The rollup file of a metrics.db: beside it, named after it (metrics.db -> metrics-rollups.db),
+ * so two metrics files in one directory (the benchmark's) never share one.
+ */
+export function rollupFileOf(metricsFile: string): string {
+  const base = path.basename(metricsFile).replace(/\.db$/i, '');
+  return path.join(path.dirname(metricsFile), `${base}-rollups.db`);
+}
+
+function defaultRollups(): (metricsFile: string) => MetricsRollups {
+  const open = new Map<string, MetricsRollups>();
+  return (metricsFile) => {
+    const file = rollupFileOf(metricsFile);
+    let rollups = open.get(file);
+    if (!rollups) {
+      if (open.size >= MAX_OPEN) {
+        const [oldestKey, oldest] = open.entries().next().value as [string, MetricsRollups];
+        oldest.close();
+        open.delete(oldestKey);
+      }
+      rollups = new MetricsRollups(file);
+      open.set(file, rollups);
+    }
+    return rollups;
   };
 }
 

@@ -108,14 +108,14 @@ describe('metrics', () => {
     expect((day.report.data as MetricsSummary).types.map((t) => t.type)).toEqual(['health_check', 'cache_hit']);
   });
 
-  it('refuses windows beyond 7 days and bad values with usage', async () => {
-    for (const argv of [['metrics', '--window', '8d'], ['metrics', '--window', '0m'], ['metrics', 'extra']]) {
+  it('refuses windows beyond 30 days and bad values with usage', async () => {
+    for (const argv of [['metrics', '--window', '31d'], ['metrics', '--window', '0m'], ['metrics', 'extra']]) {
       const { outcome, report } = await registry.run(argv, ACTOR, env.deps);
       expect(outcome, argv.join(' ')).toBe('usage');
       expect(report.headline).toContain('Usage: `atlas metrics [--window 1h]`');
     }
-    const { report } = await registry.run(['metrics', '--window', '8d'], ACTOR, env.deps);
-    expect(report.headline).toMatch(/^--window: metrics takes at most 7d/);
+    const { report } = await registry.run(['metrics', '--window', '31d'], ACTOR, env.deps);
+    expect(report.headline).toMatch(/^--window: takes a duration from 1m to 30d/);
     expect((await registry.run(['metrics', '--window', '7d'], ACTOR, env.deps)).outcome).toBe('unknown');
   });
 

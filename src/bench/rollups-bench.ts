@@ -1,0 +1,129 @@
+/**
+ * k. 30-day `errors`, `health` and `metrics` from a cold terminal process (`node dist/cli.js`)
+ * on the 5-million-row metrics.db, with the metrics rollups (metrics-rollups.db): the very
+ * first question with no rollup file, then each command after the rollups are built, next to
+ * one full scan of the table by SQLite (`NOT INDEXED`, grouped by type) measured in the same run.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import { rollupFileOf } from '../checks/metrics-reads.js';
+import { AtlasDatabase } from '../db/atlas-database.js';
+import { MetricsRollups } from '../db/metrics-rollups/metrics-rollups.js';
+import { generateAtlasData } from '../demo/generate-atlas-data.js';
+import { ensureBigMetrics } from './big-metrics.js';
+import { summarize, type SampleSummary } from './stats.js';
+
+export const ROLLUP_COMMANDS = ['errors', 'health', 'metrics'] as const;
+
+export interface RollupsBenchResult {
+  rows: number;
+  /** One `SELECT type, COUNT(*) FROM metrics NOT INDEXED GROUP BY type`, the faster of two (start and end of the run). */
+  fullScanMs: number;
+  fullScans: number[];
+  /** `errors --window 30d` with no rollup file: its answer, and how far the build got meanwhile. */
+  firstQuestion: { ms: number; rowsRolledUp: number };
+  /** The rest of the build, in this process, after that first question. */
+  buildRestMs: number;
+  rollupBytes: number;
+  /** Each command with the rollups built: one cold process per run. */
+  cold: Record<(typeof ROLLUP_COMMANDS)[number], SampleSummary>;
+  /** `atlas help` from a cold process: what starting the terminal costs on this machine. */
+  startup: SampleSummary;
+  /** `health --window 10m` cold: health's checks besides the window (disk, integrity, files). */
+  healthShort: SampleSummary;
+}
+
+const CLI = fileURLToPath(new URL('../cli.js', import.meta.url));
+
+/** One cold terminal process answering `args`; its wall time in ms (exit 0-2: ok, warn, crit). */
+function coldRun(dataDir: string, args: string[]): number {
+  const t = performance.now();
+  const r = spawnSync(process.execPath, [CLI, ...args], {
+    cwd: path.dirname(dataDir),
+    env: { ...process.env, ATLAS_DATA_DIR: dataDir },
+    encoding: 'utf8',
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  const ms = performance.now() - t;
+  if (r.status === null || r.status > 2) throw new Error(`atlas ${args.join(' ')} exited ${r.status}: ${r.stderr || r.stdout}`);
+  return ms;
+}
+
+function fullScan(file: string): number {
+  const db = new Database(file, { readonly: true });
+  try {
+    const t = performance.now();
+    db.prepare('SELECT type, COUNT(*) AS n FROM metrics NOT INDEXED GROUP BY type').all();
+    return performance.now() - t;
+  } finally {
+    db.close();
+  }
+}
+
+function highWater(file: string): number {
+  try {
+    const db = new Database(file, { readonly: true });
+    try {
+      return Number((db.prepare("SELECT value FROM meta WHERE key = 'high_water_id'").get() as { value: number } | undefined)?.value ?? 0);
+    } finally {
+      db.close();
+    }
+  } catch {
+    return 0;
+  }
+}
+
+export function benchRollups(benchDir: string, runs: number, log: (line: string) => void): RollupsBenchResult {
+  const big = ensureBigMetrics(benchDir, { now: new Date(), log });
+  const dataDir = path.join(benchDir, 'rollups', '.shadow-atlas');
+  rmSync(path.dirname(dataDir), { recursive: true, force: true });
+  mkdirSync(dataDir, { recursive: true });
+  generateAtlasData(dataDir, { now: new Date(), scenario: 'demo', seed: 7 });
+  rmSync(path.join(dataDir, 'metrics.db'), { force: true });
+  symlinkSync(path.resolve(big.file), path.join(dataDir, 'metrics.db'));
+  const rollupFile = rollupFileOf(path.join(dataDir, 'metrics.db'));
+
+  log('rollups: one full scan of the table by SQLite');
+  const fullScans = [fullScan(big.file)];
+  log('rollups: atlas help from a cold process (start-up cost)');
+  const startup = Array.from({ length: runs }, () => coldRun(dataDir, ['help']));
+
+  log('rollups: errors --window 30d with no rollup file (the first question builds what it can in half its time bound)');
+  const first = coldRun(dataDir, ['errors', '--window', '30d']);
+  const rowsRolledUp = highWater(rollupFile);
+  log(`rollups: building the rest (${rowsRolledUp.toLocaleString('en-US')} of ${big.rows.toLocaleString('en-US')} rows done by the first question)`);
+  const atlas = new AtlasDatabase(path.join(dataDir, 'metrics.db'));
+  const rollups = new MetricsRollups(rollupFile);
+  const t = performance.now();
+  try {
+    rollups.catchUp(atlas.connection());
+  } finally {
+    rollups.close();
+    atlas.close();
+  }
+  const buildRestMs = performance.now() - t;
+
+  const samples = Object.fromEntries(ROLLUP_COMMANDS.map((c) => [c, [] as number[]])) as Record<(typeof ROLLUP_COMMANDS)[number], number[]>;
+  log(`rollups: ${runs} cold runs of each command, --window 30d, interleaved`);
+  const healthShort: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    for (const c of ROLLUP_COMMANDS) samples[c].push(coldRun(dataDir, [c, '--window', '30d']));
+    healthShort.push(coldRun(dataDir, ['health', '--window', '10m']));
+  }
+  fullScans.push(fullScan(big.file));
+  return {
+    rows: big.rows,
+    fullScanMs: Math.min(...fullScans),
+    fullScans,
+    firstQuestion: { ms: first, rowsRolledUp },
+    buildRestMs,
+    rollupBytes: statSync(rollupFile).size,
+    cold: Object.fromEntries(ROLLUP_COMMANDS.map((c) => [c, summarize(samples[c])])) as RollupsBenchResult['cold'],
+    startup: summarize(startup),
+    healthShort: summarize(healthShort),
+  };
+}
