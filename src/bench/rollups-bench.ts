@@ -1,5 +1,5 @@
 /**
- * k. 30-day `errors`, `health` and `metrics` from a cold terminal process (`node dist/cli.js`)
+ * k. 30-day `errors`, `health`, `metrics` and `chart errors --out` from a cold terminal process (`node dist/cli.js`)
  * on the 5-million-row metrics.db, with the metrics rollups (metrics-rollups.db): the very
  * first question with no rollup file, then each command after the rollups are built, next to
  * one full scan of the table by SQLite (`NOT INDEXED`, grouped by type) measured in the same run.
@@ -17,7 +17,13 @@ import { generateAtlasData } from '../demo/generate-atlas-data.js';
 import { ensureBigMetrics } from './big-metrics.js';
 import { summarize, type SampleSummary } from './stats.js';
 
-export const ROLLUP_COMMANDS = ['errors', 'health', 'metrics'] as const;
+export const ROLLUP_COMMANDS = ['errors', 'health', 'metrics', 'chart'] as const;
+
+/** What each command is asked: the 30-day window; `chart` draws the errors PNG (the whole drawing, not only its read). */
+function rollupCommandArgs(command: (typeof ROLLUP_COMMANDS)[number], dataDir: string): string[] {
+  if (command === 'chart') return ['chart', 'errors', '--window', '30d', '--out', path.join(path.dirname(dataDir), 'errors-30d.png')];
+  return [command, '--window', '30d'];
+}
 
 export interface RollupsBenchResult {
   rows: number;
@@ -111,7 +117,7 @@ export function benchRollups(benchDir: string, runs: number, log: (line: string)
   log(`rollups: ${runs} cold runs of each command, --window 30d, interleaved`);
   const healthShort: number[] = [];
   for (let i = 0; i < runs; i++) {
-    for (const c of ROLLUP_COMMANDS) samples[c].push(coldRun(dataDir, [c, '--window', '30d']));
+    for (const c of ROLLUP_COMMANDS) samples[c].push(coldRun(dataDir, rollupCommandArgs(c, dataDir)));
     healthShort.push(coldRun(dataDir, ['health', '--window', '10m']));
   }
   fullScans.push(fullScan(big.file));

@@ -306,7 +306,7 @@ function rollupsRows(r: RollupsBenchResult): Row[] {
     ...ROLLUP_COMMANDS.map((c): Row => {
       const ms = r.cold[c].median;
       return {
-        measure: `${c} --window 30d, rollups built (median of ${r.cold[c].n}, max ${formatMs(r.cold[c].max)})`, ours: formatMs(ms), baseline: `full scan ${scan}`,
+        measure: `${c === 'chart' ? 'chart errors --window 30d --out errors.png' : `${c} --window 30d`}, rollups built (median of ${r.cold[c].n}, max ${formatMs(r.cold[c].max)})`, ours: formatMs(ms), baseline: `full scan ${scan}`,
         ratio: formatRatio(ms, r.fullScanMs), target: '< 2 s and <= full scan', result: verdict(ms < 2000 && ms <= r.fullScanMs),
       };
     }),
