@@ -1,19 +1,9 @@
 /** Times on charts: written in the configured zone, as an engineer reads a clock there. */
+import { wallFields } from '../oncall/zoned-time.js';
 
-function wallParts(at: number, timeZone: string): Record<string, number> {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-  }).formatToParts(new Date(at));
-  const out: Record<string, number> = {};
-  for (const p of parts) if (p.type !== 'literal') out[p.type] = Number(p.value);
-  return out;
+function wallParts(at: number, timeZone: string): Record<'year' | 'month' | 'day' | 'hour' | 'minute' | 'second', number> {
+  const f = wallFields(new Date(at), timeZone);
+  return { year: Number(f.year), month: Number(f.month), day: Number(f.day), hour: Number(f.hour), minute: Number(f.minute), second: Number(f.second) };
 }
 
 /**
@@ -24,15 +14,15 @@ function wallParts(at: number, timeZone: string): Record<string, number> {
 export function wallClockAsUtc(at: number, timeZone: string): number {
   const f = wallParts(at, timeZone);
   const ms = at % 1000;
-  return Date.UTC(f.year ?? 1970, (f.month ?? 1) - 1, f.day ?? 1, f.hour ?? 0, f.minute ?? 0, f.second ?? 0) + (ms < 0 ? ms + 1000 : ms);
+  return Date.UTC(f.year, f.month - 1, f.day, f.hour, f.minute, f.second) + (ms < 0 ? ms + 1000 : ms);
 }
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-const two = (n: number | undefined) => String(n ?? 0).padStart(2, '0');
+const two = (n: number) => String(n).padStart(2, '0');
 
 /** "02:14", or "Dec 7 02:14" when the window is longer than a day (a time alone would be ambiguous). */
 export function chartTimeText(at: number, timeZone: string, windowMs: number): string {
   const f = wallParts(at, timeZone);
   const time = `${two(f.hour)}:${two(f.minute)}`;
-  return windowMs > 86_400_000 ? `${MONTHS[(f.month ?? 1) - 1]} ${f.day} ${time}` : time;
+  return windowMs > 86_400_000 ? `${MONTHS[f.month - 1]} ${f.day} ${time}` : time;
 }

@@ -1,5 +1,5 @@
 /** An instant's wall-clock fields in a time zone, from Intl (no tz database of our own). */
-function wallFields(at: Date, timeZone: string): Record<'year' | 'month' | 'day' | 'hour' | 'minute' | 'second', string> {
+export function wallFields(at: Date, timeZone: string): Record<'year' | 'month' | 'day' | 'hour' | 'minute' | 'second', string> {
   const parts = new Intl.DateTimeFormat('en-US', {
     timeZone,
     hourCycle: 'h23',
