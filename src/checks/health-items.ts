@@ -10,7 +10,7 @@ import { alertHealthItems } from './alerts.js';
 import { backupHealthItem } from './backups.js';
 import { unknownItem, type CheckItem } from './check-item.js';
 import { diskHealthItems } from './disk.js';
-import { quickCheckItems } from './integrity.js';
+import { quickCheckItems, type QuickCheckMemory } from './integrity.js';
 import { ipfsRetrievalItem } from './ipfs-retrieval.js';
 import { jobHealthItems } from './jobs.js';
 import type { WindowCoverage } from './metric-window.js';
@@ -24,7 +24,7 @@ export const HEALTH_PARTS: readonly HealthPart[] = ['alerts', 'metrics', 'integr
 export interface HealthItemsDeps {
   atlas: AtlasStores;
   /** The bot's alert list: the firing-alert items come from it, as every view's do. */
-  state: { alerts: Pick<AlertStore, 'firing' | 'resolvedSince'> };
+  state: { alerts: Pick<AlertStore, 'firing' | 'resolvedSince'>; integrityChecks?: QuickCheckMemory };
   config: Config;
   /** Outbound HTTP (the IPFS probe). */
   fetch: typeof fetch;
@@ -97,7 +97,7 @@ export async function healthItems(deps: HealthItemsDeps, now: Date, windowMs: nu
           'unknown',
         )
       : [],
-    parts.has('integrity') ? guarded('quick_check', 'Database check', () => quickCheckItems(atlas, now)) : [],
+    parts.has('integrity') ? guarded('quick_check', 'Database check', () => quickCheckItems(atlas, now, deps.state.integrityChecks)) : [],
     parts.has('disk') ? guarded('disk', 'Disk', () => diskHealthItems(atlas, t)) : [],
     parts.has('jobs') ? guarded('jobs', 'Jobs', () => jobHealthItems(atlas, now, t)) : [],
     parts.has('backup') ? guarded('backup', 'Newest backup', async () => [await backupHealthItem(atlas.backupsDir, now, t)]) : [],

@@ -1,4 +1,5 @@
 import type { AtlasStores } from '../db/atlas-database.js';
+import type { IntegrityCheckStore, RememberedCheck } from '../db/state/integrity-check-store.js';
 import { runIntegrityCheck, type IntegrityMode, type IntegrityResult } from '../db/integrity-check.js';
 import type { Level } from './check-item.js';
 import { unknownItem, type CheckItem } from './check-item.js';
@@ -75,28 +76,53 @@ function integrityItem(result: IntegrityResult, role: DatabaseRole): CheckItem {
 /** How long a quick_check result answers `health` and the watchdog (a 10 GB file takes ~10 s). */
 export const QUICK_CHECK_REUSE_MS = 60_000;
 
-const lastQuick = new WeakMap<AtlasStores, Map<string, { at: number; result: IntegrityResult }>>();
+/** Where quick_check results are kept between calls: chatops.db's, shared by every process on it. */
+export type QuickCheckMemory = Pick<IntegrityCheckStore, 'latest' | 'remember'>;
+
+const inProcess = new WeakMap<AtlasStores, Map<string, RememberedCheck>>();
+
+/** This process's own memory, for callers without a chatops.db. */
+function processMemory(stores: AtlasStores): QuickCheckMemory {
+  let cache = inProcess.get(stores);
+  if (!cache) inProcess.set(stores, (cache = new Map()));
+  const map = cache;
+  return { latest: (file) => map.get(file) ?? null, remember: (result, at) => void map.set(result.file, { at, result }) };
+}
+
+/** A remembered result, or null when there is none or chatops.db could not say (the check then runs). */
+function recall(memory: QuickCheckMemory, file: string): RememberedCheck | null {
+  try {
+    return memory.latest(file);
+  } catch {
+    return null;
+  }
+}
 
 /**
  * quick_check of both databases, for `health` and the watchdog. The two run in parallel: a quick
  * check is short. Given `now`, a result younger than QUICK_CHECK_REUSE_MS is reused, so the
- * watchdog's minute and a burst of `health` do not re-read gigabytes each time.
+ * watchdog's minute and a burst of `health` do not re-read gigabytes each time; with `memory`
+ * (chatops.db's), a terminal's `health` reuses what the bot's watchdog checked.
  */
-export async function quickCheckItems(stores: AtlasStores, now?: Date): Promise<CheckItem[]> {
+export async function quickCheckItems(stores: AtlasStores, now?: Date, memory: QuickCheckMemory = processMemory(stores)): Promise<CheckItem[]> {
   const roles: DatabaseRole[] = ['persistence', 'metrics'];
-  let cache = lastQuick.get(stores);
-  if (!cache) lastQuick.set(stores, (cache = new Map()));
   return Promise.all(
     roles.map(async (role) => {
       const db = stores[role];
-      const hit = now ? cache.get(db.file) : undefined;
-      if (hit && now && now.getTime() - hit.at >= 0 && now.getTime() - hit.at < QUICK_CHECK_REUSE_MS) {
+      const hit = now ? recall(memory, db.file) : null;
+      if (hit && now && now.getTime() - hit.at.getTime() >= 0 && now.getTime() - hit.at.getTime() < QUICK_CHECK_REUSE_MS) {
         const item = integrityItem(hit.result, role);
-        return { ...item, detail: `${item.detail} (as of ${new Date(hit.at).toISOString().slice(11, 19)} UTC)` };
+        return { ...item, detail: `${item.detail} (as of ${hit.at.toISOString().slice(11, 19)} UTC)` };
       }
       try {
         const result = await runIntegrityCheck(db.file, 'quick');
-        if (now) cache.set(db.file, { at: now.getTime(), result });
+        if (now) {
+          try {
+            memory.remember(result, now);
+          } catch {
+            // chatops.db busy or read-only: the answer stands, the next caller checks again.
+          }
+        }
         return integrityItem(result, role);
       } catch (err) {
         // A crashed worker must not take the rest of `health` down with it.

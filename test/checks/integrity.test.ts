@@ -3,6 +3,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { integrity, QUICK_CHECK_REUSE_MS, quickCheckItems } from '../../src/checks/integrity.js';
 import { openAtlasStores, type AtlasStores } from '../../src/db/atlas-database.js';
+import { openStateStore } from '../../src/db/state/sqlite-state-store.js';
 import { createAtlasFiles, tempDir } from '../helpers/test-deps.js';
 import { buildDatabase, corruptPages } from '../db/integrity-fixtures.js';
 
@@ -108,6 +109,57 @@ describe('quickCheckItems reuse', () => {
       expect(fresh.find((i) => i.label.startsWith('metrics.db'))?.level).not.toBe('ok');
     } finally {
       stores.close();
+      t.cleanup();
+    }
+  });
+});
+
+describe('quickCheckItems shared through chatops.db', () => {
+  it('reuses what another process checked under a minute ago, says when, and checks again after', async () => {
+    const t = tempDir();
+    const dir = path.join(t.dir, '.shadow-atlas');
+    const files = createAtlasFiles(dir);
+    files.metrics.close();
+    files.persistence.close();
+    // Two processes: each its own AtlasStores (so nothing is shared in memory), one chatops.db.
+    const bot = openAtlasStores(dir);
+    const terminal = openAtlasStores(dir);
+    const stateA = openStateStore(path.join(dir, 'chatops.db'));
+    const stateB = openStateStore(path.join(dir, 'chatops.db'));
+    try {
+      const at = new Date('2026-11-26T12:00:00Z');
+      expect((await quickCheckItems(bot, at, stateA.integrityChecks)).every((i) => i.level === 'ok')).toBe(true);
+      writeFileSync(path.join(dir, 'metrics.db'), 'not a database any more '.repeat(200));
+      const reused = await quickCheckItems(terminal, new Date(at.getTime() + QUICK_CHECK_REUSE_MS - 1), stateB.integrityChecks);
+      expect(reused.find((i) => i.label.startsWith('metrics.db'))).toMatchObject({ level: 'ok', detail: expect.stringContaining('(as of 12:00:00 UTC)') });
+      const fresh = await quickCheckItems(terminal, new Date(at.getTime() + QUICK_CHECK_REUSE_MS), stateB.integrityChecks);
+      expect(fresh.find((i) => i.label.startsWith('metrics.db'))?.level).not.toBe('ok');
+      // A check that could not run is not remembered: the next caller asks SQLite again.
+      expect(stateA.integrityChecks.latest(bot.metrics.file)?.at).toEqual(at);
+    } finally {
+      for (const c of [bot, terminal, stateA, stateB]) c.close();
+      t.cleanup();
+    }
+  });
+
+  it('does not trust a remembered row it cannot read', async () => {
+    const t = tempDir();
+    const dir = path.join(t.dir, '.shadow-atlas');
+    const files = createAtlasFiles(dir);
+    files.metrics.close();
+    files.persistence.close();
+    const stores = openAtlasStores(dir);
+    const state = openStateStore(path.join(dir, 'chatops.db'));
+    try {
+      const at = new Date('2026-11-26T12:00:00Z');
+      state.db.prepare('INSERT INTO integrity_checks (file, checked_at, result) VALUES (?, ?, ?)').run(stores.metrics.file, at.toISOString(), '{"ok": true}');
+      expect(state.integrityChecks.latest(stores.metrics.file)).toBeNull();
+      const items = await quickCheckItems(stores, new Date(at.getTime() + 1000), state.integrityChecks);
+      expect(items.find((i) => i.label.startsWith('metrics.db'))?.detail).not.toContain('as of');
+      expect(state.integrityChecks.latest(stores.metrics.file)?.result.ok).toBe(true);
+    } finally {
+      stores.close();
+      state.close();
       t.cleanup();
     }
   });

@@ -16,6 +16,7 @@ import { pageStore } from './page-store.js';
 import { pagerdutyStore } from './pagerduty-store.js';
 import { remediationRunStore } from './remediation-run-store.js';
 import { peopleStore } from './people-store.js';
+import { integrityCheckStore } from './integrity-check-store.js';
 import { reportPostStore } from './report-post-store.js';
 import { retentionStore } from './retention-store.js';
 import { seenRequestStore } from './seen-request-store.js';
@@ -115,6 +116,7 @@ export function openStateStore(file: string, migrations: readonly string[] = STA
     seenRequests: seenRequestStore(db),
     people: peopleStore(db),
     reportPosts: reportPostStore(db),
+    integrityChecks: integrityCheckStore(db),
     schemaVersion: () => ({ current: db.pragma('user_version', { simple: true }) as number, latest: migrations.length }),
     close: () => db.close(),
   };

@@ -480,4 +480,11 @@ export const STATE_MIGRATIONS: readonly string[] = [
      completing INTEGER NOT NULL DEFAULT 0,
      completed_at TEXT
    );`,
+  // The last quick_check of each Atlas database, so that every process on this chatops.db (the
+  // bot's watchdog, a terminal's health) reuses a fresh one instead of reading gigabytes again.
+  `CREATE TABLE integrity_checks (
+     file TEXT PRIMARY KEY,
+     checked_at TEXT NOT NULL,
+     result TEXT NOT NULL
+   );`,
 ];

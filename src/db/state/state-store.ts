@@ -12,6 +12,7 @@ import type { OutboxStore } from './outbox-store.js';
 import type { OverrideStore } from './override-store.js';
 import type { PageStore } from './page-store.js';
 import type { PeopleStore } from './people-store.js';
+import type { IntegrityCheckStore } from './integrity-check-store.js';
 import type { PagerDutyStore } from './pagerduty-store.js';
 import type { ReportPostStore } from './report-post-store.js';
 import type { RetentionStore } from './retention-store.js';
@@ -52,6 +53,8 @@ export interface StateStore {
   people: PeopleStore;
   /** The weekly reliability report's posts, once per scheduled time. */
   reportPosts: ReportPostStore;
+  /** The last quick_check of each Atlas database, shared between processes. */
+  integrityChecks: IntegrityCheckStore;
   schemaVersion(): { current: number; latest: number };
   close(): void;
 }

@@ -1,0 +1,61 @@
+import type Database from 'better-sqlite3';
+import { z } from 'zod';
+import type { IntegrityResult } from '../integrity-check.js';
+import { iso } from './state-records.js';
+import { statements } from './statements.js';
+
+/** A quick_check that ran, as remembered: what SQLite said and when. */
+export interface RememberedCheck {
+  at: Date;
+  result: IntegrityResult;
+}
+
+/**
+ * The last quick_check of each Atlas database, shared by every process on this chatops.db: the
+ * bot's watchdog checks every minute, and a terminal's `health` then reuses that answer instead
+ * of reading the whole file again. Only checks that ran are remembered (a missing or locked file
+ * is asked again each time).
+ */
+export interface IntegrityCheckStore {
+  latest(file: string): RememberedCheck | null;
+  remember(check: IntegrityResult, at: Date): void;
+}
+
+const resultSchema = z.object({
+  file: z.string(),
+  label: z.string(),
+  mode: z.enum(['quick', 'full']),
+  ok: z.boolean(),
+  problems: z.array(z.string()),
+  truncated: z.boolean(),
+  durationMs: z.number(),
+});
+
+export function integrityCheckStore(db: Database.Database): IntegrityCheckStore {
+  const sql = statements(db);
+  return {
+    latest(file) {
+      const row = sql('SELECT checked_at, result FROM integrity_checks WHERE file = ?').get(file) as { checked_at: string; result: string } | undefined;
+      if (!row) return null;
+      let parsed: ReturnType<typeof resultSchema.safeParse>;
+      try {
+        parsed = resultSchema.safeParse(JSON.parse(row.result));
+      } catch {
+        return null;
+      }
+      const at = new Date(row.checked_at);
+      // A row this version cannot read is not trusted: the check runs again and replaces it.
+      if (!parsed.success || Number.isNaN(at.getTime())) return null;
+      return { at, result: { ...parsed.data, problem: null } };
+    },
+    remember(check, at) {
+      if (check.problem !== null) return;
+      const { problem: _problem, ...result } = check;
+      sql('INSERT INTO integrity_checks (file, checked_at, result) VALUES (?, ?, ?) ON CONFLICT (file) DO UPDATE SET checked_at = excluded.checked_at, result = excluded.result').run(
+        check.file,
+        iso(at),
+        JSON.stringify(result),
+      );
+    },
+  };
+}
