@@ -50,7 +50,15 @@ describe('state.retention.prune', () => {
     state.outbox.fail(failedOld, 'channel_not_found', ago(19));
     const sentNew = state.outbox.enqueue({ lane: 'c', op: 'post', channel: 'C0X', payload: { text: 'new' } }, ago(2));
     state.outbox.markSent(state.outbox.claimHeads({ owner: 'me', now: ago(2), wallNow: ago(2), leaseMs: 1000, limit: 1 })[0]!, '1.2', ago(2));
+    // A chart shared long ago (its upload's progress goes with it), and one still waiting.
+    const chart = { text: 'chart', upload: { filename: 'errors-chart.png', title: 'Errors', altText: 'flat' } };
+    state.outbox.enqueue({ lane: 'e', op: 'upload', channel: 'C0X', payload: chart, file: Buffer.from('png') }, ago(20));
+    state.outbox.markSent(state.outbox.claimHeads({ owner: 'me', now: ago(20), wallNow: ago(20), leaseMs: 1000, limit: 1 })[0]!, '1.3', ago(20));
     const pendingOld = state.outbox.enqueue({ lane: 'd', op: 'post', channel: 'C0X', payload: { text: 'waiting' } }, ago(30));
+    const uploadPending = state.outbox.enqueue({ lane: 'f', op: 'upload', channel: 'C0X', payload: chart, file: Buffer.from('png') }, ago(30));
+    // Snoozes: one over long ago, one lately.
+    state.alertSnoozes.set({ alert_key: 'old_alert', fire_count: 1, timer_id: 1, snoozed_by: 'U0A', until: ago(45) }, ago(45));
+    state.alertSnoozes.set({ alert_key: 'new_alert', fire_count: 1, timer_id: 2, snoozed_by: 'U0A', until: ago(1) }, ago(1));
 
     // The audit trail.
     const run = (at: Date, command: string) =>
@@ -77,7 +85,9 @@ describe('state.retention.prune', () => {
     const timersBefore = ids('timers');
     const pruned = state.retention.prune(cutoffs());
 
-    expect(ids('outbox')).toEqual([sentNew, pendingOld]);
+    expect(ids('outbox')).toEqual([sentNew, pendingOld, uploadPending]);
+    expect(ids('outbox_files', 'outbox_id')).toEqual([uploadPending]);
+    expect(ids('alert_snoozes', 'alert_key')).toEqual(['new_alert']);
     expect(ids('command_runs', 'command')).toEqual(['recent']);
     // The fired reminder of the incident resolved two years ago, and the alert reminder cancelled long ago, go.
     expect(ids('timers')).toEqual(timersBefore.filter((id) => id !== ancientFired && id !== cancelledAlertTimer));
@@ -90,7 +100,7 @@ describe('state.retention.prune', () => {
     expect(state.timeline.list(lately.id).map((e) => e.text)).toEqual(['lately']);
     expect(state.timeline.list(open.id).map((e) => e.text)).toEqual(['open']);
     expect(ids('incidents')).toEqual([ancient.id, lately.id, open.id].sort());
-    expect(pruned).toEqual({ outbox: 2, commandRuns: 1, timers: 2, timeline: 1 });
+    expect(pruned).toEqual({ outbox: 3, commandRuns: 1, timers: 2, timeline: 1 });
 
     // Nothing more goes the second time.
     expect(state.retention.prune(cutoffs())).toEqual({ outbox: 0, commandRuns: 0, timers: 0, timeline: 0 });
