@@ -52,10 +52,10 @@ describe('state.retention.prune', () => {
     state.outbox.markSent(state.outbox.claimHeads({ owner: 'me', now: ago(2), wallNow: ago(2), leaseMs: 1000, limit: 1 })[0]!, '1.2', ago(2));
     // A chart shared long ago (its upload's progress goes with it), and one still waiting.
     const chart = { text: 'chart', upload: { filename: 'errors-chart.png', title: 'Errors', altText: 'flat' } };
-    state.outbox.enqueue({ lane: 'e', op: 'upload', channel: 'C0X', payload: chart, file: Buffer.from('png') }, ago(20));
+    state.outbox.enqueueUpload({ lane: 'e', op: 'upload', channel: 'C0X', payload: chart }, Buffer.from('png'), ago(20));
     state.outbox.markSent(state.outbox.claimHeads({ owner: 'me', now: ago(20), wallNow: ago(20), leaseMs: 1000, limit: 1 })[0]!, '1.3', ago(20));
     const pendingOld = state.outbox.enqueue({ lane: 'd', op: 'post', channel: 'C0X', payload: { text: 'waiting' } }, ago(30));
-    const uploadPending = state.outbox.enqueue({ lane: 'f', op: 'upload', channel: 'C0X', payload: chart, file: Buffer.from('png') }, ago(30));
+    const uploadPending = state.outbox.enqueueUpload({ lane: 'f', op: 'upload', channel: 'C0X', payload: chart }, Buffer.from('png'), ago(30));
     // Snoozes: one over long ago, one lately.
     state.alertSnoozes.set({ alert_key: 'old_alert', fire_count: 1, timer_id: 1, snoozed_by: 'U0A', until: ago(45) }, ago(45));
     state.alertSnoozes.set({ alert_key: 'new_alert', fire_count: 1, timer_id: 2, snoozed_by: 'U0A', until: ago(1) }, ago(1));
