@@ -8,15 +8,15 @@
  * the thread, saying to page them by hand.
  */
 import { z } from 'zod';
-import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { OutboxCall, OutboxRow } from '../db/state/outbox-store.js';
 import type { StateStore } from '../db/state/state-store.js';
 import { bothSinks, type EventSink } from '../incidents/domain-events.js';
 import { pagerdutyContactOf } from '../incidents/escalation-contacts.js';
 import { ESCALATION_TARGET_TEXT } from '../incidents/severity-matrix.js';
-import { PagerDutyCallError, type PagerDutyApi } from './pagerduty-api.js';
+import { PagerDutyCallError } from './pagerduty-api.js';
 import { pagerdutyFromEmail } from './pagerduty-from-email.js';
+import type { PagerDutySenderOptions } from './pagerduty-sync.js';
 
 export const PAGERDUTY_ESCALATION_TARGET = 'pagerduty-escalation';
 
@@ -71,18 +71,8 @@ export function withEscalationPaging(sink: EventSink, state: StateStore, config:
   return bothSinks(sink, outbound);
 }
 
-export interface EscalationSenderOptions {
-  state: StateStore;
-  config: Pick<Config, 'pagerduty'>;
-  api: PagerDutyApi;
-  events: EventSink;
-  clock: Clock;
-  /** A Slack user's email (users.info); null when Slack does not say. */
-  slackEmailOf?: (userId: string) => Promise<string | null>;
-}
-
 /** The outbox's sender of escalation pages (a CallSender of src/slack/outbox-delivery.ts). */
-export function pagerdutyEscalationSender(opts: EscalationSenderOptions) {
+export function pagerdutyEscalationSender(opts: PagerDutySenderOptions) {
   const { state, config, api, clock } = opts;
   const emailOf = pagerdutyFromEmail(config, api, opts.slackEmailOf);
 
