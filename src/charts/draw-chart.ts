@@ -3,7 +3,8 @@
  * one path for the charts the bot posts without being asked (the incident flow, the handoff).
  * Never throws: a chart that cannot be drawn is logged, and what it was for goes on without it.
  */
-import type { ChartKind } from '../checks/chart-data.js';
+import type { TopLevelSpec } from 'vega-lite';
+import type { ChartData, ChartKind } from '../checks/chart-data.js';
 import { metricsReaders } from '../checks/metrics-reader.js';
 import type { DrawnChart } from '../incidents/domain-events.js';
 import type { DomainDeps } from '../incidents/incident-deps.js';
@@ -26,33 +27,42 @@ export interface ChartPost {
   lane?: string;
 }
 
-export async function drawAndShareChart(deps: DomainDeps, post: ChartPost): Promise<boolean> {
+/** Draws what `make` describes and records the picture to be shared; never throws. */
+async function drawAndRecord(
+  deps: Pick<DomainDeps, 'state' | 'events' | 'clock' | 'logger'>,
+  what: string,
+  make: () => { spec: TopLevelSpec; chart: Omit<DrawnChart, 'png'> },
+): Promise<boolean> {
   try {
-    const to = deps.clock();
-    const data = await metricsReaders().chart(deps.atlas.metrics, post.kind, to, post.windowMs, deps.config.thresholds);
+    const { spec, chart } = make();
+    const drawn = await chartRenderer().render(spec);
+    if (!drawn.ok) {
+      deps.logger.warn({ what, reason: drawn.reason }, 'could not draw a chart to share');
+      return false;
+    }
+    deps.state.transaction(() => deps.events.record({ type: 'chart-drawn', chart: { ...chart, png: drawn.png } }, deps.clock()));
+    return true;
+  } catch (err) {
+    deps.logger.warn({ err, what }, 'could not share a chart');
+    return false;
+  }
+}
+
+export async function drawAndShareChart(deps: DomainDeps, post: ChartPost): Promise<boolean> {
+  let data: ChartData;
+  try {
+    data = await metricsReaders().chart(deps.atlas.metrics, post.kind, deps.clock(), post.windowMs, deps.config.thresholds);
+  } catch (err) {
+    deps.logger.warn({ err, what: post.kind }, 'could not read a chart to share');
+    return false;
+  }
+  return drawAndRecord(deps, post.kind, () => {
     const timeZone = deps.rotation.timezone;
     const markAt = post.markAt?.getTime();
     const view = markAt !== undefined && Number.isFinite(markAt) ? { timeZone, markAt, markLabel: `alert ${chartTimeText(markAt, timeZone, post.windowMs)}` } : { timeZone };
-    const drawn = await chartRenderer().render(chartSpec(data, view));
-    if (!drawn.ok) {
-      deps.logger.warn({ kind: post.kind, reason: drawn.reason }, 'could not draw a chart to share');
-      return false;
-    }
-    const chart: DrawnChart = {
-      what: post.kind,
-      title: chartTitle(data),
-      altText: chartAltText(data, view),
-      png: drawn.png,
-      channel: post.channel,
-      anchor: post.anchor ?? null,
-      ...(post.lane ? { lane: post.lane } : {}),
-    };
-    deps.state.transaction(() => deps.events.record({ type: 'chart-drawn', chart }, deps.clock()));
-    return true;
-  } catch (err) {
-    deps.logger.warn({ err, kind: post.kind }, 'could not share a chart');
-    return false;
-  }
+    const chart = { what: post.kind, title: chartTitle(data), altText: chartAltText(data, view), channel: post.channel, anchor: post.anchor ?? null, ...(post.lane ? { lane: post.lane } : {}) };
+    return { spec: chartSpec(data, view), chart };
+  });
 }
 
 /** Where the reliability report's chart goes: after the report, in its channel (and lane). */
@@ -63,26 +73,16 @@ export interface ReportChartPost {
 }
 
 /** Draws the report's incidents-per-day chart and records it to be shared; never throws. */
-export async function shareReportChart(deps: Pick<DomainDeps, 'state' | 'events' | 'clock' | 'logger'>, report: Pick<ReliabilityReport, 'chart' | 'windowMs'>, post: ReportChartPost): Promise<boolean> {
-  try {
-    const drawn = await chartRenderer().render(reportChartSpec(report));
-    if (!drawn.ok) {
-      deps.logger.warn({ reason: drawn.reason }, 'could not draw the report chart');
-      return false;
-    }
-    const chart: DrawnChart = {
+export function shareReportChart(deps: Pick<DomainDeps, 'state' | 'events' | 'clock' | 'logger'>, report: Pick<ReliabilityReport, 'chart' | 'windowMs'>, post: ReportChartPost): Promise<boolean> {
+  return drawAndRecord(deps, 'report', () => ({
+    spec: reportChartSpec(report),
+    chart: {
       what: 'report',
       title: reportChartTitle(report),
       altText: reportChartAltText(report),
-      png: drawn.png,
       channel: post.channel,
       ...(post.lane ? { lane: post.lane } : {}),
       ...(post.requestedBy ? { requestedBy: post.requestedBy } : {}),
-    };
-    deps.state.transaction(() => deps.events.record({ type: 'chart-drawn', chart }, deps.clock()));
-    return true;
-  } catch (err) {
-    deps.logger.warn({ err }, 'could not share the report chart');
-    return false;
-  }
+    },
+  }));
 }
