@@ -72,8 +72,12 @@ export interface ReportChartPost {
   requestedBy?: string | null;
 }
 
-/** Draws the report's incidents-per-day chart and records it to be shared; never throws. */
-export function shareReportChart(deps: Pick<DomainDeps, 'state' | 'events' | 'clock' | 'logger'>, report: Pick<ReliabilityReport, 'chart' | 'windowMs'>, post: ReportChartPost): Promise<boolean> {
+/**
+ * Draws the report's incidents-per-day chart and records it to be shared; never throws. A window
+ * without incidents gets no picture: an empty chart in the channel says nothing the report did not.
+ */
+export async function shareReportChart(deps: Pick<DomainDeps, 'state' | 'events' | 'clock' | 'logger'>, report: Pick<ReliabilityReport, 'chart' | 'windowMs'>, post: ReportChartPost): Promise<boolean> {
+  if (report.chart.incidentsPerDay.every((d) => d.P0 + d.P1 + d.P2 + d.P3 === 0)) return false;
   return drawAndRecord(deps, 'report', () => ({
     spec: reportChartSpec(report),
     chart: {

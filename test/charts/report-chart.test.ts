@@ -76,21 +76,40 @@ describe('the report chart in the flow', () => {
   const uploads = () =>
     ie.env.db.prepare("SELECT lane, channel, payload FROM outbox WHERE op = 'upload' ORDER BY id").all() as { lane: string; channel: string; payload: string }[];
 
-  it('follows the weekly post in its lane when the bot draws charts, and not otherwise', async () => {
+  // Monday 2026-11-30 09:00 in the fixture's zone: the default report.cron; the week before has incidents.
+  const DUE = new Date('2026-11-30T14:00:00.000Z');
+
+  it('follows the weekly post in its lane when the bot draws charts', async () => {
     buildFixture(ie);
-    // Monday 2026-11-30 09:00 in the fixture's zone: the default report.cron.
-    ie.env.clock.set(new Date('2026-11-30T14:00:00.000Z'));
-    expect(await postWeeklyReport(ie.env.deps)).not.toBeNull();
-    expect(uploads()).toEqual([]);
-    ie.env.clock.set(new Date('2026-12-07T14:00:00.000Z'));
+    ie.env.clock.set(DUE);
     expect(await postWeeklyReport({ ...ie.env.deps, flowCharts: true })).not.toBeNull();
     const all = await eventually(() => (uploads().length > 0 ? uploads() : null), 'the report chart queued');
-    // One drawing at a time, in order: a chart for the first post would have come before this one.
     expect(all).toHaveLength(1);
     const chart = all[0];
     expect(chart!.lane).toBe(REPORT_LANE);
     expect(chart!.channel).toBe(HANDOFF);
     expect(JSON.parse(chart!.payload).upload).toMatchObject({ filename: 'report-chart.png', title: 'Incidents per day by severity, last 7 days' });
+  });
+
+  it('does not follow the weekly post when the bot draws no charts', async () => {
+    buildFixture(ie);
+    ie.env.clock.set(DUE);
+    expect(await postWeeklyReport(ie.env.deps)).not.toBeNull();
+    // The renderer draws one chart at a time, in order: a chart asked for by the post would come before this one.
+    await chartRenderer().render(reportChartSpec(WEEK));
+    expect(uploads()).toEqual([]);
+  });
+
+  it('is not posted for a window without incidents', async () => {
+    const h = await startHarness({ deps: ie.env.deps, registry: createRegistry(allowEveryone) });
+    try {
+      await (await h.command('report')).answer();
+      // The renderer draws one chart at a time, in order: a chart asked for now would come before this one.
+      await chartRenderer().render(reportChartSpec(WEEK));
+      expect(uploads()).toEqual([]);
+    } finally {
+      await h.close();
+    }
   });
 
   it('follows /atlas report in the channel it was asked in', async () => {
