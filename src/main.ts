@@ -7,7 +7,7 @@ const MISSING_CREDENTIALS = `The bot needs Slack credentials to start. Set:
   SLACK_BOT_TOKEN        the Bot User OAuth Token (xoxb-…) from OAuth & Permissions
   SLACK_SIGNING_SECRET   the Signing Secret from Basic Information (HTTP mode), or
   SLACK_APP_TOKEN        an app-level token (xapp-…) with connections:write, for Socket Mode
-(copy .env.example to .env and fill it in; the README's "Slack app" section creates the app from manifest.yml).
+(copy .env.example to .env and fill it in; docs/deployment.md says how to create the app from manifest.yml).
 
 Without Slack, try the same subcommands in the terminal against demo data:
   npm run demo
