@@ -89,13 +89,19 @@ describe('integrity checks of the Atlas databases', () => {
   });
 });
 
+/** A data directory with both Atlas databases, closed so the code under test opens its own. */
+function atlasDir() {
+  const t = tempDir();
+  const dir = path.join(t.dir, '.shadow-atlas');
+  const files = createAtlasFiles(dir);
+  files.metrics.close();
+  files.persistence.close();
+  return { t, dir };
+}
+
 describe('quickCheckItems reuse', () => {
   it('reuses a result younger than a minute when given the time, and says when it was taken', async () => {
-    const t = tempDir();
-    const dir = path.join(t.dir, '.shadow-atlas');
-    const files = createAtlasFiles(dir);
-    files.metrics.close();
-    files.persistence.close();
+    const { t, dir } = atlasDir();
     const stores = openAtlasStores(dir);
     try {
       const at = new Date('2026-11-26T12:00:00Z');
@@ -116,11 +122,7 @@ describe('quickCheckItems reuse', () => {
 
 describe('quickCheckItems shared through chatops.db', () => {
   it('reuses what another process checked under a minute ago, says when, and checks again after', async () => {
-    const t = tempDir();
-    const dir = path.join(t.dir, '.shadow-atlas');
-    const files = createAtlasFiles(dir);
-    files.metrics.close();
-    files.persistence.close();
+    const { t, dir } = atlasDir();
     // Two processes: each its own AtlasStores (so nothing is shared in memory), one chatops.db.
     const bot = openAtlasStores(dir);
     const terminal = openAtlasStores(dir);
@@ -143,11 +145,7 @@ describe('quickCheckItems shared through chatops.db', () => {
   });
 
   it('does not trust a remembered row it cannot read', async () => {
-    const t = tempDir();
-    const dir = path.join(t.dir, '.shadow-atlas');
-    const files = createAtlasFiles(dir);
-    files.metrics.close();
-    files.persistence.close();
+    const { t, dir } = atlasDir();
     const stores = openAtlasStores(dir);
     const state = openStateStore(path.join(dir, 'chatops.db'));
     try {
