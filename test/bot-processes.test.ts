@@ -173,7 +173,8 @@ describe('bot processes on one chatops.db', () => {
         expect.objectContaining({ event_action: 'trigger', dedup_key: 'shadow-atlas/provider_down' }),
         expect.objectContaining({ event_action: 'trigger', dedup_key: 'shadow-atlas/provider_down' }),
       ]);
-      const card = () => slack.workspace.messages(CHANNEL).find((m) => m.text.includes('provider_down'));
+      // The alert's own message, by the anchor in its metadata: other messages may name the alert too.
+      const card = () => slack.workspace.messages(CHANNEL).find((m) => (m.metadata as { event_payload?: { anchor?: string } } | undefined)?.event_payload?.anchor === anchorOf('provider_down'));
       await eventually(() => JSON.stringify(card()?.blocks ?? []).includes('PagerDuty: paged'), 'the card saying so', 60_000);
       expect(postsPerAlert().get(anchorOf('provider_down'))).toBe(1);
     } finally {
