@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { iso } from './state-records.js';
 import { statements } from './statements.js';
+import type { Synchronous } from './synchronous.js';
 
 /** Who snoozed an unacknowledged alert's reminder, until when, and the timer that brings it back. */
 export interface AlertSnooze {
@@ -15,11 +16,11 @@ export interface AlertSnooze {
 
 export interface AlertSnoozeStore {
   /** The alert's latest snooze replaces any earlier one. */
-  set(s: Omit<AlertSnooze, 'snoozed_at' | 'until'> & { until: Date }, now: Date): void;
-  get(alertKey: string): AlertSnooze | null;
+  set(s: Omit<AlertSnooze, 'snoozed_at' | 'until'> & { until: Date }, now: Date): Promise<void>;
+  get(alertKey: string): Promise<AlertSnooze | null>;
 }
 
-export function alertSnoozeStore(db: Database.Database): AlertSnoozeStore {
+export function alertSnoozeStore(db: Database.Database): Synchronous<AlertSnoozeStore> {
   const sql = statements(db);
   return {
     set(s, now) {

@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { iso, type AlertRecord, type Severity } from './state-records.js';
 import { statements } from './statements.js';
+import type { Synchronous } from './synchronous.js';
 
 /** What a firing report sets on the alert's row. */
 export interface AlertFiring {
@@ -23,47 +24,47 @@ export interface AlertFiring {
 }
 
 export interface AlertStore {
-  get(key: string): AlertRecord | null;
+  get(key: string): Promise<AlertRecord | null>;
   /** Firing alerts, oldest first. */
-  firing(): AlertRecord[];
+  firing(): Promise<AlertRecord[]>;
   /** Firing alerts nobody has acknowledged, newest first. */
-  awaitingAck(): AlertRecord[];
+  awaitingAck(): Promise<AlertRecord[]>;
   /** Names of the incident's alerts that still fire. */
-  firingOf(incidentId: string): { key: string; name: string }[];
+  firingOf(incidentId: string): Promise<{ key: string; name: string }[]>;
   /** Names of firing alerts whose key starts with `prefix`. */
-  firingNamesWithPrefix(prefix: string): string[];
+  firingNamesWithPrefix(prefix: string): Promise<string[]>;
   /** A first firing; false when the key exists already (a concurrent report won). */
-  insert(key: string, firing: AlertFiring, now: Date): boolean;
+  insert(key: string, firing: AlertFiring, now: Date): Promise<boolean>;
   /** A resolved alert fires again (check-and-set on status): a new firing, unacknowledged. */
-  refire(key: string, firing: AlertFiring, now: Date): boolean;
+  refire(key: string, firing: AlertFiring, now: Date): Promise<boolean>;
   /** Another report of a firing alert: who reported it, fingerprints, the source's fired_at, the runbook. */
   noteReport(
     key: string,
     fields: { sources: string[]; resolvedSources: string[]; fingerprints: string[]; sourceFiredAt: string | null; runbookUrl: string | null },
     now: Date,
-  ): void;
+  ): Promise<void>;
   /** Check-and-set: resolves a firing alert, saying who or what did (db/state/resolved-by.ts); false when it was not firing. */
-  resolve(key: string, at: Date, now: Date, resolvedBy?: string | null): boolean;
+  resolve(key: string, at: Date, now: Date, resolvedBy?: string | null): Promise<boolean>;
   /** Alerts resolved at or after `since`, newest first. */
-  resolvedSince(since: Date): AlertRecord[];
+  resolvedSince(since: Date): Promise<AlertRecord[]>;
   /** The lead of the open group `groupKey` other than `exceptKey`: a firing alert of the group, or one whose incident is still open. */
-  openGroupLead(groupKey: string, exceptKey: string): AlertRecord | null;
+  openGroupLead(groupKey: string, exceptKey: string): Promise<AlertRecord | null>;
   /** The alerts that joined `leadKey`'s group (firing or not), oldest first. */
-  membersOf(leadKey: string): AlertRecord[];
+  membersOf(leadKey: string): Promise<AlertRecord[]>;
   /** Firing alerts of a group, oldest first. */
-  firingInGroup(groupKey: string): AlertRecord[];
+  firingInGroup(groupKey: string): Promise<AlertRecord[]>;
   /** The provider groups (`provider:…`) with a firing alert. */
-  openProviderGroups(): string[];
+  openProviderGroups(): Promise<string[]>;
   /** Firing alerts in no group, oldest first. */
-  ungroupedFiring(): AlertRecord[];
+  ungroupedFiring(): Promise<AlertRecord[]>;
   /** Puts an alert in a group (an alert already firing becomes the lead of the group that named its provider). */
-  setGroup(key: string, groupKey: string, reason: string, lead: string | null, now: Date): void;
+  setGroup(key: string, groupKey: string, reason: string, lead: string | null, now: Date): Promise<void>;
   /** Check-and-set: links an unacknowledged alert to its incident; false when someone else did first. */
-  linkIncident(key: string, incidentId: string, by: string, now: Date): boolean;
+  linkIncident(key: string, incidentId: string, by: string, now: Date): Promise<boolean>;
   /** Every firing that began at or after `since`, or was still firing then, oldest first. */
-  firingsSince(since: Date): AlertFiringRecord[];
+  firingsSince(since: Date): Promise<AlertFiringRecord[]>;
   /** Every firing that began in [from, to), oldest first (the reliability report's noisy alerts). */
-  firingsBetween(from: Date, to: Date): AlertFiringRecord[];
+  firingsBetween(from: Date, to: Date): Promise<AlertFiringRecord[]>;
 }
 
 /** One firing of an alert (an alert fires, resolves and may fire again). */
@@ -98,7 +99,7 @@ function firingValues(f: AlertFiring, now: Date): (string | number | null)[] {
   ];
 }
 
-export function alertStore(db: Database.Database): AlertStore {
+export function alertStore(db: Database.Database): Synchronous<AlertStore> {
   const sql = statements(db);
   /** Each firing is kept, so the handoff can count them; written with the alert's own change. */
   const recordFiring = (key: string) =>

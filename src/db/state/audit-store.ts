@@ -32,6 +32,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type Database from 'better-sqlite3';
 import { statements } from './statements.js';
+import type { Synchronous } from './synchronous.js';
 
 /** The `prev_hash` of the first row. */
 export const GENESIS_HASH = '0'.repeat(64);
@@ -119,27 +120,27 @@ export interface AuditStore {
    * processes appending at once take turns, so each reads the hash the other just wrote. Inside
    * `StateStore.transaction` it joins that transaction (the audit row commits with the change it records).
    */
-  append(entry: NewAuditEntry, now: Date): AuditRow;
+  append(entry: NewAuditEntry, now: Date): Promise<AuditRow>;
   /** The newest entries first, of one person when `userId` is given. */
-  latest(query: { limit: number; userId?: string }): AuditRow[];
+  latest(query: { limit: number; userId?: string }): Promise<AuditRow[]>;
   /** How many entries there are (of one person when given). */
-  count(userId?: string): number;
+  count(userId?: string): Promise<number>;
   /**
    * Walks every row in id order from GENESIS_HASH, recomputing each hash, then checks the chain
    * against the head file, the last published head and the `anchors` given; the first thing
    * that does not hold, and why.
    */
-  verify(anchors?: readonly AuditAnchor[]): AuditVerification;
+  verify(anchors?: readonly AuditAnchor[]): Promise<AuditVerification>;
   /** The newest row's id and hash ({0, GENESIS_HASH} for an empty log). */
-  head(): AuditHead;
+  head(): Promise<AuditHead>;
   /**
    * Records that the head is being published for `occasion` (e.g. `daily:2026-11-26`): the head,
    * or null when that occasion was published already (by this process or another). Call it
    * inside the transaction that queues the post, so what is recorded is what is posted.
    */
-  publishHead(occasion: string, now: Date): AuditHead | null;
+  publishHead(occasion: string, now: Date): Promise<AuditHead | null>;
   /** The last head published (the highest id), or null. */
-  lastPublished(): PublishedHead | null;
+  lastPublished(): Promise<PublishedHead | null>;
 }
 
 type ContentRow = Omit<AuditRow, 'prev_hash' | 'hash'>;
@@ -212,7 +213,7 @@ export interface AuditStoreOptions {
   headFile: string | null;
 }
 
-export function auditStore(db: Database.Database, opts: AuditStoreOptions = { headFile: null }): AuditStore {
+export function auditStore(db: Database.Database, opts: AuditStoreOptions = { headFile: null }): Synchronous<AuditStore> {
   const sql = statements(db);
   const { headFile } = opts;
   /** Rewritten inside the append's transaction (after the INSERT): atomically, by rename. */

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { statements } from './statements.js';
+import type { Synchronous } from './synchronous.js';
 
 export type CommandOutcome = 'ok' | 'warn' | 'crit' | 'unknown' | 'info' | 'error' | 'usage' | 'denied';
 
@@ -21,10 +22,10 @@ export interface CommandRun {
 }
 
 export interface CommandRunStore {
-  add(run: CommandRun): void;
+  add(run: CommandRun): Promise<void>;
 }
 
-export function commandRunStore(db: Database.Database): CommandRunStore {
+export function commandRunStore(db: Database.Database): Synchronous<CommandRunStore> {
   const sql = statements(db);
   return {
     add(r) {

@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { iso } from './state-records.js';
 import { statements } from './statements.js';
+import type { Synchronous } from './synchronous.js';
 
 /** A previewed remediation waiting for its one confirmation. */
 export interface ConfirmationRow {
@@ -36,22 +37,22 @@ export type ConfirmationClaim =
   | { kind: 'expired'; row: ConfirmationRow };
 
 export interface ConfirmationStore {
-  save(c: NewConfirmation, now: Date): void;
+  save(c: NewConfirmation, now: Date): Promise<void>;
   /**
    * Uses a token once: only by the person it was made for, before it expires, and only the first
    * time (a double click, a replay and a second process all find it used). Check-and-set in an
    * immediate transaction.
    */
-  claim(token: string, userId: string, now: Date): ConfirmationClaim;
+  claim(token: string, userId: string, now: Date): Promise<ConfirmationClaim>;
   /**
    * Claims, at most `limit`, the previews that expired unconfirmed and were not swept yet: marks
    * them expired in an immediate transaction, so of two processes sweeping one gets each. A
    * preview used (confirmed) is never among them.
    */
-  claimExpired(now: Date, limit: number): ConfirmationRow[];
+  claimExpired(now: Date, limit: number): Promise<ConfirmationRow[]>;
 }
 
-export function confirmationStore(db: Database.Database): ConfirmationStore {
+export function confirmationStore(db: Database.Database): Synchronous<ConfirmationStore> {
   const sql = statements(db);
   const claim = db.transaction((token: string, userId: string, now: Date): ConfirmationClaim => {
     const row = sql('SELECT * FROM remediation_confirmations WHERE token = ?').get(token) as ConfirmationRow | undefined;

@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { iso } from './state-records.js';
 import { statements } from './statements.js';
+import type { Synchronous } from './synchronous.js';
 
 /** The GitHub issue filed for an incident's post-incident review (one per incident). */
 export interface GitHubIssueLinkRow {
@@ -26,20 +27,20 @@ export type GitHubIssueClaim =
   | { kind: 'busy'; row: GitHubIssueLinkRow };
 
 export interface GitHubIssueStore {
-  get(incidentId: string): GitHubIssueLinkRow | null;
+  get(incidentId: string): Promise<GitHubIssueLinkRow | null>;
   /**
    * Claims the filing in one immediate transaction: a new row 'creating', or a 'creating' row
    * older than `staleBefore` taken over (its attempt crashed or timed out). Two presses or two
    * processes: one claims, the other finds it busy or created.
    */
-  claim(incidentId: string, repo: string, now: Date, staleBefore: Date): GitHubIssueClaim;
+  claim(incidentId: string, repo: string, now: Date, staleBefore: Date): Promise<GitHubIssueClaim>;
   /** GitHub answered with the issue. */
-  markCreated(incidentId: string, number: number, htmlUrl: string): void;
+  markCreated(incidentId: string, number: number, htmlUrl: string): Promise<void>;
   /** GitHub refused for certain (no issue exists): the next press files afresh. */
-  release(incidentId: string): void;
+  release(incidentId: string): Promise<void>;
 }
 
-export function gitHubIssueStore(db: Database.Database): GitHubIssueStore {
+export function gitHubIssueStore(db: Database.Database): Synchronous<GitHubIssueStore> {
   const sql = statements(db);
   const get = (incidentId: string) => (sql('SELECT * FROM github_issue_links WHERE incident_id = ?').get(incidentId) as GitHubIssueLinkRow | undefined) ?? null;
   const claim = db.transaction((incidentId: string, repo: string, now: Date, staleBefore: Date): GitHubIssueClaim => {

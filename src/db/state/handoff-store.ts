@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { iso } from './state-records.js';
 import { statements } from './statements.js';
+import type { Synchronous } from './synchronous.js';
 
 /**
  * pending: notes or a reminder, not yet posted. posted: the handoff went out. skipped: the bot
@@ -34,23 +35,23 @@ export interface HandoffPost {
 }
 
 export interface HandoffStore {
-  get(shiftStart: Date): HandoffRow | null;
+  get(shiftStart: Date): Promise<HandoffRow | null>;
   /** The newest handoff that is settled (posted, skipped or the baseline). */
-  latestSettled(): HandoffRow | null;
+  latestSettled(): Promise<HandoffRow | null>;
   /** Saves the outgoing engineer's notes; false when that handoff is already out (notes are then kept by the next one). */
-  saveNotes(shiftStart: Date, text: string, by: string, now: Date): boolean;
+  saveNotes(shiftStart: Date, text: string, by: string, now: Date): Promise<boolean>;
   /** Claims the reminder of a shift change: true once, whichever process asks first. */
-  claimReminder(shiftStart: Date, now: Date): boolean;
+  claimReminder(shiftStart: Date, now: Date): Promise<boolean>;
   /**
    * Claims the post of a shift's handoff: true once, whichever process or tick asks first; the
    * caller records the message in the same transaction.
    */
-  claimPost(shiftStart: Date, post: HandoffPost, now: Date): boolean;
+  claimPost(shiftStart: Date, post: HandoffPost, now: Date): Promise<boolean>;
   /** Records where the bot started without posting (its first start, mid-shift); false when a row exists. */
-  markBaseline(shiftStart: Date, now: Date): boolean;
+  markBaseline(shiftStart: Date, now: Date): Promise<boolean>;
 }
 
-export function handoffStore(db: Database.Database): HandoffStore {
+export function handoffStore(db: Database.Database): Synchronous<HandoffStore> {
   const sql = statements(db);
   const ensure = (shiftStart: Date) => sql('INSERT INTO handoffs (shift_start) VALUES (?) ON CONFLICT (shift_start) DO NOTHING').run(iso(shiftStart));
   return {

@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { iso, type Incident, type Severity } from './state-records.js';
 import { statements } from './statements.js';
+import type { Synchronous } from './synchronous.js';
 
 export interface NewIncident {
   title: string;
@@ -19,18 +20,18 @@ export type IncidentPatch = Partial<Omit<Incident, 'id' | 'day' | 'seq' | 'creat
 
 export interface IncidentStore {
   /** Creates an incident with the next readable id of its UTC day, INC-YYYYMMDD-N. */
-  create(input: NewIncident, now: Date): Incident;
-  get(id: string): Incident | null;
-  byAnchor(anchor: string): Incident | null;
+  create(input: NewIncident, now: Date): Promise<Incident>;
+  get(id: string): Promise<Incident | null>;
+  byAnchor(anchor: string): Promise<Incident | null>;
   /** Open incidents, oldest first. */
-  open(): Incident[];
-  update(id: string, patch: IncidentPatch): Incident | null;
+  open(): Promise<Incident[]>;
+  update(id: string, patch: IncidentPatch): Promise<Incident | null>;
   /** Check-and-set: marks an open incident resolved; false when it already was. */
-  markResolved(id: string): boolean;
+  markResolved(id: string): Promise<boolean>;
   /** Incidents opened in [from, to), oldest first (the reliability report). */
-  openedBetween(from: Date, to: Date): Incident[];
+  openedBetween(from: Date, to: Date): Promise<Incident[]>;
   /** Resolved incidents whose post-incident review is not marked done, oldest resolution first. */
-  reviewsOpen(): Incident[];
+  reviewsOpen(): Promise<Incident[]>;
 }
 
 const PATCHABLE = new Set<keyof IncidentPatch>([
@@ -38,7 +39,7 @@ const PATCHABLE = new Set<keyof IncidentPatch>([
   'next_update_at', 'last_update_at', 'resolved_at', 'resolution', 'review_done_at',
 ]);
 
-export function incidentStore(db: Database.Database): IncidentStore {
+export function incidentStore(db: Database.Database): Synchronous<IncidentStore> {
   const sql = statements(db);
   const get = (id: string) => (sql('SELECT * FROM incidents WHERE id = ?').get(id) as Incident | undefined) ?? null;
   return {

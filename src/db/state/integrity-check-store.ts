@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { IntegrityResult } from '../integrity-check.js';
 import { iso } from './state-records.js';
 import { statements } from './statements.js';
+import type { Synchronous } from './synchronous.js';
 
 /** A quick_check that ran, as remembered: what SQLite said and when. */
 export interface RememberedCheck {
@@ -17,8 +18,8 @@ export interface RememberedCheck {
  * is asked again each time).
  */
 export interface IntegrityCheckStore {
-  latest(file: string): RememberedCheck | null;
-  remember(check: IntegrityResult, at: Date): void;
+  latest(file: string): Promise<RememberedCheck | null>;
+  remember(check: IntegrityResult, at: Date): Promise<void>;
 }
 
 const resultSchema = z.object({
@@ -31,7 +32,7 @@ const resultSchema = z.object({
   durationMs: z.number(),
 });
 
-export function integrityCheckStore(db: Database.Database): IntegrityCheckStore {
+export function integrityCheckStore(db: Database.Database): Synchronous<IntegrityCheckStore> {
   const sql = statements(db);
   return {
     latest(file) {

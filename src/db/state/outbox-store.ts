@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { iso } from './state-records.js';
 import { statements } from './statements.js';
+import type { Synchronous } from './synchronous.js';
 
 /**
  * post: a new top-level message in `channel`. reply: a reply in the thread of the message named
@@ -110,49 +111,49 @@ export interface ClaimOptions {
 }
 
 export interface OutboxStore {
-  enqueue(message: OutboxMessage, now: Date): number;
+  enqueue(message: OutboxMessage, now: Date): Promise<number>;
   /** An upload row and its file's bytes, in one transaction. */
-  enqueueUpload(message: OutboxMessage, bytes: Buffer, now: Date): number;
+  enqueueUpload(message: OutboxMessage, bytes: Buffer, now: Date): Promise<number>;
   /** The progress of an upload row, or null when it has no file. */
-  uploadOf(id: number): UploadProgress | null;
+  uploadOf(id: number): Promise<UploadProgress | null>;
   /** files.getUploadURLExternal answered: the file id and URL are kept before anything else is sent. */
-  uploadReserved(id: number, fileId: string, uploadUrl: string): void;
-  uploadBytesSent(id: number): void;
+  uploadReserved(id: number, fileId: string, uploadUrl: string): Promise<void>;
+  uploadBytesSent(id: number): Promise<void>;
   /** Set just before files.completeUploadExternal; cleared when Slack answered that it did not share. */
-  uploadCompleting(id: number, completing: boolean): void;
+  uploadCompleting(id: number, completing: boolean): Promise<void>;
   /** Forgets the file id and URL (expired, or Slack has no such file): the next try starts a new upload. */
-  uploadRestart(id: number): void;
+  uploadRestart(id: number): Promise<void>;
   /**
    * Claims the first pending row of each lane whose time has come and whose lease (if any) has
    * expired, at most `limit`, oldest first. Only lane heads are claimed, so a row waiting out its
    * backoff holds back everything behind it in its lane.
    */
-  claimHeads(opts: ClaimOptions): OutboxRow[];
+  claimHeads(opts: ClaimOptions): Promise<OutboxRow[]>;
   /** The last pending refresh of the same message in the same lane: a send covers all up to it. */
-  lastRefreshOf(row: OutboxRow): number;
+  lastRefreshOf(row: OutboxRow): Promise<number>;
   /** Marks a post as possibly delivered before the call; cleared when the answer is known. */
-  setInDoubt(id: number, inDoubt: boolean): void;
+  setInDoubt(id: number, inDoubt: boolean): Promise<void>;
   /** Sent; refresh rows of the same message up to `coversUpTo` are sent with it. */
-  markSent(row: OutboxRow, ts: string | null, now: Date, coversUpTo?: number): void;
+  markSent(row: OutboxRow, ts: string | null, now: Date, coversUpTo?: number): Promise<void>;
   /** Another try later; `countAttempt` false for rate limits, which are Slack's pace, not a failure. */
-  retryLater(id: number, opts: { at: Date; error: string; countAttempt: boolean; owner: string }): number;
-  fail(id: number, error: string, now: Date): void;
+  retryLater(id: number, opts: { at: Date; error: string; countAttempt: boolean; owner: string }): Promise<number>;
+  fail(id: number, error: string, now: Date): Promise<void>;
   /** Extends the leases of rows `owner` is still sending. */
-  renew(owner: string, ids: readonly number[], until: Date): void;
+  renew(owner: string, ids: readonly number[], until: Date): Promise<void>;
   /** Gives up the leases of `owner` (shutdown): another process may take the rows at once. */
-  release(owner: string): number;
-  stats(now: Date): OutboxStats;
+  release(owner: string): Promise<number>;
+  stats(now: Date): Promise<OutboxStats>;
   /** The newest permanent failures, for doctor. */
-  recentFailures(limit: number): OutboxRow[];
+  recentFailures(limit: number): Promise<OutboxRow[]>;
   /** Pending rows (not sent, not failed). */
-  pendingCount(): number;
+  pendingCount(): Promise<number>;
   /** The first call of `lane` not sent yet (nor given up): how often it was tried, and why it failed last. */
-  pendingCall(lane: string): { attempts: number; last_error: string | null } | null;
+  pendingCall(lane: string): Promise<{ attempts: number; last_error: string | null } | null>;
   /** Why the newest message to `channel` queued since `since` was given up, or null when none was. */
-  failureTo(channel: string, since: Date): string | null;
+  failureTo(channel: string, since: Date): Promise<string | null>;
 }
 
-export function outboxStore(db: Database.Database): OutboxStore {
+export function outboxStore(db: Database.Database): Synchronous<OutboxStore> {
   const sql = statements(db);
   const claim = db.transaction((o: ClaimOptions): OutboxRow[] => {
     const wall = iso(o.wallNow);

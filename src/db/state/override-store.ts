@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { iso } from './state-records.js';
 import { statements } from './statements.js';
+import type { Synchronous } from './synchronous.js';
 
 export type OnCallRole = 'primary' | 'secondary';
 
@@ -39,15 +40,15 @@ export interface OverrideStore {
    * Adds an override unless one of the same role overlaps it (checked in the same immediate
    * transaction, so two people covering at once cannot both win): its id, or the overlapping row.
    */
-  add(o: NewOverride, now: Date): { id: number } | { overlaps: OverrideRow };
+  add(o: NewOverride, now: Date): Promise<{ id: number } | { overlaps: OverrideRow }>;
   /** Removes an override still in force or to come; false when there is none with that id. */
-  remove(id: number, by: string, now: Date): boolean;
-  get(id: number): OverrideRow | null;
+  remove(id: number, by: string, now: Date): Promise<boolean>;
+  get(id: number): Promise<OverrideRow | null>;
   /** Overrides not removed that overlap [from, to), by start. */
-  overlapping(from: Date, to: Date): OverrideRow[];
+  overlapping(from: Date, to: Date): Promise<OverrideRow[]>;
 }
 
-export function overrideStore(db: Database.Database): OverrideStore {
+export function overrideStore(db: Database.Database): Synchronous<OverrideStore> {
   const sql = statements(db);
   const overlapping = (role: OnCallRole | null, from: Date, to: Date) =>
     sql(

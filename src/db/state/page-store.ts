@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { iso, type Incident } from './state-records.js';
 import { statements } from './statements.js';
+import type { Synchronous } from './synchronous.js';
 
 /** A row of `pages`: the on-call engineer paged (an alert posted to them, or acknowledged by them). */
 export interface PageRow {
@@ -21,19 +22,19 @@ export interface NewPage {
 }
 
 export interface PageStore {
-  record(page: NewPage): void;
+  record(page: NewPage): Promise<void>;
   /** Pages in [from, to), oldest first; of one person when `userId` is given. */
-  between(from: Date, to: Date, userId?: string): PageRow[];
+  between(from: Date, to: Date, userId?: string): Promise<PageRow[]>;
   /**
    * Remembers that relief was suggested to `userId` for the shift starting at `shiftStart`;
    * false when it already was (another process, an earlier sweep): once per shift.
    */
-  markReliefSuggested(userId: string, shiftStart: Date, nights: number, now: Date): boolean;
+  markReliefSuggested(userId: string, shiftStart: Date, nights: number, now: Date): Promise<boolean>;
   /** Incidents open at some time in [from, to) (for `oncall load`), oldest first. */
-  incidentsActive(from: Date, to: Date): Incident[];
+  incidentsActive(from: Date, to: Date): Promise<Incident[]>;
 }
 
-export function pageStore(db: Database.Database): PageStore {
+export function pageStore(db: Database.Database): Synchronous<PageStore> {
   const sql = statements(db);
   return {
     record(p) {

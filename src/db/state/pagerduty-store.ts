@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { iso } from './state-records.js';
 import { statements } from './statements.js';
+import type { Synchronous } from './synchronous.js';
 
 /** A row of `pagerduty_incidents`: a PagerDuty incident and the bot's alert and incident it stands for. */
 export interface PagerDutyIncidentLink {
@@ -62,29 +63,29 @@ export interface PagerDutyProblem {
 /** PagerDuty webhook deliveries seen, the incidents they link (chatops.db migration 7), the pages sent and the changes given up (9). */
 export interface PagerDutyStore {
   /** Records a delivered event by its id; false when that id was recorded before (a redelivery). */
-  recordEvent(e: PagerDutyEventSeen, now: Date): boolean;
+  recordEvent(e: PagerDutyEventSeen, now: Date): Promise<boolean>;
   /** Whether an event id was recorded already. */
-  seen(eventId: string): boolean;
-  incident(pdIncidentId: string): PagerDutyIncidentLink | null;
+  seen(eventId: string): Promise<boolean>;
+  incident(pdIncidentId: string): Promise<PagerDutyIncidentLink | null>;
   /** The PagerDuty incident most recently linked to an alert. */
-  byAlert(alertKey: string): PagerDutyIncidentLink | null;
+  byAlert(alertKey: string): Promise<PagerDutyIncidentLink | null>;
   /** The linked PagerDuty incident that stands for the alert's current firing: a resolved one only while the alert is resolved too. */
-  currentLink(alert: { key: string; status: string }): PagerDutyIncidentLink | null;
+  currentLink(alert: { key: string; status: string }): Promise<PagerDutyIncidentLink | null>;
   /** Inserts or replaces the link of one PagerDuty incident. */
-  saveIncident(link: PagerDutyLinkFields): void;
+  saveIncident(link: PagerDutyLinkFields): Promise<void>;
   /** Sets the status of a linked incident (before the change it causes is applied, so that change is not sent back). */
-  setIncidentStatus(pdIncidentId: string, status: string): void;
-  page(alertKey: string, fireCount: number): PagerDutyPage | null;
-  pageByDedupKey(dedupKey: string): PagerDutyPage | null;
+  setIncidentStatus(pdIncidentId: string, status: string): Promise<void>;
+  page(alertKey: string, fireCount: number): Promise<PagerDutyPage | null>;
+  pageByDedupKey(dedupKey: string): Promise<PagerDutyPage | null>;
   /** Records a page sent, or what was last asked of it. */
-  savePage(page: PagerDutyPage): void;
-  problem(anchor: string): PagerDutyProblem | null;
-  setProblem(p: Omit<PagerDutyProblem, 'at'>, now: Date): void;
+  savePage(page: PagerDutyPage): Promise<void>;
+  problem(anchor: string): Promise<PagerDutyProblem | null>;
+  setProblem(p: Omit<PagerDutyProblem, 'at'>, now: Date): Promise<void>;
   /** Forgets the problem shown on `anchor`; true when there was one. */
-  clearProblem(anchor: string): boolean;
+  clearProblem(anchor: string): Promise<boolean>;
 }
 
-export function pagerdutyStore(db: Database.Database): PagerDutyStore {
+export function pagerdutyStore(db: Database.Database): Synchronous<PagerDutyStore> {
   const sql = statements(db);
   return {
     recordEvent: (e, now) =>

@@ -7,6 +7,7 @@
 import type Database from 'better-sqlite3';
 import { iso } from './state-records.js';
 import { statements } from './statements.js';
+import type { Synchronous } from './synchronous.js';
 
 export interface RemediationRunRow {
   audit_id: number;
@@ -29,18 +30,18 @@ export type NewRemediationRun = Omit<RemediationRunRow, 'ended_at' | 'reported_a
 
 export interface RemediationRunStore {
   /** Records a run at its start (in the transaction of its "confirmed — starting" audit row). */
-  start(run: NewRemediationRun): void;
+  start(run: NewRemediationRun): Promise<void>;
   /** Extends the lease of a run still going; false when it is no longer this owner's open run. */
-  renew(auditId: number, owner: string, until: Date): boolean;
+  renew(auditId: number, owner: string, until: Date): Promise<boolean>;
   /** The run ended (its outcome is in the audit log): in the outcome's transaction. */
-  end(auditId: number, now: Date): void;
+  end(auditId: number, now: Date): Promise<void>;
   /** Runs with no outcome whose lease ran out by `now`, each claimed once (reported_at set); oldest first. */
-  claimAbandoned(now: Date, limit: number): RemediationRunRow[];
+  claimAbandoned(now: Date, limit: number): Promise<RemediationRunRow[]>;
   /** Runs going now (no outcome, lease not run out). */
-  running(now: Date): RemediationRunRow[];
+  running(now: Date): Promise<RemediationRunRow[]>;
 }
 
-export function remediationRunStore(db: Database.Database): RemediationRunStore {
+export function remediationRunStore(db: Database.Database): Synchronous<RemediationRunStore> {
   const sql = statements(db);
   return {
     start(run) {

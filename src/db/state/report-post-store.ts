@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { iso } from './state-records.js';
 import { statements } from './statements.js';
+import type { Synchronous } from './synchronous.js';
 
 /** One weekly reliability report as posted: the scheduled time it was for, where, and when it was queued. */
 export interface ReportPostRow {
@@ -15,11 +16,11 @@ export interface ReportPostStore {
    * Claims the post of the report scheduled at `dueAt`: true once, whichever process or tick asks
    * first; the caller queues the message in the same transaction.
    */
-  claim(dueAt: Date, channel: string, now: Date): boolean;
-  get(dueAt: Date): ReportPostRow | null;
+  claim(dueAt: Date, channel: string, now: Date): Promise<boolean>;
+  get(dueAt: Date): Promise<ReportPostRow | null>;
 }
 
-export function reportPostStore(db: Database.Database): ReportPostStore {
+export function reportPostStore(db: Database.Database): Synchronous<ReportPostStore> {
   const sql = statements(db);
   return {
     claim: (dueAt, channel, now) =>

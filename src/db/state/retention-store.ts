@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import { toSqlTime } from '../../time/atlas-time.js';
 import { iso } from './state-records.js';
 import { statements } from './statements.js';
+import type { Synchronous } from './synchronous.js';
 
 /** Cut-off instants: rows older than these go. */
 export interface RetentionCutoffs {
@@ -23,10 +24,10 @@ export interface RetentionStore {
    * Deletes old rows in one transaction. Never what an open incident needs: pending outbox rows,
    * pending timers, and the timers and timeline of an incident that is open (or resolved after the cut-off).
    */
-  prune(cutoffs: RetentionCutoffs): PrunedCounts;
+  prune(cutoffs: RetentionCutoffs): Promise<PrunedCounts>;
 }
 
-export function retentionStore(db: Database.Database): RetentionStore {
+export function retentionStore(db: Database.Database): Synchronous<RetentionStore> {
   const sql = statements(db);
   const prune = db.transaction((c: RetentionCutoffs): PrunedCounts => {
     const outbox = sql('DELETE FROM outbox WHERE (sent_at IS NOT NULL AND sent_at < ?) OR (failed_at IS NOT NULL AND failed_at < ?)').run(iso(c.outbox), iso(c.outbox)).changes;

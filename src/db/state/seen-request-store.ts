@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { iso } from './state-records.js';
 import { statements } from './statements.js';
+import type { Synchronous } from './synchronous.js';
 
 /** How often, at most, expired rows are deleted (by the process that happens to take a request). */
 const PRUNE_EVERY_MS = 60_000;
@@ -15,12 +16,12 @@ export interface SeenRequestStore {
    * already recorded and not yet expired: a replay. One statement, so two processes taking the
    * same request at the same instant cannot both see it first.
    */
-  firstSight(signatureHash: string, expiresAt: Date, now: Date): boolean;
+  firstSight(signatureHash: string, expiresAt: Date, now: Date): Promise<boolean>;
   /** Deletes expired rows; answers how many. */
-  prune(now: Date): number;
+  prune(now: Date): Promise<number>;
 }
 
-export function seenRequestStore(db: Database.Database): SeenRequestStore {
+export function seenRequestStore(db: Database.Database): Synchronous<SeenRequestStore> {
   const sql = statements(db);
   let lastPruneMs = -Infinity;
   const prune = (now: Date) => sql('DELETE FROM seen_slack_requests WHERE expires_at <= ?').run(iso(now)).changes;

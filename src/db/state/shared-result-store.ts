@@ -1,19 +1,20 @@
 import type Database from 'better-sqlite3';
 import { statements } from './statements.js';
+import type { Synchronous } from './synchronous.js';
 
 export type SharedResultClaim = { kind: 'ok'; json: string; createdAt: string } | { kind: 'expired' } | { kind: 'not-yours' };
 
 /** Answers kept for their "Post to channel" button, as opaque JSON. */
 export interface SharedResultStore {
   /** Saves one, removing those created before `pruneBefore`. */
-  save(row: { id: string; createdAt: string; userId: string; json: string }, pruneBefore: string): void;
+  save(row: { id: string; createdAt: string; userId: string; json: string }, pruneBefore: string): Promise<void>;
   /** Takes it out once (a double click must not post twice), if `userId`'s and created since `since`. */
-  claim(id: string, userId: string, since: string): SharedResultClaim;
+  claim(id: string, userId: string, since: string): Promise<SharedResultClaim>;
   /** Returns a claimed one after a failed post. */
-  putBack(row: { id: string; createdAt: string; userId: string; json: string }): void;
+  putBack(row: { id: string; createdAt: string; userId: string; json: string }): Promise<void>;
 }
 
-export function sharedResultStore(db: Database.Database): SharedResultStore {
+export function sharedResultStore(db: Database.Database): Synchronous<SharedResultStore> {
   const sql = statements(db);
   const insert = (r: { id: string; createdAt: string; userId: string; json: string }) =>
     sql('INSERT OR IGNORE INTO shared_results (id, created_at, user_id, report_json) VALUES (?, ?, ?, ?)').run(r.id, r.createdAt, r.userId, r.json);

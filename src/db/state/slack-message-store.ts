@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { iso } from './state-records.js';
 import { statements } from './statements.js';
+import type { Synchronous } from './synchronous.js';
 
 /** Where a named message (an alert's, an incident's status card) was posted. */
 export interface PostedMessage {
@@ -9,13 +10,13 @@ export interface PostedMessage {
 }
 
 export interface SlackMessageStore {
-  get(anchor: string): PostedMessage | null;
-  put(anchor: string, message: PostedMessage, now: Date): void;
+  get(anchor: string): Promise<PostedMessage | null>;
+  put(anchor: string, message: PostedMessage, now: Date): Promise<void>;
   /** The message was deleted in Slack: the next refresh posts it anew. */
-  forget(anchor: string): void;
+  forget(anchor: string): Promise<void>;
 }
 
-export function slackMessageStore(db: Database.Database): SlackMessageStore {
+export function slackMessageStore(db: Database.Database): Synchronous<SlackMessageStore> {
   const sql = statements(db);
   return {
     get: (anchor) => (sql('SELECT channel, ts FROM slack_messages WHERE anchor = ?').get(anchor) as PostedMessage | undefined) ?? null,

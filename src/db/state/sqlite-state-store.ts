@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -23,7 +24,9 @@ import { seenRequestStore } from './seen-request-store.js';
 import { sharedResultStore } from './shared-result-store.js';
 import { slackMessageStore } from './slack-message-store.js';
 import { STATE_MIGRATIONS } from './state-migrations.js';
-import type { StateStore } from './state-store.js';
+import { serialQueue } from './serial-queue.js';
+import type { StateStore, StateTransaction } from './state-store.js';
+import type { Synchronous } from './synchronous.js';
 import { timelineStore } from './timeline-store.js';
 import { timerStore } from './timer-store.js';
 
@@ -91,9 +94,12 @@ export function openStateStore(file: string, migrations: readonly string[] = STA
     }).immediate();
     db.pragma('foreign_keys = ON');
   }
+  return sqliteState(db, file, migrations.length);
+}
+
+/** Each store of the SQLite state, synchronous over the one connection. */
+function synchronousStores(db: Database.Database, file: string): { [K in keyof StateTransaction]: Synchronous<StateTransaction[K]> } {
   return {
-    db,
-    transaction: (fn) => db.transaction(fn).immediate(),
     incidents: incidentStore(db),
     timeline: timelineStore(db),
     alerts: alertStore(db),
@@ -117,7 +123,72 @@ export function openStateStore(file: string, migrations: readonly string[] = STA
     people: peopleStore(db),
     reportPosts: reportPostStore(db),
     integrityChecks: integrityCheckStore(db),
-    schemaVersion: () => ({ current: db.pragma('user_version', { simple: true }) as number, latest: migrations.length }),
-    close: () => db.close(),
+  };
+}
+
+/** The stores with every method asynchronous, each call made through `call`. */
+function asynchronous(stores: ReturnType<typeof synchronousStores>, call: <T>(method: () => T) => Promise<T>): StateTransaction {
+  const wrapped: Record<string, Record<string, unknown>> = {};
+  for (const [name, store] of Object.entries(stores)) {
+    const methods: Record<string, unknown> = {};
+    for (const [method, fn] of Object.entries(store as Record<string, (...args: unknown[]) => unknown>)) {
+      methods[method] = (...args: unknown[]) => call(() => fn(...args));
+    }
+    wrapped[name] = methods;
+  }
+  return wrapped as unknown as StateTransaction;
+}
+
+/**
+ * The open transaction of the current asynchronous flow, if any: a call on the outer store from
+ * inside it would wait for the transaction to end, which waits for the call (a deadlock).
+ */
+const openTransaction = new AsyncLocalStorage<{ open: boolean }>();
+
+/**
+ * The asynchronous state over one better-sqlite3 connection. Transactions are BEGIN IMMEDIATE ...
+ * COMMIT around the awaited function (better-sqlite3's db.transaction cannot span an await), one
+ * at a time in this process (a promise queue); a call outside a transaction waits its turn too,
+ * so it never joins (and is never rolled back with) another request's open transaction. Between
+ * processes, the busy timeout and the immediate transactions hold as before.
+ */
+function sqliteState(db: Database.Database, file: string, latest: number): SqliteStateStore {
+  const queue = serialQueue();
+  const stores = synchronousStores(db, file);
+  const outside = <T>(method: () => T): Promise<T> => {
+    if (openTransaction.getStore()?.open) {
+      return Promise.reject(new Error('a state store was called outside the transaction it runs in: inside transaction(fn), use the stores of fn\'s tx'));
+    }
+    return queue.run(method);
+  };
+  return {
+    db,
+    ...asynchronous(stores, outside),
+    transaction<T>(fn: (tx: StateTransaction) => Promise<T>): Promise<T> {
+      if (openTransaction.getStore()?.open) return Promise.reject(new Error('transactions do not nest: a transaction was begun inside another'));
+      return queue.run(async () => {
+        const current = { open: true };
+        const inside = async <R>(method: () => R): Promise<R> => {
+          if (!current.open) throw new Error('a store of a transaction was called after the transaction ended');
+          return method();
+        };
+        db.exec('BEGIN IMMEDIATE');
+        try {
+          const result = await openTransaction.run(current, () => fn(asynchronous(stores, inside)));
+          db.exec('COMMIT');
+          return result;
+        } catch (err) {
+          // A failed COMMIT (or a statement error SQLite rolled back itself) may have ended it already.
+          if (db.inTransaction) db.exec('ROLLBACK');
+          throw err;
+        } finally {
+          current.open = false;
+        }
+      });
+    },
+    schemaVersion: () => outside(() => ({ current: db.pragma('user_version', { simple: true }) as number, latest })),
+    close: () => queue.run(() => {
+      db.close();
+    }),
   };
 }

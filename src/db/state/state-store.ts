@@ -23,13 +23,10 @@ import type { TimelineStore } from './timeline-store.js';
 import type { TimerStore } from './timer-store.js';
 
 /**
- * The bot's own state, one narrow store per concept. Nothing outside src/db/state/ writes SQL
- * against chatops.db; a PostgreSQL implementation (for replicas on two hosts) implements this
- * interface. Every change runs inside `transaction`, which takes the write lock at its start
- * (an immediate transaction), so two processes never fail each other's commits mid-way.
+ * The stores of the bot's own state, one narrow store per concept, every method asynchronous.
+ * Inside a transaction they are the transaction's (`tx` below): bound to its connection.
  */
-export interface StateStore {
-  transaction<T>(fn: () => T): T;
+export interface StateTransaction {
   incidents: IncidentStore;
   timeline: TimelineStore;
   alerts: AlertStore;
@@ -55,6 +52,20 @@ export interface StateStore {
   reportPosts: ReportPostStore;
   /** The last quick_check of each Atlas database, shared between processes. */
   integrityChecks: IntegrityCheckStore;
-  schemaVersion(): { current: number; latest: number };
-  close(): void;
+}
+
+/**
+ * The bot's own state. Nothing outside src/db/state/ writes SQL against it; SQLite (chatops.db)
+ * and PostgreSQL (replicas on two hosts) implement this interface. Every change runs inside
+ * `transaction`, which takes the write lock at its start (SQLite: an immediate transaction), so
+ * two processes never fail each other's commits mid-way.
+ *
+ * Inside `fn`, code uses `tx`'s stores, never this object's: with a pool of connections, a call
+ * on the outer store runs outside the transaction (and SQLite's, which waits for the transaction
+ * to end, is refused). A `StateTransaction` has no `transaction`: transactions do not nest.
+ */
+export interface StateStore extends StateTransaction {
+  transaction<T>(fn: (tx: StateTransaction) => Promise<T>): Promise<T>;
+  schemaVersion(): Promise<{ current: number; latest: number }>;
+  close(): Promise<void>;
 }

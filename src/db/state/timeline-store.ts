@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { iso, type TimelineEntry } from './state-records.js';
 import { statements } from './statements.js';
+import type { Synchronous } from './synchronous.js';
 
 export interface NewTimelineEntry {
   at: Date;
@@ -11,12 +12,12 @@ export interface NewTimelineEntry {
 }
 
 export interface TimelineStore {
-  add(incidentId: string, entry: NewTimelineEntry): void;
+  add(incidentId: string, entry: NewTimelineEntry): Promise<void>;
   /** Everything on one incident's timeline, in order. */
-  list(incidentId: string): TimelineEntry[];
+  list(incidentId: string): Promise<TimelineEntry[]>;
 }
 
-export function timelineStore(db: Database.Database): TimelineStore {
+export function timelineStore(db: Database.Database): Synchronous<TimelineStore> {
   const sql = statements(db);
   return {
     add(incidentId, e) {
