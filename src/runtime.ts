@@ -47,8 +47,7 @@ export function createDeps(config: Config, logger: Logger, opts: DepsOptions = {
     fetch: fetchFn,
     // Escalations page through PagerDuty too when escalation.pagerduty says whom.
     events: withEscalationPaging(
-      pagerdutyInUse(config) ? withPagerDuty(eventRecorder(state, config, opts.wakeDelivery), state, config) : eventRecorder(state, config, opts.wakeDelivery),
-      state,
+      pagerdutyInUse(config) ? withPagerDuty(eventRecorder(config, opts.wakeDelivery), config) : eventRecorder(config, opts.wakeDelivery),
       config,
     ),
     rotation,

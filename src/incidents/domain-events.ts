@@ -3,6 +3,7 @@
  * transaction as the state it changed; the presenter (wired in by the runtime) turns them into
  * timeline lines and Slack messages. The domain never builds a message itself.
  */
+import type { StateTransaction } from '../db/state/state-store.js';
 import type { AlertRecord, Incident, IncidentStatus, Severity, TimelineEntry, TimerKind } from '../db/state/state-records.js';
 import type { HandoffContent } from '../oncall/handoff-content.js';
 import type { ReliabilityReport } from '../reports/reliability-report.js';
@@ -150,17 +151,17 @@ export type PagerDutyAction = 'page' | 'acknowledge' | 'resolve';
 /** How a declared incident's severity was decided. */
 export type DeclaredSeverity = { kind: 'given' } | { kind: 'symptom'; title: string } | { kind: 'default' };
 
-/** Where events go; called inside the transaction of the change. */
+/** Where events go; called inside the transaction of the change, with its stores. */
 export interface EventSink {
-  record(event: DomainEvent, now: Date): void;
+  record(tx: StateTransaction, event: DomainEvent, now: Date): Promise<void>;
 }
 
 /** Both sinks, in order, in the change's own transaction (the Slack side, then an integration's). */
 export function bothSinks(first: EventSink, second: EventSink): EventSink {
   return {
-    record(event, now) {
-      first.record(event, now);
-      second.record(event, now);
+    async record(tx, event, now) {
+      await first.record(tx, event, now);
+      await second.record(tx, event, now);
     },
   };
 }

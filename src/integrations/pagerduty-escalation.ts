@@ -38,9 +38,9 @@ type EscalationCall = z.infer<typeof escalationCall>;
 const laneOf = (incidentId: string) => `pagerduty-escalation:${incidentId}`;
 
 /** The pages an escalation asks for, queued in its transaction. */
-export function pagerdutyEscalationOutbound(state: StateStore, config: Pick<Config, 'escalation'>): EventSink {
+export function pagerdutyEscalationOutbound(config: Pick<Config, 'escalation'>): EventSink {
   return {
-    record(event, now) {
+    async record(tx, event, now) {
       if (event.type !== 'escalated' || (event.target !== 'techlead' && event.target !== 'cto')) return;
       const paged = pagerdutyContactOf(config, event.target);
       if (!paged) return;
@@ -59,15 +59,15 @@ export function pagerdutyEscalationOutbound(state: StateStore, config: Pick<Conf
         incidentKey: `shadow-atlas/escalation/${i.id}/${event.target}`,
         actor: event.actor,
       };
-      state.outbox.enqueue({ lane: laneOf(i.id), op: 'call', anchor: i.anchor, payload: { text: `page the ${who} for ${i.id} in PagerDuty`, call } }, now);
+      await tx.outbox.enqueue({ lane: laneOf(i.id), op: 'call', anchor: i.anchor, payload: { text: `page the ${who} for ${i.id} in PagerDuty`, call } }, now);
     },
   };
 }
 
 /** The bot's event sink with escalation paging added, when `escalation.pagerduty` is set. */
-export function withEscalationPaging(sink: EventSink, state: StateStore, config: Pick<Config, 'escalation'>): EventSink {
+export function withEscalationPaging(sink: EventSink, config: Pick<Config, 'escalation'>): EventSink {
   if (!config.escalation.pagerduty) return sink;
-  const outbound = pagerdutyEscalationOutbound(state, config);
+  const outbound = pagerdutyEscalationOutbound(config);
   return bothSinks(sink, outbound);
 }
 

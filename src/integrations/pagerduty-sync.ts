@@ -17,7 +17,7 @@ import type { Config } from '../config.js';
 import type { OutboxCall, OutboxRow } from '../db/state/outbox-store.js';
 import { pagerdutyLane, type PagerDutyStatus } from '../db/state/pagerduty-store.js';
 import { alertAnchor, alertKey, type AlertRecord } from '../db/state/state-records.js';
-import type { StateStore } from '../db/state/state-store.js';
+import type { StateStore, StateTransaction } from '../db/state/state-store.js';
 import { bothSinks, type DomainEvent, type EventSink, type PagerDutyAction } from '../incidents/domain-events.js';
 import { isSlackUserId } from '../ids.js';
 import { MAX_DEDUP_KEY, PagerDutyCallError, pagerdutyEventSchema, type PagerDutyApi, type PagerDutyEvent } from './pagerduty-api.js';
@@ -75,7 +75,7 @@ interface Wanted {
   anchor: string;
 }
 
-function wanted(event: DomainEvent, state: StateStore): Wanted[] {
+async function wanted(event: DomainEvent, state: StateTransaction): Promise<Wanted[]> {
   const current = (key: string | null) => (key ? state.alerts.get(key) : null);
   switch (event.type) {
     case 'alert-raised':
@@ -117,14 +117,14 @@ function wanted(event: DomainEvent, state: StateStore): Wanted[] {
  * `pagerduty.routingKey`; acknowledging and resolving what PagerDuty raised needs PAGERDUTY_TOKEN
  * (without it the change is shown on the card as not made in PagerDuty).
  */
-export function pagerdutyOutbound(state: StateStore, config: Pick<Config, 'pagerduty'>): EventSink {
+export function pagerdutyOutbound(config: Pick<Config, 'pagerduty'>): EventSink {
   const paging = config.pagerduty.routingKey !== undefined;
   return {
-    record(event, now) {
-      for (const w of wanted(event, state)) {
+    async record(tx, event, now) {
+      for (const w of await wanted(event, tx)) {
         const { alert, status } = w;
-        const link = state.pagerduty.currentLink(alert);
-        const page = state.pagerduty.page(alert.key, alert.fire_count);
+        const link = tx.pagerduty.currentLink(alert);
+        const page = tx.pagerduty.page(alert.key, alert.fire_count);
         // The incident PagerDuty opened for the bot's own page is that page: told through the Events API.
         const linkIsPage = page !== null && link !== null && link.incident_key === page.dedup_key;
         const calls: PagerDutyCall[] = [];
@@ -133,24 +133,24 @@ export function pagerdutyOutbound(state: StateStore, config: Pick<Config, 'pager
           if (paging && !page && !alertSources(alert).includes('pagerduty')) {
             // The group's key when it has one: one PagerDuty incident per outage, whichever alert led it.
             const dedupKey = dedupKeyOf(alert.group_key ?? alert.key);
-            state.pagerduty.savePage({ alert_key: alert.key, fire_count: alert.fire_count, dedup_key: dedupKey, status });
+            tx.pagerduty.savePage({ alert_key: alert.key, fire_count: alert.fire_count, dedup_key: dedupKey, status });
             calls.push({ ...base, kind: 'event', event: { event_action: 'trigger', dedup_key: dedupKey, payload: triggerPayload(alert) } });
           }
         } else {
           // What PagerDuty did itself (its webhook told the bot) is not sent back to it.
           const pagerdutyThere = link !== null && RANK[link.status as PagerDutyStatus] >= RANK[status];
           if (page && RANK[page.status] < RANK[status] && !(linkIsPage && pagerdutyThere)) {
-            state.pagerduty.savePage({ ...page, status });
+            tx.pagerduty.savePage({ ...page, status });
             calls.push({ ...base, kind: 'event', event: { event_action: status === 'acknowledged' ? 'acknowledge' : 'resolve', dedup_key: page.dedup_key } });
           }
           // An incident PagerDuty raised on its own (another integration): changed through the REST API.
           if (link && !linkIsPage && !pagerdutyThere) {
-            state.pagerduty.setIncidentStatus(link.pd_incident_id, status);
+            tx.pagerduty.setIncidentStatus(link.pd_incident_id, status);
             calls.push({ ...base, kind: 'incident-status', pdIncidentId: link.pd_incident_id, status, actor: w.actor, htmlUrl: link.html_url });
           }
         }
         for (const call of calls) {
-          state.outbox.enqueue({ lane: pagerdutyLane(alert.key), op: 'call', anchor: w.anchor, payload: { text: `${ACTION_OF[status]} ${alert.name} in PagerDuty`, call } }, now);
+          tx.outbox.enqueue({ lane: pagerdutyLane(alert.key), op: 'call', anchor: w.anchor, payload: { text: `${ACTION_OF[status]} ${alert.name} in PagerDuty`, call } }, now);
         }
       }
     },
@@ -161,8 +161,8 @@ export function pagerdutyOutbound(state: StateStore, config: Pick<Config, 'pager
 export const pagerdutyInUse = (config: Pick<Config, 'pagerduty' | 'env'>): boolean => config.pagerduty.routingKey !== undefined || config.env.PAGERDUTY_WEBHOOK_SECRET !== undefined;
 
 /** Both sinks, in the change's transaction: the Slack side and the PagerDuty side. */
-export function withPagerDuty(sink: EventSink, state: StateStore, config: Pick<Config, 'pagerduty'>): EventSink {
-  const outbound = pagerdutyOutbound(state, config);
+export function withPagerDuty(sink: EventSink, config: Pick<Config, 'pagerduty'>): EventSink {
+  const outbound = pagerdutyOutbound(config);
   return bothSinks(sink, outbound);
 }
 

@@ -1,5 +1,4 @@
 import type { Config } from '../config.js';
-import type { StateStore } from '../db/state/state-store.js';
 import { changesHome } from '../home/home-events.js';
 import type { EventSink } from '../incidents/domain-events.js';
 import { timelineLines } from '../templates/timeline-entries.js';
@@ -11,16 +10,16 @@ import { eventMessages } from './event-messages.js';
  * sends only what the commit made visible). The terminal passes no waker: the running bot's
  * delivery loop finds the rows on its next look.
  */
-export function eventRecorder(state: StateStore, config: Pick<Config, 'channels'>, delivered: () => void = () => {}): EventSink {
+export function eventRecorder(config: Pick<Config, 'channels'>, delivered: () => void = () => {}): EventSink {
   return {
-    record(event, now) {
-      for (const { incidentId, ...entry } of timelineLines(event, now)) state.timeline.add(incidentId, entry);
+    async record(tx, event, now) {
+      for (const { incidentId, ...entry } of timelineLines(event, now)) await tx.timeline.add(incidentId, entry);
       for (const message of eventMessages(event, config, now)) {
-        if (message.file) state.outbox.enqueueUpload(message, message.file, now);
-        else state.outbox.enqueue(message, now);
+        if (message.file) await tx.outbox.enqueueUpload(message, message.file, now);
+        else await tx.outbox.enqueue(message, now);
       }
       // In the change's own transaction: the Home tabs are marked stale exactly when the change commits.
-      if (changesHome(event)) state.homeViews.markStale(now);
+      if (changesHome(event)) await tx.homeViews.markStale(now);
       delivered();
     },
   };
