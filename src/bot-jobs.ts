@@ -40,17 +40,17 @@ export const BOT_SCHEDULE = {
 export function botJobs(deps: CommandDeps, watchdog: Watchdog): ScheduledJob[] {
   const alertFile = alertFileWatcher(deps);
   return [
-    { name: 'alerts', cron: BOT_SCHEDULE.alerts, boundMs: 20_000, run: () => pollMetricsAlerts(deps) },
+    { name: 'alerts', cron: BOT_SCHEDULE.alerts, boundMs: 20_000, run: async () => await pollMetricsAlerts(deps) },
     { name: 'alert-file', cron: BOT_SCHEDULE.alerts, boundMs: 20_000, run: () => alertFile.poll() },
     { name: 'watchdog', cron: BOT_SCHEDULE.watchdog, boundMs: 50_000, run: () => watchdog.evaluate() },
-    { name: 'timers', cron: BOT_SCHEDULE.timers, boundMs: 10_000, run: () => sweepTimers(deps) },
+    { name: 'timers', cron: BOT_SCHEDULE.timers, boundMs: 10_000, run: async () => await sweepTimers(deps) },
     { name: 'handoff', cron: BOT_SCHEDULE.handoff, boundMs: 40_000, run: () => runHandoffs(deps) },
     { name: 'weekly-report', cron: BOT_SCHEDULE.weeklyReport, boundMs: 40_000, run: () => postWeeklyReport(deps) },
-    { name: 'audit-head', cron: BOT_SCHEDULE.auditHead, boundMs: 20_000, run: () => publishDailyAuditHead(deps) },
-    { name: 'interrupted-remediations', cron: BOT_SCHEDULE.interruptedRemediations, boundMs: 20_000, run: () => reportInterruptedRuns(deps) },
-    { name: 'preview-expiry', cron: BOT_SCHEDULE.previewExpiry, boundMs: 10_000, run: () => expirePreviews(deps) },
+    { name: 'audit-head', cron: BOT_SCHEDULE.auditHead, boundMs: 20_000, run: async () => await publishDailyAuditHead(deps) },
+    { name: 'interrupted-remediations', cron: BOT_SCHEDULE.interruptedRemediations, boundMs: 20_000, run: async () => await reportInterruptedRuns(deps) },
+    { name: 'preview-expiry', cron: BOT_SCHEDULE.previewExpiry, boundMs: 10_000, run: async () => await expirePreviews(deps) },
     { name: 'night-pages', cron: BOT_SCHEDULE.nightPages, boundMs: 30_000, run: () => checkNightPages(deps) },
     ...(deps.rotation.refresh ? [{ name: 'pagerduty-rotation', cron: BOT_SCHEDULE.pagerdutyRotation, boundMs: 30_000, run: () => deps.rotation.refresh?.() }] : []),
-    { name: 'retention', cron: BOT_SCHEDULE.retention, boundMs: 30_000, run: () => deps.state.retention.prune(retentionCutoffs(deps.config.retention, deps.clock())) },
+    { name: 'retention', cron: BOT_SCHEDULE.retention, boundMs: 30_000, run: async () => await deps.state.retention.prune(retentionCutoffs(deps.config.retention, deps.clock())) },
   ];
 }

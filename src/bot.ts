@@ -110,7 +110,7 @@ export async function startBot(opts: BotOptions): Promise<RunningBot> {
     store: state,
     poster: watchedPoster(slackPoster(new webApi.WebClient(credentials.botToken, boundedClientOptions(config.env.SLACK_API_URL, silentSlackLogger))), connection),
     slackReachable: connection.reachable,
-    render: (anchor) => liveMessage(state, anchor, clock()),
+    render: async (anchor) => await liveMessage(state, anchor, clock()),
     clock,
     logger: logger.child({ component: 'delivery' }),
     leaseMs: config.delivery.leaseSeconds * 1000,
@@ -195,7 +195,7 @@ export async function startBot(opts: BotOptions): Promise<RunningBot> {
         await delivery.stop(4_000);
         await Promise.all([stopIntegrityChecks(), stopMetricsReaders(), stopJobFileReaders(), stopChartRenderer()]);
       } finally {
-        closeDeps(deps);
+        await closeDeps(deps);
       }
     },
   };

@@ -85,11 +85,11 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     if (parsed.kind === 'ok' && parsed.spec.group === 'On call and handoff') await deps.rotation.refresh?.();
     // The terminal answers from the same alert list as the bot: metrics.db's alerts are brought into
     // chatops.db first, through the same ingest (what that queues for Slack, the running bot posts).
-    pollMetricsAlerts(deps);
-    const queuedBefore = deps.state.outbox.pendingCount();
+    await pollMetricsAlerts(deps);
+    const queuedBefore = await deps.state.outbox.pendingCount();
     const { report, outcome } = await registry.run(args, { source: 'cli', userId: terminalUser(io.env) }, deps);
     // The terminal does not talk to Slack: what an incident command posts waits for the bot.
-    const queued = deps.state.outbox.pendingCount() - queuedBefore;
+    const queued = await deps.state.outbox.pendingCount() - queuedBefore;
     // The registry's answers name subcommands as Slack types them (`/atlas health`); here they are `atlas health`.
     if (json) {
       const out = { command: report.command, level: report.level, headline: inTerminalWords(report.headline), data: report.data ?? null, queuedForSlack: queued };
@@ -102,7 +102,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     }
     return EXIT_CODES[outcome];
   } finally {
-    closeDeps(deps);
+    await closeDeps(deps);
   }
 }
 

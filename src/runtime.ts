@@ -54,7 +54,7 @@ export function createDeps(config: Config, logger: Logger, opts: DepsOptions = {
   };
 }
 
-export function closeDeps(deps: CommandDeps): void {
+export async function closeDeps(deps: CommandDeps): Promise<void> {
   deps.atlas.close();
-  deps.state.close();
+  await deps.state.close();
 }

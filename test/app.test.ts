@@ -156,7 +156,7 @@ describe('the Slack app over HTTP', () => {
 
   afterAll(async () => {
     await h.close();
-    env.close();
+    await env.close();
     dir.cleanup();
     // Whatever happened above, no secret reached the log.
     const log = h.logs.raw.join('');
@@ -402,7 +402,7 @@ describe('/healthz with the outbox figures', () => {
   });
   afterEach(async () => {
     await d.close();
-    env.close();
+    await env.close();
     dir.cleanup();
   });
 
@@ -414,12 +414,12 @@ describe('/healthz with the outbox figures', () => {
       expect(await health(h)).toEqual({ ok: true, mode: 'http', uptimeSec: expect.any(Number), outbox: { pending: 0, failed: 0, oldestPendingSec: 0 } });
       // Slack refuses the channel: delivery gives the message up, and says so.
       d.slack.faults.inject({ method: 'chat.postMessage', kind: 'error', error: 'channel_not_found' });
-      ingestAlert(env.deps, { name: 'provider_down', status: 'firing', message: 'TIGER down', source: 'atlas-webhook' });
+      await ingestAlert(env.deps, { name: 'provider_down', status: 'firing', message: 'TIGER down', source: 'atlas-webhook' });
       await d.delivery.drain();
       expect((await health(h)).outbox).toEqual({ pending: 0, failed: 1, oldestPendingSec: 0 });
       // Delivery stops (Slack unreachable, say); what waits shows its age.
       await d.delivery.stop(100);
-      ingestAlert(env.deps, { name: 'disk_space_low', status: 'firing', message: 'disk 95%', source: 'watchdog' });
+      await ingestAlert(env.deps, { name: 'disk_space_low', status: 'firing', message: 'disk 95%', source: 'watchdog' });
       env.clock.advance(90_000);
       expect((await health(h)).outbox).toEqual({ pending: 1, failed: 1, oldestPendingSec: 90 });
     } finally {
@@ -514,8 +514,8 @@ describe('building the app', () => {
     nock.enableNetConnect('127.0.0.1');
   });
   afterEach(() => nock.cleanAll());
-  afterAll(() => {
-    env.close();
+  afterAll(async () => {
+    await env.close();
     dir.cleanup();
     nock.enableNetConnect();
   });

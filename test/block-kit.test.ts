@@ -332,7 +332,7 @@ describe('identifiers in Slack answers over the demo data', () => {
         expect(seen).toContain('job-mz3k2a1-1a2b3c4d');
         expect([...seen].some((id) => id.startsWith('bafy'))).toBe(true);
       } finally {
-        env.close();
+        await env.close();
       }
     } finally {
       t.cleanup();

@@ -177,8 +177,8 @@ describe('atlas alerts and ack (terminal): the same alert list as the bot', () =
       writeFileSync(path.join(t.dir, 'atlas.config.yml'), 'channels:\n  incidents: C0INCIDENT\n');
       // What the running bot's webhook took lands in the same chatops.db.
       const bot = testDeps(dataDir, { file: { channels: { incidents: 'C0INCIDENT' } }, clock: () => new Date() });
-      ingestAlert(bot.deps, { name: 'ServiceDown', status: 'firing', message: 'from Alertmanager', source: 'alertmanager' });
-      bot.close();
+      await ingestAlert(bot.deps, { name: 'ServiceDown', status: 'firing', message: 'from Alertmanager', source: 'alertmanager' });
+      await bot.close();
 
       let stdout = '';
       const io = { env: { ATLAS_DATA_DIR: '.shadow-atlas' }, cwd: t.dir, stdout: (s: string) => (stdout += s), stderr: () => undefined };
@@ -206,10 +206,10 @@ describe('atlas alerts and ack (terminal): the same alert list as the bot', () =
         const threadReplies = posts.filter((c) => typeof c.args.thread_ts === 'string');
         expect(posts.filter((c) => c.args.thread_ts === undefined)).toHaveLength(2);
         expect(threadReplies.length).toBeGreaterThanOrEqual(2);
-        expect(later.deps.state.alerts.firing().every((a) => a.incident_id !== null)).toBe(true);
+        expect((await later.deps.state.alerts.firing()).every((a) => a.incident_id !== null)).toBe(true);
       } finally {
         await d.close();
-        later.close();
+        await later.close();
       }
     } finally {
       t.cleanup();
@@ -302,11 +302,11 @@ describe('atlas timeline and incidents (terminal): people by name, not <@U…>',
       files.metrics.close();
       files.persistence.close();
       const bot = testDeps(dataDir, { clock: () => new Date() });
-      const { incident } = declareIncident(bot.deps, { title: 'TIGER returning 503', actorId: 'U0ONCALL1' });
-      changeOwner(bot.deps, incident.id, 'U0ONCALL2', 'U0ONCALL1');
+      const { incident } = await declareIncident(bot.deps, { title: 'TIGER returning 503', actorId: 'U0ONCALL1' });
+      await changeOwner(bot.deps, incident.id, 'U0ONCALL2', 'U0ONCALL1');
       // users.info answered for one of them while the bot ran; the other was never asked.
-      bot.deps.state.transaction(() => bot.deps.state.people.put('U0ONCALL1', 'Alice Example', new Date()));
-      bot.close();
+      await bot.deps.state.transaction(async (tx) => await tx.people.put('U0ONCALL1', 'Alice Example', new Date()));
+      await bot.close();
 
       let stdout = '';
       const io = { env: { ATLAS_DATA_DIR: '.shadow-atlas' }, cwd: t.dir, stdout: (s: string) => (stdout += s), stderr: () => undefined };

@@ -53,7 +53,7 @@ describe('a P0 from webhook to review reminder, with a restart in the middle', (
     delivery = createDelivery({
       store: state,
       poster: slackPoster(new webApi.WebClient(slack.token, boundedClientOptions(slack.apiUrl, silentSlackLogger, 2000))),
-      render: (anchor) => liveMessage(state, anchor, env.deps.clock()),
+      render: async (anchor) => await liveMessage(state, anchor, env.deps.clock()),
       clock: env.deps.clock,
       logger: pino({ level: 'silent' }),
       leaseMs: 2000,
@@ -69,13 +69,13 @@ describe('a P0 from webhook to review reminder, with a restart in the middle', (
   async function shutdown() {
     await h.close();
     await delivery.stop(500);
-    env.close();
+    await env.close();
   }
 
   /** Moves the clock to `minutes` after the alert fired, sweeps the timers and delivers. */
   async function at(minutes: number, seconds = 0) {
     env.clock.set(new Date(start + minutes * MIN + seconds * 1000));
-    const swept = sweepTimers(env.deps);
+    const swept = await sweepTimers(env.deps);
     await delivery.drain();
     return swept;
   }
@@ -177,7 +177,7 @@ describe('a P0 from webhook to review reminder, with a restart in the middle', (
     const form = await eventually(() => slack.workspace.calls('views.open').find((c) => c.status === 200), 'the impact and ETA form');
     const view = form.args.view as { callback_id: string; private_metadata: string };
     await delivery.drain();
-    expect(env.deps.state.incidents.get(INC)).toMatchObject({ severity: 'P0', owner_id: TEST_USER, ack_seconds: 360, anchor: `alert:${ALERT}:1` });
+    expect(await env.deps.state.incidents.get(INC)).toMatchObject({ severity: 'P0', owner_id: TEST_USER, ack_seconds: 360, anchor: `alert:${ALERT}:1` });
     expect(channel()).toHaveLength(2);
     expect(channel()[0]).toMatchObject({ ts: alertTs(), text: expect.stringContaining(INC) });
     expect(thread()).toHaveLength(1);
@@ -193,7 +193,7 @@ describe('a P0 from webhook to review reminder, with a restart in the middle', (
       eta: { value: { type: 'plain_text_input', value: '30 min' } },
     });
     expect(submitted).toEqual({ status: 200, body: {} });
-    expect(env.deps.state.incidents.get(INC)!.impact).toBe('No proofs for any district');
+    expect((await env.deps.state.incidents.get(INC))!.impact).toBe('No proofs for any district');
     expect(thread()).toHaveLength(1);
 
     // Restart: the bot goes away and comes back; timers and messages are rows, so none is lost or sent twice.
@@ -258,7 +258,7 @@ describe('a P0 from webhook to review reminder, with a restart in the middle', (
     expect(thread().slice(n).map((m) => m.text)).toEqual([`✅ ${INC} resolved after 50 min by <@${TEST_USER}>`, `📋 ${INC} post-incident checklist`]);
     expect(channel().at(-1)!.text).toMatch(new RegExp(`^✅ ${INC} \\(P0\\) resolved after 50 min: `));
     expect(channel()[0]!.text).toContain(`${INC} P0 resolved`);
-    expect(env.deps.state.incidents.get(INC)!.status).toBe('resolved');
+    expect((await env.deps.state.incidents.get(INC))!.status).toBe('resolved');
     expect(pendingTimers().map((t) => t.kind)).toEqual(['review-reminder']);
 
     // The alert resolves at its source: the card is edited, and only the thread hears of it.
@@ -268,11 +268,11 @@ describe('a P0 from webhook to review reminder, with a restart in the middle', (
     env.clock.set(new Date(start + 51 * MIN));
     expect((await webhook({ ...atlasPayload, status: 'RESOLVED', resolvedAt: new Date(start + 51 * MIN).toISOString() })).status).toBe(200);
     // Alertmanager reported it too: the alert is resolved when both sources have resolved it.
-    expect(env.deps.state.alerts.get(ALERT)!.status).toBe('firing');
+    expect((await env.deps.state.alerts.get(ALERT))!.status).toBe('firing');
     const amResolved = { ...am, status: 'resolved', alerts: [{ ...am.alerts[0]!, status: 'resolved', endsAt: new Date(start + 51 * MIN).toISOString() }] };
     expect((await webhook(amResolved)).status).toBe(200);
     await delivery.drain();
-    expect(env.deps.state.alerts.get(ALERT)!.status).toBe('resolved');
+    expect((await env.deps.state.alerts.get(ALERT))!.status).toBe('resolved');
     expect(slack.workspace.calls('chat.update').length).toBeGreaterThan(edits);
     expect(channel()).toHaveLength(top);
     expect(thread().slice(n).map((m) => m.text)).toEqual([`Alert ${ALERT} resolved at 12:51 UTC.`]);

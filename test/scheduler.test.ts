@@ -36,7 +36,7 @@ describe('startScheduler', () => {
   afterEach(async () => {
     await scheduler?.stop(100);
     await h?.close();
-    env.close();
+    await env.close();
     cleanup();
   });
 
@@ -60,10 +60,10 @@ describe('startScheduler', () => {
 
   it('fires at start what came due while the bot was down, and delivery posts it', async () => {
     h = await startDeliveryHarness(env);
-    const { incident } = declareIncident(env.deps, { title: 'proofs failing', severity: 'P0', actorId: 'U0ONCALL1' });
+    const { incident } = await declareIncident(env.deps, { title: 'proofs failing', severity: 'P0', actorId: 'U0ONCALL1' });
     await h.delivery.drain();
     env.clock.set(new Date(new Date(TEST_NOW).getTime() + 45 * MIN));
-    scheduler = startScheduler([job('timers', () => sweepTimers(env.deps))], env.deps.logger);
+    scheduler = startScheduler([job('timers', async () => await sweepTimers(env.deps))], env.deps.logger);
     const root = h.slack.workspace.messages(CHANNEL)[0]!.ts;
     const replies = () => h!.slack.workspace.replies(CHANNEL, root).map((r) => r.text);
     await eventually(async () => {
@@ -154,10 +154,10 @@ describe('startScheduler', () => {
   it('keeps sweeping timers while a chat.postMessage hangs, and delivery resumes after the call timeout (defect 1)', async () => {
     h = await startDeliveryHarness(env, { timeoutMs: BOUND_MS });
     h.slack.faults.inject({ method: 'chat.postMessage', kind: 'hang' });
-    ingestAlert(env.deps, { name: 'provider_down', status: 'firing', message: 'Census TIGER down', source: 'atlas-webhook' });
+    await ingestAlert(env.deps, { name: 'provider_down', status: 'firing', message: 'Census TIGER down', source: 'atlas-webhook' });
     await eventually(() => h!.slack.workspace.calls('chat.postMessage').length === 1, 'the hung post');
     env.clock.advance(5 * MIN);
-    scheduler = startScheduler([job('timers', () => sweepTimers(env.deps))], env.deps.logger, { runAtStart: false });
+    scheduler = startScheduler([job('timers', async () => await sweepTimers(env.deps))], env.deps.logger, { runAtStart: false });
     // The post is still hanging (or just cut off): the clock does not wait for it.
     expect((await scheduler.tick()).timers).toBe('ok');
     const cutOff = () => (env.db.prepare('SELECT last_error FROM outbox WHERE id = 1').get() as { last_error: string | null }).last_error === 'request_failed';

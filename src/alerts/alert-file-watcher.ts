@@ -37,7 +37,7 @@ export function alertFileWatcher(deps: AlertFileDeps): AlertFileWatcher {
   };
 
   return {
-    poll() {
+    async poll() {
       const configured = deps.config.alerts.file;
       if (!configured) return { state: 'off' };
       const file = path.resolve(configured);
@@ -70,7 +70,7 @@ export function alertFileWatcher(deps: AlertFileDeps): AlertFileWatcher {
       const results: { name: string; action: IngestAction; note?: string }[] = [];
       for (const report of parsed.reports) {
         try {
-          const outcome = ingestAlert(deps, { ...report, source: 'file' });
+          const outcome = await ingestAlert(deps, { ...report, source: 'file' });
           results.push({ name: report.name, action: outcome.action, ...(outcome.note ? { note: outcome.note } : {}) });
           if (outcome.action !== 'duplicate') deps.logger.info({ alert: report.name, action: outcome.action, file, ...(outcome.note ? { note: outcome.note } : {}) }, 'alert from file');
         } catch (err) {

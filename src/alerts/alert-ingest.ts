@@ -217,27 +217,27 @@ function firingOf(deps: IngestDeps, report: ValidReport, fingerprints: string[],
 }
 
 /** Where a firing belongs: its group, and the open group's lead whose message and page it joins (null: it leads). */
-function placeInGroup(deps: IngestDeps, report: ValidReport, key: string, now: Date): Pick<AlertFiring, 'groupKey' | 'groupReason' | 'groupLead'> {
+async function placeInGroup(deps: IngestDeps, report: ValidReport, key: string, now: Date): Promise<Pick<AlertFiring, 'groupKey' | 'groupReason' | 'groupLead'>> {
   const { alerts } = deps.state;
   let group = groupOf(report, deps.config.alerts.groupBy);
   if (!group) {
     // A message that names the provider of an open provider group ("Census TIGER health checks failing").
     const text = `${report.name} ${report.message}`;
-    const open = alerts.openProviderGroups().find((g) => namesProvider(text, providerOfGroup(g) ?? ''));
+    const open = (await alerts.openProviderGroups()).find((g) => namesProvider(text, providerOfGroup(g) ?? ''));
     if (open) group = { key: open, reason: `about provider ${providerOfGroup(open)} (its name or message names it)` };
     // Or names a provider of the config's `providers` list.
     const known = open ? undefined : deps.config.providers.find((p) => namesProvider(text, providerSlug(p.name)));
     if (known) group = { key: `provider:${providerSlug(known.name)}`, reason: `about provider ${providerSlug(known.name)} (its message names ${known.name}, from providers in the config)` };
   }
   if (!group) return { groupKey: null, groupReason: null, groupLead: null };
-  let lead = alerts.openGroupLead(group.key, key);
+  let lead = await alerts.openGroupLead(group.key, key);
   const provider = providerOfGroup(group.key);
   if (!lead && provider) {
     // An alert already firing whose message named this provider before anyone said "provider": it leads the group.
-    const named = alerts.ungroupedFiring().find((a) => a.key !== key && namesProvider(`${a.name} ${a.message}`, provider));
+    const named = (await alerts.ungroupedFiring()).find((a) => a.key !== key && namesProvider(`${a.name} ${a.message}`, provider));
     if (named) {
-      alerts.setGroup(named.key, group.key, `about provider ${provider} (its name or message names it)`, null, now);
-      lead = alerts.get(named.key);
+      await alerts.setGroup(named.key, group.key, `about provider ${provider} (its name or message names it)`, null, now);
+      lead = await alerts.get(named.key);
     }
   }
   return { groupKey: group.key, groupReason: group.reason, groupLead: lead?.key ?? null };
@@ -247,25 +247,25 @@ function placeInGroup(deps: IngestDeps, report: ValidReport, key: string, now: D
  * A firing that joined an open group: no message, page or reminders of its own. Linked to the
  * group's open incident when there is one; the lead's message and thread say it joined.
  */
-function joined(deps: IngestDeps, key: string, now: Date): AlertRecord {
+async function joined(deps: IngestDeps, key: string, now: Date): Promise<AlertRecord> {
   const { state } = deps;
-  let alert = state.alerts.get(key)!;
-  const lead = state.alerts.get(alert.group_lead!)!;
-  const open = lead.incident_id ? state.incidents.get(lead.incident_id) : null;
+  let alert = (await state.alerts.get(key))!;
+  const lead = (await state.alerts.get(alert.group_lead!))!;
+  const open = lead.incident_id ? await state.incidents.get(lead.incident_id) : null;
   const incident = open && open.status !== 'resolved' ? open : null;
-  if (incident && state.alerts.linkIncident(key, incident.id, lead.acknowledged_by ?? incident.owner_id ?? 'bot', now)) alert = state.alerts.get(key)!;
-  const stillFiring = state.alerts.firingInGroup(alert.group_key!).map((a) => a.name);
-  deps.events.record({ type: 'alert-group-changed', change: 'joined', alert, lead, stillFiring, incident }, now);
+  if (incident && await state.alerts.linkIncident(key, incident.id, lead.acknowledged_by ?? incident.owner_id ?? 'bot', now)) alert = (await state.alerts.get(key))!;
+  const stillFiring = (await state.alerts.firingInGroup(alert.group_key!)).map((a) => a.name);
+  await deps.events.record({ type: 'alert-group-changed', change: 'joined', alert, lead, stillFiring, incident }, now);
   return alert;
 }
 
 /** A new firing: its message, and its acknowledgement reminders counted from now. */
-function raised(deps: IngestDeps, key: string, now: Date): AlertRecord {
-  const alert = deps.state.alerts.get(key)!;
-  startAlertClock(deps.state.timers, alert, now);
+async function raised(deps: IngestDeps, key: string, now: Date): Promise<AlertRecord> {
+  const alert = (await deps.state.alerts.get(key))!;
+  await startAlertClock(deps.state.timers, alert, now);
   const primary = deps.rotation?.at(now)?.primary;
-  if (primary) deps.state.pages.record({ userId: primary, at: now, kind: 'posted', alertKey: key });
-  deps.events.record({ type: 'alert-raised', alert }, now);
+  if (primary) await deps.state.pages.record({ userId: primary, at: now, kind: 'posted', alertKey: key });
+  await deps.events.record({ type: 'alert-raised', alert }, now);
   return alert;
 }
 
@@ -273,7 +273,7 @@ function raised(deps: IngestDeps, key: string, now: Date): AlertRecord {
  * Another report of a firing alert: remember who else reported it (a source that had resolved it
  * and reports it firing again has it firing again); nothing is posted.
  */
-function noteDuplicate(deps: IngestDeps, report: ValidReport, alert: AlertRecord, now: Date): AlertRecord {
+async function noteDuplicate(deps: IngestDeps, report: ValidReport, alert: AlertRecord, now: Date): Promise<AlertRecord> {
   const sources = merged(parseList(alert.sources), report.source);
   const resolvedSources = parseList(alert.resolved_sources).filter((s) => s !== report.source);
   const fingerprints = merged(parseList(alert.fingerprints), report.fingerprint, MAX_FINGERPRINTS);
@@ -286,8 +286,8 @@ function noteDuplicate(deps: IngestDeps, report: ValidReport, alert: AlertRecord
     sourceFiredAt !== alert.source_fired_at ||
     runbookUrl !== alert.runbook_url;
   if (!changed) return alert;
-  deps.state.alerts.noteReport(alert.key, { sources, resolvedSources, fingerprints, sourceFiredAt, runbookUrl }, now);
-  return deps.state.alerts.get(alert.key)!;
+  await deps.state.alerts.noteReport(alert.key, { sources, resolvedSources, fingerprints, sourceFiredAt, runbookUrl }, now);
+  return (await deps.state.alerts.get(alert.key))!;
 }
 
 /** The sources that resolved the current firing. */
@@ -300,7 +300,7 @@ export function resolvedSourcesOf(alert: Pick<AlertRecord, 'resolved_sources'>):
  * source's report counts, and only if it reported the alert: the alert resolves once every
  * source that reported it has resolved it.
  */
-function takeResolution(deps: IngestDeps, report: ValidReport, existing: AlertRecord, now: Date): IngestOutcome {
+async function takeResolution(deps: IngestDeps, report: ValidReport, existing: AlertRecord, now: Date): Promise<IngestOutcome> {
   const { state } = deps;
   const sources = parseList(existing.sources);
   let resolvedBy = report.resolvedBy ?? null;
@@ -316,14 +316,14 @@ function takeResolution(deps: IngestDeps, report: ValidReport, existing: AlertRe
     const resolvedSources = merged(parseList(existing.resolved_sources), report.source);
     const stillFiring = sources.filter((s) => !resolvedSources.includes(s));
     if (stillFiring.length > 0) {
-      state.alerts.noteReport(
+      await state.alerts.noteReport(
         existing.key,
         { sources, resolvedSources, fingerprints: parseList(existing.fingerprints), sourceFiredAt: existing.source_fired_at, runbookUrl: existing.runbook_url },
         now,
       );
       return {
         action: 'source-resolved',
-        alert: state.alerts.get(existing.key),
+        alert: await state.alerts.get(existing.key),
         note: `${existing.name} stays firing: ${stillFiring.map((s) => SOURCE_WORDS[s] ?? s).join(', ')} still report${stillFiring.length === 1 ? 's' : ''} it.`,
       };
     }
@@ -331,10 +331,10 @@ function takeResolution(deps: IngestDeps, report: ValidReport, existing: AlertRe
   }
   const firedAt = new Date(existing.fired_at);
   const at = report.resolvedAt && report.resolvedAt >= firedAt ? notAfter(report.resolvedAt, now) : now;
-  if (!state.alerts.resolve(existing.key, at, now, resolvedBy)) return { action: 'already-resolved', alert: state.alerts.get(existing.key) };
-  stopTimers(state.timers, { alertKey: existing.key }, now);
-  const alert = state.alerts.get(existing.key)!;
-  noteResolved(deps, alert, now);
+  if (!await state.alerts.resolve(existing.key, at, now, resolvedBy)) return { action: 'already-resolved', alert: await state.alerts.get(existing.key) };
+  await stopTimers(state.timers, { alertKey: existing.key }, now);
+  const alert = (await state.alerts.get(existing.key))!;
+  await noteResolved(deps, alert, now);
   return { action: 'resolved', alert };
 }
 
@@ -342,40 +342,40 @@ function takeResolution(deps: IngestDeps, report: ValidReport, existing: AlertRe
  * Tells a resolution: an alert with its own message has it updated; an alert of a group is told in
  * the lead's thread, with what of the group still fires (nothing: the group is resolved).
  */
-function noteResolved(deps: IngestDeps, alert: AlertRecord, now: Date): void {
+async function noteResolved(deps: IngestDeps, alert: AlertRecord, now: Date): Promise<void> {
   const { state } = deps;
-  if (!alert.group_lead) deps.events.record({ type: 'alert-resolved', alert }, now);
+  if (!alert.group_lead) await deps.events.record({ type: 'alert-resolved', alert }, now);
   if (!alert.group_key) return;
   const leadKey = alert.group_lead ?? alert.key;
-  const lead = state.alerts.get(leadKey);
+  const lead = await state.alerts.get(leadKey);
   if (!lead) return;
   // A lead alone in its group needs no group note: its own message says it resolved.
-  if (!alert.group_lead && state.alerts.membersOf(leadKey).length === 0) return;
-  const open = lead.incident_id ? state.incidents.get(lead.incident_id) : null;
-  const stillFiring = state.alerts.firingInGroup(alert.group_key).map((a) => a.name);
-  deps.events.record({ type: 'alert-group-changed', change: 'resolved', alert, lead, stillFiring, incident: open && open.status !== 'resolved' ? open : null }, now);
+  if (!alert.group_lead && (await state.alerts.membersOf(leadKey)).length === 0) return;
+  const open = lead.incident_id ? await state.incidents.get(lead.incident_id) : null;
+  const stillFiring = (await state.alerts.firingInGroup(alert.group_key)).map((a) => a.name);
+  await deps.events.record({ type: 'alert-group-changed', change: 'resolved', alert, lead, stillFiring, incident: open && open.status !== 'resolved' ? open : null }, now);
 }
 
-function ingestValid(deps: IngestDeps, report: ValidReport, now: Date): IngestOutcome {
+async function ingestValid(deps: IngestDeps, report: ValidReport, now: Date): Promise<IngestOutcome> {
   const { state } = deps;
   const key = alertKey(report.name);
-  const existing = state.alerts.get(key);
+  const existing = await state.alerts.get(key);
 
   if (report.status === 'resolved') {
     if (!existing) return { action: 'unknown-resolved', alert: null };
     if (existing.status === 'resolved') return { action: 'already-resolved', alert: existing };
-    return takeResolution(deps, report, existing, now);
+    return await takeResolution(deps, report, existing, now);
   }
 
   if (!existing) {
-    const firing = { ...firingOf(deps, report, report.fingerprint ? [report.fingerprint] : [], now), ...placeInGroup(deps, report, key, now) };
-    if (!state.alerts.insert(key, firing, now)) {
-      return { action: 'duplicate', alert: state.alerts.get(key) };
+    const firing = { ...firingOf(deps, report, report.fingerprint ? [report.fingerprint] : [], now), ...await placeInGroup(deps, report, key, now) };
+    if (!await state.alerts.insert(key, firing, now)) {
+      return { action: 'duplicate', alert: await state.alerts.get(key) };
     }
-    if (firing.groupLead) return { action: 'joined-group', alert: joined(deps, key, now) };
-    return { action: 'new', alert: raised(deps, key, now) };
+    if (firing.groupLead) return { action: 'joined-group', alert: await joined(deps, key, now) };
+    return { action: 'new', alert: await raised(deps, key, now) };
   }
-  if (existing.status === 'firing') return { action: 'duplicate', alert: noteDuplicate(deps, report, existing, now) };
+  if (existing.status === 'firing') return { action: 'duplicate', alert: await noteDuplicate(deps, report, existing, now) };
   // metrics.db keeps one row per name: the same fired_at after a resolution is the firing already handled.
   if (report.sourceFiredAt !== undefined && report.sourceFiredAt === existing.source_fired_at) {
     return { action: 'already-resolved', alert: existing };
@@ -383,12 +383,12 @@ function ingestValid(deps: IngestDeps, report: ValidReport, now: Date): IngestOu
   // A resolved alert fires again: a new firing with its own message (the old one keeps showing
   // how the last firing ended), its own acknowledgement and its own reminders.
   const fingerprints = merged(parseList(existing.fingerprints), report.fingerprint, MAX_FINGERPRINTS);
-  const refiring = { ...firingOf(deps, report, fingerprints, now), ...placeInGroup(deps, report, key, now) };
-  if (!state.alerts.refire(key, refiring, now)) return { action: 'duplicate', alert: state.alerts.get(key) };
-  if (refiring.groupLead) return { action: 'joined-group', alert: joined(deps, key, now) };
-  const previous = existing.incident_id ? state.incidents.get(existing.incident_id) : null;
-  const alert = raised(deps, key, now);
-  if (previous && previous.status !== 'resolved') deps.events.record({ type: 'alert-refired', incident: previous, alert }, now);
+  const refiring = { ...firingOf(deps, report, fingerprints, now), ...await placeInGroup(deps, report, key, now) };
+  if (!await state.alerts.refire(key, refiring, now)) return { action: 'duplicate', alert: await state.alerts.get(key) };
+  if (refiring.groupLead) return { action: 'joined-group', alert: await joined(deps, key, now) };
+  const previous = existing.incident_id ? await state.incidents.get(existing.incident_id) : null;
+  const alert = await raised(deps, key, now);
+  if (previous && previous.status !== 'resolved') await deps.events.record({ type: 'alert-refired', incident: previous, alert }, now);
   return { action: 'refired', alert };
 }
 
@@ -398,8 +398,8 @@ function ingestValid(deps: IngestDeps, report: ValidReport, now: Date): IngestOu
  * repeat or a concurrent report (another process included) a duplicate, never a second post.
  * Throws AlertReportError for a report without a usable name.
  */
-export function ingestAlert(deps: IngestDeps, report: AlertReport): IngestOutcome {
+export async function ingestAlert(deps: IngestDeps, report: AlertReport): Promise<IngestOutcome> {
   const valid = validate(report);
   const now = deps.clock();
-  return deps.state.transaction(() => ingestValid(deps, valid, now));
+  return await deps.state.transaction(async (tx) => await ingestValid(deps, valid, now));
 }

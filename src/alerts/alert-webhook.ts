@@ -245,7 +245,7 @@ export function alertWebhookRoute(deps: WebhookDeps, opts: AlertWebhookOptions):
     }
     const results: WebhookResult['results'] = [];
     for (const report of parsed.reports) {
-      const outcome = ingestAlert(deps, report);
+      const outcome = await ingestAlert(deps, report);
       results.push({ name: report.name, action: outcome.action, ...(outcome.note ? { note: outcome.note } : {}) });
       if (outcome.action !== 'duplicate') logger.info({ alert: report.name, action: outcome.action, source: report.source, ...(outcome.note ? { note: outcome.note } : {}) }, 'alert from webhook');
     }

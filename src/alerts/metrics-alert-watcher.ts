@@ -89,7 +89,7 @@ function noteProblem(deps: WatcherDeps, problem: string | null): void {
  * fires here because metrics.db reported it. Never throws for a missing, locked or different
  * metrics.db: the result carries the problem, logged once until it changes.
  */
-export function pollMetricsAlerts(deps: WatcherDeps): PollResult {
+export async function pollMetricsAlerts(deps: WatcherDeps): Promise<PollResult> {
   const metrics = deps.atlas.metrics;
   let read: { rows: MetricsAlertRow[]; skipped: number };
   try {
@@ -112,7 +112,7 @@ export function pollMetricsAlerts(deps: WatcherDeps): PollResult {
   for (const row of read.rows) {
     try {
       if (row.status === 'firing') {
-        const outcome = ingestAlert(deps, {
+        const outcome = await ingestAlert(deps, {
           name: row.name,
           status: 'firing',
           message: row.message ?? '',
@@ -124,9 +124,9 @@ export function pollMetricsAlerts(deps: WatcherDeps): PollResult {
         if (outcome.action !== 'duplicate' && outcome.action !== 'already-resolved') changes.push({ name: row.name, action: outcome.action });
         continue;
       }
-      const known = deps.state.alerts.get(alertKey(row.name));
+      const known = await deps.state.alerts.get(alertKey(row.name));
       if (!known || known.status !== 'firing' || !alertSources(known).includes('metrics-db') || resolvedSourcesOf(known).includes('metrics-db')) continue;
-      const outcome = ingestAlert(deps, {
+      const outcome = await ingestAlert(deps, {
         name: row.name,
         status: 'resolved',
         message: row.message ?? '',

@@ -83,8 +83,8 @@ export function createWatchdog(deps: WatchdogDeps, opts: WatchdogOptions = {}): 
   const okSince = new Map<string, number>();
   let running: Promise<WatchdogResult> | null = null;
 
-  const firingByWatchdog = (key: string) => {
-    const alert = deps.state.alerts.get(key);
+  const firingByWatchdog = async (key: string) => {
+    const alert = await deps.state.alerts.get(key);
     return alert !== null && alert.status === 'firing' && alertSources(alert).includes('watchdog');
   };
 
@@ -98,10 +98,10 @@ export function createWatchdog(deps: WatchdogDeps, opts: WatchdogOptions = {}): 
       const key = alertKey(name);
       if (item.level === 'crit') {
         okSince.delete(key);
-        if (firingByWatchdog(key)) continue;
+        if (await firingByWatchdog(key)) continue;
         // A provider item's alert is about that provider: it joins the provider's open group.
         const provider = item.key.startsWith('provider:') ? item.key.slice('provider:'.length) : undefined;
-        const outcome = ingestAlert(deps, {
+        const outcome = await ingestAlert(deps, {
           name,
           status: 'firing',
           message: watchdogMessage(item),
@@ -114,7 +114,7 @@ export function createWatchdog(deps: WatchdogDeps, opts: WatchdogOptions = {}): 
         }
         continue;
       }
-      if (item.level !== 'ok' || !firingByWatchdog(key)) {
+      if (item.level !== 'ok' || !await firingByWatchdog(key)) {
         okSince.delete(key);
         continue;
       }
@@ -125,7 +125,7 @@ export function createWatchdog(deps: WatchdogDeps, opts: WatchdogOptions = {}): 
         result.holding.push({ name, okForMs });
         continue;
       }
-      const outcome = ingestAlert(deps, {
+      const outcome = await ingestAlert(deps, {
         name,
         status: 'resolved',
         message: watchdogMessage(item),
@@ -138,7 +138,7 @@ export function createWatchdog(deps: WatchdogDeps, opts: WatchdogOptions = {}): 
         deps.logger.info({ alert: name, okForMs }, 'watchdog resolved an alert');
       }
     }
-    result.firing = deps.state.alerts.firingNamesWithPrefix(WATCHDOG_PREFIX);
+    result.firing = await deps.state.alerts.firingNamesWithPrefix(WATCHDOG_PREFIX);
     return result;
   }
 

@@ -508,7 +508,7 @@ export async function benchAckLatency(opts: AckBenchOptions): Promise<AckBenchRe
       }
     } finally {
       await slack.stop();
-      closeDeps(deps);
+      await closeDeps(deps);
     }
     return { bare, ours, underIntegrity, unregistered };
   } finally {

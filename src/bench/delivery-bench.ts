@@ -53,7 +53,7 @@ export async function benchDelivery(benchDir: string, alerts: number, log: (s: s
   const delivery = createDelivery({
     store: state,
     poster: slackPoster(new webApi.WebClient(slack.token, boundedClientOptions(slack.apiUrl, silentSlackLogger))),
-    render: (anchor) => liveMessage(state, anchor, clock()),
+    render: async (anchor) => await liveMessage(state, anchor, clock()),
     clock,
     logger,
     pace: PACE,
@@ -77,7 +77,7 @@ export async function benchDelivery(benchDir: string, alerts: number, log: (s: s
     }
     log(`${alerts} alerts taken by the webhook in ${((performance.now() - started) / 1000).toFixed(1)} s; delivering at ${PACE.perSecond}/s…`);
     let lastReport = performance.now();
-    while (state.outbox.pendingCount() > 0) {
+    while (await state.outbox.pendingCount() > 0) {
       await new Promise((r) => setTimeout(r, 200));
       if (performance.now() - lastReport > 30_000) {
         lastReport = performance.now();
@@ -104,6 +104,6 @@ export async function benchDelivery(benchDir: string, alerts: number, log: (s: s
     await delivery.stop(1000);
     server.close();
     await slack.close();
-    closeDeps(deps);
+    await closeDeps(deps);
   }
 }

@@ -280,7 +280,7 @@ export async function benchEdgeFlood(benchDir: string, opts: { posts: number; bo
   } finally {
     await commander.close();
     await slack.stop();
-    closeDeps(deps);
+    await closeDeps(deps);
     await fake.close();
   }
 }

@@ -60,7 +60,7 @@ interface Side {
 
 type Mode = 'warm' | 'cold';
 
-function openSide(dataDir: string, calendar: string): Side {
+async function openSide(dataDir: string, calendar: string): Promise<Side> {
   let offsetMs = 0;
   const config = buildConfig(dataDir, {
     rotation: { timezone: 'Europe/Berlin', start: '2026-01-05', handoff: '0 9 * * 1', primary: [OUT, IN] },
@@ -68,15 +68,15 @@ function openSide(dataDir: string, calendar: string): Side {
   });
   const deps = createDeps(config, pino({ level: 'silent' }), { fetch: localFetch, clock: () => new Date(Date.now() + offsetMs) });
   // The shift's history as the bot would have it: the data's alerts ingested, incidents open.
-  pollMetricsAlerts(deps);
+  await pollMetricsAlerts(deps);
   for (const [title, severity, by] of [
     ['Census TIGER outage: extraction failing for 3 states', 'P1', OUT],
     ['Slow district lookups', 'P2', IN],
     ['Snapshot without its IPFS CID', 'P2', OUT],
   ] as const) {
-    declareIncident(deps, { title, severity, actorId: by });
+    await declareIncident(deps, { title, severity, actorId: by });
   }
-  ingestAlert(deps, { name: 'gateway_slow', status: 'firing', message: 'IPFS gateway slow', source: 'atlas-webhook', severityHint: 'warning' });
+  await ingestAlert(deps, { name: 'gateway_slow', status: 'firing', message: 'IPFS gateway slow', source: 'atlas-webhook', severityHint: 'warning' });
   return { deps, advance: (ms) => (offsetMs += ms) };
 }
 
@@ -119,7 +119,7 @@ export async function benchHandoff(benchDir: string, iterations: number, log: (l
   rmSync(path.join(dirs.big, 'metrics.db'), { force: true });
   symlinkSync(path.resolve(big.file), path.join(dirs.big, 'metrics.db'));
 
-  const sides = { demo: openSide(dirs.demo, calendar), big: openSide(dirs.big, calendar) };
+  const sides = { demo: await openSide(dirs.demo, calendar), big: await openSide(dirs.big, calendar) };
   try {
     log('handoff: warming up (worker threads, page cache) on both directories');
     for (let i = 0; i < 2; i++) for (const mode of ['warm', 'cold'] as const) for (const side of [sides.demo, sides.big]) await buildOnce(side, mode);
@@ -163,8 +163,8 @@ export async function benchHandoff(benchDir: string, iterations: number, log: (l
       demoWatchItems: watchCount(last.demo),
     };
   } finally {
-    closeDeps(sides.demo.deps);
-    closeDeps(sides.big.deps);
+    await closeDeps(sides.demo.deps);
+    await closeDeps(sides.big.deps);
     await stopMetricsReaders();
   }
 }

@@ -332,7 +332,7 @@ export async function benchHeavyAcks(opts: HeavyAckOptions): Promise<HeavyAckRes
     loop.disable();
     await commander.close();
     await slack.stop();
-    closeDeps(deps);
+    await closeDeps(deps);
     await fake.close();
     const { stopMetricsReaders } = await import('../checks/metrics-reader.js');
     await stopMetricsReaders();

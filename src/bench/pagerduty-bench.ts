@@ -58,11 +58,11 @@ function sideDeps(dir: string, paging: boolean, eventsUrl: string): CommandDeps 
   return createDeps(config, pino({ level: 'silent' }), { state: openStateStore(path.join(dataDir, 'chatops.db')) });
 }
 
-function cycleMs(deps: CommandDeps, name: string): number {
+async function cycleMs(deps: CommandDeps, name: string): Promise<number> {
   const started = performance.now();
-  ingestAlert(deps, { name, status: 'firing', message: 'bench', firedAt: new Date(), source: 'atlas-webhook' });
-  const { incident } = acknowledgeAlert(deps, name, OWNER);
-  resolveIncident(deps, incident.id, { resolution: 'bench' }, OWNER);
+  await ingestAlert(deps, { name, status: 'firing', message: 'bench', firedAt: new Date(), source: 'atlas-webhook' });
+  const { incident } = await acknowledgeAlert(deps, name, OWNER);
+  await resolveIncident(deps, incident.id, { resolution: 'bench' }, OWNER);
   return performance.now() - started;
 }
 
@@ -73,7 +73,7 @@ async function deliver(deps: CommandDeps, dir: string, alerts: number, callSende
   const delivery = createDelivery({
     store: deps.state,
     poster: slackPoster(new webApi.WebClient(slack.token, boundedClientOptions(slack.apiUrl, silentSlackLogger))),
-    render: (anchor) => liveMessage(deps.state, anchor, clock()),
+    render: async (anchor) => await liveMessage(deps.state, anchor, clock()),
     clock,
     logger: pino({ level: 'silent' }),
     pace: { perSecond: 10_000, burst: 10_000 },
@@ -82,11 +82,11 @@ async function deliver(deps: CommandDeps, dir: string, alerts: number, callSende
     callSenders,
   });
   try {
-    for (let i = 0; i < alerts; i++) ingestAlert(deps, { name: `${path.basename(dir)}_${i}`, status: 'firing', message: 'bench', firedAt: new Date(), source: 'atlas-webhook' });
+    for (let i = 0; i < alerts; i++) await ingestAlert(deps, { name: `${path.basename(dir)}_${i}`, status: 'firing', message: 'bench', firedAt: new Date(), source: 'atlas-webhook' });
     const started = performance.now();
     delivery.start();
     let slackAt = 0;
-    while (deps.state.outbox.pendingCount() > 0 || !done()) {
+    while (await deps.state.outbox.pendingCount() > 0 || !done()) {
       if (!slackAt && slack.workspace.messages(CHANNEL).length >= alerts) slackAt = performance.now();
       await new Promise((r) => setTimeout(r, 5));
     }
@@ -116,12 +116,12 @@ export async function benchPagerDuty(benchDir: string, opts: { cycles: number; a
     const times = { ours: [] as number[], baseline: [] as number[] };
     try {
       for (let i = 0; i < opts.cycles; i++) {
-        times.ours.push(cycleMs(ours, `cycle_${i}`));
-        times.baseline.push(cycleMs(baseline, `cycle_${i}`));
+        times.ours.push(await cycleMs(ours, `cycle_${i}`));
+        times.baseline.push(await cycleMs(baseline, `cycle_${i}`));
       }
     } finally {
-      closeDeps(ours);
-      closeDeps(baseline);
+      await closeDeps(ours);
+      await closeDeps(baseline);
     }
     log(`${opts.cycles} raise/acknowledge/resolve cycles on each side done; delivering ${opts.alerts} alerts, PagerDuty answering in ${opts.pdDelayMs} ms…`);
 
@@ -135,7 +135,7 @@ export async function benchPagerDuty(benchDir: string, opts: { cycles: number; a
           : {};
         return await deliver(deps, path.join(dir, name), opts.alerts, senders, () => !paging || pagesFor(name) >= opts.alerts);
       } finally {
-        closeDeps(deps);
+        await closeDeps(deps);
       }
     };
     const slow = await deliverSide('deliver-slow', true);

@@ -82,12 +82,12 @@ export function alertRowOf(a: AlertRecord, now: Date): AlertRow {
 }
 
 /** `alerts`: firing alerts newest first; with `all`, also those resolved in the last `recentHours`. */
-export function listAlerts(alerts: Pick<AlertStore, 'firing' | 'resolvedSince'>, now: Date, opts: { all: boolean; recentHours: number }): AlertListing {
-  const firing = alerts
-    .firing()
+export async function listAlerts(alerts: Pick<AlertStore, 'firing' | 'resolvedSince'>, now: Date, opts: { all: boolean; recentHours: number }): Promise<AlertListing> {
+  const firing = (await alerts
+    .firing())
     .map((a) => alertRowOf(a, now))
     .sort((a, b) => b.firedAt.localeCompare(a.firedAt) || a.name.localeCompare(b.name));
-  const recentlyResolved = opts.all ? alerts.resolvedSince(new Date(now.getTime() - opts.recentHours * 3_600_000)).map((a) => alertRowOf(a, now)) : [];
+  const recentlyResolved = opts.all ? (await alerts.resolvedSince(new Date(now.getTime() - opts.recentHours * 3_600_000))).map((a) => alertRowOf(a, now)) : [];
   return { firing, recentlyResolved, recentHours: opts.recentHours, all: opts.all };
 }
 
@@ -102,16 +102,16 @@ export interface AlertExplanation {
 }
 
 /** `alerts --explain <name>`: the alert's group, why, and who shares its message and page; null for an unknown name. */
-export function explainAlert(
+export async function explainAlert(
   alerts: Pick<AlertStore, 'get' | 'membersOf'>,
   name: string,
   now: Date,
   groupBy: readonly string[],
-): AlertExplanation | null {
-  const found = alerts.get(name.trim().toLowerCase());
+): Promise<AlertExplanation | null> {
+  const found = await alerts.get(name.trim().toLowerCase());
   if (!found) return null;
-  const leadRecord = found.group_key ? (found.group_lead ? alerts.get(found.group_lead) : found) : null;
-  const members = leadRecord ? alerts.membersOf(leadRecord.key) : [];
+  const leadRecord = found.group_key ? (found.group_lead ? await alerts.get(found.group_lead) : found) : null;
+  const members = leadRecord ? await alerts.membersOf(leadRecord.key) : [];
   return {
     alert: alertRowOf(found, now),
     lead: leadRecord ? alertRowOf(leadRecord, now) : null,
@@ -149,6 +149,6 @@ export function alertItemsFrom(listing: AlertListing): CheckItem[] {
 }
 
 /** Health: each firing alert is crit (P0, P1) or warn (P2, P3); none firing is one ok item. */
-export function alertHealthItems(alerts: Pick<AlertStore, 'firing' | 'resolvedSince'>, now: Date): CheckItem[] {
-  return alertItemsFrom(listAlerts(alerts, now, { all: false, recentHours: 24 }));
+export async function alertHealthItems(alerts: Pick<AlertStore, 'firing' | 'resolvedSince'>, now: Date): Promise<CheckItem[]> {
+  return alertItemsFrom(await listAlerts(alerts, now, { all: false, recentHours: 24 }));
 }

@@ -57,11 +57,11 @@ export async function doctor(deps: DoctorDeps): Promise<CheckItem[]> {
     item('jobs-dir', 'jobs/ folder', 'warn', `${atlas.jobsDir} is missing or unreadable: file-backed jobs are not listed`);
   }
 
-  const version = deps.state.schemaVersion();
+  const version = await deps.state.schemaVersion();
   item('state-db', 'chatops.db', version.current === version.latest ? 'ok' : 'crit', `schema version ${version.current} of ${version.latest}`);
 
-  const outbox = deps.state.outbox.stats(deps.clock());
-  const failures = deps.state.outbox.recentFailures(3);
+  const outbox = await deps.state.outbox.stats(deps.clock());
+  const failures = await deps.state.outbox.recentFailures(3);
   const failed = failures.map((f) => `#${f.id} ${f.last_error ?? 'failed'}`).join(', ');
   if (outbox.failed > 0) {
     item('outbox:failed', 'Slack messages or PagerDuty calls not delivered', 'warn', `${outbox.failed} given up (newest: ${failed}); the log has each reason`);

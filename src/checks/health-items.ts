@@ -83,7 +83,7 @@ export async function healthItems(deps: HealthItemsDeps, now: Date, windowMs: nu
   const readers = opts.readers ?? metricsReaders();
   const groups = await Promise.all([
     // chatops.db unreadable leaves the alert items unknown, never the dashboard unanswered.
-    parts.has('alerts') ? guarded('alerts', 'Firing alerts', () => alertHealthItems(deps.state.alerts, now), 'unknown') : [],
+    parts.has('alerts') ? guarded('alerts', 'Firing alerts', async () => await alertHealthItems(deps.state.alerts, now), 'unknown') : [],
     parts.has('metrics')
       ? // A reader that crashed or was stopped leaves the metric items unknown, never the dashboard unanswered.
         guarded(

@@ -90,9 +90,9 @@ function processMemory(stores: AtlasStores): QuickCheckMemory {
 }
 
 /** A remembered result, or null when there is none or chatops.db could not say (the check then runs). */
-function recall(memory: QuickCheckMemory, file: string): RememberedCheck | null {
+async function recall(memory: QuickCheckMemory, file: string): Promise<RememberedCheck | null> {
   try {
-    return memory.latest(file);
+    return await memory.latest(file);
   } catch {
     return null;
   }
@@ -109,7 +109,7 @@ export async function quickCheckItems(stores: AtlasStores, now?: Date, memory: Q
   return Promise.all(
     roles.map(async (role) => {
       const db = stores[role];
-      const hit = now ? recall(memory, db.file) : null;
+      const hit = now ? await recall(memory, db.file) : null;
       if (hit && now && now.getTime() - hit.at.getTime() >= 0 && now.getTime() - hit.at.getTime() < QUICK_CHECK_REUSE_MS) {
         const item = integrityItem(hit.result, role);
         return { ...item, detail: `${item.detail} (as of ${hit.at.toISOString().slice(11, 19)} UTC)` };
@@ -118,7 +118,7 @@ export async function quickCheckItems(stores: AtlasStores, now?: Date, memory: Q
         const result = await runIntegrityCheck(db.file, 'quick');
         if (now) {
           try {
-            memory.remember(result, now);
+            await memory.remember(result, now);
           } catch {
             // chatops.db busy or read-only: the answer stands, the next caller checks again.
           }

@@ -45,11 +45,11 @@ const audit = defineCommand({
     let rows: ReturnType<typeof deps.state.audit.latest>;
     let total: number;
     try {
-      rows = deps.state.audit.latest({ limit: args.limit, ...(args.user ? { userId: args.user } : {}) });
-      total = deps.state.audit.count(args.user);
+      rows = await deps.state.audit.latest({ limit: args.limit, ...(args.user ? { userId: args.user } : {}) });
+      total = await deps.state.audit.count(args.user);
     } catch (err) {
       // A dropped table is damage to name, as `audit verify` names it, not an unexpected error.
-      if (err instanceof Error && /no such table: (main\.)?audit_log\b/.test(err.message)) return auditVerifyReport(deps.state.audit.verify());
+      if (err instanceof Error && /no such table: (main\.)?audit_log\b/.test(err.message)) return auditVerifyReport(await deps.state.audit.verify());
       throw err;
     }
     return auditListReport({ rows, total, ...(args.user ? { userId: args.user } : {}) }, actor.source === 'slack' ? 'slack' : 'terminal');
@@ -81,7 +81,7 @@ const verify = defineCommand({
   async run(args, deps) {
     const missing = missingLogFile(deps);
     if (missing) return noAuditLogReport('audit verify', missing);
-    return auditVerifyReport(deps.state.audit.verify(args.head ? [args.head] : []));
+    return auditVerifyReport(await deps.state.audit.verify(args.head ? [args.head] : []));
   },
 });
 

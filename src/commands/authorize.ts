@@ -38,7 +38,7 @@ const MEMBERSHIP_TTL_MS = 5 * 60_000;
 const LOOKUP_BOUND_MS = 1500;
 
 /** Who is on call at this moment (the rotation's `at(now)`, overrides and on whose authority they were set), or null. */
-export type OnCallNow = () => OnCallAt | null;
+export type OnCallNow = () => Promise<OnCallAt | null>;
 
 type AuthorizerConfig = Pick<Config, 'responders'> & Partial<Pick<Config, 'remediators' | 'channels'>>;
 

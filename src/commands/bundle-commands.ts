@@ -18,9 +18,9 @@ export const BUNDLE_MESSAGES = {
 } as const;
 
 /** Where the file goes in Slack: the newest open incident's thread when its card is posted, else the channel asked in. */
-function uploadTarget(deps: CommandDeps, actor: Actor): { channel: string; threadTs?: string; incidentId?: string } | null {
-  const incident = deps.state.incidents.open().at(-1);
-  const card = incident?.anchor ? deps.state.slackMessages.get(incident.anchor) : null;
+async function uploadTarget(deps: CommandDeps, actor: Actor): Promise<{ channel: string; threadTs?: string; incidentId?: string } | null> {
+  const incident = (await deps.state.incidents.open()).at(-1);
+  const card = incident?.anchor ? await deps.state.slackMessages.get(incident.anchor) : null;
   if (incident && card) return { channel: card.channel, threadTs: card.ts, incidentId: incident.id };
   return actor.channelId ? { channel: actor.channelId } : null;
 }
@@ -37,7 +37,7 @@ function bundleData(bundle: DiagnosticsBundle, extra: Record<string, unknown>): 
 
 async function uploadBundle(deps: CommandDeps, actor: Actor): Promise<Report> {
   if (!deps.uploadFile) return problemReport('bundle', BUNDLE_MESSAGES.noUploads);
-  const target = uploadTarget(deps, actor);
+  const target = await uploadTarget(deps, actor);
   if (!target) return problemReport('bundle', BUNDLE_MESSAGES.nowhere);
   const bundle = await buildDiagnosticsBundle(deps, actor);
   const result = await deps.uploadFile({

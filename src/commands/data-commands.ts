@@ -77,13 +77,13 @@ const alerts = defineCommand({
   async run(args, deps) {
     const now = deps.clock();
     if (args.explain !== undefined) {
-      const e = explainAlert(deps.state.alerts, args.explain, now, deps.config.alerts.groupBy);
+      const e = await explainAlert(deps.state.alerts, args.explain, now, deps.config.alerts.groupBy);
       if (!e) return problemReport('alerts', `No alert named "${args.explain.slice(0, 80).replace(/[^\P{Cc}]/gu, '')}"; \`alerts --all\` lists them.`);
       return alertExplainReport(e);
     }
     // metrics.db's alerts are brought into the list first (the watcher does it every 30 s): the answer is as fresh as metrics.db.
-    const polled = pollMetricsAlerts(deps);
-    return alertsReport({ ...listAlerts(deps.state.alerts, now, { all: args.all, recentHours: 24 }), metricsProblem: polled.problem }, now);
+    const polled = await pollMetricsAlerts(deps);
+    return alertsReport({ ...await listAlerts(deps.state.alerts, now, { all: args.all, recentHours: 24 }), metricsProblem: polled.problem }, now);
   },
 });
 

@@ -101,10 +101,10 @@ function sqliteVersion(deps: CommandDeps): string {
   return 'unknown (no database readable)';
 }
 
-function schemaVersions(deps: CommandDeps): string {
+async function schemaVersions(deps: CommandDeps): Promise<string> {
   let chatops: string;
   try {
-    const v = deps.state.schemaVersion();
+    const v = await deps.state.schemaVersion();
     chatops = `chatops.db ${v.current} (latest ${v.latest})`;
   } catch {
     chatops = 'chatops.db unreadable';
@@ -163,7 +163,7 @@ export async function buildDiagnosticsBundle(deps: CommandDeps, actor: Actor): P
     `  Bot:      ${botVersion()}`,
     `  Node:     ${process.version} (${process.platform} ${process.arch})`,
     `  SQLite:   ${sqliteVersion(deps)}`,
-    `  Schema:   ${schemaVersions(deps)} (PRAGMA user_version)`,
+    `  Schema:   ${await schemaVersions(deps)} (PRAGMA user_version)`,
     '',
   ].join('\n');
   const header = [
@@ -173,7 +173,7 @@ export async function buildDiagnosticsBundle(deps: CommandDeps, actor: Actor): P
     `Bot:      ${botVersion()}`,
     `Node:     ${process.version}`,
     `Data dir: ${deps.config.dataDir}`,
-    `Schema:   ${schemaVersions(deps)}`,
+    `Schema:   ${await schemaVersions(deps)}`,
     `Sections: ${sections.length + 1}${failed.length ? `; missing: ${failed.map((s) => `${s.title} (${s.failure ?? 'failed'})`).join(', ')}` : ', all complete'}`,
     '',
   ].join('\n');

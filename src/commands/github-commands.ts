@@ -60,7 +60,7 @@ const runbookFeedback = defineCommand({
   run: async (args, deps, actor) => {
     const client = gitHubClient(deps.config);
     if (!client) return problemReport('runbook-feedback', gitHubSetupProblem(deps.config)!);
-    const open = deps.state.incidents.open();
+    const open = await deps.state.incidents.open();
     // Read on GitHub: the person by name (their ID only when Slack never said it).
     const who = actor.source === 'slack' ? (await peopleNames(deps, [actor.userId]))(actor.userId) : actor.userId;
     const { title, body } = runbookFeedbackContent(args.text, who, open.length === 1 ? open[0]!.id : null);

@@ -75,10 +75,10 @@ export const handoffCommands: CommandSpec[] = [
       if (!channel) return problemReport('handoff-post', NO_CHANNEL);
       const content = await buildHandoff(deps, { shiftChange: change });
       const now = deps.clock();
-      deps.state.transaction(() => {
+      await deps.state.transaction(async (tx) => {
         // A handoff posted by hand publishes the audit chain's head too (its own occasion: the scheduled one still does).
-        const auditHead = deps.state.audit.publishHead(`handoff-by-hand:${now.toISOString()}`, now);
-        deps.events.record({ type: 'handoff-posted', handoff: { ...content, auditHead }, postedBy: actor.userId, nextScheduled: change }, now);
+        const auditHead = await tx.audit.publishHead(`handoff-by-hand:${now.toISOString()}`, now);
+        await deps.events.record(tx, { type: 'handoff-posted', handoff: { ...content, auditHead }, postedBy: actor.userId, nextScheduled: change }, now);
       });
       return { command: 'handoff-post', level: 'ok', headline: `Handoff posted in <#${channel}>; the scheduled one still goes out at ${shiftChangeText(change, deps.rotation.timezone)}.`, sections: [] };
     },
@@ -100,10 +100,10 @@ export const handoffCommands: CommandSpec[] = [
       const change = args._;
       const isChange = deps.rotation.shiftChanges(new Date(change.getTime() - 1), change).some((c) => c.getTime() === change.getTime());
       if (!isChange) return { ...problemReport('handoff-notes', 'That is not a shift change of the rotation; open the notes again from `/atlas handoff`.'), field: 'notes' };
-      if (change <= now && deps.state.handoffs.get(change)?.status !== 'pending') {
+      if (change <= now && (await deps.state.handoffs.get(change))?.status !== 'pending') {
         return { ...problemReport('handoff-notes', `That handoff has gone out already; notes now go with the next one (\`/atlas handoff\`).`), field: 'notes' };
       }
-      const saved = deps.state.transaction(() => deps.state.handoffs.saveNotes(change, args.notes, actor.userId, now));
+      const saved = await deps.state.transaction(async (tx) => await tx.handoffs.saveNotes(change, args.notes, actor.userId, now));
       if (!saved) return { ...problemReport('handoff-notes', 'That handoff has gone out already; notes now go with the next one (`/atlas handoff`).'), field: 'notes' };
       const { incoming } = handoffPeople(deps, change);
       const to = incoming.primary ? ` for <@${incoming.primary}>` : '';

@@ -38,8 +38,8 @@ const debriefDone = defineCommand({
   hidden: true,
   args: z.object({ _: words(1, 'takes an incident id') }),
   run: (args, deps, actor) =>
-    answer('debrief-done', () => {
-      const incident = markDebriefScheduled(deps, args._[0] ?? '', actor.userId);
+    answer('debrief-done', async () => {
+      const incident = await markDebriefScheduled(deps, args._[0] ?? '', actor.userId);
       return incidentActionReport('debrief-done', `Debrief of ${incident.id} marked scheduled; the checklist item is ticked in its thread.`, { incidentId: incident.id });
     }),
 });

@@ -41,7 +41,7 @@ export const INCIDENT_CHART_LEAD_MS = 30 * 60_000;
  * until now, the alert's moment marked. Nothing for an incident without an alert about a metric.
  */
 export async function postResolutionChart(deps: CommandDeps, incident: Incident): Promise<boolean> {
-  const alert = incident.alert_key ? deps.state.alerts.get(incident.alert_key) : null;
+  const alert = incident.alert_key ? await deps.state.alerts.get(incident.alert_key) : null;
   const kind = alert ? chartKindForAlert(alert.name, alert.message) : null;
   if (!alert || !kind) return false;
   const span = deps.clock().getTime() - Date.parse(incident.opened_at) + INCIDENT_CHART_LEAD_MS;

@@ -42,19 +42,19 @@ const ack = defineCommand({
     .object({ _: words(20, 'takes one alert name'), impact: z.string().optional(), eta: z.string().optional() })
     .transform(({ _, impact, eta }) => ({ alert: _.join(' '), impact, eta })),
   run: (args, deps, actor) =>
-    answer('ack', () => {
+    answer('ack', async () => {
       // A bad --eta is refused before anything is acknowledged.
       if (args.eta !== undefined && !parseEta(args.eta, deps.clock())) {
         return { ...problemReport('ack', `--eta "${args.eta.slice(0, 30)}" is not a time: give minutes (30m), hours (2h) or a UTC time (14:30).`), field: 'eta' };
       }
-      const acked = acknowledgeAlert(deps, args.alert, actor.userId);
+      const acked = await acknowledgeAlert(deps, args.alert, actor.userId);
       // The metric's chart follows in the thread, drawn after this answer (by the running bot only:
       // the terminal's process ends with its answer).
       const chart = chartKindForAlert(acked.alert.name, acked.alert.message);
       if (chart && deps.flowCharts) void postIncidentChart(deps, acked.incident, chart, ACK_CHART_WINDOW_MS, new Date(acked.alert.fired_at));
       const data = { incidentId: acked.incident.id };
       if (args.impact !== undefined || args.eta !== undefined) {
-        const details = setAckDetails(deps, acked.incident.id, { impact: args.impact, eta: args.eta }, actor.userId);
+        const details = await setAckDetails(deps, acked.incident.id, { impact: args.impact, eta: args.eta }, actor.userId);
         return incidentActionReport('ack', `${acknowledgedText(acked)} ${ackDetailsText(details)}`, data);
       }
       return {
@@ -76,8 +76,8 @@ const declare = defineCommand({
     .object({ _: z.array(z.string()).min(1, { message: 'needs a title, e.g. `declare tiger down --sev P1`' }), sev: severityWord.optional() })
     .transform(({ _, sev }) => ({ title: _.join(' '), sev })),
   run: (args, deps, actor) =>
-    answer('declare', () => {
-      const r = declareIncident(deps, { title: args.title, ...(args.sev ? { severity: args.sev } : {}), actorId: actor.userId });
+    answer('declare', async () => {
+      const r = await declareIncident(deps, { title: args.title, ...(args.sev ? { severity: args.sev } : {}), actorId: actor.userId });
       return incidentActionReport('declare', declaredText(r), { incidentId: r.incident.id, severity: r.incident.severity });
     }),
 });
@@ -116,9 +116,9 @@ const update = defineCommand({
     status: statusWord.optional(),
   }),
   run: (args, deps, actor) =>
-    answer('update', () => {
+    answer('update', async () => {
       if (args.summary === undefined) {
-        const incident = findIncident(deps.state, args._[0], { mustBeOpen: true });
+        const incident = await findIncident(deps.state, args._[0], { mustBeOpen: true });
         return {
           command: 'update',
           level: 'info',
@@ -127,7 +127,7 @@ const update = defineCommand({
           modal: { kind: 'update', incidentId: incident.id },
         };
       }
-      const incident = postStatusUpdate(
+      const incident = await postStatusUpdate(
         deps,
         args._[0] ?? '',
         {
@@ -171,9 +171,9 @@ const sev = defineCommand({
       return { ref, severity: parsed.data };
     }),
   run: (args, deps, actor) =>
-    answer('sev', () => {
+    answer('sev', async () => {
       if (args.severity === undefined) {
-        const incident = findIncident(deps.state, args.ref, { mustBeOpen: true });
+        const incident = await findIncident(deps.state, args.ref, { mustBeOpen: true });
         return {
           command: 'sev',
           level: 'info',
@@ -182,7 +182,7 @@ const sev = defineCommand({
           modal: { kind: 'sev', incidentId: incident.id },
         };
       }
-      const r = changeSeverity(deps, args.ref ?? '', args.severity, actor.userId);
+      const r = await changeSeverity(deps, args.ref ?? '', args.severity, actor.userId);
       return incidentActionReport('sev', severityChangedText(r.incident, r.from), { incidentId: r.incident.id, severity: r.incident.severity });
     }),
 });
@@ -207,8 +207,8 @@ const own = defineCommand({
     return { ref, user };
   }),
   run: (args, deps, actor) =>
-    answer('own', () => {
-      const r = changeOwner(deps, args.ref ?? '', args.user ?? actor.userId, actor.userId);
+    answer('own', async () => {
+      const r = await changeOwner(deps, args.ref ?? '', args.user ?? actor.userId, actor.userId);
       return incidentActionReport('own', ownerChangedText(r.incident), { incidentId: r.incident.id, ownerId: r.incident.owner_id });
     }),
 });
@@ -228,8 +228,8 @@ const note = defineCommand({
     return { ref, text: rest.join(' ') };
   }),
   run: (args, deps, actor) =>
-    answer('note', () => {
-      const incident = addNote(deps, args.ref ?? '', args.text, actor.userId);
+    answer('note', async () => {
+      const incident = await addNote(deps, args.ref ?? '', args.text, actor.userId);
       return incidentActionReport('note', noteAddedText(incident), { incidentId: incident.id });
     }),
 });
@@ -255,9 +255,9 @@ const escalateCommand = defineCommand({
       return { ref, target: target as EscalationTarget, chosen: rest.length === 1, need, why };
     }),
   run: (args, deps, actor) =>
-    answer('escalate', () => {
+    answer('escalate', async () => {
       if (args.need === undefined) {
-        const incident = findIncident(deps.state, args.ref, { mustBeOpen: true });
+        const incident = await findIncident(deps.state, args.ref, { mustBeOpen: true });
         return {
           command: 'escalate',
           level: 'info',
@@ -266,7 +266,7 @@ const escalateCommand = defineCommand({
           modal: { kind: 'escalate', incidentId: incident.id, ...(args.chosen ? { target: args.target } : {}) },
         };
       }
-      const r = escalate(deps, args.ref ?? '', args.target, { need: args.need, why: args.why }, actor.userId);
+      const r = await escalate(deps, args.ref ?? '', args.target, { need: args.need, why: args.why }, actor.userId);
       return incidentActionReport('escalate', escalatedText(r), { incidentId: r.incident.id, contactId: r.contactId }, r.contactId ? 'ok' : 'warn');
     }),
 });
@@ -281,9 +281,9 @@ const resolve = defineCommand({
   options: { resolution: { type: 'string' }, impact: { type: 'string' } },
   args: z.object({ _: words(1, 'takes at most an incident id'), resolution: z.string().optional(), impact: z.string().optional() }),
   run: (args, deps, actor) =>
-    answer('resolve', () => {
+    answer('resolve', async () => {
       if (args.resolution === undefined) {
-        const incident = findIncident(deps.state, args._[0], { mustBeOpen: true });
+        const incident = await findIncident(deps.state, args._[0], { mustBeOpen: true });
         return {
           command: 'resolve',
           level: 'info',
@@ -292,7 +292,7 @@ const resolve = defineCommand({
           modal: { kind: 'resolve', incidentId: incident.id },
         };
       }
-      const r = resolveIncident(deps, args._[0] ?? '', { resolution: args.resolution, impact: args.impact }, actor.userId);
+      const r = await resolveIncident(deps, args._[0] ?? '', { resolution: args.resolution, impact: args.impact }, actor.userId);
       // The chart over the incident's window follows the resolution message in the thread.
       if (deps.flowCharts) void postResolutionChart(deps, r.incident);
       const level = r.firingAlerts.length > 0 ? 'warn' : 'ok';
@@ -308,8 +308,8 @@ const resolveAlerts = defineCommand({
   group: 'Incidents',
   args: z.object({ _: words(1, 'takes at most an incident id') }),
   run: (args, deps, actor) =>
-    answer('resolve-alerts', () => {
-      const r = resolveFiringAlerts(deps, args._[0] ?? '', actor.userId);
+    answer('resolve-alerts', async () => {
+      const r = await resolveFiringAlerts(deps, args._[0] ?? '', actor.userId);
       return incidentActionReport('resolve-alerts', alertsResolvedText(r), { incidentId: r.incident.id, resolved: r.resolved }, r.notWritten.length > 0 ? 'warn' : 'ok');
     }),
 });
@@ -322,8 +322,8 @@ const reopen = defineCommand({
   group: 'Incidents',
   args: z.object({ _: z.array(z.string()).length(1, { message: 'takes the id of the resolved incident' }) }),
   run: (args, deps, actor) =>
-    answer('reopen', () => {
-      const incident = reopenIncident(deps, args._[0]!, actor.userId);
+    answer('reopen', async () => {
+      const incident = await reopenIncident(deps, args._[0]!, actor.userId);
       return incidentActionReport('reopen', reopenedText(incident), { incidentId: incident.id });
     }),
 });
@@ -336,8 +336,8 @@ const reviewDone = defineCommand({
   group: 'Incidents',
   args: z.object({ _: words(1, 'takes an incident id') }),
   run: (args, deps, actor) =>
-    answer('review-done', () => {
-      const incident = markReviewDone(deps, args._[0] ?? '', actor.userId);
+    answer('review-done', async () => {
+      const incident = await markReviewDone(deps, args._[0] ?? '', actor.userId);
       return incidentActionReport('review-done', reviewDoneText(incident), { incidentId: incident.id });
     }),
 });

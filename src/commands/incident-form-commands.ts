@@ -17,8 +17,8 @@ const ackDetails = defineCommand({
   options: { impact: { type: 'string' }, eta: { type: 'string' } },
   args: z.object({ _: z.array(z.string()).length(1, { message: 'takes an incident id' }), impact: z.string().optional(), eta: z.string().optional() }),
   run: (args, deps, actor) =>
-    answer('ack-details', () => {
-      const r = setAckDetails(deps, args._[0]!, { impact: args.impact, eta: args.eta }, actor.userId);
+    answer('ack-details', async () => {
+      const r = await setAckDetails(deps, args._[0]!, { impact: args.impact, eta: args.eta }, actor.userId);
       return incidentActionReport('ack-details', ackDetailsText(r), { incidentId: r.incident.id });
     }),
 });
@@ -34,8 +34,8 @@ const attach = defineCommand({
   options: { command: { type: 'string' }, headline: { type: 'string' } },
   args: z.object({ _: z.array(z.string()).length(1, { message: 'takes an incident id' }), command: z.string().max(200), headline: z.string().max(1500) }),
   run: (args, deps, actor) =>
-    answer('attach', () => {
-      const r = attachToTimeline(deps, args._[0]!, { headline: args.headline, command: args.command }, actor.userId);
+    answer('attach', async () => {
+      const r = await attachToTimeline(deps, args._[0]!, { headline: args.headline, command: args.command }, actor.userId);
       return incidentActionReport('attach', attachedText(r.incident, r.command), { incidentId: r.incident.id });
     }),
 });
@@ -52,8 +52,8 @@ const snooze = defineCommand({
     .object({ _: z.tuple([z.string().regex(/^\d{1,12}$/), z.string().regex(/^\d{1,4}$/)]) })
     .transform(({ _ }) => ({ timerId: Number(_[0]), minutes: Number(_[1]) })),
   run: (args, deps, actor) =>
-    answer('snooze', () => {
-      const r = snoozeTimer(deps, args.timerId, args.minutes, actor.userId);
+    answer('snooze', async () => {
+      const r = await snoozeTimer(deps, args.timerId, args.minutes, actor.userId);
       return incidentActionReport('snooze', snoozedText(r), r);
     }),
 });

@@ -17,7 +17,7 @@ const incidents = defineCommand({
   args: z.object({ _: noPositionals }),
   run: async (_args, deps) => {
     const now = deps.clock();
-    return incidentsReport(listIncidents(deps.state, now), now);
+    return incidentsReport(await listIncidents(deps.state, now), now);
   },
 });
 
@@ -29,8 +29,8 @@ const timelineCommand = defineCommand({
   group: 'Incidents',
   args: z.object({ _: words(1, 'takes an incident id') }),
   run: (args, deps) =>
-    answer('timeline', () => {
-      const { incident, events } = incidentTimeline(deps.state, args._[0]);
+    answer('timeline', async () => {
+      const { incident, events } = await incidentTimeline(deps.state, args._[0]);
       return timelineReport(incident, events, deps.clock());
     }),
 });
@@ -52,7 +52,7 @@ const review = defineCommand({
   }),
   run: (args, deps) =>
     answer('review', async () => {
-      const { incident, events } = incidentTimeline(deps.state, args.ref);
+      const { incident, events } = await incidentTimeline(deps.state, args.ref);
       // Printing is for anyone; marking done is a responder's act, so it is its own command with its own tier.
       if (args.done) return problemReport('review', `Marking the review done is \`review-done ${incident.id}\` (for responders).`);
       const name = await peopleNames(deps, peopleInReview(incident, events));

@@ -121,14 +121,14 @@ const oncall = defineCommand({
  * A change of who is on call, or a refusal of one, in the audit trail beside the remediations:
  * in the same transaction as the change when there is one.
  */
-function auditOnCallChange(
+async function auditOnCallChange(
   deps: CommandDeps,
   actor: Actor,
   command: 'oncall cover' | 'oncall uncover',
   args: unknown,
   entry: { outcome: 'applied' | 'refused'; plan?: unknown; result: string; undo?: string | null },
-): void {
-  deps.state.audit.append(
+): Promise<void> {
+  await deps.state.audit.append(
     {
       source: actor.source,
       userId: actor.userId,
@@ -190,14 +190,14 @@ const cover = defineCommand({
     const audited = { user: args.user, role: args.role, from: span.from.toISOString(), until: span.until.toISOString() };
     if (remediator !== true && !ownShift) {
       const refusal = coverRefusal(args.role, onCallThen, standing?.remediators ?? 'the remediators in the config', remediator === null);
-      auditOnCallChange(deps, actor, 'oncall cover', audited, { outcome: 'refused', result: refusal.headline });
+      await auditOnCallChange(deps, actor, 'oncall cover', audited, { outcome: 'refused', result: refusal.headline });
       return refusal;
     }
     const authority: OverrideAuthority = remediator === true ? 'remediator' : 'own-shift';
-    const added = deps.state.transaction(() => {
-      const row = deps.state.overrides.add({ user: args.user, role: args.role, from: span.from, until: span.until, createdBy: actor.userId, authority }, now);
+    const added = await deps.state.transaction(async (tx) => {
+      const row = await tx.overrides.add({ user: args.user, role: args.role, from: span.from, until: span.until, createdBy: actor.userId, authority }, now);
       if ('id' in row) {
-        auditOnCallChange(deps, actor, 'oncall cover', audited, {
+        await auditOnCallChange(deps, actor, 'oncall cover', audited, {
           outcome: 'applied',
           plan: { override: row.id, ...audited, authority },
           result: `${args.user} covers ${args.role} from ${audited.from} until ${audited.until} (override #${row.id}, set ${authority === 'remediator' ? 'by a remediator' : 'by the person on call for their own shift'}).`,
@@ -241,7 +241,7 @@ const uncover = defineCommand({
     }),
   async run(args, deps, actor, standing) {
     const now = deps.clock();
-    const before = deps.state.overrides.get(args.id);
+    const before = await deps.state.overrides.get(args.id);
     if (!before || before.removed_at || before.until_at <= now.toISOString()) return uncoverRefusal(args.id, before, surfaceOf(actor));
     // Removing an override hands the shift back to the schedule: a remediator may, the person
     // covering may give it back, and whoever handed over their own shift may take it back.
@@ -249,13 +249,13 @@ const uncover = defineCommand({
     const handedOverBy = before.authority !== 'remediator' && before.created_by === actor.userId;
     if (remediator !== true && before.user_id !== actor.userId && !handedOverBy) {
       const refusal = uncoverNotAllowed(before, standing?.remediators ?? 'the remediators in the config', remediator === null);
-      auditOnCallChange(deps, actor, 'oncall uncover', { id: args.id }, { outcome: 'refused', result: refusal.headline });
+      await auditOnCallChange(deps, actor, 'oncall uncover', { id: args.id }, { outcome: 'refused', result: refusal.headline });
       return refusal;
     }
-    const removed = deps.state.transaction(() => {
-      const done = deps.state.overrides.remove(args.id, actor.userId, now);
+    const removed = await deps.state.transaction(async (tx) => {
+      const done = await tx.overrides.remove(args.id, actor.userId, now);
       if (done) {
-        auditOnCallChange(deps, actor, 'oncall uncover', { id: args.id }, {
+        await auditOnCallChange(deps, actor, 'oncall uncover', { id: args.id }, {
           outcome: 'applied',
           plan: { override: before.id, user: before.user_id, role: before.role, from: before.from_at, until: before.until_at, authority: before.authority },
           result: `Override #${before.id} removed: ${before.user_id} no longer covers ${before.role} from ${before.from_at} until ${before.until_at}.`,
@@ -264,7 +264,7 @@ const uncover = defineCommand({
       }
       return done;
     });
-    const row = deps.state.overrides.get(args.id);
+    const row = await deps.state.overrides.get(args.id);
     if (!removed || !row) return uncoverRefusal(args.id, row, surfaceOf(actor));
     return uncoverReport(row, deps.rotation.at(now)?.[row.role] ?? null, now, deps.rotation.timezone);
   },

@@ -181,7 +181,7 @@ export class CommandRegistry {
     const inputLength = argv.reduce((n, w) => n + w.length + 1, 0);
     if (inputLength > MAX_INPUT_CHARS) {
       const result = usage('input', `That is ${inputLength} characters; /atlas takes at most ${MAX_INPUT_CHARS}. Try \`${prefix} help\`.`);
-      return this.audited(deps, actor, '(too long)', [], result, started);
+      return await this.audited(deps, actor, '(too long)', [], result, started);
     }
     const parsed = this.parse(argv);
     switch (parsed.kind) {
@@ -189,15 +189,15 @@ export class CommandRegistry {
         // `help nosuch` is a usage error like `nosuch` itself, not the whole list with success.
         if (parsed.topic !== undefined && !parsed.topic.startsWith('-') && !this.byName.has(parsed.topic)) {
           const message = `There is no subcommand \`${quoteInput(parsed.topic)}\`.${await this.closestHint(parsed.topic, actor, true)} Try \`${prefix} help\` for the list.`;
-          return this.audited(deps, actor, 'help', parsed.rest, usage('help', message), started);
+          return await this.audited(deps, actor, 'help', parsed.rest, usage('help', message), started);
         }
-        return this.audited(deps, actor, 'help', parsed.rest, { report: await this.helpReport(actor, prefix, parsed.topic), outcome: 'info' }, started);
+        return await this.audited(deps, actor, 'help', parsed.rest, { report: await this.helpReport(actor, prefix, parsed.topic), outcome: 'info' }, started);
       case 'unknown': {
         const message = `Unknown subcommand \`${quoteInput(parsed.name)}\`.${await this.closestHint(parsed.name, actor)} Try \`${prefix} help\` for the list.`;
-        return this.audited(deps, actor, '(unknown)', argv, usage(parsed.name, message), started);
+        return await this.audited(deps, actor, '(unknown)', argv, usage(parsed.name, message), started);
       }
       case 'usage':
-        return this.audited(deps, actor, parsed.spec.name, parsed.rest, usage(parsed.spec.name, `${parsed.message}. Usage: \`${this.usageLine(parsed.spec, prefix)}\``), started);
+        return await this.audited(deps, actor, parsed.spec.name, parsed.rest, usage(parsed.spec.name, `${parsed.message}. Usage: \`${this.usageLine(parsed.spec, prefix)}\``), started);
       case 'ok':
         return this.execute(parsed.spec, parsed.args, parsed.rest, actor, deps, started);
     }
@@ -215,7 +215,7 @@ export class CommandRegistry {
     const parsed = this.validate(spec, raw, shown);
     if (parsed.kind !== 'ok') {
       const message = parsed.kind === 'usage' ? parsed.message : 'invalid arguments';
-      return this.audited(deps, actor, spec.name, shown, usage(spec.name, `That could not be read (${message}).`), started);
+      return await this.audited(deps, actor, spec.name, shown, usage(spec.name, `That could not be read (${message}).`), started);
     }
     return this.execute(spec, parsed.args, shown, actor, deps, started);
   }
@@ -224,8 +224,8 @@ export class CommandRegistry {
     const decision = await this.authorizer.decide(actor, spec.tier, spec.name);
     if (!decision.allowed) {
       // A refused remediation (or change of who is on call) is part of the audit trail too (who tried, where).
-      if (spec.tier === 'remediate' || spec.changesWhoMayAct) this.auditRefusal(deps, actor, spec.name, shown, decision.reason);
-      return this.audited(deps, actor, spec.name, shown, { report: { command: spec.name, level: 'error', headline: decision.reason, sections: [] }, outcome: 'denied' }, started);
+      if (spec.tier === 'remediate' || spec.changesWhoMayAct) await this.auditRefusal(deps, actor, spec.name, shown, decision.reason);
+      return await this.audited(deps, actor, spec.name, shown, { report: { command: spec.name, level: 'error', headline: decision.reason, sections: [] }, outcome: 'denied' }, started);
     }
     // Whoever acts in Slack is someone the terminal should be able to name later (never awaited).
     if (actor.source === 'slack' && deps.userName) void rememberName(deps, actor.userId);
@@ -244,12 +244,12 @@ export class CommandRegistry {
         result = { report: unexpectedFailure(spec.name, errorId), outcome: 'error', errorId };
       }
     }
-    return this.audited(deps, actor, spec.name, shown, result, started);
+    return await this.audited(deps, actor, spec.name, shown, result, started);
   }
 
-  private auditRefusal(deps: CommandDeps, actor: Actor, command: string, args: readonly string[], reason: string): void {
+  private async auditRefusal(deps: CommandDeps, actor: Actor, command: string, args: readonly string[], reason: string): Promise<void> {
     try {
-      deps.state.audit.append(
+      await deps.state.audit.append(
         { source: actor.source, userId: actor.userId, channelId: actor.channelId ?? null, command, args: JSON.stringify(args), outcome: 'refused', plan: null, result: reason, undo: null },
         deps.clock(),
       );
@@ -258,9 +258,9 @@ export class CommandRegistry {
     }
   }
 
-  private audited(deps: CommandDeps, actor: Actor, command: string, args: readonly string[], result: RunResult, started: number): RunResult {
+  private async audited(deps: CommandDeps, actor: Actor, command: string, args: readonly string[], result: RunResult, started: number): Promise<RunResult> {
     try {
-      deps.state.commandRuns.add({
+      await deps.state.commandRuns.add({
         at: toSqlTime(deps.clock()),
         source: actor.source,
         via: actor.source === 'cli' ? 'terminal' : (actor.via ?? 'command'),

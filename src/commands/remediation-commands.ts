@@ -20,20 +20,20 @@ type AnyRemediation = RemediationSpec<unknown>;
 const prefixFor = (actor: Actor) => (actor.source === 'slack' ? '/atlas' : 'atlas');
 
 /** The incident a result goes to: the one open incident, else the newest open one; null when none is open. */
-function incidentFor(deps: CommandDeps): Incident | null {
-  const open = deps.state.incidents.open();
+async function incidentFor(deps: CommandDeps): Promise<Incident | null> {
+  const open = await deps.state.incidents.open();
   return open.at(-1) ?? null;
 }
 
-function audit(
+async function audit(
   deps: CommandDeps,
   actor: Actor,
   command: string,
   args: unknown,
   outcome: 'previewed' | 'applied' | 'failed' | 'refused' | 'expired' | 'stale',
   extra: { plan?: RemediationPlan | null; result?: string | null; undo?: string | null } = {},
-): void {
-  deps.state.audit.append(
+): Promise<void> {
+  await deps.state.audit.append(
     {
       source: actor.source,
       userId: actor.userId,
@@ -55,7 +55,7 @@ function audit(
  * mid-way leaves a start without an outcome, which the next sweep reports as "outcome unknown".
  */
 async function applyPlan(spec: AnyRemediation, args: unknown, plan: RemediationPlan, deps: CommandDeps, actor: Actor): Promise<Report> {
-  const run = startRun(deps, {
+  const run = await startRun(deps, {
     source: actor.source,
     userId: actor.userId,
     channelId: actor.channelId ?? null,
@@ -71,19 +71,19 @@ async function applyPlan(spec: AnyRemediation, args: unknown, plan: RemediationP
     } catch (err) {
       const sentence = err instanceof RemediationRefusal ? err.message : `\`${spec.name}\` failed while applying (${err instanceof Error ? err.message.split('\n')[0] : String(err)}); nothing was committed. The bot's log has the detail.`;
       if (!(err instanceof RemediationRefusal)) deps.logger.error({ err, command: spec.name }, 'remediation failed while applying');
-      deps.state.transaction(() => {
-        audit(deps, actor, spec.name, args, err instanceof RemediationRefusal ? 'refused' : 'failed', { plan, result: sentence });
-        deps.state.remediationRuns.end(run.auditId, deps.clock());
+      await deps.state.transaction(async (tx) => {
+        await audit(deps, actor, spec.name, args, err instanceof RemediationRefusal ? 'refused' : 'failed', { plan, result: sentence });
+        await tx.remediationRuns.end(run.auditId, deps.clock());
       });
       return problemReport(spec.name, sentence);
     }
-    const own = applied.incidentId ? deps.state.incidents.get(applied.incidentId) : null;
-    const incident = own && own.status !== 'resolved' ? own : incidentFor(deps);
+    const own = applied.incidentId ? await deps.state.incidents.get(applied.incidentId) : null;
+    const incident = own && own.status !== 'resolved' ? own : await incidentFor(deps);
     const now = deps.clock();
-    deps.state.transaction(() => {
-      audit(deps, actor, spec.name, args, 'applied', { plan, result: applied.headline, undo: applied.undo });
-      deps.state.remediationRuns.end(run.auditId, now);
-      deps.events.record({ type: 'remediation-applied', command: spec.name, headline: applied.headline, lines: applied.lines, undo: applied.undo, actor: actor.userId, incident }, now);
+    await deps.state.transaction(async (tx) => {
+      await audit(deps, actor, spec.name, args, 'applied', { plan, result: applied.headline, undo: applied.undo });
+      await tx.remediationRuns.end(run.auditId, now);
+      await deps.events.record(tx, { type: 'remediation-applied', command: spec.name, headline: applied.headline, lines: applied.lines, undo: applied.undo, actor: actor.userId, incident }, now);
     });
     const where = incident ? `told in ${incident.id}'s thread` : deps.config.channels.incidents ? `told in <#${deps.config.channels.incidents}>` : 'no incident channel is configured to tell';
     return appliedReport(spec.name, applied, where);
@@ -99,14 +99,14 @@ async function preview(spec: AnyRemediation, args: unknown, deps: CommandDeps, a
     plan = await spec.plan(args, deps);
   } catch (err) {
     if (!(err instanceof RemediationRefusal)) throw err;
-    audit(deps, actor, spec.name, args, 'refused', { result: err.message });
+    await audit(deps, actor, spec.name, args, 'refused', { result: err.message });
     return problemReport(spec.name, err.message);
   }
   const now = deps.clock();
   let token: string | null = null;
   if (actor.source === 'slack') {
     token = randomBytes(18).toString('base64url');
-    deps.state.confirmations.save(
+    await deps.state.confirmations.save(
       {
         token,
         user_id: actor.userId,
@@ -123,7 +123,7 @@ async function preview(spec: AnyRemediation, args: unknown, deps: CommandDeps, a
       now,
     );
   }
-  audit(deps, actor, spec.name, args, 'previewed', { plan, undo: plan.undo });
+  await audit(deps, actor, spec.name, args, 'previewed', { plan, undo: plan.undo });
   return previewReport(spec.name, plan, { token, expiresMinutes: CONFIRM_MINUTES, prefix: prefixFor(actor), args: shownArgs });
 }
 
@@ -158,7 +158,7 @@ function defineRemediation<A extends object>(spec: RemediationSpec<A>, shown: (a
         plan = await any.plan(rest, deps);
       } catch (err) {
         if (!(err instanceof RemediationRefusal)) throw err;
-        audit(deps, actor, spec.name, rest, 'refused', { result: err.message });
+        await audit(deps, actor, spec.name, rest, 'refused', { result: err.message });
         return problemReport(spec.name, err.message);
       }
       return applyPlan(any, rest, plan, deps, actor);
@@ -179,17 +179,17 @@ function confirmCommand(remediations: ReadonlyMap<string, AnyRemediation>): Comm
     async run(args, deps, actor) {
       const token = (args as { _: string[] })._[0]!;
       const now = deps.clock();
-      const claim = deps.state.confirmations.claim(token, actor.userId, now);
+      const claim = await deps.state.confirmations.claim(token, actor.userId, now);
       switch (claim.kind) {
         case 'unknown':
           return problemReport('confirm', 'That confirmation is not one the bot made; run the subcommand again for a new preview.');
         case 'not-yours':
-          audit(deps, actor, claim.row.command, JSON.parse(claim.row.args), 'refused', { result: 'confirmation pressed by someone else' });
+          await audit(deps, actor, claim.row.command, JSON.parse(claim.row.args), 'refused', { result: 'confirmation pressed by someone else' });
           return problemReport('confirm', `Only <@${claim.row.user_id}>, who asked for this preview, can confirm it; run \`/atlas ${claim.row.command}\` for a preview of your own.`);
         case 'used':
           return problemReport('confirm', `This was confirmed already at ${toSqlTime(new Date(claim.row.used_at!))} UTC; it is applied once.`);
         case 'expired':
-          audit(deps, actor, claim.row.command, JSON.parse(claim.row.args), 'expired');
+          await audit(deps, actor, claim.row.command, JSON.parse(claim.row.args), 'expired');
           return problemReport('confirm', `This preview expired (${CONFIRM_MINUTES} min); run \`/atlas ${claim.row.command}\` again for a fresh one.`);
         case 'claimed':
           break;
@@ -203,11 +203,11 @@ function confirmCommand(remediations: ReadonlyMap<string, AnyRemediation>): Comm
         plan = await spec.plan(stored, deps);
       } catch (err) {
         if (!(err instanceof RemediationRefusal)) throw err;
-        audit(deps, actor, spec.name, stored, 'refused', { result: err.message });
+        await audit(deps, actor, spec.name, stored, 'refused', { result: err.message });
         return problemReport(spec.name, err.message);
       }
       if (plan.fingerprint !== row.fingerprint) {
-        audit(deps, actor, spec.name, stored, 'stale', { plan });
+        await audit(deps, actor, spec.name, stored, 'stale', { plan });
         const fresh = await preview(spec, stored, deps, actor, '');
         return { ...fresh, headline: `The data changed since the preview, so nothing was applied. ${fresh.headline}` };
       }

@@ -40,7 +40,7 @@ const report = defineCommand({
   async run(args, deps, actor) {
     const to = deps.clock();
     const from = new Date(to.getTime() - args.window);
-    const model = reliabilityReport(reliabilityRows(deps.state, from, to, reportTimezone(deps.config), REVIEW_REMINDER_MINUTES * 60_000));
+    const model = reliabilityReport(await reliabilityRows(deps.state, from, to, reportTimezone(deps.config), REVIEW_REMINDER_MINUTES * 60_000));
     // Inside Slack people are mentions; in the terminal, names (the state's, or Slack's when the bot asks).
     const name = actor.source === 'slack' ? userRef : await peopleNames(deps, model.pages.map((p) => p.user));
     // In Slack the incidents-per-day chart follows in the channel, as `chart` posts its pictures.

@@ -29,7 +29,7 @@ const share = defineCommand({
   args: z.object({ _: z.array(z.string().max(64)).length(1, { message: 'takes a result id' }) }),
   run: async (args, deps, actor) => {
     const shareId = args._[0]!;
-    const claim = claimSharedResult(deps.state, shareId, actor.userId, deps.clock());
+    const claim = await claimSharedResult(deps.state, shareId, actor.userId, deps.clock());
     if (claim.kind === 'ok') return { ...claim.report, data: { shareId, createdAt: claim.createdAt } satisfies SharedClaim };
     return problemReport('share', claim.kind === 'not-yours' ? SHARE_MESSAGES.notYours : claim.kind === 'malformed' ? SHARE_MESSAGES.malformed : SHARE_MESSAGES.expired);
   },

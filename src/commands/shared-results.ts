@@ -24,11 +24,11 @@ const reportSchema = z.object({
 });
 
 /** Keeps a rendered answer for 24 h so its "Post to channel" button can post the same report. Returns its random id. */
-export function saveSharedResult(state: StateStore, report: Report, userId: string, now: Date): string {
+export async function saveSharedResult(state: StateStore, report: Report, userId: string, now: Date): Promise<string> {
   const id = randomBytes(12).toString('base64url');
   // `data` is the typed result for --json; the channel only sees what the renderer shows.
   const { command, level, headline, sections, footer } = report;
-  state.sharedResults.save(
+  await state.sharedResults.save(
     { id, createdAt: toSqlTime(now), userId, json: JSON.stringify({ command, level, headline, sections, footer }) },
     toSqlTime(new Date(now.getTime() - SHARE_TTL_MS)),
   );
@@ -38,9 +38,9 @@ export function saveSharedResult(state: StateStore, report: Report, userId: stri
 export type ClaimResult = { kind: 'ok'; report: Report; createdAt: string } | { kind: 'expired' } | { kind: 'not-yours' } | { kind: 'malformed' };
 
 /** Takes the stored result out for posting, once: a double click must not post it twice. */
-export function claimSharedResult(state: StateStore, id: string, userId: string, now: Date): ClaimResult {
+export async function claimSharedResult(state: StateStore, id: string, userId: string, now: Date): Promise<ClaimResult> {
   if (!SHARE_ID.test(id)) return { kind: 'expired' };
-  const claim = state.sharedResults.claim(id, userId, toSqlTime(new Date(now.getTime() - SHARE_TTL_MS)));
+  const claim = await state.sharedResults.claim(id, userId, toSqlTime(new Date(now.getTime() - SHARE_TTL_MS)));
   if (claim.kind !== 'ok') return claim;
   let json: unknown;
   try {
@@ -53,6 +53,6 @@ export function claimSharedResult(state: StateStore, id: string, userId: string,
 }
 
 /** Returns a claimed result, so the user can press the button again after a failed post. */
-export function putBackSharedResult(state: StateStore, id: string, report: Report, userId: string, createdAt: string): void {
-  state.sharedResults.putBack({ id, createdAt, userId, json: JSON.stringify(report) });
+export async function putBackSharedResult(state: StateStore, id: string, report: Report, userId: string, createdAt: string): Promise<void> {
+  await state.sharedResults.putBack({ id, createdAt, userId, json: JSON.stringify(report) });
 }

@@ -14,11 +14,11 @@ const NOT_ATTACHABLE = new Set(['help', 'incidents', 'timeline', 'review']);
  * The "Add to INC-…" block for a diagnostic answer, when exactly one incident is open (with
  * several, the engineer attaches with a command naming one). Null when it does not apply.
  */
-function attachOffer(deps: CommandDeps, result: RunResult, tier: string | undefined): types.KnownBlock | null {
+async function attachOffer(deps: CommandDeps, result: RunResult, tier: string | undefined): Promise<types.KnownBlock | null> {
   const { report } = result;
   if (tier !== 'read' || NOT_ATTACHABLE.has(report.command) || report.modal || report.level === 'error') return null;
   try {
-    const open = deps.state.incidents.open();
+    const open = await deps.state.incidents.open();
     return open.length === 1 ? attachToIncidentBlock(open[0]!.id, report.command, report.headline) : null;
   } catch {
     return null;
@@ -30,20 +30,20 @@ function attachOffer(deps: CommandDeps, result: RunResult, tier: string | undefi
  * is a result worth sharing, "Add to INC-…" while one incident is open, and "Resolve firing
  * alerts" after a resolution that left some firing.
  */
-export function answerMessage(deps: CommandDeps, logger: Logger, result: RunResult, userId: string, tier: string | undefined): SlackMessage {
+export async function answerMessage(deps: CommandDeps, logger: Logger, result: RunResult, userId: string, tier: string | undefined): Promise<SlackMessage> {
   const refused = result.outcome === 'usage' || result.outcome === 'denied';
   let shareId: string | undefined;
   // A remediation's preview carries a Confirm only its requester may press: it is not for sharing.
   if (!refused && tier !== 'remediate') {
     try {
-      shareId = saveSharedResult(deps.state, result.report, userId, deps.clock());
+      shareId = await saveSharedResult(deps.state, result.report, userId, deps.clock());
     } catch (err) {
       // Without its row the answer simply has no share button.
       logger.warn({ err }, 'could not store the result for sharing');
     }
   }
   const message = renderBlocks(result.report, { shareId });
-  const extra = [...(refused ? [] : [attachOffer(deps, result, tier)].filter((b): b is types.KnownBlock => b !== null)), ...resolveAlertsOffer(result.report), ...reviewIssueOffer(result.report)];
+  const extra = [...(refused ? [] : [await attachOffer(deps, result, tier)].filter((b): b is types.KnownBlock => b !== null)), ...resolveAlertsOffer(result.report), ...reviewIssueOffer(result.report)];
   if (message.blocks.length + extra.length <= BLOCK_KIT_LIMITS.blocksPerMessage) message.blocks.push(...extra);
   return message;
 }

@@ -157,7 +157,7 @@ export function registerRoute(app: App, ctx: HandlerContext, route: ButtonRoute)
         return;
       }
       if (route.answer === 'report') {
-        const message = answerMessage(ctx.deps, ctx.logger, result, actor.userId, ctx.registry.get(route.command)?.tier);
+        const message = await answerMessage(ctx.deps, ctx.logger, result, actor.userId, ctx.registry.get(route.command)?.tier);
         await answerPress(ctx.logger, { respond, client, userId: actor.userId }, message.text, message.blocks);
         return;
       }
@@ -201,7 +201,7 @@ function registerShareButton(app: App, ctx: HandlerContext): void {
     } catch (err) {
       ctx.logger.warn({ err, statusCode: (err as { statusCode?: number }).statusCode }, 'could not post a shared result');
       try {
-        putBackSharedResult(ctx.deps.state, claim.shareId, shared, userId, claim.createdAt);
+        await putBackSharedResult(ctx.deps.state, claim.shareId, shared, userId, claim.createdAt);
       } catch (putBackErr) {
         ctx.logger.error({ err: putBackErr }, 'could not restore a shared result');
       }

@@ -46,7 +46,7 @@ function registerNotesButton(app: App, ctx: HandlerContext): void {
         shiftChange,
         timezone: ctx.deps.rotation.timezone,
         incoming: handoffPeople(ctx.deps, shiftChange).incoming.primary,
-        notes: handoffNotes(ctx.deps, shiftChange)?.text ?? null,
+        notes: (await handoffNotes(ctx.deps, shiftChange))?.text ?? null,
         channel,
       });
       try {

@@ -66,13 +66,13 @@ export function registerHome(app: App, ctx: HandlerContext): void {
     const { user } = opened.data;
     const now = ctx.deps.clock();
     try {
-      ctx.deps.state.homeViews.opened(user, now);
+      await ctx.deps.state.homeViews.opened(user, now);
     } catch (err) {
       ctx.logger.warn({ err, userId: user }, 'could not record that the Home tab was opened');
     }
     if (!(await homePublisher(ctx, client)(user))) return;
     try {
-      ctx.deps.state.homeViews.published(user, now);
+      await ctx.deps.state.homeViews.published(user, now);
     } catch (err) {
       ctx.logger.warn({ err, userId: user }, 'could not record the Home tab as published');
     }

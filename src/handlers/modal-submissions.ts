@@ -117,8 +117,8 @@ const resolvedData = z.object({ incidentId: z.string(), firingAlerts: z.array(z.
 async function offerToResolveAlerts(app: App, ctx: HandlerContext, data: unknown, userId: string): Promise<void> {
   const parsed = resolvedData.safeParse(data);
   if (!parsed.success) return;
-  const incident = ctx.deps.state.incidents.get(parsed.data.incidentId);
-  const posted = incident ? ctx.deps.state.slackMessages.get(incident.anchor) : null;
+  const incident = await ctx.deps.state.incidents.get(parsed.data.incidentId);
+  const posted = incident ? await ctx.deps.state.slackMessages.get(incident.anchor) : null;
   const channel = posted?.channel ?? ctx.deps.config.channels.incidents;
   if (!channel) return;
   const blocks = firingAlertsPrompt(parsed.data.incidentId, parsed.data.firingAlerts) as types.KnownBlock[];

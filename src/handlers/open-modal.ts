@@ -18,7 +18,7 @@ export async function openModal(
   channel: string | undefined,
 ): Promise<boolean> {
   try {
-    const incident = findIncident(deps.state, request.incidentId);
+    const incident = await findIncident(deps.state, request.incidentId);
     await client.views.open({ trigger_id: triggerId, view: modalFor(request, incident, channel) });
     return true;
   } catch (err) {

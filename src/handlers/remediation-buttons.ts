@@ -67,7 +67,7 @@ export function registerRemediationButtons(app: App, ctx: HandlerContext): void 
     const actor: Actor = { source: 'slack', userId: p.user.id, channelId, via: 'button', ...(out ? { progress: out.progress } : {}), ...(responseUrl ? { responseUrl } : {}) };
     try {
       const result = await ctx.registry.invoke('confirm', { _: [value] }, actor, ctx.deps);
-      const message = answerMessage(ctx.deps, ctx.logger, result, actor.userId, ctx.registry.get('confirm')?.tier);
+      const message = await answerMessage(ctx.deps, ctx.logger, result, actor.userId, ctx.registry.get('confirm')?.tier);
       if (out) {
         await out.settled();
         await out.replace(message);

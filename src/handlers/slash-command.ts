@@ -107,7 +107,7 @@ async function answer(
     const opened = await openModal(ctx.deps, ctx.logger, modal.client, modal.triggerId, report.modal, actor.channelId);
     if (opened && report.modal.kind !== 'ack-details') return;
   }
-  const message = answerMessage(ctx.deps, ctx.logger, result, actor.userId, ctx.registry.get(report.command)?.tier);
+  const message = await answerMessage(ctx.deps, ctx.logger, result, actor.userId, ctx.registry.get(report.command)?.tier);
   try {
     await respond({ response_type: 'ephemeral', replace_original: replaceOriginal, text: message.text, blocks: message.blocks });
   } catch (err) {

@@ -25,8 +25,8 @@ export function handoffPeople(deps: Pick<HandoffDeps, 'rotation'>, shiftChange: 
 }
 
 /** The notes kept for a shift change, as the handoff shows them. */
-export function handoffNotes(deps: Pick<HandoffDeps, 'state'>, shiftChange: Date): { text: string; by: string; at: Date } | null {
-  const row = deps.state.handoffs.get(shiftChange);
+export async function handoffNotes(deps: Pick<HandoffDeps, 'state'>, shiftChange: Date): Promise<{ text: string; by: string; at: Date } | null> {
+  const row = await deps.state.handoffs.get(shiftChange);
   return row?.notes && row.notes_by && row.notes_at ? { text: row.notes, by: row.notes_by, at: new Date(row.notes_at) } : null;
 }
 
@@ -55,7 +55,7 @@ async function peopleProblems(deps: HandoffDeps, shiftChange: Date, people: { ou
   const outgoing = people.outgoing.primary;
   if (outgoing) {
     const since = new Date(shiftChange.getTime() - (deps.config.handoff.reminderMinutes + 5) * 60_000);
-    const error = deps.state.outbox.failureTo(outgoing, since);
+    const error = await deps.state.outbox.failureTo(outgoing, since);
     if (error) problems.push({ kind: 'reminder-undelivered', userId: outgoing, error });
   }
   return problems;
@@ -67,7 +67,7 @@ export async function buildHandoff(deps: HandoffDeps, occasion: HandoffOccasion)
   return gatherHandoff(deps, {
     shiftChange: occasion.shiftChange,
     ...people,
-    notes: handoffNotes(deps, occasion.shiftChange),
+    notes: await handoffNotes(deps, occasion.shiftChange),
     late: occasion.late ? { scheduled: occasion.shiftChange } : null,
     skipped: occasion.skipped ?? [],
     now: deps.clock(),

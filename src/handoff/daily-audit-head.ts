@@ -7,14 +7,14 @@
 import type { DomainDeps } from '../incidents/incident-deps.js';
 
 /** The day published, or null (no handoff channel, or today's line was claimed already). */
-export function publishDailyAuditHead(deps: DomainDeps): string | null {
+export async function publishDailyAuditHead(deps: DomainDeps): Promise<string | null> {
   if (!deps.config.channels.handoff) return null;
   const now = deps.clock();
   const day = now.toISOString().slice(0, 10);
-  return deps.state.transaction(() => {
-    const head = deps.state.audit.publishHead(`daily:${day}`, now);
+  return await deps.state.transaction(async (tx) => {
+    const head = await tx.audit.publishHead(`daily:${day}`, now);
     if (!head) return null;
-    deps.events.record({ type: 'audit-head-published', seq: head.seq, hash: head.hash, day }, now);
+    await deps.events.record(tx, { type: 'audit-head-published', seq: head.seq, hash: head.hash, day }, now);
     return day;
   });
 }

@@ -89,11 +89,11 @@ const listed = <T>(items: T[], gaps: string[] = [], notes: string[] = []): Liste
 const SEVERITY_RANK: Record<Severity, number> = { P0: 0, P1: 1, P2: 2, P3: 3 };
 const worse = (a: Severity, b: Severity): Severity => (SEVERITY_RANK[a] <= SEVERITY_RANK[b] ? a : b);
 
-function gatherIncidents(deps: HandoffDeps, input: HandoffInput): Listed<HandoffIncident> {
+async function gatherIncidents(deps: HandoffDeps, input: HandoffInput): Promise<Listed<HandoffIncident>> {
   const leaving = input.outgoing.primary;
   // Someone on call again in the next shift keeps their incidents.
   const staying = new Set([input.incoming.primary, input.incoming.secondary].filter((u): u is string => u !== null));
-  const items = deps.state.incidents.open().map((i): HandoffIncident => {
+  const items = (await deps.state.incidents.open()).map(async (i): Promise<HandoffIncident> => {
     const needsOwner = i.owner_id === null ? 'no-owner' : i.owner_id === leaving && !staying.has(i.owner_id) ? 'owner-leaves' : null;
     return {
       id: i.id,
@@ -105,7 +105,7 @@ function gatherIncidents(deps: HandoffDeps, input: HandoffInput): Listed<Handoff
       openedAt: i.opened_at,
       ageMs: input.now.getTime() - new Date(i.opened_at).getTime(),
       lastUpdateAt: i.last_update_at,
-      nextDeadline: nextDeadline(deps.state, i.id),
+      nextDeadline: await nextDeadline(deps.state, i.id),
     };
   });
   items.sort(
@@ -125,11 +125,11 @@ function outcomeOf(f: AlertFiringRecord): AlertOutcome {
 
 const OUTCOME_RANK: Record<AlertOutcome, number> = { 'still firing': 0, 'acknowledged, still firing': 1, resolved: 2 };
 
-function gatherAlerts(deps: HandoffDeps, now: Date): Listed<HandoffAlertGroup> {
+async function gatherAlerts(deps: HandoffDeps, now: Date): Promise<Listed<HandoffAlertGroup>> {
   const since = new Date(now.getTime() - ALERT_HOURS * HOUR);
   const groups = new Map<string, HandoffAlertGroup>();
   // Oldest first: the last firing seen for a key is its latest.
-  for (const f of deps.state.alerts.firingsSince(since)) {
+  for (const f of await deps.state.alerts.firingsSince(since)) {
     const g = groups.get(f.alert_key);
     const latest = { name: f.name, outcome: outcomeOf(f), lastFiredAt: f.fired_at, resolvedAt: f.resolved_at };
     if (!g) groups.set(f.alert_key, { key: f.alert_key, severity: f.severity, firings: 1, ...latest });
@@ -241,8 +241,8 @@ export async function gatherHandoff(deps: HandoffDeps, input: HandoffInput, opts
   const github = gitHubClient(deps.config);
   const labels = deps.config.github.incidentLabels;
   const [incidents, alerts, jobs, watch, maintenance, githubIssues] = await Promise.all([
-    section(partMs, () => gatherIncidents(deps, input), (err) => gapSentence(err, chatops, 'The incident list', '/atlas incidents')),
-    section(partMs, () => gatherAlerts(deps, input.now), (err) => gapSentence(err, chatops, 'The alert history', '/atlas alerts --all')),
+    section(partMs, async () => await gatherIncidents(deps, input), (err) => gapSentence(err, chatops, 'The incident list', '/atlas incidents')),
+    section(partMs, async () => await gatherAlerts(deps, input.now), (err) => gapSentence(err, chatops, 'The alert history', '/atlas alerts --all')),
     section(
       partMs,
       () => gatherJobs(deps, input.now, stuckHours),

@@ -14,14 +14,14 @@ export interface HandoffRun {
 }
 
 /** The outgoing primary's notes reminder, once per shift change, whichever process or tick gets there first. */
-function remindOutgoing(deps: HandoffDeps, now: Date): Date | null {
+async function remindOutgoing(deps: HandoffDeps, now: Date): Promise<Date | null> {
   const due = dueReminder(deps.rotation, deps.state.handoffs, now, deps.config.handoff.reminderMinutes);
   if (!due) return null;
-  return deps.state.transaction(() => {
-    if (!deps.state.handoffs.claimReminder(due.shiftChange, now)) return null;
+  return await deps.state.transaction(async (tx) => {
+    if (!await tx.handoffs.claimReminder(due.shiftChange, now)) return null;
     const { incoming } = handoffPeople(deps, due.shiftChange);
-    const notes = handoffNotes(deps, due.shiftChange)?.text ?? null;
-    deps.events.record({ type: 'handoff-reminder', shiftChange: due.shiftChange, outgoing: due.outgoing, incoming: incoming.primary, notes, timezone: deps.rotation.timezone }, now);
+    const notes = (await handoffNotes(deps, due.shiftChange))?.text ?? null;
+    await deps.events.record(tx, { type: 'handoff-reminder', shiftChange: due.shiftChange, outgoing: due.outgoing, incoming: incoming.primary, notes, timezone: deps.rotation.timezone }, now);
     return due.shiftChange;
   });
 }
@@ -37,10 +37,10 @@ export async function runHandoffs(deps: HandoffDeps): Promise<HandoffRun> {
   // Without a handoff channel there is nothing to post, and nothing to add notes to.
   if (!deps.config.channels.handoff) return run;
   const now = deps.clock();
-  run.reminded = remindOutgoing(deps, now);
+  run.reminded = await remindOutgoing(deps, now);
   const due = dueHandoff(deps.rotation, deps.state.handoffs, now);
   if (due.kind === 'baseline') {
-    if (deps.state.transaction(() => deps.state.handoffs.markBaseline(due.shiftChange, now))) {
+    if (await deps.state.transaction(async (tx) => await tx.handoffs.markBaseline(due.shiftChange, now))) {
       deps.logger.info({ shiftChange: due.shiftChange.toISOString() }, 'first start mid-shift: handoffs are posted from the next shift change on');
       run.baseline = due.shiftChange;
     }
@@ -49,14 +49,14 @@ export async function runHandoffs(deps: HandoffDeps): Promise<HandoffRun> {
   if (due.kind !== 'post') return run;
   const content = await buildHandoff(deps, due);
   const at = deps.clock();
-  const posted = deps.state.transaction(() => {
+  const posted = await deps.state.transaction(async (tx) => {
     const { outgoing, incoming } = handoffPeople(deps, due.shiftChange);
     // Notes saved while the data was gathered are the outgoing engineer's last word: they go out too.
-    const notes = handoffNotes(deps, due.shiftChange);
-    if (!deps.state.handoffs.claimPost(due.shiftChange, { outgoing: outgoing.primary, incoming: incoming.primary, late: due.late, skipped: due.skipped }, at)) return false;
+    const notes = await handoffNotes(deps, due.shiftChange);
+    if (!await tx.handoffs.claimPost(due.shiftChange, { outgoing: outgoing.primary, incoming: incoming.primary, late: due.late, skipped: due.skipped }, at)) return false;
     // The audit chain's head goes out with it, recorded as published in the same transaction.
-    const auditHead = deps.state.audit.publishHead(`handoff:${due.shiftChange.toISOString()}`, at);
-    deps.events.record({ type: 'handoff-posted', handoff: { ...content, notes, auditHead }, postedBy: null, nextScheduled: null }, at);
+    const auditHead = await tx.audit.publishHead(`handoff:${due.shiftChange.toISOString()}`, at);
+    await deps.events.record(tx, { type: 'handoff-posted', handoff: { ...content, notes, auditHead }, postedBy: null, nextScheduled: null }, at);
     return true;
   });
   if (posted) {

@@ -41,17 +41,17 @@ export async function postWeeklyReport(deps: WeeklyReportDeps): Promise<Date | n
   const now = deps.clock();
   const due = latestScheduled(deps.config.report.cron, timezone, now);
   if (now.getTime() - due.getTime() > WEEKLY_CATCH_UP_MS) return null;
-  if (deps.state.reportPosts.get(due)) return null;
+  if (await deps.state.reportPosts.get(due)) return null;
   const from = new Date(due.getTime() - WEEKLY_WINDOW_MS);
-  const report = reliabilityReport(reliabilityRows(deps.state, from, due, timezone, REVIEW_REMINDER_MINUTES * 60_000));
+  const report = reliabilityReport(await reliabilityRows(deps.state, from, due, timezone, REVIEW_REMINDER_MINUTES * 60_000));
   // Names, not mentions: a weekly post should not ping everyone who was paged.
   const name = await peopleNames(deps, report.pages.map((p) => p.user));
   const names = Object.fromEntries(report.pages.map((p) => [p.user, name(p.user)]));
   const at = deps.clock();
   const late = at.getTime() - due.getTime() > WEEKLY_LATE_AFTER_MS;
-  const posted = deps.state.transaction(() => {
-    if (!deps.state.reportPosts.claim(due, channel, at)) return false;
-    deps.events.record({ type: 'reliability-report-posted', report, names, channel, dueAt: due, late }, at);
+  const posted = await deps.state.transaction(async (tx) => {
+    if (!await tx.reportPosts.claim(due, channel, at)) return false;
+    await deps.events.record(tx, { type: 'reliability-report-posted', report, names, channel, dueAt: due, late }, at);
     return true;
   });
   if (!posted) return null;

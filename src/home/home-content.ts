@@ -101,16 +101,16 @@ function stintEnd(deps: HomeDeps, viewer: string, role: OnCallRole, from: Date):
   return t;
 }
 
-function nextHandoff(deps: HomeDeps, now: Date): HomeHandoff | null {
+async function nextHandoff(deps: HomeDeps, now: Date): Promise<HomeHandoff | null> {
   const at = deps.rotation.nextShiftChange(now);
   if (!at) return null;
-  const row = deps.state.handoffs.get(at);
+  const row = await deps.state.handoffs.get(at);
   const notes = row?.notes ? { text: row.notes, by: row.notes_by, at: row.notes_at } : null;
   return { at, outgoing: deps.rotation.at(now)?.primary ?? null, incoming: deps.rotation.at(at)?.primary ?? null, notes };
 }
 
-function firingAlerts(deps: HomeDeps, mayAcknowledge: boolean): HomeAlert[] {
-  const alerts = deps.state.alerts.firing().map(
+async function firingAlerts(deps: HomeDeps, mayAcknowledge: boolean): Promise<HomeAlert[]> {
+  const alerts = (await deps.state.alerts.firing()).map(
     (a): HomeAlert => ({
       key: a.key,
       name: a.name,
@@ -137,10 +137,10 @@ export async function homeContent(deps: HomeDeps, may: ReadonlySet<string>, view
     viewer,
     now,
     onCall: onCallFor(deps, viewer, now),
-    incidents: may.has('incidents') ? listIncidents(deps.state, now) : null,
-    alerts: may.has('alerts') ? firingAlerts(deps, may.has(ACK_COMMAND)) : null,
+    incidents: may.has('incidents') ? await listIncidents(deps.state, now) : null,
+    alerts: may.has('alerts') ? await firingAlerts(deps, may.has(ACK_COMMAND)) : null,
     health: may.has('health') ? await homeHealth(deps, opts.healthWaitMs) : null,
-    handoff: nextHandoff(deps, now),
+    handoff: await nextHandoff(deps, now),
     diagnostics: HOME_DIAGNOSTICS.filter((c) => may.has(c)),
   };
 }

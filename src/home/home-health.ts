@@ -45,7 +45,7 @@ function start(deps: Deps, slot: Slot): Promise<void> {
         return { state: 'failed' };
       },
     )
-    .then((health) => {
+    .then(async (health) => {
       const before = slot.last;
       slot.last = { health, at };
       // Homes showing the old verdict (or "checking") are out of date: the refresh job republishes them.
@@ -53,7 +53,7 @@ function start(deps: Deps, slot: Slot): Promise<void> {
       slot.toldChecking = false;
       if (changed) {
         try {
-          deps.state.homeViews.markStale(deps.clock());
+          await deps.state.homeViews.markStale(deps.clock());
         } catch (err) {
           deps.logger.warn({ err }, 'could not mark the Home tabs stale after a health run');
         }

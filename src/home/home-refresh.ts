@@ -32,7 +32,7 @@ export function homeRefreshJob(deps: { state: StateStore; clock: Clock }, publis
     boundMs: 30_000,
     async run() {
       const now = deps.clock();
-      const users = deps.state.homeViews.claimStale({
+      const users = await deps.state.homeViews.claimStale({
         openSince: new Date(now.getTime() - HOME_OPEN_MS),
         publishedBefore: new Date(now.getTime() - HOME_REFRESH_MIN_MS),
         now,

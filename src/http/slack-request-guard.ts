@@ -94,7 +94,7 @@ export function slackRequestGuard(opts: SlackRequestGuardOptions): (req: Incomin
     // which the timestamp check refuses it anyway.
     const hash = createHash('sha256').update(signature).digest('hex');
     const expiresAt = new Date((stampSec + SLACK_TIMESTAMP_WINDOW_SEC + 1) * 1000);
-    if (!opts.seen.firstSight(hash, expiresAt, new Date(nowMs()))) {
+    if (!await opts.seen.firstSight(hash, expiresAt, new Date(nowMs()))) {
       refuse(req, res, 'request already received (a replay)');
       return;
     }

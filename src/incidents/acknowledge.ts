@@ -16,21 +16,21 @@ export interface Acknowledged {
   atlasProblem: string | null;
 }
 
-function alertByRef(state: StateStore, ref: string): AlertRecord {
+async function alertByRef(state: StateStore, ref: string): Promise<AlertRecord> {
   if (ref === '') {
-    const waiting = state.alerts.awaitingAck();
+    const waiting = await state.alerts.awaitingAck();
     if (waiting.length === 1) return waiting[0]!;
     if (waiting.length === 0) throw new IncidentError('No firing alert is waiting for an acknowledgement. `/atlas alerts` lists them.');
     const names = waiting.slice(0, 5).map((a) => a.name);
     throw new IncidentError(`${waiting.length} alerts are firing unacknowledged (${names.join(', ')}${waiting.length > 5 ? ', …' : ''}); say which one.`);
   }
-  const alert = state.alerts.get(alertKey(ref));
+  const alert = await state.alerts.get(alertKey(ref));
   if (!alert) throw new IncidentError(`No alert named "${ref.slice(0, 80)}". \`/atlas alerts\` lists the firing ones.`);
   return alert;
 }
 
-function alreadyAcknowledged(state: StateStore, alert: AlertRecord): AlreadyAcknowledgedError {
-  const incident = alert.incident_id ? state.incidents.get(alert.incident_id) : null;
+async function alreadyAcknowledged(state: StateStore, alert: AlertRecord): Promise<AlreadyAcknowledgedError> {
+  const incident = alert.incident_id ? await state.incidents.get(alert.incident_id) : null;
   return new AlreadyAcknowledgedError(alert.name, alert.incident_id, alert.acknowledged_by, alert.acknowledged_at, incident?.status === 'resolved');
 }
 
@@ -47,25 +47,25 @@ function messageHead(message: string): string {
  * reminders and starts the incident's clock. The alert's message becomes the incident's status
  * card. The acknowledgement is then written to metrics.db; a failure there is noted, never fatal.
  */
-export function acknowledgeAlert(deps: DomainDeps, alertRef: string, actorId: string): Acknowledged {
+export async function acknowledgeAlert(deps: DomainDeps, alertRef: string, actorId: string): Promise<Acknowledged> {
   const who = actorOf(actorId);
   const ref = textOf('alert', 'alert name', alertRef, { max: 200 }) ?? '';
   const now = deps.clock();
   const { state } = deps;
-  const { incident, alert } = state.transaction(() => {
-    let found = alertByRef(state, ref);
+  const { incident, alert } = await state.transaction(async (tx) => {
+    let found = await alertByRef(state, ref);
     // An alert that joined a group is acknowledged with the group: its lead's incident is the one.
     if (found.group_lead && !found.incident_id) {
-      const lead = state.alerts.get(found.group_lead);
+      const lead = await tx.alerts.get(found.group_lead);
       if (lead && lead.status === 'firing') found = lead;
     }
-    if (found.incident_id) throw alreadyAcknowledged(state, found);
+    if (found.incident_id) throw await alreadyAcknowledged(state, found);
     if (found.status === 'resolved') {
       throw new IncidentError(`${found.name} already resolved${found.resolved_at ? ` at ${found.resolved_at.slice(11, 16)} UTC` : ''}; there is nothing to acknowledge.`);
     }
     const firedAt = new Date(found.fired_at);
     const head = found.message ? messageHead(found.message) : '';
-    const created = state.incidents.create(
+    const created = await tx.incidents.create(
       {
         title: titleOf(head && head.toLowerCase() !== found.name.toLowerCase() ? `${found.name}: ${head}` : found.name),
         severity: found.severity,
@@ -79,17 +79,17 @@ export function acknowledgeAlert(deps: DomainDeps, alertRef: string, actorId: st
       now,
     );
     // The check-and-set: whoever links the alert first owns it; the loser's incident rolls back.
-    if (!state.alerts.linkIncident(found.key, created.id, who, now)) throw alreadyAcknowledged(state, state.alerts.get(found.key) ?? found);
-    stopTimers(state.timers, { alertKey: found.key }, now);
-    for (const member of state.alerts.membersOf(found.key)) {
-      if (member.status === 'firing' && member.incident_id === null) state.alerts.linkIncident(member.key, created.id, who, now);
+    if (!await tx.alerts.linkIncident(found.key, created.id, who, now)) throw await alreadyAcknowledged(state, await tx.alerts.get(found.key) ?? found);
+    await stopTimers(tx.timers, { alertKey: found.key }, now);
+    for (const member of await tx.alerts.membersOf(found.key)) {
+      if (member.status === 'firing' && member.incident_id === null) await tx.alerts.linkIncident(member.key, created.id, who, now);
     }
-    const incident = state.incidents.update(created.id, { last_update_at: iso(now), next_update_at: iso(cadenceDue(created.severity, now)) })!;
-    replanIncidentTimers(state.timers, incident, now);
+    const incident = (await tx.incidents.update(created.id, { last_update_at: iso(now), next_update_at: iso(cadenceDue(created.severity, now)) }))!;
+    await replanIncidentTimers(tx.timers, incident, now);
     // A page is a person woken: an acknowledgement the bot makes for someone PagerDuty could not name is none.
-    if (who !== 'bot') state.pages.record({ userId: who, at: now, kind: 'acknowledged', alertKey: found.key, incidentId: incident.id });
-    const alert = state.alerts.get(found.key)!;
-    deps.events.record({ type: 'incident-opened', how: 'ack', incident, alert, immediateEscalation: immediateEscalationOf(found.symptom_id) }, now);
+    if (who !== 'bot') await tx.pages.record({ userId: who, at: now, kind: 'acknowledged', alertKey: found.key, incidentId: incident.id });
+    const alert = (await tx.alerts.get(found.key))!;
+    await deps.events.record(tx, { type: 'incident-opened', how: 'ack', incident, alert, immediateEscalation: immediateEscalationOf(found.symptom_id) }, now);
     return { incident, alert };
   });
 
@@ -99,7 +99,7 @@ export function acknowledgeAlert(deps: DomainDeps, alertRef: string, actorId: st
   } catch (err) {
     atlasProblem = atlasProblemText(err);
     deps.logger.warn({ err, incidentId: incident.id, alert: alert.name }, 'could not mark the alert acknowledged in metrics.db');
-    state.transaction(() => deps.events.record({ type: 'atlas-not-updated', incident, what: 'acknowledged_at', problem: atlasProblem! }, now));
+    await state.transaction(async (tx) => await deps.events.record({ type: 'atlas-not-updated', incident, what: 'acknowledged_at', problem: atlasProblem! }, now));
   }
   return { incident, alert, atlasProblem };
 }
@@ -116,20 +116,20 @@ export interface AckDetails {
  * The acknowledge form's answers: impact and when the next update comes. Both optional;
  * skipping both keeps the defaults (impact being assessed, next update on the cadence).
  */
-export function setAckDetails(deps: DomainDeps, incidentRef: string, details: { impact?: string; eta?: string }, actorId: string): AckDetails {
+export async function setAckDetails(deps: DomainDeps, incidentRef: string, details: { impact?: string; eta?: string }, actorId: string): Promise<AckDetails> {
   const who = actorOf(actorId);
   const impact = textOf('impact', 'impact', details.impact) ?? null;
   const etaText = textOf('eta', 'ETA', details.eta, { max: 40 });
   const now = deps.clock();
   const { state } = deps;
-  return state.transaction(() => {
-    const found = findIncident(state, incidentRef, { mustBeOpen: true });
+  return await state.transaction(async (tx) => {
+    const found = await findIncident(state, incidentRef, { mustBeOpen: true });
     const eta = etaText ? etaOf(etaText, now) : null;
     if (!impact && !eta) return { incident: found, changed: false, impact: null, eta: null };
-    const incident = state.incidents.update(found.id, { ...(impact ? { impact } : {}), ...(eta ? { next_update_at: iso(eta) } : {}) })!;
+    const incident = (await tx.incidents.update(found.id, { ...(impact ? { impact } : {}), ...(eta ? { next_update_at: iso(eta) } : {}) }))!;
     // The update reminder comes when the update was promised.
-    if (eta) replanIncidentTimers(state.timers, incident, now);
-    deps.events.record({ type: 'ack-details-set', incident, impact, eta, actor: who }, now);
+    if (eta) await replanIncidentTimers(tx.timers, incident, now);
+    await deps.events.record(tx, { type: 'ack-details-set', incident, impact, eta, actor: who }, now);
     return { incident, changed: true, impact, eta };
   });
 }

@@ -4,6 +4,7 @@
  */
 import { isSlackUserId } from '../ids.js';
 import type { Incident } from '../db/state/state-records.js';
+import type { StateTransaction } from '../db/state/state-store.js';
 import { wallClock, zonedInstant } from '../oncall/zoned-time.js';
 import { withIncident } from './find-incident.js';
 import { IncidentError } from './incident-errors.js';
@@ -32,14 +33,14 @@ export function suggestDebriefSlot(from: Date, timezone: string): Date {
 }
 
 /** Who responded: the owner, whoever opened it, and every Slack user on its timeline. */
-export function respondersOf(deps: Pick<DomainDeps, 'state'>, incident: Incident): string[] {
-  const people = [incident.owner_id, incident.created_by, ...deps.state.timeline.list(incident.id).map((e) => e.actor)];
+export async function respondersOf(state: StateTransaction, incident: Incident): Promise<string[]> {
+  const people = [incident.owner_id, incident.created_by, ...(await state.timeline.list(incident.id)).map((e) => e.actor)];
   return [...new Set(people.filter((p): p is string => typeof p === 'string' && isSlackUserId(p)))];
 }
 
 /** When the debrief was marked scheduled, or null. */
-export function debriefScheduledAt(deps: Pick<DomainDeps, 'state'>, incidentId: string): string | null {
-  return deps.state.timeline.list(incidentId).find((e) => e.kind === 'debrief-scheduled')?.at ?? null;
+export async function debriefScheduledAt(state: StateTransaction, incidentId: string): Promise<string | null> {
+  return (await state.timeline.list(incidentId)).find((e) => e.kind === 'debrief-scheduled')?.at ?? null;
 }
 
 /**
@@ -47,23 +48,23 @@ export function debriefScheduledAt(deps: Pick<DomainDeps, 'state'>, incidentId: 
  * offered the debrief in a DM with a suggested time in the rotation's zone, once, unless it is
  * already scheduled.
  */
-export function offerDebrief(deps: Pick<DomainDeps, 'state' | 'events' | 'rotation'>, incident: Incident, now: Date): void {
-  if (debriefScheduledAt(deps, incident.id)) return;
+export async function offerDebrief(tx: StateTransaction, deps: Pick<DomainDeps, 'events' | 'rotation'>, incident: Incident, now: Date): Promise<void> {
+  if (await debriefScheduledAt(tx, incident.id)) return;
   // Once: a snoozed review reminder firing again does not send the DMs again.
-  if (deps.state.timeline.list(incident.id).some((e) => e.kind === 'debrief-offered')) return;
-  const responders = respondersOf(deps, incident);
+  if ((await tx.timeline.list(incident.id)).some((e) => e.kind === 'debrief-offered')) return;
+  const responders = await respondersOf(tx, incident);
   if (responders.length === 0) return;
   const timezone = deps.rotation.timezone;
-  deps.events.record({ type: 'debrief-offered', incident, responders, suggestedAt: suggestDebriefSlot(now, timezone), timezone }, now);
+  await deps.events.record(tx, { type: 'debrief-offered', incident, responders, suggestedAt: suggestDebriefSlot(now, timezone), timezone }, now);
 }
 
 /** `debrief-done`: the debrief meeting is scheduled; the checklist item is ticked in the thread. */
-export function markDebriefScheduled(deps: DomainDeps, incidentRef: string, actorId: string): Incident {
+export async function markDebriefScheduled(deps: DomainDeps, incidentRef: string, actorId: string): Promise<Incident> {
   const who = actorOf(actorId);
-  return withIncident(deps, incidentRef, { mustBeOpen: false }, (incident, now) => {
-    const done = debriefScheduledAt(deps, incident.id);
+  return await withIncident(deps, incidentRef, { mustBeOpen: false }, async (tx, incident, now) => {
+    const done = await debriefScheduledAt(tx, incident.id);
     if (done) throw new IncidentError(`The debrief of ${incident.id} was already marked scheduled (${done.slice(0, 16).replace('T', ' ')} UTC).`);
-    deps.events.record({ type: 'debrief-scheduled', incident, actor: who }, now);
+    await deps.events.record(tx, { type: 'debrief-scheduled', incident, actor: who }, now);
     return incident;
   });
 }

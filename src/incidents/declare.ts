@@ -12,7 +12,7 @@ export interface Declared {
 }
 
 /** Opens an incident without an alert; whoever declares it owns it, acknowledged at once. */
-export function declareIncident(deps: DomainDeps, input: { title: string; severity?: Severity; actorId: string }): Declared {
+export async function declareIncident(deps: DomainDeps, input: { title: string; severity?: Severity; actorId: string }): Promise<Declared> {
   const who = actorOf(input.actorId);
   const rawTitle = textOf('title', 'title', input.title, { required: true });
   const symptom = findSymptom(rawTitle);
@@ -20,11 +20,11 @@ export function declareIncident(deps: DomainDeps, input: { title: string; severi
   const basis: DeclaredSeverity = input.severity !== undefined ? { kind: 'given' } : symptom ? { kind: 'symptom', title: symptom.symptom.title } : { kind: 'default' };
   const now = deps.clock();
   const { state } = deps;
-  const incident = state.transaction(() => {
-    const created = state.incidents.create({ title: titleOf(rawTitle), severity, createdBy: who, ownerId: who, openedAt: now, acknowledgedAt: now }, now);
-    const incident = state.incidents.update(created.id, { last_update_at: iso(now), next_update_at: iso(cadenceDue(severity, now)) })!;
-    replanIncidentTimers(state.timers, incident, now);
-    deps.events.record({ type: 'incident-opened', how: 'declare', incident, basis, immediateEscalation: immediateEscalationOf(symptom?.symptom.id) }, now);
+  const incident = await state.transaction(async (tx) => {
+    const created = await tx.incidents.create({ title: titleOf(rawTitle), severity, createdBy: who, ownerId: who, openedAt: now, acknowledgedAt: now }, now);
+    const incident = (await tx.incidents.update(created.id, { last_update_at: iso(now), next_update_at: iso(cadenceDue(severity, now)) }))!;
+    await replanIncidentTimers(tx.timers, incident, now);
+    await deps.events.record(tx, { type: 'incident-opened', how: 'declare', incident, basis, immediateEscalation: immediateEscalationOf(symptom?.symptom.id) }, now);
     return incident;
   });
   return { incident, basis };

@@ -34,23 +34,23 @@ export interface Escalated {
  * The guide's "good escalation message" in the thread, mentioning the contact (broadcast to the
  * channel for a P0). An escalation to the tech lead or CTO also settles that reminder.
  */
-export function escalate(deps: DomainDeps, incidentRef: string, target: EscalationTarget, details: { need?: string; why?: string }, actorId: string): Escalated {
+export async function escalate(deps: DomainDeps, incidentRef: string, target: EscalationTarget, details: { need?: string; why?: string }, actorId: string): Promise<Escalated> {
   const who = actorOf(actorId);
   const parsed = z.enum(ESCALATION_TARGETS as [EscalationTarget, ...EscalationTarget[]]).safeParse(typeof target === 'string' ? target.toLowerCase() : target);
   if (!parsed.success) throw new IncidentInputError('target', `Escalate to one of ${ESCALATION_TARGETS.join(', ')}.`);
   const to = parsed.data;
   const need = textOf('need', 'immediate need', details.need) ?? null;
   const why = textOf('why', 'reason', details.why);
-  return withIncident(deps, incidentRef, { mustBeOpen: true }, (incident, now) => {
+  return await withIncident(deps, incidentRef, { mustBeOpen: true }, async (tx, incident, now) => {
     const contactId = escalationContact(deps, to, now);
     const ageMs = now.getTime() - new Date(incident.opened_at).getTime();
-    const history = deps.state.timeline.list(incident.id);
+    const history = await tx.timeline.list(incident.id);
     const timer = ESCALATION_CONTACTS[to].timer;
     // Done by hand: the reminder to do it must not fire, now or after a severity change.
-    if (timer) deps.state.timers.settle(incident.id, incident.alert_key, timer, now);
+    if (timer) await tx.timers.settle(incident.id, incident.alert_key, timer, now);
     const reason: EscalationReason = why ? { kind: 'given', text: why } : reasonFor(incident, to, ageMs);
     const pagedInPagerDuty = pagerdutyContactOf(deps.config, to) !== null;
-    deps.events.record({ type: 'escalated', incident, target: to, contactId, reason, need, history, actor: who, pagedInPagerDuty }, now);
+    await deps.events.record(tx, { type: 'escalated', incident, target: to, contactId, reason, need, history, actor: who, pagedInPagerDuty }, now);
     return { incident, target: to, contactId, pagedInPagerDuty };
   });
 }

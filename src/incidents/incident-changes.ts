@@ -13,12 +13,12 @@ import { cadenceDue, replanIncidentTimers, restartBreakNudge } from './timer-pla
 const statusSchema = z.enum(INCIDENT_STATUSES.filter((s) => s !== 'resolved') as [IncidentStatus, ...IncidentStatus[]]);
 
 /** The guide's "Incident Update [HH:MM UTC]" in the thread; the update-due reminder moves to the ETA given, else the cadence. */
-export function postStatusUpdate(
+export async function postStatusUpdate(
   deps: DomainDeps,
   incidentRef: string,
   update: { summary: string; completed?: string; inProgress?: string; blocked?: string; nextSteps?: string; eta?: string; status?: IncidentStatus },
   actorId: string,
-): Incident {
+): Promise<Incident> {
   const who = actorOf(actorId);
   const summary = textOf('summary', 'summary', update.summary, { required: true });
   const fields: StatusUpdate = {
@@ -36,31 +36,31 @@ export function postStatusUpdate(
     if (!parsed.success) throw new IncidentInputError('status', `Status is one of ${statusSchema.options.join(', ')}.`);
     status = parsed.data;
   }
-  return withIncident(deps, incidentRef, { mustBeOpen: true }, (found, now) => {
+  return await withIncident(deps, incidentRef, { mustBeOpen: true }, async (tx, found, now) => {
     const changed = status && status !== found.status ? status : undefined;
     // "Next update: 30 min" / --eta 30m is a promise: the reminder comes then. An ETA that is
     // not a time (the guide's "ETA: investigating") stays words, and the cadence sets the reminder.
     const promised = fields.eta ? parseEta(fields.eta, now) : null;
-    const incident = deps.state.incidents.update(found.id, {
+    const incident = (await tx.incidents.update(found.id, {
       ...(changed ? { status: changed } : {}),
       last_update_at: iso(now),
       next_update_at: iso(promised ?? cadenceDue(found.severity, now)),
-    })!;
-    replanIncidentTimers(deps.state.timers, incident, now);
-    deps.events.record({ type: 'status-updated', incident, update: { ...fields, ...(changed ? { status: changed } : {}) }, previousStatus: found.status, actor: who }, now);
+    }))!;
+    await replanIncidentTimers(tx.timers, incident, now);
+    await deps.events.record(tx, { type: 'status-updated', incident, update: { ...fields, ...(changed ? { status: changed } : {}) }, previousStatus: found.status, actor: who }, now);
     return incident;
   });
 }
 
 /** A new severity: new cadence and escalation deadlines (those already past come due at once). */
-export function changeSeverity(deps: DomainDeps, incidentRef: string, severity: Severity, actorId: string): { incident: Incident; from: Severity } {
+export async function changeSeverity(deps: DomainDeps, incidentRef: string, severity: Severity, actorId: string): Promise<{ incident: Incident; from: Severity }> {
   const who = actorOf(actorId);
   const to = severityOf(severity);
-  return withIncident(deps, incidentRef, { mustBeOpen: true }, (found, now) => {
+  return await withIncident(deps, incidentRef, { mustBeOpen: true }, async (tx, found, now) => {
     if (found.severity === to) throw new IncidentError(`${found.id} is already ${to}.`);
-    const incident = deps.state.incidents.update(found.id, { severity: to, next_update_at: iso(cadenceDue(to, found.last_update_at ?? found.opened_at)) })!;
-    replanIncidentTimers(deps.state.timers, incident, now);
-    deps.events.record({ type: 'severity-changed', incident, from: found.severity, actor: who }, now);
+    const incident = (await tx.incidents.update(found.id, { severity: to, next_update_at: iso(cadenceDue(to, found.last_update_at ?? found.opened_at)) }))!;
+    await replanIncidentTimers(tx.timers, incident, now);
+    await deps.events.record(tx, { type: 'severity-changed', incident, from: found.severity, actor: who }, now);
     return { incident, from: found.severity };
   });
 }
@@ -70,41 +70,41 @@ export function changeSeverity(deps: DomainDeps, incidentRef: string, severity: 
  * terminal, whoever runs it may also take it under their login name. A bare name from Slack is
  * refused: nobody would be told, and nobody could be reminded.
  */
-export function changeOwner(deps: DomainDeps, incidentRef: string, ownerId: string, actorId: string): { incident: Incident; previous: string | null } {
+export async function changeOwner(deps: DomainDeps, incidentRef: string, ownerId: string, actorId: string): Promise<{ incident: Incident; previous: string | null }> {
   const who = actorOf(actorId);
   const owner = String(ownerId ?? '').trim();
   if (!isSlackUserId(owner) && owner !== who) {
     throw new IncidentInputError('owner', `"${owner.slice(0, 30)}" is not a Slack user: mention them (@name) or give their user ID (U012ABC3DEF).`);
   }
-  return withIncident(deps, incidentRef, { mustBeOpen: true }, (found, now) => {
+  return await withIncident(deps, incidentRef, { mustBeOpen: true }, async (tx, found, now) => {
     if (found.owner_id === owner) throw new AlreadyOwnerError(found.id, owner);
-    const incident = deps.state.incidents.update(found.id, { owner_id: owner })!;
-    replanIncidentTimers(deps.state.timers, incident, now);
-    restartBreakNudge(deps.state.timers, incident, now);
-    deps.events.record({ type: 'owner-changed', incident, previous: found.owner_id, actor: who }, now);
+    const incident = (await tx.incidents.update(found.id, { owner_id: owner }))!;
+    await replanIncidentTimers(tx.timers, incident, now);
+    await restartBreakNudge(tx.timers, incident, now);
+    await deps.events.record(tx, { type: 'owner-changed', incident, previous: found.owner_id, actor: who }, now);
     return { incident, previous: found.owner_id };
   });
 }
 
 /** A note on the timeline and in the thread; taken after the resolution too (it feeds the review). */
-export function addNote(deps: DomainDeps, incidentRef: string, note: string, actorId: string): Incident {
+export async function addNote(deps: DomainDeps, incidentRef: string, note: string, actorId: string): Promise<Incident> {
   const who = actorOf(actorId);
   const body = textOf('note', 'note', note, { required: true });
-  return withIncident(deps, incidentRef, { mustBeOpen: false }, (incident, now) => {
-    if (incident.status !== 'resolved') replanIncidentTimers(deps.state.timers, incident, now);
-    deps.events.record({ type: 'note-added', incident, text: body, actor: who }, now);
+  return await withIncident(deps, incidentRef, { mustBeOpen: false }, async (tx, incident, now) => {
+    if (incident.status !== 'resolved') await replanIncidentTimers(tx.timers, incident, now);
+    await deps.events.record(tx, { type: 'note-added', incident, text: body, actor: who }, now);
     return incident;
   });
 }
 
 /** A diagnostic's answer on the timeline and in the thread ("Add to INC-…"); taken after the resolution too. */
-export function attachToTimeline(deps: DomainDeps, incidentRef: string, result: { headline: string; command: string }, actorId: string): { incident: Incident; command: string } {
+export async function attachToTimeline(deps: DomainDeps, incidentRef: string, result: { headline: string; command: string }, actorId: string): Promise<{ incident: Incident; command: string }> {
   const who = actorOf(actorId);
   const headline = textOf('headline', 'result', result.headline, { required: true });
   const command = textOf('command', 'command', result.command, { required: true, max: 200 });
   const shown = command.startsWith('/') ? command : `/atlas ${command}`;
-  return withIncident(deps, incidentRef, { mustBeOpen: false }, (incident, now) => {
-    deps.events.record({ type: 'result-attached', incident, command: shown, headline, actor: who }, now);
+  return await withIncident(deps, incidentRef, { mustBeOpen: false }, async (tx, incident, now) => {
+    await deps.events.record(tx, { type: 'result-attached', incident, command: shown, headline, actor: who }, now);
     return { incident, command: shown };
   });
 }

@@ -4,8 +4,8 @@ import { findIncident } from './find-incident.js';
 import type { Severity } from './severity-matrix.js';
 
 /** The earliest pending timer of an incident: what comes next on its clock. */
-export function nextDeadline(state: StateStore, incidentId: string): TimerRow | null {
-  return state.timers.pending({ incidentId })[0] ?? null;
+export async function nextDeadline(state: StateStore, incidentId: string): Promise<TimerRow | null> {
+  return (await state.timers.pending({ incidentId }))[0] ?? null;
 }
 
 export interface IncidentSummary {
@@ -20,11 +20,11 @@ export interface IncidentSummary {
 }
 
 /** The open incidents, most severe first, then oldest first. */
-export function listIncidents(state: StateStore, now: Date): IncidentSummary[] {
-  return state.incidents
-    .open()
+export async function listIncidents(state: StateStore, now: Date): Promise<IncidentSummary[]> {
+  return (await state.incidents
+    .open())
     .sort((a, b) => a.severity.localeCompare(b.severity) || a.opened_at.localeCompare(b.opened_at))
-    .map((i) => ({
+    .map(async (i) => ({
       id: i.id,
       severity: i.severity,
       status: i.status,
@@ -32,12 +32,12 @@ export function listIncidents(state: StateStore, now: Date): IncidentSummary[] {
       ownerId: i.owner_id,
       openedAt: i.opened_at,
       ageMs: now.getTime() - new Date(i.opened_at).getTime(),
-      nextDeadline: nextDeadline(state, i.id),
+      nextDeadline: await nextDeadline(state, i.id),
     }));
 }
 
 /** One incident and everything on its timeline, in order. */
-export function incidentTimeline(state: StateStore, incidentRef: string | undefined): { incident: Incident; events: TimelineEntry[] } {
-  const incident = findIncident(state, incidentRef);
-  return { incident, events: state.timeline.list(incident.id) };
+export async function incidentTimeline(state: StateStore, incidentRef: string | undefined): Promise<{ incident: Incident; events: TimelineEntry[] }> {
+  const incident = await findIncident(state, incidentRef);
+  return { incident, events: await state.timeline.list(incident.id) };
 }

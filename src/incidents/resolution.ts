@@ -21,23 +21,23 @@ export interface Resolved {
  * thread, the channel told, all timers stopped, the review reminder set for 48 h later, and the
  * debrief offered to the responders.
  */
-export function resolveIncident(deps: DomainDeps, incidentRef: string, details: { resolution: string; impact?: string }, actorId: string): Resolved {
+export async function resolveIncident(deps: DomainDeps, incidentRef: string, details: { resolution: string; impact?: string }, actorId: string): Promise<Resolved> {
   const who = actorOf(actorId);
   const resolution = textOf('resolution', 'resolution', details.resolution, { required: true });
   const impact = textOf('impact', 'impact', details.impact);
-  return withIncident(deps, incidentRef, { mustBeOpen: true }, (found, now) => {
+  return await withIncident(deps, incidentRef, { mustBeOpen: true }, async (tx, found, now) => {
     const { state } = deps;
-    if (!state.incidents.markResolved(found.id)) throw new IncidentError(`${found.id} is already resolved.`);
-    const incident = state.incidents.update(found.id, { resolved_at: iso(now), resolution, next_update_at: null, ...(impact ? { impact } : {}) })!;
-    stopTimers(state.timers, { incidentId: incident.id }, now);
+    if (!await tx.incidents.markResolved(found.id)) throw new IncidentError(`${found.id} is already resolved.`);
+    const incident = (await tx.incidents.update(found.id, { resolved_at: iso(now), resolution, next_update_at: null, ...(impact ? { impact } : {}) }))!;
+    await stopTimers(tx.timers, { incidentId: incident.id }, now);
     const reviewDue = plusMinutes(now, REVIEW_REMINDER_MINUTES);
-    state.timers.schedule({ kind: 'review-reminder', due: reviewDue, incidentId: incident.id, alertKey: incident.alert_key }, now);
-    const firingAlerts = state.alerts.firingOf(incident.id).map((a) => a.name);
-    const link = state.githubIssues.get(incident.id);
+    await tx.timers.schedule({ kind: 'review-reminder', due: reviewDue, incidentId: incident.id, alertKey: incident.alert_key }, now);
+    const firingAlerts = (await tx.alerts.firingOf(incident.id)).map((a) => a.name);
+    const link = await tx.githubIssues.get(incident.id);
     const reviewIssue = link?.state === 'created' && link.number !== null && link.html_url !== null ? { repo: link.repo, number: link.number, url: link.html_url } : null;
-    deps.events.record({ type: 'incident-resolved', incident, firingAlerts, reviewDue, actor: who, reviewIssue }, now);
+    await deps.events.record(tx, { type: 'incident-resolved', incident, firingAlerts, reviewDue, actor: who, reviewIssue }, now);
     // Offered now, so that the meeting can fall within the guide's 48 hours.
-    offerDebrief(deps, incident, now);
+    await offerDebrief(tx, deps, incident, now);
     return { incident, firingAlerts, reviewDue };
   });
 }
@@ -49,11 +49,11 @@ export interface AlertsResolved {
 }
 
 /** Resolves the incident's alerts that still fire, in metrics.db and in the bot's own view. */
-export function resolveFiringAlerts(deps: DomainDeps, incidentRef: string, actorId: string): AlertsResolved {
+export async function resolveFiringAlerts(deps: DomainDeps, incidentRef: string, actorId: string): Promise<AlertsResolved> {
   const who = actorOf(actorId);
   const now = deps.clock();
-  const incident = findIncident(deps.state, incidentRef);
-  const firing = deps.state.alerts.firingOf(incident.id);
+  const incident = await findIncident(deps.state, incidentRef);
+  const firing = await deps.state.alerts.firingOf(incident.id);
   if (firing.length === 0) throw new IncidentError(`No alert of ${incident.id} is firing any more.`);
   // metrics.db first: it is the service's truth, and the bot's view should not claim more.
   const notWritten: { name: string; problem: string }[] = [];
@@ -65,28 +65,28 @@ export function resolveFiringAlerts(deps: DomainDeps, incidentRef: string, actor
       notWritten.push({ name: a.name, problem: atlasProblemText(err) });
     }
   }
-  const resolved = deps.state.transaction(() => {
+  const resolved = await deps.state.transaction(async (tx) => {
     const done: string[] = [];
     for (const a of firing) {
       // One message for one action: the incident's 'alerts-resolved' says it, and refreshes the card the alert is on.
-      if (deps.state.alerts.resolve(a.key, now, now, byPerson(who))) done.push(a.name);
+      if (await tx.alerts.resolve(a.key, now, now, byPerson(who))) done.push(a.name);
     }
     if (done.length === 0) throw new IncidentError(`No alert of ${incident.id} is firing any more.`);
-    deps.events.record({ type: 'alerts-resolved', incident, names: done, notWritten, actor: who }, now);
+    await deps.events.record(tx, { type: 'alerts-resolved', incident, names: done, notWritten, actor: who }, now);
     return done;
   });
   return { incident, resolved, notWritten };
 }
 
 /** The review is done: recorded, and the 48 h reminder stops. */
-export function markReviewDone(deps: DomainDeps, incidentRef: string, actorId: string): Incident {
+export async function markReviewDone(deps: DomainDeps, incidentRef: string, actorId: string): Promise<Incident> {
   const who = actorOf(actorId);
-  return withIncident(deps, incidentRef, { mustBeOpen: false }, (found, now) => {
+  return await withIncident(deps, incidentRef, { mustBeOpen: false }, async (tx, found, now) => {
     if (found.status !== 'resolved') throw new IncidentError(`${found.id} is still open; resolve it first, then review it.`);
     if (found.review_done_at) throw new IncidentError(`The review of ${found.id} was already marked done (${found.review_done_at.slice(0, 16).replace('T', ' ')} UTC).`);
-    const incident = deps.state.incidents.update(found.id, { review_done_at: iso(now) })!;
-    stopTimers(deps.state.timers, { incidentId: incident.id }, now);
-    deps.events.record({ type: 'review-done', incident, actor: who }, now);
+    const incident = (await tx.incidents.update(found.id, { review_done_at: iso(now) }))!;
+    await stopTimers(tx.timers, { incidentId: incident.id }, now);
+    await deps.events.record(tx, { type: 'review-done', incident, actor: who }, now);
     return incident;
   });
 }
@@ -97,21 +97,21 @@ export function markReviewDone(deps: DomainDeps, incidentRef: string, actorId: s
  * open incident starts again (the next update on the cadence from now; escalations already sent
  * are not sent again). The card and the thread say so.
  */
-export function reopenIncident(deps: DomainDeps, incidentRef: string, actorId: string): Incident {
+export async function reopenIncident(deps: DomainDeps, incidentRef: string, actorId: string): Promise<Incident> {
   const who = actorOf(actorId);
-  return withIncident(deps, incidentRef, { mustBeOpen: false }, (found, now) => {
+  return await withIncident(deps, incidentRef, { mustBeOpen: false }, async (tx, found, now) => {
     if (found.status !== 'resolved') throw new IncidentError(`${found.id} is not resolved; there is nothing to reopen.`);
     const { state } = deps;
-    const incident = state.incidents.update(found.id, {
+    const incident = (await tx.incidents.update(found.id, {
       status: 'investigating',
       resolved_at: null,
       resolution: null,
       review_done_at: null,
       next_update_at: iso(cadenceDue(found.severity, now)),
-    })!;
-    stopTimers(state.timers, { incidentId: incident.id }, now);
-    replanIncidentTimers(state.timers, incident, now);
-    deps.events.record({ type: 'incident-reopened', incident, resolvedAt: found.resolved_at, actor: who }, now);
+    }))!;
+    await stopTimers(tx.timers, { incidentId: incident.id }, now);
+    await replanIncidentTimers(tx.timers, incident, now);
+    await deps.events.record(tx, { type: 'incident-reopened', incident, resolvedAt: found.resolved_at, actor: who }, now);
     return incident;
   });
 }

@@ -21,7 +21,7 @@ export interface Snoozed {
  * Refused (IncidentError) when the reminder is over: incident resolved, alert acknowledged,
  * review done.
  */
-export function snoozeTimer(deps: TimerDeps, timerId: number, minutes: number, actorId: string): Snoozed {
+export async function snoozeTimer(deps: TimerDeps, timerId: number, minutes: number, actorId: string): Promise<Snoozed> {
   const who = actorOf(actorId);
   if (!Number.isInteger(minutes) || minutes < 1 || minutes > MAX_SNOOZE_MINUTES) {
     throw new IncidentError(`A snooze lasts 1 to ${MAX_SNOOZE_MINUTES} minutes.`);
@@ -29,22 +29,22 @@ export function snoozeTimer(deps: TimerDeps, timerId: number, minutes: number, a
   const { state } = deps;
   const now = deps.clock();
   const until = plusMinutes(now, minutes);
-  const result = state.transaction((): Snoozed => {
-    const timer = state.timers.get(timerId);
+  const result = await state.transaction(async (tx): Promise<Snoozed> => {
+    const timer = await tx.timers.get(timerId);
     if (!timer || !KNOWN_TIMER_KINDS.has(timer.kind)) throw new IncidentError('That reminder no longer exists.');
     let scope: TimerScope;
     let incidentId: string | null = null;
     let alertKey: string | null;
     let anchor: string | null;
     if (ALERT_TIMER_KINDS.has(timer.kind) && !timer.incident_id) {
-      const alert = timer.alert_key ? state.alerts.get(timer.alert_key) : null;
+      const alert = timer.alert_key ? await tx.alerts.get(timer.alert_key) : null;
       if (!alert || alert.status !== 'firing') throw new IncidentError('The alert is resolved; its reminders are over.');
       if (alert.incident_id) throw new IncidentError(`The alert was acknowledged as ${alert.incident_id}; its reminders are over.`);
       scope = { alertKey: alert.key };
       alertKey = alert.key;
       anchor = alertAnchor(alert);
     } else {
-      const incident = timer.incident_id ? state.incidents.get(timer.incident_id) : null;
+      const incident = timer.incident_id ? await tx.incidents.get(timer.incident_id) : null;
       if (!incident) throw new IncidentError('That reminder no longer exists.');
       if (timer.kind === 'review-reminder') {
         if (incident.review_done_at) throw new IncidentError(`The review of ${incident.id} is already marked done; nothing to snooze.`);
@@ -56,14 +56,14 @@ export function snoozeTimer(deps: TimerDeps, timerId: number, minutes: number, a
       alertKey = incident.alert_key;
       anchor = incident.anchor;
     }
-    state.timers.cancelKind(scope, timer.kind, now);
-    const id = state.timers.schedule({ kind: timer.kind, due: until, incidentId, alertKey }, now);
+    await tx.timers.cancelKind(scope, timer.kind, now);
+    const id = await tx.timers.schedule({ kind: timer.kind, due: until, incidentId, alertKey }, now);
     // Shown on the alert's channel message while this timer is still to come (src/presenter/live-messages.ts).
     if (!incidentId && alertKey) {
-      const alert = state.alerts.get(alertKey)!;
-      state.alertSnoozes.set({ alert_key: alertKey, fire_count: alert.fire_count, timer_id: id, snoozed_by: who, until }, now);
+      const alert = (await tx.alerts.get(alertKey))!;
+      await tx.alertSnoozes.set({ alert_key: alertKey, fire_count: alert.fire_count, timer_id: id, snoozed_by: who, until }, now);
     }
-    deps.events.record({ type: 'reminder-snoozed', incidentId, anchor, kind: timer.kind, from: timer.id, to: id, minutes, until, actor: who }, now);
+    await deps.events.record(tx, { type: 'reminder-snoozed', incidentId, anchor, kind: timer.kind, from: timer.id, to: id, minutes, until, actor: who }, now);
     return { timerId: id, kind: timer.kind, incidentId, alertKey, until };
   });
   deps.logger.info({ timerId, kind: result.kind, incidentId: result.incidentId, alertKey: result.alertKey, minutes, actorId: who }, 'reminder snoozed');

@@ -52,14 +52,14 @@ export function planIncidentTimers(incident: Incident): PlannedTimer[] {
 }
 
 /** Plans an unacknowledged alert's reminders afresh, counted from now (when it is posted). */
-export function startAlertClock(timers: TimerStore, alert: AlertRecord, now: Date): void {
-  stopTimers(timers, { alertKey: alert.key }, now);
-  for (const t of planAlertTimers(alert, now)) timers.schedule({ kind: t.kind, due: t.due, alertKey: alert.key }, now);
+export async function startAlertClock(timers: TimerStore, alert: AlertRecord, now: Date): Promise<void> {
+  await stopTimers(timers, { alertKey: alert.key }, now);
+  for (const t of planAlertTimers(alert, now)) await timers.schedule({ kind: t.kind, due: t.due, alertKey: alert.key }, now);
 }
 
 /** Stops the pending timers of an incident (all but `keep`) or of an unacknowledged alert. */
-export function stopTimers(timers: TimerStore, scope: { incidentId: string } | { alertKey: string }, now: Date, keep: readonly TimerKind[] = []): void {
-  for (const t of timers.pending(scope)) if (!keep.includes(t.kind)) timers.cancel(t.id, now);
+export async function stopTimers(timers: TimerStore, scope: { incidentId: string } | { alertKey: string }, now: Date, keep: readonly TimerKind[] = []): Promise<void> {
+  for (const t of await timers.pending(scope)) if (!keep.includes(t.kind)) await timers.cancel(t.id, now);
 }
 
 /**
@@ -67,28 +67,28 @@ export function stopTimers(timers: TimerStore, scope: { incidentId: string } | {
  * timers are replaced; an escalation already sent is not planned again; one whose time has
  * passed under the new severity comes due at once. Runs inside the caller's transaction.
  */
-export function replanIncidentTimers(timers: TimerStore, incident: Incident, now: Date): void {
-  const fired = timers.firedKinds(incident.id);
+export async function replanIncidentTimers(timers: TimerStore, incident: Incident, now: Date): Promise<void> {
+  const fired = await timers.firedKinds(incident.id);
   const plan = incident.status === 'resolved' ? [] : planIncidentTimers(incident);
   const planned = new Set(plan.map((t) => t.kind));
   // A pending reminder of a kind that already fired is a snooze: it stays while the plan still has that kind.
   const snoozed = [...fired].filter((k) => k !== 'update-due' && planned.has(k));
   // The break nudge counts from when the owner took the incident, not from this change: it stays (an owner change restarts it).
   const open = incident.status !== 'resolved';
-  stopTimers(timers, { incidentId: incident.id }, now, ['review-reminder', ...snoozed, ...(open ? (['break-nudge'] as const) : [])]);
+  await stopTimers(timers, { incidentId: incident.id }, now, ['review-reminder', ...snoozed, ...(open ? (['break-nudge'] as const) : [])]);
   for (const t of plan) {
     if (t.kind !== 'update-due' && fired.has(t.kind)) continue;
-    timers.schedule({ kind: t.kind, due: t.due < now ? now : t.due, incidentId: incident.id, alertKey: incident.alert_key }, now);
+    await timers.schedule({ kind: t.kind, due: t.due < now ? now : t.due, incidentId: incident.id, alertKey: incident.alert_key }, now);
   }
-  if (open && incident.owner_id && !fired.has('break-nudge') && !timers.pending({ incidentId: incident.id }).some((t) => t.kind === 'break-nudge')) {
+  if (open && incident.owner_id && !fired.has('break-nudge') && !(await timers.pending({ incidentId: incident.id })).some((t) => t.kind === 'break-nudge')) {
     const due = plusMinutes(incident.acknowledged_at ?? incident.opened_at, BREAK_NUDGE_MINUTES);
-    timers.schedule({ kind: 'break-nudge', due: due < now ? now : due, incidentId: incident.id, alertKey: incident.alert_key }, now);
+    await timers.schedule({ kind: 'break-nudge', due: due < now ? now : due, incidentId: incident.id, alertKey: incident.alert_key }, now);
   }
 }
 
 /** A new owner: their break nudge counts from now (the previous owner's, fired or not, is over). */
-export function restartBreakNudge(timers: TimerStore, incident: Incident, now: Date): void {
-  timers.cancelKind({ incidentId: incident.id }, 'break-nudge', now);
+export async function restartBreakNudge(timers: TimerStore, incident: Incident, now: Date): Promise<void> {
+  await timers.cancelKind({ incidentId: incident.id }, 'break-nudge', now);
   if (incident.status === 'resolved' || !incident.owner_id) return;
-  timers.schedule({ kind: 'break-nudge', due: plusMinutes(now, BREAK_NUDGE_MINUTES), incidentId: incident.id, alertKey: incident.alert_key }, now);
+  await timers.schedule({ kind: 'break-nudge', due: plusMinutes(now, BREAK_NUDGE_MINUTES), incidentId: incident.id, alertKey: incident.alert_key }, now);
 }

@@ -1,4 +1,5 @@
 import type { Incident, TimerKind, TimerRow } from '../db/state/state-records.js';
+import type { StateTransaction } from '../db/state/state-store.js';
 import type { Reminder } from './domain-events.js';
 import type { DomainDeps } from './incident-deps.js';
 import { SEVERITY_POLICIES } from './severity-matrix.js';
@@ -39,18 +40,17 @@ type ReminderBody = Reminder extends infer R ? (R extends Reminder ? Omit<R, 'ti
 type Relevance = { relevant: false; why: string } | { relevant: true; reminder: ReminderBody };
 
 /** Whether a due timer still has something to say, and what. */
-function relevance(deps: TimerDeps, t: TimerRow, now: Date): Relevance {
-  const { state } = deps;
+async function relevance(state: StateTransaction, deps: TimerDeps, t: TimerRow, now: Date): Promise<Relevance> {
   if (!KNOWN_TIMER_KINDS.has(t.kind)) return { relevant: false, why: `unknown timer kind ${t.kind}` };
   if (ALERT_TIMER_KINDS.has(t.kind)) {
-    const alert = t.alert_key ? state.alerts.get(t.alert_key) : null;
+    const alert = t.alert_key ? await state.alerts.get(t.alert_key) : null;
     if (!alert) return { relevant: false, why: 'alert gone' };
     if (alert.status !== 'firing') return { relevant: false, why: 'alert resolved' };
     if (alert.incident_id || alert.acknowledged_at) return { relevant: false, why: 'alert acknowledged' };
     if (t.kind === 'ack-reminder') return { relevant: true, reminder: { kind: 'ack-reminder', alert } };
     return { relevant: true, reminder: { kind: 'ack-secondary', alert, secondary: deps.rotation.at(now)?.secondary ?? null } };
   }
-  const incident = t.incident_id ? state.incidents.get(t.incident_id) : null;
+  const incident = t.incident_id ? await state.incidents.get(t.incident_id) : null;
   if (!incident) return { relevant: false, why: 'incident gone' };
   if (t.kind === 'review-reminder') {
     if (incident.status !== 'resolved') return { relevant: false, why: 'incident reopened' };
@@ -71,7 +71,7 @@ function relevance(deps: TimerDeps, t: TimerRow, now: Date): Relevance {
       return { relevant: true, reminder: { kind: t.kind, incident, contact: deps.config.escalation.cto ?? null } };
     case 'break-nudge': {
       if (!incident.owner_id) return { relevant: false, why: 'nobody owns it' };
-      const ownerSince = ownerSinceOf(deps, incident);
+      const ownerSince = await ownerSinceOf(state, incident);
       return { relevant: true, reminder: { kind: 'break-nudge', incident, owner: incident.owner_id, ownerSince, secondary: deps.rotation.at(now)?.secondary ?? null } };
     }
     default:
@@ -80,8 +80,8 @@ function relevance(deps: TimerDeps, t: TimerRow, now: Date): Relevance {
 }
 
 /** When the current owner took the incident: the newest owner change on its timeline, else the acknowledgement. */
-export function ownerSinceOf(deps: Pick<TimerDeps, 'state'>, incident: Incident): string {
-  const changes = deps.state.timeline.list(incident.id).filter((e) => e.kind === 'owner');
+export async function ownerSinceOf(state: StateTransaction, incident: Incident): Promise<string> {
+  const changes = (await state.timeline.list(incident.id)).filter((e) => e.kind === 'owner');
   return changes.at(-1)?.at ?? incident.acknowledged_at ?? incident.opened_at;
 }
 
@@ -93,28 +93,29 @@ type GroupOutcome = { kind: 'fired'; timer: TimerRow; collapsed: number } | { ki
  * reminder still matters, and either cancels the rows or marks them fired and records ONE
  * reminder, re-arming the update reminder.
  */
-function fireGroup(deps: TimerDeps, rows: TimerRow[], now: Date): GroupOutcome {
+async function fireGroup(deps: TimerDeps, rows: TimerRow[], now: Date): Promise<GroupOutcome> {
   const { state } = deps;
-  return state.transaction((): GroupOutcome => {
-    const live = rows.filter((r) => state.timers.isPending(r.id));
+  return await state.transaction(async (tx): Promise<GroupOutcome> => {
+    const live: TimerRow[] = [];
+    for (const r of rows) if (await tx.timers.isPending(r.id)) live.push(r);
     if (live.length === 0) return { kind: 'gone' };
     // The latest row speaks for all: a bot that was down for hours sends one reminder, not one per missed slot.
     const timer = live[live.length - 1]!;
-    const decision = relevance(deps, timer, now);
+    const decision = await relevance(tx, deps, timer, now);
     if (!decision.relevant) {
-      for (const r of live) state.timers.cancel(r.id, now, decision.why);
+      for (const r of live) await tx.timers.cancel(r.id, now, decision.why);
       return { kind: 'cancelled', count: live.length };
     }
-    for (const r of live) state.timers.markFired(r.id, now);
+    for (const r of live) await tx.timers.markFired(r.id, now);
     const reminder = { ...decision.reminder, timerId: timer.id } as Reminder;
-    deps.events.record({ type: 'reminder-fired', reminder }, now);
-    if (reminder.kind === 'review-reminder') offerDebrief(deps, reminder.incident, now);
+    await deps.events.record(tx, { type: 'reminder-fired', reminder }, now);
+    if (reminder.kind === 'review-reminder') await offerDebrief(tx, deps, reminder.incident, now);
     if (reminder.kind === 'update-due') {
       const { incident } = reminder;
       // Until an update comes (which re-plans), the reminder repeats at the cadence.
-      if (!state.timers.pending({ incidentId: incident.id }).some((t) => t.kind === 'update-due')) {
+      if (!(await tx.timers.pending({ incidentId: incident.id })).some((t) => t.kind === 'update-due')) {
         const every = SEVERITY_POLICIES[incident.severity].updateEveryMinutes.min;
-        state.timers.schedule({ kind: 'update-due', due: plusMinutes(now, every), incidentId: incident.id, alertKey: incident.alert_key }, now);
+        await tx.timers.schedule({ kind: 'update-due', due: plusMinutes(now, every), incidentId: incident.id, alertKey: incident.alert_key }, now);
       }
     }
     return { kind: 'fired', timer, collapsed: live.length - 1 };
@@ -126,10 +127,10 @@ function fireGroup(deps: TimerDeps, rows: TimerRow[], now: Date): GroupOutcome {
  * overdue rows of one kind for one incident or alert become one reminder. Never throws for one
  * bad timer. Synchronous and short: each group is one small transaction.
  */
-export function sweepTimers(deps: TimerDeps): SweepResult {
+export async function sweepTimers(deps: TimerDeps): Promise<SweepResult> {
   const now = deps.clock();
   const result: SweepResult = { due: 0, fired: 0, collapsed: 0, cancelled: 0, failed: 0, reminders: [] };
-  const due = deps.state.timers.due(now);
+  const due = await deps.state.timers.due(now);
   result.due = due.length;
   const groups = new Map<string, TimerRow[]>();
   for (const t of due) {
@@ -138,7 +139,7 @@ export function sweepTimers(deps: TimerDeps): SweepResult {
   }
   for (const rows of groups.values()) {
     try {
-      const outcome = fireGroup(deps, rows, now);
+      const outcome = await fireGroup(deps, rows, now);
       if (outcome.kind === 'fired') {
         result.fired += 1;
         result.collapsed += outcome.collapsed;
@@ -153,8 +154,8 @@ export function sweepTimers(deps: TimerDeps): SweepResult {
       deps.logger.error({ err, timerIds: rows.map((r) => r.id), kind: rows[0]?.kind }, 'could not fire a timer; will retry');
       try {
         const message = err instanceof Error ? err.message : String(err);
-        deps.state.transaction(() => {
-          for (const r of rows) deps.state.timers.recordFailure(r.id, message, MAX_TIMER_ATTEMPTS, now);
+        await deps.state.transaction(async (tx) => {
+          for (const r of rows) await tx.timers.recordFailure(r.id, message, MAX_TIMER_ATTEMPTS, now);
         });
       } catch (writeErr) {
         // chatops.db itself is failing (locked, disk full): the next sweep tries again.

@@ -98,23 +98,23 @@ export function pagerdutyEscalationSender(opts: PagerDutySenderOptions) {
       if (err instanceof PagerDutyCallError) return { problem: err.problem, permanent: err.opts.permanent, ...(err.opts.retryAfterSec !== undefined ? { retryAfterSec: err.opts.retryAfterSec } : {}) };
       return { problem: `unexpected failure (${(err as Error).message})`, permanent: false };
     },
-    sent(_raw: OutboxCall, row: OutboxRow) {
+    async sent(_raw: OutboxCall, row: OutboxRow) {
       if (!row.anchor) return;
       const anchor = row.anchor;
-      state.transaction(() => {
-        state.pagerduty.clearProblem(anchor);
-        opts.events.record({ type: 'pagerduty-call-progressed', anchor }, clock());
+      await state.transaction(async (tx) => {
+        await tx.pagerduty.clearProblem(anchor);
+        await opts.events.record(tx, { type: 'pagerduty-call-progressed', anchor }, clock());
       });
     },
-    gaveUp(raw: OutboxCall, row: OutboxRow, problem: string) {
+    async gaveUp(raw: OutboxCall, row: OutboxRow, problem: string) {
       if (!row.anchor) return;
       const anchor = row.anchor;
       const c = escalationCall.safeParse(raw);
       const name = c.success ? `the ${ESCALATION_TARGET_TEXT[c.data.to]} (escalation of ${c.data.incidentId})` : 'an escalation';
       const now = clock();
-      state.transaction(() => {
-        state.pagerduty.setProblem({ anchor, action: 'page', problem, html_url: null }, now);
-        opts.events.record({ type: 'pagerduty-not-synced', anchor, incident: state.incidents.byAnchor(anchor), alertName: name, action: 'page', problem, htmlUrl: null }, now);
+      await state.transaction(async (tx) => {
+        await tx.pagerduty.setProblem({ anchor, action: 'page', problem, html_url: null }, now);
+        await opts.events.record(tx, { type: 'pagerduty-not-synced', anchor, incident: await tx.incidents.byAnchor(anchor), alertName: name, action: 'page', problem, htmlUrl: null }, now);
       });
     },
   };

@@ -108,12 +108,12 @@ function outcome(action: PagerDutyAction, alert: AlertRecord | null): PagerDutyO
   return { action, alertName: alert?.name ?? null, incidentId: alert?.incident_id ?? null };
 }
 
-function triggered(deps: Deps, ev: PagerDutyIncidentEvent): { result: PagerDutyOutcome; alert: AlertRecord | null } {
-  const page = ev.incident.incidentKey ? deps.state.pagerduty.pageByDedupKey(ev.incident.incidentKey) : null;
-  const paged = page ? deps.state.alerts.get(page.alert_key) : null;
+async function triggered(deps: Deps, ev: PagerDutyIncidentEvent): Promise<{ result: PagerDutyOutcome; alert: AlertRecord | null }> {
+  const page = ev.incident.incidentKey ? await deps.state.pagerduty.pageByDedupKey(ev.incident.incidentKey) : null;
+  const paged = page ? await deps.state.alerts.get(page.alert_key) : null;
   if (paged) return { result: outcome('linked-to-page', paged), alert: paged };
   const hint = severityHintOf(ev.incident);
-  const ingested = ingestAlert(deps, {
+  const ingested = await ingestAlert(deps, {
     name: alertNameOf(ev.incident),
     status: 'firing',
     message: alertMessageOf(ev.incident),
@@ -124,36 +124,36 @@ function triggered(deps: Deps, ev: PagerDutyIncidentEvent): { result: PagerDutyO
   return { result: outcome(`alert-${ingested.action}`, ingested.alert), alert: ingested.alert };
 }
 
-function note(deps: Deps, incidentId: string, text: string, actor: string, now: Date): void {
-  const incident = deps.state.incidents.get(incidentId);
-  if (incident) deps.events.record({ type: 'note-added', incident, text, actor }, now);
+async function note(deps: Deps, incidentId: string, text: string, actor: string, now: Date): Promise<void> {
+  const incident = await deps.state.incidents.get(incidentId);
+  if (incident) await deps.events.record({ type: 'note-added', incident, text, actor }, now);
 }
 
-function acknowledged(deps: Deps, ev: PagerDutyIncidentEvent, alert: AlertRecord, match: AgentMatch): PagerDutyOutcome {
+async function acknowledged(deps: Deps, ev: PagerDutyIncidentEvent, alert: AlertRecord, match: AgentMatch): Promise<PagerDutyOutcome> {
   if (alert.status === 'resolved') return outcome('already-resolved', alert);
   if (alert.incident_id) return outcome('already-acknowledged', alert);
   const actor = match.slackUserId ?? BOT_ACTOR;
   try {
-    const { incident, alert: after } = acknowledgeAlert(deps, alert.name, actor);
+    const { incident, alert: after } = await acknowledgeAlert(deps, alert.name, actor);
     const unmatched = match.slackUserId === null && ev.agent !== null ? ' (no Slack user matches them: map them in pagerduty.users)' : '';
-    note(deps, incident.id, `Acknowledged in PagerDuty by ${agentName(ev.agent)}${unmatched}.`, actor, deps.clock());
+    await note(deps, incident.id, `Acknowledged in PagerDuty by ${agentName(ev.agent)}${unmatched}.`, actor, deps.clock());
     return outcome('acknowledged', after);
   } catch (err) {
     // Someone acknowledged in Slack at the same moment: theirs stands.
-    if (err instanceof IncidentError) return outcome('already-acknowledged', deps.state.alerts.get(alert.key));
+    if (err instanceof IncidentError) return outcome('already-acknowledged', await deps.state.alerts.get(alert.key));
     throw err;
   }
 }
 
-function resolved(deps: Deps, ev: PagerDutyIncidentEvent, alert: AlertRecord, match: AgentMatch): PagerDutyOutcome {
+async function resolved(deps: Deps, ev: PagerDutyIncidentEvent, alert: AlertRecord, match: AgentMatch): Promise<PagerDutyOutcome> {
   if (alert.status === 'resolved') return outcome('already-resolved', alert);
   // PagerDuty's own alert resolves as its source; the bot's page resolved there by a person is that
   // person resolving it. An automation resolving the page of an alert other sources still report changes nothing.
   const person = alertSources(alert).includes('pagerduty') || ev.agent === null ? undefined : match.slackUserId ? byPerson(match.slackUserId) : byPagerDutyPerson(agentName(ev.agent));
-  const ingested = ingestAlert(deps, { name: alert.name, status: 'resolved', message: '', resolvedAt: ev.occurredAt, source: 'pagerduty', ...(person ? { resolvedBy: person } : {}) });
+  const ingested = await ingestAlert(deps, { name: alert.name, status: 'resolved', message: '', resolvedAt: ev.occurredAt, source: 'pagerduty', ...(person ? { resolvedBy: person } : {}) });
   const after = ingested.alert ?? alert;
   // The alert's resolution is told in the thread; who did it, and where, goes on the timeline too.
-  if (ingested.action === 'resolved' && after.incident_id) note(deps, after.incident_id, `Resolved in PagerDuty by ${agentName(ev.agent)}.`, BOT_ACTOR, deps.clock());
+  if (ingested.action === 'resolved' && after.incident_id) await note(deps, after.incident_id, `Resolved in PagerDuty by ${agentName(ev.agent)}.`, BOT_ACTOR, deps.clock());
   return outcome(ingested.action === 'already-resolved' || ingested.action === 'unknown-resolved' ? 'already-resolved' : `alert-${ingested.action}`, after);
 }
 
@@ -163,32 +163,32 @@ function resolved(deps: Deps, ev: PagerDutyIncidentEvent, alert: AlertRecord, ma
  * PagerDuty agent is in Slack (looked up before, outside the transaction). Throws only for a
  * failure of the bot's own state; the event is then not recorded, so PagerDuty's retry applies it.
  */
-export function applyPagerDutyEvent(deps: Deps, ev: PagerDutyIncidentEvent, match: AgentMatch = { slackUserId: null }): PagerDutyOutcome {
+export async function applyPagerDutyEvent(deps: Deps, ev: PagerDutyIncidentEvent, match: AgentMatch = { slackUserId: null }): Promise<PagerDutyOutcome> {
   const now = deps.clock();
   const { state } = deps;
-  return state.transaction(() => {
-    if (!state.pagerduty.recordEvent({ eventId: ev.id, eventType: ev.type, pdIncidentId: ev.incident.id, occurredAt: ev.occurredAt }, now)) {
+  return await state.transaction(async (tx) => {
+    if (!await tx.pagerduty.recordEvent({ eventId: ev.id, eventType: ev.type, pdIncidentId: ev.incident.id, occurredAt: ev.occurredAt }, now)) {
       return outcome('duplicate', null);
     }
-    const link = state.pagerduty.incident(ev.incident.id);
-    const linked = link?.alert_key ? state.alerts.get(link.alert_key) : null;
+    const link = await tx.pagerduty.incident(ev.incident.id);
+    const linked = link?.alert_key ? await tx.alerts.get(link.alert_key) : null;
     if (link && new Date(link.last_event_at).getTime() > ev.occurredAt.getTime()) return outcome('stale', linked);
     // What PagerDuty did is known before the change it causes here, so that change is not sent back to it.
-    if (link) state.pagerduty.setIncidentStatus(ev.incident.id, ev.type.slice('incident.'.length));
+    if (link) await tx.pagerduty.setIncidentStatus(ev.incident.id, ev.type.slice('incident.'.length));
 
     let result: PagerDutyOutcome;
     let alert: AlertRecord | null = linked;
     if (ev.type === 'incident.triggered') {
-      ({ result, alert } = triggered(deps, ev));
+      ({ result, alert } = await triggered(deps, ev));
     } else if (!linked) {
       result = outcome('unknown-incident', null);
     } else if (ev.type === 'incident.acknowledged') {
-      result = acknowledged(deps, ev, linked, match);
+      result = await acknowledged(deps, ev, linked, match);
     } else {
-      result = resolved(deps, ev, linked, match);
+      result = await resolved(deps, ev, linked, match);
     }
-    const current = alert ? (state.alerts.get(alert.key) ?? alert) : null;
-    state.pagerduty.saveIncident({
+    const current = alert ? (await tx.alerts.get(alert.key) ?? alert) : null;
+    await tx.pagerduty.saveIncident({
       pdIncidentId: ev.incident.id,
       alertKey: current?.key ?? (link?.alert_key ?? null),
       incidentId: current?.incident_id ?? link?.incident_id ?? null,

@@ -127,7 +127,7 @@ function lastAtOrBefore(sorted: readonly number[], t: number): number {
 export function pagerdutyRotation(opts: PagerDutyRotationOptions): PagerDutyRotation {
   const { config, clock, logger } = opts;
   const schedules = config.pagerduty.schedules;
-  const overrides = opts.overrides ?? (() => []);
+  const overrides: OverrideLookup = opts.overrides ?? (async () => []);
   const timezone = config.rotation?.timezone ?? 'UTC';
   let primarySpans: OnCallSpan[] = [];
   let secondarySpans: OnCallSpan[] = [];
@@ -180,11 +180,11 @@ export function pagerdutyRotation(opts: PagerDutyRotationOptions): PagerDutyRota
   }
   const spanAt = (spans: readonly OnCallSpan[], t: number) => spans.find((s) => s.start <= t && t < s.end);
 
-  const shift = (index: number): Shift => {
+  const shift = async (index: number): Promise<Shift> => {
     const start = new Date(changes[index]!);
     const end = new Date(changes[index + 1]!);
     const scheduled: ShiftPair = { primary: slackOf(spanAt(primarySpans, start.getTime())), secondary: slackOf(spanAt(secondarySpans, start.getTime())) };
-    return { index, start, end, scheduled, overrides: overrides(start, end) };
+    return { index, start, end, scheduled, overrides: await overrides(start, end) };
   };
   /** The shift holding t: between two known changes; -1 outside them. */
   const indexAt = (t: number) => {
@@ -228,10 +228,10 @@ export function pagerdutyRotation(opts: PagerDutyRotationOptions): PagerDutyRota
       });
       return inFlight;
     },
-    at(t) {
+    async at(t) {
       const index = indexAt(t.getTime());
       if (index < 0) return null;
-      const s = shift(index);
+      const s = await shift(index);
       let until = s.end.getTime();
       // The secondary schedule changes on its own boundaries: who is on call next changes there too.
       const secondaryNow = spanAt(secondarySpans, t.getTime());
@@ -247,10 +247,10 @@ export function pagerdutyRotation(opts: PagerDutyRotationOptions): PagerDutyRota
       const next = changes.find((c) => c > t.getTime());
       return next === undefined ? null : new Date(next);
     },
-    shifts(from, to) {
+    async shifts(from, to) {
       const out: Shift[] = [];
       for (let i = 0; i < changes.length - 1; i++) {
-        if (changes[i]! < to.getTime() && changes[i + 1]! > from.getTime()) out.push(shift(i));
+        if (changes[i]! < to.getTime() && changes[i + 1]! > from.getTime()) out.push(await shift(i));
       }
       return out;
     },
@@ -267,10 +267,10 @@ export function pagerdutyRotationOf(
   return pagerdutyRotation({
     ...opts,
     config,
-    overrides: (from, to) =>
+    overrides: async (from, to) =>
       [
         ...planned.filter((o) => o.from < to && from < o.until),
-        ...state.overrides.overlapping(from, to).map(overrideOfRow),
+        ...(await state.overrides.overlapping(from, to)).map(overrideOfRow),
       ].sort((a, b) => a.from.getTime() - b.from.getTime()),
   });
 }

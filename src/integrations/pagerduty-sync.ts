@@ -76,7 +76,7 @@ interface Wanted {
 }
 
 async function wanted(event: DomainEvent, state: StateTransaction): Promise<Wanted[]> {
-  const current = (key: string | null) => (key ? state.alerts.get(key) : null);
+  const current = async (key: string | null) => (key ? await state.alerts.get(key) : null);
   switch (event.type) {
     case 'alert-raised':
       return [{ alert: event.alert, status: 'triggered', actor: 'bot', anchor: alertAnchor(event.alert) }];
@@ -90,21 +90,21 @@ async function wanted(event: DomainEvent, state: StateTransaction): Promise<Want
       return event.how === 'ack' ? [{ alert: event.alert, status: 'acknowledged', actor: event.alert.acknowledged_by ?? event.incident.owner_id ?? 'bot', anchor: event.incident.anchor }] : [];
     case 'alert-resolved':
       // One page per group: it resolves with the group's last firing alert, not before.
-      if (event.alert.group_key && state.alerts.firingInGroup(event.alert.group_key).length > 0) return [];
+      if (event.alert.group_key && (await state.alerts.firingInGroup(event.alert.group_key)).length > 0) return [];
       return [{ alert: event.alert, status: 'resolved', actor: 'bot', anchor: alertAnchor(event.alert) }];
     case 'alert-group-changed': {
       // The group's last alert resolved: the lead's page (if it resolved before its group) resolves now.
-      const lead = current(event.lead.key);
+      const lead = await current(event.lead.key);
       if (event.change !== 'resolved' || event.stillFiring.length > 0 || !lead || lead.key === event.alert.key) return [];
       return [{ alert: lead, status: 'resolved', actor: 'bot', anchor: event.incident?.anchor ?? alertAnchor(lead) }];
     }
     case 'incident-resolved': {
-      const alert = current(event.incident.alert_key);
+      const alert = await current(event.incident.alert_key);
       return alert ? [{ alert, status: 'resolved', actor: event.actor, anchor: event.incident.anchor }] : [];
     }
     case 'alerts-resolved':
-      return event.names.flatMap((name) => {
-        const alert = current(alertKey(name));
+      return event.names.flatMap(async (name) => {
+        const alert = await current(alertKey(name));
         return alert ? [{ alert, status: 'resolved' as const, actor: event.actor, anchor: event.incident.anchor }] : [];
       });
     default:
@@ -123,8 +123,8 @@ export function pagerdutyOutbound(config: Pick<Config, 'pagerduty'>): EventSink 
     async record(tx, event, now) {
       for (const w of await wanted(event, tx)) {
         const { alert, status } = w;
-        const link = tx.pagerduty.currentLink(alert);
-        const page = tx.pagerduty.page(alert.key, alert.fire_count);
+        const link = await tx.pagerduty.currentLink(alert);
+        const page = await tx.pagerduty.page(alert.key, alert.fire_count);
         // The incident PagerDuty opened for the bot's own page is that page: told through the Events API.
         const linkIsPage = page !== null && link !== null && link.incident_key === page.dedup_key;
         const calls: PagerDutyCall[] = [];
@@ -133,24 +133,24 @@ export function pagerdutyOutbound(config: Pick<Config, 'pagerduty'>): EventSink 
           if (paging && !page && !alertSources(alert).includes('pagerduty')) {
             // The group's key when it has one: one PagerDuty incident per outage, whichever alert led it.
             const dedupKey = dedupKeyOf(alert.group_key ?? alert.key);
-            tx.pagerduty.savePage({ alert_key: alert.key, fire_count: alert.fire_count, dedup_key: dedupKey, status });
+            await tx.pagerduty.savePage({ alert_key: alert.key, fire_count: alert.fire_count, dedup_key: dedupKey, status });
             calls.push({ ...base, kind: 'event', event: { event_action: 'trigger', dedup_key: dedupKey, payload: triggerPayload(alert) } });
           }
         } else {
           // What PagerDuty did itself (its webhook told the bot) is not sent back to it.
           const pagerdutyThere = link !== null && RANK[link.status as PagerDutyStatus] >= RANK[status];
           if (page && RANK[page.status] < RANK[status] && !(linkIsPage && pagerdutyThere)) {
-            tx.pagerduty.savePage({ ...page, status });
+            await tx.pagerduty.savePage({ ...page, status });
             calls.push({ ...base, kind: 'event', event: { event_action: status === 'acknowledged' ? 'acknowledge' : 'resolve', dedup_key: page.dedup_key } });
           }
           // An incident PagerDuty raised on its own (another integration): changed through the REST API.
           if (link && !linkIsPage && !pagerdutyThere) {
-            tx.pagerduty.setIncidentStatus(link.pd_incident_id, status);
+            await tx.pagerduty.setIncidentStatus(link.pd_incident_id, status);
             calls.push({ ...base, kind: 'incident-status', pdIncidentId: link.pd_incident_id, status, actor: w.actor, htmlUrl: link.html_url });
           }
         }
         for (const call of calls) {
-          tx.outbox.enqueue({ lane: pagerdutyLane(alert.key), op: 'call', anchor: w.anchor, payload: { text: `${ACTION_OF[status]} ${alert.name} in PagerDuty`, call } }, now);
+          await tx.outbox.enqueue({ lane: pagerdutyLane(alert.key), op: 'call', anchor: w.anchor, payload: { text: `${ACTION_OF[status]} ${alert.name} in PagerDuty`, call } }, now);
         }
       }
     },
@@ -208,21 +208,21 @@ export function pagerdutyCallSender(opts: PagerDutySenderOptions) {
       if (err instanceof PagerDutyCallError) return { problem: err.problem, permanent: err.opts.permanent, ...(err.opts.retryAfterSec !== undefined ? { retryAfterSec: err.opts.retryAfterSec } : {}) };
       return { problem: `unexpected failure (${(err as Error).message})`, permanent: false };
     },
-    sent(_raw: OutboxCall, row: OutboxRow) {
+    async sent(_raw: OutboxCall, row: OutboxRow) {
       if (!row.anchor) return;
       const anchor = row.anchor;
       // The message said "sending…" (or a problem) until now.
-      state.transaction(() => {
-        state.pagerduty.clearProblem(anchor);
-        opts.events.record({ type: 'pagerduty-call-progressed', anchor }, clock());
+      await state.transaction(async (tx) => {
+        await tx.pagerduty.clearProblem(anchor);
+        await opts.events.record(tx, { type: 'pagerduty-call-progressed', anchor }, clock());
       });
     },
-    retrying(_raw: OutboxCall, row: OutboxRow) {
+    async retrying(_raw: OutboxCall, row: OutboxRow) {
       if (!row.anchor) return;
       const anchor = row.anchor;
-      state.transaction(() => opts.events.record({ type: 'pagerduty-call-progressed', anchor }, clock()));
+      await state.transaction(async (tx) => await opts.events.record({ type: 'pagerduty-call-progressed', anchor }, clock()));
     },
-    gaveUp(raw: OutboxCall, row: OutboxRow, problem: string) {
+    async gaveUp(raw: OutboxCall, row: OutboxRow, problem: string) {
       if (!row.anchor) return;
       const anchor = row.anchor;
       const call = pagerdutyCallSchema.safeParse(raw);
@@ -230,9 +230,9 @@ export function pagerdutyCallSender(opts: PagerDutySenderOptions) {
       const alertName = call.success ? call.data.alertName : 'an alert';
       const htmlUrl = call.success && call.data.kind === 'incident-status' ? call.data.htmlUrl : null;
       const now = clock();
-      state.transaction(() => {
-        state.pagerduty.setProblem({ anchor, action, problem, html_url: htmlUrl }, now);
-        opts.events.record({ type: 'pagerduty-not-synced', anchor, incident: state.incidents.byAnchor(anchor), alertName, action, problem, htmlUrl }, now);
+      await state.transaction(async (tx) => {
+        await tx.pagerduty.setProblem({ anchor, action, problem, html_url: htmlUrl }, now);
+        await opts.events.record(tx, { type: 'pagerduty-not-synced', anchor, incident: await tx.incidents.byAnchor(anchor), alertName, action, problem, htmlUrl }, now);
       });
     },
   };

@@ -205,8 +205,8 @@ export function pagerdutyWebhookRoute(deps: PagerDutyWebhookDeps, opts: PagerDut
     const ev = parsed.event;
     // Who acknowledged, in Slack terms: looked up (bounded) before the transaction, and only when it matters.
     const slackUserId =
-      ev.type === 'incident.acknowledged' && !deps.state.pagerduty.seen(ev.id) ? await slackUserOfAgent(ev.agent, deps.config, opts, logger) : null;
-    const result = applyPagerDutyEvent(deps, ev, { slackUserId });
+      ev.type === 'incident.acknowledged' && !await deps.state.pagerduty.seen(ev.id) ? await slackUserOfAgent(ev.agent, deps.config, opts, logger) : null;
+    const result = await applyPagerDutyEvent(deps, ev, { slackUserId });
     const log = { eventId: ev.id, eventType: ev.type, pdIncident: ev.incident.id, occurredAt: ev.occurredAt.toISOString(), ...result };
     if (result.action === 'unknown-incident') logger.warn(log, 'PagerDuty webhook: incident unknown to the bot (never triggered here); recorded, nothing changed');
     else if (result.action === 'stale') logger.info(log, 'PagerDuty webhook: event older than the last one applied to its incident; ignored');

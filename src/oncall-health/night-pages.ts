@@ -55,16 +55,16 @@ export async function checkNightPages(deps: NightPagesDeps): Promise<NightCheck>
   const on = deps.rotation.at(now);
   const primary = on?.primary ?? null;
   if (!on || !primary) return { primary, nights: [], suggested: false };
-  const pages = deps.state.pages.between(on.shift.start, now, primary);
+  const pages = await deps.state.pages.between(on.shift.start, now, primary);
   if (pages.length < RELIEF_NIGHTS) return { primary, nights: [], suggested: false };
   const zone = await zoneOf(deps, primary);
   const nights = nightsPaged(pages, zone.timezone);
   if (nights.length < RELIEF_NIGHTS) return { primary, nights, suggested: false };
   const at = deps.clock();
-  const suggested = deps.state.transaction(() => {
-    if (!deps.state.pages.markReliefSuggested(primary, on.shift.start, nights.length, at)) return false;
-    deps.events.record(
-      { type: 'relief-suggested', primary, secondary: on.secondary && on.secondary !== primary ? on.secondary : null, nights, shiftEnd: on.shift.end, timezone: zone.timezone, zoneFrom: zone.from },
+  const suggested = await deps.state.transaction(async (tx) => {
+    if (!await tx.pages.markReliefSuggested(primary, on.shift.start, nights.length, at)) return false;
+    await deps.events.record(
+      tx, { type: 'relief-suggested', primary, secondary: on.secondary && on.secondary !== primary ? on.secondary : null, nights, shiftEnd: on.shift.end, timezone: zone.timezone, zoneFrom: zone.from },
       at,
     );
     return true;

@@ -32,9 +32,9 @@ export interface OwnerSpan {
 }
 
 /** Who owned an incident when: from its acknowledgement, switching at each owner change on the timeline, to its resolution (or now). */
-export function ownerSpans(state: Pick<StateStore, 'timeline'>, incident: Incident, now: Date): OwnerSpan[] {
-  const changes = state.timeline
-    .list(incident.id)
+export async function ownerSpans(state: Pick<StateStore, 'timeline'>, incident: Incident, now: Date): Promise<OwnerSpan[]> {
+  const changes = (await state.timeline
+    .list(incident.id))
     .filter((e) => e.kind === 'owner')
     .map((e) => {
       let data: { from?: unknown; to?: unknown } = {};
@@ -67,9 +67,9 @@ export async function oncallLoad(deps: Pick<DomainDeps, 'state' | 'rotation'> & 
   const shifts = reviewShifts(deps, now, weeks);
   if (shifts.length === 0) return [];
   const from = shifts[0]!.start;
-  const pages = deps.state.pages.between(from, now);
-  const incidents = deps.state.pages.incidentsActive(from, now);
-  const spans = incidents.flatMap((i) => ownerSpans(deps.state, i, now));
+  const pages = await deps.state.pages.between(from, now);
+  const incidents = await deps.state.pages.incidentsActive(from, now);
+  const spans = incidents.flatMap(async (i) => await ownerSpans(deps.state, i, now));
   const zones = new Map<string, PersonZone>();
   const zone = async (user: string) => {
     let z = zones.get(user);

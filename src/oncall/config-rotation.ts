@@ -8,7 +8,7 @@ import { zonedInstant } from './zoned-time.js';
 type RotationConfig = NonNullable<Config['rotation']>;
 
 /** Overrides overlapping [from, to): the config's and those set with `oncall cover`. */
-export type OverrideLookup = (from: Date, to: Date) => Override[];
+export type OverrideLookup = (from: Date, to: Date) => Promise<Override[]>;
 
 /** The instant a rotation starts: a date is midnight in the rotation's zone. */
 export function rotationOrigin(rotation: Pick<RotationConfig, 'start' | 'timezone'>): Date | null {
@@ -26,7 +26,7 @@ export function configOverrides(rotation: Pick<RotationConfig, 'overrides'>): Ov
  * enumerates them, DST included), shift N being the Nth interval between fire times from `start`,
  * `primary` and `secondary` walked in turn, and overrides winning for their span.
  */
-export function configRotation(rotation: Config['rotation'], overrides: OverrideLookup = () => []): RotationSource {
+export function configRotation(rotation: Config['rotation'], overrides: OverrideLookup = async () => []): RotationSource {
   const origin = rotation ? rotationOrigin(rotation) : null;
   if (!rotation || !origin || rotation.primary.length === 0) return NO_ROTATION;
   const { primary, secondary, timezone } = rotation;
@@ -50,19 +50,19 @@ export function configRotation(rotation: Config['rotation'], overrides: Override
     return lo;
   };
   const pick = (list: readonly string[], index: number) => (list.length === 0 ? null : list[index % list.length]!);
-  const shift = (index: number): Shift => {
+  const shift = async (index: number): Promise<Shift> => {
     extendPast(changes[index]!);
     const start = new Date(changes[index]!);
     const end = new Date(changes[index + 1]!);
     const scheduled: ShiftPair = { primary: pick(primary, index), secondary: pick(secondary, index) };
-    return { index, start, end, scheduled, overrides: overrides(start, end) };
+    return { index, start, end, scheduled, overrides: await overrides(start, end) };
   };
   return {
     timezone,
-    at(t) {
+    async at(t) {
       const index = indexAt(t.getTime());
       if (index < 0) return null;
-      const s = shift(index);
+      const s = await shift(index);
       return onCallWithOverrides(s, t, s.scheduled, s.end.getTime());
     },
     shiftChanges(from, to) {
@@ -73,12 +73,12 @@ export function configRotation(rotation: Config['rotation'], overrides: Override
       const index = indexAt(t.getTime());
       return new Date(changes[index + 1]!);
     },
-    shifts(from, to) {
+    async shifts(from, to) {
       extendPast(to.getTime());
       const first = Math.max(0, indexAt(from.getTime()));
       const out: Shift[] = [];
       for (let i = first; changes[i] !== undefined && changes[i]! < to.getTime(); i++) {
-        if (changes[i + 1]! > from.getTime()) out.push(shift(i));
+        if (changes[i + 1]! > from.getTime()) out.push(await shift(i));
       }
       return out;
     },
@@ -88,10 +88,10 @@ export function configRotation(rotation: Config['rotation'], overrides: Override
 /** The bot's rotation: the config's, with its overrides and those in chatops.db. */
 export function rotationOf(config: Pick<Config, 'rotation'>, state: Pick<StateStore, 'overrides'>): RotationSource {
   const planned = config.rotation ? configOverrides(config.rotation) : [];
-  return configRotation(config.rotation, (from, to) =>
+  return configRotation(config.rotation, async (from, to) =>
     [
       ...planned.filter((o) => o.from < to && from < o.until),
-      ...state.overrides.overlapping(from, to).map(overrideOfRow),
+      ...(await state.overrides.overlapping(from, to)).map(overrideOfRow),
     ].sort((a, b) => a.from.getTime() - b.from.getTime()),
   );
 }

@@ -84,13 +84,13 @@ export interface RotationSource {
   /** The zone shift changes are written in (the handoff shows it beside UTC when it is not UTC). */
   readonly timezone: string;
   /** Who is on call at t; null without a rotation or before its first shift. */
-  at(t: Date): OnCallAt | null;
+  at(t: Date): Promise<OnCallAt | null>;
   /** The shift changes after `from` up to and including `to`, oldest first. */
   shiftChanges(from: Date, to: Date): Date[];
   /** The first shift change after t; null without a rotation. */
   nextShiftChange(t: Date): Date | null;
   /** The shifts overlapping [from, to), oldest first. */
-  shifts(from: Date, to: Date): Shift[];
+  shifts(from: Date, to: Date): Promise<Shift[]>;
   /**
    * A cached source (PagerDuty's schedules) whose source has not answered since `since`: the
    * answers are the last known. Absent or null when the answers are current.
@@ -103,8 +103,8 @@ export interface RotationSource {
 /** No rotation configured: nobody is on call, and no shift ever changes. */
 export const NO_ROTATION: RotationSource = {
   timezone: 'UTC',
-  at: () => null,
+  at: async () => null,
   shiftChanges: () => [],
   nextShiftChange: () => null,
-  shifts: () => [],
+  shifts: async () => [],
 };

@@ -15,38 +15,38 @@ import type { PagerDutyOnCard } from '../templates/pagerduty-messages.js';
  * an alert's message while nobody has acknowledged it. Null when the anchor names nothing the
  * state still shows (an alert that has fired again since: its new firing has its own message).
  */
-export function liveMessage(state: StateStore, anchor: string, now: Date): SlackMessage | null {
-  const incident = state.incidents.byAnchor(anchor);
+export async function liveMessage(state: StateStore, anchor: string, now: Date): Promise<SlackMessage | null> {
+  const incident = await state.incidents.byAnchor(anchor);
   if (incident) {
-    const alert = incident.alert_key ? state.alerts.get(incident.alert_key) : null;
+    const alert = incident.alert_key ? await state.alerts.get(incident.alert_key) : null;
     // The alert line belongs on the card only while the alert is still this firing.
     const sameFiring = alert && alertAnchor(alert) === incident.anchor ? alert : null;
-    const card = incidentCard(incident, sameFiring, now, nextDeadline(state, incident.id), pagerdutyOf(state, anchor, alert ?? null), snoozeOf(state, incident.id));
-    return alert ? withGroupLine(state, alert, card) : card;
+    const card = incidentCard(incident, sameFiring, now, await nextDeadline(state, incident.id), await pagerdutyOf(state, anchor, alert ?? null), await snoozeOf(state, incident.id));
+    return alert ? await withGroupLine(state, alert, card) : card;
   }
   const checklist = /^checklist:(.+)$/.exec(anchor);
-  if (checklist) return checklistMessage(state, checklist[1]!);
+  if (checklist) return await checklistMessage(state, checklist[1]!);
   const m = /^alert:(.+):(\d+)$/.exec(anchor);
   if (!m) return null;
-  const alert = state.alerts.get(m[1]!);
+  const alert = await state.alerts.get(m[1]!);
   if (!alert || alert.fire_count !== Number(m[2])) return null;
-  return withGroupLine(state, alert, alertMessage(alert, now, pagerdutyOf(state, anchor, alert), alertSnoozeOf(state, alert)));
+  return await withGroupLine(state, alert, alertMessage(alert, now, await pagerdutyOf(state, anchor, alert), await alertSnoozeOf(state, alert)));
 }
 
 /**
  * The snooze of an alert nobody has acknowledged, while the reminder it moved is still to come:
  * gone once it comes back, the alert is acknowledged or resolved, or it fires again.
  */
-function alertSnoozeOf(state: StateStore, alert: AlertRecord): AlertSnoozeLine | null {
+async function alertSnoozeOf(state: StateStore, alert: AlertRecord): Promise<AlertSnoozeLine | null> {
   if (alert.status !== 'firing' || alert.incident_id || alert.acknowledged_at) return null;
-  const s = state.alertSnoozes.get(alert.key);
-  if (!s || s.fire_count !== alert.fire_count || !state.timers.isPending(s.timer_id)) return null;
+  const s = await state.alertSnoozes.get(alert.key);
+  if (!s || s.fire_count !== alert.fire_count || !await state.timers.isPending(s.timer_id)) return null;
   return { by: s.snoozed_by, until: s.until };
 }
 
 /** The alerts that joined this one's group, as a line before the message's buttons. */
-function withGroupLine(state: StateStore, lead: AlertRecord, m: SlackMessage): SlackMessage {
-  const line = groupLineBlock(lead.group_key, state.alerts.membersOf(lead.key));
+async function withGroupLine(state: StateStore, lead: AlertRecord, m: SlackMessage): Promise<SlackMessage> {
+  const line = groupLineBlock(lead.group_key, await state.alerts.membersOf(lead.key));
   if (!line) return m;
   const blocks = [...(m.blocks ?? [])];
   const at = blocks.findIndex((b) => b.type === 'actions');
@@ -55,13 +55,13 @@ function withGroupLine(state: StateStore, lead: AlertRecord, m: SlackMessage): S
 }
 
 /** A resolved incident's post-incident checklist as it stands now; null once the incident is open again. */
-function checklistMessage(state: StateStore, incidentId: string): SlackMessage | null {
-  const incident = state.incidents.get(incidentId);
+async function checklistMessage(state: StateStore, incidentId: string): Promise<SlackMessage | null> {
+  const incident = await state.incidents.get(incidentId);
   if (!incident || incident.status !== 'resolved' || !incident.resolved_at) return null;
-  const events = state.timeline.list(incidentId);
-  const link = state.githubIssues.get(incidentId);
+  const events = await state.timeline.list(incidentId);
+  const link = await state.githubIssues.get(incidentId);
   return postIncidentChecklistMessage(incident, {
-    firingAlerts: state.alerts.firingOf(incidentId).map((a) => a.name),
+    firingAlerts: (await state.alerts.firingOf(incidentId)).map((a) => a.name),
     reviewDue: plusMinutes(incident.resolved_at, REVIEW_REMINDER_MINUTES),
     reviewIssue: link?.state === 'created' && link.number !== null && link.html_url !== null ? { repo: link.repo, number: link.number, url: link.html_url } : null,
     debriefScheduledAt: events.find((e) => e.kind === 'debrief-scheduled')?.at ?? null,
@@ -70,14 +70,14 @@ function checklistMessage(state: StateStore, incidentId: string): SlackMessage |
 }
 
 /** The incident's latest snooze while the reminder it moved is still to come: shown on the card. */
-function snoozeOf(state: StateStore, incidentId: string): CardSnooze | null {
-  const latest = state.timeline.list(incidentId).filter((e) => e.kind === 'snooze').at(-1);
+async function snoozeOf(state: StateStore, incidentId: string): Promise<CardSnooze | null> {
+  const latest = (await state.timeline.list(incidentId)).filter((e) => e.kind === 'snooze').at(-1);
   if (!latest?.data) return null;
   try {
     const d = JSON.parse(latest.data) as { timer?: unknown; to?: unknown };
     if (typeof d.to !== 'number' || typeof d.timer !== 'string') return null;
-    const timer = state.timers.get(d.to);
-    if (!timer || !state.timers.isPending(timer.id)) return null;
+    const timer = await state.timers.get(d.to);
+    if (!timer || !await state.timers.isPending(timer.id)) return null;
     return { kind: timer.kind, until: timer.due_at, by: latest.actor };
   } catch {
     return null;
@@ -85,11 +85,11 @@ function snoozeOf(state: StateStore, incidentId: string): CardSnooze | null {
 }
 
 /** Where PagerDuty stands for the message's alert, and what it could not be told. */
-function pagerdutyOf(state: StateStore, anchor: string, alert: AlertRecord | null): PagerDutyOnCard {
+async function pagerdutyOf(state: StateStore, anchor: string, alert: AlertRecord | null): Promise<PagerDutyOnCard> {
   return {
-    link: alert ? state.pagerduty.currentLink(alert) : null,
-    page: alert ? state.pagerduty.page(alert.key, alert.fire_count) : null,
-    problem: state.pagerduty.problem(anchor),
-    sending: alert ? state.outbox.pendingCall(pagerdutyLane(alert.key)) : null,
+    link: alert ? await state.pagerduty.currentLink(alert) : null,
+    page: alert ? await state.pagerduty.page(alert.key, alert.fire_count) : null,
+    problem: await state.pagerduty.problem(anchor),
+    sending: alert ? await state.outbox.pendingCall(pagerdutyLane(alert.key)) : null,
   };
 }

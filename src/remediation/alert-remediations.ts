@@ -38,7 +38,7 @@ interface AlertRead {
   incident: Incident | null;
 }
 
-function readAlert(deps: RemediationDeps, name: string): AlertRead {
+async function readAlert(deps: RemediationDeps, name: string): Promise<AlertRead> {
   let row: AtlasAlertRow | null;
   try {
     row = readAtlasAlertRow(deps.atlas.metrics, name);
@@ -46,8 +46,8 @@ function readAlert(deps: RemediationDeps, name: string): AlertRead {
     if (err instanceof DbProblemError) throw new RemediationRefusal(`${err.problem.message.replace(/\.$/, '')}; nothing was changed.`);
     throw err;
   }
-  const bot = deps.state.alerts.get(alertKey(name)) ?? null;
-  const incident = bot?.incident_id ? (deps.state.incidents.get(bot.incident_id) ?? null) : null;
+  const bot = await deps.state.alerts.get(alertKey(name)) ?? null;
+  const incident = bot?.incident_id ? (await deps.state.incidents.get(bot.incident_id) ?? null) : null;
   return { name, row, bot, incident };
 }
 
@@ -61,7 +61,7 @@ function rowChange(row: AtlasAlertRow, kind: 'resolve' | 'acknowledge', now: Dat
 }
 
 async function rereadUnchanged(deps: RemediationDeps, name: string, plan: RemediationPlan): Promise<AlertRead> {
-  const r = readAlert(deps, name);
+  const r = await readAlert(deps, name);
   if (fingerprintOf(fingerprintParts(r)) !== plan.fingerprint) {
     throw new RemediationRefusal(`Alert ${quoteInput(name, 80)} changed since the preview, so nothing was changed; run the subcommand again for a new preview.`);
   }
@@ -88,7 +88,7 @@ const alertClear = remediation<AlertArgs>(
     usage: '<alert-name>',
     args: alertArgs,
     async plan({ name }, deps) {
-      const r = readAlert(deps, name);
+      const r = await readAlert(deps, name);
       if (!r.row && !r.bot) throw new RemediationRefusal(notFound(name));
       const rowFiring = r.row?.status === 'firing';
       const botFiring = r.bot?.status === 'firing';
@@ -128,7 +128,7 @@ const alertClear = remediation<AlertArgs>(
       }
       if (r.bot?.status === 'firing') {
         // An engineer's resolution: it stands whatever the alert's sources say, recorded with their name.
-        const outcome = ingestAlert(deps, { name: r.bot.name, status: 'resolved', message: '', source: 'command', resolvedAt: now, resolvedBy: byPerson(actor.userId) });
+        const outcome = await ingestAlert(deps, { name: r.bot.name, status: 'resolved', message: '', source: 'command', resolvedAt: now, resolvedBy: byPerson(actor.userId) });
         lines.push(outcome.action === 'resolved' ? `the bot's alert resolved${r.incident ? ` (${r.incident.id} told in its thread)` : ''}` : "the bot's alert was resolved meanwhile");
       }
       return { headline: `Alert ${quoteInput(r.row?.name ?? r.bot?.name ?? name, 80)} cleared`, lines, undo: plan.undo, ...(r.incident ? { incidentId: r.incident.id } : {}) };
@@ -145,7 +145,7 @@ const alertAck = remediation<AlertArgs>(
     usage: '<alert-name>',
     args: alertArgs,
     async plan({ name }, deps) {
-      const r = readAlert(deps, name);
+      const r = await readAlert(deps, name);
       if (!r.row) throw new RemediationRefusal(r.bot ? `metrics.db has no alert named "${quoteInput(name, 80)}" (the bot has it from ${r.bot.sources}); \`/atlas ack ${quoteInput(r.bot.name, 60)}\` acknowledges it in the bot. Nothing was changed.` : notFound(name));
       if (!deps.atlas.metrics.hasColumn('alerts', 'acknowledged_at')) throw new RemediationRefusal('metrics.db alerts has no acknowledged_at column, so there is nothing to mark; nothing was changed.');
       if (r.row.status !== 'firing') throw new RemediationRefusal(`Alert ${quoteInput(r.row.name, 80)} is ${r.row.status}${typeof r.row.resolved_at === 'string' ? ` (${r.row.resolved_at})` : ''}; there is nothing to acknowledge.`);
@@ -182,7 +182,7 @@ const alertAck = remediation<AlertArgs>(
           lines.push("the bot's alert stays unacknowledged: the terminal has no Slack user to own its incident; press Acknowledge in Slack");
         } else {
           try {
-            const acked = acknowledgeAlert(deps, r.bot.name, actor.userId);
+            const acked = await acknowledgeAlert(deps, r.bot.name, actor.userId);
             lines.push(`the bot's alert acknowledged: ${acked.incident.id} opened`);
             incidentId = acked.incident.id;
           } catch (err) {

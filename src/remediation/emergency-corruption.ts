@@ -41,7 +41,7 @@ export function emergencyCorruption(tools: { freeSpace: FreeSpaceReader } = { fr
         .object({ _: noArguments, reason: z.string().trim().min(1).max(300).optional() })
         .transform((a) => ({ reason: a.reason ?? null })),
       async plan(_args, deps) {
-        const joined = openP0(deps.state.incidents.open());
+        const joined = openP0(await deps.state.incidents.open());
         const stop = deps.config.commands.stopJobs;
         const needs = await measureBackup('all', deps.atlas, tools.freeSpace);
         const present = needs.sources.filter((s) => s.bytes !== null);
@@ -73,9 +73,9 @@ export function emergencyCorruption(tools: { freeSpace: FreeSpaceReader } = { fr
       },
       async apply(args, _plan, deps, actor) {
         const lines: string[] = [];
-        let incident = openP0(deps.state.incidents.open());
+        let incident = openP0(await deps.state.incidents.open());
         if (!incident) {
-          incident = declareIncident(deps, { title: EMERGENCY_TITLE, severity: 'P0', actorId: actor.userId }).incident;
+          incident = (await declareIncident(deps, { title: EMERGENCY_TITLE, severity: 'P0', actorId: actor.userId })).incident;
           lines.push(`1. Declared ${incident.id} (P0), owned by ${actor.source === 'slack' ? `<@${actor.userId}>` : actor.userId}.`);
         } else lines.push(`1. Joined ${incident.id} (P0).`);
 

@@ -18,16 +18,16 @@ export const RESPONSE_URL_MINUTES = 30;
  * expired (a message replacing it, when Slack gave a response_url it still takes). Returns how
  * many were claimed. A confirmed preview is never claimed: its token is used.
  */
-export function expirePreviews(deps: Pick<DomainDeps, 'state' | 'clock' | 'events' | 'logger'>): number {
+export async function expirePreviews(deps: Pick<DomainDeps, 'state' | 'clock' | 'events' | 'logger'>): Promise<number> {
   const now = deps.clock();
-  const { claimed, told } = deps.state.transaction(() => {
-    const rows = deps.state.confirmations.claimExpired(now, SWEEP_BATCH);
+  const { claimed, told } = await deps.state.transaction(async (tx) => {
+    const rows = await tx.confirmations.claimExpired(now, SWEEP_BATCH);
     let replaced = 0;
     for (const row of rows) {
       const urlAlive = new Date(row.created_at).getTime() + RESPONSE_URL_MINUTES * 60_000 > now.getTime();
       if (!row.response_url || !urlAlive) continue;
-      deps.events.record(
-        { type: 'preview-expired', token: row.token, command: row.command, shownArgs: row.shown_args, responseUrl: row.response_url, expiredAt: new Date(row.expires_at) },
+      await deps.events.record(
+        tx, { type: 'preview-expired', token: row.token, command: row.command, shownArgs: row.shown_args, responseUrl: row.response_url, expiredAt: new Date(row.expires_at) },
         now,
       );
       replaced += 1;

@@ -44,15 +44,15 @@ export interface HeldRun {
  * Writes "confirmed — starting" (audit row and run, committed together) and keeps the run's
  * lease while the caller applies; `release()` once the outcome is recorded (or failed to be).
  */
-export function startRun(deps: DomainDeps, run: RunStart): HeldRun {
+export async function startRun(deps: DomainDeps, run: RunStart): Promise<HeldRun> {
   const now = deps.clock();
   const leaseMs = leaseMsOf(deps);
-  const auditId = deps.state.transaction(() => {
-    const row = deps.state.audit.append(
+  const auditId = await deps.state.transaction(async (tx) => {
+    const row = await tx.audit.append(
       { source: run.source, userId: run.userId, channelId: run.channelId, command: run.command, args: run.args, outcome: 'started', plan: run.plan, result: STARTING, undo: null },
       now,
     );
-    deps.state.remediationRuns.start({
+    await tx.remediationRuns.start({
       audit_id: row.id,
       command: run.command,
       args: run.args,
@@ -68,9 +68,9 @@ export function startRun(deps: DomainDeps, run: RunStart): HeldRun {
   });
   // Renewed at a third of the lease, so one late renewal does not make a live run look dead.
   const timer = setInterval(
-    () => {
+    async () => {
       try {
-        deps.state.transaction(() => deps.state.remediationRuns.renew(auditId, OWNER, new Date(deps.clock().getTime() + leaseMs)));
+        await deps.state.transaction(async (tx) => await tx.remediationRuns.renew(auditId, OWNER, new Date(deps.clock().getTime() + leaseMs)));
       } catch (err) {
         deps.logger.warn({ err, auditId }, 'could not renew the lease of a running remediation');
       }
@@ -85,12 +85,12 @@ export function startRun(deps: DomainDeps, run: RunStart): HeldRun {
  * Reports every run whose process died before its outcome: an audit row "outcome unknown" and a
  * message in the channel, each once. Returns how many were reported.
  */
-export function reportInterruptedRuns(deps: DomainDeps): number {
+export async function reportInterruptedRuns(deps: DomainDeps): Promise<number> {
   const now = deps.clock();
-  return deps.state.transaction(() => {
-    const runs = deps.state.remediationRuns.claimAbandoned(now, REPORT_BATCH);
+  return await deps.state.transaction(async (tx) => {
+    const runs = await tx.remediationRuns.claimAbandoned(now, REPORT_BATCH);
     for (const r of runs) {
-      deps.state.audit.append(
+      await tx.audit.append(
         {
           source: r.source,
           userId: r.user_id,
@@ -104,7 +104,7 @@ export function reportInterruptedRuns(deps: DomainDeps): number {
         },
         now,
       );
-      deps.events.record({ type: 'remediation-interrupted', command: r.command, args: r.args, actor: r.user_id, startedAt: new Date(r.started_at), auditId: r.audit_id, check: r.check_hint, channelId: r.channel_id }, now);
+      await deps.events.record(tx, { type: 'remediation-interrupted', command: r.command, args: r.args, actor: r.user_id, startedAt: new Date(r.started_at), auditId: r.audit_id, check: r.check_hint, channelId: r.channel_id }, now);
     }
     if (runs.length > 0) deps.logger.warn({ runs: runs.map((r) => ({ auditId: r.audit_id, command: r.command })) }, 'remediations interrupted before their outcome: reported as outcome unknown');
     return runs.length;

@@ -159,13 +159,13 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
     return pacer.run(where.channel, async () => {
       // Rows before it in the channel went back to wait out the pause: so does this one.
       if (seen !== rateLimits || wall() < pausedUntil || stopping) throw new Paused();
-      store.outbox.setInDoubt(row.id, true);
+      await store.outbox.setInDoubt(row.id, true);
       try {
         return await poster.post({ channel: where.channel, text: message.text, blocks: message.blocks, threadTs: where.threadTs, broadcast: where.broadcast, mark });
       } catch (err) {
         const f = classifySlackFailure(err);
         // Slack answered: nothing was posted. Anything else (timeout, reset, 5xx) stays in doubt.
-        if (f.kind !== 'unknown') store.outbox.setInDoubt(row.id, false);
+        if (f.kind !== 'unknown') await store.outbox.setInDoubt(row.id, false);
         // Before the channel's next post gets its turn: it must see the pause.
         if (f.kind === 'rate-limited') {
           pausedUntil = Math.max(pausedUntil, wall() + f.retryAfterSec * 1000);
@@ -192,7 +192,7 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
 
   /** The anchor message, posted now when it never was (or was deleted): from the live rendering, else the row's fallback. */
   async function ensureAnchor(row: OutboxRow, anchor: string, fallback: OutboxPayload | null): Promise<PostedMessage> {
-    const known = store.slackMessages.get(anchor);
+    const known = await store.slackMessages.get(anchor);
     if (known) return known;
     const channel = row.channel;
     if (!channel) throw new Refused('channel_not_found');
@@ -201,14 +201,14 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
       if (ts) {
         logger.info({ outboxId: row.id, anchor, ts }, 'a post in doubt was found in the channel; not posting it again');
         const found = { channel, ts };
-        store.slackMessages.put(anchor, found, clock());
+        await store.slackMessages.put(anchor, found, clock());
         return found;
       }
     }
     const message = opts.render(anchor) ?? (fallback ? { text: fallback.text, blocks: fallback.blocks ?? [] } : null);
     if (!message) throw new Refused('anchor_missing');
     const posted = await post(row, message, { channel }, { outbox_id: row.id, anchor });
-    store.slackMessages.put(anchor, posted, clock());
+    await store.slackMessages.put(anchor, posted, clock());
     return posted;
   }
 
@@ -220,7 +220,7 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
     const sender = call ? opts.callSenders?.[call.target] : undefined;
     if (!call || !sender) {
       const problem = call ? `${call.target} is not configured in this bot` : 'the call is unreadable';
-      store.outbox.fail(row.id, problem, clock());
+      await store.outbox.fail(row.id, problem, clock());
       logger.error({ outboxId: row.id, lane: row.lane, target: call?.target }, 'gave up a call: nobody here sends it');
       return;
     }
@@ -230,24 +230,24 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
       const now = clock();
       const f = sender.failure(err);
       if (f.retryAfterSec !== undefined && !f.permanent) {
-        store.outbox.retryLater(row.id, { at: new Date(now.getTime() + f.retryAfterSec * 1000), error: f.problem, countAttempt: false, owner });
+        await store.outbox.retryLater(row.id, { at: new Date(now.getTime() + f.retryAfterSec * 1000), error: f.problem, countAttempt: false, owner });
         logger.warn({ outboxId: row.id, target: call.target, retryAfterSec: f.retryAfterSec }, 'a call was rate-limited; it waits in its lane');
         return;
       }
       const attempts = row.attempts + 1;
       if (f.permanent || attempts >= maxAttempts) {
-        store.outbox.fail(row.id, f.problem, now);
+        await store.outbox.fail(row.id, f.problem, now);
         logger.error({ err, outboxId: row.id, target: call.target, lane: row.lane, attempts }, 'gave up a call');
         sender.gaveUp(call, row, f.problem);
         return;
       }
       const backoff = Math.min(MIN_BACKOFF_MS * 2 ** (attempts - 1), MAX_BACKOFF_MS);
-      store.outbox.retryLater(row.id, { at: new Date(now.getTime() + backoff), error: f.problem, countAttempt: true, owner });
+      await store.outbox.retryLater(row.id, { at: new Date(now.getTime() + backoff), error: f.problem, countAttempt: true, owner });
       logger.warn({ err, outboxId: row.id, target: call.target, attempts, retryInSec: backoff / 1000 }, 'a call failed; will retry');
       if (attempts === 1) sender.retrying?.(call, row, f.problem);
       return;
     }
-    store.outbox.markSent(row, null, clock());
+    await store.outbox.markSent(row, null, clock());
     sender.sent(call, row);
   }
 
@@ -259,7 +259,7 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
    * answer was lost, files.info decides whether it was shared before completing again.
    */
   async function upload(row: OutboxRow, file: OutboxUpload, where: { channel: string; threadTs?: string }): Promise<void> {
-    let p = store.outbox.uploadOf(row.id);
+    let p = await store.outbox.uploadOf(row.id);
     if (!p) throw new Refused('file_missing');
     if (p.fileId && p.completing) {
       const shared = await poster.fileShared(p.fileId, where.channel);
@@ -268,36 +268,36 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
         return;
       }
       // Not shared: completing again is safe. Gone: Slack has no such file; a new upload.
-      if (shared === 'gone') store.outbox.uploadRestart(row.id);
-      else store.outbox.uploadCompleting(row.id, false);
-      p = store.outbox.uploadOf(row.id)!;
+      if (shared === 'gone') await store.outbox.uploadRestart(row.id);
+      else await store.outbox.uploadCompleting(row.id, false);
+      p = (await store.outbox.uploadOf(row.id))!;
     }
     if (!p.bytes) throw new Refused('file_missing');
     let fileId = p.fileId;
     let uploadUrl = p.uploadUrl;
     if (!fileId || !uploadUrl) {
       ({ fileId, uploadUrl } = await poster.reserveUpload({ filename: file.filename, length: p.bytes.length, altText: file.altText }));
-      store.outbox.uploadReserved(row.id, fileId, uploadUrl);
+      await store.outbox.uploadReserved(row.id, fileId, uploadUrl);
     }
     if (!p.bytesSent || p.fileId !== fileId) {
       try {
         await poster.sendUploadBytes(uploadUrl, p.bytes);
       } catch (err) {
-        if ((err as { code?: unknown }).code === UPLOAD_URL_REFUSED) store.outbox.uploadRestart(row.id);
+        if ((err as { code?: unknown }).code === UPLOAD_URL_REFUSED) await store.outbox.uploadRestart(row.id);
         throw err;
       }
-      store.outbox.uploadBytesSent(row.id);
+      await store.outbox.uploadBytesSent(row.id);
     }
     const id = fileId;
     await pacer.run(where.channel, async () => {
-      store.outbox.uploadCompleting(row.id, true);
+      await store.outbox.uploadCompleting(row.id, true);
       try {
         await poster.completeUpload({ fileId: id, title: file.title, channel: where.channel, threadTs: where.threadTs, initialComment: file.initialComment });
       } catch (err) {
         const f = classifySlackFailure(err);
         // Slack answered: nothing was shared. A file it cannot find (the ticket expired) needs a new upload.
-        if (f.kind !== 'unknown') store.outbox.uploadCompleting(row.id, false);
-        if (f.kind === 'refused' && f.code === 'file_not_found') store.outbox.uploadRestart(row.id);
+        if (f.kind !== 'unknown') await store.outbox.uploadCompleting(row.id, false);
+        if (f.kind === 'refused' && f.code === 'file_not_found') await store.outbox.uploadRestart(row.id);
         if (f.kind === 'rate-limited') {
           pausedUntil = Math.max(pausedUntil, wall() + f.retryAfterSec * 1000);
           rateLimits += 1;
@@ -316,18 +316,18 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
         case 'refresh': {
           const anchor = row.anchor!;
           // Rows up to this id were committed before the rendering below reads the state.
-          const coversUpTo = store.outbox.lastRefreshOf(row);
-          const known = store.slackMessages.get(anchor);
+          const coversUpTo = await store.outbox.lastRefreshOf(row);
+          const known = await store.slackMessages.get(anchor);
           const message = opts.render(anchor) ?? (payload ? { text: payload.text, blocks: payload.blocks ?? [] } : null);
           if (!known && (!message || payload?.editOnly)) {
             // A message never posted and with nothing left to show (its alert has fired again
             // since, with a message of its own): nothing to do, but a later row may have something.
-            store.outbox.markSent(row, null, clock());
+            await store.outbox.markSent(row, null, clock());
             return;
           }
           if (!known) {
             const posted = await ensureAnchor(row, anchor, payload);
-            store.outbox.markSent(row, posted.ts, clock(), coversUpTo);
+            await store.outbox.markSent(row, posted.ts, clock(), coversUpTo);
             return;
           }
           if (message) {
@@ -337,13 +337,13 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
               const f = classifySlackFailure(err);
               if (f.kind !== 'refused' || f.code !== 'message_not_found') throw err;
               // Someone deleted it: post it anew, and the thread goes on under the new one.
-              store.slackMessages.forget(anchor);
+              await store.slackMessages.forget(anchor);
               const posted = await ensureAnchor(row, anchor, payload);
-              store.outbox.markSent(row, posted.ts, clock(), coversUpTo);
+              await store.outbox.markSent(row, posted.ts, clock(), coversUpTo);
               return;
             }
           }
-          store.outbox.markSent(row, known.ts, clock(), coversUpTo);
+          await store.outbox.markSent(row, known.ts, clock(), coversUpTo);
           return;
         }
         case 'reply': {
@@ -355,14 +355,14 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
           const found = row.in_doubt ? await alreadyPosted(parent.channel, parent.ts, mine) : null;
           if (found) {
             logger.info({ outboxId: row.id, ts: found }, 'a reply in doubt was found in its thread; not posting it again');
-            if (named) store.slackMessages.put(named, { channel: parent.channel, ts: found }, clock());
-            store.outbox.markSent(row, found, clock());
+            if (named) await store.slackMessages.put(named, { channel: parent.channel, ts: found }, clock());
+            await store.outbox.markSent(row, found, clock());
             return;
           }
           const mark: OutboxMark = named ? { outbox_id: row.id, anchor: named } : { outbox_id: row.id };
           const posted = await post(row, { text: payload.text, blocks: payload.blocks ?? [] }, { channel: parent.channel, threadTs: parent.ts, broadcast: payload.broadcast }, mark);
-          if (named) store.slackMessages.put(named, { channel: parent.channel, ts: posted.ts }, clock());
-          store.outbox.markSent(row, posted.ts, clock());
+          if (named) await store.slackMessages.put(named, { channel: parent.channel, ts: posted.ts }, clock());
+          await store.outbox.markSent(row, posted.ts, clock());
           return;
         }
         case 'upload': {
@@ -371,12 +371,12 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
           const channel = parent?.channel ?? row.channel;
           if (!channel) throw new Refused('channel_not_found');
           await upload(row, payload.upload, { channel, threadTs: parent?.ts });
-          store.outbox.markSent(row, null, clock());
+          await store.outbox.markSent(row, null, clock());
           return;
         }
         case 'post': {
           if (!payload) throw new Refused('no_text');
-          const named = (row.anchor ? store.slackMessages.get(row.anchor)?.channel : undefined) ?? row.channel;
+          const named = (row.anchor ? (await store.slackMessages.get(row.anchor))?.channel : undefined) ?? row.channel;
           if (!named) throw new Refused('channel_not_found');
           // A message to a person goes to the DM with them, whose history can be searched for it when in doubt.
           const channel = SLACK_USER.test(named) ? await poster.openDm(named) : named;
@@ -384,25 +384,25 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
           const found = row.in_doubt ? await alreadyPosted(channel, undefined, mine) : null;
           if (found) {
             logger.info({ outboxId: row.id, ts: found }, 'a post in doubt was found in the channel; not posting it again');
-            store.outbox.markSent(row, found, clock());
+            await store.outbox.markSent(row, found, clock());
             return;
           }
           const posted = await post(row, { text: payload.text, blocks: payload.blocks ?? [] }, { channel }, { outbox_id: row.id });
-          store.outbox.markSent(row, posted.ts, clock());
+          await store.outbox.markSent(row, posted.ts, clock());
           return;
         }
       }
     } catch (err) {
-      failed(row, err);
+      await failed(row, err);
     }
   }
 
-  function failed(row: OutboxRow, err: unknown): void {
+  async function failed(row: OutboxRow, err: unknown): Promise<void> {
     const now = clock();
     // A rate limit is Slack's pace, not a failure: the row goes back as it was (due, in its place)
     // and the whole loop waits out Retry-After, so the order of the channel holds.
     if (err instanceof Paused) {
-      store.outbox.retryLater(row.id, { at: new Date(row.next_attempt_at), error: 'ratelimited', countAttempt: false, owner });
+      await store.outbox.retryLater(row.id, { at: new Date(row.next_attempt_at), error: 'ratelimited', countAttempt: false, owner });
       return;
     }
     const f = err instanceof Refused ? { kind: 'refused' as const, code: err.code, permanent: true } : classifySlackFailure(err);
@@ -410,22 +410,22 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
       // Edits and history reads are rate-limited too; a post already set the pause in its turn.
       pausedUntil = Math.max(pausedUntil, wall() + f.retryAfterSec * 1000);
       rateLimits += 1;
-      store.outbox.retryLater(row.id, { at: new Date(row.next_attempt_at), error: 'ratelimited', countAttempt: false, owner });
+      await store.outbox.retryLater(row.id, { at: new Date(row.next_attempt_at), error: 'ratelimited', countAttempt: false, owner });
       logger.warn({ outboxId: row.id, retryAfterSec: f.retryAfterSec }, 'Slack rate-limited delivery; pausing');
       return;
     }
     const attempts = row.attempts + 1;
     if ((f.kind === 'refused' && f.permanent) || attempts >= maxAttempts) {
-      store.outbox.fail(row.id, f.code, now);
+      await store.outbox.fail(row.id, f.code, now);
       logger.error({ err, outboxId: row.id, op: row.op, lane: row.lane, code: f.code, attempts }, 'gave up delivering a Slack message');
       return;
     }
     const backoff = Math.min(MIN_BACKOFF_MS * 2 ** (attempts - 1), MAX_BACKOFF_MS);
-    store.outbox.retryLater(row.id, { at: new Date(now.getTime() + backoff), error: f.code, countAttempt: true, owner });
+    await store.outbox.retryLater(row.id, { at: new Date(now.getTime() + backoff), error: f.code, countAttempt: true, owner });
     logger.warn({ outboxId: row.id, op: row.op, lane: row.lane, code: f.code, attempts, retryInSec: backoff / 1000 }, 'Slack delivery failed; will retry');
   }
 
-  function pump(): void {
+  async function pump(): Promise<void> {
     scheduled = false;
     if (!running || stopping) return;
     const now = wall();
@@ -442,8 +442,8 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
     const callRoom = callConcurrency - callsInFlight.size;
     let rows: OutboxRow[] = [];
     try {
-      const claim = (calls: boolean, limit: number) => (limit > 0 ? store.outbox.claimHeads({ owner, now: clock(), wallNow: new Date(now), leaseMs, limit, calls }) : []);
-      rows = [...claim(false, slackRoom), ...claim(true, callRoom)];
+      const claim = async (calls: boolean, limit: number) => (limit > 0 ? await store.outbox.claimHeads({ owner, now: clock(), wallNow: new Date(now), leaseMs, limit, calls }) : []);
+      rows = [...await claim(false, slackRoom), ...await claim(true, callRoom)];
     } catch (err) {
       logger.warn({ err }, 'could not claim outbox rows; the next look tries again');
       return;
@@ -478,10 +478,10 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
       running = true;
       poll = setInterval(wake, pollMs);
       poll.unref();
-      renew = setInterval(() => {
+      renew = setInterval(async () => {
         if (inFlight.size === 0) return;
         try {
-          store.outbox.renew(owner, [...inFlight.keys()], new Date(wall() + leaseMs));
+          await store.outbox.renew(owner, [...inFlight.keys()], new Date(wall() + leaseMs));
         } catch (err) {
           logger.warn({ err }, 'could not renew outbox leases');
         }
@@ -496,7 +496,7 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
         wake();
       });
     },
-    stats: () => store.outbox.stats(clock()),
+    stats: async () => await store.outbox.stats(clock()),
     async stop(graceMs) {
       if (!running) return;
       stopping = true;
@@ -506,7 +506,7 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
       await Promise.race([Promise.allSettled(pending), sleep(graceMs)]);
       if (renew) clearInterval(renew);
       try {
-        const released = store.outbox.release(owner);
+        const released = await store.outbox.release(owner);
         if (released > 0) logger.info({ released }, 'released outbox claims for another process or the next start');
       } catch (err) {
         logger.warn({ err }, 'could not release outbox claims; they expire on their own');

@@ -32,7 +32,7 @@ export async function peopleNames(src: NameSources, ids: Iterable<string | null 
   const names = new Map<string, string>();
   const ask: string[] = [];
   for (const id of new Set([...ids].filter((x): x is string => typeof x === 'string' && isSlackUserId(x)))) {
-    const known = src.state.people.get(id);
+    const known = await src.state.people.get(id);
     if (known) names.set(id, known.name);
     if (!known || now.getTime() - new Date(known.fetched_at).getTime() >= NAME_TTL_MS) ask.push(id);
   }
@@ -43,7 +43,7 @@ export async function peopleNames(src: NameSources, ids: Iterable<string | null 
       ask.map(async (id) => {
         const name = await lookup(id).catch(() => null);
         if (name === null) return;
-        src.state.transaction(() => src.state.people.put(id, name, now));
+        await src.state.transaction(async (tx) => await tx.people.put(id, name, now));
         names.set(id, name);
       }),
     );

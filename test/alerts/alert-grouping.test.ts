@@ -24,7 +24,7 @@ beforeEach(() => {
 afterEach(() => ie.close());
 
 const deps = () => ie.env.deps;
-const alert = (key: string) => deps().state.alerts.get(key)!;
+const alert = async (key: string) => (await deps().state.alerts.get(key))!;
 
 /** The Events API calls queued for PagerDuty: action and dedup key. */
 function pagerdutyEvents(): { action: string; dedupKey: string }[] {
@@ -38,9 +38,9 @@ function pagerdutyEvents(): { action: string; dedupKey: string }[] {
 const ackReminders = () => ie.env.db.prepare("SELECT alert_key FROM timers WHERE kind LIKE 'ack-%' AND fired_at IS NULL AND cancelled_at IS NULL ORDER BY alert_key").all() as { alert_key: string }[];
 
 /** The three reports of the census-tiger outage, each as its source sends it. */
-function outage(): void {
+async function outage(): Promise<void> {
   ie.metrics.prepare("INSERT INTO alerts (name, status, message, fired_at) VALUES ('provider_down', 'firing', 'Census TIGER health checks failing: HTTP 503', '2026-11-26 11:55:00')").run();
-  pollMetricsAlerts(deps());
+  await pollMetricsAlerts(deps());
   const watchdog: AlertReport = {
     name: TIGER_DOG,
     status: 'firing',
@@ -48,7 +48,7 @@ function outage(): void {
     source: 'watchdog',
     groupFacts: { provider: 'Census TIGER', providerFrom: "the watchdog's provider availability item" },
   };
-  expect(ingestAlert(deps(), watchdog).action).toBe('joined-group');
+  expect((await ingestAlert(deps(), watchdog)).action).toBe('joined-group');
   const am = parseAlertPayload({
     version: '4',
     groupKey: '{}:{alertname="ProviderDown"}',
@@ -56,21 +56,21 @@ function outage(): void {
     alerts: [{ status: 'firing', labels: { alertname: 'ProviderDown', provider: 'census-tiger', severity: 'critical' }, annotations: { summary: 'census-tiger down' }, startsAt: '2026-11-26T11:58:00Z' }],
   });
   if (!am.ok) throw new Error(am.reason);
-  expect(ingestAlert(deps(), am.reports[0]!).action).toBe('joined-group');
+  expect((await ingestAlert(deps(), am.reports[0]!)).action).toBe('joined-group');
 }
 
 describe('grouping by what an alert is about', () => {
   it('census-tiger down from metrics.db, the watchdog and Alertmanager is one message, one page, one set of reminders', async () => {
-    outage();
-    expect(alert('provider_down')).toMatchObject({ group_key: 'provider:census-tiger', group_lead: null });
-    expect(alert(TIGER_DOG)).toMatchObject({ group_key: 'provider:census-tiger', group_lead: 'provider_down' });
-    expect(alert('providerdown')).toMatchObject({ group_key: 'provider:census-tiger', group_lead: 'provider_down' });
+    await outage();
+    expect(await alert('provider_down')).toMatchObject({ group_key: 'provider:census-tiger', group_lead: null });
+    expect(await alert(TIGER_DOG)).toMatchObject({ group_key: 'provider:census-tiger', group_lead: 'provider_down' });
+    expect(await alert('providerdown')).toMatchObject({ group_key: 'provider:census-tiger', group_lead: 'provider_down' });
 
     await ie.deliver();
     expect(ie.channel()).toHaveLength(1);
-    const lead = ie.anchored(alertAnchor(alert('provider_down')))!;
+    const lead = ie.anchored(alertAnchor(await alert('provider_down')))!;
     expect(blockText(lead)).toContain(`Also in provider census-tiger: ProviderDown (firing), ${TIGER_DOG} (firing)`);
-    const thread = ie.thread(alertAnchor(alert('provider_down')));
+    const thread = ie.thread(alertAnchor(await alert('provider_down')));
     expect(thread.map((m) => m.text)).toEqual([
       expect.stringContaining(`${TIGER_DOG} joined provider census-tiger: no new message and no new page.`),
       expect.stringContaining('ProviderDown joined provider census-tiger: no new message and no new page.'),
@@ -80,17 +80,17 @@ describe('grouping by what an alert is about', () => {
   });
 
   it('explains the group and why; acknowledging any alert of it opens one incident for all', async () => {
-    outage();
-    const report = alertExplainReport(explainAlert(deps().state.alerts, TIGER_DOG, deps().clock(), [])!);
+    await outage();
+    const report = alertExplainReport((await explainAlert(deps().state.alerts, TIGER_DOG, deps().clock(), []))!);
     expect(report.headline).toBe(`${TIGER_DOG} is in group provider:census-tiger`);
     const lines = report.sections[0]!.lines!.join('\n');
     expect(lines).toContain("about provider census-tiger (the watchdog's provider availability item)");
     expect(lines).toContain('It joined provider_down');
     expect(lines).toContain('Others in the group: ProviderDown (firing)');
 
-    const acked = acknowledgeAlert(deps(), TIGER_DOG, ONCALL);
+    const acked = await acknowledgeAlert(deps(), TIGER_DOG, ONCALL);
     expect(acked.alert.key).toBe('provider_down');
-    for (const key of ['provider_down', TIGER_DOG.toLowerCase(), 'providerdown']) expect(alert(key).incident_id).toBe(acked.incident.id);
+    for (const key of ['provider_down', TIGER_DOG.toLowerCase(), 'providerdown']) expect((await alert(key)).incident_id).toBe(acked.incident.id);
     expect(ackReminders()).toEqual([]);
     await ie.deliver();
     expect(ie.channel()).toHaveLength(1);
@@ -98,18 +98,18 @@ describe('grouping by what an alert is about', () => {
 
   it('an alert that joins an acknowledged group goes to its incident; the last one resolving says the group is resolved, and the page resolves once', async () => {
     ie.metrics.prepare("INSERT INTO alerts (name, status, message, fired_at) VALUES ('provider_down', 'firing', 'Census TIGER health checks failing: HTTP 503', '2026-11-26 11:55:00')").run();
-    pollMetricsAlerts(deps());
-    const acked = acknowledgeAlert(deps(), 'provider_down', ONCALL);
-    ingestAlert(deps(), { name: TIGER_DOG, status: 'firing', message: 'Census TIGER is 40 %', source: 'watchdog', groupFacts: { provider: 'Census TIGER' } });
-    expect(alert(TIGER_DOG).incident_id).toBe(acked.incident.id);
+    await pollMetricsAlerts(deps());
+    const acked = await acknowledgeAlert(deps(), 'provider_down', ONCALL);
+    await ingestAlert(deps(), { name: TIGER_DOG, status: 'firing', message: 'Census TIGER is 40 %', source: 'watchdog', groupFacts: { provider: 'Census TIGER' } });
+    expect((await alert(TIGER_DOG)).incident_id).toBe(acked.incident.id);
     await ie.deliver();
     expect(ie.channel()).toHaveLength(1);
 
     ie.metrics.prepare("UPDATE alerts SET status = 'resolved', resolved_at = '2026-11-26 12:00:00' WHERE name = 'provider_down'").run();
-    pollMetricsAlerts(deps());
-    expect(alert('provider_down').status).toBe('resolved');
+    await pollMetricsAlerts(deps());
+    expect((await alert('provider_down')).status).toBe('resolved');
     expect(pagerdutyEvents().filter((e) => e.action === 'resolve')).toEqual([]);
-    ingestAlert(deps(), { name: TIGER_DOG, status: 'resolved', message: '', source: 'watchdog' });
+    await ingestAlert(deps(), { name: TIGER_DOG, status: 'resolved', message: '', source: 'watchdog' });
     expect(pagerdutyEvents().filter((e) => e.action === 'resolve')).toEqual([{ action: 'resolve', dedupKey: 'shadow-atlas/provider:census-tiger' }]);
     await ie.deliver();
     const replies = ie.thread(acked.incident.anchor).map((m) => m.text ?? '');
@@ -118,17 +118,17 @@ describe('grouping by what an alert is about', () => {
     expect(ie.channel()).toHaveLength(1);
   });
 
-  it('groups by a configured label (alerts.groupBy), then by Alertmanager groupKey', () => {
+  it('groups by a configured label (alerts.groupBy), then by Alertmanager groupKey', async () => {
     deps().config = { ...deps().config, alerts: { ...deps().config.alerts, groupBy: ['service'] } };
     const body = (name: string, labels: Record<string, string>) => {
       const p = parseAlertPayload({ version: '4', groupKey: '{}:{alertname="X"}', status: 'firing', alerts: [{ status: 'firing', labels: { alertname: name, ...labels }, startsAt: '2026-11-26T11:58:00Z' }] });
       if (!p.ok) throw new Error(p.reason);
       return p.reports[0]!;
     };
-    expect(ingestAlert(deps(), body('ApiErrors', { service: 'api' })).action).toBe('new');
-    expect(ingestAlert(deps(), body('ApiLatency', { service: 'api' })).action).toBe('joined-group');
-    expect(alert('apilatency')).toMatchObject({ group_key: 'label:service=api', group_reason: 'label service=api (alerts.groupBy)' });
-    expect(ingestAlert(deps(), body('Other', {})).action).toBe('new');
-    expect(alert('other').group_key).toBe('alertmanager:{}:{alertname="X"}');
+    expect((await ingestAlert(deps(), body('ApiErrors', { service: 'api' }))).action).toBe('new');
+    expect((await ingestAlert(deps(), body('ApiLatency', { service: 'api' }))).action).toBe('joined-group');
+    expect(await alert('apilatency')).toMatchObject({ group_key: 'label:service=api', group_reason: 'label service=api (alerts.groupBy)' });
+    expect((await ingestAlert(deps(), body('Other', {}))).action).toBe('new');
+    expect((await alert('other')).group_key).toBe('alertmanager:{}:{alertname="X"}');
   });
 });

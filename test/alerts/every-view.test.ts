@@ -47,8 +47,8 @@ beforeEach(() => {
   env = testDeps(dataDir, { file: config, clock: () => new Date() });
 });
 
-afterEach(() => {
-  env.close();
+afterEach(async () => {
+  await env.close();
   cleanup();
 });
 
@@ -56,7 +56,7 @@ const sorted = (names: Iterable<string>) => [...names].map((n) => n.toLowerCase(
 
 async function alertsFromEverySource(): Promise<string[]> {
   const deps = env.deps;
-  pollMetricsAlerts(deps);
+  await pollMetricsAlerts(deps);
   const atlas = parseAlertPayload({ source: 'shadow-atlas', type: 'alert', name: 'validation_pass_rate_low', severity: 'critical', status: 'FIRING', message: 'validation at 70 %', firedAt: new Date().toISOString() });
   const am = parseAlertPayload({
     version: '4',
@@ -64,7 +64,7 @@ async function alertsFromEverySource(): Promise<string[]> {
     alerts: [{ status: 'firing', labels: { alertname: 'HighP99Latency', severity: 'warning' }, annotations: { summary: 'p99 above 2 s' }, startsAt: new Date().toISOString() }],
   });
   if (!atlas.ok || !am.ok) throw new Error('fixture bodies must parse');
-  for (const r of [...atlas.reports, ...am.reports]) ingestAlert(deps, r);
+  for (const r of [...atlas.reports, ...am.reports]) await ingestAlert(deps, r);
   writeFileSync(
     deps.config.alerts.file!,
     JSON.stringify({ source: 'shadow-atlas', type: 'alert', name: 'SnapshotStale', severity: 'warning', status: 'FIRING', message: 'snapshot 9 days old', firedAt: new Date().toISOString() }),
@@ -73,11 +73,11 @@ async function alertsFromEverySource(): Promise<string[]> {
   const triggered = JSON.parse(readFileSync(path.join(import.meta.dirname, '../fixtures/pagerduty/incident-triggered.json'), 'utf8')) as unknown;
   const pd = parsePagerDutyEvent(triggered);
   if (!pd.ok || pd.kind !== 'apply') throw new Error('fixture must be an applied event');
-  applyPagerDutyEvent(deps, pd.event);
+  await applyPagerDutyEvent(deps, pd.event);
   const dog = await createWatchdog(deps, { parts: ['disk'] }).evaluate();
   expect(dog.raised.length).toBeGreaterThan(0);
 
-  const firing = deps.state.alerts.firing();
+  const firing = await deps.state.alerts.firing();
   const sources = new Set(firing.flatMap((a) => JSON.parse(a.sources) as string[]));
   expect([...sources].sort()).toEqual(['alertmanager', 'atlas-webhook', 'file', 'metrics-db', 'pagerduty', 'watchdog']);
   return sorted(firing.map((a) => a.name));
@@ -99,8 +99,8 @@ describe('every view lists the same alerts', () => {
     const home = await homeContent(deps, new Set(['alerts', 'ack']), 'U0ONCALL1', { healthWaitMs: 0 });
     expect(sorted(home.alerts!.map((a) => a.name))).toEqual(expected);
 
-    expect(sorted(deps.state.alerts.awaitingAck().map((a) => a.name))).toEqual(expected);
-    expect(() => acknowledgeAlert(deps, '', 'U0ONCALL1')).toThrow(`${expected.length} alerts are firing unacknowledged`);
+    expect(sorted((await deps.state.alerts.awaitingAck()).map((a) => a.name))).toEqual(expected);
+    expect(async () => await acknowledgeAlert(deps, '', 'U0ONCALL1')).toThrow(`${expected.length} alerts are firing unacknowledged`);
 
     const now = deps.clock();
     const handoff = await gatherHandoff(

@@ -38,7 +38,7 @@ describe('watchdog', () => {
     h = undefined;
     metrics.close();
     persistence.close();
-    env.close();
+    await env.close();
     cleanup();
   });
 
@@ -56,7 +56,7 @@ describe('watchdog', () => {
     put('extraction_failure', 100 - successPct, 1);
   };
   const metricsOnly = (over: WatchdogOptions = {}) => createWatchdog(env.deps, { parts: ['metrics'], windowMinutes: 1, ...over });
-  const alert = (key: string) => env.deps.state.alerts.get(key);
+  const alert = async (key: string) => await env.deps.state.alerts.get(key);
   /** What #incident-response shows of the TIGER alert: its messages, and the edits of them. */
   const seen = async () => {
     h ??= await startDeliveryHarness(env);
@@ -81,8 +81,8 @@ describe('watchdog', () => {
     tiger(false);
     const first = await dog.evaluate();
     expect(first.raised).toEqual([TIGER]);
-    expect(alert(TIGER)).toMatchObject({ status: 'firing', severity: 'P1', sources: '["watchdog"]' });
-    expect(alert(TIGER)!.message).toMatch(/^Provider availability: Census TIGER is 0 % \(alert < 95 %, target ≥ 95 %\): average of 4 health checks/);
+    expect(await alert(TIGER)).toMatchObject({ status: 'firing', severity: 'P1', sources: '["watchdog"]' });
+    expect((await alert(TIGER))!.message).toMatch(/^Provider availability: Census TIGER is 0 % \(alert < 95 %, target ≥ 95 %\): average of 4 health checks/);
     expect(await seen()).toEqual({ messages: 1, edits: 0, text: [expect.stringContaining(`P1 ${TIGER} firing since 12:00 UTC`)] });
 
     // Back at target from minute 1; still holding at minute 5 (4 min of ok), resolved at minute 6.
@@ -99,7 +99,7 @@ describe('watchdog', () => {
     const done = await dog.evaluate();
     expect(done.resolved).toEqual([TIGER]);
     expect(done.firing).toEqual([]);
-    expect(alert(TIGER)).toMatchObject({ status: 'resolved', resolved_at: '2026-11-26T12:06:00.000Z' });
+    expect(await alert(TIGER)).toMatchObject({ status: 'resolved', resolved_at: '2026-11-26T12:06:00.000Z' });
     // Posted once, then edited to say it resolved.
     expect(await seen()).toEqual({ messages: 1, edits: 1, text: [expect.stringContaining(`${TIGER} resolved at 12:06 UTC`)] });
   });
@@ -112,7 +112,7 @@ describe('watchdog', () => {
       env.clock.advance(MIN);
     }
     expect(await seen()).toMatchObject({ messages: 1, edits: 0 });
-    expect(alert(TIGER)).toMatchObject({ status: 'firing', fire_count: 1 });
+    expect(await alert(TIGER)).toMatchObject({ status: 'firing', fire_count: 1 });
   });
 
   it('needs the ok streak unbroken: warn or no data restarts it, and neither raises nor resolves', async () => {
@@ -139,7 +139,7 @@ describe('watchdog', () => {
       const state = r.resolved.includes(name) ? 'resolved' : r.holding.some((h) => h.name === name) ? 'holding' : 'none';
       expect(state).toBe(expected);
     }
-    expect(alert(name)!.status).toBe('resolved');
+    expect((await alert(name))!.status).toBe('resolved');
   });
 
   it('after a restart, a watchdog alert still firing needs a fresh ok streak', async () => {
@@ -163,26 +163,26 @@ describe('watchdog', () => {
   });
 
   it('says its provider alert is about that provider: it joins the provider\'s group (one message with provider_down)', async () => {
-    ingestAlert(env.deps, { name: 'provider_down', status: 'firing', message: 'Census TIGER health checks failing', source: 'metrics-db' });
+    await ingestAlert(env.deps, { name: 'provider_down', status: 'firing', message: 'Census TIGER health checks failing', source: 'metrics-db' });
     const dog = metricsOnly();
     tiger(false);
     await dog.evaluate();
-    expect(alert(TIGER)).toMatchObject({ status: 'firing', group_key: 'provider:census-tiger', group_lead: 'provider_down' });
-    expect(alert('provider_down')).toMatchObject({ group_key: 'provider:census-tiger', group_lead: null });
+    expect(await alert(TIGER)).toMatchObject({ status: 'firing', group_key: 'provider:census-tiger', group_lead: 'provider_down' });
+    expect(await alert('provider_down')).toMatchObject({ group_key: 'provider:census-tiger', group_lead: null });
   });
 
   it('raises again, once, when someone resolved the alert while the value is still past its threshold', async () => {
     const dog = metricsOnly();
     tiger(false);
     await dog.evaluate();
-    ingestAlert(env.deps, { name: TIGER, status: 'resolved', message: '', source: 'command', resolvedBy: byPerson('U0ONCALL1') });
+    await ingestAlert(env.deps, { name: TIGER, status: 'resolved', message: '', source: 'command', resolvedBy: byPerson('U0ONCALL1') });
     env.clock.advance(MIN);
     tiger(false);
     expect((await dog.evaluate()).raised).toEqual([TIGER]);
     env.clock.advance(MIN);
     tiger(false);
     expect((await dog.evaluate()).raised).toEqual([]);
-    expect(alert(TIGER)).toMatchObject({ status: 'firing', fire_count: 2 });
+    expect(await alert(TIGER)).toMatchObject({ status: 'firing', fire_count: 2 });
   });
 
   it('shares one pass between overlapping calls', async () => {
@@ -201,7 +201,7 @@ describe('watchdog', () => {
     expect(result.raised).toContain('watchdog_snapshot_current');
     expect(result.raised.some((n) => n.startsWith('watchdog_alert'))).toBe(false);
     expect(result.items).toBeGreaterThanOrEqual(10);
-    expect(alert('watchdog_snapshot_current')).toMatchObject({ severity: 'P1', severity_known: 1 });
+    expect(await alert('watchdog_snapshot_current')).toMatchObject({ severity: 'P1', severity_known: 1 });
   });
 
   it('changes nothing when a database cannot be read', async () => {

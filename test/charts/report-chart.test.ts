@@ -80,7 +80,7 @@ describe('the report chart in the flow', () => {
   const DUE = new Date('2026-11-30T14:00:00.000Z');
 
   it('follows the weekly post in its lane when the bot draws charts', async () => {
-    buildFixture(ie);
+    await buildFixture(ie);
     ie.env.clock.set(DUE);
     expect(await postWeeklyReport({ ...ie.env.deps, flowCharts: true })).not.toBeNull();
     const all = await eventually(() => (uploads().length > 0 ? uploads() : null), 'the report chart queued');
@@ -92,7 +92,7 @@ describe('the report chart in the flow', () => {
   });
 
   it('does not follow the weekly post when the bot draws no charts', async () => {
-    buildFixture(ie);
+    await buildFixture(ie);
     ie.env.clock.set(DUE);
     expect(await postWeeklyReport(ie.env.deps)).not.toBeNull();
     // The renderer draws one chart at a time, in order: a chart asked for by the post would come before this one.
@@ -113,7 +113,7 @@ describe('the report chart in the flow', () => {
   });
 
   it('follows /atlas report in the channel it was asked in', async () => {
-    buildFixture(ie);
+    await buildFixture(ie);
     const h = await startHarness({ deps: ie.env.deps, registry: createRegistry(allowEveryone) });
     try {
       const cmd = await h.command('report --window 30d');

@@ -8,8 +8,8 @@ import { createAtlasFiles, tempDir, testDeps, type TestEnv } from '../helpers/te
 let env: TestEnv | undefined;
 let cleanup: (() => void) | undefined;
 
-afterEach(() => {
-  env?.close();
+afterEach(async () => {
+  await env?.close();
   cleanup?.();
 });
 

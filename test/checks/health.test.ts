@@ -43,7 +43,7 @@ describe('health', () => {
   it('finds every planted problem of the demo and is unhealthy, worst first', async () => {
     const { deps, summary } = dataDir('demo');
     // Firing alerts come from the bot's one alert list, where the watcher brings metrics.db's.
-    pollMetricsAlerts(deps);
+    await pollMetricsAlerts(deps);
     const result = await health(deps, HOUR);
     expect(result.status).toBe('unhealthy');
     const byKey = new Map(result.items.map((i) => [i.key, i]));
@@ -129,7 +129,7 @@ describe('sharedHealth', () => {
       expect(later).not.toBe(a);
       expect(later.checkedAt).not.toBe(a.checkedAt);
     } finally {
-      env.close();
+      await env.close();
       t.cleanup();
     }
   });

@@ -137,9 +137,9 @@ describe('quickCheckItems shared through chatops.db', () => {
       const fresh = await quickCheckItems(terminal, new Date(at.getTime() + QUICK_CHECK_REUSE_MS), stateB.integrityChecks);
       expect(fresh.find((i) => i.label.startsWith('metrics.db'))?.level).not.toBe('ok');
       // A check that could not run is not remembered: the next caller asks SQLite again.
-      expect(stateA.integrityChecks.latest(bot.metrics.file)?.at).toEqual(at);
+      expect((await stateA.integrityChecks.latest(bot.metrics.file))?.at).toEqual(at);
     } finally {
-      for (const c of [bot, terminal, stateA, stateB]) c.close();
+      for (const c of [bot, terminal, stateA, stateB]) await c.close();
       t.cleanup();
     }
   });
@@ -151,13 +151,13 @@ describe('quickCheckItems shared through chatops.db', () => {
     try {
       const at = new Date('2026-11-26T12:00:00Z');
       state.db.prepare('INSERT INTO integrity_checks (file, checked_at, result) VALUES (?, ?, ?)').run(stores.metrics.file, at.toISOString(), '{"ok": true}');
-      expect(state.integrityChecks.latest(stores.metrics.file)).toBeNull();
+      expect(await state.integrityChecks.latest(stores.metrics.file)).toBeNull();
       const items = await quickCheckItems(stores, new Date(at.getTime() + 1000), state.integrityChecks);
       expect(items.find((i) => i.label.startsWith('metrics.db'))?.detail).not.toContain('as of');
-      expect(state.integrityChecks.latest(stores.metrics.file)?.result.ok).toBe(true);
+      expect((await state.integrityChecks.latest(stores.metrics.file))?.result.ok).toBe(true);
     } finally {
       stores.close();
-      state.close();
+      await state.close();
       t.cleanup();
     }
   });

@@ -32,8 +32,8 @@ beforeEach(() => {
   registry = createRegistry(createAuthorizer(env.deps.config));
 });
 
-afterEach(() => {
-  env.close();
+afterEach(async () => {
+  await env.close();
   cleanup();
 });
 
@@ -56,11 +56,11 @@ const entry = (over: Partial<NewAuditEntry>): NewAuditEntry => ({
 });
 
 /** A short history: a preview, its application, a refusal, a terminal cancel. */
-function history(state = env.deps.state) {
-  state.audit.append(entry({ outcome: 'previewed', result: null }), minutes(40));
-  state.audit.append(entry({}), minutes(38));
-  state.audit.append(entry({ userId: BOB, command: 'job cancel', args: JSON.stringify({ _: ['job-7'] }), outcome: 'refused', plan: null, result: 'job-7 already finished at 11:02 UTC; nothing to cancel.', undo: null }), minutes(20));
-  state.audit.append(
+async function history(state = env.deps.state) {
+  await state.audit.append(entry({ outcome: 'previewed', result: null }), minutes(40));
+  await state.audit.append(entry({}), minutes(38));
+  await state.audit.append(entry({ userId: BOB, command: 'job cancel', args: JSON.stringify({ _: ['job-7'] }), outcome: 'refused', plan: null, result: 'job-7 already finished at 11:02 UTC; nothing to cancel.', undo: null }), minutes(20));
+  await state.audit.append(
     entry({ source: 'cli', userId: 'ann', channelId: null, command: 'alert clear', args: JSON.stringify({ alert: 'disk_low', yes: true }), result: 'Cleared disk_low', undo: 'Re-raise it with `/atlas alert raise disk_low`' }),
     minutes(5),
   );
@@ -68,7 +68,7 @@ function history(state = env.deps.state) {
 
 describe('/atlas audit', () => {
   it('lists the newest entries first, one short line each in Slack', async () => {
-    history();
+    await history();
     const r = await run('audit');
     expect(r.outcome).toBe('info');
     expect(r.headline).toBe('Audit log: 4 entries, newest first');
@@ -83,7 +83,7 @@ describe('/atlas audit', () => {
   });
 
   it('in a terminal, aligned columns', async () => {
-    history();
+    await history();
     const r = await run('audit --limit 2', terminal);
     expect(r.text.split('\n')).toEqual([
       '[INFO] Audit log: the latest 2 of 4 entries, newest first',
@@ -99,7 +99,7 @@ describe('/atlas audit', () => {
   });
 
   it('--user shows one person’s entries, by mention or ID; anything else is one sentence', async () => {
-    history();
+    await history();
     const byMention = await run('audit --user <@U0BOB|bob>');
     expect(byMention.headline).toBe('Audit log: 1 entry by <@U0BOB>, newest first');
     expect(byMention.slack).toContain('#3 · ');
@@ -112,7 +112,7 @@ describe('/atlas audit', () => {
   });
 
   it('--limit takes 1 to 200, 20 by default', async () => {
-    for (let i = 0; i < 25; i++) env.deps.state.audit.append(entry({ result: `run ${i}` }), minutes(60 - i));
+    for (let i = 0; i < 25; i++) await env.deps.state.audit.append(entry({ result: `run ${i}` }), minutes(60 - i));
     expect((await run('audit')).headline).toBe('Audit log: the latest 20 of 25 entries, newest first');
     expect((await run('audit --limit 200')).headline).toBe('Audit log: 25 entries, newest first');
     const bad = await run('audit --limit 500');
@@ -127,7 +127,7 @@ describe('/atlas audit', () => {
   });
 
   it('is for responders: a reader is refused and shown nothing, and the refusal is recorded', async () => {
-    history();
+    await history();
     for (const text of ['audit', 'audit verify']) {
       const r = await run(text, slack(READER));
       expect(r.outcome).toBe('denied');
@@ -145,7 +145,7 @@ describe('/atlas audit', () => {
 
   it('Slack stays within its limits with 200 long entries', async () => {
     const long = 'x'.repeat(400);
-    for (let i = 0; i < 200; i++) env.deps.state.audit.append(entry({ outcome: 'failed', result: long, undo: long }), minutes(300 - i));
+    for (let i = 0; i < 200; i++) await env.deps.state.audit.append(entry({ outcome: 'failed', result: long, undo: long }), minutes(300 - i));
     const r = await run('audit --limit 200');
     expect(r.slack).toMatch(/… \d+ more lines/);
   });
@@ -153,17 +153,17 @@ describe('/atlas audit', () => {
 
 describe('/atlas audit verify', () => {
   it('in Slack: intact, with the latest hash to note', async () => {
-    history();
+    await history();
     const r = await run('audit verify');
     expect(r.outcome).toBe('ok');
     expect(r.headline).toBe('Audit log intact: 4 rows, hash chain verified, against 1 head kept outside the table');
-    const last = env.deps.state.audit.latest({ limit: 1 })[0]!;
+    const last = (await env.deps.state.audit.latest({ limit: 1 }))[0]!;
     expect(r.slack).toContain(`Latest row #4 (2026-11-26 11:55 UTC), hash ${last.hash}`);
     expect(r.slack).toContain('Checked against the last row the bot wrote (its head file): row #4 holds and ends the log.');
   });
 
   it('in Slack: broken, naming the first bad row', async () => {
-    history();
+    await history();
     const hand = new Database(path.join(dataDir, 'chatops.db'));
     hand.prepare("UPDATE audit_log SET outcome = 'previewed' WHERE id = 2").run();
     hand.close();
@@ -189,8 +189,8 @@ describe('atlas audit verify (terminal)', () => {
       files.metrics.close();
       files.persistence.close();
       const state = openStateStore(path.join(dir, 'chatops.db'));
-      history(state);
-      state.close();
+      await history(state);
+      await state.close();
 
       const intact = await atlas(t.dir, ['audit', 'verify']);
       expect(intact.code).toBe(0);
@@ -224,9 +224,9 @@ describe('atlas audit verify (terminal)', () => {
       files.metrics.close();
       files.persistence.close();
       const state = openStateStore(path.join(dir, 'chatops.db'));
-      history(state);
-      const head = state.audit.head();
-      state.close();
+      await history(state);
+      const head = await state.audit.head();
+      await state.close();
 
       const ok = await atlas(t.dir, ['audit', 'verify', '--head', `${head.seq}:${head.hash.slice(0, 12)}`]);
       expect(ok.code).toBe(0);

@@ -34,7 +34,7 @@ beforeEach(async () => {
 afterEach(async () => {
   await h.close();
   await d.close();
-  env.close();
+  await env.close();
   dir.cleanup();
 });
 

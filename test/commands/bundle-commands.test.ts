@@ -60,9 +60,9 @@ function expectEverySection(text: string): void {
 
 describe('/atlas bundle in Slack', () => {
   it('uploads the file into the open incident thread, with every section in it', async () => {
-    const incident = declareIncident(env.deps, { title: 'proofs failing', actorId: TEST_USER }).incident;
+    const incident = (await declareIncident(env.deps, { title: 'proofs failing', actorId: TEST_USER })).incident;
     await d.delivery.drain();
-    const card = env.deps.state.slackMessages.get(incident.anchor!);
+    const card = await env.deps.state.slackMessages.get(incident.anchor!);
     expect(card).not.toBeNull();
 
     const run = await h.command('bundle');

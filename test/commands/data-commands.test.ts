@@ -19,8 +19,8 @@ beforeEach(() => {
   ({ dir, cleanup } = tempDir());
 });
 
-afterEach(() => {
-  ctx?.close();
+afterEach(async () => {
+  await ctx?.close();
   ctx = undefined;
   for (const db of opened.splice(0)) db.close();
   cleanup();
@@ -198,7 +198,7 @@ describe('alerts', () => {
     insertAlert(metrics, { name: 'slow_queries', status: 'firing', fired_at: isoAgo(3) });
     insertAlert(metrics, { name: 'ipfs_down', status: 'firing', fired_at: isoAgo(6) });
     expect((await run('alerts')).report.headline).toBe('3 firing alerts, 3 not acknowledged');
-    acknowledgeAlert(ctx!.deps, 'slow_queries', 'U0ONCALL1');
+    await acknowledgeAlert(ctx!.deps, 'slow_queries', 'U0ONCALL1');
     metrics.prepare("UPDATE alerts SET status = 'resolved', resolved_at = ? WHERE name = 'ipfs_down'").run(isoAgo(0));
 
     const firing = await run('alerts');

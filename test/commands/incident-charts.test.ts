@@ -45,14 +45,14 @@ describe('acknowledging an alert about a metric', () => {
         for (let m = 2; m < 360; m += 5) insert.run('health_check', m < 30 ? 0 : 1, JSON.stringify({ provider: 'Census TIGER' }), toSqlTime(new Date(NOW.getTime() - m * 60_000)));
       },
     });
-    ingestAlert(se.env.deps, { name: 'provider_down', status: 'firing', message: 'Census TIGER health checks failing', source: 'atlas-webhook', firedAt: new Date(NOW.getTime() - 20 * 60_000) });
+    await ingestAlert(se.env.deps, { name: 'provider_down', status: 'firing', message: 'Census TIGER health checks failing', source: 'atlas-webhook', firedAt: new Date(NOW.getTime() - 20 * 60_000) });
     await se.d.delivery.drain();
     const ack = await se.h.command('ack provider_down');
     await ack.answer(1);
     const ws = se.d.slack.workspace;
     const shared = await eventually(() => filesOf(ws).find((f) => f.shares.some((s) => s.threadTs)), 'the chart in the incident thread');
     const { anchor } = se.env.db.prepare('SELECT anchor FROM incidents').get() as { anchor: string };
-    const card = se.env.deps.state.slackMessages.get(anchor);
+    const card = await se.env.deps.state.slackMessages.get(anchor);
     expect(card).not.toBeNull();
     expect(shared.shares[0]!.threadTs).toBe(card!.ts);
     expect(shared.name).toBe('providers-chart.png');
@@ -61,7 +61,7 @@ describe('acknowledging an alert about a metric', () => {
 
   it('posts the chart over the incident window with the resolution', async () => {
     se = await startSlackEnv({ file: CONFIG, deps: { flowCharts: true } });
-    ingestAlert(se.env.deps, { name: 'proof_failures', status: 'firing', message: 'Proof generation failing', source: 'atlas-webhook' });
+    await ingestAlert(se.env.deps, { name: 'proof_failures', status: 'firing', message: 'Proof generation failing', source: 'atlas-webhook' });
     await se.d.delivery.drain();
     await (await se.h.command('ack proof_failures')).answer(1);
     const ws = se.d.slack.workspace;
@@ -79,7 +79,7 @@ describe('acknowledging an alert about a metric', () => {
 
   it('draws nothing for an alert that is about no metric', async () => {
     se = await startSlackEnv({ file: CONFIG, deps: { flowCharts: true } });
-    ingestAlert(se.env.deps, { name: 'disk_full', status: 'firing', message: 'Disk at 95%', source: 'atlas-webhook' });
+    await ingestAlert(se.env.deps, { name: 'disk_full', status: 'firing', message: 'Disk at 95%', source: 'atlas-webhook' });
     await se.d.delivery.drain();
     await (await se.h.command('ack disk_full')).answer(1);
     await se.d.delivery.drain();

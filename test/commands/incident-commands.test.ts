@@ -47,17 +47,17 @@ beforeEach(() => {
 afterEach(async () => {
   await h?.close();
   h = undefined;
-  env.close();
+  await env.close();
   metrics.close();
   cleanup();
 });
 
 /** The P0 alert as ingestion leaves it (from metrics.db), fired 3 minutes ago. */
-function firingAlert(name = 'IpfsDown', firedAt = at(-3)) {
+async function firingAlert(name = 'IpfsDown', firedAt = at(-3)) {
   metrics.prepare("INSERT INTO alerts (name, status, message, fired_at) VALUES (?, 'firing', 'x', ?)").run(name, firedAt.slice(0, 19).replace('T', ' '));
   const now = env.clock();
   env.clock.set(new Date(firedAt));
-  ingestAlert(env.deps, { name, status: 'firing', message: 'All IPFS gateways failing', source: 'metrics-db', firedAt: new Date(firedAt) });
+  await ingestAlert(env.deps, { name, status: 'firing', message: 'All IPFS gateways failing', source: 'metrics-db', firedAt: new Date(firedAt) });
   env.clock.set(now);
 }
 
@@ -82,7 +82,7 @@ describe('a P0 from alert to review, through the registry', () => {
   it('acknowledges, updates, re-plans, hands over, escalates, resolves and reviews, each message once and in the thread', async () => {
     h = await startDeliveryHarness(env);
     const workspace = h.slack.workspace;
-    firingAlert();
+    await firingAlert();
     await h.delivery.drain();
     expect(workspace.messages(CHANNEL)).toHaveLength(1);
     const ALERT_TS = workspace.messages(CHANNEL)[0]!.ts;
@@ -146,7 +146,7 @@ describe('a P0 from alert to review, through the registry', () => {
 
     const own = await run(`own ${id} <@${OTHER}|bob>`);
     expect(own.report.headline).toBe(`<@${OTHER}> now owns ${id}.`);
-    expect(env.deps.state.incidents.get(id)!.owner_id).toBe(OTHER);
+    expect((await env.deps.state.incidents.get(id))!.owner_id).toBe(OTHER);
 
     const note = await run(`note ${id} <!channel> pin failures need an alert`, slackActor(OTHER));
     expect(note.report.headline).toBe(`Note added to ${id}'s timeline.`);
@@ -240,7 +240,7 @@ describe('a P0 from alert to review, through the registry', () => {
 
     // Everything was delivered exactly once: nothing pending, nothing failed; the channel holds
     // the alert (now the card) and the closing line, the thread the rest.
-    expect(env.deps.state.outbox.stats(env.deps.clock())).toEqual({ pending: 0, failed: 0, oldestPendingSec: 0 });
+    expect(await env.deps.state.outbox.stats(env.deps.clock())).toEqual({ pending: 0, failed: 0, oldestPendingSec: 0 });
     expect(workspace.messages(CHANNEL).map((m) => m.ts)).toEqual([ALERT_TS, expect.any(String)]);
     expect(workspace.replies(CHANNEL, ALERT_TS)).toHaveLength(9);
   });
@@ -248,7 +248,7 @@ describe('a P0 from alert to review, through the registry', () => {
 
 describe('incident commands', () => {
   it('lets anyone read but only responders act', async () => {
-    firingAlert();
+    await firingAlert();
     const denied = await run('ack IpfsDown', slackActor(VISITOR));
     expect(denied.outcome).toBe('denied');
     expect(denied.report.headline).toBe("`ack` is for responders; ask the on-call lead to add you in the bot's config.");
@@ -261,9 +261,9 @@ describe('incident commands', () => {
   });
 
   it('numbers acknowledged incidents per UTC day, and two simultaneous acks make one incident', async () => {
-    firingAlert('A1');
-    firingAlert('A2');
-    firingAlert('A3', at(24 * 60));
+    await firingAlert('A1');
+    await firingAlert('A2');
+    await firingAlert('A3', at(24 * 60));
     const [first, second] = await Promise.all([run('ack A1'), run('ack A1', slackActor(OTHER))]);
     expect(first!.report.headline).toMatch(/^A1 acknowledged after 3 min: INC-20261126-1 /);
     expect(second!.outcome).toBe('error');
@@ -291,7 +291,7 @@ describe('incident commands', () => {
   });
 
   it('acknowledges with --impact and --eta in the terminal, and refuses a bad --eta before acknowledging', async () => {
-    firingAlert();
+    await firingAlert();
     const cli: Actor = { source: 'cli', userId: 'alice' };
     const bad = await registry.run(['ack', 'IpfsDown', '--eta', 'after lunch'], cli, env.deps);
     expect(bad.outcome).toBe('error');
@@ -302,7 +302,7 @@ describe('incident commands', () => {
       'IpfsDown acknowledged after 3 min: INC-20261126-1 (P0) is open and yours; the initial response is in its thread. INC-20261126-1: impact recorded, next update 12:20 UTC.',
     );
     expect(ok.report.modal).toBeUndefined();
-    expect(env.deps.state.incidents.get('INC-20261126-1')).toMatchObject({ owner_id: 'alice', impact: 'No retrievals', next_update_at: at(20) });
+    expect(await env.deps.state.incidents.get('INC-20261126-1')).toMatchObject({ owner_id: 'alice', impact: 'No retrievals', next_update_at: at(20) });
     expect(renderPlainText(ok.report)).toMatch(/^\[OK\] IpfsDown acknowledged after 3 min/);
     expect(env.db.prepare('SELECT source, via, user_id FROM command_runs ORDER BY id').all()).toEqual([
       { source: 'cli', via: 'terminal', user_id: 'alice' },
@@ -340,13 +340,13 @@ describe('incident commands', () => {
     ['<!here>', '"<!here>" is not a Slack user'],
   ])('refuses `own INC %s` from Slack as a usage error naming what to type, and changes nothing (defect 7)', async (who, message) => {
     await run('declare slow queries');
-    const before = env.deps.state.incidents.get('INC-20261126-1');
-    const events = env.deps.state.timeline.list('INC-20261126-1').length;
+    const before = await env.deps.state.incidents.get('INC-20261126-1');
+    const events = (await env.deps.state.timeline.list('INC-20261126-1')).length;
     const bad = await run(`own INC-20261126-1 ${who}`);
     expect(bad.outcome).toBe('usage');
     expect(bad.report.headline).toBe(`${message}: mention them (@name) or give their user ID (U012ABC3DEF). Usage: \`/atlas own [INC] [@user]\``);
-    expect(env.deps.state.incidents.get('INC-20261126-1')).toEqual(before);
-    expect(env.deps.state.timeline.list('INC-20261126-1')).toHaveLength(events);
+    expect(await env.deps.state.incidents.get('INC-20261126-1')).toEqual(before);
+    expect(await env.deps.state.timeline.list('INC-20261126-1')).toHaveLength(events);
     expect(count("SELECT COUNT(*) AS n FROM outbox WHERE payload LIKE '%now owned by%'")).toBe(0);
   });
 
@@ -359,13 +359,13 @@ describe('incident commands', () => {
   });
 
   it('resolves the alerts an incident left firing, once, in chatops.db and metrics.db', async () => {
-    firingAlert();
+    await firingAlert();
     await run('ack IpfsDown');
     await run('resolve --resolution provider back');
     const done = await run('resolve-alerts');
     expect(done.outcome).toBe('ok');
     expect(done.report.headline).toBe('Resolved 1 alert of INC-20261126-1: IpfsDown.');
-    expect(env.deps.state.alerts.get('ipfsdown')!.status).toBe('resolved');
+    expect((await env.deps.state.alerts.get('ipfsdown'))!.status).toBe('resolved');
     expect(metrics.prepare('SELECT status FROM alerts').get()).toEqual({ status: 'resolved' });
     const again = await run('resolve-alerts INC-20261126-1');
     expect(again.outcome).toBe('error');

@@ -33,8 +33,8 @@ beforeEach(() => {
   registry = new CommandRegistry(metricCommands, allowEveryone);
 });
 
-afterEach(() => {
-  env.close();
+afterEach(async () => {
+  await env.close();
   fx.close();
 });
 
@@ -91,7 +91,7 @@ describe('errors', () => {
       expect(result.outcome).toBe('error');
       expect(result.report.headline).toMatch(/^metrics\.db not found at .*; check ATLAS_DATA_DIR\.$/);
     } finally {
-      missing.close();
+      await missing.close();
       empty.cleanup();
     }
   });

@@ -33,8 +33,8 @@ function setUp(file: Record<string, unknown>) {
 
 beforeEach(() => setUp({ rotation: ROTATION, responders: { users: [LEAD] } }));
 
-afterEach(() => {
-  env.close();
+afterEach(async () => {
+  await env.close();
   cleanup();
 });
 
@@ -70,7 +70,7 @@ describe('/atlas oncall', () => {
   });
 
   it('shows the rotation zone beside UTC when it is not UTC', async () => {
-    env.close();
+    await env.close();
     cleanup();
     setUp({ rotation: { ...ROTATION, timezone: 'Europe/Berlin' } });
     // 09:00 in Berlin is 08:00 UTC in winter.
@@ -87,7 +87,7 @@ describe('/atlas oncall', () => {
     expect((await run('oncall')).headline).toBe(
       'Nobody is on call yet: the rotation starts 2026-11-02 09:00 UTC (in 2 d 21 h): primary <@U0ANN>, secondary <@U0DAN>.',
     );
-    env.close();
+    await env.close();
     cleanup();
     setUp({ responders: { users: [LEAD] } });
     const none = 'No rotation is configured: set `rotation.start` and `rotation.primary` (and `rotation.secondary`) in the config, and the bot knows who is on call.';
@@ -133,7 +133,7 @@ describe('/atlas oncall', () => {
       '  Mon 2026-12-07 09:00 UTC        @U0CAT   @U0EVE',
     ]);
     // 26 weeks of daily shifts stay within Slack's limits (cut with a note, not refused).
-    env.close();
+    await env.close();
     cleanup();
     setUp({ rotation: { ...ROTATION, handoff: '0 9 * * *' } });
     const long = await run('oncall --weeks 26');
@@ -267,7 +267,7 @@ describe('on call counts as responders (the incident tier)', () => {
       ['primary-and-secondary', true, true],
       ['none', false, false],
     ] as const) {
-      env.close();
+      await env.close();
       cleanup();
       setUp({ rotation: ROTATION, responders: { users: [LEAD] }, remediators: { onCall } });
       expect((await decide('U0ANN', 'remediate')).allowed, `${onCall}: primary`).toBe(primary);
@@ -315,7 +315,7 @@ describe('on call counts as responders (the incident tier)', () => {
   });
 
   it('refuses a change of who is on call in one sentence when Slack does not say whether the caller is a remediator', async () => {
-    env.close();
+    await env.close();
     cleanup();
     setUp({ rotation: ROTATION, responders: { users: [LEAD, 'U0HAL'] }, remediators: { users: [LEAD], usergroups: ['S0LEADS'] } });
     // The remediators' user group never answers: the lookup gives up after 1.5 s.
@@ -328,7 +328,7 @@ describe('on call counts as responders (the incident tier)', () => {
   });
 
   it('keeps responders.channels for those on call too, and decides without a rotation as before', async () => {
-    env.close();
+    await env.close();
     cleanup();
     setUp({ rotation: ROTATION, responders: { users: [LEAD], channels: [CHANNEL] } });
     expect(await decide('U0ANN')).toEqual({ allowed: true });

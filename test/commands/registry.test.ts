@@ -81,8 +81,8 @@ describe('CommandRegistry', () => {
     ran = [];
     env = testDeps(path.join(t.dir, '.shadow-atlas'), { file: { responders: { users: ['U0RESPOND'] } } });
   });
-  afterEach(() => {
-    env.close();
+  afterEach(async () => {
+    await env.close();
     cleanup();
   });
   const registry = () => new CommandRegistry(specs, createAuthorizer(env.deps.config));
@@ -222,8 +222,8 @@ describe('CommandRegistry: subcommands of more than one word', () => {
     ran = [];
     env = testDeps(path.join(t.dir, '.shadow-atlas'), { file: { responders: { users: ['U0RESPOND'] } } });
   });
-  afterEach(() => {
-    env.close();
+  afterEach(async () => {
+    await env.close();
     cleanup();
   });
 

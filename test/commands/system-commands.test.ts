@@ -44,9 +44,9 @@ describe('system commands', () => {
     files.persistence.close();
     ctx = testDeps(tmp.dir, { file });
   });
-  afterEach(() => {
+  afterEach(async () => {
     nock.cleanAll();
-    ctx.close();
+    await ctx.close();
     tmp.cleanup();
   });
 

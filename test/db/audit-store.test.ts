@@ -41,16 +41,16 @@ describe('state.audit', () => {
     state = openStateStore(file);
     hand = new Database(file);
   });
-  afterEach(() => {
+  afterEach(async () => {
     hand.close();
-    state.close();
+    await state.close();
     cleanup();
   });
 
-  const appendFive = () => [1, 2, 3, 4, 5].map((n) => state.audit.append(entry(n), minutes(n)));
+  const appendFive = () => [1, 2, 3, 4, 5].map(async (n) => await state.audit.append(entry(n), minutes(n)));
   const rowAt = (id: number) => hand.prepare('SELECT * FROM audit_log WHERE id = ?').get(id) as AuditRow;
 
-  it('chains each row to the one before from the genesis hash; the hash covers the id and the content in a fixed order', () => {
+  it('chains each row to the one before from the genesis hash; the hash covers the id and the content in a fixed order', async () => {
     const rows = appendFive();
     expect(rows.map((r) => r.id)).toEqual([1, 2, 3, 4, 5]);
     expect(rows[0]!.prev_hash).toBe(GENESIS_HASH);
@@ -63,51 +63,51 @@ describe('state.audit', () => {
       '"undo":"/atlas snapshot rollback snap-2"}';
     expect(rows[0]!.hash).toBe(createHash('sha256').update(`${GENESIS_HASH}\n${canonical}`).digest('hex'));
     expect(rowAt(1)).toEqual(rows[0]);
-    expect(state.audit.verify()).toMatchObject({ ok: true, rows: 5, last: { id: 5, at: minutes(5).toISOString(), hash: rows[4]!.hash }, anchors: ['the last row the bot wrote (its head file): row #5 holds and ends the log'] });
+    expect(await state.audit.verify()).toMatchObject({ ok: true, rows: 5, last: { id: 5, at: minutes(5).toISOString(), hash: rows[4]!.hash }, anchors: ['the last row the bot wrote (its head file): row #5 holds and ends the log'] });
   });
 
-  it('an empty log verifies, with no latest row', () => {
-    expect(state.audit.verify()).toMatchObject({ ok: true, rows: 0, last: null });
+  it('an empty log verifies, with no latest row', async () => {
+    expect(await state.audit.verify()).toMatchObject({ ok: true, rows: 0, last: null });
   });
 
-  it("an edited row's content is detected at that row", () => {
+  it("an edited row's content is detected at that row", async () => {
     appendFive();
     hand.prepare("UPDATE audit_log SET result = 'Nothing happened' WHERE id = 3").run();
-    expect(state.audit.verify()).toEqual({ ok: false, rowId: 3, reason: 'its content was changed or forged (its hash does not match what it holds)', verified: 2 });
+    expect(await state.audit.verify()).toEqual({ ok: false, rowId: 3, reason: 'its content was changed or forged (its hash does not match what it holds)', verified: 2 });
   });
 
-  it('an edited link (prev_hash) is detected at that row', () => {
+  it('an edited link (prev_hash) is detected at that row', async () => {
     appendFive();
     hand.prepare('UPDATE audit_log SET prev_hash = ? WHERE id = 4').run(rowAt(2).hash);
-    expect(state.audit.verify()).toMatchObject({ ok: false, rowId: 4, reason: expect.stringMatching(/^its content was changed/) });
+    expect(await state.audit.verify()).toMatchObject({ ok: false, rowId: 4, reason: expect.stringMatching(/^its content was changed/) });
   });
 
-  it('a deleted middle row is detected at the next one', () => {
+  it('a deleted middle row is detected at the next one', async () => {
     appendFive();
     hand.prepare('DELETE FROM audit_log WHERE id = 3').run();
-    expect(state.audit.verify()).toEqual({ ok: false, rowId: 4, reason: 'row #3 before it is missing', verified: 2 });
+    expect(await state.audit.verify()).toEqual({ ok: false, rowId: 4, reason: 'row #3 before it is missing', verified: 2 });
     hand.prepare('DELETE FROM audit_log WHERE id = 2').run();
-    expect(state.audit.verify()).toEqual({ ok: false, rowId: 4, reason: 'rows #2–#3 before it are missing', verified: 1 });
+    expect(await state.audit.verify()).toEqual({ ok: false, rowId: 4, reason: 'rows #2–#3 before it are missing', verified: 1 });
   });
 
-  it('a forged row with a made-up hash is detected, at the end or before the first row', () => {
+  it('a forged row with a made-up hash is detected, at the end or before the first row', async () => {
     appendFive();
     const forge = hand.prepare(
       `INSERT INTO audit_log (id, at, source, user_id, channel_id, command, args, outcome, plan, result, undo, prev_hash, hash)
        VALUES (?, ?, 'slack', 'U0MALLORY', 'C0INCIDENT', 'job cancel', '["job-9"]', 'applied', NULL, 'Cancelled job-9', NULL, ?, ?)`,
     );
     forge.run(6, minutes(6).toISOString(), rowAt(5).hash, 'f'.repeat(64));
-    expect(state.audit.verify()).toMatchObject({ ok: false, rowId: 6, reason: expect.stringMatching(/^its content was changed or forged/), verified: 5 });
+    expect(await state.audit.verify()).toMatchObject({ ok: false, rowId: 6, reason: expect.stringMatching(/^its content was changed or forged/), verified: 5 });
     hand.prepare('DELETE FROM audit_log WHERE id = 6').run();
     forge.run(0, minutes(0).toISOString(), GENESIS_HASH, 'e'.repeat(64));
-    expect(state.audit.verify()).toEqual({ ok: false, rowId: 0, reason: 'it was inserted before the first row (ids start at #1)', verified: 0 });
+    expect(await state.audit.verify()).toEqual({ ok: false, rowId: 0, reason: 'it was inserted before the first row (ids start at #1)', verified: 0 });
   });
 
-  it('a row changed and its own hash recomputed correctly breaks the chain at the row after it', () => {
+  it('a row changed and its own hash recomputed correctly breaks the chain at the row after it', async () => {
     const rows = appendFive();
     const forged = { ...rowAt(3), user_id: 'U0MALLORY', result: 'Rolled back by someone else' };
     hand.prepare('UPDATE audit_log SET user_id = ?, result = ?, hash = ? WHERE id = 3').run(forged.user_id, forged.result, chainHash(forged.prev_hash, forged));
-    expect(state.audit.verify()).toEqual({
+    expect(await state.audit.verify()).toEqual({
       ok: false,
       rowId: 4,
       reason: 'the row before it was changed or replaced, or this one was inserted (it does not chain from the hash before it)',
@@ -115,18 +115,18 @@ describe('state.audit', () => {
     });
     // Likewise a row deleted and a forged one put in its place with a correct hash.
     hand.prepare('UPDATE audit_log SET user_id = ?, result = ?, hash = ? WHERE id = 3').run(rows[2]!.user_id, rows[2]!.result, rows[2]!.hash);
-    expect(state.audit.verify()).toMatchObject({ ok: true, rows: 5 });
+    expect(await state.audit.verify()).toMatchObject({ ok: true, rows: 5 });
   });
 
-  it('a deleted last row shows through sqlite_sequence; lowered there too, the head file beside chatops.db shows it', () => {
+  it('a deleted last row shows through sqlite_sequence; lowered there too, the head file beside chatops.db shows it', async () => {
     appendFive();
     hand.prepare('DELETE FROM audit_log WHERE id = 5').run();
-    expect(state.audit.verify()).toEqual({ ok: false, rowId: 5, reason: 'it is missing from the end (ids were handed out up to #5)', verified: 4 });
+    expect(await state.audit.verify()).toEqual({ ok: false, rowId: 5, reason: 'it is missing from the end (ids were handed out up to #5)', verified: 4 });
     hand.prepare('DELETE FROM audit_log WHERE id = 4').run();
-    expect(state.audit.verify()).toEqual({ ok: false, rowId: 4, reason: 'it and the rows up to #5 are missing from the end', verified: 3 });
+    expect(await state.audit.verify()).toEqual({ ok: false, rowId: 4, reason: 'it and the rows up to #5 are missing from the end', verified: 3 });
     // Someone who also lowers AUTOINCREMENT's counter leaves a shorter chain that holds by itself.
     hand.prepare("UPDATE sqlite_sequence SET seq = 3 WHERE name = 'audit_log'").run();
-    expect(state.audit.verify()).toEqual({
+    expect(await state.audit.verify()).toEqual({
       ok: false,
       rowId: 4,
       reason: 'the last row the bot wrote (its head file) is row #5, and the log ends at #3: rows #4–#5 were removed',
@@ -134,16 +134,16 @@ describe('state.audit', () => {
     });
   });
 
-  it('a row appended after the last one was deleted leaves the gap to see, not the id reused', () => {
+  it('a row appended after the last one was deleted leaves the gap to see, not the id reused', async () => {
     appendFive();
     hand.prepare('DELETE FROM audit_log WHERE id = 5').run();
-    const next = state.audit.append(entry(6), minutes(6));
+    const next = await state.audit.append(entry(6), minutes(6));
     expect(next.id).toBe(6);
     expect(next.prev_hash).toBe(rowAt(4).hash);
-    expect(state.audit.verify()).toEqual({ ok: false, rowId: 6, reason: 'row #5 before it is missing', verified: 4 });
+    expect(await state.audit.verify()).toEqual({ ok: false, rowId: 6, reason: 'row #5 before it is missing', verified: 4 });
   });
 
-  it('a log rewritten from a row to its end, every hash recomputed, fails against the head file', () => {
+  it('a log rewritten from a row to its end, every hash recomputed, fails against the head file', async () => {
     appendFive();
     let prev = rowAt(2).hash;
     for (const id of [3, 4, 5]) {
@@ -152,7 +152,7 @@ describe('state.audit', () => {
       hand.prepare('UPDATE audit_log SET result = ?, prev_hash = ?, hash = ? WHERE id = ?').run(row.result, row.prev_hash, row.hash, id);
       prev = row.hash;
     }
-    expect(state.audit.verify()).toEqual({
+    expect(await state.audit.verify()).toEqual({
       ok: false,
       rowId: 5,
       reason: 'it differs from the last row the bot wrote (its head file): its hash is not the one recorded there, so the log was rewritten up to it',
@@ -160,17 +160,17 @@ describe('state.audit', () => {
     });
   });
 
-  it('two connections appending in turn keep one chain (each reads the hash the other wrote)', () => {
+  it('two connections appending in turn keep one chain (each reads the hash the other wrote)', async () => {
     const other = openStateStore(file);
     try {
       for (let i = 0; i < 50; i++) {
-        state.audit.append(entry(i, { userId: 'U0ANN' }), minutes(i));
-        other.audit.append(entry(i, { userId: 'U0BOB' }), minutes(i));
+        await state.audit.append(entry(i, { userId: 'U0ANN' }), minutes(i));
+        await other.audit.append(entry(i, { userId: 'U0BOB' }), minutes(i));
       }
     } finally {
-      other.close();
+      await other.close();
     }
-    expect(state.audit.verify()).toMatchObject({ ok: true, rows: 100 });
+    expect(await state.audit.verify()).toMatchObject({ ok: true, rows: 100 });
   });
 
   it('two processes appending at the same moment keep one valid chain', async () => {
@@ -208,46 +208,46 @@ describe('state.audit', () => {
       { code: 0, out: '' },
       { code: 0, out: '' },
     ]);
-    expect(state.audit.verify()).toMatchObject({ ok: true, rows: 2 * perProcess });
+    expect(await state.audit.verify()).toMatchObject({ ok: true, rows: 2 * perProcess });
     // They did run at once: each one's rows are not all before the other's.
     const users = (hand.prepare('SELECT user_id FROM audit_log ORDER BY id').all() as { user_id: string }[]).map((r) => r.user_id);
     const switches = users.filter((u, i) => i > 0 && u !== users[i - 1]).length;
     expect(switches).toBeGreaterThan(1);
   });
 
-  it('joins the transaction it is appended in: rolled back with the change it records', () => {
+  it('joins the transaction it is appended in: rolled back with the change it records', async () => {
     appendFive();
-    expect(() =>
-      state.transaction(() => {
-        state.audit.append(entry(6), minutes(6));
+    expect(async () =>
+      await state.transaction(async (tx) => {
+        await tx.audit.append(entry(6), minutes(6));
         throw new Error('the remediation failed');
       }),
     ).toThrow('the remediation failed');
-    expect(state.audit.count()).toBe(5);
-    expect(state.audit.append(entry(6), minutes(6)).id).toBe(6);
-    expect(state.audit.verify()).toMatchObject({ ok: true, rows: 6 });
+    expect(await state.audit.count()).toBe(5);
+    expect((await state.audit.append(entry(6), minutes(6))).id).toBe(6);
+    expect(await state.audit.verify()).toMatchObject({ ok: true, rows: 6 });
   });
 
-  it('lists the newest entries first, of one person when asked, and counts them', () => {
+  it('lists the newest entries first, of one person when asked, and counts them', async () => {
     appendFive();
-    state.audit.append(entry(6, { userId: 'U0BOB', outcome: 'refused', plan: null, undo: null }), minutes(6));
-    expect(state.audit.latest({ limit: 3 }).map((r) => r.id)).toEqual([6, 5, 4]);
-    expect(state.audit.latest({ limit: 10, userId: 'U0BOB' }).map((r) => r.id)).toEqual([6]);
-    expect(state.audit.latest({ limit: 10, userId: 'U0NOBODY' })).toEqual([]);
-    expect([state.audit.count(), state.audit.count('U0ANN'), state.audit.count('U0NOBODY')]).toEqual([6, 5, 0]);
+    await state.audit.append(entry(6, { userId: 'U0BOB', outcome: 'refused', plan: null, undo: null }), minutes(6));
+    expect((await state.audit.latest({ limit: 3 })).map((r) => r.id)).toEqual([6, 5, 4]);
+    expect((await state.audit.latest({ limit: 10, userId: 'U0BOB' })).map((r) => r.id)).toEqual([6]);
+    expect(await state.audit.latest({ limit: 10, userId: 'U0NOBODY' })).toEqual([]);
+    expect([await state.audit.count(), await state.audit.count('U0ANN'), await state.audit.count('U0NOBODY')]).toEqual([6, 5, 0]);
   });
 
-  it('refuses arguments or a plan that are not JSON text, and writes nothing', () => {
-    expect(() => state.audit.append(entry(1, { args: 'snap-1' }), NOW)).toThrow('audit args must be JSON text');
-    expect(() => state.audit.append(entry(1, { plan: '{' }), NOW)).toThrow('audit plan must be JSON text');
-    expect(state.audit.count()).toBe(0);
+  it('refuses arguments or a plan that are not JSON text, and writes nothing', async () => {
+    expect(async () => await state.audit.append(entry(1, { args: 'snap-1' }), NOW)).toThrow('audit args must be JSON text');
+    expect(async () => await state.audit.append(entry(1, { plan: '{' }), NOW)).toThrow('audit plan must be JSON text');
+    expect(await state.audit.count()).toBe(0);
   });
 
-  it('retention never deletes audit rows', () => {
+  it('retention never deletes audit rows', async () => {
     appendFive();
     const future = new Date('2100-01-01T00:00:00Z');
-    state.retention.prune({ outbox: future, commandRuns: future, timers: future, timeline: future });
-    expect(state.audit.verify()).toMatchObject({ ok: true, rows: 5 });
+    await state.retention.prune({ outbox: future, commandRuns: future, timers: future, timeline: future });
+    expect(await state.audit.verify()).toMatchObject({ ok: true, rows: 5 });
   });
 });
 
@@ -272,36 +272,36 @@ describe('state.audit anchored outside the table', () => {
     state = openStateStore(file);
     hand = new Database(file);
   });
-  afterEach(() => {
+  afterEach(async () => {
     hand.close();
-    state.close();
+    await state.close();
     cleanup();
   });
 
-  const appendFive = () => [1, 2, 3, 4, 5].map((n) => state.audit.append(entry(n), minutes(n)));
+  const appendFive = () => [1, 2, 3, 4, 5].map(async (n) => await state.audit.append(entry(n), minutes(n)));
   const rowAt = (id: number) => hand.prepare('SELECT * FROM audit_log WHERE id = ?').get(id) as AuditRow;
   const headFile = () => path.join(dir, 'chatops-audit-head.json');
   /** The attacker also removes the head file: only the published head (state, Slack) is left to tell. */
   const dropHeadFile = () => rmSync(headFile());
 
-  it('writes the head file at every append, and publishes the head once per occasion', () => {
+  it('writes the head file at every append, and publishes the head once per occasion', async () => {
     const rows = appendFive();
     expect(JSON.parse(readFileSync(headFile(), 'utf8'))).toEqual({ seq: 5, hash: rows[4]!.hash, at: minutes(5).toISOString() });
-    expect(state.audit.head()).toEqual({ seq: 5, hash: rows[4]!.hash });
-    expect(state.audit.publishHead('daily:2026-11-26', minutes(6))).toEqual({ seq: 5, hash: rows[4]!.hash });
-    state.audit.append(entry(6), minutes(7));
-    expect(state.audit.publishHead('daily:2026-11-26', minutes(8))).toBeNull();
-    expect(state.audit.lastPublished()).toMatchObject({ occasion: 'daily:2026-11-26', seq: 5, hash: rows[4]!.hash });
-    expect(state.audit.verify()).toMatchObject({ ok: true, rows: 6, anchors: [expect.stringContaining('the head published in Slack at 2026-11-26T12:06:00.000Z (daily:2026-11-26): row #5 holds'), expect.stringContaining('head file')] });
+    expect(await state.audit.head()).toEqual({ seq: 5, hash: rows[4]!.hash });
+    expect(await state.audit.publishHead('daily:2026-11-26', minutes(6))).toEqual({ seq: 5, hash: rows[4]!.hash });
+    await state.audit.append(entry(6), minutes(7));
+    expect(await state.audit.publishHead('daily:2026-11-26', minutes(8))).toBeNull();
+    expect(await state.audit.lastPublished()).toMatchObject({ occasion: 'daily:2026-11-26', seq: 5, hash: rows[4]!.hash });
+    expect(await state.audit.verify()).toMatchObject({ ok: true, rows: 6, anchors: [expect.stringContaining('the head published in Slack at 2026-11-26T12:06:00.000Z (daily:2026-11-26): row #5 holds'), expect.stringContaining('head file')] });
   });
 
-  it('truncating the last rows and lowering sqlite_sequence fails against the published head, the head file gone too', () => {
+  it('truncating the last rows and lowering sqlite_sequence fails against the published head, the head file gone too', async () => {
     appendFive();
-    state.audit.publishHead('daily:2026-11-26', minutes(6));
+    await state.audit.publishHead('daily:2026-11-26', minutes(6));
     hand.prepare('DELETE FROM audit_log WHERE id >= 4').run();
     hand.prepare("UPDATE sqlite_sequence SET seq = 3 WHERE name = 'audit_log'").run();
     dropHeadFile();
-    expect(state.audit.verify()).toEqual({
+    expect(await state.audit.verify()).toEqual({
       ok: false,
       rowId: 4,
       reason: 'the head published in Slack at 2026-11-26T12:06:00.000Z (daily:2026-11-26) is row #5, and the log ends at #3: rows #4–#5 were removed',
@@ -309,18 +309,18 @@ describe('state.audit anchored outside the table', () => {
     });
   });
 
-  it('emptying the table (and sqlite_sequence) fails against the head file, the published head, and a head typed from Slack', () => {
+  it('emptying the table (and sqlite_sequence) fails against the head file, the published head, and a head typed from Slack', async () => {
     const rows = appendFive();
-    state.audit.publishHead('handoff:2026-11-26T12:00:00.000Z', minutes(6));
+    await state.audit.publishHead('handoff:2026-11-26T12:00:00.000Z', minutes(6));
     hand.prepare('DELETE FROM audit_log').run();
     hand.prepare("DELETE FROM sqlite_sequence WHERE name = 'audit_log'").run();
-    expect(state.audit.verify()).toMatchObject({ ok: false, rowId: 1, reason: expect.stringMatching(/is row #5, and the log ends at #0: rows #1–#5 were removed$/) });
+    expect(await state.audit.verify()).toMatchObject({ ok: false, rowId: 1, reason: expect.stringMatching(/is row #5, and the log ends at #0: rows #1–#5 were removed$/) });
     dropHeadFile();
-    expect(state.audit.verify()).toMatchObject({ ok: false, rowId: 1, reason: expect.stringMatching(/^the head published in Slack .* is row #5, and the log ends at #0/) });
+    expect(await state.audit.verify()).toMatchObject({ ok: false, rowId: 1, reason: expect.stringMatching(/^the head published in Slack .* is row #5, and the log ends at #0/) });
     hand.prepare('DELETE FROM audit_heads_published').run();
     // Everything on the machine erased: a head as seen in Slack still tells.
-    expect(state.audit.verify()).toMatchObject({ ok: true, rows: 0 });
-    expect(state.audit.verify([{ seq: 5, hash: rows[4]!.hash.slice(0, 16), from: 'the head given (--head)' }])).toEqual({
+    expect(await state.audit.verify()).toMatchObject({ ok: true, rows: 0 });
+    expect(await state.audit.verify([{ seq: 5, hash: rows[4]!.hash.slice(0, 16), from: 'the head given (--head)' }])).toEqual({
       ok: false,
       rowId: 1,
       reason: 'the head given (--head) is row #5, and the log ends at #0: rows #1–#5 were removed',
@@ -328,18 +328,18 @@ describe('state.audit anchored outside the table', () => {
     });
   });
 
-  it('a row appended by hand with a correctly recomputed hash fails against the head file', () => {
+  it('a row appended by hand with a correctly recomputed hash fails against the head file', async () => {
     appendFive();
-    state.audit.publishHead('daily:2026-11-26', minutes(6));
+    await state.audit.publishHead('daily:2026-11-26', minutes(6));
     const forged: AuditRow = { ...rowAt(5), id: 6, at: minutes(7).toISOString(), user_id: 'U0MALLORY', result: 'Rolled back by someone else', prev_hash: rowAt(5).hash, hash: '' };
     forged.hash = chainHash(forged.prev_hash, forged);
     hand
       .prepare('INSERT INTO audit_log (id, at, source, user_id, channel_id, command, args, outcome, plan, result, undo, prev_hash, hash) VALUES (@id, @at, @source, @user_id, @channel_id, @command, @args, @outcome, @plan, @result, @undo, @prev_hash, @hash)')
       .run(forged);
-    expect(state.audit.verify()).toEqual({ ok: false, rowId: 6, reason: "the bot's last row is #5 (its head file), so row #6 was added by something else", verified: 5 });
+    expect(await state.audit.verify()).toEqual({ ok: false, rowId: 6, reason: "the bot's last row is #5 (its head file), so row #6 was added by something else", verified: 5 });
   });
 
-  it('a row of a published head rewritten (and the rest after it) fails against a head typed from Slack', () => {
+  it('a row of a published head rewritten (and the rest after it) fails against a head typed from Slack', async () => {
     const rows = appendFive();
     dropHeadFile();
     let prev = rowAt(2).hash;
@@ -349,13 +349,13 @@ describe('state.audit anchored outside the table', () => {
       hand.prepare('UPDATE audit_log SET result = ?, prev_hash = ?, hash = ? WHERE id = ?').run(row.result, row.prev_hash, row.hash, id);
       prev = row.hash;
     }
-    expect(state.audit.verify([{ seq: 4, hash: rows[3]!.hash, from: 'the head given (--head)' }])).toMatchObject({ ok: false, rowId: 4, reason: expect.stringMatching(/^it differs from the head given \(--head\)/) });
+    expect(await state.audit.verify([{ seq: 4, hash: rows[3]!.hash, from: 'the head given (--head)' }])).toMatchObject({ ok: false, rowId: 4, reason: expect.stringMatching(/^it differs from the head given \(--head\)/) });
   });
 
-  it('a dropped audit_log table is damage, named, not an unexpected error', () => {
+  it('a dropped audit_log table is damage, named, not an unexpected error', async () => {
     appendFive();
-    expect(state.audit.verify()).toMatchObject({ ok: true });
+    expect(await state.audit.verify()).toMatchObject({ ok: true });
     hand.exec('DROP TABLE audit_log');
-    expect(state.audit.verify()).toEqual({ ok: false, rowId: 0, reason: 'the audit_log table is missing from chatops.db (dropped)', verified: 0, missingTable: true });
+    expect(await state.audit.verify()).toEqual({ ok: false, rowId: 0, reason: 'the audit_log table is missing from chatops.db (dropped)', verified: 0, missingTable: true });
   });
 });

@@ -16,7 +16,7 @@ const CARD_TS = '1700000000.000100';
  * incident's card, a declared incident with a card of its own, one never posted, an alert that fired
  * again after its incident, and outbox rows of the old kinds, some pending and some done.
  */
-function writeVersion2(file: string): void {
+async function writeVersion2(file: string): Promise<void> {
   const v2 = openStateStore(file, STATE_MIGRATIONS.slice(0, 2));
   const run = (sql: string, ...args: unknown[]) => v2.db.prepare(sql).run(...args);
   const incident = (id: string, alertKey: string | null, rootTs: string | null, status = 'investigating') =>
@@ -74,24 +74,24 @@ function writeVersion2(file: string): void {
   outbox('thread-post', 'INC-20261126-3', { text: '🔎 initial response', blocks: [] });
   outbox('channel-post', 'INC-20261126-2', { text: 'refused long ago' }, 'failed');
   run("INSERT INTO command_runs (at, source, user_id, command, args, outcome, summary, duration_ms) VALUES ('2026-11-26 12:00:00', 'slack', 'U0ONCALL1', 'health', '', 'ok', 'ok', 5)");
-  expect(v2.schemaVersion()).toEqual({ current: 2, latest: 2 });
-  v2.close();
+  expect(await v2.schemaVersion()).toEqual({ current: 2, latest: 2 });
+  await v2.close();
 }
 
 describe('state migration 3', () => {
   let t: ReturnType<typeof tempDir>;
   let file: string;
-  beforeEach(() => {
+  beforeEach(async () => {
     t = tempDir();
     file = path.join(t.dir, 'chatops.db');
-    writeVersion2(file);
+    await writeVersion2(file);
   });
   afterEach(() => t.cleanup());
 
-  it('names messages by anchors, keeps their Slack ids in slack_messages, and carries the pending outbox rows over into lanes', () => {
+  it('names messages by anchors, keeps their Slack ids in slack_messages, and carries the pending outbox rows over into lanes', async () => {
     const state = openStateStore(file);
     try {
-      expect(state.schemaVersion()).toEqual({ current: STATE_MIGRATIONS.length, latest: STATE_MIGRATIONS.length });
+      expect(await state.schemaVersion()).toEqual({ current: STATE_MIGRATIONS.length, latest: STATE_MIGRATIONS.length });
       const columns = (table: string) => (state.db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).map((c) => c.name);
       expect(columns('incidents')).toContain('anchor');
       expect(columns('incidents')).not.toContain('root_ts');
@@ -101,16 +101,16 @@ describe('state migration 3', () => {
       expect(columns('command_runs')).toContain('via');
 
       // The acknowledged alert's message is its incident's card: one anchor for both.
-      expect(state.incidents.get('INC-20261126-1')!.anchor).toBe('alert:ipfsdown:1');
-      expect(state.incidents.get('INC-20261126-2')!.anchor).toBe('incident:INC-20261126-2');
-      expect(state.incidents.get('INC-20261126-3')!.anchor).toBe('incident:INC-20261126-3');
-      expect(state.incidents.get('INC-20261125-1')!.anchor).toBe('incident:INC-20261125-1');
-      expect(state.slackMessages.get('alert:ipfsdown:1')).toEqual({ channel: CHANNEL, ts: CARD_TS });
-      expect(state.slackMessages.get('incident:INC-20261126-2')).toEqual({ channel: CHANNEL, ts: '1700000000.000200' });
-      expect(state.slackMessages.get('incident:INC-20261125-1')).toEqual({ channel: CHANNEL, ts: '1699990000.000100' });
-      expect(state.slackMessages.get('alert:disk_low:2')).toEqual({ channel: CHANNEL, ts: '1700000000.000300' });
-      expect(state.slackMessages.get('incident:INC-20261126-3')).toBeNull();
-      expect(state.slackMessages.get('alert:provider_down:3')).toBeNull();
+      expect((await state.incidents.get('INC-20261126-1'))!.anchor).toBe('alert:ipfsdown:1');
+      expect((await state.incidents.get('INC-20261126-2'))!.anchor).toBe('incident:INC-20261126-2');
+      expect((await state.incidents.get('INC-20261126-3'))!.anchor).toBe('incident:INC-20261126-3');
+      expect((await state.incidents.get('INC-20261125-1'))!.anchor).toBe('incident:INC-20261125-1');
+      expect(await state.slackMessages.get('alert:ipfsdown:1')).toEqual({ channel: CHANNEL, ts: CARD_TS });
+      expect(await state.slackMessages.get('incident:INC-20261126-2')).toEqual({ channel: CHANNEL, ts: '1700000000.000200' });
+      expect(await state.slackMessages.get('incident:INC-20261125-1')).toEqual({ channel: CHANNEL, ts: '1699990000.000100' });
+      expect(await state.slackMessages.get('alert:disk_low:2')).toEqual({ channel: CHANNEL, ts: '1700000000.000300' });
+      expect(await state.slackMessages.get('incident:INC-20261126-3')).toBeNull();
+      expect(await state.slackMessages.get('alert:provider_down:3')).toBeNull();
 
       const rows = state.db.prepare('SELECT lane, op, anchor, channel, payload, attempts, next_attempt_at FROM outbox ORDER BY id').all() as {
         lane: string;
@@ -135,33 +135,33 @@ describe('state migration 3', () => {
       expect(JSON.parse(rows[2]!.payload!)).toEqual({ text: '🔄 update', blocks: [], broadcast: true });
       expect(rows[0]!.payload).toBeNull();
       expect(rows.every((r) => r.attempts === 2 && r.next_attempt_at === '2026-11-26T12:00:15.000Z')).toBe(true);
-      expect(state.outbox.stats(new Date('2026-11-26T12:00:00.000Z'))).toEqual({ pending: 8, failed: 0, oldestPendingSec: 0 });
+      expect(await state.outbox.stats(new Date('2026-11-26T12:00:00.000Z'))).toEqual({ pending: 8, failed: 0, oldestPendingSec: 0 });
       expect(state.db.prepare('SELECT via FROM command_runs').all()).toEqual([{ via: 'command' }]);
       expect(state.db.pragma('foreign_key_check')).toEqual([]);
     } finally {
-      state.close();
+      await state.close();
     }
   });
 
-  it('a migrated card stays the card: rendered as the incident, refreshed under one name whatever changed', () => {
+  it('a migrated card stays the card: rendered as the incident, refreshed under one name whatever changed', async () => {
     const state = openStateStore(file);
     try {
       const now = new Date('2026-11-26T12:10:00.000Z');
-      const incident = state.incidents.get('INC-20261126-1')!;
-      const alert = state.alerts.get('ipfsdown')!;
+      const incident = (await state.incidents.get('INC-20261126-1'))!;
+      const alert = (await state.alerts.get('ipfsdown'))!;
       // What the alert's own events refresh is the message the incident's events refresh.
       expect(alertAnchor(alert)).toBe(incident.anchor);
-      expect(liveMessage(state, alertAnchor(alert), now)!.text).toBe('🔎 INC-20261126-1 P0 investigating: title of INC-20261126-1');
+      expect((await liveMessage(state, alertAnchor(alert), now))!.text).toBe('🔎 INC-20261126-1 P0 investigating: title of INC-20261126-1');
     } finally {
-      state.close();
+      await state.close();
     }
   });
 
-  it('refuses a file newer than the bot, and opens a current one without change', () => {
-    openStateStore(file).close();
+  it('refuses a file newer than the bot, and opens a current one without change', async () => {
+    await openStateStore(file).close();
     const again = openStateStore(file);
-    expect(again.schemaVersion()).toEqual({ current: STATE_MIGRATIONS.length, latest: STATE_MIGRATIONS.length });
-    again.close();
+    expect(await again.schemaVersion()).toEqual({ current: STATE_MIGRATIONS.length, latest: STATE_MIGRATIONS.length });
+    await again.close();
     expect(() => openStateStore(file, STATE_MIGRATIONS.slice(0, 2))).toThrow(new RegExp(`schema version ${STATE_MIGRATIONS.length}, newer than this bot knows \\(2\\)`));
   });
 });
@@ -175,14 +175,14 @@ describe('after the upgrade', () => {
 
   it('delivers what was pending, and later changes edit the same card', async () => {
     ie.env.close();
-    writeVersion2(path.join(ie.dataDir, 'chatops.db.v2'));
+    await writeVersion2(path.join(ie.dataDir, 'chatops.db.v2'));
     for (const suffix of ['', '-wal', '-shm']) rmSync(path.join(ie.dataDir, `chatops.db${suffix}`), { force: true });
     renameSync(path.join(ie.dataDir, 'chatops.db.v2'), path.join(ie.dataDir, 'chatops.db'));
     ie.env = testDeps(ie.dataDir, { file: { channels: { incidents: CHANNEL } } });
     ie.env.clock.set('2026-11-26T12:01:00.000Z');
 
     await ie.deliver();
-    expect(ie.env.deps.state.outbox.stats(ie.env.clock())).toEqual({ pending: 0, failed: 0, oldestPendingSec: 0 });
+    expect(await ie.env.deps.state.outbox.stats(ie.env.clock())).toEqual({ pending: 0, failed: 0, oldestPendingSec: 0 });
     // The card the stand-in never saw is posted anew, and the thread goes on under it.
     const card = ie.anchored('alert:ipfsdown:1')!;
     expect(card.text).toBe('🔎 INC-20261126-1 P0 investigating: title of INC-20261126-1');
@@ -191,7 +191,7 @@ describe('after the upgrade', () => {
     expect(ie.thread('incident:INC-20261126-3').map((m) => m.text)).toEqual(['🔎 initial response']);
 
     // The alert resolves: its incident's card is edited, not replaced by the alert's message.
-    ingestAlert(ie.env.deps, { name: 'ipfsdown', status: 'resolved', message: '', source: 'metrics-db' });
+    await ingestAlert(ie.env.deps, { name: 'ipfsdown', status: 'resolved', message: '', source: 'metrics-db' });
     await ie.deliver();
     const edited = ie.anchored('alert:ipfsdown:1')!;
     expect(edited.ts).toBe(card.ts);
@@ -202,26 +202,26 @@ describe('after the upgrade', () => {
 });
 
 describe('state migration 9', () => {
-  it('keeps every outbox row, its state and the id sequence (ids mark posts in Slack), and takes calls', () => {
+  it('keeps every outbox row, its state and the id sequence (ids mark posts in Slack), and takes calls', async () => {
     const t = tempDir();
     try {
       const file = path.join(t.dir, 'chatops.db');
       const v8 = openStateStore(file, STATE_MIGRATIONS.slice(0, 8));
       const now = new Date('2026-11-26T12:00:00.000Z');
-      const ids = [1, 2, 3].map((n) => v8.outbox.enqueue({ lane: 'alert:ipfsdown', op: n === 1 ? 'refresh' : 'reply', anchor: 'alert:ipfsdown:1', channel: CHANNEL, payload: { text: `m${n}` } }, now));
-      v8.outbox.markSent(v8.db.prepare('SELECT * FROM outbox WHERE id = ?').get(ids[0]) as never, '1700000000.000100', now);
+      const ids = [1, 2, 3].map(async (n) => await v8.outbox.enqueue({ lane: 'alert:ipfsdown', op: n === 1 ? 'refresh' : 'reply', anchor: 'alert:ipfsdown:1', channel: CHANNEL, payload: { text: `m${n}` } }, now));
+      await v8.outbox.markSent(v8.db.prepare('SELECT * FROM outbox WHERE id = ?').get(ids[0]) as never, '1700000000.000100', now);
       // The newest row is gone (retention): its id must not come back.
       v8.db.prepare('DELETE FROM outbox WHERE id = ?').run(ids[2]);
       const before = v8.db.prepare('SELECT * FROM outbox ORDER BY id').all();
       expect(() => v8.db.prepare("INSERT INTO outbox (created_at, lane, op, next_attempt_at) VALUES ('x', 'l', 'call', 'x')").run()).toThrow(/CHECK constraint/);
-      v8.close();
+      await v8.close();
 
       const v9 = openStateStore(file);
       expect(v9.db.prepare('SELECT * FROM outbox ORDER BY id').all()).toEqual(before);
-      const next = v9.outbox.enqueue({ lane: 'pagerduty:ipfsdown', op: 'call', anchor: 'alert:ipfsdown:1', payload: { text: 'page IpfsDown in PagerDuty', call: { target: 'pagerduty' } } }, now);
+      const next = await v9.outbox.enqueue({ lane: 'pagerduty:ipfsdown', op: 'call', anchor: 'alert:ipfsdown:1', payload: { text: 'page IpfsDown in PagerDuty', call: { target: 'pagerduty' } } }, now);
       expect(next).toBe(ids[2]! + 1);
-      expect(v9.outbox.pendingCount()).toBe(2);
-      v9.close();
+      expect(await v9.outbox.pendingCount()).toBe(2);
+      await v9.close();
     } finally {
       t.cleanup();
     }

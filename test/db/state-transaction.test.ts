@@ -24,17 +24,17 @@ describe('state transactions', () => {
     other = new Database(file);
     other.pragma('busy_timeout = 0');
   });
-  afterEach(() => {
+  afterEach(async () => {
     other.close();
-    state.close();
+    await state.close();
     cleanup();
   });
 
-  it('take the write lock when they begin, so a writer in another process never fails them half-way (SQLITE_BUSY_SNAPSHOT)', () => {
+  it('take the write lock when they begin, so a writer in another process never fails them half-way (SQLITE_BUSY_SNAPSHOT)', async () => {
     let otherWrite: unknown = null;
-    state.transaction(() => {
+    await state.transaction(async (tx) => {
       // Only a read so far; a deferred transaction would not hold the lock yet.
-      state.incidents.open();
+      await tx.incidents.open();
       try {
         other.exec("INSERT INTO command_runs (at, source, user_id, command, args, outcome, summary, duration_ms) VALUES ('x', 'cli', 'u', 'c', '[]', 'ok', 's', 0)");
       } catch (err) {

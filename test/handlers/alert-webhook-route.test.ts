@@ -98,7 +98,7 @@ describe('POST /hooks/alerts', () => {
   afterEach(async () => {
     await app.stop();
     await d.close();
-    env.close();
+    await env.close();
     cleanup();
   });
 
@@ -117,20 +117,20 @@ describe('POST /hooks/alerts', () => {
   /** Delivers everything the route queued. */
   const delivered = () => d.delivery.drain();
   const alertCount = () => (env.db.prepare('SELECT COUNT(*) AS n FROM alerts').get() as { n: number }).n;
-  const alert = (key: string) => env.deps.state.alerts.get(key);
+  const alert = async (key: string) => await env.deps.state.alerts.get(key);
   /** The ts of the Slack message of the alert's current firing. */
-  const messageTs = (key: string) => env.deps.state.slackMessages.get(alertAnchor(alert(key)!))?.ts;
+  const messageTs = async (key: string) => (await env.deps.state.slackMessages.get(alertAnchor((await alert(key))!)))?.ts;
 
   describe('alert truth under hostile input (18 §9, §10)', () => {
     it('a RESOLVED for an alert only metrics.db reports changes nothing, and the answer says why', async () => {
-      ingestAlert(env.deps, { name: 'provider_down', status: 'firing', message: 'from metrics.db', source: 'metrics-db' });
+      await ingestAlert(env.deps, { name: 'provider_down', status: 'firing', message: 'from metrics.db', source: 'metrics-db' });
       await delivered();
       const before = calls().length;
       const res = await post(atlasAlert({ name: 'PROVIDER_DOWN', status: 'RESOLVED', resolvedAt: '2026-11-26T11:59:00.000Z' }));
       expect(res.status).toBe(200);
       const body = (await res.json()) as { results: { action: string; note?: string }[] };
       expect(body.results[0]).toMatchObject({ action: 'not-a-source', note: expect.stringContaining('never reported provider_down firing') });
-      expect(alert('provider_down')).toMatchObject({ status: 'firing', resolved_by: null, resolved_sources: '[]' });
+      expect(await alert('provider_down')).toMatchObject({ status: 'firing', resolved_by: null, resolved_sources: '[]' });
       await delivered();
       expect(calls().length).toBe(before);
     });
@@ -138,16 +138,16 @@ describe('POST /hooks/alerts', () => {
     it('an alert reported by two sources resolves only when both have resolved it, saying by whom', async () => {
       await post(atlasAlert());
       await post(alertmanagerBody([amAlert({ labels: { alertname: 'provider_down', severity: 'critical' } })]));
-      expect(JSON.parse(alert('provider_down')!.sources)).toEqual(['atlas-webhook', 'alertmanager']);
+      expect(JSON.parse((await alert('provider_down'))!.sources)).toEqual(['atlas-webhook', 'alertmanager']);
       const resolvedBody = alertmanagerBody([amAlert({ status: 'resolved', labels: { alertname: 'provider_down' }, endsAt: '2026-11-26T11:59:30Z' })], 'resolved');
       const first = (await (await post(resolvedBody)).json()) as { results: { action: string }[] };
       expect(first.results[0]?.action).toBe('source-resolved');
-      expect(alert('provider_down')).toMatchObject({ status: 'firing', resolved_sources: '["alertmanager"]' });
+      expect(await alert('provider_down')).toMatchObject({ status: 'firing', resolved_sources: '["alertmanager"]' });
       await delivered();
-      const ts = messageTs('provider_down');
+      const ts = await messageTs('provider_down');
       const second = (await (await post(atlasAlert({ status: 'RESOLVED' }))).json()) as { results: { action: string }[] };
       expect(second.results[0]?.action).toBe('resolved');
-      expect(alert('provider_down')).toMatchObject({ status: 'resolved', resolved_by: 'sources:atlas-webhook,alertmanager' });
+      expect(await alert('provider_down')).toMatchObject({ status: 'resolved', resolved_by: 'sources:atlas-webhook,alertmanager' });
       await delivered();
       const edit = calls().filter((c) => c.method === 'chat.update' && c.args.ts === ts).at(-1)!;
       expect(blocksOf(edit)).toContain('Resolved by Shadow Atlas webhook and Alertmanager');
@@ -159,7 +159,7 @@ describe('POST /hooks/alerts', () => {
     ])('clamps a firedAt of %s to the time received and shows the clamp on the alert', async (_what, firedAt, words) => {
       const res = await post(atlasAlert({ firedAt }));
       expect(res.status).toBe(200);
-      const a = alert('provider_down')!;
+      const a = (await alert('provider_down'))!;
       expect(a.fired_at).toBe(env.deps.clock().toISOString());
       expect(a.fired_at_note).toContain(firedAt);
       expect(a.fired_at_note).toContain(words);
@@ -209,7 +209,7 @@ describe('POST /hooks/alerts', () => {
     expect(blocksOf(calls()[0]!)).toContain('Provider Census TIGER availability 40%');
     expect(blocksOf(calls()[0]!)).toContain('atlas_alert_ack');
     expect(d.slack.workspace.messages(CHANNEL)).toHaveLength(1);
-    expect(alert('provider_down')).toMatchObject({ sources: '["atlas-webhook"]', fired_at: '2026-11-26T11:55:00.000Z' });
+    expect(await alert('provider_down')).toMatchObject({ sources: '["atlas-webhook"]', fired_at: '2026-11-26T11:55:00.000Z' });
   });
 
   it('takes an Alertmanager notification: each alert, its fingerprint, runbook and labels', async () => {
@@ -229,7 +229,7 @@ describe('POST /hooks/alerts', () => {
       ],
     });
     await delivered();
-    const row = alert('providerdown')!;
+    const row = (await alert('providerdown'))!;
     expect(row).toMatchObject({
       severity: 'P1',
       fired_at: '2026-11-26T11:58:00.123Z',
@@ -256,14 +256,14 @@ describe('POST /hooks/alerts', () => {
     expect(alertCount()).toBe(1);
     expect(calls()).toHaveLength(1);
     expect(d.slack.workspace.messages(CHANNEL)).toHaveLength(1);
-    expect(env.deps.state.outbox.stats(env.deps.clock())).toMatchObject({ pending: 0, failed: 0 });
-    expect(JSON.parse(alert('provider_down')!.sources)).toEqual(['atlas-webhook', 'alertmanager']);
+    expect(await env.deps.state.outbox.stats(env.deps.clock())).toMatchObject({ pending: 0, failed: 0 });
+    expect(JSON.parse((await alert('provider_down'))!.sources)).toEqual(['atlas-webhook', 'alertmanager']);
   });
 
   it('updates the posted message once on resolution, and posts a new message when it fires again', async () => {
     await post(atlasAlert());
     await delivered();
-    const firstTs = messageTs('provider_down');
+    const firstTs = await messageTs('provider_down');
     expect(firstTs).toBe(d.slack.workspace.messages(CHANNEL)[0]!.ts);
 
     env.clock.advance(15 * 60_000);
@@ -283,10 +283,10 @@ describe('POST /hooks/alerts', () => {
     expect(calls().map((c) => c.method)).toEqual(['chat.postMessage', 'chat.update', 'chat.postMessage']);
     expect(calls()[2]!.args.ts).toBeUndefined();
     expect(calls()[2]!.args.thread_ts).toBeUndefined();
-    expect(messageTs('provider_down')).not.toBe(firstTs);
+    expect(await messageTs('provider_down')).not.toBe(firstTs);
     // In Slack: the first firing's message, edited to resolved, and the second firing's own message.
     const shown = d.slack.workspace.messages(CHANNEL);
-    expect(shown.map((m) => m.ts)).toEqual([firstTs, messageTs('provider_down')]);
+    expect(shown.map((m) => m.ts)).toEqual([firstTs, await messageTs('provider_down')]);
     expect(shown[0]!.text).toContain('resolved at 12:14 UTC');
   });
 
@@ -294,8 +294,8 @@ describe('POST /hooks/alerts', () => {
     await post(atlasAlert({ name: 'replica_lag_high', severity: 'critical', message: 'replica 2 is 40 s behind' }));
     await post(alertmanagerBody([amAlert({ labels: { alertname: 'QueueBacklogGrowing', severity: 'warning' }, annotations: { summary: 'Queue backlog is growing' }, fingerprint: 'aaaa' })]));
     await delivered();
-    expect(alert('replica_lag_high')).toMatchObject({ severity: 'P1', severity_known: 2 });
-    expect(alert('queuebackloggrowing')).toMatchObject({ severity: 'P2', severity_known: 2 });
+    expect(await alert('replica_lag_high')).toMatchObject({ severity: 'P1', severity_known: 2 });
+    expect(await alert('queuebackloggrowing')).toMatchObject({ severity: 'P2', severity_known: 2 });
     expect(calls()).toHaveLength(2);
     const byName = (n: string) => calls().find((c) => textOf(c).includes(n))!;
     expect(textOf(byName('replica_lag_high'))).toContain('P1 replica_lag_high firing since 11:55 UTC');
@@ -409,7 +409,7 @@ describe('alertWebhookRoutes', () => {
       expect(alertWebhookRoutes(env.deps).map((r) => [r.path, r.method])).toEqual([['/hooks/alerts', 'POST']]);
       expect(() => alertWebhookRoute(env.deps, { token: 'short' })).toThrow(/at least 16/);
     } finally {
-      env.close();
+      await env.close();
       t.cleanup();
     }
   });

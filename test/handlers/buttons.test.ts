@@ -81,7 +81,7 @@ beforeEach(async () => {
 afterEach(async () => {
   await h.close();
   await d.close();
-  env.close();
+  await env.close();
   atlas.metrics.close();
   atlas.persistence.close();
   dir.cleanup();
@@ -99,7 +99,7 @@ const opened = () => slack().calls('views.open').filter((c) => c.status === 200 
 async function postAlert(hint: 'critical' | 'warning' = 'critical'): Promise<{ name: string; ts: string }> {
   const name = `replica_lag_${++alertSeq}`;
   const firedAt = env.clock();
-  ingestAlert(env.deps, { name, status: 'firing', message: 'Replica is 40 s behind <!channel>', source: 'atlas-webhook', severityHint: hint, firedAt });
+  await ingestAlert(env.deps, { name, status: 'firing', message: 'Replica is 40 s behind <!channel>', source: 'atlas-webhook', severityHint: hint, firedAt });
   atlas.metrics.prepare("INSERT INTO alerts (name, status, message, fired_at) VALUES (?, 'firing', 'Replica behind', ?)").run(name, firedAt.toISOString().replace('T', ' ').slice(0, 19));
   await d.delivery.drain();
   const message = slack().messages(CHANNEL).find((m) => m.text.includes(name));
@@ -107,7 +107,7 @@ async function postAlert(hint: 'critical' | 'warning' = 'critical'): Promise<{ n
   return { name, ts: message!.ts };
 }
 
-const declared = (title = 'proofs failing') => declareIncident(env.deps, { title, actorId: TEST_USER }).incident;
+const declared = async (title = 'proofs failing') => (await declareIncident(env.deps, { title, actorId: TEST_USER })).incident;
 
 /** The buttons of a message in Slack, by action id prefix. */
 function buttonsOf(blocks: unknown[] | undefined, prefix: string): Button[] {
@@ -140,21 +140,21 @@ const INCIDENT_BUTTONS: ButtonCase[] = [
     arrange: async () => (await postAlert()).name,
     acted: async (_p, name) => {
       await expectForm(MODAL_CALLBACK['ack-details']);
-      expect(env.deps.state.alerts.get(name)!.incident_id).toBe('INC-20261126-1');
+      expect((await env.deps.state.alerts.get(name))!.incident_id).toBe('INC-20261126-1');
     },
   },
   {
     command: 'escalate',
     actionId: INCIDENT_ESCALATE_ACTION,
     outcome: 'info',
-    arrange: () => `${declared().id}:techlead`,
+    arrange: async () => `${(await declared()).id}:techlead`,
     acted: () => expectForm(MODAL_CALLBACK.escalate),
   },
   {
     command: 'update',
     actionId: INCIDENT_UPDATE_ACTION,
     outcome: 'info',
-    arrange: () => declared().id,
+    arrange: async () => (await declared()).id,
     acted: () => expectForm(MODAL_CALLBACK.update),
   },
   {
@@ -163,8 +163,8 @@ const INCIDENT_BUTTONS: ButtonCase[] = [
     outcome: 'ok',
     arrange: async () => {
       const { name } = await postAlert();
-      const { incident } = acknowledgeAlert(env.deps, name, TEST_USER);
-      resolveIncident(env.deps, incident.id, { resolution: 'replica caught up' }, TEST_USER);
+      const { incident } = await acknowledgeAlert(env.deps, name, TEST_USER);
+      await resolveIncident(env.deps, incident.id, { resolution: 'replica caught up' }, TEST_USER);
       return incident.id;
     },
     acted: async (p, id) => expect((await p.answer()).text).toBe(`Resolved 1 alert of ${id}: replica_lag_${alertSeq}.`),
@@ -173,9 +173,9 @@ const INCIDENT_BUTTONS: ButtonCase[] = [
     command: 'review-done',
     actionId: INCIDENT_REVIEW_DONE_ACTION,
     outcome: 'ok',
-    arrange: () => {
-      const incident = declared();
-      resolveIncident(env.deps, incident.id, { resolution: 'reran the job' }, TEST_USER);
+    arrange: async () => {
+      const incident = await declared();
+      await resolveIncident(env.deps, incident.id, { resolution: 'reran the job' }, TEST_USER);
       return incident.id;
     },
     acted: async (p, id) => expect((await p.answer()).text).toBe(`Review of ${id} marked done; the reminder is off.`),
@@ -184,17 +184,17 @@ const INCIDENT_BUTTONS: ButtonCase[] = [
     command: 'attach',
     actionId: INCIDENT_ATTACH_ACTION,
     outcome: 'ok',
-    arrange: () => JSON.stringify({ incidentId: declared().id, command: 'alerts', headline: '1 alert firing' }),
+    arrange: async () => JSON.stringify({ incidentId: (await declared()).id, command: 'alerts', headline: '1 alert firing' }),
     acted: async (p) => expect((await p.answer()).text).toBe("Added `/atlas alerts` to INC-20261126-1's timeline."),
   },
   {
     command: 'snooze',
     actionId: `${TIMER_SNOOZE_ACTION}:30`,
     outcome: 'ok',
-    arrange: () => {
-      declared();
+    arrange: async () => {
+      await declared();
       env.clock.advance(30 * MIN);
-      const [reminder] = sweepTimers(env.deps).reminders;
+      const [reminder] = (await sweepTimers(env.deps)).reminders;
       return `${reminder!.timerId}:30`;
     },
     acted: async (p) => expect((await p.answer()).text).toBe('Snoozed until 13:00 UTC: the INC-20261126-1 status update reminder comes back then.'),
@@ -268,9 +268,9 @@ describe('the Acknowledge button', () => {
     expect(slack().messages(CHANNEL)[0]).toMatchObject({ ts, text: expect.stringContaining('INC-20261126-1') });
     expect(slack().replies(CHANNEL, ts).map((m) => m.text)).toEqual([expect.stringContaining(`acknowledged by <@${TEST_USER}>`)]);
 
-    expect(env.deps.state.incidents.get('INC-20261126-1')).toMatchObject({ owner_id: TEST_USER, alert_key: name, severity: 'P1' });
-    expect(env.deps.state.alerts.get(name)).toMatchObject({ incident_id: 'INC-20261126-1', acknowledged_by: TEST_USER });
-    expect(env.deps.state.timers.pending({ alertKey: name })).toEqual([]);
+    expect(await env.deps.state.incidents.get('INC-20261126-1')).toMatchObject({ owner_id: TEST_USER, alert_key: name, severity: 'P1' });
+    expect(await env.deps.state.alerts.get(name)).toMatchObject({ incident_id: 'INC-20261126-1', acknowledged_by: TEST_USER });
+    expect(await env.deps.state.timers.pending({ alertKey: name })).toEqual([]);
     const row = atlas.metrics.prepare('SELECT acknowledged_at FROM alerts WHERE name = ?').get(name) as { acknowledged_at: string | null };
     expect(row.acknowledged_at).toBe('2026-11-26 12:00:00');
     // The form is the answer: nothing ephemeral.
@@ -284,7 +284,7 @@ describe('the Acknowledge button', () => {
     const p = await h.press(ALERT_ACK_ACTION, name, { user: STRANGER });
     expect((await p.answer()).text).toBe("`ack` is for responders; ask the on-call lead to add you in the bot's config.");
     expect(incidentCount()).toBe(before);
-    expect(env.deps.state.alerts.get(name)!.incident_id).toBeNull();
+    expect((await env.deps.state.alerts.get(name))!.incident_id).toBeNull();
     expect(slack().calls('usergroups.users.list').map((c) => c.args.usergroup)).toEqual(['S0ONCALL']);
     // The membership is cached: a second press asks Slack nothing.
     await (await h.press(ALERT_ACK_ACTION, name, { user: STRANGER })).answer();
@@ -295,7 +295,7 @@ describe('the Acknowledge button', () => {
     const { name } = await postAlert();
     await h.press(ALERT_ACK_ACTION, name, { user: GROUP_MEMBER });
     await eventually(() => opened()[0], 'views.open');
-    expect(env.deps.state.alerts.get(name)!.acknowledged_by).toBe(GROUP_MEMBER);
+    expect((await env.deps.state.alerts.get(name))!.acknowledged_by).toBe(GROUP_MEMBER);
   });
 
   it('makes one incident from a double click; the second click is told who won', async () => {
@@ -309,7 +309,7 @@ describe('the Acknowledge button', () => {
     expect(a.answers().length + b.answers().length).toBe(1);
     expect(slack().calls('views.open')).toHaveLength(1);
     expect(incidentCount()).toBe(before + 1);
-    const winner = env.deps.state.alerts.get(name)!;
+    const winner = (await env.deps.state.alerts.get(name))!;
     expect(loser.text).toBe(`${name} is already acknowledged by <@${winner.acknowledged_by}> as ${winner.incident_id} at 12:00 UTC.`);
     expect(runs().map((r) => r.outcome).sort()).toEqual(['error', 'ok']);
     await d.delivery.drain();
@@ -321,7 +321,7 @@ describe('the Acknowledge button', () => {
     d.slack.faults.inject({ method: 'views.open', kind: 'http', status: 500 });
     const p = await h.press(ALERT_ACK_ACTION, name);
     const answer = await p.answer();
-    const incidentId = env.deps.state.alerts.get(name)!.incident_id!;
+    const incidentId = (await env.deps.state.alerts.get(name))!.incident_id!;
     expect(answer.text).toMatch(new RegExp(`^${name} acknowledged after 0 s: ${incidentId} \\(P2\\) is open and yours`));
     expect(answer.text).toContain(`\`/atlas ack-details <INC> [--impact "…"] [--eta 30m]\``);
     expect(slack().calls('views.open')).toHaveLength(1);
@@ -338,7 +338,7 @@ describe('the Acknowledge button', () => {
 
 describe('the incident buttons on reminders and answers', () => {
   it('opens the escalate form for its target from a reminder, for a member of a responder user group', async () => {
-    const incident = declared('IPFS completely down');
+    const incident = await declared('IPFS completely down');
     await h.press(INCIDENT_ESCALATE_ACTION, `${incident.id}:techlead`, { user: GROUP_MEMBER });
     const open = await eventually(() => opened()[0], 'views.open');
     const view = open.args.view as { callback_id: string; private_metadata: string; blocks: unknown[] };
@@ -348,8 +348,8 @@ describe('the incident buttons on reminders and answers', () => {
   });
 
   it('answers a button on a resolved incident or with a forged value in one sentence, opening nothing', async () => {
-    const incident = declared('stuck job');
-    resolveIncident(env.deps, incident.id, { resolution: 'restarted the job' }, TEST_USER);
+    const incident = await declared('stuck job');
+    await resolveIncident(env.deps, incident.id, { resolution: 'restarted the job' }, TEST_USER);
     const resolved = await h.press(INCIDENT_UPDATE_ACTION, incident.id);
     expect((await resolved.answer()).text).toBe(`${incident.id} is already resolved (2026-11-26 12:00 UTC).`);
 
@@ -369,7 +369,7 @@ describe('the incident buttons on reminders and answers', () => {
   });
 
   it('answers a payload Slack would never send with one sentence, and runs nothing', async () => {
-    const incident = declared();
+    const incident = await declared();
     const p = await h.press(INCIDENT_REVIEW_DONE_ACTION, incident.id, { override: { user: { id: 'not-a-user-id' } } });
     expect((await p.answer()).text).toBe(MALFORMED_PRESS);
     expect(runs()).toEqual([]);
@@ -377,11 +377,11 @@ describe('the incident buttons on reminders and answers', () => {
 
   it('resolves the alerts still firing after a resolution, in chatops.db and metrics.db, and says so once', async () => {
     const { name, ts } = await postAlert();
-    const { incident } = acknowledgeAlert(env.deps, name, TEST_USER);
-    expect(resolveIncident(env.deps, incident.id, { resolution: 'replica caught up' }, TEST_USER).firingAlerts).toEqual([name]);
+    const { incident } = await acknowledgeAlert(env.deps, name, TEST_USER);
+    expect((await resolveIncident(env.deps, incident.id, { resolution: 'replica caught up' }, TEST_USER)).firingAlerts).toEqual([name]);
     const p = await h.press(INCIDENT_RESOLVE_ALERTS_ACTION, incident.id);
     expect((await p.answer()).text).toBe(`Resolved 1 alert of ${incident.id}: ${name}.`);
-    expect(env.deps.state.alerts.get(name)!.status).toBe('resolved');
+    expect((await env.deps.state.alerts.get(name))!.status).toBe('resolved');
     expect((atlas.metrics.prepare('SELECT status FROM alerts WHERE name = ?').get(name) as { status: string }).status).toBe('resolved');
     await d.delivery.drain();
     expect(slack().replies(CHANNEL, ts).map((m) => m.text)).toContainEqual(expect.stringContaining(`🔕 ${incident.id}: resolved`));
@@ -391,38 +391,38 @@ describe('the incident buttons on reminders and answers', () => {
 
   it('offers "Resolve firing alerts" when /atlas resolve closes an incident whose alert still fires', async () => {
     const { name } = await postAlert();
-    const { incident } = acknowledgeAlert(env.deps, name, TEST_USER);
+    const { incident } = await acknowledgeAlert(env.deps, name, TEST_USER);
     const c = await h.command(`resolve ${incident.id} --resolution "replica caught up"`);
     expect(c.res.status).toBe(200);
     const answer = await c.answer();
     const button = buttonsOf(answer.blocks, INCIDENT_RESOLVE_ALERTS_ACTION)[0];
     expect(button).toMatchObject({ action_id: INCIDENT_RESOLVE_ALERTS_ACTION, value: incident.id });
-    expect(env.deps.state.incidents.get(incident.id)!.status).toBe('resolved');
+    expect((await env.deps.state.incidents.get(incident.id))!.status).toBe('resolved');
     // The button on that answer works.
     const p = await h.press(button!.action_id, button!.value);
     expect((await p.answer()).text).toBe(`Resolved 1 alert of ${incident.id}: ${name}.`);
   });
 
   it('marks the review done from the reminder, and the reminder stops', async () => {
-    const incident = declared('partial job failure');
-    resolveIncident(env.deps, incident.id, { resolution: 'reran the job' }, TEST_USER);
+    const incident = await declared('partial job failure');
+    await resolveIncident(env.deps, incident.id, { resolution: 'reran the job' }, TEST_USER);
     env.clock.advance(48 * 60 * MIN);
-    sweepTimers(env.deps);
+    await sweepTimers(env.deps);
     await d.delivery.drain();
     const reminder = slack().replies(CHANNEL, slack().messages(CHANNEL)[0]!.ts).find((m) => m.text.startsWith('📝 Post-incident review'));
     const [done] = buttonsOf(reminder?.blocks, INCIDENT_REVIEW_DONE_ACTION);
     expect(done).toBeDefined();
     const p = await h.press(done!.action_id, done!.value, { user: SECOND_RESPONDER });
     expect((await p.answer()).text).toBe(`Review of ${incident.id} marked done; the reminder is off.`);
-    expect(env.deps.state.incidents.get(incident.id)!.review_done_at).not.toBeNull();
-    expect(env.deps.state.timers.pending({ incidentId: incident.id })).toEqual([]);
+    expect((await env.deps.state.incidents.get(incident.id))!.review_done_at).not.toBeNull();
+    expect(await env.deps.state.timers.pending({ incidentId: incident.id })).toEqual([]);
     const twice = await h.press(done!.action_id, done!.value);
     expect((await twice.answer()).text).toMatch(new RegExp(`^The review of ${incident.id} was already marked done`));
-    expect(() => markReviewDone(env.deps, incident.id, TEST_USER)).toThrow(/already marked done/);
+    expect(async () => await markReviewDone(env.deps, incident.id, TEST_USER)).toThrow(/already marked done/);
   });
 
   it('offers "Add to INC-…" on a diagnostic answer while one incident is open, and the button adds it to the timeline', async () => {
-    const incident = declared('proofs failing');
+    const incident = await declared('proofs failing');
     const c = await h.command('alerts');
     const answer = await c.answer();
     assertBlockKitLimits('message', answer.blocks as never);
@@ -432,14 +432,14 @@ describe('the incident buttons on reminders and answers', () => {
 
     const p = await h.press(button!.action_id, button!.value);
     expect((await p.answer()).text).toBe(`Added \`/atlas alerts\` to ${incident.id}'s timeline.`);
-    expect(env.deps.state.timeline.list(incident.id).at(-1)).toMatchObject({ actor: TEST_USER });
+    expect((await env.deps.state.timeline.list(incident.id)).at(-1)).toMatchObject({ actor: TEST_USER });
     expect(runs().map((r) => [r.command, r.via])).toEqual([
       ['alerts', 'command'],
       ['attach', 'button'],
     ]);
 
     // With two incidents open the answer carries no such button (which one would it be?).
-    declared('disk filling');
+    await declared('disk filling');
     const again = await h.command('alerts');
     expect(JSON.stringify(await again.answer())).not.toContain(INCIDENT_ATTACH_ACTION);
   });
@@ -447,7 +447,7 @@ describe('the incident buttons on reminders and answers', () => {
 
 describe('incident commands typed in Slack', () => {
   it('answers `/atlas own INC alice` with a usage error naming what to type, and changes nothing (defect 7)', async () => {
-    const incident = declared();
+    const incident = await declared();
     await d.delivery.drain();
     const before = snapshot();
     const c = await h.command(`own ${incident.id} alice`);
@@ -465,16 +465,16 @@ describe('incident commands typed in Slack', () => {
 describe('the Snooze buttons of a reminder', () => {
   /** A P0 incident whose update reminder has fired and been posted in its thread; the reminder's buttons. */
   async function nudged() {
-    const incident = declared('all proofs failing');
+    const incident = await declared('all proofs failing');
     env.clock.set(new Date(new Date(TEST_NOW).getTime() + 30 * MIN));
-    sweepTimers(env.deps);
+    await sweepTimers(env.deps);
     await d.delivery.drain();
     const card = slack().messages(CHANNEL)[0]!;
     const nudge = slack().replies(CHANNEL, card.ts).find((m) => m.text.startsWith(`⏰ No update on ${incident.id}`));
     expect(nudge).toBeDefined();
     return { incident, snooze: buttonsOf(nudge!.blocks, TIMER_SNOOZE_ACTION), nudge: nudge! };
   }
-  const pendingUpdates = (incidentId: string) => env.deps.state.timers.pending({ incidentId }).filter((t) => t.kind === 'update-due');
+  const pendingUpdates = async (incidentId: string) => (await env.deps.state.timers.pending({ incidentId })).filter((t) => t.kind === 'update-due');
   const at = (minutes: number) => env.clock.set(new Date(new Date(TEST_NOW).getTime() + minutes * MIN));
 
   it('snoozes a posted reminder from its button: told until when, the reminder moves, the timeline says who', async () => {
@@ -485,33 +485,33 @@ describe('the Snooze buttons of a reminder', () => {
     const answer = await p.answer();
     expect(answer).toMatchObject({ response_type: 'ephemeral', replace_original: false });
     expect(answer.text).toBe(`Snoozed until 14:33 UTC: the ${incident.id} status update reminder comes back then.`);
-    expect(pendingUpdates(incident.id).map((t) => t.due_at)).toEqual(['2026-11-26T14:33:00.000Z']);
-    expect(env.deps.state.timeline.list(incident.id).at(-1)).toMatchObject({ actor: TEST_USER, text: 'status update reminder snoozed for 2 h, until 14:33 UTC' });
+    expect((await pendingUpdates(incident.id)).map((t) => t.due_at)).toEqual(['2026-11-26T14:33:00.000Z']);
+    expect((await env.deps.state.timeline.list(incident.id)).at(-1)).toMatchObject({ actor: TEST_USER, text: 'status update reminder snoozed for 2 h, until 14:33 UTC' });
     expect(runs()).toEqual([{ command: 'snooze', via: 'button', source: 'slack', user_id: TEST_USER, channel_id: CHANNEL, outcome: 'ok' }]);
 
     // Quiet until then (the cadence re-arm at 60 min was replaced), back at its minute.
     at(152);
-    expect(sweepTimers(env.deps).reminders.map((r) => r.kind)).not.toContain('update-due');
+    expect((await sweepTimers(env.deps)).reminders.map((r) => r.kind)).not.toContain('update-due');
     at(153);
-    expect(sweepTimers(env.deps).reminders.map((r) => r.kind)).toContain('update-due');
+    expect((await sweepTimers(env.deps)).reminders.map((r) => r.kind)).toContain('update-due');
   });
 
   it('refuses a stranger and a forged value without changing anything', async () => {
     const { incident, snooze } = await nudged();
-    const before = pendingUpdates(incident.id);
+    const before = await pendingUpdates(incident.id);
     expect((await (await h.press(snooze[0]!.action_id, snooze[0]!.value, { user: STRANGER })).answer()).text).toBe(
       "`snooze` is for responders; ask the on-call lead to add you in the bot's config.",
     );
     const timerId = snooze[0]!.value.split(':')[0];
     expect((await (await h.press(`${TIMER_SNOOZE_ACTION}:30`, `${timerId}:45`)).answer()).text).toBe(MALFORMED_PRESS);
-    expect(pendingUpdates(incident.id)).toEqual(before);
+    expect(await pendingUpdates(incident.id)).toEqual(before);
   });
 
   it('says the reminders are over once the incident is resolved', async () => {
     const { incident, snooze } = await nudged();
-    resolveIncident(env.deps, incident.id, { resolution: 'proof service restarted' }, TEST_USER);
+    await resolveIncident(env.deps, incident.id, { resolution: 'proof service restarted' }, TEST_USER);
     expect((await (await h.press(snooze[0]!.action_id, snooze[0]!.value)).answer()).text).toBe(`${incident.id} is resolved; its reminders are over.`);
-    expect(pendingUpdates(incident.id)).toHaveLength(0);
+    expect(await pendingUpdates(incident.id)).toHaveLength(0);
   });
 });
 

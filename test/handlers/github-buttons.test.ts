@@ -32,7 +32,7 @@ async function start(github: boolean): Promise<void> {
   se = await startSlackEnv({ file: { channels: { incidents: INCIDENTS }, responders: { users: [TEST_USER] }, ...(github ? { github: { repo: REPO } } : {}) } });
   if (github) se.env.deps.config.env.GITHUB_TOKEN = `ghp_${'b'.repeat(36)}`;
   se.env.deps.config.env.GITHUB_API_URL = `${API}/api/v3`;
-  incidentId = declareIncident(se.env.deps, { title: 'Provider down', severity: 'P1', actorId: TEST_USER }).incident.id;
+  incidentId = (await declareIncident(se.env.deps, { title: 'Provider down', severity: 'P1', actorId: TEST_USER })).incident.id;
 }
 
 afterEach(async () => {

@@ -39,7 +39,7 @@ beforeEach(async () => {
 afterEach(() => se.close());
 
 const opened = () => d.slack.workspace.calls('views.open').filter((c) => c.status === 200 && c.answer?.ok === true);
-const notes = () => env.deps.state.handoffs.get(new Date(MONDAY))?.notes ?? null;
+const notes = async () => (await env.deps.state.handoffs.get(new Date(MONDAY)))?.notes ?? null;
 type Button = { action_id: string; value: string; text: { text: string } };
 const buttonsOf = (blocks: unknown[] | undefined) =>
   ((blocks ?? []) as { type: string; elements?: Button[]; accessory?: Button }[]).flatMap((b) => [...(b.type === 'actions' ? (b.elements ?? []) : []), ...(b.accessory ? [b.accessory] : [])]);
@@ -78,7 +78,7 @@ describe('/atlas handoff', () => {
 
 describe('handoff notes', () => {
   it('opens the form for the outgoing primary (on call, so a responder), filled with the notes so far, and saves what is submitted', async () => {
-    env.deps.state.handoffs.saveNotes(new Date(MONDAY), 'first draft', OTHER, env.clock());
+    await env.deps.state.handoffs.saveNotes(new Date(MONDAY), 'first draft', OTHER, env.clock());
     await h.press(HANDOFF_NOTES_ACTION, MONDAY, { user: OTHER, channel: DM });
     const open = await eventually(() => opened()[0], 'views.open');
     const view = open.args.view as { callback_id: string; private_metadata: string; blocks: { element?: { initial_value?: string } }[] };
@@ -90,7 +90,7 @@ describe('handoff notes', () => {
     const sent = await h.submit(HANDOFF_NOTES_CALLBACK, { shiftChange: MONDAY, channel: DM }, { notes: { value: { type: 'plain_text_input', value: 'The 03:00 batch is paused; resume after TIGER is back.' } } }, OTHER);
     expect(sent.status).toBe(200);
     expect(sent.body).toEqual({});
-    expect(notes()).toBe('The 03:00 batch is paused; resume after TIGER is back.');
+    expect(await notes()).toBe('The 03:00 batch is paused; resume after TIGER is back.');
     const run = env.db.prepare("SELECT command, via, user_id FROM command_runs WHERE command = 'handoff-notes'").get();
     expect(run).toEqual({ command: 'handoff-notes', via: 'modal', user_id: OTHER });
   });
@@ -104,12 +104,12 @@ describe('handoff notes', () => {
 
   it('shows a refusal under the field once the handoff has gone out, and keeps the posted notes', async () => {
     await runHandoffs(env.deps);
-    env.deps.state.handoffs.saveNotes(new Date(MONDAY), 'as posted', OTHER, env.clock());
+    await env.deps.state.handoffs.saveNotes(new Date(MONDAY), 'as posted', OTHER, env.clock());
     env.clock.set(MONDAY);
     await runHandoffs(env.deps);
     const sent = await h.submit(HANDOFF_NOTES_CALLBACK, { shiftChange: MONDAY }, { notes: { value: { type: 'plain_text_input', value: 'late edit' } } }, TEST_USER);
     expect(sent.body).toMatchObject({ response_action: 'errors', errors: { notes: expect.stringContaining('has gone out already') } });
-    expect(notes()).toBe('as posted');
+    expect(await notes()).toBe('as posted');
   });
 
   it('refuses a form whose shift change is not one of the rotation', async () => {
@@ -120,20 +120,20 @@ describe('handoff notes', () => {
 
 describe('Take over', () => {
   it('makes the presser the owner, with a timeline entry and a note in the thread', async () => {
-    const { incident } = declareIncident(env.deps, { title: 'TIGER down', actorId: OTHER });
+    const { incident } = await declareIncident(env.deps, { title: 'TIGER down', actorId: OTHER });
     const p = await h.press(`${HANDOFF_TAKE_OVER_ACTION}:${incident.id}`, incident.id, { channel: HANDOFF });
     expect((await p.answer()).text).toContain(incident.id);
-    expect(env.deps.state.incidents.get(incident.id)!.owner_id).toBe(TEST_USER);
-    expect(env.deps.state.timeline.list(incident.id).map((e) => e.kind)).toContain('owner');
+    expect((await env.deps.state.incidents.get(incident.id))!.owner_id).toBe(TEST_USER);
+    expect((await env.deps.state.timeline.list(incident.id)).map((e) => e.kind)).toContain('owner');
     await d.delivery.drain();
-    const posted = env.deps.state.slackMessages.get(incident.anchor)!;
+    const posted = (await env.deps.state.slackMessages.get(incident.anchor))!;
     expect(d.slack.workspace.replies(posted.channel, posted.ts).map((m) => m.text).join('\n')).toContain(`<@${TEST_USER}>`);
   });
 
   it('refuses a reader and changes nothing', async () => {
-    const { incident } = declareIncident(env.deps, { title: 'TIGER down', actorId: OTHER });
+    const { incident } = await declareIncident(env.deps, { title: 'TIGER down', actorId: OTHER });
     const p = await h.press(`${HANDOFF_TAKE_OVER_ACTION}:${incident.id}`, incident.id, { user: READER, channel: HANDOFF });
     expect((await p.answer()).text).toContain('is for responders');
-    expect(env.deps.state.incidents.get(incident.id)!.owner_id).toBe(OTHER);
+    expect((await env.deps.state.incidents.get(incident.id))!.owner_id).toBe(OTHER);
   });
 });

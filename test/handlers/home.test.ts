@@ -75,7 +75,7 @@ beforeEach(async () => {
 afterEach(async () => {
   await h.close();
   await d.close();
-  env.close();
+  await env.close();
   atlas.metrics.close();
   atlas.persistence.close();
   dir.cleanup();
@@ -136,17 +136,17 @@ async function pressOnHome(user: string, actionId: string, opts: { value?: strin
 
 const dmTexts = (user: string) => slack().messages(dmOf(user)).map((m) => m.text);
 
-function fireAlert(name: string): void {
-  ingestAlert(env.deps, { name, status: 'firing', message: 'Replica is 40 s behind <!channel>', source: 'atlas-webhook', severityHint: 'critical', firedAt: env.clock() });
+async function fireAlert(name: string): Promise<void> {
+  await ingestAlert(env.deps, { name, status: 'firing', message: 'Replica is 40 s behind <!channel>', source: 'atlas-webhook', severityHint: 'critical', firedAt: env.clock() });
   atlas.metrics.prepare("INSERT INTO alerts (name, status, message, fired_at) VALUES (?, 'firing', 'Replica behind', ?)").run(name, env.clock().toISOString().replace('T', ' ').slice(0, 19));
 }
 
 describe('the Home tab, opened', () => {
-  beforeEach(() => {
-    declareIncident(env.deps, { title: 'proofs failing for <!here> users', severity: 'P1', actorId: SECOND });
+  beforeEach(async () => {
+    await declareIncident(env.deps, { title: 'proofs failing for <!here> users', severity: 'P1', actorId: SECOND });
     env.clock.advance(5 * MIN);
-    fireAlert('replica_lag');
-    env.deps.state.handoffs.saveNotes(SHIFT_CHANGE, 'Watch replica lag\nTIGER slow since Tuesday', TEST_USER, env.clock());
+    await fireAlert('replica_lag');
+    await env.deps.state.handoffs.saveNotes(SHIFT_CHANGE, 'Watch replica lag\nTIGER slow since Tuesday', TEST_USER, env.clock());
   });
 
   it('shows a responder their on-call status first, incidents, alerts with Acknowledge, health, the next handoff and diagnostics', async () => {
@@ -161,7 +161,7 @@ describe('the Home tab, opened', () => {
     const alert = blocks.find((b) => b.accessory?.action_id === ALERT_ACK_ACTION)!;
     expect(alert.text!.text.split('\n')[0]).toBe('🔴 *P1 · replica_lag* firing since 12:05 UTC (just now)');
     expect(alert.text!.text).toContain('&lt;!channel&gt;');
-    expect(alert.accessory).toMatchObject({ type: 'button', text: { text: 'Acknowledge' }, value: env.deps.state.alerts.firing()[0]!.key, style: 'primary' });
+    expect(alert.accessory).toMatchObject({ type: 'button', text: { text: 'Acknowledge' }, value: (await env.deps.state.alerts.firing())[0]!.key, style: 'primary' });
     expect(lines).toContain('Health');
     expect(lines.find((l) => /^(✅|⚠️|🔴) \*(Healthy|Degraded|Unhealthy)\*/.test(l))).toBeDefined();
     expect(lines).toContain('Next handoff');
@@ -211,13 +211,13 @@ describe('the Home tab, opened', () => {
 
 describe('buttons on the Home tab answer by DM', () => {
   it('Acknowledge acknowledges; the answer and a second press’s refusal arrive by DM', async () => {
-    fireAlert('replica_lag');
+    await fireAlert('replica_lag');
     await openHome(TEST_USER);
-    const key = env.deps.state.alerts.firing()[0]!.key;
+    const key = (await env.deps.state.alerts.firing())[0]!.key;
     // A trigger Slack never issued: the form cannot open, so the answer is a sentence.
     expect((await pressOnHome(TEST_USER, ALERT_ACK_ACTION, { triggerId: '1.1.deadbeef' })).status).toBe(200);
     const first = await eventually(() => dmTexts(TEST_USER)[0], 'the DM answer');
-    expect(env.deps.state.alerts.get(key)!.incident_id).toBe('INC-20261126-1');
+    expect((await env.deps.state.alerts.get(key))!.incident_id).toBe('INC-20261126-1');
     expect(first).toMatch(/^replica_lag acknowledged after 0 s: INC-20261126-1 \(P1\) is open and yours; .* The form did not open; `\/atlas ack-details/);
 
     // The Home still shows the button until it is republished; pressing it again is refused by DM.
@@ -240,17 +240,17 @@ describe('buttons on the Home tab answer by DM', () => {
     registry = createRegistry(createAuthorizer(limited, undefined, undefined, undefined, botDmCheck(() => client)));
     h = await startHarness({ deps: { ...env.deps, config: limited }, registry, slack: d.slack });
     client = h.app.app.client;
-    fireAlert('replica_lag');
+    await fireAlert('replica_lag');
     const blocks = await openHome(TEST_USER);
     expect(buttons(blocks).some((b) => b.action_id === ALERT_ACK_ACTION)).toBe(true);
     expect((await pressOnHome(TEST_USER, ALERT_ACK_ACTION, { triggerId: '1.1.deadbeef' })).status).toBe(200);
     await eventually(() => dmTexts(TEST_USER)[0], 'the DM answer');
-    expect(env.deps.state.alerts.firing()[0]!.incident_id).toBe('INC-20261126-1');
+    expect((await env.deps.state.alerts.firing())[0]!.incident_id).toBe('INC-20261126-1');
     expect(runs().at(-1)).toMatchObject({ command: 'ack', channel_id: dmOf(TEST_USER), outcome: 'ok' });
   });
 
   it('Acknowledge opens the form from the Home with the press’s trigger', async () => {
-    fireAlert('replica_lag');
+    await fireAlert('replica_lag');
     await openHome(TEST_USER);
     expect((await pressOnHome(TEST_USER, ALERT_ACK_ACTION)).status).toBe(200);
     const open = await eventually(() => slack().calls('views.open').find((c) => c.status === 200 && c.answer?.ok === true), 'the form');
@@ -260,7 +260,7 @@ describe('buttons on the Home tab answer by DM', () => {
   });
 
   it('each diagnostics button runs its subcommand and the report arrives by DM', async () => {
-    fireAlert('replica_lag');
+    await fireAlert('replica_lag');
     const commands = buttons(await openHome(READER))
       .filter((b) => b.action_id?.startsWith('atlas_home_run:'))
       .map((b) => b.value!);
@@ -321,7 +321,7 @@ describe('the refresh job', () => {
     expect(await job().run()).toEqual([]);
 
     // A change right after the opening: not republished within 10 s of the last publish.
-    declareIncident(env.deps, { title: 'snapshot stale', actorId: TEST_USER });
+    await declareIncident(env.deps, { title: 'snapshot stale', actorId: TEST_USER });
     expect(homeRow(TEST_USER)?.stale_at).not.toBeNull();
     env.clock.advance(5_000);
     expect(await job().run()).toEqual([]);
@@ -336,10 +336,10 @@ describe('the refresh job', () => {
     expect(await job().run()).toEqual([]);
 
     // Two changes in a row: one publish, after the 10 s.
-    const incident = env.deps.state.incidents.open()[0]!;
-    changeOwner(env.deps, incident.id, SECOND, TEST_USER);
+    const incident = (await env.deps.state.incidents.open())[0]!;
+    await changeOwner(env.deps, incident.id, SECOND, TEST_USER);
     expect(await job().run()).toEqual([TEST_USER]);
-    changeOwner(env.deps, incident.id, TEST_USER, TEST_USER);
+    await changeOwner(env.deps, incident.id, TEST_USER, TEST_USER);
     env.clock.advance(10_000);
     expect(await job().run()).toEqual([]);
     env.clock.advance(1);
@@ -350,21 +350,21 @@ describe('the refresh job', () => {
   });
 
   it('leaves the Home alone for a reminder that changes nothing it shows', async () => {
-    const { incident } = declareIncident(env.deps, { title: 'snapshot stale', actorId: TEST_USER });
-    const due = new Date(nextDeadline(env.deps.state, incident.id)!.due_at);
+    const { incident } = await declareIncident(env.deps, { title: 'snapshot stale', actorId: TEST_USER });
+    const due = new Date((await nextDeadline(env.deps.state, incident.id))!.due_at);
     env.clock.set(new Date(due.getTime() - MIN));
     await openHome(TEST_USER);
     env.clock.set(due);
-    expect(sweepTimers(env.deps).reminders.length).toBeGreaterThan(0);
+    expect((await sweepTimers(env.deps)).reminders.length).toBeGreaterThan(0);
     env.clock.advance(11_000);
     expect(await job().run()).toEqual([]);
   });
 
   it('republishes after an acknowledgement, so the Acknowledge button goes', async () => {
-    fireAlert('replica_lag');
+    await fireAlert('replica_lag');
     const before = await openHome(TEST_USER);
     expect(buttons(before).map((b) => b.action_id)).toContain(ALERT_ACK_ACTION);
-    acknowledgeAlert(env.deps, 'replica_lag', TEST_USER);
+    await acknowledgeAlert(env.deps, 'replica_lag', TEST_USER);
     env.clock.advance(11_000);
     expect(await job().run()).toEqual([TEST_USER]);
     const after = homeOf(TEST_USER)!.blocks as Block[];

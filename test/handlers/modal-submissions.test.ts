@@ -83,7 +83,7 @@ async function start(config: object = CONFIG, lookupBoundMs: number | null = BOU
 async function stop() {
   await h.close();
   await d.close();
-  env.close();
+  await env.close();
   atlas.metrics.close();
   atlas.persistence.close();
   dir.cleanup();
@@ -91,19 +91,19 @@ async function stop() {
 
 const slack = () => d.slack.workspace;
 const runs = () => env.db.prepare('SELECT command, via, source, user_id, channel_id, outcome FROM command_runs ORDER BY id').all() as Record<string, string>[];
-const declared = (title = 'proofs failing'): Incident => declareIncident(env.deps, { title, actorId: TEST_USER }).incident;
+const declared = async (title = 'proofs failing'): Promise<Incident> => (await declareIncident(env.deps, { title, actorId: TEST_USER })).incident;
 const snapshot = () => JSON.stringify(['incidents', 'alerts', 'timers', 'incident_events'].map((t) => env.db.prepare(`SELECT * FROM ${t} ORDER BY rowid`).all()));
 
-function postAlert(): string {
+async function postAlert(): Promise<string> {
   const name = `tiger_down_${++seq}`;
-  ingestAlert(env.deps, { name, status: 'firing', message: 'TIGER not answering', source: 'atlas-webhook', severityHint: 'critical', firedAt: env.clock() });
+  await ingestAlert(env.deps, { name, status: 'firing', message: 'TIGER not answering', source: 'atlas-webhook', severityHint: 'critical', firedAt: env.clock() });
   return name;
 }
 
 /** The thread of an incident's card, as Slack shows it. */
 async function thread(incident: Incident): Promise<{ text: string; blocks?: unknown[] }[]> {
   await d.delivery.drain();
-  const ts = env.deps.state.slackMessages.get(incident.anchor)?.ts;
+  const ts = (await env.deps.state.slackMessages.get(incident.anchor))?.ts;
   return ts ? slack().replies(CHANNEL, ts) : [];
 }
 
@@ -128,37 +128,37 @@ const FORMS: FormCase[] = [
     command: 'ack-details',
     primary: 'impact',
     outcome: 'ok',
-    arrange: () => acknowledgeAlert(env.deps, postAlert(), TEST_USER).incident,
+    arrange: async () => (await acknowledgeAlert(env.deps, await postAlert(), TEST_USER)).incident,
     values: { impact: text('No new district lookups'), eta: text('45 min') },
-    acted: (i) => expect(env.deps.state.incidents.get(i.id)!.impact).toBe('No new district lookups'),
+    acted: async (i) => expect((await env.deps.state.incidents.get(i.id))!.impact).toBe('No new district lookups'),
   },
   {
     kind: 'update',
     command: 'update',
     primary: 'summary',
     outcome: 'ok',
-    arrange: () => declared(),
+    arrange: async () => await declared(),
     values: { summary: text('Rolled back'), status: select('monitoring') },
-    acted: (i) => expect(env.deps.state.incidents.get(i.id)!.status).toBe('monitoring'),
+    acted: async (i) => expect((await env.deps.state.incidents.get(i.id))!.status).toBe('monitoring'),
   },
   {
     kind: 'escalate',
     command: 'escalate',
     primary: 'need',
     outcome: 'ok',
-    arrange: () => declared(),
+    arrange: async () => await declared(),
     target: 'techlead',
     values: { need: text('a decision on rolling back'), why: text(null) },
-    acted: (i) => expect(env.deps.state.timeline.list(i.id).map((e) => e.kind)).toContain('escalated'),
+    acted: async (i) => expect((await env.deps.state.timeline.list(i.id)).map((e) => e.kind)).toContain('escalated'),
   },
   {
     kind: 'resolve',
     command: 'resolve',
     primary: 'resolution',
     outcome: 'ok',
-    arrange: () => declared(),
+    arrange: async () => await declared(),
     values: { resolution: text('TIGER is back'), impact: text(null) },
-    acted: (i) => expect(env.deps.state.incidents.get(i.id)!.status).toBe('resolved'),
+    acted: async (i) => expect((await env.deps.state.incidents.get(i.id))!.status).toBe('resolved'),
   },
 ];
 
@@ -222,7 +222,7 @@ describe('a form submission whose user group lookup hangs (defect 1)', () => {
   afterEach(() => stop());
 
   it('still answers within Slack’s 3 s: a refusal that says to try again, not a timeout', async () => {
-    const incident = declared();
+    const incident = await declared();
     d.slack.faults.inject({ method: 'usergroups.users.list', kind: 'hang' });
     const r = await h.submit(MODAL_CALLBACK.update, { incidentId: incident.id, channel: CHANNEL }, { summary: text('Rolled back'), status: select('monitoring') }, GROUP_MEMBER);
     // Bolt answers 404 when a request is not acknowledged in 3 s; a 200 with errors came in time.
@@ -234,7 +234,7 @@ describe('a form submission whose user group lookup hangs (defect 1)', () => {
       },
     });
     expect(slack().calls('usergroups.users.list')).toMatchObject([{ fault: 'hang', status: null }]);
-    expect(env.deps.state.incidents.get(incident.id)!.status).toBe('investigating');
+    expect((await env.deps.state.incidents.get(incident.id))!.status).toBe('investigating');
     expect(runs()).toEqual([{ command: 'update', via: 'modal', source: 'slack', user_id: GROUP_MEMBER, channel_id: CHANNEL, outcome: 'denied' }]);
     // A configured responder does not wait for the user group at all.
     expect(await h.submit(MODAL_CALLBACK.update, { incidentId: incident.id, channel: CHANNEL }, { summary: text('Rolled back'), status: select('monitoring') })).toEqual({
@@ -249,35 +249,35 @@ describe('the incident forms', () => {
   afterEach(() => stop());
 
   it('records impact and ETA from the acknowledge form and posts them in the thread', async () => {
-    const { incident } = acknowledgeAlert(env.deps, postAlert(), TEST_USER);
+    const { incident } = await acknowledgeAlert(env.deps, await postAlert(), TEST_USER);
     const r = await h.submit(MODAL_CALLBACK['ack-details'], { incidentId: incident.id, channel: CHANNEL }, { impact: text('No new district lookups since 11:50'), eta: text('45 min') });
     expect(r).toEqual({ status: 200, body: {} });
-    const after = env.deps.state.incidents.get(incident.id)!;
+    const after = (await env.deps.state.incidents.get(incident.id))!;
     expect(after.impact).toBe('No new district lookups since 11:50');
     expect(after.next_update_at).toBe('2026-11-26T12:45:00.000Z');
     expect((await thread(incident)).map((m) => JSON.stringify(m))).toContainEqual(expect.stringContaining('No new district lookups since 11:50'));
   });
 
   it('keeps the defaults when both fields are skipped', async () => {
-    const { incident } = acknowledgeAlert(env.deps, postAlert(), TEST_USER);
+    const { incident } = await acknowledgeAlert(env.deps, await postAlert(), TEST_USER);
     const r = await h.submit(MODAL_CALLBACK['ack-details'], { incidentId: incident.id, channel: CHANNEL }, { impact: text(null), eta: text(null) });
     expect(r).toEqual({ status: 200, body: {} });
-    expect(env.deps.state.incidents.get(incident.id)!.impact).toBeNull();
+    expect((await env.deps.state.incidents.get(incident.id))!.impact).toBeNull();
     expect(runs()).toMatchObject([{ command: 'ack-details', via: 'modal', outcome: 'ok' }]);
   });
 
   it('shows an ETA it cannot read next to the ETA field', async () => {
-    const incident = declared();
+    const incident = await declared();
     const r = await h.submit(MODAL_CALLBACK['ack-details'], { incidentId: incident.id, channel: CHANNEL }, { impact: text('users'), eta: text('whenever') });
     expect(r.body).toEqual({
       response_action: 'errors',
       errors: { eta: '"whenever" is not a time for the next update: give minutes ("30 min"), hours ("2 h") or a UTC time ("14:30"), within a week.' },
     });
-    expect(env.deps.state.incidents.get(incident.id)!.impact).toBeNull();
+    expect((await env.deps.state.incidents.get(incident.id))!.impact).toBeNull();
   });
 
   it('posts a status update with its status change, and escapes what the user typed', async () => {
-    const incident = declared('validation failing');
+    const incident = await declared('validation failing');
     const r = await h.submit(MODAL_CALLBACK.update, { incidentId: incident.id, channel: CHANNEL }, {
       summary: text('Root cause found <!channel>: a bad TIGER shapefile'),
       status: select('identified'),
@@ -288,7 +288,7 @@ describe('the incident forms', () => {
       eta: text('30 min'),
     });
     expect(r).toEqual({ status: 200, body: {} });
-    const after = env.deps.state.incidents.get(incident.id)!;
+    const after = (await env.deps.state.incidents.get(incident.id))!;
     expect(after.status).toBe('identified');
     expect(after.last_update_at).toBe(env.clock().toISOString());
     const post = (await thread(incident)).find((m) => JSON.stringify(m.blocks).includes('bad TIGER shapefile'));
@@ -299,7 +299,7 @@ describe('the incident forms', () => {
   });
 
   it('refuses a missing summary, an answer over the limit, and an unknown status, naming each field, before asking the registry', async () => {
-    const incident = declared();
+    const incident = await declared();
     const tooLong = 'x'.repeat(FIELD_MAX.summary + 1);
     const r = await h.submit(MODAL_CALLBACK.update, { incidentId: incident.id, channel: CHANNEL }, {
       summary: text('  '),
@@ -316,12 +316,12 @@ describe('the incident forms', () => {
     });
     const r2 = await h.submit(MODAL_CALLBACK.update, { incidentId: incident.id, channel: CHANNEL }, { summary: text(tooLong), status: select('monitoring') });
     expect(r2.body).toEqual({ response_action: 'errors', errors: { summary: `Summary takes at most ${FIELD_MAX.summary} characters (this is ${FIELD_MAX.summary + 1}).` } });
-    expect(env.deps.state.incidents.get(incident.id)!.status).toBe('investigating');
+    expect((await env.deps.state.incidents.get(incident.id))!.status).toBe('investigating');
     expect(runs()).toEqual([]);
   });
 
   it('refuses a form that lost its metadata or whose values are not Slack’s shape', async () => {
-    const incident = declared();
+    const incident = await declared();
     const values = { summary: text('ok'), status: select('monitoring') };
     for (const meta of ['not json', { incidentId: 'INC-1; DROP TABLE incidents' }, { incidentId: incident.id, target: 'everyone' }, { incidentId: incident.id, channel: 'general' }]) {
       const r = await h.submit(MODAL_CALLBACK.update, meta, values);
@@ -335,14 +335,14 @@ describe('the incident forms', () => {
   });
 
   it('answers a submission Slack would never send with an error next to the main field, running nothing', async () => {
-    const incident = declared();
+    const incident = await declared();
     const r = await h.submit(MODAL_CALLBACK.resolve, { incidentId: incident.id, channel: CHANNEL }, { resolution: text('x') }, 'not-a-user');
     expect(r.body).toEqual({ response_action: 'errors', errors: { resolution: 'The form could not be read; open it again.' } });
     expect(runs()).toEqual([]);
   });
 
   it('escalates to the target the form was opened for, or the one chosen in it', async () => {
-    const incident = declared('IPFS completely down');
+    const incident = await declared('IPFS completely down');
     const r = await h.submit(MODAL_CALLBACK.escalate, { incidentId: incident.id, target: 'techlead', channel: CHANNEL }, { need: text('a decision on rolling back'), why: text(null) });
     expect(r).toEqual({ status: 200, body: {} });
     const post = (await thread(incident)).find((m) => JSON.stringify(m.blocks).includes('<@U0TECHLEAD>'));
@@ -350,7 +350,7 @@ describe('the incident forms', () => {
 
     const r2 = await h.submit(MODAL_CALLBACK.escalate, { incidentId: incident.id, channel: CHANNEL }, { target: select('cto'), need: text('approval'), why: text('1 h passed') });
     expect(r2).toEqual({ status: 200, body: {} });
-    const escalations = env.deps.state.timeline.list(incident.id).filter((e) => e.kind === 'escalated');
+    const escalations = (await env.deps.state.timeline.list(incident.id)).filter((e) => e.kind === 'escalated');
     expect(escalations.map((e) => (JSON.parse(e.data!) as { target: string }).target)).toEqual(['techlead', 'cto']);
 
     const missing = await h.submit(MODAL_CALLBACK.escalate, { incidentId: incident.id, channel: CHANNEL }, { target: select(null), need: text('') });
@@ -358,14 +358,14 @@ describe('the incident forms', () => {
   });
 
   it('resolves, then offers the resolver privately in the thread a button for the alerts still firing', async () => {
-    const name = postAlert();
-    const { incident } = acknowledgeAlert(env.deps, name, TEST_USER);
+    const name = await postAlert();
+    const { incident } = await acknowledgeAlert(env.deps, name, TEST_USER);
     await d.delivery.drain();
     const r = await h.submit(MODAL_CALLBACK.resolve, { incidentId: incident.id, channel: CHANNEL }, { resolution: text('TIGER is back'), impact: text('lookups failed 20 min') });
     expect(r).toEqual({ status: 200, body: {} });
-    expect(env.deps.state.incidents.get(incident.id)).toMatchObject({ status: 'resolved', resolution: 'TIGER is back', impact: 'lookups failed 20 min' });
+    expect(await env.deps.state.incidents.get(incident.id)).toMatchObject({ status: 'resolved', resolution: 'TIGER is back', impact: 'lookups failed 20 min' });
     const prompt = await eventually(() => slack().ephemerals({ user: TEST_USER })[0], 'the offer');
-    expect(prompt).toMatchObject({ user: TEST_USER, channel: CHANNEL, thread_ts: env.deps.state.slackMessages.get(incident.anchor)!.ts });
+    expect(prompt).toMatchObject({ user: TEST_USER, channel: CHANNEL, thread_ts: (await env.deps.state.slackMessages.get(incident.anchor))!.ts });
     const button = (prompt.blocks as Array<{ type: string; elements?: Array<{ action_id: string; value: string }> }>).find((b) => b.type === 'actions')!.elements![0]!;
     expect(button).toMatchObject({ action_id: INCIDENT_RESOLVE_ALERTS_ACTION, value: incident.id });
     expect(prompt.text).toContain('alerts are still firing');
@@ -377,7 +377,7 @@ describe('the incident forms', () => {
   });
 
   it('makes no offer when no alert of the resolved incident fires', async () => {
-    const incident = declared();
+    const incident = await declared();
     expect(await h.submit(MODAL_CALLBACK.resolve, { incidentId: incident.id, channel: CHANNEL }, { resolution: text('done') })).toEqual({ status: 200, body: {} });
     await settle();
     expect(slack().calls('chat.postEphemeral')).toEqual([]);
@@ -389,7 +389,7 @@ describe('the forms a slash command opens', () => {
   afterEach(() => stop());
 
   it('opens the form the command asks for (and says nothing more), and answers with the flags when it cannot', async () => {
-    const incident = declared('validation failing');
+    const incident = await declared('validation failing');
     const c = await h.command(`update ${incident.id}`);
     expect(c.res.status).toBe(200);
     const open = await eventually(() => slack().calls('views.open').find((v) => v.status === 200), 'views.open');
@@ -403,11 +403,11 @@ describe('the forms a slash command opens', () => {
     d.slack.faults.inject({ method: 'views.open', kind: 'error', error: 'expired_trigger_id' });
     const again = await h.command(`resolve ${incident.id}`);
     expect(JSON.stringify(await again.answer())).toContain('--resolution');
-    expect(env.deps.state.incidents.get(incident.id)!.status).not.toBe('resolved');
+    expect((await env.deps.state.incidents.get(incident.id))!.status).not.toBe('resolved');
   });
 
   it('submitting the form the slash command opened does what the command would have', async () => {
-    const incident = declared('validation failing');
+    const incident = await declared('validation failing');
     await h.command(`escalate ${incident.id} cto`);
     const open = await eventually(() => slack().calls('views.open').find((v) => v.status === 200), 'views.open');
     const view = open.args.view as { callback_id: string; private_metadata: string };

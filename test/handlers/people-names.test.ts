@@ -62,7 +62,7 @@ afterEach(async () => {
   nock.cleanAll();
   await h.close();
   await d.close();
-  env.close();
+  await env.close();
   atlas.metrics.close();
   atlas.persistence.close();
   dir.cleanup();
@@ -70,19 +70,19 @@ afterEach(async () => {
 
 /** An incident worked by alice (U0ONCALL1), bobby and someone Slack does not know; escalated to tessa; resolved. */
 async function workedIncident(): Promise<string> {
-  const { incident } = declareIncident(env.deps, { title: 'proofs failing', severity: 'P1', actorId: TEST_USER });
-  postStatusUpdate(env.deps, incident.id, { summary: 'Looking', completed: '- Checked the gateways' }, TEST_USER);
+  const { incident } = await declareIncident(env.deps, { title: 'proofs failing', severity: 'P1', actorId: TEST_USER });
+  await postStatusUpdate(env.deps, incident.id, { summary: 'Looking', completed: '- Checked the gateways' }, TEST_USER);
   env.clock.advance(5 * 60_000);
   // Each update carries the list forward, as people do: the item is still one action.
-  postStatusUpdate(env.deps, incident.id, { summary: 'Still looking', completed: '- Checked the gateways\n- Restarted the prover' }, BOBBY);
-  changeSeverity(env.deps, incident.id, 'P0', TEST_USER);
-  changeSeverity(env.deps, incident.id, 'P1', TEST_USER);
+  await postStatusUpdate(env.deps, incident.id, { summary: 'Still looking', completed: '- Checked the gateways\n- Restarted the prover' }, BOBBY);
+  await changeSeverity(env.deps, incident.id, 'P0', TEST_USER);
+  await changeSeverity(env.deps, incident.id, 'P1', TEST_USER);
   const own = await h.command(`own ${incident.id} <@${BOBBY}|bobby>`);
   expect((await own.answer()).text).toContain(`<@${BOBBY}> now owns ${incident.id}.`);
   const esc = await h.command(`escalate ${incident.id} techlead --need "a decision on rollback"`);
   await esc.answer();
-  addNote(env.deps, incident.id, 'Alert on prover restarts', GHOST);
-  resolveIncident(env.deps, incident.id, { resolution: 'rolled back' }, BOBBY);
+  await addNote(env.deps, incident.id, 'Alert on prover restarts', GHOST);
+  await resolveIncident(env.deps, incident.id, { resolution: 'rolled back' }, BOBBY);
   return incident.id;
 }
 
@@ -110,13 +110,13 @@ describe('the review draft names people and lists each action once', () => {
     expect(section).toContain('Severity P1 → P0 → P1 (back where it started)');
     expect(section).not.toMatch(/- •|• •/);
     // What was asked is kept, with when.
-    expect(env.deps.state.people.get(TEST_USER)).toEqual({ user_id: TEST_USER, name: 'alice', fetched_at: env.clock().toISOString() });
+    expect(await env.deps.state.people.get(TEST_USER)).toEqual({ user_id: TEST_USER, name: 'alice', fetched_at: env.clock().toISOString() });
   });
 
   it('inside Slack the escalation message keeps mentions, one bullet per action', async () => {
     const id = await workedIncident();
     await d.delivery.drain();
-    const posted = env.deps.state.slackMessages.get(env.deps.state.incidents.get(id)!.anchor)!;
+    const posted = (await env.deps.state.slackMessages.get((await env.deps.state.incidents.get(id))!.anchor))!;
     const escalation = d.slack.workspace.replies(posted.channel, posted.ts).find((m) => m.text.includes('escalated'))!;
     const text = JSON.stringify(escalation.blocks);
     expect(text).toContain(`<@${TESSA}> - Escalating`);

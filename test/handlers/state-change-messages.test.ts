@@ -38,7 +38,7 @@ const text = (m: { blocks?: unknown[] } | undefined) => JSON.stringify(m?.blocks
 /** The message an anchor names, as Slack shows it now: top-level, or a reply in a thread. */
 async function anchored(anchor: string) {
   await se.d.delivery.drain();
-  const posted = state().slackMessages.get(anchor);
+  const posted = await state().slackMessages.get(anchor);
   if (!posted) return undefined;
   const ws = se.d.slack.workspace;
   const top = ws.messages(posted.channel);
@@ -47,17 +47,17 @@ async function anchored(anchor: string) {
 
 async function thread(incidentId: string) {
   await se.d.delivery.drain();
-  const posted = state().slackMessages.get(state().incidents.get(incidentId)!.anchor)!;
+  const posted = (await state().slackMessages.get((await state().incidents.get(incidentId))!.anchor))!;
   return se.d.slack.workspace.replies(posted.channel, posted.ts);
 }
 
 describe('the post-incident checklist stays true', () => {
   it('is one reply in the thread, edited as the alerts are cleared and the review is done', async () => {
     const firedAt = se.env.clock();
-    ingestAlert(se.env.deps, { name: 'replica_lag', status: 'firing', message: 'Replica behind', source: 'atlas-webhook', severityHint: 'critical', firedAt });
+    await ingestAlert(se.env.deps, { name: 'replica_lag', status: 'firing', message: 'Replica behind', source: 'atlas-webhook', severityHint: 'critical', firedAt });
     se.atlas.metrics.prepare("INSERT INTO alerts (name, status, message, fired_at) VALUES ('replica_lag', 'firing', 'Replica behind', ?)").run(firedAt.toISOString().replace('T', ' ').slice(0, 19));
-    const { incident } = acknowledgeAlert(se.env.deps, 'replica_lag', TEST_USER);
-    resolveIncident(se.env.deps, incident.id, { resolution: 'replica caught up' }, TEST_USER);
+    const { incident } = await acknowledgeAlert(se.env.deps, 'replica_lag', TEST_USER);
+    await resolveIncident(se.env.deps, incident.id, { resolution: 'replica caught up' }, TEST_USER);
     const before = await anchored(checklistAnchor(incident.id));
     expect(before?.text).toBe(`📋 ${incident.id} post-incident checklist`);
     expect(text(before)).toContain('☐ Clear any firing alerts: 1 still firing (replica_lag)');
@@ -76,9 +76,9 @@ describe('the post-incident checklist stays true', () => {
 
 describe('a snooze is shown', () => {
   it('in the thread (who, which, until when) and on the card until the reminder comes back', async () => {
-    const { incident } = declareIncident(se.env.deps, { title: 'proofs failing', actorId: TEST_USER });
+    const { incident } = await declareIncident(se.env.deps, { title: 'proofs failing', actorId: TEST_USER });
     se.env.clock.advance(30 * MIN);
-    const reminder = sweepTimers(se.env.deps).reminders.find((r) => r.kind === 'update-due')!;
+    const reminder = (await sweepTimers(se.env.deps)).reminders.find((r) => r.kind === 'update-due')!;
     const p = await se.h.press(`${TIMER_SNOOZE_ACTION}:30`, `${reminder.timerId}:30`);
     expect((await p.answer()).text).toContain('Snoozed until 13:00 UTC');
     const replies = await thread(incident.id);
@@ -87,7 +87,7 @@ describe('a snooze is shown', () => {
     expect(text(card)).toContain(`⏰ Status update reminder snoozed by <@${TEST_USER}> until 13:00 UTC`);
     // Once it has come back, the card no longer says it is snoozed.
     se.env.clock.advance(31 * MIN);
-    sweepTimers(se.env.deps);
+    await sweepTimers(se.env.deps);
     expect(text(await anchored(incident.anchor))).not.toContain('snoozed by');
   });
 });
@@ -95,11 +95,11 @@ describe('a snooze is shown', () => {
 describe("an unacknowledged alert's snooze is shown on its channel message", () => {
   /** An alert firing, its message posted, and its ack reminder come and snoozed for 30 min by TEST_USER. */
   async function snoozedAlert() {
-    const { alert } = ingestAlert(se.env.deps, { name: 'provider_down', status: 'firing', message: 'census-tiger down', source: 'atlas-webhook', severityHint: 'critical', firedAt: se.env.clock() });
+    const { alert } = await ingestAlert(se.env.deps, { name: 'provider_down', status: 'firing', message: 'census-tiger down', source: 'atlas-webhook', severityHint: 'critical', firedAt: se.env.clock() });
     const anchor = alertAnchor(alert!);
     expect(text(await anchored(anchor))).not.toContain('Snoozed by');
     se.env.clock.advance(5 * MIN);
-    const reminder = sweepTimers(se.env.deps).reminders.find((r) => r.kind === 'ack-reminder')!;
+    const reminder = (await sweepTimers(se.env.deps)).reminders.find((r) => r.kind === 'ack-reminder')!;
     const p = await se.h.press(`${TIMER_SNOOZE_ACTION}:30`, `${reminder.timerId}:30`);
     expect((await p.answer()).text).toContain('Snoozed until 12:35 UTC');
     return { alert: alert!, anchor };
@@ -112,14 +112,14 @@ describe("an unacknowledged alert's snooze is shown on its channel message", () 
     // Still the alert's own message, with its Acknowledge button.
     expect(text(message)).toContain('Acknowledge');
     se.env.clock.advance(31 * MIN);
-    expect(sweepTimers(se.env.deps).reminders.map((r) => r.kind)).toContain('ack-reminder');
+    expect((await sweepTimers(se.env.deps)).reminders.map((r) => r.kind)).toContain('ack-reminder');
     await expectEventually(async () => !text(await anchored(anchor)).includes('Snoozed by'));
   });
 
   it('is gone once the alert is acknowledged, or resolved', async () => {
     const { anchor } = await snoozedAlert();
     await expectEventually(async () => text(await anchored(anchor)).includes('Snoozed by'));
-    acknowledgeAlert(se.env.deps, 'provider_down', TEST_USER);
+    await acknowledgeAlert(se.env.deps, 'provider_down', TEST_USER);
     await expectEventually(async () => {
       const t = text(await anchored(anchor));
       return t.includes('Take over') && !t.includes('Snoozed by');
@@ -128,7 +128,7 @@ describe("an unacknowledged alert's snooze is shown on its channel message", () 
     se.env.clock.advance(MIN);
     const second = await snoozedAlertNamed('replica_lag');
     await expectEventually(async () => text(await anchored(second)).includes('Snoozed by'));
-    ingestAlert(se.env.deps, { name: 'replica_lag', status: 'resolved', message: 'caught up', source: 'atlas-webhook', firedAt: se.env.clock() });
+    await ingestAlert(se.env.deps, { name: 'replica_lag', status: 'resolved', message: 'caught up', source: 'atlas-webhook', firedAt: se.env.clock() });
     await expectEventually(async () => {
       const t = text(await anchored(second));
       return t.includes('resolved at') && !t.includes('Snoozed by');
@@ -136,10 +136,10 @@ describe("an unacknowledged alert's snooze is shown on its channel message", () 
   });
 
   async function snoozedAlertNamed(name: string): Promise<string> {
-    const { alert } = ingestAlert(se.env.deps, { name, status: 'firing', message: `${name} firing`, source: 'atlas-webhook', severityHint: 'warning', firedAt: se.env.clock() });
+    const { alert } = await ingestAlert(se.env.deps, { name, status: 'firing', message: `${name} firing`, source: 'atlas-webhook', severityHint: 'warning', firedAt: se.env.clock() });
     await anchored(alertAnchor(alert!));
     se.env.clock.advance(5 * MIN);
-    const reminder = sweepTimers(se.env.deps).reminders.find((r) => r.kind === 'ack-reminder' && r.alertKey === alert!.key)!;
+    const reminder = (await sweepTimers(se.env.deps)).reminders.find((r) => r.kind === 'ack-reminder' && r.alertKey === alert!.key)!;
     await (await se.h.press(`${TIMER_SNOOZE_ACTION}:30`, `${reminder.timerId}:30`)).answer();
     return alertAnchor(alert!);
   }

@@ -83,34 +83,34 @@ describe('gatherHandoff', () => {
     }
   }
 
-  const alert = (f: Fixture, report: Omit<AlertReport, 'message' | 'source'> & { message?: string }, when: Date) =>
-    atTime(f, when, () => ingestAlert(f.env.deps, { message: `${report.name} text`, source: 'atlas-webhook', ...report }));
+  const alert = async (f: Fixture, report: Omit<AlertReport, 'message' | 'source'> & { message?: string }, when: Date) =>
+    await atTime(f, when, async () => await ingestAlert(f.env.deps, { message: `${report.name} text`, source: 'atlas-webhook', ...report }));
 
   /** Three incidents: the outgoing primary's P2 (oldest), the incoming's P1, someone else's P0. */
-  function openIncidents(f: Fixture) {
-    const mine = atTime(f, at(-3), () => declareIncident(f.env.deps, { title: 'Slow district lookups (p95 4 s)', severity: 'P2', actorId: OUT }).incident);
-    const theirs = atTime(f, at(-2), () => declareIncident(f.env.deps, { title: 'Texas extraction failing', severity: 'P1', actorId: IN }).incident);
-    const worst = atTime(f, at(-1), () => declareIncident(f.env.deps, { title: 'All proofs failing', severity: 'P0', actorId: OTHER }).incident);
+  async function openIncidents(f: Fixture) {
+    const mine = await atTime(f, at(-3), async () => (await declareIncident(f.env.deps, { title: 'Slow district lookups (p95 4 s)', severity: 'P2', actorId: OUT })).incident);
+    const theirs = await atTime(f, at(-2), async () => (await declareIncident(f.env.deps, { title: 'Texas extraction failing', severity: 'P1', actorId: IN })).incident);
+    const worst = await atTime(f, at(-1), async () => (await declareIncident(f.env.deps, { title: 'All proofs failing', severity: 'P0', actorId: OTHER })).incident);
     return { mine, theirs, worst };
   }
 
   /** provider_down fired and resolved twice, ipfs_slow still firing, disk_filling acknowledged, one too old to count. */
-  function raiseAlerts(f: Fixture) {
-    alert(f, { name: 'provider_down', status: 'firing', firedAt: at(-20), severityHint: 'critical' }, at(-20));
-    alert(f, { name: 'provider_down', status: 'resolved', resolvedAt: at(-19) }, at(-19));
-    alert(f, { name: 'provider_down', status: 'firing', firedAt: at(-5), severityHint: 'critical' }, at(-5));
-    alert(f, { name: 'provider_down', status: 'resolved', resolvedAt: at(-4) }, at(-4));
-    alert(f, { name: 'old_news', status: 'firing', firedAt: at(-40), severityHint: 'warning' }, at(-40));
-    alert(f, { name: 'old_news', status: 'resolved', resolvedAt: at(-39) }, at(-39));
-    alert(f, { name: 'gateway_slow', status: 'firing', firedAt: at(-0.5), severityHint: 'warning' }, at(-0.5));
-    alert(f, { name: 'queue_backlog', status: 'firing', firedAt: at(-2), severityHint: 'warning' }, at(-2));
-    atTime(f, at(-1.5), () => acknowledgeAlert(f.env.deps, 'queue_backlog', IN));
+  async function raiseAlerts(f: Fixture) {
+    await alert(f, { name: 'provider_down', status: 'firing', firedAt: at(-20), severityHint: 'critical' }, at(-20));
+    await alert(f, { name: 'provider_down', status: 'resolved', resolvedAt: at(-19) }, at(-19));
+    await alert(f, { name: 'provider_down', status: 'firing', firedAt: at(-5), severityHint: 'critical' }, at(-5));
+    await alert(f, { name: 'provider_down', status: 'resolved', resolvedAt: at(-4) }, at(-4));
+    await alert(f, { name: 'old_news', status: 'firing', firedAt: at(-40), severityHint: 'warning' }, at(-40));
+    await alert(f, { name: 'old_news', status: 'resolved', resolvedAt: at(-39) }, at(-39));
+    await alert(f, { name: 'gateway_slow', status: 'firing', firedAt: at(-0.5), severityHint: 'warning' }, at(-0.5));
+    await alert(f, { name: 'queue_backlog', status: 'firing', firedAt: at(-2), severityHint: 'warning' }, at(-2));
+    await atTime(f, at(-1.5), async () => await acknowledgeAlert(f.env.deps, 'queue_backlog', IN));
   }
 
   it('fills every section from the demo data directory, chatops.db and the calendar', async () => {
     const f = fixture();
-    const { mine, theirs, worst } = openIncidents(f);
-    raiseAlerts(f);
+    const { mine, theirs, worst } = await openIncidents(f);
+    await raiseAlerts(f);
     const notes = { text: 'TIGER flaky since Saturday.\nRestart the orchestrator before resuming the stuck job.', by: OUT, at: at(-0.5) };
     const c = await f.gather({ notes });
 
@@ -164,7 +164,7 @@ describe('gatherHandoff', () => {
 
   it('keeps an incident with its owner when that person is on call again in the next shift', async () => {
     const f = fixture({ scenario: 'healthy', calendar: null });
-    openIncidents(f);
+    await openIncidents(f);
     const c = await f.gather({ incoming: { primary: OTHER, secondary: OUT } });
     expect(listedOf(c.incidents).items.map((i) => i.needsOwner)).toEqual([null, null, null]);
     expect(listedOf(c.incidents).items.map((i) => i.severity)).toEqual(['P0', 'P1', 'P2']);
@@ -173,8 +173,8 @@ describe('gatherHandoff', () => {
   describe('status', () => {
     it('is All clear with nothing open, firing, at warn or missing', async () => {
       const f = fixture({ scenario: 'healthy', config: { handoff: {} } });
-      alert(f, { name: 'provider_down', status: 'firing', firedAt: at(-3), severityHint: 'critical' }, at(-3));
-      alert(f, { name: 'provider_down', status: 'resolved', resolvedAt: at(-2) }, at(-2));
+      await alert(f, { name: 'provider_down', status: 'firing', firedAt: at(-3), severityHint: 'critical' }, at(-3));
+      await alert(f, { name: 'provider_down', status: 'resolved', resolvedAt: at(-2) }, at(-2));
       const c = await f.gather();
       expect(listedOf(c.watch).items).toEqual([]);
       expect(listedOf(c.jobs).items.filter((j) => j.stuck || j.status === 'failed' || j.status === 'partial')).toEqual([]);
@@ -185,15 +185,15 @@ describe('gatherHandoff', () => {
 
     it('is Issues to watch for an open P2 incident or a P2 alert still firing', async () => {
       const f = fixture({ scenario: 'healthy', config: { handoff: {} } });
-      const { incident } = atTime(f, at(-1), () => declareIncident(f.env.deps, { title: 'Slow lookups', severity: 'P2', actorId: IN }));
-      alert(f, { name: 'gateway_slow', status: 'firing', firedAt: at(-0.2), severityHint: 'warning' }, at(-0.2));
+      const { incident } = await atTime(f, at(-1), async () => await declareIncident(f.env.deps, { title: 'Slow lookups', severity: 'P2', actorId: IN }));
+      await alert(f, { name: 'gateway_slow', status: 'firing', firedAt: at(-0.2), severityHint: 'warning' }, at(-0.2));
       const c = await f.gather();
       expect(c.status).toEqual({ level: 'issues', reasons: [`${incident.id} (P2) open`, 'gateway_slow (P2) still firing'] });
     });
 
     it('is Critical for a P1 alert still firing, even with nothing else open', async () => {
       const f = fixture({ scenario: 'healthy', config: { handoff: {} } });
-      alert(f, { name: 'provider_down', status: 'firing', firedAt: at(-0.2), severityHint: 'critical' }, at(-0.2));
+      await alert(f, { name: 'provider_down', status: 'firing', firedAt: at(-0.2), severityHint: 'critical' }, at(-0.2));
       const c = await f.gather();
       expect(c.status).toEqual({ level: 'critical', reasons: ['provider_down (P1) still firing'] });
     });
@@ -210,8 +210,8 @@ describe('gatherHandoff', () => {
   describe('faults: the handoff is still produced, with the gap said plainly', () => {
     it('persistence.db unreadable: the jobs table is a gap, the job files and every other section are still there', async () => {
       const f = fixture();
-      openIncidents(f);
-      raiseAlerts(f);
+      await openIncidents(f);
+      await raiseAlerts(f);
       for (const suffix of ['', '-wal', '-shm']) rmSync(path.join(f.dataDir, `persistence.db${suffix}`), { force: true });
       writeFileSync(path.join(f.dataDir, 'persistence.db'), 'this is not a database '.repeat(400));
       const c = await f.gather();
@@ -234,7 +234,7 @@ describe('gatherHandoff', () => {
 
     it('chatops.db unreadable: incidents and alerts are gaps naming the command; jobs, watch items and maintenance are still there', async () => {
       const f = fixture();
-      openIncidents(f);
+      await openIncidents(f);
       f.env.db.close();
       const c = await f.gather();
       expect(c.incidents).toEqual({ gap: expect.stringMatching(/^The incident list could not be read \(.+\); check by hand: `\/atlas incidents`\.$/) });
@@ -261,7 +261,7 @@ describe('gatherHandoff', () => {
 
     it('health that does not answer in time is a gap; the rest is there', async () => {
       const f = fixture();
-      openIncidents(f);
+      await openIncidents(f);
       const c = await f.gather({}, { healthTimeoutMs: 1 });
       expect(c.watch).toEqual({ gap: 'The health checks did not answer within 1 ms; check by hand: `/atlas health`.' });
       expect(listedOf(c.incidents).items).toHaveLength(3);
@@ -274,7 +274,7 @@ describe('gatherHandoff', () => {
       const f = fixture({ scenario: 'healthy', config: { handoff: {} } });
       const slowFetch: typeof fetch = () => new Promise((resolve) => setTimeout(() => resolve(new Response('snapshot bytes')), 1_500));
       f.env.deps.fetch = slowFetch;
-      openIncidents(f);
+      await openIncidents(f);
       // No stopwatch: the gap below is the bound at work (the health run is still waiting on the gateway).
       const c = await f.gather({}, { healthTimeoutMs: 300 });
       expect(c.watch).toEqual({ gap: 'The health checks did not answer within 300 ms; check by hand: `/atlas health`.' });

@@ -110,7 +110,7 @@ describe('runHandoffs', () => {
     setClock(MONDAY);
     await runHandoffs(env().deps);
     const dataDir = ie.dataDir;
-    ie.env.close();
+    await ie.env.close();
     ie.env = testDeps(dataDir, { file: CONFIG });
     setClock(new Date(MONDAY.getTime() + 30_000));
     expect(await runHandoffs(env().deps)).toEqual({ reminded: null, posted: null, baseline: null });
@@ -127,23 +127,23 @@ describe('runHandoffs', () => {
       expect(runs.filter((r) => r.posted !== null)).toHaveLength(1);
       expect(queued(HANDOFF)).toHaveLength(1);
     } finally {
-      second.close();
+      await second.close();
     }
   });
 
   it("posts the outgoing engineer's notes, including those saved while the data was gathered", async () => {
     await runHandoffs(env().deps);
     setClock(new Date(MONDAY.getTime() - 30 * 60_000));
-    env().deps.state.transaction(() => env().deps.state.handoffs.saveNotes(MONDAY, 'Watch the TIGER retries; the 03:00 batch is paused.', OTHER, env().clock()));
+    await env().deps.state.transaction(async (tx) => await tx.handoffs.saveNotes(MONDAY, 'Watch the TIGER retries; the 03:00 batch is paused.', OTHER, env().clock()));
     setClock(MONDAY);
     await runHandoffs(env().deps);
     expect(textOf(queued(HANDOFF)[0]!)).toContain('Watch the TIGER retries');
     // Once it is out, notes wait for the next one.
-    expect(env().deps.state.handoffs.saveNotes(MONDAY, 'too late', OTHER, env().clock())).toBe(false);
+    expect(await env().deps.state.handoffs.saveNotes(MONDAY, 'too late', OTHER, env().clock())).toBe(false);
   });
 
   it('posts nothing and reminds nobody without a handoff channel', async () => {
-    ie.env.close();
+    await ie.env.close();
     ie.env = testDeps(ie.dataDir, { file: { ...CONFIG, channels: { incidents: 'C0INCIDENT' } } });
     setClock(MONDAY);
     expect(await runHandoffs(env().deps)).toEqual({ reminded: null, posted: null, baseline: null });
@@ -151,7 +151,7 @@ describe('runHandoffs', () => {
   });
 
   it('is posted on time with the gap said when the rotation names someone who left, or the reminder could not be delivered', async () => {
-    ie.env.close();
+    await ie.env.close();
     // U0GONE is in no workspace: the stand-in refuses its DM, and users.info says user_not_found.
     ie.env = testDeps(ie.dataDir, { file: { ...CONFIG, rotation: { start: '2026-11-02', primary: [ONCALL, 'U0GONE'], secondary: [OTHER, ONCALL] } } });
     const h = await ie.deliver();
@@ -176,41 +176,41 @@ describe('runHandoffs', () => {
 
 /** Issue 18 §8: the audit chain's head published where chatops.db cannot rewrite it. */
 describe('the audit chain head in #ops-handoff', () => {
-  const append = (n: number) =>
-    env().deps.state.audit.append({ source: 'slack', userId: ONCALL, channelId: 'C0INCIDENT', command: 'job cancel', args: JSON.stringify([`job-${n}`]), outcome: 'applied', plan: null, result: null, undo: null }, env().clock());
+  const append = async (n: number) =>
+    await env().deps.state.audit.append({ source: 'slack', userId: ONCALL, channelId: 'C0INCIDENT', command: 'job cancel', args: JSON.stringify([`job-${n}`]), outcome: 'applied', plan: null, result: null, undo: null }, env().clock());
 
   it('each handoff post carries the head, recorded as published in the transaction that queues it', async () => {
-    append(1);
-    const head = append(2);
+    await append(1);
+    const head = await append(2);
     await runHandoffs(env().deps);
     setClock(MONDAY);
     expect((await runHandoffs(env().deps)).posted).toEqual(MONDAY);
     const post = queued(HANDOFF)[0]!;
     expect(textOf(post)).toContain(`Audit chain head: #2 · ${head.hash} · check: \`/atlas audit verify --head 2:${head.hash}\``);
-    expect(env().deps.state.audit.lastPublished()).toMatchObject({ occasion: `handoff:${MONDAY.toISOString()}`, seq: 2, hash: head.hash });
+    expect(await env().deps.state.audit.lastPublished()).toMatchObject({ occasion: `handoff:${MONDAY.toISOString()}`, seq: 2, hash: head.hash });
     // verify checks against it: cutting row #2 (and sqlite_sequence, and the head file) fails.
     env().db.exec("DELETE FROM audit_log WHERE id = 2; UPDATE sqlite_sequence SET seq = 1 WHERE name = 'audit_log'");
-    expect(env().deps.state.audit.verify()).toMatchObject({ ok: false, rowId: 2 });
+    expect(await env().deps.state.audit.verify()).toMatchObject({ ok: false, rowId: 2 });
   });
 
   it('posts a daily line once per UTC day, whichever tick or process gets there first', async () => {
-    const head = append(1);
-    expect(publishDailyAuditHead(env().deps)).toBe('2026-11-26');
-    expect(publishDailyAuditHead(env().deps)).toBeNull();
+    const head = await append(1);
+    expect(await publishDailyAuditHead(env().deps)).toBe('2026-11-26');
+    expect(await publishDailyAuditHead(env().deps)).toBeNull();
     const other = testDeps(ie.dataDir, { file: CONFIG });
     try {
       other.clock.set(env().clock());
-      expect(publishDailyAuditHead(other.deps)).toBeNull();
+      expect(await publishDailyAuditHead(other.deps)).toBeNull();
     } finally {
-      other.close();
+      await other.close();
     }
     const lines = queued(HANDOFF);
     expect(lines).toHaveLength(1);
     expect(lines[0]!.text).toBe(`🔗 Audit chain head: #1 · ${head.hash} · check: \`/atlas audit verify --head 1:${head.hash}\` (daily, 2026-11-26)`);
     setClock('2026-11-27T00:00:05.000Z');
-    append(2);
-    expect(publishDailyAuditHead(env().deps)).toBe('2026-11-27');
+    await append(2);
+    expect(await publishDailyAuditHead(env().deps)).toBe('2026-11-27');
     expect(queued(HANDOFF)).toHaveLength(2);
-    expect(env().deps.state.audit.lastPublished()).toMatchObject({ occasion: 'daily:2026-11-27', seq: 2 });
+    expect(await env().deps.state.audit.lastPublished()).toMatchObject({ occasion: 'daily:2026-11-27', seq: 2 });
   });
 });

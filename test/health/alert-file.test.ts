@@ -32,12 +32,12 @@ const write = (text: string, bump = 0) => {
 const alertMessages = () => (ie.env.db.prepare("SELECT COUNT(*) AS n FROM outbox WHERE anchor LIKE 'alert:%' AND op = 'refresh'").get() as { n: number }).n;
 
 describe('alerts.file', () => {
-  it('takes a new alert from the file once, a rewrite of the same alert is a duplicate, a missing file is fine', () => {
+  it('takes a new alert from the file once, a rewrite of the same alert is a duplicate, a missing file is fine', async () => {
     const watcher = alertFileWatcher(ie.env.deps);
     expect(watcher.poll()).toEqual({ state: 'missing' });
     write(alert());
     expect(watcher.poll()).toEqual({ state: 'read', results: [{ name: 'ProofGenerationFailing', action: 'new' }] });
-    const row = ie.env.deps.state.alerts.get('proofgenerationfailing')!;
+    const row = (await ie.env.deps.state.alerts.get('proofgenerationfailing'))!;
     expect(JSON.parse(row.sources)).toEqual(['file']);
     expect(watcher.poll()).toEqual({ state: 'unchanged' });
     write(alert({ message: 'still failing' }), 5);

@@ -25,8 +25,8 @@ afterEach(() => ie.close());
 
 const deps = () => ie.env.deps;
 const at = (minutes: number) => ie.env.clock.set(new Date(new Date(TEST_NOW).getTime() + minutes * MIN));
-const nudges = () => sweepTimers(deps()).reminders.filter((r) => r.kind === 'break-nudge');
-const open = (): Incident => declareIncident(deps(), { title: 'Proofs failing', severity: 'P3', actorId: 'U0ONCALL1' }).incident;
+const nudges = async () => (await sweepTimers(deps())).reminders.filter((r) => r.kind === 'break-nudge');
+const open = async (): Promise<Incident> => (await declareIncident(deps(), { title: 'Proofs failing', severity: 'P3', actorId: 'U0ONCALL1' })).incident;
 
 function buttonsOf(blocks: unknown): Array<{ action_id: string; value: string }> {
   const actions = (blocks as Array<{ type: string; elements?: Array<{ action_id: string; value: string }> }>).find((b) => b.type === 'actions');
@@ -35,16 +35,16 @@ function buttonsOf(blocks: unknown): Array<{ action_id: string; value: string }>
 
 describe('the 8-hour break nudge', () => {
   it('comes at 8 h of ownership, not a minute before, once, in the thread with Hand to the secondary', async () => {
-    const incident = open();
+    const incident = await open();
     at(8 * 60 - 1);
-    expect(nudges()).toEqual([]);
+    expect(await nudges()).toEqual([]);
     at(8 * 60);
-    expect(nudges()).toHaveLength(1);
+    expect(await nudges()).toHaveLength(1);
     at(8 * 60 + 1);
-    expect(nudges()).toEqual([]);
+    expect(await nudges()).toEqual([]);
     // An update re-plans the clock; the nudge, fired, is not planned again.
     at(9 * 60);
-    ie.env.deps.state.transaction(() => undefined);
+    await ie.env.deps.state.transaction(async (tx) => undefined);
     await ie.deliver();
     const nudge = ie.thread(incident.anchor).find((m) => m.text.startsWith('☕'))!;
     expect(nudge.text).toBe(`☕ ${incident.id}: owned for 8 h, take a break`);
@@ -53,7 +53,7 @@ describe('the 8-hour break nudge', () => {
     const hand = buttonsOf(nudge.blocks)[0]!;
     expect(hand).toMatchObject({ action_id: INCIDENT_HAND_SECONDARY_ACTION, value: `${incident.id}:U0SECONDA` });
     assertBlockKitLimits('message', nudge.blocks!);
-    expect(deps().state.timeline.list(incident.id).map((e) => e.text)).toContain('Reminder: U0ONCALL1 active for 8 h, take a break');
+    expect((await deps().state.timeline.list(incident.id)).map((e) => e.text)).toContain('Reminder: U0ONCALL1 active for 8 h, take a break');
 
     // One click: the route runs `own <INC> <secondary>` through the registry.
     const route = ROUTES.find((r) => r.actionId === INCIDENT_HAND_SECONDARY_ACTION)!;
@@ -61,40 +61,40 @@ describe('the 8-hour break nudge', () => {
     const args = route.args(hand.value)!;
     const result = await createRegistry(allowEveryone).invoke(route.command, args, { source: 'slack', userId: 'U0ONCALL1', channelId: CHANNEL, via: 'button' }, deps());
     expect(result.outcome).not.toBe('error');
-    expect(deps().state.incidents.get(incident.id)!.owner_id).toBe('U0SECONDA');
+    expect((await deps().state.incidents.get(incident.id))!.owner_id).toBe('U0SECONDA');
     expect(route.args(`${incident.id}:not-a-user`)).toBeNull();
   });
 
-  it('is re-planned from an owner change: the new owner hears at their own 8 h', () => {
-    const incident = open();
+  it('is re-planned from an owner change: the new owner hears at their own 8 h', async () => {
+    const incident = await open();
     at(100);
-    changeOwner(deps(), incident.id, 'U0OTHER01', 'U0ONCALL1');
+    await changeOwner(deps(), incident.id, 'U0OTHER01', 'U0ONCALL1');
     at(8 * 60);
-    expect(nudges()).toEqual([]);
+    expect(await nudges()).toEqual([]);
     at(100 + 8 * 60 - 1);
-    expect(nudges()).toEqual([]);
+    expect(await nudges()).toEqual([]);
     at(100 + 8 * 60);
-    const [fired] = nudges();
+    const [fired] = await nudges();
     expect(fired).toMatchObject({ kind: 'break-nudge', incidentId: incident.id });
-    const pending = deps().state.timers.pending({ incidentId: incident.id }).filter((t) => t.kind === 'break-nudge');
+    const pending = (await deps().state.timers.pending({ incidentId: incident.id })).filter((t) => t.kind === 'break-nudge');
     expect(pending).toEqual([]);
   });
 
   it('says there is no secondary to hand to when the owner is the secondary', async () => {
-    const incident = declareIncident(deps(), { title: 'Proofs failing', severity: 'P3', actorId: 'U0SECONDA' }).incident;
+    const incident = (await declareIncident(deps(), { title: 'Proofs failing', severity: 'P3', actorId: 'U0SECONDA' })).incident;
     at(8 * 60);
-    expect(nudges()).toHaveLength(1);
+    expect(await nudges()).toHaveLength(1);
     await ie.deliver();
     const nudge = ie.thread(incident.anchor).find((m) => m.text.startsWith('☕'))!;
     expect(blockText(nudge)).toContain('You are the secondary too');
     expect(buttonsOf(nudge.blocks).some((b) => b.action_id === INCIDENT_HAND_SECONDARY_ACTION)).toBe(false);
   });
 
-  it('stops when the incident is resolved', () => {
-    const incident = open();
+  it('stops when the incident is resolved', async () => {
+    const incident = await open();
     at(60);
-    deps().state.transaction(() => deps().state.incidents.update(incident.id, { status: 'resolved' }));
+    await deps().state.transaction(async (tx) => await tx.incidents.update(incident.id, { status: 'resolved' }));
     at(8 * 60);
-    expect(nudges()).toEqual([]);
+    expect(await nudges()).toEqual([]);
   });
 });

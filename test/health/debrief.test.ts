@@ -36,11 +36,11 @@ describe('the debrief meeting', () => {
   });
 
   it('is offered to each responder by DM at the resolution, once (not again with the review reminder), and ticked in the thread when marked scheduled', async () => {
-    const { incident } = declareIncident(deps(), { title: 'Proofs failing', severity: 'P2', actorId: 'U0ONCALL1' });
+    const { incident } = await declareIncident(deps(), { title: 'Proofs failing', severity: 'P2', actorId: 'U0ONCALL1' });
     at(10);
-    addNote(deps(), incident.id, 'restarted the prover', 'U0HELPER1');
+    await addNote(deps(), incident.id, 'restarted the prover', 'U0HELPER1');
     expect(dms()).toEqual([]);
-    resolveIncident(deps(), incident.id, { resolution: 'fixed' }, 'U0ONCALL1');
+    await resolveIncident(deps(), incident.id, { resolution: 'fixed' }, 'U0ONCALL1');
     const offers = dms();
     expect(offers.map((d) => d.channel)).toEqual(['U0ONCALL1', 'U0HELPER1']);
     // Resolved Thu 12:10 UTC: the next slot an hour ahead is Thu 14:00 in the rotation's zone (UTC without a rotation), within the guide's 48 h.
@@ -49,14 +49,14 @@ describe('the debrief meeting', () => {
     const button = JSON.stringify(offers[0]!.payload.blocks);
     expect(button).toContain(INCIDENT_DEBRIEF_DONE_ACTION);
     at(10 + REVIEW_REMINDER_MINUTES);
-    const fired = sweepTimers(deps()).reminders.filter((r) => r.kind === 'review-reminder');
+    const fired = (await sweepTimers(deps())).reminders.filter((r) => r.kind === 'review-reminder');
     expect(fired).toHaveLength(1);
     expect(dms()).toHaveLength(2);
 
     // A snoozed review reminder firing again does not offer it either.
-    snoozeTimer(deps(), fired[0]!.timerId, 30, 'U0ONCALL1');
+    await snoozeTimer(deps(), fired[0]!.timerId, 30, 'U0ONCALL1');
     at(10 + REVIEW_REMINDER_MINUTES + 30);
-    expect(sweepTimers(deps()).fired).toBe(1);
+    expect((await sweepTimers(deps())).fired).toBe(1);
     expect(dms()).toHaveLength(2);
 
     // The button runs `debrief-done <INC>` through the registry.
@@ -67,20 +67,20 @@ describe('the debrief meeting', () => {
     expect(done.report.headline).toBe(`Debrief of ${incident.id} marked scheduled; the checklist item is ticked in its thread.`);
     const again = await registry.invoke(route.command, route.args(incident.id)!, actor, deps());
     expect(again.report.headline).toMatch(/already marked scheduled/);
-    expect(deps().state.timeline.list(incident.id).filter((e) => e.kind === 'debrief-scheduled')).toHaveLength(1);
+    expect((await deps().state.timeline.list(incident.id)).filter((e) => e.kind === 'debrief-scheduled')).toHaveLength(1);
 
     await ie.deliver();
     const tick = ie.thread(incident.anchor).find((m) => m.text.includes('Schedule debrief meeting'))!;
     expect(tick.text).toBe(`✅ ${incident.id}: Schedule debrief meeting (within 48h)`);
   });
 
-  it('is offered with the review reminder when it was not at the resolution (nobody to offer it to then)', () => {
-    const { incident } = declareIncident(deps(), { title: 'Proofs failing', severity: 'P2', actorId: 'bot' });
-    resolveIncident(deps(), incident.id, { resolution: 'fixed' }, 'bot');
+  it('is offered with the review reminder when it was not at the resolution (nobody to offer it to then)', async () => {
+    const { incident } = await declareIncident(deps(), { title: 'Proofs failing', severity: 'P2', actorId: 'bot' });
+    await resolveIncident(deps(), incident.id, { resolution: 'fixed' }, 'bot');
     expect(dms()).toEqual([]);
-    addNote(deps(), incident.id, 'prover restarted at 11:50', 'U0HELPER1');
+    await addNote(deps(), incident.id, 'prover restarted at 11:50', 'U0HELPER1');
     at(REVIEW_REMINDER_MINUTES);
-    expect(sweepTimers(deps()).reminders.map((r) => r.kind)).toEqual(['review-reminder']);
+    expect((await sweepTimers(deps())).reminders.map((r) => r.kind)).toEqual(['review-reminder']);
     expect(dms().map((d) => d.channel)).toEqual(['U0HELPER1']);
     // Resolved Thu 12:00, reminded Sat 12:00: Monday 10:00.
     expect(dms()[0]!.payload.text).toBe(`🗓️ Debrief for ${incident.id}: suggested Mon 30 Nov 10:00 UTC`);

@@ -17,7 +17,7 @@ beforeEach(() => {
 afterEach(() => ie.close());
 
 const deps = () => ie.env.deps;
-const page = (at: string, userId = 'U0PRIMARY') => deps().state.pages.record({ userId, at: new Date(at), kind: 'posted', alertKey: 'x' });
+const page = async (at: string, userId = 'U0PRIMARY') => await deps().state.pages.record({ userId, at: new Date(at), kind: 'posted', alertKey: 'x' });
 const dms = () =>
   (ie.env.db.prepare('SELECT channel, payload FROM outbox ORDER BY id').all() as Array<{ channel: string | null; payload: string | null }>)
     .filter((r) => r.channel?.startsWith('U'))
@@ -39,10 +39,10 @@ describe('night pages', () => {
   it('suggests relief to a primary in Los Angeles paged on two nights of the shift, tells the secondary, once per shift', async () => {
     deps().userTimeZone = async (u) => (u === 'U0PRIMARY' ? 'America/Los_Angeles' : 'Asia/Kolkata');
     // Before the shift (it starts Mon 23 Nov 09:00 UTC): not counted.
-    page('2026-11-23T08:00:00Z');
-    page(PAGES[0]!);
+    await page('2026-11-23T08:00:00Z');
+    await page(PAGES[0]!);
     expect(await checkNightPages(deps())).toMatchObject({ primary: 'U0PRIMARY', suggested: false });
-    page(PAGES[2]!);
+    await page(PAGES[2]!);
     const first = await checkNightPages(deps());
     expect(first).toMatchObject({ primary: 'U0PRIMARY', nights: ['2026-11-24', '2026-11-25'], suggested: true });
     const sent = dms();
@@ -50,32 +50,32 @@ describe('night pages', () => {
     expect(sent[0]!.text).toContain('Paged on 2 nights this shift: ask for relief');
     expect(sent[1]!.text).toContain('The primary was paged on 2 nights this shift');
     // Again, and after a third night: already suggested this shift.
-    page('2026-11-26T10:00:00Z');
+    await page('2026-11-26T10:00:00Z');
     expect(await checkNightPages(deps())).toMatchObject({ suggested: false });
     expect(dms()).toHaveLength(2);
   });
 
   it('does not suggest relief to a primary in Kolkata for the same pages (one night there)', async () => {
     deps().userTimeZone = async () => 'Asia/Kolkata';
-    for (const at of PAGES) page(at);
+    for (const at of PAGES) await page(at);
     expect(await checkNightPages(deps())).toMatchObject({ nights: ['2026-11-26'], suggested: false });
     expect(dms()).toEqual([]);
   });
 
   it('uses the rotation’s zone without Slack (the terminal), and says so', async () => {
-    for (const at of ['2026-11-24T01:00:00Z', '2026-11-25T03:00:00Z']) page(at);
+    for (const at of ['2026-11-24T01:00:00Z', '2026-11-25T03:00:00Z']) await page(at);
     const check = await checkNightPages(deps());
     expect(check.suggested).toBe(true);
     const row = ie.env.db.prepare("SELECT payload FROM outbox WHERE channel = 'U0PRIMARY'").get() as { payload: string };
     expect(row.payload).toContain("the rotation's zone: Slack did not give a time zone");
   });
 
-  it('records a page for the primary when an alert is posted and for whoever acknowledges it', () => {
-    ingestAlert(deps(), { name: 'proof_generation_failing', status: 'firing', message: 'failing', source: 'atlas-webhook' });
+  it('records a page for the primary when an alert is posted and for whoever acknowledges it', async () => {
+    await ingestAlert(deps(), { name: 'proof_generation_failing', status: 'firing', message: 'failing', source: 'atlas-webhook' });
     // A repeat is the same alert: no second page.
-    ingestAlert(deps(), { name: 'proof_generation_failing', status: 'firing', message: 'failing', source: 'file' });
-    acknowledgeAlert(deps(), 'proof_generation_failing', 'U0SECONDA');
-    const pages = deps().state.pages.between(new Date('2026-11-01'), new Date('2026-12-01'));
+    await ingestAlert(deps(), { name: 'proof_generation_failing', status: 'firing', message: 'failing', source: 'file' });
+    await acknowledgeAlert(deps(), 'proof_generation_failing', 'U0SECONDA');
+    const pages = await deps().state.pages.between(new Date('2026-11-01'), new Date('2026-12-01'));
     expect(pages.map((p) => [p.user_id, p.kind, p.alert_key, p.incident_id !== null])).toEqual([
       ['U0PRIMARY', 'posted', 'proof_generation_failing', false],
       ['U0SECONDA', 'acknowledged', 'proof_generation_failing', true],

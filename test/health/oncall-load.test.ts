@@ -20,7 +20,7 @@ beforeEach(() => {
 afterEach(() => ie.close());
 
 const deps = () => ie.env.deps;
-const page = (at: string, userId: string, kind: 'posted' | 'acknowledged' = 'posted') => deps().state.pages.record({ userId, at: new Date(at), kind });
+const page = async (at: string, userId: string, kind: 'posted' | 'acknowledged' = 'posted') => await deps().state.pages.record({ userId, at: new Date(at), kind });
 const setClock = (at: string) => ie.env.clock.set(new Date(at));
 
 async function run(args: Record<string, unknown>, source: 'slack' | 'cli') {
@@ -32,17 +32,17 @@ describe('oncall load', () => {
   it('counts pages, night pages, incidents and time owned per person and shift', async () => {
     deps().userTimeZone = async (u) => (u === 'U0PRIMARY' ? 'America/Los_Angeles' : 'Asia/Kolkata');
     // Last week's shift (16–23 Nov): U0SECONDA primary, paged once at 20:00Z = 01:30 in Kolkata.
-    page('2026-11-18T20:00:00Z', 'U0SECONDA');
+    await page('2026-11-18T20:00:00Z', 'U0SECONDA');
     // This shift (23–30 Nov): U0PRIMARY primary, paged at 09:00Z = 01:00 in LA, and at 18:00Z = 10:00.
-    page('2026-11-24T09:00:00Z', 'U0PRIMARY');
-    page('2026-11-24T18:00:00Z', 'U0PRIMARY', 'acknowledged');
+    await page('2026-11-24T09:00:00Z', 'U0PRIMARY');
+    await page('2026-11-24T18:00:00Z', 'U0PRIMARY', 'acknowledged');
     // An incident owned 2 h by U0PRIMARY, then 1 h by U0SECONDA.
     setClock('2026-11-25T10:00:00Z');
-    const { incident } = declareIncident(deps(), { title: 'Proofs failing', severity: 'P2', actorId: 'U0PRIMARY' });
+    const { incident } = await declareIncident(deps(), { title: 'Proofs failing', severity: 'P2', actorId: 'U0PRIMARY' });
     setClock('2026-11-25T12:00:00Z');
-    changeOwner(deps(), incident.id, 'U0SECONDA', 'U0PRIMARY');
+    await changeOwner(deps(), incident.id, 'U0SECONDA', 'U0PRIMARY');
     setClock('2026-11-25T13:00:00Z');
-    resolveIncident(deps(), incident.id, { resolution: 'fixed' }, 'U0SECONDA');
+    await resolveIncident(deps(), incident.id, { resolution: 'fixed' }, 'U0SECONDA');
     setClock('2026-11-26T12:00:00Z');
 
     const slack = await run({ weeks: '2' }, 'slack');

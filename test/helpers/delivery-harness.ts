@@ -45,7 +45,7 @@ export async function startDeliveryHarness(env: TestEnv, opts: HarnessOptions = 
     const delivery = createDelivery({
       store: state,
       poster: slackPoster(client),
-      render: (anchor) => liveMessage(state, anchor, env.deps.clock()),
+      render: async (anchor) => await liveMessage(state, anchor, env.deps.clock()),
       clock: env.deps.clock,
       logger: opts.logger ?? pino({ level: 'silent' }),
       leaseMs: 2000,

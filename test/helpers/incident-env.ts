@@ -62,17 +62,17 @@ export function openIncidentEnv(file: object = incidentConfig(), envVars: Partia
       return ie.harness;
     },
     channel: () => ie.harness!.slack.workspace.messages(CHANNEL),
-    anchored(anchor) {
-      const posted = ie.env.deps.state.slackMessages.get(anchor);
+    async anchored(anchor) {
+      const posted = await ie.env.deps.state.slackMessages.get(anchor);
       return posted ? ie.harness!.slack.workspace.messages(posted.channel).find((m) => m.ts === posted.ts) : undefined;
     },
-    thread(anchor) {
-      const posted = ie.env.deps.state.slackMessages.get(anchor);
+    async thread(anchor) {
+      const posted = await ie.env.deps.state.slackMessages.get(anchor);
       return posted ? ie.harness!.slack.workspace.replies(posted.channel, posted.ts) : [];
     },
     async close() {
       await ie.harness?.close();
-      ie.env.close();
+      await ie.env.close();
       if (files.metrics.open) files.metrics.close();
       t.cleanup();
     },
@@ -93,24 +93,24 @@ export interface AlertFixture {
  * An alert as the service raises it: a firing row in metrics.db, ingested as the watcher does
  * (its message posted, its acknowledge reminders planned). IpfsDown is a P0 in the matrix.
  */
-export function raiseAlert(ie: IncidentEnv, a: AlertFixture): AlertRecord {
+export async function raiseAlert(ie: IncidentEnv, a: AlertFixture): Promise<AlertRecord> {
   const firedAt = a.firedAt ?? at(-3);
   const message = a.message ?? 'All IPFS gateways failing. Retrieval of the current snapshot times out.';
   const sqlTime = firedAt.slice(0, 19).replace('T', ' ');
   ie.metrics.prepare('INSERT INTO alerts (name, status, message, fired_at) VALUES (?, ?, ?, ?)').run(a.name, 'firing', message, sqlTime);
   const report: AlertReport = { name: a.name, status: 'firing', message, firedAt: new Date(firedAt), source: 'metrics-db', sourceFiredAt: sqlTime };
-  let alert = ingestAlert(ie.env.deps, report).alert!;
+  let alert = (await ingestAlert(ie.env.deps, report)).alert!;
   if (a.resolvedAt) {
     ie.metrics.prepare("UPDATE alerts SET status = 'resolved', resolved_at = ? WHERE name = ?").run(a.resolvedAt.slice(0, 19).replace('T', ' '), a.name);
-    alert = ingestAlert(ie.env.deps, { ...report, status: 'resolved', resolvedAt: new Date(a.resolvedAt) }).alert!;
+    alert = (await ingestAlert(ie.env.deps, { ...report, status: 'resolved', resolvedAt: new Date(a.resolvedAt) })).alert!;
   }
   return alert;
 }
 
 /** An incident's pending timers by due time, then kind. */
-export function pendingTimers(ie: IncidentEnv, incidentId: string): { kind: string; due_at: string }[] {
-  return ie.env.deps.state.timers
-    .pending({ incidentId })
+export async function pendingTimers(ie: IncidentEnv, incidentId: string): Promise<{ kind: string; due_at: string }[]> {
+  return (await ie.env.deps.state.timers
+    .pending({ incidentId }))
     .map((t) => ({ kind: t.kind, due_at: t.due_at }))
     .sort((a, b) => a.due_at.localeCompare(b.due_at) || a.kind.localeCompare(b.kind));
 }

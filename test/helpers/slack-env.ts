@@ -63,7 +63,7 @@ export async function startSlackEnv(opts: SlackEnvOptions): Promise<SlackEnv> {
     async close() {
       await h.close();
       await d.close();
-      env.close();
+      await env.close();
       if (atlas.metrics.open) atlas.metrics.close();
       if (atlas.persistence.open) atlas.persistence.close();
       dir.cleanup();

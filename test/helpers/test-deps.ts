@@ -53,7 +53,7 @@ export function testDeps(dataDir: string, overrides: Partial<CommandDeps> & { fi
     onEvent(fn: () => void) {
       wake = fn;
     },
-    close: () => closeDeps(deps),
+    close: async () => await closeDeps(deps),
   };
 }
 

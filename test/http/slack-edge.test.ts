@@ -143,17 +143,17 @@ describe('signed requests: the timestamp window and replays', () => {
       expect((await se.h.post(body, { headers })).status).toBe(401);
     } finally {
       await second.close();
-      other.close();
+      await other.close();
     }
   });
 
-  it('forgets a signature once its window is over', () => {
+  it('forgets a signature once its window is over', async () => {
     const seen = se.env.deps.state.seenRequests;
     const t0 = new Date('2026-12-07T12:00:00Z');
     const expires = new Date(t0.getTime() + 300_000);
-    expect(seen.firstSight('a'.repeat(64), expires, t0)).toBe(true);
-    expect(seen.firstSight('a'.repeat(64), expires, new Date(t0.getTime() + 299_000))).toBe(false);
-    expect(seen.firstSight('a'.repeat(64), new Date(expires.getTime() + 300_000), expires)).toBe(true);
-    expect(seen.prune(new Date(expires.getTime() + 600_000))).toBe(1);
+    expect(await seen.firstSight('a'.repeat(64), expires, t0)).toBe(true);
+    expect(await seen.firstSight('a'.repeat(64), expires, new Date(t0.getTime() + 299_000))).toBe(false);
+    expect(await seen.firstSight('a'.repeat(64), new Date(expires.getTime() + 300_000), expires)).toBe(true);
+    expect(await seen.prune(new Date(expires.getTime() + 600_000))).toBe(1);
   });
 });

@@ -40,7 +40,7 @@ beforeEach(async () => {
 });
 afterEach(async () => {
   await h.close();
-  env.close();
+  await env.close();
   cleanup();
 });
 

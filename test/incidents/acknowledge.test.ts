@@ -21,8 +21,8 @@ beforeEach(() => {
 afterEach(() => ie.close());
 
 const deps = () => ie.env.deps;
-const pendingTimers = (incidentId: string) => pendingOf(ie, incidentId);
-const timeline = (incidentId: string) => incidentTimeline(deps().state, incidentId).events;
+const pendingTimers = async (incidentId: string) => await pendingOf(ie, incidentId);
+const timeline = async (incidentId: string) => (await incidentTimeline(deps().state, incidentId)).events;
 const incidentCount = () => (ie.env.db.prepare('SELECT COUNT(*) AS n FROM incidents').get() as { n: number }).n;
 
 function refusal(act: () => unknown): IncidentError {
@@ -37,12 +37,12 @@ function refusal(act: () => unknown): IncidentError {
 
 describe('acknowledgeAlert', () => {
   it('opens the incident, links the alert, starts the clock, and turns the alert message into the card with the initial response under it', async () => {
-    raiseAlert(ie, { name: 'IpfsDown', firedAt: at(-3) });
+    await raiseAlert(ie, { name: 'IpfsDown', firedAt: at(-3) });
     await ie.deliver();
     expect(ie.channel()).toHaveLength(1);
     expect(blockText(ie.channel()[0])).toContain(ALERT_ACK_ACTION);
 
-    const r = acknowledgeAlert(deps(), 'ipfsdown', ONCALL);
+    const r = await acknowledgeAlert(deps(), 'ipfsdown', ONCALL);
 
     expect(acknowledgedText(r)).toBe('IpfsDown acknowledged after 3 min: INC-20261126-1 (P0) is open and yours; the initial response is in its thread.');
     expect(r.atlasProblem).toBeNull();
@@ -61,21 +61,21 @@ describe('acknowledgeAlert', () => {
       last_update_at: at(0),
       next_update_at: at(30),
     });
-    expect(deps().state.alerts.get('ipfsdown')).toMatchObject({ incident_id: 'INC-20261126-1', acknowledged_by: ONCALL, acknowledged_at: at(0) });
+    expect(await deps().state.alerts.get('ipfsdown')).toMatchObject({ incident_id: 'INC-20261126-1', acknowledged_by: ONCALL, acknowledged_at: at(0) });
 
     // The alert's reminders stop; the incident's clock starts.
     expect(ie.env.db.prepare('SELECT kind, cancelled_at FROM timers WHERE incident_id IS NULL ORDER BY id').all()).toEqual([
       { kind: 'ack-reminder', cancelled_at: at(0) },
       { kind: 'ack-secondary', cancelled_at: at(0) },
     ]);
-    expect(pendingTimers(r.incident.id)).toEqual([
+    expect(await pendingTimers(r.incident.id)).toEqual([
       { kind: 'escalate-tech-lead', due_at: at(27) },
       { kind: 'update-due', due_at: at(30) },
       { kind: 'escalate-cto', due_at: at(57) },
       { kind: 'handoff-suggest', due_at: at(237) },
       { kind: 'break-nudge', due_at: at(480) },
     ]);
-    expect(timeline(r.incident.id).map((e) => [e.at, e.actor, e.kind, e.text])).toEqual([
+    expect((await timeline(r.incident.id)).map((e) => [e.at, e.actor, e.kind, e.text])).toEqual([
       [at(-3), 'bot', 'alert-fired', 'Alert IpfsDown fired: All IPFS gateways failing. Retrieval of the current snapshot times out.'],
       [at(0), ONCALL, 'acknowledged', 'Acknowledged after 3 min; incident opened (P0)'],
     ]);
@@ -99,20 +99,20 @@ describe('acknowledgeAlert', () => {
     expect(ie.metrics.prepare('SELECT acknowledged_at FROM alerts WHERE name = ?').get('IpfsDown')).toEqual({ acknowledged_at: '2026-11-26 12:00:00' });
   });
 
-  it('numbers incidents per UTC day: -1, -2 the same day, -1 again the next', () => {
-    raiseAlert(ie, { name: 'A1' });
-    raiseAlert(ie, { name: 'A2' });
-    expect(acknowledgeAlert(deps(), 'A1', ONCALL).incident.id).toBe('INC-20261126-1');
-    expect(acknowledgeAlert(deps(), 'a2', ONCALL).incident.id).toBe('INC-20261126-2');
+  it('numbers incidents per UTC day: -1, -2 the same day, -1 again the next', async () => {
+    await raiseAlert(ie, { name: 'A1' });
+    await raiseAlert(ie, { name: 'A2' });
+    expect((await acknowledgeAlert(deps(), 'A1', ONCALL)).incident.id).toBe('INC-20261126-1');
+    expect((await acknowledgeAlert(deps(), 'a2', ONCALL)).incident.id).toBe('INC-20261126-2');
     ie.env.clock.set(at(60 * 24 + 1));
-    raiseAlert(ie, { name: 'A3', firedAt: at(60 * 24) });
-    expect(acknowledgeAlert(deps(), 'A3', ONCALL).incident.id).toBe('INC-20261127-1');
+    await raiseAlert(ie, { name: 'A3', firedAt: at(60 * 24) });
+    expect((await acknowledgeAlert(deps(), 'A3', ONCALL)).incident.id).toBe('INC-20261127-1');
   });
 
   it('a second acknowledgement, here or from another bot process, is told who won and opens nothing', async () => {
-    raiseAlert(ie, { name: 'IpfsDown' });
-    acknowledgeAlert(deps(), 'IpfsDown', ONCALL);
-    const loser = refusal(() => acknowledgeAlert(deps(), 'IpfsDown', OTHER));
+    await raiseAlert(ie, { name: 'IpfsDown' });
+    await acknowledgeAlert(deps(), 'IpfsDown', ONCALL);
+    const loser = refusal(async () => await acknowledgeAlert(deps(), 'IpfsDown', OTHER));
     expect(loser).toBeInstanceOf(AlreadyAcknowledgedError);
     expect(refusalReport('ack', loser).headline).toBe('IpfsDown is already acknowledged by <@U0ONCALL1> as INC-20261126-1 at 12:00 UTC.');
 
@@ -120,64 +120,64 @@ describe('acknowledgeAlert', () => {
     const second = openStateStore(path.join(ie.dataDir, 'chatops.db'));
     try {
       const elsewhere: DomainDeps = { ...deps(), state: second, events: eventRecorder(second, deps().config) };
-      const err = refusal(() => acknowledgeAlert(elsewhere, 'IpfsDown', OTHER));
+      const err = refusal(async () => await acknowledgeAlert(elsewhere, 'IpfsDown', OTHER));
       expect(err).toBeInstanceOf(AlreadyAcknowledgedError);
     } finally {
-      second.close();
+      await second.close();
     }
     expect(incidentCount()).toBe(1);
     await ie.deliver();
     expect(ie.thread('alert:ipfsdown:1')).toHaveLength(1);
     // After the resolution the answer says so.
-    deps().state.transaction(() => deps().state.incidents.update('INC-20261126-1', { status: 'resolved', resolved_at: at(1) }));
-    expect(refusalReport('ack', refusal(() => acknowledgeAlert(deps(), 'IpfsDown', OTHER))).headline).toBe(
+    await deps().state.transaction(async (tx) => await tx.incidents.update('INC-20261126-1', { status: 'resolved', resolved_at: at(1) }));
+    expect(refusalReport('ack', refusal(async () => await acknowledgeAlert(deps(), 'IpfsDown', OTHER))).headline).toBe(
       'IpfsDown is already acknowledged by <@U0ONCALL1> as INC-20261126-1 at 12:00 UTC, since resolved.',
     );
   });
 
-  it('rolls back the incident when another writer links the alert between the read and the check-and-set', () => {
-    raiseAlert(ie, { name: 'IpfsDown' });
-    raiseAlert(ie, { name: 'Other' });
-    const winner = acknowledgeAlert(deps(), 'Other', ONCALL);
-    const outboxBefore = deps().state.outbox.pendingCount();
+  it('rolls back the incident when another writer links the alert between the read and the check-and-set', async () => {
+    await raiseAlert(ie, { name: 'IpfsDown' });
+    await raiseAlert(ie, { name: 'Other' });
+    const winner = await acknowledgeAlert(deps(), 'Other', ONCALL);
+    const outboxBefore = await deps().state.outbox.pendingCount();
     // Another bot process links the alert after this one has read it: the UPDATE ... WHERE incident_id IS NULL loses.
     ie.env.db.exec(
       `CREATE TEMP TRIGGER steal AFTER INSERT ON incidents WHEN NEW.created_by = '${OTHER}'
        BEGIN UPDATE alerts SET incident_id = '${winner.incident.id}', acknowledged_by = '${ONCALL}', acknowledged_at = '${at(0)}' WHERE key = 'ipfsdown'; END`,
     );
-    const err = refusal(() => acknowledgeAlert(deps(), 'IpfsDown', OTHER));
+    const err = refusal(async () => await acknowledgeAlert(deps(), 'IpfsDown', OTHER));
     expect(refusalReport('ack', err).headline).toBe(`IpfsDown is already acknowledged by <@U0ONCALL1> as ${winner.incident.id} at 12:00 UTC.`);
     ie.env.db.exec('DROP TRIGGER steal');
     expect(ie.env.db.prepare('SELECT id FROM incidents').all()).toEqual([{ id: winner.incident.id }]);
     // Nothing of the loser's incident is left: no messages queued, no timers.
-    expect(deps().state.outbox.pendingCount()).toBe(outboxBefore);
+    expect(await deps().state.outbox.pendingCount()).toBe(outboxBefore);
     expect(ie.env.db.prepare('SELECT COUNT(*) AS n FROM timers WHERE incident_id IS NOT NULL AND incident_id <> ?').get(winner.incident.id)).toEqual({ n: 0 });
   });
 
-  it('refuses unknown and resolved alerts, and picks the only waiting alert when none is named', () => {
-    expect(refusal(() => acknowledgeAlert(deps(), 'NoSuchAlert', ONCALL)).message).toBe('No alert named "NoSuchAlert". `/atlas alerts` lists the firing ones.');
-    expect(refusal(() => acknowledgeAlert(deps(), '', ONCALL)).message).toMatch(/^No firing alert is waiting/);
-    raiseAlert(ie, { name: 'Gone', resolvedAt: at(-1) });
-    expect(refusal(() => acknowledgeAlert(deps(), 'gone', ONCALL)).message).toBe('Gone already resolved at 11:59 UTC; there is nothing to acknowledge.');
-    raiseAlert(ie, { name: 'One' });
+  it('refuses unknown and resolved alerts, and picks the only waiting alert when none is named', async () => {
+    expect(refusal(async () => await acknowledgeAlert(deps(), 'NoSuchAlert', ONCALL)).message).toBe('No alert named "NoSuchAlert". `/atlas alerts` lists the firing ones.');
+    expect(refusal(async () => await acknowledgeAlert(deps(), '', ONCALL)).message).toMatch(/^No firing alert is waiting/);
+    await raiseAlert(ie, { name: 'Gone', resolvedAt: at(-1) });
+    expect(refusal(async () => await acknowledgeAlert(deps(), 'gone', ONCALL)).message).toBe('Gone already resolved at 11:59 UTC; there is nothing to acknowledge.');
+    await raiseAlert(ie, { name: 'One' });
     ie.env.clock.advance(1000);
-    raiseAlert(ie, { name: 'Two' });
-    expect(refusal(() => acknowledgeAlert(deps(), '', ONCALL)).message).toBe('2 alerts are firing unacknowledged (One, Two); say which one.');
-    acknowledgeAlert(deps(), 'one', ONCALL);
-    expect(acknowledgeAlert(deps(), '', ONCALL).alert.name).toBe('Two');
-    expect(() => acknowledgeAlert(deps(), 'Two', 'not a user')).toThrow(IncidentInputError);
+    await raiseAlert(ie, { name: 'Two' });
+    expect(refusal(async () => await acknowledgeAlert(deps(), '', ONCALL)).message).toBe('2 alerts are firing unacknowledged (One, Two); say which one.');
+    await acknowledgeAlert(deps(), 'one', ONCALL);
+    expect((await acknowledgeAlert(deps(), '', ONCALL)).alert.name).toBe('Two');
+    expect(async () => await acknowledgeAlert(deps(), 'Two', 'not a user')).toThrow(IncidentInputError);
   });
 
-  it('still acknowledges when metrics.db is locked, and says so in the answer and on the timeline', () => {
-    raiseAlert(ie, { name: 'IpfsDown' });
+  it('still acknowledges when metrics.db is locked, and says so in the answer and on the timeline', async () => {
+    await raiseAlert(ie, { name: 'IpfsDown' });
     const locker = new Database(path.join(ie.dataDir, 'metrics.db'));
     locker.exec('BEGIN EXCLUSIVE');
     try {
-      const r = acknowledgeAlert(deps(), 'IpfsDown', ONCALL);
+      const r = await acknowledgeAlert(deps(), 'IpfsDown', ONCALL);
       expect(r.incident.id).toBe('INC-20261126-1');
       expect(r.atlasProblem).toMatch(/lock/i);
       expect(acknowledgedText(r)).toMatch(/is open and yours; the initial response is in its thread\. \(metrics\.db not updated: .*lock/i);
-      const note = timeline(r.incident.id).find((e) => e.kind === 'bot-note');
+      const note = (await timeline(r.incident.id)).find((e) => e.kind === 'bot-note');
       expect(note?.text).toMatch(/^metrics\.db not updated \(acknowledged_at\): .*lock/i);
     } finally {
       locker.exec('ROLLBACK');
@@ -187,22 +187,22 @@ describe('acknowledgeAlert', () => {
   });
 
   it('points a data-loss alert straight at the CTO and security in the initial response', async () => {
-    raiseAlert(ie, { name: 'SnapshotRowsVanished', message: 'Data loss: snapshot rows deleted' });
-    const { incident } = acknowledgeAlert(deps(), 'SnapshotRowsVanished', ONCALL);
+    await raiseAlert(ie, { name: 'SnapshotRowsVanished', message: 'Data loss: snapshot rows deleted' });
+    const { incident } = await acknowledgeAlert(deps(), 'SnapshotRowsVanished', ONCALL);
     await ie.deliver();
     expect(blockText(ie.thread(incident.anchor)[0])).toContain('data loss goes straight to the CTO and security: `/atlas escalate INC-20261126-1 cto`');
   });
 
   it('turns the alert message into the card and threads the initial response under it, through a Slack 500, once each', async () => {
-    raiseAlert(ie, { name: 'IpfsDown' });
+    await raiseAlert(ie, { name: 'IpfsDown' });
     const h = await ie.deliver();
     const alertTs = ie.channel()[0]!.ts;
-    acknowledgeAlert(deps(), 'IpfsDown', ONCALL);
+    await acknowledgeAlert(deps(), 'IpfsDown', ONCALL);
 
     h.slack.faults.inject({ method: 'chat.update', kind: 'http', status: 500 });
     await ie.deliver();
     // The card's edit failed; the reply waits behind it in the lane.
-    expect(deps().state.outbox.pendingCount()).toBe(2);
+    expect(await deps().state.outbox.pendingCount()).toBe(2);
     expect(ie.thread('alert:ipfsdown:1')).toEqual([]);
 
     ie.env.clock.advance(16_000);
@@ -216,7 +216,7 @@ describe('acknowledgeAlert', () => {
     expect(blockText(card)).not.toContain(ALERT_ACK_ACTION);
     const replies = ie.thread('alert:ipfsdown:1');
     expect(replies.map((m) => m.text)).toEqual([expect.stringMatching(/^🔎 INC-20261126-1 acknowledged by <@U0ONCALL1> after 3 min/)]);
-    expect(deps().state.outbox.pendingCount()).toBe(0);
+    expect(await deps().state.outbox.pendingCount()).toBe(0);
     await ie.deliver();
     expect(h.slack.workspace.calls('chat.postMessage')).toHaveLength(2);
   });
@@ -233,15 +233,15 @@ describe('setAckDetails and parseEta', () => {
   });
 
   it('records impact and the promised next update, posts them and refreshes the card', async () => {
-    raiseAlert(ie, { name: 'IpfsDown' });
-    const { incident } = acknowledgeAlert(deps(), 'IpfsDown', ONCALL);
+    await raiseAlert(ie, { name: 'IpfsDown' });
+    const { incident } = await acknowledgeAlert(deps(), 'IpfsDown', ONCALL);
     const h = await ie.deliver();
     const updatesBefore = h.slack.workspace.calls('chat.update').length;
 
-    const r = setAckDetails(deps(), incident.id, { impact: 'Proof verification slow for all users', eta: '45 min' }, ONCALL);
+    const r = await setAckDetails(deps(), incident.id, { impact: 'Proof verification slow for all users', eta: '45 min' }, ONCALL);
     expect(ackDetailsText(r)).toBe('INC-20261126-1: impact recorded, next update 12:45 UTC.');
-    expect(deps().state.incidents.get(incident.id)).toMatchObject({ impact: 'Proof verification slow for all users', next_update_at: at(45) });
-    expect(timeline(incident.id).at(-1)).toMatchObject({ actor: ONCALL, kind: 'ack-details', text: 'Impact: Proof verification slow for all users · next update 12:45 UTC' });
+    expect(await deps().state.incidents.get(incident.id)).toMatchObject({ impact: 'Proof verification slow for all users', next_update_at: at(45) });
+    expect((await timeline(incident.id)).at(-1)).toMatchObject({ actor: ONCALL, kind: 'ack-details', text: 'Impact: Proof verification slow for all users · next update 12:45 UTC' });
 
     await ie.deliver();
     const reply = ie.thread(incident.anchor).at(-1)!;
@@ -252,14 +252,14 @@ describe('setAckDetails and parseEta', () => {
 
     // Nothing given: the defaults stay, nothing is posted.
     const replies = ie.thread(incident.anchor).length;
-    const kept = setAckDetails(deps(), incident.id, {}, ONCALL);
+    const kept = await setAckDetails(deps(), incident.id, {}, ONCALL);
     expect(kept.changed).toBe(false);
     expect(ackDetailsText(kept)).toBe('Kept the defaults for INC-20261126-1: impact Proof verification slow for all users, next update 12:45 UTC.');
-    expect(deps().state.outbox.pendingCount()).toBe(0);
+    expect(await deps().state.outbox.pendingCount()).toBe(0);
     await ie.deliver();
     expect(ie.thread(incident.anchor)).toHaveLength(replies);
 
-    const bad = refusal(() => setAckDetails(deps(), incident.id, { eta: 'after lunch' }, ONCALL));
+    const bad = refusal(async () => await setAckDetails(deps(), incident.id, { eta: 'after lunch' }, ONCALL));
     expect(bad).toBeInstanceOf(IncidentInputError);
     expect((bad as IncidentInputError).field).toBe('eta');
   });

@@ -12,11 +12,11 @@ beforeEach(() => {
 afterEach(() => ie.close());
 
 const deps = () => ie.env.deps;
-const pendingTimers = (incidentId: string) => pendingOf(ie, incidentId);
+const pendingTimers = async (incidentId: string) => await pendingOf(ie, incidentId);
 
 describe('declareIncident', () => {
   it('takes the severity from the matched symptom, else P2, starts the clock, and posts a card of its own with the initial response', async () => {
-    const tiger = declareIncident(deps(), { title: 'TIGER down since 3am', actorId: ONCALL });
+    const tiger = await declareIncident(deps(), { title: 'TIGER down since 3am', actorId: ONCALL });
     expect(tiger.incident).toMatchObject({
       id: 'INC-20261126-1',
       severity: 'P1',
@@ -28,13 +28,13 @@ describe('declareIncident', () => {
       anchor: 'incident:INC-20261126-1',
     });
     expect(declaredText(tiger)).toBe('Declared INC-20261126-1 (P1, matches "provider outage"); it is yours, and the initial response is in its thread.');
-    expect(pendingTimers(tiger.incident.id)).toEqual([
+    expect(await pendingTimers(tiger.incident.id)).toEqual([
       { kind: 'escalate-tech-lead', due_at: at(120) },
       { kind: 'update-due', due_at: at(120) },
       { kind: 'handoff-suggest', due_at: at(240) },
       { kind: 'break-nudge', due_at: at(480) },
     ]);
-    expect(deps().state.timeline.list(tiger.incident.id).map((e) => [e.actor, e.kind, e.text])).toEqual([
+    expect((await deps().state.timeline.list(tiger.incident.id)).map((e) => [e.actor, e.kind, e.text])).toEqual([
       [ONCALL, 'declared', 'Declared P1 (matches "provider outage"): TIGER down since 3am'],
     ]);
 
@@ -45,10 +45,10 @@ describe('declareIncident', () => {
     expect(ie.thread(tiger.incident.anchor).map((m) => m.text)).toEqual(['🚨 INC-20261126-1 declared by <@U0ONCALL1>: P1 · TIGER down since 3am']);
     expect(blockText(ie.thread(tiger.incident.anchor)[0])).toContain('🚨 *Incident declared: TIGER down since 3am*');
 
-    const odd = declareIncident(deps(), { title: 'something odd with the dashboard', actorId: ONCALL });
+    const odd = await declareIncident(deps(), { title: 'something odd with the dashboard', actorId: ONCALL });
     expect(odd.incident.severity).toBe('P2');
     expect(declaredText(odd)).toContain('no symptom matched: P2 by default');
-    const forced = declareIncident(deps(), { title: 'something odd', severity: 'P0', actorId: ONCALL });
+    const forced = await declareIncident(deps(), { title: 'something odd', severity: 'P0', actorId: ONCALL });
     expect(forced.incident.severity).toBe('P0');
     expect(declaredText(forced)).toContain('(P0, as declared)');
     await ie.deliver();
@@ -57,19 +57,19 @@ describe('declareIncident', () => {
   });
 
   it('sends a declared data loss straight to the CTO and security in the initial response', async () => {
-    const { incident } = declareIncident(deps(), { title: 'data loss in snapshots', actorId: ONCALL });
+    const { incident } = await declareIncident(deps(), { title: 'data loss in snapshots', actorId: ONCALL });
     expect(incident.severity).toBe('P0');
     await ie.deliver();
     expect(blockText(ie.thread(incident.anchor)[0])).toContain('goes straight to the CTO and security: `/atlas escalate INC-20261126-1 cto`');
   });
 
-  it('cuts a very long title instead of refusing it, and refuses an empty one or a bad severity', () => {
-    const long = declareIncident(deps(), { title: `slow queries ${'x'.repeat(4987)}`, actorId: ONCALL });
+  it('cuts a very long title instead of refusing it, and refuses an empty one or a bad severity', async () => {
+    const long = await declareIncident(deps(), { title: `slow queries ${'x'.repeat(4987)}`, actorId: ONCALL });
     expect(long.incident.title).toHaveLength(150);
     expect(long.incident.title.endsWith('…')).toBe(true);
-    expect(() => declareIncident(deps(), { title: '   ', actorId: ONCALL })).toThrow('The title is empty');
-    expect(() => declareIncident(deps(), { title: 'x', severity: 'P9' as Severity, actorId: ONCALL })).toThrow('Severity is one of P0, P1, P2, P3');
-    expect(() => declareIncident(deps(), { title: 'x', actorId: '<!channel>' })).toThrow(IncidentInputError);
+    expect(async () => await declareIncident(deps(), { title: '   ', actorId: ONCALL })).toThrow('The title is empty');
+    expect(async () => await declareIncident(deps(), { title: 'x', severity: 'P9' as Severity, actorId: ONCALL })).toThrow('Severity is one of P0, P1, P2, P3');
+    expect(async () => await declareIncident(deps(), { title: 'x', actorId: '<!channel>' })).toThrow(IncidentInputError);
     expect(ie.env.db.prepare('SELECT COUNT(*) AS n FROM incidents').get()).toEqual({ n: 1 });
   });
 });

@@ -32,15 +32,15 @@ const deps = () => ie.env.deps;
 describe('escalate', () => {
   it('posts the good escalation message to the configured tech lead, broadcast for a P0, and settles that reminder', async () => {
     ie = openIncidentEnv();
-    raiseAlert(ie, { name: 'IpfsDown', firedAt: at(-3) });
-    const { incident } = acknowledgeAlert(deps(), 'IpfsDown', ONCALL);
-    setAckDetails(deps(), incident.id, { impact: 'No proofs for anyone' }, ONCALL);
+    await raiseAlert(ie, { name: 'IpfsDown', firedAt: at(-3) });
+    const { incident } = await acknowledgeAlert(deps(), 'IpfsDown', ONCALL);
+    await setAckDetails(deps(), incident.id, { impact: 'No proofs for anyone' }, ONCALL);
     ie.env.clock.advance(42 * MIN);
-    postStatusUpdate(deps(), incident.id, { summary: 'Still down', completed: 'Emergency backup created', blocked: 'Gateway vendor unreachable' }, ONCALL);
-    const r = escalate(deps(), incident.id, 'techlead', { need: 'Decision: rebuild from IPFS or wait?' }, ONCALL);
+    await postStatusUpdate(deps(), incident.id, { summary: 'Still down', completed: 'Emergency backup created', blocked: 'Gateway vendor unreachable' }, ONCALL);
+    const r = await escalate(deps(), incident.id, 'techlead', { need: 'Decision: rebuild from IPFS or wait?' }, ONCALL);
     expect(r.contactId).toBe(TECH_LEAD);
     expect(escalatedText(r)).toBe('Escalated INC-20261126-1 to the tech lead, <@U0TECHLEAD>, in its thread.');
-    expect(deps().state.timeline.list(incident.id).at(-1)).toMatchObject({
+    expect((await deps().state.timeline.list(incident.id)).at(-1)).toMatchObject({
       actor: ONCALL,
       kind: 'escalated',
       text: 'Escalated to the tech lead (U0TECHLEAD): Decision: rebuild from IPFS or wait?',
@@ -68,39 +68,39 @@ describe('escalate', () => {
     const techLead = ie.env.db.prepare("SELECT fired_at FROM timers WHERE incident_id = ? AND kind = 'escalate-tech-lead' AND cancelled_at IS NULL").all(incident.id);
     expect(techLead).toEqual([{ fired_at: at(42) }]);
     // A later update re-plans; the settled escalation stays settled, and the sweep never reminds of it.
-    postStatusUpdate(deps(), incident.id, { summary: 'Rebuilding' }, ONCALL);
-    expect(pendingTimers(ie, incident.id).map((t) => t.kind)).not.toContain('escalate-tech-lead');
+    await postStatusUpdate(deps(), incident.id, { summary: 'Rebuilding' }, ONCALL);
+    expect((await pendingTimers(ie, incident.id)).map((t) => t.kind)).not.toContain('escalate-tech-lead');
     ie.env.clock.advance(60 * MIN);
-    expect(sweepTimers(deps()).reminders.map((x) => x.kind)).not.toContain('escalate-tech-lead');
+    expect((await sweepTimers(deps())).reminders.map((x) => x.kind)).not.toContain('escalate-tech-lead');
   });
 
-  it('escalating to the CTO before its reminder is due records the reminder as done', () => {
+  it('escalating to the CTO before its reminder is due records the reminder as done', async () => {
     ie = openIncidentEnv();
-    raiseAlert(ie, { name: 'IpfsDown' });
-    const { incident } = acknowledgeAlert(deps(), 'IpfsDown', ONCALL);
-    const r = escalate(deps(), incident.id, 'CTO' as 'cto', { why: 'vendor says hours' }, ONCALL);
+    await raiseAlert(ie, { name: 'IpfsDown' });
+    const { incident } = await acknowledgeAlert(deps(), 'IpfsDown', ONCALL);
+    const r = await escalate(deps(), incident.id, 'CTO' as 'cto', { why: 'vendor says hours' }, ONCALL);
     expect(r.target).toBe('cto');
-    expect(pendingTimers(ie, incident.id).map((t) => t.kind)).not.toContain('escalate-cto');
+    expect((await pendingTimers(ie, incident.id)).map((t) => t.kind)).not.toContain('escalate-cto');
     ie.env.clock.advance(90 * MIN);
-    expect(sweepTimers(deps()).reminders.map((x) => x.kind)).not.toContain('escalate-cto');
+    expect((await sweepTimers(deps())).reminders.map((x) => x.kind)).not.toContain('escalate-cto');
   });
 
   it('says so when the contact is not configured, and says why now from the guide', async () => {
     ie = openIncidentEnv();
-    const { incident } = declareIncident(deps(), { title: 'slow queries', actorId: ONCALL });
-    const cto = escalate(deps(), incident.id, 'cto', {}, ONCALL);
+    const { incident } = await declareIncident(deps(), { title: 'slow queries', actorId: ONCALL });
+    const cto = await escalate(deps(), incident.id, 'cto', {}, ONCALL);
     expect(cto.contactId).toBeNull();
     expect(escalatedText(cto)).toBe('Escalated INC-20261126-1 in its thread, but no CTO is configured (`escalation.cto`): page them by hand.');
-    expect(deps().state.timeline.list(incident.id).at(-1)!.text).toBe('Escalated to the CTO (not configured)');
+    expect((await deps().state.timeline.list(incident.id)).at(-1)!.text).toBe('Escalated to the CTO (not configured)');
     await ie.deliver();
     const post = ie.thread(incident.anchor).at(-1)!;
     expect(post.subtype).toBeUndefined();
     expect(ie.channel()).toHaveLength(1);
     expect(blockText(post)).toContain('⚠️ No CTO is configured (`escalation.cto`): page them by hand - Escalating P2 incident');
     expect(blockText(post)).toContain('*Escalating Because*: judgement call of the responder (no CTO deadline for a P2)');
-    const bad = (() => {
+    const bad = await (async () => {
       try {
-        escalate(deps(), incident.id, 'ceo' as 'cto', {}, ONCALL);
+        await escalate(deps(), incident.id, 'ceo' as 'cto', {}, ONCALL);
       } catch (err) {
         return err;
       }
@@ -109,8 +109,8 @@ describe('escalate', () => {
     expect((bad as IncidentInputError).message).toBe('Escalate to one of techlead, cto, secondary, db, security.');
     expect((bad as IncidentInputError).field).toBe('target');
 
-    const loss = declareIncident(deps(), { title: 'data loss in snapshots', actorId: ONCALL }).incident;
-    escalate(deps(), loss.id, 'security', {}, ONCALL);
+    const loss = (await declareIncident(deps(), { title: 'data loss in snapshots', actorId: ONCALL })).incident;
+    await escalate(deps(), loss.id, 'security', {}, ONCALL);
     await ie.deliver();
     expect(blockText(ie.thread(loss.anchor).at(-1))).toContain('*Escalating Because*: data loss: the guide sends it straight to the CTO and security');
   });
@@ -122,8 +122,8 @@ describe('escalate', () => {
         escalation: { techLead: TECH_LEAD, cto: 'U0CTOBOSS', dbExpert: 'U0DBEXPERT', security: 'U0SECURITY' },
       }),
     );
-    const { incident } = declareIncident(deps(), { title: 'slow queries', actorId: ONCALL });
-    const r = escalate(deps(), incident.id, 'secondary', { need: 'a second pair of eyes' }, ONCALL);
+    const { incident } = await declareIncident(deps(), { title: 'slow queries', actorId: ONCALL });
+    const r = await escalate(deps(), incident.id, 'secondary', { need: 'a second pair of eyes' }, ONCALL);
     expect(r.contactId).toBe(OTHER);
     await ie.deliver();
     expect(blockText(ie.thread(incident.anchor).at(-1))).toContain('<@U0ONCALL2> - Escalating P2 incident');

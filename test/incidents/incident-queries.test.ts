@@ -17,34 +17,34 @@ afterEach(() => ie.close());
 const deps = () => ie.env.deps;
 
 describe('lists and deadlines', () => {
-  it('lists open incidents worst first with the next deadline from the timers', () => {
-    declareIncident(deps(), { title: 'slow queries', actorId: ONCALL });
-    raiseAlert(ie, { name: 'IpfsDown', firedAt: at(-3) });
-    acknowledgeAlert(deps(), 'IpfsDown', OTHER);
+  it('lists open incidents worst first with the next deadline from the timers', async () => {
+    await declareIncident(deps(), { title: 'slow queries', actorId: ONCALL });
+    await raiseAlert(ie, { name: 'IpfsDown', firedAt: at(-3) });
+    await acknowledgeAlert(deps(), 'IpfsDown', OTHER);
     ie.env.clock.advance(10 * MIN);
     const now = ie.env.clock();
-    const list = listIncidents(deps().state, now);
+    const list = await listIncidents(deps().state, now);
     expect(list.map((i) => [i.id, i.severity, i.ownerId, i.ageMs / MIN, deadlineText(i.nextDeadline, now)])).toEqual([
       ['INC-20261126-2', 'P0', OTHER, 13, 'tech lead escalation 12:27 UTC (in 17 min)'],
       ['INC-20261126-1', 'P2', ONCALL, 10, 'status update due 16:00 UTC (in 3 h 50 min)'],
     ]);
     expect(incidentsReport(list, now).sections[0]!.table!.rows[0]![5]).toBe('tech lead escalation 12:27 UTC (in 17 min)');
     ie.env.clock.advance(20 * MIN);
-    expect(deadlineText(nextDeadline(deps().state, 'INC-20261126-2'), ie.env.clock())).toBe('tech lead escalation 12:27 UTC (overdue 3 min)');
-    expect(deadlineText(nextDeadline(deps().state, 'INC-20261126-9'), ie.env.clock())).toBeUndefined();
+    expect(deadlineText(await nextDeadline(deps().state, 'INC-20261126-2'), ie.env.clock())).toBe('tech lead escalation 12:27 UTC (overdue 3 min)');
+    expect(deadlineText(await nextDeadline(deps().state, 'INC-20261126-9'), ie.env.clock())).toBeUndefined();
 
     // A resolved incident leaves the list.
-    resolveIncident(deps(), 'INC-20261126-1', { resolution: 'indexes rebuilt' }, ONCALL);
-    expect(listIncidents(deps().state, ie.env.clock()).map((i) => i.id)).toEqual(['INC-20261126-2']);
+    await resolveIncident(deps(), 'INC-20261126-1', { resolution: 'indexes rebuilt' }, ONCALL);
+    expect((await listIncidents(deps().state, ie.env.clock())).map((i) => i.id)).toEqual(['INC-20261126-2']);
   });
 
-  it("tells one incident's story in order, open or resolved, and finds the only open one", () => {
-    const { incident } = declareIncident(deps(), { title: 'slow queries', actorId: ONCALL });
+  it("tells one incident's story in order, open or resolved, and finds the only open one", async () => {
+    const { incident } = await declareIncident(deps(), { title: 'slow queries', actorId: ONCALL });
     ie.env.clock.advance(5 * MIN);
-    addNote(deps(), incident.id, 'vacuum running', OTHER);
-    expect(incidentTimeline(deps().state, undefined).incident.id).toBe(incident.id);
-    resolveIncident(deps(), incident.id, { resolution: 'vacuumed' }, ONCALL);
-    const story = incidentTimeline(deps().state, 'inc-20261126-1');
+    await addNote(deps(), incident.id, 'vacuum running', OTHER);
+    expect((await incidentTimeline(deps().state, undefined)).incident.id).toBe(incident.id);
+    await resolveIncident(deps(), incident.id, { resolution: 'vacuumed' }, ONCALL);
+    const story = await incidentTimeline(deps().state, 'inc-20261126-1');
     expect(story.incident.status).toBe('resolved');
     expect(story.events.map((e) => [e.at, e.actor, e.kind])).toEqual([
       [at(0), ONCALL, 'declared'],
@@ -52,6 +52,6 @@ describe('lists and deadlines', () => {
       [at(5), ONCALL, 'resolved'],
       [at(5), 'bot', 'debrief-offered'],
     ]);
-    expect(() => incidentTimeline(deps().state, undefined)).toThrow('No incident is open.');
+    expect(async () => await incidentTimeline(deps().state, undefined)).toThrow('No incident is open.');
   });
 });

@@ -23,17 +23,17 @@ afterEach(() => ie.close());
 const deps = () => ie.env.deps;
 
 /** IpfsDown fired 11:57, acknowledged 12:00, resolved 13:00 while the alert still fires. */
-function resolvedP0() {
-  raiseAlert(ie, { name: 'IpfsDown', firedAt: at(-3) });
-  const { incident } = acknowledgeAlert(deps(), 'IpfsDown', ONCALL);
+async function resolvedP0() {
+  await raiseAlert(ie, { name: 'IpfsDown', firedAt: at(-3) });
+  const { incident } = await acknowledgeAlert(deps(), 'IpfsDown', ONCALL);
   ie.env.clock.advance(60 * MIN);
-  return resolveIncident(deps(), incident.id, { resolution: 'Switched to dweb.link | pinned again', impact: '1 h of failed retrievals' }, ONCALL);
+  return await resolveIncident(deps(), incident.id, { resolution: 'Switched to dweb.link | pinned again', impact: '1 h of failed retrievals' }, ONCALL);
 }
 
 describe('resolveIncident', () => {
   it('closes the incident: timers stopped, review reminder in 48 h, resolution, checklist, the channel told and the card closed', async () => {
     await ie.deliver();
-    const r = resolvedP0();
+    const r = await resolvedP0();
     expect(resolvedText(r, ie.env.clock())).toBe('INC-20261126-1 resolved after 1 h 3 min; review due by 2026-11-28 13:00 UTC. 1 alert is still firing: IpfsDown.');
     expect(r.firingAlerts).toEqual(['IpfsDown']);
     expect(r.incident).toMatchObject({
@@ -43,8 +43,8 @@ describe('resolveIncident', () => {
       impact: '1 h of failed retrievals',
       next_update_at: null,
     });
-    expect(pendingTimers(ie, r.incident.id)).toEqual([{ kind: 'review-reminder', due_at: at(60 + 48 * 60) }]);
-    expect(deps().state.timeline.list(r.incident.id).slice(-2)).toMatchObject([
+    expect(await pendingTimers(ie, r.incident.id)).toEqual([{ kind: 'review-reminder', due_at: at(60 + 48 * 60) }]);
+    expect((await deps().state.timeline.list(r.incident.id)).slice(-2)).toMatchObject([
       { actor: ONCALL, kind: 'resolved', text: 'Resolved after 1 h 3 min: Switched to dweb.link | pinned again' },
       { actor: 'bot', kind: 'debrief-offered', text: `Debrief offered to ${ONCALL}, suggested 2026-11-26 14:00 UTC` },
     ]);
@@ -79,23 +79,23 @@ describe('resolveIncident', () => {
     for (const m of [resolution!, checklist!, channel[1]!]) assertBlockKitLimits('message', m.blocks!);
 
     for (const act of [
-      () => postStatusUpdate(deps(), r.incident.id, { summary: 'x' }, ONCALL),
-      () => changeSeverity(deps(), r.incident.id, 'P1', ONCALL),
-      () => escalate(deps(), r.incident.id, 'techlead', {}, ONCALL),
-      () => resolveIncident(deps(), r.incident.id, { resolution: 'again' }, ONCALL),
-      () => changeOwner(deps(), r.incident.id, OTHER, ONCALL),
+      async () => await postStatusUpdate(deps(), r.incident.id, { summary: 'x' }, ONCALL),
+      async () => await changeSeverity(deps(), r.incident.id, 'P1', ONCALL),
+      async () => await escalate(deps(), r.incident.id, 'techlead', {}, ONCALL),
+      async () => await resolveIncident(deps(), r.incident.id, { resolution: 'again' }, ONCALL),
+      async () => await changeOwner(deps(), r.incident.id, OTHER, ONCALL),
     ]) {
       expect(act).toThrow('INC-20261126-1 is already resolved (2026-11-26 13:00 UTC).');
     }
-    expect(() => resolveIncident(deps(), 'INC-20261126-1', { resolution: '' }, ONCALL)).toThrow('The resolution is empty');
+    expect(async () => await resolveIncident(deps(), 'INC-20261126-1', { resolution: '' }, ONCALL)).toThrow('The resolution is empty');
   });
 
-  it('says nothing is firing when the alert resolved before the incident did', () => {
-    raiseAlert(ie, { name: 'IpfsDown', firedAt: at(-3) });
-    const { incident } = acknowledgeAlert(deps(), 'IpfsDown', ONCALL);
+  it('says nothing is firing when the alert resolved before the incident did', async () => {
+    await raiseAlert(ie, { name: 'IpfsDown', firedAt: at(-3) });
+    const { incident } = await acknowledgeAlert(deps(), 'IpfsDown', ONCALL);
     ie.env.clock.advance(10 * MIN);
-    ingestAlert(deps(), { name: 'IpfsDown', status: 'resolved', message: '', source: 'metrics-db' });
-    const r = resolveIncident(deps(), incident.id, { resolution: 'fixed' }, ONCALL);
+    await ingestAlert(deps(), { name: 'IpfsDown', status: 'resolved', message: '', source: 'metrics-db' });
+    const r = await resolveIncident(deps(), incident.id, { resolution: 'fixed' }, ONCALL);
     expect(r.firingAlerts).toEqual([]);
     expect(resolvedText(r, ie.env.clock())).toBe('INC-20261126-1 resolved after 13 min; review due by 2026-11-28 12:10 UTC.');
   });
@@ -103,28 +103,28 @@ describe('resolveIncident', () => {
 
 describe('resolveFiringAlerts', () => {
   it('resolves the alerts still firing in metrics.db and in the bot, once, and says so in the thread', async () => {
-    const r = resolvedP0();
+    const r = await resolvedP0();
     await ie.deliver();
     const before = ie.thread(r.incident.anchor).length;
-    const done = resolveFiringAlerts(deps(), r.incident.id, ONCALL);
+    const done = await resolveFiringAlerts(deps(), r.incident.id, ONCALL);
     expect(alertsResolvedText(done)).toBe('Resolved 1 alert of INC-20261126-1: IpfsDown.');
     expect(ie.metrics.prepare('SELECT status, resolved_at FROM alerts').get()).toEqual({ status: 'resolved', resolved_at: '2026-11-26 13:00:00' });
-    expect(deps().state.alerts.get('ipfsdown')).toMatchObject({ status: 'resolved', resolved_at: at(60), resolved_by: `user:${ONCALL}` });
-    expect(deps().state.timeline.list(r.incident.id).at(-1)).toMatchObject({ actor: ONCALL, kind: 'alerts-resolved', text: 'Resolved firing alerts: IpfsDown' });
+    expect(await deps().state.alerts.get('ipfsdown')).toMatchObject({ status: 'resolved', resolved_at: at(60), resolved_by: `user:${ONCALL}` });
+    expect((await deps().state.timeline.list(r.incident.id)).at(-1)).toMatchObject({ actor: ONCALL, kind: 'alerts-resolved', text: 'Resolved firing alerts: IpfsDown' });
 
     await ie.deliver();
     const added = ie.thread(r.incident.anchor).slice(before);
     expect(added.map((m) => m.text)).toEqual(['🔕 INC-20261126-1: resolved 1 firing alert']);
     expect(blockText(ie.anchored(r.incident.anchor))).toContain('Alert IpfsDown: resolved 13:00 UTC');
-    expect(() => resolveFiringAlerts(deps(), r.incident.id, ONCALL)).toThrow('No alert of INC-20261126-1 is firing any more.');
+    expect(async () => await resolveFiringAlerts(deps(), r.incident.id, ONCALL)).toThrow('No alert of INC-20261126-1 is firing any more.');
   });
 
   it('still resolves them in the bot when metrics.db is locked, and says what was not written', async () => {
-    const r = resolvedP0();
+    const r = await resolvedP0();
     const locker = new Database(path.join(ie.dataDir, 'metrics.db'));
     locker.exec('BEGIN EXCLUSIVE');
     try {
-      const done = resolveFiringAlerts(deps(), r.incident.id, ONCALL);
+      const done = await resolveFiringAlerts(deps(), r.incident.id, ONCALL);
       expect(done.resolved).toEqual(['IpfsDown']);
       expect(done.notWritten).toEqual([{ name: 'IpfsDown', problem: expect.stringMatching(/lock/i) as string }]);
       expect(alertsResolvedText(done)).toMatch(/^Resolved 1 alert of INC-20261126-1: IpfsDown\. metrics\.db could not be updated \(.*lock/i);
@@ -133,7 +133,7 @@ describe('resolveFiringAlerts', () => {
       locker.close();
     }
     expect(ie.metrics.prepare('SELECT status FROM alerts').get()).toEqual({ status: 'firing' });
-    expect(deps().state.timeline.list(r.incident.id).at(-1)).toMatchObject({ actor: 'bot', kind: 'bot-note', text: expect.stringMatching(/^metrics\.db not updated for IpfsDown: .*lock/i) as string });
+    expect((await deps().state.timeline.list(r.incident.id)).at(-1)).toMatchObject({ actor: 'bot', kind: 'bot-note', text: expect.stringMatching(/^metrics\.db not updated for IpfsDown: .*lock/i) as string });
     await ie.deliver();
     expect(blockText(ie.thread(r.incident.anchor).at(-1))).toContain('metrics.db was not updated for IpfsDown');
   });
@@ -141,16 +141,16 @@ describe('resolveFiringAlerts', () => {
 
 describe('the review', () => {
   it('drafts the review from the record and stops the reminder when it is done', async () => {
-    raiseAlert(ie, { name: 'IpfsDown', firedAt: at(-3) });
-    const { incident } = acknowledgeAlert(deps(), 'IpfsDown', ONCALL);
-    expect(() => markReviewDone(deps(), incident.id, ONCALL)).toThrow('INC-20261126-1 is still open; resolve it first');
+    await raiseAlert(ie, { name: 'IpfsDown', firedAt: at(-3) });
+    const { incident } = await acknowledgeAlert(deps(), 'IpfsDown', ONCALL);
+    expect(async () => await markReviewDone(deps(), incident.id, ONCALL)).toThrow('INC-20261126-1 is still open; resolve it first');
     ie.env.clock.advance(10 * MIN);
-    addNote(deps(), incident.id, 'Add a second gateway | with health checks', OTHER);
+    await addNote(deps(), incident.id, 'Add a second gateway | with health checks', OTHER);
     ie.env.clock.advance(50 * MIN);
-    resolveIncident(deps(), incident.id, { resolution: 'Switched gateway' }, ONCALL);
-    addNote(deps(), incident.id, 'Alert on pin failures', ONCALL);
+    await resolveIncident(deps(), incident.id, { resolution: 'Switched gateway' }, ONCALL);
+    await addNote(deps(), incident.id, 'Alert on pin failures', ONCALL);
 
-    const story = incidentTimeline(deps().state, incident.id);
+    const story = await incidentTimeline(deps().state, incident.id);
     const md = reviewDraft(story.incident, story.events, ie.env.clock());
     expect(md.split('\n').slice(0, 5)).toEqual([
       '# Incident Report: INC-20261126-1 IpfsDown: All IPFS gateways failing.',
@@ -167,10 +167,10 @@ describe('the review', () => {
     expect(md).toContain('**What Went Well**:');
     expect(md).toContain('Escalations: none');
 
-    const done = markReviewDone(deps(), incident.id, ONCALL);
+    const done = await markReviewDone(deps(), incident.id, ONCALL);
     expect(reviewDoneText(done)).toBe('Review of INC-20261126-1 marked done; the reminder is off.');
-    expect(pendingTimers(ie, incident.id)).toEqual([]);
-    expect(() => markReviewDone(deps(), incident.id, ONCALL)).toThrow('already marked done');
+    expect(await pendingTimers(ie, incident.id)).toEqual([]);
+    expect(async () => await markReviewDone(deps(), incident.id, ONCALL)).toThrow('already marked done');
     await ie.deliver();
     expect(ie.thread(incident.anchor).at(-1)!.text).toBe('📋 INC-20261126-1 post-incident review marked done by <@U0ONCALL1>');
     const fields = blockText(ie.anchored(incident.anchor));

@@ -41,51 +41,51 @@ describe('timers of the state store', () => {
   beforeEach(() => {
     state = openStateStore(':memory:');
   });
-  afterEach(() => state.close());
+  afterEach(async () => await state.close());
 
-  const kinds = (id: string) => state.timers.pending({ incidentId: id }).map((t) => `${t.kind}@${hhmm(t.due_at)}`);
-  const open = (severity: Severity, title = 'proofs failing'): Incident =>
-    state.incidents.create({ title, severity, createdBy: 'U0A', ownerId: 'U0A', openedAt: NOW, acknowledgedAt: NOW }, NOW);
+  const kinds = async (id: string) => (await state.timers.pending({ incidentId: id })).map((t) => `${t.kind}@${hhmm(t.due_at)}`);
+  const open = async (severity: Severity, title = 'proofs failing'): Promise<Incident> =>
+    await state.incidents.create({ title, severity, createdBy: 'U0A', ownerId: 'U0A', openedAt: NOW, acknowledgedAt: NOW }, NOW);
 
-  it('plans a P0 from its start and moves deadlines that passed under a new severity to now', () => {
-    let incident = open('P2');
-    replanIncidentTimers(state.timers, incident, NOW);
-    expect(kinds(incident.id).sort()).toEqual(['break-nudge@20:00', 'handoff-suggest@16:00', 'update-due@16:00']);
+  it('plans a P0 from its start and moves deadlines that passed under a new severity to now', async () => {
+    let incident = await open('P2');
+    await replanIncidentTimers(state.timers, incident, NOW);
+    expect((await kinds(incident.id)).sort()).toEqual(['break-nudge@20:00', 'handoff-suggest@16:00', 'update-due@16:00']);
     const later = plus(45);
-    incident = state.incidents.update(incident.id, { severity: 'P0' })!;
-    replanIncidentTimers(state.timers, incident, later);
+    incident = (await state.incidents.update(incident.id, { severity: 'P0' }))!;
+    await replanIncidentTimers(state.timers, incident, later);
     // Tech lead was due at 30 min: now. CTO at 1 h. Updates every 30 min from the last one (none: the acknowledgement).
-    expect(kinds(incident.id).sort()).toEqual(['break-nudge@20:00', 'escalate-cto@13:00', 'escalate-tech-lead@12:45', 'handoff-suggest@16:00', 'update-due@12:45'].sort());
+    expect((await kinds(incident.id)).sort()).toEqual(['break-nudge@20:00', 'escalate-cto@13:00', 'escalate-tech-lead@12:45', 'handoff-suggest@16:00', 'update-due@12:45'].sort());
     // The replaced timers are cancelled, not deleted.
     expect(state.db.prepare('SELECT COUNT(*) AS n FROM timers WHERE cancelled_at = ?').get(iso(later))).toEqual({ n: 2 });
   });
 
-  it('keeps a snoozed escalation reminder across an update, and drops it when the severity no longer escalates', () => {
-    let incident = open('P0', 'IPFS down');
-    replanIncidentTimers(state.timers, incident, NOW);
+  it('keeps a snoozed escalation reminder across an update, and drops it when the severity no longer escalates', async () => {
+    let incident = await open('P0', 'IPFS down');
+    await replanIncidentTimers(state.timers, incident, NOW);
     const now = plus(30);
     state.db.prepare("UPDATE timers SET fired_at = ? WHERE incident_id = ? AND kind = 'escalate-tech-lead'").run(iso(now), incident.id);
-    state.timers.schedule({ kind: 'escalate-tech-lead', due: plus(60), incidentId: incident.id }, now);
-    incident = state.incidents.update(incident.id, { last_update_at: iso(now) })!;
-    replanIncidentTimers(state.timers, incident, now);
-    expect(kinds(incident.id)).toContain('escalate-tech-lead@13:00');
-    expect(kinds(incident.id).filter((k) => k.startsWith('escalate-tech-lead'))).toHaveLength(1);
-    incident = state.incidents.update(incident.id, { severity: 'P2' })!;
-    replanIncidentTimers(state.timers, incident, now);
-    expect(kinds(incident.id).some((k) => k.startsWith('escalate'))).toBe(false);
+    await state.timers.schedule({ kind: 'escalate-tech-lead', due: plus(60), incidentId: incident.id }, now);
+    incident = (await state.incidents.update(incident.id, { last_update_at: iso(now) }))!;
+    await replanIncidentTimers(state.timers, incident, now);
+    expect(await kinds(incident.id)).toContain('escalate-tech-lead@13:00');
+    expect((await kinds(incident.id)).filter((k) => k.startsWith('escalate-tech-lead'))).toHaveLength(1);
+    incident = (await state.incidents.update(incident.id, { severity: 'P2' }))!;
+    await replanIncidentTimers(state.timers, incident, now);
+    expect((await kinds(incident.id)).some((k) => k.startsWith('escalate'))).toBe(false);
   });
 
-  it('plans nothing but keeps the review reminder of a resolved incident', () => {
-    let incident = open('P0');
-    replanIncidentTimers(state.timers, incident, NOW);
-    state.timers.schedule({ kind: 'review-reminder', due: plus(48 * 60), incidentId: incident.id }, NOW);
-    incident = state.incidents.update(incident.id, { status: 'resolved', resolved_at: iso(NOW) })!;
-    replanIncidentTimers(state.timers, incident, NOW);
-    expect(kinds(incident.id)).toEqual(['review-reminder@12:00']);
+  it('plans nothing but keeps the review reminder of a resolved incident', async () => {
+    let incident = await open('P0');
+    await replanIncidentTimers(state.timers, incident, NOW);
+    await state.timers.schedule({ kind: 'review-reminder', due: plus(48 * 60), incidentId: incident.id }, NOW);
+    incident = (await state.incidents.update(incident.id, { status: 'resolved', resolved_at: iso(NOW) }))!;
+    await replanIncidentTimers(state.timers, incident, NOW);
+    expect(await kinds(incident.id)).toEqual(['review-reminder@12:00']);
   });
 
-  it("starts an alert's clock afresh from when it is posted, and stops it", () => {
-    state.alerts.insert(
+  it("starts an alert's clock afresh from when it is posted, and stops it", async () => {
+    await state.alerts.insert(
       'ipfsdown',
       {
         name: 'IpfsDown',
@@ -101,16 +101,16 @@ describe('timers of the state store', () => {
       },
       NOW,
     );
-    const alert = state.alerts.get('ipfsdown')!;
-    const alertKinds = () => state.timers.pending({ alertKey: 'ipfsdown' }).map((t) => `${t.kind}@${hhmm(t.due_at)}`);
-    startAlertClock(state.timers, alert, NOW);
+    const alert = (await state.alerts.get('ipfsdown'))!;
+    const alertKinds = async () => (await state.timers.pending({ alertKey: 'ipfsdown' })).map((t) => `${t.kind}@${hhmm(t.due_at)}`);
+    await startAlertClock(state.timers, alert, NOW);
     // Fired an hour ago while the bot was down: counted from now, not from then.
-    expect(alertKinds()).toEqual(['ack-reminder@12:05', 'ack-secondary@12:30']);
-    startAlertClock(state.timers, alert, plus(10));
-    expect(alertKinds()).toEqual(['ack-reminder@12:15', 'ack-secondary@12:40']);
-    stopTimers(state.timers, { alertKey: 'ipfsdown' }, plus(11), ['ack-secondary']);
-    expect(alertKinds()).toEqual(['ack-secondary@12:40']);
-    stopTimers(state.timers, { alertKey: 'ipfsdown' }, plus(11));
-    expect(alertKinds()).toEqual([]);
+    expect(await alertKinds()).toEqual(['ack-reminder@12:05', 'ack-secondary@12:30']);
+    await startAlertClock(state.timers, alert, plus(10));
+    expect(await alertKinds()).toEqual(['ack-reminder@12:15', 'ack-secondary@12:40']);
+    await stopTimers(state.timers, { alertKey: 'ipfsdown' }, plus(11), ['ack-secondary']);
+    expect(await alertKinds()).toEqual(['ack-secondary@12:40']);
+    await stopTimers(state.timers, { alertKey: 'ipfsdown' }, plus(11));
+    expect(await alertKinds()).toEqual([]);
   });
 });

@@ -32,8 +32,8 @@ let ie: IncidentEnv;
 afterEach(() => ie.close());
 
 const deps = () => ie.env.deps;
-const sweep = () => sweepTimers(deps());
-const kindsFired = () => sweep().reminders.map((n) => n.kind);
+const sweep = async () => await sweepTimers(deps());
+const kindsFired = async () => (await sweep()).reminders.map((n) => n.kind);
 const at = (minutes: number) => ie.env.clock.set(new Date(new Date(TEST_NOW).getTime() + minutes * MIN));
 const timers = (): TimerRow[] => ie.env.db.prepare('SELECT * FROM timers ORDER BY id').all() as TimerRow[];
 
@@ -43,25 +43,25 @@ function buttons(m: StoredMessage | undefined): Array<{ action_id: string; value
 }
 
 /** An alert as the ingest leaves it, at a chosen severity: firing, its message queued, its acknowledge timers planned. */
-function postAlert(name: string, severity: Severity): AlertRecord {
+async function postAlert(name: string, severity: Severity): Promise<AlertRecord> {
   const now = ie.env.clock();
   const { state } = deps();
-  return state.transaction(() => {
-    state.alerts.insert(
+  return await state.transaction(async (tx) => {
+    await tx.alerts.insert(
       name.toLowerCase(),
       { name, severity, severityBasis: 1, symptomId: null, message: 'all proofs failing since 11:58', sources: ['metrics-db'], fingerprints: [], runbookUrl: null, firedAt: now, sourceFiredAt: null },
       now,
     );
-    const alert = state.alerts.get(name.toLowerCase())!;
-    startAlertClock(state.timers, alert, now);
-    deps().events.record({ type: 'alert-raised', alert }, now);
+    const alert = (await tx.alerts.get(name.toLowerCase()))!;
+    await startAlertClock(tx.timers, alert, now);
+    await deps().events.record(tx, { type: 'alert-raised', alert }, now);
     return alert;
   });
 }
 
 /** An incident as declare leaves it: owned by U0ONCALL1, acknowledged now, its clock planned. */
-function openIncident(severity: Severity, title = 'Proofs failing <!channel>'): Incident {
-  return declareIncident(deps(), { title, severity, actorId: 'U0ONCALL1' }).incident;
+async function openIncident(severity: Severity, title = 'Proofs failing <!channel>'): Promise<Incident> {
+  return (await declareIncident(deps(), { title, severity, actorId: 'U0ONCALL1' })).incident;
 }
 
 /** Top-level messages of the channel that are reminders (not alert messages or cards). */
@@ -75,11 +75,11 @@ describe('sweepTimers', () => {
   });
 
   it('reminds about an unacknowledged alert at 5 min, not a minute before, once, in the channel with Acknowledge and Snooze', async () => {
-    const alert = postAlert('proof_generation_failing', 'P1');
+    const alert = await postAlert('proof_generation_failing', 'P1');
     at(4);
-    expect(sweep()).toMatchObject({ due: 0, fired: 0 });
+    expect(await sweep()).toMatchObject({ due: 0, fired: 0 });
     at(5);
-    expect(sweep()).toMatchObject({ due: 1, fired: 1, cancelled: 0 });
+    expect(await sweep()).toMatchObject({ due: 1, fired: 1, cancelled: 0 });
     await ie.deliver();
     const [reminder, ...more] = channelReminders();
     expect(more).toEqual([]);
@@ -97,19 +97,19 @@ describe('sweepTimers', () => {
     assertBlockKitLimits('message', reminder!.blocks!);
     // Fired once: the next sweeps say nothing more.
     at(6);
-    expect(sweep()).toMatchObject({ due: 0, fired: 0 });
+    expect(await sweep()).toMatchObject({ due: 0, fired: 0 });
     await ie.deliver();
     expect(channelReminders()).toHaveLength(1);
   });
 
   it('mentions the secondary on-call when a P0 stays unacknowledged for 30 min (and not at 29)', async () => {
-    postAlert('all_proofs_failing', 'P0');
+    await postAlert('all_proofs_failing', 'P0');
     at(5);
-    sweep();
+    await sweep();
     at(29);
-    expect(sweep().fired).toBe(0);
+    expect((await sweep()).fired).toBe(0);
     at(30);
-    expect(sweep().fired).toBe(1);
+    expect((await sweep()).fired).toBe(1);
     await ie.deliver();
     const second = channelReminders().at(-1)!;
     expect(second.text).toContain('<@U0SECONDA> (secondary on-call), please take it.');
@@ -117,16 +117,16 @@ describe('sweepTimers', () => {
   });
 
   it('drops the acknowledge reminders of an alert acknowledged or resolved in the meantime', async () => {
-    postAlert('a_acked', 'P0');
-    postAlert('b_resolved', 'P1');
-    const incident = openIncident('P0');
+    await postAlert('a_acked', 'P0');
+    await postAlert('b_resolved', 'P1');
+    const incident = await openIncident('P0');
     // Another process acknowledged one and resolved the other without this one's timers knowing.
-    deps().state.transaction(() => {
-      deps().state.alerts.linkIncident('a_acked', incident.id, 'U0ONCALL1', ie.env.clock());
-      deps().state.alerts.resolve('b_resolved', ie.env.clock(), ie.env.clock());
+    await deps().state.transaction(async (tx) => {
+      await tx.alerts.linkIncident('a_acked', incident.id, 'U0ONCALL1', ie.env.clock());
+      await tx.alerts.resolve('b_resolved', ie.env.clock(), ie.env.clock());
     });
     at(31);
-    const r = sweep();
+    const r = await sweep();
     // a_acked: ack-reminder + ack-secondary; b_resolved: ack-reminder (its secondary is at 2 h).
     expect(r.cancelled).toBe(3);
     expect(r.reminders.every((n) => n.incidentId === incident.id)).toBe(true);
@@ -139,12 +139,12 @@ describe('sweepTimers', () => {
   });
 
   it('fires every P0 incident timer at its minute and not a minute before, in the thread, naming whom', async () => {
-    const incident = openIncident('P0');
+    const incident = await openIncident('P0');
     // Sweep every minute for 4 hours and note when each kind first fires.
     const firstFired = new Map<string, number>();
     for (let minute = 0; minute <= 240; minute++) {
       at(minute);
-      for (const kind of kindsFired()) if (!firstFired.has(kind)) firstFired.set(kind, minute);
+      for (const kind of await kindsFired()) if (!firstFired.has(kind)) firstFired.set(kind, minute);
     }
     expect(Object.fromEntries(firstFired)).toEqual({ 'update-due': 30, 'escalate-tech-lead': 30, 'escalate-cto': 60, 'handoff-suggest': 240 });
 
@@ -172,7 +172,7 @@ describe('sweepTimers', () => {
     for (const m of thread) assertBlockKitLimits('message', m.blocks!);
 
     // Each reminder is on the timeline, said by the bot; the card shows the deadline that comes next.
-    const events = deps().state.timeline.list(incident.id).filter((e) => e.kind === 'reminder');
+    const events = (await deps().state.timeline.list(incident.id)).filter((e) => e.kind === 'reminder');
     expect(events).toHaveLength(thread.length);
     expect(events.every((e) => e.actor === 'bot')).toBe(true);
     expect(events.map((e) => e.text)).toContain('Reminder: escalate to the tech lead');
@@ -180,23 +180,23 @@ describe('sweepTimers', () => {
     expect(blockText(ie.anchored(incident.anchor))).toContain('*Next* status update due 16:30 UTC (in 30 min)');
   });
 
-  it('follows the P1 clock: update at 2 h, tech lead at 2 h, no CTO timer', () => {
-    openIncident('P1');
+  it('follows the P1 clock: update at 2 h, tech lead at 2 h, no CTO timer', async () => {
+    await openIncident('P1');
     at(119);
-    expect(sweep().fired).toBe(0);
+    expect((await sweep()).fired).toBe(0);
     at(120);
-    expect(kindsFired().sort()).toEqual(['escalate-tech-lead', 'update-due']);
+    expect((await kindsFired()).sort()).toEqual(['escalate-tech-lead', 'update-due']);
     expect(timers().some((t) => t.kind === 'escalate-cto')).toBe(false);
   });
 
   it('repeats the update reminder at the cadence until an update comes, and not after it', async () => {
-    const incident = openIncident('P0');
+    const incident = await openIncident('P0');
     at(30);
-    sweep();
+    await sweep();
     at(59);
-    expect(kindsFired()).not.toContain('update-due');
+    expect(await kindsFired()).not.toContain('update-due');
     at(60);
-    expect(kindsFired()).toContain('update-due');
+    expect(await kindsFired()).toContain('update-due');
     await ie.deliver();
     expect(threadReminders(incident).filter((m) => m.text.startsWith('⏰')).map((m) => m.text)).toEqual([
       `⏰ No update on ${incident.id} for 30 min`,
@@ -204,18 +204,18 @@ describe('sweepTimers', () => {
     ]);
     // An update at 70 min, recorded without the re-plan (say, by an older bot): the stale reminder stays quiet anyway.
     at(70);
-    deps().state.transaction(() => deps().state.incidents.update(incident.id, { last_update_at: iso(ie.env.clock()) }));
+    await deps().state.transaction(async (tx) => await tx.incidents.update(incident.id, { last_update_at: iso(ie.env.clock()) }));
     at(90);
-    expect(kindsFired()).not.toContain('update-due');
+    expect(await kindsFired()).not.toContain('update-due');
     expect(timers().filter((t) => t.kind === 'update-due').at(-1)).toMatchObject({ last_error: 'updated since' });
   });
 
   it('stops every timer of an incident that resolved', async () => {
-    const incident = openIncident('P0');
+    const incident = await openIncident('P0');
     // Resolved by another process whose re-plan this one did not see.
-    deps().state.transaction(() => deps().state.incidents.update(incident.id, { status: 'resolved', resolved_at: iso(ie.env.clock()) }));
+    await deps().state.transaction(async (tx) => await tx.incidents.update(incident.id, { status: 'resolved', resolved_at: iso(ie.env.clock()) }));
     at(300);
-    expect(sweep()).toMatchObject({ fired: 0, cancelled: 4 });
+    expect(await sweep()).toMatchObject({ fired: 0, cancelled: 4 });
     await ie.deliver();
     expect(threadReminders(incident)).toEqual([]);
     // The break nudge (8 h) is not due yet; it is dropped the same way when it is.
@@ -223,17 +223,17 @@ describe('sweepTimers', () => {
     expect(early.every((t) => t.cancelled_at !== null && t.fired_at === null)).toBe(true);
     expect(early.map((t) => t.last_error)).toEqual(Array(4).fill('incident resolved'));
     at(480);
-    expect(sweep()).toMatchObject({ fired: 0, cancelled: 1 });
+    expect(await sweep()).toMatchObject({ fired: 0, cancelled: 1 });
     expect(timers().at(-1)).toMatchObject({ kind: 'break-nudge', last_error: 'incident resolved', fired_at: null });
   });
 
   it('reminds about the review 48 h after the resolution unless it was marked done', async () => {
-    const incident = openIncident('P1');
-    resolveIncident(deps(), incident.id, { resolution: 'fixed' }, 'U0ONCALL1');
+    const incident = await openIncident('P1');
+    await resolveIncident(deps(), incident.id, { resolution: 'fixed' }, 'U0ONCALL1');
     at(REVIEW_REMINDER_MINUTES - 1);
-    expect(kindsFired()).not.toContain('review-reminder');
+    expect(await kindsFired()).not.toContain('review-reminder');
     at(REVIEW_REMINDER_MINUTES);
-    expect(kindsFired()).toEqual(['review-reminder']);
+    expect(await kindsFired()).toEqual(['review-reminder']);
     await ie.deliver();
     const reminder = ie.thread(incident.anchor).at(-1)!;
     expect(reminder.text).toBe(`📝 Post-incident review of ${incident.id} is not done yet`);
@@ -241,24 +241,24 @@ describe('sweepTimers', () => {
     expect(buttons(reminder)[0]).toMatchObject({ action_id: INCIDENT_REVIEW_DONE_ACTION, value: incident.id });
 
     // Marked done (by another process, the timers untouched): a later reminder (a snoozed one) is dropped.
-    deps().state.transaction(() => {
-      deps().state.timers.schedule({ kind: 'review-reminder', due: ie.env.clock(), incidentId: incident.id }, ie.env.clock());
-      deps().state.incidents.update(incident.id, { review_done_at: iso(ie.env.clock()) });
+    await deps().state.transaction(async (tx) => {
+      await tx.timers.schedule({ kind: 'review-reminder', due: ie.env.clock(), incidentId: incident.id }, ie.env.clock());
+      await tx.incidents.update(incident.id, { review_done_at: iso(ie.env.clock()) });
     });
-    expect(sweep()).toMatchObject({ fired: 0, cancelled: 1 });
+    expect(await sweep()).toMatchObject({ fired: 0, cancelled: 1 });
     expect(timers().at(-1)!.last_error).toBe('review done');
   });
 
   it('survives a restart: timers due while the bot was down fire once when it is back', async () => {
-    const incident = openIncident('P0');
+    const incident = await openIncident('P0');
     // A stray second update reminder (say, from an old re-plan) is overdue too.
-    deps().state.timers.schedule({ kind: 'update-due', due: new Date(ie.env.clock().getTime() + 45 * MIN), incidentId: incident.id }, ie.env.clock());
-    ie.env.close();
+    await deps().state.timers.schedule({ kind: 'update-due', due: new Date(ie.env.clock().getTime() + 45 * MIN), incidentId: incident.id }, ie.env.clock());
+    await ie.env.close();
 
     // The bot comes back 3 hours later, on the same chatops.db.
     ie.env = testDeps(ie.dataDir, { file: CONFIG });
     at(180);
-    const r = sweep();
+    const r = await sweep();
     expect(r.reminders.map((n) => n.kind).sort()).toEqual(['escalate-cto', 'escalate-tech-lead', 'update-due']);
     expect(r.collapsed).toBe(1);
     await ie.deliver();
@@ -271,48 +271,48 @@ describe('sweepTimers', () => {
       ['handoff-suggest', iso(new Date(new Date(TEST_NOW).getTime() + 240 * MIN))],
       ['update-due', iso(new Date(new Date(TEST_NOW).getTime() + 210 * MIN))],
     ]);
-    expect(sweep()).toMatchObject({ due: 0, fired: 0 });
-    expect(deps().state.incidents.get(incident.id)!.status).toBe('investigating');
+    expect(await sweep()).toMatchObject({ due: 0, fired: 0 });
+    expect((await deps().state.incidents.get(incident.id))!.status).toBe('investigating');
   });
 
-  it('cancels a row of an unknown kind and retries, then gives up on, one whose sweep fails', () => {
-    const incident = openIncident('P0');
+  it('cancels a row of an unknown kind and retries, then gives up on, one whose sweep fails', async () => {
+    const incident = await openIncident('P0');
     ie.env.db.prepare("INSERT INTO timers (incident_id, kind, due_at, created_at) VALUES (?, 'bogus', ?, ?)").run(incident.id, iso(ie.env.clock()), iso(ie.env.clock()));
-    expect(sweep()).toMatchObject({ cancelled: 1 });
+    expect(await sweep()).toMatchObject({ cancelled: 1 });
     expect(timers().find((t) => t.kind === ('bogus' as never))!.last_error).toBe('unknown timer kind bogus');
 
     // chatops.db refuses the outbox write: the sweep rolls back that timer and tries again later.
     ie.env.db.exec("CREATE TEMP TRIGGER outbox_full BEFORE INSERT ON outbox BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END;");
     at(30);
-    const r = sweep();
+    const r = await sweep();
     expect(r).toMatchObject({ fired: 0, failed: 2 });
     const update = () => timers().find((t) => t.kind === 'update-due')!;
     expect(update()).toMatchObject({ fired_at: null, cancelled_at: null, attempts: 1, last_error: 'database or disk is full' });
-    expect(deps().state.timeline.list(incident.id).some((e) => e.kind === 'reminder')).toBe(false);
-    for (let i = 1; i < MAX_TIMER_ATTEMPTS; i++) sweep();
+    expect((await deps().state.timeline.list(incident.id)).some((e) => e.kind === 'reminder')).toBe(false);
+    for (let i = 1; i < MAX_TIMER_ATTEMPTS; i++) await sweep();
     expect(update().cancelled_at).not.toBeNull();
     expect(update().attempts).toBe(MAX_TIMER_ATTEMPTS);
 
     // Once the outbox works again, other timers fire normally.
     ie.env.db.exec('DROP TRIGGER outbox_full');
     at(60);
-    expect(kindsFired()).toEqual(['escalate-cto']);
+    expect(await kindsFired()).toEqual(['escalate-cto']);
   });
 });
 
 describe('sweepTimers without contacts', () => {
   it('says so when no secondary on-call or escalation contact is configured', async () => {
     ie = openIncidentEnv({ channels: { incidents: CHANNEL } });
-    postAlert('all_proofs_failing', 'P0');
-    const incident = openIncident('P0');
+    await postAlert('all_proofs_failing', 'P0');
+    const incident = await openIncident('P0');
     at(30);
-    sweep();
+    await sweep();
     await ie.deliver();
     const second = channelReminders().find((m) => m.text.startsWith('📣'))!;
     expect(second.text).toContain('No secondary on-call is configured (`rotation.secondary`)');
     const escalation = threadReminders(incident).find((m) => m.text.startsWith('🆙'))!;
     expect(blockText(escalation)).toContain('escalate to the tech lead now (nobody: `escalation.techLead` is not set in the config)');
-    expect(deps().state.timeline.list(incident.id).map((e) => e.text)).toContain('Reminder: escalate to the tech lead (none configured)');
+    expect((await deps().state.timeline.list(incident.id)).map((e) => e.text)).toContain('Reminder: escalate to the tech lead (none configured)');
   });
 });
 
@@ -321,38 +321,38 @@ describe('snoozeTimer', () => {
     ie = openIncidentEnv(CONFIG);
   });
 
-  it('moves an incident reminder to now + minutes, once, and notes who snoozed it', () => {
-    const incident = openIncident('P0');
+  it('moves an incident reminder to now + minutes, once, and notes who snoozed it', async () => {
+    const incident = await openIncident('P0');
     at(30);
-    const fired = sweep().reminders.find((n) => n.kind === 'update-due')!;
+    const fired = (await sweep()).reminders.find((n) => n.kind === 'update-due')!;
     at(32);
-    const result = snoozeTimer(deps(), fired.timerId, 60, 'U0ONCALL1');
+    const result = await snoozeTimer(deps(), fired.timerId, 60, 'U0ONCALL1');
     expect(snoozedText(result)).toBe(`Snoozed until 13:32 UTC: the ${incident.id} status update reminder comes back then.`);
     const pending = timers().filter((t) => t.kind === 'update-due' && !t.fired_at && !t.cancelled_at);
     expect(pending.map((t) => t.due_at)).toEqual(['2026-11-26T13:32:00.000Z']);
-    expect(deps().state.timeline.list(incident.id).at(-1)).toMatchObject({
+    expect((await deps().state.timeline.list(incident.id)).at(-1)).toMatchObject({
       actor: 'U0ONCALL1',
       kind: 'snooze',
       text: 'status update reminder snoozed for 1 h, until 13:32 UTC',
     });
     // The re-armed reminder at 60 min no longer fires; the snoozed one does, at its minute.
     at(60);
-    expect(kindsFired()).not.toContain('update-due');
+    expect(await kindsFired()).not.toContain('update-due');
     at(91);
-    expect(kindsFired()).not.toContain('update-due');
+    expect(await kindsFired()).not.toContain('update-due');
     at(92);
-    expect(kindsFired()).toContain('update-due');
+    expect(await kindsFired()).toContain('update-due');
   });
 
-  it("snoozes an alert reminder without touching the secondary one, and says so in the alert's thread", () => {
-    postAlert('all_proofs_failing', 'P0');
+  it("snoozes an alert reminder without touching the secondary one, and says so in the alert's thread", async () => {
+    await postAlert('all_proofs_failing', 'P0');
     at(5);
-    const fired = sweep().reminders[0]!;
-    const queued = deps().state.outbox.pendingCount();
-    const result = snoozeTimer(deps(), fired.timerId, 30, 'U0ONCALL1');
+    const fired = (await sweep()).reminders[0]!;
+    const queued = await deps().state.outbox.pendingCount();
+    const result = await snoozeTimer(deps(), fired.timerId, 30, 'U0ONCALL1');
     expect(snoozedText(result)).toBe('Snoozed until 12:35 UTC: the acknowledge reminder of this alert comes back then.');
     // A reply in the alert's thread (who snoozed it, until when) and a refresh of its message.
-    expect(deps().state.outbox.pendingCount()).toBe(queued + 2);
+    expect(await deps().state.outbox.pendingCount()).toBe(queued + 2);
     const pending = timers()
       .filter((t) => !t.fired_at && !t.cancelled_at)
       .map((t) => [t.kind, t.due_at]);
@@ -362,33 +362,33 @@ describe('snoozeTimer', () => {
     ]);
   });
 
-  it('snoozes the review reminder of a resolved incident until the review is done', () => {
-    const incident = openIncident('P1');
-    resolveIncident(deps(), incident.id, { resolution: 'fixed' }, 'U0ONCALL1');
+  it('snoozes the review reminder of a resolved incident until the review is done', async () => {
+    const incident = await openIncident('P1');
+    await resolveIncident(deps(), incident.id, { resolution: 'fixed' }, 'U0ONCALL1');
     at(REVIEW_REMINDER_MINUTES);
-    const fired = sweep().reminders.find((n) => n.kind === 'review-reminder')!;
-    const snoozed = snoozeTimer(deps(), fired.timerId, 120, 'U0ONCALL1');
+    const fired = (await sweep()).reminders.find((n) => n.kind === 'review-reminder')!;
+    const snoozed = await snoozeTimer(deps(), fired.timerId, 120, 'U0ONCALL1');
     expect(snoozed).toMatchObject({ kind: 'review-reminder', incidentId: incident.id });
-    markReviewDone(deps(), incident.id, 'U0ONCALL1');
-    expect(() => snoozeTimer(deps(), snoozed.timerId, 30, 'U0ONCALL1')).toThrow(`The review of ${incident.id} is already marked done; nothing to snooze.`);
+    await markReviewDone(deps(), incident.id, 'U0ONCALL1');
+    expect(async () => await snoozeTimer(deps(), snoozed.timerId, 30, 'U0ONCALL1')).toThrow(`The review of ${incident.id} is already marked done; nothing to snooze.`);
   });
 
-  it('says the reminders are over for a resolved incident or an acknowledged alert, and changes nothing', () => {
-    const incident = openIncident('P0');
+  it('says the reminders are over for a resolved incident or an acknowledged alert, and changes nothing', async () => {
+    const incident = await openIncident('P0');
     at(30);
-    const fired = sweep().reminders.find((n) => n.kind === 'update-due')!;
-    deps().state.transaction(() => deps().state.incidents.update(incident.id, { status: 'resolved', resolved_at: iso(ie.env.clock()) }));
+    const fired = (await sweep()).reminders.find((n) => n.kind === 'update-due')!;
+    await deps().state.transaction(async (tx) => await tx.incidents.update(incident.id, { status: 'resolved', resolved_at: iso(ie.env.clock()) }));
     const before = timers().length;
-    expect(() => snoozeTimer(deps(), fired.timerId, 30, 'U0ONCALL1')).toThrow(new IncidentError(`${incident.id} is resolved; its reminders are over.`));
+    expect(async () => await snoozeTimer(deps(), fired.timerId, 30, 'U0ONCALL1')).toThrow(new IncidentError(`${incident.id} is resolved; its reminders are over.`));
     expect(timers().length).toBe(before);
 
-    postAlert('disk_full', 'P1');
+    await postAlert('disk_full', 'P1');
     at(35);
-    const ackTimer = sweep().reminders.find((n) => n.kind === 'ack-reminder')!;
-    deps().state.transaction(() => deps().state.alerts.linkIncident('disk_full', incident.id, 'U0ONCALL1', ie.env.clock()));
-    expect(() => snoozeTimer(deps(), ackTimer.timerId, 30, 'U0ONCALL1')).toThrow(`acknowledged as ${incident.id}`);
-    expect(() => snoozeTimer(deps(), 999_999, 30, 'U0ONCALL1')).toThrow('That reminder no longer exists.');
-    expect(() => snoozeTimer(deps(), ackTimer.timerId, 0, 'U0ONCALL1')).toThrow('A snooze lasts 1 to 1440 minutes.');
-    expect(() => snoozeTimer(deps(), ackTimer.timerId, 1441, 'U0ONCALL1')).toThrow('A snooze lasts 1 to 1440 minutes.');
+    const ackTimer = (await sweep()).reminders.find((n) => n.kind === 'ack-reminder')!;
+    await deps().state.transaction(async (tx) => await tx.alerts.linkIncident('disk_full', incident.id, 'U0ONCALL1', ie.env.clock()));
+    expect(async () => await snoozeTimer(deps(), ackTimer.timerId, 30, 'U0ONCALL1')).toThrow(`acknowledged as ${incident.id}`);
+    expect(async () => await snoozeTimer(deps(), 999_999, 30, 'U0ONCALL1')).toThrow('That reminder no longer exists.');
+    expect(async () => await snoozeTimer(deps(), ackTimer.timerId, 0, 'U0ONCALL1')).toThrow('A snooze lasts 1 to 1440 minutes.');
+    expect(async () => await snoozeTimer(deps(), ackTimer.timerId, 1441, 'U0ONCALL1')).toThrow('A snooze lasts 1 to 1440 minutes.');
   });
 });

@@ -61,7 +61,7 @@ afterEach(async () => {
   nock.cleanAll();
   await h.close();
   await d.close();
-  env.close();
+  await env.close();
   atlas.metrics.close();
   atlas.persistence.close();
   dir.cleanup();
@@ -72,7 +72,7 @@ const calls = () => env.db.prepare("SELECT sent_at, failed_at, last_error FROM o
 
 describe('escalating to the tech lead or the CTO pages them through PagerDuty', () => {
   it('tech lead: POST /incidents assigned to their PagerDuty user, From the escalating person, once', async () => {
-    const { incident } = declareIncident(env.deps, { title: 'proofs failing', severity: 'P1', actorId: TEST_USER });
+    const { incident } = await declareIncident(env.deps, { title: 'proofs failing', severity: 'P1', actorId: TEST_USER });
     let sent: { incident: Record<string, unknown> } | undefined;
     nock(PD)
       .get('/users/PONCALL1')
@@ -98,14 +98,14 @@ describe('escalating to the tech lead or the CTO pages them through PagerDuty', 
     expect(String(sent!.incident.title)).toContain(`${incident.id} (P1) escalated to the tech lead`);
     // Slack still hears it, with the mention, and says PagerDuty pages them.
     await d.delivery.drain();
-    const posted = env.deps.state.slackMessages.get(incident.anchor)!;
+    const posted = (await env.deps.state.slackMessages.get(incident.anchor))!;
     const escalation = d.slack.workspace.replies(posted.channel, posted.ts).find((m) => m.text.includes('escalated'))!;
     expect(JSON.stringify(escalation.blocks)).toContain('<@U0TECHLEAD> - Escalating');
     expect(JSON.stringify(escalation.blocks)).toContain('paged through PagerDuty too');
   });
 
   it('CTO: the escalation policy; a 400 "already exists" for the same key counts as done; a 5xx is tried again', async () => {
-    const { incident } = declareIncident(env.deps, { title: 'proofs failing', severity: 'P0', actorId: TEST_USER });
+    const { incident } = await declareIncident(env.deps, { title: 'proofs failing', severity: 'P0', actorId: TEST_USER });
     let body: { incident: Record<string, unknown> } | undefined;
     nock(PD)
       .get('/users/PONCALL1')
@@ -128,7 +128,7 @@ describe('escalating to the tech lead or the CTO pages them through PagerDuty', 
   });
 
   it('pages nobody in PagerDuty for the other contacts, or when escalation.pagerduty names nobody', async () => {
-    const { incident } = declareIncident(env.deps, { title: 'proofs failing', severity: 'P1', actorId: TEST_USER });
+    const { incident } = await declareIncident(env.deps, { title: 'proofs failing', severity: 'P1', actorId: TEST_USER });
     const c = await h.command(`escalate ${incident.id} db --need "eyes"`);
     expect((await c.answer()).text).not.toContain('PagerDuty');
     expect(calls()).toEqual([]);

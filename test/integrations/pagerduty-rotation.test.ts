@@ -189,7 +189,7 @@ describe('rotation.source: pagerduty', () => {
       expect(r.headline).toMatch(/^On call now: primary <@U0ANN>, secondary <@U0DAN>;.* \(PagerDuty not reachable since 10:42 UTC; last known\)$/);
       expect(r.outcome).toBe('warn');
     } finally {
-      env.close();
+      await env.close();
       t.cleanup();
     }
   });

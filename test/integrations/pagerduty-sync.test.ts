@@ -105,7 +105,7 @@ describe('PagerDuty both ways: Slack changes sent to PagerDuty', () => {
     it('pages an alert from metrics.db, then acknowledges and resolves it with the same dedup key, in order and once each', async () => {
       open();
       events(3);
-      const alert = raiseAlert(ie, { name: 'IpfsDown' });
+      const alert = await raiseAlert(ie, { name: 'IpfsDown' });
       await deliver();
       const [trigger] = sentEvents();
       expect(trigger).toEqual({
@@ -122,9 +122,9 @@ describe('PagerDuty both ways: Slack changes sent to PagerDuty', () => {
       });
       expect(blockText(ie.anchored(alertAnchor(alert)))).toContain('PagerDuty: paged');
 
-      const { incident } = acknowledgeAlert(ie.env.deps, 'IpfsDown', ONCALL);
+      const { incident } = await acknowledgeAlert(ie.env.deps, 'IpfsDown', ONCALL);
       await ie.harness!.delivery.drain();
-      resolveIncident(ie.env.deps, incident.id, { resolution: 'Gateway back' }, ONCALL);
+      await resolveIncident(ie.env.deps, incident.id, { resolution: 'Gateway back' }, ONCALL);
       await ie.harness!.delivery.drain();
       expect(sentEvents().map((e) => [e.event_action, e.dedup_key, e.payload])).toEqual([
         ['trigger', 'shadow-atlas/ipfsdown', trigger!.payload],
@@ -133,7 +133,7 @@ describe('PagerDuty both ways: Slack changes sent to PagerDuty', () => {
       ]);
       expect(calls().every((c) => c.sent_at !== null)).toBe(true);
       // The alert clearing after the resolution asks nothing more of PagerDuty.
-      ingestAlert(ie.env.deps, { name: 'IpfsDown', status: 'resolved', message: '', resolvedAt: new Date(at(1)), source: 'metrics-db' });
+      await ingestAlert(ie.env.deps, { name: 'IpfsDown', status: 'resolved', message: '', resolvedAt: new Date(at(1)), source: 'metrics-db' });
       await ie.harness!.delivery.drain();
       expect(sentEvents()).toHaveLength(3);
       expect(nock.isDone()).toBe(true);
@@ -142,9 +142,9 @@ describe('PagerDuty both ways: Slack changes sent to PagerDuty', () => {
     it('pages a new firing again after the alert resolved, with the same dedup key (PagerDuty opens a new incident)', async () => {
       open();
       events(3);
-      raiseAlert(ie, { name: 'ProviderDown', resolvedAt: at(-1) });
-      ingestAlert(ie.env.deps, { name: 'ProviderDown', status: 'firing', message: 'again', firedAt: new Date(at(0)), source: 'metrics-db', sourceFiredAt: at(0) });
-      expect(ie.env.deps.state.alerts.get('providerdown')).toMatchObject({ fire_count: 2, status: 'firing' });
+      await raiseAlert(ie, { name: 'ProviderDown', resolvedAt: at(-1) });
+      await ingestAlert(ie.env.deps, { name: 'ProviderDown', status: 'firing', message: 'again', firedAt: new Date(at(0)), source: 'metrics-db', sourceFiredAt: at(0) });
+      expect(await ie.env.deps.state.alerts.get('providerdown')).toMatchObject({ fire_count: 2, status: 'firing' });
       await deliver();
       expect(sentEvents().map((e) => e.event_action)).toEqual(['trigger', 'resolve', 'trigger']);
       expect(new Set(sentEvents().map((e) => e.dedup_key))).toEqual(new Set([dedupKeyOf('providerdown')]));
@@ -152,8 +152,8 @@ describe('PagerDuty both ways: Slack changes sent to PagerDuty', () => {
 
     it('does not page without pagerduty.routingKey, nor an alert PagerDuty raised itself', async () => {
       open({ routingKey: undefined });
-      raiseAlert(ie, { name: 'IpfsDown' });
-      applyPagerDutyEvent(ie.env.deps, webhookEvent(fixture('incident-triggered')));
+      await raiseAlert(ie, { name: 'IpfsDown' });
+      await applyPagerDutyEvent(ie.env.deps, webhookEvent(fixture('incident-triggered')));
       await deliver();
       expect(seen).toEqual([]);
       expect(calls()).toEqual([]);
@@ -162,13 +162,13 @@ describe('PagerDuty both ways: Slack changes sent to PagerDuty', () => {
     it('retries a 500 and a timeout later, and a 429 after PagerDuty\'s pause without counting it; sends each event once it is taken', async () => {
       open();
       events(1, 500, { status: 'error', message: 'Internal error' });
-      raiseAlert(ie, { name: 'IpfsDown' });
+      await raiseAlert(ie, { name: 'IpfsDown' });
       await deliver();
       expect(calls()[0]).toMatchObject({ sent_at: null, failed_at: null, attempts: 1, last_error: expect.stringContaining('PagerDuty answered 500 to the trigger event') });
       // Until PagerDuty has it, the alert does not say it was paged.
-      const card = () => blockText(ie.anchored(alertAnchor(ie.env.deps.state.alerts.get('ipfsdown')!)));
-      expect(card()).toContain('PagerDuty: sending… (PagerDuty answered 500 to the trigger event (Internal error); trying again)');
-      expect(card()).not.toContain('PagerDuty: paged');
+      const card = async () => blockText(ie.anchored(alertAnchor((await ie.env.deps.state.alerts.get('ipfsdown'))!)));
+      expect(await card()).toContain('PagerDuty: sending… (PagerDuty answered 500 to the trigger event (Internal error); trying again)');
+      expect(await card()).not.toContain('PagerDuty: paged');
       // The next try hangs past the client's bound.
       nock(EVENTS).post('/v2/enqueue').delay(NEVER_MS).reply(202, ACCEPTED('shadow-atlas/ipfsdown'));
       await later(15_000);
@@ -183,14 +183,14 @@ describe('PagerDuty both ways: Slack changes sent to PagerDuty', () => {
       expect(calls()[0]!.sent_at).not.toBeNull();
       expect(sentEvents().map((e) => e.event_action)).toEqual(['trigger', 'trigger', 'trigger']);
       // Nothing is said on the card of a call that went through in the end, but that it did.
-      expect(card()).not.toContain('⚠️');
-      expect(card()).toContain('PagerDuty: paged');
+      expect(await card()).not.toContain('⚠️');
+      expect(await card()).toContain('PagerDuty: paged');
     });
 
     it('gives up an event PagerDuty refuses (400): said on the alert and under it, and tried no more', async () => {
       open();
       events(1, 400, { status: 'invalid event', message: 'Event object is invalid', errors: ["Length of 'routing_key' is incorrect (should be 32 characters)"] });
-      const alert = raiseAlert(ie, { name: 'IpfsDown' });
+      const alert = await raiseAlert(ie, { name: 'IpfsDown' });
       await deliver();
       expect(calls()[0]).toMatchObject({ failed_at: expect.any(String), attempts: 0 });
       const card = blockText(ie.anchored(alertAnchor(alert)));
@@ -222,7 +222,7 @@ describe('PagerDuty both ways: Slack changes sent to PagerDuty', () => {
         clock: ie.env.deps.clock,
       });
       const names = Array.from({ length: 8 }, (_, i) => `Gateway${i}Down`);
-      for (const name of names) raiseAlert(ie, { name });
+      for (const name of names) await raiseAlert(ie, { name });
       const harness = await startDeliveryHarness(ie.env, { delivery: { callSenders: { [PAGERDUTY_TARGET]: slow } } });
       ie.harness = harness;
       await eventually(() => names.every((n) => ie.channel().some((m) => m.text.includes(n))), 'every alert in Slack while PagerDuty holds the pages');
@@ -239,26 +239,26 @@ describe('PagerDuty both ways: Slack changes sent to PagerDuty', () => {
       const second = openStateStore(path.join(ie.dataDir, 'chatops.db'));
       try {
         ie.harness!.startDelivery({ state: second, delivery: { callSenders: { [PAGERDUTY_TARGET]: sender(second) } } });
-        raiseAlert(ie, { name: 'IpfsDown' });
+        await raiseAlert(ie, { name: 'IpfsDown' });
         await Promise.all([ie.harness!.delivery.drain(), new Promise((r) => setTimeout(r, 300))]);
         expect(sentEvents()).toHaveLength(1);
         expect(calls()[0]!.sent_at).not.toBeNull();
       } finally {
         await ie.harness!.close();
         ie.harness = undefined;
-        second.close();
+        await second.close();
       }
     });
   });
 
   describe("PagerDuty's own incidents (its webhook): PUT /incidents/{id} as the person", () => {
-    const triggeredInPagerDuty = () => applyPagerDutyEvent(ie.env.deps, webhookEvent(fixture('incident-triggered')));
+    const triggeredInPagerDuty = async () => await applyPagerDutyEvent(ie.env.deps, webhookEvent(fixture('incident-triggered')));
     /** PagerDuty raised ProviderDown; ONCALL (PLH1HKV in PagerDuty) acknowledges it in Slack, PagerDuty answering the PUT with `status`. */
     async function acknowledgedInSlack(status = 200, body?: object) {
-      triggeredInPagerDuty();
+      await triggeredInPagerDuty();
       nock(API).get('/users/PLH1HKV').reply(200, user());
       putIncident('PGR0VU2', status, body);
-      const { incident } = acknowledgeAlert(ie.env.deps, 'ProviderDown', ONCALL);
+      const { incident } = await acknowledgeAlert(ie.env.deps, 'ProviderDown', ONCALL);
       await deliver();
       return incident;
     }
@@ -272,9 +272,9 @@ describe('PagerDuty both ways: Slack changes sent to PagerDuty', () => {
       expect(card).toContain('https://acme.pagerduty.com/incidents/PGR0VU2');
 
       // PagerDuty tells the bot of the acknowledgement it made: nothing goes back.
-      applyPagerDutyEvent(ie.env.deps, webhookEvent(fixture('incident-acknowledged')));
+      await applyPagerDutyEvent(ie.env.deps, webhookEvent(fixture('incident-acknowledged')));
       // Resolved in PagerDuty: the bot resolves its side and sends nothing either.
-      applyPagerDutyEvent(ie.env.deps, webhookEvent(fixture('incident-resolved')));
+      await applyPagerDutyEvent(ie.env.deps, webhookEvent(fixture('incident-resolved')));
       await ie.harness!.delivery.drain();
       expect(seen).toHaveLength(1);
       expect(calls()).toHaveLength(1);
@@ -285,7 +285,7 @@ describe('PagerDuty both ways: Slack changes sent to PagerDuty', () => {
       const incident = await acknowledgedInSlack();
       nock(SLACK_API.replace(/\/api\/$/, '')).post('/api/users.info').reply(200, { ok: true, user: { id: OTHER, name: 'sam', profile: { email: 'sam@example.org', real_name: 'Sam' }, tz: 'Europe/Berlin' } });
       putIncident('PGR0VU2');
-      resolveIncident(ie.env.deps, incident.id, { resolution: 'Provider back' }, OTHER);
+      await resolveIncident(ie.env.deps, incident.id, { resolution: 'Provider back' }, OTHER);
       await ie.harness!.delivery.drain();
       expect(seen.map((s) => [s.path, (s.body as { incident: { status: string } }).incident.status, s.from])).toEqual([
         ['/incidents/PGR0VU2', 'acknowledged', 'tenex@example.org'],
@@ -295,9 +295,9 @@ describe('PagerDuty both ways: Slack changes sent to PagerDuty', () => {
 
     it('shows on the card and in the thread an acknowledgement PagerDuty could not get: nobody to act as', async () => {
       open({ users: {} });
-      triggeredInPagerDuty();
+      await triggeredInPagerDuty();
       nock(SLACK_API.replace(/\/api\/$/, '')).post('/api/users.info').reply(200, { ok: true, user: { id: OTHER, name: 'sam', profile: { real_name: 'Sam' } } });
-      const { incident } = acknowledgeAlert(ie.env.deps, 'ProviderDown', OTHER);
+      const { incident } = await acknowledgeAlert(ie.env.deps, 'ProviderDown', OTHER);
       await deliver();
       expect(seen).toEqual([]);
       const card = blockText(ie.anchored(incident.anchor));
@@ -305,14 +305,14 @@ describe('PagerDuty both ways: Slack changes sent to PagerDuty', () => {
       expect(card).toContain('<https://acme.pagerduty.com/incidents/PGR0VU2|open in PagerDuty>');
       const said = ie.thread(incident.anchor).find((m) => m.text.includes('was not acknowledged in PagerDuty'));
       expect(blockText(said)).toContain('Acknowledge it there: <https://acme.pagerduty.com/incidents/PGR0VU2|open in PagerDuty>.');
-      expect(ie.env.deps.state.timeline.list(incident.id).map((e) => e.text)).toContain(
+      expect((await ie.env.deps.state.timeline.list(incident.id)).map((e) => e.text)).toContain(
         `PagerDuty not told (acknowledge ProviderDown): no PagerDuty email is known for <@${OTHER}>: add them to pagerduty.users or set pagerduty.fromEmail`,
       );
 
       // The resolution by someone whose Slack email PagerDuty knows goes through: the warning goes.
       nock(SLACK_API.replace(/\/api\/$/, '')).post('/api/users.info').reply(200, { ok: true, user: { id: ONCALL, name: 'tenex', profile: { email: 'tenex@example.org' } } });
       putIncident('PGR0VU2');
-      resolveIncident(ie.env.deps, incident.id, { resolution: 'Provider back' }, ONCALL);
+      await resolveIncident(ie.env.deps, incident.id, { resolution: 'Provider back' }, ONCALL);
       await ie.harness!.delivery.drain();
       expect(seen).toHaveLength(1);
       expect(blockText(ie.anchored(incident.anchor))).not.toContain('⚠️ Not');
@@ -326,7 +326,7 @@ describe('PagerDuty both ways: Slack changes sent to PagerDuty', () => {
 
       putIncident('PGR0VU2', 401, { error: { message: 'Unauthorized', code: 2006 } });
       ie.env.deps.config.pagerduty.users = {};
-      resolveIncident(ie.env.deps, incident.id, { resolution: 'Provider back' }, 'bot');
+      await resolveIncident(ie.env.deps, incident.id, { resolution: 'Provider back' }, 'bot');
       await ie.harness!.delivery.drain();
       expect(seen.at(-1)).toMatchObject({ from: 'atlas-bot@example.org' });
       expect(blockText(ie.anchored(incident.anchor))).toContain('⚠️ Not resolved in PagerDuty: PagerDuty refused the API key (the resolution of incident PGR0VU2): check PAGERDUTY_TOKEN.');
@@ -347,13 +347,13 @@ describe('PagerDuty both ways: Slack changes sent to PagerDuty', () => {
     it('an alert paged by the bot and also raised in PagerDuty by another integration: both PagerDuty incidents are acknowledged, each its own way', async () => {
       open();
       events(2);
-      raiseAlert(ie, { name: 'ProviderDown' });
+      await raiseAlert(ie, { name: 'ProviderDown' });
       await deliver();
       // PagerDuty's own incident for the same alert (its incident_key is not the bot's dedup key).
-      expect(applyPagerDutyEvent(ie.env.deps, webhookEvent(fixture('incident-triggered'))).action).not.toBe('linked-to-page');
+      expect((await applyPagerDutyEvent(ie.env.deps, webhookEvent(fixture('incident-triggered')))).action).not.toBe('linked-to-page');
       nock(API).get('/users/PLH1HKV').reply(200, user());
       putIncident('PGR0VU2');
-      acknowledgeAlert(ie.env.deps, 'ProviderDown', ONCALL);
+      await acknowledgeAlert(ie.env.deps, 'ProviderDown', ONCALL);
       await ie.harness!.delivery.drain();
       expect(seen.map((s) => [s.method, s.path, s.path === '/v2/enqueue' ? (s.body as { event_action: string }).event_action : s.from])).toEqual([
         ['POST', '/v2/enqueue', 'trigger'],
@@ -366,16 +366,16 @@ describe('PagerDuty both ways: Slack changes sent to PagerDuty', () => {
     it('links the incident PagerDuty opened for a page of the bot to its alert: no second alert, and its acknowledgement is not sent back', async () => {
       open();
       events(1);
-      const alert = raiseAlert(ie, { name: 'ProviderDown' });
+      const alert = await raiseAlert(ie, { name: 'ProviderDown' });
       await deliver();
       const body = fixture('incident-triggered');
       body.event.data.incident_key = dedupKeyOf('providerdown');
       body.event.data.title = 'ProviderDown';
-      expect(applyPagerDutyEvent(ie.env.deps, webhookEvent(body)).action).toBe('linked-to-page');
+      expect((await applyPagerDutyEvent(ie.env.deps, webhookEvent(body))).action).toBe('linked-to-page');
       const ack = fixture('incident-acknowledged');
-      applyPagerDutyEvent(ie.env.deps, webhookEvent(ack), { slackUserId: ONCALL });
+      await applyPagerDutyEvent(ie.env.deps, webhookEvent(ack), { slackUserId: ONCALL });
       await ie.harness!.delivery.drain();
-      expect(ie.env.deps.state.alerts.get('providerdown')).toMatchObject({ fire_count: 1, acknowledged_by: ONCALL });
+      expect(await ie.env.deps.state.alerts.get('providerdown')).toMatchObject({ fire_count: 1, acknowledged_by: ONCALL });
       expect(ie.channel().filter((m) => m.text.includes('ProviderDown'))).toHaveLength(1);
       expect(sentEvents().map((e) => e.event_action)).toEqual(['trigger']);
       expect(calls()).toHaveLength(1);

@@ -92,7 +92,7 @@ describe('POST /hooks/pagerduty', () => {
   afterEach(async () => {
     await app.stop();
     await d.close();
-    env.close();
+    await env.close();
     cleanup();
   });
 
@@ -113,10 +113,10 @@ describe('POST /hooks/pagerduty', () => {
   const calls = (): CallRecord[] => d.slack.workspace.calls().filter((c) => c.method === 'chat.postMessage' || c.method === 'chat.update');
   const posts = () => calls().filter((c) => c.method === 'chat.postMessage');
   const blocksOf = (c: CallRecord) => JSON.stringify(c.args.blocks ?? []);
-  const alert = () => env.deps.state.alerts.get('providerdown');
-  const link = () => env.deps.state.pagerduty.incident('PGR0VU2');
+  const alert = async () => await env.deps.state.alerts.get('providerdown');
+  const link = async () => await env.deps.state.pagerduty.incident('PGR0VU2');
   const count = (table: string) => (env.db.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n;
-  const timeline = (incidentId: string) => env.deps.state.timeline.list(incidentId).map((e) => e.text);
+  const timeline = async (incidentId: string) => (await env.deps.state.timeline.list(incidentId)).map((e) => e.text);
 
   describe('signature', () => {
     beforeEach(() => start());
@@ -218,8 +218,8 @@ describe('POST /hooks/pagerduty', () => {
       expect(String(posts()[0]!.args.text)).toContain('P1 ProviderDown firing since 11:58 UTC');
       expect(blocksOf(posts()[0]!)).toContain('https://acme.pagerduty.com/incidents/PGR0VU2');
       expect(blocksOf(posts()[0]!)).toContain('PagerDuty');
-      expect(alert()).toMatchObject({ status: 'firing', severity: 'P1', sources: '["pagerduty","alertmanager"]', fired_at: '2026-11-26T11:58:00.000Z' });
-      expect(link()).toMatchObject({ alert_key: 'providerdown', status: 'triggered', html_url: 'https://acme.pagerduty.com/incidents/PGR0VU2' });
+      expect(await alert()).toMatchObject({ status: 'firing', severity: 'P1', sources: '["pagerduty","alertmanager"]', fired_at: '2026-11-26T11:58:00.000Z' });
+      expect(await link()).toMatchObject({ alert_key: 'providerdown', status: 'triggered', html_url: 'https://acme.pagerduty.com/incidents/PGR0VU2' });
       expect(count('pagerduty_events')).toBe(1);
     });
 
@@ -229,25 +229,25 @@ describe('POST /hooks/pagerduty', () => {
       const low = otherIncident(triggered(), 'PLOW001', 'Snapshot mirror slow');
       low.event.data.urgency = 'low';
       await sendOk(low);
-      expect(env.deps.state.alerts.get('nightly export late')).toMatchObject({ severity: 'P1' });
-      expect(env.deps.state.alerts.get('snapshot mirror slow')).toMatchObject({ severity: 'P2' });
+      expect(await env.deps.state.alerts.get('nightly export late')).toMatchObject({ severity: 'P1' });
+      expect(await env.deps.state.alerts.get('snapshot mirror slow')).toMatchObject({ severity: 'P2' });
     });
 
     it('acknowledged by a user in pagerduty.users: the card shows them, the timeline says PagerDuty', async () => {
       await start({ pagerduty: { users: { PLH1HKV: ENGINEER } } });
       await sendOk(triggered());
       await delivered();
-      const ts = env.deps.state.slackMessages.get(alertAnchor(alert()!))!.ts;
+      const ts = (await env.deps.state.slackMessages.get(alertAnchor((await alert())!)))!.ts;
       expect(await sendOk(acknowledged())).toMatchObject({ action: 'acknowledged' });
       await delivered();
-      const a = alert()!;
+      const a = (await alert())!;
       expect(a).toMatchObject({ acknowledged_by: ENGINEER });
-      const incident = env.deps.state.incidents.get(a.incident_id!)!;
+      const incident = (await env.deps.state.incidents.get(a.incident_id!))!;
       expect(incident.owner_id).toBe(ENGINEER);
       const card = calls().filter((c) => c.method === 'chat.update' && c.args.ts === ts).at(-1)!;
       expect(blocksOf(card)).toContain(`<@${ENGINEER}>`);
-      expect(timeline(incident.id).join('\n')).toContain('Acknowledged in PagerDuty by Tenex Engineer.');
-      expect(link()).toMatchObject({ status: 'acknowledged', incident_id: incident.id });
+      expect((await timeline(incident.id)).join('\n')).toContain('Acknowledged in PagerDuty by Tenex Engineer.');
+      expect(await link()).toMatchObject({ status: 'acknowledged', incident_id: incident.id });
       // A redelivery acknowledges nothing twice.
       expect(await sendOk(acknowledged())).toMatchObject({ action: 'duplicate' });
       expect(count('incidents')).toBe(1);
@@ -266,7 +266,7 @@ describe('POST /hooks/pagerduty', () => {
       await sendOk(triggered());
       await sendOk(acknowledged());
       expect(asked).toEqual(['tenex@example.org']);
-      expect(alert()).toMatchObject({ acknowledged_by: ENGINEER });
+      expect(await alert()).toMatchObject({ acknowledged_by: ENGINEER });
     });
 
     it('acknowledged by a user not in pagerduty.users: their email from GET /users/{id} matches a Slack user (users.lookupByEmail), who acknowledged', async () => {
@@ -305,15 +305,15 @@ describe('POST /hooks/pagerduty', () => {
 
         await sendOk(triggered());
         await delivered();
-        const ts = env.deps.state.slackMessages.get(alertAnchor(alert()!))!.ts;
+        const ts = (await env.deps.state.slackMessages.get(alertAnchor((await alert())!)))!.ts;
         expect(await sendOk(acknowledged())).toMatchObject({ action: 'acknowledged' });
         await delivered();
         expect(user.isDone() && slack.isDone()).toBe(true);
-        const a = alert()!;
+        const a = (await alert())!;
         expect(a).toMatchObject({ acknowledged_by: ENGINEER });
-        const incident = env.deps.state.incidents.get(a.incident_id!)!;
+        const incident = (await env.deps.state.incidents.get(a.incident_id!))!;
         expect(incident.owner_id).toBe(ENGINEER);
-        const lines = timeline(incident.id).join('\n');
+        const lines = (await timeline(incident.id)).join('\n');
         expect(lines).toContain('Acknowledged in PagerDuty by Tenex Engineer.');
         expect(lines).not.toContain('no Slack user matches them');
         const card = calls().filter((c) => c.method === 'chat.update' && c.args.ts === ts).at(-1)!;
@@ -330,9 +330,9 @@ describe('POST /hooks/pagerduty', () => {
       await sendOk(triggered());
       await sendOk(acknowledged());
       await delivered();
-      const a = alert()!;
+      const a = (await alert())!;
       expect(a.acknowledged_by).toBe('bot');
-      const lines = timeline(a.incident_id!).join('\n');
+      const lines = (await timeline(a.incident_id!)).join('\n');
       expect(lines).toContain('Acknowledged in PagerDuty by Tenex Engineer (no Slack user matches them: map them in pagerduty.users).');
       expect(calls().map(blocksOf).join('\n')).toContain('Acknowledged in PagerDuty by Tenex Engineer');
       expect(logs.lines.some((l) => String(l.msg).includes('no Slack user has their email'))).toBe(true);
@@ -346,16 +346,16 @@ describe('POST /hooks/pagerduty', () => {
       await sendOk(triggered());
       // The email lookup hangs for good: the acknowledgement going through at all is the lookup's bound at work.
       expect(await sendOk(acknowledged())).toMatchObject({ action: 'acknowledged' });
-      expect(alert()).toMatchObject({ acknowledged_by: 'bot' });
+      expect(await alert()).toMatchObject({ acknowledged_by: 'bot' });
     });
 
     it('acknowledged in PagerDuty after someone acknowledged in Slack: theirs stands, nothing is said twice', async () => {
       await start({ pagerduty: { users: { PLH1HKV: ENGINEER } } });
       await sendOk(triggered());
       const { acknowledgeAlert } = await import('../../src/incidents/acknowledge.js');
-      acknowledgeAlert(env.deps, 'ProviderDown', 'U0SOMEONE');
+      await acknowledgeAlert(env.deps, 'ProviderDown', 'U0SOMEONE');
       expect(await sendOk(acknowledged())).toMatchObject({ action: 'already-acknowledged' });
-      expect(alert()).toMatchObject({ acknowledged_by: 'U0SOMEONE' });
+      expect(await alert()).toMatchObject({ acknowledged_by: 'U0SOMEONE' });
       expect(count('incidents')).toBe(1);
     });
 
@@ -367,14 +367,14 @@ describe('POST /hooks/pagerduty', () => {
       const before = calls().length;
       expect(await sendOk(resolved())).toMatchObject({ action: 'alert-resolved' });
       await delivered();
-      const a = alert()!;
+      const a = (await alert())!;
       expect(a).toMatchObject({ status: 'resolved' });
-      const incident = env.deps.state.incidents.get(a.incident_id!)!;
+      const incident = (await env.deps.state.incidents.get(a.incident_id!))!;
       expect(incident.status).not.toBe('resolved');
-      expect(timeline(incident.id).join('\n')).toContain('Resolved in PagerDuty by Tenex Engineer.');
+      expect((await timeline(incident.id)).join('\n')).toContain('Resolved in PagerDuty by Tenex Engineer.');
       expect(calls().slice(before).some((c) => c.method === 'chat.update')).toBe(true);
       expect(calls().slice(before).some((c) => c.method === 'chat.postMessage' && c.args.thread_ts)).toBe(true);
-      expect(link()).toMatchObject({ status: 'resolved' });
+      expect(await link()).toMatchObject({ status: 'resolved' });
       expect(await sendOk(resolved())).toMatchObject({ action: 'duplicate' });
     });
 
@@ -384,7 +384,7 @@ describe('POST /hooks/pagerduty', () => {
       await delivered();
       await sendOk(resolved());
       await delivered();
-      expect(alert()).toMatchObject({ status: 'resolved', incident_id: null });
+      expect(await alert()).toMatchObject({ status: 'resolved', incident_id: null });
       expect(String(calls().at(-1)!.args.text)).toMatch(/resolved/);
     });
 
@@ -393,8 +393,8 @@ describe('POST /hooks/pagerduty', () => {
       await sendOk(triggered());
       expect(await sendOk(resolved())).toMatchObject({ action: 'alert-resolved' });
       expect(await sendOk(acknowledged())).toMatchObject({ action: 'stale' });
-      expect(alert()).toMatchObject({ status: 'resolved', incident_id: null, acknowledged_by: null });
-      expect(link()).toMatchObject({ status: 'resolved', last_event_at: '2026-11-26T12:30:05.412Z' });
+      expect(await alert()).toMatchObject({ status: 'resolved', incident_id: null, acknowledged_by: null });
+      expect(await link()).toMatchObject({ status: 'resolved', last_event_at: '2026-11-26T12:30:05.412Z' });
       expect(count('pagerduty_events')).toBe(3);
       expect(count('incidents')).toBe(0);
     });
@@ -406,7 +406,7 @@ describe('POST /hooks/pagerduty', () => {
       expect(await sendOk(body)).toMatchObject({ action: 'duplicate' });
       await delivered();
       expect(calls()).toHaveLength(0);
-      expect(env.deps.state.pagerduty.incident('PUNKNWN')).toMatchObject({ alert_key: null, status: 'acknowledged' });
+      expect(await env.deps.state.pagerduty.incident('PUNKNWN')).toMatchObject({ alert_key: null, status: 'acknowledged' });
       const warn = logs.lines.find((l) => String(l.msg).includes('incident unknown to the bot'));
       expect(warn).toMatchObject({ pdIncident: 'PUNKNWN', eventType: 'incident.acknowledged' });
       // The bot still answers.
@@ -426,7 +426,7 @@ describe('POST /hooks/pagerduty', () => {
 });
 
 describe('PagerDuty webhook pieces', () => {
-  it('is off without PAGERDUTY_WEBHOOK_SECRET, on with it', () => {
+  it('is off without PAGERDUTY_WEBHOOK_SECRET, on with it', async () => {
     const t = tempDir();
     const env = testDeps(path.join(t.dir, '.shadow-atlas'));
     try {
@@ -434,7 +434,7 @@ describe('PagerDuty webhook pieces', () => {
       env.deps.config = buildConfig(env.deps.config.dataDir, {}, { PAGERDUTY_WEBHOOK_SECRET: SECRET });
       expect(pagerdutyWebhookRoutes(env.deps).map((r) => [r.path, r.method])).toEqual([['/hooks/pagerduty', 'POST']]);
     } finally {
-      env.close();
+      await env.close();
       t.cleanup();
     }
   });

@@ -150,17 +150,17 @@ describe('rotationOf: the config rotation with the config file and chatops.db ov
     cleanup = t.cleanup;
     state = openStateStore(path.join(t.dir, 'chatops.db'));
   });
-  afterEach(() => {
-    state.close();
+  afterEach(async () => {
+    await state.close();
     cleanup();
   });
 
   const planned = { user: 'U0FAY', role: 'secondary', from: '2026-04-14T00:00:00Z', until: '2026-04-16T00:00:00Z' };
 
-  it('merges both, by start; a chatops.db override wins while it runs and stops winning once removed', () => {
+  it('merges both, by start; a chatops.db override wins while it runs and stops winning once removed', async () => {
     const config = rotationConfig({ ...WEEKLY, overrides: [planned] });
     const r = rotationOf(config, state);
-    const added = state.overrides.add({ user: 'U0GUS', role: 'primary', from: d('2026-04-13T06:00:00Z'), until: d('2026-04-15T06:00:00Z'), createdBy: 'U0LEAD', authority: 'remediator' }, d('2026-04-01T00:00:00Z'));
+    const added = await state.overrides.add({ user: 'U0GUS', role: 'primary', from: d('2026-04-13T06:00:00Z'), until: d('2026-04-15T06:00:00Z'), createdBy: 'U0LEAD', authority: 'remediator' }, d('2026-04-01T00:00:00Z'));
     if (!('id' in added)) throw new Error('the override was refused');
     const shift = r.shifts(d('2026-04-13T00:00:00Z'), d('2026-04-13T00:00:01Z'))[0]!;
     expect(shift.overrides.map((o) => [o.id, o.user, o.role, o.by])).toEqual([
@@ -177,13 +177,13 @@ describe('rotationOf: the config rotation with the config file and chatops.db ov
     expect(r.at(d('2026-04-15T06:00:00Z'))).toMatchObject({ primary: 'U0CAT', secondary: 'U0FAY', until: d('2026-04-16T00:00:00Z') });
     expect(r.at(d('2026-04-16T00:00:00Z'))).toMatchObject({ primary: 'U0CAT', secondary: 'U0DAN', until: d('2026-04-20T00:00:00Z') });
     // Removed: the rotation's primary is back for that span, on the next question.
-    expect(state.overrides.remove(added.id, 'U0LEAD', d('2026-04-13T07:00:00Z'))).toBe(true);
+    expect(await state.overrides.remove(added.id, 'U0LEAD', d('2026-04-13T07:00:00Z'))).toBe(true);
     expect(r.at(d('2026-04-14T12:00:00Z'))).toMatchObject({ primary: 'U0CAT', secondary: 'U0FAY' });
   });
 
-  it('lets an override run across shift changes: it covers each shift it overlaps, and `until` is the shift end', () => {
+  it('lets an override run across shift changes: it covers each shift it overlaps, and `until` is the shift end', async () => {
     const r = rotationOf(rotationConfig(WEEKLY), state);
-    state.overrides.add({ user: 'U0GUS', role: 'secondary', from: d('2026-04-18T00:00:00Z'), until: d('2026-04-22T00:00:00Z'), createdBy: 'U0LEAD', authority: 'remediator' }, d('2026-04-01T00:00:00Z'));
+    await state.overrides.add({ user: 'U0GUS', role: 'secondary', from: d('2026-04-18T00:00:00Z'), until: d('2026-04-22T00:00:00Z'), createdBy: 'U0LEAD', authority: 'remediator' }, d('2026-04-01T00:00:00Z'));
     expect(r.at(d('2026-04-19T00:00:00Z'))).toMatchObject({ secondary: 'U0GUS', until: d('2026-04-20T00:00:00Z'), shift: { index: 14 } });
     expect(r.at(d('2026-04-20T00:00:00Z'))).toMatchObject({ primary: 'U0ANN', secondary: 'U0GUS', until: d('2026-04-22T00:00:00Z'), shift: { index: 15 } });
     expect(r.at(d('2026-04-22T00:00:00Z'))).toMatchObject({ secondary: 'U0EVE', until: d('2026-04-27T00:00:00Z') });

@@ -36,38 +36,38 @@ function snapshot() {
 /** The domain with an outbox that breaks its own CHECK constraint: every message it queues is refused by SQLite. */
 function withRefusingOutbox(): DomainDeps {
   const { state } = deps();
-  const outbox: OutboxStore = { ...state.outbox, enqueue: (m, now) => state.outbox.enqueue({ ...m, op: 'bogus' as never }, now) };
+  const outbox: OutboxStore = { ...state.outbox, enqueue: async (m, now) => await state.outbox.enqueue({ ...m, op: 'bogus' as never }, now) };
   return { ...deps(), events: eventRecorder({ ...state, outbox }, deps().config) };
 }
 
 describe('a change and its messages are one transaction', () => {
-  it('an incident opened from an alert: the messages are refused, so neither the incident, the link, the clock nor metrics.db change', () => {
-    raiseAlert(ie, { name: 'IpfsDown' });
+  it('an incident opened from an alert: the messages are refused, so neither the incident, the link, the clock nor metrics.db change', async () => {
+    await raiseAlert(ie, { name: 'IpfsDown' });
     const before = snapshot();
-    expect(() => acknowledgeAlert(withRefusingOutbox(), 'IpfsDown', ONCALL)).toThrow(/CHECK constraint failed/);
+    expect(async () => await acknowledgeAlert(withRefusingOutbox(), 'IpfsDown', ONCALL)).toThrow(/CHECK constraint failed/);
     expect(snapshot()).toEqual(before);
     // The same change goes through once the outbox takes it.
-    expect(acknowledgeAlert(deps(), 'IpfsDown', ONCALL).incident.id).toBe('INC-20261126-1');
+    expect((await acknowledgeAlert(deps(), 'IpfsDown', ONCALL)).incident.id).toBe('INC-20261126-1');
   });
 
-  it('every other change to an incident rolls back whole when its messages cannot be queued', () => {
-    raiseAlert(ie, { name: 'IpfsDown' });
-    raiseAlert(ie, { name: 'Second' });
-    const { incident } = acknowledgeAlert(deps(), 'IpfsDown', ONCALL);
+  it('every other change to an incident rolls back whole when its messages cannot be queued', async () => {
+    await raiseAlert(ie, { name: 'IpfsDown' });
+    await raiseAlert(ie, { name: 'Second' });
+    const { incident } = await acknowledgeAlert(deps(), 'IpfsDown', ONCALL);
     ie.env.clock.advance(10 * MIN);
     const id = incident.id;
     const changes: [string, (d: DomainDeps) => unknown][] = [
-      ['declare', (d) => declareIncident(d, { title: 'slow queries', actorId: ONCALL })],
-      ['ack details', (d) => setAckDetails(d, id, { impact: 'slow', eta: '30 min' }, ONCALL)],
-      ['update', (d) => postStatusUpdate(d, id, { summary: 'x', status: 'identified' }, ONCALL)],
-      ['severity', (d) => changeSeverity(d, id, 'P1', ONCALL)],
-      ['owner', (d) => changeOwner(d, id, OTHER, ONCALL)],
-      ['note', (d) => addNote(d, id, 'x', ONCALL)],
-      ['attach', (d) => attachToTimeline(d, id, { headline: 'ok', command: 'health' }, ONCALL)],
-      ['escalate', (d) => escalate(d, id, 'techlead', {}, ONCALL)],
-      ['resolve', (d) => resolveIncident(d, id, { resolution: 'fixed' }, ONCALL)],
-      ['second alert resolves', (d) => ingestAlert(d, { name: 'Second', status: 'resolved', message: '', source: 'metrics-db' })],
-      ['alert fires', (d) => ingestAlert(d, { name: 'Third', status: 'firing', message: '', source: 'alertmanager' })],
+      ['declare', async (d) => await declareIncident(d, { title: 'slow queries', actorId: ONCALL })],
+      ['ack details', async (d) => await setAckDetails(d, id, { impact: 'slow', eta: '30 min' }, ONCALL)],
+      ['update', async (d) => await postStatusUpdate(d, id, { summary: 'x', status: 'identified' }, ONCALL)],
+      ['severity', async (d) => await changeSeverity(d, id, 'P1', ONCALL)],
+      ['owner', async (d) => await changeOwner(d, id, OTHER, ONCALL)],
+      ['note', async (d) => await addNote(d, id, 'x', ONCALL)],
+      ['attach', async (d) => await attachToTimeline(d, id, { headline: 'ok', command: 'health' }, ONCALL)],
+      ['escalate', async (d) => await escalate(d, id, 'techlead', {}, ONCALL)],
+      ['resolve', async (d) => await resolveIncident(d, id, { resolution: 'fixed' }, ONCALL)],
+      ['second alert resolves', async (d) => await ingestAlert(d, { name: 'Second', status: 'resolved', message: '', source: 'metrics-db' })],
+      ['alert fires', async (d) => await ingestAlert(d, { name: 'Third', status: 'firing', message: '', source: 'alertmanager' })],
     ];
     for (const [what, change] of changes) {
       const before = snapshot();
@@ -76,53 +76,53 @@ describe('a change and its messages are one transaction', () => {
     }
   });
 
-  it('a reminder, a snooze and a review: the same', () => {
-    const { incident } = declareIncident(deps(), { title: 'proofs failing', severity: 'P0', actorId: ONCALL });
+  it('a reminder, a snooze and a review: the same', async () => {
+    const { incident } = await declareIncident(deps(), { title: 'proofs failing', severity: 'P0', actorId: ONCALL });
     ie.env.clock.set(at(30));
     let before = snapshot();
-    const swept = sweepTimers(withRefusingOutbox());
+    const swept = await sweepTimers(withRefusingOutbox());
     expect(swept).toMatchObject({ fired: 0, failed: 2 });
     // Only the failed attempts are counted; nothing fired, nothing was said.
     const after = snapshot();
     expect({ ...after, timers: [] }).toEqual({ ...before, timers: [] });
     expect(after.timers.filter((t) => (t as { attempts: number }).attempts === 1)).toHaveLength(2);
 
-    const fired = sweepTimers(deps()).reminders[0]!;
-    resolveIncident(deps(), incident.id, { resolution: 'fixed' }, ONCALL);
+    const fired = (await sweepTimers(deps())).reminders[0]!;
+    await resolveIncident(deps(), incident.id, { resolution: 'fixed' }, ONCALL);
     ie.env.clock.set(at(30 + 48 * 60));
-    const review = sweepTimers(deps()).reminders[0]!;
+    const review = (await sweepTimers(deps())).reminders[0]!;
     expect(review.kind).toBe('review-reminder');
-    expect(() => snoozeTimer(deps(), fired.timerId, 30, ONCALL)).toThrow('is resolved');
+    expect(async () => await snoozeTimer(deps(), fired.timerId, 30, ONCALL)).toThrow('is resolved');
     before = snapshot();
     // A snooze queues no message; its timeline line is refused here instead.
     ie.env.db.exec("CREATE TEMP TRIGGER no_timeline BEFORE INSERT ON incident_events BEGIN SELECT RAISE(ABORT, 'timeline full'); END");
-    expect(() => snoozeTimer(deps(), review.timerId, 30, ONCALL)).toThrow('timeline full');
-    expect(() => markReviewDone(deps(), incident.id, ONCALL)).toThrow('timeline full');
+    expect(async () => await snoozeTimer(deps(), review.timerId, 30, ONCALL)).toThrow('timeline full');
+    expect(async () => await markReviewDone(deps(), incident.id, ONCALL)).toThrow('timeline full');
     expect(snapshot()).toEqual(before);
     ie.env.db.exec('DROP TRIGGER no_timeline');
-    expect(() => markReviewDone(withRefusingOutbox(), incident.id, ONCALL)).toThrow(/CHECK constraint failed/);
+    expect(async () => await markReviewDone(withRefusingOutbox(), incident.id, ONCALL)).toThrow(/CHECK constraint failed/);
     expect(snapshot()).toEqual(before);
   });
 
-  it("the alerts of a resolved incident: metrics.db is written first (the service's truth), the bot's view only with its message", () => {
-    raiseAlert(ie, { name: 'IpfsDown' });
-    const { incident } = acknowledgeAlert(deps(), 'IpfsDown', ONCALL);
-    resolveIncident(deps(), incident.id, { resolution: 'fixed' }, ONCALL);
+  it("the alerts of a resolved incident: metrics.db is written first (the service's truth), the bot's view only with its message", async () => {
+    await raiseAlert(ie, { name: 'IpfsDown' });
+    const { incident } = await acknowledgeAlert(deps(), 'IpfsDown', ONCALL);
+    await resolveIncident(deps(), incident.id, { resolution: 'fixed' }, ONCALL);
     const before = snapshot();
-    expect(() => resolveFiringAlerts(withRefusingOutbox(), incident.id, ONCALL)).toThrow(/CHECK constraint failed/);
+    expect(async () => await resolveFiringAlerts(withRefusingOutbox(), incident.id, ONCALL)).toThrow(/CHECK constraint failed/);
     const after = snapshot();
     expect({ ...after, metrics: [] }).toEqual({ ...before, metrics: [] });
     expect(after.metrics).toEqual([expect.objectContaining({ name: 'IpfsDown', status: 'resolved' })]);
     // Trying again resolves it in the bot.
-    expect(resolveFiringAlerts(deps(), incident.id, ONCALL).resolved).toEqual(['IpfsDown']);
+    expect((await resolveFiringAlerts(deps(), incident.id, ONCALL)).resolved).toEqual(['IpfsDown']);
   });
 
-  it('wakes delivery for every event recorded', () => {
+  it('wakes delivery for every event recorded', async () => {
     let wakes = 0;
     const recorder = eventRecorder(deps().state, deps().config, () => wakes++);
     const d: DomainDeps = { ...deps(), events: recorder };
-    declareIncident(d, { title: 'slow queries', actorId: ONCALL });
-    addNote(d, '', 'x', ONCALL);
+    await declareIncident(d, { title: 'slow queries', actorId: ONCALL });
+    await addNote(d, '', 'x', ONCALL);
     expect(wakes).toBe(2);
   });
 });

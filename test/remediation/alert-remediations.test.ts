@@ -35,8 +35,8 @@ beforeEach(() => {
   env = testDeps(dataDir, { file: { channels: { incidents: CHANNEL }, responders: { users: [TEST_USER], channels: [CHANNEL] } } });
 });
 
-afterEach(() => {
-  env.close();
+afterEach(async () => {
+  await env.close();
   atlas.metrics.close();
   atlas.persistence.close();
   dir.cleanup();
@@ -49,8 +49,8 @@ const run = async (text: string, actor: Actor = terminal) => (await registry().r
 describe('alert clear', () => {
   it('resolves the metrics.db row in its own format, and the bot\'s alert and its open incident with it', async () => {
     insertAlert(atlas.metrics, { name: 'HighErrorRate', status: 'firing', fired_at: sqlAgo(30) });
-    ingestAlert(env.deps, { name: 'HighErrorRate', status: 'firing', message: 'errors', source: 'metrics-db', firedAt: new Date(Date.parse('2026-11-25T06:00:00Z')) });
-    const { incident } = acknowledgeAlert(env.deps, 'HighErrorRate', TEST_USER);
+    await ingestAlert(env.deps, { name: 'HighErrorRate', status: 'firing', message: 'errors', source: 'metrics-db', firedAt: new Date(Date.parse('2026-11-25T06:00:00Z')) });
+    const { incident } = await acknowledgeAlert(env.deps, 'HighErrorRate', TEST_USER);
     const preview = await run('alert clear HighErrorRate');
     expect(preview.sections[0]!.lines).toEqual([
       `metrics.db alerts HighErrorRate (id 1): status: firing, resolved_at: null → status: resolved, resolved_at: ${SQL_TIME}`,
@@ -62,7 +62,7 @@ describe('alert clear', () => {
     expect(applied.headline).toBe(`Alert HighErrorRate cleared (told in ${incident.id}'s thread)`);
     expect(metricsRow('HighErrorRate')).toMatchObject({ status: 'resolved', resolved_at: SQL_TIME, fired_at: sqlAgo(30) });
     // An engineer's resolution, recorded with who made it.
-    expect(env.deps.state.alerts.get('higherrorrate')).toMatchObject({ status: 'resolved', resolved_by: `user:${terminal.userId}` });
+    expect(await env.deps.state.alerts.get('higherrorrate')).toMatchObject({ status: 'resolved', resolved_by: `user:${terminal.userId}` });
     const events = env.db.prepare("SELECT kind FROM incident_events WHERE incident_id = ? ORDER BY id").all(incident.id) as { kind: string }[];
     expect(events.map((e) => e.kind)).toContain('alert-resolved');
   });
@@ -95,7 +95,7 @@ describe('alert clear', () => {
 describe('alert ack', () => {
   it('marks acknowledged_at in metrics.db format; from the terminal the bot\'s alert stays for Slack', async () => {
     insertAlert(atlas.metrics, { name: 'DiskSpaceLow', status: 'firing', fired_at: sqlAgo(1) });
-    ingestAlert(env.deps, { name: 'DiskSpaceLow', status: 'firing', message: 'disk', source: 'metrics-db' });
+    await ingestAlert(env.deps, { name: 'DiskSpaceLow', status: 'firing', message: 'disk', source: 'metrics-db' });
     const applied = await run('alert ack DiskSpaceLow --yes');
     expect(metricsRow('DiskSpaceLow').acknowledged_at).toBe(SQL_TIME);
     expect(applied.sections[0]!.lines).toContain("the bot's alert stays unacknowledged: the terminal has no Slack user to own its incident; press Acknowledge in Slack");
@@ -120,7 +120,7 @@ describe('through signed Slack requests', () => {
 
   it('previews alert ack, refuses a reader\'s Confirm, applies one of two Confirms once and opens the incident', async () => {
     insertAlert(atlas.metrics, { name: 'ProviderDown', status: 'firing', fired_at: sqlAgo(1) });
-    ingestAlert(env.deps, { name: 'ProviderDown', status: 'firing', message: 'TIGER down', source: 'metrics-db' });
+    await ingestAlert(env.deps, { name: 'ProviderDown', status: 'firing', message: 'TIGER down', source: 'metrics-db' });
     await d.delivery.drain();
 
     const preview = await (await h.command('alert ack ProviderDown')).answer();
@@ -139,7 +139,7 @@ describe('through signed Slack requests', () => {
     expect(answers.filter((t) => t.includes("Alert ProviderDown acknowledged (told in INC-20261126-1's thread)"))).toHaveLength(1);
     expect(answers.filter((t) => t.includes('confirmed already'))).toHaveLength(1);
     expect(metricsRow('ProviderDown').acknowledged_at).toBe(SQL_TIME);
-    const bot = env.deps.state.alerts.get('providerdown')!;
+    const bot = (await env.deps.state.alerts.get('providerdown'))!;
     expect(bot.incident_id).toBe('INC-20261126-1');
     expect(bot.acknowledged_by).toBe(TEST_USER);
     await d.delivery.drain();

@@ -60,7 +60,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await h.close();
-  env.close();
+  await env.close();
   atlas.metrics.close();
   atlas.persistence.close();
   dir.cleanup();

@@ -64,7 +64,7 @@ beforeEach(async () => {
 
 afterEach(async () => {
   for (const stop of stops.splice(0)) await stop();
-  env.close();
+  await env.close();
   dir.cleanup();
 });
 

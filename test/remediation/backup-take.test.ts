@@ -46,7 +46,7 @@ beforeEach(() => {
 
 afterEach(async () => {
   for (const stop of stops.splice(0)) await stop();
-  env.close();
+  await env.close();
   dir.cleanup();
 });
 

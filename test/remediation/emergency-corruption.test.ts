@@ -45,8 +45,8 @@ beforeEach(() => {
   env = testDeps(dataDir, { file: config(true) });
 });
 
-afterEach(() => {
-  env.close();
+afterEach(async () => {
+  await env.close();
   if (atlas.metrics.open) atlas.metrics.close();
   if (atlas.persistence.open) atlas.persistence.close();
   dir.cleanup();
@@ -68,10 +68,10 @@ describe('emergency corruption', () => {
       'Preview of `emergency corruption`: declares a P0 incident, stops the writers, takes a verified backup, checks both databases. Nothing changed: run `atlas emergency corruption --yes` to apply it.',
     );
     expect(preview.sections[0]!.lines![0]).toBe(`a new incident: (none) → title: ${EMERGENCY_TITLE}, severity: P0, owner: you`);
-    expect(env.deps.state.incidents.open()).toEqual([]);
+    expect(await env.deps.state.incidents.open()).toEqual([]);
 
     const applied = await run('emergency corruption --yes');
-    const [incident] = env.deps.state.incidents.open();
+    const [incident] = await env.deps.state.incidents.open();
     expect(incident).toMatchObject({ severity: 'P0', title: EMERGENCY_TITLE });
     expect(applied.headline).toBe(`Emergency corruption flow for ${incident!.id}: both databases pass integrity_check (told in ${incident!.id}'s thread)`);
     const lines = applied.sections[0]!.lines!;
@@ -87,7 +87,7 @@ describe('emergency corruption', () => {
   });
 
   it('joins the open P0 and names a corrupt database', async () => {
-    const { incident } = declareIncident(env.deps, { title: 'Proofs failing', severity: 'P0', actorId: 'U0ONCALL1' });
+    const { incident } = await declareIncident(env.deps, { title: 'Proofs failing', severity: 'P0', actorId: 'U0ONCALL1' });
     // Garbage over the second page of metrics.db: the file opens, its tables do not hold together.
     atlas.metrics.close();
     const file = env.deps.atlas.metrics.file;
@@ -104,7 +104,7 @@ describe('emergency corruption', () => {
   });
 
   it('says there is no backup when there is no room, and still stops and checks', async () => {
-    env.close();
+    await env.close();
     env = testDeps(path.join(dir.dir, '.shadow-atlas'), { file: config(false) });
     free = 1024;
     const preview = await run('emergency corruption');

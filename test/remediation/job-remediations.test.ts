@@ -30,22 +30,22 @@ let env: TestEnv;
 let registry: CommandRegistry;
 const children: ChildProcess[] = [];
 
-function setup(commands: Record<string, unknown> = {}) {
-  env?.close();
+async function setup(commands: Record<string, unknown> = {}) {
+  await env?.close();
   env = testDeps(dataDir, { file: { commands: { orchestratorProcess: MARKER, ...commands } } });
   registry = createRegistry(createAuthorizer(env.deps.config));
 }
 
-beforeEach(() => {
+beforeEach(async () => {
   dir = tempDir();
   dataDir = path.join(dir.dir, '.shadow-atlas');
   atlas = createAtlasFiles(dataDir);
-  setup();
+  await setup();
 });
 
-afterEach(() => {
+afterEach(async () => {
   for (const c of children.splice(0)) c.kill('SIGKILL');
-  env.close();
+  await env.close();
   atlas.metrics.close();
   atlas.persistence.close();
   dir.cleanup();
@@ -200,7 +200,7 @@ describe('job resume', () => {
   });
 
   it('runs the configured command with the id as one argument; exit status and output tail in the result', async () => {
-    setup({ resumeJob: [node, '-e', 'console.log("resuming", process.argv[1]); console.error("warn: 3 tasks left"); process.exit(process.argv[1] === "job-p" ? 0 : 4)', '{jobId}'] });
+    await setup({ resumeJob: [node, '-e', 'console.log("resuming", process.argv[1]); console.error("warn: 3 tasks left"); process.exit(process.argv[1] === "job-p" ? 0 : 4)', '{jobId}'] });
     writeJobFile(dataDir, 'job-p.json', jobFileObject({ jobId: 'job-p', status: 'partial' }));
     const preview = await run('job resume job-p');
     expect(preview.sections[0]!.lines).toEqual([`runs ${JSON.stringify([node, '-e', env.deps.config.commands.resumeJob![2], 'job-p'])} (no shell; {jobId} is one argument; bound 120 s)`]);
@@ -210,7 +210,7 @@ describe('job resume', () => {
   });
 
   it('refuses running, cancelled and completed jobs', async () => {
-    setup({ resumeJob: [node, '-e', 'null', '{jobId}'] });
+    await setup({ resumeJob: [node, '-e', 'null', '{jobId}'] });
     writeJobFile(dataDir, 'job-c.json', jobFileObject({ jobId: 'job-c', status: 'cancelled' }));
     writeJobFile(dataDir, 'job-r.json', jobFileObject({ jobId: 'job-r', status: 'running' }));
     expect((await run('job resume job-c --yes')).headline).toBe('Job job-c is cancelled; `job resume` takes only a partial or failed job (a cancelled job is never resumed; start a new one). Nothing was run.');
@@ -220,7 +220,7 @@ describe('job resume', () => {
   it('kills a resume command that hangs at commands.timeoutSeconds and says so', async () => {
     // A bound that leaves a busy machine time to start node; the command then hangs for good, so
     // the answer coming at all is the bound killing it.
-    setup({ resumeJob: [node, '-e', 'console.log("started", process.argv[1]); setInterval(() => {}, 1000)', '{jobId}'], timeoutSeconds: 10 });
+    await setup({ resumeJob: [node, '-e', 'console.log("started", process.argv[1]); setInterval(() => {}, 1000)', '{jobId}'], timeoutSeconds: 10 });
     writeJobFile(dataDir, 'job-f.json', jobFileObject({ jobId: 'job-f', status: 'failed' }));
     const applied = await run('job resume job-f --yes');
     expect(applied.headline).toBe('job resume job-f: the resume command failed (killed with its process group at its 10 s time bound) (no incident channel is configured to tell)');
@@ -237,7 +237,7 @@ describe('stop-jobs', () => {
 
   it('runs the stop command, then confirms no orchestrator process is left', async () => {
     const orchestrator = await fakeOrchestrator();
-    setup({ stopJobs: [node, '-e', `process.kill(${orchestrator.pid}, 'SIGTERM'); console.log('stopped')`] });
+    await setup({ stopJobs: [node, '-e', `process.kill(${orchestrator.pid}, 'SIGTERM'); console.log('stopped')`] });
     const preview = await run('stop-jobs');
     expect(preview.sections.find((s) => s.title === 'Warnings')?.lines?.[0]).toMatch(new RegExp(`^Running now: pid ${orchestrator.pid}: `));
     const applied = await run('stop-jobs --yes');
@@ -246,7 +246,7 @@ describe('stop-jobs', () => {
 
   it('says which orchestrator processes are still running when the command did not stop them', async () => {
     const orchestrator = await fakeOrchestrator();
-    setup({ stopJobs: [node, '-e', 'process.exit(1)'] });
+    await setup({ stopJobs: [node, '-e', 'process.exit(1)'] });
     const applied = await run('stop-jobs --yes');
     expect(applied.headline).toMatch(new RegExp(`^stop-jobs: the stop command failed \\(exit status 1 after \\d+\\.\\d s\\); ⚠️ still running: pid ${orchestrator.pid}: `));
   });

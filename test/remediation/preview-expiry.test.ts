@@ -93,10 +93,10 @@ describe('an expired preview', () => {
 
     // Not yet: a sweep before the 10 minutes leaves it.
     env.clock.advance(9 * 60_000);
-    expect(expirePreviews(env.deps)).toBe(0);
+    expect(await expirePreviews(env.deps)).toBe(0);
 
     env.clock.advance(60_000);
-    expect(expirePreviews(env.deps)).toBe(1);
+    expect(await expirePreviews(env.deps)).toBe(1);
     const replaced = await c.answer(2);
     expect(replaced.replace_original).toBe(true);
     expect(expiryText(replaced)).toBe('⌛ Expired at 12:10 UTC — nothing was run. Run `/atlas fixture set new` again to preview anew.');
@@ -107,7 +107,7 @@ describe('an expired preview', () => {
 
     // Later sweeps say nothing more.
     env.clock.advance(60_000);
-    expect(expirePreviews(env.deps)).toBe(0);
+    expect(await expirePreviews(env.deps)).toBe(0);
     await d.delivery.drain();
     expect(c.answers()).toHaveLength(2);
 
@@ -123,7 +123,7 @@ describe('an expired preview', () => {
     await (await h.press(REMEDIATION_CONFIRM_ACTION, token, { channel: CHANNEL })).answer();
     expect(value()).toBe('done');
     env.clock.advance(20 * 60_000);
-    expect(expirePreviews(env.deps)).toBe(0);
+    expect(await expirePreviews(env.deps)).toBe(0);
     await d.delivery.drain();
     expect(c.answers()).toHaveLength(1);
     expect(env.db.prepare('SELECT COUNT(*) AS n FROM remediation_confirmations WHERE expired_at IS NOT NULL').get()).toEqual({ n: 0 });
@@ -137,7 +137,7 @@ describe('an expired preview', () => {
     const p = await h.press(REMEDIATION_CONFIRM_ACTION, token, { channel: CHANNEL });
     expect((await p.answer()).text).toContain('The data changed since the preview');
     env.clock.advance(10 * 60_000);
-    expect(expirePreviews(env.deps)).toBe(1);
+    expect(await expirePreviews(env.deps)).toBe(1);
     const replaced = await p.answer(2);
     expect(expiryText(replaced)).toContain('Expired at 12:10 UTC — nothing was run. Run `/atlas fixture set` again to preview anew.');
     expect(confirmButton(replaced.blocks)).toBeUndefined();
@@ -149,7 +149,7 @@ describe('an expired preview', () => {
     const other = testDeps(env.deps.config.dataDir, { clock: env.clock, file: CONFIG });
     try {
       env.clock.advance(11 * 60_000);
-      const swept = [expirePreviews(other.deps), expirePreviews(env.deps), expirePreviews(other.deps)];
+      const swept = [await expirePreviews(other.deps), await expirePreviews(env.deps), await expirePreviews(other.deps)];
       expect(swept).toEqual([1, 0, 0]);
       // Both delivery loops look at the outbox; the replacement goes out once.
       d.startDelivery({ state: other.deps.state });
@@ -157,7 +157,7 @@ describe('an expired preview', () => {
       await d.delivery.drain();
       expect(c.answers().map(expiryText).filter((t) => t.includes('Expired at'))).toHaveLength(1);
     } finally {
-      other.close();
+      await other.close();
     }
   });
 
@@ -165,7 +165,7 @@ describe('an expired preview', () => {
     const { c } = await preview('late');
     // The bot was down for an hour: Slack no longer takes the URL.
     env.clock.advance(60 * 60_000);
-    expect(expirePreviews(env.deps)).toBe(1);
+    expect(await expirePreviews(env.deps)).toBe(1);
     await d.delivery.drain();
     expect(c.answers()).toHaveLength(1);
     expect(env.db.prepare("SELECT COUNT(*) AS n FROM outbox WHERE op = 'call'").get()).toEqual({ n: 0 });

@@ -186,12 +186,12 @@ describe('a remediation in Slack', () => {
   it("answers a refusal of the plan in one sentence, and tells the open incident's thread when one is open", async () => {
     const same = await h.command('fixture set old', { channel: CHANNEL });
     expect((await same.answer()).text).toBe('❌ The value is old already; nothing to change.');
-    const { incident } = declareIncident(env.deps, { title: 'TIGER down', actorId: TEST_USER });
+    const { incident } = await declareIncident(env.deps, { title: 'TIGER down', actorId: TEST_USER });
     const token = await previewAs('fix');
     await (await h.press(REMEDIATION_CONFIRM_ACTION, token, { channel: CHANNEL })).answer();
-    expect(env.deps.state.timeline.list(incident.id).map((e) => [e.kind, e.text])).toContainEqual(['remediation', 'fixture set: The value is now fix']);
+    expect((await env.deps.state.timeline.list(incident.id)).map((e) => [e.kind, e.text])).toContainEqual(['remediation', 'fixture set: The value is now fix']);
     await d.delivery.drain();
-    const card = env.deps.state.slackMessages.get(incident.anchor)!;
+    const card = (await env.deps.state.slackMessages.get(incident.anchor))!;
     await eventually(() => d.slack.workspace.replies(card.channel, card.ts).some((m) => m.text.includes('The value is now fix')), 'the result in the thread');
   });
 

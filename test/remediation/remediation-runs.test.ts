@@ -25,26 +25,26 @@ beforeEach(() => {
   files.persistence.close();
   env = testDeps(dataDir, { file: { channels: { incidents: CHANNEL }, delivery: { leaseSeconds: 1 } } });
 });
-afterEach(() => {
-  env.close();
+afterEach(async () => {
+  await env.close();
   dir.cleanup();
 });
 
-const start = () =>
-  startRun(env.deps, { source: 'slack', userId: 'U0ANN', channelId: CHANNEL, command: 'job resume', args: JSON.stringify({ id: 'job-1' }), plan: JSON.stringify({ summary: 'resume' }), checkHint: '`jobs` (is the job running again?)' });
+const start = async () =>
+  await startRun(env.deps, { source: 'slack', userId: 'U0ANN', channelId: CHANNEL, command: 'job resume', args: JSON.stringify({ id: 'job-1' }), plan: JSON.stringify({ summary: 'resume' }), checkHint: '`jobs` (is the job running again?)' });
 const outcomes = () => (env.db.prepare('SELECT outcome, result FROM audit_log ORDER BY id').all() as { outcome: string; result: string }[]).map((r) => [r.outcome, r.result]);
 const told = () => (env.db.prepare("SELECT channel, payload FROM outbox WHERE op = 'post' ORDER BY id").all() as { channel: string; payload: string }[]).map((r) => ({ channel: r.channel, text: (JSON.parse(r.payload) as { text: string }).text }));
 
 describe('interrupted remediations', () => {
-  it('commits "confirmed — starting" at once, and reports a run whose process died once, as outcome unknown with what to check', () => {
-    const run = start();
+  it('commits "confirmed — starting" at once, and reports a run whose process died once, as outcome unknown with what to check', async () => {
+    const run = await start();
     expect(outcomes()).toEqual([['started', 'confirmed — starting']]);
     // The process dies: nothing renews its lease any more.
     run.release();
-    expect(reportInterruptedRuns(env.deps)).toBe(0);
+    expect(await reportInterruptedRuns(env.deps)).toBe(0);
     env.clock.advance(1500);
-    expect(reportInterruptedRuns(env.deps)).toBe(1);
-    expect(reportInterruptedRuns(env.deps)).toBe(0);
+    expect(await reportInterruptedRuns(env.deps)).toBe(1);
+    expect(await reportInterruptedRuns(env.deps)).toBe(0);
     expect(outcomes()[1]).toEqual(['unknown', 'check `jobs` (is the job running again?) (started at 2026-11-26T12:00:00.000Z, audit #1; the bot stopped before its outcome was written)']);
     expect(told()).toEqual([{ channel: CHANNEL, text: '`job resume`: outcome unknown: check `jobs` (is the job running again?)' }]);
     const row = env.db.prepare('SELECT * FROM audit_log WHERE id = 2').get() as AuditRow;
@@ -52,15 +52,15 @@ describe('interrupted remediations', () => {
   });
 
   it('leaves a run whose process is alive alone: its lease is renewed while it runs, and its outcome ends it', async () => {
-    const run = start();
+    const run = await start();
     env.clock.advance(1500);
     // A renewal comes within a third of the lease (real time).
     await eventually(() => (env.db.prepare('SELECT lease_until FROM remediation_runs').get() as { lease_until: string }).lease_until > env.clock().toISOString() || undefined, 'the lease renewed', 10_000);
-    expect(reportInterruptedRuns(env.deps)).toBe(0);
-    env.deps.state.transaction(() => env.deps.state.remediationRuns.end(run.auditId, env.clock()));
+    expect(await reportInterruptedRuns(env.deps)).toBe(0);
+    await env.deps.state.transaction(async (tx) => await tx.remediationRuns.end(run.auditId, env.clock()));
     run.release();
     env.clock.advance(60_000);
-    expect(reportInterruptedRuns(env.deps)).toBe(0);
+    expect(await reportInterruptedRuns(env.deps)).toBe(0);
     expect(told()).toEqual([]);
   });
 });

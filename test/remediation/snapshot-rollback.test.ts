@@ -49,8 +49,8 @@ beforeEach(() => {
   registry = createRegistry(createAuthorizer(env.deps.config));
 });
 
-afterEach(() => {
-  env.close();
+afterEach(async () => {
+  await env.close();
   atlas.metrics.close();
   atlas.persistence.close();
   dir.cleanup();

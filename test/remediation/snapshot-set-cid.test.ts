@@ -36,8 +36,8 @@ beforeEach(() => {
   ]);
 });
 
-afterEach(() => {
-  env.close();
+afterEach(async () => {
+  await env.close();
   atlas.metrics.close();
   atlas.persistence.close();
   dir.cleanup();

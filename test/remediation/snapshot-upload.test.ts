@@ -54,8 +54,8 @@ beforeEach(() => {
   ]);
 });
 
-afterEach(() => {
-  env?.close();
+afterEach(async () => {
+  await env?.close();
   env = null;
   atlas.metrics.close();
   atlas.persistence.close();
@@ -116,7 +116,7 @@ describe('snapshot upload', () => {
     expect(await runs()).toEqual([]);
     const failed = await run('snap-new', '--yes');
     expect(failed.report.headline).toMatch(/^The upload of snap-new failed: commands\.uploadSnapshot exit status 3 after \d+\.\d s; nothing was recorded\. Its output ended with:\nuploading "snap-new"\nError: 401 Unauthorized/);
-    env!.close();
+    await env!.close();
     setup(uploader('upload finished'));
     const nocid = await run('snap-new', '--yes');
     expect(nocid.report.headline).toContain('The upload of snap-new ended well but its output has no IPFS CID; record the CID with `snapshot set-cid snap-new <cid>`. Nothing was recorded.');

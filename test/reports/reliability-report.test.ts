@@ -19,9 +19,9 @@ const H = 60 * MIN;
 
 let ie: IncidentEnv;
 let ids: FixtureIds;
-beforeEach(() => {
+beforeEach(async () => {
   ie = openIncidentEnv(FIXTURE_CONFIG);
-  ids = buildFixture(ie);
+  ids = await buildFixture(ie);
 });
 afterEach(() => ie.close());
 
@@ -160,7 +160,7 @@ describe('report: every figure against the hand-computed fixture', () => {
   });
 
   it('prints aligned tables in the terminal, naming people the bot has seen', async () => {
-    ie.env.deps.state.transaction(() => ie.env.deps.state.people.put(NIGHT_OWL, 'Nadia Owl', ie.env.clock()));
+    await ie.env.deps.state.transaction(async (tx) => await tx.people.put(NIGHT_OWL, 'Nadia Owl', ie.env.clock()));
     const cli = await run({ window: '7d' }, 'cli');
     const text = renderPlainText(cli.report);
     expect(text.split('\n')[0]).toContain('Last 7 days: 5 incidents (2 P0, 1 P1, 2 P2), MTTA 5 min (SLA 5 min, 1 breach)');

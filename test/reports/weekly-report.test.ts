@@ -42,8 +42,8 @@ describe('latestScheduled', () => {
 
 describe('the weekly reliability report', () => {
   it('is posted at its minute, not before, once, covering the week before it, with people named', async () => {
-    buildFixture(ie);
-    ie.env.deps.state.transaction(() => ie.env.deps.state.people.put(ONCALL, 'Alice Oncall', ie.env.clock()));
+    await buildFixture(ie);
+    await ie.env.deps.state.transaction(async (tx) => await tx.people.put(ONCALL, 'Alice Oncall', ie.env.clock()));
     setClock(DUE.getTime() - 1);
     expect(await postWeeklyReport(ie.env.deps)).toBeNull();
     // Only last week's, which is long past its day of grace.
@@ -71,7 +71,7 @@ describe('the weekly reliability report', () => {
   it('does not post again after a restart at the same minute', async () => {
     setClock(DUE);
     expect(await postWeeklyReport(ie.env.deps)).toEqual(DUE);
-    ie.env.close();
+    await ie.env.close();
     ie.env = testDeps(ie.dataDir, { file: FIXTURE_CONFIG });
     setClock(DUE.getTime() + 30_000);
     expect(await postWeeklyReport(ie.env.deps)).toBeNull();
@@ -107,19 +107,19 @@ describe('the weekly reliability report', () => {
       expect(queued(HANDOFF)).toHaveLength(1);
       expect(ie.env.db.prepare('SELECT due_at, channel FROM reliability_reports').all()).toEqual([{ due_at: DUE.toISOString(), channel: HANDOFF }]);
     } finally {
-      second.close();
+      await second.close();
     }
   });
 
   it('goes to report.channel when set, on report.cron, and nowhere without any channel', async () => {
-    ie.env.close();
+    await ie.env.close();
     ie.env = testDeps(ie.dataDir, { file: { ...FIXTURE_CONFIG, report: { cron: '30 8 * * *', channel: 'C0REPORTS' } } });
     setClock(new Date('2026-11-26T13:30:00.000Z'));
     expect(await postWeeklyReport(ie.env.deps)).toEqual(new Date('2026-11-26T13:30:00.000Z'));
     expect(queued('C0REPORTS')).toHaveLength(1);
     expect(queued(HANDOFF)).toEqual([]);
 
-    ie.env.close();
+    await ie.env.close();
     ie.env = testDeps(ie.dataDir, { file: { ...FIXTURE_CONFIG, channels: { incidents: 'C0INCIDENT' } } });
     setClock(DUE);
     expect(await postWeeklyReport(ie.env.deps)).toBeNull();
@@ -128,7 +128,7 @@ describe('the weekly reliability report', () => {
 
 describe('/atlas report in Slack', () => {
   it('answers through the real receiver with the report, within Block Kit limits', async () => {
-    const ids = buildFixture(ie);
+    const ids = await buildFixture(ie);
     const h = await startHarness({ deps: ie.env.deps, registry: createRegistry(allowEveryone) });
     try {
       const cmd = await h.command('report --window 30d');

@@ -21,9 +21,9 @@ describe('a typed @name in the sandbox', () => {
   it('reaches the bot as Slack escapes it, so `own … @bobby` hands the incident to Bobby', async () => {
     const user = SANDBOX_USERS.primary;
     expect(await s.call('/sandbox/command', { user, channel: INCIDENTS, text: 'declare proofs failing --sev P2' })).toEqual({ ok: true });
-    const incident = await eventually(() => s.sandbox.bot.deps.state.incidents.open().find((i) => i.title === 'proofs failing'), 'the incident', 20_000);
+    const incident = await eventually(async () => (await s.sandbox.bot.deps.state.incidents.open()).find((i) => i.title === 'proofs failing'), 'the incident', 20_000);
     expect(await s.call('/sandbox/command', { user, channel: INCIDENTS, text: `own ${incident.id} @bobby` })).toEqual({ ok: true });
-    await eventually(() => s.sandbox.bot.deps.state.incidents.get(incident.id)?.owner_id === SANDBOX_USERS.secondary, 'Bobby to own it', 20_000);
+    await eventually(async () => (await s.sandbox.bot.deps.state.incidents.get(incident.id))?.owner_id === SANDBOX_USERS.secondary, 'Bobby to own it', 20_000);
     const sent = s.sandbox.slack.workspace.directory.escapeMentions('own INC-1 @bobby, @nobody and mail@alice');
     expect(sent).toBe(`own INC-1 <@${SANDBOX_USERS.secondary}|bobby>, @nobody and mail@alice`);
   });

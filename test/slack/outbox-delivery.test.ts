@@ -33,18 +33,18 @@ beforeEach(() => {
 afterEach(async () => {
   await h?.close();
   h = undefined;
-  env.close();
+  await env.close();
   metrics.close();
   cleanup();
 });
 
 // Each alert about something of its own: alerts about one provider are one group, posted once.
-const fire = (name: string) =>
-  ingestAlert(env.deps, { name, status: 'firing', message: name === 'provider_down' ? 'Census TIGER health checks failing' : `${name} crossed its threshold`, source: 'atlas-webhook' });
+const fire = async (name: string) =>
+  await ingestAlert(env.deps, { name, status: 'firing', message: name === 'provider_down' ? 'Census TIGER health checks failing' : `${name} crossed its threshold`, source: 'atlas-webhook' });
 const harness = () => h!;
 const topLevel = () => harness().slack.workspace.messages(CHANNEL);
 const posts = () => harness().slack.workspace.calls('chat.postMessage');
-const stats = () => env.deps.state.outbox.stats(env.deps.clock());
+const stats = async () => await env.deps.state.outbox.stats(env.deps.clock());
 const drain = () => harness().delivery.drain();
 /** Moves the bot's clock past a backoff and delivers what came due. */
 const later = async (ms: number) => {
@@ -64,30 +64,30 @@ const outboxRows = () => env.db.prepare('SELECT id, op, in_doubt, sent_at, faile
 describe('delivery', () => {
   it('posts an alert once, then edits that message into the incident card; the thread hangs under it', async () => {
     h = await startDeliveryHarness(env);
-    fire('provider_down');
+    await fire('provider_down');
     await drain();
     expect(topLevel()).toHaveLength(1);
     const alert = topLevel()[0]!;
     expect(alert.text).toContain('provider_down');
     expect(alert.metadata).toMatchObject({ event_type: OUTBOX_EVENT_TYPE, event_payload: { anchor: 'alert:provider_down:1' } });
 
-    acknowledgeAlert(env.deps, 'provider_down', ONCALL);
+    await acknowledgeAlert(env.deps, 'provider_down', ONCALL);
     await drain();
     expect(topLevel()).toHaveLength(1);
     const card = topLevel()[0]!;
     expect(card.ts).toBe(alert.ts);
     expect(card.text).toContain('INC-20261126-1');
     expect(harness().slack.workspace.replies(CHANNEL, card.ts).map((r) => r.text)).toEqual([expect.stringContaining('acknowledged by <@U0ONCALL1>')]);
-    expect(stats()).toEqual({ pending: 0, failed: 0, oldestPendingSec: 0 });
+    expect(await stats()).toEqual({ pending: 0, failed: 0, oldestPendingSec: 0 });
   });
 
   it('coalesces a burst of changes to one card into one edit', async () => {
     h = await startDeliveryHarness(env);
-    fire('provider_down');
+    await fire('provider_down');
     await drain();
     await harness().delivery.stop(100);
-    acknowledgeAlert(env.deps, 'provider_down', ONCALL);
-    for (let i = 0; i < 5; i++) postStatusUpdate(env.deps, '', { summary: `step ${i}` }, ONCALL);
+    await acknowledgeAlert(env.deps, 'provider_down', ONCALL);
+    for (let i = 0; i < 5; i++) await postStatusUpdate(env.deps, '', { summary: `step ${i}` }, ONCALL);
     harness().startDelivery();
     await drain();
     expect(harness().slack.workspace.calls('chat.update')).toHaveLength(1);
@@ -96,17 +96,17 @@ describe('delivery', () => {
 
   it('a card change made while its edit is in flight gets an edit of its own (defect 2)', async () => {
     h = await startDeliveryHarness(env);
-    fire('provider_down');
-    acknowledgeAlert(env.deps, 'provider_down', ONCALL);
+    await fire('provider_down');
+    await acknowledgeAlert(env.deps, 'provider_down', ONCALL);
     await drain();
     harness().slack.faults.inject({ method: 'chat.update', kind: 'delay', ms: 300 });
-    changeOwner(env.deps, '', OTHER, ONCALL);
+    await changeOwner(env.deps, '', OTHER, ONCALL);
     await eventually(() => harness().slack.workspace.calls('chat.update').length === 1, 'the slow chat.update to start');
     // The owner changes again while the first edit is still on its way.
-    changeOwner(env.deps, '', ONCALL, OTHER);
+    await changeOwner(env.deps, '', ONCALL, OTHER);
     await eventually(async () => {
       await drain();
-      return stats().pending === 0;
+      return (await stats()).pending === 0;
     }, 'the outbox to empty');
     const card = topLevel()[0]!;
     expect(card.blocks && JSON.stringify(card.blocks)).toContain('*Owner* <@U0ONCALL1>');
@@ -115,12 +115,12 @@ describe('delivery', () => {
 
   it('keeps the thread in order when an earlier post waits out its backoff (defect 3)', async () => {
     h = await startDeliveryHarness(env);
-    fire('provider_down');
+    await fire('provider_down');
     await drain();
     // The initial response fails once; the status update queued after it must not overtake it.
     harness().slack.faults.inject({ method: 'chat.postMessage', kind: 'error', error: 'internal_error' });
-    acknowledgeAlert(env.deps, 'provider_down', ONCALL);
-    postStatusUpdate(env.deps, '', { summary: 'Rolling back the prover' }, ONCALL);
+    await acknowledgeAlert(env.deps, 'provider_down', ONCALL);
+    await postStatusUpdate(env.deps, '', { summary: 'Rolling back the prover' }, ONCALL);
     await drain();
     const root = topLevel()[0]!.ts;
     expect(harness().slack.workspace.replies(CHANNEL, root)).toHaveLength(0);
@@ -135,7 +135,7 @@ describe('delivery', () => {
     h = await startDeliveryHarness(env);
     // Slack posts the message, then the connection drops before the bot hears of it.
     harness().slack.faults.inject({ method: 'chat.postMessage', kind: 'reset', when: 'after' });
-    fire('provider_down');
+    await fire('provider_down');
     await drain();
     expect(topLevel()).toHaveLength(1);
     expect(outboxRows()[0]).toMatchObject({ in_doubt: 1, sent_at: null });
@@ -144,7 +144,7 @@ describe('delivery', () => {
     expect(posts()).toHaveLength(1);
     expect(harness().slack.workspace.calls('conversations.history').length).toBeGreaterThan(0);
     // The message it found is the alert's, so the incident card edits it.
-    acknowledgeAlert(env.deps, 'provider_down', ONCALL);
+    await acknowledgeAlert(env.deps, 'provider_down', ONCALL);
     await drain();
     expect(topLevel()).toHaveLength(1);
     expect(topLevel()[0]!.text).toContain('INC-20261126-1');
@@ -152,23 +152,23 @@ describe('delivery', () => {
 
   it('a reply whose answer was lost is found in its thread, not posted again', async () => {
     h = await startDeliveryHarness(env);
-    fire('provider_down');
+    await fire('provider_down');
     await drain();
     harness().slack.faults.inject({ method: 'chat.postMessage', kind: 'http', status: 503, when: 'after' });
-    acknowledgeAlert(env.deps, 'provider_down', ONCALL);
+    await acknowledgeAlert(env.deps, 'provider_down', ONCALL);
     await drain();
     await later(15_000);
     const replies = harness().slack.workspace.replies(CHANNEL, topLevel()[0]!.ts);
     expect(replies).toHaveLength(1);
     expect(harness().slack.workspace.calls('conversations.replies').length).toBeGreaterThan(0);
-    expect(stats().pending).toBe(0);
+    expect((await stats()).pending).toBe(0);
   });
 
   it('a chat.postMessage that never answers is cut at the time bound; delivery goes on (defect 1)', async () => {
     h = await startDeliveryHarness(env, { timeoutMs: BOUND_MS });
     harness().slack.faults.inject({ method: 'chat.postMessage', kind: 'hang' });
-    fire('provider_down');
-    fire('disk_space_low');
+    await fire('provider_down');
+    await fire('disk_space_low');
     // The hung lane waits; the other lane is not held back by it.
     await eventually(() => topLevel().some((m) => m.text.includes('disk_space_low')), 'the second alert to be posted');
     await drain();
@@ -181,9 +181,9 @@ describe('delivery', () => {
   it('a rate limit pauses all delivery for Retry-After, keeps the channel in order, and is no failed attempt', async () => {
     h = await startDeliveryHarness(env);
     harness().slack.faults.inject({ method: 'chat.postMessage', kind: 'ratelimit', retryAfter: 1 });
-    fire('provider_down');
-    fire('disk_space_low');
-    fire('proofs_failing');
+    await fire('provider_down');
+    await fire('disk_space_low');
+    await fire('proofs_failing');
     await drain();
     const calls = posts();
     expect(calls.map((c) => c.status)).toEqual([429, 200, 200, 200]);
@@ -194,29 +194,29 @@ describe('delivery', () => {
   });
 
   it('an alert that fires, resolves and fires again before anything went out reads in that order, with no failure', async () => {
-    fire('provider_down');
-    ingestAlert(env.deps, { name: 'provider_down', status: 'resolved', message: '', source: 'atlas-webhook' });
+    await fire('provider_down');
+    await ingestAlert(env.deps, { name: 'provider_down', status: 'resolved', message: '', source: 'atlas-webhook' });
     env.clock.advance(60_000);
-    fire('provider_down');
+    await fire('provider_down');
     h = await startDeliveryHarness(env);
     await drain();
     const texts = topLevel().map((m) => m.text);
     expect(texts).toHaveLength(2);
     expect(texts[0]).toMatch(/provider_down resolved/);
     expect(texts[1]).toMatch(/provider_down firing/);
-    expect(stats()).toEqual({ pending: 0, failed: 0, oldestPendingSec: 0 });
+    expect(await stats()).toEqual({ pending: 0, failed: 0, oldestPendingSec: 0 });
   });
 
   it('keeps a permanent failure, and says so in the stats', async () => {
-    env.close();
+    await env.close();
     env = testDeps(dataDir, { file: { channels: { incidents: 'C0NOSUCHCHANNEL' } } });
     h = await startDeliveryHarness(env);
-    fire('provider_down');
+    await fire('provider_down');
     await drain();
     expect(outboxRows()[0]).toMatchObject({ last_error: 'channel_not_found' });
     expect(outboxRows()[0]!.failed_at).not.toBeNull();
-    expect(stats()).toMatchObject({ pending: 0, failed: 1 });
-    expect(env.deps.state.outbox.recentFailures(5)).toHaveLength(1);
+    expect(await stats()).toMatchObject({ pending: 0, failed: 1 });
+    expect(await env.deps.state.outbox.recentFailures(5)).toHaveLength(1);
   });
 
   it('two processes on one chatops.db post every message exactly once', async () => {
@@ -225,24 +225,24 @@ describe('delivery', () => {
     try {
       // Slow answers, so that both processes are sending at the same time.
       harness().slack.faults.inject({ method: 'chat.postMessage', kind: 'delay', ms: 20, times: Infinity });
-      for (let i = 0; i < 30; i++) fire(`alert_${i}`);
+      for (let i = 0; i < 30; i++) await fire(`alert_${i}`);
       const a = harness().startDelivery();
       const b = harness().startDelivery({ state: second });
-      await eventually(() => topLevel().length >= 30 && stats().pending === 0, 'all 30 alerts');
+      await eventually(async () => topLevel().length >= 30 && (await stats()).pending === 0, 'all 30 alerts');
       await Promise.all([a.drain(), b.drain()]);
       expect(topLevel()).toHaveLength(30);
       expect(new Set(topLevel().map((m) => m.text)).size).toBe(30);
     } finally {
-      second.close();
+      await second.close();
     }
   });
 
   it('a crashed owner\'s rows are taken over when its lease expires, and its post in doubt is reconciled', async () => {
     h = await startDeliveryHarness(env, { start: false });
-    fire('provider_down');
+    await fire('provider_down');
     // A process claimed the row, posted, and died before marking it.
-    const [row] = env.deps.state.outbox.claimHeads({ owner: 'dead:1:aaaaaa', now: env.deps.clock(), wallNow: new Date(), leaseMs: 300, limit: 10 });
-    env.deps.state.outbox.setInDoubt(row!.id, true);
+    const [row] = await env.deps.state.outbox.claimHeads({ owner: 'dead:1:aaaaaa', now: env.deps.clock(), wallNow: new Date(), leaseMs: 300, limit: 10 });
+    await env.deps.state.outbox.setInDoubt(row!.id, true);
     await harness().slack.workspace.chat; // the stand-in is up
     const { webApi } = await import('@slack/bolt');
     const client = new webApi.WebClient(harness().slack.token, { slackApiUrl: harness().slack.apiUrl, retryConfig: { retries: 0 } });
@@ -254,7 +254,7 @@ describe('delivery', () => {
     harness().startDelivery();
     await eventually(async () => {
       await drain();
-      return stats().pending === 0;
+      return (await stats()).pending === 0;
     }, 'the lease to expire and the row to be reconciled', 5000);
     expect(topLevel()).toHaveLength(1);
     expect(posts()).toHaveLength(1);
@@ -264,14 +264,14 @@ describe('delivery', () => {
     h = await startDeliveryHarness(env, { start: false });
     harness().slack.faults.inject({ method: 'chat.postMessage', kind: 'hang' });
     const first = harness().startDelivery({ delivery: { leaseMs: 60_000 } });
-    fire('provider_down');
+    await fire('provider_down');
     await eventually(() => posts().length === 1, 'the hung post');
     await first.stop(50);
     expect(env.db.prepare('SELECT claimed_by FROM outbox').get()).toEqual({ claimed_by: null });
     harness().startDelivery();
     await eventually(async () => {
       await drain();
-      return topLevel().length === 1 && stats().pending === 0;
+      return topLevel().length === 1 && (await stats()).pending === 0;
     }, 'the next process to post it', 5000);
   });
 });

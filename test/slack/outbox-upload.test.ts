@@ -24,7 +24,7 @@ beforeEach(() => {
 afterEach(async () => {
   await h?.close();
   h = undefined;
-  env.close();
+  await env.close();
   cleanup();
 });
 
@@ -39,8 +39,8 @@ const shares = () => harness().slack.workspace.messages(CHANNEL).filter((m) => (
 const row = () => env.db.prepare("SELECT sent_at, failed_at, attempts, last_error FROM outbox WHERE op = 'upload'").get() as { sent_at: string | null; failed_at: string | null; attempts: number };
 const file = () => env.db.prepare('SELECT bytes, slack_file_id, completing FROM outbox_files').get() as { bytes: Buffer | null; slack_file_id: string | null; completing: number };
 
-function enqueueChart(): number {
-  return env.deps.state.outbox.enqueueUpload(
+async function enqueueChart(): Promise<number> {
+  return await env.deps.state.outbox.enqueueUpload(
     {
       lane: 'chart:test',
       op: 'upload',
@@ -55,7 +55,7 @@ function enqueueChart(): number {
 describe('uploading a file through the outbox', () => {
   it('makes the three calls in order, shares the bytes with their alt text once, and drops the bytes', async () => {
     h = await startDeliveryHarness(env);
-    enqueueChart();
+    await enqueueChart();
     harness().delivery.wake();
     await drain();
     const order = harness().slack.workspace.calls().map((c) => c.method).filter((m) => m.startsWith('files.') || m === 'file_upload');
@@ -72,7 +72,7 @@ describe('uploading a file through the outbox', () => {
   it('a completion whose answer was lost (Slack shared, then answered 500) is found by files.info after a restart, not shared twice', async () => {
     h = await startDeliveryHarness(env);
     harness().slack.faults.inject({ method: 'files.completeUploadExternal', kind: 'http', status: 500, when: 'after' });
-    enqueueChart();
+    await enqueueChart();
     harness().delivery.wake();
     await drain();
     expect(shares()).toHaveLength(1);
@@ -91,14 +91,14 @@ describe('uploading a file through the outbox', () => {
       expect(row().sent_at).not.toBeNull();
     } finally {
       await harness().delivery.stop(100);
-      second.close();
+      await second.close();
     }
   });
 
   it('a completion that failed before Slack acted (500) is completed once on the retry, with the same file', async () => {
     h = await startDeliveryHarness(env);
     harness().slack.faults.inject({ method: 'files.completeUploadExternal', kind: 'http', status: 500 });
-    enqueueChart();
+    await enqueueChart();
     harness().delivery.wake();
     await drain();
     expect(shares()).toHaveLength(0);
@@ -113,7 +113,7 @@ describe('uploading a file through the outbox', () => {
   it('bytes that did not arrive (the upload URL answered 503) are sent again to the same file, not a new one', async () => {
     h = await startDeliveryHarness(env);
     harness().slack.faults.inject({ method: 'file_upload', kind: 'http', status: 503 });
-    enqueueChart();
+    await enqueueChart();
     harness().delivery.wake();
     await drain();
     expect(file().slack_file_id).toMatch(/^F/);
@@ -126,7 +126,7 @@ describe('uploading a file through the outbox', () => {
   it('waits out a 429 from Slack without counting it a failure, then shares once', async () => {
     h = await startDeliveryHarness(env);
     harness().slack.faults.inject({ method: 'files.getUploadURLExternal', kind: 'ratelimit', retryAfter: 1 });
-    enqueueChart();
+    await enqueueChart();
     harness().delivery.wake();
     await drain();
     expect(shares()).toHaveLength(1);

@@ -150,7 +150,7 @@ describe('the bot while Slack is unreachable', () => {
     expect(await postAlert(b, 'provider_down')).toBeLessThan(300);
     expect(await postAlert(b, 'disk_full')).toBeLessThan(300);
     await eventually(() => paged().includes('provider_down') && paged().includes('disk_full'), 'PagerDuty pages while Slack is down', WAIT_MS);
-    expect(b.deps.state.outbox.stats(new Date()).pending).toBeGreaterThanOrEqual(2);
+    expect((await b.deps.state.outbox.stats(new Date())).pending).toBeGreaterThanOrEqual(2);
 
     // Slack comes back on the same address.
     slack = await startSlackStandIn({ port });
@@ -158,7 +158,7 @@ describe('the bot while Slack is unreachable', () => {
     await eventually(async () => (await health(b)).status === 'ok', '/healthz to say ok', WAIT_MS);
     expect((await health(b)).slack.detail).toMatch(/^Slack answers: connected as @atlas to Shadow Atlas since /);
     await eventually(() => alertPosts(s).length >= 2, 'the queued alerts in the channel', WAIT_MS);
-    await eventually(() => b.deps.state.outbox.stats(new Date()).pending === 0, 'the outbox to empty', WAIT_MS);
+    await eventually(async () => (await b.deps.state.outbox.stats(new Date())).pending === 0, 'the outbox to empty', WAIT_MS);
     expect(alertPosts(s)).toEqual(['alert:provider_down:1', 'alert:disk_full:1']);
     expect(s.workspace.calls('auth.test').length).toBeGreaterThanOrEqual(1);
   }, 120_000);
@@ -186,7 +186,7 @@ describe('the bot while Slack is unreachable', () => {
     await eventually(async () => (await health(b)).status === 'ok', '/healthz to say ok', WAIT_MS);
     expect(await postAlert(b, 'disk_full')).toBeLessThan(300);
     await eventually(() => alertPosts(s).length >= 2, 'both alerts in the channel', WAIT_MS);
-    await eventually(() => b.deps.state.outbox.stats(new Date()).pending === 0, 'the outbox to empty', WAIT_MS);
+    await eventually(async () => (await b.deps.state.outbox.stats(new Date())).pending === 0, 'the outbox to empty', WAIT_MS);
     expect(alertPosts(s)).toEqual(['alert:provider_down:1', 'alert:disk_full:1']);
   }, 120_000);
 
@@ -216,7 +216,7 @@ describe('the bot while Slack is unreachable', () => {
     await eventually(() => paged().includes('provider_down'), 'PagerDuty pages meanwhile', WAIT_MS);
     outage.remove();
     await eventually(async () => (await health(b)).status === 'ok', '/healthz to say ok again', WAIT_MS);
-    await eventually(() => b.deps.state.outbox.stats(new Date()).pending === 0 && alertPosts(s).length > 0, 'the alert in the channel', WAIT_MS);
+    await eventually(async () => (await b.deps.state.outbox.stats(new Date())).pending === 0 && alertPosts(s).length > 0, 'the alert in the channel', WAIT_MS);
     expect(alertPosts(s)).toEqual(['alert:provider_down:1']);
   }, 120_000);
 

@@ -184,10 +184,10 @@ describe('handoffMessage', () => {
     const env = testDeps(dataDir, { file: { rotation: { timezone: 'Europe/Berlin', start: '2026-11-02', primary: [OUT, IN] } }, fetch: async () => new Response('x') });
     cleanups.push(t.cleanup, env.close);
     env.clock.set(new Date(NOW.getTime() - 3 * HOUR));
-    declareIncident(env.deps, { title: 'Census TIGER outage <!channel> & friends', severity: 'P1', actorId: OUT });
+    await declareIncident(env.deps, { title: 'Census TIGER outage <!channel> & friends', severity: 'P1', actorId: OUT });
     env.clock.set(new Date(NOW.getTime() - HOUR));
-    declareIncident(env.deps, { title: 'Slow district lookups', severity: 'P2', actorId: 'U0RESPONDER' });
-    ingestAlert(env.deps, { name: 'provider_down', status: 'firing', message: 'TIGER down', source: 'atlas-webhook', severityHint: 'critical', firedAt: new Date(NOW.getTime() - HOUR) });
+    await declareIncident(env.deps, { title: 'Slow district lookups', severity: 'P2', actorId: 'U0RESPONDER' });
+    await ingestAlert(env.deps, { name: 'provider_down', status: 'firing', message: 'TIGER down', source: 'atlas-webhook', severityHint: 'critical', firedAt: new Date(NOW.getTime() - HOUR) });
     env.clock.set(NOW);
     return gatherHandoff(
       env.deps,

@@ -94,7 +94,7 @@ describe('Slack answers on a phone, over the demo data', () => {
         expect([...seen].some((id) => id.startsWith('INC-'))).toBe(true);
         expect(tables).toBeGreaterThan(5);
       } finally {
-        env.close();
+        await env.close();
       }
     } finally {
       t.cleanup();

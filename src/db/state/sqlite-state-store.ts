@@ -132,7 +132,7 @@ function asynchronous(stores: ReturnType<typeof synchronousStores>, call: <T>(me
   for (const [name, store] of Object.entries(stores)) {
     const methods: Record<string, unknown> = {};
     for (const [method, fn] of Object.entries(store as Record<string, (...args: unknown[]) => unknown>)) {
-      methods[method] = (...args: unknown[]) => call(() => fn(...args));
+      methods[method] = async (...args: unknown[]) => await call(() => fn(...args));
     }
     wrapped[name] = methods;
   }
@@ -155,18 +155,18 @@ const openTransaction = new AsyncLocalStorage<{ open: boolean }>();
 function sqliteState(db: Database.Database, file: string, latest: number): SqliteStateStore {
   const queue = serialQueue();
   const stores = synchronousStores(db, file);
-  const outside = <T>(method: () => T): Promise<T> => {
+  const outside = async <T>(method: () => T): Promise<T> => {
     if (openTransaction.getStore()?.open) {
       return Promise.reject(new Error('a state store was called outside the transaction it runs in: inside transaction(fn), use the stores of fn\'s tx'));
     }
-    return queue.run(method);
+    return await queue.run(method);
   };
   return {
     db,
     ...asynchronous(stores, outside),
-    transaction<T>(fn: (tx: StateTransaction) => Promise<T>): Promise<T> {
+    async transaction<T>(fn: (tx: StateTransaction) => Promise<T>): Promise<T> {
       if (openTransaction.getStore()?.open) return Promise.reject(new Error('transactions do not nest: a transaction was begun inside another'));
-      return queue.run(async () => {
+      return await queue.run(async () => {
         const current = { open: true };
         const inside = async <R>(method: () => R): Promise<R> => {
           if (!current.open) throw new Error('a store of a transaction was called after the transaction ended');
@@ -174,7 +174,7 @@ function sqliteState(db: Database.Database, file: string, latest: number): Sqlit
         };
         db.exec('BEGIN IMMEDIATE');
         try {
-          const result = await openTransaction.run(current, () => fn(asynchronous(stores, inside)));
+          const result = await openTransaction.run(current, async () => await fn(asynchronous(stores, inside)));
           db.exec('COMMIT');
           return result;
         } catch (err) {
@@ -186,8 +186,8 @@ function sqliteState(db: Database.Database, file: string, latest: number): Sqlit
         }
       });
     },
-    schemaVersion: () => outside(() => ({ current: db.pragma('user_version', { simple: true }) as number, latest })),
-    close: () => queue.run(() => {
+    schemaVersion: async () => await outside(() => ({ current: db.pragma('user_version', { simple: true }) as number, latest })),
+    close: async () => await queue.run(() => {
       db.close();
     }),
   };

@@ -27,20 +27,20 @@ export type ReviewIssueResult =
   | { kind: 'failed'; incident: Incident; problem: string };
 
 export async function fileReviewIssue(deps: DomainDeps & NameSources, ref: string | undefined, actor: string, client: GitHubClient): Promise<ReviewIssueResult> {
-  const incident = findIncident(deps.state, ref);
+  const incident = await findIncident(deps.state, ref);
   const now = deps.clock();
-  const claim = deps.state.githubIssues.claim(incident.id, client.repo, now, new Date(now.getTime() - REVIEW_CLAIM_STALE_MS));
+  const claim = await deps.state.githubIssues.claim(incident.id, client.repo, now, new Date(now.getTime() - REVIEW_CLAIM_STALE_MS));
   if (claim.kind === 'created') {
     const { row } = claim;
     return { kind: 'linked', incident, issue: { repo: row.repo, number: row.number ?? 0, url: row.html_url ?? '' } };
   }
   if (claim.kind === 'busy') return { kind: 'busy', incident, since: claim.row.created_at };
 
-  const done = (issue: GitHubIssue, kind: 'filed' | 'found'): ReviewIssueResult => {
+  const done = async (issue: GitHubIssue, kind: 'filed' | 'found'): Promise<ReviewIssueResult> => {
     const link = { repo: client.repo, number: issue.number, url: issue.html_url };
-    deps.state.transaction(() => {
-      deps.state.githubIssues.markCreated(incident.id, issue.number, issue.html_url);
-      deps.events.record({ type: 'review-issue-filed', incident, ...link, actor }, deps.clock());
+    await deps.state.transaction(async (tx) => {
+      await tx.githubIssues.markCreated(incident.id, issue.number, issue.html_url);
+      await deps.events.record(tx, { type: 'review-issue-filed', incident, ...link, actor }, deps.clock());
     });
     return { kind, incident, issue: link };
   };
@@ -49,22 +49,22 @@ export async function fileReviewIssue(deps: DomainDeps & NameSources, ref: strin
     if (claim.reconcileSince !== null) {
       const since = new Date(new Date(claim.reconcileSince).getTime() - SEARCH_MARGIN_MS);
       const earlier = await client.findIssueByMarker(reviewIssueMarker(incident.id), since);
-      if (earlier) return done(earlier, 'found');
+      if (earlier) return await done(earlier, 'found');
     }
     // Read on GitHub, outside Slack: people by name.
-    const events = deps.state.timeline.list(incident.id);
+    const events = await deps.state.timeline.list(incident.id);
     const name = await peopleNames(deps, peopleInReview(incident, events));
     const { title, body } = reviewIssueContent(incident, reviewDraft(incident, events, now, name));
     const issue = await client.createIssue({ title, body, labels: deps.config.github.reviewLabels });
-    return done(issue, 'filed');
+    return await done(issue, 'filed');
   } catch (err) {
     if (!(err instanceof GitHubError)) {
-      deps.state.githubIssues.release(incident.id);
+      await deps.state.githubIssues.release(incident.id);
       throw err;
     }
     if (!err.inDoubt) {
       // GitHub answered and made nothing: the next press files afresh.
-      deps.state.githubIssues.release(incident.id);
+      await deps.state.githubIssues.release(incident.id);
       return { kind: 'failed', incident, problem: err.message };
     }
     deps.logger.warn({ incidentId: incident.id, kind: err.kind, status: err.status }, 'review issue: GitHub gave no answer; the claim stays for the next press to reconcile');

@@ -44,21 +44,21 @@ let env: TestEnv;
 let cleanup: () => void;
 let incidentId: string;
 
-function setUp(github: object | null, token: string | null = TOKEN): void {
+async function setUp(github: object | null, token: string | null = TOKEN): Promise<void> {
   const t = tempDir('github-');
   const dataDir = path.join(t.dir, '.shadow-atlas');
   mkdirSync(dataDir, { recursive: true });
   env = testDeps(dataDir, { file: { responders: { users: [USER] }, ...(github ? { github } : {}) } });
   if (token) env.deps.config.env.GITHUB_TOKEN = token;
   env.deps.config.env.GITHUB_API_URL = `${API}${PREFIX}`;
-  cleanup = () => {
-    env.close();
+  cleanup = async () => {
+    await env.close();
     t.cleanup();
   };
-  incidentId = declareIncident(env.deps, { title: 'Provider down', severity: 'P1', actorId: USER }).incident.id;
+  incidentId = (await declareIncident(env.deps, { title: 'Provider down', severity: 'P1', actorId: USER })).incident.id;
 }
 
-beforeEach(() => setUp({ repo: REPO }));
+beforeEach(async () => await setUp({ repo: REPO }));
 afterEach(() => {
   const pending = nock.pendingMocks();
   nock.cleanAll();
@@ -91,8 +91,8 @@ describe('review-issue', () => {
     expect(sent!.title).toBe(`Post-incident review: ${incidentId} (P1) Provider down`);
     expect(sent!.body).toContain(`# Incident Report: ${incidentId} Provider down`);
     expect(sent!.body.trimEnd().endsWith(`<!-- atlas:${incidentId} -->`)).toBe(true);
-    expect(env.deps.state.githubIssues.get(incidentId)).toMatchObject({ state: 'created', number: 201, html_url: CREATED.html_url, repo: REPO });
-    expect(env.deps.state.timeline.list(incidentId).map((e) => e.text)).toContain(`GitHub issue ${REPO}#201 filed for the post-incident review: ${CREATED.html_url}`);
+    expect(await env.deps.state.githubIssues.get(incidentId)).toMatchObject({ state: 'created', number: 201, html_url: CREATED.html_url, repo: REPO });
+    expect((await env.deps.state.timeline.list(incidentId)).map((e) => e.text)).toContain(`GitHub issue ${REPO}#201 filed for the post-incident review: ${CREATED.html_url}`);
     expect(outboxTexts()).toContain(`✅ Create GitHub issue for post-incident review: <${CREATED.html_url}|${REPO}#201>`);
   });
 
@@ -101,7 +101,7 @@ describe('review-issue', () => {
     await run('review-issue', { _: [incidentId] });
     const again = await run('review-issue', { _: [incidentId] });
     expect(again.headline).toBe(`${incidentId}'s review issue is ${REPO}#201 already: ${CREATED.html_url}`);
-    expect(env.deps.state.timeline.list(incidentId).filter((e) => e.kind === 'review-issue')).toHaveLength(1);
+    expect((await env.deps.state.timeline.list(incidentId)).filter((e) => e.kind === 'review-issue')).toHaveLength(1);
   });
 
   it('two runs at once file one issue: the second finds the first filing', async () => {
@@ -114,7 +114,7 @@ describe('review-issue', () => {
 
   it('a crash between the call and "created" is reconciled by the marker: found, linked, not filed again', async () => {
     // The crashed attempt: claimed, GitHub made the issue, the bot died before recording it.
-    env.deps.state.githubIssues.claim(incidentId, REPO, env.clock(), new Date(0));
+    await env.deps.state.githubIssues.claim(incidentId, REPO, env.clock(), new Date(0));
     env.clock.advance(REVIEW_CLAIM_STALE_MS + 1000);
     let since: string | null = null;
     github()
@@ -127,12 +127,12 @@ describe('review-issue', () => {
     const r = await run('review-issue', { _: [incidentId] });
     expect(r.headline).toContain(`Found ${REPO}#201, filed for ${incidentId} by an earlier attempt that was cut short`);
     expect(new Date(since!).getTime()).toBeLessThan(new Date(TEST_NOW).getTime());
-    expect(env.deps.state.githubIssues.get(incidentId)?.state).toBe('created');
+    expect((await env.deps.state.githubIssues.get(incidentId))?.state).toBe('created');
     expect(outboxTexts()).toContain(`${REPO}#201`);
   });
 
   it('a crashed attempt GitHub never saw: nothing carries the marker, so it files', async () => {
-    env.deps.state.githubIssues.claim(incidentId, REPO, env.clock(), new Date(0));
+    await env.deps.state.githubIssues.claim(incidentId, REPO, env.clock(), new Date(0));
     env.clock.advance(REVIEW_CLAIM_STALE_MS + 1000);
     github().get(ISSUES).query(true).reply(200, fixture('issues-open-incident-ops.json'));
     github().post(ISSUES).reply(201, CREATED);
@@ -161,7 +161,7 @@ describe('review-issue', () => {
     expect(r.level).toBe('error');
     expect(r.headline).toContain(`${incidentId}'s review issue was not filed: ${sentence}`);
     if (status < 500) {
-      expect(env.deps.state.githubIssues.get(incidentId)).toBeNull();
+      expect(await env.deps.state.githubIssues.get(incidentId)).toBeNull();
       github().post(ISSUES).reply(201, CREATED);
       expect((await run('review-issue', { _: [incidentId] })).headline).toContain('Filed');
     }
@@ -175,7 +175,7 @@ describe('review-issue', () => {
     expect(first).toMatchObject({ kind: 'failed' });
     expect(first.kind === 'failed' && first.problem).toContain(`GitHub did not answer within ${BOUND_MS / 1000} s`);
     expect(first.kind === 'failed' && first.problem).toContain('The issue may have been filed: press again after 15 s');
-    expect(env.deps.state.githubIssues.get(incidentId)?.state).toBe('creating');
+    expect((await env.deps.state.githubIssues.get(incidentId))?.state).toBe('creating');
     expect((await fileReviewIssue(env.deps, incidentId, USER, client)).kind).toBe('busy');
     env.clock.advance(REVIEW_CLAIM_STALE_MS + 1000);
     github().get(ISSUES).query(true).reply(200, [CREATED]);
@@ -194,7 +194,7 @@ describe('review-issue', () => {
 describe('without GitHub set up', () => {
   it('review-issue and runbook-feedback say what to set; doctor says GitHub is off', async () => {
     cleanup();
-    setUp(null, null);
+    await setUp(null, null);
     expect((await run('review-issue', { _: [incidentId] })).headline).toBe(
       'GitHub is not set up: set GITHUB_TOKEN (a token with Issues read and write) and github.repo (owner/name) in the config file. Until then `/atlas review` prints the draft to paste by hand.',
     );
@@ -278,7 +278,7 @@ describe('the handoff lists GitHub incident issues', () => {
 
   it('GitHub off: no section', async () => {
     cleanup();
-    setUp(null, null);
+    await setUp(null, null);
     const c = await gatherHandoff({ ...env.deps }, input(), { healthTimeoutMs: 2_000 });
     expect(c.githubIssues).toBeUndefined();
     expect(JSON.stringify(handoffMessage(c).blocks)).not.toContain('GitHub');
