@@ -39,7 +39,7 @@ export interface SlackAppOptions {
   /** More HTTP routes beside /healthz (the alert webhook), served in both modes. */
   extraRoutes?: CustomRoute[];
   /** The outbox's state for /healthz; absent until delivery runs. */
-  outboxStats?: () => OutboxStats;
+  outboxStats?: () => Promise<OutboxStats>;
   /** HTTP mode's door on /slack/events (src/http/slack-request-guard.ts); defaults suit production. */
   edge?: {
     /** Shared with the webhooks, so the bound holds for the whole process (default: one of its own). */
@@ -75,7 +75,7 @@ const DEFAULT_PORT = 3000;
  * the bot for Slack's outage would stop its paging too); `status` and `slack` say when Slack is not
  * reachable, with the last error and since when.
  */
-function healthRoute(mode: SlackMode, uptimeSec: () => number, outboxStats?: () => OutboxStats, slack?: () => SlackConnectionStatus): CustomRoute {
+function healthRoute(mode: SlackMode, uptimeSec: () => number, outboxStats?: () => Promise<OutboxStats>, slack?: () => SlackConnectionStatus): CustomRoute {
   return {
     path: '/healthz',
     method: ['GET', 'HEAD'],

@@ -157,7 +157,7 @@ export async function startBot(opts: BotOptions): Promise<RunningBot> {
   // Charts without asking: an acknowledgement's and a resolution's in the incident thread, the handoff's (docs/charts.md).
   deps.flowCharts = true;
   // A D… channel counts as a DM with the bot only when it is this person's IM with the bot (conversations.open).
-  const authorizer = createAuthorizer(config, usergroupMembers(() => client), Date.now, () => deps.rotation.at(clock()), botDmCheck(() => client));
+  const authorizer = createAuthorizer(config, usergroupMembers(() => client), Date.now, async () => await deps.rotation.at(clock()), botDmCheck(() => client));
   const registry = createRegistry(authorizer);
   // One bound on bodies read before they are authenticated, for every route of the process.
   const bodyReads = bodyReadGate();

@@ -20,7 +20,7 @@ export type AlertFilePoll =
   | { state: 'read'; results: { name: string; action: IngestAction; note?: string }[] };
 
 export interface AlertFileWatcher {
-  poll(): AlertFilePoll;
+  poll(): Promise<AlertFilePoll>;
 }
 
 /** The file's identity and version: a change in any is a new content to read. */

@@ -12,6 +12,7 @@ import { z } from 'zod';
 import { alertKey, type AlertRecord, type AlertSource } from '../db/state/state-records.js';
 import type { AlertFiring } from '../db/state/alert-store.js';
 import { bySources } from '../db/state/resolved-by.js';
+import type { InTransaction } from '../db/state/state-store.js';
 import type { DomainDeps } from '../incidents/incident-deps.js';
 import { startAlertClock, stopTimers } from '../incidents/timer-plan.js';
 import { classifyAlert, severityKnownColumn, type SeverityHint } from './alert-classify.js';
@@ -82,6 +83,9 @@ export const FIRED_AT_PAST_BOUND_MS = 7 * 24 * 3_600_000;
 
 /** With the rotation, a posted alert is recorded as a page of the on-call primary (night pages, `oncall load`). */
 export type IngestDeps = Pick<DomainDeps, 'state' | 'clock' | 'config' | 'events'> & Partial<Pick<DomainDeps, 'rotation'>>;
+
+/** Inside the report's transaction; `onCall` is who the rotation had on call as the report came (read before it). */
+type IngestTx = InTransaction<Omit<IngestDeps, 'rotation'>> & { primaryOnCall: string | null };
 
 /** A report that cannot be taken (empty or overlong name); the message names the problem. */
 export class AlertReportError extends Error {
@@ -194,7 +198,7 @@ function validate(report: AlertReport): ValidReport {
 }
 
 /** What a firing report sets: the classification, the link (the report's own, else the configured one). */
-function firingOf(deps: IngestDeps, report: ValidReport, fingerprints: string[], now: Date): AlertFiring {
+function firingOf(deps: IngestTx, report: ValidReport, fingerprints: string[], now: Date): AlertFiring {
   const cls = classifyAlert(report.name, report.message, report.severityHint);
   const configured = deps.config.runbooks;
   const clamped = clampFiredAt(report.firedAt, report.source, now);
@@ -217,7 +221,7 @@ function firingOf(deps: IngestDeps, report: ValidReport, fingerprints: string[],
 }
 
 /** Where a firing belongs: its group, and the open group's lead whose message and page it joins (null: it leads). */
-async function placeInGroup(deps: IngestDeps, report: ValidReport, key: string, now: Date): Promise<Pick<AlertFiring, 'groupKey' | 'groupReason' | 'groupLead'>> {
+async function placeInGroup(deps: IngestTx, report: ValidReport, key: string, now: Date): Promise<Pick<AlertFiring, 'groupKey' | 'groupReason' | 'groupLead'>> {
   const { alerts } = deps.state;
   let group = groupOf(report, deps.config.alerts.groupBy);
   if (!group) {
@@ -247,7 +251,7 @@ async function placeInGroup(deps: IngestDeps, report: ValidReport, key: string, 
  * A firing that joined an open group: no message, page or reminders of its own. Linked to the
  * group's open incident when there is one; the lead's message and thread say it joined.
  */
-async function joined(deps: IngestDeps, key: string, now: Date): Promise<AlertRecord> {
+async function joined(deps: IngestTx, key: string, now: Date): Promise<AlertRecord> {
   const { state } = deps;
   let alert = (await state.alerts.get(key))!;
   const lead = (await state.alerts.get(alert.group_lead!))!;
@@ -255,17 +259,17 @@ async function joined(deps: IngestDeps, key: string, now: Date): Promise<AlertRe
   const incident = open && open.status !== 'resolved' ? open : null;
   if (incident && await state.alerts.linkIncident(key, incident.id, lead.acknowledged_by ?? incident.owner_id ?? 'bot', now)) alert = (await state.alerts.get(key))!;
   const stillFiring = (await state.alerts.firingInGroup(alert.group_key!)).map((a) => a.name);
-  await deps.events.record({ type: 'alert-group-changed', change: 'joined', alert, lead, stillFiring, incident }, now);
+  await deps.events.record(deps.state, { type: 'alert-group-changed', change: 'joined', alert, lead, stillFiring, incident }, now);
   return alert;
 }
 
 /** A new firing: its message, and its acknowledgement reminders counted from now. */
-async function raised(deps: IngestDeps, key: string, now: Date): Promise<AlertRecord> {
+async function raised(deps: IngestTx, key: string, now: Date): Promise<AlertRecord> {
   const alert = (await deps.state.alerts.get(key))!;
   await startAlertClock(deps.state.timers, alert, now);
-  const primary = deps.rotation?.at(now)?.primary;
+  const primary = deps.primaryOnCall;
   if (primary) await deps.state.pages.record({ userId: primary, at: now, kind: 'posted', alertKey: key });
-  await deps.events.record({ type: 'alert-raised', alert }, now);
+  await deps.events.record(deps.state, { type: 'alert-raised', alert }, now);
   return alert;
 }
 
@@ -273,7 +277,7 @@ async function raised(deps: IngestDeps, key: string, now: Date): Promise<AlertRe
  * Another report of a firing alert: remember who else reported it (a source that had resolved it
  * and reports it firing again has it firing again); nothing is posted.
  */
-async function noteDuplicate(deps: IngestDeps, report: ValidReport, alert: AlertRecord, now: Date): Promise<AlertRecord> {
+async function noteDuplicate(deps: IngestTx, report: ValidReport, alert: AlertRecord, now: Date): Promise<AlertRecord> {
   const sources = merged(parseList(alert.sources), report.source);
   const resolvedSources = parseList(alert.resolved_sources).filter((s) => s !== report.source);
   const fingerprints = merged(parseList(alert.fingerprints), report.fingerprint, MAX_FINGERPRINTS);
@@ -300,7 +304,7 @@ export function resolvedSourcesOf(alert: Pick<AlertRecord, 'resolved_sources'>):
  * source's report counts, and only if it reported the alert: the alert resolves once every
  * source that reported it has resolved it.
  */
-async function takeResolution(deps: IngestDeps, report: ValidReport, existing: AlertRecord, now: Date): Promise<IngestOutcome> {
+async function takeResolution(deps: IngestTx, report: ValidReport, existing: AlertRecord, now: Date): Promise<IngestOutcome> {
   const { state } = deps;
   const sources = parseList(existing.sources);
   let resolvedBy = report.resolvedBy ?? null;
@@ -342,9 +346,9 @@ async function takeResolution(deps: IngestDeps, report: ValidReport, existing: A
  * Tells a resolution: an alert with its own message has it updated; an alert of a group is told in
  * the lead's thread, with what of the group still fires (nothing: the group is resolved).
  */
-async function noteResolved(deps: IngestDeps, alert: AlertRecord, now: Date): Promise<void> {
+async function noteResolved(deps: IngestTx, alert: AlertRecord, now: Date): Promise<void> {
   const { state } = deps;
-  if (!alert.group_lead) await deps.events.record({ type: 'alert-resolved', alert }, now);
+  if (!alert.group_lead) await deps.events.record(deps.state, { type: 'alert-resolved', alert }, now);
   if (!alert.group_key) return;
   const leadKey = alert.group_lead ?? alert.key;
   const lead = await state.alerts.get(leadKey);
@@ -353,10 +357,10 @@ async function noteResolved(deps: IngestDeps, alert: AlertRecord, now: Date): Pr
   if (!alert.group_lead && (await state.alerts.membersOf(leadKey)).length === 0) return;
   const open = lead.incident_id ? await state.incidents.get(lead.incident_id) : null;
   const stillFiring = (await state.alerts.firingInGroup(alert.group_key)).map((a) => a.name);
-  await deps.events.record({ type: 'alert-group-changed', change: 'resolved', alert, lead, stillFiring, incident: open && open.status !== 'resolved' ? open : null }, now);
+  await deps.events.record(deps.state, { type: 'alert-group-changed', change: 'resolved', alert, lead, stillFiring, incident: open && open.status !== 'resolved' ? open : null }, now);
 }
 
-async function ingestValid(deps: IngestDeps, report: ValidReport, now: Date): Promise<IngestOutcome> {
+async function ingestValid(deps: IngestTx, report: ValidReport, now: Date): Promise<IngestOutcome> {
   const { state } = deps;
   const key = alertKey(report.name);
   const existing = await state.alerts.get(key);
@@ -388,7 +392,7 @@ async function ingestValid(deps: IngestDeps, report: ValidReport, now: Date): Pr
   if (refiring.groupLead) return { action: 'joined-group', alert: await joined(deps, key, now) };
   const previous = existing.incident_id ? await state.incidents.get(existing.incident_id) : null;
   const alert = await raised(deps, key, now);
-  if (previous && previous.status !== 'resolved') await deps.events.record({ type: 'alert-refired', incident: previous, alert }, now);
+  if (previous && previous.status !== 'resolved') await deps.events.record(deps.state, { type: 'alert-refired', incident: previous, alert }, now);
   return { action: 'refired', alert };
 }
 
@@ -398,8 +402,12 @@ async function ingestValid(deps: IngestDeps, report: ValidReport, now: Date): Pr
  * repeat or a concurrent report (another process included) a duplicate, never a second post.
  * Throws AlertReportError for a report without a usable name.
  */
-export async function ingestAlert(deps: IngestDeps, report: AlertReport): Promise<IngestOutcome> {
+export async function ingestAlert(deps: IngestDeps, report: AlertReport, known?: { primaryOnCall: string | null }): Promise<IngestOutcome> {
   const valid = validate(report);
   const now = deps.clock();
-  return await deps.state.transaction(async (tx) => await ingestValid(deps, valid, now));
+  // Who is on call is read before the transaction (the rotation reads the outer store), or given
+  // by a caller that reads it before its own transaction (a PagerDuty event).
+  const primaryOnCall = known ? known.primaryOnCall : ((await deps.rotation?.at(now))?.primary ?? null);
+  const { rotation: _rotation, ...rest } = deps;
+  return await deps.state.transaction(async (tx) => await ingestValid({ ...rest, state: tx, primaryOnCall }, valid, now));
 }

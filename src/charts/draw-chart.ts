@@ -40,7 +40,7 @@ async function drawAndRecord(
       deps.logger.warn({ what, reason: drawn.reason }, 'could not draw a chart to share');
       return false;
     }
-    await deps.state.transaction(async (tx) => await deps.events.record({ type: 'chart-drawn', chart: { ...chart, png: drawn.png } }, deps.clock()));
+    await deps.state.transaction(async (tx) => await deps.events.record(tx, { type: 'chart-drawn', chart: { ...chart, png: drawn.png } }, deps.clock()));
     return true;
   } catch (err) {
     deps.logger.warn({ err, what }, 'could not share a chart');

@@ -86,7 +86,12 @@ function processMemory(stores: AtlasStores): QuickCheckMemory {
   let cache = inProcess.get(stores);
   if (!cache) inProcess.set(stores, (cache = new Map()));
   const map = cache;
-  return { latest: (file) => map.get(file) ?? null, remember: (result, at) => void map.set(result.file, { at, result }) };
+  return {
+    latest: async (file) => map.get(file) ?? null,
+    remember: async (result, at) => {
+      map.set(result.file, { at, result });
+    },
+  };
 }
 
 /** A remembered result, or null when there is none or chatops.db could not say (the check then runs). */

@@ -42,7 +42,7 @@ const audit = defineCommand({
   async run(args, deps, actor) {
     const missing = missingLogFile(deps);
     if (missing) return noAuditLogReport('audit', missing);
-    let rows: ReturnType<typeof deps.state.audit.latest>;
+    let rows: Awaited<ReturnType<typeof deps.state.audit.latest>>;
     let total: number;
     try {
       rows = await deps.state.audit.latest({ limit: args.limit, ...(args.user ? { userId: args.user } : {}) });

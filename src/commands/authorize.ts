@@ -112,10 +112,10 @@ export function createAuthorizer(
   }
 
   /** Whether the user is on call now in one of `roles`, by the schedule and the overrides that grant tiers. */
-  function isOnCall(userId: string, roles: readonly ('primary' | 'secondary')[]): boolean {
+  async function isOnCall(userId: string, roles: readonly ('primary' | 'secondary')[]): Promise<boolean> {
     if (!onCall || roles.length === 0) return false;
     try {
-      const duty = onCallForTiers(onCall());
+      const duty = onCallForTiers(await onCall());
       return duty !== null && roles.some((role) => duty[role] === userId);
     } catch {
       // The rotation could not be read (chatops.db busy): the other ways in still decide.
@@ -164,7 +164,7 @@ export function createAuthorizer(
     if (actor.source === 'cli') return true;
     const r = remediators();
     const roles = r.onCall === 'primary' ? (['primary'] as const) : r.onCall === 'primary-and-secondary' ? (['primary', 'secondary'] as const) : [];
-    if (r.users.includes(actor.userId) || isOnCall(actor.userId, roles)) return true;
+    if (r.users.includes(actor.userId) || await isOnCall(actor.userId, roles)) return true;
     return inUsergroups(actor.userId, r.groups);
   }
 
@@ -198,7 +198,7 @@ export function createAuthorizer(
         return { allowed: false, reason: `\`${command}\` runs in ${where} or a DM with the bot, where the team sees it.` };
       }
       if (config.responders.users.includes(actor.userId)) return { allowed: true };
-      if (isOnCall(actor.userId, ['primary', 'secondary'])) return { allowed: true };
+      if (await isOnCall(actor.userId, ['primary', 'secondary'])) return { allowed: true };
       const member = await inUsergroups(actor.userId, config.responders.usergroups);
       if (member) return { allowed: true };
       if (member === null) return { allowed: false, reason: `Slack did not say in time whether you are in the responders' user group; try \`${command}\` again in a moment.` };

@@ -74,7 +74,7 @@ const chart = defineCommand({
       const altText = chartAltText(data, { timeZone: deps.rotation.timezone });
       const channel = actor.channelId;
       await deps.state.transaction(async (tx) =>
-        await deps.events.record({ type: 'chart-drawn', chart: { what, title: chartTitle(data), altText, png: drawn.png, channel, requestedBy: actor.userId } }, deps.clock()),
+        await deps.events.record(tx, { type: 'chart-drawn', chart: { what, title: chartTitle(data), altText, png: drawn.png, channel, requestedBy: actor.userId } }, deps.clock()),
       );
       return { command: 'chart', level: 'info', headline: `${altText} The chart is being posted in this channel.`, sections: [], data: { altText, series: data.series.length } };
     }

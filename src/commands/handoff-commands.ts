@@ -105,7 +105,7 @@ export const handoffCommands: CommandSpec[] = [
       }
       const saved = await deps.state.transaction(async (tx) => await tx.handoffs.saveNotes(change, args.notes, actor.userId, now));
       if (!saved) return { ...problemReport('handoff-notes', 'That handoff has gone out already; notes now go with the next one (`/atlas handoff`).'), field: 'notes' };
-      const { incoming } = handoffPeople(deps, change);
+      const { incoming } = await handoffPeople(deps, change);
       const to = incoming.primary ? ` for <@${incoming.primary}>` : '';
       const what = args.notes === '' ? 'Handoff notes cleared' : 'Handoff notes saved';
       return { command: 'handoff-notes', level: 'ok', headline: `${what}${to}; they go out with the handoff at ${shiftChangeText(change, deps.rotation.timezone)}.`, sections: [] };

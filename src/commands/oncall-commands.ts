@@ -106,14 +106,14 @@ const oncall = defineCommand({
     if (args.user !== undefined) {
       if (!hasRotation(rotation, now)) return noRotationReport('oncall');
       const weeks = args.weeks ?? PERSON_WEEKS;
-      const shifts = shiftsOf(rotation, args.user, now, new Date(now.getTime() + weeks * WEEK_MS), PERSON_SHIFTS);
+      const shifts = await shiftsOf(rotation, args.user, now, new Date(now.getTime() + weeks * WEEK_MS), PERSON_SHIFTS);
       return personShiftsReport(args.user, shifts, PERSON_SHIFTS, now, rotation.timezone, weeks, surface);
     }
     if (args.weeks !== undefined) {
       if (!hasRotation(rotation, now)) return noRotationReport('oncall');
-      return scheduleReport(rotation.shifts(now, new Date(now.getTime() + args.weeks * WEEK_MS)), now, rotation.timezone, args.weeks, surface);
+      return scheduleReport(await rotation.shifts(now, new Date(now.getTime() + args.weeks * WEEK_MS)), now, rotation.timezone, args.weeks, surface);
     }
-    return onCallNowReport(onCallSummary(rotation, now), now, rotation.timezone, surface, rotation.stale ?? null);
+    return onCallNowReport(await onCallSummary(rotation, now), now, rotation.timezone, surface, rotation.stale ?? null);
   },
 });
 
@@ -175,16 +175,16 @@ const cover = defineCommand({
     const span = resolveSpan(args.from, args.until, now, { maxAheadMs: COVER_MAX_AHEAD_MS, pastToleranceMs: FROM_TOLERANCE_MS, show: (t) => stamp(t, now, tz, false) });
     if (!span.ok) return { ...problemReport('oncall cover', span.message), field: span.field };
     // Planned overrides (the config's) are not in chatops.db: the rotation knows them.
-    const planned = rotation
-      .shifts(span.from, span.until)
+    const planned = (await rotation
+      .shifts(span.from, span.until))
       .flatMap((s) => s.overrides)
       .find((o) => o.id === null && o.role === args.role && o.from < span.until && span.from < o.until);
     if (planned) return coverOverlapReport(planned, args.role, surface);
-    const scheduled = new Set(rotation.shifts(span.from, span.until).map((s) => s.scheduled[args.role]));
+    const scheduled = new Set((await rotation.shifts(span.from, span.until)).map((s) => s.scheduled[args.role]));
     if (scheduled.size === 1 && scheduled.has(args.user)) return coverNothingReport(args.user, args.role);
     // Who is on call is who may act (as far as the config lets them): a remediator may change it,
     // or the person on call in that role for the whole span may hand over their own shift.
-    const onCallThen = coveredPeople(rotation, { role: args.role, from: span.from, until: span.until });
+    const onCallThen = await coveredPeople(rotation, { role: args.role, from: span.from, until: span.until });
     const remediator = remediatorOf(actor, standing);
     const ownShift = onCallThen.length > 0 && onCallThen.every((u) => u === actor.userId);
     const audited = { user: args.user, role: args.role, from: span.from.toISOString(), until: span.until.toISOString() };
@@ -211,7 +211,7 @@ const cover = defineCommand({
     return coverReport(
       { id: added.id, user: args.user, role: args.role, from: span.from, until: span.until, fromNow: args.from === undefined || span.from.getTime() === now.getTime(), authority },
       onCallThen.filter((u) => u !== args.user),
-      firstStretchAs(rotation, args.user, other, span.from, span.until),
+      await firstStretchAs(rotation, args.user, other, span.from, span.until),
       now,
       tz,
       surface,
@@ -266,7 +266,7 @@ const uncover = defineCommand({
     });
     const row = await deps.state.overrides.get(args.id);
     if (!removed || !row) return uncoverRefusal(args.id, row, surfaceOf(actor));
-    return uncoverReport(row, deps.rotation.at(now)?.[row.role] ?? null, now, deps.rotation.timezone);
+    return uncoverReport(row, (await deps.rotation.at(now))?.[row.role] ?? null, now, deps.rotation.timezone);
   },
 });
 

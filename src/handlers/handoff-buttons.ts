@@ -45,7 +45,7 @@ function registerNotesButton(app: App, ctx: HandlerContext): void {
       const view = handoffNotesModal({
         shiftChange,
         timezone: ctx.deps.rotation.timezone,
-        incoming: handoffPeople(ctx.deps, shiftChange).incoming.primary,
+        incoming: (await handoffPeople(ctx.deps, shiftChange)).incoming.primary,
         notes: (await handoffNotes(ctx.deps, shiftChange))?.text ?? null,
         channel,
       });

@@ -1,3 +1,4 @@
+import type { StateTransaction } from '../db/state/state-store.js';
 import type { HandoffDeps } from './handoff-deps.js';
 import type { HandoffContent, HandoffProblem } from '../oncall/handoff-content.js';
 import { gatherHandoff } from './gather-handoff.js';
@@ -16,16 +17,16 @@ export interface HandoffOccasion {
 }
 
 /** Who hands over to whom at a shift change: on call just before it, and from it. */
-export function handoffPeople(deps: Pick<HandoffDeps, 'rotation'>, shiftChange: Date): { outgoing: ShiftPair; incoming: ShiftPair } {
-  const pair = (t: Date): ShiftPair => {
-    const on = deps.rotation.at(t);
+export async function handoffPeople(deps: Pick<HandoffDeps, 'rotation'>, shiftChange: Date): Promise<{ outgoing: ShiftPair; incoming: ShiftPair }> {
+  const pair = async (t: Date): Promise<ShiftPair> => {
+    const on = await deps.rotation.at(t);
     return on ? { primary: on.primary, secondary: on.secondary } : NOBODY;
   };
-  return { outgoing: pair(new Date(shiftChange.getTime() - 1)), incoming: pair(shiftChange) };
+  return { outgoing: await pair(new Date(shiftChange.getTime() - 1)), incoming: await pair(shiftChange) };
 }
 
 /** The notes kept for a shift change, as the handoff shows them. */
-export async function handoffNotes(deps: Pick<HandoffDeps, 'state'>, shiftChange: Date): Promise<{ text: string; by: string; at: Date } | null> {
+export async function handoffNotes(deps: { state: Pick<StateTransaction, 'handoffs'> }, shiftChange: Date): Promise<{ text: string; by: string; at: Date } | null> {
   const row = await deps.state.handoffs.get(shiftChange);
   return row?.notes && row.notes_by && row.notes_at ? { text: row.notes, by: row.notes_by, at: new Date(row.notes_at) } : null;
 }
@@ -63,7 +64,7 @@ async function peopleProblems(deps: HandoffDeps, shiftChange: Date, people: { ou
 
 /** The handoff for a shift change, filled in from the data as of now. */
 export async function buildHandoff(deps: HandoffDeps, occasion: HandoffOccasion): Promise<HandoffContent> {
-  const people = handoffPeople(deps, occasion.shiftChange);
+  const people = await handoffPeople(deps, occasion.shiftChange);
   return gatherHandoff(deps, {
     shiftChange: occasion.shiftChange,
     ...people,

@@ -93,7 +93,8 @@ async function gatherIncidents(deps: HandoffDeps, input: HandoffInput): Promise<
   const leaving = input.outgoing.primary;
   // Someone on call again in the next shift keeps their incidents.
   const staying = new Set([input.incoming.primary, input.incoming.secondary].filter((u): u is string => u !== null));
-  const items = (await deps.state.incidents.open()).map(async (i): Promise<HandoffIncident> => {
+  const open = await deps.state.incidents.open();
+  const items = await Promise.all(open.map(async (i): Promise<HandoffIncident> => {
     const needsOwner = i.owner_id === null ? 'no-owner' : i.owner_id === leaving && !staying.has(i.owner_id) ? 'owner-leaves' : null;
     return {
       id: i.id,
@@ -107,7 +108,7 @@ async function gatherIncidents(deps: HandoffDeps, input: HandoffInput): Promise<
       lastUpdateAt: i.last_update_at,
       nextDeadline: await nextDeadline(deps.state, i.id),
     };
-  });
+  }));
   items.sort(
     (a, b) =>
       Number(b.needsOwner !== null) - Number(a.needsOwner !== null) ||

@@ -15,12 +15,13 @@ export interface HandoffRun {
 
 /** The outgoing primary's notes reminder, once per shift change, whichever process or tick gets there first. */
 async function remindOutgoing(deps: HandoffDeps, now: Date): Promise<Date | null> {
-  const due = dueReminder(deps.rotation, deps.state.handoffs, now, deps.config.handoff.reminderMinutes);
+  const due = await dueReminder(deps.rotation, deps.state.handoffs, now, deps.config.handoff.reminderMinutes);
   if (!due) return null;
+  // Who is on call is read before the transaction: the rotation reads the outer store.
+  const { incoming } = await handoffPeople(deps, due.shiftChange);
   return await deps.state.transaction(async (tx) => {
-    if (!await tx.handoffs.claimReminder(due.shiftChange, now)) return null;
-    const { incoming } = handoffPeople(deps, due.shiftChange);
-    const notes = (await handoffNotes(deps, due.shiftChange))?.text ?? null;
+    if (!(await tx.handoffs.claimReminder(due.shiftChange, now))) return null;
+    const notes = (await handoffNotes({ state: tx }, due.shiftChange))?.text ?? null;
     await deps.events.record(tx, { type: 'handoff-reminder', shiftChange: due.shiftChange, outgoing: due.outgoing, incoming: incoming.primary, notes, timezone: deps.rotation.timezone }, now);
     return due.shiftChange;
   });
@@ -38,7 +39,7 @@ export async function runHandoffs(deps: HandoffDeps): Promise<HandoffRun> {
   if (!deps.config.channels.handoff) return run;
   const now = deps.clock();
   run.reminded = await remindOutgoing(deps, now);
-  const due = dueHandoff(deps.rotation, deps.state.handoffs, now);
+  const due = await dueHandoff(deps.rotation, deps.state.handoffs, now);
   if (due.kind === 'baseline') {
     if (await deps.state.transaction(async (tx) => await tx.handoffs.markBaseline(due.shiftChange, now))) {
       deps.logger.info({ shiftChange: due.shiftChange.toISOString() }, 'first start mid-shift: handoffs are posted from the next shift change on');
@@ -49,11 +50,11 @@ export async function runHandoffs(deps: HandoffDeps): Promise<HandoffRun> {
   if (due.kind !== 'post') return run;
   const content = await buildHandoff(deps, due);
   const at = deps.clock();
+  const { outgoing, incoming } = await handoffPeople(deps, due.shiftChange);
   const posted = await deps.state.transaction(async (tx) => {
-    const { outgoing, incoming } = handoffPeople(deps, due.shiftChange);
     // Notes saved while the data was gathered are the outgoing engineer's last word: they go out too.
-    const notes = await handoffNotes(deps, due.shiftChange);
-    if (!await tx.handoffs.claimPost(due.shiftChange, { outgoing: outgoing.primary, incoming: incoming.primary, late: due.late, skipped: due.skipped }, at)) return false;
+    const notes = await handoffNotes({ state: tx }, due.shiftChange);
+    if (!(await tx.handoffs.claimPost(due.shiftChange, { outgoing: outgoing.primary, incoming: incoming.primary, late: due.late, skipped: due.skipped }, at))) return false;
     // The audit chain's head goes out with it, recorded as published in the same transaction.
     const auditHead = await tx.audit.publishHead(`handoff:${due.shiftChange.toISOString()}`, at);
     await deps.events.record(tx, { type: 'handoff-posted', handoff: { ...content, notes, auditHead }, postedBy: null, nextScheduled: null }, at);

@@ -71,8 +71,8 @@ export interface HomeContentOptions {
   healthWaitMs: number;
 }
 
-function onCallFor(deps: HomeDeps, viewer: string, now: Date): HomeOnCall {
-  const at = deps.rotation.at(now);
+async function onCallFor(deps: HomeDeps, viewer: string, now: Date): Promise<HomeOnCall> {
+  const at = await deps.rotation.at(now);
   if (!at) {
     const first = deps.rotation.nextShiftChange(now);
     return first ? { kind: 'not-started', startsAt: first } : { kind: 'no-rotation' };
@@ -81,7 +81,7 @@ function onCallFor(deps: HomeDeps, viewer: string, now: Date): HomeOnCall {
   if (!role) return { kind: 'others', primary: at.primary, secondary: at.secondary, until: at.until };
   const scheduled = at.shift.scheduled[role];
   const coveringFor = at.covering[role]?.user === viewer && scheduled !== viewer ? scheduled : null;
-  return { kind: 'you', role, until: stintEnd(deps, viewer, role, at.until), partner: role === 'primary' ? at.secondary : at.primary, coveringFor };
+  return { kind: 'you', role, until: await stintEnd(deps, viewer, role, at.until), partner: role === 'primary' ? at.secondary : at.primary, coveringFor };
 }
 
 /** Change points looked through for the end of someone's stint (a rotation of one person never ends). */
@@ -91,10 +91,10 @@ const STINT_LOOKAHEAD = 50;
  * When `viewer` stops holding `role`: `at.until` is when anyone's role changes (the partner's
  * override may begin first), so the change points are walked until the role is someone else's.
  */
-function stintEnd(deps: HomeDeps, viewer: string, role: OnCallRole, from: Date): Date {
+async function stintEnd(deps: HomeDeps, viewer: string, role: OnCallRole, from: Date): Promise<Date> {
   let t = from;
   for (let i = 0; i < STINT_LOOKAHEAD; i++) {
-    const next = deps.rotation.at(t);
+    const next = await deps.rotation.at(t);
     if (!next || next[role] !== viewer || next.until <= t) return t;
     t = next.until;
   }
@@ -106,7 +106,7 @@ async function nextHandoff(deps: HomeDeps, now: Date): Promise<HomeHandoff | nul
   if (!at) return null;
   const row = await deps.state.handoffs.get(at);
   const notes = row?.notes ? { text: row.notes, by: row.notes_by, at: row.notes_at } : null;
-  return { at, outgoing: deps.rotation.at(now)?.primary ?? null, incoming: deps.rotation.at(at)?.primary ?? null, notes };
+  return { at, outgoing: (await deps.rotation.at(now))?.primary ?? null, incoming: (await deps.rotation.at(at))?.primary ?? null, notes };
 }
 
 async function firingAlerts(deps: HomeDeps, mayAcknowledge: boolean): Promise<HomeAlert[]> {
@@ -136,7 +136,7 @@ export async function homeContent(deps: HomeDeps, may: ReadonlySet<string>, view
   return {
     viewer,
     now,
-    onCall: onCallFor(deps, viewer, now),
+    onCall: await onCallFor(deps, viewer, now),
     incidents: may.has('incidents') ? await listIncidents(deps.state, now) : null,
     alerts: may.has('alerts') ? await firingAlerts(deps, may.has(ACK_COMMAND)) : null,
     health: may.has('health') ? await homeHealth(deps, opts.healthWaitMs) : null,

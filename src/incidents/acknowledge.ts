@@ -1,6 +1,6 @@
 import { markAtlasAlertAcknowledged } from '../db/atlas-writer.js';
 import { alertAnchor, alertKey, iso, type AlertRecord, type Incident } from '../db/state/state-records.js';
-import type { StateStore } from '../db/state/state-store.js';
+import type { StateTransaction } from '../db/state/state-store.js';
 import { atlasProblemText } from './atlas-problem.js';
 import { AlreadyAcknowledgedError, IncidentError } from './incident-errors.js';
 import type { DomainDeps } from './incident-deps.js';
@@ -16,7 +16,7 @@ export interface Acknowledged {
   atlasProblem: string | null;
 }
 
-async function alertByRef(state: StateStore, ref: string): Promise<AlertRecord> {
+async function alertByRef(state: StateTransaction, ref: string): Promise<AlertRecord> {
   if (ref === '') {
     const waiting = await state.alerts.awaitingAck();
     if (waiting.length === 1) return waiting[0]!;
@@ -29,7 +29,7 @@ async function alertByRef(state: StateStore, ref: string): Promise<AlertRecord> 
   return alert;
 }
 
-async function alreadyAcknowledged(state: StateStore, alert: AlertRecord): Promise<AlreadyAcknowledgedError> {
+async function alreadyAcknowledged(state: StateTransaction, alert: AlertRecord): Promise<AlreadyAcknowledgedError> {
   const incident = alert.incident_id ? await state.incidents.get(alert.incident_id) : null;
   return new AlreadyAcknowledgedError(alert.name, alert.incident_id, alert.acknowledged_by, alert.acknowledged_at, incident?.status === 'resolved');
 }
@@ -53,13 +53,13 @@ export async function acknowledgeAlert(deps: DomainDeps, alertRef: string, actor
   const now = deps.clock();
   const { state } = deps;
   const { incident, alert } = await state.transaction(async (tx) => {
-    let found = await alertByRef(state, ref);
+    let found = await alertByRef(tx, ref);
     // An alert that joined a group is acknowledged with the group: its lead's incident is the one.
     if (found.group_lead && !found.incident_id) {
       const lead = await tx.alerts.get(found.group_lead);
       if (lead && lead.status === 'firing') found = lead;
     }
-    if (found.incident_id) throw await alreadyAcknowledged(state, found);
+    if (found.incident_id) throw await alreadyAcknowledged(tx, found);
     if (found.status === 'resolved') {
       throw new IncidentError(`${found.name} already resolved${found.resolved_at ? ` at ${found.resolved_at.slice(11, 16)} UTC` : ''}; there is nothing to acknowledge.`);
     }
@@ -79,7 +79,7 @@ export async function acknowledgeAlert(deps: DomainDeps, alertRef: string, actor
       now,
     );
     // The check-and-set: whoever links the alert first owns it; the loser's incident rolls back.
-    if (!await tx.alerts.linkIncident(found.key, created.id, who, now)) throw await alreadyAcknowledged(state, await tx.alerts.get(found.key) ?? found);
+    if (!await tx.alerts.linkIncident(found.key, created.id, who, now)) throw await alreadyAcknowledged(tx, (await tx.alerts.get(found.key)) ?? found);
     await stopTimers(tx.timers, { alertKey: found.key }, now);
     for (const member of await tx.alerts.membersOf(found.key)) {
       if (member.status === 'firing' && member.incident_id === null) await tx.alerts.linkIncident(member.key, created.id, who, now);
@@ -99,7 +99,7 @@ export async function acknowledgeAlert(deps: DomainDeps, alertRef: string, actor
   } catch (err) {
     atlasProblem = atlasProblemText(err);
     deps.logger.warn({ err, incidentId: incident.id, alert: alert.name }, 'could not mark the alert acknowledged in metrics.db');
-    await state.transaction(async (tx) => await deps.events.record({ type: 'atlas-not-updated', incident, what: 'acknowledged_at', problem: atlasProblem! }, now));
+    await state.transaction(async (tx) => await deps.events.record(tx, { type: 'atlas-not-updated', incident, what: 'acknowledged_at', problem: atlasProblem! }, now));
   }
   return { incident, alert, atlasProblem };
 }
@@ -123,7 +123,7 @@ export async function setAckDetails(deps: DomainDeps, incidentRef: string, detai
   const now = deps.clock();
   const { state } = deps;
   return await state.transaction(async (tx) => {
-    const found = await findIncident(state, incidentRef, { mustBeOpen: true });
+    const found = await findIncident(tx, incidentRef, { mustBeOpen: true });
     const eta = etaText ? etaOf(etaText, now) : null;
     if (!impact && !eta) return { incident: found, changed: false, impact: null, eta: null };
     const incident = (await tx.incidents.update(found.id, { ...(impact ? { impact } : {}), ...(eta ? { next_update_at: iso(eta) } : {}) }))!;

@@ -13,7 +13,7 @@ export const ESCALATION_CONTACTS: Readonly<Record<EscalationTarget, { configKey:
 };
 
 /** The Slack user ID of a contact, or null when none is configured. */
-export function escalationContact(deps: { config: Pick<Config, 'escalation'>; rotation: RotationSource }, target: EscalationTarget, now: Date): string | null {
+export async function escalationContact(deps: { config: Pick<Config, 'escalation'>; rotation: RotationSource }, target: EscalationTarget, now: Date): Promise<string | null> {
   const e = deps.config.escalation;
   switch (target) {
     case 'techlead':
@@ -25,7 +25,7 @@ export function escalationContact(deps: { config: Pick<Config, 'escalation'>; ro
     case 'security':
       return e.security ?? null;
     case 'secondary':
-      return deps.rotation.at(now)?.secondary ?? null;
+      return (await deps.rotation.at(now))?.secondary ?? null;
   }
 }
 

@@ -42,7 +42,7 @@ export async function escalate(deps: DomainDeps, incidentRef: string, target: Es
   const need = textOf('need', 'immediate need', details.need) ?? null;
   const why = textOf('why', 'reason', details.why);
   return await withIncident(deps, incidentRef, { mustBeOpen: true }, async (tx, incident, now) => {
-    const contactId = escalationContact(deps, to, now);
+    const contactId = await escalationContact(deps, to, now);
     const ageMs = now.getTime() - new Date(incident.opened_at).getTime();
     const history = await tx.timeline.list(incident.id);
     const timer = ESCALATION_CONTACTS[to].timer;

@@ -32,5 +32,5 @@ export async function findIncident(state: StateTransaction, ref: unknown, opts: 
 /** Runs `fn` on the incident a reference means, in one transaction, at one instant. */
 export async function withIncident<T>(deps: DomainDeps, ref: unknown, opts: { mustBeOpen: boolean }, fn: (tx: StateTransaction, incident: Incident, now: Date) => Promise<T>): Promise<T> {
   const now = deps.clock();
-  return await deps.state.transaction(async (tx) => fn(tx, await findIncident(tx, ref, opts), now));
+  return await deps.state.transaction(async (tx) => await fn(tx, await findIncident(tx, ref, opts), now));
 }

@@ -21,10 +21,9 @@ export interface IncidentSummary {
 
 /** The open incidents, most severe first, then oldest first. */
 export async function listIncidents(state: StateStore, now: Date): Promise<IncidentSummary[]> {
-  return (await state.incidents
-    .open())
-    .sort((a, b) => a.severity.localeCompare(b.severity) || a.opened_at.localeCompare(b.opened_at))
-    .map(async (i) => ({
+  const open = (await state.incidents.open()).sort((a, b) => a.severity.localeCompare(b.severity) || a.opened_at.localeCompare(b.opened_at));
+  return await Promise.all(
+    open.map(async (i) => ({
       id: i.id,
       severity: i.severity,
       status: i.status,
@@ -33,7 +32,8 @@ export async function listIncidents(state: StateStore, now: Date): Promise<Incid
       openedAt: i.opened_at,
       ageMs: now.getTime() - new Date(i.opened_at).getTime(),
       nextDeadline: await nextDeadline(state, i.id),
-    }));
+    })),
+  );
 }
 
 /** One incident and everything on its timeline, in order. */

@@ -48,7 +48,7 @@ async function relevance(state: StateTransaction, deps: TimerDeps, t: TimerRow, 
     if (alert.status !== 'firing') return { relevant: false, why: 'alert resolved' };
     if (alert.incident_id || alert.acknowledged_at) return { relevant: false, why: 'alert acknowledged' };
     if (t.kind === 'ack-reminder') return { relevant: true, reminder: { kind: 'ack-reminder', alert } };
-    return { relevant: true, reminder: { kind: 'ack-secondary', alert, secondary: deps.rotation.at(now)?.secondary ?? null } };
+    return { relevant: true, reminder: { kind: 'ack-secondary', alert, secondary: (await deps.rotation.at(now))?.secondary ?? null } };
   }
   const incident = t.incident_id ? await state.incidents.get(t.incident_id) : null;
   if (!incident) return { relevant: false, why: 'incident gone' };
@@ -72,10 +72,10 @@ async function relevance(state: StateTransaction, deps: TimerDeps, t: TimerRow, 
     case 'break-nudge': {
       if (!incident.owner_id) return { relevant: false, why: 'nobody owns it' };
       const ownerSince = await ownerSinceOf(state, incident);
-      return { relevant: true, reminder: { kind: 'break-nudge', incident, owner: incident.owner_id, ownerSince, secondary: deps.rotation.at(now)?.secondary ?? null } };
+      return { relevant: true, reminder: { kind: 'break-nudge', incident, owner: incident.owner_id, ownerSince, secondary: (await deps.rotation.at(now))?.secondary ?? null } };
     }
     default:
-      return { relevant: true, reminder: { kind: 'handoff-suggest', incident, onCallPrimary: deps.rotation.at(now)?.primary ?? null } };
+      return { relevant: true, reminder: { kind: 'handoff-suggest', incident, onCallPrimary: (await deps.rotation.at(now))?.primary ?? null } };
   }
 }
 

@@ -9,6 +9,7 @@ import { alertSources, ingestAlert, MAX_ALERT_NAME, type IngestAction } from '..
 import { byPagerDutyPerson, byPerson } from '../db/state/resolved-by.js';
 import type { SeverityHint } from '../alerts/alert-classify.js';
 import { alertKey, type AlertRecord } from '../db/state/state-records.js';
+import type { StateTransaction } from '../db/state/state-store.js';
 import { acknowledgeAlert } from '../incidents/acknowledge.js';
 import type { DomainDeps } from '../incidents/incident-deps.js';
 import { IncidentError } from '../incidents/incident-errors.js';
@@ -108,9 +109,9 @@ function outcome(action: PagerDutyAction, alert: AlertRecord | null): PagerDutyO
   return { action, alertName: alert?.name ?? null, incidentId: alert?.incident_id ?? null };
 }
 
-async function triggered(deps: Deps, ev: PagerDutyIncidentEvent): Promise<{ result: PagerDutyOutcome; alert: AlertRecord | null }> {
-  const page = ev.incident.incidentKey ? await deps.state.pagerduty.pageByDedupKey(ev.incident.incidentKey) : null;
-  const paged = page ? await deps.state.alerts.get(page.alert_key) : null;
+async function triggered(tx: StateTransaction, deps: Deps, ev: PagerDutyIncidentEvent, primaryOnCall: string | null): Promise<{ result: PagerDutyOutcome; alert: AlertRecord | null }> {
+  const page = ev.incident.incidentKey ? await tx.pagerduty.pageByDedupKey(ev.incident.incidentKey) : null;
+  const paged = page ? await tx.alerts.get(page.alert_key) : null;
   if (paged) return { result: outcome('linked-to-page', paged), alert: paged };
   const hint = severityHintOf(ev.incident);
   const ingested = await ingestAlert(deps, {
@@ -120,40 +121,40 @@ async function triggered(deps: Deps, ev: PagerDutyIncidentEvent): Promise<{ resu
     firedAt: ev.incident.createdAt ?? ev.occurredAt,
     source: 'pagerduty',
     ...(hint ? { severityHint: hint } : {}),
-  });
+  }, { primaryOnCall });
   return { result: outcome(`alert-${ingested.action}`, ingested.alert), alert: ingested.alert };
 }
 
-async function note(deps: Deps, incidentId: string, text: string, actor: string, now: Date): Promise<void> {
-  const incident = await deps.state.incidents.get(incidentId);
-  if (incident) await deps.events.record({ type: 'note-added', incident, text, actor }, now);
+async function note(tx: StateTransaction, deps: Deps, incidentId: string, text: string, actor: string, now: Date): Promise<void> {
+  const incident = await tx.incidents.get(incidentId);
+  if (incident) await deps.events.record(tx, { type: 'note-added', incident, text, actor }, now);
 }
 
-async function acknowledged(deps: Deps, ev: PagerDutyIncidentEvent, alert: AlertRecord, match: AgentMatch): Promise<PagerDutyOutcome> {
+async function acknowledged(tx: StateTransaction, deps: Deps, ev: PagerDutyIncidentEvent, alert: AlertRecord, match: AgentMatch): Promise<PagerDutyOutcome> {
   if (alert.status === 'resolved') return outcome('already-resolved', alert);
   if (alert.incident_id) return outcome('already-acknowledged', alert);
   const actor = match.slackUserId ?? BOT_ACTOR;
   try {
     const { incident, alert: after } = await acknowledgeAlert(deps, alert.name, actor);
     const unmatched = match.slackUserId === null && ev.agent !== null ? ' (no Slack user matches them: map them in pagerduty.users)' : '';
-    await note(deps, incident.id, `Acknowledged in PagerDuty by ${agentName(ev.agent)}${unmatched}.`, actor, deps.clock());
+    await note(tx, deps, incident.id, `Acknowledged in PagerDuty by ${agentName(ev.agent)}${unmatched}.`, actor, deps.clock());
     return outcome('acknowledged', after);
   } catch (err) {
     // Someone acknowledged in Slack at the same moment: theirs stands.
-    if (err instanceof IncidentError) return outcome('already-acknowledged', await deps.state.alerts.get(alert.key));
+    if (err instanceof IncidentError) return outcome('already-acknowledged', await tx.alerts.get(alert.key));
     throw err;
   }
 }
 
-async function resolved(deps: Deps, ev: PagerDutyIncidentEvent, alert: AlertRecord, match: AgentMatch): Promise<PagerDutyOutcome> {
+async function resolved(tx: StateTransaction, deps: Deps, ev: PagerDutyIncidentEvent, alert: AlertRecord, match: AgentMatch, primaryOnCall: string | null): Promise<PagerDutyOutcome> {
   if (alert.status === 'resolved') return outcome('already-resolved', alert);
   // PagerDuty's own alert resolves as its source; the bot's page resolved there by a person is that
   // person resolving it. An automation resolving the page of an alert other sources still report changes nothing.
   const person = alertSources(alert).includes('pagerduty') || ev.agent === null ? undefined : match.slackUserId ? byPerson(match.slackUserId) : byPagerDutyPerson(agentName(ev.agent));
-  const ingested = await ingestAlert(deps, { name: alert.name, status: 'resolved', message: '', resolvedAt: ev.occurredAt, source: 'pagerduty', ...(person ? { resolvedBy: person } : {}) });
+  const ingested = await ingestAlert(deps, { name: alert.name, status: 'resolved', message: '', resolvedAt: ev.occurredAt, source: 'pagerduty', ...(person ? { resolvedBy: person } : {}) }, { primaryOnCall });
   const after = ingested.alert ?? alert;
   // The alert's resolution is told in the thread; who did it, and where, goes on the timeline too.
-  if (ingested.action === 'resolved' && after.incident_id) await note(deps, after.incident_id, `Resolved in PagerDuty by ${agentName(ev.agent)}.`, BOT_ACTOR, deps.clock());
+  if (ingested.action === 'resolved' && after.incident_id) await note(tx, deps, after.incident_id, `Resolved in PagerDuty by ${agentName(ev.agent)}.`, BOT_ACTOR, deps.clock());
   return outcome(ingested.action === 'already-resolved' || ingested.action === 'unknown-resolved' ? 'already-resolved' : `alert-${ingested.action}`, after);
 }
 
@@ -166,8 +167,10 @@ async function resolved(deps: Deps, ev: PagerDutyIncidentEvent, alert: AlertReco
 export async function applyPagerDutyEvent(deps: Deps, ev: PagerDutyIncidentEvent, match: AgentMatch = { slackUserId: null }): Promise<PagerDutyOutcome> {
   const now = deps.clock();
   const { state } = deps;
+  // Who is on call is read before the transaction: the rotation reads the outer store.
+  const primaryOnCall = (await deps.rotation.at(now))?.primary ?? null;
   return await state.transaction(async (tx) => {
-    if (!await tx.pagerduty.recordEvent({ eventId: ev.id, eventType: ev.type, pdIncidentId: ev.incident.id, occurredAt: ev.occurredAt }, now)) {
+    if (!(await tx.pagerduty.recordEvent({ eventId: ev.id, eventType: ev.type, pdIncidentId: ev.incident.id, occurredAt: ev.occurredAt }, now))) {
       return outcome('duplicate', null);
     }
     const link = await tx.pagerduty.incident(ev.incident.id);
@@ -179,13 +182,13 @@ export async function applyPagerDutyEvent(deps: Deps, ev: PagerDutyIncidentEvent
     let result: PagerDutyOutcome;
     let alert: AlertRecord | null = linked;
     if (ev.type === 'incident.triggered') {
-      ({ result, alert } = await triggered(deps, ev));
+      ({ result, alert } = await triggered(tx, deps, ev, primaryOnCall));
     } else if (!linked) {
       result = outcome('unknown-incident', null);
     } else if (ev.type === 'incident.acknowledged') {
-      result = await acknowledged(deps, ev, linked, match);
+      result = await acknowledged(tx, deps, ev, linked, match);
     } else {
-      result = await resolved(deps, ev, linked, match);
+      result = await resolved(tx, deps, ev, linked, match, primaryOnCall);
     }
     const current = alert ? (await tx.alerts.get(alert.key) ?? alert) : null;
     await tx.pagerduty.saveIncident({

@@ -103,10 +103,14 @@ async function wanted(event: DomainEvent, state: StateTransaction): Promise<Want
       return alert ? [{ alert, status: 'resolved', actor: event.actor, anchor: event.incident.anchor }] : [];
     }
     case 'alerts-resolved':
-      return event.names.flatMap(async (name) => {
+    {
+      const out: Wanted[] = [];
+      for (const name of event.names) {
         const alert = await current(alertKey(name));
-        return alert ? [{ alert, status: 'resolved' as const, actor: event.actor, anchor: event.incident.anchor }] : [];
-      });
+        if (alert) out.push({ alert, status: 'resolved', actor: event.actor, anchor: event.incident.anchor });
+      }
+      return out;
+    }
     default:
       return [];
   }
@@ -220,7 +224,7 @@ export function pagerdutyCallSender(opts: PagerDutySenderOptions) {
     async retrying(_raw: OutboxCall, row: OutboxRow) {
       if (!row.anchor) return;
       const anchor = row.anchor;
-      await state.transaction(async (tx) => await opts.events.record({ type: 'pagerduty-call-progressed', anchor }, clock()));
+      await state.transaction(async (tx) => await opts.events.record(tx, { type: 'pagerduty-call-progressed', anchor }, clock()));
     },
     async gaveUp(raw: OutboxCall, row: OutboxRow, problem: string) {
       if (!row.anchor) return;

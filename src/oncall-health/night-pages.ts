@@ -52,7 +52,7 @@ export interface NightCheck {
  */
 export async function checkNightPages(deps: NightPagesDeps): Promise<NightCheck> {
   const now = deps.clock();
-  const on = deps.rotation.at(now);
+  const on = await deps.rotation.at(now);
   const primary = on?.primary ?? null;
   if (!on || !primary) return { primary, nights: [], suggested: false };
   const pages = await deps.state.pages.between(on.shift.start, now, primary);

@@ -59,17 +59,17 @@ export async function ownerSpans(state: Pick<StateStore, 'timeline'>, incident: 
 }
 
 /** The shifts that started within the last `weeks` weeks (and the current one), oldest first. */
-export function reviewShifts(deps: Pick<DomainDeps, 'rotation'>, now: Date, weeks: number): Shift[] {
-  return deps.rotation.shifts(new Date(now.getTime() - weeks * 7 * 86_400_000), now);
+export async function reviewShifts(deps: Pick<DomainDeps, 'rotation'>, now: Date, weeks: number): Promise<Shift[]> {
+  return await deps.rotation.shifts(new Date(now.getTime() - weeks * 7 * 86_400_000), now);
 }
 
 export async function oncallLoad(deps: Pick<DomainDeps, 'state' | 'rotation'> & { userTimeZone?: UserTimeZone }, now: Date, weeks: number): Promise<LoadRow[]> {
-  const shifts = reviewShifts(deps, now, weeks);
+  const shifts = await reviewShifts(deps, now, weeks);
   if (shifts.length === 0) return [];
   const from = shifts[0]!.start;
   const pages = await deps.state.pages.between(from, now);
   const incidents = await deps.state.pages.incidentsActive(from, now);
-  const spans = incidents.flatMap(async (i) => await ownerSpans(deps.state, i, now));
+  const spans = (await Promise.all(incidents.map(async (i) => await ownerSpans(deps.state, i, now)))).flat();
   const zones = new Map<string, PersonZone>();
   const zone = async (user: string) => {
     let z = zones.get(user);

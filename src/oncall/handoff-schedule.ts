@@ -17,8 +17,8 @@ export type HandoffDue =
 
 /** What the handoff store tells the schedule. */
 export interface HandoffHistory {
-  get(shiftStart: Date): HandoffRow | null;
-  latestSettled(): HandoffRow | null;
+  get(shiftStart: Date): Promise<HandoffRow | null>;
+  latestSettled(): Promise<HandoffRow | null>;
 }
 
 /**
@@ -26,14 +26,14 @@ export interface HandoffHistory {
  * Shift changes missed since the last settled one (the bot was down) are skipped in its favour:
  * only the latest is posted, late, naming the others.
  */
-export function dueHandoff(rotation: RotationSource, history: HandoffHistory, now: Date): HandoffDue {
-  const current = rotation.at(now);
+export async function dueHandoff(rotation: RotationSource, history: HandoffHistory, now: Date): Promise<HandoffDue> {
+  const current = await rotation.at(now);
   if (!current) return { kind: 'none' };
   const change = current.shift.start;
-  const row = history.get(change);
+  const row = await history.get(change);
   if (row && row.status !== 'pending') return { kind: 'none' };
   const late = now.getTime() - change.getTime() > LATE_AFTER_MS;
-  const settled = history.latestSettled();
+  const settled = await history.latestSettled();
   if (!settled) {
     return now.getTime() - change.getTime() <= FIRST_START_GRACE_MS ? { kind: 'post', shiftChange: change, late, skipped: [] } : { kind: 'baseline', shiftChange: change };
   }
@@ -54,11 +54,11 @@ export interface ReminderDue {
  * The notes reminder due at `now`: the next shift change is within `reminderMinutes` and nobody
  * has been reminded yet (the store's claim makes it once). Null when nobody is on call to remind.
  */
-export function dueReminder(rotation: RotationSource, history: HandoffHistory, now: Date, reminderMinutes: number): ReminderDue | null {
+export async function dueReminder(rotation: RotationSource, history: HandoffHistory, now: Date, reminderMinutes: number): Promise<ReminderDue | null> {
   const next = rotation.nextShiftChange(now);
   if (!next || next.getTime() - now.getTime() > reminderMinutes * 60_000) return null;
-  const row = history.get(next);
+  const row = await history.get(next);
   if (row && (row.reminded_at || row.status !== 'pending')) return null;
-  const outgoing = rotation.at(new Date(next.getTime() - 1))?.primary;
+  const outgoing = (await rotation.at(new Date(next.getTime() - 1)))?.primary;
   return outgoing ? { shiftChange: next, outgoing } : null;
 }

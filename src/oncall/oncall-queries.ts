@@ -34,10 +34,10 @@ function distinct<T>(items: Iterable<T>): T[] {
 }
 
 /** The rotation's own people of `role` while `o` runs (whom it covers for). */
-export function coveredPeople(rotation: RotationSource, o: Pick<Override, 'role' | 'from' | 'until'>): string[] {
+export async function coveredPeople(rotation: RotationSource, o: Pick<Override, 'role' | 'from' | 'until'>): Promise<string[]> {
   return distinct(
-    rotation
-      .shifts(o.from, o.until)
+    (await rotation
+      .shifts(o.from, o.until))
       .map((s) => s.scheduled[o.role])
       .filter((u): u is string => u !== null),
   );
@@ -51,25 +51,24 @@ function overrideHorizon(rotation: RotationSource, from: Date): Date {
 }
 
 /** Overrides not over yet at `now` (in force or coming), by start. */
-export function overridesAhead(rotation: RotationSource, now: Date): ListedOverride[] {
+export async function overridesAhead(rotation: RotationSource, now: Date): Promise<ListedOverride[]> {
   const seen = new Map<string, Override>();
-  for (const shift of rotation.shifts(now, overrideHorizon(rotation, now))) {
+  for (const shift of await rotation.shifts(now, overrideHorizon(rotation, now))) {
     for (const o of shift.overrides) if (o.until > now && !seen.has(overrideKey(o))) seen.set(overrideKey(o), o);
   }
-  return [...seen.values()]
-    .sort((a, b) => a.from.getTime() - b.from.getTime())
-    .map((o) => ({ override: o, coveringFor: coveredPeople(rotation, o).filter((u) => u !== o.user), inForce: o.from <= now }));
+  const ahead = [...seen.values()].sort((a, b) => a.from.getTime() - b.from.getTime());
+  return await Promise.all(ahead.map(async (o) => ({ override: o, coveringFor: (await coveredPeople(rotation, o)).filter((u) => u !== o.user), inForce: o.from <= now })));
 }
 
 /** Who is on call now and next, and the overrides around. */
-export function onCallSummary(rotation: RotationSource, now: Date): OnCallSummary {
-  const current = rotation.at(now);
+export async function onCallSummary(rotation: RotationSource, now: Date): Promise<OnCallSummary> {
+  const current = await rotation.at(now);
   if (!current) {
     const startsAt = rotation.nextShiftChange(now);
     if (!startsAt) return { kind: 'none' };
-    return { kind: 'not-started', startsAt, first: rotation.at(startsAt), overrides: overridesAhead(rotation, now) };
+    return { kind: 'not-started', startsAt, first: await rotation.at(startsAt), overrides: await overridesAhead(rotation, now) };
   }
-  return { kind: 'on', current, next: rotation.at(current.until), overrides: overridesAhead(rotation, now) };
+  return { kind: 'on', current, next: await rotation.at(current.until), overrides: await overridesAhead(rotation, now) };
 }
 
 /** A part of someone else's time on call that another person covers. */
@@ -111,10 +110,10 @@ function coversAll(parts: readonly { from: Date; until: Date }[], from: Date, un
  * `user`'s time on call from `now` to `to`, oldest first, at most `limit`: the rotation's shifts
  * that are theirs (saying which parts others cover) and the overrides in which they cover.
  */
-export function shiftsOf(rotation: RotationSource, user: string, now: Date, to: Date, limit: number): PersonShift[] {
+export async function shiftsOf(rotation: RotationSource, user: string, now: Date, to: Date, limit: number): Promise<PersonShift[]> {
   const out: PersonShift[] = [];
   const covering = new Map<string, Override>();
-  for (const shift of rotation.shifts(now, to)) {
+  for (const shift of await rotation.shifts(now, to)) {
     for (const role of ROLES) {
       for (const o of shift.overrides) {
         if (o.user === user && o.role === role && o.until > now && shift.scheduled[role] !== user) covering.set(overrideKey(o), o);
@@ -127,17 +126,17 @@ export function shiftsOf(rotation: RotationSource, user: string, now: Date, to: 
     }
   }
   for (const o of covering.values()) {
-    out.push({ role: o.role, from: o.from, until: o.until, override: o, coveringFor: coveredPeople(rotation, o).filter((u) => u !== user), coveredBy: [], fullyCovered: false });
+    out.push({ role: o.role, from: o.from, until: o.until, override: o, coveringFor: (await coveredPeople(rotation, o)).filter((u) => u !== user), coveredBy: [], fullyCovered: false });
   }
   return out.sort((a, b) => a.from.getTime() - b.from.getTime() || a.role.localeCompare(b.role)).slice(0, limit);
 }
 
 /** The first stretch of [from, until) in which `user` holds `role`, by asking who is on call as time goes on. */
-export function firstStretchAs(rotation: RotationSource, user: string, role: OnCallRole, from: Date, until: Date): { from: Date; until: Date } | null {
+export async function firstStretchAs(rotation: RotationSource, user: string, role: OnCallRole, from: Date, until: Date): Promise<{ from: Date; until: Date } | null> {
   let t = from;
   let start: Date | null = null;
   while (t < until) {
-    const at = rotation.at(t);
+    const at = await rotation.at(t);
     const next = at ? at.until : rotation.nextShiftChange(t);
     if (at?.[role] === user) start ??= t;
     else if (start) return { from: start, until: t };

@@ -5,7 +5,8 @@ import type { ReliabilityRows } from './reliability-report.js';
 
 export async function reliabilityRows(state: Pick<StateStore, 'incidents' | 'timeline' | 'pages' | 'alerts'>, from: Date, to: Date, timezone: string, reviewWithinMs: number): Promise<ReliabilityRows> {
   const incidents = await state.incidents.openedBetween(from, to);
-  const timelines = new Map<string, TimelineEntry[]>(incidents.map(async (i) => [i.id, await state.timeline.list(i.id)]));
+  const timelines = new Map<string, TimelineEntry[]>();
+  for (const i of incidents) timelines.set(i.id, await state.timeline.list(i.id));
   return {
     from,
     to,

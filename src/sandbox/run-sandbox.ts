@@ -150,12 +150,12 @@ export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox
     const rotation = running.deps.rotation;
     const nextShiftChange = () => rotation.nextShiftChange(clock());
     const controls: SandboxControls = {
-      state: (asked) => {
+      state: async (asked) => {
         // Nobody chosen yet: the page starts as whoever is on call now.
-        const user = asked === '' ? (rotation.at(clock())?.primary ?? SANDBOX_USERS.primary) : asked;
+        const user = asked === '' ? ((await rotation.at(clock()))?.primary ?? SANDBOX_USERS.primary) : asked;
         const person = slack.workspace.directory.users.get(user);
         if (!person || person.isBot) return undefined;
-        const onCall = rotation.at(clock());
+        const onCall = await rotation.at(clock());
         return sandboxState(slack.workspace, user, {
           clock: { now: clock(), offsetMs: clock.offsetMs(), nextShiftChange: nextShiftChange() },
           onCall,

@@ -29,7 +29,7 @@ import type { SandboxState } from './sandbox-state.js';
 export const CLOCK_STEPS = { '5m': 5 * 60_000, '30m': 30 * 60_000, '2h': 2 * 3_600_000 } as const;
 
 export interface SandboxControls {
-  state(user: string): SandboxState | undefined;
+  state(user: string): Promise<SandboxState | undefined>;
   actions: SandboxActions;
   fireAlert(preset: string): Promise<ActionResult>;
   advanceClock(step: keyof typeof CLOCK_STEPS | 'shift'): Promise<ActionResult>;
@@ -150,7 +150,7 @@ export function sandboxRoutes(controls: SandboxControls, pageDir = pageDirectory
       if (file) return sendFile(res, dir, file[1] as string);
       if (url.pathname === '/sandbox/state') {
         const user = url.searchParams.get('user') ?? '';
-        const state = controls.state(user);
+        const state = await controls.state(user);
         return state ? sendJson(res, 200, state) : sendJson(res, 400, { ok: false, error: `No person ${JSON.stringify(user)} in this workspace.` });
       }
       if (url.pathname === '/sandbox/events') return openEventStream(res, controls);

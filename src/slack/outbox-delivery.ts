@@ -58,7 +58,7 @@ export interface DeliveryOptions {
   store: { outbox: OutboxStore; slackMessages: SlackMessageStore };
   poster: SlackPoster;
   /** The message an anchor names, from current state; null when there is nothing to show. */
-  render: (anchor: string) => RenderedMessage | null;
+  render: (anchor: string) => Promise<RenderedMessage | null>;
   /** The bot's clock: when rows are due. */
   clock: Clock;
   logger: Logger;
@@ -92,7 +92,7 @@ export interface Delivery {
   wake(): void;
   /** Delivers everything due until the outbox is empty of due rows (tests, the terminal's `--deliver`). */
   drain(): Promise<void>;
-  stats(): OutboxStats;
+  stats(): Promise<OutboxStats>;
   /**
    * Stops taking work, waits up to `graceMs` for sends in flight, then gives up its leases so
    * another process (or the next start) takes the rows at once; a post cut off is in doubt.
@@ -205,7 +205,7 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
         return found;
       }
     }
-    const message = opts.render(anchor) ?? (fallback ? { text: fallback.text, blocks: fallback.blocks ?? [] } : null);
+    const message = (await opts.render(anchor)) ?? (fallback ? { text: fallback.text, blocks: fallback.blocks ?? [] } : null);
     if (!message) throw new Refused('anchor_missing');
     const posted = await post(row, message, { channel }, { outbox_id: row.id, anchor });
     await store.slackMessages.put(anchor, posted, clock());
@@ -318,7 +318,7 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
           // Rows up to this id were committed before the rendering below reads the state.
           const coversUpTo = await store.outbox.lastRefreshOf(row);
           const known = await store.slackMessages.get(anchor);
-          const message = opts.render(anchor) ?? (payload ? { text: payload.text, blocks: payload.blocks ?? [] } : null);
+          const message = (await opts.render(anchor)) ?? (payload ? { text: payload.text, blocks: payload.blocks ?? [] } : null);
           if (!known && (!message || payload?.editOnly)) {
             // A message never posted and with nothing left to show (its alert has fired again
             // since, with a message of its own): nothing to do, but a later row may have something.

@@ -28,7 +28,7 @@ function setUp(file: Record<string, unknown>) {
   const t = tempDir();
   cleanup = t.cleanup;
   env = testDeps(path.join(t.dir, '.shadow-atlas'), { file });
-  registry = createRegistry(createAuthorizer(env.deps.config, undefined, undefined, () => env.deps.rotation.at(env.clock())));
+  registry = createRegistry(createAuthorizer(env.deps.config, undefined, undefined, async () => await env.deps.rotation.at(env.clock())));
 }
 
 beforeEach(() => setUp({ rotation: ROTATION, responders: { users: [LEAD] } }));
@@ -158,7 +158,7 @@ describe('/atlas oncall cover and uncover', () => {
     expect(overrides()).toEqual([
       { id: 1, user_id: 'U0GUS', role: 'primary', from_at: '2026-11-26T12:00:00.000Z', until_at: '2026-11-27T12:00:00.000Z', created_by: LEAD, removed_by: null },
     ]);
-    expect(env.deps.rotation.at(env.clock())?.primary).toBe('U0GUS');
+    expect((await env.deps.rotation.at(env.clock()))?.primary).toBe('U0GUS');
     const t = await run('oncall cover U0HAL --role secondary --from 2026-12-01T10:00+01:00 --until 2d', terminal);
     expect(t.text).toBe('[ERROR] --until: 2026-11-28 12:00 UTC is not after --from (2026-12-01 09:00 UTC).\n');
     const later = await run('oncall cover U0HAL --role secondary --from 2026-12-01T10:00+01:00 --until 2026-12-02T09:00Z', terminal);
@@ -233,7 +233,7 @@ describe('/atlas oncall cover and uncover', () => {
       'Removed override #1: <@U0GUS> no longer covers primary from 2026-11-26 12:00 UTC until 2026-11-27 12:00 UTC. The primary now is <@U0ANN>.',
     );
     expect(overrides()).toMatchObject([{ id: 1, removed_by: 'U0GUS' }]);
-    expect(env.deps.rotation.at(env.clock())?.primary).toBe('U0ANN');
+    expect((await env.deps.rotation.at(env.clock()))?.primary).toBe('U0ANN');
     expect((await run('oncall uncover #1')).headline).toBe('Override #1 was removed already, by <@U0GUS> at 2026-11-26 12:00 UTC.');
     expect((await run('oncall uncover 7')).headline).toBe(
       'There is no override #7 (`/atlas oncall` lists them with their ids); a planned override from the config (rotation.overrides) is removed by editing the config.',
@@ -250,7 +250,7 @@ describe('/atlas oncall cover and uncover', () => {
 
 describe('on call counts as responders (the incident tier)', () => {
   const decide = (userId: string, tier: 'incident' | 'remediate' = 'incident', channelId = CHANNEL) =>
-    createAuthorizer(env.deps.config, undefined, undefined, () => env.deps.rotation.at(env.clock())).decide({ source: 'slack', userId, channelId }, tier, 'ack');
+    createAuthorizer(env.deps.config, undefined, undefined, async () => await env.deps.rotation.at(env.clock())).decide({ source: 'slack', userId, channelId }, tier, 'ack');
 
   it('lets the primary and secondary act during their shift and not after; remediations only as remediators.onCall says', async () => {
     expect(await decide('U0ANN')).toEqual({ allowed: true });
@@ -285,7 +285,7 @@ describe('on call counts as responders (the incident tier)', () => {
     const handed = await run('oncall cover <@U0GUS> --role primary --until 1d', slack('U0ANN'));
     expect(handed.outcome).toBe('ok');
     expect(handed.slack).toContain('Handed over by the primary on call, not by a remediator');
-    expect(env.deps.rotation.at(env.clock())?.primary).toBe('U0GUS');
+    expect((await env.deps.rotation.at(env.clock()))?.primary).toBe('U0GUS');
     expect((await decide('U0GUS')).allowed).toBe(false);
     expect(await decide('U0ANN')).toEqual({ allowed: true });
     // The secondary may not hand over the primary's shift, nor put themselves on it.
@@ -319,7 +319,7 @@ describe('on call counts as responders (the incident tier)', () => {
     cleanup();
     setUp({ rotation: ROTATION, responders: { users: [LEAD, 'U0HAL'] }, remediators: { users: [LEAD], usergroups: ['S0LEADS'] } });
     // The remediators' user group never answers: the lookup gives up after 1.5 s.
-    registry = createRegistry(createAuthorizer(env.deps.config, () => new Promise<string[]>(() => {}), undefined, () => env.deps.rotation.at(env.clock())));
+    registry = createRegistry(createAuthorizer(env.deps.config, () => new Promise<string[]>(() => {}), undefined, async () => await env.deps.rotation.at(env.clock())));
     const r = await run('oncall cover <@U0GUS> --role primary --until 1d', slack('U0HAL'));
     expect(r.headline).toBe('Slack did not say in time whether you are a remediator, which changing who is on call needs; try `oncall cover` again in a moment.');
     expect(overrides()).toEqual([]);

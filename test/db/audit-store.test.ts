@@ -47,11 +47,15 @@ describe('state.audit', () => {
     cleanup();
   });
 
-  const appendFive = () => [1, 2, 3, 4, 5].map(async (n) => await state.audit.append(entry(n), minutes(n)));
+  const appendFive = async () => {
+    const rows: AuditRow[] = [];
+    for (const n of [1, 2, 3, 4, 5]) rows.push(await state.audit.append(entry(n), minutes(n)));
+    return rows;
+  };
   const rowAt = (id: number) => hand.prepare('SELECT * FROM audit_log WHERE id = ?').get(id) as AuditRow;
 
   it('chains each row to the one before from the genesis hash; the hash covers the id and the content in a fixed order', async () => {
-    const rows = appendFive();
+    const rows = await appendFive();
     expect(rows.map((r) => r.id)).toEqual([1, 2, 3, 4, 5]);
     expect(rows[0]!.prev_hash).toBe(GENESIS_HASH);
     expect(GENESIS_HASH).toBe('0'.repeat(64));
@@ -71,19 +75,19 @@ describe('state.audit', () => {
   });
 
   it("an edited row's content is detected at that row", async () => {
-    appendFive();
+    await appendFive();
     hand.prepare("UPDATE audit_log SET result = 'Nothing happened' WHERE id = 3").run();
     expect(await state.audit.verify()).toEqual({ ok: false, rowId: 3, reason: 'its content was changed or forged (its hash does not match what it holds)', verified: 2 });
   });
 
   it('an edited link (prev_hash) is detected at that row', async () => {
-    appendFive();
+    await appendFive();
     hand.prepare('UPDATE audit_log SET prev_hash = ? WHERE id = 4').run(rowAt(2).hash);
     expect(await state.audit.verify()).toMatchObject({ ok: false, rowId: 4, reason: expect.stringMatching(/^its content was changed/) });
   });
 
   it('a deleted middle row is detected at the next one', async () => {
-    appendFive();
+    await appendFive();
     hand.prepare('DELETE FROM audit_log WHERE id = 3').run();
     expect(await state.audit.verify()).toEqual({ ok: false, rowId: 4, reason: 'row #3 before it is missing', verified: 2 });
     hand.prepare('DELETE FROM audit_log WHERE id = 2').run();
@@ -91,7 +95,7 @@ describe('state.audit', () => {
   });
 
   it('a forged row with a made-up hash is detected, at the end or before the first row', async () => {
-    appendFive();
+    await appendFive();
     const forge = hand.prepare(
       `INSERT INTO audit_log (id, at, source, user_id, channel_id, command, args, outcome, plan, result, undo, prev_hash, hash)
        VALUES (?, ?, 'slack', 'U0MALLORY', 'C0INCIDENT', 'job cancel', '["job-9"]', 'applied', NULL, 'Cancelled job-9', NULL, ?, ?)`,
@@ -104,7 +108,7 @@ describe('state.audit', () => {
   });
 
   it('a row changed and its own hash recomputed correctly breaks the chain at the row after it', async () => {
-    const rows = appendFive();
+    const rows = await appendFive();
     const forged = { ...rowAt(3), user_id: 'U0MALLORY', result: 'Rolled back by someone else' };
     hand.prepare('UPDATE audit_log SET user_id = ?, result = ?, hash = ? WHERE id = 3').run(forged.user_id, forged.result, chainHash(forged.prev_hash, forged));
     expect(await state.audit.verify()).toEqual({
@@ -119,7 +123,7 @@ describe('state.audit', () => {
   });
 
   it('a deleted last row shows through sqlite_sequence; lowered there too, the head file beside chatops.db shows it', async () => {
-    appendFive();
+    await appendFive();
     hand.prepare('DELETE FROM audit_log WHERE id = 5').run();
     expect(await state.audit.verify()).toEqual({ ok: false, rowId: 5, reason: 'it is missing from the end (ids were handed out up to #5)', verified: 4 });
     hand.prepare('DELETE FROM audit_log WHERE id = 4').run();
@@ -135,7 +139,7 @@ describe('state.audit', () => {
   });
 
   it('a row appended after the last one was deleted leaves the gap to see, not the id reused', async () => {
-    appendFive();
+    await appendFive();
     hand.prepare('DELETE FROM audit_log WHERE id = 5').run();
     const next = await state.audit.append(entry(6), minutes(6));
     expect(next.id).toBe(6);
@@ -144,7 +148,7 @@ describe('state.audit', () => {
   });
 
   it('a log rewritten from a row to its end, every hash recomputed, fails against the head file', async () => {
-    appendFive();
+    await appendFive();
     let prev = rowAt(2).hash;
     for (const id of [3, 4, 5]) {
       const row = { ...rowAt(id), prev_hash: prev, result: 'Nothing to see' };
@@ -216,7 +220,7 @@ describe('state.audit', () => {
   });
 
   it('joins the transaction it is appended in: rolled back with the change it records', async () => {
-    appendFive();
+    await appendFive();
     expect(async () =>
       await state.transaction(async (tx) => {
         await tx.audit.append(entry(6), minutes(6));
@@ -229,7 +233,7 @@ describe('state.audit', () => {
   });
 
   it('lists the newest entries first, of one person when asked, and counts them', async () => {
-    appendFive();
+    await appendFive();
     await state.audit.append(entry(6, { userId: 'U0BOB', outcome: 'refused', plan: null, undo: null }), minutes(6));
     expect((await state.audit.latest({ limit: 3 })).map((r) => r.id)).toEqual([6, 5, 4]);
     expect((await state.audit.latest({ limit: 10, userId: 'U0BOB' })).map((r) => r.id)).toEqual([6]);
@@ -244,7 +248,7 @@ describe('state.audit', () => {
   });
 
   it('retention never deletes audit rows', async () => {
-    appendFive();
+    await appendFive();
     const future = new Date('2100-01-01T00:00:00Z');
     await state.retention.prune({ outbox: future, commandRuns: future, timers: future, timeline: future });
     expect(await state.audit.verify()).toMatchObject({ ok: true, rows: 5 });
@@ -278,14 +282,18 @@ describe('state.audit anchored outside the table', () => {
     cleanup();
   });
 
-  const appendFive = () => [1, 2, 3, 4, 5].map(async (n) => await state.audit.append(entry(n), minutes(n)));
+  const appendFive = async () => {
+    const rows: AuditRow[] = [];
+    for (const n of [1, 2, 3, 4, 5]) rows.push(await state.audit.append(entry(n), minutes(n)));
+    return rows;
+  };
   const rowAt = (id: number) => hand.prepare('SELECT * FROM audit_log WHERE id = ?').get(id) as AuditRow;
   const headFile = () => path.join(dir, 'chatops-audit-head.json');
   /** The attacker also removes the head file: only the published head (state, Slack) is left to tell. */
   const dropHeadFile = () => rmSync(headFile());
 
   it('writes the head file at every append, and publishes the head once per occasion', async () => {
-    const rows = appendFive();
+    const rows = await appendFive();
     expect(JSON.parse(readFileSync(headFile(), 'utf8'))).toEqual({ seq: 5, hash: rows[4]!.hash, at: minutes(5).toISOString() });
     expect(await state.audit.head()).toEqual({ seq: 5, hash: rows[4]!.hash });
     expect(await state.audit.publishHead('daily:2026-11-26', minutes(6))).toEqual({ seq: 5, hash: rows[4]!.hash });
@@ -296,7 +304,7 @@ describe('state.audit anchored outside the table', () => {
   });
 
   it('truncating the last rows and lowering sqlite_sequence fails against the published head, the head file gone too', async () => {
-    appendFive();
+    await appendFive();
     await state.audit.publishHead('daily:2026-11-26', minutes(6));
     hand.prepare('DELETE FROM audit_log WHERE id >= 4').run();
     hand.prepare("UPDATE sqlite_sequence SET seq = 3 WHERE name = 'audit_log'").run();
@@ -310,7 +318,7 @@ describe('state.audit anchored outside the table', () => {
   });
 
   it('emptying the table (and sqlite_sequence) fails against the head file, the published head, and a head typed from Slack', async () => {
-    const rows = appendFive();
+    const rows = await appendFive();
     await state.audit.publishHead('handoff:2026-11-26T12:00:00.000Z', minutes(6));
     hand.prepare('DELETE FROM audit_log').run();
     hand.prepare("DELETE FROM sqlite_sequence WHERE name = 'audit_log'").run();
@@ -329,7 +337,7 @@ describe('state.audit anchored outside the table', () => {
   });
 
   it('a row appended by hand with a correctly recomputed hash fails against the head file', async () => {
-    appendFive();
+    await appendFive();
     await state.audit.publishHead('daily:2026-11-26', minutes(6));
     const forged: AuditRow = { ...rowAt(5), id: 6, at: minutes(7).toISOString(), user_id: 'U0MALLORY', result: 'Rolled back by someone else', prev_hash: rowAt(5).hash, hash: '' };
     forged.hash = chainHash(forged.prev_hash, forged);
@@ -340,7 +348,7 @@ describe('state.audit anchored outside the table', () => {
   });
 
   it('a row of a published head rewritten (and the rest after it) fails against a head typed from Slack', async () => {
-    const rows = appendFive();
+    const rows = await appendFive();
     dropHeadFile();
     let prev = rowAt(2).hash;
     for (const id of [3, 4, 5]) {
@@ -353,7 +361,7 @@ describe('state.audit anchored outside the table', () => {
   });
 
   it('a dropped audit_log table is damage, named, not an unexpected error', async () => {
-    appendFive();
+    await appendFive();
     expect(await state.audit.verify()).toMatchObject({ ok: true });
     hand.exec('DROP TABLE audit_log');
     expect(await state.audit.verify()).toEqual({ ok: false, rowId: 0, reason: 'the audit_log table is missing from chatops.db (dropped)', verified: 0, missingTable: true });

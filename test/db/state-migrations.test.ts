@@ -208,7 +208,8 @@ describe('state migration 9', () => {
       const file = path.join(t.dir, 'chatops.db');
       const v8 = openStateStore(file, STATE_MIGRATIONS.slice(0, 8));
       const now = new Date('2026-11-26T12:00:00.000Z');
-      const ids = [1, 2, 3].map(async (n) => await v8.outbox.enqueue({ lane: 'alert:ipfsdown', op: n === 1 ? 'refresh' : 'reply', anchor: 'alert:ipfsdown:1', channel: CHANNEL, payload: { text: `m${n}` } }, now));
+      const ids: number[] = [];
+      for (const n of [1, 2, 3]) ids.push(await v8.outbox.enqueue({ lane: 'alert:ipfsdown', op: n === 1 ? 'refresh' : 'reply', anchor: 'alert:ipfsdown:1', channel: CHANNEL, payload: { text: `m${n}` } }, now));
       await v8.outbox.markSent(v8.db.prepare('SELECT * FROM outbox WHERE id = ?').get(ids[0]) as never, '1700000000.000100', now);
       // The newest row is gone (retention): its id must not come back.
       v8.db.prepare('DELETE FROM outbox WHERE id = ?').run(ids[2]);

@@ -116,10 +116,10 @@ interface FormCase {
   command: string;
   primary: string;
   outcome: string;
-  arrange(): Incident;
+  arrange(): Promise<Incident>;
   values: Values;
   target?: string;
-  acted(incident: Incident): void;
+  acted(incident: Incident): Promise<void>;
 }
 
 const FORMS: FormCase[] = [

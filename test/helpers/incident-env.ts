@@ -34,9 +34,9 @@ export interface IncidentEnv {
   /** Top-level messages of #incident-response (broadcast replies included). */
   channel(): StoredMessage[];
   /** The message an anchor names (an alert's, an incident's status card), as it is now. */
-  anchored(anchor: string): StoredMessage | undefined;
+  anchored(anchor: string): Promise<StoredMessage | undefined>;
   /** The replies in the thread of the message an anchor names. */
-  thread(anchor: string): StoredMessage[];
+  thread(anchor: string): Promise<StoredMessage[]>;
   close(): Promise<void>;
 }
 

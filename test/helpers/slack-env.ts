@@ -51,7 +51,7 @@ export async function startSlackEnv(opts: SlackEnvOptions): Promise<SlackEnv> {
   const env = testDeps(dataDir, { file: opts.file, ...(opts.fetch ? { fetch: opts.fetch } : {}), ...opts.deps });
   const d = await startDeliveryHarness(env, opts.standIn ? { standIn: opts.standIn } : {});
   let client: Harness['app']['app']['client'] | null = null;
-  const registry = opts.registry?.(env) ?? createRegistry(createAuthorizer(env.deps.config, usergroupMembers(() => client), undefined, () => env.deps.rotation.at(env.clock()), botDmCheck(() => client, { boundMs: BOUND_MS }), BOUND_MS));
+  const registry = opts.registry?.(env) ?? createRegistry(createAuthorizer(env.deps.config, usergroupMembers(() => client), undefined, async () => await env.deps.rotation.at(env.clock()), botDmCheck(() => client, { boundMs: BOUND_MS }), BOUND_MS));
   const h = await startHarness({ deps: env.deps, registry, slack: d.slack, ...(opts.edge ? { edge: opts.edge } : {}) });
   client = h.app.app.client;
   return {

@@ -129,7 +129,7 @@ describe('signed requests: the timestamp window and replays', () => {
   it('two bot instances on one chatops.db: the request one took is refused by the other', async () => {
     const other = testDeps(se.dataDir, { file: incidentConfig() });
     let client: Harness['app']['app']['client'] | null = null;
-    const registry = createRegistry(createAuthorizer(other.deps.config, usergroupMembers(() => client), undefined, () => other.deps.rotation.at(other.clock())));
+    const registry = createRegistry(createAuthorizer(other.deps.config, usergroupMembers(() => client), undefined, async () => await other.deps.rotation.at(other.clock())));
     const second = await startHarness({ deps: other.deps, registry, slack: se.d.slack });
     client = second.app.app.client;
     try {

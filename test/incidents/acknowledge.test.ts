@@ -119,7 +119,7 @@ describe('acknowledgeAlert', () => {
     // Another process: its own connection to the same chatops.db.
     const second = openStateStore(path.join(ie.dataDir, 'chatops.db'));
     try {
-      const elsewhere: DomainDeps = { ...deps(), state: second, events: eventRecorder(second, deps().config) };
+      const elsewhere: DomainDeps = { ...deps(), state: second, events: eventRecorder(deps().config) };
       const err = refusal(async () => await acknowledgeAlert(elsewhere, 'IpfsDown', OTHER));
       expect(err).toBeInstanceOf(AlreadyAcknowledgedError);
     } finally {

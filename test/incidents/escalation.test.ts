@@ -128,10 +128,10 @@ describe('escalate', () => {
     await ie.deliver();
     expect(blockText(ie.thread(incident.anchor).at(-1))).toContain('<@U0ONCALL2> - Escalating P2 incident');
     const d = deps();
-    expect(escalationContact(d, 'techlead', NOW)).toBe(TECH_LEAD);
-    expect(escalationContact(d, 'cto', NOW)).toBe('U0CTOBOSS');
-    expect(escalationContact(d, 'db', NOW)).toBe('U0DBEXPERT');
-    expect(escalationContact(d, 'security', NOW)).toBe('U0SECURITY');
-    expect(escalationContact(d, 'secondary', NOW)).toBe(OTHER);
+    expect(await escalationContact(d, 'techlead', NOW)).toBe(TECH_LEAD);
+    expect(await escalationContact(d, 'cto', NOW)).toBe('U0CTOBOSS');
+    expect(await escalationContact(d, 'db', NOW)).toBe('U0DBEXPERT');
+    expect(await escalationContact(d, 'security', NOW)).toBe('U0SECURITY');
+    expect(await escalationContact(d, 'secondary', NOW)).toBe(OTHER);
   });
 });

@@ -96,24 +96,24 @@ const at = (iso: string) => new Date(iso);
 
 describe('rotation.source: pagerduty', () => {
   it('says who is on call now and next from the on-calls answer; shift changes are the primary schedule bounds', async () => {
-    expect(rotation.at(clock())).toBeNull();
+    expect(await rotation.at(clock())).toBeNull();
     oncalls().reply(200, ONCALLS);
     await rotation.refresh();
     expect(rotation.stale).toBeNull();
-    const now = rotation.at(clock())!;
+    const now = (await rotation.at(clock()))!;
     expect(now).toMatchObject({ primary: 'U0ANN', secondary: 'U0DAN', until: at('2026-11-27T00:00:00Z') });
     expect(now.shift).toMatchObject({ start: at('2026-11-23T09:00:00Z'), end: at('2026-11-30T09:00:00Z'), scheduled: { primary: 'U0ANN', secondary: 'U0DAN' } });
-    expect(rotation.at(at('2026-11-28T12:00:00Z'))).toMatchObject({ primary: 'U0ANN', secondary: 'U0EVE', until: at('2026-11-30T09:00:00Z') });
-    expect(rotation.at(at('2026-11-30T09:00:00Z'))).toMatchObject({ primary: 'U0BOB', secondary: 'U0EVE' });
+    expect(await rotation.at(at('2026-11-28T12:00:00Z'))).toMatchObject({ primary: 'U0ANN', secondary: 'U0EVE', until: at('2026-11-30T09:00:00Z') });
+    expect(await rotation.at(at('2026-11-30T09:00:00Z'))).toMatchObject({ primary: 'U0BOB', secondary: 'U0EVE' });
     expect(rotation.nextShiftChange(clock())).toEqual(at('2026-11-30T09:00:00Z'));
     expect(rotation.shiftChanges(clock(), at('2026-12-31T00:00:00Z'))).toEqual([at('2026-11-30T09:00:00Z'), at('2026-12-07T09:00:00Z'), at('2026-12-14T09:00:00Z')]);
-    expect(rotation.shifts(clock(), at('2026-12-08T00:00:00Z')).map((s) => [s.start.toISOString(), s.scheduled.primary])).toEqual([
+    expect((await rotation.shifts(clock(), at('2026-12-08T00:00:00Z'))).map((s) => [s.start.toISOString(), s.scheduled.primary])).toEqual([
       ['2026-11-23T09:00:00.000Z', 'U0ANN'],
       ['2026-11-30T09:00:00.000Z', 'U0BOB'],
       ['2026-12-07T09:00:00.000Z', null],
     ]);
     // Past the last span PagerDuty answered for, nobody is known.
-    expect(rotation.at(at('2026-12-20T00:00:00Z'))).toBeNull();
+    expect(await rotation.at(at('2026-12-20T00:00:00Z'))).toBeNull();
     expect(rotation.nextShiftChange(at('2026-12-20T00:00:00Z'))).toBeNull();
   });
 
@@ -123,7 +123,7 @@ describe('rotation.source: pagerduty', () => {
     oncalls().reply(200, ONCALLS);
     await Promise.all([counted.refresh(), counted.refresh(), counted.refresh()]);
     expect(calls).toBe(1);
-    expect(counted.at(clock())?.primary).toBe('U0ANN');
+    expect((await counted.at(clock()))?.primary).toBe('U0ANN');
     // Once answered, the next refresh asks again.
     oncalls().reply(200, ONCALLS);
     await counted.refresh();
@@ -133,9 +133,9 @@ describe('rotation.source: pagerduty', () => {
   it('keeps an unmapped PagerDuty user as nobody, logged once', async () => {
     oncalls().reply(200, ONCALLS);
     await rotation.refresh();
-    expect(rotation.at(at('2026-12-08T00:00:00Z'))?.primary).toBeNull();
-    rotation.at(at('2026-12-09T00:00:00Z'));
-    rotation.shifts(clock(), at('2026-12-31T00:00:00Z'));
+    expect((await rotation.at(at('2026-12-08T00:00:00Z')))?.primary).toBeNull();
+    await rotation.at(at('2026-12-09T00:00:00Z'));
+    await rotation.shifts(clock(), at('2026-12-31T00:00:00Z'));
     const unmapped = logger.warn.mock.calls.filter(([fields]) => (fields as { pdUser?: string }).pdUser === 'PUSRCAT');
     expect(unmapped).toHaveLength(1);
     expect(unmapped[0]![1]).toMatch(/not in pagerduty\.users/);
@@ -145,9 +145,9 @@ describe('rotation.source: pagerduty', () => {
     oncalls().reply(200, ONCALLS);
     await rotation.refresh();
     const settled = { shift_start: '2026-11-23T09:00:00.000Z', status: 'posted' } as HandoffRow;
-    const history = { get: () => null, latestSettled: () => settled };
-    expect(dueHandoff(rotation, history, at('2026-11-30T08:59:00Z'))).toEqual({ kind: 'none' });
-    expect(dueHandoff(rotation, history, at('2026-11-30T09:00:30Z'))).toEqual({ kind: 'post', shiftChange: at('2026-11-30T09:00:00Z'), late: false, skipped: [] });
+    const history = { get: async () => null, latestSettled: async () => settled };
+    expect(await dueHandoff(rotation, history, at('2026-11-30T08:59:00Z'))).toEqual({ kind: 'none' });
+    expect(await dueHandoff(rotation, history, at('2026-11-30T09:00:30Z'))).toEqual({ kind: 'post', shiftChange: at('2026-11-30T09:00:00Z'), late: false, skipped: [] });
   });
 
   it('keeps the last answer on a 500 and on a timeout, says since when it is stale, and is fresh again when PagerDuty answers', async () => {
@@ -157,12 +157,12 @@ describe('rotation.source: pagerduty', () => {
     oncalls().reply(500, { error: { message: 'Internal Server Error', code: 2001 } });
     await rotation.refresh();
     expect(rotation.stale).toEqual({ since: at('2026-11-26T12:01:00Z') });
-    expect(rotation.at(clock())?.primary).toBe('U0ANN');
+    expect((await rotation.at(clock()))?.primary).toBe('U0ANN');
     clock.advance(60_000);
     oncalls().delay(NEVER_MS).reply(200, ONCALLS);
     await rotation.refresh();
     expect(rotation.stale).toEqual({ since: at('2026-11-26T12:01:00Z') });
-    expect(rotation.at(clock())?.primary).toBe('U0ANN');
+    expect((await rotation.at(clock()))?.primary).toBe('U0ANN');
     clock.advance(60_000);
     oncalls().reply(429, { error: { message: 'Rate Limit Exceeded', code: 2020 } });
     await rotation.refresh();
@@ -184,7 +184,7 @@ describe('rotation.source: pagerduty', () => {
     const t = tempDir();
     const env = testDeps(path.join(t.dir, '.shadow-atlas'), { rotation, file: { responders: { users: ['U0LEAD'] } } });
     try {
-      const registry = createRegistry(createAuthorizer(env.deps.config, undefined, undefined, () => env.deps.rotation.at(env.clock())));
+      const registry = createRegistry(createAuthorizer(env.deps.config, undefined, undefined, async () => await env.deps.rotation.at(env.clock())));
       const r = await renderedAnswer(registry, env.deps, 'oncall', { source: 'slack', userId: 'U0LEAD', channelId: 'C0INCIDENT' });
       expect(r.headline).toMatch(/^On call now: primary <@U0ANN>, secondary <@U0DAN>;.* \(PagerDuty not reachable since 10:42 UTC; last known\)$/);
       expect(r.outcome).toBe('warn');
@@ -204,19 +204,19 @@ describe('rotation.source: pagerduty, for the permission tiers', () => {
       clock,
       logger,
       timeoutMs: 200,
-      overrides: () => [
+      overrides: async () => [
         { id: 1, user: 'U0GUS', role: 'primary', ...span, by: 'U0ANN', authority: 'own-shift' },
         { id: 2, user: 'U0FAY', role: 'secondary', ...span, by: 'U0LEAD', authority: 'remediator' },
       ],
     });
     oncalls().reply(200, ONCALLS);
     await withOverrides.refresh();
-    expect(withOverrides.at(clock())).toMatchObject({ primary: 'U0GUS', secondary: 'U0FAY', bySchedule: { primary: 'U0ANN', secondary: 'U0DAN' } });
+    expect(await withOverrides.at(clock())).toMatchObject({ primary: 'U0GUS', secondary: 'U0FAY', bySchedule: { primary: 'U0ANN', secondary: 'U0DAN' } });
     const authorizer = createAuthorizer(
       buildConfig('/nonexistent', { responders: { users: ['U0LEAD'] }, remediators: { users: ['U0LEAD'], onCall: 'primary-and-secondary' } }),
       undefined,
       undefined,
-      () => withOverrides.at(clock()),
+      async () => await withOverrides.at(clock()),
     );
     const may = async (userId: string, tier: 'incident' | 'remediate') => (await authorizer.decide({ source: 'slack', userId, channelId: 'C0INCIDENT' }, tier, 'backup')).allowed;
     expect(await may('U0ANN', 'remediate')).toBe(true);
@@ -301,8 +301,8 @@ describe('rotation.source: pagerduty, users found by email', () => {
     userRequest('PUSRCAT').reply(200, pdUserAnswer('PUSRCAT', 'Cat Ops', 'cat@example.org'));
     lookupByEmail('cat@example.org').reply(200, slackUserAnswer('U0CAT', 'cat@example.org'));
     await r.refresh();
-    expect(r.at(catShift)?.primary).toBe('U0CAT');
-    expect(r.shifts(clock(), at('2026-12-31T00:00:00Z')).map((s) => s.scheduled.primary)).toEqual(['U0ANN', 'U0BOB', 'U0CAT']);
+    expect((await r.at(catShift))?.primary).toBe('U0CAT');
+    expect((await r.shifts(clock(), at('2026-12-31T00:00:00Z'))).map((s) => s.scheduled.primary)).toEqual(['U0ANN', 'U0BOB', 'U0CAT']);
     // Only the one user not in the map was looked up, and only once.
     expect(asked).toEqual({ emails: ['PUSRCAT'], slack: ['cat@example.org'] });
     expect(catWarnings()).toEqual([]);
@@ -310,7 +310,7 @@ describe('rotation.source: pagerduty, users found by email', () => {
     clock.advance(EMAIL_RETRY_MS + 60_000);
     oncalls().reply(200, ONCALLS);
     await r.refresh();
-    expect(r.at(catShift)?.primary).toBe('U0CAT');
+    expect((await r.at(catShift))?.primary).toBe('U0CAT');
     expect(asked.emails).toEqual(['PUSRCAT']);
   });
 
@@ -318,8 +318,8 @@ describe('rotation.source: pagerduty, users found by email', () => {
     const r = withLookups({ ...USERS, PUSRCAT: 'U0MAPPED' });
     oncalls().reply(200, ONCALLS);
     await r.refresh();
-    expect(r.at(catShift)?.primary).toBe('U0MAPPED');
-    expect(r.at(clock())).toMatchObject({ primary: 'U0ANN', secondary: 'U0DAN' });
+    expect((await r.at(catShift))?.primary).toBe('U0MAPPED');
+    expect(await r.at(clock())).toMatchObject({ primary: 'U0ANN', secondary: 'U0DAN' });
     expect(asked).toEqual({ emails: [], slack: [] });
   });
 
@@ -329,8 +329,8 @@ describe('rotation.source: pagerduty, users found by email', () => {
     userRequest('PUSRCAT').reply(200, pdUserAnswer('PUSRCAT', 'Cat Ops', 'cat@example.org'));
     lookupByEmail('cat@example.org').reply(200, { ok: false, error: 'users_not_found' });
     await r.refresh();
-    expect(r.at(catShift)?.primary).toBeNull();
-    expect(r.at(clock())?.primary).toBe('U0ANN');
+    expect((await r.at(catShift))?.primary).toBeNull();
+    expect((await r.at(clock()))?.primary).toBe('U0ANN');
     expect(catWarnings()).toHaveLength(1);
     expect(catWarnings()[0]![1]).toMatch(/not in pagerduty\.users and not matched by email/);
     // Every minute's refresh within the 10 minutes: no lookup (nock has none to answer).
@@ -340,7 +340,7 @@ describe('rotation.source: pagerduty, users found by email', () => {
       await r.refresh();
     }
     expect(asked).toEqual({ emails: ['PUSRCAT'], slack: ['cat@example.org'] });
-    expect(r.at(catShift)?.primary).toBeNull();
+    expect((await r.at(catShift))?.primary).toBeNull();
     // Ten minutes after the miss it is asked again; meanwhile they joined Slack.
     clock.advance(60_000);
     oncalls().reply(200, ONCALLS);
@@ -348,7 +348,7 @@ describe('rotation.source: pagerduty, users found by email', () => {
     lookupByEmail('cat@example.org').reply(200, slackUserAnswer('U0CAT', 'cat@example.org'));
     await r.refresh();
     expect(asked.emails).toEqual(['PUSRCAT', 'PUSRCAT']);
-    expect(r.at(catShift)?.primary).toBe('U0CAT');
+    expect((await r.at(catShift))?.primary).toBe('U0CAT');
     // Said once, whatever the refreshes.
     expect(catWarnings()).toHaveLength(1);
   });
@@ -359,9 +359,9 @@ describe('rotation.source: pagerduty, users found by email', () => {
     userRequest('PUSRCAT').reply(500, { error: { message: 'Internal Server Error', code: 2001 } });
     await r.refresh();
     expect(r.stale).toBeNull();
-    expect(r.at(catShift)?.primary).toBeNull();
-    expect(r.at(clock())).toMatchObject({ primary: 'U0ANN', secondary: 'U0DAN' });
-    expect(r.at(at('2026-11-30T09:00:00Z'))).toMatchObject({ primary: 'U0BOB', secondary: 'U0EVE' });
+    expect((await r.at(catShift))?.primary).toBeNull();
+    expect(await r.at(clock())).toMatchObject({ primary: 'U0ANN', secondary: 'U0DAN' });
+    expect(await r.at(at('2026-11-30T09:00:00Z'))).toMatchObject({ primary: 'U0BOB', secondary: 'U0EVE' });
     expect(asked.slack).toEqual([]);
     const failed = logger.warn.mock.calls.find(([fields]) => (fields as { pdUser?: string }).pdUser === 'PUSRCAT' && (fields as { err?: unknown }).err);
     expect(String((failed![0] as { err: Error }).err.message)).toMatch(/PagerDuty answered 500/);
@@ -374,8 +374,8 @@ describe('rotation.source: pagerduty, users found by email', () => {
     await r.refresh();
     expect(asked).toEqual({ emails: ['PUSRCAT', 'PUSRCAT'], slack: [] });
     expect(r.stale).toBeNull();
-    expect(r.at(catShift)?.primary).toBeNull();
-    expect(r.at(clock())).toMatchObject({ primary: 'U0ANN', secondary: 'U0DAN' });
+    expect((await r.at(catShift))?.primary).toBeNull();
+    expect(await r.at(clock())).toMatchObject({ primary: 'U0ANN', secondary: 'U0DAN' });
   });
 });
 

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ingestAlert } from '../../src/alerts/alert-ingest.js';
+import type { StateTransaction } from '../../src/db/state/state-store.js';
 import type { OutboxStore } from '../../src/db/state/outbox-store.js';
 import { acknowledgeAlert, setAckDetails } from '../../src/incidents/acknowledge.js';
 import { declareIncident } from '../../src/incidents/declare.js';
@@ -35,9 +36,12 @@ function snapshot() {
 
 /** The domain with an outbox that breaks its own CHECK constraint: every message it queues is refused by SQLite. */
 function withRefusingOutbox(): DomainDeps {
-  const { state } = deps();
-  const outbox: OutboxStore = { ...state.outbox, enqueue: async (m, now) => await state.outbox.enqueue({ ...m, op: 'bogus' as never }, now) };
-  return { ...deps(), events: eventRecorder({ ...state, outbox }, deps().config) };
+  const recorder = eventRecorder(deps().config);
+  const refusing = (tx: StateTransaction): StateTransaction => {
+    const outbox: OutboxStore = { ...tx.outbox, enqueue: async (m, now) => await tx.outbox.enqueue({ ...m, op: 'bogus' as never }, now) };
+    return { ...tx, outbox };
+  };
+  return { ...deps(), events: { record: async (tx, event, now) => await recorder.record(refusing(tx), event, now) } };
 }
 
 describe('a change and its messages are one transaction', () => {
@@ -119,7 +123,7 @@ describe('a change and its messages are one transaction', () => {
 
   it('wakes delivery for every event recorded', async () => {
     let wakes = 0;
-    const recorder = eventRecorder(deps().state, deps().config, () => wakes++);
+    const recorder = eventRecorder(deps().config, () => wakes++);
     const d: DomainDeps = { ...deps(), events: recorder };
     await declareIncident(d, { title: 'slow queries', actorId: ONCALL });
     await addNote(d, '', 'x', ONCALL);

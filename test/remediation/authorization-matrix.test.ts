@@ -55,7 +55,7 @@ beforeAll(async () => {
       rotation: { start: '2026-11-02', primary: [ON_CALL] },
     },
   });
-  h = await startHarness({ deps: env.deps, registry: createRegistry(createAuthorizer(env.deps.config, undefined, undefined, () => env.deps.rotation.at(env.clock()))) });
+  h = await startHarness({ deps: env.deps, registry: createRegistry(createAuthorizer(env.deps.config, undefined, undefined, async () => await env.deps.rotation.at(env.clock()))) });
 });
 
 afterAll(async () => {

@@ -76,7 +76,7 @@ describe('being put on call does not grant remediation', () => {
     const handed = await typed(s, 'oncall cover <@U0READER> --role secondary --until 2h', SECONDARY);
     expect(handed.text).toContain('<@U0READER> covers secondary from now');
     expect(JSON.stringify(handed.blocks)).toContain('Handed over by the secondary on call, not by a remediator');
-    expect(s.env.deps.rotation.at(s.env.clock())?.secondary).toBe(READER);
+    expect((await s.env.deps.rotation.at(s.env.clock()))?.secondary).toBe(READER);
     expect((await typed(s, 'declare "reader on call"', READER)).text).toContain('`declare` is for responders');
     // The primary, a remediator now, hands the primary shift to the responder: that override counts.
     expect((await typed(s, 'oncall cover <@U0RESPONDER> --role primary --until 2h', PRIMARY)).text).toContain('override #2');
@@ -107,7 +107,7 @@ describe('being put on call does not grant remediation', () => {
     expect(refused.text).toContain(`needs a remediator (<@${REMEDIATOR}>) or <@${PRIMARY}>, on call as primary then, handing over their own shift`);
     // The primary (a responder, no remediator) may hand over their own shift; the reader is then on call, and still only a reader.
     expect((await typed(s, 'oncall cover <@U0READER> --role primary --until 1d', PRIMARY)).text).toContain('<@U0READER> covers primary');
-    expect(s.env.deps.rotation.at(s.env.clock())?.primary).toBe(READER);
+    expect((await s.env.deps.rotation.at(s.env.clock()))?.primary).toBe(READER);
     const rollback = await typed(s, 'snapshot rollback', READER);
     expect(confirmButton(rollback.blocks)).toBeUndefined();
     expect(rollback.text).toContain('`snapshot rollback` changes Shadow Atlas data');

@@ -27,7 +27,7 @@ const text = (m: { text?: string; blocks?: unknown[] }) => `${m.text ?? ''}\n${J
 describe('the handoff in the sandbox', () => {
   it('is posted in #ops-handoff at the next shift change, once, with the demo story and the calendar in it', async () => {
     const rotation = sandbox.bot.deps.rotation;
-    const outgoing = rotation.at(sandbox.clock())!.primary;
+    const outgoing = (await rotation.at(sandbox.clock()))!.primary;
     const change = rotation.nextShiftChange(sandbox.clock())!;
     expect(sandbox.slack.workspace.messages(HANDOFF)).toEqual([]);
 
@@ -38,7 +38,7 @@ describe('the handoff in the sandbox', () => {
       const m = handoffs();
       return m.length > 0 ? m : null;
     }, 'the handoff in #ops-handoff');
-    const incoming = rotation.at(change)!.primary;
+    const incoming = (await rotation.at(change))!.primary;
     expect(incoming).not.toBe(outgoing);
     expect(posted!.text).toContain(`On-Call Handoff: <@${outgoing}> → <@${incoming}>`);
     const all = text(posted!);

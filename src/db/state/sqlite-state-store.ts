@@ -139,11 +139,18 @@ function asynchronous(stores: ReturnType<typeof synchronousStores>, call: <T>(me
   return wrapped as unknown as StateTransaction;
 }
 
+/** A transaction open in the current asynchronous flow: its stores, and whether it still is. */
+interface OpenTransaction {
+  open: boolean;
+  stores: StateTransaction;
+  savepoints: number;
+}
+
 /**
- * The open transaction of the current asynchronous flow, if any: a call on the outer store from
+ * The transaction open in the current asynchronous flow, if any: a call on the outer store from
  * inside it would wait for the transaction to end, which waits for the call (a deadlock).
  */
-const openTransaction = new AsyncLocalStorage<{ open: boolean }>();
+const openTransaction = new AsyncLocalStorage<OpenTransaction>();
 
 /**
  * The asynchronous state over one better-sqlite3 connection. Transactions are BEGIN IMMEDIATE ...
@@ -151,30 +158,47 @@ const openTransaction = new AsyncLocalStorage<{ open: boolean }>();
  * at a time in this process (a promise queue); a call outside a transaction waits its turn too,
  * so it never joins (and is never rolled back with) another request's open transaction. Between
  * processes, the busy timeout and the immediate transactions hold as before.
+ *
+ * A transaction begun inside another, in the same flow (acknowledging an alert while a PagerDuty
+ * event is applied), is a savepoint of it, as better-sqlite3 made it: its failure undoes only its
+ * own writes, and its `tx` is the outer one's.
  */
 function sqliteState(db: Database.Database, file: string, latest: number): SqliteStateStore {
   const queue = serialQueue();
   const stores = synchronousStores(db, file);
   const outside = async <T>(method: () => T): Promise<T> => {
     if (openTransaction.getStore()?.open) {
-      return Promise.reject(new Error('a state store was called outside the transaction it runs in: inside transaction(fn), use the stores of fn\'s tx'));
+      throw new Error("a state store was called outside the transaction it runs in: inside transaction(fn), use the stores of fn's tx");
     }
     return await queue.run(method);
+  };
+  const savepoint = async <T>(current: OpenTransaction, fn: (tx: StateTransaction) => Promise<T>): Promise<T> => {
+    const name = `nested_${++current.savepoints}`;
+    db.exec(`SAVEPOINT ${name}`);
+    try {
+      const result = await fn(current.stores);
+      db.exec(`RELEASE ${name}`);
+      return result;
+    } catch (err) {
+      if (db.inTransaction) db.exec(`ROLLBACK TO ${name}; RELEASE ${name}`);
+      throw err;
+    }
   };
   return {
     db,
     ...asynchronous(stores, outside),
     async transaction<T>(fn: (tx: StateTransaction) => Promise<T>): Promise<T> {
-      if (openTransaction.getStore()?.open) return Promise.reject(new Error('transactions do not nest: a transaction was begun inside another'));
+      const enclosing = openTransaction.getStore();
+      if (enclosing?.open) return await savepoint(enclosing, fn);
       return await queue.run(async () => {
-        const current = { open: true };
-        const inside = async <R>(method: () => R): Promise<R> => {
+        const current: OpenTransaction = { open: true, stores: null as unknown as StateTransaction, savepoints: 0 };
+        current.stores = asynchronous(stores, async (method) => {
           if (!current.open) throw new Error('a store of a transaction was called after the transaction ended');
           return method();
-        };
+        });
         db.exec('BEGIN IMMEDIATE');
         try {
-          const result = await openTransaction.run(current, async () => await fn(asynchronous(stores, inside)));
+          const result = await openTransaction.run(current, async () => await fn(current.stores));
           db.exec('COMMIT');
           return result;
         } catch (err) {

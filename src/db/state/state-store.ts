@@ -61,11 +61,16 @@ export interface StateTransaction {
  * two processes never fail each other's commits mid-way.
  *
  * Inside `fn`, code uses `tx`'s stores, never this object's: with a pool of connections, a call
- * on the outer store runs outside the transaction (and SQLite's, which waits for the transaction
- * to end, is refused). A `StateTransaction` has no `transaction`: transactions do not nest.
+ * on the outer store runs outside the transaction (SQLite refuses it: it would wait for the
+ * transaction to end). A `StateTransaction` has no `transaction`; `transaction` called again in
+ * the same flow while one is open (a domain operation that is also a step of a bigger one) is a
+ * savepoint of the open one: its failure undoes its own writes only.
  */
 export interface StateStore extends StateTransaction {
   transaction<T>(fn: (tx: StateTransaction) => Promise<T>): Promise<T>;
   schemaVersion(): Promise<{ current: number; latest: number }>;
   close(): Promise<void>;
 }
+
+/** Dependencies as code inside a transaction sees them: `state` is the transaction's stores. */
+export type InTransaction<D extends { state: StateStore }> = Omit<D, 'state'> & { state: StateTransaction };
