@@ -79,10 +79,10 @@ function healthRoute(mode: SlackMode, uptimeSec: () => number, outboxStats?: () 
   return {
     path: '/healthz',
     method: ['GET', 'HEAD'],
-    handler: (req: IncomingMessage, res: ServerResponse) => {
+    handler: async (req: IncomingMessage, res: ServerResponse) => {
       let outbox: OutboxStats | { error: string } | undefined;
       try {
-        outbox = outboxStats?.();
+        outbox = await outboxStats?.();
       } catch {
         outbox = { error: 'chatops.db could not be read' };
       }

@@ -41,7 +41,7 @@ export function botJobs(deps: CommandDeps, watchdog: Watchdog): ScheduledJob[] {
   const alertFile = alertFileWatcher(deps);
   return [
     { name: 'alerts', cron: BOT_SCHEDULE.alerts, boundMs: 20_000, run: async () => await pollMetricsAlerts(deps) },
-    { name: 'alert-file', cron: BOT_SCHEDULE.alerts, boundMs: 20_000, run: () => alertFile.poll() },
+    { name: 'alert-file', cron: BOT_SCHEDULE.alerts, boundMs: 20_000, run: async () => await alertFile.poll() },
     { name: 'watchdog', cron: BOT_SCHEDULE.watchdog, boundMs: 50_000, run: () => watchdog.evaluate() },
     { name: 'timers', cron: BOT_SCHEDULE.timers, boundMs: 10_000, run: async () => await sweepTimers(deps) },
     { name: 'handoff', cron: BOT_SCHEDULE.handoff, boundMs: 40_000, run: () => runHandoffs(deps) },

@@ -409,7 +409,7 @@ describe('/healthz with the outbox figures', () => {
   const health = async (h: Harness) => (await (await fetch(`${h.baseUrl}/healthz`)).json()) as Record<string, unknown>;
 
   it('reports pending, failed and the age of the oldest pending message, as delivery sees them', async () => {
-    const h = await startHarness({ deps: env.deps, registry: testRegistry(), slack: d.slack, outboxStats: () => d.delivery.stats() });
+    const h = await startHarness({ deps: env.deps, registry: testRegistry(), slack: d.slack, outboxStats: async () => await d.delivery.stats() });
     try {
       expect(await health(h)).toEqual({ ok: true, mode: 'http', uptimeSec: expect.any(Number), outbox: { pending: 0, failed: 0, oldestPendingSec: 0 } });
       // Slack refuses the channel: delivery gives the message up, and says so.

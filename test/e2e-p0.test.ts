@@ -317,6 +317,6 @@ describe('a P0 from webhook to review reminder, with a restart in the middle', (
     expect(posts.filter((c) => String((c.args as { text?: unknown }).text).startsWith(`🗓️ Debrief for ${INC}`))).toHaveLength(1);
     expect(posts).toHaveLength(channel().length - 1 + thread().length + 1);
     expect(everythingSent().every((c) => c.status === 200 && c.answer?.ok === true)).toBe(true);
-    expect(delivery.stats()).toEqual({ pending: 0, failed: 0, oldestPendingSec: 0 });
+    expect(await delivery.stats()).toEqual({ pending: 0, failed: 0, oldestPendingSec: 0 });
   });
 });

@@ -68,9 +68,9 @@ describe('grouping by what an alert is about', () => {
 
     await ie.deliver();
     expect(ie.channel()).toHaveLength(1);
-    const lead = ie.anchored(alertAnchor(await alert('provider_down')))!;
+    const lead = (await ie.anchored(alertAnchor(await alert('provider_down'))))!;
     expect(blockText(lead)).toContain(`Also in provider census-tiger: ProviderDown (firing), ${TIGER_DOG} (firing)`);
-    const thread = ie.thread(alertAnchor(await alert('provider_down')));
+    const thread = await ie.thread(alertAnchor(await alert('provider_down')));
     expect(thread.map((m) => m.text)).toEqual([
       expect.stringContaining(`${TIGER_DOG} joined provider census-tiger: no new message and no new page.`),
       expect.stringContaining('ProviderDown joined provider census-tiger: no new message and no new page.'),
@@ -112,7 +112,7 @@ describe('grouping by what an alert is about', () => {
     await ingestAlert(deps(), { name: TIGER_DOG, status: 'resolved', message: '', source: 'watchdog' });
     expect(pagerdutyEvents().filter((e) => e.action === 'resolve')).toEqual([{ action: 'resolve', dedupKey: 'shadow-atlas/provider:census-tiger' }]);
     await ie.deliver();
-    const replies = ie.thread(acked.incident.anchor).map((m) => m.text ?? '');
+    const replies = (await ie.thread(acked.incident.anchor)).map((m) => m.text ?? '');
     expect(replies.some((t) => t.includes(`provider_down resolved; 1 still firing in provider census-tiger`))).toBe(true);
     expect(replies.some((t) => t.includes(`${TIGER_DOG} resolved: the last firing alert of provider census-tiger; the group is resolved.`))).toBe(true);
     expect(ie.channel()).toHaveLength(1);

@@ -93,7 +93,7 @@ describe('ingestAlert', () => {
     expect(edited.text).toContain('resolved at 12:20 UTC after 20 min');
     expect(blockText(edited)).not.toContain(ALERT_ACK_ACTION);
     // Nobody acknowledged it: there is no thread to tell.
-    expect(ie.thread('alert:provider_down:1')).toEqual([]);
+    expect(await ie.thread('alert:provider_down:1')).toEqual([]);
   });
 
   it('says unknown-resolved for a resolution of an alert it never saw, and posts nothing', async () => {
@@ -142,7 +142,7 @@ describe('ingestAlert', () => {
     expect(calls('chat.postMessage')).toHaveLength(2);
     expect(calls('chat.update')).toHaveLength(1);
     const [first, second] = ie.channel();
-    expect(ie.anchored('alert:provider_down:2')!.ts).toBe(second!.ts);
+    expect((await ie.anchored('alert:provider_down:2'))!.ts).toBe(second!.ts);
     expect(blockText(second)).toContain('Fired 2 times');
     expect(blockText(second)).toContain('availability 10%');
     expect(blockText(second)).toContain(ALERT_ACK_ACTION);
@@ -175,7 +175,7 @@ describe('ingestAlert', () => {
     expect(card.ts).toBe(alertTs);
     expect(card.text).toContain(incident.id);
     expect(blockText(card)).toContain('Alert provider_down: resolved 12:45 UTC');
-    expect(ie.thread(incident.anchor).at(-1)!.text).toBe('Alert provider_down resolved at 12:45 UTC.');
+    expect((await ie.thread(incident.anchor)).at(-1)!.text).toBe('Alert provider_down resolved at 12:45 UTC.');
   });
 
   it('tells an open incident when its alert fires again; the new firing gets a message of its own and the card stays the card', async () => {
@@ -194,12 +194,12 @@ describe('ingestAlert', () => {
 
     await ie.deliver();
     expect(ie.channel()).toHaveLength(2);
-    const card = ie.anchored(incident.anchor)!;
+    const card = (await ie.anchored(incident.anchor))!;
     expect(card.text).toContain(incident.id);
     // The card no longer shows the alert: its new firing is not this incident's.
     expect(blockText(card)).not.toContain('Alert provider_down');
-    expect(ie.thread(incident.anchor).at(-1)!.text).toBe('Alert provider_down fired again at 12:05 UTC; posted as a new alert.');
-    const fresh = ie.anchored('alert:provider_down:2')!;
+    expect((await ie.thread(incident.anchor)).at(-1)!.text).toBe('Alert provider_down fired again at 12:05 UTC; posted as a new alert.');
+    const fresh = (await ie.anchored('alert:provider_down:2'))!;
     expect(blockText(fresh)).toContain(ALERT_ACK_ACTION);
 
     // Once its incident is resolved, an alert that fires again is only a new alert: the closed incident is not told.

@@ -69,7 +69,7 @@ async function alertsFromEverySource(): Promise<string[]> {
     deps.config.alerts.file!,
     JSON.stringify({ source: 'shadow-atlas', type: 'alert', name: 'SnapshotStale', severity: 'warning', status: 'FIRING', message: 'snapshot 9 days old', firedAt: new Date().toISOString() }),
   );
-  expect(alertFileWatcher(deps).poll()).toMatchObject({ state: 'read' });
+  expect(await alertFileWatcher(deps).poll()).toMatchObject({ state: 'read' });
   const triggered = JSON.parse(readFileSync(path.join(import.meta.dirname, '../fixtures/pagerduty/incident-triggered.json'), 'utf8')) as unknown;
   const pd = parsePagerDutyEvent(triggered);
   if (!pd.ok || pd.kind !== 'apply') throw new Error('fixture must be an applied event');

@@ -184,20 +184,20 @@ describe('after the upgrade', () => {
     await ie.deliver();
     expect(await ie.env.deps.state.outbox.stats(ie.env.clock())).toEqual({ pending: 0, failed: 0, oldestPendingSec: 0 });
     // The card the stand-in never saw is posted anew, and the thread goes on under it.
-    const card = ie.anchored('alert:ipfsdown:1')!;
+    const card = (await ie.anchored('alert:ipfsdown:1'))!;
     expect(card.text).toBe('🔎 INC-20261126-1 P0 investigating: title of INC-20261126-1');
-    expect(ie.thread('alert:ipfsdown:1').map((m) => m.text)).toEqual(['🔄 update']);
+    expect((await ie.thread('alert:ipfsdown:1')).map((m) => m.text)).toEqual(['🔄 update']);
     expect(ie.channel().map((m) => m.text)).toContain('✅ INC-20261126-2 resolved');
-    expect(ie.thread('incident:INC-20261126-3').map((m) => m.text)).toEqual(['🔎 initial response']);
+    expect((await ie.thread('incident:INC-20261126-3')).map((m) => m.text)).toEqual(['🔎 initial response']);
 
     // The alert resolves: its incident's card is edited, not replaced by the alert's message.
     await ingestAlert(ie.env.deps, { name: 'ipfsdown', status: 'resolved', message: '', source: 'metrics-db' });
     await ie.deliver();
-    const edited = ie.anchored('alert:ipfsdown:1')!;
+    const edited = (await ie.anchored('alert:ipfsdown:1'))!;
     expect(edited.ts).toBe(card.ts);
     expect(edited.text).toBe('🔎 INC-20261126-1 P0 investigating: title of INC-20261126-1');
     expect(blockText(edited)).toContain('Alert ipfsdown: resolved 12:01 UTC');
-    expect(ie.thread('alert:ipfsdown:1').at(-1)!.text).toBe('Alert ipfsdown resolved at 12:01 UTC.');
+    expect((await ie.thread('alert:ipfsdown:1')).at(-1)!.text).toBe('Alert ipfsdown resolved at 12:01 UTC.');
   });
 });
 

@@ -174,7 +174,7 @@ describe('each form runs its command through the registry', () => {
 
   describe.each(FORMS)('$kind', (c) => {
     it('refuses a non-responder next to the form’s main field, changes nothing, and leaves one denied row', async () => {
-      const incident = c.arrange();
+      const incident = await c.arrange();
       const before = snapshot();
       const r = await h.submit(MODAL_CALLBACK[c.kind], metaOf(c, incident, CHANNEL), c.values, STRANGER);
       expect(r).toEqual({
@@ -186,15 +186,15 @@ describe('each form runs its command through the registry', () => {
     });
 
     it('acts for a responder (a member of the user group will do), closes the form and leaves one row', async () => {
-      const incident = c.arrange();
+      const incident = await c.arrange();
       const r = await h.submit(MODAL_CALLBACK[c.kind], metaOf(c, incident, CHANNEL), c.values, GROUP_MEMBER);
       expect(r).toEqual({ status: 200, body: {} });
-      c.acted(incident);
+      await c.acted(incident);
       expect(runs()).toEqual([{ command: c.command, via: 'modal', source: 'slack', user_id: GROUP_MEMBER, channel_id: CHANNEL, outcome: c.outcome }]);
     });
 
     it('is refused when opened outside responders.channels, in a DM between people (or nowhere known), and allowed from the DM with the bot', async () => {
-      const incident = c.arrange();
+      const incident = await c.arrange();
       const before = snapshot();
       const where = `\`${c.command}\` runs in <#${CHANNEL}> or a DM with the bot, where the team sees it.`;
       for (const channel of [ELSEWHERE, PEOPLE_DM, undefined]) {
@@ -205,7 +205,7 @@ describe('each form runs its command through the registry', () => {
       // The stand-in answers conversations.open with the IM it keeps for this person and the bot.
       const dmWithBot = slack().directory.openConversation([TEST_USER]).channel.id;
       expect(await h.submit(MODAL_CALLBACK[c.kind], metaOf(c, incident, dmWithBot), c.values)).toEqual({ status: 200, body: {} });
-      c.acted(incident);
+      await c.acted(incident);
       expect(runs().map((r) => [r.channel_id, r.outcome])).toEqual([
         [ELSEWHERE, 'denied'],
         [PEOPLE_DM, 'denied'],

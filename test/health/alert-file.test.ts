@@ -34,40 +34,40 @@ const alertMessages = () => (ie.env.db.prepare("SELECT COUNT(*) AS n FROM outbox
 describe('alerts.file', () => {
   it('takes a new alert from the file once, a rewrite of the same alert is a duplicate, a missing file is fine', async () => {
     const watcher = alertFileWatcher(ie.env.deps);
-    expect(watcher.poll()).toEqual({ state: 'missing' });
+    expect(await watcher.poll()).toEqual({ state: 'missing' });
     write(alert());
-    expect(watcher.poll()).toEqual({ state: 'read', results: [{ name: 'ProofGenerationFailing', action: 'new' }] });
+    expect(await watcher.poll()).toEqual({ state: 'read', results: [{ name: 'ProofGenerationFailing', action: 'new' }] });
     const row = (await ie.env.deps.state.alerts.get('proofgenerationfailing'))!;
     expect(JSON.parse(row.sources)).toEqual(['file']);
-    expect(watcher.poll()).toEqual({ state: 'unchanged' });
+    expect(await watcher.poll()).toEqual({ state: 'unchanged' });
     write(alert({ message: 'still failing' }), 5);
-    expect(watcher.poll()).toEqual({ state: 'read', results: [{ name: 'ProofGenerationFailing', action: 'duplicate' }] });
+    expect(await watcher.poll()).toEqual({ state: 'read', results: [{ name: 'ProofGenerationFailing', action: 'duplicate' }] });
     expect(alertMessages()).toBe(1);
     // The same alert from the webhook is the same alert.
     unlinkSync(file);
-    expect(watcher.poll()).toEqual({ state: 'missing' });
+    expect(await watcher.poll()).toEqual({ state: 'missing' });
     write(alert({ status: 'RESOLVED', resolvedAt: '2026-11-26T12:00:00Z' }), 10);
-    expect(watcher.poll()).toEqual({ state: 'read', results: [{ name: 'ProofGenerationFailing', action: 'resolved' }] });
+    expect(await watcher.poll()).toEqual({ state: 'read', results: [{ name: 'ProofGenerationFailing', action: 'resolved' }] });
   });
 
-  it('logs an invalid file once per change and changes nothing', () => {
+  it('logs an invalid file once per change and changes nothing', async () => {
     const watcher = alertFileWatcher(ie.env.deps);
     write('{ not json');
-    expect(watcher.poll()).toMatchObject({ state: 'invalid', problem: expect.stringContaining('not JSON') });
+    expect(await watcher.poll()).toMatchObject({ state: 'invalid', problem: expect.stringContaining('not JSON') });
     // The same file again: not read, not logged again.
-    expect(watcher.poll()).toEqual({ state: 'unchanged' });
+    expect(await watcher.poll()).toEqual({ state: 'unchanged' });
     expect(warnings).toHaveLength(1);
     write(JSON.stringify({ source: 'shadow-atlas', type: 'alert', name: '', status: 'FIRING' }), 5);
-    expect(watcher.poll()).toMatchObject({ state: 'invalid' });
+    expect(await watcher.poll()).toMatchObject({ state: 'invalid' });
     expect(warnings).toHaveLength(2);
     expect(ie.env.db.prepare('SELECT COUNT(*) AS n FROM alerts').get()).toEqual({ n: 0 });
     // Fixed: taken.
     write(alert(), 10);
-    expect(watcher.poll()).toMatchObject({ state: 'read' });
+    expect(await watcher.poll()).toMatchObject({ state: 'read' });
   });
 
-  it('is off without alerts.file', () => {
+  it('is off without alerts.file', async () => {
     (ie.env.deps.config.alerts as { file?: string }).file = undefined;
-    expect(alertFileWatcher(ie.env.deps).poll()).toEqual({ state: 'off' });
+    expect(await alertFileWatcher(ie.env.deps).poll()).toEqual({ state: 'off' });
   });
 });

@@ -46,7 +46,7 @@ describe('the 8-hour break nudge', () => {
     at(9 * 60);
     await ie.env.deps.state.transaction(async (tx) => undefined);
     await ie.deliver();
-    const nudge = ie.thread(incident.anchor).find((m) => m.text.startsWith('☕'))!;
+    const nudge = (await ie.thread(incident.anchor)).find((m) => m.text.startsWith('☕'))!;
     expect(nudge.text).toBe(`☕ ${incident.id}: owned for 8 h, take a break`);
     expect(blockText(nudge)).toContain('<@U0ONCALL1>, you have owned');
     expect(blockText(nudge)).toContain('<@U0SECONDA> (secondary on-call)');
@@ -85,7 +85,7 @@ describe('the 8-hour break nudge', () => {
     at(8 * 60);
     expect(await nudges()).toHaveLength(1);
     await ie.deliver();
-    const nudge = ie.thread(incident.anchor).find((m) => m.text.startsWith('☕'))!;
+    const nudge = (await ie.thread(incident.anchor)).find((m) => m.text.startsWith('☕'))!;
     expect(blockText(nudge)).toContain('You are the secondary too');
     expect(buttonsOf(nudge.blocks).some((b) => b.action_id === INCIDENT_HAND_SECONDARY_ACTION)).toBe(false);
   });

@@ -70,7 +70,7 @@ describe('the debrief meeting', () => {
     expect((await deps().state.timeline.list(incident.id)).filter((e) => e.kind === 'debrief-scheduled')).toHaveLength(1);
 
     await ie.deliver();
-    const tick = ie.thread(incident.anchor).find((m) => m.text.includes('Schedule debrief meeting'))!;
+    const tick = (await ie.thread(incident.anchor)).find((m) => m.text.includes('Schedule debrief meeting'))!;
     expect(tick.text).toBe(`✅ ${incident.id}: Schedule debrief meeting (within 48h)`);
   });
 

@@ -226,7 +226,7 @@ export interface HarnessOptions {
   registry: CommandRegistry;
   logLevel?: LogLevelName;
   extraRoutes?: CustomRoute[];
-  outboxStats?: () => OutboxStats;
+  outboxStats?: () => Promise<OutboxStats>;
   /** The stand-in to use (shared with a delivery loop); else one is started and closed with the app. */
   slack?: SlackStandIn;
   standIn?: SlackStandInOptions;

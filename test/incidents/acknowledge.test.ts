@@ -83,12 +83,12 @@ describe('acknowledgeAlert', () => {
     await ie.deliver();
     // One message in the channel: the alert's, edited into the status card.
     expect(ie.channel()).toHaveLength(1);
-    const card = ie.anchored(r.incident.anchor)!;
+    const card = (await ie.anchored(r.incident.anchor))!;
     expect(card.ts).toBe(ie.channel()[0]!.ts);
     expect(card.text).toBe('🔎 INC-20261126-1 P0 investigating: IpfsDown: All IPFS gateways failing.');
     expect(blockText(card)).toContain('acknowledged by <@U0ONCALL1> after 3 min');
     expect(blockText(card)).not.toContain(ALERT_ACK_ACTION);
-    const [initial, ...rest] = ie.thread(r.incident.anchor);
+    const [initial, ...rest] = await ie.thread(r.incident.anchor);
     expect(rest).toEqual([]);
     expect(initial!.text).toBe('🔎 INC-20261126-1 acknowledged by <@U0ONCALL1> after 3 min · IpfsDown: All IPFS gateways failing.');
     for (const line of ['*Severity*: P0', '*On-call*: <@U0ONCALL1>', '*Status*: Investigating', '*Impact*: being assessed', '*ETA for update*: 12:30 UTC']) {
@@ -127,7 +127,7 @@ describe('acknowledgeAlert', () => {
     }
     expect(incidentCount()).toBe(1);
     await ie.deliver();
-    expect(ie.thread('alert:ipfsdown:1')).toHaveLength(1);
+    expect(await ie.thread('alert:ipfsdown:1')).toHaveLength(1);
     // After the resolution the answer says so.
     await deps().state.transaction(async (tx) => await tx.incidents.update('INC-20261126-1', { status: 'resolved', resolved_at: at(1) }));
     expect(refusalReport('ack', refusal(async () => await acknowledgeAlert(deps(), 'IpfsDown', OTHER))).headline).toBe(
@@ -190,7 +190,7 @@ describe('acknowledgeAlert', () => {
     await raiseAlert(ie, { name: 'SnapshotRowsVanished', message: 'Data loss: snapshot rows deleted' });
     const { incident } = await acknowledgeAlert(deps(), 'SnapshotRowsVanished', ONCALL);
     await ie.deliver();
-    expect(blockText(ie.thread(incident.anchor)[0])).toContain('data loss goes straight to the CTO and security: `/atlas escalate INC-20261126-1 cto`');
+    expect(blockText((await ie.thread(incident.anchor))[0])).toContain('data loss goes straight to the CTO and security: `/atlas escalate INC-20261126-1 cto`');
   });
 
   it('turns the alert message into the card and threads the initial response under it, through a Slack 500, once each', async () => {
@@ -203,7 +203,7 @@ describe('acknowledgeAlert', () => {
     await ie.deliver();
     // The card's edit failed; the reply waits behind it in the lane.
     expect(await deps().state.outbox.pendingCount()).toBe(2);
-    expect(ie.thread('alert:ipfsdown:1')).toEqual([]);
+    expect(await ie.thread('alert:ipfsdown:1')).toEqual([]);
 
     ie.env.clock.advance(16_000);
     await ie.deliver();
@@ -214,7 +214,7 @@ describe('acknowledgeAlert', () => {
     expect(card.text).toContain('INC-20261126-1 P0 investigating');
     expect(blockText(card)).toContain('acknowledged by <@U0ONCALL1> after 3 min');
     expect(blockText(card)).not.toContain(ALERT_ACK_ACTION);
-    const replies = ie.thread('alert:ipfsdown:1');
+    const replies = await ie.thread('alert:ipfsdown:1');
     expect(replies.map((m) => m.text)).toEqual([expect.stringMatching(/^🔎 INC-20261126-1 acknowledged by <@U0ONCALL1> after 3 min/)]);
     expect(await deps().state.outbox.pendingCount()).toBe(0);
     await ie.deliver();
@@ -244,20 +244,20 @@ describe('setAckDetails and parseEta', () => {
     expect((await timeline(incident.id)).at(-1)).toMatchObject({ actor: ONCALL, kind: 'ack-details', text: 'Impact: Proof verification slow for all users · next update 12:45 UTC' });
 
     await ie.deliver();
-    const reply = ie.thread(incident.anchor).at(-1)!;
+    const reply = (await ie.thread(incident.anchor)).at(-1)!;
     expect(reply.text).toBe('📝 INC-20261126-1 impact: Proof verification slow for all users · next update 12:45 UTC');
     expect(blockText(reply)).toContain('*Impact*: Proof verification slow for all users · *Next update*: 12:45 UTC');
     expect(h.slack.workspace.calls('chat.update').length).toBe(updatesBefore + 1);
-    expect(blockText(ie.anchored(incident.anchor))).toContain('Impact: Proof verification slow for all users');
+    expect(blockText(await ie.anchored(incident.anchor))).toContain('Impact: Proof verification slow for all users');
 
     // Nothing given: the defaults stay, nothing is posted.
-    const replies = ie.thread(incident.anchor).length;
+    const replies = (await ie.thread(incident.anchor)).length;
     const kept = await setAckDetails(deps(), incident.id, {}, ONCALL);
     expect(kept.changed).toBe(false);
     expect(ackDetailsText(kept)).toBe('Kept the defaults for INC-20261126-1: impact Proof verification slow for all users, next update 12:45 UTC.');
     expect(await deps().state.outbox.pendingCount()).toBe(0);
     await ie.deliver();
-    expect(ie.thread(incident.anchor)).toHaveLength(replies);
+    expect(await ie.thread(incident.anchor)).toHaveLength(replies);
 
     const bad = refusal(async () => await setAckDetails(deps(), incident.id, { eta: 'after lunch' }, ONCALL));
     expect(bad).toBeInstanceOf(IncidentInputError);

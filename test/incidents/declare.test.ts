@@ -40,10 +40,10 @@ describe('declareIncident', () => {
 
     await ie.deliver();
     expect(ie.channel()).toHaveLength(1);
-    const card = ie.anchored(tiger.incident.anchor)!;
+    const card = (await ie.anchored(tiger.incident.anchor))!;
     expect(card.text).toBe('🔎 INC-20261126-1 P1 investigating: TIGER down since 3am');
-    expect(ie.thread(tiger.incident.anchor).map((m) => m.text)).toEqual(['🚨 INC-20261126-1 declared by <@U0ONCALL1>: P1 · TIGER down since 3am']);
-    expect(blockText(ie.thread(tiger.incident.anchor)[0])).toContain('🚨 *Incident declared: TIGER down since 3am*');
+    expect((await ie.thread(tiger.incident.anchor)).map((m) => m.text)).toEqual(['🚨 INC-20261126-1 declared by <@U0ONCALL1>: P1 · TIGER down since 3am']);
+    expect(blockText((await ie.thread(tiger.incident.anchor))[0])).toContain('🚨 *Incident declared: TIGER down since 3am*');
 
     const odd = await declareIncident(deps(), { title: 'something odd with the dashboard', actorId: ONCALL });
     expect(odd.incident.severity).toBe('P2');
@@ -60,7 +60,7 @@ describe('declareIncident', () => {
     const { incident } = await declareIncident(deps(), { title: 'data loss in snapshots', actorId: ONCALL });
     expect(incident.severity).toBe('P0');
     await ie.deliver();
-    expect(blockText(ie.thread(incident.anchor)[0])).toContain('goes straight to the CTO and security: `/atlas escalate INC-20261126-1 cto`');
+    expect(blockText((await ie.thread(incident.anchor))[0])).toContain('goes straight to the CTO and security: `/atlas escalate INC-20261126-1 cto`');
   });
 
   it('cuts a very long title instead of refusing it, and refuses an empty one or a bad severity', async () => {

@@ -47,7 +47,7 @@ describe('escalate', () => {
     });
 
     await ie.deliver();
-    const post = ie.thread(incident.anchor).at(-1)!;
+    const post = (await ie.thread(incident.anchor)).at(-1)!;
     // Broadcast: it shows in the channel too.
     expect(post.subtype).toBe('thread_broadcast');
     expect(ie.channel().map((m) => m.ts)).toContain(post.ts);
@@ -93,7 +93,7 @@ describe('escalate', () => {
     expect(escalatedText(cto)).toBe('Escalated INC-20261126-1 in its thread, but no CTO is configured (`escalation.cto`): page them by hand.');
     expect((await deps().state.timeline.list(incident.id)).at(-1)!.text).toBe('Escalated to the CTO (not configured)');
     await ie.deliver();
-    const post = ie.thread(incident.anchor).at(-1)!;
+    const post = (await ie.thread(incident.anchor)).at(-1)!;
     expect(post.subtype).toBeUndefined();
     expect(ie.channel()).toHaveLength(1);
     expect(blockText(post)).toContain('⚠️ No CTO is configured (`escalation.cto`): page them by hand - Escalating P2 incident');
@@ -112,7 +112,7 @@ describe('escalate', () => {
     const loss = (await declareIncident(deps(), { title: 'data loss in snapshots', actorId: ONCALL })).incident;
     await escalate(deps(), loss.id, 'security', {}, ONCALL);
     await ie.deliver();
-    expect(blockText(ie.thread(loss.anchor).at(-1))).toContain('*Escalating Because*: data loss: the guide sends it straight to the CTO and security');
+    expect(blockText((await ie.thread(loss.anchor)).at(-1))).toContain('*Escalating Because*: data loss: the guide sends it straight to the CTO and security');
   });
 
   it('finds the secondary in the rotation, and the other contacts in the config', async () => {
@@ -126,7 +126,7 @@ describe('escalate', () => {
     const r = await escalate(deps(), incident.id, 'secondary', { need: 'a second pair of eyes' }, ONCALL);
     expect(r.contactId).toBe(OTHER);
     await ie.deliver();
-    expect(blockText(ie.thread(incident.anchor).at(-1))).toContain('<@U0ONCALL2> - Escalating P2 incident');
+    expect(blockText((await ie.thread(incident.anchor)).at(-1))).toContain('<@U0ONCALL2> - Escalating P2 incident');
     const d = deps();
     expect(await escalationContact(d, 'techlead', NOW)).toBe(TECH_LEAD);
     expect(await escalationContact(d, 'cto', NOW)).toBe('U0CTOBOSS');

@@ -38,7 +38,7 @@ async function p0() {
 /** The newest reply in the incident's thread, once delivered. */
 async function lastReply(anchor: string) {
   await ie.deliver();
-  return ie.thread(anchor).at(-1)!;
+  return (await ie.thread(anchor)).at(-1)!;
 }
 
 describe('postStatusUpdate', () => {
@@ -82,7 +82,7 @@ describe('postStatusUpdate', () => {
       expect(blockText(post)).toContain(part);
     }
     assertBlockKitLimits('message', post.blocks!);
-    const card = ie.anchored(incident.anchor)!;
+    const card = (await ie.anchored(incident.anchor))!;
     expect(card.text).toBe('🧭 INC-20261126-1 P0 identified: IpfsDown: All IPFS gateways failing.');
     expect(blockText(card)).toContain('*Last update* 12:20 UTC');
 
@@ -119,7 +119,7 @@ describe('changeSeverity', () => {
     expect(r.incident.next_update_at).toBe(at(30));
     expect((await timeline(declared.id)).at(-1)).toMatchObject({ kind: 'severity', text: 'Severity P2 → P0' });
     expect((await lastReply(declared.anchor)).text).toBe('⬆️ INC-20261126-1 severity P2 → P0');
-    expect(ie.anchored(declared.anchor)!.text).toBe('🔎 INC-20261126-1 P0 investigating: slow queries');
+    expect((await ie.anchored(declared.anchor))!.text).toBe('🔎 INC-20261126-1 P0 investigating: slow queries');
     expect(async () => await changeSeverity(deps(), declared.id, 'P0', ONCALL)).toThrow('INC-20261126-1 is already P0.');
     expect(async () => await changeSeverity(deps(), declared.id, 'P5' as never, ONCALL)).toThrow(IncidentInputError);
 
@@ -140,7 +140,7 @@ describe('owner, notes and attachments', () => {
     let post = await lastReply(incident.anchor);
     expect(post.text).toBe('👤 INC-20261126-1 now owned by <@U0ONCALL2>');
     expect(blockText(post)).toContain('(was <@U0ONCALL1>) (set by <@U0ONCALL1>)');
-    expect(blockText(ie.anchored(incident.anchor))).toContain('*Owner* <@U0ONCALL2>');
+    expect(blockText(await ie.anchored(incident.anchor))).toContain('*Owner* <@U0ONCALL2>');
     const again = refusal(async () => await changeOwner(deps(), incident.id, OTHER, ONCALL));
     expect(again).toBeInstanceOf(AlreadyOwnerError);
     expect(refusalReport('own', again).headline).toBe('<@U0ONCALL2> already owns INC-20261126-1.');

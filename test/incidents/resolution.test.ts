@@ -53,8 +53,8 @@ describe('resolveIncident', () => {
     expect(JSON.stringify(offer)).toContain(INCIDENT_RESOLVE_ALERTS_ACTION);
 
     await ie.deliver();
-    const [, resolution, checklist] = ie.thread(r.incident.anchor);
-    expect(ie.thread(r.incident.anchor)).toHaveLength(3);
+    const [, resolution, checklist] = await ie.thread(r.incident.anchor);
+    expect(await ie.thread(r.incident.anchor)).toHaveLength(3);
     expect(resolution!.text).toBe('✅ INC-20261126-1 resolved after 1 h 3 min by <@U0ONCALL1>');
     for (const part of [
       '✅ *RESOLVED*: IpfsDown',
@@ -72,7 +72,7 @@ describe('resolveIncident', () => {
     expect(channel).toHaveLength(2);
     expect(channel[1]!.text).toBe('✅ INC-20261126-1 (P0) resolved after 1 h 3 min: IpfsDown: All IPFS gateways failing.');
     expect(channel[1]!.thread_ts).toBeUndefined();
-    const card = ie.anchored(r.incident.anchor)!;
+    const card = (await ie.anchored(r.incident.anchor))!;
     expect(card.ts).toBe(channel[0]!.ts);
     expect(card.text).toBe('✅ INC-20261126-1 P0 resolved: IpfsDown: All IPFS gateways failing.');
     expect(blockText(card)).toContain('Resolved 2026-11-26 13:00 UTC: Switched to dweb.link | pinned again');
@@ -105,7 +105,7 @@ describe('resolveFiringAlerts', () => {
   it('resolves the alerts still firing in metrics.db and in the bot, once, and says so in the thread', async () => {
     const r = await resolvedP0();
     await ie.deliver();
-    const before = ie.thread(r.incident.anchor).length;
+    const before = (await ie.thread(r.incident.anchor)).length;
     const done = await resolveFiringAlerts(deps(), r.incident.id, ONCALL);
     expect(alertsResolvedText(done)).toBe('Resolved 1 alert of INC-20261126-1: IpfsDown.');
     expect(ie.metrics.prepare('SELECT status, resolved_at FROM alerts').get()).toEqual({ status: 'resolved', resolved_at: '2026-11-26 13:00:00' });
@@ -113,9 +113,9 @@ describe('resolveFiringAlerts', () => {
     expect((await deps().state.timeline.list(r.incident.id)).at(-1)).toMatchObject({ actor: ONCALL, kind: 'alerts-resolved', text: 'Resolved firing alerts: IpfsDown' });
 
     await ie.deliver();
-    const added = ie.thread(r.incident.anchor).slice(before);
+    const added = (await ie.thread(r.incident.anchor)).slice(before);
     expect(added.map((m) => m.text)).toEqual(['🔕 INC-20261126-1: resolved 1 firing alert']);
-    expect(blockText(ie.anchored(r.incident.anchor))).toContain('Alert IpfsDown: resolved 13:00 UTC');
+    expect(blockText(await ie.anchored(r.incident.anchor))).toContain('Alert IpfsDown: resolved 13:00 UTC');
     expect(async () => await resolveFiringAlerts(deps(), r.incident.id, ONCALL)).toThrow('No alert of INC-20261126-1 is firing any more.');
   });
 
@@ -135,7 +135,7 @@ describe('resolveFiringAlerts', () => {
     expect(ie.metrics.prepare('SELECT status FROM alerts').get()).toEqual({ status: 'firing' });
     expect((await deps().state.timeline.list(r.incident.id)).at(-1)).toMatchObject({ actor: 'bot', kind: 'bot-note', text: expect.stringMatching(/^metrics\.db not updated for IpfsDown: .*lock/i) as string });
     await ie.deliver();
-    expect(blockText(ie.thread(r.incident.anchor).at(-1))).toContain('metrics.db was not updated for IpfsDown');
+    expect(blockText((await ie.thread(r.incident.anchor)).at(-1))).toContain('metrics.db was not updated for IpfsDown');
   });
 });
 
@@ -172,8 +172,8 @@ describe('the review', () => {
     expect(await pendingTimers(ie, incident.id)).toEqual([]);
     expect(async () => await markReviewDone(deps(), incident.id, ONCALL)).toThrow('already marked done');
     await ie.deliver();
-    expect(ie.thread(incident.anchor).at(-1)!.text).toBe('📋 INC-20261126-1 post-incident review marked done by <@U0ONCALL1>');
-    const fields = blockText(ie.anchored(incident.anchor));
+    expect((await ie.thread(incident.anchor)).at(-1)!.text).toBe('📋 INC-20261126-1 post-incident review marked done by <@U0ONCALL1>');
+    const fields = blockText(await ie.anchored(incident.anchor));
     expect(fields).toContain('*Next* review done');
   });
 });

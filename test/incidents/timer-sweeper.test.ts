@@ -67,7 +67,7 @@ async function openIncident(severity: Severity, title = 'Proofs failing <!channe
 /** Top-level messages of the channel that are reminders (not alert messages or cards). */
 const channelReminders = () => ie.channel().filter((m) => /^(⏰|📣)/.test(m.text));
 /** The replies in an incident's thread that are reminders. */
-const threadReminders = (incident: Incident) => ie.thread(incident.anchor).filter((m) => /^(⏰|🆙|🔄 INC|📝 Post-incident)/.test(m.text));
+const threadReminders = async (incident: Incident) => (await ie.thread(incident.anchor)).filter((m) => /^(⏰|🆙|🔄 INC|📝 Post-incident)/.test(m.text));
 
 describe('sweepTimers', () => {
   beforeEach(() => {
@@ -86,7 +86,7 @@ describe('sweepTimers', () => {
     expect(reminder!.text).toBe('⏰ P1 alert proof_generation_failing not acknowledged after 5 min');
     expect(reminder!.thread_ts).toBeUndefined();
     // Beside the alert's message, after it.
-    expect(ie.channel().map((m) => m.ts)).toEqual([ie.anchored(alertAnchor(alert))!.ts, reminder!.ts]);
+    expect(ie.channel().map((m) => m.ts)).toEqual([(await ie.anchored(alertAnchor(alert)))!.ts, reminder!.ts]);
     const fired = timers().find((t) => t.kind === 'ack-reminder')!;
     expect(buttons(reminder).map((b) => [b.action_id, b.value])).toEqual([
       [ALERT_ACK_ACTION, 'proof_generation_failing'],
@@ -150,7 +150,7 @@ describe('sweepTimers', () => {
 
     await ie.deliver();
     expect(channelReminders()).toEqual([]);
-    const thread = threadReminders(incident);
+    const thread = await threadReminders(incident);
     expect(thread.filter((m) => m.text.startsWith(`⏰ No update on ${incident.id}`))).toHaveLength(8); // at 30, 60, … 240: the cadence repeats
 
     const update = thread.find((m) => m.text.startsWith('⏰'))!;
@@ -177,7 +177,7 @@ describe('sweepTimers', () => {
     expect(events.every((e) => e.actor === 'bot')).toBe(true);
     expect(events.map((e) => e.text)).toContain('Reminder: escalate to the tech lead');
     expect(events.map((e) => e.text)).toContain('Reminder: no status update for 30 min');
-    expect(blockText(ie.anchored(incident.anchor))).toContain('*Next* status update due 16:30 UTC (in 30 min)');
+    expect(blockText(await ie.anchored(incident.anchor))).toContain('*Next* status update due 16:30 UTC (in 30 min)');
   });
 
   it('follows the P1 clock: update at 2 h, tech lead at 2 h, no CTO timer', async () => {
@@ -198,7 +198,7 @@ describe('sweepTimers', () => {
     at(60);
     expect(await kindsFired()).toContain('update-due');
     await ie.deliver();
-    expect(threadReminders(incident).filter((m) => m.text.startsWith('⏰')).map((m) => m.text)).toEqual([
+    expect((await threadReminders(incident)).filter((m) => m.text.startsWith('⏰')).map((m) => m.text)).toEqual([
       `⏰ No update on ${incident.id} for 30 min`,
       `⏰ No update on ${incident.id} for 1 h`,
     ]);
@@ -217,7 +217,7 @@ describe('sweepTimers', () => {
     at(300);
     expect(await sweep()).toMatchObject({ fired: 0, cancelled: 4 });
     await ie.deliver();
-    expect(threadReminders(incident)).toEqual([]);
+    expect(await threadReminders(incident)).toEqual([]);
     // The break nudge (8 h) is not due yet; it is dropped the same way when it is.
     const early = timers().filter((t) => t.kind !== 'break-nudge');
     expect(early.every((t) => t.cancelled_at !== null && t.fired_at === null)).toBe(true);
@@ -235,7 +235,7 @@ describe('sweepTimers', () => {
     at(REVIEW_REMINDER_MINUTES);
     expect(await kindsFired()).toEqual(['review-reminder']);
     await ie.deliver();
-    const reminder = ie.thread(incident.anchor).at(-1)!;
+    const reminder = (await ie.thread(incident.anchor)).at(-1)!;
     expect(reminder.text).toBe(`📝 Post-incident review of ${incident.id} is not done yet`);
     expect(blockText(reminder)).toContain('resolved 2 d ago');
     expect(buttons(reminder)[0]).toMatchObject({ action_id: INCIDENT_REVIEW_DONE_ACTION, value: incident.id });
@@ -262,7 +262,7 @@ describe('sweepTimers', () => {
     expect(r.reminders.map((n) => n.kind).sort()).toEqual(['escalate-cto', 'escalate-tech-lead', 'update-due']);
     expect(r.collapsed).toBe(1);
     await ie.deliver();
-    const updates = threadReminders(incident).filter((m) => m.text.startsWith('⏰'));
+    const updates = (await threadReminders(incident)).filter((m) => m.text.startsWith('⏰'));
     expect(updates.map((m) => m.text)).toEqual([`⏰ No update on ${incident.id} for 3 h`]);
     // Re-armed once, 30 min from now; nothing else pending fires now.
     const pending = timers().filter((t) => !t.fired_at && !t.cancelled_at);
@@ -310,7 +310,7 @@ describe('sweepTimers without contacts', () => {
     await ie.deliver();
     const second = channelReminders().find((m) => m.text.startsWith('📣'))!;
     expect(second.text).toContain('No secondary on-call is configured (`rotation.secondary`)');
-    const escalation = threadReminders(incident).find((m) => m.text.startsWith('🆙'))!;
+    const escalation = (await threadReminders(incident)).find((m) => m.text.startsWith('🆙'))!;
     expect(blockText(escalation)).toContain('escalate to the tech lead now (nobody: `escalation.techLead` is not set in the config)');
     expect((await deps().state.timeline.list(incident.id)).map((e) => e.text)).toContain('Reminder: escalate to the tech lead (none configured)');
   });

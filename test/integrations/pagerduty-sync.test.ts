@@ -120,7 +120,7 @@ describe('PagerDuty both ways: Slack changes sent to PagerDuty', () => {
           custom_details: { severity: 'P0', message: 'All IPFS gateways failing. Retrieval of the current snapshot times out.' },
         },
       });
-      expect(blockText(ie.anchored(alertAnchor(alert)))).toContain('PagerDuty: paged');
+      expect(blockText(await ie.anchored(alertAnchor(alert)))).toContain('PagerDuty: paged');
 
       const { incident } = await acknowledgeAlert(ie.env.deps, 'IpfsDown', ONCALL);
       await ie.harness!.delivery.drain();
@@ -166,7 +166,7 @@ describe('PagerDuty both ways: Slack changes sent to PagerDuty', () => {
       await deliver();
       expect(calls()[0]).toMatchObject({ sent_at: null, failed_at: null, attempts: 1, last_error: expect.stringContaining('PagerDuty answered 500 to the trigger event') });
       // Until PagerDuty has it, the alert does not say it was paged.
-      const card = async () => blockText(ie.anchored(alertAnchor((await ie.env.deps.state.alerts.get('ipfsdown'))!)));
+      const card = async () => blockText(await ie.anchored(alertAnchor((await ie.env.deps.state.alerts.get('ipfsdown'))!)));
       expect(await card()).toContain('PagerDuty: sending… (PagerDuty answered 500 to the trigger event (Internal error); trying again)');
       expect(await card()).not.toContain('PagerDuty: paged');
       // The next try hangs past the client's bound.
@@ -193,9 +193,9 @@ describe('PagerDuty both ways: Slack changes sent to PagerDuty', () => {
       const alert = await raiseAlert(ie, { name: 'IpfsDown' });
       await deliver();
       expect(calls()[0]).toMatchObject({ failed_at: expect.any(String), attempts: 0 });
-      const card = blockText(ie.anchored(alertAnchor(alert)));
+      const card = blockText(await ie.anchored(alertAnchor(alert)));
       expect(card).toContain("⚠️ Not paged in PagerDuty: PagerDuty refused the trigger event (Event object is invalid: Length of 'routing_key' is incorrect (should be 32 characters))");
-      const thread = ie.thread(alertAnchor(alert));
+      const thread = await ie.thread(alertAnchor(alert));
       expect(thread.map((m) => m.text)).toEqual([expect.stringContaining('⚠️ IpfsDown was not paged in PagerDuty')]);
       expect(blockText(thread[0])).toContain('Nobody was paged through PagerDuty for it: page the on-call engineer by hand.');
       await later(60 * MIN);
@@ -267,7 +267,7 @@ describe('PagerDuty both ways: Slack changes sent to PagerDuty', () => {
       open();
       const incident = await acknowledgedInSlack();
       expect(seen).toEqual([{ method: 'PUT', path: '/incidents/PGR0VU2', body: { incident: { type: 'incident_reference', status: 'acknowledged' } }, from: 'tenex@example.org' }]);
-      const card = blockText(ie.anchored(incident.anchor));
+      const card = blockText(await ie.anchored(incident.anchor));
       expect(card).toContain('PagerDuty incident>: acknowledged');
       expect(card).toContain('https://acme.pagerduty.com/incidents/PGR0VU2');
 
@@ -300,10 +300,10 @@ describe('PagerDuty both ways: Slack changes sent to PagerDuty', () => {
       const { incident } = await acknowledgeAlert(ie.env.deps, 'ProviderDown', OTHER);
       await deliver();
       expect(seen).toEqual([]);
-      const card = blockText(ie.anchored(incident.anchor));
+      const card = blockText(await ie.anchored(incident.anchor));
       expect(card).toContain(`⚠️ Not acknowledged in PagerDuty: no PagerDuty email is known for <@${OTHER}>: add them to pagerduty.users or set pagerduty.fromEmail.`);
       expect(card).toContain('<https://acme.pagerduty.com/incidents/PGR0VU2|open in PagerDuty>');
-      const said = ie.thread(incident.anchor).find((m) => m.text.includes('was not acknowledged in PagerDuty'));
+      const said = (await ie.thread(incident.anchor)).find((m) => m.text.includes('was not acknowledged in PagerDuty'));
       expect(blockText(said)).toContain('Acknowledge it there: <https://acme.pagerduty.com/incidents/PGR0VU2|open in PagerDuty>.');
       expect((await ie.env.deps.state.timeline.list(incident.id)).map((e) => e.text)).toContain(
         `PagerDuty not told (acknowledge ProviderDown): no PagerDuty email is known for <@${OTHER}>: add them to pagerduty.users or set pagerduty.fromEmail`,
@@ -315,21 +315,21 @@ describe('PagerDuty both ways: Slack changes sent to PagerDuty', () => {
       await resolveIncident(ie.env.deps, incident.id, { resolution: 'Provider back' }, ONCALL);
       await ie.harness!.delivery.drain();
       expect(seen).toHaveLength(1);
-      expect(blockText(ie.anchored(incident.anchor))).not.toContain('⚠️ Not');
+      expect(blockText(await ie.anchored(incident.anchor))).not.toContain('⚠️ Not');
     });
 
     it('an incident already resolved in PagerDuty counts as done; a refused API key is given up and said, with the bot acting as pagerduty.fromEmail', async () => {
       open({ fromEmail: 'atlas-bot@example.org' });
       const incident = await acknowledgedInSlack(400, { error: { message: 'Invalid Input Provided', code: 2001, errors: ['Incident Already Resolved'] } });
       expect(calls()[0]!.sent_at).not.toBeNull();
-      expect(blockText(ie.anchored(incident.anchor))).not.toContain('⚠️');
+      expect(blockText(await ie.anchored(incident.anchor))).not.toContain('⚠️');
 
       putIncident('PGR0VU2', 401, { error: { message: 'Unauthorized', code: 2006 } });
       ie.env.deps.config.pagerduty.users = {};
       await resolveIncident(ie.env.deps, incident.id, { resolution: 'Provider back' }, 'bot');
       await ie.harness!.delivery.drain();
       expect(seen.at(-1)).toMatchObject({ from: 'atlas-bot@example.org' });
-      expect(blockText(ie.anchored(incident.anchor))).toContain('⚠️ Not resolved in PagerDuty: PagerDuty refused the API key (the resolution of incident PGR0VU2): check PAGERDUTY_TOKEN.');
+      expect(blockText(await ie.anchored(incident.anchor))).toContain('⚠️ Not resolved in PagerDuty: PagerDuty refused the API key (the resolution of incident PGR0VU2): check PAGERDUTY_TOKEN.');
       expect(calls()[1]).toMatchObject({ failed_at: expect.any(String) });
     });
 
@@ -337,7 +337,7 @@ describe('PagerDuty both ways: Slack changes sent to PagerDuty', () => {
       open();
       const incident = await acknowledgedInSlack(404, { error: { message: 'Not Found', code: 2100 } });
       expect(calls()[0]).toMatchObject({ failed_at: expect.any(String), attempts: 0 });
-      expect(blockText(ie.anchored(incident.anchor))).toContain(
+      expect(blockText(await ie.anchored(incident.anchor))).toContain(
         "⚠️ Not acknowledged in PagerDuty: PagerDuty has no incident PGR0VU2 (deleted, or in another account than PAGERDUTY_TOKEN's). Do it there: <https://acme.pagerduty.com/incidents/PGR0VU2|open in PagerDuty>",
       );
       await later(60 * MIN);
@@ -379,7 +379,7 @@ describe('PagerDuty both ways: Slack changes sent to PagerDuty', () => {
       expect(ie.channel().filter((m) => m.text.includes('ProviderDown'))).toHaveLength(1);
       expect(sentEvents().map((e) => e.event_action)).toEqual(['trigger']);
       expect(calls()).toHaveLength(1);
-      expect(blockText(ie.anchored(alertAnchor(alert)))).toContain('PagerDuty incident>: acknowledged');
+      expect(blockText(await ie.anchored(alertAnchor(alert)))).toContain('PagerDuty incident>: acknowledged');
     });
   });
 });
