@@ -251,9 +251,9 @@ describe('ingestAlert', () => {
   });
 
   it('refuses empty, overlong and control-character names, and cuts long messages', async () => {
-    expect(async () => await ingest(firing({ name: '   ' }))).toThrow(AlertReportError);
-    expect(async () => await ingest(firing({ name: 'x'.repeat(201) }))).toThrow(/longer than 200/);
-    expect(async () => await ingest(firing({ name: 'two\nlines' }))).toThrow(/control characters/);
+    await expect(ingest(firing({ name: '   ' }))).rejects.toThrow(AlertReportError);
+    await expect(ingest(firing({ name: 'x'.repeat(201) }))).rejects.toThrow(/longer than 200/);
+    await expect(ingest(firing({ name: 'two\nlines' }))).rejects.toThrow(/control characters/);
     expect(ie.env.db.prepare('SELECT COUNT(*) AS n FROM alerts').get()).toEqual({ n: 0 });
     const long = await ingest(firing({ name: 'x'.repeat(200), message: 'm'.repeat(10_000) }));
     expect(long.alert!.message).toHaveLength(MAX_ALERT_MESSAGE);
@@ -262,7 +262,7 @@ describe('ingestAlert', () => {
 
   it('rolls the whole change back when its message cannot be queued', async () => {
     ie.env.db.exec("CREATE TEMP TRIGGER no_outbox BEFORE INSERT ON outbox BEGIN SELECT RAISE(ABORT, 'outbox full'); END");
-    expect(async () => await ingest(firing())).toThrow(/outbox full/);
+    await expect(ingest(firing())).rejects.toThrow(/outbox full/);
     expect(await deps().state.alerts.get('provider_down')).toBeNull();
     expect(await alertTimers('provider_down')).toEqual([]);
   });

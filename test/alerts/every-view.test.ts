@@ -100,7 +100,7 @@ describe('every view lists the same alerts', () => {
     expect(sorted(home.alerts!.map((a) => a.name))).toEqual(expected);
 
     expect(sorted((await deps.state.alerts.awaitingAck()).map((a) => a.name))).toEqual(expected);
-    expect(async () => await acknowledgeAlert(deps, '', 'U0ONCALL1')).toThrow(`${expected.length} alerts are firing unacknowledged`);
+    await expect(acknowledgeAlert(deps, '', 'U0ONCALL1')).rejects.toThrow(`${expected.length} alerts are firing unacknowledged`);
 
     const now = deps.clock();
     const handoff = await gatherHandoff(

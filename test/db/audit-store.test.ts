@@ -221,12 +221,12 @@ describe('state.audit', () => {
 
   it('joins the transaction it is appended in: rolled back with the change it records', async () => {
     await appendFive();
-    expect(async () =>
-      await state.transaction(async (tx) => {
+    await expect(
+      state.transaction(async (tx) => {
         await tx.audit.append(entry(6), minutes(6));
         throw new Error('the remediation failed');
       }),
-    ).toThrow('the remediation failed');
+    ).rejects.toThrow('the remediation failed');
     expect(await state.audit.count()).toBe(5);
     expect((await state.audit.append(entry(6), minutes(6))).id).toBe(6);
     expect(await state.audit.verify()).toMatchObject({ ok: true, rows: 6 });
@@ -242,8 +242,8 @@ describe('state.audit', () => {
   });
 
   it('refuses arguments or a plan that are not JSON text, and writes nothing', async () => {
-    expect(async () => await state.audit.append(entry(1, { args: 'snap-1' }), NOW)).toThrow('audit args must be JSON text');
-    expect(async () => await state.audit.append(entry(1, { plan: '{' }), NOW)).toThrow('audit plan must be JSON text');
+    await expect(state.audit.append(entry(1, { args: 'snap-1' }), NOW)).rejects.toThrow('audit args must be JSON text');
+    await expect(state.audit.append(entry(1, { plan: '{' }), NOW)).rejects.toThrow('audit plan must be JSON text');
     expect(await state.audit.count()).toBe(0);
   });
 

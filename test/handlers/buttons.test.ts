@@ -418,7 +418,7 @@ describe('the incident buttons on reminders and answers', () => {
     expect(await env.deps.state.timers.pending({ incidentId: incident.id })).toEqual([]);
     const twice = await h.press(done!.action_id, done!.value);
     expect((await twice.answer()).text).toMatch(new RegExp(`^The review of ${incident.id} was already marked done`));
-    expect(async () => await markReviewDone(env.deps, incident.id, TEST_USER)).toThrow(/already marked done/);
+    await expect(markReviewDone(env.deps, incident.id, TEST_USER)).rejects.toThrow(/already marked done/);
   });
 
   it('offers "Add to INC-…" on a diagnostic answer while one incident is open, and the button adds it to the timeline', async () => {

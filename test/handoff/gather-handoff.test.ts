@@ -74,10 +74,10 @@ describe('gatherHandoff', () => {
   }
 
   /** Moves the clock to `when`, runs `fn`, and leaves the clock at NOW. */
-  function atTime<T>(f: Fixture, when: Date, fn: () => T): T {
+  async function atTime<T>(f: Fixture, when: Date, fn: () => Promise<T>): Promise<T> {
     f.env.clock.set(when);
     try {
-      return fn();
+      return await fn();
     } finally {
       f.env.clock.set(NOW);
     }

@@ -25,9 +25,9 @@ const pendingTimers = async (incidentId: string) => await pendingOf(ie, incident
 const timeline = async (incidentId: string) => (await incidentTimeline(deps().state, incidentId)).events;
 const incidentCount = () => (ie.env.db.prepare('SELECT COUNT(*) AS n FROM incidents').get() as { n: number }).n;
 
-function refusal(act: () => unknown): IncidentError {
+async function refusal(act: () => Promise<unknown>): Promise<IncidentError> {
   try {
-    act();
+    await act();
   } catch (err) {
     expect(err).toBeInstanceOf(IncidentError);
     return err as IncidentError;
@@ -112,7 +112,7 @@ describe('acknowledgeAlert', () => {
   it('a second acknowledgement, here or from another bot process, is told who won and opens nothing', async () => {
     await raiseAlert(ie, { name: 'IpfsDown' });
     await acknowledgeAlert(deps(), 'IpfsDown', ONCALL);
-    const loser = refusal(async () => await acknowledgeAlert(deps(), 'IpfsDown', OTHER));
+    const loser = await refusal(async () => await acknowledgeAlert(deps(), 'IpfsDown', OTHER));
     expect(loser).toBeInstanceOf(AlreadyAcknowledgedError);
     expect(refusalReport('ack', loser).headline).toBe('IpfsDown is already acknowledged by <@U0ONCALL1> as INC-20261126-1 at 12:00 UTC.');
 
@@ -120,7 +120,7 @@ describe('acknowledgeAlert', () => {
     const second = openStateStore(path.join(ie.dataDir, 'chatops.db'));
     try {
       const elsewhere: DomainDeps = { ...deps(), state: second, events: eventRecorder(deps().config) };
-      const err = refusal(async () => await acknowledgeAlert(elsewhere, 'IpfsDown', OTHER));
+      const err = await refusal(async () => await acknowledgeAlert(elsewhere, 'IpfsDown', OTHER));
       expect(err).toBeInstanceOf(AlreadyAcknowledgedError);
     } finally {
       await second.close();
@@ -130,7 +130,7 @@ describe('acknowledgeAlert', () => {
     expect(await ie.thread('alert:ipfsdown:1')).toHaveLength(1);
     // After the resolution the answer says so.
     await deps().state.transaction(async (tx) => await tx.incidents.update('INC-20261126-1', { status: 'resolved', resolved_at: at(1) }));
-    expect(refusalReport('ack', refusal(async () => await acknowledgeAlert(deps(), 'IpfsDown', OTHER))).headline).toBe(
+    expect(refusalReport('ack', await refusal(async () => await acknowledgeAlert(deps(), 'IpfsDown', OTHER))).headline).toBe(
       'IpfsDown is already acknowledged by <@U0ONCALL1> as INC-20261126-1 at 12:00 UTC, since resolved.',
     );
   });
@@ -145,7 +145,7 @@ describe('acknowledgeAlert', () => {
       `CREATE TEMP TRIGGER steal AFTER INSERT ON incidents WHEN NEW.created_by = '${OTHER}'
        BEGIN UPDATE alerts SET incident_id = '${winner.incident.id}', acknowledged_by = '${ONCALL}', acknowledged_at = '${at(0)}' WHERE key = 'ipfsdown'; END`,
     );
-    const err = refusal(async () => await acknowledgeAlert(deps(), 'IpfsDown', OTHER));
+    const err = await refusal(async () => await acknowledgeAlert(deps(), 'IpfsDown', OTHER));
     expect(refusalReport('ack', err).headline).toBe(`IpfsDown is already acknowledged by <@U0ONCALL1> as ${winner.incident.id} at 12:00 UTC.`);
     ie.env.db.exec('DROP TRIGGER steal');
     expect(ie.env.db.prepare('SELECT id FROM incidents').all()).toEqual([{ id: winner.incident.id }]);
@@ -155,17 +155,17 @@ describe('acknowledgeAlert', () => {
   });
 
   it('refuses unknown and resolved alerts, and picks the only waiting alert when none is named', async () => {
-    expect(refusal(async () => await acknowledgeAlert(deps(), 'NoSuchAlert', ONCALL)).message).toBe('No alert named "NoSuchAlert". `/atlas alerts` lists the firing ones.');
-    expect(refusal(async () => await acknowledgeAlert(deps(), '', ONCALL)).message).toMatch(/^No firing alert is waiting/);
+    expect((await refusal(async () => await acknowledgeAlert(deps(), 'NoSuchAlert', ONCALL))).message).toBe('No alert named "NoSuchAlert". `/atlas alerts` lists the firing ones.');
+    expect((await refusal(async () => await acknowledgeAlert(deps(), '', ONCALL))).message).toMatch(/^No firing alert is waiting/);
     await raiseAlert(ie, { name: 'Gone', resolvedAt: at(-1) });
-    expect(refusal(async () => await acknowledgeAlert(deps(), 'gone', ONCALL)).message).toBe('Gone already resolved at 11:59 UTC; there is nothing to acknowledge.');
+    expect((await refusal(async () => await acknowledgeAlert(deps(), 'gone', ONCALL))).message).toBe('Gone already resolved at 11:59 UTC; there is nothing to acknowledge.');
     await raiseAlert(ie, { name: 'One' });
     ie.env.clock.advance(1000);
     await raiseAlert(ie, { name: 'Two' });
-    expect(refusal(async () => await acknowledgeAlert(deps(), '', ONCALL)).message).toBe('2 alerts are firing unacknowledged (One, Two); say which one.');
+    expect((await refusal(async () => await acknowledgeAlert(deps(), '', ONCALL))).message).toBe('2 alerts are firing unacknowledged (One, Two); say which one.');
     await acknowledgeAlert(deps(), 'one', ONCALL);
     expect((await acknowledgeAlert(deps(), '', ONCALL)).alert.name).toBe('Two');
-    expect(async () => await acknowledgeAlert(deps(), 'Two', 'not a user')).toThrow(IncidentInputError);
+    await expect(acknowledgeAlert(deps(), 'Two', 'not a user')).rejects.toThrow(IncidentInputError);
   });
 
   it('still acknowledges when metrics.db is locked, and says so in the answer and on the timeline', async () => {
@@ -259,7 +259,7 @@ describe('setAckDetails and parseEta', () => {
     await ie.deliver();
     expect(await ie.thread(incident.anchor)).toHaveLength(replies);
 
-    const bad = refusal(async () => await setAckDetails(deps(), incident.id, { eta: 'after lunch' }, ONCALL));
+    const bad = await refusal(async () => await setAckDetails(deps(), incident.id, { eta: 'after lunch' }, ONCALL));
     expect(bad).toBeInstanceOf(IncidentInputError);
     expect((bad as IncidentInputError).field).toBe('eta');
   });

@@ -67,9 +67,9 @@ describe('declareIncident', () => {
     const long = await declareIncident(deps(), { title: `slow queries ${'x'.repeat(4987)}`, actorId: ONCALL });
     expect(long.incident.title).toHaveLength(150);
     expect(long.incident.title.endsWith('…')).toBe(true);
-    expect(async () => await declareIncident(deps(), { title: '   ', actorId: ONCALL })).toThrow('The title is empty');
-    expect(async () => await declareIncident(deps(), { title: 'x', severity: 'P9' as Severity, actorId: ONCALL })).toThrow('Severity is one of P0, P1, P2, P3');
-    expect(async () => await declareIncident(deps(), { title: 'x', actorId: '<!channel>' })).toThrow(IncidentInputError);
+    await expect(declareIncident(deps(), { title: '   ', actorId: ONCALL })).rejects.toThrow('The title is empty');
+    await expect(declareIncident(deps(), { title: 'x', severity: 'P9' as Severity, actorId: ONCALL })).rejects.toThrow('Severity is one of P0, P1, P2, P3');
+    await expect(declareIncident(deps(), { title: 'x', actorId: '<!channel>' })).rejects.toThrow(IncidentInputError);
     expect(ie.env.db.prepare('SELECT COUNT(*) AS n FROM incidents').get()).toEqual({ n: 1 });
   });
 });

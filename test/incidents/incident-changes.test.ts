@@ -19,9 +19,9 @@ const deps = () => ie.env.deps;
 const pendingTimers = async (incidentId: string) => await pendingOf(ie, incidentId);
 const timeline = async (incidentId: string) => await deps().state.timeline.list(incidentId);
 
-function refusal(act: () => unknown): IncidentError {
+async function refusal(act: () => Promise<unknown>): Promise<IncidentError> {
   try {
-    act();
+    await act();
   } catch (err) {
     expect(err).toBeInstanceOf(IncidentError);
     return err as IncidentError;
@@ -86,9 +86,9 @@ describe('postStatusUpdate', () => {
     expect(card.text).toBe('🧭 INC-20261126-1 P0 identified: IpfsDown: All IPFS gateways failing.');
     expect(blockText(card)).toContain('*Last update* 12:20 UTC');
 
-    expect(async () => await postStatusUpdate(deps(), incident.id, { summary: 'done', status: 'resolved' }, ONCALL)).toThrow('`/atlas resolve` does');
-    expect(async () => await postStatusUpdate(deps(), incident.id, { summary: 'x', status: 'fixed' as never }, ONCALL)).toThrow('Status is one of investigating, identified, monitoring.');
-    expect(async () => await postStatusUpdate(deps(), incident.id, { summary: ' ' }, ONCALL)).toThrow('The summary is empty');
+    await expect(postStatusUpdate(deps(), incident.id, { summary: 'done', status: 'resolved' }, ONCALL)).rejects.toThrow('`/atlas resolve` does');
+    await expect(postStatusUpdate(deps(), incident.id, { summary: 'x', status: 'fixed' as never }, ONCALL)).rejects.toThrow('Status is one of investigating, identified, monitoring.');
+    await expect(postStatusUpdate(deps(), incident.id, { summary: ' ' }, ONCALL)).rejects.toThrow('The summary is empty');
   });
 
   it('a status the incident already has is no change of status', async () => {
@@ -120,8 +120,8 @@ describe('changeSeverity', () => {
     expect((await timeline(declared.id)).at(-1)).toMatchObject({ kind: 'severity', text: 'Severity P2 → P0' });
     expect((await lastReply(declared.anchor)).text).toBe('⬆️ INC-20261126-1 severity P2 → P0');
     expect((await ie.anchored(declared.anchor))!.text).toBe('🔎 INC-20261126-1 P0 investigating: slow queries');
-    expect(async () => await changeSeverity(deps(), declared.id, 'P0', ONCALL)).toThrow('INC-20261126-1 is already P0.');
-    expect(async () => await changeSeverity(deps(), declared.id, 'P5' as never, ONCALL)).toThrow(IncidentInputError);
+    await expect(changeSeverity(deps(), declared.id, 'P0', ONCALL)).rejects.toThrow('INC-20261126-1 is already P0.');
+    await expect(changeSeverity(deps(), declared.id, 'P5' as never, ONCALL)).rejects.toThrow(IncidentInputError);
 
     // The tech lead escalation fired; going down and up again must not plan it a second time.
     ie.env.db.prepare("UPDATE timers SET fired_at = ? WHERE incident_id = ? AND kind = 'escalate-tech-lead' AND cancelled_at IS NULL").run(at(45), declared.id);
@@ -141,15 +141,15 @@ describe('owner, notes and attachments', () => {
     expect(post.text).toBe('👤 INC-20261126-1 now owned by <@U0ONCALL2>');
     expect(blockText(post)).toContain('(was <@U0ONCALL1>) (set by <@U0ONCALL1>)');
     expect(blockText(await ie.anchored(incident.anchor))).toContain('*Owner* <@U0ONCALL2>');
-    const again = refusal(async () => await changeOwner(deps(), incident.id, OTHER, ONCALL));
+    const again = await refusal(async () => await changeOwner(deps(), incident.id, OTHER, ONCALL));
     expect(again).toBeInstanceOf(AlreadyOwnerError);
     expect(refusalReport('own', again).headline).toBe('<@U0ONCALL2> already owns INC-20261126-1.');
-    const notUser = refusal(async () => await changeOwner(deps(), incident.id, '<!channel>', ONCALL));
+    const notUser = await refusal(async () => await changeOwner(deps(), incident.id, '<!channel>', ONCALL));
     expect(notUser.message).toContain('is not a Slack user');
     expect((notUser as IncidentInputError).field).toBe('owner');
     // From the terminal, whoever runs it may take it under their login name.
     expect((await changeOwner(deps(), incident.id, 'alice', 'alice')).incident.owner_id).toBe('alice');
-    expect(async () => await changeOwner(deps(), incident.id, 'bob', 'alice')).toThrow('is not a Slack user');
+    await expect(changeOwner(deps(), incident.id, 'bob', 'alice')).rejects.toThrow('is not a Slack user');
 
     const noted = await addNote(deps(), incident.id, 'Gateway w3s returns 504', OTHER);
     expect(noteAddedText(noted)).toBe("Note added to INC-20261126-1's timeline.");
@@ -176,7 +176,7 @@ describe('owner, notes and attachments', () => {
     expect(await pendingTimers(incident.id)).toEqual(pending);
     expect((await timeline(incident.id)).slice(-2).map((e) => e.kind)).toEqual(['note', 'attached']);
     expect((await lastReply(incident.anchor)).text).toBe('📎 INC-20261126-1: <@U0ONCALL1> added `/atlas health`');
-    expect(async () => await changeOwner(deps(), incident.id, OTHER, ONCALL)).toThrow('already resolved');
+    await expect(changeOwner(deps(), incident.id, OTHER, ONCALL)).rejects.toThrow('already resolved');
   });
 
   it('escapes hostile text, cuts 5,000 characters where shown, and refuses more', async () => {
@@ -194,7 +194,7 @@ describe('owner, notes and attachments', () => {
     post = await lastReply(incident.anchor);
     assertBlockKitLimits('message', post.blocks!);
     expect(blockText(post)).toContain('…');
-    const tooLong = refusal(async () => await addNote(deps(), incident.id, `${long}y`, ONCALL));
+    const tooLong = await refusal(async () => await addNote(deps(), incident.id, `${long}y`, ONCALL));
     expect(tooLong.message).toBe('The note is 5,001 characters; at most 5,000.');
     expect((tooLong as IncidentInputError).field).toBe('note');
 
@@ -206,13 +206,13 @@ describe('owner, notes and attachments', () => {
   });
 
   it('answers unknown ids and malformed references with a sentence', async () => {
-    expect(async () => await addNote(deps(), 'INC-20261126-9', 'x', ONCALL)).toThrow('No incident INC-20261126-9.');
-    expect(async () => await addNote(deps(), 'drop table', 'x', ONCALL)).toThrow('is not an incident id');
-    expect(async () => await addNote(deps(), 'x'.repeat(500), 'x', ONCALL)).toThrow(IncidentInputError);
-    expect(async () => await addNote(deps(), '', 'x', ONCALL)).toThrow('No incident is open.');
+    await expect(addNote(deps(), 'INC-20261126-9', 'x', ONCALL)).rejects.toThrow('No incident INC-20261126-9.');
+    await expect(addNote(deps(), 'drop table', 'x', ONCALL)).rejects.toThrow('is not an incident id');
+    await expect(addNote(deps(), 'x'.repeat(500), 'x', ONCALL)).rejects.toThrow(IncidentInputError);
+    await expect(addNote(deps(), '', 'x', ONCALL)).rejects.toThrow('No incident is open.');
     await declareIncident(deps(), { title: 'one', actorId: ONCALL });
     await declareIncident(deps(), { title: 'two', actorId: ONCALL });
-    expect(async () => await addNote(deps(), '', 'x', ONCALL)).toThrow('2 incidents are open (INC-20261126-1, INC-20261126-2); say which one.');
+    await expect(addNote(deps(), '', 'x', ONCALL)).rejects.toThrow('2 incidents are open (INC-20261126-1, INC-20261126-2); say which one.');
     // An id in any case.
     expect((await addNote(deps(), 'inc-20261126-2', 'x', ONCALL)).id).toBe('INC-20261126-2');
   });

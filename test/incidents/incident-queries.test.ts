@@ -52,6 +52,6 @@ describe('lists and deadlines', () => {
       [at(5), ONCALL, 'resolved'],
       [at(5), 'bot', 'debrief-offered'],
     ]);
-    expect(async () => await incidentTimeline(deps().state, undefined)).toThrow('No incident is open.');
+    await expect(incidentTimeline(deps().state, undefined)).rejects.toThrow('No incident is open.');
   });
 });

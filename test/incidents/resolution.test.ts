@@ -87,7 +87,7 @@ describe('resolveIncident', () => {
     ]) {
       expect(act).toThrow('INC-20261126-1 is already resolved (2026-11-26 13:00 UTC).');
     }
-    expect(async () => await resolveIncident(deps(), 'INC-20261126-1', { resolution: '' }, ONCALL)).toThrow('The resolution is empty');
+    await expect(resolveIncident(deps(), 'INC-20261126-1', { resolution: '' }, ONCALL)).rejects.toThrow('The resolution is empty');
   });
 
   it('says nothing is firing when the alert resolved before the incident did', async () => {
@@ -116,7 +116,7 @@ describe('resolveFiringAlerts', () => {
     const added = (await ie.thread(r.incident.anchor)).slice(before);
     expect(added.map((m) => m.text)).toEqual(['🔕 INC-20261126-1: resolved 1 firing alert']);
     expect(blockText(await ie.anchored(r.incident.anchor))).toContain('Alert IpfsDown: resolved 13:00 UTC');
-    expect(async () => await resolveFiringAlerts(deps(), r.incident.id, ONCALL)).toThrow('No alert of INC-20261126-1 is firing any more.');
+    await expect(resolveFiringAlerts(deps(), r.incident.id, ONCALL)).rejects.toThrow('No alert of INC-20261126-1 is firing any more.');
   });
 
   it('still resolves them in the bot when metrics.db is locked, and says what was not written', async () => {
@@ -143,7 +143,7 @@ describe('the review', () => {
   it('drafts the review from the record and stops the reminder when it is done', async () => {
     await raiseAlert(ie, { name: 'IpfsDown', firedAt: at(-3) });
     const { incident } = await acknowledgeAlert(deps(), 'IpfsDown', ONCALL);
-    expect(async () => await markReviewDone(deps(), incident.id, ONCALL)).toThrow('INC-20261126-1 is still open; resolve it first');
+    await expect(markReviewDone(deps(), incident.id, ONCALL)).rejects.toThrow('INC-20261126-1 is still open; resolve it first');
     ie.env.clock.advance(10 * MIN);
     await addNote(deps(), incident.id, 'Add a second gateway | with health checks', OTHER);
     ie.env.clock.advance(50 * MIN);
@@ -170,7 +170,7 @@ describe('the review', () => {
     const done = await markReviewDone(deps(), incident.id, ONCALL);
     expect(reviewDoneText(done)).toBe('Review of INC-20261126-1 marked done; the reminder is off.');
     expect(await pendingTimers(ie, incident.id)).toEqual([]);
-    expect(async () => await markReviewDone(deps(), incident.id, ONCALL)).toThrow('already marked done');
+    await expect(markReviewDone(deps(), incident.id, ONCALL)).rejects.toThrow('already marked done');
     await ie.deliver();
     expect((await ie.thread(incident.anchor)).at(-1)!.text).toBe('📋 INC-20261126-1 post-incident review marked done by <@U0ONCALL1>');
     const fields = blockText(await ie.anchored(incident.anchor));

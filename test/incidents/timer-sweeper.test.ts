@@ -370,7 +370,7 @@ describe('snoozeTimer', () => {
     const snoozed = await snoozeTimer(deps(), fired.timerId, 120, 'U0ONCALL1');
     expect(snoozed).toMatchObject({ kind: 'review-reminder', incidentId: incident.id });
     await markReviewDone(deps(), incident.id, 'U0ONCALL1');
-    expect(async () => await snoozeTimer(deps(), snoozed.timerId, 30, 'U0ONCALL1')).toThrow(`The review of ${incident.id} is already marked done; nothing to snooze.`);
+    await expect(snoozeTimer(deps(), snoozed.timerId, 30, 'U0ONCALL1')).rejects.toThrow(`The review of ${incident.id} is already marked done; nothing to snooze.`);
   });
 
   it('says the reminders are over for a resolved incident or an acknowledged alert, and changes nothing', async () => {
@@ -379,16 +379,16 @@ describe('snoozeTimer', () => {
     const fired = (await sweep()).reminders.find((n) => n.kind === 'update-due')!;
     await deps().state.transaction(async (tx) => await tx.incidents.update(incident.id, { status: 'resolved', resolved_at: iso(ie.env.clock()) }));
     const before = timers().length;
-    expect(async () => await snoozeTimer(deps(), fired.timerId, 30, 'U0ONCALL1')).toThrow(new IncidentError(`${incident.id} is resolved; its reminders are over.`));
+    await expect(snoozeTimer(deps(), fired.timerId, 30, 'U0ONCALL1')).rejects.toThrow(new IncidentError(`${incident.id} is resolved; its reminders are over.`));
     expect(timers().length).toBe(before);
 
     await postAlert('disk_full', 'P1');
     at(35);
     const ackTimer = (await sweep()).reminders.find((n) => n.kind === 'ack-reminder')!;
     await deps().state.transaction(async (tx) => await tx.alerts.linkIncident('disk_full', incident.id, 'U0ONCALL1', ie.env.clock()));
-    expect(async () => await snoozeTimer(deps(), ackTimer.timerId, 30, 'U0ONCALL1')).toThrow(`acknowledged as ${incident.id}`);
-    expect(async () => await snoozeTimer(deps(), 999_999, 30, 'U0ONCALL1')).toThrow('That reminder no longer exists.');
-    expect(async () => await snoozeTimer(deps(), ackTimer.timerId, 0, 'U0ONCALL1')).toThrow('A snooze lasts 1 to 1440 minutes.');
-    expect(async () => await snoozeTimer(deps(), ackTimer.timerId, 1441, 'U0ONCALL1')).toThrow('A snooze lasts 1 to 1440 minutes.');
+    await expect(snoozeTimer(deps(), ackTimer.timerId, 30, 'U0ONCALL1')).rejects.toThrow(`acknowledged as ${incident.id}`);
+    await expect(snoozeTimer(deps(), 999_999, 30, 'U0ONCALL1')).rejects.toThrow('That reminder no longer exists.');
+    await expect(snoozeTimer(deps(), ackTimer.timerId, 0, 'U0ONCALL1')).rejects.toThrow('A snooze lasts 1 to 1440 minutes.');
+    await expect(snoozeTimer(deps(), ackTimer.timerId, 1441, 'U0ONCALL1')).rejects.toThrow('A snooze lasts 1 to 1440 minutes.');
   });
 });

@@ -48,7 +48,7 @@ describe('a change and its messages are one transaction', () => {
   it('an incident opened from an alert: the messages are refused, so neither the incident, the link, the clock nor metrics.db change', async () => {
     await raiseAlert(ie, { name: 'IpfsDown' });
     const before = snapshot();
-    expect(async () => await acknowledgeAlert(withRefusingOutbox(), 'IpfsDown', ONCALL)).toThrow(/CHECK constraint failed/);
+    await expect(acknowledgeAlert(withRefusingOutbox(), 'IpfsDown', ONCALL)).rejects.toThrow(/CHECK constraint failed/);
     expect(snapshot()).toEqual(before);
     // The same change goes through once the outbox takes it.
     expect((await acknowledgeAlert(deps(), 'IpfsDown', ONCALL)).incident.id).toBe('INC-20261126-1');
@@ -96,15 +96,15 @@ describe('a change and its messages are one transaction', () => {
     ie.env.clock.set(at(30 + 48 * 60));
     const review = (await sweepTimers(deps())).reminders[0]!;
     expect(review.kind).toBe('review-reminder');
-    expect(async () => await snoozeTimer(deps(), fired.timerId, 30, ONCALL)).toThrow('is resolved');
+    await expect(snoozeTimer(deps(), fired.timerId, 30, ONCALL)).rejects.toThrow('is resolved');
     before = snapshot();
     // A snooze queues no message; its timeline line is refused here instead.
     ie.env.db.exec("CREATE TEMP TRIGGER no_timeline BEFORE INSERT ON incident_events BEGIN SELECT RAISE(ABORT, 'timeline full'); END");
-    expect(async () => await snoozeTimer(deps(), review.timerId, 30, ONCALL)).toThrow('timeline full');
-    expect(async () => await markReviewDone(deps(), incident.id, ONCALL)).toThrow('timeline full');
+    await expect(snoozeTimer(deps(), review.timerId, 30, ONCALL)).rejects.toThrow('timeline full');
+    await expect(markReviewDone(deps(), incident.id, ONCALL)).rejects.toThrow('timeline full');
     expect(snapshot()).toEqual(before);
     ie.env.db.exec('DROP TRIGGER no_timeline');
-    expect(async () => await markReviewDone(withRefusingOutbox(), incident.id, ONCALL)).toThrow(/CHECK constraint failed/);
+    await expect(markReviewDone(withRefusingOutbox(), incident.id, ONCALL)).rejects.toThrow(/CHECK constraint failed/);
     expect(snapshot()).toEqual(before);
   });
 
@@ -113,7 +113,7 @@ describe('a change and its messages are one transaction', () => {
     const { incident } = await acknowledgeAlert(deps(), 'IpfsDown', ONCALL);
     await resolveIncident(deps(), incident.id, { resolution: 'fixed' }, ONCALL);
     const before = snapshot();
-    expect(async () => await resolveFiringAlerts(withRefusingOutbox(), incident.id, ONCALL)).toThrow(/CHECK constraint failed/);
+    await expect(resolveFiringAlerts(withRefusingOutbox(), incident.id, ONCALL)).rejects.toThrow(/CHECK constraint failed/);
     const after = snapshot();
     expect({ ...after, metrics: [] }).toEqual({ ...before, metrics: [] });
     expect(after.metrics).toEqual([expect.objectContaining({ name: 'IpfsDown', status: 'resolved' })]);
