@@ -79,20 +79,22 @@ function healthRoute(mode: SlackMode, uptimeSec: () => number, outboxStats?: () 
   return {
     path: '/healthz',
     method: ['GET', 'HEAD'],
-    handler: async (req: IncomingMessage, res: ServerResponse) => {
-      let outbox: OutboxStats | { error: string } | undefined;
-      try {
-        outbox = await outboxStats?.();
-      } catch {
-        outbox = { error: 'chatops.db could not be read' };
-      }
-      const connection = slack?.();
-      const status = connection ? { status: connection.state === 'ok' ? 'ok' : 'degraded', slack: slackConnectionJson(connection) } : {};
-      const body = JSON.stringify({ ok: true, mode, uptimeSec: uptimeSec(), ...status, ...(outbox ? { outbox } : {}) });
-      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
-      res.end(req.method === 'HEAD' ? undefined : body);
-    },
+    handler: (req: IncomingMessage, res: ServerResponse) => void answer(req, res),
   };
+
+  async function answer(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    let outbox: OutboxStats | { error: string } | undefined;
+    try {
+      outbox = await outboxStats?.();
+    } catch {
+      outbox = { error: 'chatops.db could not be read' };
+    }
+    const connection = slack?.();
+    const status = connection ? { status: connection.state === 'ok' ? 'ok' : 'degraded', slack: slackConnectionJson(connection) } : {};
+    const body = JSON.stringify({ ok: true, mode, uptimeSec: uptimeSec(), ...status, ...(outbox ? { outbox } : {}) });
+    res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+    res.end(req.method === 'HEAD' ? undefined : body);
+  }
 }
 
 /** Whether the bot token works (auth.test), for `doctor` without a running connection: one try, bounded in time. */

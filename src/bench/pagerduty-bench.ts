@@ -105,7 +105,13 @@ export async function benchPagerDuty(benchDir: string, opts: { cycles: number; a
   const server = http.createServer((req, res) => {
     let body = '';
     req.on('data', (c: Buffer) => (body += c.toString('utf8')));
-    req.on('end', () => setTimeout(() => standIn.route(req, res, new URL(req.url ?? '/', 'http://127.0.0.1'), body) || res.writeHead(404).end(), delayMs));
+    req.on('end', () =>
+      setTimeout(() => {
+        void Promise.resolve(standIn.route(req, res, new URL(req.url ?? '/', 'http://127.0.0.1'), body)).then((handled) => {
+          if (!handled) res.writeHead(404).end();
+        });
+      }, delayMs),
+    );
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const eventsUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

@@ -26,7 +26,6 @@ export async function resolveIncident(deps: DomainDeps, incidentRef: string, det
   const resolution = textOf('resolution', 'resolution', details.resolution, { required: true });
   const impact = textOf('impact', 'impact', details.impact);
   return await withIncident(deps, incidentRef, { mustBeOpen: true }, async (tx, found, now) => {
-    const { state } = deps;
     if (!await tx.incidents.markResolved(found.id)) throw new IncidentError(`${found.id} is already resolved.`);
     const incident = (await tx.incidents.update(found.id, { resolved_at: iso(now), resolution, next_update_at: null, ...(impact ? { impact } : {}) }))!;
     await stopTimers(tx.timers, { incidentId: incident.id }, now);
@@ -101,7 +100,6 @@ export async function reopenIncident(deps: DomainDeps, incidentRef: string, acto
   const who = actorOf(actorId);
   return await withIncident(deps, incidentRef, { mustBeOpen: false }, async (tx, found, now) => {
     if (found.status !== 'resolved') throw new IncidentError(`${found.id} is not resolved; there is nothing to reopen.`);
-    const { state } = deps;
     const incident = (await tx.incidents.update(found.id, {
       status: 'investigating',
       resolved_at: null,

@@ -10,7 +10,6 @@
 import { z } from 'zod';
 import type { Config } from '../config.js';
 import type { OutboxCall, OutboxRow } from '../db/state/outbox-store.js';
-import type { StateStore } from '../db/state/state-store.js';
 import { bothSinks, type EventSink } from '../incidents/domain-events.js';
 import { pagerdutyContactOf } from '../incidents/escalation-contacts.js';
 import { ESCALATION_TARGET_TEXT } from '../incidents/severity-matrix.js';

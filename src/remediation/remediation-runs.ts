@@ -67,16 +67,14 @@ export async function startRun(deps: DomainDeps, run: RunStart): Promise<HeldRun
     return row.id;
   });
   // Renewed at a third of the lease, so one late renewal does not make a live run look dead.
-  const timer = setInterval(
-    async () => {
-      try {
-        await deps.state.transaction(async (tx) => await tx.remediationRuns.renew(auditId, OWNER, new Date(deps.clock().getTime() + leaseMs)));
-      } catch (err) {
-        deps.logger.warn({ err, auditId }, 'could not renew the lease of a running remediation');
-      }
-    },
-    Math.max(200, Math.floor(leaseMs / 3)),
-  );
+  const renew = async () => {
+    try {
+      await deps.state.transaction(async (tx) => await tx.remediationRuns.renew(auditId, OWNER, new Date(deps.clock().getTime() + leaseMs)));
+    } catch (err) {
+      deps.logger.warn({ err, auditId }, 'could not renew the lease of a running remediation');
+    }
+  };
+  const timer = setInterval(() => void renew(), Math.max(200, Math.floor(leaseMs / 3)));
   timer.unref();
   return { auditId, release: () => clearInterval(timer) };
 }

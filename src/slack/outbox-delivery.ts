@@ -466,10 +466,15 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
     }
   }
 
+  /** The pump running now: one at a time, so that a wake during its claim does not claim beside it. */
+  let pumping: Promise<void> = Promise.resolve();
+
   function wake(): void {
     if (scheduled || !running || stopping) return;
     scheduled = true;
-    setImmediate(pump);
+    setImmediate(() => {
+      pumping = pumping.then(pump).catch((err: unknown) => logger.error({ err }, 'the outbox pump failed unexpectedly'));
+    });
   }
 
   return {
@@ -478,14 +483,15 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
       running = true;
       poll = setInterval(wake, pollMs);
       poll.unref();
-      renew = setInterval(async () => {
+      const renewLeases = async () => {
         if (inFlight.size === 0) return;
         try {
           await store.outbox.renew(owner, [...inFlight.keys()], new Date(wall() + leaseMs));
         } catch (err) {
           logger.warn({ err }, 'could not renew outbox leases');
         }
-      }, Math.max(50, Math.floor(leaseMs / 3)));
+      };
+      renew = setInterval(() => void renewLeases(), Math.max(50, Math.floor(leaseMs / 3)));
       renew.unref();
       wake();
     },

@@ -14,9 +14,11 @@ const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
 describe('one health composition', () => {
-  const cleanups: (() => void)[] = [];
+  const cleanups: (() => unknown)[] = [];
   beforeAll(() => nock.disableNetConnect());
-  afterEach(() => cleanups.splice(0).forEach((c) => c()));
+  afterEach(async () => {
+    for (const c of cleanups.splice(0)) await c();
+  });
   afterAll(() => nock.enableNetConnect());
 
   function demo() {

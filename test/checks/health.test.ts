@@ -17,13 +17,13 @@ const HOUR = 3_600_000;
 
 describe('health', () => {
   const dirs: (() => void)[] = [];
-  const opened: (() => void)[] = [];
+  const opened: (() => unknown)[] = [];
   beforeAll(() => {
     nock.disableNetConnect();
   });
-  afterEach(() => {
+  afterEach(async () => {
     nock.cleanAll();
-    opened.splice(0).forEach((close) => close());
+    for (const close of opened.splice(0)) await close();
   });
   afterAll(() => {
     dirs.forEach((cleanup) => cleanup());

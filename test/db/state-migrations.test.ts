@@ -174,7 +174,7 @@ describe('after the upgrade', () => {
   afterEach(() => ie.close());
 
   it('delivers what was pending, and later changes edit the same card', async () => {
-    ie.env.close();
+    await ie.env.close();
     await writeVersion2(path.join(ie.dataDir, 'chatops.db.v2'));
     for (const suffix of ['', '-wal', '-shm']) rmSync(path.join(ie.dataDir, `chatops.db${suffix}`), { force: true });
     renameSync(path.join(ie.dataDir, 'chatops.db.v2'), path.join(ie.dataDir, 'chatops.db'));

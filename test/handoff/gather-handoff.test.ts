@@ -42,8 +42,10 @@ const listedOf = <T>(s: HandoffSection<T>): Listed<T> => {
 };
 
 describe('gatherHandoff', () => {
-  const cleanups: (() => void)[] = [];
-  afterEach(() => cleanups.splice(0).forEach((c) => c()));
+  const cleanups: (() => unknown)[] = [];
+  afterEach(async () => {
+    for (const c of cleanups.splice(0)) await c();
+  });
 
   function fixture(o: { scenario?: Scenario | null; calendar?: string | null; config?: object } = {}): Fixture {
     const t = tempDir('handoff-');

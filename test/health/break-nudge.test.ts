@@ -44,7 +44,7 @@ describe('the 8-hour break nudge', () => {
     expect(await nudges()).toEqual([]);
     // An update re-plans the clock; the nudge, fired, is not planned again.
     at(9 * 60);
-    await ie.env.deps.state.transaction(async (tx) => undefined);
+    await ie.env.deps.state.transaction(async () => undefined);
     await ie.deliver();
     const nudge = (await ie.thread(incident.anchor)).find((m) => m.text.startsWith('☕'))!;
     expect(nudge.text).toBe(`☕ ${incident.id}: owned for 8 h, take a break`);

@@ -173,8 +173,10 @@ function quietContent(patch: Partial<HandoffContent> = {}): HandoffContent {
 }
 
 describe('handoffMessage', () => {
-  const cleanups: (() => void)[] = [];
-  afterAll(() => cleanups.splice(0).forEach((c) => c()));
+  const cleanups: (() => unknown)[] = [];
+  afterAll(async () => {
+    for (const c of cleanups.splice(0)) await c();
+  });
 
   /** The demo data directory with two incidents (one the outgoing primary's) and an alert, gathered. */
   async function demoContent(): Promise<HandoffContent> {

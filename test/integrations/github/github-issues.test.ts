@@ -41,7 +41,7 @@ beforeAll(() => {
 afterAll(() => nock.enableNetConnect());
 
 let env: TestEnv;
-let cleanup: () => void;
+let cleanup: () => Promise<void>;
 let incidentId: string;
 
 async function setUp(github: object | null, token: string | null = TOKEN): Promise<void> {
@@ -59,10 +59,10 @@ async function setUp(github: object | null, token: string | null = TOKEN): Promi
 }
 
 beforeEach(async () => await setUp({ repo: REPO }));
-afterEach(() => {
+afterEach(async () => {
   const pending = nock.pendingMocks();
   nock.cleanAll();
-  cleanup();
+  await cleanup();
   expect(pending).toEqual([]);
 });
 
@@ -193,7 +193,7 @@ describe('review-issue', () => {
 
 describe('without GitHub set up', () => {
   it('review-issue and runbook-feedback say what to set; doctor says GitHub is off', async () => {
-    cleanup();
+    await cleanup();
     await setUp(null, null);
     expect((await run('review-issue', { _: [incidentId] })).headline).toBe(
       'GitHub is not set up: set GITHUB_TOKEN (a token with Issues read and write) and github.repo (owner/name) in the config file. Until then `/atlas review` prints the draft to paste by hand.',
@@ -277,7 +277,7 @@ describe('the handoff lists GitHub incident issues', () => {
   });
 
   it('GitHub off: no section', async () => {
-    cleanup();
+    await cleanup();
     await setUp(null, null);
     const c = await gatherHandoff({ ...env.deps }, input(), { healthTimeoutMs: 2_000 });
     expect(c.githubIssues).toBeUndefined();
