@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { openStateStore, type SqliteStateStore } from '../../src/db/state/sqlite-state-store.js';
 import { STATE_MIGRATIONS } from '../../src/db/state/state-migrations.js';
+import type { StateTransaction } from '../../src/db/state/state-store.js';
 import { tempDir } from '../helpers/test-deps.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -42,6 +43,105 @@ describe('state transactions', () => {
       }
     });
     expect((otherWrite as { code?: string } | null)?.code).toBe('SQLITE_BUSY');
+  });
+
+  const NOW = new Date('2026-11-26T12:00:00.000Z');
+  const incident = (title: string) => ({ title, severity: 'P2' as const, createdBy: 'U0A', ownerId: 'U0A', openedAt: NOW });
+  const titles = async () => (await state.incidents.open()).map((i) => i.title);
+  /** A promise and the function that settles it: a transaction held open until the test lets it go. */
+  const gate = () => {
+    let open!: () => void;
+    const opened = new Promise<void>((resolve) => (open = resolve));
+    return { opened, open };
+  };
+
+  it('from concurrent requests of one process run one after another, never interleaved on the one connection', async () => {
+    const steps: string[] = [];
+    const first = gate();
+    const a = state.transaction(async (tx) => {
+      steps.push('a begins');
+      await tx.incidents.create(incident('a'), NOW);
+      await first.opened;
+      steps.push('a ends');
+    });
+    const b = state.transaction(async (tx) => {
+      steps.push('b begins');
+      await tx.incidents.create(incident('b'), NOW);
+      steps.push('b ends');
+    });
+    // b is queued behind a for as long as a is open, however long that is.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(steps).toEqual(['a begins']);
+    first.open();
+    await Promise.all([a, b]);
+    expect(steps).toEqual(['a begins', 'a ends', 'b begins', 'b ends']);
+    expect(await titles()).toEqual(['a', 'b']);
+  });
+
+  it('a store call outside any transaction waits for the open one, so it neither sees nor is rolled back with its writes', async () => {
+    const held = gate();
+    const failing = state.transaction(async (tx) => {
+      await tx.incidents.create(incident('rolled back'), NOW);
+      await held.opened;
+      throw new Error('the change failed');
+    });
+    let seen: string[] | null = null;
+    const outside = state.incidents.open().then((open) => (seen = open.map((i) => i.title)));
+    const written = state.incidents.create(incident('outside'), NOW);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(seen).toBeNull();
+    held.open();
+    await expect(failing).rejects.toThrow('the change failed');
+    await outside;
+    await written;
+    expect(seen).toEqual([]);
+    expect(await titles()).toEqual(['outside']);
+  });
+
+  it('roll back every write when fn throws, and the next transaction runs normally', async () => {
+    await expect(
+      state.transaction(async (tx) => {
+        await tx.incidents.create(incident('half'), NOW);
+        await tx.timeline.add('INC-20261126-1', { at: NOW, kind: 'note', actor: 'U0A', text: 'x' });
+        throw new Error('stop');
+      }),
+    ).rejects.toThrow('stop');
+    expect(await titles()).toEqual([]);
+    expect(state.db.inTransaction).toBe(false);
+    await state.transaction(async (tx) => void (await tx.incidents.create(incident('whole'), NOW)));
+    expect(await titles()).toEqual(['whole']);
+  });
+
+  it('refuse a call on the outer store from inside a transaction (it would wait for the transaction that waits for it)', async () => {
+    await expect(
+      state.transaction(async (tx) => {
+        await tx.incidents.create(incident('inside'), NOW);
+        await state.incidents.open();
+      }),
+    ).rejects.toThrow(/use the stores of fn's tx/);
+    expect(await titles()).toEqual([]);
+  });
+
+  it('refuse the stores of a transaction used after it ended', async () => {
+    let kept: StateTransaction | null = null;
+    await state.transaction(async (tx) => {
+      kept = tx;
+    });
+    await expect(kept!.incidents.open()).rejects.toThrow(/after the transaction ended/);
+  });
+
+  it('begun inside another in the same flow, is a savepoint of it: its failure undoes only its own writes', async () => {
+    await state.transaction(async (tx) => {
+      await tx.incidents.create(incident('outer'), NOW);
+      await expect(
+        state.transaction(async (inner) => {
+          await inner.incidents.create(incident('inner, undone'), NOW);
+          throw new Error('inner failed');
+        }),
+      ).rejects.toThrow('inner failed');
+      await state.transaction(async (inner) => void (await inner.incidents.create(incident('inner, kept'), NOW)));
+    });
+    expect(await titles()).toEqual(['outer', 'inner, kept']);
   });
 
   it('a deferred transaction that read before another process wrote fails with SQLITE_BUSY_SNAPSHOT (what immediate ones avoid)', () => {

@@ -132,7 +132,8 @@ function asynchronous(stores: ReturnType<typeof synchronousStores>, call: <T>(me
   for (const [name, store] of Object.entries(stores)) {
     const methods: Record<string, unknown> = {};
     for (const [method, fn] of Object.entries(store as Record<string, (...args: unknown[]) => unknown>)) {
-      methods[method] = async (...args: unknown[]) => await call(() => fn(...args));
+      // Called on its store: a method may call another of the same store through `this`.
+      methods[method] = async (...args: unknown[]) => await call(() => fn.apply(store, args));
     }
     wrapped[name] = methods;
   }
