@@ -1,4 +1,5 @@
 /** `/atlas oncall` (who is on call, someone's shifts, the schedule) and its overrides: `oncall cover`, `oncall uncover`. */
+import type { StateTransaction } from '../db/state/state-store.js';
 import { z } from 'zod';
 import type { OverrideAuthority } from '../db/state/override-store.js';
 import { isSlackUserId } from '../ids.js';
@@ -122,7 +123,7 @@ const oncall = defineCommand({
  * in the same transaction as the change when there is one.
  */
 async function auditOnCallChange(
-  deps: CommandDeps,
+  deps: Pick<CommandDeps, 'clock'> & { state: Pick<StateTransaction, 'audit'> },
   actor: Actor,
   command: 'oncall cover' | 'oncall uncover',
   args: unknown,
@@ -197,7 +198,7 @@ const cover = defineCommand({
     const added = await deps.state.transaction(async (tx) => {
       const row = await tx.overrides.add({ user: args.user, role: args.role, from: span.from, until: span.until, createdBy: actor.userId, authority }, now);
       if ('id' in row) {
-        await auditOnCallChange(deps, actor, 'oncall cover', audited, {
+        await auditOnCallChange({ state: tx, clock: deps.clock }, actor, 'oncall cover', audited, {
           outcome: 'applied',
           plan: { override: row.id, ...audited, authority },
           result: `${args.user} covers ${args.role} from ${audited.from} until ${audited.until} (override #${row.id}, set ${authority === 'remediator' ? 'by a remediator' : 'by the person on call for their own shift'}).`,
@@ -255,7 +256,7 @@ const uncover = defineCommand({
     const removed = await deps.state.transaction(async (tx) => {
       const done = await tx.overrides.remove(args.id, actor.userId, now);
       if (done) {
-        await auditOnCallChange(deps, actor, 'oncall uncover', { id: args.id }, {
+        await auditOnCallChange({ state: tx, clock: deps.clock }, actor, 'oncall uncover', { id: args.id }, {
           outcome: 'applied',
           plan: { override: before.id, user: before.user_id, role: before.role, from: before.from_at, until: before.until_at, authority: before.authority },
           result: `Override #${before.id} removed: ${before.user_id} no longer covers ${before.role} from ${before.from_at} until ${before.until_at}.`,

@@ -4,6 +4,7 @@
  * (terminal) applies it, if the data is still what the preview read. Every preview, refusal and
  * application is appended to the audit log; applied results are told where the team sees them.
  */
+import type { StateTransaction } from '../db/state/state-store.js';
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { Incident } from '../db/state/state-records.js';
@@ -26,7 +27,7 @@ async function incidentFor(deps: CommandDeps): Promise<Incident | null> {
 }
 
 async function audit(
-  deps: CommandDeps,
+  deps: Pick<CommandDeps, 'clock'> & { state: Pick<StateTransaction, 'audit'> },
   actor: Actor,
   command: string,
   args: unknown,
@@ -72,7 +73,7 @@ async function applyPlan(spec: AnyRemediation, args: unknown, plan: RemediationP
       const sentence = err instanceof RemediationRefusal ? err.message : `\`${spec.name}\` failed while applying (${err instanceof Error ? err.message.split('\n')[0] : String(err)}); nothing was committed. The bot's log has the detail.`;
       if (!(err instanceof RemediationRefusal)) deps.logger.error({ err, command: spec.name }, 'remediation failed while applying');
       await deps.state.transaction(async (tx) => {
-        await audit(deps, actor, spec.name, args, err instanceof RemediationRefusal ? 'refused' : 'failed', { plan, result: sentence });
+        await audit({ state: tx, clock: deps.clock }, actor, spec.name, args, err instanceof RemediationRefusal ? 'refused' : 'failed', { plan, result: sentence });
         await tx.remediationRuns.end(run.auditId, deps.clock());
       });
       return problemReport(spec.name, sentence);
@@ -81,7 +82,7 @@ async function applyPlan(spec: AnyRemediation, args: unknown, plan: RemediationP
     const incident = own && own.status !== 'resolved' ? own : await incidentFor(deps);
     const now = deps.clock();
     await deps.state.transaction(async (tx) => {
-      await audit(deps, actor, spec.name, args, 'applied', { plan, result: applied.headline, undo: applied.undo });
+      await audit({ state: tx, clock: deps.clock }, actor, spec.name, args, 'applied', { plan, result: applied.headline, undo: applied.undo });
       await tx.remediationRuns.end(run.auditId, now);
       await deps.events.record(tx, { type: 'remediation-applied', command: spec.name, headline: applied.headline, lines: applied.lines, undo: applied.undo, actor: actor.userId, incident }, now);
     });

@@ -41,8 +41,9 @@ export async function escalate(deps: DomainDeps, incidentRef: string, target: Es
   const to = parsed.data;
   const need = textOf('need', 'immediate need', details.need) ?? null;
   const why = textOf('why', 'reason', details.why);
+  // Who is on call is read before the transaction: the rotation reads the outer store.
+  const contactId = await escalationContact(deps, to, deps.clock());
   return await withIncident(deps, incidentRef, { mustBeOpen: true }, async (tx, incident, now) => {
-    const contactId = await escalationContact(deps, to, now);
     const ageMs = now.getTime() - new Date(incident.opened_at).getTime();
     const history = await tx.timeline.list(incident.id);
     const timer = ESCALATION_CONTACTS[to].timer;

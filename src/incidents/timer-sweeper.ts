@@ -1,6 +1,7 @@
 import type { Incident, TimerKind, TimerRow } from '../db/state/state-records.js';
 import type { StateTransaction } from '../db/state/state-store.js';
 import type { Reminder } from './domain-events.js';
+import type { OnCallAt } from '../oncall/rotation-source.js';
 import type { DomainDeps } from './incident-deps.js';
 import { SEVERITY_POLICIES } from './severity-matrix.js';
 import { plusMinutes } from './timer-plan.js';
@@ -40,7 +41,7 @@ type ReminderBody = Reminder extends infer R ? (R extends Reminder ? Omit<R, 'ti
 type Relevance = { relevant: false; why: string } | { relevant: true; reminder: ReminderBody };
 
 /** Whether a due timer still has something to say, and what. */
-async function relevance(state: StateTransaction, deps: TimerDeps, t: TimerRow, now: Date): Promise<Relevance> {
+async function relevance(state: StateTransaction, deps: TimerDeps, onCall: OnCallAt | null, t: TimerRow, now: Date): Promise<Relevance> {
   if (!KNOWN_TIMER_KINDS.has(t.kind)) return { relevant: false, why: `unknown timer kind ${t.kind}` };
   if (ALERT_TIMER_KINDS.has(t.kind)) {
     const alert = t.alert_key ? await state.alerts.get(t.alert_key) : null;
@@ -48,7 +49,7 @@ async function relevance(state: StateTransaction, deps: TimerDeps, t: TimerRow, 
     if (alert.status !== 'firing') return { relevant: false, why: 'alert resolved' };
     if (alert.incident_id || alert.acknowledged_at) return { relevant: false, why: 'alert acknowledged' };
     if (t.kind === 'ack-reminder') return { relevant: true, reminder: { kind: 'ack-reminder', alert } };
-    return { relevant: true, reminder: { kind: 'ack-secondary', alert, secondary: (await deps.rotation.at(now))?.secondary ?? null } };
+    return { relevant: true, reminder: { kind: 'ack-secondary', alert, secondary: onCall?.secondary ?? null } };
   }
   const incident = t.incident_id ? await state.incidents.get(t.incident_id) : null;
   if (!incident) return { relevant: false, why: 'incident gone' };
@@ -72,10 +73,10 @@ async function relevance(state: StateTransaction, deps: TimerDeps, t: TimerRow, 
     case 'break-nudge': {
       if (!incident.owner_id) return { relevant: false, why: 'nobody owns it' };
       const ownerSince = await ownerSinceOf(state, incident);
-      return { relevant: true, reminder: { kind: 'break-nudge', incident, owner: incident.owner_id, ownerSince, secondary: (await deps.rotation.at(now))?.secondary ?? null } };
+      return { relevant: true, reminder: { kind: 'break-nudge', incident, owner: incident.owner_id, ownerSince, secondary: onCall?.secondary ?? null } };
     }
     default:
-      return { relevant: true, reminder: { kind: 'handoff-suggest', incident, onCallPrimary: (await deps.rotation.at(now))?.primary ?? null } };
+      return { relevant: true, reminder: { kind: 'handoff-suggest', incident, onCallPrimary: onCall?.primary ?? null } };
   }
 }
 
@@ -95,13 +96,15 @@ type GroupOutcome = { kind: 'fired'; timer: TimerRow; collapsed: number } | { ki
  */
 async function fireGroup(deps: TimerDeps, rows: TimerRow[], now: Date): Promise<GroupOutcome> {
   const { state } = deps;
+  // Who is on call is read before the transaction: the rotation reads the outer store.
+  const onCall = await deps.rotation.at(now);
   return await state.transaction(async (tx): Promise<GroupOutcome> => {
     const live: TimerRow[] = [];
     for (const r of rows) if (await tx.timers.isPending(r.id)) live.push(r);
     if (live.length === 0) return { kind: 'gone' };
     // The latest row speaks for all: a bot that was down for hours sends one reminder, not one per missed slot.
     const timer = live[live.length - 1]!;
-    const decision = await relevance(tx, deps, timer, now);
+    const decision = await relevance(tx, deps, onCall, timer, now);
     if (!decision.relevant) {
       for (const r of live) await tx.timers.cancel(r.id, now, decision.why);
       return { kind: 'cancelled', count: live.length };

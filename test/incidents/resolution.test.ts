@@ -85,7 +85,7 @@ describe('resolveIncident', () => {
       async () => await resolveIncident(deps(), r.incident.id, { resolution: 'again' }, ONCALL),
       async () => await changeOwner(deps(), r.incident.id, OTHER, ONCALL),
     ]) {
-      expect(act).toThrow('INC-20261126-1 is already resolved (2026-11-26 13:00 UTC).');
+      await expect(act()).rejects.toThrow('INC-20261126-1 is already resolved (2026-11-26 13:00 UTC).');
     }
     await expect(resolveIncident(deps(), 'INC-20261126-1', { resolution: '' }, ONCALL)).rejects.toThrow('The resolution is empty');
   });
