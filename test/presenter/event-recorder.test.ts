@@ -60,7 +60,7 @@ describe('a change and its messages are one transaction', () => {
     const { incident } = await acknowledgeAlert(deps(), 'IpfsDown', ONCALL);
     ie.env.clock.advance(10 * MIN);
     const id = incident.id;
-    const changes: [string, (d: DomainDeps) => unknown][] = [
+    const changes: [string, (d: DomainDeps) => Promise<unknown>][] = [
       ['declare', async (d) => await declareIncident(d, { title: 'slow queries', actorId: ONCALL })],
       ['ack details', async (d) => await setAckDetails(d, id, { impact: 'slow', eta: '30 min' }, ONCALL)],
       ['update', async (d) => await postStatusUpdate(d, id, { summary: 'x', status: 'identified' }, ONCALL)],
@@ -75,7 +75,7 @@ describe('a change and its messages are one transaction', () => {
     ];
     for (const [what, change] of changes) {
       const before = snapshot();
-      expect(() => change(withRefusingOutbox()), what).toThrow(/CHECK constraint failed/);
+      await expect(change(withRefusingOutbox()), what).rejects.toThrow(/CHECK constraint failed/);
       expect(snapshot(), what).toEqual(before);
     }
   });

@@ -24,7 +24,7 @@ import { seenRequestStore } from './seen-request-store.js';
 import { sharedResultStore } from './shared-result-store.js';
 import { slackMessageStore } from './slack-message-store.js';
 import { STATE_MIGRATIONS } from './state-migrations.js';
-import { serialQueue } from './serial-queue.js';
+import { serialQueue, type SerialQueue } from './serial-queue.js';
 import type { StateStore, StateTransaction } from './state-store.js';
 import type { Synchronous } from './synchronous.js';
 import { timelineStore } from './timeline-store.js';
@@ -140,8 +140,25 @@ function asynchronous(stores: ReturnType<typeof synchronousStores>, call: <T>(me
   return wrapped as unknown as StateTransaction;
 }
 
+/**
+ * One queue per chatops.db file in this process: two stores opened on the same file (a second
+ * "process" in a test, the terminal beside the bot) would otherwise begin a transaction while the
+ * other's is open across an await, and wait for it synchronously, freezing the event loop that
+ * would end it, until the busy timeout fails one.
+ */
+const fileQueues = new Map<string, SerialQueue>();
+
+function queueOf(file: string): SerialQueue {
+  if (file === ':memory:') return serialQueue();
+  const key = path.resolve(file);
+  let queue = fileQueues.get(key);
+  if (!queue) fileQueues.set(key, (queue = serialQueue()));
+  return queue;
+}
+
 /** A transaction open in the current asynchronous flow: its stores, and whether it still is. */
 interface OpenTransaction {
+  db: Database.Database;
   open: boolean;
   stores: StateTransaction;
   savepoints: number;
@@ -165,7 +182,7 @@ const openTransaction = new AsyncLocalStorage<OpenTransaction>();
  * own writes, and its `tx` is the outer one's.
  */
 function sqliteState(db: Database.Database, file: string, latest: number): SqliteStateStore {
-  const queue = serialQueue();
+  const queue = queueOf(file);
   const stores = synchronousStores(db, file);
   const outside = async <T>(method: () => T): Promise<T> => {
     if (openTransaction.getStore()?.open) {
@@ -190,9 +207,12 @@ function sqliteState(db: Database.Database, file: string, latest: number): Sqlit
     ...asynchronous(stores, outside),
     async transaction<T>(fn: (tx: StateTransaction) => Promise<T>): Promise<T> {
       const enclosing = openTransaction.getStore();
-      if (enclosing?.open) return await savepoint(enclosing, fn);
+      if (enclosing?.open) {
+        if (enclosing.db !== db) throw new Error('a transaction on another connection was begun inside a transaction: it would wait for the open one');
+        return await savepoint(enclosing, fn);
+      }
       return await queue.run(async () => {
-        const current: OpenTransaction = { open: true, stores: null as unknown as StateTransaction, savepoints: 0 };
+        const current: OpenTransaction = { db, open: true, stores: null as unknown as StateTransaction, savepoints: 0 };
         current.stores = asynchronous(stores, async (method) => {
           if (!current.open) throw new Error('a store of a transaction was called after the transaction ended');
           return method();
