@@ -83,8 +83,7 @@ export function alertRowOf(a: AlertRecord, now: Date): AlertRow {
 
 /** `alerts`: firing alerts newest first; with `all`, also those resolved in the last `recentHours`. */
 export async function listAlerts(alerts: Pick<AlertStore, 'firing' | 'resolvedSince'>, now: Date, opts: { all: boolean; recentHours: number }): Promise<AlertListing> {
-  const firing = (await alerts
-    .firing())
+  const firing = (await alerts.firing())
     .map((a) => alertRowOf(a, now))
     .sort((a, b) => b.firedAt.localeCompare(a.firedAt) || a.name.localeCompare(b.name));
   const recentlyResolved = opts.all ? (await alerts.resolvedSince(new Date(now.getTime() - opts.recentHours * 3_600_000))).map((a) => alertRowOf(a, now)) : [];

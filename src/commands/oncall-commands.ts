@@ -176,8 +176,7 @@ const cover = defineCommand({
     const span = resolveSpan(args.from, args.until, now, { maxAheadMs: COVER_MAX_AHEAD_MS, pastToleranceMs: FROM_TOLERANCE_MS, show: (t) => stamp(t, now, tz, false) });
     if (!span.ok) return { ...problemReport('oncall cover', span.message), field: span.field };
     // Planned overrides (the config's) are not in chatops.db: the rotation knows them.
-    const planned = (await rotation
-      .shifts(span.from, span.until))
+    const planned = (await rotation.shifts(span.from, span.until))
       .flatMap((s) => s.overrides)
       .find((o) => o.id === null && o.role === args.role && o.from < span.until && span.from < o.until);
     if (planned) return coverOverlapReport(planned, args.role, surface);

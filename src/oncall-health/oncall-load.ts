@@ -33,8 +33,7 @@ export interface OwnerSpan {
 
 /** Who owned an incident when: from its acknowledgement, switching at each owner change on the timeline, to its resolution (or now). */
 export async function ownerSpans(state: Pick<StateStore, 'timeline'>, incident: Incident, now: Date): Promise<OwnerSpan[]> {
-  const changes = (await state.timeline
-    .list(incident.id))
+  const changes = (await state.timeline.list(incident.id))
     .filter((e) => e.kind === 'owner')
     .map((e) => {
       let data: { from?: unknown; to?: unknown } = {};

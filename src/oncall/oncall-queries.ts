@@ -36,8 +36,7 @@ function distinct<T>(items: Iterable<T>): T[] {
 /** The rotation's own people of `role` while `o` runs (whom it covers for). */
 export async function coveredPeople(rotation: RotationSource, o: Pick<Override, 'role' | 'from' | 'until'>): Promise<string[]> {
   return distinct(
-    (await rotation
-      .shifts(o.from, o.until))
+    (await rotation.shifts(o.from, o.until))
       .map((s) => s.scheduled[o.role])
       .filter((u): u is string => u !== null),
   );

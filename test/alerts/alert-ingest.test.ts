@@ -185,8 +185,7 @@ describe('ingestAlert', () => {
     ie.env.clock.advance(5 * MIN);
     expect((await ingest(firing())).action).toBe('refired');
     expect(
-      (await deps()
-        .state.timeline.list(incident.id))
+      (await deps().state.timeline.list(incident.id))
         .map((e) => e.kind)
         .slice(-2),
     ).toEqual(['alert-resolved', 'alert-refired']);

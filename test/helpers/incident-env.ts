@@ -109,8 +109,7 @@ export async function raiseAlert(ie: IncidentEnv, a: AlertFixture): Promise<Aler
 
 /** An incident's pending timers by due time, then kind. */
 export async function pendingTimers(ie: IncidentEnv, incidentId: string): Promise<{ kind: string; due_at: string }[]> {
-  return (await ie.env.deps.state.timers
-    .pending({ incidentId }))
+  return (await ie.env.deps.state.timers.pending({ incidentId }))
     .map((t) => ({ kind: t.kind, due_at: t.due_at }))
     .sort((a, b) => a.due_at.localeCompare(b.due_at) || a.kind.localeCompare(b.kind));
 }
