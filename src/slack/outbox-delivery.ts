@@ -15,6 +15,7 @@
  * Calls to other systems (op `call`, PagerDuty) ride the same lanes, leases and backoff, sent by
  * the CallSender of their target; they are idempotent, so a call in doubt is simply sent again.
  */
+import { apartFromTransaction } from '../db/state/transaction-context.js';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
@@ -472,9 +473,13 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
   function wake(): void {
     if (scheduled || !running || stopping) return;
     scheduled = true;
-    setImmediate(() => {
-      pumping = pumping.then(pump).catch((err: unknown) => logger.error({ err }, 'the outbox pump failed unexpectedly'));
-    });
+    // A wake from inside a change's transaction (its messages just queued): the pump runs apart
+    // from it, after the commit, like any other caller of the store.
+    apartFromTransaction(() =>
+      setImmediate(() => {
+        pumping = pumping.then(pump).catch((err: unknown) => logger.error({ err }, 'the outbox pump failed unexpectedly'));
+      }),
+    );
   }
 
   return {

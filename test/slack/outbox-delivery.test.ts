@@ -1,9 +1,11 @@
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ingestAlert } from '../../src/alerts/alert-ingest.js';
 import { openStateStore } from '../../src/db/state/sqlite-state-store.js';
 import { acknowledgeAlert } from '../../src/incidents/acknowledge.js';
+import { declareIncident } from '../../src/incidents/declare.js';
 import { changeOwner, postStatusUpdate } from '../../src/incidents/incident-changes.js';
 import { OUTBOX_EVENT_TYPE } from '../../src/slack/slack-poster.js';
 import { startDeliveryHarness, type DeliveryHarness } from '../helpers/delivery-harness.js';
@@ -273,5 +275,24 @@ describe('delivery', () => {
       await drain();
       return topLevel().length === 1 && (await stats()).pending === 0;
     }, 'the next process to post it', 5000);
+  });
+});
+
+describe('a wake from inside the transaction of a change', () => {
+  it('runs the pump apart from the transaction: it claims after the commit, never refused as a call inside it', async () => {
+    const logged: string[] = [];
+    const logger = pino({ level: 'warn' }, { write: (line: string) => void logged.push(line) });
+    // Only wakes deliver: the periodic look is far away.
+    h = await startDeliveryHarness(env, { logger, delivery: { pollMs: 600_000 } });
+    const { incident } = await declareIncident(env.deps, { title: 'proofs failing', severity: 'P1', actorId: ONCALL });
+    await drain();
+    await env.deps.state.transaction(async (tx) => {
+      await env.deps.events.record(tx, { type: 'note-added', incident, text: 'looking at the gateway', actor: ONCALL }, env.clock());
+      // The wake's pump gets its turn while this transaction is still open.
+      await new Promise((resolve) => setImmediate(resolve));
+      await new Promise((resolve) => setImmediate(resolve));
+    });
+    await eventually(() => harness().slack.workspace.replies(CHANNEL, topLevel()[0]!.ts).some((m) => (m.text ?? '').includes('looking at the gateway')), 'the note in the thread');
+    expect(logged.filter((l) => l.includes('could not claim outbox rows'))).toEqual([]);
   });
 });

@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -26,6 +25,7 @@ import { slackMessageStore } from './slack-message-store.js';
 import { STATE_MIGRATIONS } from './state-migrations.js';
 import { serialQueue, type SerialQueue } from './serial-queue.js';
 import type { StateStore, StateTransaction } from './state-store.js';
+import { openTransaction, type OpenTransactionContext } from './transaction-context.js';
 import type { Synchronous } from './synchronous.js';
 import { timelineStore } from './timeline-store.js';
 import { timerStore } from './timer-store.js';
@@ -157,18 +157,12 @@ function queueOf(file: string): SerialQueue {
 }
 
 /** A transaction open in the current asynchronous flow: its stores, and whether it still is. */
-interface OpenTransaction {
+interface OpenTransaction extends OpenTransactionContext {
   db: Database.Database;
-  open: boolean;
   stores: StateTransaction;
   savepoints: number;
 }
 
-/**
- * The transaction open in the current asynchronous flow, if any: a call on the outer store from
- * inside it would wait for the transaction to end, which waits for the call (a deadlock).
- */
-const openTransaction = new AsyncLocalStorage<OpenTransaction>();
 
 /**
  * The asynchronous state over one better-sqlite3 connection. Transactions are BEGIN IMMEDIATE ...
@@ -206,7 +200,7 @@ function sqliteState(db: Database.Database, file: string, latest: number): Sqlit
     db,
     ...asynchronous(stores, outside),
     async transaction<T>(fn: (tx: StateTransaction) => Promise<T>): Promise<T> {
-      const enclosing = openTransaction.getStore();
+      const enclosing = openTransaction.getStore() as OpenTransaction | undefined;
       if (enclosing?.open) {
         if (enclosing.db !== db) throw new Error('a transaction on another connection was begun inside a transaction: it would wait for the open one');
         return await savepoint(enclosing, fn);
