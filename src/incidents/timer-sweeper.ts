@@ -41,7 +41,7 @@ type ReminderBody = Reminder extends infer R ? (R extends Reminder ? Omit<R, 'ti
 type Relevance = { relevant: false; why: string } | { relevant: true; reminder: ReminderBody };
 
 /** Whether a due timer still has something to say, and what. */
-async function relevance(state: StateTransaction, deps: TimerDeps, onCall: OnCallAt | null, t: TimerRow, now: Date): Promise<Relevance> {
+async function relevance(state: StateTransaction, deps: TimerDeps, onCall: OnCallAt | null, t: TimerRow): Promise<Relevance> {
   if (!KNOWN_TIMER_KINDS.has(t.kind)) return { relevant: false, why: `unknown timer kind ${t.kind}` };
   if (ALERT_TIMER_KINDS.has(t.kind)) {
     const alert = t.alert_key ? await state.alerts.get(t.alert_key) : null;
@@ -104,7 +104,7 @@ async function fireGroup(deps: TimerDeps, rows: TimerRow[], now: Date): Promise<
     if (live.length === 0) return { kind: 'gone' };
     // The latest row speaks for all: a bot that was down for hours sends one reminder, not one per missed slot.
     const timer = live[live.length - 1]!;
-    const decision = await relevance(tx, deps, onCall, timer, now);
+    const decision = await relevance(tx, deps, onCall, timer);
     if (!decision.relevant) {
       for (const r of live) await tx.timers.cancel(r.id, now, decision.why);
       return { kind: 'cancelled', count: live.length };
