@@ -188,13 +188,13 @@ describe('state.audit', () => {
       const state = openStateStore(file);
       const others = new Database(file, { readonly: true }).prepare('SELECT COUNT(*) AS n FROM audit_log WHERE user_id != ?');
       for (let i = 0; i < Number(count); i++) {
-        state.audit.append({ source: 'cli', userId: user, channelId: null, command: 'job cancel', args: JSON.stringify(['job-' + i]), outcome: 'applied', plan: null, result: null, undo: null }, new Date());
+        await state.audit.append({ source: 'cli', userId: user, channelId: null, command: 'job cancel', args: JSON.stringify(['job-' + i]), outcome: 'applied', plan: null, result: null, undo: null }, new Date());
         const deadline = Date.now() + 120_000;
         while (others.get(user).n < i) {
           if (Date.now() > deadline) { console.error('the other process stopped appending'); process.exit(1); }
         }
       }
-      state.close();
+      await state.close();
     `;
     const run = (user: string) =>
       new Promise<{ code: number | null; out: string }>((resolve) => {
