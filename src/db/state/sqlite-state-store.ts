@@ -146,14 +146,23 @@ function asynchronous(stores: ReturnType<typeof synchronousStores>, call: <T>(me
  * other's is open across an await, and wait for it synchronously, freezing the event loop that
  * would end it, until the busy timeout fails one.
  */
-const fileQueues = new Map<string, SerialQueue>();
+const fileQueues = new Map<string, { queue: SerialQueue; stores: number }>();
 
-function queueOf(file: string): SerialQueue {
-  if (file === ':memory:') return serialQueue();
+/** The file's queue, and the function that lets it go when this store closes. */
+function queueOf(file: string): { queue: SerialQueue; release: () => void } {
+  if (file === ':memory:') return { queue: serialQueue(), release: () => {} };
   const key = path.resolve(file);
-  let queue = fileQueues.get(key);
-  if (!queue) fileQueues.set(key, (queue = serialQueue()));
-  return queue;
+  let shared = fileQueues.get(key);
+  if (!shared) fileQueues.set(key, (shared = { queue: serialQueue(), stores: 0 }));
+  shared.stores += 1;
+  const entry = shared;
+  return {
+    queue: entry.queue,
+    release: () => {
+      entry.stores -= 1;
+      if (entry.stores === 0 && fileQueues.get(key) === entry) fileQueues.delete(key);
+    },
+  };
 }
 
 /** A transaction open in the current asynchronous flow: its stores, and whether it still is. */
@@ -176,7 +185,7 @@ interface OpenTransaction extends OpenTransactionContext {
  * own writes, and its `tx` is the outer one's.
  */
 function sqliteState(db: Database.Database, file: string, latest: number): SqliteStateStore {
-  const queue = queueOf(file);
+  const { queue, release } = queueOf(file);
   const stores = synchronousStores(db, file);
   const outside = async <T>(method: () => T): Promise<T> => {
     if (openTransaction.getStore()?.open) {
@@ -226,8 +235,10 @@ function sqliteState(db: Database.Database, file: string, latest: number): Sqlit
       });
     },
     schemaVersion: async () => await outside(() => ({ current: db.pragma('user_version', { simple: true }) as number, latest })),
-    close: async () => await queue.run(() => {
-      db.close();
-    }),
+    close: async () =>
+      await queue.run(() => {
+        db.close();
+        release();
+      }),
   };
 }
