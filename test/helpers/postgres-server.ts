@@ -140,8 +140,16 @@ async function startIn(root: string, installed: string, ids: { uid: number; gid:
   );
   server.stdout!.on('data', (d: Buffer) => log.push(d.toString()));
   server.stderr!.on('data', (d: Buffer) => log.push(d.toString()));
-  // If this process ends without stop() (an error in the run), the server must not outlive it.
-  const killOnExit = () => server.kill('SIGQUIT');
+  // If this process ends without stop() (Ctrl-C, SIGTERM, an error in the run), the server must
+  // not outlive it, nor its files stay (best effort: the server may still be writing as it quits).
+  const killOnExit = () => {
+    server.kill('SIGQUIT');
+    try {
+      rmSync(root, { recursive: true, force: true, maxRetries: 3 });
+    } catch {
+      // Left in the temporary folder; nothing runs from it any more.
+    }
+  };
   process.once('exit', killOnExit);
   const exited = new Promise<void>((resolve) => server.once('exit', () => resolve()));
   const adminUrl = `postgresql://postgres:${password}@127.0.0.1:${port}/postgres`;
