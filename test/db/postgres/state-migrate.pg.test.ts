@@ -9,7 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { runCli } from '../../../src/cli.js';
 import { copyStateToPostgres } from '../../../src/db/state/postgres/copy-state-to-postgres.js';
 import { openStateStore } from '../../../src/db/state/sqlite-state-store.js';
@@ -136,6 +136,23 @@ describe('atlas state migrate --to postgresql://…', () => {
     expect(stdout).toContain('The audit chain in');
     expect(stdout).toContain('does not verify at row #2 (its content was changed or forged');
     expect(await publicTables()).toEqual([]);
+  });
+
+  it('takes the password from PGPASSWORD when the URL has none', async () => {
+    const t = tempDir();
+    try {
+      const file = path.join(t.dir, 'chatops.db');
+      openStateStore(file).close();
+      const url = new URL(target.url);
+      vi.stubEnv('PGPASSWORD', passwordOf(target.url));
+      url.password = '';
+      const result = await copyStateToPostgres({ stateFile: file, target: url.toString() });
+      expect(result).toMatchObject({ ok: true, target: `postgresql://postgres@127.0.0.1:${url.port}/${target.name}` });
+      expect(await publicTables()).toContain('incidents');
+    } finally {
+      vi.unstubAllEnvs();
+      t.cleanup();
+    }
   });
 
   it('refuses a chatops.db at an older schema version than the bot copies', async () => {
