@@ -61,7 +61,7 @@ export async function copyStateToPostgres(opts: StateCopyOptions): Promise<State
     return { ok: false, problem: `${opts.stateFile} could not be read (${(err as Error).message}).` };
   }
   try {
-    const source = checkSource(snapshot, opts.stateFile);
+    const source = await checkSource(snapshot, opts.stateFile);
     if (!source.ok) return source;
 
     const client = new pg.Client({ connectionString: url.url, connectionTimeoutMillis: opts.connectTimeoutMs ?? 10_000 });
@@ -91,14 +91,17 @@ export async function copyStateToPostgres(opts: StateCopyOptions): Promise<State
 }
 
 /** chatops.db must be at the schema this bot knows, its references whole and its audit chain verified. */
-function checkSource(
+async function checkSource(
   snapshot: StateSnapshot,
   stateFile: string,
-): { ok: true; head: AuditHead; anchors: string[]; notes: string[] } | { ok: false; problem: string } {
-  if (snapshot.schemaVersion !== STATE_MIGRATIONS.length) {
+): Promise<{ ok: true; head: AuditHead; anchors: string[]; notes: string[] } | { ok: false; problem: string }> {
+  if (snapshot.schemaVersion > STATE_MIGRATIONS.length) {
+    return { ok: false, problem: `${stateFile} is at schema version ${snapshot.schemaVersion}, newer than this bot copies (${STATE_MIGRATIONS.length}); run the newer bot's \`atlas state migrate\`.` };
+  }
+  if (snapshot.schemaVersion < STATE_MIGRATIONS.length) {
     return {
       ok: false,
-      problem: `${stateFile} is at schema version ${snapshot.schemaVersion} and this bot copies version ${STATE_MIGRATIONS.length}; run this bot's \`atlas doctor\` once (it brings chatops.db up to date), or a bot of the same version, then migrate.`,
+      problem: `${stateFile} is at schema version ${snapshot.schemaVersion} and this bot copies version ${STATE_MIGRATIONS.length}; run this bot's \`atlas doctor\` once (any \`atlas\` subcommand brings chatops.db up to date), then migrate.`,
     };
   }
   const dangling = snapshot.danglingReferences[0];
@@ -106,7 +109,8 @@ function checkSource(
     return { ok: false, problem: `${stateFile} has rows whose references point nowhere (first: ${dangling.table} row ${dangling.rowid} → ${dangling.parent}); PostgreSQL would refuse them, so nothing was copied.` };
   }
   // The same verification as `atlas audit verify`: the chain, the head file beside chatops.db, the heads published in Slack.
-  const verified = auditStore(snapshot.db, { headFile: auditHeadFileOf(stateFile) }).verify();
+  // Awaited: the same whether the state interface answers at once or asynchronously.
+  const verified = await auditStore(snapshot.db, { headFile: auditHeadFileOf(stateFile) }).verify();
   if (!verified.ok) {
     return {
       ok: false,
