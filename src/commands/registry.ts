@@ -185,9 +185,10 @@ export class CommandRegistry {
       return this.audited(deps, actor, '(too long)', [], result, started);
     }
     const parsed = this.parse(argv);
-    const named = parsed.kind === 'help' ? (parsed.topic ? this.byName.get(parsed.topic) : undefined) : parsed.kind === 'unknown' ? undefined : parsed.spec;
-    if (named && !offeredTo(named, actor)) {
-      return this.audited(deps, actor, named.name, parsed.kind === 'unknown' ? argv : parsed.rest, terminalOnly(named), started);
+    if (parsed.kind !== 'unknown') {
+      // A terminal-only subcommand typed (or asked about) in Slack: where to run it, and nothing else.
+      const named = parsed.kind === 'help' ? (parsed.topic ? this.byName.get(parsed.topic) : undefined) : parsed.spec;
+      if (named && !offeredTo(named, actor)) return await this.audited(deps, actor, named.name, parsed.rest, terminalOnly(named), started);
     }
     switch (parsed.kind) {
       case 'help':
@@ -226,7 +227,7 @@ export class CommandRegistry {
   }
 
   private async execute(spec: CommandSpec, args: unknown, shown: readonly string[], actor: Actor, deps: CommandDeps, started: number): Promise<RunResult> {
-    if (!offeredTo(spec, actor)) return this.audited(deps, actor, spec.name, shown, terminalOnly(spec), started);
+    if (!offeredTo(spec, actor)) return await this.audited(deps, actor, spec.name, shown, terminalOnly(spec), started);
     const decision = await this.authorizer.decide(actor, spec.tier, spec.name);
     if (!decision.allowed) {
       // A refused remediation (or change of who is on call) is part of the audit trail too (who tried, where).

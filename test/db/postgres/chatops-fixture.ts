@@ -28,9 +28,9 @@ export async function realisticChatopsDb(): Promise<ChatopsFixture> {
     const { outcome, report } = await registry.run(words, CLI, deps);
     if (outcome !== 'ok' && outcome !== 'info' && outcome !== 'warn') throw new Error(`fixture: ${words.join(' ')}: ${report.headline}`);
   };
-  raiseAlert(ie, { name: 'IpfsDown' });
-  raiseAlert(ie, { name: 'DiskLow', message: 'Disk 91% full on the snapshot volume — “quotes” and ünïcode' });
-  raiseAlert(ie, { name: 'ProviderDown', firedAt: at(-30), resolvedAt: at(-5) });
+  await raiseAlert(ie, { name: 'IpfsDown' });
+  await raiseAlert(ie, { name: 'DiskLow', message: 'Disk 91% full on the snapshot volume — “quotes” and ünïcode' });
+  await raiseAlert(ie, { name: 'ProviderDown', firedAt: at(-30), resolvedAt: at(-5) });
   await run('ack', 'IpfsDown', '--eta', '30m');
   await run('declare', 'TIGER answers 503', '--sev', 'P2');
   const declared = ie.env.db.prepare("SELECT id FROM incidents WHERE title = 'TIGER answers 503'").pluck().get() as string;
