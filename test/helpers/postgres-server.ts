@@ -10,7 +10,7 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { accessSync, chmodSync, chownSync, constants, cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, chmodSync, chownSync, constants, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { arch, platform, tmpdir } from 'node:os';
@@ -60,6 +60,22 @@ function unprivilegedIds(): { uid: number; gid: number } | undefined {
   }
 }
 
+/**
+ * The library links the binaries package makes in its postinstall script (npm keeps no symlinks
+ * in a package): without them, as after `npm ci --ignore-scripts`, postgres cannot load its
+ * libraries. Each missing one: where it belongs and the file it names (in the same folder).
+ */
+function missingLinks(native: string): { at: string; to: string }[] {
+  let links: { source: string; target: string }[];
+  try {
+    links = JSON.parse(readFileSync(path.join(native, 'pg-symlinks.json'), 'utf8')) as { source: string; target: string }[];
+  } catch {
+    return [];
+  }
+  const inNative = (p: string) => path.join(native, path.relative('native', p));
+  return links.filter((l) => !existsSync(inNative(l.target))).map((l) => ({ at: inNative(l.target), to: path.basename(l.source) }));
+}
+
 /** Whether `ids` can run `binary` (every folder above it searchable, the file executable). */
 function reachable(binary: string, ids: { uid: number; gid: number }): boolean {
   try {
@@ -97,10 +113,13 @@ async function waitUntilAccepting(url: string, server: ChildProcess, log: string
   }
 }
 
-/** Initialises a cluster in a new temporary folder and starts it on 127.0.0.1 (no Unix socket). */
-export async function startPostgresServer(): Promise<PostgresServer> {
+/**
+ * Initialises a cluster in a new temporary folder and starts it on 127.0.0.1 (no Unix socket).
+ * `binaries`: a native folder (bin, lib, share) other than the installed package's.
+ */
+export async function startPostgresServer(opts: { binaries?: string } = {}): Promise<PostgresServer> {
   const ids = unprivilegedIds();
-  const native = nativeDir();
+  const native = opts.binaries ?? nativeDir();
   const root = mkdtempSync(path.join(tmpdir(), 'atlas-pg-'));
   try {
     return await startIn(root, native, ids);
@@ -114,9 +133,11 @@ async function startIn(root: string, installed: string, ids: { uid: number; gid:
   // Searchable by the server's user; the data folder itself is its own, 0700 as PostgreSQL wants.
   chmodSync(root, 0o755);
   let native = installed;
-  if (ids && !reachable(path.join(installed, 'bin', 'postgres'), ids)) {
+  const unlinked = missingLinks(installed);
+  if (unlinked.length > 0 || (ids && !reachable(path.join(installed, 'bin', 'postgres'), ids))) {
     native = path.join(root, 'native');
     cpSync(installed, native, { recursive: true, verbatimSymlinks: true });
+    for (const link of missingLinks(native)) symlinkSync(link.to, link.at);
   }
   const dataDir = path.join(root, 'data');
   mkdirSync(dataDir, { mode: 0o700 });
