@@ -49,6 +49,13 @@ describe('`state migrate` is offered in the terminal only', () => {
     expect(recordedArgs().join()).toContain('atlas:***@db.internal');
   });
 
+  it('says so in one sentence when there is no chatops.db to copy', async () => {
+    const deps = { ...env.deps, config: { ...env.deps.config, dataDir: `${t.dir}/nowhere` } };
+    const { outcome, report } = await registry.run(['state', 'migrate', '--to', 'postgresql://atlas@127.0.0.1:1/atlas'], { source: 'cli', userId: 'ann' }, deps);
+    expect(outcome).toBe('error');
+    expect(report.headline).toBe(`There is no chatops.db at ${t.dir}/nowhere/chatops.db: nothing to migrate.`);
+  });
+
   it('keeps a password typed in the terminal out of the command record', async () => {
     const { outcome, report } = await registry.run(['state', 'migrate', '--to', 'postgresql://atlas:s3cr3t-pw@localhost:1/'], { source: 'cli', userId: 'ann' }, env.deps);
     expect(outcome).toBe('error');
