@@ -311,10 +311,18 @@ function rollupsRows(r: RollupsBenchResult): Row[] {
       };
     }),
     {
-      measure: `errors --window 30d, the very first question (no rollup file; it rolled up ${r.firstQuestion.rowsRolledUp.toLocaleString('en-US')} rows in half its bound, then read raw)`,
-      ours: formatMs(r.firstQuestion.ms), baseline: `full scan ${scan}`, ratio: formatRatio(r.firstQuestion.ms, r.fullScanMs), target: 'once per file', result: 'info',
+      measure: 'errors --window 30d, the very first question (no rollup file: answered from the raw rows, a background build started)',
+      ours: formatMs(r.firstQuestion.ms), baseline: `full scan ${scan}`, ratio: formatRatio(r.firstQuestion.ms, r.fullScanMs), target: '<= full scan',
+      result: verdict(r.firstQuestion.ms <= r.fullScanMs),
     },
-    { measure: 'the rest of the rollup build, after that question', ours: formatMs(r.buildRestMs), baseline: '', ratio: '', target: 'once per file', result: 'info' },
+    ...(r.duringBuildMs === null
+      ? []
+      : [{
+          measure: 'errors --window 30d while that build runs (answered from the raw rows, not waiting for it)',
+          ours: formatMs(r.duringBuildMs), baseline: `full scan ${scan}`, ratio: formatRatio(r.duringBuildMs, r.fullScanMs), target: '<= full scan',
+          result: verdict(r.duringBuildMs <= r.fullScanMs),
+        }]),
+    { measure: 'the background build of the whole file (detached process, nice 10), from the first answer', ours: formatMs(r.backgroundBuildMs), baseline: '', ratio: '', target: 'once per file', result: 'info' },
     { measure: `atlas help from a cold process (start-up alone, median of ${r.startup.n})`, ours: formatMs(r.startup.median), baseline: '', ratio: '', target: '', result: 'info' },
     {
       measure: `health --window 10m from a cold process (its checks besides the window, median of ${r.healthShort.n})`, ours: formatMs(r.healthShort.median),
@@ -322,7 +330,8 @@ function rollupsRows(r: RollupsBenchResult): Row[] {
     },
     {
       measure: 'health --window 30d from a cold process with no quick_check to reuse (it reads both databases whole)',
-      ours: formatMs(r.healthFreshCheckMs), baseline: `full scan ${scan}`, ratio: formatRatio(r.healthFreshCheckMs, r.fullScanMs), target: '', result: 'info',
+      ours: formatMs(r.healthFreshCheckMs), baseline: `full scan ${scan}`, ratio: formatRatio(r.healthFreshCheckMs, r.fullScanMs), target: '<= full scan',
+      result: verdict(r.healthFreshCheckMs <= r.fullScanMs),
     },
   ];
 }
