@@ -1,5 +1,5 @@
 /**
- * k. 30-day `errors`, `health`, `metrics` and `chart errors --out` from a cold terminal process (`node dist/cli.js`)
+ * k. 30-day `errors`, `health`, `metrics` and `chart errors --out` from a cold terminal process (`node dist/atlas.js`, the `atlas` bin)
  * on the 5-million-row metrics.db, with the metrics rollups (metrics-rollups.db): the very
  * first question with no rollup file, then each command after the rollups are built, next to
  * one full scan of the table by SQLite (`NOT INDEXED`, grouped by type) measured in the same run.
@@ -46,7 +46,7 @@ export interface RollupsBenchResult {
   healthFreshCheckMs: number;
 }
 
-const CLI = fileURLToPath(new URL('../cli.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../atlas.js', import.meta.url));
 
 /** One cold terminal process answering `args`; its wall time in ms (exit 0-2: ok, warn, crit). */
 function coldRun(dataDir: string, args: string[]): number {

@@ -298,7 +298,7 @@ function heavyAckRows(r: HeavyAckResult, otherLoopsMaxMs: number | null): Row[] 
 // --- k. 30-day windows from a cold terminal, with the metrics rollups ------------------------------
 
 const rollupsTitle = (r: RollupsBenchResult) =>
-  `k. 30-day windows from a cold terminal process (node dist/cli.js) on ${r.rows.toLocaleString('en-US')} metrics rows, with the rollups (metrics-rollups.db, ${(r.rollupBytes / 1e6).toFixed(0)} MB) vs one full scan of the table by SQLite (NOT INDEXED, grouped by type; the faster of ${r.fullScans.map((ms) => formatMs(ms)).join(' and ')})`;
+  `k. 30-day windows from a cold terminal process (node dist/atlas.js) on ${r.rows.toLocaleString('en-US')} metrics rows, with the rollups (metrics-rollups.db, ${(r.rollupBytes / 1e6).toFixed(0)} MB) vs one full scan of the table by SQLite (NOT INDEXED, grouped by type; the faster of ${r.fullScans.map((ms) => formatMs(ms)).join(' and ')})`;
 
 function rollupsRows(r: RollupsBenchResult): Row[] {
   const scan = formatMs(r.fullScanMs);
