@@ -143,10 +143,8 @@ export type RollupAnswerSource =
 export interface RollupAnswerOptions {
   /** Most new rows caught up before answering (default INLINE_CATCH_UP_ROWS); beyond, a background build. */
   inlineRows?: number;
-  /** metrics.db's path, for the background build; without it no build is started. */
+  /** metrics.db's path, for the background build (startBackgroundBuild); without it no build is started. */
   metricsFile?: string;
-  /** Starts the background build (default startBackgroundBuild: a detached process). */
-  startBuild?: (metricsFile: string, rollupFile: string) => void;
   /** Told where the answer came from. */
   onSource?: (source: RollupAnswerSource) => void;
 }
@@ -184,7 +182,7 @@ export function answerWithRollups<T>(
   }
   if (!caughtUp?.ready) {
     const result = raw(caughtUp ? 'raw: behind' : 'raw');
-    if (caughtUp && opts.metricsFile) (opts.startBuild ?? startBackgroundBuild)(opts.metricsFile, rollups.file);
+    if (caughtUp && opts.metricsFile) startBackgroundBuild(opts.metricsFile, rollups.file);
     return result;
   }
   try {
