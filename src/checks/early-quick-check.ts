@@ -19,8 +19,8 @@ const unclaimed = new Set<string>();
 
 /**
  * When each file was last checked, as chatops.db keeps it (null: never, or chatops.db cannot
- * say). Read-only, and only for the SQLite state: with PostgreSQL (STATE_DATABASE_URL) no check
- * is started early.
+ * say). Read-only. A state kept elsewhere (PostgreSQL) is not asked here: the checks then start,
+ * and `health` stops them if it reuses a kept result.
  */
 function keptCheckTimes(dataDir: string, files: readonly string[]): Map<string, Date | null> {
   const out = new Map<string, Date | null>(files.map((f) => [f, null]));
@@ -44,12 +44,12 @@ function keptCheckTimes(dataDir: string, files: readonly string[]): Map<string, 
  * directory the configuration will name (ATLAS_DATA_DIR, else .shadow-atlas), except those
  * chatops.db says were checked within `reuseMs` of `now` (health will reuse them: beside a
  * running bot, whose watchdog checks every minute, nothing is started). Not when a `.env` file
- * may still set ATLAS_DATA_DIR (the config reads it later), nor with the PostgreSQL state: then
- * `health` checks as usual. Returns the checks started (none for other commands).
+ * may still set ATLAS_DATA_DIR (the config reads it later): then `health` checks as usual.
+ * Returns the checks started (none for other commands).
  */
 export function startQuickChecksEarly(argv: readonly string[], env: NodeJS.ProcessEnv, cwd: string, now: Date, reuseMs: number): Promise<IntegrityResult>[] {
   if (argv.filter((a) => a !== '--json')[0] !== 'health') return [];
-  if (env.STATE_DATABASE_URL || (!env.ATLAS_DATA_DIR && existsSync(path.join(cwd, '.env')))) return [];
+  if (!env.ATLAS_DATA_DIR && existsSync(path.join(cwd, '.env'))) return [];
   const dataDir = path.resolve(cwd, env.ATLAS_DATA_DIR || '.shadow-atlas');
   const files = ['persistence.db', 'metrics.db'].map((name) => path.join(dataDir, name));
   const kept = keptCheckTimes(dataDir, files);
