@@ -106,12 +106,20 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   }
 }
 
-if (isMainModule(import.meta.url)) {
+/** The terminal's main: `.env`, then the command in process.argv; resolves once its exit code is set. */
+export async function cliMain(): Promise<void> {
   try {
     loadDotEnv();
   } catch (err) {
     console.error(`atlas: config error: ${(err as Error).message}`);
     process.exit(EXIT_CONFIG);
   }
-  exitWith(runCli(process.argv.slice(2), processIo()), 'atlas', 3);
+  const run = runCli(process.argv.slice(2), processIo());
+  exitWith(run, 'atlas', 3);
+  await run.then(
+    () => undefined,
+    () => undefined,
+  );
 }
+
+if (isMainModule(import.meta.url)) void cliMain();

@@ -298,7 +298,7 @@ function heavyAckRows(r: HeavyAckResult, otherLoopsMaxMs: number | null): Row[] 
 // --- k. 30-day windows from a cold terminal, with the metrics rollups ------------------------------
 
 const rollupsTitle = (r: RollupsBenchResult) =>
-  `k. 30-day windows from a cold terminal process (node dist/cli.js) on ${r.rows.toLocaleString('en-US')} metrics rows, with the rollups (metrics-rollups.db, ${(r.rollupBytes / 1e6).toFixed(0)} MB) vs one full scan of the table by SQLite (NOT INDEXED, grouped by type; the faster of ${r.fullScans.map((ms) => formatMs(ms)).join(' and ')})`;
+  `k. 30-day windows from a cold terminal process (node dist/atlas.js) on ${r.rows.toLocaleString('en-US')} metrics rows, with the rollups (metrics-rollups.db, ${(r.rollupBytes / 1e6).toFixed(0)} MB) vs one full scan of the table by SQLite (NOT INDEXED, grouped by type; the faster of ${r.fullScans.map((ms) => formatMs(ms)).join(' and ')})`;
 
 function rollupsRows(r: RollupsBenchResult): Row[] {
   const scan = formatMs(r.fullScanMs);
@@ -311,10 +311,18 @@ function rollupsRows(r: RollupsBenchResult): Row[] {
       };
     }),
     {
-      measure: `errors --window 30d, the very first question (no rollup file; it rolled up ${r.firstQuestion.rowsRolledUp.toLocaleString('en-US')} rows in half its bound, then read raw)`,
-      ours: formatMs(r.firstQuestion.ms), baseline: `full scan ${scan}`, ratio: formatRatio(r.firstQuestion.ms, r.fullScanMs), target: 'once per file', result: 'info',
+      measure: 'errors --window 30d, the very first question (no rollup file: answered from the raw rows, a background build started)',
+      ours: formatMs(r.firstQuestion.ms), baseline: `full scan ${scan}`, ratio: formatRatio(r.firstQuestion.ms, r.fullScanMs), target: '<= full scan',
+      result: verdict(r.firstQuestion.ms <= r.fullScanMs),
     },
-    { measure: 'the rest of the rollup build, after that question', ours: formatMs(r.buildRestMs), baseline: '', ratio: '', target: 'once per file', result: 'info' },
+    ...(r.duringBuildMs === null
+      ? []
+      : [{
+          measure: 'errors --window 30d while that build runs (answered from the raw rows, not waiting for it)',
+          ours: formatMs(r.duringBuildMs), baseline: `full scan ${scan}`, ratio: formatRatio(r.duringBuildMs, r.fullScanMs), target: '<= full scan',
+          result: verdict(r.duringBuildMs <= r.fullScanMs),
+        }]),
+    { measure: 'the background build of the whole file (detached process, nice 10), from the first answer', ours: formatMs(r.backgroundBuildMs), baseline: '', ratio: '', target: 'once per file', result: 'info' },
     { measure: `atlas help from a cold process (start-up alone, median of ${r.startup.n})`, ours: formatMs(r.startup.median), baseline: '', ratio: '', target: '', result: 'info' },
     {
       measure: `health --window 10m from a cold process (its checks besides the window, median of ${r.healthShort.n})`, ours: formatMs(r.healthShort.median),
@@ -322,7 +330,8 @@ function rollupsRows(r: RollupsBenchResult): Row[] {
     },
     {
       measure: 'health --window 30d from a cold process with no quick_check to reuse (it reads both databases whole)',
-      ours: formatMs(r.healthFreshCheckMs), baseline: `full scan ${scan}`, ratio: formatRatio(r.healthFreshCheckMs, r.fullScanMs), target: '', result: 'info',
+      ours: formatMs(r.healthFreshCheckMs), baseline: `full scan ${scan}`, ratio: formatRatio(r.healthFreshCheckMs, r.fullScanMs), target: '<= full scan',
+      result: verdict(r.healthFreshCheckMs <= r.fullScanMs),
     },
   ];
 }

@@ -2,6 +2,7 @@ import type { AtlasStores } from '../db/atlas-database.js';
 import type { IntegrityCheckStore, RememberedCheck } from '../db/state/integrity-check-store.js';
 import { runIntegrityCheck, type IntegrityMode, type IntegrityResult } from '../db/integrity-check.js';
 import type { Level } from './check-item.js';
+import { claimEarlyQuickCheck, dropEarlyQuickCheck } from './early-quick-check.js';
 import { unknownItem, type CheckItem } from './check-item.js';
 
 export type IntegrityTarget = 'persistence' | 'metrics' | 'all';
@@ -116,10 +117,13 @@ export async function quickCheckItems(stores: AtlasStores, now?: Date, memory: Q
       const db = stores[role];
       const hit = now ? await recall(memory, db.file) : null;
       if (hit && now && now.getTime() - hit.at.getTime() >= 0 && now.getTime() - hit.at.getTime() < QUICK_CHECK_REUSE_MS) {
+        dropEarlyQuickCheck(db.file);
         const item = integrityItem(hit.result, role);
         return { ...item, detail: `${item.detail} (as of ${hit.at.toISOString().slice(11, 19)} UTC)` };
       }
       try {
+        // A check the terminal started with the process (early-quick-check.ts) is joined here.
+        claimEarlyQuickCheck(db.file);
         const result = await runIntegrityCheck(db.file, 'quick');
         if (now) {
           try {

@@ -12,7 +12,9 @@ import { DbProblemError, type DbProblem } from '../db/sqlite-problem.js';
 import { CHART_KINDS, type ChartData, type ChartKind } from './chart-data.js';
 import { chartSeries } from './chart-series.js';
 import { errorTriage, type ErrorTriage } from './error-triage.js';
-import { MetricsRollups } from '../db/metrics-rollups/metrics-rollups.js';
+import { startBackgroundBuild } from '../db/metrics-rollups/background-build.js';
+import { buildRunning } from '../db/metrics-rollups/build-lock.js';
+import { CATCH_UP_CHUNK_ROWS, MetricsRollups, type CatchUpResult } from '../db/metrics-rollups/metrics-rollups.js';
 import { withRollups } from './metric-rollup-link.js';
 import { deadlineIn, METRICS_NEEDS, type Deadline } from './metric-window.js';
 import { metricThresholds, type MetricThresholds } from './metric-thresholds.js';
@@ -112,7 +114,7 @@ export function metricsReadAnswerer(
         if (read.kind === 'chart') return chartSeries(db, read.chart, now, read.windowMs, read.thresholds, { deadline });
         return metricsSummary(db, now, read.windowMs, read.buckets, { deadline });
       };
-      return { id: req.id, kind: 'ok', result: answerWithRollups(db, rollupsFor(req.file), req.budgetMs, answer) };
+      return { id: req.id, kind: 'ok', result: answerWithRollups(db, rollupsFor(req.file), req.budgetMs, answer, { metricsFile: req.file }) };
     } catch (err) {
       if (err instanceof DbProblemError) return { id: req.id, kind: 'problem', problem: err.problem };
       return { id: req.id, kind: 'error', message: err instanceof Error ? err.message : String(err) };
@@ -121,29 +123,76 @@ export function metricsReadAnswerer(
 }
 
 /**
- * The answer, from the rollups when they could catch up within half the budget (a first build
- * of a big file may not: its progress is kept and the next question goes on from there), else
- * from the raw rows as before. The rollups are a cache: any failure of theirs, even in the
- * middle of an answer, is answered again from the raw rows, which report metrics.db's own
- * problems as usual.
+ * Most new rows a question reads into the rollups itself before answering from them: one
+ * catch-up chunk, a few tenths of a second. Beside a running bot (its watchdog asks every
+ * minute) a terminal finds a few hundred new rows; more means a first build or a long pause.
  */
-export function answerWithRollups<T>(metrics: AtlasDatabase, rollups: MetricsRollups | null, budgetMs: number, answer: (deadline: Deadline) => T): T {
+export const INLINE_CATCH_UP_ROWS = CATCH_UP_CHUNK_ROWS;
+
+/** Where an answer came from, for tests and logs. */
+export type RollupAnswerSource =
+  /** The rollups, caught up first (rows written a second ago count). */
+  | 'rollups'
+  /** metrics.db's rows: a background build is running; the rollup file was not touched. */
+  | 'raw: building'
+  /** metrics.db's rows: the rollups were far behind (no file yet); a background build was started. */
+  | 'raw: behind'
+  /** metrics.db's rows: the rollups failed (damaged file, unwritable folder) or are not used. */
+  | 'raw';
+
+export interface RollupAnswerOptions {
+  /** Most new rows caught up before answering (default INLINE_CATCH_UP_ROWS); beyond, a background build. */
+  inlineRows?: number;
+  /** metrics.db's path, for the background build (startBackgroundBuild); without it no build is started. */
+  metricsFile?: string;
+  /** Told where the answer came from. */
+  onSource?: (source: RollupAnswerSource) => void;
+}
+
+/**
+ * The answer, from the rollups when they are at most `inlineRows` rows behind metrics.db
+ * (caught up first, within half the budget), else from the raw rows at once. No question waits
+ * for a build: while a background build runs (its lock, build-lock.ts) the rollup file is not
+ * even opened, and rollups far behind (a first question on a big file) are built by a
+ * background process started after the raw answer is read, so it does not compete with it.
+ * The rollups are a cache: any failure of theirs, even in the middle of an answer, is answered
+ * again from the raw rows, which report metrics.db's own problems as usual.
+ */
+export function answerWithRollups<T>(
+  metrics: AtlasDatabase,
+  rollups: MetricsRollups | null,
+  budgetMs: number,
+  answer: (deadline: Deadline) => T,
+  opts: RollupAnswerOptions = {},
+): T {
   const started = performance.now();
   const remaining = () => deadlineIn(Math.max(0, budgetMs - (performance.now() - started)));
-  if (!rollups || metrics.missing(METRICS_NEEDS).length > 0) return answer(remaining());
-  let ready = false;
+  const raw = (source: RollupAnswerSource): T => {
+    const result = answer(remaining());
+    opts.onSource?.(source);
+    return result;
+  };
+  if (!rollups || metrics.missing(METRICS_NEEDS).length > 0) return raw('raw');
+  if (buildRunning(rollups.file)) return raw('raw: building');
+  let caughtUp: CatchUpResult | null = null;
   try {
-    ready = rollups.catchUp(metrics.connection(), budgetMs / 2).ready;
+    caughtUp = rollups.catchUp(metrics.connection(), budgetMs / 2, undefined, opts.inlineRows ?? INLINE_CATCH_UP_ROWS);
   } catch {
-    ready = false;
+    caughtUp = null;
   }
-  if (!ready) return answer(remaining());
+  if (!caughtUp?.ready) {
+    const result = raw(caughtUp ? 'raw: behind' : 'raw');
+    if (caughtUp && opts.metricsFile) startBackgroundBuild(opts.metricsFile, rollups.file);
+    return result;
+  }
   try {
     const conn = metrics.connection();
-    return rollups.reading(() => withRollups(conn, rollups.reader(), () => answer(remaining())));
+    const result = rollups.reading(() => withRollups(conn, rollups.reader(), () => answer(remaining())));
+    opts.onSource?.('rollups');
+    return result;
   } catch {
     rollups.close();
-    return answer(remaining());
+    return raw('raw');
   }
 }
 

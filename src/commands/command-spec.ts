@@ -89,6 +89,11 @@ export interface CommandSpec<A = unknown> {
   /** Stands behind a button or form only: not listed in help, still authorized and audited here. */
   hidden?: boolean;
   /**
+   * Runs in a terminal on the bot's host only (`state migrate`): Slack's help does not list it and
+   * Slack gets one sentence saying where to run it.
+   */
+  terminalOnly?: boolean;
+  /**
    * Changes who is on call, and so who may act (`oncall cover`, `oncall uncover`): run gets the
    * caller's standing, and a refusal at the gate goes to the audit log as a remediation's does.
    */

@@ -15,6 +15,7 @@ import { remediationCommandList } from './remediation-list.js';
 import { oncallCommands } from './oncall-commands.js';
 import { oncallHealthCommands } from './health-commands.js';
 import { reportCommands } from './report-commands.js';
+import { stateCommands } from './state-commands.js';
 import { systemCommands } from './system-commands.js';
 import type { CommandSpec } from './command-spec.js';
 import type { Authorizer } from './authorize.js';
@@ -39,6 +40,7 @@ export const ALL_COMMANDS: readonly CommandSpec[] = [
   ...remediationCommandList,
   ...auditCommands,
   ...botCommands,
+  ...stateCommands,
   ...incidentFormCommands,
   ...shareCommands,
 ];

@@ -6,6 +6,7 @@ import type { Authorizer, Decision } from './authorize.js';
 import { closestNames } from './closest-names.js';
 import { DbProblemError } from '../db/sqlite-problem.js';
 import { quoteInput } from '../text/quote-input.js';
+import { withoutUrlPasswords } from '../text/url-credentials.js';
 import type { Report } from '../templates/report.js';
 import { toSqlTime } from '../time/atlas-time.js';
 
@@ -137,14 +138,14 @@ export class CommandRegistry {
   async visibleTo(actor: Actor): Promise<CommandSpec[]> {
     const out: CommandSpec[] = [];
     for (const spec of this.byName.values()) {
-      if (!spec.hidden && (await this.authorizer.decide(actor, spec.tier, spec.name)).allowed) out.push(spec);
+      if (!spec.hidden && offeredTo(spec, actor) && (await this.authorizer.decide(actor, spec.tier, spec.name)).allowed) out.push(spec);
     }
     return out;
   }
 
   async helpReport(actor: Actor, prefix: string, topic?: string): Promise<Report> {
     const topicSpec = topic ? this.byName.get(topic) : undefined;
-    if (topicSpec && !topicSpec.hidden) {
+    if (topicSpec && !topicSpec.hidden && offeredTo(topicSpec, actor)) {
       // `help oncall` names the subcommands under it too (`oncall cover`, `oncall uncover`) that the caller may run.
       const family = (await this.visibleTo(actor)).filter((s) => s.name.startsWith(`${topicSpec.name} `));
       return {
@@ -184,6 +185,11 @@ export class CommandRegistry {
       return await this.audited(deps, actor, '(too long)', [], result, started);
     }
     const parsed = this.parse(argv);
+    if (parsed.kind !== 'unknown') {
+      // A terminal-only subcommand typed (or asked about) in Slack: where to run it, and nothing else.
+      const named = parsed.kind === 'help' ? (parsed.topic ? this.byName.get(parsed.topic) : undefined) : parsed.spec;
+      if (named && !offeredTo(named, actor)) return await this.audited(deps, actor, named.name, parsed.rest, terminalOnly(named), started);
+    }
     switch (parsed.kind) {
       case 'help':
         // `help nosuch` is a usage error like `nosuch` itself, not the whole list with success.
@@ -221,6 +227,7 @@ export class CommandRegistry {
   }
 
   private async execute(spec: CommandSpec, args: unknown, shown: readonly string[], actor: Actor, deps: CommandDeps, started: number): Promise<RunResult> {
+    if (!offeredTo(spec, actor)) return await this.audited(deps, actor, spec.name, shown, terminalOnly(spec), started);
     const decision = await this.authorizer.decide(actor, spec.tier, spec.name);
     if (!decision.allowed) {
       // A refused remediation (or change of who is on call) is part of the audit trail too (who tried, where).
@@ -267,7 +274,8 @@ export class CommandRegistry {
         userId: actor.userId.slice(0, 100),
         channelId: actor.channelId ?? null,
         command: command.slice(0, 100),
-        args: JSON.stringify(args).slice(0, 2000),
+        // A password typed into a URL (`state migrate --to postgresql://u:pw@…`) is not kept.
+        args: JSON.stringify(args.map(withoutUrlPasswords)).slice(0, 2000),
         outcome: result.outcome,
         summary: result.report.headline.slice(0, 500),
         durationMs: Math.round(performance.now() - started),
@@ -279,6 +287,15 @@ export class CommandRegistry {
     }
     return result;
   }
+}
+
+/** Whether `actor` is offered `spec` at all: a terminal-only subcommand is not, in Slack. */
+function offeredTo(spec: CommandSpec, actor: Actor): boolean {
+  return !(spec.terminalOnly && actor.source === 'slack');
+}
+
+function terminalOnly(spec: CommandSpec): RunResult {
+  return usage(spec.name, `\`${spec.name}\` runs only in a terminal on the bot's host: \`atlas ${spec.name}${spec.usage ? ` ${spec.usage}` : ''}\`.`);
 }
 
 function usage(command: string, message: string): RunResult {

@@ -41,6 +41,12 @@ const workerReply = z.discriminatedUnion('kind', [
 /** Checks in flight, by file and mode: a second request joins the first instead of starting a worker. */
 const inFlight = new Map<string, Promise<IntegrityResult>>();
 const liveWorkers = new Set<Worker>();
+/** The worker of each check in flight, by the same key. */
+const workerOf = new Map<string, Worker>();
+
+function checkKey(file: string, mode: IntegrityMode, maxErrors: number, workerUrl: URL): string {
+  return [path.resolve(file), mode, maxErrors, workerUrl.href].join('\0');
+}
 
 /**
  * Runs PRAGMA integrity_check (full) or quick_check (quick) on `file` in a worker thread, so the
@@ -58,14 +64,22 @@ export function runIntegrityCheck(
   }
   const resolved = path.resolve(file);
   const workerUrl = options.workerUrl ?? WORKER_URL;
-  const key = [resolved, mode, maxErrors, workerUrl.href].join('\0');
+  const key = checkKey(resolved, mode, maxErrors, workerUrl);
   const running = inFlight.get(key);
   if (running) return running;
-  const promise = checkInWorker(resolved, mode, maxErrors, workerUrl, options.busyTimeoutMs ?? 5000).finally(() => {
+  const promise = checkInWorker(resolved, mode, maxErrors, workerUrl, options.busyTimeoutMs ?? 5000, key).finally(() => {
     inFlight.delete(key);
   });
   inFlight.set(key, promise);
   return promise;
+}
+
+/**
+ * Stops the check of `file` in `mode` (default error count and worker) if one is running; its
+ * promise rejects. For a check started ahead of need that turned out not to be needed.
+ */
+export async function stopIntegrityCheck(file: string, mode: IntegrityMode): Promise<void> {
+  await workerOf.get(checkKey(file, mode, 20, WORKER_URL))?.terminate();
 }
 
 /** Stops every running check (graceful shutdown); their promises reject. */
@@ -79,6 +93,7 @@ async function checkInWorker(
   maxErrors: number,
   workerUrl: URL,
   busyTimeoutMs: number,
+  key: string,
 ): Promise<IntegrityResult> {
   const label = path.basename(file);
   const base = { file, label, mode };
@@ -94,7 +109,7 @@ async function checkInWorker(
   }
   const started = performance.now();
   // One row more than asked, so we can tell "exactly 20 problems" from "20 and more".
-  const reply = await runWorker(workerUrl, { file, mode, maxRows: maxErrors + 1, busyTimeoutMs: Math.floor(busyTimeoutMs) }, label);
+  const reply = await runWorker(workerUrl, { file, mode, maxRows: maxErrors + 1, busyTimeoutMs: Math.floor(busyTimeoutMs) }, label, key);
   const durationMs = Math.round(performance.now() - started);
   if (reply.kind === 'error') {
     const err = Object.assign(new Error(reply.message), { code: reply.code });
@@ -128,7 +143,7 @@ function problemLines(rows: readonly string[]): string[] {
     .filter((line) => line !== '' && !/^\*\*\* in database \S+ \*\*\*$/.test(line));
 }
 
-function runWorker(workerUrl: URL, workerData: unknown, label: string): Promise<z.infer<typeof workerReply>> {
+function runWorker(workerUrl: URL, workerData: unknown, label: string, key: string): Promise<z.infer<typeof workerReply>> {
   return new Promise((resolve, reject) => {
     let settled = false;
     const settle = (fn: () => void) => {
@@ -144,6 +159,7 @@ function runWorker(workerUrl: URL, workerData: unknown, label: string): Promise<
       return;
     }
     liveWorkers.add(worker);
+    workerOf.set(key, worker);
     worker.once('message', (message: unknown) => {
       const parsed = workerReply.safeParse(message);
       settle(() =>
@@ -157,6 +173,7 @@ function runWorker(workerUrl: URL, workerData: unknown, label: string): Promise<
     });
     worker.once('exit', (code) => {
       liveWorkers.delete(worker);
+      if (workerOf.get(key) === worker) workerOf.delete(key);
       settle(() => reject(new Error(`integrity check of ${label} stopped (worker exit code ${code}) before answering`)));
     });
   });

@@ -191,10 +191,14 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
     }
   }
 
-  /** The anchor message, posted now when it never was (or was deleted): from the live rendering, else the row's fallback. */
-  async function ensureAnchor(row: OutboxRow, anchor: string, fallback: OutboxPayload | null): Promise<PostedMessage> {
+  /**
+   * The anchor message, posted now when it never was (or was deleted): from the live rendering,
+   * else the row's fallback. `foundInDoubt`: it was a post in doubt found in the channel, showing
+   * whatever was rendered before the crash, not the rendering of now.
+   */
+  async function ensureAnchor(row: OutboxRow, anchor: string, fallback: OutboxPayload | null): Promise<{ message: PostedMessage; foundInDoubt: boolean }> {
     const known = await store.slackMessages.get(anchor);
-    if (known) return known;
+    if (known) return { message: known, foundInDoubt: false };
     const channel = row.channel;
     if (!channel) throw new Refused('channel_not_found');
     if (row.in_doubt) {
@@ -203,14 +207,14 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
         logger.info({ outboxId: row.id, anchor, ts }, 'a post in doubt was found in the channel; not posting it again');
         const found = { channel, ts };
         await store.slackMessages.put(anchor, found, clock());
-        return found;
+        return { message: found, foundInDoubt: true };
       }
     }
     const message = (await opts.render(anchor)) ?? (fallback ? { text: fallback.text, blocks: fallback.blocks ?? [] } : null);
     if (!message) throw new Refused('anchor_missing');
     const posted = await post(row, message, { channel }, { outbox_id: row.id, anchor });
     await store.slackMessages.put(anchor, posted, clock());
-    return posted;
+    return { message: posted, foundInDoubt: false };
   }
 
   /**
@@ -326,30 +330,35 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
             await store.outbox.markSent(row, null, clock());
             return;
           }
-          if (!known) {
-            const posted = await ensureAnchor(row, anchor, payload);
-            await store.outbox.markSent(row, posted.ts, clock(), coversUpTo);
-            return;
+          let target = known;
+          if (!target) {
+            const anchored = await ensureAnchor(row, anchor, payload);
+            if (!anchored.foundInDoubt) {
+              await store.outbox.markSent(row, anchored.message.ts, clock(), coversUpTo);
+              return;
+            }
+            // Found as it was rendered before the crash: the rows merged into this one changed it since.
+            target = anchored.message;
           }
           if (message) {
             try {
-              await poster.update({ channel: known.channel, ts: known.ts, text: message.text, blocks: message.blocks });
+              await poster.update({ channel: target.channel, ts: target.ts, text: message.text, blocks: message.blocks });
             } catch (err) {
               const f = classifySlackFailure(err);
               if (f.kind !== 'refused' || f.code !== 'message_not_found') throw err;
               // Someone deleted it: post it anew, and the thread goes on under the new one.
               await store.slackMessages.forget(anchor);
-              const posted = await ensureAnchor(row, anchor, payload);
-              await store.outbox.markSent(row, posted.ts, clock(), coversUpTo);
+              const reposted = await ensureAnchor(row, anchor, payload);
+              await store.outbox.markSent(row, reposted.message.ts, clock(), coversUpTo);
               return;
             }
           }
-          await store.outbox.markSent(row, known.ts, clock(), coversUpTo);
+          await store.outbox.markSent(row, target.ts, clock(), coversUpTo);
           return;
         }
         case 'reply': {
           if (!payload) throw new Refused('no_text');
-          const parent = await ensureAnchor(row, row.anchor!, null);
+          const { message: parent } = await ensureAnchor(row, row.anchor!, null);
           // A named reply (a checklist edited as its items get done) is remembered under its name.
           const named = payload.names;
           const mine = (m: OutboxMark) => m.outbox_id === row.id && m.anchor === named;
@@ -368,7 +377,7 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
         }
         case 'upload': {
           if (!payload?.upload) throw new Refused('no_file');
-          const parent = row.anchor ? await ensureAnchor(row, row.anchor, null) : null;
+          const parent = row.anchor ? (await ensureAnchor(row, row.anchor, null)).message : null;
           const channel = parent?.channel ?? row.channel;
           if (!channel) throw new Refused('channel_not_found');
           await upload(row, payload.upload, { channel, threadTs: parent?.ts });

@@ -262,6 +262,30 @@ describe('delivery', () => {
     expect(posts()).toHaveLength(1);
   });
 
+  it('a post in doubt found in the channel is edited to what changed since it was made', async () => {
+    h = await startDeliveryHarness(env, { start: false });
+    await fire('provider_down');
+    const [row] = await env.deps.state.outbox.claimHeads({ owner: 'dead:1:aaaaaa', now: env.deps.clock(), wallNow: new Date(), leaseMs: 300, limit: 10 });
+    await env.deps.state.outbox.setInDoubt(row!.id, true);
+    const { webApi } = await import('@slack/bolt');
+    const client = new webApi.WebClient(harness().slack.token, { slackApiUrl: harness().slack.apiUrl, retryConfig: { retries: 0 } });
+    await client.chat.postMessage({
+      channel: CHANNEL,
+      text: 'provider_down (posted by the process that died)',
+      metadata: { event_type: OUTBOX_EVENT_TYPE, event_payload: { outbox_id: row!.id, anchor: 'alert:provider_down:1' } },
+    });
+    // Acknowledged while the post's answer was lost: the later refresh is merged into the one in doubt.
+    await acknowledgeAlert(env.deps, 'provider_down', ONCALL);
+    harness().startDelivery();
+    await eventually(async () => {
+      await drain();
+      return (await stats()).pending === 0;
+    }, 'the lease to expire and the rows to be delivered', 5000);
+    expect(topLevel()).toHaveLength(1);
+    expect(topLevel()[0]!.text).toContain('INC-20261126-1');
+    expect(harness().slack.workspace.replies(CHANNEL, topLevel()[0]!.ts).map((r) => r.text)).toEqual([expect.stringContaining('acknowledged by')]);
+  });
+
   it('stopping gives up its leases so another process takes the rows at once', async () => {
     h = await startDeliveryHarness(env, { start: false });
     harness().slack.faults.inject({ method: 'chat.postMessage', kind: 'hang' });

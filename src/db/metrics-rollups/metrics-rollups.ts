@@ -55,6 +55,8 @@ export interface CatchUpResult {
   rebuilt: string | null;
   /** Days recomputed because rows went missing from metrics.db (retention). */
   daysRecomputed: number;
+  /** Rows of metrics.db the rollups have not read yet (0 when ready). */
+  rowsBehind: number;
 }
 
 type Row = Record<string, unknown>;
@@ -154,9 +156,16 @@ export class MetricsRollups {
    * Brings the rollups up to the newest row of `metrics` (an open read connection of
    * metrics.db): first checks that they still describe this metrics.db, then reads new rows in
    * chunks, each committed with its high-water mark, then makes the oldest days agree with
-   * what retention left. Stops between chunks once `budgetMs` has passed (ready: false).
+   * what retention left. Stops between chunks once `budgetMs` has passed (ready: false), and
+   * reads nothing when more than `maxRows` rows are new (ready: false, rowsBehind says how
+   * many): a first build is left to a background process (background-build.ts), not a question.
    */
-  catchUp(metrics: Database.Database, budgetMs = Number.POSITIVE_INFINITY, now: () => number = () => performance.now()): CatchUpResult {
+  catchUp(
+    metrics: Database.Database,
+    budgetMs = Number.POSITIVE_INFINITY,
+    now: () => number = () => performance.now(),
+    maxRows = Number.POSITIVE_INFINITY,
+  ): CatchUpResult {
     const started = now();
     let db: Database.Database;
     try {
@@ -171,14 +180,15 @@ export class MetricsRollups {
       const target = num((metrics.prepare('SELECT MAX(id) AS id FROM metrics').get() as Row | undefined)?.id);
       let rowsRead = 0;
       let hw = this.highWater(db);
+      if (target - hw > maxRows) return { ready: false, highWaterId: hw, rowsRead, rebuilt, daysRecomputed: 0, rowsBehind: target - hw };
       while (hw < target) {
-        if (rowsRead > 0 && now() - started >= budgetMs) return { ready: false, highWaterId: hw, rowsRead, rebuilt, daysRecomputed: 0 };
+        if (rowsRead > 0 && now() - started >= budgetMs) return { ready: false, highWaterId: hw, rowsRead, rebuilt, daysRecomputed: 0, rowsBehind: target - hw };
         const chunk = db.transaction(() => this.catchUpChunk(db, metrics, target)).immediate();
         rowsRead += chunk.rows;
         hw = chunk.highWater;
       }
       const daysRecomputed = this.followRetention(db, metrics);
-      return { ready: true, highWaterId: hw, rowsRead, rebuilt, daysRecomputed };
+      return { ready: true, highWaterId: hw, rowsRead, rebuilt, daysRecomputed, rowsBehind: 0 };
     } catch (err) {
       // A page the quick check missed: next time the file is rebuilt, this time the raw rows answer.
       if (/SQLITE_CORRUPT|SQLITE_NOTADB/.test(String((err as { code?: unknown }).code))) {
