@@ -10,7 +10,8 @@ import { QUICK_CHECK_REUSE_MS } from './checks/integrity.js';
 import { isMainModule } from './is-main-module.js';
 
 if (isMainModule(import.meta.url)) {
-  startQuickChecksEarly(process.argv.slice(2), process.env, process.cwd(), new Date(), QUICK_CHECK_REUSE_MS);
+  // Each check is awaited by health, or stopped: none is left unhandled (startQuickChecksEarly).
+  void startQuickChecksEarly(process.argv.slice(2), process.env, process.cwd(), new Date(), QUICK_CHECK_REUSE_MS);
   const { cliMain } = await import('./cli.js');
   await cliMain();
   // A command that ended before it needed them (a usage or config error) does not wait for them.

@@ -82,7 +82,7 @@ describe("health's quick checks started with the terminal", () => {
       expect(later).toHaveLength(2);
       expect((await Promise.all(later)).map((r) => r.ok)).toEqual([true, true]);
     } finally {
-      state.close();
+      await state.close();
     }
   });
 

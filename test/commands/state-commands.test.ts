@@ -20,7 +20,7 @@ beforeEach(() => {
 afterEach(async () => {
   await h?.close();
   h = undefined;
-  env.close();
+  await env.close();
   t.cleanup();
 });
 

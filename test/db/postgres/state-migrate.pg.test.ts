@@ -142,7 +142,7 @@ describe('atlas state migrate --to postgresql://…', () => {
     const t = tempDir();
     try {
       const file = path.join(t.dir, 'chatops.db');
-      openStateStore(file).close();
+      await openStateStore(file).close();
       const url = new URL(target.url);
       vi.stubEnv('PGPASSWORD', passwordOf(target.url));
       url.password = '';
@@ -159,7 +159,7 @@ describe('atlas state migrate --to postgresql://…', () => {
     const t = tempDir();
     try {
       const file = path.join(t.dir, 'chatops.db');
-      openStateStore(file, STATE_MIGRATIONS.slice(0, 5)).close();
+      await openStateStore(file, STATE_MIGRATIONS.slice(0, 5)).close();
       const result = await copyStateToPostgres({ stateFile: file, target: target.url });
       expect(result).toEqual({ ok: false, problem: expect.stringContaining(`is at schema version 5 and this bot copies version ${STATE_MIGRATIONS.length}`) });
       expect(await publicTables()).toEqual([]);
