@@ -63,6 +63,20 @@ const outboxRows = () => env.db.prepare('SELECT id, op, in_doubt, sent_at, faile
   attempts: number;
 }[];
 
+/** provider_down fires; a process claims its row, posts it, and dies before marking it (the post is in doubt). */
+async function postedByDeadProcess(): Promise<void> {
+  await fire('provider_down');
+  const [row] = await env.deps.state.outbox.claimHeads({ owner: 'dead:1:aaaaaa', now: env.deps.clock(), wallNow: new Date(), leaseMs: 300, limit: 10 });
+  await env.deps.state.outbox.setInDoubt(row!.id, true);
+  const { webApi } = await import('@slack/bolt');
+  const client = new webApi.WebClient(harness().slack.token, { slackApiUrl: harness().slack.apiUrl, retryConfig: { retries: 0 } });
+  await client.chat.postMessage({
+    channel: CHANNEL,
+    text: 'provider_down (posted by the process that died)',
+    metadata: { event_type: OUTBOX_EVENT_TYPE, event_payload: { outbox_id: row!.id, anchor: 'alert:provider_down:1' } },
+  });
+}
+
 describe('delivery', () => {
   it('posts an alert once, then edits that message into the incident card; the thread hangs under it', async () => {
     h = await startDeliveryHarness(env);
@@ -241,18 +255,7 @@ describe('delivery', () => {
 
   it('a crashed owner\'s rows are taken over when its lease expires, and its post in doubt is reconciled', async () => {
     h = await startDeliveryHarness(env, { start: false });
-    await fire('provider_down');
-    // A process claimed the row, posted, and died before marking it.
-    const [row] = await env.deps.state.outbox.claimHeads({ owner: 'dead:1:aaaaaa', now: env.deps.clock(), wallNow: new Date(), leaseMs: 300, limit: 10 });
-    await env.deps.state.outbox.setInDoubt(row!.id, true);
-    await harness().slack.workspace.chat; // the stand-in is up
-    const { webApi } = await import('@slack/bolt');
-    const client = new webApi.WebClient(harness().slack.token, { slackApiUrl: harness().slack.apiUrl, retryConfig: { retries: 0 } });
-    await client.chat.postMessage({
-      channel: CHANNEL,
-      text: 'provider_down (posted by the process that died)',
-      metadata: { event_type: OUTBOX_EVENT_TYPE, event_payload: { outbox_id: row!.id, anchor: 'alert:provider_down:1' } },
-    });
+    await postedByDeadProcess();
     harness().startDelivery();
     await eventually(async () => {
       await drain();
@@ -264,16 +267,7 @@ describe('delivery', () => {
 
   it('a post in doubt found in the channel is edited to what changed since it was made', async () => {
     h = await startDeliveryHarness(env, { start: false });
-    await fire('provider_down');
-    const [row] = await env.deps.state.outbox.claimHeads({ owner: 'dead:1:aaaaaa', now: env.deps.clock(), wallNow: new Date(), leaseMs: 300, limit: 10 });
-    await env.deps.state.outbox.setInDoubt(row!.id, true);
-    const { webApi } = await import('@slack/bolt');
-    const client = new webApi.WebClient(harness().slack.token, { slackApiUrl: harness().slack.apiUrl, retryConfig: { retries: 0 } });
-    await client.chat.postMessage({
-      channel: CHANNEL,
-      text: 'provider_down (posted by the process that died)',
-      metadata: { event_type: OUTBOX_EVENT_TYPE, event_payload: { outbox_id: row!.id, anchor: 'alert:provider_down:1' } },
-    });
+    await postedByDeadProcess();
     // Acknowledged while the post's answer was lost: the later refresh is merged into the one in doubt.
     await acknowledgeAlert(env.deps, 'provider_down', ONCALL);
     harness().startDelivery();
