@@ -1,0 +1,30 @@
+import type { SelectQueryBuilder } from 'kysely';
+
+/** Which database a Kysely state runs on. */
+export type StateEngine = 'sqlite' | 'postgresql';
+
+/**
+ * Everything a store written once has to know about the engine under it, in one place. The rest
+ * is the same on both: Kysely writes upserts (`ON CONFLICT ... DO UPDATE`) and `RETURNING`
+ * identically for SQLite and PostgreSQL, BIGINT arrives as a number (postgres-kysely.ts), and
+ * BLOB/BYTEA as a Buffer.
+ */
+export interface StateDialect {
+  engine: StateEngine;
+  /**
+   * Makes a claim's SELECT lock the rows it picks of `table`, skipping rows another replica's
+   * open claim holds (PostgreSQL: `FOR UPDATE OF table SKIP LOCKED`). SQLite has no row locks and
+   * needs none: the claim runs in an immediate transaction, one writer at a time, as before.
+   */
+  claimLock<DB, TB extends keyof DB, O>(query: SelectQueryBuilder<DB, TB, O>, table: TB & string): SelectQueryBuilder<DB, TB, O>;
+}
+
+export const SQLITE_DIALECT: StateDialect = {
+  engine: 'sqlite',
+  claimLock: (query) => query,
+};
+
+export const POSTGRESQL_DIALECT: StateDialect = {
+  engine: 'postgresql',
+  claimLock: (query, table) => query.forUpdate(table as never).skipLocked(),
+};
