@@ -1,0 +1,340 @@
+/**
+ * The Kysely stores' tests, written once and run against both engines: kysely-stores.test.ts
+ * (SQLite, a chatops.db in a temporary folder) and kysely-stores.pg.test.ts (a real PostgreSQL
+ * database per test). Every answer is checked for exact values, so both engines answer the same.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { KyselyState } from '../../../src/db/state/kysely/kysely-state.js';
+import type { StateEngine } from '../../../src/db/state/kysely/state-dialect.js';
+import type { ClaimOptions, OutboxMessage } from '../../../src/db/state/outbox-store.js';
+
+export interface KyselyEngineUnderTest {
+  engine: StateEngine;
+  /** A new empty state for one test; `again` opens a second one on the same data (another process, or replica). */
+  fresh(): Promise<{ state: KyselyState; again(): Promise<KyselyState>; cleanup(): Promise<void> }>;
+  /** A second state's transaction runs while the first's is open (PostgreSQL), or waits for it to end (SQLite: one file, one writer). */
+  concurrentTransactions: boolean;
+}
+
+const NOW = new Date('2026-12-07T12:00:00.000Z');
+const at = (minutes: number) => new Date(NOW.getTime() + minutes * 60_000);
+
+/** A promise and the function that settles it: holds a transaction open until the test lets it go. */
+function gate(): { opened: Promise<void>; open: () => void } {
+  let open!: () => void;
+  const opened = new Promise<void>((resolve) => (open = resolve));
+  return { opened, open };
+}
+
+/** `promise`, or a failure saying `what` when it has not settled after a generous bound. */
+async function within<T>(promise: Promise<T>, what: string, ms = 30_000): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(what)), ms)));
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+const claim = (over: Partial<ClaimOptions> = {}): ClaimOptions => ({ owner: 'A', now: NOW, wallNow: NOW, leaseMs: 60_000, limit: 10, ...over });
+const post = (lane: string): OutboxMessage => ({ lane, op: 'post', channel: 'C1', payload: { text: lane } });
+const ids = (rows: { id: number }[]) => rows.map((r) => r.id);
+
+export function kyselyStoreCases(engine: KyselyEngineUnderTest): void {
+  describe(`the Kysely stores on ${engine.engine}`, () => {
+    let state: KyselyState;
+    let again: () => Promise<KyselyState>;
+    let cleanup: () => Promise<void>;
+    const others: KyselyState[] = [];
+
+    beforeEach(async () => {
+      ({ state, again, cleanup } = await engine.fresh());
+    });
+    afterEach(async () => {
+      for (const other of others.splice(0)) await other.close();
+      await state.close();
+      await cleanup();
+    });
+
+    const anotherState = async () => {
+      const other = await again();
+      others.push(other);
+      return other;
+    };
+    const incident = async (id: string) => {
+      await state.db
+        .insertInto('incidents')
+        .values({ id, day: '2026-12-07', seq: 1, title: 'Disk full', severity: 'P2', status: 'investigating', created_by: 'U1', opened_at: NOW.toISOString() })
+        .execute();
+    };
+    const alert = async (key: string) => {
+      await state.db
+        .insertInto('alerts')
+        .values({ key, name: key, status: 'firing', severity: 'P2', severity_known: 1, fired_at: NOW.toISOString(), updated_at: NOW.toISOString() })
+        .execute();
+    };
+
+    describe('people and Slack messages', () => {
+      it('remember a name, and a newer one over it', async () => {
+        expect(await state.people.get('U1')).toBeNull();
+        await state.people.put('U1', 'Ada', NOW);
+        await state.people.put('U1', 'Ada L.', at(5));
+        expect(await state.people.get('U1')).toEqual({ user_id: 'U1', name: 'Ada L.', fetched_at: '2026-12-07T12:05:00.000Z' });
+      });
+
+      it('keep where a named message was posted, move it, and forget it', async () => {
+        await state.slackMessages.put('alert:disk:1', { channel: 'C1', ts: '1.0001' }, NOW);
+        await state.slackMessages.put('alert:disk:1', { channel: 'C2', ts: '2.0002' }, at(1));
+        expect(await state.slackMessages.get('alert:disk:1')).toEqual({ channel: 'C2', ts: '2.0002' });
+        await state.slackMessages.forget('alert:disk:1');
+        expect(await state.slackMessages.get('alert:disk:1')).toBeNull();
+      });
+    });
+
+    describe('timers', () => {
+      it('answer ids as numbers and rows exactly as stored', async () => {
+        await incident('INC-1');
+        const id = await state.timers.schedule({ kind: 'ack-reminder', due: at(5), incidentId: 'INC-1' }, NOW);
+        expect(id).toBe(1);
+        expect(await state.timers.get(id)).toStrictEqual({
+          id: 1,
+          incident_id: 'INC-1',
+          alert_key: null,
+          kind: 'ack-reminder',
+          due_at: '2026-12-07T12:05:00.000Z',
+          created_at: '2026-12-07T12:00:00.000Z',
+          fired_at: null,
+          cancelled_at: null,
+          attempts: 0,
+          last_error: null,
+        });
+        expect(await state.timers.get(99)).toBeNull();
+      });
+
+      it('list pending ones earliest first per scope, and the due ones', async () => {
+        await incident('INC-1');
+        await alert('disk');
+        const late = await state.timers.schedule({ kind: 'update-due', due: at(30), incidentId: 'INC-1' }, NOW);
+        const early = await state.timers.schedule({ kind: 'ack-reminder', due: at(5), incidentId: 'INC-1' }, NOW);
+        const sameTime = await state.timers.schedule({ kind: 'ack-secondary', due: at(5), incidentId: 'INC-1' }, NOW);
+        const ofAlert = await state.timers.schedule({ kind: 'ack-reminder', due: at(1), alertKey: 'disk' }, NOW);
+        const both = await state.timers.schedule({ kind: 'ack-secondary', due: at(1), alertKey: 'disk', incidentId: 'INC-1' }, NOW);
+        expect((await state.timers.pending({ incidentId: 'INC-1' })).map((t) => t.id)).toEqual([both, early, sameTime, late]);
+        // An alert's own timers: not those of the incident it became.
+        expect((await state.timers.pending({ alertKey: 'disk' })).map((t) => t.id)).toEqual([ofAlert]);
+        expect((await state.timers.due(at(5))).map((t) => t.id)).toEqual([ofAlert, both, early, sameTime]);
+        expect(await state.timers.isPending(late)).toBe(true);
+      });
+
+      it('fire, cancel (with a reason), cancel by kind, and settle', async () => {
+        await incident('INC-1');
+        const a = await state.timers.schedule({ kind: 'ack-reminder', due: at(5), incidentId: 'INC-1' }, NOW);
+        const b = await state.timers.schedule({ kind: 'update-due', due: at(10), incidentId: 'INC-1' }, NOW);
+        const c = await state.timers.schedule({ kind: 'escalate-cto', due: at(20), incidentId: 'INC-1' }, NOW);
+        await state.timers.markFired(a, at(5));
+        expect(await state.timers.firedKinds('INC-1')).toEqual(new Set(['ack-reminder']));
+        await state.timers.cancel(b, at(6), 'resolved');
+        await state.timers.cancel(b, at(7), 'again');
+        expect(await state.timers.get(b)).toMatchObject({ cancelled_at: '2026-12-07T12:06:00.000Z', last_error: 'resolved' });
+        await state.timers.cancelKind({ incidentId: 'INC-1' }, 'escalate-cto', at(8));
+        expect(await state.timers.isPending(c)).toBe(false);
+        // Settled by hand: nothing pending of that kind, so a fired row is recorded.
+        await state.timers.settle('INC-1', null, 'escalate-tech-lead', at(9));
+        const pendingTechLead = await state.timers.schedule({ kind: 'handoff-suggest', due: at(60), incidentId: 'INC-1' }, NOW);
+        await state.timers.settle('INC-1', null, 'handoff-suggest', at(10));
+        expect(await state.timers.get(pendingTechLead)).toMatchObject({ fired_at: '2026-12-07T12:10:00.000Z', attempts: 0 });
+        expect(await state.timers.firedKinds('INC-1')).toEqual(new Set(['ack-reminder', 'escalate-tech-lead', 'handoff-suggest']));
+        expect(await state.timers.pending({ incidentId: 'INC-1' })).toEqual([]);
+      });
+
+      it('count failures and give up after the last attempt', async () => {
+        await incident('INC-1');
+        const id = await state.timers.schedule({ kind: 'ack-reminder', due: at(5), incidentId: 'INC-1' }, NOW);
+        await state.timers.recordFailure(id, 'slack down', 2, at(5));
+        expect(await state.timers.get(id)).toMatchObject({ attempts: 1, last_error: 'slack down', cancelled_at: null });
+        await state.timers.recordFailure(id, 'x'.repeat(600), 2, at(6));
+        expect(await state.timers.get(id)).toMatchObject({ attempts: 2, last_error: 'x'.repeat(500), cancelled_at: '2026-12-07T12:06:00.000Z' });
+      });
+    });
+
+    describe('outbox', () => {
+      it('claims only the head of each lane, oldest first, with a lease, and not again until it expires', async () => {
+        const l1a = await state.outbox.enqueue(post('l1'), NOW);
+        const l1b = await state.outbox.enqueue(post('l1'), NOW);
+        const l2 = await state.outbox.enqueue(post('l2'), NOW);
+        const call = await state.outbox.enqueue({ lane: 'pd', op: 'call', payload: { text: 'page', call: { target: 'pagerduty' } } }, NOW);
+        expect(ids(await state.outbox.claimHeads(claim({ calls: true })))).toEqual([call]);
+        const rows = await state.outbox.claimHeads(claim({ calls: false, limit: 1 }));
+        expect(rows).toStrictEqual([
+          {
+            id: l1a,
+            created_at: NOW.toISOString(),
+            lane: 'l1',
+            op: 'post',
+            anchor: null,
+            channel: 'C1',
+            payload: '{"text":"l1"}',
+            attempts: 0,
+            next_attempt_at: NOW.toISOString(),
+            claimed_by: 'A',
+            lease_until: '2026-12-07T12:01:00.000Z',
+            in_doubt: 0,
+            sent_at: null,
+            failed_at: null,
+            last_error: null,
+            slack_ts: null,
+          },
+        ]);
+        expect(ids(await state.outbox.claimHeads(claim({ owner: 'B' })))).toEqual([l2]);
+        expect(await state.outbox.claimHeads(claim({ owner: 'B' }))).toEqual([]);
+        // Leases are in wall time: once they expire, another owner takes the heads.
+        expect(ids(await state.outbox.claimHeads(claim({ owner: 'B', wallNow: at(2) })))).toEqual([l1a, l2, call]);
+        await state.outbox.markSent(rows[0]!, '1.1', at(2));
+        expect(ids(await state.outbox.claimHeads(claim({ owner: 'C', wallNow: at(4) })))).toEqual([l1b, l2, call]);
+      });
+
+      it('sends refreshes of one message together, retries, fails and releases', async () => {
+        const anchor = 'card:INC-1';
+        const r1 = await state.outbox.enqueue({ lane: 'inc', op: 'refresh', anchor, payload: { text: 'v1' } }, NOW);
+        const r2 = await state.outbox.enqueue({ lane: 'inc', op: 'refresh', anchor, payload: { text: 'v2' } }, NOW);
+        const other = await state.outbox.enqueue({ lane: 'inc', op: 'refresh', anchor: 'card:INC-2', payload: { text: 'w' } }, NOW);
+        const [head] = await state.outbox.claimHeads(claim());
+        expect(await state.outbox.lastRefreshOf(head!)).toBe(r2);
+        await state.outbox.markSent(head!, '9.9', at(1), r2);
+        expect(await state.outbox.pendingCount()).toBe(1);
+        const [next] = await state.outbox.claimHeads(claim({ wallNow: at(1), now: at(1) }));
+        expect(next!.id).toBe(other);
+        expect(await state.outbox.retryLater(other, { at: at(3), error: 'ratelimited', countAttempt: false, owner: 'someone else' })).toBe(0);
+        expect(await state.outbox.retryLater(other, { at: at(3), error: 'ratelimited', countAttempt: false, owner: 'A' })).toBe(0);
+        expect(await state.outbox.claimHeads(claim({ now: at(2), wallNow: at(2) }))).toEqual([]);
+        await state.outbox.claimHeads(claim({ now: at(3), wallNow: at(3) }));
+        expect(await state.outbox.retryLater(other, { at: at(4), error: 'timeout', countAttempt: true, owner: 'A' })).toBe(1);
+        expect(await state.outbox.pendingCall('inc')).toBeNull();
+        await state.outbox.claimHeads(claim({ now: at(4), wallNow: at(4) }));
+        await state.outbox.renew('A', [other], at(30));
+        expect(await state.outbox.claimHeads(claim({ owner: 'B', now: at(5), wallNow: at(5) }))).toEqual([]);
+        expect(await state.outbox.release('A')).toBe(1);
+        expect(ids(await state.outbox.claimHeads(claim({ owner: 'B', now: at(5), wallNow: at(5) })))).toEqual([other]);
+        expect(await state.outbox.stats(at(10))).toEqual({ pending: 1, failed: 0, oldestPendingSec: 600 });
+        await state.outbox.fail(other, 'channel_not_found', at(6));
+        expect(await state.outbox.stats(at(10))).toEqual({ pending: 0, failed: 1, oldestPendingSec: 0 });
+        expect((await state.outbox.recentFailures(5)).map((r) => [r.id, r.last_error, r.attempts])).toEqual([[other, 'channel_not_found', 1]]);
+        expect(r1).toBeLessThan(r2);
+      });
+
+      it('names the pending call of a lane and why the newest message to a channel was given up', async () => {
+        const c = await state.outbox.enqueue({ lane: 'pd:INC-1', op: 'call', payload: { text: 'page', call: { target: 'pagerduty' } } }, NOW);
+        await state.outbox.claimHeads(claim());
+        await state.outbox.retryLater(c, { at: at(1), error: 'PagerDuty 503', countAttempt: true, owner: 'A' });
+        expect(await state.outbox.pendingCall('pd:INC-1')).toEqual({ attempts: 1, last_error: 'PagerDuty 503' });
+        const m1 = await state.outbox.enqueue(post('C9'), NOW);
+        const m2 = await state.outbox.enqueue({ ...post('C9'), channel: 'C9' }, at(1));
+        await state.outbox.fail(m1, 'old', at(1));
+        expect(await state.outbox.failureTo('C9', NOW)).toBeNull();
+        await state.outbox.fail(m2, 'not_in_channel', at(2));
+        expect(await state.outbox.failureTo('C9', NOW)).toBe('not_in_channel');
+        expect(await state.outbox.failureTo('C9', at(2))).toBeNull();
+      });
+
+      it("keeps an upload's bytes and progress, and lets go of the bytes once shared", async () => {
+        const bytes = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x00, 0xff, 0x0a]);
+        const id = await state.outbox.enqueueUpload(
+          { lane: 'inc', op: 'upload', channel: 'C1', payload: { text: 'chart', upload: { filename: 'chart.png', title: 'Chart', altText: 'a chart' } } },
+          bytes,
+          NOW,
+        );
+        expect(await state.outbox.uploadOf(id)).toStrictEqual({ filename: 'chart.png', bytes, fileId: null, uploadUrl: null, bytesSent: false, completing: false });
+        await state.outbox.uploadReserved(id, 'F1', 'https://files.slack.com/upload/1');
+        await state.outbox.uploadBytesSent(id);
+        await state.outbox.uploadCompleting(id, true);
+        expect(await state.outbox.uploadOf(id)).toMatchObject({ fileId: 'F1', uploadUrl: 'https://files.slack.com/upload/1', bytesSent: true, completing: true });
+        await state.outbox.uploadRestart(id);
+        expect(await state.outbox.uploadOf(id)).toMatchObject({ fileId: null, uploadUrl: null, bytesSent: false, completing: false });
+        const [row] = await state.outbox.claimHeads(claim());
+        await state.outbox.markSent(row!, null, at(1));
+        expect(await state.outbox.uploadOf(id)).toMatchObject({ bytes: null, completing: false });
+        expect(await state.outbox.uploadOf(id + 1)).toBeNull();
+      });
+    });
+
+    describe('transactions', () => {
+      it('commit everything or nothing', async () => {
+        await state.transaction(async (tx) => {
+          await tx.people.put('U1', 'Ada', NOW);
+          await tx.outbox.enqueue(post('l1'), NOW);
+        });
+        await expect(
+          state.transaction(async (tx) => {
+            await tx.people.put('U2', 'Grace', NOW);
+            // Its own statements are a savepoint of this transaction, undone with it.
+            await tx.outbox.enqueueUpload({ lane: 'l2', op: 'upload', payload: { text: 'f' } }, Buffer.from('x'), NOW);
+            throw new Error('declined');
+          }),
+        ).rejects.toThrow('declined');
+        expect(await state.people.get('U2')).toBeNull();
+        expect(await state.outbox.pendingCount()).toBe(1);
+        expect(await state.people.get('U1')).toMatchObject({ name: 'Ada' });
+      });
+
+      it('begun inside another is a savepoint: its failure undoes only its own writes', async () => {
+        await state.transaction(async (tx) => {
+          await tx.people.put('U1', 'Ada', NOW);
+          await expect(
+            state.transaction(async (inner) => {
+              expect(inner).toBe(tx);
+              await inner.people.put('U2', 'Grace', NOW);
+              throw new Error('inner failed');
+            }),
+          ).rejects.toThrow('inner failed');
+          await state.transaction(async (inner) => await inner.people.put('U3', 'Linus', NOW));
+        });
+        expect(await state.people.get('U1')).not.toBeNull();
+        expect(await state.people.get('U2')).toBeNull();
+        expect(await state.people.get('U3')).not.toBeNull();
+      });
+
+      it("refuse the outer stores inside an open transaction, and a transaction's stores after it ended", async () => {
+        let kept: Awaited<Parameters<Parameters<KyselyState['transaction']>[0]>[0]> | undefined;
+        await state.transaction(async (tx) => {
+          kept = tx;
+          await expect(state.people.get('U1')).rejects.toThrow('a state store was called outside the transaction it runs in');
+        });
+        await expect(kept!.people.get('U1')).rejects.toThrow('a store of a transaction was called after the transaction ended');
+      });
+
+      it("let another replica's claim take only what an open claim has not (PostgreSQL: SKIP LOCKED; SQLite: it waits its turn)", async () => {
+        const other = await anotherState();
+        const heads = [await state.outbox.enqueue(post('l1'), NOW), await state.outbox.enqueue(post('l2'), NOW), await state.outbox.enqueue(post('l3'), NOW)];
+        const claimed = gate();
+        const held = gate();
+        const first = state.transaction(async (tx) => {
+          const rows = await tx.outbox.claimHeads(claim({ owner: 'A', limit: 2 }));
+          claimed.open();
+          await held.opened;
+          return rows;
+        });
+        await claimed.opened;
+        const second = other.outbox.claimHeads(claim({ owner: 'B' }));
+        if (engine.concurrentTransactions) await within(second, "the second replica's claim waited for the first's open transaction");
+        held.open();
+        expect(ids(await first)).toEqual(heads.slice(0, 2));
+        expect(ids(await second)).toEqual(heads.slice(2));
+      });
+
+      it('never hand one row to two replicas claiming at once', async () => {
+        const replicas = [state, await anotherState(), await anotherState()];
+        const enqueued: number[] = [];
+        for (let i = 0; i < 24; i++) enqueued.push(await state.outbox.enqueue(post(`lane-${i}`), NOW));
+        const claims = await Promise.all(
+          replicas.flatMap((replica, r) => [0, 1, 2, 3].map(() => replica.outbox.claimHeads(claim({ owner: `R${r}`, limit: 2 })))),
+        );
+        const claimed = claims.flatMap(ids);
+        expect(new Set(claimed).size).toBe(claimed.length);
+        // Whatever the race left unclaimed is still there for the next claim: nothing lost either.
+        const rest = ids(await state.outbox.claimHeads(claim({ owner: 'late', limit: 100 })));
+        expect([...claimed, ...rest].sort((x, y) => x - y)).toEqual(enqueued);
+      });
+    });
+  });
+}
