@@ -277,6 +277,17 @@ export function kyselyStoreCases(engine: KyselyEngineUnderTest): void {
         expect(await state.people.get('U1')).toMatchObject({ name: 'Ada' });
       });
 
+      it("undo a store method's own writes when it fails inside a transaction that goes on (a savepoint)", async () => {
+        // A file row left without its outbox row takes the id the next upload gets: its second INSERT fails.
+        await state.db.insertInto('outbox_files').values({ outbox_id: 1, filename: 'stale.png' }).execute();
+        await state.transaction(async (tx) => {
+          await expect(tx.outbox.enqueueUpload({ lane: 'l1', op: 'upload', payload: { text: 'f' } }, Buffer.from('x'), NOW)).rejects.toThrow();
+          await tx.people.put('U1', 'Ada', NOW);
+        });
+        expect(await state.outbox.pendingCount()).toBe(0);
+        expect(await state.people.get('U1')).toMatchObject({ name: 'Ada' });
+      });
+
       it('begun inside another is a savepoint: its failure undoes only its own writes', async () => {
         await state.transaction(async (tx) => {
           await tx.people.put('U1', 'Ada', NOW);
@@ -316,8 +327,12 @@ export function kyselyStoreCases(engine: KyselyEngineUnderTest): void {
         });
         await claimed.opened;
         const second = other.outbox.claimHeads(claim({ owner: 'B' }));
-        if (engine.concurrentTransactions) await within(second, "the second replica's claim waited for the first's open transaction");
-        held.open();
+        try {
+          if (engine.concurrentTransactions) await within(second, "the second replica's claim waited for the first's open transaction");
+        } finally {
+          // Also when it failed: the first transaction ends, and the test's clean-up with it.
+          held.open();
+        }
         expect(ids(await first)).toEqual(heads.slice(0, 2));
         expect(ids(await second)).toEqual(heads.slice(2));
       });
