@@ -92,6 +92,57 @@ export function kyselyStoreCases(engine: KyselyEngineUnderTest): void {
       });
     });
 
+    describe('seen requests, report posts, Home tabs', () => {
+      it('see a signed request first once, a replay not, and the same signature again once it expired', async () => {
+        expect(await state.seenRequests.firstSight('sig-1', at(5), NOW)).toBe(true);
+        expect(await state.seenRequests.firstSight('sig-1', at(5), at(1))).toBe(false);
+        expect(await state.seenRequests.firstSight('sig-1', at(20), at(5))).toBe(true);
+        expect(await state.seenRequests.firstSight('sig-2', at(6), at(5))).toBe(true);
+        expect(await state.seenRequests.prune(at(7))).toBe(1);
+        expect(await state.seenRequests.firstSight('sig-1', at(20), at(8))).toBe(false);
+      });
+
+      it('let exactly one of two replicas see a request first, and post a scheduled report', async () => {
+        const other = await anotherState();
+        const sights = await Promise.all([state, other, state, other].map((s) => s.seenRequests.firstSight('sig-9', at(5), NOW)));
+        expect(sights.filter(Boolean)).toHaveLength(1);
+        const posts = await Promise.all([state, other, state, other].map((s) => s.reportPosts.claim(at(60), 'C1', NOW)));
+        expect(posts.filter(Boolean)).toHaveLength(1);
+        expect(await other.reportPosts.get(at(60))).toEqual({ due_at: '2026-12-07T13:00:00.000Z', channel: 'C1', posted_at: NOW.toISOString() });
+        expect(await state.reportPosts.get(at(120))).toBeNull();
+      });
+
+      it('claim stale Home tabs opened lately, oldest stale first, at most once per interval', async () => {
+        await state.homeViews.opened('U1', NOW);
+        await state.homeViews.markStale(at(1));
+        await state.homeViews.opened('U2', at(1));
+        await state.homeViews.markStale(at(2));
+        await state.homeViews.opened('U3', at(2));
+        await state.homeViews.opened('U0', at(-120));
+        await state.homeViews.markStale(at(3));
+        const home = { openSince: at(-60), publishedBefore: at(3), now: at(3) };
+        expect(await state.homeViews.claimStale({ ...home, limit: 10 })).toEqual(['U1', 'U2', 'U3']);
+        expect(await state.homeViews.claimStale({ ...home, limit: 10 })).toEqual([]);
+        await state.homeViews.markStale(at(4));
+        // Published at 12:03: not again before 12:05.
+        expect(await state.homeViews.claimStale({ ...home, publishedBefore: at(3), now: at(4), limit: 10 })).toEqual([]);
+        expect(await state.homeViews.claimStale({ ...home, publishedBefore: at(5), now: at(5), limit: 2 })).toEqual(['U1', 'U2']);
+      });
+
+      it('never hand one Home tab to two replicas claiming at once', async () => {
+        const other = await anotherState();
+        const users = Array.from({ length: 12 }, (_, i) => `U${String(i).padStart(2, '0')}`);
+        for (const user of users) await state.homeViews.opened(user, NOW);
+        await state.homeViews.markStale(at(1));
+        const home = { openSince: NOW, publishedBefore: at(1), now: at(1), limit: 2 };
+        const claims = await Promise.all([state, other, state, other, state, other].map((s) => s.homeViews.claimStale(home)));
+        const claimed = claims.flat();
+        expect(new Set(claimed).size).toBe(claimed.length);
+        const rest = await state.homeViews.claimStale({ ...home, limit: 100 });
+        expect([...claimed, ...rest].sort()).toEqual(users);
+      });
+    });
+
     describe('timers', () => {
       it('answer ids as numbers and rows exactly as stored', async () => {
         await incident('INC-1');

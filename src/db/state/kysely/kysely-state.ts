@@ -6,7 +6,10 @@ import { openStateStore } from '../sqlite-state-store.js';
 import type { StateTransaction } from '../state-store.js';
 import { openTransaction, type OpenTransactionContext } from '../transaction-context.js';
 import { kyselyOutboxStore } from './kysely-outbox-store.js';
+import { kyselyHomeViewStore } from './kysely-home-view-store.js';
 import { kyselyPeopleStore } from './kysely-people-store.js';
+import { kyselyReportPostStore } from './kysely-report-post-store.js';
+import { kyselySeenRequestStore, type PruneMemory } from './kysely-seen-request-store.js';
 import { kyselySlackMessageStore } from './kysely-slack-message-store.js';
 import { kyselyTimerStore } from './kysely-timer-store.js';
 import { postgresKysely, statePostgresPool } from './postgres-kysely.js';
@@ -15,7 +18,7 @@ import { POSTGRESQL_DIALECT, SQLITE_DIALECT, type StateDialect } from './state-d
 import type { StateDb } from './state-db.js';
 
 /** The stores ported to Kysely so far (the rest of StateTransaction still runs on sqlite-state-store.ts only). */
-export type KyselyStores = Pick<StateTransaction, 'timers' | 'outbox' | 'people' | 'slackMessages'>;
+export type KyselyStores = Pick<StateTransaction, 'timers' | 'outbox' | 'people' | 'slackMessages' | 'seenRequests' | 'reportPosts' | 'homeViews'>;
 
 /** The ported stores with StateStore's transaction rules, on either engine. */
 export interface KyselyState extends KyselyStores {
@@ -26,13 +29,21 @@ export interface KyselyState extends KyselyStores {
   close(): Promise<void>;
 }
 
+/** What the stores remember between calls: one per state, shared by its transactions' stores. */
+interface StoreMemory {
+  seenRequests: PruneMemory;
+}
+
 /** Every store, written once, over `db`: the state itself or an open transaction. */
-function kyselyStores(db: Kysely<StateDb>, dialect: StateDialect): KyselyStores {
+function kyselyStores(db: Kysely<StateDb>, dialect: StateDialect, memory: StoreMemory): KyselyStores {
   return {
     timers: kyselyTimerStore(db),
     outbox: kyselyOutboxStore(db, dialect),
     people: kyselyPeopleStore(db),
     slackMessages: kyselySlackMessageStore(db),
+    seenRequests: kyselySeenRequestStore(db, memory.seenRequests),
+    reportPosts: kyselyReportPostStore(db),
+    homeViews: kyselyHomeViewStore(db, dialect),
   };
 }
 
@@ -66,6 +77,7 @@ interface OpenKyselyTransaction extends OpenTransactionContext {
  * on the pool's connections.
  */
 function kyselyState(db: Kysely<StateDb>, dialect: StateDialect, serially: <T>(task: () => Promise<T>) => Promise<T>, onClose: () => Promise<void>): KyselyState {
+  const memory: StoreMemory = { seenRequests: { lastPruneMs: -Infinity } };
   const outside = async <T>(method: () => Promise<T>): Promise<T> => {
     if (openTransaction.getStore()?.open) {
       throw new Error("a state store was called outside the transaction it runs in: inside transaction(fn), use the stores of fn's tx");
@@ -88,7 +100,7 @@ function kyselyState(db: Kysely<StateDb>, dialect: StateDialect, serially: <T>(t
   return {
     dialect,
     db,
-    ...through(kyselyStores(db, dialect), outside),
+    ...through(kyselyStores(db, dialect, memory), outside),
     async transaction<T>(fn: (tx: KyselyStores) => Promise<T>): Promise<T> {
       const enclosing = openTransaction.getStore() as OpenKyselyTransaction | undefined;
       if (enclosing?.open) {
@@ -98,7 +110,7 @@ function kyselyState(db: Kysely<StateDb>, dialect: StateDialect, serially: <T>(t
       return await serially(async () => {
         const trx = await db.startTransaction().execute();
         const current: OpenKyselyTransaction = { db, trx, open: true, stores: null as unknown as KyselyStores, savepoints: 0 };
-        current.stores = through(kyselyStores(trx, dialect), async (method) => {
+        current.stores = through(kyselyStores(trx, dialect, memory), async (method) => {
           if (!current.open) throw new Error('a store of a transaction was called after the transaction ended');
           return await method();
         });
