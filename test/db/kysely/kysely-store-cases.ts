@@ -143,6 +143,79 @@ export function kyselyStoreCases(engine: KyselyEngineUnderTest): void {
       });
     });
 
+    describe('alert snoozes, shared results, command runs, the timeline', () => {
+      it("keep an alert's latest snooze", async () => {
+        await alert('disk');
+        const timer = await state.timers.schedule({ kind: 'ack-reminder', due: at(30), alertKey: 'disk' }, NOW);
+        await state.alertSnoozes.set({ alert_key: 'disk', fire_count: 1, timer_id: timer, snoozed_by: 'U1', until: at(30) }, NOW);
+        await state.alertSnoozes.set({ alert_key: 'disk', fire_count: 2, timer_id: timer, snoozed_by: 'U2', until: at(60) }, at(1));
+        expect(await state.alertSnoozes.get('disk')).toStrictEqual({
+          alert_key: 'disk',
+          fire_count: 2,
+          timer_id: timer,
+          snoozed_by: 'U2',
+          until: '2026-12-07T13:00:00.000Z',
+          snoozed_at: '2026-12-07T12:01:00.000Z',
+        });
+        expect(await state.alertSnoozes.get('cpu')).toBeNull();
+      });
+
+      it('hand a shared result out once, to its owner, while fresh; prune old ones; take one back', async () => {
+        const row = (id: string, createdAt: string, userId = 'U1') => ({ id, createdAt, userId, json: `{"id":"${id}"}` });
+        await state.sharedResults.save(row('old', '2026-12-07T10:00:00.000Z'), '2026-12-07T09:00:00.000Z');
+        await state.sharedResults.save(row('r1', '2026-12-07T12:00:00.000Z'), '2026-12-07T11:00:00.000Z');
+        expect(await state.sharedResults.claim('old', 'U1', '2026-12-07T09:00:00.000Z')).toEqual({ kind: 'expired' });
+        expect(await state.sharedResults.claim('r1', 'U2', '2026-12-07T11:00:00.000Z')).toEqual({ kind: 'not-yours' });
+        expect(await state.sharedResults.claim('r1', 'U1', '2026-12-07T12:30:00.000Z')).toEqual({ kind: 'expired' });
+        const other = await anotherState();
+        const clicks = await Promise.all([state, other, state, other].map((s) => s.sharedResults.claim('r1', 'U1', '2026-12-07T11:00:00.000Z')));
+        expect(clicks.filter((c) => c.kind === 'ok')).toEqual([{ kind: 'ok', json: '{"id":"r1"}', createdAt: '2026-12-07T12:00:00.000Z' }]);
+        await state.sharedResults.putBack(row('r1', '2026-12-07T12:00:00.000Z'));
+        await state.sharedResults.putBack({ ...row('r1', '2026-12-07T12:00:00.000Z'), json: 'ignored: it is back already' });
+        expect(await state.sharedResults.claim('r1', 'U1', '2026-12-07T11:00:00.000Z')).toEqual({ kind: 'ok', json: '{"id":"r1"}', createdAt: '2026-12-07T12:00:00.000Z' });
+      });
+
+      it('record a command run and an incident timeline in order', async () => {
+        await state.commandRuns.add({
+          at: '2026-12-07 12:00:00',
+          source: 'slack',
+          via: 'button',
+          userId: 'U1',
+          channelId: null,
+          command: 'ack',
+          args: '["INC-1"]',
+          outcome: 'ok',
+          summary: 'acknowledged',
+          durationMs: 12,
+          errorId: null,
+        });
+        expect(await state.db.selectFrom('command_runs').selectAll().execute()).toStrictEqual([
+          {
+            id: 1,
+            at: '2026-12-07 12:00:00',
+            source: 'slack',
+            user_id: 'U1',
+            channel_id: null,
+            command: 'ack',
+            args: '["INC-1"]',
+            outcome: 'ok',
+            summary: 'acknowledged',
+            duration_ms: 12,
+            error_id: null,
+            via: 'button',
+          },
+        ]);
+        await incident('INC-1');
+        await state.timeline.add('INC-1', { at: at(1), actor: 'U1', kind: 'declared', text: 'Declared', data: { severity: 'P2' } });
+        await state.timeline.add('INC-1', { at: at(0), actor: 'bot', kind: 'note', text: 'Earlier, recorded later' });
+        expect(await state.timeline.list('INC-1')).toStrictEqual([
+          { id: 1, incident_id: 'INC-1', at: '2026-12-07T12:01:00.000Z', actor: 'U1', kind: 'declared', text: 'Declared', data: '{"severity":"P2"}' },
+          { id: 2, incident_id: 'INC-1', at: '2026-12-07T12:00:00.000Z', actor: 'bot', kind: 'note', text: 'Earlier, recorded later', data: null },
+        ]);
+        expect(await state.timeline.list('INC-2')).toEqual([]);
+      });
+    });
+
     describe('timers', () => {
       it('answer ids as numbers and rows exactly as stored', async () => {
         await incident('INC-1');

@@ -6,11 +6,15 @@ import { openStateStore } from '../sqlite-state-store.js';
 import type { StateTransaction } from '../state-store.js';
 import { openTransaction, type OpenTransactionContext } from '../transaction-context.js';
 import { kyselyOutboxStore } from './kysely-outbox-store.js';
+import { kyselyAlertSnoozeStore } from './kysely-alert-snooze-store.js';
+import { kyselyCommandRunStore } from './kysely-command-run-store.js';
 import { kyselyHomeViewStore } from './kysely-home-view-store.js';
 import { kyselyPeopleStore } from './kysely-people-store.js';
 import { kyselyReportPostStore } from './kysely-report-post-store.js';
 import { kyselySeenRequestStore, type PruneMemory } from './kysely-seen-request-store.js';
+import { kyselySharedResultStore } from './kysely-shared-result-store.js';
 import { kyselySlackMessageStore } from './kysely-slack-message-store.js';
+import { kyselyTimelineStore } from './kysely-timeline-store.js';
 import { kyselyTimerStore } from './kysely-timer-store.js';
 import { postgresKysely, statePostgresPool } from './postgres-kysely.js';
 import { sqliteKysely } from './sqlite-kysely.js';
@@ -18,7 +22,10 @@ import { POSTGRESQL_DIALECT, SQLITE_DIALECT, type StateDialect } from './state-d
 import type { StateDb } from './state-db.js';
 
 /** The stores ported to Kysely so far (the rest of StateTransaction still runs on sqlite-state-store.ts only). */
-export type KyselyStores = Pick<StateTransaction, 'timers' | 'outbox' | 'people' | 'slackMessages' | 'seenRequests' | 'reportPosts' | 'homeViews'>;
+export type KyselyStores = Pick<
+  StateTransaction,
+  'timers' | 'outbox' | 'people' | 'slackMessages' | 'seenRequests' | 'reportPosts' | 'homeViews' | 'alertSnoozes' | 'sharedResults' | 'commandRuns' | 'timeline'
+>;
 
 /** The ported stores with StateStore's transaction rules, on either engine. */
 export interface KyselyState extends KyselyStores {
@@ -44,6 +51,10 @@ function kyselyStores(db: Kysely<StateDb>, dialect: StateDialect, memory: StoreM
     seenRequests: kyselySeenRequestStore(db, memory.seenRequests),
     reportPosts: kyselyReportPostStore(db),
     homeViews: kyselyHomeViewStore(db, dialect),
+    alertSnoozes: kyselyAlertSnoozeStore(db),
+    sharedResults: kyselySharedResultStore(db),
+    commandRuns: kyselyCommandRunStore(db),
+    timeline: kyselyTimelineStore(db),
   };
 }
 
