@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
-import { CompiledQuery, Kysely, SqliteDialect, SqliteDriver, type DatabaseConnection, type Driver } from 'kysely';
+import { CompiledQuery, Kysely, SqliteDialect, SqliteDriver, type DatabaseConnection, type Driver, type SqliteDatabase } from 'kysely';
+import { statements } from '../statements.js';
 import type { StateDb } from './state-db.js';
 
 /**
@@ -15,19 +16,20 @@ class ImmediateSqliteDriver extends SqliteDriver {
 }
 
 class ImmediateSqliteDialect extends SqliteDialect {
-  readonly #database: Database.Database;
-  constructor(database: Database.Database) {
-    // The connection belongs to whoever opened it: destroying the Kysely instance leaves it open.
-    super({ database: { prepare: (sql: string) => database.prepare(sql), close: () => {} } });
+  readonly #database: SqliteDatabase;
+  constructor(database: SqliteDatabase) {
+    super({ database });
     this.#database = database;
   }
   override createDriver(): Driver {
-    const database = this.#database;
-    return new ImmediateSqliteDriver({ database: { prepare: (sql: string) => database.prepare(sql), close: () => {} } });
+    return new ImmediateSqliteDriver({ database: this.#database });
   }
 }
 
 /** Kysely over an open better-sqlite3 connection to chatops.db; closing the connection stays the opener's. */
 export function sqliteKysely(database: Database.Database): Kysely<StateDb> {
-  return new Kysely<StateDb>({ dialect: new ImmediateSqliteDialect(database) });
+  // Each SQL text prepared once, as the better-sqlite3 stores do (Kysely's driver prepares on
+  // every query). Destroying the Kysely instance does not close the connection.
+  const prepare = statements(database);
+  return new Kysely<StateDb>({ dialect: new ImmediateSqliteDialect({ prepare, close: () => {} }) });
 }
