@@ -62,10 +62,21 @@ export function kyselyStoreCases(engine: KyselyEngineUnderTest): void {
       others.push(other);
       return other;
     };
-    const incident = async (id: string) => {
+    let incidents = 0;
+    const incident = async (id: string, opened = NOW, resolved: Date | null = null) => {
       await state.db
         .insertInto('incidents')
-        .values({ id, day: '2026-12-07', seq: 1, title: 'Disk full', severity: 'P2', status: 'investigating', created_by: 'U1', opened_at: NOW.toISOString() })
+        .values({
+          id,
+          day: '2026-12-07',
+          seq: ++incidents,
+          title: 'Disk full',
+          severity: 'P2',
+          status: resolved ? 'resolved' : 'investigating',
+          created_by: 'U1',
+          opened_at: opened.toISOString(),
+          resolved_at: resolved?.toISOString() ?? null,
+        })
         .execute();
     };
     const alert = async (key: string) => {
@@ -213,6 +224,59 @@ export function kyselyStoreCases(engine: KyselyEngineUnderTest): void {
           { id: 2, incident_id: 'INC-1', at: '2026-12-07T12:00:00.000Z', actor: 'bot', kind: 'note', text: 'Earlier, recorded later', data: null },
         ]);
         expect(await state.timeline.list('INC-2')).toEqual([]);
+      });
+    });
+
+    describe('pages and GitHub issues', () => {
+      it("list pages in [from, to), a person's or everyone's, suggest relief once per shift, and name the incidents active", async () => {
+        await state.pages.record({ userId: 'U1', at: at(10), kind: 'posted', alertKey: null });
+        await state.pages.record({ userId: 'U2', at: at(5), kind: 'acknowledged' });
+        await state.pages.record({ userId: 'U1', at: at(5), kind: 'posted' });
+        await state.pages.record({ userId: 'U1', at: at(20), kind: 'posted' });
+        expect((await state.pages.between(at(5), at(20))).map((p) => [p.id, p.user_id])).toEqual([[2, 'U2'], [3, 'U1'], [1, 'U1']]);
+        expect(await state.pages.between(at(5), at(20), 'U1')).toStrictEqual([
+          { id: 3, user_id: 'U1', at: '2026-12-07T12:05:00.000Z', kind: 'posted', alert_key: null, incident_id: null },
+          { id: 1, user_id: 'U1', at: '2026-12-07T12:10:00.000Z', kind: 'posted', alert_key: null, incident_id: null },
+        ]);
+        expect(await state.pages.markReliefSuggested('U1', at(-600), 3, NOW)).toBe(true);
+        expect(await state.pages.markReliefSuggested('U1', at(-600), 4, at(1))).toBe(false);
+        expect(await state.pages.markReliefSuggested('U1', at(840), 3, at(1))).toBe(true);
+        await incident('INC-old', at(-300), at(-200));
+        await incident('INC-over', at(-100), at(-30));
+        await incident('INC-open', at(-20));
+        await incident('INC-later', at(30));
+        expect((await state.pages.incidentsActive(at(-60), at(0))).map((i) => i.id)).toEqual(['INC-over', 'INC-open']);
+      });
+
+      it('claim the filing of an issue once, find it busy or created, and take over a stale claim', async () => {
+        await incident('INC-1');
+        const first = await state.githubIssues.claim('INC-1', 'org/repo', NOW, at(-10));
+        expect(first).toStrictEqual({
+          kind: 'claimed',
+          reconcileSince: null,
+          row: { incident_id: 'INC-1', repo: 'org/repo', number: null, html_url: null, state: 'creating', created_at: NOW.toISOString() },
+        });
+        expect((await state.githubIssues.claim('INC-1', 'org/repo', at(1), at(-9))).kind).toBe('busy');
+        const takeover = await state.githubIssues.claim('INC-1', 'org/other', at(15), at(5));
+        expect(takeover).toMatchObject({ kind: 'claimed', reconcileSince: NOW.toISOString(), row: { repo: 'org/repo', created_at: at(15).toISOString() } });
+        await state.githubIssues.markCreated('INC-1', 42, 'https://github.com/org/repo/issues/42');
+        await state.githubIssues.release('INC-1');
+        expect(await state.githubIssues.claim('INC-1', 'org/repo', at(60), at(50))).toMatchObject({ kind: 'created', row: { number: 42, state: 'created' } });
+        await incident('INC-2');
+        await state.githubIssues.claim('INC-2', 'org/repo', NOW, at(-10));
+        await state.githubIssues.release('INC-2');
+        expect(await state.githubIssues.get('INC-2')).toBeNull();
+      });
+
+      it('let exactly one of several presses from two replicas at once file the issue', async () => {
+        await incident('INC-1');
+        const other = await anotherState();
+        const claims = await Promise.all([state, other, state, other].map((s) => s.githubIssues.claim('INC-1', 'org/repo', NOW, at(-10))));
+        expect(claims.map((c) => c.kind).sort()).toEqual(['busy', 'busy', 'busy', 'claimed']);
+        // Its claim gone stale, several presses at once: again one takes it over (a check-and-set
+        // of one row, which PostgreSQL's READ COMMITTED lets two replicas pass without a row lock).
+        const takeovers = await Promise.all([state, other, state, other, state, other].map((s) => s.githubIssues.claim('INC-1', 'org/repo', at(30), at(20))));
+        expect(takeovers.map((c) => c.kind).sort()).toEqual(['busy', 'busy', 'busy', 'busy', 'busy', 'claimed']);
       });
     });
 

@@ -8,7 +8,9 @@ import { openTransaction, type OpenTransactionContext } from '../transaction-con
 import { kyselyOutboxStore } from './kysely-outbox-store.js';
 import { kyselyAlertSnoozeStore } from './kysely-alert-snooze-store.js';
 import { kyselyCommandRunStore } from './kysely-command-run-store.js';
+import { kyselyGitHubIssueStore } from './kysely-github-issue-store.js';
 import { kyselyHomeViewStore } from './kysely-home-view-store.js';
+import { kyselyPageStore } from './kysely-page-store.js';
 import { kyselyPeopleStore } from './kysely-people-store.js';
 import { kyselyReportPostStore } from './kysely-report-post-store.js';
 import { kyselySeenRequestStore, type PruneMemory } from './kysely-seen-request-store.js';
@@ -24,7 +26,7 @@ import type { StateDb } from './state-db.js';
 /** The stores ported to Kysely so far (the rest of StateTransaction still runs on sqlite-state-store.ts only). */
 export type KyselyStores = Pick<
   StateTransaction,
-  'timers' | 'outbox' | 'people' | 'slackMessages' | 'seenRequests' | 'reportPosts' | 'homeViews' | 'alertSnoozes' | 'sharedResults' | 'commandRuns' | 'timeline'
+  'timers' | 'outbox' | 'people' | 'slackMessages' | 'seenRequests' | 'reportPosts' | 'homeViews' | 'alertSnoozes' | 'sharedResults' | 'commandRuns' | 'timeline' | 'pages' | 'githubIssues'
 >;
 
 /** The ported stores with StateStore's transaction rules, on either engine. */
@@ -55,6 +57,8 @@ function kyselyStores(db: Kysely<StateDb>, dialect: StateDialect, memory: StoreM
     sharedResults: kyselySharedResultStore(db),
     commandRuns: kyselyCommandRunStore(db),
     timeline: kyselyTimelineStore(db),
+    pages: kyselyPageStore(db),
+    githubIssues: kyselyGitHubIssueStore(db, dialect),
   };
 }
 

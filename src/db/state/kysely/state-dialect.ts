@@ -17,14 +17,23 @@ export interface StateDialect {
    * needs none: the claim runs in an immediate transaction, one writer at a time, as before.
    */
   claimLock<DB, TB extends keyof DB, O>(query: SelectQueryBuilder<DB, TB, O>, table: TB & string): SelectQueryBuilder<DB, TB, O>;
+  /**
+   * Makes a SELECT whose row the same transaction then changes (a check-and-set) wait for
+   * another replica doing the same to the same row, and read the row as that one left it
+   * (PostgreSQL: `FOR UPDATE`; its READ COMMITTED would otherwise let both act on the old row).
+   * SQLite: unchanged, its immediate transaction already runs one writer at a time.
+   */
+  rowLock<DB, TB extends keyof DB, O>(query: SelectQueryBuilder<DB, TB, O>): SelectQueryBuilder<DB, TB, O>;
 }
 
 export const SQLITE_DIALECT: StateDialect = {
   engine: 'sqlite',
   claimLock: (query) => query,
+  rowLock: (query) => query,
 };
 
 export const POSTGRESQL_DIALECT: StateDialect = {
   engine: 'postgresql',
   claimLock: (query, table) => query.forUpdate(table as never).skipLocked(),
+  rowLock: (query) => query.forUpdate(),
 };
