@@ -280,6 +280,81 @@ export function kyselyStoreCases(engine: KyselyEngineUnderTest): void {
       });
     });
 
+    describe('remediation confirmations and runs', () => {
+      const preview = (token: string, expiresAt: Date, userId = 'U1') => ({
+        token,
+        user_id: userId,
+        channel_id: 'C1',
+        command: 'restart',
+        args: '{}',
+        plan: '{"steps":1}',
+        fingerprint: `fp-${token}`,
+        expires_at: expiresAt.toISOString(),
+        response_url: 'https://hooks.slack.com/actions/1',
+      });
+
+      it('confirm a preview once, by its owner, before it expires; sweep the expired ones once', async () => {
+        await state.confirmations.save(preview('t1', at(5)), NOW);
+        await state.confirmations.save(preview('t2', at(2)), NOW);
+        await state.confirmations.save(preview('t3', at(1)), NOW);
+        expect(await state.confirmations.claim('nope', 'U1', NOW)).toEqual({ kind: 'unknown' });
+        expect((await state.confirmations.claim('t1', 'U2', NOW)).kind).toBe('not-yours');
+        expect(await state.confirmations.claim('t1', 'U1', at(1))).toStrictEqual({
+          kind: 'claimed',
+          row: { ...preview('t1', at(5)), shown_args: null, created_at: NOW.toISOString(), used_at: at(1).toISOString(), expired_at: null },
+        });
+        expect((await state.confirmations.claim('t1', 'U1', at(1))).kind).toBe('used');
+        expect((await state.confirmations.claim('t2', 'U1', at(2))).kind).toBe('expired');
+        const swept = await state.confirmations.claimExpired(at(3), 10);
+        expect(swept.map((r) => [r.token, r.expired_at, r.response_url])).toEqual([
+          ['t3', at(3).toISOString(), 'https://hooks.slack.com/actions/1'],
+          ['t2', at(3).toISOString(), 'https://hooks.slack.com/actions/1'],
+        ]);
+        expect(await state.confirmations.claimExpired(at(10), 10)).toEqual([]);
+      });
+
+      it('let one of several presses from two replicas at once confirm, and sweep each expired preview once', async () => {
+        const other = await anotherState();
+        await state.confirmations.save(preview('t1', at(5)), NOW);
+        const presses = await Promise.all([state, other, state, other].map((s) => s.confirmations.claim('t1', 'U1', at(1))));
+        expect(presses.map((p) => p.kind).sort()).toEqual(['claimed', 'used', 'used', 'used']);
+        for (let i = 0; i < 10; i++) await state.confirmations.save(preview(`e${i}`, at(1 + i / 10)), NOW);
+        const sweeps = await Promise.all([state, other, state, other].map((s) => s.confirmations.claimExpired(at(3), 2)));
+        const swept = sweeps.flat().map((r) => r.token);
+        expect(new Set(swept).size).toBe(swept.length);
+        const rest = (await state.confirmations.claimExpired(at(3), 100)).map((r) => r.token);
+        expect([...swept, ...rest].sort()).toEqual(Array.from({ length: 10 }, (_, i) => `e${i}`));
+      });
+
+      it('keep a run while its lease is renewed, end it, and claim an abandoned one once', async () => {
+        const run = (auditId: number, owner: string) => ({
+          audit_id: auditId,
+          command: 'restart',
+          args: '{}',
+          source: 'slack' as const,
+          user_id: 'U1',
+          channel_id: null,
+          check_hint: 'jobs',
+          started_at: NOW.toISOString(),
+          owner,
+          lease_until: at(1).toISOString(),
+        });
+        await state.remediationRuns.start(run(7, 'p1'));
+        await state.remediationRuns.start(run(8, 'p2'));
+        await state.remediationRuns.start(run(9, 'p1'));
+        expect(await state.remediationRuns.renew(7, 'p2', at(10))).toBe(false);
+        expect(await state.remediationRuns.renew(7, 'p1', at(10))).toBe(true);
+        await state.remediationRuns.end(9, at(1));
+        expect(await state.remediationRuns.renew(9, 'p1', at(10))).toBe(false);
+        expect((await state.remediationRuns.running(at(2))).map((r) => r.audit_id)).toEqual([7]);
+        const other = await anotherState();
+        const claims = await Promise.all([state, other].map((s) => s.remediationRuns.claimAbandoned(at(2), 10)));
+        expect(claims.flat()).toStrictEqual([{ ...run(8, 'p2'), ended_at: null, reported_at: at(2).toISOString() }]);
+        expect(await state.remediationRuns.claimAbandoned(at(20), 10)).toMatchObject([{ audit_id: 7 }]);
+        expect(await state.remediationRuns.running(at(2))).toEqual([]);
+      });
+    });
+
     describe('timers', () => {
       it('answer ids as numbers and rows exactly as stored', async () => {
         await incident('INC-1');

@@ -8,10 +8,12 @@ import { openTransaction, type OpenTransactionContext } from '../transaction-con
 import { kyselyOutboxStore } from './kysely-outbox-store.js';
 import { kyselyAlertSnoozeStore } from './kysely-alert-snooze-store.js';
 import { kyselyCommandRunStore } from './kysely-command-run-store.js';
+import { kyselyConfirmationStore } from './kysely-confirmation-store.js';
 import { kyselyGitHubIssueStore } from './kysely-github-issue-store.js';
 import { kyselyHomeViewStore } from './kysely-home-view-store.js';
 import { kyselyPageStore } from './kysely-page-store.js';
 import { kyselyPeopleStore } from './kysely-people-store.js';
+import { kyselyRemediationRunStore } from './kysely-remediation-run-store.js';
 import { kyselyReportPostStore } from './kysely-report-post-store.js';
 import { kyselySeenRequestStore, type PruneMemory } from './kysely-seen-request-store.js';
 import { kyselySharedResultStore } from './kysely-shared-result-store.js';
@@ -26,7 +28,7 @@ import type { StateDb } from './state-db.js';
 /** The stores ported to Kysely so far (the rest of StateTransaction still runs on sqlite-state-store.ts only). */
 export type KyselyStores = Pick<
   StateTransaction,
-  'timers' | 'outbox' | 'people' | 'slackMessages' | 'seenRequests' | 'reportPosts' | 'homeViews' | 'alertSnoozes' | 'sharedResults' | 'commandRuns' | 'timeline' | 'pages' | 'githubIssues'
+  'timers' | 'outbox' | 'people' | 'slackMessages' | 'seenRequests' | 'reportPosts' | 'homeViews' | 'alertSnoozes' | 'sharedResults' | 'commandRuns' | 'timeline' | 'pages' | 'githubIssues' | 'confirmations' | 'remediationRuns'
 >;
 
 /** The ported stores with StateStore's transaction rules, on either engine. */
@@ -59,6 +61,8 @@ function kyselyStores(db: Kysely<StateDb>, dialect: StateDialect, memory: StoreM
     timeline: kyselyTimelineStore(db),
     pages: kyselyPageStore(db),
     githubIssues: kyselyGitHubIssueStore(db, dialect),
+    confirmations: kyselyConfirmationStore(db, dialect),
+    remediationRuns: kyselyRemediationRunStore(db, dialect),
   };
 }
 
