@@ -355,6 +355,43 @@ export function kyselyStoreCases(engine: KyselyEngineUnderTest): void {
       });
     });
 
+    describe('on-call overrides', () => {
+      const cover = (user: string, role: 'primary' | 'secondary', from: Date, until: Date) => ({ user, role, from, until, createdBy: 'U9', authority: 'remediator' as const });
+
+      it('add one unless one of the same role overlaps, remove one in force, list the overlapping', async () => {
+        expect(await state.overrides.add(cover('U1', 'primary', at(60), at(120)), NOW)).toEqual({ id: 1 });
+        expect(await state.overrides.add(cover('U2', 'secondary', at(60), at(120)), NOW)).toEqual({ id: 2 });
+        expect(await state.overrides.add(cover('U3', 'primary', at(119), at(180)), NOW)).toMatchObject({ overlaps: { id: 1, user_id: 'U1' } });
+        expect(await state.overrides.add(cover('U3', 'primary', at(120), at(180)), NOW)).toEqual({ id: 3 });
+        expect(await state.overrides.get(1)).toStrictEqual({
+          id: 1,
+          user_id: 'U1',
+          role: 'primary',
+          from_at: at(60).toISOString(),
+          until_at: at(120).toISOString(),
+          created_by: 'U9',
+          created_at: NOW.toISOString(),
+          removed_by: null,
+          removed_at: null,
+          authority: 'remediator',
+        });
+        expect((await state.overrides.overlapping(at(100), at(130))).map((o) => o.id)).toEqual([1, 2, 3]);
+        expect(await state.overrides.remove(1, 'U9', at(130))).toBe(false);
+        expect(await state.overrides.remove(3, 'U9', at(130))).toBe(true);
+        expect(await state.overrides.remove(3, 'U9', at(131))).toBe(false);
+        expect((await state.overrides.overlapping(at(100), at(130))).map((o) => o.id)).toEqual([1, 2]);
+      });
+
+      it('let one of several overlapping overrides added from two replicas at once win', async () => {
+        const other = await anotherState();
+        const adds = await Promise.all(
+          [state, other, state, other].map((s, i) => s.overrides.add(cover(`U${i}`, 'primary', at(60 + i), at(120 + i)), NOW)),
+        );
+        expect(adds.filter((a) => 'id' in a)).toHaveLength(1);
+        expect(adds.filter((a) => 'overlaps' in a)).toHaveLength(3);
+      });
+    });
+
     describe('timers', () => {
       it('answer ids as numbers and rows exactly as stored', async () => {
         await incident('INC-1');

@@ -11,6 +11,7 @@ import { kyselyCommandRunStore } from './kysely-command-run-store.js';
 import { kyselyConfirmationStore } from './kysely-confirmation-store.js';
 import { kyselyGitHubIssueStore } from './kysely-github-issue-store.js';
 import { kyselyHomeViewStore } from './kysely-home-view-store.js';
+import { kyselyOverrideStore } from './kysely-override-store.js';
 import { kyselyPageStore } from './kysely-page-store.js';
 import { kyselyPeopleStore } from './kysely-people-store.js';
 import { kyselyRemediationRunStore } from './kysely-remediation-run-store.js';
@@ -28,7 +29,7 @@ import type { StateDb } from './state-db.js';
 /** The stores ported to Kysely so far (the rest of StateTransaction still runs on sqlite-state-store.ts only). */
 export type KyselyStores = Pick<
   StateTransaction,
-  'timers' | 'outbox' | 'people' | 'slackMessages' | 'seenRequests' | 'reportPosts' | 'homeViews' | 'alertSnoozes' | 'sharedResults' | 'commandRuns' | 'timeline' | 'pages' | 'githubIssues' | 'confirmations' | 'remediationRuns'
+  'timers' | 'outbox' | 'people' | 'slackMessages' | 'seenRequests' | 'reportPosts' | 'homeViews' | 'alertSnoozes' | 'sharedResults' | 'commandRuns' | 'timeline' | 'pages' | 'githubIssues' | 'confirmations' | 'remediationRuns' | 'overrides'
 >;
 
 /** The ported stores with StateStore's transaction rules, on either engine. */
@@ -63,6 +64,7 @@ function kyselyStores(db: Kysely<StateDb>, dialect: StateDialect, memory: StoreM
     githubIssues: kyselyGitHubIssueStore(db, dialect),
     confirmations: kyselyConfirmationStore(db, dialect),
     remediationRuns: kyselyRemediationRunStore(db, dialect),
+    overrides: kyselyOverrideStore(db, dialect),
   };
 }
 

@@ -1,4 +1,4 @@
-import type { SelectQueryBuilder } from 'kysely';
+import { sql, type Kysely, type SelectQueryBuilder } from 'kysely';
 
 /** Which database a Kysely state runs on. */
 export type StateEngine = 'sqlite' | 'postgresql';
@@ -24,16 +24,28 @@ export interface StateDialect {
    * SQLite: unchanged, its immediate transaction already runs one writer at a time.
    */
   rowLock<DB, TB extends keyof DB, O>(query: SelectQueryBuilder<DB, TB, O>): SelectQueryBuilder<DB, TB, O>;
+  /**
+   * Inside a transaction: waits until no other transaction holds `name`, and holds it to the end
+   * of this one, for a check-and-insert with no row to lock yet (no two overlapping overrides).
+   * PostgreSQL: a transaction-scoped advisory lock on the name's hash (a collision only makes two
+   * names wait for each other). SQLite: nothing, its immediate transaction already runs alone.
+   */
+  serialize<DB>(tx: Kysely<DB>, name: string): Promise<void>;
 }
 
 export const SQLITE_DIALECT: StateDialect = {
   engine: 'sqlite',
   claimLock: (query) => query,
   rowLock: (query) => query,
+  serialize: async () => {},
 };
 
 export const POSTGRESQL_DIALECT: StateDialect = {
   engine: 'postgresql',
   claimLock: (query, table) => query.forUpdate(table as never).skipLocked(),
   rowLock: (query) => query.forUpdate(),
+  async serialize(tx, name) {
+    if (!tx.isTransaction) throw new Error('serialize holds its lock to the end of a transaction: call it inside one');
+    await sql`SELECT pg_advisory_xact_lock(hashtext(${`atlas-state:${name}`}))`.execute(tx);
+  },
 };
