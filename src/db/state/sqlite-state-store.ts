@@ -23,7 +23,7 @@ import { seenRequestStore } from './seen-request-store.js';
 import { sharedResultStore } from './shared-result-store.js';
 import { slackMessageStore } from './slack-message-store.js';
 import { STATE_MIGRATIONS } from './state-migrations.js';
-import { serialQueue, type SerialQueue } from './serial-queue.js';
+import { queueOf } from './sqlite-file-queue.js';
 import type { StateStore, StateTransaction } from './state-store.js';
 import { openTransaction, type OpenTransactionContext } from './transaction-context.js';
 import type { Synchronous } from './synchronous.js';
@@ -138,31 +138,6 @@ function asynchronous(stores: ReturnType<typeof synchronousStores>, call: <T>(me
     wrapped[name] = methods;
   }
   return wrapped as unknown as StateTransaction;
-}
-
-/**
- * One queue per chatops.db file in this process: two stores opened on the same file (a second
- * "process" in a test, the terminal beside the bot) would otherwise begin a transaction while the
- * other's is open across an await, and wait for it synchronously, freezing the event loop that
- * would end it, until the busy timeout fails one.
- */
-const fileQueues = new Map<string, { queue: SerialQueue; stores: number }>();
-
-/** The file's queue, and the function that lets it go when this store closes. */
-function queueOf(file: string): { queue: SerialQueue; release: () => void } {
-  if (file === ':memory:') return { queue: serialQueue(), release: () => {} };
-  const key = path.resolve(file);
-  let shared = fileQueues.get(key);
-  if (!shared) fileQueues.set(key, (shared = { queue: serialQueue(), stores: 0 }));
-  shared.stores += 1;
-  const entry = shared;
-  return {
-    queue: entry.queue,
-    release: () => {
-      entry.stores -= 1;
-      if (entry.stores === 0 && fileQueues.get(key) === entry) fileQueues.delete(key);
-    },
-  };
 }
 
 /** A transaction open in the current asynchronous flow: its stores, and whether it still is. */

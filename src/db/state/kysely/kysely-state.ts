@@ -1,0 +1,179 @@
+import type { ControlledTransaction, Kysely } from 'kysely';
+import type pg from 'pg';
+import { applyPostgresMigrations } from '../postgres/apply-postgres-migrations.js';
+import { queueOf } from '../sqlite-file-queue.js';
+import { openStateStore } from '../sqlite-state-store.js';
+import type { StateTransaction } from '../state-store.js';
+import { openTransaction, type OpenTransactionContext } from '../transaction-context.js';
+import { kyselyOutboxStore } from './kysely-outbox-store.js';
+import { kyselyAlertSnoozeStore } from './kysely-alert-snooze-store.js';
+import { kyselyCommandRunStore } from './kysely-command-run-store.js';
+import { kyselyConfirmationStore } from './kysely-confirmation-store.js';
+import { kyselyGitHubIssueStore } from './kysely-github-issue-store.js';
+import { kyselyHomeViewStore } from './kysely-home-view-store.js';
+import { kyselyOverrideStore } from './kysely-override-store.js';
+import { kyselyPageStore } from './kysely-page-store.js';
+import { kyselyPeopleStore } from './kysely-people-store.js';
+import { kyselyRemediationRunStore } from './kysely-remediation-run-store.js';
+import { kyselyReportPostStore } from './kysely-report-post-store.js';
+import { kyselySeenRequestStore, type PruneMemory } from './kysely-seen-request-store.js';
+import { kyselySharedResultStore } from './kysely-shared-result-store.js';
+import { kyselySlackMessageStore } from './kysely-slack-message-store.js';
+import { kyselyTimelineStore } from './kysely-timeline-store.js';
+import { kyselyTimerStore } from './kysely-timer-store.js';
+import { postgresKysely, statePostgresPool } from './postgres-kysely.js';
+import { sqliteKysely } from './sqlite-kysely.js';
+import { POSTGRESQL_DIALECT, SQLITE_DIALECT, type StateDialect } from './state-dialect.js';
+import type { StateDb } from './state-db.js';
+
+/** The stores ported to Kysely so far (the rest of StateTransaction still runs on sqlite-state-store.ts only). */
+export type KyselyStores = Pick<
+  StateTransaction,
+  'timers' | 'outbox' | 'people' | 'slackMessages' | 'seenRequests' | 'reportPosts' | 'homeViews' | 'alertSnoozes' | 'sharedResults' | 'commandRuns' | 'timeline' | 'pages' | 'githubIssues' | 'confirmations' | 'remediationRuns' | 'overrides'
+>;
+
+/** The ported stores with StateStore's transaction rules, on either engine. */
+export interface KyselyState extends KyselyStores {
+  dialect: StateDialect;
+  /** For tests and migrations, never for the bot's code. */
+  db: Kysely<StateDb>;
+  transaction<T>(fn: (tx: KyselyStores) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+/** What the stores remember between calls: one per state, shared by its transactions' stores. */
+interface StoreMemory {
+  seenRequests: PruneMemory;
+}
+
+/** Every store, written once, over `db`: the state itself or an open transaction. */
+function kyselyStores(db: Kysely<StateDb>, dialect: StateDialect, memory: StoreMemory): KyselyStores {
+  return {
+    timers: kyselyTimerStore(db),
+    outbox: kyselyOutboxStore(db, dialect),
+    people: kyselyPeopleStore(db),
+    slackMessages: kyselySlackMessageStore(db),
+    seenRequests: kyselySeenRequestStore(db, memory.seenRequests),
+    reportPosts: kyselyReportPostStore(db),
+    homeViews: kyselyHomeViewStore(db, dialect),
+    alertSnoozes: kyselyAlertSnoozeStore(db),
+    sharedResults: kyselySharedResultStore(db),
+    commandRuns: kyselyCommandRunStore(db),
+    timeline: kyselyTimelineStore(db),
+    pages: kyselyPageStore(db),
+    githubIssues: kyselyGitHubIssueStore(db, dialect),
+    confirmations: kyselyConfirmationStore(db, dialect),
+    remediationRuns: kyselyRemediationRunStore(db, dialect),
+    overrides: kyselyOverrideStore(db, dialect),
+  };
+}
+
+/** The stores with each call made through `call`. */
+function through(stores: KyselyStores, call: <T>(method: () => Promise<T>) => Promise<T>): KyselyStores {
+  const wrapped: Record<string, Record<string, unknown>> = {};
+  for (const [name, store] of Object.entries(stores)) {
+    const methods: Record<string, unknown> = {};
+    for (const [method, fn] of Object.entries(store as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>)) {
+      methods[method] = async (...args: unknown[]) => await call(() => fn.apply(store, args));
+    }
+    wrapped[name] = methods;
+  }
+  return wrapped as unknown as KyselyStores;
+}
+
+interface OpenKyselyTransaction extends OpenTransactionContext {
+  db: Kysely<StateDb>;
+  trx: ControlledTransaction<StateDb>;
+  stores: KyselyStores;
+  savepoints: number;
+}
+
+/**
+ * StateStore's transaction rules (state-store.ts, sqlite-state-store.ts) over Kysely, the same on
+ * both engines: `transaction(fn)` is one database transaction around the awaited `fn` (SQLite:
+ * BEGIN IMMEDIATE, sqlite-kysely.ts; PostgreSQL: BEGIN on a connection of the pool); one begun
+ * inside another in the same flow is a savepoint of it; the outer stores called inside an open
+ * transaction are refused with a sentence. `serially` is SQLite's per-file queue (its one
+ * connection must not interleave transactions across awaits); PostgreSQL runs them side by side
+ * on the pool's connections.
+ */
+function kyselyState(db: Kysely<StateDb>, dialect: StateDialect, serially: <T>(task: () => Promise<T>) => Promise<T>, onClose: () => Promise<void>): KyselyState {
+  const memory: StoreMemory = { seenRequests: { lastPruneMs: -Infinity } };
+  const outside = async <T>(method: () => Promise<T>): Promise<T> => {
+    if (openTransaction.getStore()?.open) {
+      throw new Error("a state store was called outside the transaction it runs in: inside transaction(fn), use the stores of fn's tx");
+    }
+    return await serially(method);
+  };
+  const savepoint = async <T>(current: OpenKyselyTransaction, fn: (tx: KyselyStores) => Promise<T>): Promise<T> => {
+    const name = `nested_${++current.savepoints}`;
+    const inner = await current.trx.savepoint(name).execute();
+    try {
+      const result = await fn(current.stores);
+      await inner.releaseSavepoint(name).execute();
+      return result;
+    } catch (err) {
+      await inner.rollbackToSavepoint(name).execute();
+      await inner.releaseSavepoint(name).execute();
+      throw err;
+    }
+  };
+  return {
+    dialect,
+    db,
+    ...through(kyselyStores(db, dialect, memory), outside),
+    async transaction<T>(fn: (tx: KyselyStores) => Promise<T>): Promise<T> {
+      const enclosing = openTransaction.getStore() as OpenKyselyTransaction | undefined;
+      if (enclosing?.open) {
+        if (enclosing.db !== db) throw new Error('a transaction on another connection was begun inside a transaction: it would wait for the open one');
+        return await savepoint(enclosing, fn);
+      }
+      return await serially(async () => {
+        const trx = await db.startTransaction().execute();
+        const current: OpenKyselyTransaction = { db, trx, open: true, stores: null as unknown as KyselyStores, savepoints: 0 };
+        current.stores = through(kyselyStores(trx, dialect, memory), async (method) => {
+          if (!current.open) throw new Error('a store of a transaction was called after the transaction ended');
+          return await method();
+        });
+        try {
+          const result = await openTransaction.run(current, async () => await fn(current.stores));
+          await trx.commit().execute();
+          return result;
+        } catch (err) {
+          // A failed COMMIT may have ended it already; a failed ROLLBACK changes nothing more.
+          if (!trx.isCommitted && !trx.isRolledBack) await trx.rollback().execute().catch(() => undefined);
+          throw err;
+        } finally {
+          current.open = false;
+        }
+      });
+    },
+    close: onClose,
+  };
+}
+
+/** The ported stores over chatops.db (opened, and migrated, as openStateStore does). */
+export function openKyselySqliteState(file: string): KyselyState {
+  const sqlite = openStateStore(file);
+  const db = sqliteKysely(sqlite.db);
+  const { queue, release } = queueOf(file);
+  return kyselyState(db, SQLITE_DIALECT, (task) => queue.run(task), async () => {
+    await queue.run(async () => await db.destroy());
+    release();
+    // The connection, through the store that opened it (it waits its turn on the same file queue).
+    await sqlite.close();
+  });
+}
+
+/** The ported stores over a PostgreSQL state database, brought to the newest schema first. */
+export async function openKyselyPostgresState(config: pg.PoolConfig): Promise<KyselyState> {
+  const pool = statePostgresPool(config);
+  const client = await pool.connect();
+  try {
+    await applyPostgresMigrations(client);
+  } finally {
+    client.release();
+  }
+  const db = postgresKysely(pool);
+  return kyselyState(db, POSTGRESQL_DIALECT, async (task) => await task(), async () => await db.destroy());
+}

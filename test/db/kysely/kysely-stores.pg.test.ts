@@ -1,0 +1,16 @@
+import { openKyselyPostgresState } from '../../../src/db/state/kysely/kysely-state.js';
+import { createTestDatabase } from '../../helpers/postgres.js';
+import { kyselyStoreCases } from './kysely-store-cases.js';
+
+kyselyStoreCases({
+  engine: 'postgresql',
+  concurrentTransactions: true,
+  async fresh() {
+    const database = await createTestDatabase();
+    return {
+      state: await openKyselyPostgresState({ connectionString: database.url }),
+      again: async () => await openKyselyPostgresState({ connectionString: database.url }),
+      cleanup: async () => await database.drop(),
+    };
+  },
+});

@@ -1,0 +1,51 @@
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openKyselySqliteState, type KyselyState } from '../../../src/db/state/kysely/kysely-state.js';
+import { tempDir } from '../../helpers/test-deps.js';
+import { kyselyStoreCases } from './kysely-store-cases.js';
+
+kyselyStoreCases({
+  engine: 'sqlite',
+  concurrentTransactions: false,
+  async fresh() {
+    const t = tempDir();
+    const file = path.join(t.dir, 'chatops.db');
+    return { state: openKyselySqliteState(file), again: async () => openKyselySqliteState(file), cleanup: async () => t.cleanup() };
+  },
+});
+
+describe('the Kysely SQLite state', () => {
+  let cleanup: () => void;
+  let state: KyselyState;
+  let other: Database.Database;
+
+  beforeEach(() => {
+    const t = tempDir();
+    cleanup = t.cleanup;
+    const file = path.join(t.dir, 'chatops.db');
+    state = openKyselySqliteState(file);
+    // Another process on the same file, which does not wait.
+    other = new Database(file);
+    other.pragma('busy_timeout = 0');
+  });
+  afterEach(async () => {
+    other.close();
+    await state.close();
+    cleanup();
+  });
+
+  it('takes the write lock when a transaction begins (BEGIN IMMEDIATE), so a writer in another process never fails it half-way', async () => {
+    let otherWrite: unknown = null;
+    await state.transaction(async (tx) => {
+      // Only a read so far; Kysely's own (deferred) BEGIN would not hold the lock yet.
+      await tx.people.get('U1');
+      try {
+        other.exec("INSERT INTO people (user_id, name, fetched_at) VALUES ('U9', 'Other', 'x')");
+      } catch (err) {
+        otherWrite = err;
+      }
+    });
+    expect((otherWrite as { code?: string } | null)?.code).toBe('SQLITE_BUSY');
+  });
+});
