@@ -2,10 +2,13 @@ import type { ControlledTransaction, Kysely } from 'kysely';
 import type pg from 'pg';
 import { applyPostgresMigrations } from '../postgres/apply-postgres-migrations.js';
 import { queueOf } from '../sqlite-file-queue.js';
-import { openStateStore } from '../sqlite-state-store.js';
+import { auditHeadFileOf, openStateStore } from '../sqlite-state-store.js';
 import type { StateTransaction } from '../state-store.js';
 import { openTransaction, type OpenTransactionContext } from '../transaction-context.js';
 import { kyselyOutboxStore } from './kysely-outbox-store.js';
+import { kyselyAuditStore } from './kysely-audit-store.js';
+import { kyselyHandoffStore } from './kysely-handoff-store.js';
+import { kyselyPagerDutyStore } from './kysely-pagerduty-store.js';
 import { kyselyAlertSnoozeStore } from './kysely-alert-snooze-store.js';
 import { kyselyCommandRunStore } from './kysely-command-run-store.js';
 import { kyselyConfirmationStore } from './kysely-confirmation-store.js';
@@ -30,6 +33,9 @@ import type { StateDb } from './state-db.js';
 export type KyselyStores = Pick<
   StateTransaction,
   'timers' | 'outbox' | 'people' | 'slackMessages' | 'seenRequests' | 'reportPosts' | 'homeViews' | 'alertSnoozes' | 'sharedResults' | 'commandRuns' | 'timeline' | 'pages' | 'githubIssues' | 'confirmations' | 'remediationRuns' | 'overrides'
+  | 'audit'
+  | 'handoffs'
+  | 'pagerduty'
 >;
 
 /** The ported stores with StateStore's transaction rules, on either engine. */
@@ -44,6 +50,8 @@ export interface KyselyState extends KyselyStores {
 /** What the stores remember between calls: one per state, shared by its transactions' stores. */
 interface StoreMemory {
   seenRequests: PruneMemory;
+  /** The audit chain's head file beside chatops.db; null on PostgreSQL (its replicas share no disk) and in memory. */
+  auditHeadFile: string | null;
 }
 
 /** Every store, written once, over `db`: the state itself or an open transaction. */
@@ -65,6 +73,9 @@ function kyselyStores(db: Kysely<StateDb>, dialect: StateDialect, memory: StoreM
     confirmations: kyselyConfirmationStore(db, dialect),
     remediationRuns: kyselyRemediationRunStore(db, dialect),
     overrides: kyselyOverrideStore(db, dialect),
+    audit: kyselyAuditStore(db, dialect, { headFile: memory.auditHeadFile }),
+    handoffs: kyselyHandoffStore(db),
+    pagerduty: kyselyPagerDutyStore(db),
   };
 }
 
@@ -97,8 +108,14 @@ interface OpenKyselyTransaction extends OpenTransactionContext {
  * connection must not interleave transactions across awaits); PostgreSQL runs them side by side
  * on the pool's connections.
  */
-function kyselyState(db: Kysely<StateDb>, dialect: StateDialect, serially: <T>(task: () => Promise<T>) => Promise<T>, onClose: () => Promise<void>): KyselyState {
-  const memory: StoreMemory = { seenRequests: { lastPruneMs: -Infinity } };
+function kyselyState(
+  db: Kysely<StateDb>,
+  dialect: StateDialect,
+  auditHeadFile: string | null,
+  serially: <T>(task: () => Promise<T>) => Promise<T>,
+  onClose: () => Promise<void>,
+): KyselyState {
+  const memory: StoreMemory = { seenRequests: { lastPruneMs: -Infinity }, auditHeadFile };
   const outside = async <T>(method: () => Promise<T>): Promise<T> => {
     if (openTransaction.getStore()?.open) {
       throw new Error("a state store was called outside the transaction it runs in: inside transaction(fn), use the stores of fn's tx");
@@ -157,7 +174,7 @@ export function openKyselySqliteState(file: string): KyselyState {
   const sqlite = openStateStore(file);
   const db = sqliteKysely(sqlite.db);
   const { queue, release } = queueOf(file);
-  return kyselyState(db, SQLITE_DIALECT, (task) => queue.run(task), async () => {
+  return kyselyState(db, SQLITE_DIALECT, auditHeadFileOf(file), (task) => queue.run(task), async () => {
     await queue.run(async () => await db.destroy());
     release();
     // The connection, through the store that opened it (it waits its turn on the same file queue).
@@ -175,5 +192,5 @@ export async function openKyselyPostgresState(config: pg.PoolConfig): Promise<Ky
     client.release();
   }
   const db = postgresKysely(pool);
-  return kyselyState(db, POSTGRESQL_DIALECT, async (task) => await task(), async () => await db.destroy());
+  return kyselyState(db, POSTGRESQL_DIALECT, null, async (task) => await task(), async () => await db.destroy());
 }
