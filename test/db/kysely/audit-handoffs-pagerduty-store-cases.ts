@@ -65,25 +65,25 @@ export function auditHandoffsPagerDutyStoreCases(engine: KyselyEngineUnderTest):
         return rows;
       };
       /** A row as stored, read behind the store's back. */
-      const rowAt = async (id: number) => (await state.db.selectFrom('audit_log').selectAll().where('id', '=', id).executeTakeFirstOrThrow()) as AuditRow;
+      const rowAt = async (id: number) => (await state.kysely.selectFrom('audit_log').selectAll().where('id', '=', id).executeTakeFirstOrThrow()) as AuditRow;
       /** Someone editing the state behind the bot's back. */
       const setRow = async (id: number, set: Partial<AuditRow>) => {
-        await state.db.updateTable('audit_log').set(set).where('id', '=', id).execute();
+        await state.kysely.updateTable('audit_log').set(set).where('id', '=', id).execute();
       };
       const deleteRows = async (fromId: number) => {
-        await state.db.deleteFrom('audit_log').where('id', '>=', fromId).execute();
+        await state.kysely.deleteFrom('audit_log').where('id', '>=', fromId).execute();
       };
       const insertRow = async (row: AuditRow) => {
-        await state.db.insertInto('audit_log').values(row).execute();
+        await state.kysely.insertInto('audit_log').values(row).execute();
       };
-      /** SQLite: the head file beside this chatops.db (where openKyselySqliteState keeps it). */
+      /** SQLite: the head file beside this chatops.db (where openStateStore keeps it). */
       const headFile = async () => {
-        const { rows } = await sql<{ name: string; file: string }>`PRAGMA database_list`.execute(state.db);
+        const { rows } = await sql<{ name: string; file: string }>`PRAGMA database_list`.execute(state.kysely);
         return auditHeadFileOf(rows.find((r) => r.name === 'main')!.file)!;
       };
       /** SQLite: AUTOINCREMENT's record of the highest id handed out, lowered by someone covering a cut. */
       const lowerSequence = async (seq: number) => {
-        await sql`UPDATE sqlite_sequence SET seq = ${seq} WHERE name = 'audit_log'`.execute(state.db);
+        await sql`UPDATE sqlite_sequence SET seq = ${seq} WHERE name = 'audit_log'`.execute(state.kysely);
       };
 
       it('chains each row to the one before from the genesis hash; the hash covers the id and the content in a fixed order', async () => {
@@ -164,9 +164,9 @@ export function auditHandoffsPagerDutyStoreCases(engine: KyselyEngineUnderTest):
         });
         await setRow(3, { user_id: rows[2]!.user_id, result: rows[2]!.result, hash: rows[2]!.hash });
         expect(await state.audit.verify()).toMatchObject({ ok: true, rows: 5 });
-        await state.db.deleteFrom('audit_log').where('id', '=', 3).execute();
+        await state.kysely.deleteFrom('audit_log').where('id', '=', 3).execute();
         expect(await state.audit.verify()).toStrictEqual({ ok: false, rowId: 4, reason: 'row #3 before it is missing', verified: 2 });
-        await state.db.deleteFrom('audit_log').where('id', '=', 2).execute();
+        await state.kysely.deleteFrom('audit_log').where('id', '=', 2).execute();
         expect(await state.audit.verify()).toStrictEqual({ ok: false, rowId: 4, reason: 'rows #2–#3 before it are missing', verified: 1 });
       });
 
@@ -276,11 +276,11 @@ export function auditHandoffsPagerDutyStoreCases(engine: KyselyEngineUnderTest):
         await state.audit.publishHead('daily:2026-12-07', at(6));
         await deleteRows(0);
         if (sqlite) {
-          await sql`DELETE FROM sqlite_sequence WHERE name = 'audit_log'`.execute(state.db);
+          await sql`DELETE FROM sqlite_sequence WHERE name = 'audit_log'`.execute(state.kysely);
           rmSync(await headFile());
         }
         expect(await state.audit.verify()).toMatchObject({ ok: false, rowId: 1, reason: expect.stringMatching(/^the head published in Slack .* is row #5, and the log ends at #0: rows #1–#5 were removed$/) });
-        await state.db.deleteFrom('audit_heads_published').execute();
+        await state.kysely.deleteFrom('audit_heads_published').execute();
         expect(await state.audit.verify()).toMatchObject({ ok: true, rows: 0 });
         expect(await state.audit.verify([{ seq: 5, hash: rows[4]!.hash.slice(0, 16), from: 'the head given (--head)' }])).toStrictEqual({
           ok: false,
@@ -334,7 +334,7 @@ export function auditHandoffsPagerDutyStoreCases(engine: KyselyEngineUnderTest):
 
       it('a dropped audit_log table is damage, named, not an unexpected error', async () => {
         await appendFive();
-        await sql`DROP TABLE audit_log`.execute(state.db);
+        await sql`DROP TABLE audit_log`.execute(state.kysely);
         expect(await state.audit.verify()).toStrictEqual({
           ok: false,
           rowId: 0,
@@ -351,7 +351,7 @@ export function auditHandoffsPagerDutyStoreCases(engine: KyselyEngineUnderTest):
           Array.from({ length: count }, (_, i) => (i % 2 === 0 ? state : other).audit.append(entry(i, { userId: i % 2 === 0 ? 'U0ANN' : 'U0BOB' }), at(i))),
         );
         expect(appended.map((r) => r.id).sort((a, b) => a - b)).toEqual(Array.from({ length: count }, (_, i) => i + 1));
-        const rows = (await state.db.selectFrom('audit_log').selectAll().orderBy('id').execute()) as AuditRow[];
+        const rows = (await state.kysely.selectFrom('audit_log').selectAll().orderBy('id').execute()) as AuditRow[];
         expect(rows.map((r) => r.id)).toEqual(Array.from({ length: count }, (_, i) => i + 1));
         expect(rows[0]!.prev_hash).toBe(GENESIS_HASH);
         for (let i = 1; i < rows.length; i++) expect(rows[i]!.prev_hash).toBe(rows[i - 1]!.hash);
@@ -458,7 +458,7 @@ export function auditHandoffsPagerDutyStoreCases(engine: KyselyEngineUnderTest):
 
     describe('PagerDuty', () => {
       const alert = async (key: string) => {
-        await state.db
+        await state.kysely
           .insertInto('alerts')
           .values({ key, name: key, status: 'firing', severity: 'P2', severity_known: 1, fired_at: NOW.toISOString(), updated_at: NOW.toISOString() })
           .execute();
@@ -480,7 +480,7 @@ export function auditHandoffsPagerDutyStoreCases(engine: KyselyEngineUnderTest):
         expect(await state.pagerduty.recordEvent(event, at(1))).toBe(true);
         expect(await state.pagerduty.recordEvent({ ...event, eventType: 'incident.resolved' }, at(2))).toBe(false);
         expect(await state.pagerduty.seen('ev-1')).toBe(true);
-        expect(await state.db.selectFrom('pagerduty_events').selectAll().execute()).toStrictEqual([
+        expect(await state.kysely.selectFrom('pagerduty_events').selectAll().execute()).toStrictEqual([
           { event_id: 'ev-1', event_type: 'incident.acknowledged', pd_incident_id: 'PD1', occurred_at: NOW.toISOString(), received_at: at(1).toISOString() },
         ]);
       });
@@ -494,7 +494,7 @@ export function auditHandoffsPagerDutyStoreCases(engine: KyselyEngineUnderTest):
 
       it('link an incident, replace the link keeping its dedup key, set its status, and find the current one of an alert', async () => {
         await alert('disk');
-        await state.db
+        await state.kysely
           .insertInto('incidents')
           .values({ id: 'inc-1', day: '2026-12-07', seq: 1, title: 'Disk full', severity: 'P2', status: 'investigating', created_by: 'U1', opened_at: NOW.toISOString(), resolved_at: null })
           .execute();
