@@ -358,6 +358,29 @@ export function auditHandoffsPagerDutyStoreCases(engine: KyselyEngineUnderTest):
         expect(await other.audit.verify()).toMatchObject({ ok: true, rows: count, last: { id: count, hash: rows[count - 1]!.hash } });
         if (sqlite) expect(JSON.parse(readFileSync(await headFile(), 'utf8'))).toMatchObject({ seq: count, hash: rows[count - 1]!.hash });
       });
+
+      it('verifies while another state appends and publishes heads: every verify holds (the published head read before the rows)', async () => {
+        const other = await anotherState();
+        let writing = true;
+        const writer = (async () => {
+          try {
+            for (let i = 0; i < 30; i++) {
+              await other.transaction(async (tx) => {
+                await tx.audit.append(entry(i), at(i));
+                await tx.audit.publishHead(`daily:${i}`, at(i));
+              });
+            }
+          } finally {
+            writing = false;
+          }
+        })();
+        const verdicts: unknown[] = [];
+        while (writing) verdicts.push(await state.audit.verify());
+        await writer;
+        verdicts.push(await state.audit.verify());
+        expect(verdicts.filter((v) => !(v as { ok: boolean }).ok)).toEqual([]);
+        expect(verdicts.at(-1)).toMatchObject({ ok: true, rows: 30, anchors: expect.arrayContaining([expect.stringContaining('(daily:29): row #30 holds')]) });
+      });
     });
 
     describe('handoffs', () => {
