@@ -2,10 +2,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { alertStore } from './alert-store.js';
-import { auditStore } from './audit-store.js';
-import { handoffStore } from './handoff-store.js';
 import { incidentStore } from './incident-store.js';
-import { pagerdutyStore } from './pagerduty-store.js';
 import { integrityCheckStore } from './integrity-check-store.js';
 import { retentionStore } from './retention-store.js';
 import { STATE_MIGRATIONS } from './state-migrations.js';
@@ -83,14 +80,11 @@ export function openStateStore(file: string, migrations: readonly string[] = STA
 }
 
 /** The stores not written in Kysely yet: better-sqlite3 on the same connection, so inside the same transaction. */
-function unportedStores(db: Database.Database, file: string): UnportedStores {
+function unportedStores(db: Database.Database): UnportedStores {
   const stores: { [K in keyof UnportedStores]: Synchronous<UnportedStores[K]> } = {
     incidents: incidentStore(db),
     alerts: alertStore(db),
     retention: retentionStore(db),
-    handoffs: handoffStore(db),
-    audit: auditStore(db, { headFile: auditHeadFileOf(file) }),
-    pagerduty: pagerdutyStore(db),
     integrityChecks: integrityCheckStore(db),
   };
   const wrapped: Record<string, Record<string, unknown>> = {};
@@ -119,7 +113,8 @@ function sqliteState(db: Database.Database, file: string, latest: number): Sqlit
     dialect: SQLITE_DIALECT,
     serially: (task) => queue.run(task),
     schemaVersion: async () => await Promise.resolve({ current: db.pragma('user_version', { simple: true }) as number, latest }),
-    unported: unportedStores(db, file),
+    unported: unportedStores(db),
+    auditHeadFile: auditHeadFileOf(file),
     close: async () =>
       await queue.run(async () => {
         await kysely.destroy();

@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { KyselyState } from '../../../src/db/state/kysely/kysely-state.js';
 import { openStateStore } from '../../../src/db/state/sqlite-state-store.js';
 import { tempDir } from '../../helpers/test-deps.js';
+import { auditHandoffsPagerDutyStoreCases } from './audit-handoffs-pagerduty-store-cases.js';
 import { kyselyStoreCases, type KyselyEngineUnderTest } from './kysely-store-cases.js';
 import { leaseReplicaStoreCases } from './lease-replica-store-cases.js';
 
@@ -19,6 +20,7 @@ const sqlite: KyselyEngineUnderTest = {
 
 kyselyStoreCases(sqlite);
 leaseReplicaStoreCases(sqlite);
+auditHandoffsPagerDutyStoreCases(sqlite);
 
 
 describe('the Kysely SQLite state', () => {

@@ -3,6 +3,9 @@ import type { StateStore, StateTransaction } from '../state-store.js';
 import { currentFence, LeaseLostError } from '../fence-context.js';
 import { openTransaction, type OpenTransactionContext } from '../transaction-context.js';
 import { kyselyOutboxStore } from './kysely-outbox-store.js';
+import { kyselyAuditStore } from './kysely-audit-store.js';
+import { kyselyHandoffStore } from './kysely-handoff-store.js';
+import { kyselyPagerDutyStore } from './kysely-pagerduty-store.js';
 import { kyselyAlertSnoozeStore } from './kysely-alert-snooze-store.js';
 import { kyselyCommandRunStore } from './kysely-command-run-store.js';
 import { kyselyConfirmationStore } from './kysely-confirmation-store.js';
@@ -27,6 +30,9 @@ import type { StateDb } from './state-db.js';
 export type KyselyStores = Pick<
   StateTransaction,
   'leases' | 'replicas' | 'timers' | 'outbox' | 'people' | 'slackMessages' | 'seenRequests' | 'reportPosts' | 'homeViews' | 'alertSnoozes' | 'sharedResults' | 'commandRuns' | 'timeline' | 'pages' | 'githubIssues' | 'confirmations' | 'remediationRuns' | 'overrides'
+  | 'audit'
+  | 'handoffs'
+  | 'pagerduty'
 >;
 
 /** The stores not ported yet (SQLite only: better-sqlite3 on the same connection, so inside the same transaction). */
@@ -47,11 +53,14 @@ export interface KyselyStateEngine {
   schemaVersion: () => Promise<{ current: number; latest: number }>;
   close: () => Promise<void>;
   unported: UnportedStores;
+  /** The audit chain's head file beside chatops.db; null on PostgreSQL (its replicas share no disk) and in memory. */
+  auditHeadFile: string | null;
 }
 
 /** What the stores remember between calls: one per state, shared by its transactions' stores. */
 interface StoreMemory {
   seenRequests: PruneMemory;
+  auditHeadFile: string | null;
 }
 
 /** Every store, written once, over `db`: the state itself or an open transaction. */
@@ -75,6 +84,9 @@ function kyselyStores(db: Kysely<StateDb>, dialect: StateDialect, memory: StoreM
     confirmations: kyselyConfirmationStore(db, dialect),
     remediationRuns: kyselyRemediationRunStore(db, dialect),
     overrides: kyselyOverrideStore(db, dialect),
+    audit: kyselyAuditStore(db, dialect, { headFile: memory.auditHeadFile }),
+    handoffs: kyselyHandoffStore(db),
+    pagerduty: kyselyPagerDutyStore(db),
   };
 }
 
@@ -112,7 +124,7 @@ interface OpenKyselyTransaction extends OpenTransactionContext {
  */
 export function kyselyState(db: Kysely<StateDb>, engine: KyselyStateEngine): KyselyState {
   const { dialect, serially } = engine;
-  const memory: StoreMemory = { seenRequests: { lastPruneMs: -Infinity } };
+  const memory: StoreMemory = { seenRequests: { lastPruneMs: -Infinity }, auditHeadFile: engine.auditHeadFile };
   const notInTransaction = () => {
     if (openTransaction.getStore()?.open) {
       throw new Error("a state store was called outside the transaction it runs in: inside transaction(fn), use the stores of fn's tx");
