@@ -125,7 +125,7 @@ function healthRoute(sources: HealthSources): CustomRoute {
     }
     const connection = sources.slack?.();
     const slackOk = !connection || connection.state === 'ok';
-    const status = connection || stateProblem ? { status: slackOk && !stateProblem ? 'ok' : 'degraded' } : {};
+    const status = connection || sources.stateEngine || stateProblem ? { status: slackOk && !stateProblem ? 'ok' : 'degraded' } : {};
     const body = JSON.stringify({
       ok: true,
       mode: sources.mode,

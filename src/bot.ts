@@ -21,7 +21,6 @@ import { openState } from './db/state/open-state.js';
 import { reachesData, replicaIdentity } from './replicas/replica-identity.js';
 import { PRESENCE_CRON, readReplicaViews, reportPresence } from './replicas/replica-presence.js';
 import { liveMessage } from './presenter/live-messages.js';
-import { stateFileOf } from './db/state/state-file.js';
 import { closeDeps, createDeps } from './runtime.js';
 import { startScheduler } from './scheduler.js';
 import { createDelivery, type CallSender } from './slack/outbox-delivery.js';
@@ -86,7 +85,7 @@ export interface RunningBot {
 export async function startBot(opts: BotOptions): Promise<RunningBot> {
   const { config, logger, credentials } = opts;
   const clock = opts.clock ?? systemClock;
-  const state = await openState(config);
+  const state = await openState(config, { logger });
   const me = replicaIdentity(config, clock());
 
   // Calls to PagerDuty go through the outbox too; their sender needs the deps built below.
@@ -157,6 +156,7 @@ export async function startBot(opts: BotOptions): Promise<RunningBot> {
   deps.userExists = people.exists;
   deps.userTimeZone = people.timeZone;
   deps.userName = people.name;
+  deps.replicaId = me.id;
   // Charts without asking: an acknowledgement's and a resolution's in the incident thread, the handoff's (docs/charts.md).
   deps.flowCharts = true;
   // A D… channel counts as a DM with the bot only when it is this person's IM with the bot (conversations.open).

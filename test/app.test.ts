@@ -427,6 +427,36 @@ describe('/healthz with the outbox figures', () => {
     }
   });
 
+  it('says "state store unreachable" when the state does not answer within 2 s, and still answers 200 at once after', async () => {
+    const replica = { name: 'bot-a', host: 'atlas-1', id: 'bot-a:1:ab', reachesData: true, seenSecondsAgo: 2, leases: ['alerts'], self: true };
+    let hang = true;
+    const h = await startHarness({
+      deps: env.deps,
+      registry: testRegistry(),
+      slack: d.slack,
+      stateEngine: 'postgresql',
+      // A PostgreSQL failing over: the query neither answers nor fails.
+      outboxStats: async () => (hang ? await new Promise<never>(() => {}) : await env.deps.state.outbox.stats(new Date())),
+      replicas: async () => await Promise.resolve([replica]),
+    });
+    try {
+      const res = await fetch(`${h.baseUrl}/healthz`);
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({
+        ok: true,
+        mode: 'http',
+        uptimeSec: expect.any(Number),
+        status: 'degraded',
+        state: { engine: 'postgresql', reachable: false, problem: 'state store unreachable: PostgreSQL did not answer within 2 s' },
+        outbox: { error: 'state store unreachable: PostgreSQL did not answer within 2 s' },
+      });
+      hang = false;
+      expect(await (await fetch(`${h.baseUrl}/healthz`)).json()).toMatchObject({ status: 'ok', state: { engine: 'postgresql', reachable: true }, outbox: { pending: 0 }, replicas: [replica] });
+    } finally {
+      await h.close();
+    }
+  });
+
   it('still answers 200 when the outbox cannot be read, and says so', async () => {
     const h = await startHarness({
       deps: env.deps,

@@ -48,6 +48,8 @@ export interface CommandDeps extends DomainDeps {
   userName?: UserName;
   /** Shares a text file in a channel or thread (files upload), bounded in time; set by the Slack app, absent in the terminal. */
   uploadFile?: UploadFile;
+  /** This process among the replicas sharing the state (doctor and App Home say "this one"); set by the bot, absent in the terminal. */
+  replicaId?: string;
 
 }
 

@@ -5,6 +5,7 @@ import { COMMAND_GROUPS, type Actor, type CommandDeps, type CommandSpec } from '
 import type { Authorizer, Decision } from './authorize.js';
 import { closestNames } from './closest-names.js';
 import { DbProblemError } from '../db/sqlite-problem.js';
+import { isStateUnreachable, STATE_UNREACHABLE_ANSWER } from '../db/state/state-unreachable.js';
 import { quoteInput } from '../text/quote-input.js';
 import { withoutUrlPasswords } from '../text/url-credentials.js';
 import type { Report } from '../templates/report.js';
@@ -245,6 +246,9 @@ export class CommandRegistry {
       if (err instanceof DbProblemError) {
         deps.logger.warn({ command: spec.name, problem: err.problem }, 'command could not read a database');
         result = { report: { command: spec.name, level: 'error', headline: err.problem.message, sections: [] }, outcome: 'error' };
+      } else if (isStateUnreachable(err)) {
+        deps.logger.warn({ err, command: spec.name }, 'command could not reach the state store');
+        result = { report: { command: spec.name, level: 'error', headline: STATE_UNREACHABLE_ANSWER, sections: [] }, outcome: 'error' };
       } else {
         const errorId = randomBytes(4).toString('hex');
         deps.logger.error({ err, errorId, command: spec.name }, 'command failed');

@@ -8,10 +8,11 @@ import type { DomainDeps } from '../incidents/incident-deps.js';
 import type { AlertRecord } from '../db/state/state-records.js';
 import { listIncidents, type IncidentSummary } from '../incidents/incident-queries.js';
 import type { OnCallRole } from '../oncall/rotation-source.js';
+import { readReplicaViews, type ReplicaView } from '../replicas/replica-presence.js';
 import { homeHealth, type HomeHealth } from './home-health.js';
 
 /** What a Home reads: the domain's state, and outbound HTTP for the health checks. */
-export type HomeDeps = DomainDeps & { fetch: typeof fetch };
+export type HomeDeps = DomainDeps & { fetch: typeof fetch; replicaId?: string };
 
 /** The diagnostics the Home offers as buttons, in this order; each is the subcommand of that name. */
 export const HOME_DIAGNOSTICS = ['health', 'alerts', 'jobs', 'incidents', 'oncall'] as const;
@@ -64,6 +65,11 @@ export interface HomeContent {
   handoff: HomeHandoff | null;
   /** The diagnostics buttons the viewer may press. */
   diagnostics: HomeDiagnostic[];
+  /**
+   * The bot processes sharing the state, for whoever may run `doctor`: only when there are
+   * several, or none reaches the service's data (one replica that works is nothing to read at 3 a.m.).
+   */
+  replicas: ReplicaView[] | null;
 }
 
 export interface HomeContentOptions {
@@ -142,5 +148,10 @@ export async function homeContent(deps: HomeDeps, may: ReadonlySet<string>, view
     health: may.has('health') ? await homeHealth(deps, opts.healthWaitMs) : null,
     handoff: await nextHandoff(deps, now),
     diagnostics: HOME_DIAGNOSTICS.filter((c) => may.has(c)),
+    replicas: may.has('doctor') ? worthShowing(await readReplicaViews(deps.state, now, deps.replicaId ?? null)) : null,
   };
+}
+
+function worthShowing(replicas: ReplicaView[]): ReplicaView[] | null {
+  return replicas.length > 1 || !replicas.some((r) => r.reachesData) ? replicas : null;
 }

@@ -9,7 +9,9 @@
  * 4. more unauthenticated bodies being read than the gate allows: 503 at once;
  * 5. the body, read within the cap (413) and in time (408); the signature checked (401);
  * 6. a signature already taken within its window, by this process or another on the same
- *    chatops.db: 401 (a replay);
+ *    state: 401 (a replay). When the state does not answer within SEEN_CHECK_WAIT_MS (PostgreSQL
+ *    failing over), the request is not run unchecked: a slash command is answered 200 with the
+ *    sentence to try again in a moment (Slack shows it), anything else 503 (Slack retries events);
  * then the request goes on to Bolt with its body already read (Bolt checks the signature again).
  * Socket Mode requests come over Slack's websocket and are not signed: nothing here applies.
  */
@@ -17,6 +19,7 @@ import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { SeenRequestStore } from '../db/state/seen-request-store.js';
+import { isStateUnreachable, STATE_UNREACHABLE_ANSWER } from '../db/state/state-unreachable.js';
 import type { BodyReadGate } from './body-read-gate.js';
 import { readBoundedBody, refuseAndClose } from './request-body.js';
 
@@ -30,6 +33,11 @@ import { readBoundedBody, refuseAndClose } from './request-body.js';
 export const SLACK_MAX_BODY_BYTES = 1024 * 1024;
 /** Slack's window, both ways: older is stale, newer is from the future. */
 export const SLACK_TIMESTAMP_WINDOW_SEC = 5 * 60;
+
+/** How long the replay check waits for the state: well inside Slack's 3 s for the acknowledgement. */
+export const SEEN_CHECK_WAIT_MS = 1_500;
+
+class StateTooSlow extends Error {}
 
 const SIGNATURE = /^v0=[0-9a-f]{64}$/;
 const TIMESTAMP = /^[0-9]{1,12}$/;
@@ -47,6 +55,8 @@ export interface SlackRequestGuardOptions {
    * sandbox, frozen in tests) is not.
    */
   nowMs?: () => number;
+  /** How long the replay check waits for the state (tests). */
+  seenWaitMs?: number;
 }
 
 /** What Bolt's receiver finds on a request whose body was read already (BufferedIncomingMessage). */
@@ -94,7 +104,16 @@ export function slackRequestGuard(opts: SlackRequestGuardOptions): (req: Incomin
     // which the timestamp check refuses it anyway.
     const hash = createHash('sha256').update(signature).digest('hex');
     const expiresAt = new Date((stampSec + SLACK_TIMESTAMP_WINDOW_SEC + 1) * 1000);
-    if (!await opts.seen.firstSight(hash, expiresAt, new Date(nowMs()))) {
+    let first: boolean;
+    try {
+      first = await withinWait(opts.seen.firstSight(hash, expiresAt, new Date(nowMs())), opts.seenWaitMs ?? SEEN_CHECK_WAIT_MS);
+    } catch (err) {
+      if (!(err instanceof StateTooSlow) && !isStateUnreachable(err)) throw err;
+      logger.warn({ err }, 'Slack request not taken: the state store did not answer the replay check');
+      stateUnavailable(req, res, body);
+      return;
+    }
+    if (!first) {
       refuse(req, res, 'request already received (a replay)');
       return;
     }
@@ -108,6 +127,26 @@ export function slackRequestGuard(opts: SlackRequestGuardOptions): (req: Incomin
       if (!res.headersSent) refuseAndClose(req, res, 503, 'the bot could not check the request; try again');
     });
   };
+}
+
+/** `check`, or a StateTooSlow rejection after `ms` (the late answer is dropped). */
+async function withinWait<T>(check: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([check, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new StateTooSlow()), ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** A slash command gets the sentence as its acknowledgement (Slack shows it to the user); other requests 503. */
+function stateUnavailable(req: IncomingMessage, res: ServerResponse, body: Buffer): void {
+  if (!new URLSearchParams(body.toString('utf8')).get('command')) {
+    refuseAndClose(req, res, 503, 'the state store is not answering; try again');
+    return;
+  }
+  res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
+  res.end(JSON.stringify({ response_type: 'ephemeral', text: STATE_UNREACHABLE_ANSWER }));
 }
 
 /** Bolt's endpoint for commands, interactivity and events. */

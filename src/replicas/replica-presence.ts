@@ -59,9 +59,9 @@ export function describeReplicas(replicas: readonly ReplicaView[]): string {
   if (replicas.length === 0) return `no bot process has reported in the last ${PRESENCE_STALE_MS / 1000} s: is the bot running?`;
   const each = replicas.map((r) => {
     const reach = r.reachesData ? 'reaches the service data' : 'no service data';
-    const jobs = r.leases.length > 0 ? `; runs ${r.leases.join(', ')}` : '';
+    const jobs = r.leases.length > 0 ? ` (runs ${r.leases.join(', ')})` : '';
     return `${r.name}${r.self ? ' (this one)' : ''} on ${r.host}: ${reach}${jobs}`;
   });
   const none = replicas.some((r) => r.reachesData) ? '' : ' — none reaches the service data: alerts are not read and remediation cannot run';
-  return `${each.join('; ')}${none}`;
+  return `${each.join(' · ')}${none}`;
 }

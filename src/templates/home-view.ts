@@ -9,6 +9,7 @@ import type { types } from '@slack/bolt';
 import type { CheckItem } from '../checks/check-item.js';
 import type { HomeAlert, HomeContent, HomeDiagnostic, HomeHandoff, HomeOnCall } from '../home/home-content.js';
 import type { HomeHealth } from '../home/home-health.js';
+import { describeReplicas } from '../replicas/replica-presence.js';
 import type { IncidentSummary } from '../incidents/incident-queries.js';
 import { formatDuration } from '../time/atlas-time.js';
 import { LEVEL_EMOJI, safeMrkdwn } from './block-kit.js';
@@ -186,6 +187,7 @@ export function homeView(c: HomeContent): HomeView {
     ...(c.alerts ? alertBlocks(c.alerts, c) : []),
     ...(c.health ? healthBlocks(c.health) : []),
     ...(c.handoff ? handoffBlocks(c.handoff, c) : []),
+    ...(c.replicas ? [context(`Bot replicas: ${describeReplicas(c.replicas)}`)] : []),
     ...diagnosticsBlocks(c.diagnostics),
   ];
   return { type: 'home', blocks };

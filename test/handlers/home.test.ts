@@ -400,6 +400,10 @@ describe('the Home tab’s limits', () => {
       },
       handoff: { at: SHIFT_CHANGE, outgoing: SECOND, incoming: TEST_USER, notes: { text: Array.from({ length: 20 }, () => long).join('\n'), by: SECOND, at: now.toISOString() } },
       diagnostics: ['health', 'alerts', 'jobs', 'incidents', 'oncall'],
+      replicas: [
+        { name: 'bot-a', host: 'atlas-1', id: 'bot-a:1:ab', reachesData: true, seenSecondsAgo: 3, leases: ['alerts', 'timers'], self: false },
+        { name: 'bot-b', host: 'office-2', id: 'bot-b:1:cd', reachesData: false, seenSecondsAgo: 5, leases: ['retention'], self: true },
+      ],
     };
     const view = homeView(content);
     expect(view.type).toBe('home');
@@ -411,6 +415,7 @@ describe('the Home tab’s limits', () => {
     expect(lines).toContainEqual(expect.stringContaining('… and 7 more: the *Health* button below lists them.'));
     expect(lines).toContainEqual(expect.stringContaining('• … 12 more'));
     expect(lines.join('\n')).not.toContain('<!channel>');
+    expect(lines).toContain('Bot replicas: bot-a on atlas-1: reaches the service data (runs alerts, timers) · bot-b (this one) on office-2: no service data (runs retention)');
   });
 });
 

@@ -227,6 +227,9 @@ export interface HarnessOptions {
   logLevel?: LogLevelName;
   extraRoutes?: CustomRoute[];
   outboxStats?: () => Promise<OutboxStats>;
+  /** /healthz's replicas and state engine (the running bot passes them). */
+  replicas?: SlackAppOptions['replicas'];
+  stateEngine?: SlackAppOptions['stateEngine'];
   /** The stand-in to use (shared with a delivery loop); else one is started and closed with the app. */
   slack?: SlackStandIn;
   standIn?: SlackStandInOptions;
@@ -252,6 +255,8 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
     botIdentity: { botId: bot.botId, botUserId: bot.userId },
     extraRoutes: opts.extraRoutes,
     ...(opts.outboxStats ? { outboxStats: opts.outboxStats } : {}),
+    ...(opts.replicas ? { replicas: opts.replicas } : {}),
+    ...(opts.stateEngine ? { stateEngine: opts.stateEngine } : {}),
     ...(opts.edge ? { edge: opts.edge } : {}),
   });
   const port = await app.start(0, '127.0.0.1');

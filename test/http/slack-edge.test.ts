@@ -7,6 +7,7 @@ import { request } from 'node:http';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createAuthorizer } from '../../src/commands/authorize.js';
 import { createRegistry } from '../../src/commands/index.js';
+import { STATE_UNREACHABLE_ANSWER } from '../../src/db/state/state-unreachable.js';
 import { bodyReadGate, type BodyReadGate } from '../../src/http/body-read-gate.js';
 import { usergroupMembers } from '../../src/slack/usergroup-members.js';
 import { incidentConfig } from '../helpers/incident-env.js';
@@ -145,6 +146,28 @@ describe('signed requests: the timestamp window and replays', () => {
       await second.close();
       await other.close();
     }
+  });
+
+  it('while the state does not answer the replay check: a slash command is acknowledged with "try again in a moment" and not run, a button press gets 503', async () => {
+    // Another request's transaction holds the state (as a PostgreSQL failing over holds every query).
+    let release!: () => void;
+    const held = se.env.deps.state.transaction(async () => await new Promise<void>((resolve) => (release = resolve)));
+    try {
+      const body = slashCommandBody('declare provider outage');
+      const res = await se.h.post(body);
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({ response_type: 'ephemeral', text: STATE_UNREACHABLE_ANSWER });
+      const press = `payload=${encodeURIComponent(JSON.stringify({ type: 'block_actions', actions: [] }))}`;
+      expect((await se.h.post(press)).status).toBe(503);
+    } finally {
+      release();
+      await held;
+    }
+    await settle();
+    expect(incidents()).toBe(0);
+    // Once the state answers, the same command (signed anew, as Slack sends it again when typed again) runs.
+    expect((await se.h.post(slashCommandBody('declare provider outage'))).status).toBe(200);
+    await eventually(() => incidents() === 1, 'the declared incident');
   });
 
   it('forgets a signature once its window is over', async () => {

@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import type { Config } from '../../config.js';
 import { connectionProblem, parsePostgresUrl } from './postgres/postgres-url.js';
 import { openPostgresStateStore } from './postgres/postgres-state-store.js';
@@ -21,13 +22,16 @@ export function stateLocationOf(config: Pick<Config, 'dataDir' | 'env'>): string
  * first), chatops.db in the data directory otherwise; `file: null` keeps a SQLite state in memory
  * (the terminal pointed at a data directory that does not exist must not create one).
  */
-export async function openState(config: Pick<Config, 'dataDir' | 'env'>, opts: { file?: string | null } = {}): Promise<KyselyState> {
+export async function openState(config: Pick<Config, 'dataDir' | 'env'>, opts: { file?: string | null; logger?: Logger } = {}): Promise<KyselyState> {
   const url = config.env.STATE_DATABASE_URL;
   if (!url) return openStateStore(opts.file === undefined ? stateFileOf(config) : (opts.file ?? ':memory:'));
   const parsed = parsePostgresUrl(url);
   if (!parsed.ok) throw new StateOpenError(`STATE_DATABASE_URL: ${parsed.problem}`);
   try {
-    return await openPostgresStateStore({ connectionString: parsed.url, connectionTimeoutMillis: 10_000 });
+    return await openPostgresStateStore(
+      { connectionString: parsed.url, connectionTimeoutMillis: 10_000 },
+      { onConnectionLost: (err) => opts.logger?.warn({ problem: connectionProblem(err, parsed) }, 'a connection to the state store was lost; the next query opens a new one') },
+    );
   } catch (err) {
     throw new StateOpenError(`The bot's state could not be opened: ${connectionProblem(err, parsed)}`);
   }

@@ -14,8 +14,16 @@ const UNPORTED = new Proxy({}, {
  * The state in PostgreSQL, brought to the newest schema first (replicas starting at once take
  * turns: apply-postgres-migrations.ts). Transactions run side by side on the pool's connections.
  */
-export async function openPostgresStateStore(config: pg.PoolConfig): Promise<KyselyState> {
-  const pool = statePostgresPool(config);
+export async function openPostgresStateStore(config: pg.PoolConfig, opts: { onConnectionLost?: (err: Error) => void } = {}): Promise<KyselyState> {
+  const pool = statePostgresPool({
+    // A server that stops answering (a failover) fails a query after this long instead of never.
+    query_timeout: 30_000,
+    keepAlive: true,
+    ...config,
+  });
+  // An idle connection the server closed (a restart) is dropped by the pool, which opens a new
+  // one on the next query; without a listener its error would end the process.
+  pool.on('error', (err) => opts.onConnectionLost?.(err));
   const client = await pool.connect();
   try {
     await applyPostgresMigrations(client);
