@@ -34,7 +34,8 @@ export interface IncidentStore {
   reviewsOpen(): Promise<Incident[]>;
 }
 
-const PATCHABLE = new Set<keyof IncidentPatch>([
+/** The columns `update` may change; a patch's other keys are ignored. */
+export const PATCHABLE = new Set<keyof IncidentPatch>([
   'title', 'severity', 'status', 'owner_id', 'alert_key', 'opened_at', 'acknowledged_at', 'ack_seconds', 'impact',
   'next_update_at', 'last_update_at', 'resolved_at', 'resolution', 'review_done_at',
 ]);

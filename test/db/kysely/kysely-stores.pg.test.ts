@@ -1,8 +1,9 @@
 import { openKyselyPostgresState } from '../../../src/db/state/kysely/kysely-state.js';
 import { createTestDatabase } from '../../helpers/postgres.js';
-import { kyselyStoreCases } from './kysely-store-cases.js';
+import { incidentsAlertsStoreCases } from './incidents-alerts-store-cases.js';
+import { kyselyStoreCases, type KyselyEngineUnderTest } from './kysely-store-cases.js';
 
-kyselyStoreCases({
+const engine: KyselyEngineUnderTest = {
   engine: 'postgresql',
   concurrentTransactions: true,
   async fresh() {
@@ -13,4 +14,7 @@ kyselyStoreCases({
       cleanup: async () => await database.drop(),
     };
   },
-});
+};
+
+kyselyStoreCases(engine);
+incidentsAlertsStoreCases(engine);

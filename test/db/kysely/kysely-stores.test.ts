@@ -3,9 +3,10 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openKyselySqliteState, type KyselyState } from '../../../src/db/state/kysely/kysely-state.js';
 import { tempDir } from '../../helpers/test-deps.js';
-import { kyselyStoreCases } from './kysely-store-cases.js';
+import { incidentsAlertsStoreCases } from './incidents-alerts-store-cases.js';
+import { kyselyStoreCases, type KyselyEngineUnderTest } from './kysely-store-cases.js';
 
-kyselyStoreCases({
+const engine: KyselyEngineUnderTest = {
   engine: 'sqlite',
   concurrentTransactions: false,
   async fresh() {
@@ -13,7 +14,10 @@ kyselyStoreCases({
     const file = path.join(t.dir, 'chatops.db');
     return { state: openKyselySqliteState(file), again: async () => openKyselySqliteState(file), cleanup: async () => t.cleanup() };
   },
-});
+};
+
+kyselyStoreCases(engine);
+incidentsAlertsStoreCases(engine);
 
 describe('the Kysely SQLite state', () => {
   let cleanup: () => void;

@@ -7,15 +7,19 @@ import type { StateTransaction } from '../state-store.js';
 import { openTransaction, type OpenTransactionContext } from '../transaction-context.js';
 import { kyselyOutboxStore } from './kysely-outbox-store.js';
 import { kyselyAlertSnoozeStore } from './kysely-alert-snooze-store.js';
+import { kyselyAlertStore } from './kysely-alert-store.js';
 import { kyselyCommandRunStore } from './kysely-command-run-store.js';
 import { kyselyConfirmationStore } from './kysely-confirmation-store.js';
 import { kyselyGitHubIssueStore } from './kysely-github-issue-store.js';
 import { kyselyHomeViewStore } from './kysely-home-view-store.js';
+import { kyselyIncidentStore } from './kysely-incident-store.js';
+import { kyselyIntegrityCheckStore } from './kysely-integrity-check-store.js';
 import { kyselyOverrideStore } from './kysely-override-store.js';
 import { kyselyPageStore } from './kysely-page-store.js';
 import { kyselyPeopleStore } from './kysely-people-store.js';
 import { kyselyRemediationRunStore } from './kysely-remediation-run-store.js';
 import { kyselyReportPostStore } from './kysely-report-post-store.js';
+import { kyselyRetentionStore } from './kysely-retention-store.js';
 import { kyselySeenRequestStore, type PruneMemory } from './kysely-seen-request-store.js';
 import { kyselySharedResultStore } from './kysely-shared-result-store.js';
 import { kyselySlackMessageStore } from './kysely-slack-message-store.js';
@@ -30,6 +34,7 @@ import type { StateDb } from './state-db.js';
 export type KyselyStores = Pick<
   StateTransaction,
   'timers' | 'outbox' | 'people' | 'slackMessages' | 'seenRequests' | 'reportPosts' | 'homeViews' | 'alertSnoozes' | 'sharedResults' | 'commandRuns' | 'timeline' | 'pages' | 'githubIssues' | 'confirmations' | 'remediationRuns' | 'overrides'
+  | 'incidents' | 'alerts' | 'integrityChecks' | 'retention'
 >;
 
 /** The ported stores with StateStore's transaction rules, on either engine. */
@@ -65,6 +70,10 @@ function kyselyStores(db: Kysely<StateDb>, dialect: StateDialect, memory: StoreM
     confirmations: kyselyConfirmationStore(db, dialect),
     remediationRuns: kyselyRemediationRunStore(db, dialect),
     overrides: kyselyOverrideStore(db, dialect),
+    incidents: kyselyIncidentStore(db, dialect),
+    alerts: kyselyAlertStore(db),
+    integrityChecks: kyselyIntegrityCheckStore(db),
+    retention: kyselyRetentionStore(db, dialect),
   };
 }
 
