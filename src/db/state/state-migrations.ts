@@ -487,4 +487,23 @@ export const STATE_MIGRATIONS: readonly string[] = [
      checked_at TEXT NOT NULL,
      result TEXT NOT NULL
    );`,
+  // Replicas (several bot processes, on one host or, on PostgreSQL, two): who runs, what service
+  // data each reaches, and the leases that let one of them at a time run a scheduled job, each new
+  // holder with a higher fencing token (lease-store.ts).
+  `CREATE TABLE leases (
+     name TEXT PRIMARY KEY,
+     holder TEXT NOT NULL,
+     fencing_token INTEGER NOT NULL,
+     expires_at TEXT NOT NULL
+   );
+   CREATE TABLE replicas (
+     id TEXT PRIMARY KEY,
+     name TEXT NOT NULL,
+     host TEXT NOT NULL,
+     pid INTEGER NOT NULL,
+     reaches_data INTEGER NOT NULL,
+     started_at TEXT NOT NULL,
+     seen_at TEXT NOT NULL,
+     stopped_at TEXT
+   );`,
 ];

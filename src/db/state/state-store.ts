@@ -8,10 +8,12 @@ import type { GitHubIssueStore } from './github-issue-store.js';
 import type { HandoffStore } from './handoff-store.js';
 import type { HomeViewStore } from './home-view-store.js';
 import type { IncidentStore } from './incident-store.js';
+import type { LeaseStore } from './lease-store.js';
 import type { OutboxStore } from './outbox-store.js';
 import type { OverrideStore } from './override-store.js';
 import type { PageStore } from './page-store.js';
 import type { PeopleStore } from './people-store.js';
+import type { ReplicaStore } from './replica-store.js';
 import type { IntegrityCheckStore } from './integrity-check-store.js';
 import type { PagerDutyStore } from './pagerduty-store.js';
 import type { ReportPostStore } from './report-post-store.js';
@@ -52,6 +54,10 @@ export interface StateTransaction {
   reportPosts: ReportPostStore;
   /** The last quick_check of each Atlas database, shared between processes. */
   integrityChecks: IntegrityCheckStore;
+  /** Who may run each scheduled job now, with fencing tokens. */
+  leases: LeaseStore;
+  /** The bot processes sharing this state, and what each reaches. */
+  replicas: ReplicaStore;
 }
 
 /**

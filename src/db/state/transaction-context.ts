@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { currentFence } from './fence-context.js';
 
 /** A transaction open in the current asynchronous flow, and whether it still is. */
 export interface OpenTransactionContext {
@@ -14,8 +15,9 @@ export const openTransaction = new AsyncLocalStorage<OpenTransactionContext>();
 /**
  * Runs `fn` apart from the transaction of the calling flow: for work it only starts (a wake-up of
  * delivery scheduled while a change records its messages) that runs later on its own and uses
- * the outer store, waiting for the transaction to end like any other caller.
+ * the outer store, waiting for the transaction to end like any other caller. Apart from the
+ * caller's lease too: that work is not the scheduled job's.
  */
 export function apartFromTransaction<T>(fn: () => T): T {
-  return openTransaction.exit(fn);
+  return openTransaction.exit(() => currentFence.exit(fn));
 }

@@ -90,7 +90,7 @@ export function incidentsAlertsStoreCases(engine: KyselyEngineUnderTest): void {
     const someoneWaitsForALock = async () => {
       const deadline = Date.now() + 30_000;
       for (;;) {
-        const { rows } = await sql<{ n: number }>`SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`.execute(state.db);
+        const { rows } = await sql<{ n: number }>`SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`.execute(state.kysely);
         if (Number(rows[0]!.n) > 0) return;
         if (Date.now() > deadline) throw new Error("no session waited for a lock: the second replica's call did not wait for the first's open transaction");
         await new Promise((resolve) => setTimeout(resolve, 20));
@@ -194,7 +194,7 @@ export function incidentsAlertsStoreCases(engine: KyselyEngineUnderTest): void {
 
     describe('alerts', () => {
       const firings = async () =>
-        await state.db.selectFrom('alert_firings').selectAll().orderBy('alert_key').orderBy('firing').execute();
+        await state.kysely.selectFrom('alert_firings').selectAll().orderBy('alert_key').orderBy('firing').execute();
 
       it('insert a first firing once, the row whole and its firing kept', async () => {
         expect(await state.alerts.insert('disk_full', firing('disk_full', { firedAtNote: 'clamped', groupKey: 'host:a', groupReason: 'same host' }), at(1))).toBe(true);
@@ -250,7 +250,7 @@ export function incidentsAlertsStoreCases(engine: KyselyEngineUnderTest): void {
         expect(await state.alerts.resolve('disk_full', at(5), at(5))).toBe(false);
         expect(await state.alerts.get('disk_full')).toMatchObject({ status: 'resolved', resolved_at: '2026-12-07T12:03:00.000Z', resolved_by: 'sources:metrics', updated_at: '2026-12-07T12:04:00.000Z' });
         // Re-fired: a new firing, unacknowledged, the source's fired_at kept when the report has none.
-        await state.db.insertInto('incidents').values({ id: 'INC-1', day: '20261207', seq: 1, title: 't', severity: 'P2', status: 'investigating', created_by: 'U1', opened_at: iso(NOW), anchor: 'a' }).execute();
+        await state.kysely.insertInto('incidents').values({ id: 'INC-1', day: '20261207', seq: 1, title: 't', severity: 'P2', status: 'investigating', created_by: 'U1', opened_at: iso(NOW), anchor: 'a' }).execute();
         expect(await state.alerts.linkIncident('disk_full', 'INC-1', 'U1', at(4))).toBe(true);
         expect(await state.alerts.refire('disk_full', firing('disk_full', { firedAt: at(10), sourceFiredAt: null, severity: 'P1', groupLead: 'lead' }), at(11))).toBe(true);
         expect(await state.alerts.refire('disk_full', firing('disk_full'), at(12))).toBe(false);
@@ -290,7 +290,7 @@ export function incidentsAlertsStoreCases(engine: KyselyEngineUnderTest): void {
         await state.alerts.insert('C_upper', firing('C upper', { firedAt: at(-1) }), NOW);
         await state.alerts.insert('d_gone', firing('d gone', { firedAt: at(-20) }), NOW);
         await state.alerts.resolve('d_gone', at(1), at(1));
-        await state.db.insertInto('incidents').values({ id: 'INC-1', day: '20261207', seq: 1, title: 't', severity: 'P2', status: 'investigating', created_by: 'U1', opened_at: iso(NOW), anchor: 'a' }).execute();
+        await state.kysely.insertInto('incidents').values({ id: 'INC-1', day: '20261207', seq: 1, title: 't', severity: 'P2', status: 'investigating', created_by: 'U1', opened_at: iso(NOW), anchor: 'a' }).execute();
         await state.alerts.linkIncident('c_alert', 'INC-1', 'U1', NOW);
         expect((await state.alerts.firing()).map((a) => a.key)).toEqual(['c_alert', 'a_alert', 'b_alert', 'C_upper']);
         expect((await state.alerts.awaitingAck()).map((a) => a.key)).toEqual(['C_upper', 'a_alert', 'b_alert']);
@@ -320,13 +320,13 @@ export function incidentsAlertsStoreCases(engine: KyselyEngineUnderTest): void {
         expect((await state.alerts.firingInGroup('provider:tiger')).map((a) => a.key)).toEqual(['lead', 'member']);
         expect(await state.alerts.openProviderGroups()).toEqual(['provider:tiger']);
         // Resolved, the group stays open while the lead's incident does.
-        await state.db.insertInto('incidents').values({ id: 'INC-1', day: '20261207', seq: 1, title: 't', severity: 'P2', status: 'investigating', created_by: 'U1', opened_at: iso(NOW), anchor: 'a' }).execute();
+        await state.kysely.insertInto('incidents').values({ id: 'INC-1', day: '20261207', seq: 1, title: 't', severity: 'P2', status: 'investigating', created_by: 'U1', opened_at: iso(NOW), anchor: 'a' }).execute();
         await state.alerts.linkIncident('lead', 'INC-1', 'U1', NOW);
         await state.alerts.resolve('lead', at(2), at(2));
         await state.alerts.resolve('member', at(2), at(2));
         expect((await state.alerts.openGroupLead('provider:tiger', 'new'))?.key).toBe('lead');
         expect(await state.alerts.openProviderGroups()).toEqual([]);
-        await state.db.updateTable('incidents').set({ status: 'resolved' }).execute();
+        await state.kysely.updateTable('incidents').set({ status: 'resolved' }).execute();
         expect(await state.alerts.openGroupLead('provider:tiger', 'new')).toBeNull();
       });
 
@@ -342,13 +342,13 @@ export function incidentsAlertsStoreCases(engine: KyselyEngineUnderTest): void {
             if (won) await tx.outbox.enqueue({ lane: 'alerts', op: 'post', channel: 'C1', payload: { text: `disk_full fired at ${iso(firedAt)}` } }, firedAt);
             return won;
           });
-        const posts = async () => (await state.db.selectFrom('outbox').select('payload').orderBy('id').execute()).map((r) => r.payload);
+        const posts = async () => (await state.kysely.selectFrom('outbox').select('payload').orderBy('id').execute()).map((r) => r.payload);
         expect((await Promise.all(replicas.map((s) => ingest(s, NOW)))).filter(Boolean)).toHaveLength(1);
         expect(await posts()).toEqual(['{"text":"disk_full fired at 2026-12-07T12:00:00.000Z"}']);
         expect((await Promise.all(replicas.map((s) => s.alerts.resolve('disk_full', at(5), at(5), 'sources:metrics')))).filter(Boolean)).toHaveLength(1);
         expect((await Promise.all(replicas.map((s) => ingest(s, at(10))))).filter(Boolean)).toHaveLength(1);
         expect(await posts()).toEqual(['{"text":"disk_full fired at 2026-12-07T12:00:00.000Z"}', '{"text":"disk_full fired at 2026-12-07T12:10:00.000Z"}']);
-        await state.db.insertInto('incidents').values({ id: 'INC-1', day: '20261207', seq: 1, title: 't', severity: 'P2', status: 'investigating', created_by: 'U1', opened_at: iso(NOW), anchor: 'a' }).execute();
+        await state.kysely.insertInto('incidents').values({ id: 'INC-1', day: '20261207', seq: 1, title: 't', severity: 'P2', status: 'investigating', created_by: 'U1', opened_at: iso(NOW), anchor: 'a' }).execute();
         const links = await Promise.all(replicas.map((s, i) => s.alerts.linkIncident('disk_full', 'INC-1', `U${i}`, at(11))));
         expect(links.filter(Boolean)).toHaveLength(1);
         expect((await state.alerts.get('disk_full'))!.acknowledged_by).toBe(`U${links.indexOf(true)}`);
@@ -371,9 +371,9 @@ export function incidentsAlertsStoreCases(engine: KyselyEngineUnderTest): void {
         expect((await state.integrityChecks.latest('/data/metrics.db'))?.at).toEqual(at(1));
         await state.integrityChecks.remember(check('/data/persistence.db', { label: 'persistence.db' }), at(3));
         expect((await state.integrityChecks.latest('/data/persistence.db'))?.result.label).toBe('persistence.db');
-        await state.db.updateTable('integrity_checks').set({ result: '{"file":"x"}' }).where('file', '=', '/data/metrics.db').execute();
+        await state.kysely.updateTable('integrity_checks').set({ result: '{"file":"x"}' }).where('file', '=', '/data/metrics.db').execute();
         expect(await state.integrityChecks.latest('/data/metrics.db')).toBeNull();
-        await state.db.updateTable('integrity_checks').set({ result: 'not json' }).where('file', '=', '/data/persistence.db').execute();
+        await state.kysely.updateTable('integrity_checks').set({ result: 'not json' }).where('file', '=', '/data/persistence.db').execute();
         expect(await state.integrityChecks.latest('/data/persistence.db')).toBeNull();
       });
 
@@ -382,7 +382,7 @@ export function incidentsAlertsStoreCases(engine: KyselyEngineUnderTest): void {
         await Promise.all([state, other, state, other].map((s, i) => s.integrityChecks.remember(check('/data/metrics.db', { durationMs: i }), at(i))));
         const latest = await state.integrityChecks.latest('/data/metrics.db');
         expect([0, 1, 2, 3].map((i) => at(i).getTime())).toContain(latest!.at.getTime());
-        expect(await state.db.selectFrom('integrity_checks').select('file').execute()).toEqual([{ file: '/data/metrics.db' }]);
+        expect(await state.kysely.selectFrom('integrity_checks').select('file').execute()).toEqual([{ file: '/data/metrics.db' }]);
       });
     });
 
@@ -431,19 +431,19 @@ export function incidentsAlertsStoreCases(engine: KyselyEngineUnderTest): void {
         await state.timers.cancel(cancelledAlertTimer, ago(59));
         const pendingAlertTimer = await state.timers.schedule({ kind: 'ack-secondary', due: ago(58), alertKey: 'old_alert' }, ago(60));
         const pendingReview = await state.timers.schedule({ kind: 'review-reminder', due: ago(728), incidentId: ancient.id }, ago(730));
-        const ancientFired = (await state.db.selectFrom('timers').select('id').where('incident_id', '=', ancient.id).where('kind', '=', 'update-due').executeTakeFirstOrThrow()).id;
+        const ancientFired = (await state.kysely.selectFrom('timers').select('id').where('incident_id', '=', ancient.id).where('kind', '=', 'update-due').executeTakeFirstOrThrow()).id;
         return { sentNew, pendingOld, uploadPending, ancient, lately, open, cancelledAlertTimer, pendingAlertTimer, pendingReview, ancientFired };
       }
-      const timerIds = async () => (await state.db.selectFrom('timers').select('id').orderBy('id').execute()).map((r) => r.id);
+      const timerIds = async () => (await state.kysely.selectFrom('timers').select('id').orderBy('id').execute()).map((r) => r.id);
 
       it('remove old delivered messages, command runs, fired timers and timelines of long-resolved incidents; keep what is pending or open', async () => {
         const s = await seed();
         const timersBefore = await timerIds();
         const pruned = await state.retention.prune(cutoffs());
-        expect((await state.db.selectFrom('outbox').select('id').orderBy('id').execute()).map((r) => r.id)).toEqual([s.sentNew, s.pendingOld, s.uploadPending]);
-        expect(await state.db.selectFrom('outbox_files').select('outbox_id').execute()).toEqual([{ outbox_id: s.uploadPending }]);
-        expect(await state.db.selectFrom('alert_snoozes').select('alert_key').execute()).toEqual([{ alert_key: 'new_alert' }]);
-        expect(await state.db.selectFrom('command_runs').select('command').execute()).toEqual([{ command: 'recent' }]);
+        expect((await state.kysely.selectFrom('outbox').select('id').orderBy('id').execute()).map((r) => r.id)).toEqual([s.sentNew, s.pendingOld, s.uploadPending]);
+        expect(await state.kysely.selectFrom('outbox_files').select('outbox_id').execute()).toEqual([{ outbox_id: s.uploadPending }]);
+        expect(await state.kysely.selectFrom('alert_snoozes').select('alert_key').execute()).toEqual([{ alert_key: 'new_alert' }]);
+        expect(await state.kysely.selectFrom('command_runs').select('command').execute()).toEqual([{ command: 'recent' }]);
         expect(await timerIds()).toEqual(timersBefore.filter((id) => id !== s.ancientFired && id !== s.cancelledAlertTimer));
         expect(await state.timers.isPending(s.pendingAlertTimer)).toBe(true);
         expect(await state.timers.isPending(s.pendingReview)).toBe(true);
@@ -452,7 +452,7 @@ export function incidentsAlertsStoreCases(engine: KyselyEngineUnderTest): void {
         expect(await state.timeline.list(s.ancient.id)).toEqual([]);
         expect((await state.timeline.list(s.lately.id)).map((e) => e.text)).toEqual(['lately']);
         expect((await state.timeline.list(s.open.id)).map((e) => e.text)).toEqual(['open']);
-        expect((await state.db.selectFrom('incidents').select('id').orderBy('id').execute()).map((r) => r.id)).toEqual([s.ancient.id, s.lately.id, s.open.id].sort());
+        expect((await state.kysely.selectFrom('incidents').select('id').orderBy('id').execute()).map((r) => r.id)).toEqual([s.ancient.id, s.lately.id, s.open.id].sort());
         expect(pruned).toEqual({ outbox: 3, commandRuns: 1, timers: 2, timeline: 1 });
         expect(await state.retention.prune(cutoffs())).toEqual({ outbox: 0, commandRuns: 0, timers: 0, timeline: 0 });
       });

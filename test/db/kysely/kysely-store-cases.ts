@@ -64,7 +64,7 @@ export function kyselyStoreCases(engine: KyselyEngineUnderTest): void {
     };
     let incidents = 0;
     const incident = async (id: string, opened = NOW, resolved: Date | null = null) => {
-      await state.db
+      await state.kysely
         .insertInto('incidents')
         .values({
           id,
@@ -80,7 +80,7 @@ export function kyselyStoreCases(engine: KyselyEngineUnderTest): void {
         .execute();
     };
     const alert = async (key: string) => {
-      await state.db
+      await state.kysely
         .insertInto('alerts')
         .values({ key, name: key, status: 'firing', severity: 'P2', severity_known: 1, fired_at: NOW.toISOString(), updated_at: NOW.toISOString() })
         .execute();
@@ -200,7 +200,7 @@ export function kyselyStoreCases(engine: KyselyEngineUnderTest): void {
           durationMs: 12,
           errorId: null,
         });
-        expect(await state.db.selectFrom('command_runs').selectAll().execute()).toStrictEqual([
+        expect(await state.kysely.selectFrom('command_runs').selectAll().execute()).toStrictEqual([
           {
             id: 1,
             at: '2026-12-07 12:00:00',
@@ -579,7 +579,7 @@ export function kyselyStoreCases(engine: KyselyEngineUnderTest): void {
 
       it("undo a store method's own writes when it fails inside a transaction that goes on (a savepoint)", async () => {
         // A file row left without its outbox row takes the id the next upload gets: its second INSERT fails.
-        await state.db.insertInto('outbox_files').values({ outbox_id: 1, filename: 'stale.png' }).execute();
+        await state.kysely.insertInto('outbox_files').values({ outbox_id: 1, filename: 'stale.png' }).execute();
         await state.transaction(async (tx) => {
           await expect(tx.outbox.enqueueUpload({ lane: 'l1', op: 'upload', payload: { text: 'f' } }, Buffer.from('x'), NOW)).rejects.toThrow();
           await tx.people.put('U1', 'Ada', NOW);

@@ -1,20 +1,23 @@
-import { openKyselyPostgresState } from '../../../src/db/state/kysely/kysely-state.js';
+import { openPostgresStateStore } from '../../../src/db/state/postgres/postgres-state-store.js';
 import { createTestDatabase } from '../../helpers/postgres.js';
 import { incidentsAlertsStoreCases } from './incidents-alerts-store-cases.js';
 import { kyselyStoreCases, type KyselyEngineUnderTest } from './kysely-store-cases.js';
+import { leaseReplicaStoreCases } from './lease-replica-store-cases.js';
 
-const engine: KyselyEngineUnderTest = {
+const postgresql: KyselyEngineUnderTest = {
   engine: 'postgresql',
   concurrentTransactions: true,
   async fresh() {
     const database = await createTestDatabase();
     return {
-      state: await openKyselyPostgresState({ connectionString: database.url }),
-      again: async () => await openKyselyPostgresState({ connectionString: database.url }),
+      state: await openPostgresStateStore({ connectionString: database.url }),
+      again: async () => await openPostgresStateStore({ connectionString: database.url }),
       cleanup: async () => await database.drop(),
     };
   },
 };
 
-kyselyStoreCases(engine);
-incidentsAlertsStoreCases(engine);
+kyselyStoreCases(postgresql);
+leaseReplicaStoreCases(postgresql);
+incidentsAlertsStoreCases(postgresql);
+

@@ -1,23 +1,27 @@
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openKyselySqliteState, type KyselyState } from '../../../src/db/state/kysely/kysely-state.js';
+import type { KyselyState } from '../../../src/db/state/kysely/kysely-state.js';
+import { openStateStore } from '../../../src/db/state/sqlite-state-store.js';
 import { tempDir } from '../../helpers/test-deps.js';
 import { incidentsAlertsStoreCases } from './incidents-alerts-store-cases.js';
 import { kyselyStoreCases, type KyselyEngineUnderTest } from './kysely-store-cases.js';
+import { leaseReplicaStoreCases } from './lease-replica-store-cases.js';
 
-const engine: KyselyEngineUnderTest = {
+const sqlite: KyselyEngineUnderTest = {
   engine: 'sqlite',
   concurrentTransactions: false,
   async fresh() {
     const t = tempDir();
     const file = path.join(t.dir, 'chatops.db');
-    return { state: openKyselySqliteState(file), again: async () => openKyselySqliteState(file), cleanup: async () => t.cleanup() };
+    return { state: openStateStore(file), again: async () => openStateStore(file), cleanup: async () => t.cleanup() };
   },
 };
 
-kyselyStoreCases(engine);
-incidentsAlertsStoreCases(engine);
+kyselyStoreCases(sqlite);
+leaseReplicaStoreCases(sqlite);
+incidentsAlertsStoreCases(sqlite);
+
 
 describe('the Kysely SQLite state', () => {
   let cleanup: () => void;
@@ -28,7 +32,7 @@ describe('the Kysely SQLite state', () => {
     const t = tempDir();
     cleanup = t.cleanup;
     const file = path.join(t.dir, 'chatops.db');
-    state = openKyselySqliteState(file);
+    state = openStateStore(file);
     // Another process on the same file, which does not wait.
     other = new Database(file);
     other.pragma('busy_timeout = 0');

@@ -11,7 +11,7 @@ import { STATE_MIGRATIONS } from '../../../src/db/state/state-migrations.js';
 import { createTestDatabase, type TestDatabase } from '../../helpers/postgres.js';
 
 /** PostgreSQL tables chatops.db does not have (yet): compared as soon as SQLite gains one. */
-const POSTGRES_ONLY = new Set([POSTGRES_MIGRATIONS_TABLE, 'leases']);
+const POSTGRES_ONLY = new Set([POSTGRES_MIGRATIONS_TABLE]);
 
 interface Column {
   /** integer, text or blob */

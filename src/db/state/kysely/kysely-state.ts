@@ -1,9 +1,6 @@
 import type { ControlledTransaction, Kysely } from 'kysely';
-import type pg from 'pg';
-import { applyPostgresMigrations } from '../postgres/apply-postgres-migrations.js';
-import { queueOf } from '../sqlite-file-queue.js';
-import { openStateStore } from '../sqlite-state-store.js';
-import type { StateTransaction } from '../state-store.js';
+import type { StateStore, StateTransaction } from '../state-store.js';
+import { currentFence, LeaseLostError } from '../fence-context.js';
 import { openTransaction, type OpenTransactionContext } from '../transaction-context.js';
 import { kyselyOutboxStore } from './kysely-outbox-store.js';
 import { kyselyAlertSnoozeStore } from './kysely-alert-snooze-store.js';
@@ -25,25 +22,36 @@ import { kyselySharedResultStore } from './kysely-shared-result-store.js';
 import { kyselySlackMessageStore } from './kysely-slack-message-store.js';
 import { kyselyTimelineStore } from './kysely-timeline-store.js';
 import { kyselyTimerStore } from './kysely-timer-store.js';
-import { postgresKysely, statePostgresPool } from './postgres-kysely.js';
-import { sqliteKysely } from './sqlite-kysely.js';
-import { POSTGRESQL_DIALECT, SQLITE_DIALECT, type StateDialect } from './state-dialect.js';
+import { kyselyLeaseStore } from './kysely-lease-store.js';
+import { kyselyReplicaStore } from './kysely-replica-store.js';
+import type { StateDialect } from './state-dialect.js';
 import type { StateDb } from './state-db.js';
 
 /** The stores ported to Kysely so far (the rest of StateTransaction still runs on sqlite-state-store.ts only). */
 export type KyselyStores = Pick<
   StateTransaction,
-  'timers' | 'outbox' | 'people' | 'slackMessages' | 'seenRequests' | 'reportPosts' | 'homeViews' | 'alertSnoozes' | 'sharedResults' | 'commandRuns' | 'timeline' | 'pages' | 'githubIssues' | 'confirmations' | 'remediationRuns' | 'overrides'
+  'leases' | 'replicas' | 'timers' | 'outbox' | 'people' | 'slackMessages' | 'seenRequests' | 'reportPosts' | 'homeViews' | 'alertSnoozes' | 'sharedResults' | 'commandRuns' | 'timeline' | 'pages' | 'githubIssues' | 'confirmations' | 'remediationRuns' | 'overrides'
   | 'incidents' | 'alerts' | 'integrityChecks' | 'retention'
 >;
 
-/** The ported stores with StateStore's transaction rules, on either engine. */
-export interface KyselyState extends KyselyStores {
+/** The stores not ported yet (SQLite only: better-sqlite3 on the same connection, so inside the same transaction). */
+export type UnportedStores = Omit<StateTransaction, keyof KyselyStores>;
+
+/** The state over Kysely, with StateStore's transaction rules, on either engine. */
+export interface KyselyState extends StateStore {
   dialect: StateDialect;
   /** For tests and migrations, never for the bot's code. */
-  db: Kysely<StateDb>;
-  transaction<T>(fn: (tx: KyselyStores) => Promise<T>): Promise<T>;
-  close(): Promise<void>;
+  kysely: Kysely<StateDb>;
+}
+
+/** How an engine opens and runs its Kysely state. */
+export interface KyselyStateEngine {
+  dialect: StateDialect;
+  /** Runs transactions and calls outside one: SQLite's per-file queue; PostgreSQL side by side. */
+  serially: <T>(task: () => Promise<T>) => Promise<T>;
+  schemaVersion: () => Promise<{ current: number; latest: number }>;
+  close: () => Promise<void>;
+  unported: UnportedStores;
 }
 
 /** What the stores remember between calls: one per state, shared by its transactions' stores. */
@@ -54,6 +62,8 @@ interface StoreMemory {
 /** Every store, written once, over `db`: the state itself or an open transaction. */
 function kyselyStores(db: Kysely<StateDb>, dialect: StateDialect, memory: StoreMemory): KyselyStores {
   return {
+    leases: kyselyLeaseStore(db, dialect),
+    replicas: kyselyReplicaStore(db),
     timers: kyselyTimerStore(db),
     outbox: kyselyOutboxStore(db, dialect),
     people: kyselyPeopleStore(db),
@@ -77,23 +87,26 @@ function kyselyStores(db: Kysely<StateDb>, dialect: StateDialect, memory: StoreM
   };
 }
 
+/** A call of a store's method: which store, which method, and the call itself. */
+type StoreCall = <T>(method: () => Promise<T>, store: keyof StateTransaction, name: string, args: unknown[]) => Promise<T>;
+
 /** The stores with each call made through `call`. */
-function through(stores: KyselyStores, call: <T>(method: () => Promise<T>) => Promise<T>): KyselyStores {
+function through(stores: StateTransaction, call: StoreCall): StateTransaction {
   const wrapped: Record<string, Record<string, unknown>> = {};
   for (const [name, store] of Object.entries(stores)) {
     const methods: Record<string, unknown> = {};
     for (const [method, fn] of Object.entries(store as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>)) {
-      methods[method] = async (...args: unknown[]) => await call(() => fn.apply(store, args));
+      methods[method] = async (...args: unknown[]) => await call(() => fn.apply(store, args), name as keyof StateTransaction, method, args);
     }
     wrapped[name] = methods;
   }
-  return wrapped as unknown as KyselyStores;
+  return wrapped as unknown as StateTransaction;
 }
 
 interface OpenKyselyTransaction extends OpenTransactionContext {
   db: Kysely<StateDb>;
   trx: ControlledTransaction<StateDb>;
-  stores: KyselyStores;
+  stores: StateTransaction;
   savepoints: number;
 }
 
@@ -106,15 +119,15 @@ interface OpenKyselyTransaction extends OpenTransactionContext {
  * connection must not interleave transactions across awaits); PostgreSQL runs them side by side
  * on the pool's connections.
  */
-function kyselyState(db: Kysely<StateDb>, dialect: StateDialect, serially: <T>(task: () => Promise<T>) => Promise<T>, onClose: () => Promise<void>): KyselyState {
+export function kyselyState(db: Kysely<StateDb>, engine: KyselyStateEngine): KyselyState {
+  const { dialect, serially } = engine;
   const memory: StoreMemory = { seenRequests: { lastPruneMs: -Infinity } };
-  const outside = async <T>(method: () => Promise<T>): Promise<T> => {
+  const notInTransaction = () => {
     if (openTransaction.getStore()?.open) {
       throw new Error("a state store was called outside the transaction it runs in: inside transaction(fn), use the stores of fn's tx");
     }
-    return await serially(method);
   };
-  const savepoint = async <T>(current: OpenKyselyTransaction, fn: (tx: KyselyStores) => Promise<T>): Promise<T> => {
+  const savepoint = async <T>(current: OpenKyselyTransaction, fn: (tx: StateTransaction) => Promise<T>): Promise<T> => {
     const name = `nested_${++current.savepoints}`;
     const inner = await current.trx.savepoint(name).execute();
     try {
@@ -127,62 +140,53 @@ function kyselyState(db: Kysely<StateDb>, dialect: StateDialect, serially: <T>(t
       throw err;
     }
   };
+  const transaction = async <T>(fn: (tx: StateTransaction) => Promise<T>): Promise<T> => {
+    const enclosing = openTransaction.getStore() as OpenKyselyTransaction | undefined;
+    if (enclosing?.open) {
+      if (enclosing.db !== db) throw new Error('a transaction on another connection was begun inside a transaction: it would wait for the open one');
+      return await savepoint(enclosing, fn);
+    }
+    return await serially(async () => {
+      const trx = await db.startTransaction().execute();
+      const current: OpenKyselyTransaction = { db, trx, open: true, stores: null as unknown as StateTransaction, savepoints: 0 };
+      current.stores = through({ ...kyselyStores(trx, dialect, memory), ...engine.unported }, async (method) => {
+        if (!current.open) throw new Error('a store of a transaction was called after the transaction ended');
+        return await method();
+      });
+      try {
+        const result = await openTransaction.run(current, async () => {
+          // Under a lease: its row is read (PostgreSQL: locked) first, so that no one takes the
+          // lease over before this transaction ends, and a lost lease changes nothing.
+          const fence = currentFence.getStore();
+          if (fence && !(await current.stores.leases.holds(fence, fence.now()))) throw new LeaseLostError(fence);
+          return await fn(current.stores);
+        });
+        await trx.commit().execute();
+        return result;
+      } catch (err) {
+        // A failed COMMIT may have ended it already; a failed ROLLBACK changes nothing more.
+        if (!trx.isCommitted && !trx.isRolledBack) await trx.rollback().execute().catch(() => undefined);
+        throw err;
+      } finally {
+        current.open = false;
+      }
+    });
+  };
+  const outside: StoreCall = async (method, store, name, args) => {
+    notInTransaction();
+    // Under a lease, a call outside a transaction is checked against the lease like any write.
+    if (currentFence.getStore()) return await transaction(async (tx) => await (tx[store] as unknown as Record<string, (...a: unknown[]) => Promise<never>>)[name]!(...args));
+    return await serially(method);
+  };
   return {
     dialect,
-    db,
-    ...through(kyselyStores(db, dialect, memory), outside),
-    async transaction<T>(fn: (tx: KyselyStores) => Promise<T>): Promise<T> {
-      const enclosing = openTransaction.getStore() as OpenKyselyTransaction | undefined;
-      if (enclosing?.open) {
-        if (enclosing.db !== db) throw new Error('a transaction on another connection was begun inside a transaction: it would wait for the open one');
-        return await savepoint(enclosing, fn);
-      }
-      return await serially(async () => {
-        const trx = await db.startTransaction().execute();
-        const current: OpenKyselyTransaction = { db, trx, open: true, stores: null as unknown as KyselyStores, savepoints: 0 };
-        current.stores = through(kyselyStores(trx, dialect, memory), async (method) => {
-          if (!current.open) throw new Error('a store of a transaction was called after the transaction ended');
-          return await method();
-        });
-        try {
-          const result = await openTransaction.run(current, async () => await fn(current.stores));
-          await trx.commit().execute();
-          return result;
-        } catch (err) {
-          // A failed COMMIT may have ended it already; a failed ROLLBACK changes nothing more.
-          if (!trx.isCommitted && !trx.isRolledBack) await trx.rollback().execute().catch(() => undefined);
-          throw err;
-        } finally {
-          current.open = false;
-        }
-      });
+    kysely: db,
+    ...through({ ...kyselyStores(db, dialect, memory), ...engine.unported }, outside),
+    transaction,
+    schemaVersion: async () => {
+      notInTransaction();
+      return await serially(engine.schemaVersion);
     },
-    close: onClose,
+    close: engine.close,
   };
-}
-
-/** The ported stores over chatops.db (opened, and migrated, as openStateStore does). */
-export function openKyselySqliteState(file: string): KyselyState {
-  const sqlite = openStateStore(file);
-  const db = sqliteKysely(sqlite.db);
-  const { queue, release } = queueOf(file);
-  return kyselyState(db, SQLITE_DIALECT, (task) => queue.run(task), async () => {
-    await queue.run(async () => await db.destroy());
-    release();
-    // The connection, through the store that opened it (it waits its turn on the same file queue).
-    await sqlite.close();
-  });
-}
-
-/** The ported stores over a PostgreSQL state database, brought to the newest schema first. */
-export async function openKyselyPostgresState(config: pg.PoolConfig): Promise<KyselyState> {
-  const pool = statePostgresPool(config);
-  const client = await pool.connect();
-  try {
-    await applyPostgresMigrations(client);
-  } finally {
-    client.release();
-  }
-  const db = postgresKysely(pool);
-  return kyselyState(db, POSTGRESQL_DIALECT, async (task) => await task(), async () => await db.destroy());
 }

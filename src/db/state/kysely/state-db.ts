@@ -339,6 +339,17 @@ export interface LeasesTable {
   expires_at: string;
 }
 
+export interface ReplicasTable {
+  id: string;
+  name: string;
+  host: string;
+  pid: number;
+  reaches_data: number;
+  started_at: string;
+  seen_at: string;
+  stopped_at: string | null;
+}
+
 /** Every table of the state, by name. */
 export interface StateDb {
   alert_firings: AlertFiringsTable;
@@ -370,7 +381,7 @@ export interface StateDb {
   shared_results: SharedResultsTable;
   slack_messages: SlackMessagesTable;
   timers: TimersTable;
-  /** PostgreSQL only. */
   leases: LeasesTable;
+  replicas: ReplicasTable;
 }
 

@@ -16,10 +16,10 @@
  *   the audit log hashes its ids), and columns holding such ids are BIGINT; other integers INTEGER.
  * - Foreign keys are DEFERRABLE (INITIALLY IMMEDIATE, as SQLite's): a copy checks them at commit.
  *
- * Beyond chatops.db: `leases`, for work that must run once per schedule on several replicas (the
+ * `leases` (in chatops.db too since its replicas migration): for work that must run once per schedule on several replicas (the
  * handoff post, the watchdog sweep, retention, the weekly jobs). A replica holds `name` until
  * `expires_at`; each new holder gets a higher `fencing_token`, and writes made under a lease carry
- * it, so a replica waking from a long pause cannot act on a lease it lost. Nothing uses it yet.
+ * it, so a replica waking from a long pause cannot act on a lease it lost (lease-store.ts).
  */
 
 /** Text compared and sorted bytewise, as SQLite does. */
@@ -349,5 +349,16 @@ export const POSTGRES_STATE_MIGRATIONS: readonly string[] = [
      holder ${T} NOT NULL,
      fencing_token BIGINT NOT NULL,
      expires_at ${T} NOT NULL
+   );`,
+  // Version 2: chatops.db's replicas table (leases came with version 1).
+  `CREATE TABLE replicas (
+     id ${T} PRIMARY KEY,
+     name ${T} NOT NULL,
+     host ${T} NOT NULL,
+     pid INTEGER NOT NULL,
+     reaches_data INTEGER NOT NULL,
+     started_at ${T} NOT NULL,
+     seen_at ${T} NOT NULL,
+     stopped_at ${T}
    );`,
 ];
