@@ -16,6 +16,8 @@ import { CREDENTIAL_REFUSALS, SlackCredentialRefused, slackConnectionJson, slack
 import { DEFAULT_SLACK_RETRY, SLACK_PROBE_TIMEOUT_MS, slackReachability } from './slack/slack-connection.js';
 import { registerHandlers } from './handlers/register-handlers.js';
 import { boltLevelOf, boltLogger } from './logger.js';
+import type { StateEngine } from './db/state/kysely/state-dialect.js';
+import type { ReplicaView } from './replicas/replica-presence.js';
 
 export type SlackMode = 'http' | 'socket';
 
@@ -40,6 +42,10 @@ export interface SlackAppOptions {
   extraRoutes?: CustomRoute[];
   /** The outbox's state for /healthz; absent until delivery runs. */
   outboxStats?: () => Promise<OutboxStats>;
+  /** The replicas sharing the state and the jobs each holds, for /healthz; absent in tests that do not run them. */
+  replicas?: () => Promise<ReplicaView[]>;
+  /** Where the state is, for /healthz: chatops.db (sqlite) or PostgreSQL. */
+  stateEngine?: StateEngine;
   /** HTTP mode's door on /slack/events (src/http/slack-request-guard.ts); defaults suit production. */
   edge?: {
     /** Shared with the webhooks, so the bound holds for the whole process (default: one of its own). */
@@ -70,12 +76,37 @@ export interface SlackApp {
 
 const DEFAULT_PORT = 3000;
 
+/** How long /healthz waits for the state before it says the state store is unreachable. */
+const HEALTH_STATE_WAIT_MS = 2_000;
+
+interface HealthSources {
+  mode: SlackMode;
+  uptimeSec: () => number;
+  outboxStats?: () => Promise<OutboxStats>;
+  replicas?: () => Promise<ReplicaView[]>;
+  stateEngine?: StateEngine;
+  slack?: () => SlackConnectionStatus;
+}
+
+class StateTooSlow extends Error {}
+
+/** `read()`, or a rejection once it has taken longer than `ms` (a PostgreSQL failing over may not answer at all). */
+async function within<T>(read: () => Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([read(), new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new StateTooSlow()), ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /**
- * GET /healthz: 200 while the process serves, whatever Slack does (an orchestrator that restarted
- * the bot for Slack's outage would stop its paging too); `status` and `slack` say when Slack is not
- * reachable, with the last error and since when.
+ * GET /healthz: 200 while the process serves, whatever Slack or the state store does (an
+ * orchestrator that restarted the bot for Slack's outage would stop its paging too); `status`,
+ * `slack` and `state` say when Slack or the state is not reachable, with the last error and since
+ * when; `replicas` names the bot processes sharing the state, what each reaches and which jobs it holds.
  */
-function healthRoute(mode: SlackMode, uptimeSec: () => number, outboxStats?: () => Promise<OutboxStats>, slack?: () => SlackConnectionStatus): CustomRoute {
+function healthRoute(sources: HealthSources): CustomRoute {
   return {
     path: '/healthz',
     method: ['GET', 'HEAD'],
@@ -83,15 +114,28 @@ function healthRoute(mode: SlackMode, uptimeSec: () => number, outboxStats?: () 
   };
 
   async function answer(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    let outbox: OutboxStats | { error: string } | undefined;
+    const where = sources.stateEngine === 'postgresql' ? 'PostgreSQL' : 'chatops.db';
+    let outbox: OutboxStats | undefined;
+    let replicas: ReplicaView[] | undefined;
+    let stateProblem: string | null = null;
     try {
-      outbox = await outboxStats?.();
-    } catch {
-      outbox = { error: 'chatops.db could not be read' };
+      [outbox, replicas] = await within(async () => await Promise.all([sources.outboxStats?.(), sources.replicas?.()]), HEALTH_STATE_WAIT_MS);
+    } catch (err) {
+      stateProblem = `state store unreachable: ${where} ${err instanceof StateTooSlow ? `did not answer within ${HEALTH_STATE_WAIT_MS / 1000} s` : 'could not be read'}`;
     }
-    const connection = slack?.();
-    const status = connection ? { status: connection.state === 'ok' ? 'ok' : 'degraded', slack: slackConnectionJson(connection) } : {};
-    const body = JSON.stringify({ ok: true, mode, uptimeSec: uptimeSec(), ...status, ...(outbox ? { outbox } : {}) });
+    const connection = sources.slack?.();
+    const slackOk = !connection || connection.state === 'ok';
+    const status = connection || stateProblem ? { status: slackOk && !stateProblem ? 'ok' : 'degraded' } : {};
+    const body = JSON.stringify({
+      ok: true,
+      mode: sources.mode,
+      uptimeSec: sources.uptimeSec(),
+      ...status,
+      ...(connection ? { slack: slackConnectionJson(connection) } : {}),
+      ...(sources.stateEngine ? { state: { engine: sources.stateEngine, reachable: !stateProblem, ...(stateProblem ? { problem: stateProblem } : {}) } } : {}),
+      ...(outbox ? { outbox } : stateProblem && sources.outboxStats ? { outbox: { error: stateProblem } } : {}),
+      ...(replicas ? { replicas } : {}),
+    });
     res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
     res.end(req.method === 'HEAD' ? undefined : body);
   }
@@ -148,12 +192,14 @@ export function buildSlackApp(opts: SlackAppOptions): SlackApp {
   // once and gives up after the time bound: a person is waiting, and the 3 s ack does not wait.
   const clientOptions = boundedClientOptions(slack.apiUrl);
   let startedAt: number | null = null;
-  const health = healthRoute(
+  const health = healthRoute({
     mode,
-    () => (startedAt === null ? 0 : Math.floor((performance.now() - startedAt) / 1000)),
-    opts.outboxStats,
-    opts.connection ? () => opts.connection!.status() : undefined,
-  );
+    uptimeSec: () => (startedAt === null ? 0 : Math.floor((performance.now() - startedAt) / 1000)),
+    outboxStats: opts.outboxStats,
+    replicas: opts.replicas,
+    stateEngine: opts.stateEngine,
+    slack: opts.connection ? () => opts.connection!.status() : undefined,
+  });
   const healthPort = opts.port ?? DEFAULT_PORT;
   // Bolt given a token asks auth.test before it serves anything, and its start fails when Slack
   // does not answer. The bot must serve /healthz and the webhooks whatever Slack does: with a known

@@ -35,17 +35,19 @@ export const BOT_SCHEDULE = {
  * 15 s against report.cron, so a restart at its minute still posts it), remediations interrupted
  * by a dead process (every 30 s, and at start) and previews that expired unconfirmed (every 15 s:
  * each is replaced by "Expired at …", without its Confirm button). Alerts come first in a tick,
- * so a fresh alert's reminders are planned before the sweep. Each has a time bound.
+ * so a fresh alert's reminders are planned before the sweep. Each has a time bound. Replicas
+ * sharing the state run each job on one of them at a time (its lease, scheduler.ts); those that
+ * read the service's data only on a replica that reaches it.
  */
 export function botJobs(deps: CommandDeps, watchdog: Watchdog): ScheduledJob[] {
   const alertFile = alertFileWatcher(deps);
   return [
-    { name: 'alerts', cron: BOT_SCHEDULE.alerts, boundMs: 20_000, run: async () => await pollMetricsAlerts(deps) },
-    { name: 'alert-file', cron: BOT_SCHEDULE.alerts, boundMs: 20_000, run: async () => await alertFile.poll() },
-    { name: 'watchdog', cron: BOT_SCHEDULE.watchdog, boundMs: 50_000, run: () => watchdog.evaluate() },
+    { name: 'alerts', needsData: true, cron: BOT_SCHEDULE.alerts, boundMs: 20_000, run: async () => await pollMetricsAlerts(deps) },
+    { name: 'alert-file', needsData: true, cron: BOT_SCHEDULE.alerts, boundMs: 20_000, run: async () => await alertFile.poll() },
+    { name: 'watchdog', needsData: true, cron: BOT_SCHEDULE.watchdog, boundMs: 50_000, run: () => watchdog.evaluate() },
     { name: 'timers', cron: BOT_SCHEDULE.timers, boundMs: 10_000, run: async () => await sweepTimers(deps) },
-    { name: 'handoff', cron: BOT_SCHEDULE.handoff, boundMs: 40_000, run: () => runHandoffs(deps) },
-    { name: 'weekly-report', cron: BOT_SCHEDULE.weeklyReport, boundMs: 40_000, run: () => postWeeklyReport(deps) },
+    { name: 'handoff', needsData: true, cron: BOT_SCHEDULE.handoff, boundMs: 40_000, run: () => runHandoffs(deps) },
+    { name: 'weekly-report', needsData: true, cron: BOT_SCHEDULE.weeklyReport, boundMs: 40_000, run: () => postWeeklyReport(deps) },
     { name: 'audit-head', cron: BOT_SCHEDULE.auditHead, boundMs: 20_000, run: async () => await publishDailyAuditHead(deps) },
     { name: 'interrupted-remediations', cron: BOT_SCHEDULE.interruptedRemediations, boundMs: 20_000, run: async () => await reportInterruptedRuns(deps) },
     { name: 'preview-expiry', cron: BOT_SCHEDULE.previewExpiry, boundMs: 10_000, run: async () => await expirePreviews(deps) },

@@ -17,7 +17,9 @@ import { stopIntegrityChecks } from './db/integrity-check.js';
 import { homePublisher } from './handlers/home.js';
 import { bodyReadGate } from './http/body-read-gate.js';
 import { homeRefreshJob } from './home/home-refresh.js';
-import { openStateStore } from './db/state/sqlite-state-store.js';
+import { openState } from './db/state/open-state.js';
+import { reachesData, replicaIdentity } from './replicas/replica-identity.js';
+import { PRESENCE_CRON, readReplicaViews, reportPresence } from './replicas/replica-presence.js';
 import { liveMessage } from './presenter/live-messages.js';
 import { stateFileOf } from './db/state/state-file.js';
 import { closeDeps, createDeps } from './runtime.js';
@@ -84,7 +86,8 @@ export interface RunningBot {
 export async function startBot(opts: BotOptions): Promise<RunningBot> {
   const { config, logger, credentials } = opts;
   const clock = opts.clock ?? systemClock;
-  const state = openStateStore(stateFileOf(config));
+  const state = await openState(config);
+  const me = replicaIdentity(config, clock());
 
   // Calls to PagerDuty go through the outbox too; their sender needs the deps built below.
   // An expired preview is replaced through its response_url (src/remediation/preview-expiry.ts).
@@ -169,6 +172,8 @@ export async function startBot(opts: BotOptions): Promise<RunningBot> {
     port: config.env.PORT,
     extraRoutes: [...alertWebhookRoutes(deps, bodyReads), ...pagerdutyWebhookRoutes(deps, pagerdutyLookups, bodyReads)],
     outboxStats: delivery.stats,
+    replicas: async () => await readReplicaViews(state, clock(), me.id),
+    stateEngine: state.dialect.engine,
     edge: { bodyReads },
     connection,
     onRefused: refused,
@@ -178,9 +183,18 @@ export async function startBot(opts: BotOptions): Promise<RunningBot> {
   connection.start();
   authorizer.warm();
   delivery.start();
+  const presence = {
+    name: 'replica-presence',
+    cron: PRESENCE_CRON,
+    boundMs: 8_000,
+    everyReplica: true,
+    run: async () => await reportPresence(state, me, reachesData(config), clock),
+  };
+  await presence.run();
   const scheduler = startScheduler(
-    [...botJobs(deps, createWatchdog(deps)), homeRefreshJob(deps, homePublisher({ deps, registry, logger: logger.child({ component: 'home' }) }, slack.app.client))],
+    [presence, ...botJobs(deps, createWatchdog(deps)), homeRefreshJob(deps, homePublisher({ deps, registry, logger: logger.child({ component: 'home' }) }, slack.app.client))],
     logger,
+    { leases: { leases: state.leases, holder: me.id, clock, reachesData: () => reachesData(config) } },
   );
   return {
     port,
@@ -194,6 +208,7 @@ export async function startBot(opts: BotOptions): Promise<RunningBot> {
         await Promise.all([scheduler.stop(2_000), slack.stop(2_000)]);
         await delivery.stop(4_000);
         await Promise.all([stopIntegrityChecks(), stopMetricsReaders(), stopJobFileReaders(), stopChartRenderer()]);
+        await state.replicas.stopped(me.id, clock()).catch((err: unknown) => logger.warn({ err }, 'replica not marked stopped; it ages out'));
       } finally {
         await closeDeps(deps);
       }

@@ -7,6 +7,7 @@ import { createAuthorizer } from './commands/authorize.js';
 import { createRegistry } from './commands/index.js';
 import { ConfigError, loadConfig, loadDotEnv } from './config.js';
 import { closeDeps, createDeps } from './runtime.js';
+import { openState, StateOpenError } from './db/state/open-state.js';
 import { inTerminalWords, renderPlainText } from './templates/plain-text.js';
 import { peopleInReport, reportWithNames } from './templates/report-names.js';
 import { idsAsNames } from './templates/people.js';
@@ -73,7 +74,15 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   }
   // Diagnostics go to stderr as JSON lines only when asked; the terminal shows the answer.
   const logger = pino({ level: io.env.LOG_LEVEL ?? 'silent' }, pino.destination(2));
-  const deps = createDeps(config, logger, { stateFile: existsSync(config.dataDir) ? undefined : null });
+  let state;
+  try {
+    state = await openState(config, { file: existsSync(config.dataDir) ? undefined : null });
+  } catch (err) {
+    if (!(err instanceof StateOpenError)) throw err;
+    io.stderr(`atlas: ${err.message}\n`);
+    return EXIT_CODES.error;
+  }
+  const deps = createDeps(config, logger, { state });
   // `atlas doctor` asks Slack itself (one auth.test, bounded) and says it in the running bot's words.
   const botToken = config.env.SLACK_BOT_TOKEN;
   if (botToken) deps.slackStatus = () => slackReachability(botToken, config.env.SLACK_API_URL);

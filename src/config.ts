@@ -455,6 +455,16 @@ export const envSchema = z.object({
   GITHUB_API_URL: httpUrl.default('https://api.github.com'),
   PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
   ATLAS_DATA_DIR: z.string().min(1).default('.shadow-atlas'),
+  /** The bot's state in PostgreSQL (replicas on two hosts); without it, chatops.db in ATLAS_DATA_DIR. */
+  STATE_DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\/[^/]+\/[^/?]+/, 'a PostgreSQL URL like postgresql://atlas@db.internal:5432/atlas (the password in PGPASSWORD or the URL)')
+    .optional(),
+  /** This replica's name in /healthz, doctor and App Home; the host name without it. */
+  ATLAS_REPLICA_NAME: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, 'letters, digits, dot, dash or underscore, at most 63 (e.g. bot-a)')
+    .optional(),
   ATLAS_CONFIG: z.string().min(1).default('atlas.config.yml'),
   LOG_LEVEL: logLevel.default('info'),
 });

@@ -1,5 +1,6 @@
 import { startBot, type RunningBot, type SlackCredentials } from './bot.js';
 import { ConfigError, loadConfig, loadDotEnv, type Config } from './config.js';
+import { postgresPasswordOf } from './db/state/postgres/postgres-url.js';
 import { createLogger } from './logger.js';
 import { SlackCredentialRefused } from './slack/slack-connection-status.js';
 
@@ -49,6 +50,7 @@ async function main(): Promise<void> {
       config.env.PAGERDUTY_TOKEN,
       config.env.GITHUB_TOKEN,
       config.pagerduty.routingKey,
+      postgresPasswordOf(config.env.STATE_DATABASE_URL),
     ].filter((s): s is string => Boolean(s)),
   });
   let stopping = false;

@@ -439,7 +439,13 @@ describe('/healthz with the outbox figures', () => {
     try {
       const res = await fetch(`${h.baseUrl}/healthz`);
       expect(res.status).toBe(200);
-      expect(await res.json()).toEqual({ ok: true, mode: 'http', uptimeSec: expect.any(Number), outbox: { error: 'chatops.db could not be read' } });
+      expect(await res.json()).toEqual({
+        ok: true,
+        mode: 'http',
+        uptimeSec: expect.any(Number),
+        status: 'degraded',
+        outbox: { error: 'state store unreachable: chatops.db could not be read' },
+      });
     } finally {
       await h.close();
     }

@@ -2,7 +2,9 @@ import { existsSync } from 'node:fs';
 import { access, constants, stat } from 'node:fs/promises';
 import type { Config } from '../config.js';
 import type { AtlasStores } from '../db/atlas-database.js';
+import { stateLocationOf } from '../db/state/open-state.js';
 import type { StateStore } from '../db/state/state-store.js';
+import { describeReplicas, readReplicaViews, replicasLevel } from '../replicas/replica-presence.js';
 import type { CheckItem } from './check-item.js';
 import { gitHubSetupProblem } from '../github-setup.js';
 import { checkSchema, METRICS_NEEDS, PERSISTENCE_NEEDS } from './schema-check.js';
@@ -14,6 +16,8 @@ export interface DoctorDeps {
   clock: () => Date;
   /** Whether Slack answers, in the running bot's sentence; absent in a terminal without SLACK_BOT_TOKEN. */
   slackStatus?: () => Promise<{ ok: boolean; detail: string }>;
+  /** This process among the replicas (the running bot); absent in the terminal. */
+  replicaId?: string;
   /** Whether who is on call comes from an answer that is stale (PagerDuty's schedules, unreachable). */
   rotation?: { stale?: { since: Date } | null };
 }
@@ -58,7 +62,10 @@ export async function doctor(deps: DoctorDeps): Promise<CheckItem[]> {
   }
 
   const version = await deps.state.schemaVersion();
-  item('state-db', 'chatops.db', version.current === version.latest ? 'ok' : 'crit', `schema version ${version.current} of ${version.latest}`);
+  const stateLabel = config.env.STATE_DATABASE_URL ? 'State in PostgreSQL' : 'chatops.db';
+  item('state-db', stateLabel, version.current === version.latest ? 'ok' : 'crit', `${config.env.STATE_DATABASE_URL ? `${stateLocationOf(config)}, ` : ''}schema version ${version.current} of ${version.latest}`);
+  const replicas = await readReplicaViews(deps.state, deps.clock(), deps.replicaId ?? null);
+  item('replicas', 'Bot replicas', replicasLevel(replicas), describeReplicas(replicas));
 
   const outbox = await deps.state.outbox.stats(deps.clock());
   const failures = await deps.state.outbox.recentFailures(3);

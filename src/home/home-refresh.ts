@@ -28,6 +28,8 @@ export type PublishHome = (userId: string) => Promise<boolean>;
 export function homeRefreshJob(deps: { state: StateStore; clock: Clock }, publish: PublishHome): ScheduledJob {
   return {
     name: 'home-refresh',
+    // The Home tab shows the service's health, read from its data.
+    needsData: true,
     cron: HOME_REFRESH_CRON,
     boundMs: 30_000,
     async run() {

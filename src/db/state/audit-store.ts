@@ -143,7 +143,8 @@ export interface AuditStore {
   lastPublished(): Promise<PublishedHead | null>;
 }
 
-type ContentRow = Omit<AuditRow, 'prev_hash' | 'hash'>;
+/** A row's hashed content: all but the two hashes. */
+export type ContentRow = Omit<AuditRow, 'prev_hash' | 'hash'>;
 
 /**
  * The hashed text of a row's content: JSON of an object with exactly these keys in this order,
@@ -180,6 +181,29 @@ function assertJson(field: string, text: string | null): void {
   }
 }
 
+/** Refuses an entry whose arguments or plan are not JSON text, before anything is written. */
+export function assertAuditEntry(entry: NewAuditEntry): void {
+  assertJson('args', entry.args);
+  assertJson('plan', entry.plan);
+}
+
+/** The row's content as stored, `id` and `at` given by the store. */
+export function auditContent(id: number, e: NewAuditEntry, now: Date): ContentRow {
+  return {
+    id,
+    at: now.toISOString(),
+    source: e.source,
+    user_id: e.userId,
+    channel_id: e.channelId,
+    command: e.command,
+    args: e.args,
+    outcome: e.outcome,
+    plan: e.plan,
+    result: e.result,
+    undo: e.undo,
+  };
+}
+
 const missing = (from: number, to: number) => (from === to ? `row #${from} before it is missing` : `rows #${from}–#${to} before it are missing`);
 
 /** The head file's content: the last row the bot wrote. */
@@ -202,27 +226,142 @@ function readHeadFile(file: string): { head: HeadFile | null; problem: string | 
   return { head: null, problem: `the head file ${file} is not one the bot wrote (unreadable)` };
 }
 
+/**
+ * Rewrites the head file (when there is one) to name `row`: atomically, by rename. Called inside
+ * the append's transaction, after the INSERT.
+ */
+export function writeAuditHeadFile(headFile: string | null, row: AuditRow): void {
+  if (!headFile) return;
+  const tmp = `${headFile}.tmp-${process.pid}`;
+  writeFileSync(tmp, `${JSON.stringify({ seq: row.id, hash: row.hash, at: row.at })}\n`);
+  renameSync(tmp, headFile);
+}
+
 /** Is `hash` (full, or a prefix of 8+ hex digits as read off Slack) the row's hash? */
 const hashMatches = (rowHash: string, given: string) => given.length >= 8 && rowHash.startsWith(given.toLowerCase());
 
-/** A missing audit_log table reads as this SQLite error, from prepare or from a cached statement. */
-const isMissingTable = (err: unknown) => err instanceof Error && /no such table: (main\.)?audit_log\b/.test(err.message);
+/**
+ * A missing audit_log table, as SQLite (from prepare or from a cached statement) or PostgreSQL
+ * says it: damage to name, not an unexpected error.
+ */
+export const isMissingAuditTable = (err: unknown): boolean =>
+  err instanceof Error && (/no such table: (main\.)?audit_log\b/.test(err.message) || /relation "audit_log" does not exist/.test(err.message));
+
+/** The verification of a state whose audit_log table is missing; `where` names the state ("chatops.db"). */
+export const missingAuditTable = (where: string): AuditVerification => ({ ok: false, rowId: 0, reason: `the audit_log table is missing from ${where} (dropped)`, verified: 0, missingTable: true });
+
+/** What one verify reads of the state, all at the same moment, and the anchors that are not in it. */
+export interface AuditChainReading {
+  /** Every row of audit_log in id order. */
+  rows: Iterable<AuditRow>;
+  /** The highest id ever handed out (SQLite's sqlite_sequence), read after the rows; null when the engine keeps none. */
+  handedOut: () => number | null;
+  /** The last head published in Slack. */
+  published: PublishedHead | null;
+  /** The heads given (--head). */
+  given: readonly AuditAnchor[];
+  /** The head file, or null when none is kept. */
+  headFile: string | null;
+  /** Said in the notes when there is no head file, or null to say nothing (a state in memory). */
+  noHeadFileNote: string | null;
+}
+
+/** The chain itself: ids from #1 without a gap, each hash over the one before. */
+function walk(rows: Iterable<AuditRow>, handedOut: () => number | null): AuditVerification & { hashes?: Map<number, string> } {
+  let expectedId = 1;
+  let prev = GENESIS_HASH;
+  let last: AuditTip | null = null;
+  const hashes = new Map<number, string>();
+  for (const row of rows) {
+    const verified = expectedId - 1;
+    const bad = (reason: string): AuditVerification => ({ ok: false, rowId: row.id, reason, verified });
+    if (row.id < expectedId) return bad(`it was inserted before the first row (ids start at #1)`);
+    if (row.id > expectedId) return bad(missing(expectedId, row.id - 1));
+    const selfConsistent = row.hash === chainHash(row.prev_hash, row);
+    if (!selfConsistent) return bad('its content was changed or forged (its hash does not match what it holds)');
+    if (row.prev_hash !== prev) return bad('the row before it was changed or replaced, or this one was inserted (it does not chain from the hash before it)');
+    prev = row.hash;
+    hashes.set(row.id, row.hash);
+    last = { id: row.id, at: row.at, hash: row.hash };
+    expectedId += 1;
+  }
+  const handed = handedOut() ?? 0;
+  if (handed >= expectedId) {
+    const reason =
+      expectedId === handed ? `it is missing from the end (ids were handed out up to #${handed})` : `it and the rows up to #${handed} are missing from the end`;
+    return { ok: false, rowId: expectedId, reason, verified: expectedId - 1 };
+  }
+  return { ok: true, rows: expectedId - 1, last, anchors: [], notes: [], hashes };
+}
+
+/** The chain against a head it must hold: null when it does, else the failure. */
+function against(rows: number, hashes: Map<number, string>, anchor: AuditAnchor): AuditVerification | null {
+  if (anchor.seq === 0) return null;
+  if (anchor.seq > rows) {
+    return {
+      ok: false,
+      rowId: rows + 1,
+      reason: `${anchor.from} is row #${anchor.seq}, and the log ends at #${rows}: ${anchor.seq === rows + 1 ? `row #${anchor.seq} was` : `rows #${rows + 1}–#${anchor.seq} were`} removed`,
+      verified: rows,
+    };
+  }
+  if (!hashMatches(hashes.get(anchor.seq)!, anchor.hash)) {
+    return { ok: false, rowId: anchor.seq, reason: `it differs from ${anchor.from}: its hash is not the one recorded there, so the log was rewritten up to it`, verified: anchor.seq - 1 };
+  }
+  return null;
+}
+
+/**
+ * Walks the chain from GENESIS_HASH, then checks it against the last published head, the heads
+ * given and the head file: the first thing that does not hold, and why. Pure but for reading the
+ * head file; both stores (better-sqlite3 and Kysely) verify with it.
+ */
+export function verifyAuditChain(reading: AuditChainReading): AuditVerification {
+  const chain = walk(reading.rows, reading.handedOut);
+  if (!chain.ok) return chain;
+  const { hashes, ...result } = chain as Extract<AuditVerification, { ok: true }> & { hashes: Map<number, string> };
+  const anchors: AuditAnchor[] = [...reading.given];
+  const published = reading.published;
+  if (published) anchors.push({ seq: published.seq, hash: published.hash, from: `the head published in Slack at ${published.published_at} (${published.occasion})` });
+  else result.notes.push('No head has been published in Slack yet (the handoff and the daily line in the handoff channel publish it).');
+  for (const anchor of anchors) {
+    const broken = against(result.rows, hashes, anchor);
+    if (broken) return broken;
+    result.anchors.push(`${anchor.from}: row #${anchor.seq} holds`);
+  }
+  const { headFile } = reading;
+  if (!headFile) {
+    if (reading.noHeadFileNote) result.notes.push(reading.noHeadFileNote);
+    return result;
+  }
+  const { head, problem } = readHeadFile(headFile);
+  if (problem) return { ok: false, rowId: result.rows, reason: problem, verified: result.rows };
+  if (!head) {
+    if (result.rows > 0) result.notes.push(`No head file (${headFile}): rows after the last published head are not checked against one.`);
+    return result;
+  }
+  const broken = against(result.rows, hashes, { seq: head.seq, hash: head.hash, from: `the last row the bot wrote (its head file)` });
+  if (broken) return broken;
+  if (result.rows > head.seq) {
+    return {
+      ok: false,
+      rowId: head.seq + 1,
+      reason: `the bot's last row is #${head.seq} (its head file), so ${result.rows === head.seq + 1 ? `row #${head.seq + 1} was` : `rows #${head.seq + 1}–#${result.rows} were`} added by something else`,
+      verified: head.seq,
+    };
+  }
+  result.anchors.push(`the last row the bot wrote (its head file): row #${head.seq} holds and ends the log`);
+  return result;
+}
 
 export interface AuditStoreOptions {
-  /** Where the head file lives (beside chatops.db); null for a state without a file (in memory). */
+  /** Where the head file lives (beside chatops.db); null for a state without one (in memory, or PostgreSQL's: no disk shared by its replicas). */
   headFile: string | null;
 }
 
 export function auditStore(db: Database.Database, opts: AuditStoreOptions = { headFile: null }): Synchronous<AuditStore> {
   const sql = statements(db);
   const { headFile } = opts;
-  /** Rewritten inside the append's transaction (after the INSERT): atomically, by rename. */
-  const writeHeadFile = (row: AuditRow) => {
-    if (!headFile) return;
-    const tmp = `${headFile}.tmp-${process.pid}`;
-    writeFileSync(tmp, `${JSON.stringify({ seq: row.id, hash: row.hash, at: row.at })}\n`);
-    renameSync(tmp, headFile);
-  };
   /**
    * The id AUTOINCREMENT would give, chosen here because the hash covers it: one past the highest
    * ever handed out (sqlite_sequence), so a removed last row leaves a gap instead of being reused.
@@ -238,19 +377,7 @@ export function auditStore(db: Database.Database, opts: AuditStoreOptions = { he
   const lastHash = () => (sql('SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1').get() as { hash: string } | undefined)?.hash ?? GENESIS_HASH;
 
   const append = db.transaction((e: NewAuditEntry, now: Date): AuditRow => {
-    const content: ContentRow = {
-      id: nextId(),
-      at: now.toISOString(),
-      source: e.source,
-      user_id: e.userId,
-      channel_id: e.channelId,
-      command: e.command,
-      args: e.args,
-      outcome: e.outcome,
-      plan: e.plan,
-      result: e.result,
-      undo: e.undo,
-    };
+    const content = auditContent(nextId(), e, now);
     const prev_hash = lastHash();
     const row: AuditRow = { ...content, prev_hash, hash: chainHash(prev_hash, content) };
     sql(
@@ -259,109 +386,38 @@ export function auditStore(db: Database.Database, opts: AuditStoreOptions = { he
     ).run(row);
     // Last in the transaction: a failure here rolls the row back. A crash after this and before
     // the commit leaves the file one row ahead; verify then names that row as missing.
-    writeHeadFile(row);
+    writeAuditHeadFile(headFile, row);
     return row;
   });
 
   const headOf = (): AuditHead => (sql('SELECT id AS seq, hash FROM audit_log ORDER BY id DESC LIMIT 1').get() as AuditHead | undefined) ?? { seq: 0, hash: GENESIS_HASH };
   const lastPublished = () => (sql('SELECT * FROM audit_heads_published ORDER BY seq DESC, published_at DESC LIMIT 1').get() as PublishedHead | undefined) ?? null;
 
-  /** The chain itself: ids from #1 without a gap, each hash over the one before. */
-  const walk = (): AuditVerification & { hashes?: Map<number, string> } => {
-    let expectedId = 1;
-    let prev = GENESIS_HASH;
-    let last: AuditTip | null = null;
-    const hashes = new Map<number, string>();
-    for (const row of sql('SELECT * FROM audit_log ORDER BY id').iterate() as IterableIterator<AuditRow>) {
-      const verified = expectedId - 1;
-      const bad = (reason: string): AuditVerification => ({ ok: false, rowId: row.id, reason, verified });
-      if (row.id < expectedId) return bad(`it was inserted before the first row (ids start at #1)`);
-      if (row.id > expectedId) return bad(missing(expectedId, row.id - 1));
-      const selfConsistent = row.hash === chainHash(row.prev_hash, row);
-      if (!selfConsistent) return bad('its content was changed or forged (its hash does not match what it holds)');
-      if (row.prev_hash !== prev) return bad('the row before it was changed or replaced, or this one was inserted (it does not chain from the hash before it)');
-      prev = row.hash;
-      hashes.set(row.id, row.hash);
-      last = { id: row.id, at: row.at, hash: row.hash };
-      expectedId += 1;
-    }
-    const handedOut = highestHandedOut();
-    if (handedOut >= expectedId) {
-      const reason =
-        expectedId === handedOut
-          ? `it is missing from the end (ids were handed out up to #${handedOut})`
-          : `it and the rows up to #${handedOut} are missing from the end`;
-      return { ok: false, rowId: expectedId, reason, verified: expectedId - 1 };
-    }
-    return { ok: true, rows: expectedId - 1, last, anchors: [], notes: [], hashes };
-  };
-
-  /** The chain against a head it must hold: null when it does, else the failure. */
-  const against = (rows: number, hashes: Map<number, string>, anchor: AuditAnchor): AuditVerification | null => {
-    if (anchor.seq === 0) return null;
-    if (anchor.seq > rows) {
-      return {
-        ok: false,
-        rowId: rows + 1,
-        reason: `${anchor.from} is row #${anchor.seq}, and the log ends at #${rows}: ${anchor.seq === rows + 1 ? `row #${anchor.seq} was` : `rows #${rows + 1}–#${anchor.seq} were`} removed`,
-        verified: rows,
-      };
-    }
-    if (!hashMatches(hashes.get(anchor.seq)!, anchor.hash)) {
-      return { ok: false, rowId: anchor.seq, reason: `it differs from ${anchor.from}: its hash is not the one recorded there, so the log was rewritten up to it`, verified: anchor.seq - 1 };
-    }
-    return null;
-  };
-
   // One read transaction, so the rows, sqlite_sequence and the published heads are seen at the same moment while others append.
-  const verify = db.transaction((given: readonly AuditAnchor[]): AuditVerification => {
-    const chain = walk();
-    if (!chain.ok) return chain;
-    const { hashes, ...result } = chain as Extract<AuditVerification, { ok: true }> & { hashes: Map<number, string> };
-    const anchors: AuditAnchor[] = [...given];
-    const published = lastPublished();
-    if (published) anchors.push({ seq: published.seq, hash: published.hash, from: `the head published in Slack at ${published.published_at} (${published.occasion})` });
-    else result.notes.push('No head has been published in Slack yet (the handoff and the daily line in the handoff channel publish it).');
-    for (const anchor of anchors) {
-      const broken = against(result.rows, hashes, anchor);
-      if (broken) return broken;
-      result.anchors.push(`${anchor.from}: row #${anchor.seq} holds`);
-    }
-    if (headFile) {
-      const { head, problem } = readHeadFile(headFile);
-      if (problem) return { ok: false, rowId: result.rows, reason: problem, verified: result.rows };
-      if (!head) {
-        if (result.rows > 0) result.notes.push(`No head file (${headFile}): rows after the last published head are not checked against one.`);
-      } else {
-        const broken = against(result.rows, hashes, { seq: head.seq, hash: head.hash, from: `the last row the bot wrote (its head file)` });
-        if (broken) return broken;
-        if (result.rows > head.seq) {
-          return {
-            ok: false,
-            rowId: head.seq + 1,
-            reason: `the bot's last row is #${head.seq} (its head file), so ${result.rows === head.seq + 1 ? `row #${head.seq + 1} was` : `rows #${head.seq + 1}–#${result.rows} were`} added by something else`,
-            verified: head.seq,
-          };
-        }
-        result.anchors.push(`the last row the bot wrote (its head file): row #${head.seq} holds and ends the log`);
-      }
-    }
-    return result;
-  });
+  const verify = db.transaction(
+    (given: readonly AuditAnchor[]): AuditVerification =>
+      verifyAuditChain({
+        published: lastPublished(),
+        rows: sql('SELECT * FROM audit_log ORDER BY id').iterate() as IterableIterator<AuditRow>,
+        handedOut: highestHandedOut,
+        given,
+        headFile,
+        noHeadFileNote: null,
+      }),
+  );
 
   const guardedVerify = (given: readonly AuditAnchor[]): AuditVerification => {
     try {
       return verify.deferred(given);
     } catch (err) {
-      if (isMissingTable(err)) return { ok: false, rowId: 0, reason: 'the audit_log table is missing from chatops.db (dropped)', verified: 0, missingTable: true };
+      if (isMissingAuditTable(err)) return missingAuditTable('chatops.db');
       throw err;
     }
   };
 
   return {
     append(entry, now) {
-      assertJson('args', entry.args);
-      assertJson('plan', entry.plan);
+      assertAuditEntry(entry);
       return append.immediate(entry, now);
     },
     latest: ({ limit, userId }) =>

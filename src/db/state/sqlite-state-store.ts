@@ -1,9 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { auditStore } from './audit-store.js';
-import { handoffStore } from './handoff-store.js';
-import { pagerdutyStore } from './pagerduty-store.js';
 import { STATE_MIGRATIONS } from './state-migrations.js';
 import { queueOf } from './sqlite-file-queue.js';
 import { kyselyState, type KyselyState, type UnportedStores } from './kysely/kysely-state.js';
@@ -78,13 +75,13 @@ export function openStateStore(file: string, migrations: readonly string[] = STA
   return sqliteState(db, file, migrations.length);
 }
 
-/** The stores not written in Kysely yet: better-sqlite3 on the same connection, so inside the same transaction. */
-function unportedStores(db: Database.Database, file: string): UnportedStores {
-  const stores: { [K in keyof UnportedStores]: Synchronous<UnportedStores[K]> } = {
-    handoffs: handoffStore(db),
-    audit: auditStore(db, { headFile: auditHeadFileOf(file) }),
-    pagerduty: pagerdutyStore(db),
-  };
+/**
+ * The stores not written in Kysely yet: better-sqlite3 on the same connection, so inside the same
+ * transaction. None left since every store of StateTransaction is in kyselyStores; kept until the
+ * `unported` hook goes (and `db` is unused until then).
+ */
+function unportedStores(_db: Database.Database): UnportedStores {
+  const stores: { [K in keyof UnportedStores]: Synchronous<UnportedStores[K]> } = {};
   const wrapped: Record<string, Record<string, unknown>> = {};
   for (const [name, store] of Object.entries(stores)) {
     const methods: Record<string, unknown> = {};
@@ -111,7 +108,8 @@ function sqliteState(db: Database.Database, file: string, latest: number): Sqlit
     dialect: SQLITE_DIALECT,
     serially: (task) => queue.run(task),
     schemaVersion: async () => await Promise.resolve({ current: db.pragma('user_version', { simple: true }) as number, latest }),
-    unported: unportedStores(db, file),
+    unported: unportedStores(db),
+    auditHeadFile: auditHeadFileOf(file),
     close: async () =>
       await queue.run(async () => {
         await kysely.destroy();

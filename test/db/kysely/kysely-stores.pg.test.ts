@@ -1,6 +1,7 @@
 import { openPostgresStateStore } from '../../../src/db/state/postgres/postgres-state-store.js';
 import { createTestDatabase } from '../../helpers/postgres.js';
 import { incidentsAlertsStoreCases } from './incidents-alerts-store-cases.js';
+import { auditHandoffsPagerDutyStoreCases } from './audit-handoffs-pagerduty-store-cases.js';
 import { kyselyStoreCases, type KyselyEngineUnderTest } from './kysely-store-cases.js';
 import { leaseReplicaStoreCases } from './lease-replica-store-cases.js';
 
@@ -20,4 +21,5 @@ const postgresql: KyselyEngineUnderTest = {
 kyselyStoreCases(postgresql);
 leaseReplicaStoreCases(postgresql);
 incidentsAlertsStoreCases(postgresql);
+auditHandoffsPagerDutyStoreCases(postgresql);
 

@@ -5,6 +5,7 @@ import type { KyselyState } from '../../../src/db/state/kysely/kysely-state.js';
 import { openStateStore } from '../../../src/db/state/sqlite-state-store.js';
 import { tempDir } from '../../helpers/test-deps.js';
 import { incidentsAlertsStoreCases } from './incidents-alerts-store-cases.js';
+import { auditHandoffsPagerDutyStoreCases } from './audit-handoffs-pagerduty-store-cases.js';
 import { kyselyStoreCases, type KyselyEngineUnderTest } from './kysely-store-cases.js';
 import { leaseReplicaStoreCases } from './lease-replica-store-cases.js';
 
@@ -21,6 +22,7 @@ const sqlite: KyselyEngineUnderTest = {
 kyselyStoreCases(sqlite);
 leaseReplicaStoreCases(sqlite);
 incidentsAlertsStoreCases(sqlite);
+auditHandoffsPagerDutyStoreCases(sqlite);
 
 
 describe('the Kysely SQLite state', () => {

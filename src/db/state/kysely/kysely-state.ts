@@ -3,6 +3,9 @@ import type { StateStore, StateTransaction } from '../state-store.js';
 import { currentFence, LeaseLostError } from '../fence-context.js';
 import { openTransaction, type OpenTransactionContext } from '../transaction-context.js';
 import { kyselyOutboxStore } from './kysely-outbox-store.js';
+import { kyselyAuditStore } from './kysely-audit-store.js';
+import { kyselyHandoffStore } from './kysely-handoff-store.js';
+import { kyselyPagerDutyStore } from './kysely-pagerduty-store.js';
 import { kyselyAlertSnoozeStore } from './kysely-alert-snooze-store.js';
 import { kyselyAlertStore } from './kysely-alert-store.js';
 import { kyselyCommandRunStore } from './kysely-command-run-store.js';
@@ -32,6 +35,9 @@ export type KyselyStores = Pick<
   StateTransaction,
   'leases' | 'replicas' | 'timers' | 'outbox' | 'people' | 'slackMessages' | 'seenRequests' | 'reportPosts' | 'homeViews' | 'alertSnoozes' | 'sharedResults' | 'commandRuns' | 'timeline' | 'pages' | 'githubIssues' | 'confirmations' | 'remediationRuns' | 'overrides'
   | 'incidents' | 'alerts' | 'integrityChecks' | 'retention'
+  | 'audit'
+  | 'handoffs'
+  | 'pagerduty'
 >;
 
 /** The stores not ported yet (SQLite only: better-sqlite3 on the same connection, so inside the same transaction). */
@@ -52,11 +58,14 @@ export interface KyselyStateEngine {
   schemaVersion: () => Promise<{ current: number; latest: number }>;
   close: () => Promise<void>;
   unported: UnportedStores;
+  /** The audit chain's head file beside chatops.db; null on PostgreSQL (its replicas share no disk) and in memory. */
+  auditHeadFile: string | null;
 }
 
 /** What the stores remember between calls: one per state, shared by its transactions' stores. */
 interface StoreMemory {
   seenRequests: PruneMemory;
+  auditHeadFile: string | null;
 }
 
 /** Every store, written once, over `db`: the state itself or an open transaction. */
@@ -84,6 +93,9 @@ function kyselyStores(db: Kysely<StateDb>, dialect: StateDialect, memory: StoreM
     alerts: kyselyAlertStore(db),
     integrityChecks: kyselyIntegrityCheckStore(db),
     retention: kyselyRetentionStore(db, dialect),
+    audit: kyselyAuditStore(db, dialect, { headFile: memory.auditHeadFile }),
+    handoffs: kyselyHandoffStore(db),
+    pagerduty: kyselyPagerDutyStore(db),
   };
 }
 
@@ -121,7 +133,7 @@ interface OpenKyselyTransaction extends OpenTransactionContext {
  */
 export function kyselyState(db: Kysely<StateDb>, engine: KyselyStateEngine): KyselyState {
   const { dialect, serially } = engine;
-  const memory: StoreMemory = { seenRequests: { lastPruneMs: -Infinity } };
+  const memory: StoreMemory = { seenRequests: { lastPruneMs: -Infinity }, auditHeadFile: engine.auditHeadFile };
   const notInTransaction = () => {
     if (openTransaction.getStore()?.open) {
       throw new Error("a state store was called outside the transaction it runs in: inside transaction(fn), use the stores of fn's tx");

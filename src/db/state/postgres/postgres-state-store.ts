@@ -31,6 +31,8 @@ export async function openPostgresStateStore(config: pg.PoolConfig): Promise<Kys
       return { current: rows[0]?.version ?? 0, latest: POSTGRES_STATE_MIGRATIONS.length };
     },
     unported: UNPORTED,
+    // Two hosts share no disk: the chain's anchors are the heads published in Slack and --head.
+    auditHeadFile: null,
     close: async () => await db.destroy(),
   });
 }

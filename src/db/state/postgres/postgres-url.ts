@@ -67,3 +67,10 @@ export function connectionProblem(err: unknown, target: { shown: string; passwor
   if (target.password) message = message.split(target.password).join('***');
   return `PostgreSQL at ${where} failed: ${message.replace(/\.$/, '')}.`;
 }
+
+/** The password a state URL holds, if any: one more secret the log must never show. */
+export function postgresPasswordOf(url: string | undefined): string | null {
+  if (!url) return null;
+  const parsed = parsePostgresUrl(url);
+  return parsed.ok ? parsed.password : null;
+}

@@ -1,0 +1,34 @@
+import type { Config } from '../../config.js';
+import { connectionProblem, parsePostgresUrl } from './postgres/postgres-url.js';
+import { openPostgresStateStore } from './postgres/postgres-state-store.js';
+import { openStateStore } from './sqlite-state-store.js';
+import { stateFileOf } from './state-file.js';
+import type { KyselyState } from './kysely/kysely-state.js';
+
+/** The state could not be opened; `message` is one sentence for the person starting the bot, never a password. */
+export class StateOpenError extends Error {}
+
+/** Where the state lives, as it may be shown: chatops.db's path, or the PostgreSQL URL without its password. */
+export function stateLocationOf(config: Pick<Config, 'dataDir' | 'env'>): string {
+  const url = config.env.STATE_DATABASE_URL;
+  if (!url) return stateFileOf(config);
+  const parsed = parsePostgresUrl(url);
+  return parsed.ok ? parsed.shown : 'STATE_DATABASE_URL';
+}
+
+/**
+ * The bot's state: in PostgreSQL when STATE_DATABASE_URL names one (brought to the newest schema
+ * first), chatops.db in the data directory otherwise; `file: null` keeps a SQLite state in memory
+ * (the terminal pointed at a data directory that does not exist must not create one).
+ */
+export async function openState(config: Pick<Config, 'dataDir' | 'env'>, opts: { file?: string | null } = {}): Promise<KyselyState> {
+  const url = config.env.STATE_DATABASE_URL;
+  if (!url) return openStateStore(opts.file === undefined ? stateFileOf(config) : (opts.file ?? ':memory:'));
+  const parsed = parsePostgresUrl(url);
+  if (!parsed.ok) throw new StateOpenError(`STATE_DATABASE_URL: ${parsed.problem}`);
+  try {
+    return await openPostgresStateStore({ connectionString: parsed.url, connectionTimeoutMillis: 10_000 });
+  } catch (err) {
+    throw new StateOpenError(`The bot's state could not be opened: ${connectionProblem(err, parsed)}`);
+  }
+}
