@@ -17,7 +17,7 @@ import { stopIntegrityChecks } from './db/integrity-check.js';
 import { homePublisher } from './handlers/home.js';
 import { bodyReadGate } from './http/body-read-gate.js';
 import { homeRefreshJob } from './home/home-refresh.js';
-import { openState } from './db/state/open-state.js';
+import { openState } from './open-state.js';
 import { reachesData, replicaIdentity } from './replicas/replica-identity.js';
 import { PRESENCE_CRON, readReplicaViews, reportPresence } from './replicas/replica-presence.js';
 import { liveMessage } from './presenter/live-messages.js';

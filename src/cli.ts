@@ -7,7 +7,7 @@ import { createAuthorizer } from './commands/authorize.js';
 import { createRegistry } from './commands/index.js';
 import { ConfigError, loadConfig, loadDotEnv } from './config.js';
 import { closeDeps, createDeps } from './runtime.js';
-import { openState, StateOpenError } from './db/state/open-state.js';
+import { openState, StateOpenError } from './open-state.js';
 import { inTerminalWords, renderPlainText } from './templates/plain-text.js';
 import { peopleInReport, reportWithNames } from './templates/report-names.js';
 import { idsAsNames } from './templates/people.js';

@@ -3,7 +3,7 @@ import { systemClock, type Clock } from './clock.js';
 import type { CommandDeps } from './commands/command-spec.js';
 import type { Config } from './config.js';
 import { openAtlasStores } from './db/atlas-database.js';
-import { openStateStore } from './db/state/sqlite-state-store.js';
+import { openStateStore } from './db/state/kysely/sqlite-state-store.js';
 import { stateFileOf } from './db/state/state-file.js';
 import type { StateStore } from './db/state/state-store.js';
 import { pagerdutyRotationOf } from './integrations/pagerduty-rotation.js';

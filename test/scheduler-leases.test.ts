@@ -1,7 +1,7 @@
 import path from 'node:path';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openStateStore, type SqliteStateStore } from '../src/db/state/sqlite-state-store.js';
+import { openStateStore, type SqliteStateStore } from '../src/db/state/kysely/sqlite-state-store.js';
 import { leaseMsOf, startScheduler, type Scheduler, type ScheduledJob } from '../src/scheduler.js';
 import { tempDir } from './helpers/test-deps.js';
 import { BOUND_MS } from './helpers/busy-machine.js';

@@ -13,7 +13,7 @@ import { webApi } from '@slack/bolt';
 import pino from 'pino';
 import { alertWebhookRoute } from '../alerts/alert-webhook.js';
 import { buildConfig } from '../config.js';
-import { openStateStore } from '../db/state/sqlite-state-store.js';
+import { openStateStore } from '../db/state/kysely/sqlite-state-store.js';
 import { liveMessage } from '../presenter/live-messages.js';
 import { closeDeps, createDeps } from '../runtime.js';
 import { startSlackStandIn } from '../sandbox/slack-stand-in.js';

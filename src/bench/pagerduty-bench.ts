@@ -19,7 +19,7 @@ import pino from 'pino';
 import { ingestAlert } from '../alerts/alert-ingest.js';
 import type { CommandDeps } from '../commands/command-spec.js';
 import { buildConfig } from '../config.js';
-import { openStateStore } from '../db/state/sqlite-state-store.js';
+import { openStateStore } from '../db/state/kysely/sqlite-state-store.js';
 import { acknowledgeAlert } from '../incidents/acknowledge.js';
 import { resolveIncident } from '../incidents/resolution.js';
 import { pagerdutyApi } from '../integrations/pagerduty-api.js';

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { access, constants, stat } from 'node:fs/promises';
 import type { Config } from '../config.js';
 import type { AtlasStores } from '../db/atlas-database.js';
-import { stateLocationOf } from '../db/state/open-state.js';
+import { stateLocationOf } from '../db/state/postgres/state-location.js';
 import type { StateStore } from '../db/state/state-store.js';
 import { describeReplicas, readReplicaViews, replicasLevel } from '../replicas/replica-presence.js';
 import type { CheckItem } from './check-item.js';

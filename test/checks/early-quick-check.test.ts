@@ -6,7 +6,7 @@ import { startQuickChecksEarly } from '../../src/checks/early-quick-check.js';
 import { QUICK_CHECK_REUSE_MS, quickCheckItems, type QuickCheckMemory } from '../../src/checks/integrity.js';
 import { openAtlasStores, type AtlasStores } from '../../src/db/atlas-database.js';
 import type { IntegrityResult } from '../../src/db/integrity-check.js';
-import { openStateStore } from '../../src/db/state/sqlite-state-store.js';
+import { openStateStore } from '../../src/db/state/kysely/sqlite-state-store.js';
 import { buildDatabase, corruptPages } from '../db/integrity-fixtures.js';
 import { createAtlasFiles, tempDir } from '../helpers/test-deps.js';
 

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { integrity, QUICK_CHECK_REUSE_MS, quickCheckItems } from '../../src/checks/integrity.js';
 import { openAtlasStores, type AtlasStores } from '../../src/db/atlas-database.js';
-import { openStateStore } from '../../src/db/state/sqlite-state-store.js';
+import { openStateStore } from '../../src/db/state/kysely/sqlite-state-store.js';
 import { createAtlasFiles, tempDir } from '../helpers/test-deps.js';
 import { buildDatabase, corruptPages } from '../db/integrity-fixtures.js';
 

@@ -8,7 +8,7 @@ import type { Actor } from '../../src/commands/command-spec.js';
 import { createRegistry } from '../../src/commands/index.js';
 import type { CommandRegistry } from '../../src/commands/registry.js';
 import type { NewAuditEntry } from '../../src/db/state/audit-store.js';
-import { openStateStore } from '../../src/db/state/sqlite-state-store.js';
+import { openStateStore } from '../../src/db/state/kysely/sqlite-state-store.js';
 import { renderedAnswer } from '../helpers/rendered-answer.js';
 import { createAtlasFiles, tempDir, testDeps, TEST_NOW, type TestEnv } from '../helpers/test-deps.js';
 

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { chainHash, GENESIS_HASH, type AuditRow, type NewAuditEntry } from '../../src/db/state/audit-store.js';
-import { openStateStore, type SqliteStateStore } from '../../src/db/state/sqlite-state-store.js';
+import { openStateStore, type SqliteStateStore } from '../../src/db/state/kysely/sqlite-state-store.js';
 import { tempDir, TEST_NOW } from '../helpers/test-deps.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildConfig } from '../../src/config.js';
 import { retentionCutoffs } from '../../src/db/state/retention-policy.js';
-import { openStateStore, type SqliteStateStore } from '../../src/db/state/sqlite-state-store.js';
+import { openStateStore, type SqliteStateStore } from '../../src/db/state/kysely/sqlite-state-store.js';
 import { iso, type Incident } from '../../src/db/state/state-records.js';
 import { toSqlTime } from '../../src/time/atlas-time.js';
 import { TEST_NOW } from '../helpers/test-deps.js';

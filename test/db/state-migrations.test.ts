@@ -2,7 +2,7 @@ import { renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ingestAlert } from '../../src/alerts/alert-ingest.js';
-import { openStateStore } from '../../src/db/state/sqlite-state-store.js';
+import { openStateStore } from '../../src/db/state/kysely/sqlite-state-store.js';
 import { STATE_MIGRATIONS } from '../../src/db/state/state-migrations.js';
 import { alertAnchor } from '../../src/db/state/state-records.js';
 import { liveMessage } from '../../src/presenter/live-messages.js';

@@ -3,7 +3,7 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { openStateStore, type SqliteStateStore } from '../../src/db/state/sqlite-state-store.js';
+import { openStateStore, type SqliteStateStore } from '../../src/db/state/kysely/sqlite-state-store.js';
 import { STATE_MIGRATIONS } from '../../src/db/state/state-migrations.js';
 import type { StateTransaction } from '../../src/db/state/state-store.js';
 import { tempDir } from '../helpers/test-deps.js';

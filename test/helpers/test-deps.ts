@@ -6,7 +6,7 @@ import pino from 'pino';
 import { manualClock } from '../../src/clock.js';
 import type { CommandDeps } from '../../src/commands/command-spec.js';
 import { buildConfig, type Env } from '../../src/config.js';
-import { openStateStore, type SqliteStateStore } from '../../src/db/state/sqlite-state-store.js';
+import { openStateStore, type SqliteStateStore } from '../../src/db/state/kysely/sqlite-state-store.js';
 import { closeDeps, createDeps } from '../../src/runtime.js';
 import { METRICS_DDL, PERSISTENCE_DDL } from '../../src/demo/atlas-schema.js';
 

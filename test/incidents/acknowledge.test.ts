@@ -2,7 +2,7 @@ import { assertBlockKitLimits } from '../helpers/slack-judge.js';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openStateStore } from '../../src/db/state/sqlite-state-store.js';
+import { openStateStore } from '../../src/db/state/kysely/sqlite-state-store.js';
 import { acknowledgeAlert, setAckDetails } from '../../src/incidents/acknowledge.js';
 import type { DomainDeps } from '../../src/incidents/incident-deps.js';
 import { AlreadyAcknowledgedError, IncidentError, IncidentInputError } from '../../src/incidents/incident-errors.js';

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openStateStore, type SqliteStateStore } from '../../src/db/state/sqlite-state-store.js';
+import { openStateStore, type SqliteStateStore } from '../../src/db/state/kysely/sqlite-state-store.js';
 import { iso, type Incident } from '../../src/db/state/state-records.js';
 import type { Severity } from '../../src/incidents/severity-matrix.js';
 import { planAlertTimers, planIncidentTimers, replanIncidentTimers, startAlertClock, stopTimers } from '../../src/incidents/timer-plan.js';

@@ -19,7 +19,7 @@ import { pagerdutyApi } from '../../src/integrations/pagerduty-api.js';
 import { applyPagerDutyEvent, type PagerDutyIncidentEvent } from '../../src/integrations/pagerduty-incidents.js';
 import { dedupKeyOf, PAGERDUTY_TARGET, pagerdutyCallSender } from '../../src/integrations/pagerduty-sync.js';
 import { parsePagerDutyEvent } from '../../src/integrations/pagerduty-webhook.js';
-import { openStateStore } from '../../src/db/state/sqlite-state-store.js';
+import { openStateStore } from '../../src/db/state/kysely/sqlite-state-store.js';
 import { workspacePeople } from '../../src/slack/workspace-people.js';
 import type { CallSender } from '../../src/slack/outbox-delivery.js';
 import { startDeliveryHarness } from '../helpers/delivery-harness.js';

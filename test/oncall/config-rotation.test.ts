@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildConfig } from '../../src/config.js';
-import { openStateStore, type SqliteStateStore } from '../../src/db/state/sqlite-state-store.js';
+import { openStateStore, type SqliteStateStore } from '../../src/db/state/kysely/sqlite-state-store.js';
 import { configRotation, rotationOf } from '../../src/oncall/config-rotation.js';
 import { tempDir } from '../helpers/test-deps.js';
 

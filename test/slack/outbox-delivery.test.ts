@@ -3,7 +3,7 @@ import Database from 'better-sqlite3';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ingestAlert } from '../../src/alerts/alert-ingest.js';
-import { openStateStore } from '../../src/db/state/sqlite-state-store.js';
+import { openStateStore } from '../../src/db/state/kysely/sqlite-state-store.js';
 import { acknowledgeAlert } from '../../src/incidents/acknowledge.js';
 import { declareIncident } from '../../src/incidents/declare.js';
 import { changeOwner, postStatusUpdate } from '../../src/incidents/incident-changes.js';

@@ -1,6 +1,3 @@
-import type Database from 'better-sqlite3';
-import { statements } from './statements.js';
-import type { Synchronous } from './synchronous.js';
 
 export type CommandOutcome = 'ok' | 'warn' | 'crit' | 'unknown' | 'info' | 'error' | 'usage' | 'denied';
 
@@ -23,16 +20,4 @@ export interface CommandRun {
 
 export interface CommandRunStore {
   add(run: CommandRun): Promise<void>;
-}
-
-export function commandRunStore(db: Database.Database): Synchronous<CommandRunStore> {
-  const sql = statements(db);
-  return {
-    add(r) {
-      sql(
-        `INSERT INTO command_runs (at, source, via, user_id, channel_id, command, args, outcome, summary, duration_ms, error_id)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      ).run(r.at, r.source, r.via, r.userId, r.channelId, r.command, r.args, r.outcome, r.summary, r.durationMs, r.errorId);
-    },
-  };
 }

@@ -1,7 +1,3 @@
-import type Database from 'better-sqlite3';
-import { iso } from './state-records.js';
-import { statements } from './statements.js';
-import type { Synchronous } from './synchronous.js';
 
 /** A previewed remediation waiting for its one confirmation. */
 export interface ConfirmationRow {
@@ -50,37 +46,4 @@ export interface ConfirmationStore {
    * preview used (confirmed) is never among them.
    */
   claimExpired(now: Date, limit: number): Promise<ConfirmationRow[]>;
-}
-
-export function confirmationStore(db: Database.Database): Synchronous<ConfirmationStore> {
-  const sql = statements(db);
-  const claim = db.transaction((token: string, userId: string, now: Date): ConfirmationClaim => {
-    const row = sql('SELECT * FROM remediation_confirmations WHERE token = ?').get(token) as ConfirmationRow | undefined;
-    if (!row) return { kind: 'unknown' };
-    if (row.user_id !== userId) return { kind: 'not-yours', row };
-    if (row.used_at) return { kind: 'used', row };
-    // Swept as expired by a process whose clock ran ahead: its preview already says so.
-    if (row.expires_at <= iso(now) || row.expired_at) return { kind: 'expired', row };
-    // The response_url is of no more use once the preview is settled: it is not kept (it lets anyone post there for 30 min).
-    sql('UPDATE remediation_confirmations SET used_at = ?, response_url = NULL WHERE token = ? AND used_at IS NULL').run(iso(now), token);
-    return { kind: 'claimed', row: { ...row, used_at: iso(now) } };
-  });
-  const claimExpired = db.transaction((now: Date, limit: number): ConfirmationRow[] => {
-    const rows = sql(
-      'SELECT * FROM remediation_confirmations WHERE used_at IS NULL AND expired_at IS NULL AND expires_at <= ? ORDER BY expires_at LIMIT ?',
-    ).all(iso(now), limit) as ConfirmationRow[];
-    for (const row of rows) {
-      sql('UPDATE remediation_confirmations SET expired_at = ?, response_url = NULL WHERE token = ? AND used_at IS NULL AND expired_at IS NULL').run(iso(now), row.token);
-    }
-    return rows.map((row) => ({ ...row, expired_at: iso(now) }));
-  });
-  return {
-    save(c, now) {
-      sql(
-        'INSERT INTO remediation_confirmations (token, user_id, channel_id, command, args, plan, fingerprint, created_at, expires_at, response_url, shown_args) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-      ).run(c.token, c.user_id, c.channel_id, c.command, c.args, c.plan, c.fingerprint, iso(now), c.expires_at, c.response_url ?? null, c.shown_args ?? null);
-    },
-    claim: (token, userId, now) => claim.immediate(token, userId, now),
-    claimExpired: (now, limit) => claimExpired.immediate(now, limit),
-  };
 }

@@ -1,7 +1,3 @@
-import type Database from 'better-sqlite3';
-import { iso } from './state-records.js';
-import { statements } from './statements.js';
-import type { Synchronous } from './synchronous.js';
 
 /**
  * pending: notes or a reminder, not yet posted. posted: the handoff went out. skipped: the bot
@@ -49,39 +45,4 @@ export interface HandoffStore {
   claimPost(shiftStart: Date, post: HandoffPost, now: Date): Promise<boolean>;
   /** Records where the bot started without posting (its first start, mid-shift); false when a row exists. */
   markBaseline(shiftStart: Date, now: Date): Promise<boolean>;
-}
-
-export function handoffStore(db: Database.Database): Synchronous<HandoffStore> {
-  const sql = statements(db);
-  const ensure = (shiftStart: Date) => sql('INSERT INTO handoffs (shift_start) VALUES (?) ON CONFLICT (shift_start) DO NOTHING').run(iso(shiftStart));
-  return {
-    get: (shiftStart) => (sql('SELECT * FROM handoffs WHERE shift_start = ?').get(iso(shiftStart)) as HandoffRow | undefined) ?? null,
-    latestSettled: () => (sql("SELECT * FROM handoffs WHERE status <> 'pending' ORDER BY shift_start DESC LIMIT 1").get() as HandoffRow | undefined) ?? null,
-    saveNotes(shiftStart, text, by, now) {
-      ensure(shiftStart);
-      return sql("UPDATE handoffs SET notes = ?, notes_by = ?, notes_at = ? WHERE shift_start = ? AND status = 'pending'").run(text, by, iso(now), iso(shiftStart)).changes === 1;
-    },
-    claimReminder(shiftStart, now) {
-      ensure(shiftStart);
-      return sql("UPDATE handoffs SET reminded_at = ? WHERE shift_start = ? AND reminded_at IS NULL AND status = 'pending'").run(iso(now), iso(shiftStart)).changes === 1;
-    },
-    claimPost(shiftStart, post, now) {
-      ensure(shiftStart);
-      const claimed =
-        sql(
-          `UPDATE handoffs SET status = 'posted', settled_at = ?, outgoing = ?, incoming = ?, late = ?, skipped = ?
-           WHERE shift_start = ? AND status = 'pending'`,
-        ).run(iso(now), post.outgoing, post.incoming, post.late ? 1 : 0, post.skipped.length > 0 ? JSON.stringify(post.skipped.map(iso)) : null, iso(shiftStart)).changes === 1;
-      if (!claimed) return false;
-      for (const s of post.skipped) {
-        ensure(s);
-        sql("UPDATE handoffs SET status = 'skipped', settled_at = ? WHERE shift_start = ? AND status = 'pending'").run(iso(now), iso(s));
-      }
-      return true;
-    },
-    markBaseline(shiftStart, now) {
-      ensure(shiftStart);
-      return sql("UPDATE handoffs SET status = 'baseline', settled_at = ? WHERE shift_start = ? AND status = 'pending'").run(iso(now), iso(shiftStart)).changes === 1;
-    },
-  };
 }

@@ -32,30 +32,38 @@ const resultSchema = z.object({
   durationMs: z.number(),
 });
 
+/** A remembered row as this version reads it; null for a row it cannot read (not trusted: the check runs again and replaces it). */
+export function rememberedCheck(row: { checked_at: string; result: string } | undefined): RememberedCheck | null {
+  if (!row) return null;
+  let parsed: ReturnType<typeof resultSchema.safeParse>;
+  try {
+    parsed = resultSchema.safeParse(JSON.parse(row.result));
+  } catch {
+    return null;
+  }
+  const at = new Date(row.checked_at);
+  if (!parsed.success || Number.isNaN(at.getTime())) return null;
+  return { at, result: { ...parsed.data, problem: null } };
+}
+
+/** What `remember` keeps of a check: the result without its `problem` (null, or it is not kept). */
+export function rememberedResult(check: IntegrityResult): string | null {
+  if (check.problem !== null) return null;
+  const { problem: _problem, ...result } = check;
+  return JSON.stringify(result);
+}
+
 export function integrityCheckStore(db: Database.Database): Synchronous<IntegrityCheckStore> {
   const sql = statements(db);
   return {
-    latest(file) {
-      const row = sql('SELECT checked_at, result FROM integrity_checks WHERE file = ?').get(file) as { checked_at: string; result: string } | undefined;
-      if (!row) return null;
-      let parsed: ReturnType<typeof resultSchema.safeParse>;
-      try {
-        parsed = resultSchema.safeParse(JSON.parse(row.result));
-      } catch {
-        return null;
-      }
-      const at = new Date(row.checked_at);
-      // A row this version cannot read is not trusted: the check runs again and replaces it.
-      if (!parsed.success || Number.isNaN(at.getTime())) return null;
-      return { at, result: { ...parsed.data, problem: null } };
-    },
+    latest: (file) => rememberedCheck(sql('SELECT checked_at, result FROM integrity_checks WHERE file = ?').get(file) as { checked_at: string; result: string } | undefined),
     remember(check, at) {
-      if (check.problem !== null) return;
-      const { problem: _problem, ...result } = check;
+      const result = rememberedResult(check);
+      if (result === null) return;
       sql('INSERT INTO integrity_checks (file, checked_at, result) VALUES (?, ?, ?) ON CONFLICT (file) DO UPDATE SET checked_at = excluded.checked_at, result = excluded.result').run(
         check.file,
         iso(at),
-        JSON.stringify(result),
+        result,
       );
     },
   };

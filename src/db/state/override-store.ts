@@ -1,7 +1,3 @@
-import type Database from 'better-sqlite3';
-import { iso } from './state-records.js';
-import { statements } from './statements.js';
-import type { Synchronous } from './synchronous.js';
 
 export type OnCallRole = 'primary' | 'secondary';
 
@@ -46,35 +42,4 @@ export interface OverrideStore {
   get(id: number): Promise<OverrideRow | null>;
   /** Overrides not removed that overlap [from, to), by start. */
   overlapping(from: Date, to: Date): Promise<OverrideRow[]>;
-}
-
-export function overrideStore(db: Database.Database): Synchronous<OverrideStore> {
-  const sql = statements(db);
-  const overlapping = (role: OnCallRole | null, from: Date, to: Date) =>
-    sql(
-      `SELECT * FROM oncall_overrides
-       WHERE removed_at IS NULL AND from_at < ? AND until_at > ? AND (? IS NULL OR role = ?)
-       ORDER BY from_at, id`,
-    ).all(iso(to), iso(from), role, role) as OverrideRow[];
-  const add = db.transaction((o: NewOverride, now: Date): { id: number } | { overlaps: OverrideRow } => {
-    const clash = overlapping(o.role, o.from, o.until)[0];
-    if (clash) return { overlaps: clash };
-    const info = sql('INSERT INTO oncall_overrides (user_id, role, from_at, until_at, created_by, created_at, authority) VALUES (?, ?, ?, ?, ?, ?, ?)').run(
-      o.user,
-      o.role,
-      iso(o.from),
-      iso(o.until),
-      o.createdBy,
-      iso(now),
-      o.authority,
-    );
-    return { id: Number(info.lastInsertRowid) };
-  });
-  return {
-    add: (o, now) => add.immediate(o, now),
-    remove: (id, by, now) =>
-      sql('UPDATE oncall_overrides SET removed_by = ?, removed_at = ? WHERE id = ? AND removed_at IS NULL AND until_at > ?').run(by, iso(now), id, iso(now)).changes === 1,
-    get: (id) => (sql('SELECT * FROM oncall_overrides WHERE id = ?').get(id) as OverrideRow | undefined) ?? null,
-    overlapping: (from, to) => overlapping(null, from, to),
-  };
 }

@@ -1,7 +1,3 @@
-import type Database from 'better-sqlite3';
-import { iso } from './state-records.js';
-import { statements } from './statements.js';
-import type { Synchronous } from './synchronous.js';
 
 /** A row of `pagerduty_incidents`: a PagerDuty incident and the bot's alert and incident it stands for. */
 export interface PagerDutyIncidentLink {
@@ -83,51 +79,4 @@ export interface PagerDutyStore {
   setProblem(p: Omit<PagerDutyProblem, 'at'>, now: Date): Promise<void>;
   /** Forgets the problem shown on `anchor`; true when there was one. */
   clearProblem(anchor: string): Promise<boolean>;
-}
-
-export function pagerdutyStore(db: Database.Database): Synchronous<PagerDutyStore> {
-  const sql = statements(db);
-  return {
-    recordEvent: (e, now) =>
-      sql('INSERT OR IGNORE INTO pagerduty_events (event_id, event_type, pd_incident_id, occurred_at, received_at) VALUES (?, ?, ?, ?, ?)').run(
-        e.eventId,
-        e.eventType,
-        e.pdIncidentId,
-        iso(e.occurredAt),
-        iso(now),
-      ).changes === 1,
-    seen: (eventId) => sql('SELECT 1 FROM pagerduty_events WHERE event_id = ?').get(eventId) !== undefined,
-    incident: (id) => (sql('SELECT * FROM pagerduty_incidents WHERE pd_incident_id = ?').get(id) as PagerDutyIncidentLink | undefined) ?? null,
-    byAlert: (key) =>
-      (sql('SELECT * FROM pagerduty_incidents WHERE alert_key = ? ORDER BY last_event_at DESC LIMIT 1').get(key) as PagerDutyIncidentLink | undefined) ?? null,
-    currentLink(alert) {
-      const link = this.byAlert(alert.key);
-      return link && (link.status !== 'resolved' || alert.status === 'resolved') ? link : null;
-    },
-    saveIncident: (l) => {
-      sql(
-        `INSERT INTO pagerduty_incidents (pd_incident_id, alert_key, incident_id, status, html_url, last_event_at, incident_key) VALUES (?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (pd_incident_id) DO UPDATE SET alert_key = excluded.alert_key, incident_id = excluded.incident_id,
-           status = excluded.status, html_url = excluded.html_url, last_event_at = excluded.last_event_at,
-           incident_key = COALESCE(excluded.incident_key, incident_key)`,
-      ).run(l.pdIncidentId, l.alertKey, l.incidentId, l.status, l.htmlUrl, iso(l.lastEventAt), l.incidentKey);
-    },
-    setIncidentStatus: (id, status) => {
-      sql('UPDATE pagerduty_incidents SET status = ? WHERE pd_incident_id = ?').run(status, id);
-    },
-    page: (key, fireCount) => (sql('SELECT * FROM pagerduty_pages WHERE alert_key = ? AND fire_count = ?').get(key, fireCount) as PagerDutyPage | undefined) ?? null,
-    pageByDedupKey: (dedupKey) =>
-      (sql('SELECT * FROM pagerduty_pages WHERE dedup_key = ? ORDER BY fire_count DESC LIMIT 1').get(dedupKey) as PagerDutyPage | undefined) ?? null,
-    savePage: (p) => {
-      sql(
-        `INSERT INTO pagerduty_pages (alert_key, fire_count, dedup_key, status) VALUES (?, ?, ?, ?)
-         ON CONFLICT (alert_key, fire_count) DO UPDATE SET status = excluded.status`,
-      ).run(p.alert_key, p.fire_count, p.dedup_key, p.status);
-    },
-    problem: (anchor) => (sql('SELECT * FROM pagerduty_problems WHERE anchor = ?').get(anchor) as PagerDutyProblem | undefined) ?? null,
-    setProblem: (p, now) => {
-      sql('INSERT OR REPLACE INTO pagerduty_problems (anchor, action, problem, html_url, at) VALUES (?, ?, ?, ?, ?)').run(p.anchor, p.action, p.problem, p.html_url, iso(now));
-    },
-    clearProblem: (anchor) => sql('DELETE FROM pagerduty_problems WHERE anchor = ?').run(anchor).changes > 0,
-  };
 }

@@ -1,7 +1,3 @@
-import type Database from 'better-sqlite3';
-import { iso } from './state-records.js';
-import { statements } from './statements.js';
-import type { Synchronous } from './synchronous.js';
 
 /** A person's name as Slack last gave it, and when it asked. */
 export interface KnownPerson {
@@ -14,18 +10,4 @@ export interface KnownPerson {
 export interface PeopleStore {
   get(userId: string): Promise<KnownPerson | null>;
   put(userId: string, name: string, now: Date): Promise<void>;
-}
-
-export function peopleStore(db: Database.Database): Synchronous<PeopleStore> {
-  const sql = statements(db);
-  return {
-    get: (userId) => (sql('SELECT user_id, name, fetched_at FROM people WHERE user_id = ?').get(userId) as KnownPerson | undefined) ?? null,
-    put(userId, name, now) {
-      sql('INSERT INTO people (user_id, name, fetched_at) VALUES (?, ?, ?) ON CONFLICT (user_id) DO UPDATE SET name = excluded.name, fetched_at = excluded.fetched_at').run(
-        userId,
-        name,
-        iso(now),
-      );
-    },
-  };
 }

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
 import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { auditHeadFileOf } from '../../../src/db/state/sqlite-state-store.js';
+import { auditHeadFileOf } from '../../../src/db/state/kysely/sqlite-state-store.js';
 import { chainHash, GENESIS_HASH, type AuditRow, type NewAuditEntry } from '../../../src/db/state/audit-store.js';
 import type { HandoffPost } from '../../../src/db/state/handoff-store.js';
 import { NO_HEAD_FILE_ON_POSTGRESQL } from '../../../src/db/state/kysely/kysely-audit-store.js';

@@ -1,5 +1,6 @@
 import { openPostgresStateStore } from '../../../src/db/state/postgres/postgres-state-store.js';
 import { createTestDatabase } from '../../helpers/postgres.js';
+import { incidentsAlertsStoreCases } from './incidents-alerts-store-cases.js';
 import { auditHandoffsPagerDutyStoreCases } from './audit-handoffs-pagerduty-store-cases.js';
 import { kyselyStoreCases, type KyselyEngineUnderTest } from './kysely-store-cases.js';
 import { leaseReplicaStoreCases } from './lease-replica-store-cases.js';
@@ -19,5 +20,6 @@ const postgresql: KyselyEngineUnderTest = {
 
 kyselyStoreCases(postgresql);
 leaseReplicaStoreCases(postgresql);
+incidentsAlertsStoreCases(postgresql);
 auditHandoffsPagerDutyStoreCases(postgresql);
 

@@ -2,8 +2,9 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { KyselyState } from '../../../src/db/state/kysely/kysely-state.js';
-import { openStateStore } from '../../../src/db/state/sqlite-state-store.js';
+import { openStateStore } from '../../../src/db/state/kysely/sqlite-state-store.js';
 import { tempDir } from '../../helpers/test-deps.js';
+import { incidentsAlertsStoreCases } from './incidents-alerts-store-cases.js';
 import { auditHandoffsPagerDutyStoreCases } from './audit-handoffs-pagerduty-store-cases.js';
 import { kyselyStoreCases, type KyselyEngineUnderTest } from './kysely-store-cases.js';
 import { leaseReplicaStoreCases } from './lease-replica-store-cases.js';
@@ -20,6 +21,7 @@ const sqlite: KyselyEngineUnderTest = {
 
 kyselyStoreCases(sqlite);
 leaseReplicaStoreCases(sqlite);
+incidentsAlertsStoreCases(sqlite);
 auditHandoffsPagerDutyStoreCases(sqlite);
 
 

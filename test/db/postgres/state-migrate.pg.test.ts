@@ -12,7 +12,7 @@ import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { runCli } from '../../../src/cli.js';
 import { copyStateToPostgres } from '../../../src/db/state/postgres/copy-state-to-postgres.js';
-import { openStateStore } from '../../../src/db/state/sqlite-state-store.js';
+import { openStateStore } from '../../../src/db/state/kysely/sqlite-state-store.js';
 import { STATE_MIGRATIONS } from '../../../src/db/state/state-migrations.js';
 import { createTestDatabase, type TestDatabase } from '../../helpers/postgres.js';
 import { tempDir } from '../../helpers/test-deps.js';

@@ -7,15 +7,19 @@ import { kyselyAuditStore } from './kysely-audit-store.js';
 import { kyselyHandoffStore } from './kysely-handoff-store.js';
 import { kyselyPagerDutyStore } from './kysely-pagerduty-store.js';
 import { kyselyAlertSnoozeStore } from './kysely-alert-snooze-store.js';
+import { kyselyAlertStore } from './kysely-alert-store.js';
 import { kyselyCommandRunStore } from './kysely-command-run-store.js';
 import { kyselyConfirmationStore } from './kysely-confirmation-store.js';
 import { kyselyGitHubIssueStore } from './kysely-github-issue-store.js';
 import { kyselyHomeViewStore } from './kysely-home-view-store.js';
+import { kyselyIncidentStore } from './kysely-incident-store.js';
+import { kyselyIntegrityCheckStore } from './kysely-integrity-check-store.js';
 import { kyselyOverrideStore } from './kysely-override-store.js';
 import { kyselyPageStore } from './kysely-page-store.js';
 import { kyselyPeopleStore } from './kysely-people-store.js';
 import { kyselyRemediationRunStore } from './kysely-remediation-run-store.js';
 import { kyselyReportPostStore } from './kysely-report-post-store.js';
+import { kyselyRetentionStore } from './kysely-retention-store.js';
 import { kyselySeenRequestStore, type PruneMemory } from './kysely-seen-request-store.js';
 import { kyselySharedResultStore } from './kysely-shared-result-store.js';
 import { kyselySlackMessageStore } from './kysely-slack-message-store.js';
@@ -26,17 +30,6 @@ import { kyselyReplicaStore } from './kysely-replica-store.js';
 import type { StateDialect } from './state-dialect.js';
 import type { StateDb } from './state-db.js';
 
-/** The stores ported to Kysely so far (the rest of StateTransaction still runs on sqlite-state-store.ts only). */
-export type KyselyStores = Pick<
-  StateTransaction,
-  'leases' | 'replicas' | 'timers' | 'outbox' | 'people' | 'slackMessages' | 'seenRequests' | 'reportPosts' | 'homeViews' | 'alertSnoozes' | 'sharedResults' | 'commandRuns' | 'timeline' | 'pages' | 'githubIssues' | 'confirmations' | 'remediationRuns' | 'overrides'
-  | 'audit'
-  | 'handoffs'
-  | 'pagerduty'
->;
-
-/** The stores not ported yet (SQLite only: better-sqlite3 on the same connection, so inside the same transaction). */
-export type UnportedStores = Omit<StateTransaction, keyof KyselyStores>;
 
 /** The state over Kysely, with StateStore's transaction rules, on either engine. */
 export interface KyselyState extends StateStore {
@@ -52,7 +45,6 @@ export interface KyselyStateEngine {
   serially: <T>(task: () => Promise<T>) => Promise<T>;
   schemaVersion: () => Promise<{ current: number; latest: number }>;
   close: () => Promise<void>;
-  unported: UnportedStores;
   /** The audit chain's head file beside chatops.db; null on PostgreSQL (its replicas share no disk) and in memory. */
   auditHeadFile: string | null;
 }
@@ -64,7 +56,7 @@ interface StoreMemory {
 }
 
 /** Every store, written once, over `db`: the state itself or an open transaction. */
-function kyselyStores(db: Kysely<StateDb>, dialect: StateDialect, memory: StoreMemory): KyselyStores {
+function kyselyStores(db: Kysely<StateDb>, dialect: StateDialect, memory: StoreMemory): StateTransaction {
   return {
     leases: kyselyLeaseStore(db, dialect),
     replicas: kyselyReplicaStore(db),
@@ -84,6 +76,10 @@ function kyselyStores(db: Kysely<StateDb>, dialect: StateDialect, memory: StoreM
     confirmations: kyselyConfirmationStore(db, dialect),
     remediationRuns: kyselyRemediationRunStore(db, dialect),
     overrides: kyselyOverrideStore(db, dialect),
+    incidents: kyselyIncidentStore(db, dialect),
+    alerts: kyselyAlertStore(db),
+    integrityChecks: kyselyIntegrityCheckStore(db),
+    retention: kyselyRetentionStore(db, dialect),
     audit: kyselyAuditStore(db, dialect, { headFile: memory.auditHeadFile }),
     handoffs: kyselyHandoffStore(db),
     pagerduty: kyselyPagerDutyStore(db),
@@ -152,7 +148,7 @@ export function kyselyState(db: Kysely<StateDb>, engine: KyselyStateEngine): Kys
     return await serially(async () => {
       const trx = await db.startTransaction().execute();
       const current: OpenKyselyTransaction = { db, trx, open: true, stores: null as unknown as StateTransaction, savepoints: 0 };
-      current.stores = through({ ...kyselyStores(trx, dialect, memory), ...engine.unported }, async (method) => {
+      current.stores = through(kyselyStores(trx, dialect, memory), async (method) => {
         if (!current.open) throw new Error('a store of a transaction was called after the transaction ended');
         return await method();
       });
@@ -184,7 +180,7 @@ export function kyselyState(db: Kysely<StateDb>, engine: KyselyStateEngine): Kys
   return {
     dialect,
     kysely: db,
-    ...through({ ...kyselyStores(db, dialect, memory), ...engine.unported }, outside),
+    ...through(kyselyStores(db, dialect, memory), outside),
     transaction,
     schemaVersion: async () => {
       notInTransaction();

@@ -10,7 +10,7 @@
 import { existsSync } from 'node:fs';
 import pg from 'pg';
 import { auditStore, chainHash, GENESIS_HASH, type AuditHead, type AuditRow } from '../audit-store.js';
-import { auditHeadFileOf } from '../sqlite-state-store.js';
+import { auditHeadFileOf } from '../kysely/sqlite-state-store.js';
 import { STATE_MIGRATIONS } from '../state-migrations.js';
 import { applyPendingPostgresMigrations, POSTGRES_MIGRATIONS_TABLE } from './apply-postgres-migrations.js';
 import { connectionProblem, parsePostgresUrl } from './postgres-url.js';

@@ -1,21 +1,13 @@
 import type { Logger } from 'pino';
-import type { Config } from '../../config.js';
-import { connectionProblem, parsePostgresUrl } from './postgres/postgres-url.js';
-import { openPostgresStateStore } from './postgres/postgres-state-store.js';
-import { openStateStore } from './sqlite-state-store.js';
-import { stateFileOf } from './state-file.js';
-import type { KyselyState } from './kysely/kysely-state.js';
+import type { Config } from './config.js';
+import { connectionProblem, parsePostgresUrl } from './db/state/postgres/postgres-url.js';
+import { openPostgresStateStore } from './db/state/postgres/postgres-state-store.js';
+import { openStateStore } from './db/state/kysely/sqlite-state-store.js';
+import { stateFileOf } from './db/state/state-file.js';
+import type { KyselyState } from './db/state/kysely/kysely-state.js';
 
 /** The state could not be opened; `message` is one sentence for the person starting the bot, never a password. */
 export class StateOpenError extends Error {}
-
-/** Where the state lives, as it may be shown: chatops.db's path, or the PostgreSQL URL without its password. */
-export function stateLocationOf(config: Pick<Config, 'dataDir' | 'env'>): string {
-  const url = config.env.STATE_DATABASE_URL;
-  if (!url) return stateFileOf(config);
-  const parsed = parsePostgresUrl(url);
-  return parsed.ok ? parsed.shown : 'STATE_DATABASE_URL';
-}
 
 /**
  * The bot's state: in PostgreSQL when STATE_DATABASE_URL names one (brought to the newest schema

@@ -1,16 +1,11 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { alertStore } from './alert-store.js';
-import { incidentStore } from './incident-store.js';
-import { integrityCheckStore } from './integrity-check-store.js';
-import { retentionStore } from './retention-store.js';
-import { STATE_MIGRATIONS } from './state-migrations.js';
-import { queueOf } from './sqlite-file-queue.js';
-import { kyselyState, type KyselyState, type UnportedStores } from './kysely/kysely-state.js';
-import { sqliteKysely } from './kysely/sqlite-kysely.js';
-import { SQLITE_DIALECT } from './kysely/state-dialect.js';
-import type { Synchronous } from './synchronous.js';
+import { STATE_MIGRATIONS } from '../state-migrations.js';
+import { queueOf } from '../sqlite-file-queue.js';
+import { kyselyState, type KyselyState } from './kysely-state.js';
+import { sqliteKysely } from './sqlite-kysely.js';
+import { SQLITE_DIALECT } from './state-dialect.js';
 
 /** The SQLite store; `db` is for migrations and tests, never for the bot's code. */
 export type SqliteStateStore = KyselyState & { db: Database.Database };
@@ -79,26 +74,6 @@ export function openStateStore(file: string, migrations: readonly string[] = STA
   return sqliteState(db, file, migrations.length);
 }
 
-/** The stores not written in Kysely yet: better-sqlite3 on the same connection, so inside the same transaction. */
-function unportedStores(db: Database.Database): UnportedStores {
-  const stores: { [K in keyof UnportedStores]: Synchronous<UnportedStores[K]> } = {
-    incidents: incidentStore(db),
-    alerts: alertStore(db),
-    retention: retentionStore(db),
-    integrityChecks: integrityCheckStore(db),
-  };
-  const wrapped: Record<string, Record<string, unknown>> = {};
-  for (const [name, store] of Object.entries(stores)) {
-    const methods: Record<string, unknown> = {};
-    for (const [method, fn] of Object.entries(store as Record<string, (...args: unknown[]) => unknown>)) {
-      // Called on its store: a method may call another of the same store through `this`.
-      methods[method] = async (...args: unknown[]) => await Promise.resolve(fn.apply(store, args));
-    }
-    wrapped[name] = methods;
-  }
-  return wrapped as unknown as UnportedStores;
-}
-
 /**
  * The state over chatops.db's one better-sqlite3 connection, through Kysely (kysely-state.ts):
  * transactions are BEGIN IMMEDIATE ... COMMIT around the awaited function, one at a time in this
@@ -113,7 +88,6 @@ function sqliteState(db: Database.Database, file: string, latest: number): Sqlit
     dialect: SQLITE_DIALECT,
     serially: (task) => queue.run(task),
     schemaVersion: async () => await Promise.resolve({ current: db.pragma('user_version', { simple: true }) as number, latest }),
-    unported: unportedStores(db),
     auditHeadFile: auditHeadFileOf(file),
     close: async () =>
       await queue.run(async () => {
