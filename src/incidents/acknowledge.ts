@@ -59,6 +59,9 @@ export async function acknowledgeAlert(deps: DomainDeps, alertRef: string, actor
       const lead = await tx.alerts.get(found.group_lead);
       if (lead && lead.status === 'firing') found = lead;
     }
+    // Read again with its row held: a replica acknowledging the same alert at once waits here,
+    // then finds it acknowledged (without the hold, it would fail on the incident's anchor).
+    found = (await tx.alerts.getForChange(found.key)) ?? found;
     if (found.incident_id) throw await alreadyAcknowledged(tx, found);
     if (found.status === 'resolved') {
       throw new IncidentError(`${found.name} already resolved${found.resolved_at ? ` at ${found.resolved_at.slice(11, 16)} UTC` : ''}; there is nothing to acknowledge.`);

@@ -10,7 +10,7 @@ import { openStateStore, type SqliteStateStore } from '../../src/db/state/kysely
 import { tempDir, TEST_NOW } from '../helpers/test-deps.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const STORE_MODULE = fileURLToPath(new URL('../../src/db/state/sqlite-state-store.ts', import.meta.url));
+const STORE_MODULE = fileURLToPath(new URL('../../src/db/state/kysely/sqlite-state-store.ts', import.meta.url));
 const NOW = new Date(TEST_NOW);
 const minutes = (n: number) => new Date(NOW.getTime() + n * 60_000);
 

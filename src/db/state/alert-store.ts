@@ -22,6 +22,12 @@ export interface AlertFiring {
 
 export interface AlertStore {
   get(key: string): Promise<AlertRecord | null>;
+  /**
+   * Inside a transaction: the alert, with its row held to the transaction's end (PostgreSQL:
+   * `FOR UPDATE`; SQLite: its immediate transaction already holds the file), so that a replica
+   * doing the same check-and-set waits and then reads what this one decided.
+   */
+  getForChange(key: string): Promise<AlertRecord | null>;
   /** Firing alerts, oldest first. */
   firing(): Promise<AlertRecord[]>;
   /** Firing alerts nobody has acknowledged, newest first. */

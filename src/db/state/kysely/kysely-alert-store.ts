@@ -2,6 +2,7 @@ import type { ExpressionBuilder, Kysely } from 'kysely';
 import type { AlertFiring, AlertFiringRecord, AlertStore } from '../alert-store.js';
 import { iso, type AlertRecord } from '../state-records.js';
 import { atomically } from './atomically.js';
+import type { StateDialect } from './state-dialect.js';
 import type { StateDb } from './state-db.js';
 
 /** A firing's columns as insert and refire both set them (name … group_lead, with updated_at). */
@@ -40,7 +41,7 @@ function startsWith(eb: ExpressionBuilder<StateDb, 'alerts'>, column: 'key' | 'g
  * linkIncident) is one UPDATE whose WHERE PostgreSQL re-checks on the row as the winner left it.
  * Each change and the copy of its firing into alert_firings are one (`atomically`).
  */
-export function kyselyAlertStore(db: Kysely<StateDb>): AlertStore {
+export function kyselyAlertStore(db: Kysely<StateDb>, dialect: StateDialect): AlertStore {
   const get = async (key: string) => ((await db.selectFrom('alerts').selectAll().where('key', '=', key).executeTakeFirst()) as AlertRecord | undefined) ?? null;
   const firing = () => db.selectFrom('alerts').selectAll().where('status', '=', 'firing');
   /** Each firing is kept, so the handoff can count them; written with the alert's own change. */
@@ -70,6 +71,7 @@ export function kyselyAlertStore(db: Kysely<StateDb>): AlertStore {
   const firings = () => db.selectFrom('alert_firings').selectAll();
   return {
     get,
+    getForChange: async (key) => ((await dialect.rowLock(db.selectFrom('alerts').selectAll().where('key', '=', key)).executeTakeFirst()) as AlertRecord | undefined) ?? null,
     firing: async () => (await firing().orderBy('fired_at').orderBy('key').execute()) as AlertRecord[],
     awaitingAck: async () => (await firing().where('incident_id', 'is', null).orderBy('fired_at', 'desc').orderBy('key').execute()) as AlertRecord[],
     firingOf: async (incidentId) =>

@@ -77,7 +77,7 @@ function kyselyStores(db: Kysely<StateDb>, dialect: StateDialect, memory: StoreM
     remediationRuns: kyselyRemediationRunStore(db, dialect),
     overrides: kyselyOverrideStore(db, dialect),
     incidents: kyselyIncidentStore(db, dialect),
-    alerts: kyselyAlertStore(db),
+    alerts: kyselyAlertStore(db, dialect),
     integrityChecks: kyselyIntegrityCheckStore(db),
     retention: kyselyRetentionStore(db, dialect),
     audit: kyselyAuditStore(db, dialect, { headFile: memory.auditHeadFile }),

@@ -19,6 +19,9 @@ export async function openPostgresStateStore(config: pg.PoolConfig, opts: { onCo
   // An idle connection the server closed (a restart) is dropped by the pool, which opens a new
   // one on the next query; without a listener its error would end the process.
   pool.on('error', (err) => opts.onConnectionLost?.(err));
+  // A connection checked out (a transaction between two statements) has no pool listener: its
+  // error would be unhandled and end the process. The query waiting on it fails on its own.
+  pool.on('connect', (client) => client.on('error', (err) => opts.onConnectionLost?.(err)));
   const client = await pool.connect();
   try {
     await applyPostgresMigrations(client);
