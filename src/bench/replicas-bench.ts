@@ -24,7 +24,7 @@ export interface ReplicasBenchOptions {
   concurrency: number;
   /** Alerts through the webhook(s) per configuration, delivered as fast as the outbox goes. */
   alerts: number;
-  /** Which configurations to run (all three by default; the smoke test runs SQLite only). */
+  /** Which configurations to run (all three by default). */
   configurations?: ReplicaConfiguration['key'][];
   log: (line: string) => void;
 }
@@ -75,6 +75,12 @@ export async function benchReplicas(benchDir: string, opts: ReplicasBenchOptions
   let server: PostgresServer | null = null;
   let postgresStartMs: number | null = null;
   const rows: ReplicaRow[] = [];
+  // Ctrl-C or SIGTERM mid-run: exit at once, so that the server's exit hook (throwaway-postgres-server.ts)
+  // ends it and removes its folder; waiting for a clean stop would let the connections it drops
+  // end the process first, with the folder left behind.
+  const onSignal = (signal: NodeJS.Signals) => process.exit(signal === 'SIGINT' ? 130 : 143);
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   try {
     for (const [n, configuration] of chosen.entries()) {
       /** Opens the configuration's states: one per bot, all on one store; the bench that takes them closes them. */
@@ -115,6 +121,8 @@ export async function benchReplicas(benchDir: string, opts: ReplicasBenchOptions
       }
     }
   } finally {
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
     // The server stops also when a row failed; nothing of it stays in the temporary folder.
     if (server) await (server as PostgresServer).stop();
   }
