@@ -40,6 +40,8 @@ export interface DeliveryBenchResult {
   rateLimited: number;
   /** From the first webhook call to the last message in the channel. */
   seconds: number;
+  /** From the first webhook call to the last one answered (delivery runs meanwhile). */
+  intakeSeconds: number;
   /** The same number of posts at exactly 1 per second after the burst. */
   idealSeconds: number;
   /** How many delivery loops (replicas) shared the state. */
@@ -127,7 +129,8 @@ export async function benchDelivery(benchDir: string, alerts: number, log: (s: s
       }
     };
     await Promise.all(Array.from({ length: opts.lanes ?? 1 }, lane));
-    log(`${alerts} alerts taken by the webhook${replicas.length > 1 ? `s of ${replicas.length} replicas` : ''} in ${((performance.now() - started) / 1000).toFixed(1)} s; delivering at ${pace.perSecond}/s per loop…`);
+    const intakeSeconds = (performance.now() - started) / 1000;
+    log(`${alerts} alerts taken by the webhook${replicas.length > 1 ? `s of ${replicas.length} replicas` : ''} in ${intakeSeconds.toFixed(1)} s; delivering at ${pace.perSecond}/s per loop…`);
     let lastReport = performance.now();
     while (await state.outbox.pendingCount() > 0) {
       await new Promise((r) => setTimeout(r, 200));
@@ -150,6 +153,7 @@ export async function benchDelivery(benchDir: string, alerts: number, log: (s: s
       outOfOrder,
       rateLimited: slack.workspace.calls('chat.postMessage').filter((c) => c.status === 429).length,
       seconds,
+      intakeSeconds,
       idealSeconds: Math.max(0, alerts - pace.burst) / pace.perSecond,
       replicas: states.length,
     };

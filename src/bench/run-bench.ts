@@ -517,7 +517,7 @@ const replicasTitle = (r: ReplicasBenchResult) =>
   `ack p50/p99 of ${r.requests} signed /atlas help (${r.concurrency} concurrent), outbox throughput of ${r.alerts} alerts (4 webhook calls at a time, no pacing, the Slack stand-in answering at once)` +
   (r.postgresStartMs === null ? '' : `; PostgreSQL started in ${formatMs(r.postgresStartMs)}`);
 
-const REPLICAS_HEADER: Header = { measure: 'configuration', ours: 'ack p50 / p99', baseline: 'outbox msgs/s (delivered)', ratio: 'vs SQLite (p99, msgs/s)', target: 'duplicates' };
+const REPLICAS_HEADER: Header = { measure: 'configuration', ours: 'ack p50 / p99', baseline: 'outbox msgs/s (delivered in s; webhook intake s)', ratio: 'vs SQLite (p99, msgs/s)', target: 'duplicates' };
 
 function replicasRows(r: ReplicasBenchResult): Row[] {
   const base = r.rows.find((row) => row.configuration.engine === 'sqlite');
@@ -528,7 +528,7 @@ function replicasRows(r: ReplicasBenchResult): Row[] {
     return {
       measure: `${row.configuration.name}${isBase ? ' (baseline)' : ''}`,
       ours: `${formatMs(ack.latency.median)} / ${formatMs(ack.latency.p99)}${ack.failures ? ` (${ack.failures} not 200)` : ''}`,
-      baseline: `${row.msgsPerSec.toFixed(1)} (${delivery.delivered}/${delivery.alerts})`,
+      baseline: `${row.msgsPerSec.toFixed(1)} (${delivery.delivered}/${delivery.alerts} in ${delivery.seconds.toFixed(1)} s, intake ${delivery.intakeSeconds.toFixed(1)} s)`,
       ratio: isBase || !base ? '' : `${formatRatio(ack.latency.p99, base.ack.latency.p99)}, ${formatRatio(row.msgsPerSec, base.msgsPerSec)}`,
       target: `${delivery.doubled} (target 0)`,
       // The figures are information; what must hold is every message once and every ack a 200.
