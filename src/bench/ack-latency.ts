@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import type { StateStore } from '../db/state/state-store.js';
 import { summarize, type SampleSummary } from './stats.js';
 
 /**
@@ -373,40 +374,141 @@ function withAnswers(scenario: AckScenario, result: LoadResult, drained: { answe
 }
 
 /**
+ * One timed run of `n` requests split between the bots listening on `ports` (request i to port
+ * i mod n, the concurrency shared out), with the server loop's delay and, when `answersExpected`,
+ * every answer drained. Sample indexes are made unique across the ports.
+ */
+async function splitLoad(
+  fake: FakeServer,
+  ports: number[],
+  job: { text: string; runTag: string; requests: number; concurrency: number },
+  answersExpected: boolean,
+): Promise<{ result: LoadResult; drained: { answers: Map<number, number>; drainMs: number } | null; loop: AckScenario['eventLoopDelay'] }> {
+  // The servers run on this thread: its worst stall explains the worst acknowledgements.
+  const histogram = monitorEventLoopDelay({ resolution: 5 });
+  histogram.enable();
+  const parts = ports.map((port, k) => ({
+    port,
+    runTag: ports.length === 1 ? job.runTag : `${job.runTag}r${k}`,
+    requests: Math.floor(job.requests / ports.length) + (k < job.requests % ports.length ? 1 : 0),
+    concurrency: Math.max(1, Math.floor(job.concurrency / ports.length) + (k < job.concurrency % ports.length ? 1 : 0)),
+  }));
+  const results = await Promise.all(
+    parts.map((p) => runLoad({ url: `http://127.0.0.1:${p.port}`, text: job.text, runTag: p.runTag, requests: p.requests, concurrency: p.concurrency, responseUrlBase: fake.url })),
+  );
+  histogram.disable();
+  const loop = { maxMs: histogram.max / 1e6, p99Ms: histogram.percentile(99) / 1e6 };
+  // Part k's request i becomes k * SPLIT + i, in the samples and in the answers alike.
+  const SPLIT = 10_000_000;
+  const result: LoadResult = {
+    samples: results.flatMap((r, k) => r.samples.map((s) => ({ ...s, i: k * SPLIT + s.i }))),
+    wallMs: Math.max(...results.map((r) => r.wallMs)),
+  };
+  if (!answersExpected) return { result, drained: null, loop };
+  const answers = new Map<number, number>();
+  let drainMs = 0;
+  for (const [k, p] of parts.entries()) {
+    const d = await drainAnswers(fake, p.runTag, results[k]!.samples.length);
+    for (const [i, at] of d.answers) answers.set(k * SPLIT + i, at);
+    drainMs = Math.max(drainMs, d.drainMs);
+  }
+  return { result, drained: { answers, drainMs }, loop };
+}
+
+/** Our bot's Slack app on 127.0.0.1 around `state` (chatops.db in `dataDir` by default), network on the fake. */
+async function startOurBot(opts: { dataDir: string; fakeUrl: string; state?: StateStore }): Promise<{ port: number; unregistered: string[]; stop: () => Promise<void> }> {
+  // Loaded here, not at the top: the load-generator worker imports this module and needs none of it.
+  const [{ buildSlackApp }, { createRegistry }, { createAuthorizer }, { buildConfig }, { closeDeps, createDeps }, pinoModule] = await Promise.all([
+    import('../app.js'),
+    import('../commands/index.js'),
+    import('../commands/authorize.js'),
+    import('../config.js'),
+    import('../runtime.js'),
+    import('pino'),
+  ]);
+  const { fakeUrl } = opts;
+  const logger = pinoModule.default({ level: 'silent' });
+  const config = buildConfig(opts.dataDir, {
+    providers: ['Census TIGER', 'ArcGIS Hub', 'UK ONS', 'Statistics Canada', 'Australia ABS'].map((name, i) => ({
+      name,
+      url: `${fakeUrl}/provider/${i}`,
+    })),
+    ipfs: { gateways: [`${fakeUrl}/ipfs/`] },
+  });
+  // The same dependencies main.ts builds (chatops.db in the data directory), network aside.
+  const deps = createDeps(config, logger, { fetch: loopbackFetch, ...(opts.state ? { state: opts.state } : {}) });
+  const registry = createRegistry(createAuthorizer(config));
+  const unregistered = registry.parse(['health']).kind === 'unknown' ? ['health'] : [];
+  const slack = buildSlackApp({
+    deps,
+    registry,
+    logger,
+    slack: { botToken: 'xoxb-bench-token', signingSecret: SIGNING_SECRET, apiUrl: `${fakeUrl}/api/` },
+    botIdentity: BOT,
+  });
+  const port = await slack.start(0, '127.0.0.1');
+  return {
+    port,
+    unregistered,
+    stop: async () => {
+      await slack.stop();
+      await closeDeps(deps);
+    },
+  };
+}
+
+export interface AckReplicasOptions {
+  /** A data directory from the demo generator (the commands read it; the state is `states`). */
+  dataDir: string;
+  /** One state per bot, all on one store: one Slack app each, the requests split between them. The bench closes them. */
+  states: StateStore[];
+  text: string;
+  requests: number;
+  concurrency: number;
+  log: (line: string) => void;
+}
+
+/** The acknowledgements of `/atlas <text>` through one Slack app per state (warmed up first), answers drained. */
+export async function benchAckReplicas(opts: AckReplicasOptions): Promise<AckScenario> {
+  const fake = await startFakeServer();
+  const bots: { port: number; stop: () => Promise<void> }[] = [];
+  try {
+    for (const state of opts.states) bots.push(await startOurBot({ dataDir: opts.dataDir, fakeUrl: fake.url, state }));
+    const ports = bots.map((b) => b.port);
+    const job = { text: opts.text, requests: opts.requests, concurrency: opts.concurrency };
+    await splitLoad(fake, ports, { ...job, runTag: 'warmup', requests: WARMUP }, true);
+    opts.log(`ack latency: /atlas ${opts.text}, ${opts.requests} requests, ${opts.concurrency} concurrent, split between ${ports.length} bot(s)`);
+    const { result, drained, loop } = await splitLoad(fake, ports, { ...job, runTag: 'timed' }, true);
+    const name = `/atlas ${opts.text} through ${ports.length} bot(s)`;
+    return withAnswers(toScenario(name, opts.text, opts.requests, opts.concurrency, result, loop), result, drained!);
+  } finally {
+    for (const b of bots) await b.stop();
+    for (const s of opts.states.slice(bots.length)) await s.close();
+    await fake.close();
+  }
+}
+
+/**
  * The bare Bolt app, then ours at rest (`help`, `health`), then ours while `PRAGMA
  * integrity_check` runs on `integrityFile` through runIntegrityCheck (a worker thread).
  */
 export async function benchAckLatency(opts: AckBenchOptions): Promise<AckBenchResult> {
   // Loaded here, not at the top: the load-generator worker imports this module and needs none of it.
-  const [{ App, LogLevel }, { buildSlackApp }, { createRegistry }, { createAuthorizer }, { buildConfig }, { closeDeps, createDeps }, { runIntegrityCheck }, pinoModule] =
-    await Promise.all([
-      import('@slack/bolt'),
-      import('../app.js'),
-      import('../commands/index.js'),
-      import('../commands/authorize.js'),
-      import('../config.js'),
-      import('../runtime.js'),
-      import('../db/integrity-check.js'),
-      import('pino'),
-    ]);
+  const [{ App, LogLevel }, { runIntegrityCheck }] = await Promise.all([import('@slack/bolt'), import('../db/integrity-check.js')]);
   const { requests, concurrency, log } = opts;
   const fake = await startFakeServer();
   let runs = 0;
   /** `until`: a steady load (up to `n` requests) stopped when that promise settles. */
   const load = async (port: number, text: string, n: number, answersExpected: boolean, until?: Promise<unknown>) => {
     const runTag = `run${++runs}`;
+    if (!until) return await splitLoad(fake, [port], { text, runTag, requests: n, concurrency }, answersExpected);
     // The server runs on this thread: its worst stall explains the worst acknowledgements.
     const histogram = monitorEventLoopDelay({ resolution: 5 });
     histogram.enable();
     const job = { url: `http://127.0.0.1:${port}`, text, runTag, requests: n, concurrency, responseUrlBase: fake.url };
-    let result: LoadResult;
-    if (until) {
-      const steady = startLoad({ ...job, untilStopped: true });
-      until.finally(steady.stop).catch(() => undefined);
-      result = await steady.result;
-    } else {
-      result = await runLoad(job);
-    }
+    const steady = startLoad({ ...job, untilStopped: true });
+    until.finally(steady.stop).catch(() => undefined);
+    const result = await steady.result;
     histogram.disable();
     const loop = { maxMs: histogram.max / 1e6, p99Ms: histogram.percentile(99) / 1e6 };
     const drained = answersExpected ? await drainAnswers(fake, runTag, result.samples.length) : null;
@@ -435,26 +537,8 @@ export async function benchAckLatency(opts: AckBenchOptions): Promise<AckBenchRe
     globalThis.gc?.();
 
     // 2. Ours, with every dependency real except the network (loopback fake).
-    const logger = pinoModule.default({ level: 'silent' });
-    const config = buildConfig(opts.dataDir, {
-      providers: ['Census TIGER', 'ArcGIS Hub', 'UK ONS', 'Statistics Canada', 'Australia ABS'].map((name, i) => ({
-        name,
-        url: `${fake.url}/provider/${i}`,
-      })),
-      ipfs: { gateways: [`${fake.url}/ipfs/`] },
-    });
-    // The same dependencies main.ts builds (chatops.db in the data directory), network aside.
-    const deps = createDeps(config, logger, { fetch: loopbackFetch });
-    const registry = createRegistry(createAuthorizer(config));
-    const unregistered = registry.parse(['health']).kind === 'unknown' ? ['health'] : [];
-    const slack = buildSlackApp({
-      deps,
-      registry,
-      logger,
-      slack: { botToken: 'xoxb-bench-token', signingSecret: SIGNING_SECRET, apiUrl: `${fake.url}/api/` },
-      botIdentity: BOT,
-    });
-    const port = await slack.start(0, '127.0.0.1');
+    const ourBot = await startOurBot({ dataDir: opts.dataDir, fakeUrl: fake.url });
+    const { port, unregistered } = ourBot;
     const ours: AckScenario[] = [];
     const underIntegrity: AckScenario[] = [];
     try {
@@ -507,8 +591,7 @@ export async function benchAckLatency(opts: AckBenchOptions): Promise<AckBenchRe
         }
       }
     } finally {
-      await slack.stop();
-      await closeDeps(deps);
+      await ourBot.stop();
     }
     return { bare, ours, underIntegrity, unregistered };
   } finally {

@@ -4,6 +4,9 @@
  * Slack stand-in answering 429 (Retry-After: 1) to every tenth chat.postMessage. Reports whether
  * every alert arrived, none twice and in the order sent, and the time against the ideal at the
  * documented 1 message per second per channel.
+ * The state is a parameter (`opts.openStates`): the replicas table (run-bench.ts) runs the same
+ * bench on SQLite, on PostgreSQL, and with two delivery loops on one PostgreSQL database, each
+ * with its own webhook, the alerts split between them.
  */
 import { mkdirSync, rmSync } from 'node:fs';
 import http from 'node:http';
@@ -14,6 +17,7 @@ import pino from 'pino';
 import { alertWebhookRoute } from '../alerts/alert-webhook.js';
 import { buildConfig } from '../config.js';
 import { openStateStore } from '../db/state/kysely/sqlite-state-store.js';
+import type { StateStore } from '../db/state/state-store.js';
 import { liveMessage } from '../presenter/live-messages.js';
 import { closeDeps, createDeps } from '../runtime.js';
 import { startSlackStandIn } from '../sandbox/slack-stand-in.js';
@@ -36,19 +40,41 @@ export interface DeliveryBenchResult {
   rateLimited: number;
   /** From the first webhook call to the last message in the channel. */
   seconds: number;
+  /** From the first webhook call to the last one answered (delivery runs meanwhile). */
+  intakeSeconds: number;
   /** The same number of posts at exactly 1 per second after the burst. */
   idealSeconds: number;
+  /** How many delivery loops (replicas) shared the state. */
+  replicas: number;
 }
 
-export async function benchDelivery(benchDir: string, alerts: number, log: (s: string) => void): Promise<DeliveryBenchResult> {
-  const dataDir = path.join(benchDir, 'delivery', '.shadow-atlas');
-  rmSync(path.dirname(dataDir), { recursive: true, force: true });
-  mkdirSync(dataDir, { recursive: true });
-  const slack = await startSlackStandIn();
-  slack.faults.inject({ method: 'chat.postMessage', kind: 'ratelimit', retryAfter: 1, every: 10 });
-  const config = buildConfig(dataDir, { channels: { incidents: CHANNEL } }, { ALERT_WEBHOOK_TOKEN: TOKEN });
+export interface DeliveryBenchOptions {
+  /**
+   * One state per replica, all on one store; the bench closes them. By default one SQLite state,
+   * chatops.db in the bench's data directory.
+   */
+  openStates?: (dataDir: string) => Promise<StateStore[]>;
+  /** Posts per second per channel and burst, per delivery loop; Slack's documented pace by default. */
+  pace?: { perSecond: number; burst: number };
+  /** The stand-in answers 429 to every n-th chat.postMessage; null: never. 10 by default. */
+  rateLimitEvery?: number | null;
+  /** Webhook calls in flight at once (1 by default: the order sent is the order checked). */
+  lanes?: number;
+}
+
+/** One bot's worth: its state, delivery loop and webhook server. */
+interface DeliveryReplica {
+  url: string;
+  stop: () => Promise<void>;
+}
+
+async function startReplica(
+  state: StateStore,
+  config: ReturnType<typeof buildConfig>,
+  slack: Awaited<ReturnType<typeof startSlackStandIn>>,
+  pace: { perSecond: number; burst: number },
+): Promise<DeliveryReplica> {
   const logger = pino({ level: 'silent' });
-  const state = openStateStore(path.join(dataDir, 'chatops.db'));
   const clock = () => new Date();
   const delivery = createDelivery({
     store: state,
@@ -56,26 +82,55 @@ export async function benchDelivery(benchDir: string, alerts: number, log: (s: s
     render: async (anchor) => await liveMessage(state, anchor, clock()),
     clock,
     logger,
-    pace: PACE,
+    pace,
   });
   const deps = createDeps(config, logger, { state, clock, wakeDelivery: delivery.wake });
   const route = alertWebhookRoute(deps, { token: TOKEN });
   const server = http.createServer((req, res) => route.handler(req, res));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks/alerts`;
   delivery.start();
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks/alerts`,
+    stop: async () => {
+      await delivery.stop(1000);
+      server.close();
+      await closeDeps(deps);
+    },
+  };
+}
+
+export async function benchDelivery(benchDir: string, alerts: number, log: (s: string) => void, opts: DeliveryBenchOptions = {}): Promise<DeliveryBenchResult> {
+  const dataDir = path.join(benchDir, 'delivery', '.shadow-atlas');
+  rmSync(path.dirname(dataDir), { recursive: true, force: true });
+  mkdirSync(dataDir, { recursive: true });
+  const pace = opts.pace ?? PACE;
+  const every = opts.rateLimitEvery === undefined ? 10 : opts.rateLimitEvery;
+  const states = opts.openStates ? await opts.openStates(dataDir) : [openStateStore(path.join(dataDir, 'chatops.db'))];
+  const state = states[0]!;
+  const slack = await startSlackStandIn();
+  if (every !== null) slack.faults.inject({ method: 'chat.postMessage', kind: 'ratelimit', retryAfter: 1, every });
+  const config = buildConfig(dataDir, { channels: { incidents: CHANNEL } }, { ALERT_WEBHOOK_TOKEN: TOKEN });
+  const replicas: DeliveryReplica[] = [];
   try {
+    for (const s of states) replicas.push(await startReplica(s, config, slack, pace));
     const names = Array.from({ length: alerts }, (_, i) => `bench_alert_${String(i).padStart(4, '0')}`);
     const started = performance.now();
-    for (const name of names) {
-      const res = await fetch(url, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ source: 'shadow-atlas', type: 'alert', name, severity: 'warning', status: 'FIRING', message: 'bench', firedAt: new Date().toISOString() }),
-      });
-      if (res.status !== 200) throw new Error(`webhook answered ${res.status}`);
-    }
-    log(`${alerts} alerts taken by the webhook in ${((performance.now() - started) / 1000).toFixed(1)} s; delivering at ${PACE.perSecond}/s…`);
+    // Alert i goes to replica i mod n: the requests split between the replicas.
+    let next = 0;
+    const lane = async () => {
+      while (next < names.length) {
+        const i = next++;
+        const res = await fetch(replicas[i % replicas.length]!.url, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ source: 'shadow-atlas', type: 'alert', name: names[i], severity: 'warning', status: 'FIRING', message: 'bench', firedAt: new Date().toISOString() }),
+        });
+        if (res.status !== 200) throw new Error(`webhook answered ${res.status}`);
+      }
+    };
+    await Promise.all(Array.from({ length: opts.lanes ?? 1 }, lane));
+    const intakeSeconds = (performance.now() - started) / 1000;
+    log(`${alerts} alerts taken by the webhook${replicas.length > 1 ? `s of ${replicas.length} replicas` : ''} in ${intakeSeconds.toFixed(1)} s; delivering at ${pace.perSecond}/s per loop…`);
     let lastReport = performance.now();
     while (await state.outbox.pendingCount() > 0) {
       await new Promise((r) => setTimeout(r, 200));
@@ -98,12 +153,14 @@ export async function benchDelivery(benchDir: string, alerts: number, log: (s: s
       outOfOrder,
       rateLimited: slack.workspace.calls('chat.postMessage').filter((c) => c.status === 429).length,
       seconds,
-      idealSeconds: Math.max(0, alerts - PACE.burst) / PACE.perSecond,
+      intakeSeconds,
+      idealSeconds: Math.max(0, alerts - pace.burst) / pace.perSecond,
+      replicas: states.length,
     };
   } finally {
-    await delivery.stop(1000);
-    server.close();
+    // Every state is closed, also those whose replica never started.
+    for (const r of replicas) await r.stop();
+    for (const s of states.slice(replicas.length)) await s.close();
     await slack.close();
-    await closeDeps(deps);
   }
 }

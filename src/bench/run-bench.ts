@@ -16,6 +16,7 @@ import { benchHandoff, type HandoffBenchResult } from './handoff-bench.js';
 import { benchPagerDuty, type PagerDutyBenchResult } from './pagerduty-bench.js';
 import { benchErrorStorm, benchHeavyAcks, type ErrorStormResult, type HeavyAckResult } from './heavy-reads.js';
 import { countErrorsExactly, ensureBigMetrics, GUIDE_ERROR_TYPES } from './big-metrics.js';
+import { benchReplicas, type ReplicasBenchResult } from './replicas-bench.js';
 import { benchRollups, ROLLUP_COMMANDS, type RollupsBenchResult } from './rollups-bench.js';
 import { formatMs, formatRatio, summarize, type SampleSummary } from './stats.js';
 import { exitWith, isMainModule } from '../is-main-module.js';
@@ -32,6 +33,8 @@ import { exitWith, isMainModule } from '../is-main-module.js';
  * `--only pagerduty` only the PagerDuty table (i: `--iterations` cycles, min(`--alerts`, 200) delivered).
  * `--only edge` only the HTTP edge table (j: `--flood-posts` concurrent unauthenticated POSTs of `--flood-mb` MB, about a minute).
  * `--only rollups` only the 30-day windows from a cold terminal with the metrics rollups (k: `--rounds` cold runs of each command, about two minutes).
+ * `--only replicas` only the replicas table (l: one bot on SQLite, one on PostgreSQL, two on one PostgreSQL database;
+ * `--replica-requests` acks and `--replica-alerts` messages per configuration, about two minutes).
  * One file: the tables, their targets and the summary are printed together.
  */
 
@@ -50,8 +53,11 @@ function pad(text: string, width: number): string {
   return text.length >= width ? text : text + ' '.repeat(width - text.length);
 }
 
-function printTable(title: string, rows: Row[], out: (s: string) => void): void {
-  const header: Row = { measure: 'measure', ours: 'ours', baseline: 'baseline (same run)', ratio: 'ratio', target: 'target', result: 'n/a' };
+type Header = Pick<Row, 'measure' | 'ours' | 'baseline' | 'ratio' | 'target'>;
+const DEFAULT_HEADER: Header = { measure: 'measure', ours: 'ours', baseline: 'baseline (same run)', ratio: 'ratio', target: 'target' };
+
+function printTable(title: string, rows: Row[], out: (s: string) => void, labels: Header = DEFAULT_HEADER): void {
+  const header: Row = { ...labels, result: 'n/a' };
   const all = [header, ...rows];
   const widths = (['measure', 'ours', 'baseline', 'ratio', 'target'] as const).map((k) => Math.max(...all.map((r) => r[k].length)));
   out(`\n${title}\n`);
@@ -504,6 +510,33 @@ function edgeRows(r: EdgeFloodResult): Row[] {
   return rows;
 }
 
+// --- l. replicas: SQLite, PostgreSQL, two bots on one PostgreSQL ----------------------------------
+
+const replicasTitle = (r: ReplicasBenchResult) =>
+  `l. one bot on SQLite, one on PostgreSQL, two on one PostgreSQL database (two states, Slack apps and delivery loops in this process, requests split between them): ` +
+  `ack p50/p99 of ${r.requests} signed /atlas help (${r.concurrency} concurrent), outbox throughput of ${r.alerts} alerts (4 webhook calls at a time, no pacing, the Slack stand-in answering at once)` +
+  (r.postgresStartMs === null ? '' : `; PostgreSQL started in ${formatMs(r.postgresStartMs)}`);
+
+const REPLICAS_HEADER: Header = { measure: 'configuration', ours: 'ack p50 / p99', baseline: 'outbox msgs/s (delivered in s; webhook intake s)', ratio: 'vs SQLite (p99, msgs/s)', target: 'duplicates' };
+
+function replicasRows(r: ReplicasBenchResult): Row[] {
+  const base = r.rows.find((row) => row.configuration.engine === 'sqlite');
+  return r.rows.map((row) => {
+    const { ack, delivery } = row;
+    const isBase = row === base;
+    const whole = delivery.delivered === delivery.alerts && delivery.doubled === 0 && ack.failures === 0;
+    return {
+      measure: `${row.configuration.name}${isBase ? ' (baseline)' : ''}`,
+      ours: `${formatMs(ack.latency.median)} / ${formatMs(ack.latency.p99)}${ack.failures ? ` (${ack.failures} not 200)` : ''}`,
+      baseline: `${row.msgsPerSec.toFixed(1)} (${delivery.delivered}/${delivery.alerts} in ${delivery.seconds.toFixed(1)} s, intake ${delivery.intakeSeconds.toFixed(1)} s)`,
+      ratio: isBase || !base ? '' : `${formatRatio(ack.latency.p99, base.ack.latency.p99)}, ${formatRatio(row.msgsPerSec, base.msgsPerSec)}`,
+      target: `${delivery.doubled} (target 0)`,
+      // The figures are information; what must hold is every message once and every ack a 200.
+      result: verdict(whole),
+    };
+  });
+}
+
 // --- main ---------------------------------------------------------------------------------------
 
 export async function runBench(argv: string[], out: (s: string) => void): Promise<number> {
@@ -522,10 +555,12 @@ export async function runBench(argv: string[], out: (s: string) => void): Promis
       'handoff-runs': { type: 'string', default: '20' },
       'flood-posts': { type: 'string', default: '450' },
       'flood-mb': { type: 'string', default: '4' },
+      'replica-requests': { type: 'string', default: '2000' },
+      'replica-alerts': { type: 'string', default: '500' },
     },
   });
-  if (!['all', 'heavy', 'delivery', 'handoff', 'backup', 'pagerduty', 'edge', 'rollups'].includes(values.only)) {
-    throw new Error('--only takes all, heavy, delivery, handoff, backup, pagerduty, edge or rollups');
+  if (!['all', 'heavy', 'delivery', 'handoff', 'backup', 'pagerduty', 'edge', 'rollups', 'replicas'].includes(values.only)) {
+    throw new Error('--only takes all, heavy, delivery, handoff, backup, pagerduty, edge, rollups or replicas');
   }
   const heavyOnly = values.only === 'heavy';
   const deliveryOnly = values.only === 'delivery';
@@ -544,6 +579,7 @@ export async function runBench(argv: string[], out: (s: string) => void): Promis
     ['requests', requests, 20_000], ['concurrency', concurrency, 200], ['iterations', iterations, 10_000],
     ['rounds', rounds, 20], ['load-concurrency', loadConcurrency, 50], ['rest-seconds', restSeconds, 120], ['alerts', alerts, 5000],
     ['handoff-runs', handoffRuns, 1000], ['flood-posts', Number(values['flood-posts']), 2000], ['flood-mb', Number(values['flood-mb']), 16],
+    ['replica-requests', Number(values['replica-requests']), 20_000], ['replica-alerts', Number(values['replica-alerts']), 5000],
   ] as const) {
     if (!Number.isInteger(n) || n < 1 || n > max) throw new Error(`--${name} takes a whole number from 1 to ${max}`);
   }
@@ -556,10 +592,10 @@ export async function runBench(argv: string[], out: (s: string) => void): Promis
   out(`Shadow Atlas bot benchmark: node ${process.version}, ${cpus().length} CPU(s), load average ${load()}, data in ${path.relative(process.cwd(), benchDir) || '.'}/\n`);
 
   /** One table alone: printed, its figures kept in bench-data/last-run-<name>.json. */
-  const alone = async <T>(name: string, run: () => Promise<T>, title: (r: T) => string, rowsOf: (r: T) => Row[]): Promise<number> => {
+  const alone = async <T>(name: string, run: () => Promise<T>, title: (r: T) => string, rowsOf: (r: T) => Row[], header?: Header): Promise<number> => {
     const figures = await run();
     const rows = rowsOf(figures);
-    printTable(title(figures), rows, out);
+    printTable(title(figures), rows, out, header);
     writeFileSync(path.join(benchDir, `last-run-${name}.json`), `${JSON.stringify({ startedAt: new Date().toISOString(), node: process.version, [name]: figures }, null, 2)}\n`);
     const misses = rows.filter((r) => r.result === 'MISS').length;
     out(`\n${rows.filter((r) => r.result === 'PASS').length} PASS, ${misses} MISS in ${formatMs(performance.now() - started)} (load average at the end ${load()}); figures in bench-data/last-run-${name}.json\n`);
@@ -573,6 +609,8 @@ export async function runBench(argv: string[], out: (s: string) => void): Promis
   const edgeOpts = { posts: Number(values['flood-posts']), bodyBytes: Number(values['flood-mb']) * 1024 * 1024 };
   if (values.only === 'edge') return alone('edge', () => benchEdgeFlood(benchDir, edgeOpts, log), edgeTitle, edgeRows);
   if (values.only === 'rollups') return alone('rollups', () => Promise.resolve(benchRollups(benchDir, rounds, log)), rollupsTitle, rollupsRows);
+  const replicasOpts = { requests: Number(values['replica-requests']), concurrency, alerts: Number(values['replica-alerts']), log };
+  if (values.only === 'replicas') return alone('replicas', () => benchReplicas(benchDir, replicasOpts), replicasTitle, replicasRows, REPLICAS_HEADER);
 
   const errors = heavyOnly ? null : benchErrorsWindow(benchDir, iterations, log);
 
@@ -600,6 +638,7 @@ export async function runBench(argv: string[], out: (s: string) => void): Promis
   const pagerduty = heavyOnly ? null : await benchPagerDuty(benchDir, pagerdutyOpts, log);
   const edge = heavyOnly || values['skip-ack'] ? null : await benchEdgeFlood(benchDir, edgeOpts, log);
   const rollups = benchRollups(benchDir, rounds, log);
+  const replicas = heavyOnly ? null : await benchReplicas(benchDir, replicasOpts);
   const otherLoops = ack ? Math.max(...[ack.bare, ...ack.ours, ...ack.underIntegrity].filter((s) => s !== ack.bare).map((s) => s.eventLoopDelay.maxMs)) : null;
 
   if (errors) {
@@ -641,11 +680,12 @@ export async function runBench(argv: string[], out: (s: string) => void): Promis
   if (pagerduty) printTable(pagerdutyTitle(pagerduty), pagerdutyRows(pagerduty), out);
   if (edge) printTable(edgeTitle(edge), edgeRows(edge), out);
   printTable(rollupsTitle(rollups), rollupsRows(rollups), out);
+  if (replicas) printTable(replicasTitle(replicas), replicasRows(replicas), out, REPLICAS_HEADER);
 
   const totalMs = performance.now() - started;
   const figures = {
     startedAt: new Date(Date.now() - totalMs).toISOString(), node: process.version, cpus: cpus().length, totalMs,
-    errorsWindow: errors, ack, integrity, errorStorm: storm, heavyReads: heavy, delivery, handoff, backup, pagerduty, edge, rollups,
+    errorsWindow: errors, ack, integrity, errorStorm: storm, heavyReads: heavy, delivery, handoff, backup, pagerduty, edge, rollups, replicas,
   };
   writeFileSync(path.join(benchDir, heavyOnly ? 'last-run-heavy.json' : 'last-run.json'), `${JSON.stringify(figures, null, 2)}\n`);
   const ackTable = ack ? ackRows(ack) : { atRest: [], underCheck: [] };
@@ -653,7 +693,7 @@ export async function runBench(argv: string[], out: (s: string) => void): Promis
     ...(errors ? errorsRows(errors) : []), ...ackTable.atRest, ...ackTable.underCheck,
     ...errorStormRows(storm), ...(heavy ? heavyAckRows(heavy, otherLoops) : []), ...(delivery ? deliveryRows(delivery) : []),
     ...(handoff ? handoffRows(handoff) : []), ...(backup ? backupRows(backup) : []), ...(pagerduty ? pagerdutyRows(pagerduty) : []),
-    ...(edge ? edgeRows(edge) : []), ...rollupsRows(rollups),
+    ...(edge ? edgeRows(edge) : []), ...rollupsRows(rollups), ...(replicas ? replicasRows(replicas) : []),
   ];
   const misses = all.filter((r) => r.result === 'MISS').length;
   const passes = all.filter((r) => r.result === 'PASS').length;
