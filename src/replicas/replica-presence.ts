@@ -59,7 +59,8 @@ export function describeReplicas(replicas: readonly ReplicaView[]): string {
   if (replicas.length === 0) return `no bot process has reported in the last ${PRESENCE_STALE_MS / 1000} s: is the bot running?`;
   const each = replicas.map((r) => {
     const reach = r.reachesData ? 'reaches the service data' : 'no service data';
-    const jobs = r.leases.length > 0 ? ` (runs ${r.leases.join(', ')})` : '';
+    // Alone, it runs whatever it can: naming a dozen jobs would only be noise.
+    const jobs = replicas.length > 1 && r.leases.length > 0 ? ` (runs ${r.leases.join(', ')})` : '';
     return `${r.name}${r.self ? ' (this one)' : ''} on ${r.host}: ${reach}${jobs}`;
   });
   const none = replicas.some((r) => r.reachesData) ? '' : ' — none reaches the service data: alerts are not read and remediation cannot run';

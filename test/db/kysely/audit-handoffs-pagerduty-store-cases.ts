@@ -7,13 +7,13 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
 import { sql } from 'kysely';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { auditHeadFileOf } from '../../../src/db/state/kysely/sqlite-state-store.js';
 import { chainHash, GENESIS_HASH, type AuditRow, type NewAuditEntry } from '../../../src/db/state/audit-store.js';
 import type { HandoffPost } from '../../../src/db/state/handoff-store.js';
 import { NO_HEAD_FILE_ON_POSTGRESQL } from '../../../src/db/state/kysely/kysely-audit-store.js';
 import type { KyselyState } from '../../../src/db/state/kysely/kysely-state.js';
-import type { KyselyEngineUnderTest } from './kysely-store-cases.js';
+import { freshStates, type KyselyEngineUnderTest } from './kysely-store-cases.js';
 
 const NOW = new Date('2026-12-07T12:00:00.000Z');
 const at = (minutes: number) => new Date(NOW.getTime() + minutes * 60_000);
@@ -38,25 +38,12 @@ export function auditHandoffsPagerDutyStoreCases(engine: KyselyEngineUnderTest):
   const sqlite = engine.engine === 'sqlite';
 
   describe(`the Kysely audit, handoff and PagerDuty stores on ${engine.engine}`, () => {
+    const states = freshStates(engine);
     let state: KyselyState;
-    let again: () => Promise<KyselyState>;
-    let cleanup: () => Promise<void>;
-    const others: KyselyState[] = [];
-
-    beforeEach(async () => {
-      ({ state, again, cleanup } = await engine.fresh());
+    beforeEach(() => {
+      state = states.state();
     });
-    afterEach(async () => {
-      for (const other of others.splice(0)) await other.close();
-      await state.close();
-      await cleanup();
-    });
-
-    const anotherState = async () => {
-      const other = await again();
-      others.push(other);
-      return other;
-    };
+    const anotherState = states.another;
 
     describe('the audit chain', () => {
       const appendFive = async () => {

@@ -4,7 +4,7 @@
  * checked for exact values; the "from two states at once" cases are the replicas' races.
  */
 import { sql } from 'kysely';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { IntegrityResult } from '../../../src/db/integrity-check.js';
 import type { AlertFiring } from '../../../src/db/state/alert-store.js';
 import type { NewIncident } from '../../../src/db/state/incident-store.js';
@@ -12,7 +12,7 @@ import type { KyselyState } from '../../../src/db/state/kysely/kysely-state.js';
 import { retentionCutoffs } from '../../../src/db/state/retention-policy.js';
 import { iso, type Incident } from '../../../src/db/state/state-records.js';
 import { toSqlTime } from '../../../src/time/atlas-time.js';
-import type { KyselyEngineUnderTest } from './kysely-store-cases.js';
+import { freshStates, type KyselyEngineUnderTest } from './kysely-store-cases.js';
 
 const NOW = new Date('2026-12-07T12:00:00.000Z');
 const at = (minutes: number) => new Date(NOW.getTime() + minutes * 60_000);
@@ -63,25 +63,12 @@ const check = (file: string, over: Partial<IntegrityResult> = {}): IntegrityResu
 
 export function incidentsAlertsStoreCases(engine: KyselyEngineUnderTest): void {
   describe(`the Kysely incidents, alerts, integrity checks and retention on ${engine.engine}`, () => {
+    const states = freshStates(engine);
     let state: KyselyState;
-    let again: () => Promise<KyselyState>;
-    let cleanup: () => Promise<void>;
-    const others: KyselyState[] = [];
-
-    beforeEach(async () => {
-      ({ state, again, cleanup } = await engine.fresh());
+    beforeEach(() => {
+      state = states.state();
     });
-    afterEach(async () => {
-      for (const other of others.splice(0)) await other.close();
-      await state.close();
-      await cleanup();
-    });
-
-    const anotherState = async () => {
-      const other = await again();
-      others.push(other);
-      return other;
-    };
+    const anotherState = states.another;
 
     /**
      * Resolves once a session of this database waits for a lock (PostgreSQL): a second replica's

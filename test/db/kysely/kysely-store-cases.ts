@@ -41,27 +41,44 @@ const claim = (over: Partial<ClaimOptions> = {}): ClaimOptions => ({ owner: 'A',
 const post = (lane: string): OutboxMessage => ({ lane, op: 'post', channel: 'C1', payload: { text: lane } });
 const ids = (rows: { id: number }[]) => rows.map((r) => r.id);
 
-export function kyselyStoreCases(engine: KyselyEngineUnderTest): void {
-  describe(`the Kysely stores on ${engine.engine}`, () => {
-    let state: KyselyState;
-    let again: () => Promise<KyselyState>;
-    let cleanup: () => Promise<void>;
-    const others: KyselyState[] = [];
-
-    beforeEach(async () => {
-      ({ state, again, cleanup } = await engine.fresh());
-    });
-    afterEach(async () => {
-      for (const other of others.splice(0)) await other.close();
-      await state.close();
-      await cleanup();
-    });
-
-    const anotherState = async () => {
+/**
+ * A fresh state for each test of the enclosing describe, closed after it with every other state
+ * the test opened on the same data (`another()`: a second process, or replica). Call it inside a
+ * describe; `state()` is the current test's.
+ */
+export function freshStates(engine: KyselyEngineUnderTest): { state: () => KyselyState; another: () => Promise<KyselyState> } {
+  let state: KyselyState | null = null;
+  let again: () => Promise<KyselyState>;
+  let cleanup: () => Promise<void>;
+  const others: KyselyState[] = [];
+  beforeEach(async () => {
+    const fresh = await engine.fresh();
+    ({ again, cleanup } = fresh);
+    state = fresh.state;
+  });
+  afterEach(async () => {
+    for (const other of others.splice(0)) await other.close();
+    await state?.close();
+    await cleanup();
+  });
+  return {
+    state: () => state!,
+    another: async () => {
       const other = await again();
       others.push(other);
       return other;
-    };
+    },
+  };
+}
+
+export function kyselyStoreCases(engine: KyselyEngineUnderTest): void {
+  describe(`the Kysely stores on ${engine.engine}`, () => {
+    const states = freshStates(engine);
+    let state: KyselyState;
+    beforeEach(() => {
+      state = states.state();
+    });
+    const anotherState = states.another;
     let incidents = 0;
     const incident = async (id: string, opened = NOW, resolved: Date | null = null) => {
       await state.kysely

@@ -1,10 +1,10 @@
 /** Leases (with their fencing) and the replica registry, written once and run on both engines. */
 import { sql } from 'kysely';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { currentFence, LeaseLostError } from '../../../src/db/state/fence-context.js';
 import type { KyselyState } from '../../../src/db/state/kysely/kysely-state.js';
 import type { Fence } from '../../../src/db/state/lease-store.js';
-import type { KyselyEngineUnderTest } from './kysely-store-cases.js';
+import { freshStates, type KyselyEngineUnderTest } from './kysely-store-cases.js';
 
 const NOW = new Date('2026-12-07T12:00:00.000Z');
 const at = (seconds: number) => new Date(NOW.getTime() + seconds * 1000);
@@ -12,23 +12,12 @@ const TTL = 30_000;
 
 export function leaseReplicaStoreCases(engine: KyselyEngineUnderTest): void {
   describe(`leases and replicas on ${engine.engine}`, () => {
+    const states = freshStates(engine);
     let state: KyselyState;
-    let again: () => Promise<KyselyState>;
-    let cleanup: () => Promise<void>;
-    const others: KyselyState[] = [];
-    beforeEach(async () => {
-      ({ state, again, cleanup } = await engine.fresh());
+    beforeEach(() => {
+      state = states.state();
     });
-    afterEach(async () => {
-      for (const other of others.splice(0)) await other.close();
-      await state.close();
-      await cleanup();
-    });
-    const anotherState = async () => {
-      const other = await again();
-      others.push(other);
-      return other;
-    };
+    const anotherState = states.another;
     /** Runs `fn` under `fence`, its holder's clock reading `now`. */
     const under = <T>(fence: Fence, now: Date, fn: () => Promise<T>) => currentFence.run({ ...fence, now: () => now }, fn);
     const people = async () => (await state.kysely.selectFrom('people').select('user_id').orderBy('user_id').execute()).map((r) => r.user_id);

@@ -1,3 +1,6 @@
+import type { LeaseRow } from '../lease-store.js';
+import type { ReplicaRow } from '../replica-store.js';
+
 /**
  * The state's tables as Kysely sees them: one interface per table, written from the schema
  * (chatops.db at its newest STATE_MIGRATIONS version, which PostgreSQL version 1 mirrors column for
@@ -332,23 +335,11 @@ export interface TimersTable {
 }
 
 /** PostgreSQL only: who holds work that runs once per schedule across replicas (unused so far). */
-export interface LeasesTable {
-  name: string;
-  holder: string;
-  fencing_token: number; // BIGINT in PostgreSQL
-  expires_at: string;
-}
+/** lease-store.ts's row, as stored. */
+export type LeasesTable = LeaseRow;
 
-export interface ReplicasTable {
-  id: string;
-  name: string;
-  host: string;
-  pid: number;
-  reaches_data: number;
-  started_at: string;
-  seen_at: string;
-  stopped_at: string | null;
-}
+/** replica-store.ts's row, as stored. */
+export type ReplicasTable = ReplicaRow;
 
 /** Every table of the state, by name. */
 export interface StateDb {
