@@ -171,11 +171,17 @@ export function kyselyState(db: Kysely<StateDb>, engine: KyselyStateEngine): Kys
       }
     });
   };
-  const outside: StoreCall = async (method, store, name, args) => {
+  const leases = kyselyStores(db, dialect, memory).leases;
+  const outside: StoreCall = async (method) => {
     notInTransaction();
-    // Under a lease, a call outside a transaction is checked against the lease like any write.
-    if (currentFence.getStore()) return await transaction(async (tx) => await (tx[store] as unknown as Record<string, (...a: unknown[]) => Promise<never>>)[name]!(...args));
-    return await serially(method);
+    const fence = currentFence.getStore();
+    // Under a lease, a call outside a transaction is checked against the lease just before it
+    // runs, in the same turn of the queue: not atomically (that takes a transaction, and its
+    // write lock, for every read a job makes), but a replica that paused past its lease stops here.
+    return await serially(async () => {
+      if (fence && !(await leases.holds(fence, fence.now()))) throw new LeaseLostError(fence);
+      return await method();
+    });
   };
   return {
     dialect,
