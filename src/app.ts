@@ -17,6 +17,7 @@ import { DEFAULT_SLACK_RETRY, SLACK_PROBE_TIMEOUT_MS, slackReachability } from '
 import { registerHandlers } from './handlers/register-handlers.js';
 import { boltLevelOf, boltLogger } from './logger.js';
 import type { StateEngine } from './db/state/kysely/state-dialect.js';
+import { within } from './time/within.js';
 import type { ReplicaView } from './replicas/replica-presence.js';
 
 export type SlackMode = 'http' | 'socket';
@@ -88,17 +89,8 @@ interface HealthSources {
   slack?: () => SlackConnectionStatus;
 }
 
-class StateTooSlow extends Error {}
-
-/** `read()`, or a rejection once it has taken longer than `ms` (a PostgreSQL failing over may not answer at all). */
-async function within<T>(read: () => Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([read(), new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new StateTooSlow()), ms)))]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
+/** What `within` answers when the state took longer than HEALTH_STATE_WAIT_MS. */
+const STATE_TOO_SLOW: unique symbol = Symbol('state too slow');
 
 /**
  * GET /healthz: 200 while the process serves, whatever Slack or the state store does (an
@@ -119,9 +111,12 @@ function healthRoute(sources: HealthSources): CustomRoute {
     let replicas: ReplicaView[] | undefined;
     let stateProblem: string | null = null;
     try {
-      [outbox, replicas] = await within(async () => await Promise.all([sources.outboxStats?.(), sources.replicas?.()]), HEALTH_STATE_WAIT_MS);
-    } catch (err) {
-      stateProblem = `state store unreachable: ${where} ${err instanceof StateTooSlow ? `did not answer within ${HEALTH_STATE_WAIT_MS / 1000} s` : 'could not be read'}`;
+      const read = Promise.resolve().then(async () => await Promise.all([sources.outboxStats?.(), sources.replicas?.()]));
+      const answer = await within(read, HEALTH_STATE_WAIT_MS, (): typeof STATE_TOO_SLOW => STATE_TOO_SLOW);
+      if (answer === STATE_TOO_SLOW) stateProblem = `state store unreachable: ${where} did not answer within ${HEALTH_STATE_WAIT_MS / 1000} s`;
+      else [outbox, replicas] = answer;
+    } catch {
+      stateProblem = `state store unreachable: ${where} could not be read`;
     }
     const connection = sources.slack?.();
     const slackOk = !connection || connection.state === 'ok';

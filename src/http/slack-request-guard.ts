@@ -22,6 +22,7 @@ import type { SeenRequestStore } from '../db/state/seen-request-store.js';
 import { isStateUnreachable, STATE_UNREACHABLE_ANSWER } from '../db/state/state-unreachable.js';
 import type { BodyReadGate } from './body-read-gate.js';
 import { readBoundedBody, refuseAndClose } from './request-body.js';
+import { within } from '../time/within.js';
 
 /**
  * The largest body taken on /slack/events. Measured (`npm run bench -- --only edge`,
@@ -37,7 +38,8 @@ export const SLACK_TIMESTAMP_WINDOW_SEC = 5 * 60;
 /** How long the replay check waits for the state: well inside Slack's 3 s for the acknowledgement. */
 export const SEEN_CHECK_WAIT_MS = 1_500;
 
-class StateTooSlow extends Error {}
+/** What `within` answers when the replay check took longer than its wait. */
+const STATE_TOO_SLOW: unique symbol = Symbol('state too slow');
 
 const SIGNATURE = /^v0=[0-9a-f]{64}$/;
 const TIMESTAMP = /^[0-9]{1,12}$/;
@@ -104,12 +106,16 @@ export function slackRequestGuard(opts: SlackRequestGuardOptions): (req: Incomin
     // which the timestamp check refuses it anyway.
     const hash = createHash('sha256').update(signature).digest('hex');
     const expiresAt = new Date((stampSec + SLACK_TIMESTAMP_WINDOW_SEC + 1) * 1000);
-    let first: boolean;
+    let first: boolean | typeof STATE_TOO_SLOW;
     try {
-      first = await withinWait(opts.seen.firstSight(hash, expiresAt, new Date(nowMs())), opts.seenWaitMs ?? SEEN_CHECK_WAIT_MS);
+      first = await within(opts.seen.firstSight(hash, expiresAt, new Date(nowMs())), opts.seenWaitMs ?? SEEN_CHECK_WAIT_MS, (): typeof STATE_TOO_SLOW => STATE_TOO_SLOW);
     } catch (err) {
-      if (!(err instanceof StateTooSlow) && !isStateUnreachable(err)) throw err;
-      logger.warn({ err }, 'Slack request not taken: the state store did not answer the replay check');
+      if (!isStateUnreachable(err)) throw err;
+      first = STATE_TOO_SLOW;
+      logger.warn({ err }, 'the state store could not be reached for the replay check');
+    }
+    if (first === STATE_TOO_SLOW) {
+      logger.warn('Slack request not taken: the state store did not answer the replay check');
       stateUnavailable(req, res, body);
       return;
     }
@@ -127,16 +133,6 @@ export function slackRequestGuard(opts: SlackRequestGuardOptions): (req: Incomin
       if (!res.headersSent) refuseAndClose(req, res, 503, 'the bot could not check the request; try again');
     });
   };
-}
-
-/** `check`, or a StateTooSlow rejection after `ms` (the late answer is dropped). */
-async function withinWait<T>(check: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([check, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new StateTooSlow()), ms)))]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /** A slash command gets the sentence as its acknowledgement (Slack shows it to the user); other requests 503. */

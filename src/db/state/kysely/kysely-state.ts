@@ -171,7 +171,7 @@ export function kyselyState(db: Kysely<StateDb>, engine: KyselyStateEngine): Kys
       }
     });
   };
-  const leases = kyselyStores(db, dialect, memory).leases;
+  const outer = kyselyStores(db, dialect, memory);
   const outside: StoreCall = async (method) => {
     notInTransaction();
     const fence = currentFence.getStore();
@@ -179,14 +179,14 @@ export function kyselyState(db: Kysely<StateDb>, engine: KyselyStateEngine): Kys
     // runs, in the same turn of the queue: not atomically (that takes a transaction, and its
     // write lock, for every read a job makes), but a replica that paused past its lease stops here.
     return await serially(async () => {
-      if (fence && !(await leases.holds(fence, fence.now()))) throw new LeaseLostError(fence);
+      if (fence && !(await outer.leases.holds(fence, fence.now()))) throw new LeaseLostError(fence);
       return await method();
     });
   };
   return {
     dialect,
     kysely: db,
-    ...through(kyselyStores(db, dialect, memory), outside),
+    ...through(outer, outside),
     transaction,
     schemaVersion: async () => {
       notInTransaction();
